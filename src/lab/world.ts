@@ -1,0 +1,121 @@
+import { EventEmitter } from 'node:events';
+import type { LabSpec } from './spec.ts';
+
+/**
+ * The physical truth the lab's three peers share, as real gear shares a datacenter:
+ * the BMC changes power and boot device, the switch changes port VLANs, and the lab MaaS
+ * only makes progress when a host is powered on, booting from PXE, on the PXE VLAN.
+ */
+export type BootDevice = 'none' | 'pxe' | 'disk' | 'cdrom' | 'bios';
+
+export interface HostPhysical {
+  power: 'on' | 'off';
+  bootDevice: BootDevice;
+  bootPersistent: boolean;
+  bootEfi: boolean;
+  /** Epoch ms of the last power transition; the lab MaaS uses it to time boots. */
+  powerChangedAt: number;
+}
+
+export interface PortState {
+  untagged: number;
+  tagged: Set<number>;
+  /** Dell OS9 requires `switchport` before a port joins a VLAN. */
+  layer2: boolean;
+}
+
+export type WorldEvent =
+  | { kind: 'power'; hostname: string; power: 'on' | 'off'; source: string }
+  | { kind: 'boot'; hostname: string; bootDevice: BootDevice; persistent: boolean; efi: boolean }
+  | { kind: 'port'; switch: string; port: string; state: PortState };
+
+export class LabWorld {
+  readonly spec: LabSpec;
+  readonly hosts = new Map<string, HostPhysical>();
+  readonly ports = new Map<string, PortState>();
+  private readonly emitter = new EventEmitter();
+
+  constructor(spec: LabSpec) {
+    this.spec = spec;
+    this.emitter.setMaxListeners(0);
+    const pxeBySwitch = new Map(spec.switches.map((s) => [s.name, s.pxeVlan]));
+    for (const sw of spec.switches) {
+      for (const port of sw.ports) {
+        this.ports.set(portKey(sw.name, port), { untagged: sw.pxeVlan, tagged: new Set(), layer2: true });
+      }
+    }
+    for (const h of spec.hosts) {
+      this.hosts.set(h.hostname, {
+        power: 'off',
+        bootDevice: 'pxe',
+        bootPersistent: false,
+        bootEfi: false,
+        powerChangedAt: Date.now(),
+      });
+      for (const nic of h.nics) {
+        if (!pxeBySwitch.has(nic.switch)) throw new Error(`host ${h.hostname} cabled to unknown switch ${nic.switch}`);
+      }
+    }
+  }
+
+  on(listener: (e: WorldEvent) => void): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+
+  host(hostname: string): HostPhysical {
+    const h = this.hosts.get(hostname);
+    if (!h) throw new Error(`no lab host ${hostname}`);
+    return h;
+  }
+
+  setPower(hostname: string, power: 'on' | 'off', source: string): void {
+    const h = this.host(hostname);
+    if (h.power === power) return;
+    h.power = power;
+    h.powerChangedAt = Date.now();
+    this.emitter.emit('event', { kind: 'power', hostname, power, source } satisfies WorldEvent);
+  }
+
+  setBoot(hostname: string, bootDevice: BootDevice, persistent: boolean, efi: boolean): void {
+    const h = this.host(hostname);
+    Object.assign(h, { bootDevice, bootPersistent: persistent, bootEfi: efi });
+    this.emitter.emit('event', { kind: 'boot', hostname, bootDevice, persistent, efi } satisfies WorldEvent);
+  }
+
+  /** A one-time boot override is consumed by the next boot, as on real BMCs. */
+  consumeBootOnce(hostname: string): BootDevice {
+    const h = this.host(hostname);
+    const dev = h.bootDevice;
+    if (!h.bootPersistent && dev !== 'none') {
+      h.bootDevice = 'none';
+    }
+    return dev;
+  }
+
+  port(switchName: string, port: string): PortState {
+    const p = this.ports.get(portKey(switchName, port));
+    if (!p) throw new Error(`no port ${port} on lab switch ${switchName}`);
+    return p;
+  }
+
+  updatePort(switchName: string, port: string, change: (p: PortState) => void): void {
+    const p = this.port(switchName, port);
+    change(p);
+    this.emitter.emit('event', { kind: 'port', switch: switchName, port, state: p } satisfies WorldEvent);
+  }
+
+  /** True when every cabled NIC of the host is untagged on its switch's PXE VLAN: MaaS can reach it. */
+  onPxeNetwork(hostname: string): boolean {
+    const h = this.spec.hosts.find((x) => x.hostname === hostname);
+    if (!h) return false;
+    return h.nics.every((nic) => {
+      const sw = this.spec.switches.find((s) => s.name === nic.switch)!;
+      return this.port(nic.switch, nic.port).untagged === sw.pxeVlan;
+    });
+  }
+}
+
+export function portKey(switchName: string, port: string): string {
+  return `${switchName}|${port}`;
+}

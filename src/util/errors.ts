@@ -1,0 +1,28 @@
+import { redact } from './redact.ts';
+
+/**
+ * An error an operator reads: what happened, on which device, and what they can do about it.
+ * The message is redacted at construction so no secret can leak through `String(err)`.
+ */
+export class OperatorError extends Error {
+  readonly hint: string | undefined;
+  readonly target: string | undefined;
+
+  constructor(message: string, opts: { hint?: string; target?: string; cause?: unknown } = {}) {
+    super(redact(message), opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.hint = opts.hint === undefined ? undefined : redact(opts.hint);
+    this.target = opts.target;
+  }
+
+  /** One line for a status bar, two for a pane: message, then the hint. */
+  describe(): string {
+    return this.hint ? `${this.message}\n  → ${this.hint}` : this.message;
+  }
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof OperatorError) return err.describe();
+  if (err instanceof Error) return redact(err.message);
+  return redact(String(err));
+}
