@@ -1,0 +1,86 @@
+/** Dashboard render cost at 10,000 hosts: first frame, cursor moves, a refresh that changes rows. */
+import React from 'react';
+import { render } from 'ink';
+import { EventEmitter } from 'node:events';
+import { Dashboard } from '../components/Dashboard.tsx';
+import { Inventory, mergeInventory } from '../state/live.ts';
+import { fakeSite } from '../test/ui/fake-inventory.ts';
+
+class FakeTty extends EventEmitter {
+  columns = 200;
+  rows = 50;
+  isTTY = true;
+  bytes = 0;
+  frames = 0;
+  write = (s: string) => {
+    this.bytes += s.length;
+    this.frames++;
+    return true;
+  };
+}
+
+class FakeStdin extends EventEmitter {
+  isTTY = true;
+  data: string | null = null;
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+  read = () => {
+    const d = this.data;
+    this.data = null;
+    return d;
+  };
+  press(s: string) {
+    this.data = s;
+    this.emit('readable');
+    this.emit('data', s);
+  }
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+export async function run(): Promise<void> {
+  for (const n of [1_000, 10_000]) {
+    const { source, layout } = fakeSite(n, 20);
+    const t0 = performance.now();
+    const machines = await source.listMachines();
+    mergeInventory(machines, layout, new Map(), Date.now());
+    const mergeMs = performance.now() - t0;
+
+    const inventory = new Inventory(source, layout);
+    await inventory.refresh();
+    const stdout = new FakeTty();
+    const stdin = new FakeStdin();
+    const t1 = performance.now();
+    const app = render(React.createElement(Dashboard, { inventory, label: 'bench' }), {
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      debug: true,
+      patchConsole: false,
+      exitOnCtrlC: false,
+    });
+    await settle();
+    const firstMs = performance.now() - t1;
+
+    const moves = 200;
+    const t2 = performance.now();
+    for (let i = 0; i < moves; i++) {
+      stdin.press('j');
+      await settle();
+    }
+    const moveMs = (performance.now() - t2) / moves;
+
+    const t3 = performance.now();
+    await inventory.refresh();
+    await settle();
+    const refreshMs = performance.now() - t3;
+    app.unmount();
+    console.log(
+      `${String(n).padStart(6)} hosts: merge ${mergeMs.toFixed(1)} ms · first frame ${firstMs.toFixed(1)} ms · ` +
+        `cursor move ${moveMs.toFixed(2)} ms/key · refresh+render ${refreshMs.toFixed(1)} ms`,
+    );
+  }
+}

@@ -1,0 +1,203 @@
+import React, { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { Box, useApp, useInput, useWindowSize, type Key } from 'ink';
+import type { HostRow, Inventory } from '../state/live.ts';
+import { Header } from './Header.tsx';
+import { Footer } from './Footer.tsx';
+import { HostTable } from './HostTable.tsx';
+import { HostDetail } from './HostDetail.tsx';
+import { HelpView } from './HelpView.tsx';
+import { RackPane, RackTabs, RACK_PANE_WIDTH } from './RackBar.tsx';
+import type { DashboardAction } from './keys.ts';
+
+export interface DashboardProps {
+  inventory: Inventory;
+  /** Shown beside the endpoint, e.g. "lab". */
+  label?: string;
+  /** Fixed clock for tests; live otherwise (ages tick every second). */
+  now?: number;
+  /** Fixed size for tests; the terminal's otherwise. */
+  size?: { columns: number; rows: number };
+}
+
+export function keyToAction(input: string, key: Key): DashboardAction | null {
+  if (key.upArrow || input === 'k') return 'up';
+  if (key.downArrow || input === 'j') return 'down';
+  if (key.pageUp || (key.ctrl && input === 'b')) return 'pageUp';
+  if (key.pageDown || (key.ctrl && input === 'f')) return 'pageDown';
+  if (key.home || input === 'g') return 'top';
+  if (key.end || input === 'G') return 'bottom';
+  if (key.tab && key.shift) return 'prevRack';
+  if (key.rightArrow || input === 'l' || key.tab) return 'nextRack';
+  if (key.leftArrow || input === 'h') return 'prevRack';
+  if (key.return) return 'details';
+  if (key.escape) return 'back';
+  if (input === '/') return 'filter';
+  if (input === 'r') return 'refresh';
+  if (input === '?') return 'help';
+  if (input === 'q') return 'quit';
+  return null;
+}
+
+export function matchesFilter(row: HostRow, filter: string): boolean {
+  if (!filter) return true;
+  const invert = filter.startsWith('!');
+  const needle = (invert ? filter.slice(1) : filter).toLowerCase();
+  if (!needle) return true;
+  const hay = [
+    row.hostname,
+    row.statusName,
+    row.powerState,
+    row.systemId ?? '',
+    row.rack ?? '',
+    ...row.macs,
+    ...row.ports,
+  ]
+    .join(' ')
+    .toLowerCase();
+  return hay.includes(needle) !== invert;
+}
+
+function useNow(fixed: number | undefined): number {
+  const [now, setNow] = useState(() => fixed ?? Date.now());
+  useEffect(() => {
+    if (fixed !== undefined) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [fixed]);
+  return fixed ?? now;
+}
+
+export function Dashboard({ inventory, label = '', now: fixedNow, size }: DashboardProps) {
+  const snapshot = useSyncExternalStore(inventory.subscribe, inventory.getSnapshot);
+  const terminal = useWindowSize();
+  const columns = size?.columns ?? terminal.columns;
+  const rows = size?.rows ?? terminal.rows;
+  const now = useNow(fixedNow);
+  const { exit } = useApp();
+
+  const [rackIndex, setRackIndex] = useState(0);
+  const [selectedKey, setSelectedKey] = useState<string | null>(null);
+  const [filter, setFilter] = useState('');
+  const [filterInput, setFilterInput] = useState<string | null>(null);
+  const [view, setView] = useState<'hosts' | 'detail' | 'help'>('hosts');
+
+  const rack = rackIndex === 0 ? null : (snapshot.racks[rackIndex - 1] ?? null);
+  const activeFilter = filterInput ?? filter;
+  const visibleRows = useMemo(
+    () =>
+      snapshot.rows.filter((r) => (rack === null || r.rack === rack.name) && matchesFilter(r, activeFilter)),
+    [snapshot.rows, rack, activeFilter],
+  );
+
+  // Selection follows the host, not the row number, so a refresh that reorders rows keeps it.
+  const found = selectedKey === null ? -1 : visibleRows.findIndex((r) => r.key === selectedKey);
+  const selected = found >= 0 ? found : 0;
+  const selectedRow = visibleRows[selected];
+
+  const wide = columns >= 120;
+  const headerLines = 2 + (snapshot.error ? 1 : 0);
+  const tabsLines = wide ? 0 : 1;
+  const tableHeight = Math.max(1, rows - headerLines - tabsLines - 1 /* table header */ - 1 /* footer */);
+  const tableWidth = wide ? columns - RACK_PANE_WIDTH - 1 : columns;
+  // The window keeps its place while the cursor moves inside it, and scrolls only to keep it visible.
+  const windowRef = useRef(0);
+  windowRef.current = scrollWindow(windowRef.current, selected, tableHeight, visibleRows.length);
+  const windowStart = windowRef.current;
+
+  const moveTo = (index: number) => {
+    const clamped = Math.max(0, Math.min(visibleRows.length - 1, index));
+    const row = visibleRows[clamped];
+    if (row) setSelectedKey(row.key);
+  };
+
+  useInput((input, key) => {
+    if (filterInput !== null) {
+      if (key.escape) {
+        setFilterInput(null);
+        setFilter('');
+      } else if (key.return) {
+        setFilter(filterInput);
+        setFilterInput(null);
+      } else if (key.backspace || key.delete) {
+        setFilterInput(filterInput.slice(0, -1));
+      } else if (input && !key.ctrl && !key.meta) {
+        setFilterInput(filterInput + input);
+      }
+      return;
+    }
+    const action = keyToAction(input, key);
+    if (action === null) return;
+    if (view !== 'hosts' && action !== 'quit' && action !== 'back' && action !== 'help') return;
+    switch (action) {
+      case 'up':
+        return moveTo(selected - 1);
+      case 'down':
+        return moveTo(selected + 1);
+      case 'pageUp':
+        return moveTo(selected - tableHeight);
+      case 'pageDown':
+        return moveTo(selected + tableHeight);
+      case 'top':
+        return moveTo(0);
+      case 'bottom':
+        return moveTo(visibleRows.length - 1);
+      case 'nextRack':
+        return setRackIndex((rackIndex + 1) % (snapshot.racks.length + 1));
+      case 'prevRack':
+        return setRackIndex((rackIndex + snapshot.racks.length) % (snapshot.racks.length + 1));
+      case 'details':
+        if (selectedRow) setView('detail');
+        return;
+      case 'back':
+        if (view !== 'hosts') setView('hosts');
+        else setFilter('');
+        return;
+      case 'filter':
+        return setFilterInput(filter);
+      case 'refresh':
+        return void inventory.refresh();
+      case 'help':
+        return setView(view === 'help' ? 'hosts' : 'help');
+      case 'quit':
+        return exit();
+    }
+  });
+
+  const body =
+    view === 'help' ? (
+      <HelpView width={columns} />
+    ) : view === 'detail' && selectedRow ? (
+      <HostDetail row={selectedRow} width={columns} now={now} />
+    ) : (
+      <Box flexDirection="row">
+        {wide ? <RackPane racks={snapshot.racks} current={rackIndex} height={tableHeight + 1} /> : null}
+        {wide ? <Box width={1} /> : null}
+        <HostTable
+          rows={visibleRows}
+          selected={selected}
+          offset={windowStart}
+          height={tableHeight}
+          width={tableWidth}
+          now={now}
+        />
+      </Box>
+    );
+
+  return (
+    <Box flexDirection="column" width={columns} height={rows}>
+      <Header snapshot={snapshot} label={label} width={columns} now={now} />
+      {!wide ? <RackTabs racks={snapshot.racks} current={rackIndex} /> : null}
+      <Box flexGrow={1} flexDirection="column">
+        {body}
+      </Box>
+      <Footer width={columns} filterInput={filterInput} appliedFilter={filter} />
+    </Box>
+  );
+}
+
+export function scrollWindow(start: number, selected: number, height: number, total: number): number {
+  let s = start;
+  if (selected < s) s = selected;
+  if (selected >= s + height) s = selected - height + 1;
+  return Math.max(0, Math.min(s, Math.max(0, total - height)));
+}
