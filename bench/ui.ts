@@ -1,44 +1,10 @@
 /** Dashboard render cost at 10,000 hosts: first frame, cursor moves, a refresh that changes rows. */
 import React from 'react';
 import { render } from 'ink';
-import { EventEmitter } from 'node:events';
 import { Dashboard } from '../components/Dashboard.tsx';
 import { Inventory, mergeInventory } from '../state/live.ts';
 import { fakeSite } from '../test/ui/fake-inventory.ts';
-
-class FakeTty extends EventEmitter {
-  columns = 200;
-  rows = 50;
-  isTTY = true;
-  bytes = 0;
-  frames = 0;
-  write = (s: string) => {
-    this.bytes += s.length;
-    this.frames++;
-    return true;
-  };
-}
-
-class FakeStdin extends EventEmitter {
-  isTTY = true;
-  data: string | null = null;
-  setEncoding() {}
-  setRawMode() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
-  read = () => {
-    const d = this.data;
-    this.data = null;
-    return d;
-  };
-  press(s: string) {
-    this.data = s;
-    this.emit('readable');
-    this.emit('data', s);
-  }
-}
+import { FakeStdin, FakeTty } from '../test/ui/fake-tty.ts';
 
 const settle = () => new Promise((r) => setImmediate(r));
 

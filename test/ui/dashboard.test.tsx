@@ -28,7 +28,6 @@ describe('dashboard', () => {
     const { ui } = await renderAt(80, 24);
     const frame = ui.lastFrame()!;
     const lines = frame.split('\n');
-    console.log(frame);
     expect(lines.length).toBeLessThanOrEqual(24);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
     expect(frame).toContain('MaaS http://127.0.0.1:5240/MAAS');
@@ -41,7 +40,6 @@ describe('dashboard', () => {
   it('fits 200x50 with the rack pane and status messages', async () => {
     const { ui } = await renderAt(200, 50);
     const frame = ui.lastFrame()!;
-    console.log(frame);
     const lines = frame.split('\n');
     expect(lines.length).toBeLessThanOrEqual(50);
     expect(frame).toContain('all racks');
