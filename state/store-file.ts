@@ -1,0 +1,139 @@
+import { constants, promises as fsp } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { OperatorError } from '../src/util/errors.ts';
+
+/**
+ * File I/O of the store: atomic replace (temp file in the same directory, fsync, rename, fsync dir),
+ * owner-only modes, and a pid lock so two rackpilot processes never interleave writes.
+ */
+export const FILE_MODE = 0o600;
+
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp`);
+}
+
+export function lockPathFor(path: string): string {
+  return `${path}.lock`;
+}
+
+/** Reads the file; null when it does not exist. */
+export async function readIfExists(path: string): Promise<string | null> {
+  try {
+    return await fsp.readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new OperatorError(`cannot read store file ${path}: ${(err as Error).message}`, {
+      target: path,
+      hint: 'check the file permissions and that the path is a regular file',
+      cause: err,
+    });
+  }
+}
+
+/** Tightens a file that others can read (it holds IPMI passwords). Returns the old mode when it changed. */
+export async function tightenMode(path: string): Promise<number | null> {
+  const st = await fsp.stat(path);
+  const mode = st.mode & 0o777;
+  if ((mode & 0o077) === 0) return null;
+  await fsp.chmod(path, FILE_MODE);
+  return mode;
+}
+
+export class AtomicFileWriter {
+  readonly path: string;
+  readonly tempPath: string;
+  private dirFd: fsp.FileHandle | null = null;
+  writes = 0;
+  bytes = 0;
+
+  constructor(path: string) {
+    this.path = path;
+    this.tempPath = tempPathFor(path);
+  }
+
+  /** Callers serialise writes; one temp file is enough. */
+  async write(text: string): Promise<void> {
+    // A temp file left by a killed process may carry any mode; never reuse it.
+    await fsp.rm(this.tempPath, { force: true });
+    const fh = await fsp.open(
+      this.tempPath,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
+      FILE_MODE,
+    );
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(this.tempPath, this.path);
+    // The rename itself is only durable once the directory entry is on disk.
+    this.dirFd ??= await fsp.open(dirname(this.path), 'r');
+    await this.dirFd.sync().catch(() => undefined);
+    this.writes += 1;
+    this.bytes += Buffer.byteLength(text);
+  }
+
+  async close(): Promise<void> {
+    await this.dirFd?.close();
+    this.dirFd = null;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes `<store>.lock`. A lock whose pid is gone (a killed process) is taken over and reported.
+ * Returns a note for the operator when a stale lock was removed.
+ */
+export async function acquireLock(
+  path: string,
+): Promise<{ note: string | null; release: () => Promise<void> }> {
+  const lockPath = lockPathFor(path);
+  let note: string | null = null;
+  for (let tries = 0; tries < 3; tries++) {
+    try {
+      const fh = await fsp.open(
+        lockPath,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
+        FILE_MODE,
+      );
+      await fh.writeFile(`${process.pid}\n`);
+      await fh.close();
+      let released = false;
+      return {
+        note,
+        release: async () => {
+          if (released) return;
+          released = true;
+          await fsp.rm(lockPath, { force: true });
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = Number.parseInt((await readIfExists(lockPath)) ?? '', 10);
+    if (Number.isInteger(owner) && owner > 0 && pidAlive(owner)) {
+      throw new OperatorError(`store ${path} is in use by process ${owner}`, {
+        target: path,
+        hint:
+          owner === process.pid
+            ? 'this process already opened the store; reuse that Store object'
+            : 'another rackpilot is running against this store; close it, or use a different --store path',
+      });
+    }
+    await fsp.rm(lockPath, { force: true });
+    note = `removed stale lock ${lockPath} left by process ${Number.isInteger(owner) ? owner : '?'} (no longer running)`;
+  }
+  throw new OperatorError(`cannot take the lock ${lockPath}`, {
+    target: path,
+    hint: 'remove the lock file by hand',
+  });
+}

@@ -1,0 +1,311 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, STORE_VERSION, type Host, type NewRecord, type Store } from '../../state/store.ts';
+import { OperatorError } from '../../src/util/errors.ts';
+import { clearSecretsForTest, redact } from '../../src/util/redact.ts';
+
+let dir: string;
+let file: string;
+const open: Store[] = [];
+
+async function openTracked(path = file, opts = {}): Promise<Store> {
+  const s = await openStore(path, opts);
+  open.push(s);
+  return s;
+}
+
+function newHost(over: Partial<Host> = {}): NewRecord<Host> {
+  return {
+    hostname: 'r01-n001',
+    mac: '00:18:8b:52:79:80',
+    macs: ['00:18:8b:52:79:80', '00:18:8b:52:79:81'],
+    ipmi: { address: '127.0.0.1', port: 623, username: 'admin', password: 'bmc-secret-pass' },
+    cpuCores: 16,
+    cpuMhz: 2400,
+    memoryMb: 65536,
+    rack: 'r01',
+    ...over,
+  };
+}
+
+async function refusal(p: Promise<unknown>): Promise<OperatorError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(OperatorError);
+  return err as OperatorError;
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rp-store-'));
+  file = join(dir, 'sub', 'store.json');
+});
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('openStore', () => {
+  it('creates a version-1 file with mode 0600 and an empty inventory', async () => {
+    const s = await openTracked();
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const doc = JSON.parse(await readFile(file, 'utf8'));
+    expect(doc).toEqual({
+      version: STORE_VERSION,
+      hosts: [],
+      templates: [],
+      offerings: [],
+      networks: [],
+      instances: [],
+      tasks: [],
+    });
+    expect(s.notices).toEqual([]);
+  });
+
+  it('tightens a file readable by others and says so', async () => {
+    await (await openTracked()).close();
+    await chmod(file, 0o644);
+    const notes: string[] = [];
+    const s = await openTracked(file, { onNotice: (t: string) => notes.push(t) });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain('0644');
+    expect(notes[0]).toContain(file);
+    expect(s.notices).toEqual(notes);
+  });
+
+  it('refuses a corrupt file, naming it and the problem, and leaves it byte for byte', async () => {
+    await (await openTracked()).close();
+    const garbage = '{"version":1,"hosts":[ {oops';
+    await writeFile(file, garbage, { mode: 0o600 });
+    const err = await refusal(openStore(file));
+    expect(err.message).toContain(file);
+    expect(err.message).toContain('not valid JSON');
+    expect(err.hint).toBeTruthy();
+    expect(await readFile(file, 'utf8')).toBe(garbage);
+    // The lock was released: a fixed file opens.
+    await writeFile(file, JSON.stringify({ version: 1 }), { mode: 0o600 });
+    const err2 = await refusal(openStore(file));
+    expect(err2.message).toMatch(/hosts/);
+  });
+
+  it('refuses a file that breaks the schema, naming the field', async () => {
+    await (await openTracked()).close();
+    const doc = JSON.parse(await readFile(file, 'utf8'));
+    doc.networks.push({ id: 'net-1', name: 'prod', vlan: 5000 });
+    const text = JSON.stringify(doc);
+    await writeFile(file, text);
+    const err = await refusal(openStore(file));
+    expect(err.message).toContain('networks.0.vlan');
+    expect(await readFile(file, 'utf8')).toBe(text);
+  });
+
+  it('refuses a file from a newer version and one with no migration path', async () => {
+    await writeFile(join(dir, 'new.json'), JSON.stringify({ version: 7 }));
+    expect((await refusal(openStore(join(dir, 'new.json')))).message).toContain('newer rackpilot');
+    await writeFile(join(dir, 'old.json'), JSON.stringify({ hosts: [] }));
+    const err = await refusal(openStore(join(dir, 'old.json'), { migrations: {} }));
+    expect(err.message).toContain('no migration');
+  });
+
+  it('migrates a v0 file to v1 through the migration hook, keeping the original', async () => {
+    // v0: no version field, a host with only its primary MAC, several collections missing.
+    const v0 = {
+      hosts: [
+        {
+          id: 'h-old',
+          hostname: 'r01-n007',
+          mac: '00:18:8b:52:79:90',
+          ipmi: { address: '10.0.0.7', username: 'root', password: 'old-bmc-pass' },
+          cpuCores: 8,
+          cpuMhz: 2000,
+          memoryMb: 32768,
+          addedAt: '2017-05-09T00:00:00.000Z',
+        },
+      ],
+      templates: [{ id: 'tpl-1', name: 'CentOS 7', image: 'centos7', createdAt: '2017-05-09T00:00:00.000Z' }],
+    };
+    const path = join(dir, 'v0.json');
+    await writeFile(path, JSON.stringify(v0), { mode: 0o600 });
+    const calls: number[] = [];
+    const { migrations } = await import('../../state/schema.ts');
+    const notes: string[] = [];
+    const s = await openTracked(path, {
+      migrations: { 0: (old: Record<string, unknown>) => (calls.push(0), migrations[0]!(old)) },
+      onNotice: (t: string) => notes.push(t),
+    });
+    expect(calls).toEqual([0]);
+    expect(s.hosts.get('h-old')?.macs).toEqual(['00:18:8b:52:79:90']);
+    expect(s.templates.list().map((t) => t.image)).toEqual(['centos7']);
+    expect(s.tasks.list()).toEqual([]);
+    const onDisk = JSON.parse(await readFile(path, 'utf8'));
+    expect(onDisk.version).toBe(1);
+    expect(onDisk.hosts[0].macs).toEqual(['00:18:8b:52:79:90']);
+    expect(JSON.parse(await readFile(`${path}.v0.bak`, 'utf8'))).toEqual(v0);
+    expect(notes.join('\n')).toContain('migrated from schema version 0 to 1');
+  });
+});
+
+describe('collections', () => {
+  it('inserts with generated id and time, validates, enforces unique fields, persists', async () => {
+    const s = await openTracked();
+    const h = await s.hosts.insert(newHost({ mac: '00:18:8B:52:79:80' }));
+    expect(h.id).toMatch(/^h-[0-9a-f]{8}$/);
+    expect(Date.parse(h.addedAt)).not.toBeNaN();
+    expect(h.mac).toBe('00:18:8b:52:79:80');
+
+    const bad = await refusal(
+      s.hosts.insert(newHost({ hostname: 'bad name; reload', mac: '00:18:8b:52:79:99' })),
+    );
+    expect(bad.message).toContain('hostname');
+    const dup = await refusal(s.hosts.insert(newHost({ mac: '00:18:8b:52:79:99' })));
+    expect(dup.message).toContain(`hostname r01-n001 is already used by ${h.id}`);
+
+    const net = await s.networks.insert({ name: 'prod', vlan: 100 });
+    await refusal(s.networks.insert({ name: 'prod2', vlan: 100 }));
+    await s.hosts.update(h.id, { maasSystemId: 'abc123' });
+    await refusal(s.hosts.update(h.id, { cpuCores: -1 }));
+    await s.close();
+
+    const again = await openTracked();
+    expect(again.hosts.get(h.id)?.maasSystemId).toBe('abc123');
+    expect(again.hosts.get(h.id)?.cpuCores).toBe(16);
+    expect(again.networks.list()).toEqual([net]);
+    expect(await again.networks.remove(net.id)).toBe(true);
+    expect(await again.networks.remove(net.id)).toBe(false);
+    await again.close();
+    expect((await openTracked()).networks.list()).toEqual([]);
+  });
+
+  it('returns copies, so callers cannot change the store behind its back', async () => {
+    const s = await openTracked();
+    const h = await s.hosts.insert(newHost());
+    const copy = s.hosts.get(h.id)!;
+    copy.cpuCores = 1;
+    s.hosts.list()[0]!.hostname = 'changed';
+    expect(s.hosts.get(h.id)?.cpuCores).toBe(16);
+    expect(s.hosts.get(h.id)?.hostname).toBe('r01-n001');
+  });
+
+  it('registers IPMI passwords as secrets when loaded', async () => {
+    const s = await openTracked();
+    await s.hosts.insert(newHost());
+    await s.close();
+    clearSecretsForTest();
+    expect(redact('pw=bmc-secret-pass')).toBe('pw=bmc-secret-pass');
+    await openTracked();
+    expect(redact('pw=bmc-secret-pass')).toBe('pw=***');
+  });
+
+  it('update(fn) changes several records atomically or not at all', async () => {
+    const s = await openTracked();
+    const net = await s.networks.insert({ name: 'prod', vlan: 100 });
+    await expect(
+      s.update((d) => {
+        d.networks[0]!.vlan = 200;
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(s.networks.get(net.id)?.vlan).toBe(100);
+
+    await refusal(
+      s.update((d) => {
+        d.networks[0]!.vlan = 200;
+        d.networks.push({ id: 'net-x', name: 'prod', vlan: 300 });
+      }),
+    );
+    expect(s.networks.list()).toHaveLength(1);
+
+    const r = await s.update((d) => {
+      d.networks[0]!.vlan = 200;
+      d.offerings.push({ id: 'off-1', name: 'large', cpuCores: 16, cpuMhz: 2400, memoryMb: 65536 });
+      return 'ok';
+    });
+    expect(r).toBe('ok');
+    const disk = JSON.parse(await readFile(file, 'utf8'));
+    expect(disk.networks[0].vlan).toBe(200);
+    expect(disk.offerings).toHaveLength(1);
+  });
+});
+
+describe('writes', () => {
+  function taskRecord(id: string) {
+    const now = new Date().toISOString();
+    return {
+      id,
+      kind: 'demo',
+      target: { hostname: 'r01-n001' },
+      params: {},
+      state: 'pending' as const,
+      steps: [{ title: 'one', state: 'pending' as const, attempts: 0 }],
+      log: [],
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  it('coalesces concurrent journal changes into fewer writes, every change on disk when awaited', async () => {
+    const s = await openTracked();
+    for (let i = 0; i < 5; i++) await s.tasks.insert(taskRecord(`t-${i}`));
+    const before = s.stats().writes;
+    const n = 200;
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        s.tasks.mutate(`t-${i % 5}`, (t) => {
+          t.steps[0]!.attempts += 1;
+        }),
+      ),
+    );
+    const writes = s.stats().writes - before;
+    expect(writes).toBeGreaterThan(0);
+    expect(writes).toBeLessThan(n / 10);
+    const disk = JSON.parse(await readFile(file, 'utf8'));
+    expect(disk.tasks.map((t: { steps: { attempts: number }[] }) => t.steps[0]!.attempts)).toEqual([
+      40, 40, 40, 40, 40,
+    ]);
+  });
+
+  it('writes lazy changes later without being asked', async () => {
+    const s = await openTracked(file, { lazyWriteMs: 5 });
+    await s.tasks.insert(taskRecord('t-lazy'));
+    await s.tasks.mutate('t-lazy', (t) => t.log.push({ at: 'now', level: 'info', text: 'hello' }), {
+      durable: false,
+    });
+    const disk = JSON.parse(await readFile(file, 'utf8'));
+    expect(disk.tasks[0].log).toEqual([{ at: 'now', level: 'info', text: 'hello' }]);
+  });
+
+  it('replaces a stale temp file and leaves none behind', async () => {
+    const s = await openTracked();
+    const temp = join(dir, 'sub', '.store.json.tmp');
+    await writeFile(temp, 'half a write', { mode: 0o644 });
+    await s.networks.insert({ name: 'prod', vlan: 100 });
+    expect(await readdir(join(dir, 'sub'))).toEqual(['store.json', 'store.json.lock']);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('lock', () => {
+  it('refuses a second writer, allows a read-only reader', async () => {
+    const s = await openTracked();
+    await s.networks.insert({ name: 'prod', vlan: 100 });
+    const err = await refusal(openStore(file));
+    expect(err.message).toContain(`in use by process ${process.pid}`);
+    const ro = await openTracked(file, { readOnly: true });
+    expect(ro.networks.list()).toHaveLength(1);
+    await refusal(ro.networks.insert({ name: 'dev', vlan: 101 }));
+  });
+
+  it('takes over a lock left by a process that is gone, and says so', async () => {
+    await (await openTracked()).close();
+    // The pid of a process that has already exited, as after a SIGKILL.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    await writeFile(`${file}.lock`, `${gone}\n`);
+    const s = await openTracked();
+    expect(s.notices.join('\n')).toContain(`stale lock ${file}.lock left by process ${gone}`);
+  });
+});
