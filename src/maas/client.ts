@@ -1,0 +1,597 @@
+import ky, { HTTPError, isHTTPError, isTimeoutError, type KyRequest } from 'ky';
+import type { z } from 'zod';
+import { redact, registerSecret } from '../util/redact.ts';
+import {
+  maasHttpError,
+  maasResponseError,
+  maasUnreachableError,
+  MaasError,
+  type MaasCallContext,
+} from './errors.ts';
+import { encodeForm, type FormFields } from './form.ts';
+import { maasAuthorizationHeader, type MaasApiKey } from './oauth.ts';
+import {
+  BootResourceListSchema,
+  EventsPageSchema,
+  InterfaceSchema,
+  MachineListSchema,
+  MachineSchema,
+  PowerStateResponseSchema,
+  SubnetSchema,
+  VersionSchema,
+  type MaasBootResource,
+  type MaasEventsPage,
+  type MaasInterface,
+  type MaasMachine,
+  type MaasSubnet,
+  type MaasVersion,
+  type PowerState,
+} from './schemas.ts';
+
+export interface MaasClientOptions {
+  /** Region URL as operators write it: `http://maas:5240/MAAS` (with or without trailing slash). */
+  url: string;
+  apiKey: MaasApiKey;
+  /** Per-attempt timeout; default 30 s. query_power_state gets at least 90 s (MaaS may block 60 s). */
+  timeoutMs?: number;
+  /** Retries for idempotent calls only (GET, PUT); default 2. */
+  retries?: number;
+  /** Base back-off between retries; default 300 ms, doubled each time, capped at 5 s. */
+  retryDelayMs?: number;
+  /** Debug sink: one redacted line per request/answer. */
+  log?: (line: string) => void;
+  /** For tests and proxies. */
+  fetch?: typeof fetch;
+}
+
+/** How to wipe disks on release; `none` releases without erasing. */
+export type EraseMode = 'full' | 'quick' | 'secure' | 'none';
+
+export const BOND_MODES = [
+  'balance-rr',
+  'active-backup',
+  'balance-xor',
+  'broadcast',
+  '802.3ad',
+  'balance-tlb',
+  'balance-alb',
+] as const;
+export type BondMode = (typeof BOND_MODES)[number];
+
+export type LinkMode = 'AUTO' | 'DHCP' | 'STATIC' | 'LINK_UP';
+
+export interface MachineFilter {
+  hostname?: readonly string[];
+  mac_address?: readonly string[];
+  id?: readonly string[];
+  zone?: string;
+  pool?: string;
+}
+
+export interface IpmiPowerParameters {
+  address: string;
+  user: string;
+  pass: string;
+  /** LAN_2_0 (IPMI 2.0, the default) or LAN (1.5). */
+  driver?: 'LAN_2_0' | 'LAN';
+  /** MaaS's default is 3; 17 on newer BMCs. */
+  cipherSuiteId?: number;
+  privilegeLevel?: 'USER' | 'OPERATOR' | 'ADMIN';
+  bootType?: 'auto' | 'legacy' | 'efi';
+}
+
+export interface CreateMachineInput {
+  architecture?: string;
+  macAddresses: readonly string[];
+  hostname?: string;
+  description?: string;
+  power: IpmiPowerParameters;
+  /** MaaS commissions a machine added by hand unless told not to. */
+  commission?: boolean;
+}
+
+export interface DeployInput {
+  /** `centos7`, `ubuntu/jammy`, `jammy`… — MaaS resolves the name against its boot resources. */
+  distroSeries: string;
+  /** cloud-init / curtin user data as plain text; the client base64-encodes it as MaaS expects. */
+  userData?: string;
+  hweKernel?: string;
+  comment?: string;
+}
+
+export interface CreateBondInput {
+  name: string;
+  parents: readonly number[];
+  /** Required: omitting it makes MaaS store balance-rr (despite its docstring). */
+  bondMode: BondMode;
+  macAddress?: string;
+  miimon?: number;
+  downdelay?: number;
+  updelay?: number;
+  lacpRate?: 'fast' | 'slow';
+  xmitHashPolicy?: 'layer2' | 'layer2+3' | 'layer3+4' | 'encap2+3' | 'encap3+4';
+  vlan?: number;
+}
+
+export interface EventsQuery {
+  /** system_id(s) of the machines whose events are wanted. */
+  id?: string | readonly string[];
+  hostname?: string;
+  level?: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL' | 'AUDIT';
+  limit?: number;
+  /** Only events newer than this event id: poll with the last id seen. */
+  after?: number;
+  before?: number;
+}
+
+interface CallSpec<S extends z.ZodType> {
+  ctx: MaasCallContext;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Relative to /api/2.0/, ending with `/`. */
+  path: string;
+  op?: string;
+  query?: FormFields;
+  form?: FormFields;
+  schema: S;
+  timeoutMs?: number;
+}
+
+const SYSTEM_ID = /^[a-z0-9]{1,32}$/;
+
+/** Typed MaaS 2.0 client. Read calls retry; state-changing ops (deploy, release…) never do. */
+export class MaasClient {
+  readonly baseUrl: string;
+  private readonly apiKey: MaasApiKey;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly retryDelayMs: number;
+  private readonly log: ((line: string) => void) | undefined;
+  private readonly fetchImpl: typeof fetch | undefined;
+
+  constructor(opts: MaasClientOptions) {
+    registerSecret(opts.apiKey.tokenSecret);
+    registerSecret(opts.apiKey.tokenKey);
+    registerSecret(opts.apiKey.consumerKey);
+    let url: URL;
+    try {
+      url = new URL(opts.url);
+    } catch {
+      throw maasUnreachableError(opts.url, { op: 'connect', method: 'GET', path: '' }, undefined, false);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw maasUnreachableError(opts.url, { op: 'connect', method: 'GET', path: '' }, undefined, false);
+    }
+    this.baseUrl = url.href.replace(/\/+$/, '') + '/api/2.0/';
+    this.apiKey = opts.apiKey;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.retries = opts.retries ?? 2;
+    this.retryDelayMs = opts.retryDelayMs ?? 300;
+    this.log = opts.log;
+    this.fetchImpl = opts.fetch;
+  }
+
+  // ---- machines ----
+
+  /** One call for the whole site: the UI refreshes with this. */
+  listMachines(filter: MachineFilter = {}): Promise<MaasMachine[]> {
+    return this.call({
+      ctx: { op: 'list machines', method: 'GET', path: 'machines/' },
+      method: 'GET',
+      path: 'machines/',
+      query: { ...filter },
+      schema: MachineListSchema,
+    });
+  }
+
+  readMachine(systemId: string): Promise<MaasMachine> {
+    return this.machineCall('read', 'GET', systemId);
+  }
+
+  createMachine(input: CreateMachineInput): Promise<MaasMachine> {
+    const p = input.power;
+    return this.call({
+      ctx: { op: 'create machine', method: 'POST', path: 'machines/', target: input.hostname },
+      method: 'POST',
+      path: 'machines/',
+      form: {
+        architecture: input.architecture ?? 'amd64/generic',
+        mac_addresses: input.macAddresses,
+        hostname: input.hostname,
+        description: input.description,
+        power_type: 'ipmi',
+        power_parameters_power_address: p.address,
+        power_parameters_power_user: p.user,
+        power_parameters_power_pass: p.pass,
+        power_parameters_power_driver: p.driver ?? 'LAN_2_0',
+        power_parameters_cipher_suite_id: p.cipherSuiteId ?? 3,
+        power_parameters_privilege_level: p.privilegeLevel ?? 'ADMIN',
+        power_parameters_power_boot_type: p.bootType ?? 'auto',
+        commission: input.commission,
+      },
+      schema: MachineSchema,
+    });
+  }
+
+  allocate(systemId: string, comment?: string): Promise<MaasMachine> {
+    checkSystemId(systemId);
+    return this.call({
+      ctx: { op: 'allocate', method: 'POST', path: 'machines/', target: systemId },
+      method: 'POST',
+      path: 'machines/',
+      op: 'allocate',
+      form: { system_id: systemId, comment },
+      schema: MachineSchema,
+    });
+  }
+
+  deploy(systemId: string, input: DeployInput): Promise<MaasMachine> {
+    return this.machineCall('deploy', 'POST', systemId, {
+      distro_series: input.distroSeries,
+      user_data:
+        input.userData === undefined ? undefined : Buffer.from(input.userData, 'utf8').toString('base64'),
+      hwe_kernel: input.hweKernel,
+      comment: input.comment,
+    });
+  }
+
+  release(
+    systemId: string,
+    opts: { erase: EraseMode; comment?: string; force?: boolean },
+  ): Promise<MaasMachine> {
+    return this.machineCall('release', 'POST', systemId, {
+      erase: opts.erase !== 'none',
+      quick_erase: opts.erase === 'quick' ? true : undefined,
+      secure_erase: opts.erase === 'secure' ? true : undefined,
+      comment: opts.comment,
+      force: opts.force,
+    });
+  }
+
+  abort(systemId: string, comment?: string): Promise<MaasMachine> {
+    return this.machineCall('abort', 'POST', systemId, { comment });
+  }
+
+  commission(
+    systemId: string,
+    opts: { comment?: string; skipBmcConfig?: boolean } = {},
+  ): Promise<MaasMachine> {
+    return this.machineCall('commission', 'POST', systemId, {
+      comment: opts.comment,
+      skip_bmc_config: opts.skipBmcConfig === undefined ? undefined : opts.skipBmcConfig ? 1 : 0,
+    });
+  }
+
+  markBroken(systemId: string, comment?: string): Promise<MaasMachine> {
+    return this.machineCall('mark_broken', 'POST', systemId, { comment });
+  }
+
+  markFixed(systemId: string, comment?: string): Promise<MaasMachine> {
+    return this.machineCall('mark_fixed', 'POST', systemId, { comment });
+  }
+
+  /** Careful: MaaS power-cycles a host that is already on. */
+  powerOn(systemId: string, opts: { comment?: string; userData?: string } = {}): Promise<MaasMachine> {
+    return this.machineCall('power_on', 'POST', systemId, {
+      comment: opts.comment,
+      user_data:
+        opts.userData === undefined ? undefined : Buffer.from(opts.userData, 'utf8').toString('base64'),
+    });
+  }
+
+  powerOff(
+    systemId: string,
+    opts: { stopMode?: 'soft' | 'hard'; comment?: string } = {},
+  ): Promise<MaasMachine> {
+    return this.machineCall('power_off', 'POST', systemId, {
+      stop_mode: opts.stopMode,
+      comment: opts.comment,
+    });
+  }
+
+  /** Asks MaaS to query the BMC now (can take up to a minute on real gear). */
+  async queryPowerState(systemId: string): Promise<PowerState> {
+    checkSystemId(systemId);
+    const r = await this.call({
+      ctx: { op: 'query_power_state', method: 'GET', path: `machines/${systemId}/`, target: systemId },
+      method: 'GET',
+      path: `machines/${systemId}/`,
+      op: 'query_power_state',
+      schema: PowerStateResponseSchema,
+      timeoutMs: Math.max(this.timeoutMs, 90_000),
+    });
+    return r.state;
+  }
+
+  // ---- interfaces ----
+
+  listInterfaces(systemId: string): Promise<MaasInterface[]> {
+    checkSystemId(systemId);
+    const path = `nodes/${systemId}/interfaces/`;
+    return this.call({
+      ctx: { op: 'list interfaces', method: 'GET', path, target: systemId },
+      method: 'GET',
+      path,
+      schema: InterfaceSchema.array(),
+    });
+  }
+
+  readInterface(systemId: string, interfaceId: number): Promise<MaasInterface> {
+    const path = interfacePath(systemId, interfaceId);
+    return this.call({
+      ctx: { op: 'read interface', method: 'GET', path, target: systemId },
+      method: 'GET',
+      path,
+      schema: InterfaceSchema,
+    });
+  }
+
+  /** PUT is idempotent, so it may retry. Allowed by MaaS only in Ready or Broken. */
+  updateInterface(
+    systemId: string,
+    interfaceId: number,
+    fields: { mac_address?: string; name?: string; vlan?: number },
+  ): Promise<MaasInterface> {
+    const path = interfacePath(systemId, interfaceId);
+    return this.call({
+      ctx: { op: 'update interface', method: 'PUT', path, target: systemId },
+      method: 'PUT',
+      path,
+      form: fields,
+      schema: InterfaceSchema,
+    });
+  }
+
+  updateInterfaceMac(systemId: string, interfaceId: number, mac: string): Promise<MaasInterface> {
+    return this.updateInterface(systemId, interfaceId, { mac_address: mac });
+  }
+
+  createBond(systemId: string, input: CreateBondInput): Promise<MaasInterface> {
+    checkSystemId(systemId);
+    const path = `nodes/${systemId}/interfaces/`;
+    return this.call({
+      ctx: { op: 'create_bond', method: 'POST', path, target: systemId },
+      method: 'POST',
+      path,
+      op: 'create_bond',
+      form: {
+        name: input.name,
+        parents: input.parents,
+        mac_address: input.macAddress,
+        bond_mode: input.bondMode,
+        bond_miimon: input.miimon ?? 100,
+        bond_downdelay: input.downdelay,
+        bond_updelay: input.updelay,
+        bond_lacp_rate: input.lacpRate,
+        bond_xmit_hash_policy: input.xmitHashPolicy,
+        vlan: input.vlan,
+      },
+      schema: InterfaceSchema,
+    });
+  }
+
+  linkSubnet(
+    systemId: string,
+    interfaceId: number,
+    input: {
+      mode: LinkMode;
+      subnet?: number | string;
+      ipAddress?: string;
+      force?: boolean;
+      defaultGateway?: boolean;
+    },
+  ): Promise<MaasInterface> {
+    const path = interfacePath(systemId, interfaceId);
+    return this.call({
+      ctx: { op: 'link_subnet', method: 'POST', path, target: systemId },
+      method: 'POST',
+      path,
+      op: 'link_subnet',
+      form: {
+        mode: input.mode,
+        subnet: input.subnet,
+        ip_address: input.ipAddress,
+        force: input.force,
+        default_gateway: input.defaultGateway,
+      },
+      schema: InterfaceSchema,
+    });
+  }
+
+  unlinkSubnet(systemId: string, interfaceId: number, linkId: number): Promise<MaasInterface> {
+    const path = interfacePath(systemId, interfaceId);
+    return this.call({
+      ctx: { op: 'unlink_subnet', method: 'POST', path, target: systemId },
+      method: 'POST',
+      path,
+      op: 'unlink_subnet',
+      form: { id: linkId },
+      schema: InterfaceSchema,
+    });
+  }
+
+  // ---- site ----
+
+  listBootResources(): Promise<MaasBootResource[]> {
+    return this.call({
+      ctx: { op: 'list boot resources', method: 'GET', path: 'boot-resources/' },
+      method: 'GET',
+      path: 'boot-resources/',
+      schema: BootResourceListSchema,
+    });
+  }
+
+  listSubnets(): Promise<MaasSubnet[]> {
+    return this.call({
+      ctx: { op: 'list subnets', method: 'GET', path: 'subnets/' },
+      method: 'GET',
+      path: 'subnets/',
+      schema: SubnetSchema.array(),
+    });
+  }
+
+  version(): Promise<MaasVersion> {
+    return this.call({
+      ctx: { op: 'version', method: 'GET', path: 'version/' },
+      method: 'GET',
+      path: 'version/',
+      schema: VersionSchema,
+    });
+  }
+
+  /** Newest first, as MaaS returns them. */
+  queryEvents(q: EventsQuery = {}): Promise<MaasEventsPage> {
+    return this.call({
+      ctx: {
+        op: 'query events',
+        method: 'GET',
+        path: 'events/',
+        target: typeof q.id === 'string' ? q.id : undefined,
+      },
+      method: 'GET',
+      path: 'events/',
+      op: 'query',
+      query: {
+        id: q.id,
+        hostname: q.hostname,
+        level: q.level,
+        limit: q.limit,
+        after: q.after,
+        before: q.before,
+      },
+      schema: EventsPageSchema,
+    });
+  }
+
+  // ---- plumbing ----
+
+  private machineCall(
+    op: string,
+    method: 'GET' | 'POST',
+    systemId: string,
+    form?: FormFields,
+  ): Promise<MaasMachine> {
+    checkSystemId(systemId);
+    const path = `machines/${systemId}/`;
+    return this.call({
+      ctx: { op, method, path, target: systemId },
+      method,
+      path,
+      op: op === 'read' ? undefined : op,
+      form,
+      schema: MachineSchema,
+    });
+  }
+
+  private authorize(request: KyRequest): void {
+    request.headers.set(
+      'Authorization',
+      maasAuthorizationHeader(this.apiKey, { method: request.method, url: request.url }),
+    );
+  }
+
+  private debug(line: string): void {
+    this.log?.(redact(line));
+  }
+
+  private async call<S extends z.ZodType>(spec: CallSpec<S>): Promise<z.output<S>> {
+    const search = new URLSearchParams();
+    if (spec.op) search.set('op', spec.op);
+    if (spec.query) for (const [k, v] of encodeForm(spec.query)) search.append(k, v);
+    const qs = search.toString();
+    const url = this.baseUrl + spec.path + (qs ? `?${qs}` : '');
+    const idempotent = spec.method === 'GET' || spec.method === 'PUT';
+    const started = Date.now();
+    const label = `${spec.method} ${spec.path}${spec.op ? `?op=${spec.op}` : ''}`;
+    this.debug(`maas → ${label}`);
+    let text: string;
+    try {
+      const res = await ky(url, {
+        method: spec.method,
+        body: spec.form ? encodeForm(spec.form) : undefined,
+        headers: { Accept: 'application/json' },
+        timeout: spec.timeoutMs ?? this.timeoutMs,
+        fetch: this.fetchImpl,
+        retry: idempotent
+          ? {
+              limit: this.retries,
+              methods: ['get', 'put'],
+              statusCodes: [408, 429, 500, 502, 503, 504],
+              retryOnTimeout: true,
+              delay: (n) => Math.min(this.retryDelayMs * 2 ** (n - 1), 5000),
+              maxRetryAfter: 10_000,
+            }
+          : { limit: 0 },
+        hooks: {
+          beforeRequest: [({ request }) => this.authorize(request)],
+          beforeRetry: [
+            ({ request, error, retryCount }) => {
+              const why = isHTTPError(error) ? `HTTP ${error.response.status}` : error.name;
+              this.debug(`maas ↻ ${label} retry ${retryCount} after ${why}`);
+              this.authorize(request);
+            },
+          ],
+        },
+      });
+      text = await res.text();
+      this.debug(`maas ← ${label} ${res.status} ${text.length}B ${Date.now() - started}ms`);
+    } catch (err) {
+      throw this.translate(err, spec.ctx, label, started);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw maasResponseError(spec.ctx, `not JSON (${text.slice(0, 60).replace(/\s+/g, ' ')}…)`);
+    }
+    const parsed = spec.schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue ? issue.path.join('.') || '(root)' : '(root)';
+      throw maasResponseError(spec.ctx, `${where}: ${issue?.message ?? 'invalid'}`);
+    }
+    return parsed.data;
+  }
+
+  private translate(err: unknown, ctx: MaasCallContext, label: string, started: number): MaasError {
+    if (err instanceof MaasError) return err;
+    if (err instanceof HTTPError) {
+      this.debug(`maas ← ${label} ${err.response.status} ${Date.now() - started}ms`);
+      return maasHttpError(err.response.status, err.data, ctx);
+    }
+    const timedOut = isTimeoutError(err);
+    this.debug(`maas ✗ ${label} ${timedOut ? 'timeout' : 'unreachable'} ${Date.now() - started}ms`);
+    return maasUnreachableError(this.baseUrl.replace(/api\/2\.0\/$/, ''), ctx, causeOf(err), timedOut);
+  }
+}
+
+function causeOf(err: unknown): unknown {
+  if (err instanceof Error && err.cause instanceof Error) {
+    return err.cause.cause instanceof Error ? err.cause.cause : err.cause;
+  }
+  return err;
+}
+
+function checkSystemId(systemId: string): void {
+  // system_ids are short lowercase tokens; anything else would let a caller steer the URL path.
+  if (!SYSTEM_ID.test(systemId)) {
+    throw new MaasError(
+      `"${systemId.slice(0, 40)}" is not a MaaS system_id`,
+      { op: 'validate', method: '', path: '' },
+      {
+        hint: 'Use the machine\'s system_id as MaaS lists it (e.g. "4y3h7n").',
+      },
+    );
+  }
+}
+
+function interfacePath(systemId: string, interfaceId: number): string {
+  checkSystemId(systemId);
+  if (!Number.isInteger(interfaceId) || interfaceId < 0) {
+    throw new MaasError(
+      `${interfaceId} is not an interface id`,
+      { op: 'validate', method: '', path: '' },
+      {},
+    );
+  }
+  return `nodes/${systemId}/interfaces/${interfaceId}/`;
+}
