@@ -1,0 +1,35 @@
+/**
+ * MAC addresses as the rack file, MaaS and switch tables write them, reduced to one form
+ * (`00:18:8b:52:79:80`) so a MaaS interface, a rack entry and a MAC table row compare equal.
+ */
+const COLON_OR_DASH =
+  /^([0-9a-f]{2})([:-])([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})$/i;
+// Cisco writes MACs as three dotted groups of four.
+const DOTTED = /^([0-9a-f]{4})\.([0-9a-f]{4})\.([0-9a-f]{4})$/i;
+const BARE = /^[0-9a-f]{12}$/i;
+
+/** The lower-case colon form, or undefined when the text is not a MAC address. */
+export function normaliseMac(text: string): string | undefined {
+  const s = text.trim();
+  let hex: string | undefined;
+  const c = COLON_OR_DASH.exec(s);
+  if (c) hex = [c[1], c[3], c[4], c[5], c[6], c[7]].join('');
+  else {
+    const d = DOTTED.exec(s);
+    if (d) hex = d[1]! + d[2]! + d[3]!;
+    else if (BARE.test(s)) hex = s;
+  }
+  if (hex === undefined) return undefined;
+  return hex.toLowerCase().match(/../g)!.join(':');
+}
+
+/**
+ * Why a well-formed MAC cannot be a NIC's burned-in or assigned unicast address, or undefined when it can.
+ * A group address in the rack file would never match a MaaS interface, so it is a typo worth reporting.
+ */
+export function unusableMacReason(mac: string): string | undefined {
+  if (mac === '00:00:00:00:00:00') return 'the all-zero address is not a NIC address';
+  if (mac === 'ff:ff:ff:ff:ff:ff') return 'the broadcast address is not a NIC address';
+  if (parseInt(mac.slice(0, 2), 16) & 1) return 'a multicast address (first octet odd) is not a NIC address';
+  return undefined;
+}

@@ -1,0 +1,164 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { normaliseMac, unusableMacReason } from './mac.ts';
+import { quote } from './quote.ts';
+import { isVlanId, parseVlanList, VLAN_MAX, VLAN_MIN } from './vlans.ts';
+
+/**
+ * Field-level shape of the rack file. Rules that span fields (duplicates, port names that depend
+ * on the switch type, password XOR passwordEnv) live in checks.ts, which runs even when these
+ * fail so one pass reports every problem.
+ */
+
+/** RFC 1123 host label: what MaaS accepts as a hostname. */
+export const HOSTNAME_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+export const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+/** OpenSSH prints SHA-256 fingerprints as `SHA256:` + 43 unpadded base64 characters. */
+export const SSH_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+/** Printable ASCII without spaces: what SSH and IPMI logins carry without surprises. */
+const LOGIN_NAME = /^[\x21-\x7e]{1,64}$/;
+const SWITCH_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/;
+
+function isDnsName(s: string): boolean {
+  if (s.length > 253) return false;
+  return s.split('.').every((label) => HOSTNAME_LABEL.test(label)) && !/^[\d.]+$/.test(s);
+}
+
+export function isAddress(s: string): boolean {
+  return isIP(s) !== 0 || isDnsName(s);
+}
+
+const address = (what: string) =>
+  z.string().refine(isAddress, {
+    error: (iss) => `${quote(iss.input)} is not an IP address or DNS name of the ${what}`,
+  });
+
+const tcpPort = z
+  .number()
+  .int({ error: 'must be a whole number' })
+  .min(1, { error: 'must be a port number from 1 to 65535' })
+  .max(65535, { error: 'must be a port number from 1 to 65535' });
+
+const vlanId = z.number().refine(isVlanId, {
+  error: (iss) => `${String(iss.input)} is not a VLAN id (${VLAN_MIN}–${VLAN_MAX})`,
+});
+
+const envName = z.string().regex(ENV_NAME, {
+  error: (iss) =>
+    `${quote(iss.input)} is not an environment variable name (e.g. RACKPILOT_SWITCH_PASS_TOR_R01)`,
+});
+
+const nonEmptyPassword = z.string().min(1, { error: 'is empty' });
+
+const loginName = z.string().regex(LOGIN_NAME, {
+  error: 'must be 1–64 printable characters without spaces',
+});
+
+export const macSchema = z.string().transform((s, ctx) => {
+  const mac = normaliseMac(s);
+  if (mac === undefined) {
+    ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a MAC address (e.g. 00:18:8b:52:79:80)` });
+    return z.NEVER;
+  }
+  const why = unusableMacReason(mac);
+  if (why) {
+    ctx.addIssue({ code: 'custom', message: `${mac}: ${why}` });
+    return z.NEVER;
+  }
+  return mac;
+});
+
+export const bmcSchema = z.strictObject({
+  address: address('BMC'),
+  port: tcpPort.default(623),
+  // IPMI v2.0 carries user names of at most 16 bytes and passwords of at most 20.
+  username: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,16}$/, {
+      error: 'must be 1–16 printable characters without spaces (IPMI limit)',
+    })
+    .optional(),
+  password: z
+    .string()
+    .min(1, { error: 'is empty' })
+    .max(20, { error: 'is longer than 20 bytes (IPMI limit)' })
+    .optional(),
+  passwordEnv: envName.optional(),
+});
+
+export const hostSchema = z.strictObject({
+  mac: macSchema,
+  port: z.string(),
+  hostname: z
+    .string()
+    .regex(HOSTNAME_LABEL, {
+      error: (iss) =>
+        `${quote(iss.input)} is not a host name (letters, digits and "-", 1–63 characters, e.g. r01-n001)`,
+    })
+    .transform((s) => s.toLowerCase())
+    .optional(),
+  bmc: bmcSchema.optional(),
+});
+
+export const switchSchema = z.strictObject({
+  ip: address('switch'),
+  username: loginName,
+  password: nonEmptyPassword.optional(),
+  type: z.string(),
+  name: z
+    .string()
+    .regex(SWITCH_NAME, {
+      error: (iss) =>
+        `${quote(iss.input)} is not a switch name (letters, digits, ".", "_", "-", e.g. tor-r01)`,
+    })
+    .optional(),
+  sshPort: tcpPort.default(22),
+  hostKey: z
+    .string()
+    .regex(SSH_FINGERPRINT, {
+      error: (iss) =>
+        `${quote(iss.input)} is not an SSH host key fingerprint as OpenSSH prints it (SHA256: then 43 base64 characters; ssh-keygen -lf key.pub)`,
+    })
+    .optional(),
+  passwordEnv: envName.optional(),
+  pxeVlan: vlanId.optional(),
+  portPrefix: z.string().optional(),
+  allowedVlans: z
+    .string()
+    .transform((s, ctx) => {
+      const r = parseVlanList(s);
+      if (!r.ok) {
+        ctx.addIssue({ code: 'custom', message: r.message });
+        return z.NEVER;
+      }
+      return r.ranges;
+    })
+    .optional(),
+});
+
+export const rackSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(SWITCH_NAME, {
+      error: (iss) => `${quote(iss.input)} is not a rack name (letters, digits, ".", "_", "-")`,
+    })
+    .optional(),
+  l2Switch: switchSchema,
+  hosts: z.array(hostSchema),
+});
+
+export const rackFileSchema = z.strictObject({
+  racks: z.array(rackSchema).min(1, { error: 'the file lists no racks' }),
+});
+
+export type RackFileInput = z.input<typeof rackFileSchema>;
+export type RackFileParsed = z.output<typeof rackFileSchema>;
+
+/** Field names per object, for "unknown field" messages. */
+export const KNOWN_FIELDS: Record<string, readonly string[]> = {
+  file: Object.keys(rackFileSchema.shape),
+  rack: Object.keys(rackSchema.shape),
+  l2Switch: Object.keys(switchSchema.shape),
+  host: Object.keys(hostSchema.shape),
+  bmc: Object.keys(bmcSchema.shape),
+};

@@ -1,0 +1,131 @@
+import { normaliseMac } from './mac.ts';
+import type { Rack, RackBmc, RackNic, RackSwitch } from './types.ts';
+import { vlanInRanges } from './vlans.ts';
+
+/** A NIC of a machine found in the rack file: the switch and port it is cabled to. */
+export interface CabledNic {
+  /** Switch name (RackSwitch.name). */
+  switch: string;
+  /** Port as the rack file writes it. */
+  port: string;
+  mac: string;
+  nic: RackNic;
+}
+
+export interface RackHost {
+  hostname: string;
+  nics: RackNic[];
+  bmc?: RackBmc;
+}
+
+export interface RackSummary {
+  racks: number;
+  switches: number;
+  /** Named hosts plus NIC entries without a hostname (each may be its own machine). */
+  hosts: number;
+  namedHosts: number;
+  unnamedNics: number;
+  nics: number;
+  /** Named hosts with ≥ 2 ToR-connected NICs. */
+  bondableHosts: number;
+}
+
+/**
+ * Questions the workflows ask of the rack file: which switch ports does this machine (known by
+ * the MACs MaaS reports) use, and can it bond? Indexed once; every query is a map lookup.
+ */
+export class Topology {
+  readonly rack: Rack;
+  private readonly byMac = new Map<string, RackNic>();
+  private readonly bySwitch = new Map<string, RackSwitch>();
+  private readonly hosts = new Map<string, RackNic[]>();
+
+  constructor(rack: Rack) {
+    this.rack = rack;
+    for (const sw of rack.switches) this.bySwitch.set(sw.name, sw);
+    for (const nic of rack.nics) {
+      this.byMac.set(nic.mac, nic);
+      if (nic.hostname) {
+        const list = this.hosts.get(nic.hostname);
+        if (list) list.push(nic);
+        else this.hosts.set(nic.hostname, [nic]);
+      }
+    }
+  }
+
+  switches(): readonly RackSwitch[] {
+    return this.rack.switches;
+  }
+
+  switch(name: string): RackSwitch | undefined {
+    return this.bySwitch.get(name);
+  }
+
+  /** The rack entry of a MAC in any notation, or undefined when it is not cabled to a listed switch. */
+  nic(mac: string): RackNic | undefined {
+    const m = normaliseMac(mac);
+    return m === undefined ? undefined : this.byMac.get(m);
+  }
+
+  switchFor(mac: string): RackSwitch | undefined {
+    const nic = this.nic(mac);
+    return nic && this.bySwitch.get(nic.switch);
+  }
+
+  /** The ToR-connected NICs among a machine's MACs, in the order given; unknown or repeated MACs are skipped. */
+  nicsForMacs(macs: Iterable<string>): CabledNic[] {
+    const out: CabledNic[] = [];
+    const seen = new Set<string>();
+    for (const m of macs) {
+      const nic = this.nic(m);
+      if (!nic || seen.has(nic.mac)) continue;
+      seen.add(nic.mac);
+      out.push({ switch: nic.switch, port: nic.port, mac: nic.mac, nic });
+    }
+    return out;
+  }
+
+  /** The seed's rule: bond when more than one of the machine's interfaces is connected to the ToR. */
+  canBond(macs: Iterable<string>): boolean {
+    return this.nicsForMacs(macs).length >= 2;
+  }
+
+  /** NIC entries grouped by hostname (entries without one are not included). */
+  hostsByName(): ReadonlyMap<string, readonly RackNic[]> {
+    return this.hosts;
+  }
+
+  host(hostname: string): RackHost | undefined {
+    const nics = this.hosts.get(hostname.toLowerCase());
+    if (!nics) return undefined;
+    const bmc = nics.find((n) => n.bmc)?.bmc;
+    return { hostname: hostname.toLowerCase(), nics, ...(bmc && { bmc }) };
+  }
+
+  /** Every NIC entry cabled to a switch. */
+  nicsOnSwitch(name: string): RackNic[] {
+    return this.rack.nics.filter((n) => n.switch === name);
+  }
+
+  /** Whether a tenant VLAN may be put on the switch (its `allowedVlans`; no list = any). */
+  vlanAllowed(switchName: string, vlan: number): boolean {
+    const sw = this.bySwitch.get(switchName);
+    if (!sw) return false;
+    return sw.allowedVlans === undefined || vlanInRanges(sw.allowedVlans, vlan);
+  }
+
+  summary(): RackSummary {
+    const unnamedNics = this.rack.nics.filter((n) => !n.hostname).length;
+    let bondable = 0;
+    for (const nics of this.hosts.values()) if (nics.length >= 2) bondable++;
+    return {
+      racks: this.rack.racks.length,
+      switches: this.rack.switches.length,
+      hosts: this.hosts.size + unnamedNics,
+      namedHosts: this.hosts.size,
+      unnamedNics,
+      nics: this.rack.nics.length,
+      bondableHosts: bondable,
+    };
+  }
+}
