@@ -1,0 +1,211 @@
+/**
+ * The lab's BMCs: one RMCP+ BMC per lab host, each on its own loopback UDP port (as each real BMC
+ * has its own address), sharing power and boot state with the lab MaaS through the LabWorld.
+ * Fault injection per host: seeded packet loss, slow answers, a dead BMC, a full session table.
+ */
+import dgram from 'node:dgram';
+import { LabBmc } from './bmc-core.ts';
+import { seededRandom } from './spec.ts';
+import type { LabWorld } from './world.ts';
+
+export interface LabBmcFault {
+  /** Percentage of datagrams lost in each direction, drawn from a seeded pattern. */
+  lossPercent: number;
+  /** Delay before each answer leaves the BMC. */
+  delayMs: number;
+  /** The BMC answers nothing at all. */
+  dead: boolean;
+  /** Open Session is refused with "insufficient resources" (the session limit is reached). */
+  sessionsFull: boolean;
+}
+
+export interface LabBmcFaults {
+  /** Set faults for one host, or '*' for every host. */
+  set(hostname: string | '*', fault: Partial<LabBmcFault>): void;
+  get(hostname: string): LabBmcFault;
+  /** Clear faults of one host, or all hosts. */
+  clear(hostname?: string): void;
+  /** The BMC forgets its sessions (idle timeout, BMC reboot): consoles must re-open. */
+  dropSessions(hostname?: string): void;
+}
+
+export interface LabBmcEndpoint {
+  hostname: string;
+  host: '127.0.0.1';
+  port: number;
+}
+
+export interface StartLabBmcsOptions {
+  /** Only these hosts get a BMC (default: every host of the spec). */
+  hostnames?: string[];
+  /** Fixed ports by hostname; hosts not listed get an OS-chosen port. */
+  ports?: Record<string, number>;
+  maxSessions?: number;
+  sessionTimeoutMs?: number;
+  softOffDelayMs?: number;
+  /** Seed of the loss patterns, so a lossy run is reproducible. */
+  seed?: number;
+}
+
+export interface LabBmcs {
+  bmcs: LabBmcEndpoint[];
+  faults: LabBmcFaults;
+  /** Open sessions on one host's BMC. */
+  sessionCount(hostname: string): number;
+  /** Datagrams received / dropped by fault injection, for one host. */
+  stats(hostname: string): { received: number; dropped: number; sent: number };
+  close(): Promise<void>;
+}
+
+const NO_FAULT: LabBmcFault = { lossPercent: 0, delayMs: 0, dead: false, sessionsFull: false };
+
+function hashName(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+interface Running {
+  bmc: LabBmc;
+  socket: dgram.Socket;
+  fault: LabBmcFault;
+  rand: () => number;
+  stats: { received: number; dropped: number; sent: number };
+  timers: Set<NodeJS.Timeout>;
+}
+
+export async function startLabBmcs(world: LabWorld, opts: StartLabBmcsOptions = {}): Promise<LabBmcs> {
+  const hosts = opts.hostnames
+    ? opts.hostnames.map((n) => {
+        const h = world.spec.hosts.find((x) => x.hostname === n);
+        if (!h) throw new Error(`no lab host ${n}`);
+        return h;
+      })
+    : world.spec.hosts;
+  const seed = opts.seed ?? 1;
+  const running = new Map<string, Running>();
+
+  const bind = (host: (typeof hosts)[number]): Promise<LabBmcEndpoint> =>
+    new Promise((resolve, reject) => {
+      const name = host.hostname;
+      const bmc = new LabBmc(
+        {
+          power: () => world.host(name).power,
+          setPower: (p, source) => world.setPower(name, p, source),
+          boot: () => {
+            const h = world.host(name);
+            return { device: h.bootDevice, persistent: h.bootPersistent, efi: h.bootEfi };
+          },
+          setBoot: (d, persistent, efi) => world.setBoot(name, d, persistent, efi),
+        },
+        {
+          name,
+          username: host.bmc.user,
+          password: host.bmc.password,
+          ...(opts.maxSessions !== undefined && { maxSessions: opts.maxSessions }),
+          ...(opts.sessionTimeoutMs !== undefined && { sessionTimeoutMs: opts.sessionTimeoutMs }),
+          ...(opts.softOffDelayMs !== undefined && { softOffDelayMs: opts.softOffDelayMs }),
+        },
+      );
+      const socket = dgram.createSocket({ type: 'udp4' });
+      const r: Running = {
+        bmc,
+        socket,
+        fault: { ...NO_FAULT },
+        rand: seededRandom(seed ^ hashName(name)),
+        stats: { received: 0, dropped: 0, sent: 0 },
+        timers: new Set(),
+      };
+      const lost = () => r.fault.lossPercent > 0 && r.rand() * 100 < r.fault.lossPercent;
+      socket.on('message', (msg, rinfo) => {
+        r.stats.received++;
+        if (r.fault.dead || lost()) {
+          r.stats.dropped++;
+          return;
+        }
+        bmc.sessionsFull = r.fault.sessionsFull;
+        for (const out of bmc.handle(msg)) {
+          if (lost()) {
+            r.stats.dropped++;
+            continue;
+          }
+          const send = () => {
+            r.stats.sent++;
+            socket.send(out, rinfo.port, rinfo.address);
+          };
+          if (r.fault.delayMs > 0) {
+            const t = setTimeout(() => {
+              r.timers.delete(t);
+              send();
+            }, r.fault.delayMs);
+            r.timers.add(t);
+          } else send();
+        }
+      });
+      socket.once('error', reject);
+      socket.bind(opts.ports?.[name] ?? 0, '127.0.0.1', () => {
+        socket.off('error', reject);
+        // A BMC socket error (e.g. ICMP unreachable echoes) must never crash the lab.
+        socket.on('error', () => {});
+        running.set(name, r);
+        resolve({ hostname: name, host: '127.0.0.1', port: socket.address().port });
+      });
+    });
+
+  const bmcs: LabBmcEndpoint[] = [];
+  try {
+    for (const h of hosts) bmcs.push(await bind(h));
+  } catch (err) {
+    for (const r of running.values()) r.socket.close();
+    throw err;
+  }
+
+  const each = (hostname: string | '*' | undefined, fn: (r: Running) => void) => {
+    if (hostname === undefined || hostname === '*') {
+      for (const r of running.values()) fn(r);
+      return;
+    }
+    const r = running.get(hostname);
+    if (!r) throw new Error(`no lab BMC for ${hostname}`);
+    fn(r);
+  };
+
+  const faults: LabBmcFaults = {
+    set: (hostname, fault) => each(hostname, (r) => Object.assign(r.fault, fault)),
+    get: (hostname) => {
+      let out = { ...NO_FAULT };
+      each(hostname, (r) => (out = { ...r.fault }));
+      return out;
+    },
+    clear: (hostname) => each(hostname, (r) => (r.fault = { ...NO_FAULT })),
+    dropSessions: (hostname) => each(hostname, (r) => r.bmc.dropSessions()),
+  };
+
+  return {
+    bmcs,
+    faults,
+    sessionCount: (hostname) => {
+      let n = 0;
+      each(hostname, (r) => (n = r.bmc.sessionCount));
+      return n;
+    },
+    stats: (hostname) => {
+      let s = { received: 0, dropped: 0, sent: 0 };
+      each(hostname, (r) => (s = { ...r.stats }));
+      return s;
+    },
+    close: async () => {
+      await Promise.all(
+        [...running.values()].map(
+          (r) =>
+            new Promise<void>((resolve) => {
+              for (const t of r.timers) clearTimeout(t);
+              r.bmc.dispose();
+              r.socket.close(() => resolve());
+            }),
+        ),
+      );
+      running.clear();
+    },
+  };
+}
