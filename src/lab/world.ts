@@ -15,6 +15,11 @@ export interface HostPhysical {
   bootEfi: boolean;
   /** Epoch ms of the last power transition; the lab MaaS uses it to time boots. */
   powerChangedAt: number;
+  /**
+   * What the host booted from at its last power-on (a one-time override is consumed by that boot;
+   * with no override the BIOS order starts from the local disk). Undefined while off.
+   */
+  bootedFrom?: BootDevice;
 }
 
 export interface PortState {
@@ -74,6 +79,12 @@ export class LabWorld {
     if (h.power === power) return;
     h.power = power;
     h.powerChangedAt = Date.now();
+    if (power === 'on') {
+      const dev = this.consumeBootOnce(hostname);
+      h.bootedFrom = dev === 'none' || dev === 'bios' ? 'disk' : dev;
+    } else {
+      h.bootedFrom = undefined;
+    }
     this.emitter.emit('event', { kind: 'power', hostname, power, source } satisfies WorldEvent);
   }
 
@@ -91,6 +102,29 @@ export class LabWorld {
       h.bootDevice = 'none';
     }
     return dev;
+  }
+
+  /** The OS on the host's disk (set by a finished MaaS deployment, cleared by a disk erase). */
+  readonly installedOs = new Map<string, string>();
+
+  setInstalledOs(hostname: string, os: string | undefined): void {
+    this.host(hostname);
+    if (os === undefined) this.installedOs.delete(hostname);
+    else this.installedOs.set(hostname, os);
+  }
+
+  /** The host's own OS restarts it (no BMC involved): off, then on through the BIOS boot order. */
+  reboot(hostname: string, source: string): void {
+    this.setPower(hostname, 'off', source);
+    this.setPower(hostname, 'on', source);
+  }
+
+  /** The tenant's workload is up: powered on, booted from a disk with an OS, on its tenant VLAN. */
+  isRunning(hostname: string): boolean {
+    const h = this.host(hostname);
+    return (
+      h.power === 'on' && h.bootedFrom === 'disk' && this.installedOs.has(hostname) && !this.onPxeNetwork(hostname)
+    );
   }
 
   port(switchName: string, port: string): PortState {
