@@ -58,7 +58,8 @@ export class LabWorld {
         powerChangedAt: Date.now(),
       });
       for (const nic of h.nics) {
-        if (!pxeBySwitch.has(nic.switch)) throw new Error(`host ${h.hostname} cabled to unknown switch ${nic.switch}`);
+        if (!pxeBySwitch.has(nic.switch))
+          throw new Error(`host ${h.hostname} cabled to unknown switch ${nic.switch}`);
       }
     }
   }
@@ -123,7 +124,10 @@ export class LabWorld {
   isRunning(hostname: string): boolean {
     const h = this.host(hostname);
     return (
-      h.power === 'on' && h.bootedFrom === 'disk' && this.installedOs.has(hostname) && !this.onPxeNetwork(hostname)
+      h.power === 'on' &&
+      h.bootedFrom === 'disk' &&
+      this.installedOs.has(hostname) &&
+      !this.onPxeNetwork(hostname)
     );
   }
 
