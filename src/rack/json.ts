@@ -66,7 +66,9 @@ export function parseJson(text: string): JsonResult {
       if (pos >= text.length) throw new JsonSyntaxError('unterminated string (missing closing ")', start);
       const c = text.charCodeAt(pos);
       if (c === 0x22) break;
-      if (c < 0x20) fail('line break or control character inside a string (close the string with ")');
+      if (c === 0x0a || c === 0x0d)
+        throw new JsonSyntaxError('line break inside a string (missing closing "?)', pos);
+      if (c < 0x20) fail('control character inside a string (write it as a \\u escape)');
       if (c === 0x5c) {
         const e = text[pos + 1];
         if (e === 'u') {
