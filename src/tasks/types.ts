@@ -1,0 +1,58 @@
+import type { JsonValue, LogLevel, TaskTarget } from '../../state/schema.ts';
+
+export type { JsonValue, LogLevel, TaskTarget };
+
+/** What a step sees while it runs, verifies or undoes. */
+export interface StepContext<P = JsonValue> {
+  readonly taskId: string;
+  readonly target: Readonly<TaskTarget>;
+  readonly params: P;
+  /** Aborts on cancel and on the step's timeout; pass it to every I/O call. */
+  readonly signal: AbortSignal;
+  /** 1 for the first attempt of this run/undo, 2 for the first retry, … */
+  readonly attempt: number;
+  /** Outputs of this task's steps that finished, by step title (journaled: they survive a restart). */
+  readonly outputs: Readonly<Record<string, JsonValue | undefined>>;
+  /** This step's own output, when it has one (in undo, and in verify after a restart). */
+  readonly output: JsonValue | undefined;
+  log(text: string, level?: LogLevel): void;
+  /** fraction in [0, 1]; shown live, not journaled. */
+  progress(fraction: number, text?: string): void;
+  /** Ends run() at once; the step is journaled 'skipped' with the reason. */
+  skip(reason: string): never;
+}
+
+/** verify() may hand back the output run() would have produced, for later steps that need it. */
+export type VerifyResult = boolean | { output: JsonValue };
+
+export interface RetryPolicy {
+  /** Total attempts including the first (1 = no retry). */
+  attempts: number;
+  /** Wait before the first retry; doubles each time (capped by maxBackoffMs). */
+  backoffMs: number;
+  factor?: number;
+  maxBackoffMs?: number;
+  /** Errors that are not worth retrying (bad credentials, invalid input) return false. */
+  retryIf?: (err: unknown) => boolean;
+}
+
+export interface Step<P = JsonValue> {
+  title: string;
+  run(ctx: StepContext<P>): Promise<JsonValue | void>;
+  /**
+   * Whether the step's effect is already in place. Asked before every run (fresh or resumed): true
+   * marks the step done without running it, which is what makes resume after a crash safe.
+   */
+  verify?(ctx: StepContext<P>): Promise<VerifyResult>;
+  undo?(ctx: StepContext<P>): Promise<void>;
+  timeoutMs?: number;
+  retry?: RetryPolicy;
+  /** Named resources held only while this step runs (e.g. 'switch:tor-r01'). */
+  locks?: string[];
+}
+
+/** Builds a task's steps from its params; must be pure so a resumed task gets the same list. */
+export type StepFactory<P = JsonValue> = (
+  params: P,
+  info: { taskId: string; target: TaskTarget },
+) => Step<P>[];
