@@ -1,0 +1,117 @@
+import type { MaasClient } from '../maas/client.ts';
+import type { Clock } from '../tasks/clock.ts';
+import type { Store } from '../../state/store.ts';
+import type { Host } from '../../state/schema.ts';
+
+/**
+ * What the workflows need from the outside world, as interfaces: the real clients satisfy them in
+ * production and in the lab alike; nothing here opens a socket.
+ */
+
+/** The MaaS calls the workflows make (a subset of MaasClient, same signatures). */
+export type MaasPort = Pick<
+  MaasClient,
+  | 'listMachines'
+  | 'readMachine'
+  | 'createMachine'
+  | 'allocate'
+  | 'deploy'
+  | 'release'
+  | 'abort'
+  | 'listInterfaces'
+  | 'createBond'
+  | 'updateInterfaceMac'
+  | 'listBootResources'
+  | 'queryEvents'
+> & {
+  readonly baseUrl: string;
+  /** DELETE nodes/{id}/interfaces/{iid}/ (204); used to undo a bond. */
+  deleteInterface(systemId: string, interfaceId: number): Promise<void>;
+};
+
+export type PortOp =
+  | { port: string; op: 'access'; vlan: number }
+  | { port: string; op: 'tagAdd'; vlan: number }
+  | { port: string; op: 'tagRemove'; vlan: number }
+  | { port: string; op: 'resetPxe' };
+
+export interface PortMembership {
+  untagged: number | null;
+  tagged: number[];
+}
+
+/** ToR switches by name (the rack file's switch name); credentials stay inside the adapter. */
+export interface SwitchPort {
+  apply(switchName: string, changes: PortOp[], signal?: AbortSignal): Promise<void>;
+  showPort(switchName: string, port: string, signal?: AbortSignal): Promise<PortMembership>;
+  /** Port where the switch learned this MAC, or null when it has not. */
+  findMac(switchName: string, mac: string, signal?: AbortSignal): Promise<string | null>;
+  /** The exact CLI lines `apply` would send, without connecting. */
+  plan(switchName: string, changes: PortOp[]): string[];
+  pxeVlan(switchName: string): number;
+}
+
+export type PowerAction = 'on' | 'off' | 'soft' | 'cycle' | 'reset';
+export type BootDevice = 'pxe' | 'disk' | 'bios';
+export interface BootSetting {
+  device: BootDevice;
+  persistent: boolean;
+  efi: boolean;
+}
+
+/** BMCs of the hosts in the store (address and credentials come from the host record). */
+export interface BmcPort {
+  powerStatus(host: Host, signal?: AbortSignal): Promise<'on' | 'off'>;
+  power(host: Host, action: PowerAction, signal?: AbortSignal): Promise<void>;
+  setBootDevice(host: Host, boot: BootSetting, signal?: AbortSignal): Promise<void>;
+  getBootDevice(host: Host, signal?: AbortSignal): Promise<BootSetting>;
+}
+
+/** One NIC of a host as the rack file cables it. */
+export interface CabledNic {
+  mac: string;
+  switch: string;
+  port: string;
+}
+
+/** The rack file, as the workflows query it. */
+export interface RackPort {
+  /** Every rack-file NIC for these MACs (any of a host's MACs finds all entries with its hostname). */
+  nicsFor(macs: readonly string[], hostname?: string): CabledNic[];
+  /** Whether a VLAN may be used on this switch (its allowedVlans list, if any). */
+  vlanAllowed(switchName: string, vlan: number): boolean;
+}
+
+export interface WorkflowSettings {
+  eraseMode: 'full' | 'quick' | 'secure' | 'none';
+  /** How long to wait for MaaS to finish deploying; MaaS's own node_timeout is 30 min. */
+  deployTimeoutMs: number;
+  /** Releasing plus disk erasing; a full erase of large disks takes hours. */
+  releaseTimeoutMs: number;
+  commissionTimeoutMs: number;
+  /** Soft power-off before the hard one. */
+  stopTimeoutMs: number;
+  powerOnTimeoutMs: number;
+  pollMs: number;
+}
+
+export const DEFAULT_SETTINGS: WorkflowSettings = {
+  eraseMode: 'quick',
+  deployTimeoutMs: 40 * 60_000,
+  releaseTimeoutMs: 6 * 3600_000,
+  commissionTimeoutMs: 40 * 60_000,
+  stopTimeoutMs: 120_000,
+  powerOnTimeoutMs: 120_000,
+  pollMs: 5_000,
+};
+
+export interface WorkflowDeps {
+  maas: MaasPort;
+  switches: SwitchPort;
+  bmcs: BmcPort;
+  rack: RackPort;
+  store: Store;
+  settings: WorkflowSettings;
+  /** Waits between polls go through it, so the lab at time scale 0 does not wait. */
+  clock: Clock;
+}

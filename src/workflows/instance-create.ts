@@ -1,0 +1,325 @@
+import { OperatorError } from '../util/errors.ts';
+import { NODE_STATUS } from '../maas/node-status.ts';
+import type { MaasInterface } from '../maas/schemas.ts';
+import type { WorkflowDeps } from './adapters.ts';
+import { cabledNics, hostById, instanceById, instanceVlans, systemIdOf, templateById } from './records.ts';
+import { bootStep, portsStep, powerStep, storeStep, type WorkflowStep } from './steps.ts';
+import { waitForPower, waitForStatus } from './wait.ts';
+
+export interface InstanceParams {
+  instanceId: string;
+  [key: string]: string;
+}
+
+export const BOND_NAME = 'bond0';
+
+/**
+ * The seed's Create VM workflow, step by step: constraints → ToR ports on the PXE VLAN → allocate
+ * → bond (≥ 2 ToR NICs, active-backup) or the single NIC → its MAC set to the instance's MAC →
+ * deploy → wait for Deployed → power off → tenant VLANs → boot from disk → power on → confirm.
+ * Every gear-touching step verifies before it acts, so resume after a crash is safe.
+ */
+export function createInstanceSteps(
+  deps: WorkflowDeps,
+  params: InstanceParams,
+): WorkflowStep<InstanceParams>[] {
+  const inst = () => instanceById(deps, params.instanceId);
+  const hostId = inst().hostId;
+  const host = () => hostById(deps, hostId);
+  const systemId = () => systemIdOf(host());
+  const pxe = (sw: string) => deps.switches.pxeVlan(sw);
+
+  return [
+    {
+      title: 'Check constraints',
+      async run(ctx) {
+        const h = host();
+        const i = inst();
+        const tpl = templateById(deps, i.templateId);
+        const { access, tagged } = instanceVlans(deps, i);
+        const nics = cabledNics(deps, h);
+        for (const nic of nics) {
+          for (const vlan of [access, ...tagged]) {
+            if (!deps.rack.vlanAllowed(nic.switch, vlan)) {
+              throw new OperatorError(`VLAN ${vlan} is not allowed on switch ${nic.switch}`, {
+                target: `${nic.switch} ${nic.port}`,
+                hint: "use a network whose VLAN is in the switch's allowedVlans in the rack file",
+              });
+            }
+          }
+        }
+        const m = await deps.maas.readMachine(systemId());
+        const okStates: number[] = [
+          NODE_STATUS.READY,
+          NODE_STATUS.ALLOCATED,
+          NODE_STATUS.DEPLOYING,
+          NODE_STATUS.DEPLOYED,
+        ];
+        if (!okStates.includes(m.status)) {
+          throw new OperatorError(`${h.hostname} is ${m.status_name} in MaaS; it must be Ready to deploy`, {
+            target: h.hostname,
+            hint: 'release or commission the machine in MaaS first, or pick another host',
+          });
+        }
+        const images = await deps.maas.listBootResources();
+        if (!images.some((r) => imageMatches(r.name, tpl.image))) {
+          throw new OperatorError(`MaaS has no boot image for template ${tpl.name} (${tpl.image})`, {
+            hint: `import the image in MaaS (Images page), or register the template with one of: ${images
+              .map((r) => r.name)
+              .join(', ')}`,
+          });
+        }
+        ctx.log(
+          `${h.hostname}: ${nics.length} ToR NIC(s) ${nics.map((n) => `${n.switch} ${n.port}`).join(', ')}`,
+        );
+      },
+      plan: () => [`MaaS GET machines/${systemId()}/ (status must be Ready)`, 'MaaS GET boot-resources/'],
+    },
+    portsStep(deps, hostId, {
+      title: 'ToR ports to the PXE VLAN',
+      ops: (nic) => [{ port: nic.port, op: 'resetPxe' }],
+      expect: (nic) => ({ untagged: pxe(nic.switch), tagged: [] }),
+    }),
+    {
+      title: 'Allocate the machine in MaaS',
+      async verify() {
+        const m = await deps.maas.readMachine(systemId());
+        return m.status !== NODE_STATUS.READY;
+      },
+      async run() {
+        await deps.maas.allocate(systemId());
+      },
+      async undo() {
+        const m = await deps.maas.readMachine(systemId());
+        // Nothing was written to disk yet when only allocated: release without erasing.
+        if (m.status === NODE_STATUS.ALLOCATED) await deps.maas.release(systemId(), { erase: 'none' });
+      },
+      plan: () => [`MaaS POST machines/?op=allocate system_id=${systemId()}`],
+    },
+    bondOrSingleNicStep(deps, params),
+    {
+      title: "Set the NIC's MAC to the instance MAC",
+      async verify() {
+        const iface = await primaryInterface(deps, systemId());
+        return iface.mac_address.toLowerCase() === inst().mac;
+      },
+      async run(ctx) {
+        const iface = await primaryInterface(deps, systemId());
+        ctx.log(`${iface.name}: ${iface.mac_address} → ${inst().mac}`);
+        await deps.maas.updateInterfaceMac(systemId(), iface.id, inst().mac);
+        return { interfaceId: iface.id, before: iface.mac_address };
+      },
+      async undo(ctx) {
+        const out = ctx.output as { interfaceId?: number; before?: string } | undefined;
+        if (out?.interfaceId !== undefined && out.before) {
+          await deps.maas.updateInterfaceMac(systemId(), out.interfaceId, out.before);
+        }
+      },
+      plan: () => [
+        `MaaS PUT nodes/${systemId()}/interfaces/<${BOND_NAME} or the single NIC>/ mac_address=${inst().mac}`,
+      ],
+    },
+    {
+      title: 'Deploy the template image',
+      async verify() {
+        const m = await deps.maas.readMachine(systemId());
+        return m.status === NODE_STATUS.DEPLOYING || m.status === NODE_STATUS.DEPLOYED;
+      },
+      async run(ctx) {
+        const tpl = templateById(deps, inst().templateId);
+        ctx.log(`deploying ${tpl.image}${inst().userData ? ' with user data' : ''}`);
+        await deps.maas.deploy(systemId(), {
+          distroSeries: tpl.image,
+          ...(inst().userData === undefined ? {} : { userData: inst().userData! }),
+          comment: `rackpilot instance ${inst().name}`,
+        });
+      },
+      async undo(ctx) {
+        await releaseAndWait(deps, hostId, ctx.signal, ctx.log);
+      },
+      plan: () => {
+        const tpl = templateById(deps, inst().templateId);
+        const ud = inst().userData;
+        return [
+          `MaaS POST machines/${systemId()}/?op=deploy distro_series=${tpl.image}` +
+            (ud ? ` user_data=<base64 of ${Buffer.byteLength(ud)} bytes>` : ''),
+        ];
+      },
+    },
+    {
+      title: 'Wait for MaaS to report Deployed',
+      timeoutMs: deps.settings.deployTimeoutMs + 60_000,
+      async verify() {
+        return (await deps.maas.readMachine(systemId())).status === NODE_STATUS.DEPLOYED;
+      },
+      async run(ctx) {
+        await waitForStatus(deps, {
+          systemId: systemId(),
+          hostname: host().hostname,
+          want: [NODE_STATUS.DEPLOYED],
+          via: [NODE_STATUS.DEPLOYING, NODE_STATUS.ALLOCATED],
+          timeoutMs: deps.settings.deployTimeoutMs,
+          what: 'deploying',
+          signal: ctx.signal,
+          log: (t) => ctx.log(t),
+        });
+      },
+      plan: () => [
+        `MaaS GET machines/${systemId()}/ and events/?op=query&id=${systemId()}&after=… until Deployed`,
+      ],
+    },
+    powerStep(deps, hostId, { title: 'Power off before the VLAN change', want: 'off' }),
+    portsStep(deps, hostId, {
+      title: 'Tenant VLANs on the ToR ports',
+      ops: (nic) => {
+        const { access, tagged } = instanceVlans(deps, inst());
+        return [
+          { port: nic.port, op: 'access', vlan: access },
+          ...tagged.map((vlan) => ({ port: nic.port, op: 'tagAdd' as const, vlan })),
+        ];
+      },
+      expect: () => {
+        const { access, tagged } = instanceVlans(deps, inst());
+        return { untagged: access, tagged };
+      },
+      undoOps: (nic) => [{ port: nic.port, op: 'resetPxe' }],
+    }),
+    bootStep(deps, hostId, { title: 'Boot from disk', device: 'disk', undoable: true }),
+    powerStep(deps, hostId, { title: 'Power on', want: 'on', undo: 'off' }),
+    {
+      title: 'Confirm the host is powered on',
+      async run(ctx) {
+        if (!(await waitForPower(deps, host(), 'on', deps.settings.powerOnTimeoutMs, ctx.signal))) {
+          throw new OperatorError(`${host().hostname} did not report power on`, {
+            target: host().hostname,
+            hint: 'check the BMC event log; resume to retry',
+          });
+        }
+      },
+      plan: () => ['IPMI Get Chassis Status until power is on'],
+    },
+    storeStep(
+      'Record the instance as running',
+      async () => {
+        await deps.store.instances.update(params.instanceId, { state: 'running', lastHostId: hostId });
+      },
+      `store: instance ${params.instanceId} state=running`,
+    ),
+  ];
+}
+
+/**
+ * MaaS names images "ubuntu/jammy", "centos/centos70" or "centos/7"; templates (the seed's URL
+ * field) say "ubuntu/jammy", "jammy", "centos7" or "centos70". All of those name the same image.
+ */
+export function imageMatches(resource: string, image: string): boolean {
+  const r = resource.toLowerCase();
+  const i = image.toLowerCase();
+  if (r === i) return true;
+  const slash = r.indexOf('/');
+  if (slash < 0) return false;
+  const os = r.slice(0, slash);
+  const series = r.slice(slash + 1);
+  return series === i || `${os}${series}` === i || series === `${i}0` || `${os}${series}` === `${i}0`;
+}
+
+/** The interface that carries the instance: the bond when there is one, else the first ToR NIC. */
+export async function primaryInterface(deps: WorkflowDeps, systemId: string): Promise<MaasInterface> {
+  const ifaces = await deps.maas.listInterfaces(systemId);
+  const bond = ifaces.find((i) => i.type === 'bond' && i.name === BOND_NAME);
+  if (bond) return bond;
+  const physical = ifaces.filter((i) => i.type === 'physical');
+  const first = physical[0];
+  if (!first) throw new OperatorError(`MaaS machine ${systemId} has no physical interface`);
+  return first;
+}
+
+function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): WorkflowStep<InstanceParams> {
+  const inst = () => instanceById(deps, params.instanceId);
+  const host = () => hostById(deps, inst().hostId);
+  const systemId = () => systemIdOf(host());
+  const torMacs = () => cabledNics(deps, host()).map((n) => n.mac.toLowerCase());
+  return {
+    title: 'Bond the ToR NICs (active-backup) or use the single NIC',
+    async verify() {
+      if (torMacs().length < 2) return true;
+      const ifaces = await deps.maas.listInterfaces(systemId());
+      return ifaces.some((i) => i.type === 'bond' && i.name === BOND_NAME);
+    },
+    async run(ctx) {
+      const macs = torMacs();
+      if (macs.length < 2) {
+        ctx.log(`one ToR NIC (${macs[0]}): no bond`);
+        return { bonded: false, interfaceId: null };
+      }
+      const ifaces = await deps.maas.listInterfaces(systemId());
+      const parents = ifaces.filter(
+        (i) => i.type === 'physical' && macs.includes(i.mac_address.toLowerCase()),
+      );
+      if (parents.length < 2) {
+        throw new OperatorError(
+          `${host().hostname}: MaaS knows ${parents.length} of the ${macs.length} ToR NICs in the rack file`,
+          {
+            target: host().hostname,
+            hint: 'recommission the machine in MaaS so it discovers all NICs, or fix the rack file',
+          },
+        );
+      }
+      ctx.log(`bond ${BOND_NAME} over ${parents.map((p) => p.name).join(', ')} (active-backup)`);
+      const bond = await deps.maas.createBond(systemId(), {
+        name: BOND_NAME,
+        parents: parents.map((p) => p.id),
+        bondMode: 'active-backup',
+        macAddress: parents[0]!.mac_address,
+        miimon: 100,
+      });
+      return { bonded: true, interfaceId: bond.id };
+    },
+    async undo(ctx) {
+      const out = ctx.output as { bonded?: boolean; interfaceId?: number } | undefined;
+      if (out?.bonded && out.interfaceId !== undefined)
+        await deps.maas.deleteInterface(systemId(), out.interfaceId);
+    },
+    plan() {
+      const macs = torMacs();
+      if (macs.length < 2) return [`MaaS: no bond, single NIC ${macs[0] ?? '?'}`];
+      return [
+        `MaaS POST nodes/${systemId()}/interfaces/?op=create_bond name=${BOND_NAME} bond_mode=active-backup bond_miimon=100 ` +
+          `parents=<ids of ${macs.join(', ')}>`,
+      ];
+    },
+  };
+}
+
+/** The seed's rollback and destroy both end here: release with the configured erase, wait for Ready. */
+export async function releaseAndWait(
+  deps: WorkflowDeps,
+  hostId: string,
+  signal: AbortSignal,
+  log: (t: string) => void,
+): Promise<void> {
+  const host = hostById(deps, hostId);
+  const systemId = systemIdOf(host);
+  let m = await deps.maas.readMachine(systemId);
+  if (m.status === NODE_STATUS.READY) return;
+  if (m.status === NODE_STATUS.DEPLOYING) {
+    // MaaS refuses to release a machine mid-deploy: abort first (it returns to Allocated).
+    log(`aborting the deployment of ${host.hostname}`);
+    m = await deps.maas.abort(systemId, 'rackpilot rollback');
+  }
+  const releasing: number[] = [NODE_STATUS.RELEASING, NODE_STATUS.DISK_ERASING];
+  if (!releasing.includes(m.status)) {
+    log(`releasing ${host.hostname} with ${deps.settings.eraseMode} erase`);
+    await deps.maas.release(systemId, { erase: deps.settings.eraseMode, comment: 'rackpilot' });
+  }
+  await waitForStatus(deps, {
+    systemId,
+    hostname: host.hostname,
+    want: [NODE_STATUS.READY],
+    via: [NODE_STATUS.RELEASING, NODE_STATUS.DISK_ERASING],
+    timeoutMs: deps.settings.releaseTimeoutMs,
+    what: 'releasing',
+    signal,
+    log,
+  });
+}

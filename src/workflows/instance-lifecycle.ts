@@ -1,0 +1,296 @@
+import { OperatorError } from '../util/errors.ts';
+import { NODE_STATUS } from '../maas/node-status.ts';
+import type { WorkflowDeps } from './adapters.ts';
+import { BOND_NAME, releaseAndWait, type InstanceParams } from './instance-create.ts';
+import { hostById, instanceById, networkById, systemIdOf } from './records.ts';
+import { bootStep, portsStep, powerStep, storeStep, type WorkflowStep } from './steps.ts';
+import { waitForPower } from './wait.ts';
+
+/** The seed's start of a stopped VM: the host is deployed and on its VLANs, so power on is all. */
+export function startInstanceSteps(
+  deps: WorkflowDeps,
+  params: InstanceParams,
+): WorkflowStep<InstanceParams>[] {
+  const inst = () => instanceById(deps, params.instanceId);
+  const hostId = inst().hostId;
+  const host = () => hostById(deps, hostId);
+  return [
+    {
+      title: 'Check the instance is stopped and deployed',
+      async run() {
+        const i = inst();
+        if (i.state !== 'stopped' && i.state !== 'running') {
+          throw new OperatorError(
+            `instance ${i.name} is ${i.state}; only a stopped instance can be started`,
+            { target: i.name },
+          );
+        }
+        if (i.lastHostId !== hostId) {
+          throw new OperatorError(`instance ${i.name} was never started on ${host().hostname}`, {
+            target: i.name,
+            hint: 'destroy and create it again',
+          });
+        }
+        const m = await deps.maas.readMachine(systemIdOf(host()));
+        if (m.status !== NODE_STATUS.DEPLOYED) {
+          throw new OperatorError(`${host().hostname} is ${m.status_name} in MaaS, not Deployed`, {
+            target: host().hostname,
+            hint: 'the disk no longer holds the instance: destroy and create it again',
+          });
+        }
+      },
+      plan: () => [`MaaS GET machines/${systemIdOf(host())}/ (must be Deployed)`],
+    },
+    powerStep(deps, hostId, { title: 'Power on', want: 'on' }),
+    {
+      title: 'Confirm the host is powered on',
+      async run(ctx) {
+        if (!(await waitForPower(deps, host(), 'on', deps.settings.powerOnTimeoutMs, ctx.signal))) {
+          throw new OperatorError(`${host().hostname} did not report power on`, { target: host().hostname });
+        }
+      },
+      plan: () => ['IPMI Get Chassis Status until power is on'],
+    },
+    storeStep(
+      'Record the instance as running',
+      async () => void (await deps.store.instances.update(params.instanceId, { state: 'running' })),
+      `store: instance ${params.instanceId} state=running`,
+    ),
+  ];
+}
+
+/** Stop: ACPI soft-off, then a hard power-off if the OS has not shut down in time. */
+export function stopInstanceSteps(
+  deps: WorkflowDeps,
+  params: InstanceParams,
+): WorkflowStep<InstanceParams>[] {
+  const inst = () => instanceById(deps, params.instanceId);
+  const hostId = inst().hostId;
+  const host = () => hostById(deps, hostId);
+  return [
+    {
+      title: 'Soft power off (ACPI), hard off after the timeout',
+      async verify(ctx) {
+        return (await deps.bmcs.powerStatus(host(), ctx.signal)) === 'off';
+      },
+      async run(ctx) {
+        await deps.bmcs.power(host(), 'soft', ctx.signal);
+        if (await waitForPower(deps, host(), 'off', deps.settings.stopTimeoutMs, ctx.signal))
+          return { hard: false };
+        ctx.log(
+          `no shutdown after ${Math.round(deps.settings.stopTimeoutMs / 1000)} s: hard power off`,
+          'warn',
+        );
+        await deps.bmcs.power(host(), 'off', ctx.signal);
+        if (!(await waitForPower(deps, host(), 'off', deps.settings.powerOnTimeoutMs, ctx.signal))) {
+          throw new OperatorError(`${host().hostname} still reports power on after a hard power off`, {
+            target: host().hostname,
+            hint: 'check the BMC; the host may need a manual power off',
+          });
+        }
+        return { hard: true };
+      },
+      plan: () => [
+        `IPMI ${host().ipmi.address}: Chassis Control 0x05 soft shutdown, then 0x00 power down after ${Math.round(
+          deps.settings.stopTimeoutMs / 1000,
+        )} s`,
+      ],
+    },
+    storeStep(
+      'Record the instance as stopped',
+      async () => void (await deps.store.instances.update(params.instanceId, { state: 'stopped' })),
+      `store: instance ${params.instanceId} state=stopped`,
+    ),
+  ];
+}
+
+/**
+ * The seed's Destroy: power off → every tenant VLAN removed (ports back to the PXE VLAN) → boot
+ * from PXE → release with the configured erase → wait through Releasing/Disk erasing to Ready;
+ * then the bond and MAC are put back as MaaS discovered them and the instance record goes.
+ */
+export function destroyInstanceSteps(
+  deps: WorkflowDeps,
+  params: InstanceParams,
+): WorkflowStep<InstanceParams>[] {
+  const inst = () => instanceById(deps, params.instanceId);
+  const hostId = inst().hostId;
+  const host = () => hostById(deps, hostId);
+  const systemId = () => systemIdOf(host());
+  return [
+    storeStep(
+      'Mark the instance as destroying',
+      async () => void (await deps.store.instances.update(params.instanceId, { state: 'destroying' })),
+      `store: instance ${params.instanceId} state=destroying`,
+    ),
+    powerStep(deps, hostId, { title: 'Power off', want: 'off' }),
+    portsStep(deps, hostId, {
+      title: 'ToR ports back to the PXE VLAN',
+      ops: (nic) => [{ port: nic.port, op: 'resetPxe' }],
+      expect: (nic) => ({ untagged: deps.switches.pxeVlan(nic.switch), tagged: [] }),
+    }),
+    bootStep(deps, hostId, { title: 'Boot from PXE', device: 'pxe', undoable: false }),
+    {
+      title: `Release with ${deps.settings.eraseMode} disk erase and wait for Ready`,
+      timeoutMs: deps.settings.releaseTimeoutMs + 60_000,
+      async verify() {
+        return (await deps.maas.readMachine(systemId())).status === NODE_STATUS.READY;
+      },
+      async run(ctx) {
+        await releaseAndWait(deps, hostId, ctx.signal, (t) => ctx.log(t));
+      },
+      plan: () => {
+        const e = deps.settings.eraseMode;
+        const form =
+          e === 'none' ? 'erase=false' : e === 'full' ? 'erase=true' : `erase=true ${e}_erase=true`;
+        return [
+          `MaaS POST machines/${systemId()}/?op=release ${form}`,
+          `MaaS GET machines/${systemId()}/ until Ready`,
+        ];
+      },
+    },
+    {
+      title: "Restore the host's NICs in MaaS (remove bond, hardware MACs)",
+      async verify() {
+        const ifaces = await deps.maas.listInterfaces(systemId());
+        const h = host();
+        const hwMacs = new Set([h.mac, ...h.macs]);
+        return (
+          !ifaces.some((i) => i.type === 'bond' && i.name === BOND_NAME) &&
+          ifaces
+            .filter((i) => i.type === 'physical')
+            .every((i) => hwMacs.has(i.mac_address.toLowerCase()) || hwMacs.size === 0)
+        );
+      },
+      async run(ctx) {
+        const ifaces = await deps.maas.listInterfaces(systemId());
+        const bond = ifaces.find((i) => i.type === 'bond' && i.name === BOND_NAME);
+        if (bond) {
+          ctx.log(`removing ${BOND_NAME}`);
+          await deps.maas.deleteInterface(systemId(), bond.id);
+        }
+        // A single-NIC instance had its physical NIC's MAC replaced; give it back the hardware MAC.
+        const h = host();
+        const hwMacs = [h.mac, ...h.macs.filter((m) => m !== h.mac)];
+        const physical = ifaces.filter((i) => i.type === 'physical');
+        const known = new Set(physical.map((i) => i.mac_address.toLowerCase()));
+        const missing = hwMacs.filter((m) => !known.has(m));
+        for (const iface of physical) {
+          if (hwMacs.includes(iface.mac_address.toLowerCase())) continue;
+          const mac = missing.shift();
+          if (!mac) break;
+          ctx.log(`${iface.name}: ${iface.mac_address} → ${mac}`);
+          await deps.maas.updateInterfaceMac(systemId(), iface.id, mac);
+        }
+      },
+      plan: () => [
+        `MaaS DELETE nodes/${systemId()}/interfaces/<${BOND_NAME}>/ if present; PUT physical NICs back to their hardware MACs`,
+      ],
+    },
+    storeStep(
+      'Remove the instance record',
+      async () => void (await deps.store.instances.remove(params.instanceId)),
+      `store: remove instance ${params.instanceId}`,
+    ),
+  ];
+}
+
+export interface NetworkParams {
+  instanceId: string;
+  networkId: string;
+  [key: string]: string;
+}
+
+/** Attach an extra network: its VLAN tagged on every ToR port of the host. */
+export function attachNetworkSteps(deps: WorkflowDeps, params: NetworkParams): WorkflowStep<NetworkParams>[] {
+  const inst = () => instanceById(deps, params.instanceId);
+  const vlan = () => networkById(deps, params.networkId).vlan;
+  return [
+    {
+      title: 'Check the network is not attached yet',
+      async run() {
+        const i = inst();
+        if (i.networkIds.includes(params.networkId) && i.networkIds[0] === params.networkId) {
+          throw new OperatorError(`network ${params.networkId} is the default network of ${i.name}`, {
+            target: i.name,
+          });
+        }
+        if (i.state !== 'running' && i.state !== 'stopped') {
+          throw new OperatorError(`instance ${i.name} is ${i.state}`, {
+            target: i.name,
+            hint: 'wait for its task to finish',
+          });
+        }
+      },
+      plan: () => [],
+    },
+    portsStep(deps, inst().hostId, {
+      title: `Tag VLAN ${vlan()} on the ToR ports`,
+      ops: (nic) => [{ port: nic.port, op: 'tagAdd', vlan: vlan() }],
+      expect: () => membershipWith(deps, inst().networkIds, params.networkId, 'add'),
+      undoOps: (nic) => [{ port: nic.port, op: 'tagRemove', vlan: vlan() }],
+    }),
+    storeStep(
+      'Record the network on the instance',
+      async () =>
+        void (await deps.store.instances.update(params.instanceId, (i) => ({
+          ...i,
+          networkIds: i.networkIds.includes(params.networkId)
+            ? i.networkIds
+            : [...i.networkIds, params.networkId],
+        }))),
+      `store: instance ${params.instanceId} +network ${params.networkId}`,
+    ),
+  ];
+}
+
+/** Detach an extra network: its tagged VLAN removed from every ToR port of the host. */
+export function detachNetworkSteps(deps: WorkflowDeps, params: NetworkParams): WorkflowStep<NetworkParams>[] {
+  const inst = () => instanceById(deps, params.instanceId);
+  const vlan = () => networkById(deps, params.networkId).vlan;
+  return [
+    {
+      title: 'Check the network is an extra network of the instance',
+      async run() {
+        const i = inst();
+        if (i.networkIds[0] === params.networkId) {
+          throw new OperatorError(
+            `network ${params.networkId} is the default network of ${i.name}; it cannot be detached`,
+            {
+              target: i.name,
+              hint: 'destroy the instance to release its default network',
+            },
+          );
+        }
+      },
+      plan: () => [],
+    },
+    portsStep(deps, inst().hostId, {
+      title: `Untag VLAN ${vlan()} from the ToR ports`,
+      ops: (nic) => [{ port: nic.port, op: 'tagRemove', vlan: vlan() }],
+      expect: () => membershipWith(deps, inst().networkIds, params.networkId, 'remove'),
+      undoOps: (nic) => [{ port: nic.port, op: 'tagAdd', vlan: vlan() }],
+    }),
+    storeStep(
+      'Remove the network from the instance',
+      async () =>
+        void (await deps.store.instances.update(params.instanceId, (i) => ({
+          ...i,
+          networkIds: i.networkIds.filter((n) => n !== params.networkId),
+        }))),
+      `store: instance ${params.instanceId} -network ${params.networkId}`,
+    ),
+  ];
+}
+
+function membershipWith(
+  deps: WorkflowDeps,
+  networkIds: readonly string[],
+  networkId: string,
+  change: 'add' | 'remove',
+) {
+  const ids =
+    change === 'add' ? [...new Set([...networkIds, networkId])] : networkIds.filter((n) => n !== networkId);
+  const [first, ...rest] = ids.map((id) => networkById(deps, id).vlan);
+  return { untagged: first ?? null, tagged: rest };
+}

@@ -1,0 +1,104 @@
+import { OperatorError } from '../util/errors.ts';
+import { NODE_STATUS_NAME, type NodeStatusCode } from '../maas/node-status.ts';
+import type { MaasMachine } from '../maas/schemas.ts';
+import type { WorkflowDeps } from './adapters.ts';
+
+export interface WaitForStatusOptions {
+  systemId: string;
+  hostname: string;
+  /** Done when the machine reaches one of these. */
+  want: readonly NodeStatusCode[];
+  /** Still on the way: keep polling. Anything else (or a failed state) ends the wait with an error. */
+  via: readonly NodeStatusCode[];
+  timeoutMs: number;
+  what: string;
+  signal: AbortSignal;
+  log: (text: string) => void;
+}
+
+/**
+ * Polls MaaS until the machine reaches a wanted status, streaming its events (`after=` the last
+ * id seen) into the task log so the operator watches curtin, reboots and status changes live.
+ */
+export async function waitForStatus(deps: WorkflowDeps, o: WaitForStatusOptions): Promise<MaasMachine> {
+  const started = deps.clock.now();
+  let lastEvent: number | undefined;
+  // Only events from now on: the journal already holds what earlier attempts saw.
+  try {
+    const page = await deps.maas.queryEvents({ id: o.systemId, limit: 1 });
+    lastEvent = page.events[0]?.id;
+  } catch {
+    lastEvent = undefined;
+  }
+  for (;;) {
+    o.signal.throwIfAborted();
+    const m = await deps.maas.readMachine(o.systemId);
+    try {
+      const page = await deps.maas.queryEvents({
+        id: o.systemId,
+        level: 'INFO',
+        limit: 100,
+        after: lastEvent,
+      });
+      for (const e of [...page.events].sort((a, b) => a.id - b.id)) {
+        lastEvent = Math.max(lastEvent ?? 0, e.id);
+        o.log(`MaaS: ${e.type}${e.description ? ` - ${e.description}` : ''}`);
+      }
+    } catch {
+      // Events are a courtesy; the status decides.
+    }
+    if (o.want.includes(m.status)) return m;
+    if (!o.via.includes(m.status)) {
+      throw new OperatorError(
+        `${o.hostname}: MaaS reports ${m.status_name} while ${o.what}` +
+          (m.status_message ? ` (${m.status_message})` : ''),
+        {
+          target: o.hostname,
+          hint: hintFor(m.status),
+        },
+      );
+    }
+    if (deps.clock.now() - started > o.timeoutMs) {
+      throw new OperatorError(
+        `${o.hostname}: still ${m.status_name} after ${Math.round(o.timeoutMs / 60_000)} min while ${o.what}`,
+        {
+          target: o.hostname,
+          hint:
+            'check the host console and that its ToR ports are on the PXE VLAN; ' +
+            'resume the task to keep waiting, or roll it back',
+        },
+      );
+    }
+    await deps.clock.sleep(deps.settings.pollMs, o.signal);
+  }
+}
+
+function hintFor(status: NodeStatusCode): string {
+  switch (status) {
+    case 11:
+      return 'read the MaaS events for the host (curtin and cloud-init output); roll back to release the machine, or fix and resume';
+    case 13:
+    case 15:
+      return 'the release or disk erase failed: check the host console, then mark the machine fixed in MaaS and resume';
+    case 2:
+      return 'commissioning failed: check the BMC credentials and that the host PXE boots from MaaS';
+    default:
+      return `MaaS status ${NODE_STATUS_NAME[status]} was not expected here; check the machine in MaaS`;
+  }
+}
+
+/** Polls the BMC until the host reports the wanted power state. */
+export async function waitForPower(
+  deps: WorkflowDeps,
+  host: Parameters<WorkflowDeps['bmcs']['powerStatus']>[0],
+  want: 'on' | 'off',
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const started = deps.clock.now();
+  for (;;) {
+    if ((await deps.bmcs.powerStatus(host, signal)) === want) return true;
+    if (deps.clock.now() - started > timeoutMs) return false;
+    await deps.clock.sleep(Math.min(deps.settings.pollMs, 2_000), signal);
+  }
+}
