@@ -1,0 +1,231 @@
+/**
+ * rackpilot's IPMI v2.0 client: one object drives any number of BMCs over one (or a few) UDP
+ * sockets, keeping one RMCP+ session per BMC and user alive between calls.
+ *
+ *   const ipmi = new IpmiClient();
+ *   await ipmi.power(target, 'on');
+ *   await ipmi.setBootDevice(target, { device: 'pxe' });
+ *   await ipmi.close();
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { registerSecret } from '../util/redact.ts';
+import type { IpmiResponse } from './codec.ts';
+import {
+  BootParam,
+  CHASSIS_CONTROL,
+  Cmd,
+  decodeBootFlags,
+  decodeChassisStatusResponse,
+  decodeDeviceIdResponse,
+  decodeGetBootOptionResponse,
+  encodeBootFlags,
+  encodeGetBootOption,
+  encodeSetBootOption,
+  type BootDeviceName,
+  type BootFlags,
+  type ChassisStatus,
+  type DeviceId,
+  type PowerAction,
+  type PowerState,
+} from './commands.ts';
+import { IpmiError } from './errors.ts';
+import { IpmiSession, targetName, type IpmiTarget, type RetryPolicy } from './session.ts';
+import { UdpTransport } from './transport.ts';
+
+export type { IpmiTarget, RetryPolicy };
+
+export interface IpmiClientOptions {
+  /** Wait per attempt before retransmitting (default 1000 ms). */
+  timeoutMs?: number;
+  /** Retransmissions after the first send (default 3). */
+  retries?: number;
+  /** Idle time after which a session is kept alive with Get Device ID (default 30 s; 0 disables). */
+  keepAliveMs?: number;
+  /** UDP sockets shared by all sessions (default 1). */
+  sockets?: number;
+}
+
+export interface BootDeviceRequest {
+  device: Extract<BootDeviceName, 'pxe' | 'disk' | 'bios' | 'cdrom' | 'none'>;
+  persistent?: boolean;
+  efi?: boolean;
+}
+
+export interface PowerCommandEvent {
+  name: string;
+  target: IpmiTarget;
+  action: PowerAction;
+  at: number;
+}
+
+export class IpmiClient {
+  private readonly transport: UdpTransport;
+  private readonly retry: RetryPolicy;
+  private readonly sessions = new Map<string, Promise<IpmiSession>>();
+  private readonly powerListeners = new Set<(e: PowerCommandEvent) => void>();
+  private readonly keepAliveTimer: NodeJS.Timeout | undefined;
+  private readonly keepAliveMs: number;
+  private closed = false;
+
+  constructor(opts: IpmiClientOptions = {}) {
+    this.transport = new UdpTransport({ sockets: opts.sockets ?? 1 });
+    this.retry = { timeoutMs: opts.timeoutMs ?? 1000, retries: opts.retries ?? 3 };
+    this.keepAliveMs = opts.keepAliveMs ?? 30_000;
+    if (this.keepAliveMs > 0) {
+      this.keepAliveTimer = setInterval(
+        () => void this.keepAlive(),
+        Math.max(50, Math.floor(this.keepAliveMs / 2)),
+      );
+      this.keepAliveTimer.unref();
+    }
+  }
+
+  async powerStatus(target: IpmiTarget): Promise<PowerState> {
+    return (await this.chassisStatus(target)).power;
+  }
+
+  async chassisStatus(target: IpmiTarget): Promise<ChassisStatus> {
+    const r = await this.call(target, Cmd.GetChassisStatus, Buffer.alloc(0), 'Get Chassis Status');
+    return decodeChassisStatusResponse(r.data);
+  }
+
+  /** on, off (hard), soft (ACPI shutdown request), cycle, reset. */
+  async power(target: IpmiTarget, action: PowerAction): Promise<void> {
+    const code = CHASSIS_CONTROL[action];
+    if (code === undefined) throw new Error(`unknown power action ${String(action)}`);
+    await this.call(target, Cmd.ChassisControl, Buffer.from([code]), `Chassis Control (power ${action})`);
+    const e: PowerCommandEvent = { name: targetName(target), target, action, at: Date.now() };
+    for (const l of this.powerListeners) l(e);
+  }
+
+  /** Boot flags (parameter 5): once or persistent, legacy or EFI. `none` clears the override. */
+  async setBootDevice(target: IpmiTarget, req: BootDeviceRequest): Promise<void> {
+    const flags = encodeBootFlags({
+      valid: req.device !== 'none',
+      persistent: req.persistent ?? false,
+      efi: req.efi ?? false,
+      device: req.device,
+    });
+    await this.call(
+      target,
+      Cmd.SetSystemBootOptions,
+      encodeSetBootOption(BootParam.BootFlags, flags),
+      `Set System Boot Options (boot device ${req.device})`,
+    );
+  }
+
+  async getBootDevice(target: IpmiTarget): Promise<BootFlags> {
+    const r = await this.call(
+      target,
+      Cmd.GetSystemBootOptions,
+      encodeGetBootOption(BootParam.BootFlags),
+      'Get System Boot Options (boot flags)',
+    );
+    const opt = decodeGetBootOptionResponse(r.data);
+    const flags = decodeBootFlags(opt.data);
+    return flags.valid ? flags : { ...flags, device: 'none' };
+  }
+
+  async deviceId(target: IpmiTarget): Promise<DeviceId> {
+    const r = await this.call(target, Cmd.GetDeviceId, Buffer.alloc(0), 'Get Device ID');
+    return decodeDeviceIdResponse(r.data);
+  }
+
+  /** Any command; a non-zero completion code throws IpmiError with `completionCode`. */
+  async raw(target: IpmiTarget, netFn: number, cmd: number, data: Buffer = Buffer.alloc(0)): Promise<Buffer> {
+    const r = await this.call(
+      target,
+      { netFn, cmd },
+      data,
+      `command netfn 0x${netFn.toString(16)} cmd 0x${cmd.toString(16)}`,
+    );
+    return r.data;
+  }
+
+  /** Called after every successful power command sent by this client (the power watcher uses it). */
+  onPowerCommand(listener: (e: PowerCommandEvent) => void): () => void {
+    this.powerListeners.add(listener);
+    return () => this.powerListeners.delete(listener);
+  }
+
+  /** How many sessions were opened for the target (1, plus re-opens); 0 if none. For diagnostics. */
+  async sessionOpens(target: IpmiTarget): Promise<number> {
+    const s = this.sessions.get(sessionKey(target));
+    return s ? (await s).opens : 0;
+  }
+
+  /** Close one BMC's session. */
+  async closeSession(target: IpmiTarget): Promise<void> {
+    const key = sessionKey(target);
+    const s = this.sessions.get(key);
+    this.sessions.delete(key);
+    if (s) await (await s.catch(() => undefined))?.close();
+  }
+
+  /** Close every session (Close Session sent to each BMC) and the sockets. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.close()));
+    this.transport.close();
+  }
+
+  private async call(
+    target: IpmiTarget,
+    c: { netFn: number; cmd: number },
+    data: Buffer,
+    what: string,
+  ): Promise<IpmiResponse> {
+    const session = await this.session(target);
+    const r = await session.command(c.netFn, c.cmd, data, what);
+    if (r.completionCode !== 0) throw session.completionError(what, r);
+    return r;
+  }
+
+  private session(target: IpmiTarget): Promise<IpmiSession> {
+    if (this.closed) {
+      return Promise.reject(new IpmiError('closed', 'IPMI client is closed', { target: targetName(target) }));
+    }
+    const key = sessionKey(target);
+    let s = this.sessions.get(key);
+    if (!s) {
+      registerSecret(target.password);
+      s = resolveAddress(target.host).then(
+        (address) => new IpmiSession(target, address, this.transport, this.retry),
+      );
+      // A failed lookup is not cached: the next call tries again.
+      s.catch(() => this.sessions.delete(key));
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  private async keepAlive(): Promise<void> {
+    const now = Date.now();
+    for (const p of this.sessions.values()) {
+      const s = await p.catch(() => undefined);
+      if (s && s.isOpen && s.idle && now - s.lastAnswerAt >= this.keepAliveMs) void s.keepAlive();
+    }
+  }
+}
+
+function sessionKey(t: IpmiTarget): string {
+  return `${t.host}|${t.port ?? 623}|${t.username}|${t.cipherSuite ?? 3}|${t.privilege ?? 'administrator'}`;
+}
+
+async function resolveAddress(host: string): Promise<string> {
+  if (isIP(host)) return host;
+  try {
+    return (await lookup(host)).address;
+  } catch (err) {
+    throw new IpmiError('timeout', `cannot resolve BMC address ${host}`, {
+      target: host,
+      hint: 'check the BMC address in the rack file',
+      cause: err,
+    });
+  }
+}

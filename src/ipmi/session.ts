@@ -1,0 +1,591 @@
+/**
+ * One RMCP+ session with one BMC: establishment (auth capabilities, Open Session, RAKP 1–4, Set
+ * Session Privilege Level), commands over the integrity-protected, encrypted session, retransmission
+ * of the very same datagram (same sequence numbers) on loss, a transparent re-open when the BMC has
+ * forgotten the session, and Close Session. Commands on one session run one at a time, in order.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  BMC_SLAVE_ADDR,
+  CodecError,
+  completionCodeText,
+  decodePacket,
+  decodeResponse,
+  encodeRequest,
+  encodeV15,
+  encodeV20,
+  hex,
+  PayloadType,
+  REMOTE_CONSOLE_SWID,
+  type IpmiResponse,
+  type SessionPacket,
+} from './codec.ts';
+import { Cmd, CURRENT_CHANNEL_V2, decodeAuthCapsResponse } from './commands.ts';
+import {
+  CIPHER_SUITES,
+  constantTimeEqual,
+  decryptPayload,
+  deriveSessionKeys,
+  encryptPayload,
+  integrityCode,
+  rakp2AuthCode,
+  rakp3AuthCode,
+  rakp4Icv,
+  sessionIntegrityKey,
+  userKey,
+  verifyIntegrity,
+  type CipherSuite,
+  type RakpContext,
+  type SessionKeys,
+} from './crypto.ts';
+import { IpmiError } from './errors.ts';
+import {
+  decodeOpenSessionResponse,
+  decodeRakp2,
+  decodeRakp4,
+  encodeOpenSessionRequest,
+  encodeRakp1,
+  encodeRakp3,
+  NAME_ONLY_LOOKUP,
+  PRIVILEGE_BY_NAME,
+  rmcpStatusText,
+  type PrivilegeName,
+} from './rmcpplus.ts';
+import type { UdpTransport } from './transport.ts';
+
+export interface IpmiTarget {
+  host: string;
+  /** UDP port, 623 unless the BMC (or the lab) says otherwise. */
+  port?: number;
+  username: string;
+  password: string;
+  cipherSuite?: 3 | 17;
+  /** How errors and events name the BMC (default host:port). */
+  name?: string;
+  /** Session privilege (default administrator; operator is enough for power and boot). */
+  privilege?: Exclude<PrivilegeName, 'user'>;
+}
+
+export interface RetryPolicy {
+  /** Time to wait for an answer before sending the same datagram again. */
+  timeoutMs: number;
+  /** Retransmissions after the first send. */
+  retries: number;
+}
+
+export function targetName(t: IpmiTarget): string {
+  return t.name ?? `${t.host}:${t.port ?? 623}`;
+}
+
+type Matcher<T> = (pkt: SessionPacket) => T | undefined;
+
+interface Pending {
+  match: Matcher<unknown>;
+  resolve: (v: unknown) => void;
+}
+
+interface Established {
+  bmcSid: number;
+  consoleSid: number;
+  keys: SessionKeys;
+  outSeq: number;
+}
+
+export class IpmiSession {
+  readonly target: IpmiTarget;
+  readonly name: string;
+  private readonly suite: CipherSuite;
+  private readonly retry: RetryPolicy;
+  private readonly channel: { send(buf: Buffer): void; detach(): void };
+  private pending: Pending | undefined;
+  private established: Established | undefined;
+  private rqSeq = 0;
+  private tag = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private busy = 0;
+  private closed = false;
+  private timers = new Set<NodeJS.Timeout>();
+  private wakers = new Set<() => void>();
+  /** Epoch ms of the last answer from the BMC, for keep-alive. */
+  lastAnswerAt = 0;
+  /** Sessions opened so far (1 + re-opens), for tests and diagnostics. */
+  opens = 0;
+
+  constructor(target: IpmiTarget, address: string, transport: UdpTransport, retry: RetryPolicy) {
+    this.target = target;
+    this.name = targetName(target);
+    this.suite = CIPHER_SUITES[target.cipherSuite ?? 3];
+    this.retry = retry;
+    this.channel = transport.attach(address, target.port ?? 623, (msg) => this.onDatagram(msg));
+  }
+
+  get isOpen(): boolean {
+    return this.established !== undefined;
+  }
+
+  get idle(): boolean {
+    return this.busy === 0;
+  }
+
+  /** Run a command, opening (or re-opening) the session as needed. Throws IpmiError. */
+  command(netFn: number, cmd: number, data: Buffer, what: string): Promise<IpmiResponse> {
+    return this.serialize(async () => {
+      const fresh = await this.ensureOpen();
+      try {
+        return await this.rawCommand(netFn, cmd, data, what);
+      } catch (err) {
+        // A BMC that forgot our session (idle timeout, reboot) silently drops its packets: open a
+        // new session once and try again before reporting the BMC unreachable.
+        if (!(err instanceof IpmiError) || err.kind !== 'timeout' || fresh) throw err;
+        this.established = undefined;
+        await this.ensureOpen();
+        return await this.rawCommand(netFn, cmd, data, what);
+      }
+    });
+  }
+
+  /** A keep-alive that never re-opens: failure just marks the session gone. */
+  keepAlive(): Promise<void> {
+    return this.serialize(async () => {
+      if (!this.established) return;
+      try {
+        await this.rawCommand(Cmd.GetDeviceId.netFn, Cmd.GetDeviceId.cmd, Buffer.alloc(0), 'keep-alive');
+      } catch {
+        this.established = undefined;
+      }
+    });
+  }
+
+  /** Close Session (best effort: one short try), then stop listening. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.serialize(async () => {
+      const s = this.established;
+      if (!s) return;
+      const data = Buffer.alloc(4);
+      data.writeUInt32LE(s.bmcSid, 0);
+      try {
+        await this.rawCommand(Cmd.CloseSession.netFn, Cmd.CloseSession.cmd, data, 'Close Session', {
+          timeoutMs: Math.min(this.retry.timeoutMs, 250),
+          retries: 0,
+        });
+      } catch {
+        // The BMC will time the session out on its own.
+      }
+      this.established = undefined;
+    }).catch(() => {});
+    this.shutdown();
+  }
+
+  /** Stop at once: pending requests fail with kind 'closed'. */
+  shutdown(): void {
+    this.closed = true;
+    this.established = undefined;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const w of this.wakers) w();
+    this.wakers.clear();
+    this.channel.detach();
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    this.busy++;
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => {});
+    return run.finally(() => this.busy--);
+  }
+
+  private onDatagram(msg: Buffer): void {
+    const p = this.pending;
+    if (!p) return;
+    let pkt: SessionPacket;
+    try {
+      pkt = decodePacket(msg, this.suite.integrityLength);
+    } catch {
+      return;
+    }
+    let out: unknown;
+    try {
+      out = p.match(pkt);
+    } catch (err) {
+      // A corrupt or forged answer is treated as lost.
+      if (err instanceof CodecError) return;
+      throw err;
+    }
+    if (out !== undefined) {
+      this.lastAnswerAt = Date.now();
+      p.resolve(out);
+    }
+  }
+
+  /** Send one datagram and wait for the answer `match` accepts, resending the same bytes on silence. */
+  private exchange<T>(datagram: Buffer, match: Matcher<T>, what: string, policy = this.retry): Promise<T> {
+    if (this.closed) {
+      return Promise.reject(
+        new IpmiError('closed', `IPMI client closed before ${what} to BMC ${this.name}`, {
+          target: this.name,
+        }),
+      );
+    }
+    return new Promise<T>((resolve, reject) => {
+      let attempt = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = () => {
+        if (timer) {
+          clearTimeout(timer);
+          this.timers.delete(timer);
+        }
+        this.wakers.delete(wake);
+        this.pending = undefined;
+      };
+      const wake = () => {
+        finish();
+        reject(
+          new IpmiError('closed', `IPMI client closed during ${what} to BMC ${this.name}`, {
+            target: this.name,
+          }),
+        );
+      };
+      this.wakers.add(wake);
+      const send = () => {
+        attempt++;
+        this.channel.send(datagram);
+        timer = setTimeout(() => {
+          this.timers.delete(timer!);
+          if (attempt <= policy.retries) return send();
+          finish();
+          const total = ((policy.retries + 1) * policy.timeoutMs) / 1000;
+          reject(
+            new IpmiError(
+              'timeout',
+              `BMC ${this.name} (${this.target.host}:${this.target.port ?? 623}) did not answer ${what} ` +
+                `after ${attempt} attempts over ${total} s`,
+              {
+                target: this.name,
+                hint: 'check that the BMC is powered, reachable over UDP from this host, and that its LAN channel is enabled',
+              },
+            ),
+          );
+        }, policy.timeoutMs);
+        this.timers.add(timer);
+      };
+      this.pending = {
+        match,
+        resolve: (v) => {
+          finish();
+          resolve(v as T);
+        },
+      };
+      send();
+    });
+  }
+
+  private nextRqSeq(): number {
+    this.rqSeq = (this.rqSeq + 1) & 0x3f;
+    return this.rqSeq;
+  }
+
+  private nextTag(): number {
+    this.tag = (this.tag + 1) & 0xff;
+    return this.tag;
+  }
+
+  private async ensureOpen(): Promise<boolean> {
+    if (this.established) return false;
+    await this.open();
+    return true;
+  }
+
+  private authError(message: string, rmcpStatus?: number): IpmiError {
+    return new IpmiError('auth', message, {
+      target: this.name,
+      hint: `check the BMC user name and password stored for ${this.name}`,
+      ...(rmcpStatus !== undefined && { rmcpStatus }),
+    });
+  }
+
+  private async open(): Promise<void> {
+    const t = this.target;
+    const suite = this.suite;
+    const privilege = PRIVILEGE_BY_NAME[t.privilege ?? 'administrator'];
+
+    // 1. Get Channel Authentication Capabilities, in an IPMI v1.5 wrapper as every console does.
+    const rqSeq = this.nextRqSeq();
+    const capsReq = encodeRequest({
+      rsAddr: BMC_SLAVE_ADDR,
+      netFn: Cmd.GetChannelAuthCaps.netFn,
+      rsLun: 0,
+      rqAddr: REMOTE_CONSOLE_SWID,
+      rqSeq,
+      rqLun: 0,
+      cmd: Cmd.GetChannelAuthCaps.cmd,
+      data: Buffer.from([CURRENT_CHANNEL_V2, privilege]),
+    });
+    const caps = await this.exchange(
+      encodeV15(0, 0, capsReq),
+      (pkt) => {
+        const raw =
+          pkt.format === 'v15' ? pkt.message : pkt.payloadType === PayloadType.IPMI ? pkt.payload : undefined;
+        if (!raw || pkt.sessionId !== 0) return undefined;
+        const r = decodeResponse(raw);
+        return r.cmd === Cmd.GetChannelAuthCaps.cmd && r.rqSeq === rqSeq ? r : undefined;
+      },
+      'Get Channel Authentication Capabilities',
+    );
+    if (caps.completionCode !== 0)
+      throw this.completionError('Get Channel Authentication Capabilities', caps);
+    const info = decodeAuthCapsResponse(caps.data);
+    if (!info.extended || !info.supportsV20) {
+      throw new IpmiError('session', `BMC ${this.name} does not offer IPMI v2.0 (RMCP+) on this channel`, {
+        target: this.name,
+        hint: 'enable IPMI over LAN v2.0 in the BMC settings; rackpilot does not speak IPMI v1.5 sessions',
+      });
+    }
+
+    // 2. Open Session.
+    const consoleSid = randomBytes(4).readUInt32LE(0) || 1;
+    const openTag = this.nextTag();
+    const open = await this.exchange(
+      encodeV20({
+        payloadType: PayloadType.OpenSessionRequest,
+        sessionId: 0,
+        seq: 0,
+        encrypted: false,
+        payload: encodeOpenSessionRequest({
+          tag: openTag,
+          maxPrivilege: privilege,
+          consoleSessionId: consoleSid,
+          authAlg: suite.authAlg,
+          integrityAlg: suite.integrityAlg,
+          confidentialityAlg: suite.confidentialityAlg,
+        }),
+      }),
+      (pkt) => {
+        if (pkt.format !== 'v20' || pkt.payloadType !== PayloadType.OpenSessionResponse) return undefined;
+        const r = decodeOpenSessionResponse(pkt.payload);
+        return r.tag === openTag ? r : undefined;
+      },
+      'Open Session',
+    );
+    if (open.status !== 0) {
+      const full = open.status === 0x01 || open.status === 0x0b;
+      throw new IpmiError(
+        full ? 'session' : 'auth',
+        `BMC ${this.name} refused the session: ${rmcpStatusText(open.status)}`,
+        {
+          target: this.name,
+          rmcpStatus: open.status,
+          hint: full
+            ? 'the BMC session table is full: wait for idle sessions to time out, or close them from the BMC web UI'
+            : `the BMC does not accept cipher suite ${suite.id} at this privilege; try the other cipher suite (3 or 17)`,
+        },
+      );
+    }
+    if (
+      open.consoleSessionId !== consoleSid ||
+      open.authAlg !== suite.authAlg ||
+      open.integrityAlg !== suite.integrityAlg ||
+      open.confidentialityAlg !== suite.confidentialityAlg
+    ) {
+      throw new IpmiError(
+        'session',
+        `BMC ${this.name} answered Open Session with other algorithms than asked`,
+        {
+          target: this.name,
+          hint: `the BMC may not support cipher suite ${suite.id}; try the other one (3 or 17)`,
+        },
+      );
+    }
+
+    // 3. RAKP 1 / 2: the BMC proves it knows the password.
+    const ctx: RakpContext = {
+      consoleSessionId: consoleSid,
+      bmcSessionId: open.bmcSessionId,
+      consoleRandom: randomBytes(16),
+      bmcRandom: Buffer.alloc(16),
+      bmcGuid: Buffer.alloc(16),
+      role: privilege | NAME_ONLY_LOOKUP,
+      username: t.username,
+    };
+    const kuid = userKey(t.password);
+    const rakpTag = this.nextTag();
+    const rakp2 = await this.exchange(
+      encodeV20({
+        payloadType: PayloadType.Rakp1,
+        sessionId: 0,
+        seq: 0,
+        encrypted: false,
+        payload: encodeRakp1({
+          tag: rakpTag,
+          bmcSessionId: open.bmcSessionId,
+          consoleRandom: ctx.consoleRandom,
+          role: ctx.role,
+          username: t.username,
+        }),
+      }),
+      (pkt) => {
+        if (pkt.format !== 'v20' || pkt.payloadType !== PayloadType.Rakp2) return undefined;
+        const r = decodeRakp2(pkt.payload);
+        return r.tag === rakpTag ? r : undefined;
+      },
+      'RAKP 1',
+    );
+    if (rakp2.status !== 0) {
+      throw this.authError(
+        `BMC ${this.name} rejected user '${t.username}': ${rmcpStatusText(rakp2.status)}`,
+        rakp2.status,
+      );
+    }
+    ctx.bmcRandom = rakp2.bmcRandom;
+    ctx.bmcGuid = rakp2.bmcGuid;
+    const rakp3 = (status: number, authCode: Buffer) =>
+      encodeV20({
+        payloadType: PayloadType.Rakp3,
+        sessionId: 0,
+        seq: 0,
+        encrypted: false,
+        payload: encodeRakp3({ tag: rakpTag, status, bmcSessionId: open.bmcSessionId, authCode }),
+      });
+    if (!constantTimeEqual(rakp2AuthCode(suite, kuid, ctx), rakp2.authCode)) {
+      // Tell the BMC to drop the half-open session, as ipmitool does.
+      this.channel.send(rakp3(0x0f, Buffer.alloc(0)));
+      throw this.authError(
+        `wrong password for user '${t.username}' on BMC ${this.name} (RAKP 2 check failed)`,
+        0x0f,
+      );
+    }
+
+    // 4. RAKP 3 / 4: we prove it, both derive the session keys.
+    const rakp4 = await this.exchange(
+      rakp3(0, rakp3AuthCode(suite, kuid, ctx)),
+      (pkt) => {
+        if (pkt.format !== 'v20' || pkt.payloadType !== PayloadType.Rakp4) return undefined;
+        const r = decodeRakp4(pkt.payload);
+        return r.tag === rakpTag ? r : undefined;
+      },
+      'RAKP 3',
+    );
+    if (rakp4.status !== 0) {
+      throw this.authError(
+        `BMC ${this.name} rejected the login of '${t.username}': ${rmcpStatusText(rakp4.status)}`,
+        rakp4.status,
+      );
+    }
+    const sik = sessionIntegrityKey(suite, kuid, ctx);
+    if (!constantTimeEqual(rakp4Icv(suite, sik, ctx), rakp4.icv)) {
+      throw new IpmiError('session', `BMC ${this.name} sent a RAKP 4 that does not verify`, {
+        target: this.name,
+        hint: 'the BMC may use a BMC key (Kg); rackpilot supports only BMCs without one',
+      });
+    }
+    this.established = {
+      bmcSid: open.bmcSessionId,
+      consoleSid,
+      keys: deriveSessionKeys(suite, sik),
+      outSeq: 1,
+    };
+    this.opens++;
+
+    // 5. Sessions start at user level; power and boot control need operator or above.
+    const priv = await this.rawCommand(
+      Cmd.SetSessionPrivilege.netFn,
+      Cmd.SetSessionPrivilege.cmd,
+      Buffer.from([privilege]),
+      'Set Session Privilege Level',
+    );
+    if (priv.completionCode !== 0) {
+      this.established = undefined;
+      throw new IpmiError(
+        'auth',
+        `BMC ${this.name} refused ${t.privilege ?? 'administrator'} privilege for '${t.username}': ` +
+          `${completionCodeText(priv.completionCode)} (${hex(priv.completionCode)})`,
+        {
+          target: this.name,
+          completionCode: priv.completionCode,
+          hint: 'give the BMC user operator or administrator privilege on the LAN channel',
+        },
+      );
+    }
+  }
+
+  /** One command over the established session (no re-open). Completion codes are returned, not thrown. */
+  private rawCommand(
+    netFn: number,
+    cmd: number,
+    data: Buffer,
+    what: string,
+    policy?: RetryPolicy,
+  ): Promise<IpmiResponse> {
+    const s = this.established;
+    if (!s) throw new Error('no established session');
+    const rqSeq = this.nextRqSeq();
+    const msg = encodeRequest({
+      rsAddr: BMC_SLAVE_ADDR,
+      netFn,
+      rsLun: 0,
+      rqAddr: REMOTE_CONSOLE_SWID,
+      rqSeq,
+      rqLun: 0,
+      cmd,
+      data,
+    });
+    const seq = s.outSeq;
+    s.outSeq = (s.outSeq + 1) >>> 0 || 1;
+    const keys = s.keys;
+    const datagram = encodeV20({
+      payloadType: PayloadType.IPMI,
+      sessionId: s.bmcSid,
+      seq,
+      encrypted: true,
+      payload: encryptPayload(keys.aesKey, msg),
+      integrity: { sign: (c) => integrityCode(keys, c) },
+    });
+    return this.exchange(
+      datagram,
+      (pkt) => {
+        if (pkt.format !== 'v20' || pkt.payloadType !== PayloadType.IPMI || pkt.sessionId !== s.consoleSid) {
+          return undefined;
+        }
+        if (
+          !pkt.authenticated ||
+          !pkt.signed ||
+          !pkt.authCode ||
+          !verifyIntegrity(keys, pkt.signed, pkt.authCode)
+        ) {
+          return undefined;
+        }
+        let body: Buffer;
+        try {
+          body = pkt.encrypted ? decryptPayload(keys.aesKey, pkt.payload) : pkt.payload;
+        } catch {
+          return undefined;
+        }
+        const r = decodeResponse(body);
+        return r.netFn === (netFn | 1) && r.cmd === cmd && r.rqSeq === rqSeq ? r : undefined;
+      },
+      what,
+      policy,
+    );
+  }
+
+  completionError(what: string, r: IpmiResponse): IpmiError {
+    const cc = r.completionCode;
+    const hint =
+      cc === 0xd4
+        ? 'the BMC user needs operator or administrator privilege for this'
+        : cc === 0xd5
+          ? 'the host is in a state where this does not apply (e.g. power cycle or reset of a host that is off)'
+          : cc === 0xc1
+            ? 'this BMC does not implement the command'
+            : undefined;
+    return new IpmiError(
+      'completion',
+      `BMC ${this.name} refused ${what}: ${completionCodeText(cc)} (${hex(cc)})`,
+      {
+        target: this.name,
+        completionCode: cc,
+        ...(hint && { hint }),
+      },
+    );
+  }
+}
