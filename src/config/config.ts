@@ -1,0 +1,410 @@
+import { readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import type { MaasApiKey } from '../maas/oauth.ts';
+import { quote } from '../rack/quote.ts';
+import { OperatorError } from '../util/errors.ts';
+import { registerSecret } from '../util/redact.ts';
+import { parseHostPort, parseMaasApiKey, parseMaasSystemUrl } from './maas-key.ts';
+
+/**
+ * Settings from the environment and `.env`, checked once at start. Every problem is collected
+ * (variable, what is wrong, a right example) so the operator fixes them all in one go; the
+ * values of secret variables are never repeated back.
+ */
+
+export const ERASE_MODES = ['full', 'quick', 'secure', 'none'] as const;
+export type EraseMode = (typeof ERASE_MODES)[number];
+export type LabMode = 'auto' | 'on' | 'off';
+
+export interface MaasSettings {
+  /** Base URL ending in `/MAAS`, no trailing slash: the API is `${url}/api/2.0/`. */
+  url: string;
+  apiKey: MaasApiKey;
+  /** Which variable the key came from. */
+  keyFrom: 'MAAS_API_KEY' | 'MAAS_SYSTEM_URL';
+}
+
+export interface Config {
+  /** Undefined when no MaaS is configured (then the lab runs, unless RACKPILOT_LAB=off refused that). */
+  maas: MaasSettings | undefined;
+  labMode: LabMode;
+  /** Whether to run against the built-in lab: RACKPILOT_LAB=on, or auto with no MaaS configured. */
+  lab: boolean;
+  /** Multiplier applied to the lab's durations (1 = realistic MaaS timings). */
+  timeScale: number;
+  labSpec: { racks: number; hosts: number; seed: number };
+  /** Absolute path of the rack file; undefined when not given. */
+  rackFile: string | undefined;
+  /** Absolute path of the store file (it may not exist yet). */
+  store: string;
+  /** Absolute path of the known-hosts file for switch host keys without a pinned `hostKey`. */
+  knownHosts: string;
+  eraseMode: EraseMode;
+  /** The environment the settings were read from: `.env` values under the process's own. Rack files'
+   *  `passwordEnv` names are looked up here, so they may live in `.env` too. */
+  env: Readonly<Record<string, string>>;
+  /** The `.env` file that was read, if any. */
+  envFile: string | undefined;
+  /** Things that work but deserve a look (printed at start, never fatal). */
+  warnings: string[];
+}
+
+export interface ConfigProblem {
+  variable: string;
+  problem: string;
+  example: string;
+}
+
+export class ConfigError extends OperatorError {
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: ConfigProblem[]) {
+    const n = problems.length;
+    const lines = [
+      `rackpilot cannot start: ${n} setting${n === 1 ? ' is' : 's are'} wrong (environment or .env)`,
+    ];
+    for (const p of problems) {
+      lines.push(`  ${p.variable}: ${p.problem}`);
+      lines.push(`      e.g. ${p.variable}=${p.example}`);
+    }
+    super(lines.join('\n'), { hint: 'every setting is described in .env.example', target: 'config' });
+    this.problems = problems;
+  }
+}
+
+/** The variables, each with the example an error shows. */
+export const VARIABLES = {
+  MAAS_URL: 'http://172.31.0.75:5240/MAAS',
+  MAAS_API_KEY: 'AbCdEfGhIjKlMnOpQr:StUvWxYzAbCdEfGhIj:KlMnOpQrStUvWxYzAbCdEfGhIjKlMnOp',
+  MAAS_SYSTEM_URL:
+    '"MaasIP=172.31.0.75;MaasKey=StUvWxYzAbCdEfGhIj;MaasSecret=KlMnOpQrStUvWxYzAbCdEfGhIjKlMnOp;MaasConsumerKey=AbCdEfGhIjKlMnOpQr"',
+  RACKPILOT_RACK_FILE: '/etc/rackpilot/rack.json',
+  RACKPILOT_STORE: '~/.local/state/rackpilot/store.json',
+  RACKPILOT_KNOWN_HOSTS: '~/.local/state/rackpilot/known_hosts',
+  RACKPILOT_ERASE_MODE: 'full',
+  RACKPILOT_LAB: 'auto',
+  RACKPILOT_TIME_SCALE: '0.05',
+  RACKPILOT_LAB_RACKS: '3',
+  RACKPILOT_LAB_HOSTS: '40',
+  RACKPILOT_LAB_SEED: '1',
+  RACKPILOT_ENV_FILE: './.env',
+} as const;
+export type Variable = keyof typeof VARIABLES;
+
+export const DEFAULT_ERASE_MODE: EraseMode = 'full';
+export const DEFAULT_TIME_SCALE = 0.05;
+const MAAS_DEFAULT_PORT = 5240;
+
+/** Variables whose values are secrets wherever they come from. */
+const SECRET_NAME = /PASS|SECRET|TOKEN|API_KEY|SYSTEM_URL/;
+
+// Per-variable zod schemas. Values arrive trimmed and non-empty (an empty value counts as unset).
+const custom = (ctx: z.RefinementCtx, message: string) => {
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+};
+
+const maasUrl = z.string().transform((s, ctx): string => {
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return custom(ctx, `${quote(s)} is not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    return custom(ctx, `must start with http:// or https://, not ${quote(u.protocol + '//')}`);
+  }
+  // The key goes in MAAS_API_KEY; a password in the URL would end up in logs.
+  if (u.username || u.password)
+    return custom(ctx, 'must not carry a user name or password (give the key in MAAS_API_KEY)');
+  if (u.search || u.hash) return custom(ctx, 'must not have a ?query or #fragment');
+  // People paste the API endpoint or the bare host; both mean the same region.
+  let path = u.pathname.replace(/\/+$/, '').replace(/\/api\/2\.0$/i, '');
+  if (path === '') path = '/MAAS';
+  return `${u.protocol}//${u.host}${path}`;
+});
+
+const apiKey = z.string().transform((s, ctx): MaasApiKey => {
+  const r = parseMaasApiKey(s);
+  return r.ok ? r.value : custom(ctx, r.problem);
+});
+
+const systemUrl = z.string().transform((s, ctx) => {
+  const r = parseMaasSystemUrl(s);
+  return r.ok ? r.value : custom(ctx, r.problem);
+});
+
+const eraseMode = z.string().transform((s, ctx): EraseMode => {
+  const v = s.toLowerCase();
+  return (ERASE_MODES as readonly string[]).includes(v)
+    ? (v as EraseMode)
+    : custom(ctx, `${quote(s)} is not an erase mode (${ERASE_MODES.join(', ')})`);
+});
+
+const LAB_WORDS: Record<string, LabMode> = {
+  auto: 'auto',
+  on: 'on',
+  off: 'off',
+  true: 'on',
+  false: 'off',
+  yes: 'on',
+  no: 'off',
+  '1': 'on',
+  '0': 'off',
+};
+const labMode = z.string().transform((s, ctx): LabMode => {
+  return LAB_WORDS[s.toLowerCase()] ?? custom(ctx, `${quote(s)} is not one of auto, on, off`);
+});
+
+const positiveNumber = (max: number) =>
+  z.string().transform((s, ctx): number => {
+    const n = Number(s);
+    if (!/^\d*\.?\d+(e-?\d+)?$/i.test(s) || !Number.isFinite(n) || n <= 0) {
+      return custom(ctx, `${quote(s)} is not a positive number`);
+    }
+    if (n > max) return custom(ctx, `${s} is larger than ${max}`);
+    return n;
+  });
+
+const wholeNumber = (min: number, max: number) =>
+  z.string().transform((s, ctx): number => {
+    const n = Number(s);
+    if (!/^\d+$/.test(s) || n < min || n > max)
+      return custom(ctx, `${quote(s)} is not a whole number from ${min} to ${max}`);
+    return n;
+  });
+
+const pathText = z
+  .string()
+  .refine((s) => !/[\0\n\r]/.test(s), { error: 'is not a usable path (control characters)' });
+
+const envSchema = z.object({
+  MAAS_URL: maasUrl.optional(),
+  MAAS_API_KEY: apiKey.optional(),
+  MAAS_SYSTEM_URL: systemUrl.optional(),
+  RACKPILOT_RACK_FILE: pathText.optional(),
+  RACKPILOT_STORE: pathText.optional(),
+  RACKPILOT_KNOWN_HOSTS: pathText.optional(),
+  RACKPILOT_ERASE_MODE: eraseMode.optional(),
+  RACKPILOT_LAB: labMode.optional(),
+  RACKPILOT_TIME_SCALE: positiveNumber(100).optional(),
+  RACKPILOT_LAB_RACKS: wholeNumber(1, 64).optional(),
+  RACKPILOT_LAB_HOSTS: wholeNumber(1, 5000).optional(),
+  RACKPILOT_LAB_SEED: wholeNumber(0, 2 ** 32 - 1).optional(),
+});
+
+export interface LoadConfigOptions {
+  /** The process environment (tests pass their own). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** A `.env` file to read: a path (must exist), false for none; default `.env` in cwd if present,
+   *  or RACKPILOT_ENV_FILE when set. */
+  envFile?: string | false;
+  cwd?: string;
+  /** Home directory for `~` and the default store; default $HOME, else the OS's. */
+  home?: string;
+}
+
+function expandPath(p: string, cwd: string, home: string): string {
+  if (p === '~') return home;
+  if (p.startsWith('~/')) return join(home, p.slice(2));
+  return resolve(cwd, p);
+}
+
+function fileKind(path: string): 'file' | 'dir' | 'other' | 'missing' {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
+  } catch {
+    return 'missing';
+  }
+}
+
+/** Read the settings; throws ConfigError listing every problem. */
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  const processEnv = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const home = opts.home ?? (processEnv.HOME || homedir());
+  const problems: ConfigProblem[] = [];
+  const warnings: string[] = [];
+  const problem = (variable: Variable, text: string) =>
+    problems.push({ variable, problem: text, example: VARIABLES[variable] });
+
+  // 1. The .env file: its values sit under the process's own, as Node's --env-file does.
+  let envFile: string | undefined;
+  let fileEnv: Record<string, string> = {};
+  const explicit = opts.envFile ?? (processEnv.RACKPILOT_ENV_FILE?.trim() || undefined);
+  if (explicit !== false) {
+    const path = explicit === undefined ? join(cwd, '.env') : expandPath(explicit, cwd, home);
+    const kind = fileKind(path);
+    if (kind === 'file') {
+      try {
+        fileEnv = parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
+        envFile = path;
+        const mode = statSync(path).mode;
+        const holdsSecrets = Object.keys(fileEnv).some((k) => SECRET_NAME.test(k));
+        if (holdsSecrets && mode & 0o077) {
+          warnings.push(`${path} holds secrets but other users can read it; run: chmod 600 ${path}`);
+        }
+      } catch (err) {
+        problem(
+          'RACKPILOT_ENV_FILE',
+          `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+        );
+      }
+    } else if (explicit !== undefined) {
+      problem('RACKPILOT_ENV_FILE', kind === 'missing' ? `no such file: ${path}` : `${path} is not a file`);
+    }
+  }
+  const env: Record<string, string> = { ...fileEnv };
+  for (const [k, v] of Object.entries(processEnv)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(env)) if (SECRET_NAME.test(k)) registerSecret(v);
+
+  // 2. Each variable on its own.
+  const input: Record<string, string> = {};
+  for (const name of Object.keys(envSchema.shape)) {
+    const v = env[name]?.trim();
+    if (v) input[name] = v;
+  }
+  const parsed = envSchema.safeParse(input);
+  const bad = new Set<string>();
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0]) as Variable;
+      bad.add(name);
+      problem(name, issue.message);
+    }
+  }
+  // With some variables bad, the rules across variables still run on the good ones.
+  const good = parsed.success
+    ? parsed.data
+    : envSchema.parse(Object.fromEntries(Object.entries(input).filter(([k]) => !bad.has(k))));
+
+  // 3. Rules across variables.
+  const labModeValue: LabMode = good.RACKPILOT_LAB ?? 'auto';
+  let maas: MaasSettings | undefined;
+  const urlGiven = input.MAAS_URL !== undefined;
+  const keyGiven = input.MAAS_API_KEY !== undefined;
+  const sysGiven = input.MAAS_SYSTEM_URL !== undefined;
+  const sys = good.MAAS_SYSTEM_URL;
+  let key: MaasApiKey | undefined = good.MAAS_API_KEY;
+  let keyFrom: MaasSettings['keyFrom'] = 'MAAS_API_KEY';
+  if (sys) {
+    if (key) {
+      const same =
+        key.consumerKey === sys.key.consumerKey &&
+        key.tokenKey === sys.key.tokenKey &&
+        key.tokenSecret === sys.key.tokenSecret;
+      if (!same) problem('MAAS_SYSTEM_URL', 'holds a different key than MAAS_API_KEY; set only one of them');
+    } else if (!keyGiven) {
+      key = sys.key;
+      keyFrom = 'MAAS_SYSTEM_URL';
+    }
+  }
+  let url = good.MAAS_URL;
+  if (url && sys) {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    if (host.toLowerCase() !== sys.host.toLowerCase()) {
+      problem(
+        'MAAS_SYSTEM_URL',
+        `MaasIP ${sys.host} and the host of MAAS_URL (${host}) differ; set only one of them`,
+      );
+    }
+  }
+  if (!url && sys && !urlGiven) {
+    const host = sys.host.includes(':') ? `[${sys.host}]` : sys.host;
+    url = `http://${host}:${sys.port ?? MAAS_DEFAULT_PORT}/MAAS`;
+  }
+  if (urlGiven && !keyGiven && !sysGiven) {
+    problem(
+      'MAAS_API_KEY',
+      'not set, but MAAS_URL is: the MaaS API needs a key (run: maas apikey --username=<admin>)',
+    );
+  }
+  if (keyGiven && !urlGiven && !sysGiven)
+    problem('MAAS_URL', 'not set, but MAAS_API_KEY is: say where the MaaS region is');
+  if (url && key) maas = { url, apiKey: key, keyFrom };
+
+  const anyMaas = urlGiven || keyGiven || sysGiven;
+  if (labModeValue === 'off' && !anyMaas) {
+    problem(
+      'MAAS_URL',
+      'not set, and RACKPILOT_LAB=off: without MaaS there is nothing to drive (or set RACKPILOT_LAB=auto)',
+    );
+  }
+  const lab = labModeValue === 'on' || (labModeValue === 'auto' && !anyMaas);
+  if (labModeValue === 'on' && anyMaas)
+    warnings.push('RACKPILOT_LAB=on: the MaaS settings are ignored, the lab runs instead');
+
+  // 4. Paths.
+  let rackFile: string | undefined;
+  if (good.RACKPILOT_RACK_FILE) {
+    rackFile = expandPath(good.RACKPILOT_RACK_FILE, cwd, home);
+    const kind = fileKind(rackFile);
+    if (kind === 'missing') problem('RACKPILOT_RACK_FILE', `no such file: ${rackFile}`);
+    else if (kind !== 'file') problem('RACKPILOT_RACK_FILE', `${rackFile} is not a file`);
+  } else if (!lab && !bad.has('RACKPILOT_RACK_FILE')) {
+    warnings.push(
+      'RACKPILOT_RACK_FILE is not set: hosts can be deployed but no switch VLAN will be configured',
+    );
+  }
+  const xdg = env.XDG_STATE_HOME?.trim();
+  // XDG says a relative XDG_STATE_HOME is invalid and must be ignored.
+  const stateDir =
+    xdg && isAbsolute(xdg) ? join(xdg, 'rackpilot') : join(home, '.local', 'state', 'rackpilot');
+  const store = good.RACKPILOT_STORE
+    ? expandPath(good.RACKPILOT_STORE, cwd, home)
+    : join(stateDir, 'store.json');
+  const storeKind = fileKind(store);
+  if (storeKind === 'dir' || storeKind === 'other') {
+    problem('RACKPILOT_STORE', `${store} exists and is not a file (name the file, e.g. .../store.json)`);
+  }
+  const knownHosts = good.RACKPILOT_KNOWN_HOSTS
+    ? expandPath(good.RACKPILOT_KNOWN_HOSTS, cwd, home)
+    : join(stateDir, 'known_hosts');
+  const khKind = fileKind(knownHosts);
+  if (khKind === 'dir' || khKind === 'other')
+    problem('RACKPILOT_KNOWN_HOSTS', `${knownHosts} exists and is not a file`);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    maas,
+    labMode: labModeValue,
+    lab,
+    timeScale: good.RACKPILOT_TIME_SCALE ?? DEFAULT_TIME_SCALE,
+    labSpec: {
+      racks: good.RACKPILOT_LAB_RACKS ?? 3,
+      hosts: good.RACKPILOT_LAB_HOSTS ?? 40,
+      seed: good.RACKPILOT_LAB_SEED ?? 1,
+    },
+    rackFile,
+    store,
+    knownHosts,
+    eraseMode: good.RACKPILOT_ERASE_MODE ?? DEFAULT_ERASE_MODE,
+    env,
+    envFile,
+    warnings,
+  };
+}
+
+/** The `release` parameters MaaS takes for an erase mode. */
+export function eraseParams(mode: EraseMode): {
+  erase: boolean;
+  quick_erase?: boolean;
+  secure_erase?: boolean;
+} {
+  switch (mode) {
+    case 'full':
+      return { erase: true };
+    case 'quick':
+      return { erase: true, quick_erase: true };
+    // Without quick_erase, MaaS falls back to a full overwrite when a drive cannot secure-erase
+    // itself: slower, but never weaker than what the operator asked for.
+    case 'secure':
+      return { erase: true, secure_erase: true };
+    case 'none':
+      return { erase: false };
+  }
+}
