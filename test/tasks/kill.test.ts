@@ -1,0 +1,179 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Task } from '../../state/schema.ts';
+import { openStore, type Store } from '../../state/store.ts';
+import { TaskEngine } from '../../src/tasks/engine.ts';
+import { until } from './helpers.ts';
+import { KILL_STEPS, defineKillDemo, effects } from './fixtures/kill-steps.ts';
+
+/**
+ * A real crash: a child process runs a task and is SIGKILLed inside step 3. The parent then opens the
+ * same store, recovers and resumes (or rolls back), and checks that the journal on disk was exact and
+ * that no effect happened twice.
+ */
+const repo = new URL('../..', import.meta.url).pathname;
+const HANG_AT = 3;
+
+let dir: string;
+let storePath: string;
+let effectsFile: string;
+let store: Store | null = null;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rp-kill-'));
+  storePath = join(dir, 'store.json');
+  effectsFile = join(dir, 'effects.log');
+});
+afterEach(async () => {
+  await store?.close();
+  store = null;
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the child until step HANG_AT announces itself, then SIGKILLs it. */
+async function runAndKill(order: 'effect-first' | 'signal-first'): Promise<number> {
+  const child = spawn(
+    join(repo, 'node_modules/.bin/tsx'),
+    ['test/tasks/fixtures/kill-child.ts', storePath, effectsFile, String(HANG_AT), order],
+    { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? code)),
+  );
+  await new Promise<void>((resolve, reject) => {
+    const deadline = setTimeout(
+      () => reject(new Error(`child never reached step ${HANG_AT}: ${out} ${err}`)),
+      25_000,
+    );
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(`STARTED ${HANG_AT}\n`)) {
+        clearTimeout(deadline);
+        resolve();
+      }
+    });
+    child.on('exit', () => reject(new Error(`child exited early: ${out} ${err}`)));
+  });
+  const pid = Number(/PID (\d+)/.exec(out)?.[1]);
+  expect(pid).toBeGreaterThan(0);
+  process.kill(pid, 'SIGKILL');
+  await exited;
+  // The killed process must really be gone before the parent takes its store over.
+  await until(() => !alive(pid), `process ${pid} to exit`);
+  return pid;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function journal(): Task {
+  const doc = JSON.parse(readFileSync(storePath, 'utf8')) as { tasks: Task[] };
+  expect(doc.tasks).toHaveLength(1);
+  return doc.tasks[0]!;
+}
+
+function count(line: string): number {
+  return effects(effectsFile).filter((l) => l === line).length;
+}
+
+async function reopen(): Promise<TaskEngine> {
+  store = await openStore(storePath);
+  const engine = new TaskEngine({ store, concurrency: 2 });
+  defineKillDemo(engine, effectsFile);
+  return engine;
+}
+
+describe('SIGKILL inside a step', () => {
+  it('leaves an exact journal; resume finishes without repeating an effect that is in place', async () => {
+    const pid = await runAndKill('effect-first');
+    const before = journal();
+    expect(before.state).toBe('running');
+    expect(before.steps.map((s) => s.state)).toEqual([
+      'done',
+      'done',
+      'done',
+      'running',
+      'pending',
+      'pending',
+    ]);
+    expect(before.steps.map((s) => s.output ?? null)).toEqual([
+      { n: 0 },
+      { n: 1 },
+      { n: 2 },
+      null,
+      null,
+      null,
+    ]);
+    expect(readFileSync(`${storePath}.lock`, 'utf8').trim()).toBe(String(pid));
+
+    const engine = await reopen();
+    expect(store!.notices.join('\n')).toContain(`left by process ${pid}`);
+    expect(await engine.recover()).toEqual([before.id]);
+    await engine.resume(before.id);
+    const after = await engine.wait(before.id);
+    expect(after.error).toBeUndefined();
+    expect(after.state).toBe('done');
+    expect(after.steps[HANG_AT]).toMatchObject({ state: 'done', note: 'already in place', attempts: 1 });
+    for (let n = 0; n < KILL_STEPS; n++) expect(count(`run step ${n}`)).toBe(1);
+    expect(effects(effectsFile)).toEqual(Array.from({ length: KILL_STEPS }, (_, n) => `run step ${n}`));
+  });
+
+  it('re-runs the killed step when its effect had not happened', async () => {
+    await runAndKill('signal-first');
+    const before = journal();
+    expect(before.steps[HANG_AT]!.state).toBe('running');
+    expect(count(`run step ${HANG_AT}`)).toBe(0);
+
+    const engine = await reopen();
+    await engine.recover();
+    await engine.resume(before.id);
+    const after = await engine.wait(before.id);
+    expect(after.state).toBe('done');
+    expect(after.steps[HANG_AT]!.attempts).toBe(2);
+    for (let n = 0; n < KILL_STEPS; n++) expect(count(`run step ${n}`)).toBe(1);
+  });
+
+  it('rolls back the killed task: undo of every started step, last first', async () => {
+    await runAndKill('effect-first');
+    const engine = await reopen();
+    const [id] = await engine.recover();
+    await engine.rollback(id!);
+    const after = await engine.wait(id!);
+    expect(after.state).toBe('rolled-back');
+    expect(effects(effectsFile)).toEqual([
+      'run step 0',
+      'run step 1',
+      'run step 2',
+      'run step 3',
+      'undo step 3',
+      'undo step 2',
+      'undo step 1',
+      'undo step 0',
+    ]);
+    expect(after.steps.map((s) => s.state)).toEqual([
+      'undone',
+      'undone',
+      'undone',
+      'undone',
+      'pending',
+      'pending',
+    ]);
+    await store!.close();
+    store = null;
+    expect(existsSync(`${storePath}.lock`)).toBe(false);
+    expect(journal().state).toBe('rolled-back');
+  });
+});
