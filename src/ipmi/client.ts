@@ -122,9 +122,8 @@ export class IpmiClient {
       encodeGetBootOption(BootParam.BootFlags),
       'Get System Boot Options (boot flags)',
     );
-    const opt = decodeGetBootOptionResponse(r.data);
-    const flags = decodeBootFlags(opt.data);
-    return flags.valid ? flags : { ...flags, device: 'none' };
+    // Returned as the BMC holds them: some BMCs (ipmi_sim) keep the device but clear the valid bit.
+    return decodeBootFlags(decodeGetBootOptionResponse(r.data).data);
   }
 
   async deviceId(target: IpmiTarget): Promise<DeviceId> {
@@ -213,8 +212,16 @@ export class IpmiClient {
   }
 }
 
+/** Credentials are part of the key: a changed password must authenticate afresh, never ride an old session. */
 function sessionKey(t: IpmiTarget): string {
-  return `${t.host}|${t.port ?? 623}|${t.username}|${t.cipherSuite ?? 3}|${t.privilege ?? 'administrator'}`;
+  return [
+    t.host,
+    t.port ?? 623,
+    t.username,
+    t.password,
+    t.cipherSuite ?? 3,
+    t.privilege ?? 'administrator',
+  ].join('\u0000');
 }
 
 async function resolveAddress(host: string): Promise<string> {
