@@ -1,0 +1,355 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  splitMaasApiKey,
+  verifyMaasAuthorization,
+  formatMaasApiKey,
+  type MaasApiKey,
+} from '../maas/oauth.ts';
+import { nodeStatusFromName, type NodeStatusCode } from '../maas/node-status.ts';
+import { registerSecret } from '../util/redact.ts';
+import { LabMaasCore, LabMaasError, type LabMaasCoreOptions } from './maas-core.ts';
+import { API_PREFIX, type LabMachine } from './maas-json.ts';
+import { worldPowerDriver, type MaasPowerDriver } from './maas-power.ts';
+import type { LabWorld } from './world.ts';
+
+/**
+ * The lab's MaaS region: a real HTTP server on loopback speaking the MaaS 2.0 API surface rackpilot
+ * uses, OAuth-checked, with MaaS's state machine, events and timings (scaled), coupled to the LabWorld.
+ */
+export interface LabMaasOptions extends Partial<Omit<LabMaasCoreOptions, 'timeScale' | 'powerDriver'>> {
+  /** Real-MaaS seconds × timeScale = lab time (1 = real time, 0.01 for demos, 0 in tests). */
+  timeScale: number;
+  /** `consumer:token:secret`, or parts; generated when absent. */
+  apiKey?: string | MaasApiKey;
+  /** Default: acts on the LabWorld directly. The integrator may pass an IPMI-backed driver. */
+  powerDriver?: MaasPowerDriver;
+  port?: number;
+}
+
+export interface LabMaasFaults {
+  /** curtin fails during the next deployments of this host. */
+  failDeploy(hostname: string): void;
+  /** The host's installed OS never reports back: Deploying until node_timeout. */
+  stickDeploy(hostname: string): void;
+  failErase(hostname: string): void;
+  failCommission(hostname: string): void;
+  /** The next `requests` API calls answer 503, as a busy region does. */
+  unavailable(requests: number): void;
+  /** Every answer waits this long first (0 = off). */
+  slow(ms: number): void;
+  clear(): void;
+}
+
+/** Test and integrator handle on the lab's machine records. */
+export interface LabMaasMachines {
+  all(): LabMachine[];
+  byHostname(hostname: string): LabMachine | undefined;
+  /** Puts a machine straight into a state (code or MaaS name), as if it had got there. */
+  setStatus(hostname: string, status: NodeStatusCode | string): void;
+  setPowerParameters(hostname: string, params: Record<string, string>): void;
+  /** "type - description" lines, oldest first. */
+  events(hostname: string): string[];
+  /** True while MaaS works on the machine (a transitional state is progressing or stalled). */
+  busy(hostname: string): boolean;
+  core: LabMaasCore;
+}
+
+export interface LabMaas {
+  /** e.g. http://127.0.0.1:40123/MAAS */
+  url: string;
+  /** `consumer:token:secret` */
+  apiKey: string;
+  apiKeyParts: MaasApiKey;
+  faults: LabMaasFaults;
+  machines: LabMaasMachines;
+  /** Requests served (for benchmarks). */
+  stats: { requests: number };
+  close(): Promise<void>;
+}
+
+const BODY_LIMIT = 1 << 20;
+
+function token(len: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = randomBytes(len);
+  let s = '';
+  for (const b of bytes) s += alphabet[b % alphabet.length];
+  return s;
+}
+
+export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promise<LabMaas> {
+  const key: MaasApiKey =
+    typeof opts.apiKey === 'string'
+      ? (splitMaasApiKey(opts.apiKey) ??
+        (() => {
+          throw new Error('lab MaaS apiKey must be consumer:token:secret');
+        })())
+      : (opts.apiKey ?? { consumerKey: token(18), tokenKey: token(18), tokenSecret: token(32) });
+  registerSecret(key.tokenSecret);
+  registerSecret(key.tokenKey);
+  registerSecret(key.consumerKey);
+
+  const core = new LabMaasCore(world, {
+    ...opts,
+    timeScale: opts.timeScale,
+    powerDriver: opts.powerDriver ?? worldPowerDriver(world),
+  });
+  let unavailable = 0;
+  let slowMs = 0;
+  const stats = { requests: 0 };
+
+  const server = createServer((req, res) => {
+    stats.requests++;
+    handle(req, res).catch((err) => {
+      if (res.headersSent) res.destroy();
+      else if (err instanceof LabMaasError && typeof err.body === 'string') send(res, err.status, err.body);
+      else send(res, 500, `Internal server error: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://lab');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const body = method === 'POST' || method === 'PUT' ? await readBody(req) : '';
+    if (slowMs > 0) await new Promise((r) => setTimeout(r, slowMs));
+    if (closed) {
+      res.destroy();
+      return;
+    }
+    if (unavailable > 0) {
+      unavailable--;
+      send(res, 503, 'Service Unavailable: the region is busy, try again.');
+      return;
+    }
+    if (!url.pathname.startsWith(API_PREFIX)) {
+      send(res, 404, `Unknown API endpoint: ${url.pathname}`);
+      return;
+    }
+    const path = url.pathname.slice(API_PREFIX.length);
+    const isVersion = path === 'version/' && method === 'GET';
+    if (!isVersion) {
+      const auth = verifyMaasAuthorization(req.headers.authorization, key);
+      if (!auth.ok) {
+        send(res, 401, `Authorization Error: ${auth.reason}`);
+        return;
+      }
+    }
+    const ct = (req.headers['content-type'] ?? '').toLowerCase();
+    if (body && ct && !ct.startsWith('application/x-www-form-urlencoded')) {
+      send(res, 400, `Unsupported content type ${ct.split(';')[0]}; send form-encoded parameters.`);
+      return;
+    }
+    const form = new URLSearchParams(body);
+    const q = url.searchParams;
+    const op = q.get('op');
+    try {
+      const result = await route(method, path, op, q, form);
+      if (result === undefined) {
+        res.writeHead(204).end();
+      } else if (typeof result === 'string') {
+        sendJson(res, result);
+      } else {
+        sendJson(res, JSON.stringify(result));
+      }
+    } catch (err) {
+      if (err instanceof LabMaasError) {
+        if (typeof err.body === 'string') send(res, err.status, err.body);
+        else {
+          res.writeHead(err.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(err.body));
+        }
+        return;
+      }
+      throw err;
+    }
+  }
+
+  function badOp(method: string, op: string | null): LabMaasError {
+    return new LabMaasError(400, `Unrecognised signature: method=${method} op=${op ?? 'None'}`);
+  }
+
+  async function route(
+    method: string,
+    path: string,
+    op: string | null,
+    q: URLSearchParams,
+    form: URLSearchParams,
+  ): Promise<unknown> {
+    let m: RegExpExecArray | null;
+    if (path === 'version/' && method === 'GET') {
+      return {
+        capabilities: ['networks-management', 'static-ipaddresses', 'authenticate-api', 'devices-management'],
+        version: '3.4.0 (rackpilot lab)',
+        subversion: 'lab',
+      };
+    }
+    if (path === 'machines/') {
+      if (method === 'GET' && !op) return core.listJson(q);
+      if (method === 'POST' && !op) return core.machineJson(core.create(form));
+      if (method === 'POST' && op === 'allocate') return core.machineJson(core.allocate(form));
+      throw badOp(method, op);
+    }
+    if ((m = /^machines\/([a-z0-9]+)\/$/.exec(path))) {
+      const machine = core.get(m[1]!);
+      if (method === 'GET') {
+        if (!op) return core.machineJson(machine);
+        if (op === 'query_power_state') return { state: await core.queryPowerState(machine) };
+        if (op === 'power_parameters') return machine.powerParameters;
+        throw badOp(method, op);
+      }
+      if (method === 'PUT' && !op) return core.machineJson(core.update(machine, form));
+      if (method === 'DELETE' && !op) {
+        core.delete(machine);
+        return undefined;
+      }
+      if (method !== 'POST') throw new LabMaasError(405, 'Method not allowed');
+      const comment = form.get('comment');
+      switch (op) {
+        case 'deploy':
+          return core.machineJson(core.deploy(machine, form));
+        case 'release':
+          return core.machineJson(core.release(machine, form));
+        case 'abort':
+          return core.machineJson(core.abort(machine, comment));
+        case 'commission':
+          return core.machineJson(core.commission(machine));
+        case 'mark_broken':
+          return core.machineJson(core.markBroken(machine, comment));
+        case 'mark_fixed':
+          return core.machineJson(core.markFixed(machine, comment));
+        case 'power_on':
+          return core.machineJson(core.powerOn(machine));
+        case 'power_off':
+          return core.machineJson(core.powerOff(machine));
+        default:
+          throw badOp(method, op);
+      }
+    }
+    if ((m = /^nodes\/([a-z0-9]+)\/interfaces\/$/.exec(path))) {
+      const machine = core.get(m[1]!);
+      if (method === 'GET' && !op) return machine.interfaces.map((i) => core.interfaceObject(machine, i));
+      if (method === 'POST' && op === 'create_bond') {
+        return core.interfaceObject(machine, core.createBond(machine, form));
+      }
+      throw badOp(method, op);
+    }
+    if ((m = /^nodes\/([a-z0-9]+)\/interfaces\/(\d+)\/$/.exec(path))) {
+      const machine = core.get(m[1]!);
+      const iface = core.iface(machine, Number(m[2]));
+      if (method === 'GET' && !op) return core.interfaceObject(machine, iface);
+      if (method === 'PUT' && !op)
+        return core.interfaceObject(machine, core.updateInterface(machine, iface, form));
+      if (method === 'DELETE' && !op) {
+        core.deleteInterface(machine, iface);
+        return undefined;
+      }
+      if (method === 'POST' && op === 'link_subnet')
+        return core.interfaceObject(machine, core.linkSubnet(machine, iface, form));
+      if (method === 'POST' && op === 'unlink_subnet') {
+        return core.interfaceObject(machine, core.unlinkSubnet(machine, iface, form));
+      }
+      if (method === 'POST' && op === 'disconnect')
+        return core.interfaceObject(machine, core.disconnect(machine, iface));
+      throw badOp(method, op);
+    }
+    if (path === 'boot-resources/' && method === 'GET' && !op) return core.bootResources();
+    if (path === 'subnets/' && method === 'GET' && !op) return core.subnetList();
+    if (path === 'events/' && method === 'GET') {
+      if (op !== 'query') throw badOp(method, op);
+      return core.queryEvents(q);
+    }
+    throw new LabMaasError(404, `Unknown API endpoint: ${API_PREFIX}${path}`);
+  }
+
+  let closed = false;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  const byHost = (hostname: string) => {
+    const mm = core.byHostname(hostname);
+    if (!mm) throw new Error(`no lab MaaS machine ${hostname}`);
+    return mm;
+  };
+
+  return {
+    url: `http://127.0.0.1:${port}/MAAS`,
+    apiKey: formatMaasApiKey(key),
+    apiKeyParts: key,
+    stats,
+    faults: {
+      failDeploy: (h) => void core.faults.failDeploy.add(h),
+      stickDeploy: (h) => void core.faults.stickDeploy.add(h),
+      failErase: (h) => void core.faults.failErase.add(h),
+      failCommission: (h) => void core.faults.failCommission.add(h),
+      unavailable: (n) => {
+        unavailable = Math.max(0, n);
+      },
+      slow: (ms) => {
+        slowMs = Math.max(0, ms);
+      },
+      clear: () => {
+        for (const s of Object.values(core.faults)) s.clear();
+        unavailable = 0;
+        slowMs = 0;
+      },
+    },
+    machines: {
+      all: () => [...core.machines.values()],
+      byHostname: (h) => core.byHostname(h),
+      setStatus: (h, status) => {
+        const code = typeof status === 'number' ? status : nodeStatusFromName(status);
+        if (code === undefined) throw new Error(`unknown MaaS status "${status}"`);
+        core.setInitialStatus(byHost(h), code);
+      },
+      setPowerParameters: (h, params) => {
+        const mm = byHost(h);
+        mm.powerParameters = { ...params };
+        mm.version++;
+      },
+      events: (h) => core.eventLines(byHost(h).systemId),
+      busy: (h) => core.busy(byHost(h).systemId),
+      core,
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      core.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(text);
+}
+
+function sendJson(res: ServerResponse, json: string): void {
+  res
+    .writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) })
+    .end(json);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > BODY_LIMIT) {
+        reject(new LabMaasError(413, 'Request body too large.'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
