@@ -1,0 +1,396 @@
+import ssh2 from 'ssh2';
+import type { ClientChannel, ConnectConfig } from 'ssh2';
+import { redact } from '../util/redact.ts';
+import type { Dialect } from './dialects/types.ts';
+import { SwitchError } from './errors.ts';
+import { checkHostKey, type HostKeyVerdict } from './hostkeys.ts';
+import type { SwitchTarget } from './target.ts';
+import { assertSafeCliLine } from './validate.ts';
+
+const { Client } = ssh2;
+
+export interface SessionOptions {
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
+  /** Known-hosts file for trust on first use when the target pins no fingerprint. */
+  knownHostsPath?: string | undefined;
+  /** Every line sent and every switch error, redacted. */
+  log?: (line: string) => void;
+}
+
+export interface CommandResult {
+  output: string;
+  /** The switch's error line when it refused the command. */
+  errorLine?: string;
+}
+
+/** Any hostname, optional `(mode)`, then `#` or `>` at the very end of what the switch sent. */
+const ANY_PROMPT = /(?:^|\n)([A-Za-z0-9][A-Za-z0-9._-]{0,62})(\([^()\n]{1,48}\))?([#>]) ?$/;
+const MORE = /--More--\s*$|<--- More --->\s*$/i;
+const YES_NO = /\[(?:y\/n|yes\/no)\]:?\s*$/i;
+const PASSWORD = /password:\s*$/i;
+
+/** Terminal noise → plain text: ANSI escapes, backspaces, pager overwrites (`\r` + blanks + `\r`). */
+export function cleanTerminalText(raw: string): string {
+  let s = raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b[()][A-Z0-9]/g, '');
+  while (/[^\n\x08]\x08/.test(s)) s = s.replace(/[^\n\x08]\x08/g, '');
+  s = s.replace(/\x08/g, '');
+  return s
+    .split(/\r?\n/)
+    .map((line) => {
+      const i = line.lastIndexOf('\r');
+      return i >= 0 ? line.slice(i + 1) : line;
+    })
+    .join('\n');
+}
+
+interface Waiter {
+  resolve(text: string): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * An interactive CLI session on one switch: login, banner, enable, paging off, then one command
+ * at a time with its output collected until the prompt returns.
+ */
+export class SwitchSession {
+  private raw = '';
+  private waiter: Waiter | undefined;
+  private stream: ClientChannel | undefined;
+  private closedError: SwitchError | undefined;
+  private promptRe: RegExp = ANY_PROMPT;
+  hostname = '';
+  /** The last prompt seen, e.g. `tor-r01(conf)#`. */
+  prompt = '';
+  readonly address: string;
+
+  private constructor(
+    readonly target: SwitchTarget,
+    readonly dialect: Dialect,
+    private readonly client: InstanceType<typeof Client>,
+    private readonly opts: SessionOptions,
+  ) {
+    this.address = `${target.host}:${target.port}`;
+  }
+
+  get alive(): boolean {
+    return this.closedError === undefined;
+  }
+
+  get inConfigMode(): boolean {
+    return /\(.+\)#$/.test(this.prompt);
+  }
+
+  static async open(
+    target: SwitchTarget,
+    dialect: Dialect,
+    opts: SessionOptions = {},
+  ): Promise<SwitchSession> {
+    const client = new Client();
+    const session = new SwitchSession(target, dialect, client, opts);
+    await session.connect();
+    try {
+      await session.login();
+    } catch (e) {
+      session.destroy();
+      throw e;
+    }
+    return session;
+  }
+
+  private err(
+    kind: SwitchError['kind'],
+    detail: string,
+    extra: Partial<ConstructorParameters<typeof SwitchError>[2]> = {},
+  ) {
+    return new SwitchError(kind, detail, { switchName: this.target.name, address: this.address, ...extra });
+  }
+
+  private connect(): Promise<void> {
+    const t = this.target;
+    let verdict: HostKeyVerdict | undefined;
+    const config: ConnectConfig = {
+      host: t.host,
+      port: t.port,
+      username: t.username,
+      readyTimeout: this.opts.connectTimeoutMs ?? 15_000,
+      keepaliveInterval: 10_000,
+      tryKeyboard: t.password !== undefined,
+      hostVerifier: (key: Buffer) => {
+        verdict = checkHostKey({
+          host: t.host,
+          port: t.port,
+          keyBlob: key,
+          pinned: t.hostKeyFingerprint,
+          knownHostsPath: this.opts.knownHostsPath,
+        });
+        return verdict.ok;
+      },
+    };
+    if (t.password !== undefined) config.password = t.password;
+    if (t.privateKey !== undefined) config.privateKey = t.privateKey;
+    if (t.passphrase !== undefined) config.passphrase = t.passphrase;
+
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const fail = (e: SwitchError) => {
+        if (settled) return;
+        settled = true;
+        this.closedError = e;
+        this.client.end();
+        reject(e);
+      };
+      this.client.on('connect', () => {
+        (this.client as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
+      });
+      this.client.on('keyboard-interactive', (_name, _instr, _lang, prompts, finish) => {
+        finish(prompts.map(() => t.password ?? ''));
+      });
+      this.client.on('ready', () => {
+        settled = true;
+        resolve();
+      });
+      this.client.on('error', (e: Error & { level?: string; code?: string }) => {
+        if (!settled) fail(this.connectError(e, verdict));
+        else this.onClosed(this.err('closed', `connection lost: ${redact(e.message)}`, { cause: e }));
+      });
+      this.client.on('close', () => {
+        if (!settled) fail(this.err('unreachable', 'connection closed before login completed'));
+        else this.onClosed(this.err('closed', 'connection closed by the switch'));
+      });
+      this.client.connect(config);
+    });
+  }
+
+  private connectError(
+    e: Error & { level?: string; code?: string },
+    verdict: HostKeyVerdict | undefined,
+  ): SwitchError {
+    if (verdict && !verdict.ok) {
+      return this.err(
+        'hostkey',
+        `host key mismatch — offered ${verdict.fingerprint}, expected ${verdict.expected} (${verdict.source})`,
+        {
+          hint:
+            'The switch may have been replaced or someone is intercepting the connection. Verify the key at ' +
+            'the console (`show ip ssh` / `ssh-keygen -l`), then update hostKey in the rack file or remove the ' +
+            'old known-hosts entry.',
+          cause: e,
+        },
+      );
+    }
+    if (e.level === 'client-authentication') {
+      return this.err('auth', `login refused for user ${this.target.username}`, {
+        hint: 'Check the switch username and password (or passwordEnv / key) in the rack file, and that the account is not locked.',
+        cause: e,
+      });
+    }
+    if (e.level === 'client-timeout' || /timed out/i.test(e.message)) {
+      return this.err(
+        'unreachable',
+        `no SSH answer within ${Math.round((this.opts.connectTimeoutMs ?? 15_000) / 1000)} s`,
+        {
+          hint: 'Check the management address and port in the rack file, the management network, and that SSH is enabled on the switch.',
+          cause: e,
+        },
+      );
+    }
+    return this.err('unreachable', `cannot connect: ${e.code ?? redact(e.message)}`, {
+      hint: 'Check the management address and port in the rack file, the management network, and that SSH is enabled on the switch.',
+      cause: e,
+    });
+  }
+
+  private async login(): Promise<void> {
+    this.stream = await new Promise<ClientChannel>((resolve, reject) => {
+      this.client.shell({ term: 'vt100', cols: 250, rows: 24 }, (e, stream) => {
+        if (e)
+          reject(
+            this.err('unreachable', `the switch refused an interactive shell: ${e.message}`, { cause: e }),
+          );
+        else resolve(stream);
+      });
+    });
+    this.stream.on('data', (d: Buffer) => this.onData(d.toString('utf8')));
+    this.stream.stderr.on('data', (d: Buffer) => this.onData(d.toString('utf8')));
+    this.stream.on('close', () => this.onClosed(this.err('closed', 'the switch closed the session')));
+
+    const deadline = this.opts.connectTimeoutMs ?? 15_000;
+    // Banners, `[y/n]`, enable; then the privileged prompt gives the hostname.
+    for (let step = 0; step < 8; step++) {
+      const text = await this.waitFor(
+        (s) => YES_NO.test(s) || PASSWORD.test(s) || ANY_PROMPT.test(s),
+        deadline,
+        'login',
+      );
+      if (YES_NO.test(text)) {
+        this.send('y');
+        continue;
+      }
+      if (PASSWORD.test(text)) {
+        if (this.target.password === undefined)
+          throw this.err('auth', 'the switch asks for an enable password and none is configured');
+        this.send(this.target.password, true);
+        continue;
+      }
+      const m = ANY_PROMPT.exec(text)!;
+      this.hostname = m[1]!;
+      this.prompt = `${m[1]}${m[2] ?? ''}${m[3]}`;
+      if (m[3] === '>') {
+        this.send('enable');
+        continue;
+      }
+      const host = this.hostname.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      this.promptRe = new RegExp(`(?:^|\\n)(${host})(\\([^()\\n]{1,48}\\))?([#>]) ?$`);
+      await this.run(this.dialect.pagingOff);
+      return;
+    }
+    throw this.err('auth', 'could not reach the privileged prompt', {
+      hint: 'The account may lack privilege 15 / network-admin; check the switch user role.',
+    });
+  }
+
+  private onData(text: string): void {
+    this.raw += text;
+    const w = this.waiter;
+    if (!w || !this.check) return;
+    const tail = cleanTerminalText(this.raw.slice(-2048));
+    if (MORE.test(tail)) {
+      // Paging should be off; if a banner or a policy turned it back on, keep reading anyway.
+      if (this.moreAnsweredAt !== this.raw.length) {
+        this.moreAnsweredAt = this.raw.length;
+        this.stream?.write(' ');
+      }
+      return;
+    }
+    if (this.check(tail)) {
+      this.waiter = undefined;
+      this.check = undefined;
+      clearTimeout(w.timer);
+      const out = this.raw;
+      this.raw = '';
+      w.resolve(out);
+    }
+  }
+
+  private check: ((tail: string) => boolean) | undefined;
+  private moreAnsweredAt = -1;
+
+  private waitFor(pred: (tail: string) => boolean, timeoutMs: number, what: string): Promise<string> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        const e = this.err(
+          'timeout',
+          `no prompt within ${Math.round(timeoutMs / 100) / 10} s after ${what}`,
+          {
+            hint: 'The switch is slow or stuck; retry, or raise the command timeout. The session was closed.',
+            command: what,
+          },
+        );
+        this.destroy(e);
+        reject(e);
+      }, timeoutMs);
+      this.check = pred;
+      this.waiter = { resolve, reject, timer };
+      // The answer may already be buffered.
+      this.onData('');
+    });
+  }
+
+  private onClosed(e: SwitchError): void {
+    if (!this.closedError) this.closedError = e;
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      clearTimeout(w.timer);
+      w.reject(this.closedError);
+    }
+  }
+
+  private send(line: string, secret = false): void {
+    if (!secret) this.opts.log?.(redact(`${this.target.name}> ${line}`));
+    this.stream!.write(`${line}\n`);
+  }
+
+  /** Sends one command; resolves with its output (echo and prompt removed) and any error line. */
+  async exec(command: string, timeoutMs?: number): Promise<CommandResult> {
+    assertSafeCliLine(command);
+    if (this.closedError) {
+      throw this.err(this.closedError.kind, this.closedError.detail, {
+        command,
+        hint: this.closedError.hint ?? '',
+      });
+    }
+    this.raw = '';
+    this.send(command);
+    let text: string;
+    try {
+      text = await this.waitFor(
+        (s) => this.promptRe.test(s),
+        timeoutMs ?? this.opts.commandTimeoutMs ?? 20_000,
+        `\`${command}\``,
+      );
+    } catch (e) {
+      if (e instanceof SwitchError && e.kind === 'closed') {
+        throw this.err('closed', `connection lost during \`${command}\``, {
+          hint: 'The switch or the management link dropped the session; the change may be half applied — check the port with `rackpilot switch show`.',
+          command,
+          cause: e,
+        });
+      }
+      throw e;
+    }
+    const lines = cleanTerminalText(text).split('\n');
+    const last = lines.pop() ?? '';
+    const pm = this.promptRe.exec(`\n${last}`);
+    if (pm) this.prompt = `${pm[1]}${pm[2] ?? ''}${pm[3]}`;
+    // Drop the echoed command (first line ending in it) and trailing blanks.
+    if (lines.length && lines[0]!.trimEnd().endsWith(command)) lines.shift();
+    while (lines.length && lines.at(-1)!.trim() === '') lines.pop();
+    while (lines.length && lines[0]!.trim() === '') lines.shift();
+    const output = lines.join('\n');
+    const errorLine = lines.find((l) => this.dialect.errorPatterns.some((re) => re.test(l)))?.trim();
+    if (errorLine) this.opts.log?.(redact(`${this.target.name}! ${errorLine}`));
+    return errorLine === undefined ? { output } : { output, errorLine };
+  }
+
+  /** Like exec, but a switch error line throws. */
+  async run(command: string, timeoutMs?: number): Promise<string> {
+    const r = await this.exec(command, timeoutMs);
+    if (r.errorLine !== undefined) {
+      throw this.err('cli', `the switch refused \`${command}\`: ${r.errorLine}`, {
+        switchLine: r.errorLine,
+        command,
+        hint: "The line above is the switch's own message; check the port and VLAN in the rack file and the switch configuration.",
+      });
+    }
+    return r.output;
+  }
+
+  /** Leaves configuration mode and logs out; never throws. */
+  async close(): Promise<void> {
+    if (this.closedError) return this.destroy();
+    try {
+      if (this.inConfigMode) await this.exec('end', 5000);
+      this.send('exit');
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 1000);
+        this.stream?.once('close', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    } catch {
+      // Closing is best effort: the switch may already be gone.
+    }
+    this.destroy();
+  }
+
+  destroy(e?: SwitchError): void {
+    this.onClosed(e ?? this.err('closed', 'session closed'));
+    this.client.end();
+  }
+}
