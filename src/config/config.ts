@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { MaasApiKey } from '../maas/oauth.ts';
 import { quote } from '../rack/quote.ts';
 import { OperatorError } from '../util/errors.ts';
-import { registerSecret } from '../util/redact.ts';
+import { redact, registerSecret } from '../util/redact.ts';
 import { parseHostPort, parseMaasApiKey, parseMaasSystemUrl } from './maas-key.ts';
 
 /**
@@ -71,7 +71,8 @@ export class ConfigError extends OperatorError {
       lines.push(`      e.g. ${p.variable}=${p.example}`);
     }
     super(lines.join('\n'), { hint: 'every setting is described in .env.example', target: 'config' });
-    this.problems = problems;
+    // A secret pasted into the wrong variable is still a secret.
+    this.problems = problems.map((p) => ({ ...p, problem: redact(p.problem) }));
   }
 }
 

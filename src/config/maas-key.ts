@@ -109,7 +109,8 @@ export function parseMaasSystemUrl(text: string): Parsed<MaasSystemUrl> {
     const value = item.slice(eq + 1).trim();
     const key = name.toLowerCase() as SystemField;
     if (!(key in SYSTEM_URL_FIELDS)) {
-      const shown = /^[A-Za-z0-9_]{1,32}$/.test(name) ? `"${name}"` : `item ${i + 1}`;
+      // A name is echoed only when it looks like one; anything else may be a pasted secret.
+      const shown = /^Maas[A-Za-z]{0,20}$/i.test(name) ? `"${name}"` : `of item ${i + 1}`;
       return {
         ok: false,
         problem: `unknown name ${shown} (known: ${Object.values(SYSTEM_URL_FIELDS).join(', ')})`,
