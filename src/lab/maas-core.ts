@@ -117,6 +117,11 @@ interface Op {
 const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 const levelRank = (l: string) => LEVELS.indexOf(l.toUpperCase() as (typeof LEVELS)[number]);
 
+const BLOCK = 256;
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+
 const SYSTEM_ID_ALPHABET = 'abcdefghkmnpqrstwxy346789';
 const MAC = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -300,6 +305,7 @@ export class LabMaasCore {
     if (status !== S.NEW) {
       this.addEvent(m, 'INFO', 'Node changed status', `From '${name(S.COMMISSIONING)}' to '${name(status)}'`);
     }
+    this.touch(m);
     if (status === S.DEPLOYING || status === S.COMMISSIONING || status === S.DISK_ERASING) {
       // A transitional start state keeps going as it would on a real region.
       if (status === S.DEPLOYING) this.startDeploy(m, 'ubuntu', 'jammy');
@@ -337,9 +343,40 @@ export class LabMaasCore {
     );
   }
 
-  listJson(q: URLSearchParams): string {
-    const parts = this.list(q).map((m) => machineJson(m, this.subnets));
-    return `[${parts.join(',')}]`;
+  /**
+   * The UI lists every machine once per refresh: the unfiltered answer is served from cached
+   * blocks of encoded JSON, and only blocks holding a changed machine are re-encoded.
+   */
+  listJson(q: URLSearchParams): Buffer[] {
+    const filtered = [...q.keys()].some((k) => k !== 'op');
+    if (filtered) {
+      const parts = this.list(q).map((m) => machineJson(m, this.subnets));
+      return [Buffer.from(`[${parts.join(',')}]`)];
+    }
+    if (this.order.length !== this.machines.size) this.reindex();
+    const out: Buffer[] = [OPEN];
+    for (let b = 0; b * BLOCK < this.order.length; b++) {
+      let block = this.blocks[b];
+      if (!block) {
+        const parts = this.order.slice(b * BLOCK, (b + 1) * BLOCK).map((m) => machineJson(m, this.subnets));
+        block = this.blocks[b] = Buffer.from(parts.join(','));
+      }
+      if (b > 0) out.push(COMMA);
+      out.push(block);
+    }
+    out.push(CLOSE);
+    return out;
+  }
+
+  private order: LabMachine[] = [];
+  private readonly blockOf = new Map<string, number>();
+  private blocks: (Buffer | undefined)[] = [];
+
+  private reindex(): void {
+    this.order = [...this.machines.values()];
+    this.blockOf.clear();
+    this.order.forEach((m, i) => this.blockOf.set(m.systemId, Math.floor(i / BLOCK)));
+    this.blocks = [];
   }
 
   machineJson(m: LabMachine): string {
@@ -373,8 +410,11 @@ export class LabMaasCore {
     return res.map((r) => ({ ...r, resource_uri: `${API_PREFIX}boot-resources/${r.id}/` }));
   }
 
-  private touch(m: LabMachine): void {
+  /** Every change to a machine goes through here, so its cached JSON is rebuilt. */
+  touch(m: LabMachine): void {
     m.version++;
+    const b = this.blockOf.get(m.systemId);
+    if (b !== undefined) this.blocks[b] = undefined;
   }
 
   create(form: URLSearchParams): LabMachine {
@@ -451,6 +491,7 @@ export class LabMaasCore {
   delete(m: LabMachine): void {
     this.cancelOp(m);
     this.machines.delete(m.systemId);
+    this.order = [];
     if (m.worldHost && this.byWorldHost.get(m.worldHost) === m) this.byWorldHost.delete(m.worldHost);
   }
 

@@ -148,6 +148,11 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
       const result = await route(method, path, op, q, form);
       if (result === undefined) {
         res.writeHead(204).end();
+      } else if (Array.isArray(result) && result.length > 0 && result.every((b) => Buffer.isBuffer(b))) {
+        const length = result.reduce((a: number, b: Buffer) => a + b.length, 0);
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': length });
+        for (const b of result) res.write(b);
+        res.end();
       } else if (typeof result === 'string') {
         sendJson(res, result);
       } else {
@@ -308,7 +313,7 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
       setPowerParameters: (h, params) => {
         const mm = byHost(h);
         mm.powerParameters = { ...params };
-        mm.version++;
+        core.touch(mm);
       },
       events: (h) => core.eventLines(byHost(h).systemId),
       busy: (h) => core.busy(byHost(h).systemId),
