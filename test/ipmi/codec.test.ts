@@ -93,7 +93,7 @@ describe('IPMI message codec', () => {
     bad[5] = 0x02;
     expect(() => decodeRequest(bad)).toThrow(CodecError);
     const badHead = Buffer.from(req);
-    badHead[2] ^= 1;
+    badHead[2]! ^= 1;
     expect(() => decodeRequest(badHead)).toThrow(/header checksum/);
   });
 
@@ -139,7 +139,7 @@ describe('RMCP+ framing', () => {
   it('pads the integrity-covered part to a multiple of 4 and appends next header 07 and the AuthCode', () => {
     for (let len = 0; len < 8; len++) {
       const payload = Buffer.alloc(len, 0x11);
-      let covered = Buffer.alloc(0);
+      let covered: Buffer = Buffer.alloc(0);
       const wire = encodeV20({
         payloadType: PayloadType.IPMI,
         sessionId: 0x01020304,
