@@ -1,0 +1,146 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { rackCommand } from '../../src/commands/rack.ts';
+import { clearSecretsForTest } from '../../src/util/redact.ts';
+
+const fixture = (name: string) => new URL(`../fixtures/rack/${name}`, import.meta.url).pathname;
+
+async function run(argv: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await rackCommand(
+    argv,
+    { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } },
+    { env },
+  );
+  return { code, stdout, stderr };
+}
+
+beforeEach(() => clearSecretsForTest());
+
+describe('rackpilot rack validate', () => {
+  it('prints a summary of a valid file and exits 0', async () => {
+    const r = await run(['validate', fixture('extended.json')], {
+      RACKPILOT_SWITCH_PASS_TOR_R01: 'x',
+      RACKPILOT_BMC_PASS_R01_N001: 'y',
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')).toEqual([
+      `${fixture('extended.json')}: valid`,
+      '  racks 2 · switches 2 · hosts 5 (1 without hostname) · NICs 7 · bondable hosts 2',
+      '  tor-r01  force10 at 172.31.0.109:2222 · 4 NICs · PXE VLAN 10 · host key pinned',
+      '  tor-r02  NX-OS at 172.31.0.110:22 · 3 NICs · PXE VLAN 10',
+      '',
+    ]);
+    expect(r.stderr).toBe('');
+  });
+
+  it('warns about password variables the environment lacks, without failing', async () => {
+    const r = await run(['validate', fixture('extended.json')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      'warning: racks[0].l2Switch.passwordEnv: RACKPILOT_SWITCH_PASS_TOR_R01 is not set in this environment',
+    );
+  });
+
+  it('prints every error as path: message and exits 1', async () => {
+    const r = await run(['validate', fixture('bad-several.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout.trimEnd().split('\n')).toEqual([
+      'racks[0].l2Switch.type: unknown switch type "Juniper" (known: Force10, DellOS10, NXOS, EOS)',
+      'racks[0].hosts[0].mac: "00:18:8b:52:79:8g" is not a MAC address (e.g. 00:18:8b:52:79:80)',
+      'racks[0].hosts[1].port: "1/1/2; reload" is not a port name (e.g. 1/1/1, Te 1/1/1, Ethernet1/1)',
+      'racks[0].hosts[2].mac: MAC 00:18:8b:52:79:81 is already used by racks[0].hosts[1]',
+    ]);
+    expect(r.stderr).toBe(`${fixture('bad-several.json')}: 4 problems, rack file refused\n`);
+  });
+
+  it('names line and column of invalid JSON, without the password near it', async () => {
+    const r = await run(['validate', fixture('trailing-comma.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('$: invalid JSON at line 7, column 7: trailing comma before ]\n');
+    expect(r.stdout + r.stderr).not.toContain('hunter2-secret');
+  });
+
+  it('--json: the summary for a valid file, the errors for a bad one', async () => {
+    const good = await run(['validate', '--json', fixture('seed-rack.conf.json')]);
+    expect(good.code).toBe(0);
+    const g = JSON.parse(good.stdout);
+    expect(g).toMatchObject({
+      ok: true,
+      summary: { racks: 1, switches: 1, hosts: 1, nics: 1, bondableHosts: 0 },
+      switches: [
+        { name: '172.31.0.109', type: 'Force10', dialect: 'force10', address: '172.31.0.109', sshPort: 22 },
+      ],
+      warnings: [],
+    });
+    // The seed's inline password is a secret: never in the output.
+    expect(good.stdout).not.toMatch(/"password"/);
+
+    const bad = await run(['validate', fixture('bad-several.json'), '--json']);
+    expect(bad.code).toBe(1);
+    const b = JSON.parse(bad.stdout);
+    expect(b.ok).toBe(false);
+    expect(b.errors).toHaveLength(4);
+    expect(b.errors[0]).toEqual({
+      path: 'racks[0].l2Switch.type',
+      message: 'unknown switch type "Juniper" (known: Force10, DellOS10, NXOS, EOS)',
+    });
+  });
+
+  it('masks passwords that happen to appear in a message', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'rackcmd-'));
+    const f = join(d, 'r.json');
+    // A host name equal to the switch password: the summary must not show it.
+    writeFileSync(
+      f,
+      JSON.stringify({
+        racks: [
+          {
+            l2Switch: {
+              ip: '10.0.0.1',
+              name: 'sw-secret',
+              username: 'a',
+              password: 'sw-secret',
+              type: 'EOS',
+            },
+            hosts: [],
+          },
+        ],
+      }),
+    );
+    const r = await run(['validate', f]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('sw-secret');
+    expect(r.stdout).toContain('***');
+  });
+
+  it('reports a missing file', async () => {
+    const r = await run(['validate', '/nonexistent/rack.json']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('$: cannot read /nonexistent/rack.json: no such file\n');
+  });
+
+  it.each([
+    [[], /which subcommand/],
+    [['check', 'x.json'], /unknown subcommand "check" \(known: validate\)/],
+    [['validate'], /FILE is missing/],
+    [['validate', 'a.json', 'b.json'], /unexpected argument "b.json"/],
+    [['validate', 'a.json', '--yaml'], /yaml/],
+    [['validate', ''], /FILE is empty/],
+  ])('refuses wrong usage %j with exit 2', async (argv, message) => {
+    const r = await run(argv as string[]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toContain('usage: rackpilot rack validate FILE [--json]');
+    expect(r.stdout).toBe('');
+  });
+
+  it('--help prints usage and exits 0', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('usage: rackpilot rack validate FILE [--json]');
+  });
+});
