@@ -447,7 +447,7 @@ export class IpmiSession {
         payload: encodeRakp3({ tag: rakpTag, status, bmcSessionId: open.bmcSessionId, authCode }),
       });
     if (!constantTimeEqual(rakp2AuthCode(suite, kuid, ctx), rakp2.authCode)) {
-      // Tell the BMC to drop the half-open session, as ipmitool does.
+      // Tell the BMC to drop the half-open session rather than leave it to its idle timeout.
       this.channel.send(rakp3(0x0f, Buffer.alloc(0)));
       throw this.authError(
         `wrong password for user '${t.username}' on BMC ${this.name} (RAKP 2 check failed)`,

@@ -1,0 +1,176 @@
+/**
+ * The rackpilot client against OpenIPMI's BMC simulator. The test writes ipmi_sim's configuration
+ * and a chassis-control program into a temporary directory; the program records every call, which
+ * is how we see the simulator's chassis state change.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IpmiClient } from '../../src/ipmi/client.ts';
+import type { IpmiTarget } from '../../src/ipmi/session.ts';
+import { interopProgram, until } from './helpers.ts';
+
+const IPMI_SIM = '/usr/bin/ipmi_sim';
+const { run } = interopProgram(IPMI_SIM);
+
+const CHASSIS_CONTROL = `#!/bin/sh
+# ipmi_sim chassis control: PROG ADDR get power boot | PROG ADDR set NAME VALUE ...
+dir=$(dirname "$0")
+echo "$*" >> "$dir/calls.log"
+shift
+op=$1; shift
+if [ "$op" = get ]; then
+  for k in "$@"; do
+    case $k in
+      power) echo "power:$(cat "$dir/power" 2>/dev/null || echo 0)";;
+      boot) echo "boot:$(cat "$dir/boot" 2>/dev/null || echo none)";;
+    esac
+  done
+else
+  while [ $# -ge 2 ]; do
+    case $1 in
+      power) echo "$2" > "$dir/power";;
+      boot) echo "$2" > "$dir/boot";;
+    esac
+    shift 2
+  done
+fi
+`;
+
+const EMU = `mc_setbmc 0x20
+mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
+sel_enable 0x20 1000 0x0a
+mc_enable 0x20
+`;
+
+function lanConf(dir: string, port: number, password: string): string {
+  return `name "bmc1"
+set_working_mc 0x20
+  startlan 1
+    addr 127.0.0.1 ${port}
+    priv_limit admin
+    allowed_auths_callback none md2 md5 straight
+    allowed_auths_user none md2 md5 straight
+    allowed_auths_operator none md2 md5 straight
+    allowed_auths_admin none md2 md5 straight
+    guid a123456789abcdefa123456789abcdef
+  endlan
+  chassis_control "${join(dir, 'chassis.sh')} 0x20"
+  user 2 true  "admin" "${password}" admin 10 none md2 md5 straight
+`;
+}
+
+async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe.runIf(run)('IpmiClient against ipmi_sim', () => {
+  let dir: string;
+  let sim: ChildProcess;
+  let client: IpmiClient;
+  let target: IpmiTarget;
+  const calls = () =>
+    existsSync(join(dir, 'calls.log')) ? readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n') : [];
+  /** Calls recorded since `mark` (an index into calls()). */
+  const since = (mark: number) => calls().slice(mark);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rackpilot-ipmisim-'));
+    mkdirSync(join(dir, 'state'));
+    writeFileSync(join(dir, 'chassis.sh'), CHASSIS_CONTROL);
+    chmodSync(join(dir, 'chassis.sh'), 0o755);
+    writeFileSync(join(dir, 'bmc1.emu'), EMU);
+    const port = await freeUdpPort();
+    const password = 'sim-pass-4tests';
+    writeFileSync(join(dir, 'lan.conf'), lanConf(dir, port, password));
+    sim = spawn(
+      IPMI_SIM,
+      ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'bmc1.emu'), '-s', join(dir, 'state'), '-n'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    client = new IpmiClient({ timeoutMs: 300, retries: 3 });
+    target = { host: '127.0.0.1', port, username: 'admin', password, name: 'ipmi_sim' };
+    await until(
+      () =>
+        client.powerStatus(target).then(
+          () => true,
+          () => false,
+        ),
+      'ipmi_sim to answer',
+      20_000,
+    );
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    sim?.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('power on and off change the simulated chassis', async () => {
+    let mark = calls().length;
+    await client.power(target, 'on');
+    expect(since(mark)).toContain('0x20 set power 1');
+    expect(await client.powerStatus(target)).toBe('on');
+    mark = calls().length;
+    await client.power(target, 'off');
+    expect(since(mark)).toContain('0x20 set power 0');
+    expect(await client.powerStatus(target)).toBe('off');
+  });
+
+  it('power cycle turns the chassis off, then on again', async () => {
+    await client.power(target, 'on');
+    const mark = calls().length;
+    await client.power(target, 'cycle');
+    await until(() => {
+      const c = since(mark);
+      const off = c.indexOf('0x20 set power 0');
+      return off >= 0 && c.indexOf('0x20 set power 1', off) > off;
+    }, 'power cycle to complete');
+    expect(await client.powerStatus(target)).toBe('on');
+  });
+
+  it('soft asks for an ACPI shutdown, reset for a hard reset', async () => {
+    let mark = calls().length;
+    await client.power(target, 'soft');
+    expect(since(mark)).toContain('0x20 set shutdown 1');
+    mark = calls().length;
+    await client.power(target, 'reset');
+    expect(since(mark)).toContain('0x20 set reset 1');
+  });
+
+  it('bootdev pxe and disk set the simulator boot device', async () => {
+    let mark = calls().length;
+    await client.setBootDevice(target, { device: 'pxe' });
+    expect(since(mark)).toContain('0x20 set boot pxe');
+    expect(readFileSync(join(dir, 'boot'), 'utf8').trim()).toBe('pxe');
+    expect((await client.getBootDevice(target)).device).toBe('pxe');
+    mark = calls().length;
+    await client.setBootDevice(target, { device: 'disk' });
+    expect(since(mark)).toContain('0x20 set boot default');
+    expect((await client.getBootDevice(target)).device).toBe('disk');
+  });
+
+  it('reads Get Device ID as configured by mc_add', async () => {
+    expect(await client.deviceId(target)).toMatchObject({
+      manufacturerId: 0x1291,
+      productId: 0x0f02,
+      firmware: '9.08',
+    });
+  });
+
+  it('a wrong password is refused', async () => {
+    const c = new IpmiClient({ timeoutMs: 300, retries: 1 });
+    await expect(c.powerStatus({ ...target, password: 'not-it' })).rejects.toMatchObject({ kind: 'auth' });
+    await c.close();
+  });
+});
