@@ -1,5 +1,5 @@
 import ky, { HTTPError, isHTTPError, isTimeoutError, type KyRequest } from 'ky';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { redact, registerSecret } from '../util/redact.ts';
 import {
   maasHttpError,
@@ -134,6 +134,8 @@ interface CallSpec<S extends z.ZodType> {
   form?: FormFields;
   schema: S;
   timeoutMs?: number;
+  /** DELETE answers 204 with no body. */
+  emptyOk?: boolean;
 }
 
 const SYSTEM_ID = /^[a-z0-9]{1,32}$/;
@@ -288,6 +290,18 @@ export class MaasClient {
     });
   }
 
+  /** The machine's power_parameters (admin only): what MaaS will use to reach the BMC. */
+  powerParameters(systemId: string): Promise<Record<string, unknown>> {
+    checkSystemId(systemId);
+    return this.call({
+      ctx: { op: 'power_parameters', method: 'GET', path: `machines/${systemId}/`, target: systemId },
+      method: 'GET',
+      path: `machines/${systemId}/`,
+      op: 'power_parameters',
+      schema: z.record(z.string(), z.unknown()),
+    });
+  }
+
   /** Asks MaaS to query the BMC now (can take up to a minute on real gear). */
   async queryPowerState(systemId: string): Promise<PowerState> {
     checkSystemId(systemId);
@@ -343,6 +357,18 @@ export class MaasClient {
 
   updateInterfaceMac(systemId: string, interfaceId: number, mac: string): Promise<MaasInterface> {
     return this.updateInterface(systemId, interfaceId, { mac_address: mac });
+  }
+
+  /** Removes a bond (its parents get their links back); allowed only in Ready or Broken. */
+  async deleteInterface(systemId: string, interfaceId: number): Promise<void> {
+    const path = interfacePath(systemId, interfaceId);
+    await this.call({
+      ctx: { op: 'delete interface', method: 'DELETE', path, target: systemId },
+      method: 'DELETE',
+      path,
+      schema: z.unknown(),
+      emptyOk: true,
+    });
   }
 
   createBond(systemId: string, input: CreateBondInput): Promise<MaasInterface> {
@@ -537,6 +563,7 @@ export class MaasClient {
     } catch (err) {
       throw this.translate(err, spec.ctx, label, started);
     }
+    if (spec.emptyOk && text === '') return undefined as z.output<S>;
     let json: unknown;
     try {
       json = JSON.parse(text);
