@@ -5,3 +5,4 @@ export { normaliseMac } from './mac.ts';
 export { parsePort, switchTypeFor, SWITCH_TYPES, KNOWN_SWITCH_TYPES, type ParsedPort } from './ports.ts';
 export { parseVlanList, isVlanId, vlanInRanges, type VlanRange } from './vlans.ts';
 export type { Rack, RackEntry, RackSwitch, RackNic, RackBmc, RackError, RackParseResult } from './types.ts';
+export { switchTargetInput } from './switch-target.ts';

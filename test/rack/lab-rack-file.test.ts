@@ -6,6 +6,8 @@ import { parseRackFile } from '../../src/rack/parse.ts';
 import { missingPasswordEnv, resolveBmcPassword, resolveSwitchPassword } from '../../src/rack/passwords.ts';
 import { Topology } from '../../src/rack/topology.ts';
 import type { Rack } from '../../src/rack/types.ts';
+import { switchTargetInput } from '../../src/rack/switch-target.ts';
+import { parseSwitchTarget } from '../../src/switch/target.ts';
 
 /** Endpoints as the lab peers report them: loopback, OS-chosen ports, base64 fingerprints with padding. */
 function endpoints(spec: LabSpec) {
@@ -92,5 +94,53 @@ describe('labRackFile', () => {
     const r = parseRackFile(JSON.stringify(labRackFile(spec, switches, bmcs.slice(1))));
     expect(r.ok).toBe(true);
     if (r.ok) expect(new Topology(r.rack).host(spec.hosts[0]!.hostname)!.bmc).toBeUndefined();
+  });
+});
+
+describe('switchTargetInput', () => {
+  it('turns every lab switch into a target the switch client accepts', () => {
+    const spec = generateLabSpec();
+    const { rack } = build(spec);
+    const env = labEnv(spec);
+    for (const sw of rack.switches) {
+      const t = parseSwitchTarget(switchTargetInput(sw, env));
+      const s = spec.switches.find((x) => x.name === sw.name)!;
+      expect(t).toMatchObject({
+        name: s.name,
+        host: '127.0.0.1',
+        port: sw.sshPort,
+        username: s.username,
+        password: s.password,
+        dialect: s.dialect,
+        pxeVlan: s.pxeVlan,
+        hostKeyFingerprint: sw.hostKey,
+      });
+    }
+  });
+
+  it('carries allowedVlans and portPrefix, and asks for a PXE VLAN the file lacks', () => {
+    const r = parseRackFile(
+      JSON.stringify({
+        racks: [
+          {
+            l2Switch: {
+              ip: '10.0.0.1',
+              username: 'admin',
+              password: 'pw-pw-pw',
+              type: 'Force10',
+              portPrefix: 'fo',
+              allowedVlans: '100-199,300',
+            },
+            hosts: [],
+          },
+        ],
+      }),
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const sw = r.rack.switches[0]!;
+    expect(() => switchTargetInput(sw, {})).toThrow(/switch 10\.0\.0\.1 has no PXE VLAN/);
+    const t = parseSwitchTarget(switchTargetInput(sw, {}, { defaultPxeVlan: 1 }));
+    expect(t).toMatchObject({ pxeVlan: 1, portPrefix: 'fortyGigE', password: 'pw-pw-pw' });
+    expect(t.allowedVlans).toEqual(parseSwitchTarget({ ...t, allowedVlans: '100-199,300' }).allowedVlans);
   });
 });
