@@ -83,7 +83,8 @@ function main(): void {
 
   const cli = new SwitchCli(state, values.banner === undefined ? {} : { banner: values.banner === 'yes' });
   const term = new CliTerminal(cli, {
-    write: (t) => process.stdout.write(t),
+    // Node's raw mode keeps the tty's ONLCR, which would turn our CRLF into CR CR LF.
+    write: (t) => process.stdout.write(process.stdout.isTTY ? t.replace(/\r\n/g, '\n') : t),
     close: () => {
       persist();
       process.stdout.write('', () => process.exit(0));

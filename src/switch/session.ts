@@ -35,8 +35,11 @@ export function cleanTerminalText(raw: string): string {
   let s = raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b[()][A-Z0-9]/g, '');
   while (/[^\n\x08]\x08/.test(s)) s = s.replace(/[^\n\x08]\x08/g, '');
   s = s.replace(/\x08/g, '');
+  // Many NOS (and a pty with ONLCR) end lines with `\r\r\n` or `\n\r`: those are plain newlines.
   return s
-    .split(/\r?\n/)
+    .replace(/\r+\n/g, '\n')
+    .replace(/\n\r(?!\n)/g, '\n')
+    .split('\n')
     .map((line) => {
       const i = line.lastIndexOf('\r');
       return i >= 0 ? line.slice(i + 1) : line;

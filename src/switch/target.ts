@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { registerSecret } from '../util/redact.ts';
 import { parseVlanList } from './ranges.ts';
@@ -65,8 +66,21 @@ export function parseSwitchTarget(input: unknown): SwitchTarget {
   return t;
 }
 
+/** One lane (lock, queue, session) per switch and identity: changed credentials never reuse a session. */
 export function switchKey(t: SwitchTarget): string {
-  return `${t.name}@${t.host}:${t.port}`;
+  const identity = createHash('sha256')
+    .update(
+      JSON.stringify([
+        t.username,
+        t.password ?? '',
+        t.privateKey ?? '',
+        t.hostKeyFingerprint ?? '',
+        t.dialect,
+      ]),
+    )
+    .digest('hex')
+    .slice(0, 16);
+  return `${t.name}@${t.host}:${t.port}#${identity}`;
 }
 
 export type PortOp = 'access' | 'tagAdd' | 'tagRemove' | 'resetPxe';
