@@ -175,7 +175,7 @@ export class MaasClient {
   // ---- machines ----
 
   /** One call for the whole site: the UI refreshes with this. */
-  listMachines(filter: MachineFilter = {}): Promise<MaasMachine[]> {
+  async listMachines(filter: MachineFilter = {}): Promise<MaasMachine[]> {
     return this.call({
       ctx: { op: 'list machines', method: 'GET', path: 'machines/' },
       method: 'GET',
@@ -185,11 +185,11 @@ export class MaasClient {
     });
   }
 
-  readMachine(systemId: string): Promise<MaasMachine> {
+  async readMachine(systemId: string): Promise<MaasMachine> {
     return this.machineCall('read', 'GET', systemId);
   }
 
-  createMachine(input: CreateMachineInput): Promise<MaasMachine> {
+  async createMachine(input: CreateMachineInput): Promise<MaasMachine> {
     const p = input.power;
     return this.call({
       ctx: { op: 'create machine', method: 'POST', path: 'machines/', target: input.hostname },
@@ -214,7 +214,7 @@ export class MaasClient {
     });
   }
 
-  allocate(systemId: string, comment?: string): Promise<MaasMachine> {
+  async allocate(systemId: string, comment?: string): Promise<MaasMachine> {
     checkSystemId(systemId);
     return this.call({
       ctx: { op: 'allocate', method: 'POST', path: 'machines/', target: systemId },
@@ -226,7 +226,7 @@ export class MaasClient {
     });
   }
 
-  deploy(systemId: string, input: DeployInput): Promise<MaasMachine> {
+  async deploy(systemId: string, input: DeployInput): Promise<MaasMachine> {
     return this.machineCall('deploy', 'POST', systemId, {
       distro_series: input.distroSeries,
       user_data:
@@ -236,7 +236,7 @@ export class MaasClient {
     });
   }
 
-  release(
+  async release(
     systemId: string,
     opts: { erase: EraseMode; comment?: string; force?: boolean },
   ): Promise<MaasMachine> {
@@ -249,11 +249,11 @@ export class MaasClient {
     });
   }
 
-  abort(systemId: string, comment?: string): Promise<MaasMachine> {
+  async abort(systemId: string, comment?: string): Promise<MaasMachine> {
     return this.machineCall('abort', 'POST', systemId, { comment });
   }
 
-  commission(
+  async commission(
     systemId: string,
     opts: { comment?: string; skipBmcConfig?: boolean } = {},
   ): Promise<MaasMachine> {
@@ -263,16 +263,16 @@ export class MaasClient {
     });
   }
 
-  markBroken(systemId: string, comment?: string): Promise<MaasMachine> {
+  async markBroken(systemId: string, comment?: string): Promise<MaasMachine> {
     return this.machineCall('mark_broken', 'POST', systemId, { comment });
   }
 
-  markFixed(systemId: string, comment?: string): Promise<MaasMachine> {
+  async markFixed(systemId: string, comment?: string): Promise<MaasMachine> {
     return this.machineCall('mark_fixed', 'POST', systemId, { comment });
   }
 
   /** Careful: MaaS power-cycles a host that is already on. */
-  powerOn(systemId: string, opts: { comment?: string; userData?: string } = {}): Promise<MaasMachine> {
+  async powerOn(systemId: string, opts: { comment?: string; userData?: string } = {}): Promise<MaasMachine> {
     return this.machineCall('power_on', 'POST', systemId, {
       comment: opts.comment,
       user_data:
@@ -280,7 +280,7 @@ export class MaasClient {
     });
   }
 
-  powerOff(
+  async powerOff(
     systemId: string,
     opts: { stopMode?: 'soft' | 'hard'; comment?: string } = {},
   ): Promise<MaasMachine> {
@@ -291,7 +291,7 @@ export class MaasClient {
   }
 
   /** The machine's power_parameters (admin only): what MaaS will use to reach the BMC. */
-  powerParameters(systemId: string): Promise<Record<string, unknown>> {
+  async powerParameters(systemId: string): Promise<Record<string, unknown>> {
     checkSystemId(systemId);
     return this.call({
       ctx: { op: 'power_parameters', method: 'GET', path: `machines/${systemId}/`, target: systemId },
@@ -318,7 +318,7 @@ export class MaasClient {
 
   // ---- interfaces ----
 
-  listInterfaces(systemId: string): Promise<MaasInterface[]> {
+  async listInterfaces(systemId: string): Promise<MaasInterface[]> {
     checkSystemId(systemId);
     const path = `nodes/${systemId}/interfaces/`;
     return this.call({
@@ -329,7 +329,7 @@ export class MaasClient {
     });
   }
 
-  readInterface(systemId: string, interfaceId: number): Promise<MaasInterface> {
+  async readInterface(systemId: string, interfaceId: number): Promise<MaasInterface> {
     const path = interfacePath(systemId, interfaceId);
     return this.call({
       ctx: { op: 'read interface', method: 'GET', path, target: systemId },
@@ -340,7 +340,7 @@ export class MaasClient {
   }
 
   /** PUT is idempotent, so it may retry. Allowed by MaaS only in Ready or Broken. */
-  updateInterface(
+  async updateInterface(
     systemId: string,
     interfaceId: number,
     fields: { mac_address?: string; name?: string; vlan?: number },
@@ -355,7 +355,7 @@ export class MaasClient {
     });
   }
 
-  updateInterfaceMac(systemId: string, interfaceId: number, mac: string): Promise<MaasInterface> {
+  async updateInterfaceMac(systemId: string, interfaceId: number, mac: string): Promise<MaasInterface> {
     return this.updateInterface(systemId, interfaceId, { mac_address: mac });
   }
 
@@ -371,7 +371,7 @@ export class MaasClient {
     });
   }
 
-  createBond(systemId: string, input: CreateBondInput): Promise<MaasInterface> {
+  async createBond(systemId: string, input: CreateBondInput): Promise<MaasInterface> {
     checkSystemId(systemId);
     const path = `nodes/${systemId}/interfaces/`;
     return this.call({
@@ -395,7 +395,7 @@ export class MaasClient {
     });
   }
 
-  linkSubnet(
+  async linkSubnet(
     systemId: string,
     interfaceId: number,
     input: {
@@ -423,7 +423,7 @@ export class MaasClient {
     });
   }
 
-  unlinkSubnet(systemId: string, interfaceId: number, linkId: number): Promise<MaasInterface> {
+  async unlinkSubnet(systemId: string, interfaceId: number, linkId: number): Promise<MaasInterface> {
     const path = interfacePath(systemId, interfaceId);
     return this.call({
       ctx: { op: 'unlink_subnet', method: 'POST', path, target: systemId },
@@ -437,7 +437,7 @@ export class MaasClient {
 
   // ---- site ----
 
-  listBootResources(): Promise<MaasBootResource[]> {
+  async listBootResources(): Promise<MaasBootResource[]> {
     return this.call({
       ctx: { op: 'list boot resources', method: 'GET', path: 'boot-resources/' },
       method: 'GET',
@@ -446,7 +446,7 @@ export class MaasClient {
     });
   }
 
-  listSubnets(): Promise<MaasSubnet[]> {
+  async listSubnets(): Promise<MaasSubnet[]> {
     return this.call({
       ctx: { op: 'list subnets', method: 'GET', path: 'subnets/' },
       method: 'GET',
@@ -455,7 +455,7 @@ export class MaasClient {
     });
   }
 
-  version(): Promise<MaasVersion> {
+  async version(): Promise<MaasVersion> {
     return this.call({
       ctx: { op: 'version', method: 'GET', path: 'version/' },
       method: 'GET',
@@ -465,7 +465,7 @@ export class MaasClient {
   }
 
   /** Newest first, as MaaS returns them. */
-  queryEvents(q: EventsQuery = {}): Promise<MaasEventsPage> {
+  async queryEvents(q: EventsQuery = {}): Promise<MaasEventsPage> {
     return this.call({
       ctx: {
         op: 'query events',
@@ -490,7 +490,7 @@ export class MaasClient {
 
   // ---- plumbing ----
 
-  private machineCall(
+  private async machineCall(
     op: string,
     method: 'GET' | 'POST',
     systemId: string,
