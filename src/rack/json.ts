@@ -61,6 +61,7 @@ export function parseJson(text: string): JsonResult {
 
   const str = (): string => {
     const start = pos;
+    let escaped = false;
     pos++; // opening quote
     while (true) {
       if (pos >= text.length) throw new JsonSyntaxError('unterminated string (missing closing ")', start);
@@ -70,6 +71,7 @@ export function parseJson(text: string): JsonResult {
         throw new JsonSyntaxError('line break inside a string (missing closing "?)', pos);
       if (c < 0x20) fail('control character inside a string (write it as a \\u escape)');
       if (c === 0x5c) {
+        escaped = true;
         const e = text[pos + 1];
         if (e === 'u') {
           if (!/^[0-9a-fA-F]{4}$/.test(text.slice(pos + 2, pos + 6))) fail('bad \\u escape in string', pos);
@@ -84,7 +86,7 @@ export function parseJson(text: string): JsonResult {
       pos++;
     }
     pos++; // closing quote
-    return JSON.parse(text.slice(start, pos)) as string;
+    return escaped ? (JSON.parse(text.slice(start, pos)) as string) : text.slice(start + 1, pos - 1);
   };
 
   const value = (depth: number): unknown => {
@@ -129,8 +131,11 @@ export function parseJson(text: string): JsonResult {
       if (seen.has(key)) duplicates.push({ path: [...path], pos: keyPos });
       path.pop();
       seen.add(key);
-      // defineProperty: a "__proto__" field stays an ordinary (and then unknown) field.
-      Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+      // defineProperty only for "__proto__", so it stays an ordinary (and then unknown) field
+      // instead of replacing the prototype; plain assignment keeps objects fast for the rest.
+      if (key === '__proto__') {
+        Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+      } else obj[key] = v;
       ws();
       if (text[pos] === ',') {
         pos++;

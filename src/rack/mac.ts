@@ -9,7 +9,11 @@ const DOTTED = /^([0-9a-f]{4})\.([0-9a-f]{4})\.([0-9a-f]{4})$/i;
 const BARE = /^[0-9a-f]{12}$/i;
 
 /** The lower-case colon form, or undefined when the text is not a MAC address. */
+const CANONICAL = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+
 export function normaliseMac(text: string): string | undefined {
+  // Most MACs (MaaS's, the lab's) are already canonical: skip the general parse.
+  if (CANONICAL.test(text)) return text;
   const s = text.trim();
   let hex: string | undefined;
   const c = COLON_OR_DASH.exec(s);
@@ -20,7 +24,8 @@ export function normaliseMac(text: string): string | undefined {
     else if (BARE.test(s)) hex = s;
   }
   if (hex === undefined) return undefined;
-  return hex.toLowerCase().match(/../g)!.join(':');
+  const h = hex.toLowerCase();
+  return `${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}:${h.slice(6, 8)}:${h.slice(8, 10)}:${h.slice(10, 12)}`;
 }
 
 /**

@@ -143,28 +143,31 @@ export function portHasSafeShape(text: string): boolean {
   return PORT_SHAPE.test(text);
 }
 
+function notAPort(dialect: SwitchDialect, text: string): PortResult {
+  return {
+    ok: false,
+    message: `${quote(text)} is not a ${switchTypeInfo(dialect).name} port name (e.g. ${DIALECT_PORTS[dialect].examples})`,
+  };
+}
+
 export function parsePort(dialect: SwitchDialect, text: string, portPrefix?: string): PortResult {
   const d = DIALECT_PORTS[dialect];
-  const info = switchTypeInfo(dialect);
-  const bad = (): PortResult => ({
-    ok: false,
-    message: `${quote(text)} is not a ${info.name} port name (e.g. ${d.examples})`,
-  });
   const m = PORT_SHAPE.exec(text);
-  if (!m) return bad();
-  const [, written, id] = m as unknown as [string, string | undefined, string];
+  if (!m) return notAPort(dialect, text);
+  const written = m[1];
+  const id = m[2]!;
   let type: string | undefined;
   if (written !== undefined) {
     type = interfaceTypeFor(dialect, written);
     if (type === undefined) {
       return {
         ok: false,
-        message: `${quote(text)}: unknown interface type ${quote(written)} for ${info.name} (known: ${knownTypes(d)})`,
+        message: `${quote(text)}: unknown interface type ${quote(written)} for ${switchTypeInfo(dialect).name} (known: ${knownTypes(d)})`,
       };
     }
   } else {
     type = (portPrefix && interfaceTypeFor(dialect, portPrefix)) || d.defaultType;
   }
-  if (!d.id.test(id)) return bad();
+  if (!d.id.test(id)) return notAPort(dialect, text);
   return { ok: true, port: { type, id, interfaceName: d.cli(type, id) } };
 }
