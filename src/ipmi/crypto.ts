@@ -51,6 +51,22 @@ export function suiteForAlgorithms(auth: number, integrity: number, conf: number
   );
 }
 
+// One getrandom call per 4 KiB instead of one per packet: a sweep draws an IV for every datagram.
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+/** Cryptographically random bytes, served from a refilled pool (copies, never shared). */
+export function randomBytesPooled(n: number): Buffer {
+  if (n > 1024) return randomBytes(n);
+  if (poolOffset + n > pool.length) {
+    pool = randomBytes(4096);
+    poolOffset = 0;
+  }
+  const out = Buffer.from(pool.subarray(poolOffset, poolOffset + n));
+  poolOffset += n;
+  return out;
+}
+
 function hmac(hash: string, key: Buffer, ...parts: Buffer[]): Buffer {
   const h = createHmac(hash, key);
   for (const p of parts) h.update(p);
@@ -151,7 +167,7 @@ export function constantTimeEqual(a: Buffer, b: Buffer): boolean {
  * AES-CBC-128 payload (§13.29): a 16-byte IV, then the encrypted payload followed by pad bytes
  * 1, 2, 3, … and a pad-length byte, so the plaintext fills whole blocks. No PKCS#7.
  */
-export function encryptPayload(aesKey: Buffer, plain: Buffer, iv: Buffer = randomBytes(16)): Buffer {
+export function encryptPayload(aesKey: Buffer, plain: Buffer, iv: Buffer = randomBytesPooled(16)): Buffer {
   const padLen = (16 - ((plain.length + 1) % 16)) % 16;
   const block = Buffer.alloc(plain.length + padLen + 1);
   plain.copy(block, 0);

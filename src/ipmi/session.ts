@@ -4,7 +4,6 @@
  * of the very same datagram (same sequence numbers) on loss, a transparent re-open when the BMC has
  * forgotten the session, and Close Session. Commands on one session run one at a time, in order.
  */
-import { randomBytes } from 'node:crypto';
 import {
   BMC_SLAVE_ADDR,
   CodecError,
@@ -28,6 +27,7 @@ import {
   deriveSessionKeys,
   encryptPayload,
   integrityCode,
+  randomBytesPooled,
   rakp2AuthCode,
   rakp3AuthCode,
   rakp4Icv,
@@ -343,7 +343,7 @@ export class IpmiSession {
     }
 
     // 2. Open Session.
-    const consoleSid = randomBytes(4).readUInt32LE(0) || 1;
+    const consoleSid = randomBytesPooled(4).readUInt32LE(0) || 1;
     const openTag = this.nextTag();
     const open = await this.exchange(
       encodeV20({
@@ -401,7 +401,7 @@ export class IpmiSession {
     const ctx: RakpContext = {
       consoleSessionId: consoleSid,
       bmcSessionId: open.bmcSessionId,
-      consoleRandom: randomBytes(16),
+      consoleRandom: randomBytesPooled(16),
       bmcRandom: Buffer.alloc(16),
       bmcGuid: Buffer.alloc(16),
       role: privilege | NAME_ONLY_LOOKUP,

@@ -5,7 +5,6 @@
  * Power and boot state live behind `BmcHostAccess` (the shared LabWorld in the lab); sockets and
  * fault injection live in bmc-server.ts.
  */
-import { randomBytes } from 'node:crypto';
 import {
   BMC_SLAVE_ADDR,
   CodecError,
@@ -39,6 +38,7 @@ import {
   deriveSessionKeys,
   encryptPayload,
   integrityCode,
+  randomBytesPooled,
   rakp2AuthCode,
   rakp3AuthCode,
   rakp4Icv,
@@ -281,7 +281,7 @@ export class LabBmc {
 
   private newSessionId(): number {
     for (;;) {
-      const id = randomBytes(4).readUInt32LE(0);
+      const id = randomBytesPooled(4).readUInt32LE(0);
       if (id !== 0 && !this.sessions.has(id)) return id;
     }
   }
@@ -435,7 +435,7 @@ export class LabBmc {
       consoleSessionId: s.consoleSid,
       bmcSessionId: s.bmcSid,
       consoleRandom: r.consoleRandom,
-      bmcRandom: randomBytes(16),
+      bmcRandom: randomBytesPooled(16),
       bmcGuid: this.guid,
       role: r.role,
       username: r.username,

@@ -1,0 +1,120 @@
+/**
+ * Power-status sweep of 1,000 lab BMCs: the native client (one socket, one session per BMC)
+ * against `ipmitool` subprocesses at the same concurrency. The BMCs run in a process of their own,
+ * as real BMCs are other machines. Goals: < 2 s native, >= 20x ipmitool.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { IpmiClient } from '../src/ipmi/client.ts';
+import type { IpmiTarget } from '../src/ipmi/session.ts';
+import { mapLimit, sweepPower } from '../src/ipmi/sweep.ts';
+import { generateLabSpec } from '../src/lab/spec.ts';
+
+const HOSTS = 1000;
+const CONCURRENCY = 64;
+const IPMITOOL = '/usr/bin/ipmitool';
+
+async function startFarm(specOptions: { hosts: number; racks: number; seed: number }) {
+  const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+  const script = fileURLToPath(new URL('../src/lab/bmc-process.ts', import.meta.url));
+  const child = spawn(tsx, [script, JSON.stringify(specOptions)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`lab BMC process exited with ${code}`)));
+    createInterface({ input: child.stdout! }).once('line', resolve);
+  });
+  const { bmcs } = JSON.parse(line) as { bmcs: { hostname: string; host: string; port: number }[] };
+  return {
+    bmcs,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.removeAllListeners('exit');
+        child.once('exit', () => resolve());
+        child.stdin!.end();
+        setTimeout(() => child.kill('SIGTERM'), 2000).unref();
+      }),
+  };
+}
+
+function ipmitoolStatus(t: IpmiTarget): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      IPMITOOL,
+      [
+        '-I',
+        'lanplus',
+        '-C',
+        '3',
+        '-H',
+        t.host,
+        '-p',
+        String(t.port),
+        '-U',
+        t.username,
+        '-E',
+        'power',
+        'status',
+      ],
+      { env: { ...process.env, IPMI_PASSWORD: t.password }, timeout: 30_000 },
+      (err, stdout) =>
+        err ? reject(err) : /Chassis Power is (on|off)/.test(stdout) ? resolve() : reject(new Error(stdout)),
+    );
+  });
+}
+
+export async function run(): Promise<void> {
+  const specOptions = { hosts: HOSTS, racks: 20, seed: 1 };
+  const spec = generateLabSpec(specOptions);
+  const farm = await startFarm(specOptions);
+  try {
+    const targets: IpmiTarget[] = farm.bmcs.map((b, i) => ({
+      host: b.host,
+      port: b.port,
+      username: spec.hosts[i]!.bmc.user,
+      password: spec.hosts[i]!.bmc.password,
+      name: b.hostname,
+    }));
+
+    // Warm the JIT on a slice with a throwaway client, so the figure is the steady state.
+    const warm = new IpmiClient();
+    await sweepPower(warm, targets.slice(0, 200), { concurrency: CONCURRENCY });
+    await warm.close();
+
+    const client = new IpmiClient();
+    let t0 = performance.now();
+    const cold = await sweepPower(client, targets, { concurrency: CONCURRENCY });
+    const coldMs = performance.now() - t0;
+    t0 = performance.now();
+    const again = await sweepPower(client, targets, { concurrency: CONCURRENCY });
+    const warmMs = performance.now() - t0;
+    await client.close();
+    const failures = [...cold, ...again].filter((r) => r.error).length;
+    console.log(`ipmi: ${HOSTS} lab BMCs, concurrency ${CONCURRENCY}, one UDP socket`);
+    console.log(
+      `  native sweep, opening sessions : ${coldMs.toFixed(0)} ms  (${(coldMs / HOSTS).toFixed(2)} ms/BMC, ${failures} failures)`,
+    );
+    console.log(`  native sweep, sessions reused  : ${warmMs.toFixed(0)} ms`);
+    console.log(`  goal < 2000 ms                 : ${coldMs < 2000 ? 'met' : 'MISSED'}`);
+
+    if (!existsSync(IPMITOOL)) {
+      console.log(`  ipmitool not installed (${IPMITOOL}): no comparison`);
+      return;
+    }
+    t0 = performance.now();
+    let ipmitoolFailures = 0;
+    await mapLimit(targets, CONCURRENCY, (t) => ipmitoolStatus(t).catch(() => void ipmitoolFailures++));
+    const toolMs = performance.now() - t0;
+    const ratio = toolMs / coldMs;
+    console.log(
+      `  ipmitool -I lanplus -C 3, ${CONCURRENCY} at a time: ${toolMs.toFixed(0)} ms  (${ipmitoolFailures} failures)`,
+    );
+    console.log(
+      `  ratio ipmitool / native        : ${ratio.toFixed(1)}x (goal >= 20x: ${ratio >= 20 ? 'met' : 'MISSED'})`,
+    );
+    console.log(`  ratio ipmitool / native reused : ${(toolMs / warmMs).toFixed(1)}x`);
+  } finally {
+    await farm.stop();
+  }
+}
