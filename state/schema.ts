@@ -168,6 +168,8 @@ export type Task = z.infer<typeof taskSchema>;
 
 export const storeDataSchema = z.object({
   version: z.literal(STORE_VERSION),
+  /** Generation of the task journal (`<store>.journal`) that continues this file. */
+  journalGen: z.string().optional(),
   hosts: z.array(hostSchema),
   templates: z.array(templateSchema),
   offerings: z.array(offeringSchema),
@@ -177,7 +179,7 @@ export const storeDataSchema = z.object({
 });
 export type StoreData = z.infer<typeof storeDataSchema>;
 
-export type CollectionName = Exclude<keyof StoreData, 'version'>;
+export type CollectionName = Exclude<keyof StoreData, 'version' | 'journalGen'>;
 export const COLLECTIONS: readonly CollectionName[] = [
   'hosts',
   'templates',

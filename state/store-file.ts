@@ -137,3 +137,95 @@ export async function acquireLock(
     hint: 'remove the lock file by hand',
   });
 }
+
+export function journalPathFor(path: string): string {
+  return `${path}.journal`;
+}
+
+/**
+ * The append-only task journal beside the store file. Appending a line and fdatasync-ing an existing
+ * file costs a fraction of rewriting the whole store, which is what lets every step boundary be durable.
+ * The first line names the generation of the store file it extends; a journal whose generation differs
+ * from the store file's was already folded into it (a crash between the two renames) and is ignored.
+ */
+export class JournalFile {
+  appends = 0;
+  bytes = 0;
+  size = 0;
+  private constructor(
+    readonly path: string,
+    private fh: fsp.FileHandle,
+  ) {}
+
+  /** Atomically replaces the journal with an empty one of generation `gen`. */
+  static async create(path: string, gen: string): Promise<JournalFile> {
+    const temp = tempPathFor(path);
+    await fsp.rm(temp, { force: true });
+    const header = `${JSON.stringify({ journal: gen })}\n`;
+    const fh = await fsp.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, FILE_MODE);
+    try {
+      await fh.writeFile(header, 'utf8');
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(temp, path);
+    const j = new JournalFile(path, await fsp.open(path, 'a', FILE_MODE));
+    j.size = Buffer.byteLength(header);
+    return j;
+  }
+
+  async append(text: string): Promise<void> {
+    await this.fh.appendFile(text, 'utf8');
+    await this.fh.datasync();
+    const n = Buffer.byteLength(text);
+    this.appends += 1;
+    this.bytes += n;
+    this.size += n;
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}
+
+export interface JournalContents {
+  gen: string | null;
+  records: unknown[];
+  /** A last line cut short by a crash mid-append; it was never acknowledged, so it is dropped. */
+  tornTail: boolean;
+}
+
+/** Reads the journal; null when absent. Throws (with the line number) on damage before the last line. */
+export async function readJournal(path: string): Promise<JournalContents | null> {
+  const text = await readIfExists(path);
+  if (text === null) return null;
+  const lines = text.split('\n');
+  const complete = text.endsWith('\n');
+  if (complete) lines.pop();
+  const out: JournalContents = { gen: null, records: [], tornTail: false };
+  for (let i = 0; i < lines.length; i++) {
+    const last = i === lines.length - 1;
+    let value: unknown;
+    try {
+      value = JSON.parse(lines[i]!);
+    } catch (err) {
+      if (last && !complete) {
+        out.tornTail = true;
+        break;
+      }
+      throw new OperatorError(
+        `store journal ${path} is damaged at line ${i + 1} (${(err as Error).message}); it was left untouched`,
+        {
+          target: path,
+          hint: 'restore the store and its journal from a backup, or move the journal aside to lose the task changes it holds',
+        },
+      );
+    }
+    if (i === 0) {
+      const gen = (value as { journal?: unknown } | null)?.journal;
+      out.gen = typeof gen === 'string' ? gen : null;
+    } else out.records.push(value);
+  }
+  return out;
+}

@@ -20,18 +20,31 @@ import {
   type CollectionName,
   type Migration,
   type StoreData,
+  type LogLine,
   type Task,
+  TASK_LOG_LIMIT,
 } from './schema.ts';
-import { AtomicFileWriter, FILE_MODE, acquireLock, readIfExists, tightenMode } from './store-file.ts';
+import {
+  AtomicFileWriter,
+  FILE_MODE,
+  JournalFile,
+  acquireLock,
+  journalPathFor,
+  readIfExists,
+  readJournal,
+  tightenMode,
+} from './store-file.ts';
 
 export * from './schema.ts';
 
 /**
  * The local store: one lowdb JSON file holding hosts, templates, offerings, networks, instances and
- * the task journal. Writes are serialised and coalesced: every mutation changes memory at once and
- * returns a promise that settles when a write that began after it is on disk. Many mutations made
- * while a write is in flight share the next write, which keeps the journal fast under load without
- * weakening "on disk before the promise resolves".
+ * tasks, plus an append-only journal file (`<store>.journal`) for task changes.
+ *
+ * Writes are serialised and coalesced: every mutation changes memory at once and returns a promise
+ * that settles when a write that began after it is on disk. Task changes are appended to the journal
+ * (one fdatasync for all tasks changed meanwhile); anything else, and a journal grown past its limit,
+ * rewrites the store file atomically and starts a new journal. Opening replays the journal.
  */
 export interface StoreOptions {
   /** Replaces the built-in migration table (tests use this to exercise the hook). */
@@ -42,6 +55,8 @@ export interface StoreOptions {
   lazyWriteMs?: number;
   /** Things the operator should be told (mode fixed, stale lock removed, file migrated). */
   onNotice?: (text: string) => void;
+  /** Journal size that triggers folding it into the store file. */
+  journalLimitBytes?: number;
 }
 
 type TimeField = 'addedAt' | 'createdAt' | 'updatedAt';
@@ -155,6 +170,7 @@ class StoreFileAdapter implements Adapter<StoreData> {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
       return refuse('does not hold a JSON object');
     let doc = raw as Record<string, unknown>;
+    await this.replay(doc);
     const from = doc.version === undefined ? 0 : doc.version;
     if (typeof from !== 'number' || !Number.isInteger(from) || from < 0) {
       return refuse(`has an invalid schema version ${JSON.stringify(from)}`);
@@ -189,9 +205,53 @@ class StoreFileAdapter implements Adapter<StoreData> {
   }
 
   migratedFrom: number | null = null;
+  replayed = 0;
+
+  /** Applies the journal's task records (if it belongs to this store file) to the raw document. */
+  private async replay(doc: Record<string, unknown>): Promise<void> {
+    const journalPath = journalPathFor(this.path);
+    const j = await readJournal(journalPath);
+    if (j === null || j.gen === null || j.gen !== doc.journalGen) return;
+    if (j.tornTail) {
+      this.notice(
+        `store journal ${journalPath} ended in a record cut short by a crash; it had not been confirmed and was dropped`,
+      );
+    }
+    if (!Array.isArray(doc.tasks)) doc.tasks = [];
+    const tasks = doc.tasks as Record<string, unknown>[];
+    const index = new Map<unknown, number>(tasks.map((t, i) => [t?.id, i]));
+    j.records.forEach((rec, n) => {
+      const r = rec as { task?: { id?: unknown }; log?: unknown } | null;
+      if (
+        !r ||
+        typeof r.task !== 'object' ||
+        r.task === null ||
+        typeof r.task.id !== 'string' ||
+        !Array.isArray(r.log)
+      ) {
+        throw new OperatorError(
+          `store journal ${journalPath} has an invalid record at line ${n + 2}; it was left untouched`,
+          {
+            target: journalPath,
+            hint: 'restore the store and its journal from a backup',
+          },
+        );
+      }
+      const at = index.get(r.task.id);
+      if (at === undefined) {
+        index.set(r.task.id, tasks.length);
+        tasks.push({ ...r.task, log: r.log.slice(-TASK_LOG_LIMIT) });
+      } else {
+        const old = Array.isArray(tasks[at]!.log) ? (tasks[at]!.log as unknown[]) : [];
+        tasks[at] = { ...r.task, log: [...old, ...r.log].slice(-TASK_LOG_LIMIT) };
+      }
+    });
+    this.replayed = j.records.length;
+  }
 
   serialize(data: StoreData): string {
     const parts: string[] = [`{"version":${data.version}`];
+    if (data.journalGen !== undefined) parts.push(`,"journalGen":${JSON.stringify(data.journalGen)}`);
     for (const c of COLLECTIONS) {
       if (c === 'tasks') continue;
       parts.push(`,\n${JSON.stringify(c)}:${JSON.stringify(data[c], null, 1)}`);
@@ -258,7 +318,7 @@ export class Collection<C extends CollectionName> {
     this.checkUnique(row, null);
     this.rows.push(row);
     this.afterChange(row);
-    await this.store.commit(this.name);
+    await this.store.commit(this.name, this.name === 'tasks' ? (row as Task) : undefined);
     return structuredClone(row);
   }
 
@@ -343,8 +403,7 @@ export class TaskCollection extends Collection<'tasks'> {
     if (task === undefined) throw new OperatorError(`no task with id ${id}`, { target: id });
     fn(task);
     task.updatedAt = new Date().toISOString();
-    this.store.invalidateTask(task);
-    return opts.durable === false ? this.store.commitLazily('tasks') : this.store.commit('tasks');
+    return opts.durable === false ? this.store.commitLazily('tasks', task) : this.store.commit('tasks', task);
   }
 
   /** The live record, for the engine's reads. Never modify it except through mutate(). */
@@ -383,12 +442,24 @@ export class Store {
   private closed = false;
   private changeSeq = 0;
   private writtenSeq = 0;
+  private readonly journalPath: string;
+  private readonly journalLimit: number;
+  private journal: JournalFile | null = null;
+  /** Tasks changed since the last journal append. */
+  private readonly dirtyTasks = new Set<Task>();
+  /** A change the journal cannot carry: the next write rewrites the store file. */
+  private fullDirty = false;
+  /** Per task, the last log line already journaled (log lines are appended as deltas). */
+  private readonly logMark = new WeakMap<Task, LogLine | null>();
+  private fullWrites = 0;
 
   /** @internal use openStore(). */
   constructor(path: string, opts: StoreOptions) {
     this.path = path;
     this.readOnly = opts.readOnly === true;
     this.lazyWriteMs = opts.lazyWriteMs ?? 200;
+    this.journalPath = journalPathFor(path);
+    this.journalLimit = opts.journalLimitBytes ?? 8 * 1024 * 1024;
     this.writer = this.readOnly ? null : new AtomicFileWriter(path);
     this.onNotice = opts.onNotice;
     this.adapter = new StoreFileAdapter(path, this.writer, opts.migrations ?? defaultMigrations, (t) =>
@@ -424,7 +495,11 @@ export class Store {
       }
       await this.db.read();
       registerStoreSecrets(this.db.data);
-      if (!this.readOnly && (!exists || this.adapter.migratedFrom !== null)) await this.requestWrite();
+      // Fold any replayed journal into the store file and start a fresh journal of our own.
+      if (!this.readOnly) {
+        this.fullDirty = true;
+        await this.requestWrite();
+      }
     } catch (err) {
       await this.releaseLock?.();
       throw err;
@@ -482,6 +557,7 @@ export class Store {
     this.db.data = parsed.data;
     registerStoreSecrets(parsed.data);
     for (const c of COLLECTIONS) this.emit(c);
+    this.fullDirty = true;
     await this.requestWrite();
     return result;
   }
@@ -498,9 +574,15 @@ export class Store {
   }
 
   /** Figures for benchmarks and the status line. */
-  stats(): { writes: number; bytes: number } {
-    return { writes: this.writer?.writes ?? 0, bytes: this.writer?.bytes ?? 0 };
+  stats(): { fileWrites: number; journalAppends: number; bytes: number } {
+    return {
+      fileWrites: this.fullWrites,
+      journalAppends: (this.journal?.appends ?? 0) + this.closedAppends,
+      bytes: (this.writer?.bytes ?? 0) + (this.journal?.bytes ?? 0) + this.closedJournalBytes,
+    };
   }
+  private closedAppends = 0;
+  private closedJournalBytes = 0;
 
   async close(): Promise<void> {
     if (this.closed) return;
@@ -509,6 +591,7 @@ export class Store {
     } finally {
       this.closed = true;
       if (this.lazyTimer) clearTimeout(this.lazyTimer);
+      await this.retireJournal();
       await this.writer?.close();
       await this.releaseLock?.();
     }
@@ -529,19 +612,19 @@ export class Store {
     if (this.closed) throw new OperatorError(`store ${this.path} is closed`, { target: this.path });
   }
 
-  /** @internal */
-  invalidateTask(task: Task): void {
-    this.adapter.taskJson.delete(task);
-  }
-
-  /** @internal */
-  commit(collection: CollectionName): Promise<void> {
+  /**
+   * @internal A change to `collection`; when `task` is given only that task changed and the journal
+   * can carry it, otherwise the store file is rewritten.
+   */
+  commit(collection: CollectionName, task?: Task): Promise<void> {
+    this.mark(task);
     this.emit(collection);
     return this.requestWrite();
   }
 
-  /** @internal */
-  commitLazily(collection: CollectionName): Promise<void> {
+  /** @internal Like commit, but written with the next write or after lazyWriteMs. */
+  commitLazily(collection: CollectionName, task: Task): Promise<void> {
+    this.mark(task);
     this.emit(collection);
     if (this.lazyPromise) return this.lazyPromise;
     const d = deferred();
@@ -555,6 +638,15 @@ export class Store {
     }, this.lazyWriteMs);
     this.lazyTimer.unref();
     return d.promise;
+  }
+
+  private mark(task: Task | undefined): void {
+    if (task) {
+      this.dirtyTasks.add(task);
+      this.adapter.taskJson.delete(task);
+    } else {
+      this.fullDirty = true;
+    }
   }
 
   private emit(collection: CollectionName): void {
@@ -576,6 +668,56 @@ export class Store {
     return promise;
   }
 
+  /** Rewrites the store file with everything (a new journal generation), then starts that journal. */
+  private async compact(): Promise<void> {
+    const data = this.db.data;
+    const gen = randomBytes(6).toString('hex');
+    data.journalGen = gen;
+    this.fullDirty = false;
+    this.dirtyTasks.clear();
+    // The file written now holds every log line so far; the journal carries only later ones.
+    for (const t of data.tasks) this.logMark.set(t, t.log.at(-1) ?? null);
+    try {
+      await this.db.write();
+      this.fullWrites += 1;
+      await this.retireJournal();
+      this.journal = await JournalFile.create(this.journalPath, gen);
+    } catch (err) {
+      this.fullDirty = true;
+      throw err;
+    }
+  }
+
+  private async appendDirty(): Promise<void> {
+    const lines: string[] = [];
+    for (const t of this.dirtyTasks) {
+      const { log, ...rest } = t;
+      const mark = this.logMark.get(t);
+      // A mark trimmed away means more than the log limit was added: all current lines are new.
+      const from = mark ? log.lastIndexOf(mark) + 1 : 0;
+      this.logMark.set(t, log.at(-1) ?? null);
+      lines.push(JSON.stringify({ task: rest, log: log.slice(from) }));
+    }
+    this.dirtyTasks.clear();
+    try {
+      await this.journal!.append(`${lines.join('\n')}\n`);
+    } catch (err) {
+      // The journal may now end in a partial line; start over with a full rewrite.
+      this.fullDirty = true;
+      await this.retireJournal().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async retireJournal(): Promise<void> {
+    const j = this.journal;
+    this.journal = null;
+    if (!j) return;
+    this.closedAppends += j.appends;
+    this.closedJournalBytes += j.bytes;
+    await j.close();
+  }
+
   private async drain(): Promise<void> {
     this.writing = true;
     try {
@@ -585,7 +727,9 @@ export class Store {
         // A lazy write still pending is covered by this one.
         const seq = this.changeSeq;
         try {
-          await this.db.write();
+          if (this.fullDirty || this.journal === null || this.journal.size > this.journalLimit)
+            await this.compact();
+          else if (this.dirtyTasks.size > 0) await this.appendDirty();
           this.writtenSeq = Math.max(this.writtenSeq, seq);
           d.resolve();
         } catch (err) {
@@ -615,4 +759,14 @@ export async function openStore(path: string, opts: StoreOptions = {}): Promise<
   const store = new Store(path, opts);
   await store.init();
   return store;
+}
+
+/** What is on disk right now (store file + journal), without taking the lock: for inspection and tests. */
+export async function readStore(path: string): Promise<StoreData> {
+  const s = await openStore(path, { readOnly: true });
+  try {
+    return s.snapshot();
+  } finally {
+    await s.close();
+  }
 }

@@ -1,9 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile, chmod } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, STORE_VERSION, type Host, type NewRecord, type Store } from '../../state/store.ts';
+import {
+  openStore,
+  readStore,
+  STORE_VERSION,
+  type Host,
+  type NewRecord,
+  type Store,
+  type Task,
+} from '../../state/store.ts';
 import { OperatorError } from '../../src/util/errors.ts';
 import { clearSecretsForTest, redact } from '../../src/util/redact.ts';
 
@@ -40,6 +48,14 @@ async function refusal(p: Promise<unknown>): Promise<OperatorError> {
   return err as OperatorError;
 }
 
+async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rp-store-'));
   file = join(dir, 'sub', 'store.json');
@@ -54,8 +70,10 @@ describe('openStore', () => {
     const s = await openTracked();
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const doc = JSON.parse(await readFile(file, 'utf8'));
+    expect((await stat(`${file}.journal`)).mode & 0o777).toBe(0o600);
     expect(doc).toEqual({
       version: STORE_VERSION,
+      journalGen: expect.any(String),
       hosts: [],
       templates: [],
       offerings: [],
@@ -251,7 +269,7 @@ describe('writes', () => {
   it('coalesces concurrent journal changes into fewer writes, every change on disk when awaited', async () => {
     const s = await openTracked();
     for (let i = 0; i < 5; i++) await s.tasks.insert(taskRecord(`t-${i}`));
-    const before = s.stats().writes;
+    const before = s.stats().journalAppends;
     const n = 200;
     await Promise.all(
       Array.from({ length: n }, (_, i) =>
@@ -260,13 +278,11 @@ describe('writes', () => {
         }),
       ),
     );
-    const writes = s.stats().writes - before;
+    const writes = s.stats().journalAppends - before;
     expect(writes).toBeGreaterThan(0);
     expect(writes).toBeLessThan(n / 10);
-    const disk = JSON.parse(await readFile(file, 'utf8'));
-    expect(disk.tasks.map((t: { steps: { attempts: number }[] }) => t.steps[0]!.attempts)).toEqual([
-      40, 40, 40, 40, 40,
-    ]);
+    const disk = await readStore(file);
+    expect(disk.tasks.map((t) => t.steps[0]!.attempts)).toEqual([40, 40, 40, 40, 40]);
   });
 
   it('writes lazy changes later without being asked', async () => {
@@ -275,8 +291,8 @@ describe('writes', () => {
     await s.tasks.mutate('t-lazy', (t) => t.log.push({ at: 'now', level: 'info', text: 'hello' }), {
       durable: false,
     });
-    const disk = JSON.parse(await readFile(file, 'utf8'));
-    expect(disk.tasks[0].log).toEqual([{ at: 'now', level: 'info', text: 'hello' }]);
+    await until(async () => (await readStore(file)).tasks[0]!.log.length === 1, 'the lazy write');
+    expect((await readStore(file)).tasks[0]!.log).toEqual([{ at: 'now', level: 'info', text: 'hello' }]);
   });
 
   it('replaces a stale temp file and leaves none behind', async () => {
@@ -284,8 +300,123 @@ describe('writes', () => {
     const temp = join(dir, 'sub', '.store.json.tmp');
     await writeFile(temp, 'half a write', { mode: 0o644 });
     await s.networks.insert({ name: 'prod', vlan: 100 });
-    expect(await readdir(join(dir, 'sub'))).toEqual(['store.json', 'store.json.lock']);
+    expect((await readdir(join(dir, 'sub'))).sort()).toEqual([
+      'store.json',
+      'store.json.journal',
+      'store.json.lock',
+    ]);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('task journal', () => {
+  function taskRecord(id: string): Task {
+    const now = new Date().toISOString();
+    return {
+      id,
+      kind: 'demo',
+      target: { hostname: 'r01-n001' },
+      params: {},
+      state: 'pending',
+      steps: [{ title: 'one', state: 'pending', attempts: 0 }],
+      log: [],
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+  const rawTasks = async (): Promise<Task[]> => JSON.parse(await readFile(file, 'utf8')).tasks;
+
+  it('appends task changes instead of rewriting the store file; opening replays them', async () => {
+    const s = await openTracked();
+    const fileWrites = s.stats().fileWrites;
+    await s.tasks.insert(taskRecord('t-1'));
+    await s.tasks.mutate('t-1', (t) => {
+      t.state = 'running';
+      t.steps[0]!.state = 'running';
+      t.log.push({ at: 'a', level: 'info', text: 'first' });
+    });
+    await s.tasks.mutate('t-1', (t) => {
+      t.steps[0]!.state = 'done';
+      t.steps[0]!.output = { systemId: 'abc' };
+      t.log.push({ at: 'b', level: 'info', text: 'second' });
+    });
+    expect(s.stats().fileWrites).toBe(fileWrites);
+    expect(await rawTasks()).toEqual([]);
+    // Closing does not fold the journal in: the files are as a crash would leave them.
+    await s.close();
+    const again = await openTracked();
+    const t = again.tasks.get('t-1')!;
+    expect(t.steps[0]).toMatchObject({ state: 'done', output: { systemId: 'abc' } });
+    expect(t.log.map((l) => l.text)).toEqual(['first', 'second']);
+    // Opening folded it into the store file.
+    expect((await rawTasks())[0]?.log.map((l) => l.text)).toEqual(['first', 'second']);
+  });
+
+  it('carries log lines as deltas and keeps exactly the last 500 across replays', async () => {
+    const s = await openTracked(file, { journalLimitBytes: 1e9 });
+    await s.tasks.insert(taskRecord('t-log'));
+    let n = 0;
+    for (const batch of [3, 250, 1, 400, 7]) {
+      await s.tasks.mutate('t-log', (t) => {
+        for (let i = 0; i < batch; i++) t.log.push({ at: 'x', level: 'info', text: `line ${n++}` });
+        if (t.log.length > 500) t.log.splice(0, t.log.length - 500);
+      });
+    }
+    const inMemory = s.tasks.get('t-log')!.log;
+    expect(inMemory).toHaveLength(500);
+    await s.close();
+    expect((await readStore(file)).tasks[0]!.log).toEqual(inMemory);
+  });
+
+  it('drops a record cut short by a crash mid-append, and says so', async () => {
+    const s = await openTracked();
+    await s.tasks.insert(taskRecord('t-1'));
+    await s.tasks.mutate('t-1', (t) => void (t.state = 'running'));
+    await s.close();
+    await appendFile(`${file}.journal`, '{"task":{"id":"t-1","state":"do');
+    const again = await openTracked();
+    expect(again.tasks.get('t-1')?.state).toBe('running');
+    expect(again.notices.join('\n')).toContain('cut short by a crash');
+  });
+
+  it('refuses a journal damaged before its last line, and leaves both files alone', async () => {
+    const s = await openTracked();
+    await s.tasks.insert(taskRecord('t-1'));
+    await s.tasks.mutate('t-1', (t) => void (t.state = 'running'));
+    await s.close();
+    const lines = (await readFile(`${file}.journal`, 'utf8')).split('\n');
+    lines.splice(1, 0, 'garbage');
+    const damaged = lines.join('\n');
+    await writeFile(`${file}.journal`, damaged);
+    const main = await readFile(file, 'utf8');
+    const err = await refusal(openStore(file));
+    expect(err.message).toContain(`${file}.journal is damaged at line 2`);
+    expect(await readFile(`${file}.journal`, 'utf8')).toBe(damaged);
+    expect(await readFile(file, 'utf8')).toBe(main);
+  });
+
+  it('ignores a journal of another generation (already folded in before a crash)', async () => {
+    const s = await openTracked();
+    await s.tasks.insert(taskRecord('t-1'));
+    await s.close();
+    await openTracked().then((x) => x.close());
+    const stale = { task: { ...taskRecord('t-1'), log: undefined, state: 'failed' }, log: [] };
+    await writeFile(
+      `${file}.journal`,
+      `${JSON.stringify({ journal: 'old-gen' })}\n${JSON.stringify(stale)}\n`,
+    );
+    expect((await openTracked()).tasks.get('t-1')?.state).toBe('pending');
+  });
+
+  it('folds the journal into the store file once it passes its size limit', async () => {
+    const s = await openTracked(file, { journalLimitBytes: 2_000 });
+    await s.tasks.insert(taskRecord('t-1'));
+    const before = s.stats().fileWrites;
+    for (let i = 0; i < 40; i++) await s.tasks.mutate('t-1', (t) => void (t.steps[0]!.attempts = i));
+    expect(s.stats().fileWrites).toBeGreaterThan(before);
+    expect((await stat(`${file}.journal`)).size).toBeLessThan(4_000);
+    await s.close();
+    expect((await readStore(file)).tasks[0]!.steps[0]!.attempts).toBe(39);
   });
 });
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readStore } from '../../state/store.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Task } from '../../state/schema.ts';
@@ -14,8 +15,9 @@ afterEach(async () => {
 
 const host = { hostname: 'r01-n001' };
 
-function onDisk(file: string, id: string): Task {
-  const doc = JSON.parse(readFileSync(file, 'utf8')) as { tasks: Task[] };
+/** The task as the store file plus its journal hold it: what a restart would see. */
+async function onDisk(file: string, id: string): Promise<Task> {
+  const doc = await readStore(file);
   const t = doc.tasks.find((x) => x.id === id);
   if (!t) throw new Error(`task ${id} not on disk`);
   return t;
@@ -67,7 +69,7 @@ describe('running steps', () => {
       ['done', 1],
       ['done', 1],
     ]);
-    expect(onDisk(r.file, id).steps[0]!.output).toEqual({ systemId: 'abc', vlan: 100 });
+    expect((await onDisk(r.file, id)).steps[0]!.output).toEqual({ systemId: 'abc', vlan: 100 });
     const mine = r.events
       .filter((e) => e.taskId === id && e.type !== 'log')
       .map((e) => `${e.type}${'index' in e ? e.index : ''}`);
@@ -95,20 +97,20 @@ describe('running steps', () => {
     const mk = (n: number): Step => ({
       title: `step ${n}`,
       run: async (ctx) => {
-        const t = onDisk(r.file, ctx.taskId);
+        const t = await onDisk(r.file, ctx.taskId);
         views.push({ during: n, states: t.steps.map((s) => s.state), prevOutput: t.steps[n - 1]?.output });
         return { n };
       },
     });
     const id = await r.engine.start('demo', host, null, { steps: [mk(0), mk(1), mk(2)] });
-    expect(onDisk(r.file, id).state).toMatch(/pending|running/);
+    expect((await onDisk(r.file, id)).state).toMatch(/pending|running/);
     await r.engine.wait(id);
     expect(views).toEqual([
       { during: 0, states: ['running', 'pending', 'pending'], prevOutput: undefined },
       { during: 1, states: ['done', 'running', 'pending'], prevOutput: { n: 0 } },
       { during: 2, states: ['done', 'done', 'running'], prevOutput: { n: 1 } },
     ]);
-    expect(onDisk(r.file, id).state).toBe('done');
+    expect((await onDisk(r.file, id)).state).toBe('done');
   });
 
   it('asks verify() first: an effect already in place is not applied again, and its output is kept', async () => {
@@ -182,7 +184,11 @@ describe('running steps', () => {
       ],
     });
     const t = await r.engine.wait(id);
-    const text = JSON.stringify(t) + JSON.stringify(r.events) + readFileSync(r.file, 'utf8');
+    const text =
+      JSON.stringify(t) +
+      JSON.stringify(r.events) +
+      readFileSync(r.file, 'utf8') +
+      readFileSync(`${r.file}.journal`, 'utf8');
     expect(text).not.toContain('bmc-pass-7731');
     expect(t.steps[0]!.error).toBe('auth failed for password ***');
     expect(t.log.map((l) => l.text)).toContain('ipmitool -P *** chassis status');
@@ -318,7 +324,7 @@ describe('cancellation', () => {
     expect(t.state).toBe('cancelled');
     expect(t.error).toBe('operator pressed c');
     expect(t.steps.map((s) => s.state)).toEqual(['done', 'failed', 'pending']);
-    expect(onDisk(r.file, id).state).toBe('cancelled');
+    expect((await onDisk(r.file, id)).state).toBe('cancelled');
     expect(r.events).toContainEqual(expect.objectContaining({ type: 'task-cancelled', taskId: id }));
   });
 
@@ -505,7 +511,7 @@ describe('recover, resume, rollback', () => {
     r = await rig();
     const id = await killedTask();
     expect(await r.engine.recover()).toEqual([id]);
-    const t = onDisk(r.file, id);
+    const t = await onDisk(r.file, id);
     expect(t.state).toBe('interrupted');
     expect(t.error).toContain('during step 2 (set VLAN)');
     expect(t.steps.map((s) => s.state)).toEqual(['done', 'running', 'pending']);
@@ -568,7 +574,7 @@ describe('recover, resume, rollback', () => {
     expect(t.state).toBe('rolled-back');
     expect(effects).toEqual(['vlan back to PXE', 'release abc']);
     expect(t.steps.map((s) => s.state)).toEqual(['undone', 'undone', 'pending']);
-    expect(onDisk(r.file, id).state).toBe('rolled-back');
+    expect((await onDisk(r.file, id)).state).toBe('rolled-back');
     await refusal(r.engine.resume(id));
   });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Task } from '../../state/schema.ts';
-import { openStore, type Store } from '../../state/store.ts';
+import { openStore, readStore, type Store } from '../../state/store.ts';
 import { TaskEngine } from '../../src/tasks/engine.ts';
 import { until } from './helpers.ts';
 import { KILL_STEPS, defineKillDemo, effects } from './fixtures/kill-steps.ts';
@@ -79,8 +79,9 @@ function alive(pid: number): boolean {
   }
 }
 
-function journal(): Task {
-  const doc = JSON.parse(readFileSync(storePath, 'utf8')) as { tasks: Task[] };
+/** The task as a restart sees it: store file plus journal. */
+async function journal(): Promise<Task> {
+  const doc = await readStore(storePath);
   expect(doc.tasks).toHaveLength(1);
   return doc.tasks[0]!;
 }
@@ -99,7 +100,7 @@ async function reopen(): Promise<TaskEngine> {
 describe('SIGKILL inside a step', () => {
   it('leaves an exact journal; resume finishes without repeating an effect that is in place', async () => {
     const pid = await runAndKill('effect-first');
-    const before = journal();
+    const before = await journal();
     expect(before.state).toBe('running');
     expect(before.steps.map((s) => s.state)).toEqual([
       'done',
@@ -133,7 +134,7 @@ describe('SIGKILL inside a step', () => {
 
   it('re-runs the killed step when its effect had not happened', async () => {
     await runAndKill('signal-first');
-    const before = journal();
+    const before = await journal();
     expect(before.steps[HANG_AT]!.state).toBe('running');
     expect(count(`run step ${HANG_AT}`)).toBe(0);
 
@@ -174,6 +175,6 @@ describe('SIGKILL inside a step', () => {
     await store!.close();
     store = null;
     expect(existsSync(`${storePath}.lock`)).toBe(false);
-    expect(journal().state).toBe('rolled-back');
+    expect((await journal()).state).toBe('rolled-back');
   });
 });
