@@ -1,4 +1,5 @@
 import { switchTypeInfo } from '../rack/ports.ts';
+import type { RackFileInput } from '../rack/schema.ts';
 import type { LabSpec } from './spec.ts';
 
 /**
@@ -41,7 +42,7 @@ export function labRackFile(
   spec: LabSpec,
   switches: readonly LabSwitchEndpoint[],
   bmcs: readonly LabBmcEndpoint[],
-): { racks: unknown[] } {
+): RackFileInput {
   const endpoint = new Map(switches.map((s) => [s.name, s]));
   const bmcOf = new Map(bmcs.map((b) => [b.hostname, b]));
   const racks = spec.switches.map((sw) => {

@@ -6,3 +6,4 @@ export { parsePort, switchTypeFor, SWITCH_TYPES, KNOWN_SWITCH_TYPES, type Parsed
 export { parseVlanList, isVlanId, vlanInRanges, type VlanRange } from './vlans.ts';
 export type { Rack, RackEntry, RackSwitch, RackNic, RackBmc, RackError, RackParseResult } from './types.ts';
 export { switchTargetInput } from './switch-target.ts';
+export type { RackFileInput } from './schema.ts';

@@ -38,7 +38,7 @@ function typeName(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'an object';
   if (typeof v === 'string') return 'a string';
-  if (typeof v === 'number') return 'a number';
+  if (typeof v === 'number') return Number.isFinite(v) ? 'a number' : 'a number too large to use';
   if (typeof v === 'boolean') return 'true/false';
   return typeof v;
 }

@@ -146,7 +146,7 @@ export function portHasSafeShape(text: string): boolean {
 function notAPort(dialect: SwitchDialect, text: string): PortResult {
   return {
     ok: false,
-    message: `${quote(text)} is not a ${switchTypeInfo(dialect).name} port name (e.g. ${DIALECT_PORTS[dialect].examples})`,
+    message: `${quote(text)} is not a valid port name for ${switchTypeInfo(dialect).name} (e.g. ${DIALECT_PORTS[dialect].examples})`,
   };
 }
 

@@ -363,7 +363,7 @@ const BAD: [string, Mutate, string, RegExp][] = [
     'port with ;',
     (f) => (f.racks[0].hosts[1].port = '1/1/2;reload'),
     'racks[0].hosts[1].port',
-    /not a Force10 port name/,
+    /not a valid port name for Force10/,
   ],
   [
     'port with newline',
@@ -375,19 +375,19 @@ const BAD: [string, Mutate, string, RegExp][] = [
     'port with quote',
     (f) => (f.racks[0].hosts[1].port = 'Te "1/1/2"'),
     'racks[0].hosts[1].port',
-    /not a Force10 port name/,
+    /not a valid port name for Force10/,
   ],
   [
     'port with two spaces',
     (f) => (f.racks[0].hosts[1].port = 'Te  1/1/2'),
     'racks[0].hosts[1].port',
-    /not a Force10 port/,
+    /not a valid port name for Force10/,
   ],
   [
     'port with trailing space',
     (f) => (f.racks[0].hosts[1].port = '1/1/2 '),
     'racks[0].hosts[1].port',
-    /not a Force10 port/,
+    /not a valid port name for Force10/,
   ],
   [
     'unknown interface type',
@@ -408,7 +408,7 @@ const BAD: [string, Mutate, string, RegExp][] = [
       f.racks[0].hosts[1].port = '1/2';
     },
     'racks[0].hosts[1].port',
-    /not a DellOS10 port name \(e\.g\. 1\/1\/1/,
+    /not a valid port name for DellOS10 \(e\.g\. 1\/1\/1/,
   ],
   [
     'Dell port on NX-OS',
@@ -418,7 +418,7 @@ const BAD: [string, Mutate, string, RegExp][] = [
       f.racks[0].hosts[1].port = '1/1/1:1';
     },
     'racks[0].hosts[1].port',
-    /not a NXOS port name/,
+    /not a valid port name for NXOS/,
   ],
   [
     'duplicate port',
@@ -682,5 +682,28 @@ describe('loadRackFile', () => {
     writeFileSync(join(dir, 'bad.json'), '{"racks": [}');
     const r2 = await loadRackFile(join(dir, 'bad.json'));
     expect(r2.ok ? '' : r2.errors[0]!.message).toMatch(/line 1, column 12/);
+  });
+});
+
+describe('rack file: odd values', () => {
+  it('names a number too large for JSON doubles', () => {
+    const errors = errorsOf(
+      '{"racks":[{"l2Switch":{"ip":"10.0.0.1","username":"a","password":"pppp","type":"EOS","sshPort":1e400},"hosts":[]}]}',
+    );
+    expect(errors).toEqual([
+      { path: 'racks[0].l2Switch.sshPort', message: 'must be a number, not a number too large to use' },
+    ]);
+  });
+
+  it('shows terminal escape sequences in a bad value as text, not as escapes', () => {
+    const errors = errorsOf(
+      '{"racks":[{"l2Switch":{"ip":"10.0.0.1","username":"a","password":"pppp","type":"EOS"},"hosts":[{"mac":"52:54:00:00:00:01","port":"\\u001b[2J1"}]}]}',
+    );
+    expect(errors[0]!.message).toMatch(/^"\\u001b\[2J1" is not a valid port name for EOS/);
+    expect(errors[0]!.message).not.toContain('\u001b');
+  });
+
+  it('refuses a top-level list', () => {
+    expect(errorsOf('[]')).toEqual([{ path: '$', message: 'must be an object ({…}), not a list' }]);
   });
 });
