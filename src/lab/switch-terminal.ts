@@ -37,6 +37,26 @@ export class CliTerminal {
 
   input(data: string): void {
     if (this.closed) return;
+    // Everything one chunk of input produces leaves as one write: echo plus the answer, as a
+    // switch's TTY driver does, instead of a packet per echoed character.
+    const outer = this.held === null;
+    if (outer) this.held = [];
+    try {
+      this.inputChars(data);
+    } finally {
+      if (outer) this.flush();
+    }
+  }
+
+  private held: string[] | null = null;
+
+  private flush(): void {
+    const text = (this.held ?? []).join('');
+    this.held = null;
+    if (text) this.io.write(text);
+  }
+
+  private inputChars(data: string): void {
     for (const ch of data) {
       // CR LF is one Enter, wherever it lands (the LF must not page on).
       if (ch === '\n' && this.lastWasCr) {
@@ -95,6 +115,7 @@ export class CliTerminal {
       if (reply.drop) {
         // A dropped link still delivered whatever was already on the wire.
         if (reply.output) this.write(crlf(reply.output));
+        this.flush();
         this.closed = true;
         this.io.drop();
         return;
@@ -125,6 +146,7 @@ export class CliTerminal {
 
   private afterReply(close: boolean, paged: boolean): void {
     if (close) {
+      this.flush();
       this.closed = true;
       this.io.close();
       return;
@@ -162,7 +184,9 @@ export class CliTerminal {
   }
 
   private write(text: string): void {
-    if (!this.closed) this.io.write(text);
+    if (this.closed) return;
+    if (this.held) this.held.push(text);
+    else this.io.write(text);
   }
 }
 

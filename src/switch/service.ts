@@ -348,20 +348,59 @@ export class SwitchService {
     const known = new Map<string, PortStatus>();
     const failed = new Set<Job>();
 
-    // Read every port the changes touch first, in exec mode: the exact lines depend on it.
+    // Read every port the changes touch first, in exec mode and in one write: the exact lines depend on it.
+    const toRead = new Map<string, { port: string; jobs: ChangeJob[] }>();
     for (const job of jobs) {
       if (job.kind !== 'change') continue;
       for (const c of job.changes) {
-        if (known.has(c.iface) || failed.has(job)) continue;
-        try {
-          if (session.inConfigMode) await session.run('end');
-          known.set(c.iface, await readPort(session, d, c.iface, c.port));
-        } catch (e) {
-          failed.add(job);
-          job.reject(aim(e, [c.port]));
-          if (!session.alive) return { done, requeue: this.leftover(target, jobs, job, failed) };
+        const entry = toRead.get(c.iface) ?? { port: c.port, jobs: [] };
+        if (!entry.jobs.includes(job)) entry.jobs.push(job);
+        toRead.set(c.iface, entry);
+      }
+    }
+    if (toRead.size > 0) {
+      const ifaces = [...toRead.keys()];
+      try {
+        if (session.inConfigMode) await session.run('end');
+        const results = await session.execMany(ifaces.map((i) => d.showPort(i)));
+        ifaces.forEach((iface, i) => {
+          const r = results[i]!;
+          const { port, jobs: waiting } = toRead.get(iface)!;
+          const status = r.errorLine === undefined ? d.parsePort(r.output) : undefined;
+          if (status && (status.layer2 || r.output.trim() !== '')) {
+            known.set(iface, status);
+            return;
+          }
+          const e = new SwitchError(
+            'cli',
+            `the switch cannot show this port: ${r.errorLine ?? 'no output'}`,
+            {
+              switchName: target.name,
+              address: session.address,
+              ports: [port],
+              ...(r.errorLine !== undefined ? { switchLine: r.errorLine } : {}),
+              command: d.showPort(iface),
+              hint: 'Check the port name in the rack file against the switch (`show interfaces status`).',
+            },
+          );
+          for (const j of waiting) {
+            if (!failed.has(j)) j.reject(e);
+            failed.add(j);
+          }
+        });
+      } catch (e) {
+        // Nothing was changed yet: on a lost session every request gets one more try on a new one.
+        const dropped = e instanceof SwitchError && e.kind === 'closed';
+        if (!session.alive && dropped)
+          return { done, requeue: this.leftover(target, jobs, jobs[0]!, failed, true) };
+        for (const { jobs: waiting } of toRead.values()) {
+          for (const j of waiting) {
+            if (!failed.has(j)) j.reject(aim(e, j.ports));
+            failed.add(j);
+          }
         }
       }
+      if (!session.alive) return { done, requeue: this.leftover(target, jobs, jobs[0]!, failed, true) };
     }
 
     for (const job of jobs) {
@@ -429,8 +468,14 @@ export class SwitchService {
   }
 
   /** Jobs after `current` that never ran, to retry once on a fresh session. */
-  private leftover(target: SwitchTarget, jobs: Job[], current: Job, failed: Set<Job>): Job[] {
-    const rest = jobs.slice(jobs.indexOf(current) + 1).filter((j) => !failed.has(j));
+  private leftover(
+    target: SwitchTarget,
+    jobs: Job[],
+    current: Job,
+    failed: Set<Job>,
+    includeCurrent = false,
+  ): Job[] {
+    const rest = jobs.slice(jobs.indexOf(current) + (includeCurrent ? 0 : 1)).filter((j) => !failed.has(j));
     const retry: Job[] = [];
     for (const j of rest) {
       if (j.retried) {
@@ -447,23 +492,22 @@ export class SwitchService {
   }
 
   private async applyPlans(session: SwitchSession, plans: PortPlan[]): Promise<void> {
-    for (const p of plans) {
-      if (p.lines.length === 0) continue;
-      if (!session.inConfigMode) await session.run(session.dialect.configure);
-      for (const line of p.lines) {
-        const r = await session.exec(line);
-        if (r.errorLine !== undefined) {
-          throw new SwitchError('cli', `the switch refused \`${line}\`: ${r.errorLine}`, {
-            switchName: session.target.name,
-            address: session.address,
-            ports: [p.port],
-            switchLine: r.errorLine,
-            command: line,
-            hint: "The quoted line is the switch's own message. The port was put back as it was.",
-          });
-        }
-      }
-    }
+    const lines = plans.flatMap((p) => p.lines.map((line) => ({ line, port: p.port })));
+    if (lines.length === 0) return;
+    if (!session.inConfigMode) await session.run(session.dialect.configure);
+    const results = await session.execMany(lines.map((l) => l.line));
+    const bad = results.findIndex((r) => r.errorLine !== undefined);
+    if (bad < 0) return;
+    const { line, port } = lines[bad]!;
+    const errorLine = results[bad]!.errorLine!;
+    throw new SwitchError('cli', `the switch refused \`${line}\`: ${errorLine}`, {
+      switchName: session.target.name,
+      address: session.address,
+      ports: [port],
+      switchLine: errorLine,
+      command: line,
+      hint: "The quoted line is the switch's own message. The port was put back as it was.",
+    });
   }
 
   /**

@@ -16,6 +16,11 @@ export interface SessionOptions {
   knownHostsPath?: string | undefined;
   /** Every line sent and every switch error, redacted. */
   log?: (line: string) => void;
+  /**
+   * Send a block of lines in one write and split the replies at the prompts (default on). Switch
+   * CLIs read typed-ahead input; turn this off for a CLI that drops it.
+   */
+  pipeline?: boolean;
 }
 
 export interface CommandResult {
@@ -350,7 +355,69 @@ export class SwitchSession {
     const last = lines.pop() ?? '';
     const pm = this.promptRe.exec(`\n${last}`);
     if (pm) this.prompt = `${pm[1]}${pm[2] ?? ''}${pm[3]}`;
-    // Drop the echoed command (first line ending in it) and trailing blanks.
+    // Drop the echoed command (first line ending in it) and blank edges.
+    return this.result(command, lines);
+  }
+
+  /**
+   * Several commands in one write; one result per command, split at the prompts that follow each.
+   * Later commands still run when an earlier one fails, so callers check every result.
+   */
+  async execMany(commands: string[], timeoutMs?: number): Promise<CommandResult[]> {
+    if (commands.length <= 1 || this.opts.pipeline === false) {
+      const out: CommandResult[] = [];
+      for (const c of commands) out.push(await this.exec(c, timeoutMs));
+      return out;
+    }
+    for (const c of commands) assertSafeCliLine(c);
+    if (this.closedError) {
+      throw this.err(this.closedError.kind, this.closedError.detail, {
+        command: commands[0]!,
+        hint: this.closedError.hint ?? '',
+      });
+    }
+    this.raw = '';
+    for (const c of commands) this.opts.log?.(redact(`${this.target.name}> ${c}`));
+    this.stream!.write(commands.map((c) => `${c}\n`).join(''));
+    const promptAt = new RegExp(this.promptRe.source.replace(/ \?\$$/, ''), 'g');
+    const count = (s: string) => s.match(promptAt)?.length ?? 0;
+    const per = timeoutMs ?? this.opts.commandTimeoutMs ?? 20_000;
+    let text: string;
+    try {
+      text = await this.waitFor(
+        (tail) => this.promptRe.test(tail) && count(cleanTerminalText(this.raw)) >= commands.length,
+        per + commands.length * 250,
+        `\`${commands[0]}\` and ${commands.length - 1} more`,
+      );
+    } catch (e) {
+      if (e instanceof SwitchError && e.kind === 'closed') {
+        throw this.err(
+          'closed',
+          `connection lost during \`${commands[0]}\` and ${commands.length - 1} more`,
+          {
+            hint: 'The switch or the management link dropped the session; the change may be half applied — check the port with `rackpilot switch show`.',
+            command: commands[0]!,
+            cause: e,
+          },
+        );
+      }
+      throw e;
+    }
+    const clean = cleanTerminalText(text);
+    const cuts = [...clean.matchAll(promptAt)];
+    const results: CommandResult[] = [];
+    let from = 0;
+    for (let i = 0; i < commands.length; i++) {
+      const m = cuts[i];
+      const seg = clean.slice(from, m ? m.index : clean.length);
+      from = m ? m.index + m[0].length : clean.length;
+      if (m) this.prompt = `${m[1]}${m[2] ?? ''}${m[3]}`;
+      results.push(this.result(commands[i]!, seg.split('\n')));
+    }
+    return results;
+  }
+
+  private result(command: string, lines: string[]): CommandResult {
     if (lines.length && lines[0]!.trimEnd().endsWith(command)) lines.shift();
     while (lines.length && lines.at(-1)!.trim() === '') lines.pop();
     while (lines.length && lines[0]!.trim() === '') lines.shift();

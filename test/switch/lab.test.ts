@@ -243,6 +243,33 @@ describe.each(ALL_DIALECTS)('%s lab switch over SSH', (dialect) => {
   });
 });
 
+describe('without pipelining', () => {
+  it('sends one line at a time and gets the same result', async () => {
+    svc = new SwitchService({ pipeline: false });
+    const t = L.target('nxos');
+    const sw = L.switchName('nxos');
+    const r = await svc.apply(t, [
+      { port: '1/40', op: 'access', vlan: 130 },
+      { port: '1/40', op: 'tagAdd', vlan: 230 },
+      { port: '1/41', op: 'tagAdd', vlan: 230 },
+    ]);
+    expect(r.ports.map((p) => p.after)).toEqual([
+      { untagged: 130, tagged: [230] },
+      { untagged: 10, tagged: [230] },
+    ]);
+    expect(vlansOf(L.world, sw, '1/40')).toEqual({ untagged: 130, tagged: [230] });
+    L.lab.faults.errorOn({ switch: sw, match: /allowed vlan add/, times: 1 });
+    const err = await rejection(svc.apply(t, [{ port: '1/40', op: 'tagAdd', vlan: 231 }]));
+    expect(err.switchLine).toMatch(/^% Error/);
+    expect(vlansOf(L.world, sw, '1/40')).toEqual({ untagged: 130, tagged: [230] });
+    await svc.apply(t, [
+      { port: '1/40', op: 'resetPxe' },
+      { port: '1/41', op: 'resetPxe' },
+    ]);
+    expect(vlansOf(L.world, sw, '1/41')).toEqual({ untagged: 10, tagged: [] });
+  });
+});
+
 describe('lab switch faithfulness', () => {
   it('Force10 answers `% Error` for a non-Layer-2 port and pages until terminal length 0', async () => {
     const sw = L.switchName('force10');
