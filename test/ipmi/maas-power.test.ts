@@ -32,10 +32,11 @@ describe('IPMI power driver for the lab MaaS', () => {
     const h = lab.targets[0]!.name!;
     lab.world.setBoot(h, 'disk', true, false);
     await driver.powerOn(machine(h, { power_boot_type: 'efi' }));
+    // The one-time PXE override was consumed by the boot it caused.
     expect(lab.world.host(h)).toMatchObject({
       power: 'on',
-      bootDevice: 'pxe',
-      bootPersistent: false,
+      bootedFrom: 'pxe',
+      bootDevice: 'none',
       bootEfi: true,
     });
     const events: string[] = [];
