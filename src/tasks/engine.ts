@@ -79,6 +79,8 @@ export class TaskEngine {
   private readonly stepLocks = new KeyedMutex();
   private readonly definitions = new Map<string, Definition>();
   private readonly active = new Map<string, Active>();
+  /** Tasks between a resume/rollback request and their launch (a journal write in between). */
+  private readonly starting = new Set<string>();
   /** host/instance key → id of the task holding it. */
   private readonly holders = new Map<string, string>();
   private readonly listeners = new Set<TaskListener>();
@@ -167,6 +169,7 @@ export class TaskEngine {
     const steps = this.rebuild(task, opts.steps);
     const keys = this.claim(id, task.target, id);
     const first = task.steps.findIndex((s) => !FINISHED_STEP.has(s.state));
+    this.starting.add(id);
     try {
       await this.store.tasks.mutate(id, (t) => {
         t.state = 'pending';
@@ -180,6 +183,8 @@ export class TaskEngine {
     } catch (err) {
       this.unclaim(id, keys);
       throw err;
+    } finally {
+      this.starting.delete(id);
     }
     this.launch(id, steps, keys, 'resume');
   }
@@ -189,6 +194,7 @@ export class TaskEngine {
     const task = this.settledTask(id, ROLLBACKABLE, 'rolled back');
     const steps = this.rebuild(task, opts.steps);
     const keys = this.claim(id, task.target, id);
+    this.starting.add(id);
     try {
       await this.store.tasks.mutate(id, (t) => {
         t.state = 'pending';
@@ -198,6 +204,8 @@ export class TaskEngine {
     } catch (err) {
       this.unclaim(id, keys);
       throw err;
+    } finally {
+      this.starting.delete(id);
     }
     this.launch(id, steps, keys, 'rollback');
   }
@@ -213,7 +221,7 @@ export class TaskEngine {
       return active.done;
     }
     const task = this.requireTask(id);
-    if (task.state !== 'interrupted') {
+    if (task.state !== 'interrupted' || this.starting.has(id)) {
       throw new OperatorError(`task ${id} is ${task.state}; there is nothing to cancel`, { target: id });
     }
     await this.store.tasks.mutate(id, (t) => {
@@ -281,6 +289,8 @@ export class TaskEngine {
       this.active.delete(id);
       this.unclaim(id, keys);
     });
+    // Waiters see a failure; nobody waiting must not mean an unhandled rejection.
+    active.done.catch(() => undefined);
   }
 
   private async drive(id: string, steps: Step<any>[], mode: TaskMode, signal: AbortSignal): Promise<Task> {
@@ -291,7 +301,7 @@ export class TaskEngine {
       else await this.forward(id, steps, mode, signal);
     } catch (err) {
       if (err instanceof CancelSignal || signal.aborted) {
-        await this.finish(id, 'cancelled', reasonOf(signal, err));
+        await this.finish(id, 'cancelled', reasonOf(signal, err)).catch(() => undefined);
       } else {
         // The journal itself failed (disk full, file removed): the task cannot go on safely.
         await this.finish(id, 'failed', `task stopped: ${describeError(err)}`).catch(() => undefined);
@@ -743,7 +753,7 @@ export class TaskEngine {
   }
 
   private settledTask(id: string, allowed: ReadonlySet<TaskState>, verb: string): Task {
-    if (this.active.has(id)) {
+    if (this.active.has(id) || this.starting.has(id)) {
       throw new OperatorError(`task ${id} is still in progress`, {
         target: id,
         hint: 'wait for it, or cancel it first',

@@ -194,6 +194,15 @@ describe('running steps', () => {
     expect(t.log.map((l) => l.text)).toContain('ipmitool -P *** chassis status');
   });
 
+  it('keeps running when a subscriber throws', async () => {
+    r = await rig();
+    r.engine.subscribe(() => {
+      throw new Error('UI bug');
+    });
+    const id = await r.engine.start('demo', host, null, { steps: [{ title: 'a', run: async () => 1 }] });
+    expect((await r.engine.wait(id)).state).toBe('done');
+  });
+
   it('refuses unknown kinds and invalid parameters at the boundary', async () => {
     r = await rig();
     await refusal(r.engine.start('nope', host, {}));
@@ -596,6 +605,52 @@ describe('recover, resume, rollback', () => {
     t = await r.engine.wait(id);
     expect(t.state).toBe('rolled-back');
     expect(effects).toEqual(['vlan back to PXE', 'release abc']);
+  });
+
+  it('a rollback cut off by a crash continues with the steps not yet undone', async () => {
+    r = await rig();
+    const effects: string[] = [];
+    define(effects, { vlanInPlace: false });
+    const now = new Date().toISOString();
+    // Killed while undoing 'allocate', after 'set VLAN' was undone.
+    await r.store.tasks.insert({
+      id: 't-rolling1',
+      kind: 'create',
+      target: { hostname: 'r01-n001' },
+      params: { vlan: 100 },
+      state: 'rolling-back',
+      steps: [
+        { title: 'allocate', state: 'done', attempts: 1, output: { systemId: 'abc' }, undoStartedAt: now },
+        { title: 'set VLAN', state: 'undone', attempts: 1 },
+        { title: 'power on', state: 'pending', attempts: 0 },
+      ],
+      log: [],
+      createdAt: now,
+      updatedAt: now,
+    });
+    expect(await r.engine.recover()).toEqual(['t-rolling1']);
+    expect(r.store.tasks.get('t-rolling1')?.error).toContain(
+      'while the task was rolling-back during step 1 (allocate)',
+    );
+    await r.engine.rollback('t-rolling1');
+    const t = await r.engine.wait('t-rolling1');
+    expect(t.state).toBe('rolled-back');
+    expect(effects).toEqual(['release abc']);
+  });
+
+  it('refuses to resume a task twice at once', async () => {
+    r = await rig();
+    const effects: string[] = [];
+    define(effects, { vlanInPlace: false });
+    const id = await killedTask();
+    await r.engine.recover();
+    const first = r.engine.resume(id);
+    const err = await refusal(r.engine.resume(id));
+    expect(err.message).toContain('still in progress');
+    await first;
+    await refusal(r.engine.rollback(id));
+    expect((await r.engine.wait(id)).state).toBe('done');
+    expect(effects).toEqual(['vlan 100 for abc', 'power on']);
   });
 
   it('refuses to resume when the step list no longer matches the journal', async () => {
