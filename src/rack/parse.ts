@@ -295,6 +295,7 @@ function build(parsed: RackFileParsed, facts: CrossFacts, source: string): Rack 
         switch: sw.name,
         ...(h.hostname !== undefined && { hostname: h.hostname }),
         ...(bmc && { bmc }),
+        ...(h.uuid !== undefined && { uuid: h.uuid }),
         rackIndex: ri,
         hostIndex: hi,
         path,

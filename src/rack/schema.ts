@@ -98,6 +98,8 @@ export const hostSchema = z.strictObject({
     .transform((s) => s.toLowerCase())
     .optional(),
   bmc: bmcSchema.optional(),
+  // CloudStack's own rack config class (BaremetalRct.HostEntry) carries the host's uuid too.
+  uuid: z.string().max(64, { error: 'is longer than 64 characters' }).optional(),
 });
 
 export const switchSchema = z.strictObject({

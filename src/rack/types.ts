@@ -57,6 +57,8 @@ export interface RackNic {
   /** Lower-cased; NIC entries sharing it are one machine. */
   hostname?: string;
   bmc?: RackBmc;
+  /** CloudStack's host uuid, when the file came from CloudStack. */
+  uuid?: string;
   rackIndex: number;
   hostIndex: number;
   path: string;

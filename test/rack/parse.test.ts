@@ -158,6 +158,13 @@ describe('rack file: accepted', () => {
     expect(r.ok && r.rack.nics[0]!.mac).toBe('00:18:8b:52:79:80');
   });
 
+  it("keeps the uuid CloudStack's own rack config class writes on hosts", () => {
+    const f = base();
+    f.racks[0].hosts[0].uuid = '5c6e3f3e-7b2a-4c1e-9a55-0f6b8d0f2a11';
+    const r = validateRackObject(f);
+    expect(r.ok && r.rack.nics[0]!.uuid).toBe('5c6e3f3e-7b2a-4c1e-9a55-0f6b8d0f2a11');
+  });
+
   it('ignores a byte order mark', () => {
     expect(ok('\uFEFF' + read('seed-rack.conf.json')).nics).toHaveLength(1);
   });
@@ -455,7 +462,7 @@ const BAD: [string, Mutate, string, RegExp][] = [
     'unknown host field',
     (f) => (f.racks[0].hosts[1].vlan = 100),
     'racks[0].hosts[1].vlan',
-    /unknown field \(known: mac, port, hostname, bmc\)/,
+    /unknown field \(known: mac, port, hostname, bmc, uuid\)/,
   ],
   [
     'bmc not an object',
