@@ -226,6 +226,16 @@ describe('.env', () => {
     expect(c.warnings.join('\n')).toContain(`chmod 600 ${join(d, '.env')}`);
   });
 
+  it("reads the seed's system URL pasted into .env across two lines", () => {
+    const d = dir();
+    writeFileSync(join(d, '.env'), `MAAS_SYSTEM_URL="${SYSTEM_URL}"\n`, { mode: 0o600 });
+    expect(loadConfig({ env: {}, cwd: d, home }).maas).toEqual({
+      url: 'http://172.31.0.75:5240/MAAS',
+      apiKey: KEY,
+      keyFrom: 'MAAS_SYSTEM_URL',
+    });
+  });
+
   it('reads nothing with envFile: false', () => {
     const d = dir();
     writeFileSync(join(d, '.env'), 'RACKPILOT_ERASE_MODE=none\n');
