@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { missingPasswordEnv } from '../rack/passwords.ts';
 import { loadRackFile } from '../rack/parse.ts';
@@ -79,6 +80,15 @@ export async function rackCommand(
   const topo = new Topology(result.rack);
   const summary = topo.summary();
   const warnings = missingPasswordEnv(result.rack, opts.env ?? process.env);
+  const inline =
+    result.rack.switches.some((s) => s.password !== undefined) ||
+    result.rack.nics.some((n) => n.bmc?.password);
+  if (inline && ((await stat(file)).mode & 0o077) !== 0) {
+    warnings.push({
+      path: '$',
+      message: `the file holds passwords and other users can read it: chmod 600 ${file}, or name variables with "passwordEnv"`,
+    });
+  }
   const switches = result.rack.switches.map((s) => ({
     name: s.name,
     type: s.type,

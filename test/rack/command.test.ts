@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -6,6 +6,14 @@ import { rackCommand } from '../../src/commands/rack.ts';
 import { clearSecretsForTest } from '../../src/util/redact.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/rack/${name}`, import.meta.url).pathname;
+
+/** A private copy with a known mode: the checkout's modes depend on the umask. */
+function copy(name: string, mode: number): string {
+  const f = join(mkdtempSync(join(tmpdir(), 'rackcmd-')), name);
+  copyFileSync(fixture(name), f);
+  chmodSync(f, mode);
+  return f;
+}
 
 async function run(argv: string[], env: Record<string, string> = {}) {
   let stdout = '';
@@ -22,13 +30,14 @@ beforeEach(() => clearSecretsForTest());
 
 describe('rackpilot rack validate', () => {
   it('prints a summary of a valid file and exits 0', async () => {
-    const r = await run(['validate', fixture('extended.json')], {
+    const f = copy('extended.json', 0o600);
+    const r = await run(['validate', f], {
       RACKPILOT_SWITCH_PASS_TOR_R01: 'x',
       RACKPILOT_BMC_PASS_R01_N001: 'y',
     });
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')).toEqual([
-      `${fixture('extended.json')}: valid`,
+      `${f}: valid`,
       '  racks 2 · switches 2 · hosts 5 (1 without hostname) · NICs 7 · bondable hosts 2',
       '  tor-r01  force10 at 172.31.0.109:2222 · 4 NICs · PXE VLAN 10 · host key pinned',
       '  tor-r02  NX-OS at 172.31.0.110:22 · 3 NICs · PXE VLAN 10',
@@ -65,7 +74,7 @@ describe('rackpilot rack validate', () => {
   });
 
   it('--json: the summary for a valid file, the errors for a bad one', async () => {
-    const good = await run(['validate', '--json', fixture('seed-rack.conf.json')]);
+    const good = await run(['validate', '--json', copy('seed-rack.conf.json', 0o644)]);
     expect(good.code).toBe(0);
     const g = JSON.parse(good.stdout);
     expect(g).toMatchObject({
@@ -74,8 +83,9 @@ describe('rackpilot rack validate', () => {
       switches: [
         { name: '172.31.0.109', type: 'Force10', dialect: 'force10', address: '172.31.0.109', sshPort: 22 },
       ],
-      warnings: [],
     });
+    // The seed's inline password in a file others can read.
+    expect(g.warnings.map((w: { path: string }) => w.path)).toEqual(['$']);
     // The seed's inline password is a secret: never in the output.
     expect(good.stdout).not.toMatch(/"password"/);
 
@@ -115,6 +125,27 @@ describe('rackpilot rack validate', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('sw-secret');
     expect(r.stdout).toContain('***');
+  });
+
+  it('warns when a file with inline passwords is readable by others', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'rackcmd-'));
+    const f = join(d, 'r.json');
+    writeFileSync(
+      f,
+      JSON.stringify({
+        racks: [
+          { l2Switch: { ip: '10.0.0.1', username: 'a', password: 'pw-inline', type: 'EOS' }, hosts: [] },
+        ],
+      }),
+    );
+    chmodSync(f, 0o644);
+    const open = await run(['validate', f]);
+    expect(open.code).toBe(0);
+    expect(open.stderr).toContain(
+      `warning: $: the file holds passwords and other users can read it: chmod 600 ${f}`,
+    );
+    chmodSync(f, 0o600);
+    expect((await run(['validate', f])).stderr).toBe('');
   });
 
   it('reports a missing file', async () => {
