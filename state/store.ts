@@ -406,6 +406,17 @@ export class TaskCollection extends Collection<'tasks'> {
     return opts.durable === false ? this.store.commitLazily('tasks', task) : this.store.commit('tasks', task);
   }
 
+  /** Removes every task `pred` selects, in one write; returns how many went. */
+  async removeWhere(pred: (task: Readonly<Task>) => boolean): Promise<number> {
+    this.store.assertWritable();
+    const keep = this.rows.filter((t) => !pred(t));
+    const removed = this.rows.length - keep.length;
+    if (removed === 0) return 0;
+    this.rows.splice(0, this.rows.length, ...keep);
+    await this.store.commit('tasks');
+    return removed;
+  }
+
   /** The live record, for the engine's reads. Never modify it except through mutate(). */
   peek(id: string): Readonly<Task> | undefined {
     return this.rows.find((t) => t.id === id);

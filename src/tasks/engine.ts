@@ -33,6 +33,11 @@ export interface TaskEngineOptions {
   defaultTimeoutMs?: number;
   /** How long a step that ignores its aborted signal is waited for before the engine moves on. */
   abandonGraceMs?: number;
+  /**
+   * Finished tasks (done, rolled back, cancelled) kept in the store; recover() drops older ones.
+   * Failed and interrupted tasks are never dropped: they await the operator.
+   */
+  keepFinished?: number;
 }
 
 interface Definition {
@@ -68,6 +73,7 @@ const ROLLBACKABLE: ReadonlySet<TaskState> = new Set([
   'cancelled',
   'rollback-failed',
 ]);
+const PRUNABLE: ReadonlySet<TaskState> = new Set(['done', 'rolled-back', 'cancelled']);
 const IN_FLIGHT: ReadonlySet<TaskState> = new Set(['pending', 'running', 'rolling-back']);
 
 export class TaskEngine {
@@ -75,6 +81,7 @@ export class TaskEngine {
   private readonly clock: Clock;
   private readonly defaultTimeoutMs: number | undefined;
   private readonly abandonGraceMs: number;
+  private readonly keepFinished: number;
   private readonly slots: Semaphore;
   private readonly stepLocks = new KeyedMutex();
   private readonly definitions = new Map<string, Definition>();
@@ -90,6 +97,7 @@ export class TaskEngine {
     this.clock = opts.clock ?? realClock;
     this.defaultTimeoutMs = opts.defaultTimeoutMs;
     this.abandonGraceMs = opts.abandonGraceMs ?? 5_000;
+    this.keepFinished = opts.keepFinished ?? 1_000;
     this.slots = new Semaphore(opts.concurrency ?? 8);
   }
 
@@ -267,7 +275,21 @@ export class TaskEngine {
     }
     await Promise.all(writes);
     for (const id of ids) this.emit({ type: 'task-interrupted', taskId: id, at: this.clock.now() });
+    await this.pruneFinished();
     return ids;
+  }
+
+  private async pruneFinished(): Promise<void> {
+    // Newest first; the store keeps tasks in creation order, which breaks ties of equal timestamps.
+    const finished = this.store.tasks
+      .peekAll()
+      .map((t, order) => ({ t, order }))
+      .filter(({ t }) => PRUNABLE.has(t.state) && !this.active.has(t.id))
+      .sort((a, b) =>
+        a.t.updatedAt === b.t.updatedAt ? b.order - a.order : a.t.updatedAt < b.t.updatedAt ? 1 : -1,
+      );
+    const drop = new Set(finished.slice(this.keepFinished).map(({ t }) => t.id));
+    if (drop.size > 0) await this.store.tasks.removeWhere((t) => drop.has(t.id));
   }
 
   /** Which task holds this target, if any (running, queued, or interrupted awaiting a decision). */
@@ -634,8 +656,9 @@ export class TaskEngine {
   ): StepContext<any> {
     const task = this.store.tasks.peek(id)!;
     const outputs: Record<string, JsonValue | undefined> = {};
-    for (const r of task.steps)
-      if (r.output !== undefined && FINISHED_STEP.has(r.state)) outputs[r.title] = r.output;
+    task.steps.forEach((r, n) => {
+      if (r.output !== undefined && FINISHED_STEP.has(r.state)) outputs[steps[n]?.key ?? r.title] = r.output;
+    });
     const title = redact(steps[i]!.title);
     return {
       taskId: id,
@@ -892,9 +915,13 @@ function checkSteps(kind: string, steps: Step<any>[]): void {
   const seen = new Set<string>();
   for (const s of steps) {
     if (!s.title) throw new Error(`task kind ${kind}: a step has no title`);
-    // Outputs are found by title, so titles must be unique within a task.
-    if (seen.has(s.title)) throw new Error(`task kind ${kind}: two steps are titled "${s.title}"`);
-    seen.add(s.title);
+    // Journal records are matched by title and outputs found by key (or title): both must be unique.
+    if (seen.has(`t:${s.title}`)) throw new Error(`task kind ${kind}: two steps are titled "${s.title}"`);
+    seen.add(`t:${s.title}`);
+    if (s.key !== undefined) {
+      if (seen.has(`k:${s.key}`)) throw new Error(`task kind ${kind}: two steps have the key "${s.key}"`);
+      seen.add(`k:${s.key}`);
+    }
   }
 }
 

@@ -11,7 +11,7 @@ export interface StepContext<P = JsonValue> {
   readonly signal: AbortSignal;
   /** 1 for the first attempt of this run/undo, 2 for the first retry, … */
   readonly attempt: number;
-  /** Outputs of this task's steps that finished, by step title (journaled: they survive a restart). */
+  /** Outputs of this task's finished steps, by step key or title (journaled: they survive a restart). */
   readonly outputs: Readonly<Record<string, JsonValue | undefined>>;
   /** This step's own output, when it has one (in undo, and in verify after a restart). */
   readonly output: JsonValue | undefined;
@@ -37,7 +37,10 @@ export interface RetryPolicy {
 }
 
 export interface Step<P = JsonValue> {
+  /** Shown to the operator and journaled; unique within the task. */
   title: string;
+  /** Name under which later steps find this step's output in ctx.outputs (default: the title). */
+  key?: string;
   run(ctx: StepContext<P>): Promise<JsonValue | void>;
   /**
    * Whether the step's effect is already in place. Asked before every run (fresh or resumed): true

@@ -43,7 +43,8 @@ describe('running steps', () => {
       {
         steps: [
           {
-            title: 'allocate',
+            title: 'Allocate machine abc in MaaS',
+            key: 'allocate',
             run: async (ctx) => {
               seen.push('allocate');
               return { systemId: 'abc', vlan: (ctx.params as { vlan: number }).vlan };
@@ -651,6 +652,29 @@ describe('recover, resume, rollback', () => {
     await refusal(r.engine.rollback(id));
     expect((await r.engine.wait(id)).state).toBe('done');
     expect(effects).toEqual(['vlan 100 for abc', 'power on']);
+  });
+
+  it('recover drops the oldest finished tasks beyond keepFinished, never failed ones', async () => {
+    r = await rig({ keepFinished: 2 });
+    const ids: string[] = [];
+    for (let n = 0; n < 4; n++) {
+      const id = await r.engine.start('demo', { hostname: `h${n}` }, null, {
+        steps: [{ title: 'a', run: async () => {} }],
+      });
+      await r.engine.wait(id);
+      ids.push(id);
+    }
+    const failed = await r.engine.start('demo', { hostname: 'hf' }, null, {
+      steps: [{ title: 'a', run: async () => Promise.reject(new Error('no')) }],
+    });
+    await r.engine.wait(failed);
+    await r.engine.recover();
+    expect(
+      r.store.tasks
+        .list()
+        .map((t) => t.id)
+        .sort(),
+    ).toEqual([ids[2], ids[3], failed].sort());
   });
 
   it('refuses to resume when the step list no longer matches the journal', async () => {
