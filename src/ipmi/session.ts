@@ -71,6 +71,8 @@ export interface RetryPolicy {
   timeoutMs: number;
   /** Retransmissions after the first send. */
   retries: number;
+  /** Fail with a bare error (for best-effort exchanges whose failure nobody reads, e.g. Close Session). */
+  quiet?: boolean;
 }
 
 export function targetName(t: IpmiTarget): string {
@@ -166,8 +168,9 @@ export class IpmiSession {
       data.writeUInt32LE(s.bmcSid, 0);
       try {
         await this.rawCommand(Cmd.CloseSession.netFn, Cmd.CloseSession.cmd, data, 'Close Session', {
-          timeoutMs: Math.min(this.retry.timeoutMs, 250),
+          timeoutMs: Math.min(this.retry.timeoutMs, 500),
           retries: 0,
+          quiet: true,
         });
       } catch {
         // The BMC will time the session out on its own.
@@ -254,6 +257,7 @@ export class IpmiSession {
           this.timers.delete(timer!);
           if (attempt <= policy.retries) return send();
           finish();
+          if (policy.quiet) return reject(new Error('no answer'));
           const total = ((policy.retries + 1) * policy.timeoutMs) / 1000;
           reject(
             new IpmiError(
