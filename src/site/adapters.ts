@@ -1,0 +1,94 @@
+import { OperatorError } from '../util/errors.ts';
+import type { Topology } from '../rack/topology.ts';
+import { switchTargetInput } from '../rack/switch-target.ts';
+import type { SwitchService } from '../switch/service.ts';
+import type { PortChange, SwitchTargetInput } from '../switch/target.ts';
+import type { IpmiClient, IpmiTarget } from '../ipmi/index.ts';
+import type { Host } from '../../state/schema.ts';
+import type { BmcPort, BootSetting, RackPort, SwitchPort } from '../workflows/adapters.ts';
+
+/**
+ * The real clients seen through the workflows' interfaces. Credentials are resolved here, at the
+ * edge, from the rack file's env references and the store; the workflows only name things.
+ */
+export function switchPort(
+  service: SwitchService,
+  topology: Topology,
+  env: Readonly<Record<string, string | undefined>>,
+): SwitchPort {
+  const targets = new Map<string, SwitchTargetInput>();
+  const target = (name: string): SwitchTargetInput => {
+    let t = targets.get(name);
+    if (!t) {
+      const sw = topology.switch(name);
+      if (!sw) throw new OperatorError(`switch ${name} is not in the rack file`, { target: name });
+      t = switchTargetInput(sw, env);
+      targets.set(name, t);
+    }
+    return t;
+  };
+  return {
+    async apply(name, changes, signal) {
+      await service.apply(target(name), changes as PortChange[], { ...(signal && { signal }) });
+    },
+    async showPort(name, port, signal) {
+      const v = await service.showPort(target(name), port, { ...(signal && { signal }) });
+      return { untagged: v.untagged, tagged: [...v.tagged] };
+    },
+    async findMac(name, mac, signal) {
+      const e = await service.findMac(target(name), mac, { ...(signal && { signal }) });
+      return e ? e.port : null;
+    },
+    plan(name, changes) {
+      return service.plan(target(name), changes as PortChange[]);
+    },
+    pxeVlan(name) {
+      return target(name).pxeVlan;
+    },
+  };
+}
+
+export function ipmiTargetFor(host: Host): IpmiTarget {
+  return {
+    host: host.ipmi.address,
+    ...(host.ipmi.port !== undefined && { port: host.ipmi.port }),
+    username: host.ipmi.username,
+    password: host.ipmi.password,
+    name: `BMC of ${host.hostname} (${host.ipmi.address}${host.ipmi.port ? `:${host.ipmi.port}` : ''})`,
+  };
+}
+
+export function bmcPort(client: IpmiClient): BmcPort {
+  return {
+    async powerStatus(host, signal) {
+      signal?.throwIfAborted();
+      return client.powerStatus(ipmiTargetFor(host));
+    },
+    async power(host, action, signal) {
+      signal?.throwIfAborted();
+      await client.power(ipmiTargetFor(host), action);
+    },
+    async setBootDevice(host, boot, signal) {
+      signal?.throwIfAborted();
+      await client.setBootDevice(ipmiTargetFor(host), boot);
+    },
+    async getBootDevice(host, signal): Promise<BootSetting> {
+      signal?.throwIfAborted();
+      const f = await client.getBootDevice(ipmiTargetFor(host));
+      const device = f.device === 'pxe' || f.device === 'disk' || f.device === 'bios' ? f.device : 'disk';
+      // An invalid (expired) override means the BIOS order applies: report it as not persistent.
+      return { device, persistent: f.valid && f.persistent, efi: f.efi };
+    },
+  };
+}
+
+export function rackPort(topology: Topology): RackPort {
+  return {
+    nicsFor(macs, hostname) {
+      const named = hostname ? topology.host(hostname) : undefined;
+      const all = [...macs, ...(named ? named.nics.map((n) => n.mac) : [])];
+      return topology.nicsForMacs(all).map((n) => ({ mac: n.mac, switch: n.switch, port: n.port }));
+    },
+    vlanAllowed: (sw, vlan) => topology.vlanAllowed(sw, vlan),
+  };
+}

@@ -1,0 +1,113 @@
+import { OperatorError } from '../util/errors.ts';
+import type { Config } from '../config/index.ts';
+import { MaasClient } from '../maas/client.ts';
+import { loadRackFile, validateRackObject } from '../rack/index.ts';
+import { Topology } from '../rack/topology.ts';
+import type { Rack } from '../rack/types.ts';
+import { SwitchService } from '../switch/service.ts';
+import { IpmiClient } from '../ipmi/index.ts';
+import { startLab, type Lab } from '../lab/index.ts';
+import type { InventorySource, RackLayout } from '../../state/live.ts';
+
+/**
+ * A site: the MaaS region, the rack file and the clients for switches and BMCs, either real or the
+ * built-in lab started in this process. Everything a command or the dashboard talks to.
+ */
+export interface Site {
+  /** "lab" or the MaaS host, for the header. */
+  label: string;
+  config: Config;
+  maas: MaasClient;
+  topology: Topology;
+  /** Environment for the rack file's passwordEnv references (the lab adds its own). */
+  env: Readonly<Record<string, string | undefined>>;
+  switches: SwitchService;
+  ipmi: IpmiClient;
+  lab: Lab | undefined;
+  close(): Promise<void>;
+}
+
+export async function openSite(config: Config, opts: { log?: (line: string) => void } = {}): Promise<Site> {
+  let lab: Lab | undefined;
+  let maasUrl: string;
+  let apiKey;
+  let rack: Rack;
+  let env: Record<string, string | undefined> = { ...process.env, ...config.env };
+  if (config.lab) {
+    lab = await startLab({ timeScale: config.timeScale, ...config.labSpec });
+    env = { ...env, ...lab.env };
+    maasUrl = lab.maas.url;
+    apiKey = lab.maas.apiKeyParts;
+    const parsed = validateRackObject(lab.rackFile, { source: 'lab' });
+    if (!parsed.ok)
+      throw new Error(
+        `lab rack file invalid: ${parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+      );
+    rack = parsed.rack;
+  } else {
+    if (!config.maas) {
+      throw new OperatorError('no MaaS is configured and the lab is off (RACKPILOT_LAB=off)', {
+        hint: 'set MAAS_URL and MAAS_API_KEY (see .env.example), or RACKPILOT_LAB=auto',
+      });
+    }
+    maasUrl = config.maas.url;
+    apiKey = config.maas.apiKey;
+    rack = config.rackFile ? await readRack(config.rackFile) : emptyRack();
+  }
+  const maas = new MaasClient({ url: maasUrl, apiKey, ...(opts.log && { log: opts.log }) });
+  const switches = new SwitchService({
+    knownHostsPath: config.knownHosts,
+    ...(opts.log && { log: opts.log }),
+  });
+  const ipmi = new IpmiClient();
+  return {
+    label: lab ? 'lab' : new URL(maasUrl).host,
+    config,
+    maas,
+    topology: new Topology(rack),
+    env,
+    switches,
+    ipmi,
+    lab,
+    close: async () => {
+      await switches.close().catch(() => undefined);
+      await ipmi.close().catch(() => undefined);
+      await lab?.close();
+    },
+  };
+}
+
+async function readRack(path: string): Promise<Rack> {
+  const result = await loadRackFile(path);
+  if (!result.ok) {
+    const lines = result.errors.slice(0, 20).map((e) => `  ${e.path}: ${e.message}`);
+    throw new OperatorError(`rack file ${path} is invalid:\n${lines.join('\n')}`, {
+      hint: `check it with \`rackpilot rack validate ${path}\``,
+    });
+  }
+  return result.rack;
+}
+
+function emptyRack(): Rack {
+  const parsed = validateRackObject({ racks: [] }, { source: 'none' });
+  if (!parsed.ok) throw new Error('empty rack rejected');
+  return parsed.rack;
+}
+
+/** The inventory's view of a site: one MaaS list call per refresh, the rack file's cabling. */
+export function inventorySource(site: Site): InventorySource {
+  return {
+    endpoint: site.maas.baseUrl.replace(/\/api\/2\.0\/$/, ''),
+    listMachines: () => site.maas.listMachines(),
+  };
+}
+
+export function rackLayout(topology: Topology): RackLayout {
+  return {
+    racks: topology.rack.racks.map((r, i) => ({
+      name: r.name ?? `rack${i + 1}`,
+      switchName: r.switch.name,
+      nics: r.nics.map((n) => ({ mac: n.mac, port: n.port, ...(n.hostname && { hostname: n.hostname }) })),
+    })),
+  };
+}

@@ -1,0 +1,75 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore, type Store } from '../../state/store.ts';
+import { TaskEngine, realClock, scaledClock, type Clock } from '../tasks/index.ts';
+import { DEFAULT_SETTINGS, type WorkflowDeps, type WorkflowSettings } from '../workflows/adapters.ts';
+import { registerWorkflows } from '../workflows/index.ts';
+import { bmcPort, rackPort, switchPort } from './adapters.ts';
+import type { Site } from './open.ts';
+
+/**
+ * The site plus what provisioning needs: the local store, the task engine and the workflows wired
+ * to the site's clients. Interrupted tasks are marked at open, ready for resume or rollback.
+ */
+export interface Workbench {
+  store: Store;
+  engine: TaskEngine;
+  deps: WorkflowDeps;
+  /** Task ids found running at start (a previous process died): now `interrupted`. */
+  interrupted: string[];
+  close(): Promise<void>;
+}
+
+export interface WorkbenchOptions {
+  concurrency?: number;
+  /** Overrides for tests and benchmarks. */
+  settings?: Partial<WorkflowSettings>;
+  storePath?: string;
+  onNotice?: (text: string) => void;
+}
+
+/** Timings scaled like the lab's MaaS, so a demo lab is not kept waiting by real-world polls. */
+export function settingsFor(site: Site, overrides: Partial<WorkflowSettings> = {}): WorkflowSettings {
+  const base: WorkflowSettings = { ...DEFAULT_SETTINGS, eraseMode: site.config.eraseMode };
+  if (site.lab) {
+    const s = site.config.timeScale;
+    base.pollMs = Math.max(20, Math.round(DEFAULT_SETTINGS.pollMs * s));
+    base.stopTimeoutMs = Math.max(200, Math.round(DEFAULT_SETTINGS.stopTimeoutMs * s));
+  }
+  return { ...base, ...overrides };
+}
+
+export function clockFor(site: Site): Clock {
+  return site.lab ? scaledClock(site.config.timeScale) : realClock;
+}
+
+export async function openWorkbench(site: Site, opts: WorkbenchOptions = {}): Promise<Workbench> {
+  // A lab started in this process lives only as long as the process: its store must not outlive it.
+  const path =
+    opts.storePath ??
+    (site.lab ? join(mkdtempSync(join(tmpdir(), 'rackpilot-lab-')), 'store.json') : site.config.store);
+  const store = await openStore(path, { ...(opts.onNotice && { onNotice: opts.onNotice }) });
+  const clock = clockFor(site);
+  const engine = new TaskEngine({ store, concurrency: opts.concurrency ?? 16, clock });
+  const deps: WorkflowDeps = {
+    maas: site.maas,
+    switches: switchPort(site.switches, site.topology, site.env),
+    bmcs: bmcPort(site.ipmi),
+    rack: rackPort(site.topology),
+    store,
+    settings: settingsFor(site, opts.settings),
+    clock,
+  };
+  registerWorkflows(engine, deps);
+  const interrupted = await engine.recover();
+  return {
+    store,
+    engine,
+    deps,
+    interrupted,
+    close: async () => {
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import type { TaskEngine } from '../tasks/engine.ts';
+import type { WorkflowDeps } from './adapters.ts';
+import { createInstanceSteps, type InstanceParams } from './instance-create.ts';
+import {
+  attachNetworkSteps,
+  destroyInstanceSteps,
+  detachNetworkSteps,
+  startInstanceSteps,
+  stopInstanceSteps,
+  type NetworkParams,
+} from './instance-lifecycle.ts';
+import { addHostSteps, type HostParams } from './host.ts';
+import type { WorkflowStep } from './steps.ts';
+
+const instanceParams = z.object({ instanceId: z.string().min(1) });
+const networkParams = z.object({ instanceId: z.string().min(1), networkId: z.string().min(1) });
+const hostParams = z.object({ hostId: z.string().min(1) });
+
+type Factory = (deps: WorkflowDeps, params: Record<string, string>) => WorkflowStep<Record<string, string>>[];
+
+/** Every workflow of the design, by task kind. */
+export const WORKFLOWS: Record<string, { params: z.ZodType; steps: Factory }> = {
+  'host.add': { params: hostParams, steps: (d, p) => addHostSteps(d, p as HostParams) as never },
+  'instance.create': {
+    params: instanceParams,
+    steps: (d, p) => createInstanceSteps(d, p as InstanceParams) as never,
+  },
+  'instance.start': {
+    params: instanceParams,
+    steps: (d, p) => startInstanceSteps(d, p as InstanceParams) as never,
+  },
+  'instance.stop': {
+    params: instanceParams,
+    steps: (d, p) => stopInstanceSteps(d, p as InstanceParams) as never,
+  },
+  'instance.destroy': {
+    params: instanceParams,
+    steps: (d, p) => destroyInstanceSteps(d, p as InstanceParams) as never,
+  },
+  'network.attach': {
+    params: networkParams,
+    steps: (d, p) => attachNetworkSteps(d, p as NetworkParams) as never,
+  },
+  'network.detach': {
+    params: networkParams,
+    steps: (d, p) => detachNetworkSteps(d, p as NetworkParams) as never,
+  },
+};
+
+export type WorkflowKind = keyof typeof WORKFLOWS;
+
+export function registerWorkflows(engine: TaskEngine, deps: WorkflowDeps): void {
+  for (const [kind, wf] of Object.entries(WORKFLOWS)) {
+    engine.define(kind, (params) => wf.steps(deps, params as Record<string, string>), {
+      params: wf.params as z.ZodType<Record<string, string>>,
+    });
+  }
+}
+
+/** `--plan`: every step's exact MaaS calls, switch CLI lines and IPMI commands, touching nothing. */
+export function planWorkflow(
+  deps: WorkflowDeps,
+  kind: string,
+  params: Record<string, string>,
+): { step: string; actions: string[] }[] {
+  const wf = WORKFLOWS[kind];
+  if (!wf) throw new Error(`unknown workflow ${kind}`);
+  return wf.steps(deps, params).map((s) => ({ step: s.title, actions: s.plan() }));
+}
