@@ -681,11 +681,17 @@ export class LabMaasCore {
 
   // ---------- interfaces ----------
 
-  private editable(m: LabMachine): void {
-    if (m.status !== S.READY && m.status !== S.BROKEN) {
+  /**
+   * MaaS's rule (api/interfaces.py): interfaces of a machine may change only while it is Ready,
+   * Allocated or Broken (updates also while Deployed); otherwise NodeStateViolation, HTTP 409.
+   */
+  private editable(m: LabMachine, operation: string, alsoDeployed = false): void {
+    const allowed: number[] = [S.READY, S.ALLOCATED, S.BROKEN];
+    if (alsoDeployed) allowed.push(S.DEPLOYED);
+    if (!allowed.includes(m.status)) {
       throw new LabMaasError(
         409,
-        `Cannot change interfaces of machine ${m.hostname} because it is in the '${name(m.status)}' state; it must be Ready or Broken.`,
+        `Cannot ${operation} interface because the machine is not Ready, Allocated, or Broken.`,
       );
     }
   }
@@ -697,7 +703,7 @@ export class LabMaasCore {
   }
 
   updateInterface(m: LabMachine, i: LabInterface, form: URLSearchParams): LabInterface {
-    this.editable(m);
+    this.editable(m, 'update interface', true);
     const mac = form.get('mac_address');
     if (mac !== null) {
       const norm = mac.trim().toLowerCase().replaceAll('-', ':');
@@ -740,7 +746,7 @@ export class LabMaasCore {
   }
 
   createBond(m: LabMachine, form: URLSearchParams): LabInterface {
-    this.editable(m);
+    this.editable(m, 'create bond');
     const bondName = form.get('name');
     const errors: Record<string, string[]> = {};
     if (!bondName) errors['name'] = ['This field is required.'];
@@ -807,7 +813,7 @@ export class LabMaasCore {
   }
 
   deleteInterface(m: LabMachine, i: LabInterface): void {
-    this.editable(m);
+    this.editable(m, 'delete interface');
     if (i.type !== 'bond') throw new LabMaasError(400, 'Only bond interfaces can be deleted in this region.');
     const parents = m.interfaces.filter((p) => i.parents.includes(p.name));
     for (const p of parents) p.children = p.children.filter((c) => c !== i.name);
@@ -818,7 +824,7 @@ export class LabMaasCore {
   }
 
   linkSubnet(m: LabMachine, i: LabInterface, form: URLSearchParams): LabInterface {
-    this.editable(m);
+    this.editable(m, 'link subnet');
     const mode = (form.get('mode') ?? '').toLowerCase();
     if (!['auto', 'dhcp', 'static', 'link_up'].includes(mode)) {
       throw new LabMaasError(400, { mode: ['Select a valid choice.'] });
@@ -848,7 +854,7 @@ export class LabMaasCore {
   }
 
   unlinkSubnet(m: LabMachine, i: LabInterface, form: URLSearchParams): LabInterface {
-    this.editable(m);
+    this.editable(m, 'unlink subnet');
     const id = Number(form.get('id'));
     if (!i.links.some((l) => l.id === id))
       throw new LabMaasError(400, { id: [`Link ${form.get('id')} not found on ${i.name}.`] });
@@ -858,7 +864,7 @@ export class LabMaasCore {
   }
 
   disconnect(m: LabMachine, i: LabInterface): LabInterface {
-    this.editable(m);
+    this.editable(m, 'disconnect');
     i.links = [];
     this.touch(m);
     return i;
