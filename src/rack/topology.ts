@@ -85,6 +85,24 @@ export class Topology {
     return out;
   }
 
+  /** The named host a MAC belongs to, or undefined when the MAC is unknown or its entry has no hostname. */
+  hostForMac(mac: string): RackHost | undefined {
+    const nic = this.nic(mac);
+    return nic?.hostname === undefined ? undefined : this.host(nic.hostname);
+  }
+
+  /**
+   * Every ToR-connected NIC of the machine one MAC belongs to: all entries sharing its hostname,
+   * or the entry alone when it has none. Lets a host known by a single MAC (the one an operator
+   * typed) be found with all its ports.
+   */
+  nicsOfMachineWith(mac: string): CabledNic[] {
+    const nic = this.nic(mac);
+    if (!nic) return [];
+    const nics = nic.hostname === undefined ? [nic] : this.hosts.get(nic.hostname)!;
+    return nics.map((n) => ({ switch: n.switch, port: n.port, mac: n.mac, nic: n }));
+  }
+
   /** The seed's rule: bond when more than one of the machine's interfaces is connected to the ToR. */
   canBond(macs: Iterable<string>): boolean {
     return this.nicsForMacs(macs).length >= 2;

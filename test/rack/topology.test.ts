@@ -65,6 +65,14 @@ describe('Topology', () => {
     expect(topo.nicsOnSwitch('tor-r02')).toHaveLength(3);
   });
 
+  it('finds a whole machine from any one of its MACs', () => {
+    expect(topo.nicsOfMachineWith('00-18-8B-52-79-81').map((n) => n.port)).toEqual(['1/1/1', 'Te 1/1/2']);
+    expect(topo.nicsOfMachineWith('00:18:8b:52:79:83').map((n) => n.mac)).toEqual(['00:18:8b:52:79:83']);
+    expect(topo.nicsOfMachineWith('aa:bb:cc:dd:ee:ff')).toEqual([]);
+    expect(topo.hostForMac('52:54:00:00:02:02')?.hostname).toBe('r02-n001');
+    expect(topo.hostForMac('00:18:8b:52:79:83')).toBeUndefined();
+  });
+
   it('checks tenant VLANs against allowedVlans', () => {
     expect(topo.vlanAllowed('tor-r01', 100)).toBe(true);
     expect(topo.vlanAllowed('tor-r01', 199)).toBe(true);
