@@ -495,7 +495,10 @@ export class SwitchService {
     const lines = plans.flatMap((p) => p.lines.map((line) => ({ line, port: p.port })));
     if (lines.length === 0) return;
     if (!session.inConfigMode) await session.run(session.dialect.configure);
-    const results = await session.execMany(lines.map((l) => l.line));
+    const results = await session.execMany(
+      lines.map((l) => l.line),
+      { stopOnError: true },
+    );
     const bad = results.findIndex((r) => r.errorLine !== undefined);
     if (bad < 0) return;
     const { line, port } = lines[bad]!;

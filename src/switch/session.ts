@@ -363,10 +363,19 @@ export class SwitchSession {
    * Several commands in one write; one result per command, split at the prompts that follow each.
    * Later commands still run when an earlier one fails, so callers check every result.
    */
-  async execMany(commands: string[], timeoutMs?: number): Promise<CommandResult[]> {
+  async execMany(
+    commands: string[],
+    opts: { timeoutMs?: number; stopOnError?: boolean } = {},
+  ): Promise<CommandResult[]> {
+    const timeoutMs = opts.timeoutMs;
     if (commands.length <= 1 || this.opts.pipeline === false) {
+      // One at a time, a failed line can stop the rest (pipelined, the switch already has them).
       const out: CommandResult[] = [];
-      for (const c of commands) out.push(await this.exec(c, timeoutMs));
+      for (const c of commands) {
+        const r = await this.exec(c, timeoutMs);
+        out.push(r);
+        if (opts.stopOnError && r.errorLine !== undefined) break;
+      }
       return out;
     }
     for (const c of commands) assertSafeCliLine(c);

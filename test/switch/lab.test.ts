@@ -422,3 +422,77 @@ describe('safety: a malicious rack file cannot add a command', () => {
     expect(err.message).toMatch(/not in the allowed VLANs/);
   });
 });
+
+describe('robustness', () => {
+  it('random `% Error` from the switch: every change is all or nothing', async () => {
+    svc = new SwitchService();
+    const t = L.target('force10');
+    const sw = L.switchName('force10');
+    const ports = L.spec.switches.find((s) => s.name === sw)!.ports.slice(30, 46);
+    L.lab.faults.randomErrors(0.15, { seed: 11, switch: sw });
+    const results = await Promise.allSettled(
+      ports.map((port) =>
+        svc.apply(t, [
+          { port, op: 'access', vlan: 160 },
+          { port, op: 'tagAdd', vlan: 260 },
+        ]),
+      ),
+    );
+    L.lab.faults.clear();
+    let failures = 0;
+    results.forEach((r, i) => {
+      const state = vlansOf(L.world, sw, ports[i]!);
+      if (r.status === 'fulfilled') {
+        expect(state).toEqual({ untagged: 160, tagged: [260] });
+        return;
+      }
+      failures++;
+      const e = r.reason as SwitchError;
+      expect(e).toBeInstanceOf(SwitchError);
+      expect(e.message).toContain(`port ${ports[i]}`);
+      expect(e.switchLine).toBe('% Error: Failed to program hardware.');
+      // Unless putting it back failed too (and the error says so), the port is as it was.
+      if (!/putting the port back also failed/.test(e.message))
+        expect(state).toEqual({ untagged: 10, tagged: [] });
+    });
+    expect(failures).toBeGreaterThan(0);
+    expect(failures).toBeLessThan(ports.length);
+    await svc.apply(
+      t,
+      ports.map((port) => ({ port, op: 'resetPxe' as const })),
+    );
+  });
+
+  it('a port the switch does not have is reported with its error line, other requests go on', async () => {
+    svc = new SwitchService();
+    const t = L.target('os10');
+    const [bad, good] = await Promise.allSettled([
+      svc.apply(t, [{ port: '1/1/99', op: 'access', vlan: 100 }]),
+      svc.apply(t, [{ port: '1/1/12', op: 'access', vlan: 100 }]),
+    ]);
+    expect(bad.status).toBe('rejected');
+    const e = (bad as PromiseRejectedResult).reason as SwitchError;
+    expect(e.kind).toBe('cli');
+    expect(e.message).toContain('port 1/1/99');
+    expect(e.switchLine).toMatch(/^% Error: Invalid input/);
+    expect(good.status).toBe('fulfilled');
+    await svc.apply(t, [{ port: '1/1/12', op: 'resetPxe' }]);
+  });
+
+  it('a request cancelled while queued never reaches the switch', async () => {
+    svc = new SwitchService();
+    const t = L.target('eos');
+    const sw = L.switchName('eos');
+    const ac = new AbortController();
+    const first = svc.apply(t, [{ port: '1/20', op: 'access', vlan: 100 }]);
+    const second = svc.apply(t, [{ port: '1/21', op: 'access', vlan: 100 }], { signal: ac.signal });
+    ac.abort();
+    const e = await rejection(second);
+    expect(e.kind).toBe('cancelled');
+    expect(e.message).toContain('port 1/21');
+    await first;
+    expect(vlansOf(L.world, sw, '1/21').untagged).toBe(10);
+    expect(vlansOf(L.world, sw, '1/20').untagged).toBe(100);
+    await svc.apply(t, [{ port: '1/20', op: 'resetPxe' }]);
+  });
+});
