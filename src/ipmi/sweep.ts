@@ -131,7 +131,13 @@ export class PowerWatcher {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** Stop polling and stop listening to the client's power commands. */
+  dispose(): void {
+    this.stop();
     this.unsubscribe();
+    this.listeners.clear();
   }
 
   /** One sweep now (joins a sweep already running). Emits changes before resolving. */

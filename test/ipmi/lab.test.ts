@@ -231,6 +231,6 @@ describe('many BMCs', () => {
     expect(changes[0]).toMatchObject({ name: targets[2]!.name, power: 'unknown', previous: 'off' });
     expect(changes[0]!.error).toMatch(/did not answer/);
     expect(w.current(targets[1]!.name!).power).toBe('on');
-    w.stop();
+    w.dispose();
   });
 });
