@@ -1,4 +1,11 @@
-export { parseRackFile, validateRackObject, loadRackFile, MAX_RACK_FILE_BYTES } from './parse.ts';
+export {
+  parseRackFile,
+  validateRackObject,
+  loadRackFile,
+  loadRackFileOrThrow,
+  RackFileError,
+  MAX_RACK_FILE_BYTES,
+} from './parse.ts';
 export { Topology, type CabledNic, type RackHost, type RackSummary } from './topology.ts';
 export { resolveSwitchPassword, resolveBmcPassword, missingPasswordEnv } from './passwords.ts';
 export { normaliseMac } from './mac.ts';

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import type { SwitchDialect } from '../lab/spec.ts';
+import { OperatorError } from '../util/errors.ts';
 import { registerSecret } from '../util/redact.ts';
 import { parseJson } from './json.ts';
 import { normaliseMac } from './mac.ts';
@@ -380,4 +381,28 @@ export async function loadRackFile(path: string): Promise<RackParseResult> {
       code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
     return { ok: false, errors: [{ path: '$', message: `cannot read ${path}: ${why}` }] };
   }
+}
+
+/** A refused rack file as an operator error: every problem, one per line, under the file's name. */
+export class RackFileError extends OperatorError {
+  readonly errors: readonly RackError[];
+
+  constructor(source: string, errors: RackError[]) {
+    const n = errors.length;
+    super(
+      [
+        `rack file ${source}: ${n} problem${n === 1 ? '' : 's'}`,
+        ...errors.map((e) => `  ${e.path}: ${e.message}`),
+      ].join('\n'),
+      { hint: `fix the file, then check it with: rackpilot rack validate ${source}`, target: source },
+    );
+    this.errors = errors;
+  }
+}
+
+/** For start-up: the rack, or a RackFileError listing every problem. */
+export async function loadRackFileOrThrow(path: string): Promise<Rack> {
+  const r = await loadRackFile(path);
+  if (!r.ok) throw new RackFileError(path, r.errors);
+  return r.rack;
 }

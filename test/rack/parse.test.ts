@@ -3,7 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { loadRackFile, parseRackFile, validateRackObject } from '../../src/rack/parse.ts';
+import {
+  loadRackFile,
+  loadRackFileOrThrow,
+  parseRackFile,
+  RackFileError,
+  validateRackObject,
+} from '../../src/rack/parse.ts';
+import { describeError } from '../../src/util/errors.ts';
 import type { Rack, RackError } from '../../src/rack/types.ts';
 import { clearSecretsForTest, redact } from '../../src/util/redact.ts';
 
@@ -712,5 +719,20 @@ describe('rack file: odd values', () => {
 
   it('refuses a top-level list', () => {
     expect(errorsOf('[]')).toEqual([{ path: '$', message: 'must be an object ({…}), not a list' }]);
+  });
+});
+
+describe('loadRackFileOrThrow', () => {
+  it('returns the rack, or throws an operator error listing every problem', async () => {
+    expect((await loadRackFileOrThrow(fixture('seed-rack.conf.json'))).nics).toHaveLength(1);
+    const err = await loadRackFileOrThrow(fixture('bad-several.json')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RackFileError);
+    const text = describeError(err);
+    expect(text.split('\n')[0]).toBe(`rack file ${fixture('bad-several.json')}: 4 problems`);
+    expect(text).toContain('  racks[0].hosts[1].port: "1/1/2; reload" is not a port name');
+    expect(text).toContain(
+      `→ fix the file, then check it with: rackpilot rack validate ${fixture('bad-several.json')}`,
+    );
+    expect((err as RackFileError).errors).toHaveLength(4);
   });
 });
