@@ -227,7 +227,9 @@ function sessionKey(t: IpmiTarget): string {
 async function resolveAddress(host: string): Promise<string> {
   if (isIP(host)) return host;
   try {
-    return (await lookup(host)).address;
+    // BMC networks are IPv4 in practice; prefer an IPv4 address when a name has both.
+    const all = await lookup(host, { all: true });
+    return (all.find((a) => a.family === 4) ?? all[0]!).address;
   } catch (err) {
     throw new IpmiError('timeout', `cannot resolve BMC address ${host}`, {
       target: host,

@@ -206,6 +206,16 @@ describe('many BMCs', () => {
     expect(results.filter((r) => r.error)).toHaveLength(1);
   });
 
+  it('spreads sessions over several sockets when asked, and resolves host names', async () => {
+    const c = client({ sockets: 2 });
+    const results = await sweepPower(
+      c,
+      lab.targets.map((t) => ({ ...t, host: 'localhost' })),
+      { concurrency: 8 },
+    );
+    expect(results.map((r) => r.power)).toEqual(lab.targets.map(() => 'off'));
+  });
+
   it('the power watcher reports out-of-band changes and recognises its own', async () => {
     const c = client();
     const targets = lab.targets.slice(0, 3);
