@@ -47,11 +47,28 @@ export function sshFingerprint(publicKeyBlob: Buffer): string {
   return `SHA256:${createHash('sha256').update(publicKeyBlob).digest('base64').replace(/=+$/, '')}`;
 }
 
+/**
+ * A throw-away ed25519 key pair in OpenSSH form. ssh2's generator now and then (about 1 in 300)
+ * writes an ed25519 key its own parser rejects as malformed; such a key is simply made again.
+ */
+export function generateKeyPair(): { privateKey: string; publicKey: string; fingerprint: string } {
+  for (let attempt = 0; ; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    const parsed = utils.parseKey(pair.private);
+    if (!(parsed instanceof Error)) {
+      return {
+        privateKey: pair.private,
+        publicKey: pair.public,
+        fingerprint: sshFingerprint(parsed.getPublicSSH()),
+      };
+    }
+    if (attempt >= 20) throw parsed;
+  }
+}
+
 export function generateHostKey(): { privateKey: string; fingerprint: string } {
-  const pair = utils.generateKeyPairSync('ed25519');
-  const parsed = utils.parseKey(pair.private);
-  if (parsed instanceof Error) throw parsed;
-  return { privateKey: pair.private, fingerprint: sshFingerprint(parsed.getPublicSSH()) };
+  const { privateKey, fingerprint } = generateKeyPair();
+  return { privateKey, fingerprint };
 }
 
 function safeEqual(a: string, b: string): boolean {

@@ -21,9 +21,8 @@ import {
 import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateHostKey } from '../../src/lab/switch-server.ts';
+import { generateHostKey, generateKeyPair } from '../../src/lab/switch-server.ts';
 import { SwitchError } from '../../src/switch/errors.ts';
 import { SwitchService } from '../../src/switch/service.ts';
 
@@ -76,7 +75,8 @@ describe.skipIf(!SSHD && !CI)('OpenSSH interop: lab switch CLI as ForceCommand b
   let user: string;
   let tempUser: string | undefined;
   const password = `Pw-${Math.random().toString(36).slice(2)}-${Date.now()}`;
-  const clientKey = ssh2.utils.generateKeyPairSync('ed25519');
+  const clientKeys = generateKeyPair();
+  const clientKey = { private: clientKeys.privateKey, public: clientKeys.publicKey };
   let svc: SwitchService;
 
   beforeAll(async () => {
