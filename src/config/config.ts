@@ -160,11 +160,12 @@ const labMode = z.string().transform((s, ctx): LabMode => {
   return LAB_WORDS[s.toLowerCase()] ?? custom(ctx, `${quote(s)} is not one of auto, on, off`);
 });
 
-const positiveNumber = (max: number) =>
+/** 0 is allowed: a lab at time scale 0 goes through every state without waiting (tests, benches). */
+const scaleNumber = (max: number) =>
   z.string().transform((s, ctx): number => {
     const n = Number(s);
-    if (!/^\d*\.?\d+(e-?\d+)?$/i.test(s) || !Number.isFinite(n) || n <= 0) {
-      return custom(ctx, `${quote(s)} is not a positive number`);
+    if (!/^\d*\.?\d+(e-?\d+)?$/i.test(s) || !Number.isFinite(n) || n < 0) {
+      return custom(ctx, `${quote(s)} is not a number ≥ 0`);
     }
     if (n > max) return custom(ctx, `${s} is larger than ${max}`);
     return n;
@@ -191,7 +192,7 @@ const envSchema = z.object({
   RACKPILOT_KNOWN_HOSTS: pathText.optional(),
   RACKPILOT_ERASE_MODE: eraseMode.optional(),
   RACKPILOT_LAB: labMode.optional(),
-  RACKPILOT_TIME_SCALE: positiveNumber(100).optional(),
+  RACKPILOT_TIME_SCALE: scaleNumber(100).optional(),
   RACKPILOT_LAB_RACKS: wholeNumber(1, 64).optional(),
   RACKPILOT_LAB_HOSTS: wholeNumber(1, 5000).optional(),
   RACKPILOT_LAB_SEED: wholeNumber(0, 2 ** 32 - 1).optional(),
