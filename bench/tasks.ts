@@ -3,6 +3,11 @@
  * lines and a small output per step), steps finishing at once as with the lab at time scale 0.
  * Every step boundary is a durable, write-ahead journal write; the figure is how far coalescing
  * lets that go. `BENCH_TASK_HOSTS` and `BENCH_TASK_CONCURRENCY` (comma list) override the defaults.
+ *
+ * Measured on the 2-CPU build box while shared (load average ~11), 500 tasks (250 create + 250 destroy):
+ * concurrency 1: 27.8 s, 8: 8.4 s, 32: 5.2 s. Whole-file rewrites per journal point instead cost
+ * ~6.5 ms each (temp file + fdatasync + rename) against ~0.4-2 ms for an append + fdatasync, which
+ * is why task changes go to the append-only journal.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
