@@ -26,6 +26,11 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
         ctx.log(nics.map((n) => `${n.mac} on ${n.switch} ${n.port}`).join('; '));
         return { nics: nics.map((n) => ({ ...n })) };
       },
+      // Rolled back to the start: the local record goes; MaaS keeps whatever it has (never deleted).
+      async undo() {
+        if (!deps.store.instances.find((i) => i.hostId === params.hostId))
+          await deps.store.hosts.remove(params.hostId);
+      },
       plan: () => [`rack file: find ${host().mac}`],
     },
     {

@@ -1,0 +1,27 @@
+import React from 'react';
+import { render } from 'ink';
+import { Dashboard } from '../../components/Dashboard.tsx';
+import { Inventory } from '../../state/live.ts';
+import { inventorySource, rackLayout } from '../site/open.ts';
+import type { CommandContext } from './context.ts';
+
+/** The default command: the full-screen dashboard, live from MaaS every 2 s (k9s's default). */
+export async function dashboardCommand(
+  ctx: CommandContext,
+  opts: { refreshMs?: number } = {},
+): Promise<number> {
+  const site = await ctx.site();
+  const inventory = new Inventory(inventorySource(site), rackLayout(site.topology));
+  inventory.start(opts.refreshMs ?? 2_000);
+  const app = render(<Dashboard inventory={inventory} label={site.label} />, {
+    alternateScreen: true,
+    incrementalRendering: true,
+    exitOnCtrlC: true,
+  });
+  try {
+    await app.waitUntilExit();
+  } finally {
+    inventory.stop();
+  }
+  return 0;
+}

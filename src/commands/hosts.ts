@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { Inventory } from '../../state/live.ts';
+import { inventorySource, rackLayout } from '../site/open.ts';
+import type { CommandContext } from './context.ts';
+import { parseCommandArgs, printJson, println } from './io.ts';
+import { formatTable } from './table.ts';
+
+export const HOSTS_USAGE = 'rackpilot hosts [--json]';
+
+/** `hosts`: the dashboard's inventory (one MaaS list call merged with the rack file), for scripts. */
+export async function hostsCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values } = parseCommandArgs(
+    argv,
+    { json: { type: 'boolean' } },
+    z.object({ json: z.boolean().optional() }),
+    HOSTS_USAGE,
+  );
+  const site = await ctx.site();
+  const inventory = new Inventory(inventorySource(site), rackLayout(site.topology));
+  await inventory.refresh();
+  const snap = inventory.getSnapshot();
+  if (snap.error) throw new Error(snap.error);
+  const rows = snap.rows.map((r) => ({
+    hostname: r.hostname,
+    rack: r.rack,
+    switch: r.switchName,
+    ports: r.ports,
+    macs: r.macs,
+    systemId: r.systemId,
+    status: r.status,
+    statusName: r.statusName,
+    statusMessage: r.statusMessage,
+    powerState: r.powerState,
+  }));
+  if (values.json) {
+    printJson(ctx.io, {
+      endpoint: snap.endpoint,
+      site: site.label,
+      counts: Object.fromEntries(snap.counts),
+      hosts: rows,
+    });
+    return 0;
+  }
+  println(
+    ctx.io,
+    formatTable(
+      ['HOST', 'RACK', 'SWITCH', 'PORTS', 'MACS', 'STATUS', 'POWER'],
+      rows.map((r) => [
+        r.hostname,
+        r.rack ?? '-',
+        r.switch ?? '-',
+        r.ports.join(',') || '-',
+        r.macs.join(','),
+        r.statusName,
+        r.powerState,
+      ]),
+    ),
+  );
+  return 0;
+}

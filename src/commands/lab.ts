@@ -1,0 +1,114 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { startLab } from '../lab/index.ts';
+import type { CommandContext } from './context.ts';
+import { eprintln, intFlag, parseCommandArgs, println } from './io.ts';
+
+export const LAB_USAGE = 'rackpilot lab [--hosts N] [--racks N] [--time-scale X] [--seed N] [--env-out FILE]';
+
+/** Quote a value for a .env file (util.parseEnv reads double-quoted values with escapes). */
+function envLine(key: string, value: string): string {
+  return /^[A-Za-z0-9_.:/@%+-]*$/.test(value)
+    ? `${key}=${value}`
+    : `${key}="${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/**
+ * `lab`: the whole lab in the foreground until Ctrl-C or SIGTERM. With --env-out it writes
+ * everything a second rackpilot needs to treat the lab as a real site (MaaS URL and key, rack
+ * file, passwords, its own store), mode 0600 because it holds credentials.
+ */
+export async function labCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const config = ctx.config();
+  const { values } = parseCommandArgs(
+    argv,
+    {
+      hosts: { type: 'string' },
+      racks: { type: 'string' },
+      'time-scale': { type: 'string' },
+      seed: { type: 'string' },
+      'env-out': { type: 'string' },
+    },
+    z.object({
+      hosts: intFlag(1, 10_000).optional(),
+      racks: intFlag(1, 64).optional(),
+      'time-scale': z
+        .string()
+        .regex(/^\d*\.?\d+$/, 'a number ≥ 0, e.g. 0.05')
+        .transform(Number)
+        .refine((n) => n <= 100, 'at most 100')
+        .optional(),
+      seed: intFlag(0, 2 ** 32 - 1).optional(),
+      'env-out': z.string().min(1).optional(),
+    }),
+    LAB_USAGE,
+  );
+  const timeScale = values['time-scale'] ?? config.timeScale;
+  const lab = await startLab({
+    timeScale,
+    hosts: values.hosts ?? config.labSpec.hosts,
+    racks: values.racks ?? config.labSpec.racks,
+    seed: values.seed ?? config.labSpec.seed,
+  });
+  println(
+    ctx.io,
+    `rackpilot lab: ${lab.spec.hosts.length} hosts in ${lab.spec.switches.length} racks, time scale ${timeScale}`,
+  );
+  println(ctx.io, `  MaaS      ${lab.maas.url}   (API key in the env file; OAuth PLAINTEXT)`);
+  for (const s of lab.switches.switches) {
+    const sw = lab.spec.switches.find((x) => x.name === s.name)!;
+    println(
+      ctx.io,
+      `  switch    ${s.name.padEnd(8)} ssh -p ${s.port} ${sw.username}@${s.host}   ${s.dialect}  ${s.hostKeyFingerprint}`,
+    );
+  }
+  const shown = lab.bmcs.bmcs.slice(0, 5);
+  for (const b of shown)
+    println(
+      ctx.io,
+      `  bmc       ${b.hostname.padEnd(8)} ipmitool -I lanplus -C 3 -H ${b.host} -p ${b.port} -U admin -E power status`,
+    );
+  if (lab.bmcs.bmcs.length > shown.length) {
+    const ports = lab.bmcs.bmcs.map((b) => b.port);
+    println(
+      ctx.io,
+      `  bmc       … ${lab.bmcs.bmcs.length} BMCs on UDP ${Math.min(...ports)}–${Math.max(...ports)} (ports per host in the rack file)`,
+    );
+  }
+  if (values['env-out']) {
+    const envPath = resolve(values['env-out']);
+    const base = envPath.replace(/\.env$|$/, '');
+    const rackPath = `${base}.rack.json`;
+    const storePath = `${base}.store.json`;
+    mkdirSync(dirname(envPath), { recursive: true });
+    writeFileSync(rackPath, JSON.stringify(lab.rackFile, null, 2) + '\n', { mode: 0o600 });
+    const lines = [
+      '# Written by `rackpilot lab`: use this lab as a site with RACKPILOT_ENV_FILE=<this file>.',
+      '# It holds credentials: keep it private (mode 0600).',
+      'RACKPILOT_LAB=off',
+      envLine('MAAS_URL', lab.maas.url),
+      envLine('MAAS_API_KEY', lab.maas.apiKey),
+      envLine('RACKPILOT_RACK_FILE', rackPath),
+      envLine('RACKPILOT_STORE', storePath),
+      envLine('RACKPILOT_ERASE_MODE', config.eraseMode),
+      ...Object.entries(lab.env)
+        .filter(([k]) => k !== 'MAAS_URL' && k !== 'MAAS_API_KEY')
+        .map(([k, v]) => envLine(k, v)),
+    ];
+    writeFileSync(envPath, lines.join('\n') + '\n', { mode: 0o600 });
+    println(ctx.io, `  env file  ${envPath}   (rack file ${rackPath})`);
+    println(ctx.io, `  use it:   RACKPILOT_ENV_FILE=${envPath} npm start`);
+  }
+  println(ctx.io, 'Ctrl-C stops the lab.');
+  await new Promise<void>((done) => {
+    const stop = (sig: string) => {
+      eprintln(ctx.io, `\n${sig}: stopping the lab…`);
+      done();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await lab.close();
+  return 0;
+}

@@ -1,0 +1,143 @@
+import { ConfigError } from '../config/index.ts';
+import { describeError } from '../util/errors.ts';
+import { redact } from '../util/redact.ts';
+import { CommandContext } from './context.ts';
+import { eprintln, println, UsageError, type CommandIo } from './io.ts';
+import {
+  HOST_USAGE,
+  NETWORK_USAGE,
+  OFFERING_USAGE,
+  TEMPLATE_USAGE,
+  hostCommand,
+  networkCommand,
+  offeringCommand,
+  templateCommand,
+} from './catalog.ts';
+import { DEPLOY_USAGE, deployCommand, lifecycleCommand, listInstancesCommand } from './instances.ts';
+import { TASK_USAGE, taskCommand, tasksCommand } from './tasks.ts';
+import { HOSTS_USAGE, hostsCommand } from './hosts.ts';
+import { LAB_USAGE, labCommand } from './lab.ts';
+import { RACK_USAGE, rackCommand } from './rack.ts';
+import { SWITCH_USAGE, switchCommand } from './switch.ts';
+import { IPMI_USAGE, ipmiCommand } from './ipmi.ts';
+import { switchTargetInput } from '../rack/switch-target.ts';
+import { ipmiTargetFor } from '../site/adapters.ts';
+import { resolveBmcPassword } from '../rack/passwords.ts';
+
+export const USAGE = `rackpilot — provision and troubleshoot baremetal through MaaS, ToR switches and IPMI
+
+  rackpilot                      the dashboard (the lab when no MaaS is configured)
+  ${HOSTS_USAGE}
+  ${LAB_USAGE}
+  ${RACK_USAGE}
+  ${HOST_USAGE}
+  ${TEMPLATE_USAGE}
+  ${OFFERING_USAGE}
+  ${NETWORK_USAGE}
+  ${DEPLOY_USAGE}
+  rackpilot start|stop|destroy NAME [--plan] [--json]
+  rackpilot attach|detach NAME NETWORK [--plan] [--json]
+  rackpilot ls [--json]
+  ${TASK_USAGE}
+  ${SWITCH_USAGE.replace(/^usage: /, '')}
+  ${IPMI_USAGE.replace(/^usage: /, '')}
+
+Settings come from the environment or .env (see .env.example). Secrets never go on the command line.`;
+
+/** Runs one command line; returns the exit code. Errors are printed for operators, never as stacks. */
+export async function main(
+  argv: readonly string[],
+  io: CommandIo,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<number> {
+  const ctx = new CommandContext(io, env);
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case undefined:
+      case 'dashboard': {
+        const { dashboardCommand } = await import('./dashboard.tsx');
+        return await dashboardCommand(ctx);
+      }
+      case 'help':
+      case '--help':
+      case '-h':
+        println(io, USAGE);
+        return 0;
+      case 'hosts':
+        return await hostsCommand(rest, ctx);
+      case 'lab':
+        return await labCommand(rest, ctx);
+      case 'rack':
+        return await rackCommand(rest, io, { env: ctx.config().env });
+      case 'host':
+        return await hostCommand(rest, ctx);
+      case 'template':
+        return await templateCommand(rest, ctx);
+      case 'offering':
+        return await offeringCommand(rest, ctx);
+      case 'network':
+        return await networkCommand(rest, ctx);
+      case 'deploy':
+        return await deployCommand(rest, ctx);
+      case 'start':
+      case 'stop':
+      case 'destroy':
+      case 'attach':
+      case 'detach':
+        return await lifecycleCommand(cmd, rest, ctx);
+      case 'ls':
+        return await listInstancesCommand(rest, ctx);
+      case 'tasks':
+        return await tasksCommand(rest, ctx);
+      case 'task':
+        return await taskCommand(rest, ctx);
+      case 'switch': {
+        const site = await ctx.site();
+        const targets = site.topology.switches().map((sw) => switchTargetInput(sw, site.env));
+        return await switchCommand(rest, { targets, io, service: site.switches });
+      }
+      case 'ipmi': {
+        const site = await ctx.site();
+        return await ipmiCommand(rest, {
+          io,
+          client: site.ipmi,
+          resolveTarget: async (name) => {
+            // The store's host record first (added with `host add`), then the rack file's bmc entry.
+            if (!site.lab) {
+              const wb = await ctx.workbench();
+              const h = wb.store.hosts.find((x) => x.hostname === name || x.id === name);
+              if (h) return ipmiTargetFor(h);
+            }
+            const rh = site.topology.host(name);
+            if (!rh?.bmc || !rh.bmc.username) return undefined;
+            const password = resolveBmcPassword(rh.bmc, rh.hostname, site.env);
+            if (password === undefined) return undefined;
+            return {
+              host: rh.bmc.address,
+              port: rh.bmc.port,
+              username: rh.bmc.username,
+              password,
+              name: `BMC of ${rh.hostname}`,
+            };
+          },
+        });
+      }
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(cmd)}`, {
+          hint: 'rackpilot --help lists them',
+        });
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      eprintln(io, err.message);
+      eprintln(io, `  → ${err.hint}`);
+      return 2;
+    }
+    eprintln(io, `rackpilot${cmd ? ` ${cmd}` : ''}: ${describeError(err)}`);
+    if (env.RACKPILOT_DEBUG && err instanceof Error && err.stack) eprintln(io, redact(err.stack));
+    return err instanceof UsageError ? 2 : 1;
+  } finally {
+    await ctx.close();
+  }
+}

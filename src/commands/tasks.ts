@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { OperatorError } from '../util/errors.ts';
+import type { CommandContext } from './context.ts';
+import { afterTaskHint, exitCodeFor, followTask, taskSummary } from './follow.ts';
+import { parseCommandArgs, printJson, println, UsageError } from './io.ts';
+import { formatTable } from './table.ts';
+
+export const TASK_USAGE = `rackpilot tasks [--all] [--json]
+       rackpilot task show|resume|rollback|cancel ID [--json]`;
+
+/** `tasks`: the journal. Unfinished and failed ones first; --all includes finished ones. */
+export async function tasksCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values } = parseCommandArgs(
+    argv,
+    { all: { type: 'boolean' }, json: { type: 'boolean' } },
+    z.object({ all: z.boolean().optional(), json: z.boolean().optional() }),
+    TASK_USAGE,
+  );
+  const wb = await ctx.workbench();
+  const tasks = wb.store.tasks
+    .list()
+    .filter((t) => values.all || !['done', 'rolled-back'].includes(t.state))
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  if (values.json) {
+    printJson(ctx.io, tasks.map(taskSummary));
+    return 0;
+  }
+  println(
+    ctx.io,
+    formatTable(
+      ['ID', 'KIND', 'TARGET', 'STATE', 'STEP', 'UPDATED'],
+      tasks.map((t) => {
+        const current = t.steps.findIndex((s) => s.state !== 'done' && s.state !== 'skipped');
+        return [
+          t.id,
+          t.kind,
+          t.target.hostname ?? t.target.hostId ?? '-',
+          t.state,
+          current < 0
+            ? `${t.steps.length}/${t.steps.length}`
+            : `${current + 1}/${t.steps.length} ${t.steps[current]!.title}`,
+          t.updatedAt.replace('T', ' ').slice(0, 19),
+        ];
+      }),
+    ),
+  );
+  return 0;
+}
+
+/** `task show|resume|rollback|cancel ID`. */
+export async function taskCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { json: { type: 'boolean' } },
+    z.object({ json: z.boolean().optional() }),
+    TASK_USAGE,
+  );
+  const [sub, id] = positionals;
+  if (!sub || !id)
+    throw new UsageError('task needs a subcommand and an ID', { hint: `usage: ${TASK_USAGE}` });
+  const wb = await ctx.workbench();
+  const task = wb.store.tasks.get(id);
+  if (!task) throw new OperatorError(`no task ${id}`, { hint: '`rackpilot tasks --all`' });
+  switch (sub) {
+    case 'show': {
+      if (values.json) {
+        printJson(ctx.io, { ...taskSummary(task), log: task.log });
+        return 0;
+      }
+      println(ctx.io, `${task.id}  ${task.kind}  ${task.state}  ${task.target.hostname ?? ''}`);
+      if (task.error) println(ctx.io, `error: ${task.error}`);
+      task.steps.forEach((s, i) => {
+        println(
+          ctx.io,
+          `  ${String(i + 1).padStart(2)}. [${s.state}] ${s.title}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}${s.note ? ` — ${s.note}` : ''}`,
+        );
+        if (s.error) println(ctx.io, `        ${s.error.split('\n').join('\n        ')}`);
+      });
+      println(ctx.io, 'log:');
+      for (const l of task.log.slice(-40))
+        println(ctx.io, `  ${l.at.slice(11, 19)} ${l.level.padEnd(5)} ${l.text}`);
+      return 0;
+    }
+    case 'resume':
+      await wb.engine.resume(id);
+      break;
+    case 'rollback':
+      await wb.engine.rollback(id);
+      break;
+    case 'cancel': {
+      const t = await wb.engine.cancel(id);
+      if (values.json) printJson(ctx.io, taskSummary(t));
+      else println(ctx.io, `task ${id} ${t.state}`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown task subcommand ${JSON.stringify(sub)}`, {
+        hint: `usage: ${TASK_USAGE}`,
+      });
+  }
+  const done = await followTask(wb.engine, id, ctx.io);
+  if (values.json) printJson(ctx.io, taskSummary(done));
+  afterTaskHint(done, ctx.io);
+  return exitCodeFor(done);
+}
