@@ -1,3 +1,19 @@
+/**
+ * IPMI v2.0 over LAN (RMCP+, cipher suites 3 and 17) for rackpilot.
+ *
+ *   const ipmi = new IpmiClient();                       // one UDP socket for every BMC
+ *   const t = { host: '10.0.0.5', username: 'admin', password, name: 'r01-n001' };
+ *   await ipmi.powerStatus(t);                           // 'on' | 'off'
+ *   await ipmi.power(t, 'cycle');                        // on | off | soft | cycle | reset
+ *   await ipmi.setBootDevice(t, { device: 'pxe', persistent: false, efi: true });
+ *   const all = await sweepPower(ipmi, targets, { concurrency: 64 });
+ *   const watch = new PowerWatcher(ipmi, targets, { intervalMs: 10_000 });
+ *   watch.onChange((c) => c.outOfBand && alert(c));  watch.start();
+ *   await ipmi.close();
+ *
+ * Failures are IpmiError (an OperatorError): kind timeout | auth | session | completion | closed,
+ * `target` = the BMC's name.
+ */
 export {
   IpmiClient,
   type IpmiClientOptions,
