@@ -34,11 +34,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs the child until step HANG_AT announces itself, then SIGKILLs it. */
-async function runAndKill(order: 'effect-first' | 'signal-first'): Promise<number> {
+/** Runs the child until it prints `marker`, then SIGKILLs it (the real node process, not tsx). */
+async function runAndKill(args: string[], marker: string): Promise<number> {
   const child = spawn(
     join(repo, 'node_modules/.bin/tsx'),
-    ['test/tasks/fixtures/kill-child.ts', storePath, effectsFile, String(HANG_AT), order],
+    ['test/tasks/fixtures/kill-child.ts', storePath, effectsFile, ...args],
     { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -49,12 +49,12 @@ async function runAndKill(order: 'effect-first' | 'signal-first'): Promise<numbe
   );
   await new Promise<void>((resolve, reject) => {
     const deadline = setTimeout(
-      () => reject(new Error(`child never reached step ${HANG_AT}: ${out} ${err}`)),
+      () => reject(new Error(`child never printed ${marker}: ${out} ${err}`)),
       25_000,
     );
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes(`STARTED ${HANG_AT}\n`)) {
+      if (out.includes(`${marker}\n`) && /PID \d+/.test(out)) {
         clearTimeout(deadline);
         resolve();
       }
@@ -69,6 +69,9 @@ async function runAndKill(order: 'effect-first' | 'signal-first'): Promise<numbe
   await until(() => !alive(pid), `process ${pid} to exit`);
   return pid;
 }
+
+const killInStep = (n: number, order: 'effect-first' | 'signal-first') =>
+  runAndKill(['run', String(n), order], `STARTED ${n}`);
 
 function alive(pid: number): boolean {
   try {
@@ -98,42 +101,34 @@ async function reopen(): Promise<TaskEngine> {
 }
 
 describe('SIGKILL inside a step', () => {
-  it('leaves an exact journal; resume finishes without repeating an effect that is in place', async () => {
-    const pid = await runAndKill('effect-first');
-    const before = await journal();
-    expect(before.state).toBe('running');
-    expect(before.steps.map((s) => s.state)).toEqual([
-      'done',
-      'done',
-      'done',
-      'running',
-      'pending',
-      'pending',
-    ]);
-    expect(before.steps.map((s) => s.output ?? null)).toEqual([
-      { n: 0 },
-      { n: 1 },
-      { n: 2 },
-      null,
-      null,
-      null,
-    ]);
-    expect(readFileSync(`${storePath}.lock`, 'utf8').trim()).toBe(String(pid));
+  it.each([0, 3, KILL_STEPS - 1])(
+    'killed in step %i: an exact journal, and resume repeats no effect that is in place',
+    async (at) => {
+      const pid = await killInStep(at, 'effect-first');
+      const before = await journal();
+      expect(before.state).toBe('running');
+      expect(before.steps.map((s) => s.state)).toEqual(
+        Array.from({ length: KILL_STEPS }, (_, n) => (n < at ? 'done' : n === at ? 'running' : 'pending')),
+      );
+      expect(before.steps.map((s) => s.output ?? null)).toEqual(
+        Array.from({ length: KILL_STEPS }, (_, n) => (n < at ? { n } : null)),
+      );
+      expect(readFileSync(`${storePath}.lock`, 'utf8').trim()).toBe(String(pid));
 
-    const engine = await reopen();
-    expect(store!.notices.join('\n')).toContain(`left by process ${pid}`);
-    expect(await engine.recover()).toEqual([before.id]);
-    await engine.resume(before.id);
-    const after = await engine.wait(before.id);
-    expect(after.error).toBeUndefined();
-    expect(after.state).toBe('done');
-    expect(after.steps[HANG_AT]).toMatchObject({ state: 'done', note: 'already in place', attempts: 1 });
-    for (let n = 0; n < KILL_STEPS; n++) expect(count(`run step ${n}`)).toBe(1);
-    expect(effects(effectsFile)).toEqual(Array.from({ length: KILL_STEPS }, (_, n) => `run step ${n}`));
-  });
+      const engine = await reopen();
+      expect(store!.notices.join('\n')).toContain(`left by process ${pid}`);
+      expect(await engine.recover()).toEqual([before.id]);
+      await engine.resume(before.id);
+      const after = await engine.wait(before.id);
+      expect(after.error).toBeUndefined();
+      expect(after.state).toBe('done');
+      expect(after.steps[at]).toMatchObject({ state: 'done', note: 'already in place', attempts: 1 });
+      expect(effects(effectsFile)).toEqual(Array.from({ length: KILL_STEPS }, (_, n) => `run step ${n}`));
+    },
+  );
 
   it('re-runs the killed step when its effect had not happened', async () => {
-    await runAndKill('signal-first');
+    await killInStep(HANG_AT, 'signal-first');
     const before = await journal();
     expect(before.steps[HANG_AT]!.state).toBe('running');
     expect(count(`run step ${HANG_AT}`)).toBe(0);
@@ -148,7 +143,7 @@ describe('SIGKILL inside a step', () => {
   });
 
   it('rolls back the killed task: undo of every started step, last first', async () => {
-    await runAndKill('effect-first');
+    await killInStep(HANG_AT, 'effect-first');
     const engine = await reopen();
     const [id] = await engine.recover();
     await engine.rollback(id!);
@@ -176,5 +171,33 @@ describe('SIGKILL inside a step', () => {
     store = null;
     expect(existsSync(`${storePath}.lock`)).toBe(false);
     expect((await journal()).state).toBe('rolled-back');
+  });
+
+  it('a rollback killed inside an undo continues where it stopped, repeating no finished undo', async () => {
+    await killInStep(HANG_AT, 'effect-first');
+    // Second process: recovers, starts the rollback, and is killed inside the undo of step 1.
+    await runAndKill(['rollback', '1'], 'UNDOING 1');
+    const mid = await journal();
+    expect(mid.state).toBe('rolling-back');
+    expect(mid.steps.map((s) => s.state)).toEqual(['done', 'done', 'undone', 'undone', 'pending', 'pending']);
+    expect(mid.steps[1]!.undoStartedAt).toBeDefined();
+
+    const engine = await reopen();
+    const [id] = await engine.recover();
+    expect((await journal()).error).toContain('during step 2 (step 1)');
+    await engine.rollback(id!);
+    expect((await engine.wait(id!)).state).toBe('rolled-back');
+    // The undo cut off by the kill runs again (undo must be idempotent); finished ones do not.
+    expect(effects(effectsFile)).toEqual([
+      'run step 0',
+      'run step 1',
+      'run step 2',
+      'run step 3',
+      'undo step 3',
+      'undo step 2',
+      'undo step 1',
+      'undo step 1',
+      'undo step 0',
+    ]);
   });
 });
