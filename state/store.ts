@@ -449,7 +449,7 @@ export class Store {
   private next: Deferred | null = null;
   private writing = false;
   private lazyTimer: NodeJS.Timeout | null = null;
-  private lazyPromise: Promise<void> | null = null;
+  private lazy: Deferred | null = null;
   private closed = false;
   private changeSeq = 0;
   private writtenSeq = 0;
@@ -597,10 +597,17 @@ export class Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    const lazy = this.lazy;
     try {
       if (!this.readOnly) await this.requestWrite();
+      // The final write carried the pending lazy changes too.
+      lazy?.resolve();
+    } catch (err) {
+      lazy?.reject(err);
+      throw err;
     } finally {
       this.closed = true;
+      this.lazy = null;
       if (this.lazyTimer) clearTimeout(this.lazyTimer);
       await this.retireJournal();
       await this.writer?.close();
@@ -637,12 +644,12 @@ export class Store {
   commitLazily(collection: CollectionName, task: Task): Promise<void> {
     this.mark(task);
     this.emit(collection);
-    if (this.lazyPromise) return this.lazyPromise;
+    if (this.lazy) return this.lazy.promise;
     const d = deferred();
-    this.lazyPromise = d.promise;
+    this.lazy = d;
     this.lazyTimer = setTimeout(() => {
       this.lazyTimer = null;
-      this.lazyPromise = null;
+      this.lazy = null;
       // Nothing new since the last write: a durable write already carried these changes.
       if (this.closed || this.writtenSeq === this.changeSeq) return d.resolve();
       this.requestWrite().then(d.resolve, d.reject);

@@ -295,6 +295,17 @@ describe('writes', () => {
     expect((await readStore(file)).tasks[0]!.log).toEqual([{ at: 'now', level: 'info', text: 'hello' }]);
   });
 
+  it('settles a pending lazy change when the store closes, with the change on disk', async () => {
+    const s = await openTracked(file, { lazyWriteMs: 3_600_000 });
+    await s.tasks.insert(taskRecord('t-close'));
+    const pending = s.tasks.mutate('t-close', (t) => t.log.push({ at: 'now', level: 'info', text: 'last' }), {
+      durable: false,
+    });
+    await s.close();
+    await pending;
+    expect((await readStore(file)).tasks[0]!.log.map((l) => l.text)).toEqual(['last']);
+  });
+
   it('replaces a stale temp file and leaves none behind', async () => {
     const s = await openTracked();
     const temp = join(dir, 'sub', '.store.json.tmp');
