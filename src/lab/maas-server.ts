@@ -98,6 +98,19 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
   });
   let unavailable = 0;
   let slowMs = 0;
+  // Delayed answers are tracked so close() leaves no timer behind.
+  const sleepers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const s = {
+        timer: setTimeout(() => {
+          sleepers.delete(s);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      sleepers.add(s);
+    });
   const stats = { requests: 0 };
 
   const server = createServer((req, res) => {
@@ -113,7 +126,7 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
     const url = new URL(req.url ?? '/', 'http://lab');
     const method = (req.method ?? 'GET').toUpperCase();
     const body = method === 'POST' || method === 'PUT' ? await readBody(req) : '';
-    if (slowMs > 0) await new Promise((r) => setTimeout(r, slowMs));
+    if (slowMs > 0) await pause(slowMs);
     if (closed) {
       res.destroy();
       return;
@@ -267,6 +280,9 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
     throw new LabMaasError(404, `Unknown API endpoint: ${API_PREFIX}${path}`);
   }
 
+  // A client parsing a 60 MB machine list is idle on its socket for seconds; a short keep-alive
+  // would close it just as the next request goes out (ECONNRESET). Regions sit behind proxies with long ones.
+  server.keepAliveTimeout = 65_000;
   let closed = false;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -323,6 +339,11 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
       if (closed) return;
       closed = true;
       core.close();
+      for (const s of sleepers) {
+        clearTimeout(s.timer);
+        s.resolve();
+      }
+      sleepers.clear();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

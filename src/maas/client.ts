@@ -2,6 +2,7 @@ import ky, { HTTPError, isHTTPError, isTimeoutError, type KyRequest } from 'ky';
 import { z } from 'zod';
 import { redact, registerSecret } from '../util/redact.ts';
 import {
+  MaasConflictError,
   maasHttpError,
   maasResponseError,
   maasUnreachableError,
@@ -561,7 +562,8 @@ export class MaasClient {
       text = await res.text();
       this.debug(`maas ← ${label} ${res.status} ${text.length}B ${Date.now() - started}ms`);
     } catch (err) {
-      throw this.translate(err, spec.ctx, label, started);
+      const e = this.translate(err, spec.ctx, label, started);
+      throw e instanceof MaasConflictError && !e.currentState ? await this.withCurrentState(e, spec.ctx) : e;
     }
     if (spec.emptyOk && text === '') return undefined as z.output<S>;
     let json: unknown;
@@ -577,6 +579,20 @@ export class MaasClient {
       throw maasResponseError(spec.ctx, `${where}: ${issue?.message ?? 'invalid'}`);
     }
     return parsed.data;
+  }
+
+  /**
+   * Some of MaaS's 409 texts name only the states the op allows; the operator needs the state the
+   * machine is in, so ask MaaS once (best effort: the original error stands if that fails too).
+   */
+  private async withCurrentState(e: MaasConflictError, ctx: MaasCallContext): Promise<MaasError> {
+    if (!ctx.target || !SYSTEM_ID.test(ctx.target)) return e;
+    try {
+      const m = await this.readMachine(ctx.target);
+      return maasHttpError(409, `${e.body} — MaaS reports the machine as '${m.status_name}'`, ctx);
+    } catch {
+      return e;
+    }
   }
 
   private translate(err: unknown, ctx: MaasCallContext, label: string, started: number): MaasError {

@@ -102,24 +102,36 @@ export const OP_REQUIRED_STATES: Readonly<Record<string, readonly string[]>> = {
     'Failed testing',
   ],
   mark_fixed: ['Broken'],
-  'update interface': ['Ready', 'Broken'],
-  create_bond: ['Ready', 'Broken'],
-  link_subnet: ['Ready', 'Broken'],
-  unlink_subnet: ['Ready', 'Broken'],
+  // MaaS (api/interfaces.py): Ready, Allocated or Broken; updates also while Deployed.
+  'update interface': ['Ready', 'Allocated', 'Broken', 'Deployed'],
+  'delete interface': ['Ready', 'Allocated', 'Broken'],
+  create_bond: ['Ready', 'Allocated', 'Broken'],
+  link_subnet: ['Ready', 'Allocated', 'Broken'],
+  unlink_subnet: ['Ready', 'Allocated', 'Broken'],
 };
 
 const STATE_NAMES = ALL_NODE_STATUS_CODES.map((c) => NODE_STATUS_NAME[c]).sort((a, b) => b.length - a.length);
 
-/** MaaS's 409 texts name the current state, quoted or not ("… because it is in the 'Deployed' state"). */
+/**
+ * The current state when a 409 text names it ("… in the 'Deployed' state", "status is Deploying").
+ * Texts that list the *allowed* states ("the machine is not Ready, Allocated, or Broken") name none.
+ */
 export function stateNamedIn(text: string): string | undefined {
-  const lower = text.toLowerCase();
-  const quoted = /'([^']+)'/g;
+  const find = (s: string) => STATE_NAMES.find((n) => n.toLowerCase() === s.trim().toLowerCase());
+  const quoted = /'([^']+)'|"([^"]+)"/g;
   let m: RegExpExecArray | null;
   while ((m = quoted.exec(text)) !== null) {
-    const hit = STATE_NAMES.find((s) => s.toLowerCase() === m![1]!.toLowerCase());
-    if (hit) return hit;
+    const before = text.slice(Math.max(0, m.index - 8), m.index).toLowerCase();
+    const hit = find(m[1] ?? m[2] ?? '');
+    if (hit && !/\bnot\s*$/.test(before) && !/\bto\s*$/.test(before)) return hit;
   }
-  return STATE_NAMES.find((s) => new RegExp(`\\b${s.toLowerCase()}\\b`).test(lower));
+  const names = STATE_NAMES.map((n) => n.replace(/ /g, '\\s+')).join('|');
+  const inState = new RegExp(
+    `\\b(?:is in|in) (?:the )?(${names}) (?:state|status)\\b|\\bstatus is (${names})\\b`,
+    'i',
+  );
+  const u = inState.exec(text);
+  return u ? find((u[1] ?? u[2] ?? '').replace(/\s+/g, ' ')) : undefined;
 }
 
 export function cleanBody(raw: unknown): string {

@@ -231,36 +231,40 @@ describe('lab MaaS state machine over HTTP', () => {
       );
     };
     await conflict(s.client.deploy(deployed, { distroSeries: 'jammy' }), 'Deployed');
-    // MaaS's allocate answers with the constraints it could not meet, not the state.
-    await conflict(s.client.allocate(deployed), undefined);
+    // MaaS's allocate answers with the constraints it could not meet; the client adds the state.
+    await conflict(s.client.allocate(deployed), 'Deployed');
     await conflict(s.client.commission(deployed), 'Deployed');
     await conflict(s.client.markFixed(deployed), 'Deployed');
     await conflict(s.client.abort(ready), 'Ready');
     await conflict(s.client.release(ready, { erase: 'quick' }), 'Ready');
-    // Interfaces change only in Ready or Broken.
-    const ifaces = await s.client.listInterfaces(allocated);
-    await conflict(s.client.updateInterfaceMac(allocated, ifaces[0]!.id, '02:00:00:00:00:01'), 'Allocated');
+    // Interfaces change only in Ready, Allocated or Broken (MaaS lets updates through while Deployed).
+    // MaaS's text names the allowed states; the client reads the machine to name the current one.
+    const dIfaces = await s.client.listInterfaces(deployed);
+    await conflict(s.client.linkSubnet(deployed, dIfaces[0]!.id, { mode: 'DHCP' }), 'Deployed');
+    await conflict(s.client.unlinkSubnet(deployed, dIfaces[0]!.id, dIfaces[0]!.links[0]!.id), 'Deployed');
     await conflict(
-      s.client.linkSubnet(deployed, (await s.client.listInterfaces(deployed))[0]!.id, { mode: 'DHCP' }),
+      s.client.createBond(deployed, {
+        name: 'bond0',
+        parents: dIfaces.map((i) => i.id),
+        bondMode: 'active-backup',
+      }),
       'Deployed',
     );
-    if (ifaces.length > 1) {
-      await conflict(
-        s.client.createBond(allocated, {
-          name: 'bond0',
-          parents: ifaces.map((i) => i.id),
-          bondMode: 'active-backup',
-        }),
-        'Allocated',
-      );
-    }
-    await conflict(s.client.unlinkSubnet(allocated, ifaces[0]!.id, ifaces[0]!.links[0]!.id), 'Allocated');
+    expect(
+      (await s.client.updateInterfaceMac(deployed, dIfaces[0]!.id, '02:00:00:00:00:07')).mac_address,
+    ).toBe('02:00:00:00:00:07');
+    const aIfaces = await s.client.listInterfaces(allocated);
+    expect((await s.client.linkSubnet(allocated, aIfaces[0]!.id, { mode: 'DHCP' })).links.at(-1)!.mode).toBe(
+      'dhcp',
+    );
     // A running operation blocks power control and a second deploy.
     moveToTenantVlan(s.world, 'r01-n002', 100);
     await s.client.deploy(ready, { distroSeries: 'jammy' });
     await conflict(s.client.deploy(ready, { distroSeries: 'jammy' }), 'Deploying');
     await conflict(s.client.powerOn(ready), 'Deploying');
     await conflict(s.client.powerOff(ready), 'Deploying');
+    const rIfaces = await s.client.listInterfaces(ready);
+    await conflict(s.client.updateInterfaceMac(ready, rIfaces[0]!.id, '02:00:00:00:00:08'), 'Deploying');
     await s.client.markBroken(allocated);
     await conflict(s.client.markBroken(allocated), 'Broken');
   });
