@@ -6,7 +6,8 @@ import { SwitchError } from './errors.ts';
 import { SwitchSession, type SessionOptions } from './session.ts';
 import {
   parseSwitchTarget,
-  switchKey,
+  sessionIdentity,
+  switchAddress,
   type MacEntry,
   type PortChange,
   type PortVlans,
@@ -48,7 +49,12 @@ export interface PortView extends PortStatus {
 
 type Checked = (PortChange & { iface: string })[];
 
-interface ChangeJob {
+interface JobBase {
+  target: SwitchTarget;
+  identity: string;
+}
+
+interface ChangeJob extends JobBase {
   kind: 'change';
   changes: Checked;
   ports: string[];
@@ -58,7 +64,7 @@ interface ChangeJob {
   retried: boolean;
 }
 
-interface ReadJob {
+interface ReadJob extends JobBase {
   kind: 'read';
   ports: string[];
   fn(session: SwitchSession): Promise<unknown>;
@@ -71,8 +77,11 @@ interface ReadJob {
 type Job = ChangeJob | ReadJob;
 
 interface Lane {
+  /** Target and dialect of the batch being run (set per batch, from its requests). */
   target: SwitchTarget;
   dialect: Dialect;
+  identity: string;
+  sessionIdentity: string | undefined;
   queue: Job[];
   running: boolean;
   session: SwitchSession | undefined;
@@ -213,7 +222,11 @@ export class SwitchService {
     });
   }
 
-  private enqueue(target: SwitchTarget, job: Job): void {
+  private enqueue(
+    target: SwitchTarget,
+    partial: Omit<ChangeJob, 'target' | 'identity'> | Omit<ReadJob, 'target' | 'identity'>,
+  ): void {
+    const job = { ...partial, target, identity: sessionIdentity(target) } as Job;
     if (this.closed) {
       job.reject(
         new SwitchError('cancelled', 'the switch service is shut down', {
@@ -227,12 +240,14 @@ export class SwitchService {
       job.reject(cancelled(target, job));
       return;
     }
-    const key = switchKey(target);
+    const key = switchAddress(target);
     let lane = this.lanes.get(key);
     if (!lane) {
       lane = {
         target,
         dialect: dialectFor(target.dialect),
+        identity: job.identity,
+        sessionIdentity: undefined,
         queue: [],
         running: false,
         session: undefined,
@@ -240,7 +255,6 @@ export class SwitchService {
       };
       this.lanes.set(key, lane);
     }
-    lane.target = target;
     lane.queue.push(job);
     job.signal?.addEventListener(
       'abort',
@@ -265,10 +279,14 @@ export class SwitchService {
   }
 
   private async session(lane: Lane): Promise<SwitchSession> {
-    if (lane.session?.alive) return lane.session;
+    if (lane.session?.alive && lane.sessionIdentity === lane.identity) return lane.session;
+    // Another identity's session (or a dead one) is not reused.
+    const old = lane.session;
     lane.session = undefined;
+    if (old) await old.close();
     const open = this.opts.open ?? ((t, d, o) => SwitchSession.open(t, d, o));
     lane.session = await open(lane.target, lane.dialect, this.opts);
+    lane.sessionIdentity = lane.identity;
     return lane.session;
   }
 
@@ -277,17 +295,27 @@ export class SwitchService {
     let unsaved: { job: ChangeJob; result: ApplyResult }[] = [];
     try {
       while (lane.queue.length > 0 || unsaved.length > 0) {
+        // One identity per batch: unsaved changes first, else the oldest request's.
+        const head = unsaved[0]?.job ?? lane.queue[0]!;
+        lane.target = head.target;
+        lane.dialect = dialectFor(head.target.dialect);
+        lane.identity = head.identity;
+        const take = () => {
+          const mine = lane.queue.filter((j) => j.identity === lane.identity);
+          lane.queue = lane.queue.filter((j) => j.identity !== lane.identity);
+          return mine;
+        };
         let session: SwitchSession;
         try {
           session = await this.session(lane);
         } catch (e) {
-          const jobs = lane.queue.splice(0);
-          for (const j of jobs) j.reject(aim(e, j.ports));
+          for (const j of take()) j.reject(aim(e, j.ports));
           for (const u of unsaved) u.job.reject(notSaved(lane.target, u.job, e));
           unsaved = [];
-          break;
+          continue;
         }
-        const jobs = lane.queue.splice(0);
+        // Requests that arrived while connecting join this batch.
+        const jobs = take();
         const batch = jobs.filter((j) => j.kind === 'change').length + unsaved.length;
         const { done, requeue } = await this.runBatch(lane, session, jobs, batch);
         unsaved.push(...done);
@@ -321,6 +349,7 @@ export class SwitchService {
   private park(lane: Lane): void {
     const s = lane.session;
     if (!s) return;
+    lane.identity = lane.sessionIdentity ?? lane.identity;
     const idle = this.opts.idleMs ?? 3000;
     if (idle <= 0 || this.closed || !s.alive) {
       lane.session = undefined;

@@ -66,21 +66,26 @@ export function parseSwitchTarget(input: unknown): SwitchTarget {
   return t;
 }
 
-/** One lane (lock, queue, session) per switch and identity: changed credentials never reuse a session. */
-export function switchKey(t: SwitchTarget): string {
-  const identity = createHash('sha256')
+/** The switch itself: one lock and one queue per switch, whatever credentials reach it. */
+export function switchAddress(t: SwitchTarget): string {
+  return `${t.name}@${t.host}:${t.port}`;
+}
+
+/** Who logs in and how: a session is only reused for the same identity, so fixed credentials take effect. */
+export function sessionIdentity(t: SwitchTarget): string {
+  return createHash('sha256')
     .update(
       JSON.stringify([
         t.username,
         t.password ?? '',
         t.privateKey ?? '',
+        t.passphrase ?? '',
         t.hostKeyFingerprint ?? '',
         t.dialect,
       ]),
     )
     .digest('hex')
     .slice(0, 16);
-  return `${t.name}@${t.host}:${t.port}#${identity}`;
 }
 
 export type PortOp = 'access' | 'tagAdd' | 'tagRemove' | 'resetPxe';

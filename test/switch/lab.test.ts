@@ -497,3 +497,30 @@ describe('robustness', () => {
     await svc.apply(t, [{ port: '1/20', op: 'resetPxe' }]);
   });
 });
+
+describe('one lock per switch, sessions per identity', () => {
+  it('requests with other credentials for the same switch wait their turn and never reuse a session', async () => {
+    svc = new SwitchService({ idleMs: 30_000 });
+    const sw = L.switchName('os10');
+    const good = L.target('os10');
+    const wrong = L.target('os10', { password: 'definitely-wrong-1' });
+    const logins = L.lab.logins(sw);
+    const [a, b, c] = await Promise.allSettled([
+      svc.apply(good, [{ port: '1/1/30', op: 'access', vlan: 170 }]),
+      svc.showPort(wrong, '1/1/30'),
+      svc.apply(good, [{ port: '1/1/31', op: 'access', vlan: 170 }]),
+    ]);
+    expect(a.status).toBe('fulfilled');
+    expect(c.status).toBe('fulfilled');
+    // Both good requests shared one session and one save.
+    expect((a as PromiseFulfilledResult<{ batchSize: number }>).value.batchSize).toBe(2);
+    expect(b.status).toBe('rejected');
+    expect(((b as PromiseRejectedResult).reason as SwitchError).kind).toBe('auth');
+    expect(L.lab.logins(sw)).toBe(logins + 1);
+    await svc.apply(good, [
+      { port: '1/1/30', op: 'resetPxe' },
+      { port: '1/1/31', op: 'resetPxe' },
+    ]);
+    expect(L.lab.logins(sw)).toBe(logins + 2);
+  });
+});
