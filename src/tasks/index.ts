@@ -1,3 +1,15 @@
+/**
+ * The task engine. Typical use (the site layer does this at start-up):
+ *
+ *   const store = await openStore(path);                  // state/store.ts
+ *   const engine = new TaskEngine({ store, concurrency: 16 });
+ *   engine.define('instance.create', (params) => createInstanceSteps(deps, params), { params: schema });
+ *   const interrupted = await engine.recover();           // before anything else: running → interrupted
+ *   const off = engine.subscribe((e: TaskEvent) => ...);  // THE event stream for the UI
+ *   const id = await engine.start('instance.create', { hostId, hostname, instanceId }, params);
+ *   const task = await engine.wait(id);                   // settled record: done / failed / cancelled / ...
+ *   await engine.resume(id) | engine.rollback(id) | engine.cancel(id, reason);
+ */
 export { TaskEngine, backoff, type TaskEngineOptions } from './engine.ts';
 export { realClock, scaledClock, type Clock } from './clock.ts';
 export { KeyedMutex, Semaphore, type Release } from './locks.ts';
