@@ -7,8 +7,6 @@ export function describeEvent(e: TaskEvent): string | null {
   switch (e.type) {
     case 'step-started':
       return `[${e.index + 1}] ${e.title}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
-    case 'step-done':
-      return e.alreadyInPlace ? `    already in place` : null;
     case 'step-failed':
       return `    failed: ${e.error}${e.retryInMs !== undefined ? ` — retrying in ${Math.round(e.retryInMs / 100) / 10} s` : ''}`;
     case 'step-skipped':
@@ -19,8 +17,6 @@ export function describeEvent(e: TaskEvent): string | null {
       return `    undo failed: ${e.error}`;
     case 'log':
       return e.level === 'debug' ? null : `    ${e.text}`;
-    case 'task-done':
-      return 'done';
     case 'task-failed':
       return `FAILED: ${e.error}`;
     case 'task-cancelled':

@@ -63,7 +63,10 @@ export function portsStep<P>(
     plan() {
       const lines: string[] = [];
       for (const [sw, ops] of bySwitch(nics(), o.ops)) {
-        for (const l of deps.switches.plan(sw, ops)) lines.push(`switch ${sw}: ${l}`);
+        const cli = deps.switches.plan(sw, ops);
+        if (cli.length === 0)
+          lines.push(`switch ${sw}: nothing to send if the ports are on the PXE VLAN (checked live first)`);
+        for (const l of cli) lines.push(`switch ${sw}: ${l}`);
       }
       return lines;
     },
