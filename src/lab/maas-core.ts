@@ -56,7 +56,11 @@ export interface LabMaasCoreOptions {
   /** Multiplies MaaS's real durations (seconds); 0 = as fast as possible, still through every state. */
   timeScale: number;
   powerDriver: MaasPowerDriver;
-  /** Lowest stall budget in lab ms before node_timeout fires, so a power-on's latency is never a timeout. */
+  /**
+   * node_timeout counts the time an operation is stalled (host off, not PXE-booted, off the PXE
+   * VLAN), scaled; never less than this many ms (default 3000), so an IPMI power-on's latency at
+   * timeScale 0 is never mistaken for a stuck machine.
+   */
   minStallTimeoutMs?: number;
   /** Status per hostname at start (code or MaaS name); default Ready. */
   initialStates?: Readonly<Record<string, NodeStatusCode | string>>;
@@ -157,7 +161,7 @@ export class LabMaasCore {
     private readonly opts: LabMaasCoreOptions,
   ) {
     this.timeScale = Math.max(0, opts.timeScale);
-    this.minStallMs = opts.minStallTimeoutMs ?? 1000;
+    this.minStallMs = opts.minStallTimeoutMs ?? 3000;
     this.images = [...(opts.images ?? DEFAULT_IMAGES)];
     this.username = opts.username ?? 'admin';
     world.spec.switches.forEach((sw, r) => {
