@@ -80,6 +80,17 @@ export class AtomicFileWriter {
   }
 }
 
+async function syncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, 'r');
+  try {
+    await fh.sync();
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is as durable as they allow.
+  } finally {
+    await fh.close();
+  }
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -170,6 +181,8 @@ export class JournalFile {
       await fh.close();
     }
     await fsp.rename(temp, path);
+    // Appends acknowledged later must not vanish with a directory entry lost in a power cut.
+    await syncDir(dirname(path));
     const j = new JournalFile(path, await fsp.open(path, 'a', FILE_MODE));
     j.size = Buffer.byteLength(header);
     return j;
