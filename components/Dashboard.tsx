@@ -104,64 +104,98 @@ export function Dashboard({ inventory, label = '', now: fixedNow, size }: Dashbo
   windowRef.current = scrollWindow(windowRef.current, selected, tableHeight, visibleRows.length);
   const windowStart = windowRef.current;
 
+  // The cursor as of the last key, so a burst of keys in one render moves from where the previous one left it.
+  const cursorRef = useRef(selected);
+  cursorRef.current = selected;
   const moveTo = (index: number) => {
     const clamped = Math.max(0, Math.min(visibleRows.length - 1, index));
     const row = visibleRows[clamped];
+    cursorRef.current = clamped;
     if (row) setSelectedKey(row.key);
   };
+  const moveBy = (delta: number) => moveTo(cursorRef.current + delta);
 
+  // Keys typed faster than a frame (or sent in one burst by tmux or a paste) arrive as one string:
+  // split it so `jjj` moves three rows.
   useInput((input, key) => {
-    if (filterInput !== null) {
-      if (key.escape) {
-        setFilterInput(null);
-        setFilter('');
-      } else if (key.return) {
-        setFilter(filterInput);
-        setFilterInput(null);
-      } else if (key.backspace || key.delete) {
-        setFilterInput(filterInput.slice(0, -1));
-      } else if (input && !key.ctrl && !key.meta) {
-        setFilterInput(filterInput + input);
+    if (input.length > 1 && !key.ctrl && !key.meta && !input.startsWith('\u001B')) {
+      let filter = filterInput;
+      for (const ch of input) {
+        const k = { ...key, return: ch === '\r', backspace: ch === '\u007F' || ch === '\b' };
+        filter = handleKey(ch === '\r' ? '' : ch, k, filter);
       }
       return;
     }
+    handleKey(input, key, filterInput);
+  });
+
+  function handleKey(input: string, key: Key, filterInput: string | null): string | null {
+    if (filterInput !== null) {
+      let next: string | null = filterInput;
+      if (key.escape) {
+        next = null;
+        setFilter('');
+      } else if (key.return) {
+        setFilter(filterInput);
+        next = null;
+      } else if (key.backspace || key.delete) {
+        next = filterInput.slice(0, -1);
+      } else if (input && !key.ctrl && !key.meta) {
+        next = filterInput + input;
+      }
+      setFilterInput(next);
+      return next;
+    }
     const action = keyToAction(input, key);
-    if (action === null) return;
-    if (view !== 'hosts' && action !== 'quit' && action !== 'back' && action !== 'help') return;
+    if (action === null) return null;
+    if (view !== 'hosts' && action !== 'quit' && action !== 'back' && action !== 'help') return null;
     switch (action) {
       case 'up':
-        return moveTo(selected - 1);
+        moveBy(-1);
+        break;
       case 'down':
-        return moveTo(selected + 1);
+        moveBy(1);
+        break;
       case 'pageUp':
-        return moveTo(selected - tableHeight);
+        moveBy(-tableHeight);
+        break;
       case 'pageDown':
-        return moveTo(selected + tableHeight);
+        moveBy(tableHeight);
+        break;
       case 'top':
-        return moveTo(0);
+        moveTo(0);
+        break;
       case 'bottom':
-        return moveTo(visibleRows.length - 1);
+        moveTo(visibleRows.length - 1);
+        break;
       case 'nextRack':
-        return setRackIndex((rackIndex + 1) % (snapshot.racks.length + 1));
+        setRackIndex((i) => (i + 1) % (snapshot.racks.length + 1));
+        break;
       case 'prevRack':
-        return setRackIndex((rackIndex + snapshot.racks.length) % (snapshot.racks.length + 1));
+        setRackIndex((i) => (i + snapshot.racks.length) % (snapshot.racks.length + 1));
+        break;
       case 'details':
         if (selectedRow) setView('detail');
-        return;
+        break;
       case 'back':
         if (view !== 'hosts') setView('hosts');
         else setFilter('');
-        return;
+        break;
       case 'filter':
-        return setFilterInput(filter);
+        setFilterInput(filter);
+        return filter;
       case 'refresh':
-        return void inventory.refresh();
+        void inventory.refresh();
+        break;
       case 'help':
-        return setView(view === 'help' ? 'hosts' : 'help');
+        setView(view === 'help' ? 'hosts' : 'help');
+        break;
       case 'quit':
-        return exit();
+        exit();
+        break;
     }
-  });
+    return null;
+  }
 
   const body =
     view === 'help' ? (

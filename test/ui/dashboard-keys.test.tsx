@@ -57,6 +57,19 @@ describe('dashboard keys', () => {
     expect(ui.lastFrame()).toContain('HOST');
   });
 
+  it('handles a burst of keys in one read (tmux, paste, fast typing) key by key', async () => {
+    const { source, layout } = fakeSite(40);
+    const { ui, inventory } = await mount(source, layout);
+    await press(ui, 'jjj\r');
+    const host = inventory.getSnapshot().rows[3]!.hostname;
+    expect(ui.lastFrame()).toContain(`${host} (esc back)`);
+    await press(ui, '\u001B', ESC_WAIT);
+    await press(ui, '/deploying\r');
+    const table = ui.lastFrame()!.split('\n').slice(4, -1).filter((l) => l.trim());
+    expect(table.length).toBeGreaterThan(0);
+    for (const line of table) expect(line).toContain('Deploying');
+  });
+
   it('scrolls the window to keep the cursor visible (G jumps to the last host)', async () => {
     const { source, layout } = fakeSite(40);
     const { ui, inventory } = await mount(source, layout);
