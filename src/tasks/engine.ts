@@ -365,31 +365,32 @@ export class TaskEngine {
     if (step.verify || step.locks?.length) await this.store.flush();
     const releaseLocks = await this.stepLocks.acquireAll(step.locks ?? [], signal);
     try {
-      if (step.verify) {
-        const verified = await this.tryVerify(id, steps, i, signal);
-        if (verified) {
-          await this.store.tasks.mutate(id, (t) => {
-            const r = t.steps[i]!;
-            r.state = 'done';
-            r.endedAt = this.iso();
-            r.note = 'already in place';
-            delete r.error;
-            if (verified.output !== undefined) r.output = verified.output;
-            this.pushLog(t, 'info', `${title}: already in place, not run again`, i);
-          });
-          this.emit({
-            type: 'step-done',
-            taskId: id,
-            at: this.clock.now(),
-            index: i,
-            title,
-            alreadyInPlace: true,
-          });
-          return { ok: true };
-        }
-      }
       const policy = retryPolicy(step.retry);
       for (let attempt = 1; ; attempt++) {
+        // Asked before every attempt: a failed or timed-out attempt may still have had its effect.
+        if (step.verify) {
+          const verified = await this.tryVerify(id, steps, i, signal);
+          if (verified) {
+            await this.store.tasks.mutate(id, (t) => {
+              const r = t.steps[i]!;
+              r.state = 'done';
+              r.endedAt = this.iso();
+              r.note = 'already in place';
+              delete r.error;
+              if (verified.output !== undefined) r.output = verified.output;
+              this.pushLog(t, 'info', `${title}: already in place; not run`, i);
+            });
+            this.emit({
+              type: 'step-done',
+              taskId: id,
+              at: this.clock.now(),
+              index: i,
+              title,
+              alreadyInPlace: true,
+            });
+            return { ok: true };
+          }
+        }
         await this.store.tasks.mutate(id, (t) => {
           const r = t.steps[i]!;
           r.state = 'running';

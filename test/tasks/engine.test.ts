@@ -284,6 +284,30 @@ describe('retries and timeouts', () => {
     expect((await r.engine.wait(id2)).steps[0]!.attempts).toBe(1);
   });
 
+  it('checks verify() again before a retry: an attempt whose reply was lost is not repeated', async () => {
+    r = await rig({ clock: recordingClock() });
+    let applied = false;
+    let runs = 0;
+    const id = await r.engine.start('demo', host, null, {
+      steps: [
+        {
+          title: 'release with erase',
+          retry: { attempts: 3, backoffMs: 5 },
+          verify: async () => applied,
+          run: async () => {
+            runs++;
+            applied = true;
+            throw new Error('connection reset before the reply');
+          },
+        },
+      ],
+    });
+    const t = await r.engine.wait(id);
+    expect(runs).toBe(1);
+    expect(t.state).toBe('done');
+    expect(t.steps[0]).toMatchObject({ state: 'done', attempts: 1, note: 'already in place' });
+  });
+
   it('times a step out, aborting its signal, and counts it as a failed attempt', async () => {
     r = await rig({ clock: recordingClock() });
     const signals: AbortSignal[] = [];
