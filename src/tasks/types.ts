@@ -43,8 +43,10 @@ export interface Step<P = JsonValue> {
   key?: string;
   run(ctx: StepContext<P>): Promise<JsonValue | void>;
   /**
-   * Whether the step's effect is already in place. Asked before every run (fresh or resumed): true
-   * marks the step done without running it, which is what makes resume after a crash safe.
+   * Whether the step's effect is already in place. Asked before every attempt (fresh, retried or
+   * resumed): true marks the step done without running it, which is what makes resume after a crash
+   * and retry after a lost reply safe. Return { output } when later steps or undo need run()'s output.
+   * A verify() that throws is logged and the step runs.
    */
   verify?(ctx: StepContext<P>): Promise<VerifyResult>;
   undo?(ctx: StepContext<P>): Promise<void>;
