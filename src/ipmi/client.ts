@@ -94,7 +94,13 @@ export class IpmiClient {
   async power(target: IpmiTarget, action: PowerAction): Promise<void> {
     const code = CHASSIS_CONTROL[action];
     if (code === undefined) throw new Error(`unknown power action ${String(action)}`);
-    await this.call(target, Cmd.ChassisControl, Buffer.from([code]), `Chassis Control (power ${action})`);
+    await this.call(
+      target,
+      Cmd.ChassisControl,
+      Buffer.from([code]),
+      `Chassis Control (power ${action})`,
+      true,
+    );
     const e: PowerCommandEvent = { name: targetName(target), target, action, at: Date.now() };
     for (const l of this.powerListeners) l(e);
   }
@@ -112,6 +118,7 @@ export class IpmiClient {
       Cmd.SetSystemBootOptions,
       encodeSetBootOption(BootParam.BootFlags, flags),
       `Set System Boot Options (boot device ${req.device})`,
+      true,
     );
   }
 
@@ -138,6 +145,7 @@ export class IpmiClient {
       { netFn, cmd },
       data,
       `command netfn 0x${netFn.toString(16)} cmd 0x${cmd.toString(16)}`,
+      true,
     );
     return r.data;
   }
@@ -178,9 +186,10 @@ export class IpmiClient {
     c: { netFn: number; cmd: number },
     data: Buffer,
     what: string,
+    elevated = false,
   ): Promise<IpmiResponse> {
     const session = await this.session(target);
-    const r = await session.command(c.netFn, c.cmd, data, what);
+    const r = await session.command(c.netFn, c.cmd, data, what, elevated);
     if (r.completionCode !== 0) throw session.completionError(what, r);
     return r;
   }

@@ -91,6 +91,8 @@ interface Established {
   consoleSid: number;
   keys: SessionKeys;
   outSeq: number;
+  /** Raised from the initial user level to the target's privilege (Set Session Privilege Level). */
+  elevated: boolean;
 }
 
 export class IpmiSession {
@@ -129,19 +131,34 @@ export class IpmiSession {
     return this.busy === 0;
   }
 
-  /** Run a command, opening (or re-opening) the session as needed. Throws IpmiError. */
-  command(netFn: number, cmd: number, data: Buffer, what: string): Promise<IpmiResponse> {
+  /**
+   * Run a command, opening (or re-opening) the session as needed. Throws IpmiError on transport
+   * and session failures; completion codes are returned. `elevated`: the command needs more than
+   * user privilege (chassis control, boot options), so the session is raised first. Reads run at
+   * the user level sessions start at, which saves a round trip per BMC in a sweep.
+   */
+  command(netFn: number, cmd: number, data: Buffer, what: string, elevated = false): Promise<IpmiResponse> {
+    const attempt = async () => {
+      if (elevated) await this.elevate();
+      let r = await this.rawCommand(netFn, cmd, data, what);
+      if (r.completionCode === 0xd4 && !this.established?.elevated) {
+        // This BMC wants more privilege for it than the spec says: raise and ask again.
+        await this.elevate();
+        r = await this.rawCommand(netFn, cmd, data, what);
+      }
+      return r;
+    };
     return this.serialize(async () => {
       const fresh = await this.ensureOpen();
       try {
-        return await this.rawCommand(netFn, cmd, data, what);
+        return await attempt();
       } catch (err) {
         // A BMC that forgot our session (idle timeout, reboot) silently drops its packets: open a
         // new session once and try again before reporting the BMC unreachable.
         if (!(err instanceof IpmiError) || err.kind !== 'timeout' || fresh) throw err;
         this.established = undefined;
         await this.ensureOpen();
-        return await this.rawCommand(netFn, cmd, data, what);
+        return await attempt();
       }
     });
   }
@@ -308,12 +325,7 @@ export class IpmiSession {
     });
   }
 
-  private async open(): Promise<void> {
-    const t = this.target;
-    const suite = this.suite;
-    const privilege = PRIVILEGE_BY_NAME[t.privilege ?? 'administrator'];
-
-    // 1. Get Channel Authentication Capabilities, in an IPMI v1.5 wrapper as every console does.
+  private async checkV2(privilege: number): Promise<void> {
     const rqSeq = this.nextRqSeq();
     const capsReq = encodeRequest({
       rsAddr: BMC_SLAVE_ADDR,
@@ -345,6 +357,15 @@ export class IpmiSession {
         hint: 'enable IPMI over LAN v2.0 in the BMC settings; rackpilot does not speak IPMI v1.5 sessions',
       });
     }
+  }
+
+  private async open(): Promise<void> {
+    const t = this.target;
+    const suite = this.suite;
+    const privilege = PRIVILEGE_BY_NAME[t.privilege ?? 'administrator'];
+
+    // 1. Get Channel Authentication Capabilities, in an IPMI v1.5 wrapper as every console does.
+    await this.checkV2(privilege);
 
     // 2. Open Session.
     const consoleSid = randomBytesPooled(4).readUInt32LE(0) || 1;
@@ -487,10 +508,18 @@ export class IpmiSession {
       consoleSid,
       keys: deriveSessionKeys(suite, sik),
       outSeq: 1,
+      elevated: false,
     };
     this.opens++;
+  }
 
-    // 5. Sessions start at user level; power and boot control need operator or above.
+  /** Set Session Privilege Level to the target's privilege, once per session. */
+  private async elevate(): Promise<void> {
+    const s = this.established;
+    if (!s || s.elevated) return;
+    const t = this.target;
+    const privilege = PRIVILEGE_BY_NAME[t.privilege ?? 'administrator'];
+
     const priv = await this.rawCommand(
       Cmd.SetSessionPrivilege.netFn,
       Cmd.SetSessionPrivilege.cmd,
@@ -498,7 +527,6 @@ export class IpmiSession {
       'Set Session Privilege Level',
     );
     if (priv.completionCode !== 0) {
-      this.established = undefined;
       throw new IpmiError(
         'auth',
         `BMC ${this.name} refused ${t.privilege ?? 'administrator'} privilege for '${t.username}': ` +
@@ -510,6 +538,7 @@ export class IpmiSession {
         },
       );
     }
+    s.elevated = true;
   }
 
   /** One command over the established session (no re-open). Completion codes are returned, not thrown. */

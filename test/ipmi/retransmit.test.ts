@@ -46,7 +46,24 @@ describe('retransmission', () => {
     expect(attempts[2]!.equals(attempts[0]!)).toBe(true);
     const p = decodePacket(attempts[0]!, 12);
     if (p.format !== 'v20') throw new Error('expected RMCP+');
-    expect(p.seq).toBe(3); // 1: Set Session Privilege Level, 2: the first Get Chassis Status
+    expect(p.seq).toBe(2); // reads need no Set Session Privilege Level: 1 was the first Get Chassis Status
+    await client.close();
+  });
+
+  it('reads take five datagrams from a cold start; the first power command raises privilege once', async () => {
+    const client = new IpmiClient({ timeoutMs: 500, retries: 3 });
+    const target = { host: '127.0.0.1', port, username: 'admin', password: 'lossy-pass', name: 'lossy' };
+    dropIndexes = new Set();
+    let mark = seen.length;
+    await client.powerStatus(target); // auth caps, Open Session, RAKP 1, RAKP 3, Get Chassis Status
+    expect(seen.length - mark).toBe(5);
+    mark = seen.length;
+    await client.power(target, 'off'); // Set Session Privilege Level, Chassis Control
+    expect(seen.length - mark).toBe(2);
+    expect(power).toBe('off');
+    mark = seen.length;
+    await client.power(target, 'on');
+    expect(seen.length - mark).toBe(1);
     await client.close();
   });
 
