@@ -31,8 +31,9 @@ export class CommandContext {
     return this.configValue;
   }
 
-  site(): Promise<Site> {
-    this.siteValue ??= openSite(this.config());
+  /** `demo`: a lab started here gets some activity staged (the dashboard's lab). */
+  site(opts: { demo?: boolean } = {}): Promise<Site> {
+    this.siteValue ??= openSite(this.config(), opts);
     return this.siteValue;
   }
 

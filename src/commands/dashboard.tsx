@@ -10,7 +10,7 @@ export async function dashboardCommand(
   ctx: CommandContext,
   opts: { refreshMs?: number } = {},
 ): Promise<number> {
-  const site = await ctx.site();
+  const site = await ctx.site({ demo: true });
   const inventory = new Inventory(inventorySource(site), rackLayout(site.topology));
   inventory.start(opts.refreshMs ?? 2_000);
   const app = render(<Dashboard inventory={inventory} label={site.label} />, {

@@ -7,6 +7,8 @@ import type { Rack } from '../rack/types.ts';
 import { SwitchService } from '../switch/service.ts';
 import { IpmiClient } from '../ipmi/index.ts';
 import { startLab, type Lab } from '../lab/index.ts';
+import { generateLabSpec } from '../lab/spec.ts';
+import { demoPlan, stageDemo, type DemoPlan } from '../lab/demo.ts';
 import type { InventorySource, RackLayout } from '../../state/live.ts';
 
 /**
@@ -27,14 +29,25 @@ export interface Site {
   close(): Promise<void>;
 }
 
-export async function openSite(config: Config, opts: { log?: (line: string) => void } = {}): Promise<Site> {
+export async function openSite(
+  config: Config,
+  opts: { log?: (line: string) => void; demo?: boolean } = {},
+): Promise<Site> {
   let lab: Lab | undefined;
+  let demoToStage: DemoPlan | undefined;
   let maasUrl: string;
   let apiKey;
   let rack: Rack;
   let env: Record<string, string | undefined> = { ...process.env, ...config.env };
   if (config.lab) {
-    lab = await startLab({ timeScale: config.timeScale, ...config.labSpec });
+    const hostnames = generateLabSpec(config.labSpec).hosts.map((h) => h.hostname);
+    const demo = opts.demo ? demoPlan(hostnames) : undefined;
+    lab = await startLab({
+      timeScale: config.timeScale,
+      ...config.labSpec,
+      ...(demo && { maas: { unregistered: demo.unregistered } }),
+    });
+    if (demo) demoToStage = demo;
     env = { ...env, ...lab.env };
     maasUrl = lab.maas.url;
     apiKey = lab.maas.apiKeyParts;
@@ -55,6 +68,7 @@ export async function openSite(config: Config, opts: { log?: (line: string) => v
     rack = config.rackFile ? await readRack(config.rackFile) : emptyRack();
   }
   const maas = new MaasClient({ url: maasUrl, apiKey, ...(opts.log && { log: opts.log }) });
+  if (lab && demoToStage) await stageDemo(lab, maas, demoToStage);
   const switches = new SwitchService({
     knownHostsPath: config.knownHosts,
     ...(opts.log && { log: opts.log }),
