@@ -1,11 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { OperatorError } from '../util/errors.ts';
-import { NODE_STATUS } from '../maas/node-status.ts';
+import {
+  instanceDraft,
+  readyInMaas,
+  reserveInstance,
+  resolveCreate,
+  type CreateRequest,
+} from '../site/provision.ts';
 import { pickHost } from '../workflows/planner.ts';
 import { planWorkflow } from '../workflows/index.ts';
-import type { Instance } from '../../state/schema.ts';
 import type { CommandContext } from './context.ts';
 import { printPlan, withDraft } from './catalog.ts';
 import { afterTaskHint, exitCodeFor, followTask, taskSummary } from './follow.ts';
@@ -17,14 +21,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 export const DEPLOY_USAGE = `rackpilot deploy NAME --offering OFFERING --template TEMPLATE --network NET [--network NET2 …]
                  [--host HOST] [--user-data FILE] [--mac MAC] [--plan] [--json]`;
 
-/** A locally administered unicast MAC, as CloudStack allocates one per VM NIC. */
-export function allocateMac(taken: ReadonlySet<string>): string {
-  for (;;) {
-    const b = randomBytes(4);
-    const mac = ['02', '00', ...[...b].map((x) => x.toString(16).padStart(2, '0'))].join(':');
-    if (!taken.has(mac)) return mac;
-  }
-}
+export { allocateMac } from '../site/provision.ts';
 
 /** `deploy`: the seed's Create VM — plan a host, record the instance, run the create task. */
 export async function deployCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -61,47 +58,28 @@ export async function deployCommand(argv: string[], ctx: CommandContext): Promis
   const wb = await ctx.workbench();
   const site = await ctx.site();
   const { store } = wb;
-  const byName = <T extends { id: string; name: string }>(
-    rows: T[],
-    n: string,
-    what: string,
-    ls: string,
-  ): T => {
-    const r = rows.find((x) => x.name === n || x.id === n);
-    if (!r) throw new OperatorError(`no ${what} ${n}`, { hint: `\`rackpilot ${ls} ls\`` });
-    return r;
+  const req: CreateRequest = {
+    name,
+    offering: values.offering,
+    template: values.template,
+    networks: values.network,
+    ...(values.host && { host: values.host }),
+    ...(values.mac && { mac: values.mac }),
+    ...(values['user-data'] !== undefined && { userData: readFileSync(values['user-data'], 'utf8') }),
   };
-  const offering = byName(store.offerings.list(), values.offering, 'offering', 'offering');
-  const template = byName(store.templates.list(), values.template, 'template', 'template');
-  const networks = values.network.map((n) => byName(store.networks.list(), n, 'network', 'network'));
-  if (new Set(networks.map((n) => n.id)).size !== networks.length)
-    throw new UsageError('a network is given twice');
-  const userData = values['user-data'] === undefined ? undefined : readFileSync(values['user-data'], 'utf8');
+  const resolved = resolveCreate(store, req);
   if (store.instances.find((i) => i.name === name))
     throw new OperatorError(`an instance named ${name} exists`, { hint: '`rackpilot ls`' });
-
   // One MaaS list call tells which hosts are Ready; the pick and the record are one store change.
-  const machines = await site.maas.listMachines();
-  const ready = new Set(machines.filter((m) => m.status === NODE_STATUS.READY).map((m) => m.system_id));
-  const readyInMaas = (h: { maasSystemId?: string | undefined }) =>
-    h.maasSystemId !== undefined && ready.has(h.maasSystemId);
-  const draft = (hostId: string): Omit<Instance, 'id' | 'createdAt'> => ({
-    name,
-    hostId,
-    offeringId: offering.id,
-    templateId: template.id,
-    networkIds: networks.map((n) => n.id),
-    mac: values.mac ?? allocateMac(new Set(store.instances.list().map((i) => i.mac))),
-    ...(userData !== undefined && { userData }),
-    state: 'creating',
-  });
+  const ready = await readyInMaas(site.maas);
 
   if (values.plan) {
-    const host = pickHost(store.snapshot(), offering, {
+    const host = pickHost(store.snapshot(), resolved.offering, {
       ...(values.host && { hostName: values.host }),
-      readyInMaas,
+      readyInMaas: ready,
     });
-    const inst = { ...draft(host.id), id: 'inst-planned', createdAt: new Date().toISOString() };
+    const draft = instanceDraft(req, resolved, host.id, new Set(store.instances.list().map((i) => i.mac)));
+    const inst = { ...draft, id: 'inst-planned', createdAt: new Date().toISOString() };
     println(ctx.io, `host ${host.hostname}, MAC ${inst.mac}`);
     return printPlan(
       ctx,
@@ -110,17 +88,7 @@ export async function deployCommand(argv: string[], ctx: CommandContext): Promis
     );
   }
 
-  const instance = await store.update((data) => {
-    const host = pickHost(data, offering, { ...(values.host && { hostName: values.host }), readyInMaas });
-    const rec: Instance = {
-      ...draft(host.id),
-      id: `inst-${randomBytes(4).toString('hex')}`,
-      createdAt: new Date().toISOString(),
-    };
-    data.instances.push(rec);
-    return rec;
-  });
-  const host = store.hosts.get(instance.hostId)!;
+  const { instance, host } = await reserveInstance(store, req, resolved, ready);
   println(ctx.io, `instance ${name} on ${host.hostname} (MAC ${instance.mac})`);
   const id = await wb.engine.start(
     'instance.create',

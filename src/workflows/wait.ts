@@ -22,6 +22,7 @@ export interface WaitForStatusOptions {
  */
 export async function waitForStatus(deps: WorkflowDeps, o: WaitForStatusOptions): Promise<MaasMachine> {
   const started = deps.clock.now();
+  let polls = 0;
   let lastEvent: number | undefined;
   // Only events from now on: the journal already holds what earlier attempts saw.
   try {
@@ -69,8 +70,17 @@ export async function waitForStatus(deps: WorkflowDeps, o: WaitForStatusOptions)
         },
       );
     }
-    await deps.clock.sleep(deps.settings.pollMs, o.signal);
+    await deps.clock.sleep(pollDelay(deps.settings.pollMs, polls++), o.signal);
   }
+}
+
+/**
+ * The n-th wait between polls: short at first, doubling up to `pollMs`. A state change that lands
+ * right after the request (the common case for power and for a fast lab) is seen at once, while a
+ * long deploy or erase still costs MaaS one request per `pollMs`.
+ */
+export function pollDelay(pollMs: number, n: number): number {
+  return Math.min(pollMs, 100 * 2 ** Math.min(n, 16));
 }
 
 function hintFor(status: NodeStatusCode): string {
@@ -96,9 +106,9 @@ export async function waitForPower(
   signal: AbortSignal,
 ): Promise<boolean> {
   const started = deps.clock.now();
-  for (;;) {
+  for (let polls = 0; ; polls++) {
     if ((await deps.bmcs.powerStatus(host, signal)) === want) return true;
     if (deps.clock.now() - started > timeoutMs) return false;
-    await deps.clock.sleep(Math.min(deps.settings.pollMs, 2_000), signal);
+    await deps.clock.sleep(pollDelay(Math.min(deps.settings.pollMs, 2_000), polls), signal);
   }
 }
