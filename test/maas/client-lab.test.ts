@@ -44,7 +44,9 @@ describe('MaaS client against the lab over real HTTP', () => {
     expect(byName).toHaveLength(2);
     const one = await s.client.readMachine(s.id(host.hostname));
     expect(one.interface_set.map((i) => i.name)).toEqual(host.nics.map((_, i) => `eth${i}`));
-    expect(one.boot_interface?.links[0]?.mode).toBe('auto');
+    const boot = one.interface_set.find((i) => i.id === one.boot_interface?.id);
+    expect(boot?.links[0]?.mode).toBe('auto');
+    expect(boot?.links[0]?.subnet?.cidr).toMatch(/^10\.\d+\.0\.0\/16$/);
     expect(one.cpu_count).toBe(host.cpuCount);
     expect(one.memory).toBe(host.memoryMb);
   });
