@@ -337,6 +337,7 @@ export class TaskEngine {
   private async forward(id: string, steps: Step<any>[], mode: TaskMode, signal: AbortSignal): Promise<void> {
     await this.store.tasks.mutate(id, (t) => {
       t.state = 'running';
+      this.pushLog(t, 'info', mode === 'resume' ? 'resumed' : 'started', undefined, false);
     });
     this.emit({ type: 'task-started', taskId: id, at: this.clock.now(), mode });
     for (let i = 0; i < steps.length; i++) {
@@ -399,6 +400,14 @@ export class TaskEngine {
           delete r.endedAt;
           delete r.error;
           delete r.note;
+          // The journal's log tells the whole story; subscribers get the typed event instead.
+          this.pushLog(
+            t,
+            'info',
+            `${stepLabel(i, steps)} ${title}: started${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
+            i,
+            false,
+          );
         });
         this.emit({ type: 'step-started', taskId: id, at: this.clock.now(), index: i, title, attempt });
         try {
@@ -416,6 +425,7 @@ export class TaskEngine {
                 r.endedAt = this.iso();
                 if (output === undefined) delete r.output;
                 else r.output = output;
+                this.pushLog(t, 'info', `${stepLabel(i, steps)} ${title}: done`, i, false);
               },
               { durable: false },
             )
@@ -513,6 +523,7 @@ export class TaskEngine {
   private async backward(id: string, steps: Step<any>[], signal: AbortSignal): Promise<void> {
     await this.store.tasks.mutate(id, (t) => {
       t.state = 'rolling-back';
+      this.pushLog(t, 'info', 'rollback started', undefined, false);
     });
     this.emit({ type: 'task-started', taskId: id, at: this.clock.now(), mode: 'rollback' });
     for (let i = steps.length - 1; i >= 0; i--) {
@@ -553,6 +564,7 @@ export class TaskEngine {
       for (let attempt = 1; ; attempt++) {
         await this.store.tasks.mutate(id, (t) => {
           t.steps[i]!.undoStartedAt = this.iso();
+          this.pushLog(t, 'info', `${stepLabel(i, steps)} ${title}: undo started`, i, false);
         });
         this.emit({ type: 'step-undo-started', taskId: id, at: this.clock.now(), index: i, title, attempt });
         try {
@@ -562,6 +574,7 @@ export class TaskEngine {
             r.state = 'undone';
             r.endedAt = this.iso();
             delete r.error;
+            this.pushLog(t, 'info', `${stepLabel(i, steps)} ${title}: undone`, i, false);
           });
           this.emit({ type: 'step-undone', taskId: id, at: this.clock.now(), index: i, title });
           return { ok: true };
@@ -936,6 +949,10 @@ function checkSteps(kind: string, steps: Step<any>[]): void {
       seen.add(`k:${s.key}`);
     }
   }
+}
+
+function stepLabel(i: number, steps: readonly unknown[]): string {
+  return `step ${i + 1}/${steps.length}`;
 }
 
 function retryPolicy(r: RetryPolicy | undefined): RetryPolicy {

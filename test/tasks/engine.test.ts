@@ -89,7 +89,17 @@ describe('running steps', () => {
     expect(r.events).toContainEqual(
       expect.objectContaining({ type: 'log', taskId: id, index: 1, text: 'deploying' }),
     );
-    expect(t.log.map((l) => l.text)).toContain('deploying');
+    expect(t.log.map((l) => l.text)).toEqual([
+      'started',
+      'step 1/3 Allocate machine abc in MaaS: started',
+      'step 1/3 Allocate machine abc in MaaS: done',
+      'step 2/3 deploy: started',
+      'deploying',
+      'step 2/3 deploy: done',
+      'step 3/3 power on: started',
+      'step 3/3 power on: done',
+      'task done',
+    ]);
   });
 
   it('writes the journal ahead: running is on disk before run(), done + output before the next step', async () => {
