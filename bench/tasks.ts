@@ -4,10 +4,12 @@
  * Every step boundary is a durable, write-ahead journal write; the figure is how far coalescing
  * lets that go. `BENCH_TASK_HOSTS` and `BENCH_TASK_CONCURRENCY` (comma list) override the defaults.
  *
- * Measured on the 2-CPU build box while shared (load average ~11), 500 tasks (250 create + 250 destroy):
- * concurrency 1: 27.8 s, 8: 8.4 s, 32: 5.2 s. Whole-file rewrites per journal point instead cost
- * ~6.5 ms each (temp file + fdatasync + rename) against ~0.4-2 ms for an append + fdatasync, which
- * is why task changes go to the append-only journal.
+ * Measured on the 2-CPU build box while shared with other builds (load average 8-15, so disk
+ * latency varied 3x between runs), 500 tasks (250 create + 250 destroy): concurrency 1: 9.8-27.8 s,
+ * 8: 6.3-8.4 s, 32: 5.2-5.5 s; 1000 tasks: concurrency 1: 31.2 s, 16: 13.0 s. One durable write per
+ * step (the 'done' of a step rides on the next step's 'running'). Rewriting the whole store file per
+ * journal point instead cost ~6.5 ms each (temp file + fdatasync + rename) against 0.4-2 ms for an
+ * append + fdatasync, which is why task changes go to the append-only journal.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
