@@ -121,6 +121,8 @@ interface Op {
 const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 const levelRank = (l: string) => LEVELS.indexOf(l.toUpperCase() as (typeof LEVELS)[number]);
 
+// setTimeout clamps longer delays to 1 ms: a slow time scale must not make a 2-hour erase instant.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const BLOCK = 256;
 const OPEN = Buffer.from('[');
 const COMMA = Buffer.from(',');
@@ -1295,7 +1297,7 @@ export class LabMaasCore {
             step.done();
             if (this.ops.get(m.systemId) === op) this.evaluate(m);
           },
-          step.seconds * 1000 * this.timeScale,
+          Math.min(MAX_TIMER_MS, step.seconds * 1000 * this.timeScale),
         );
       }
     } else {
@@ -1305,7 +1307,10 @@ export class LabMaasCore {
       }
       if (op.stallSince === undefined) {
         op.stallSince = Date.now();
-        op.stallTimer = setTimeout(() => this.timedOut(m, op), Math.max(0, op.timeoutMs - op.stalledMs));
+        op.stallTimer = setTimeout(
+          () => this.timedOut(m, op),
+          Math.min(MAX_TIMER_MS, Math.max(0, op.timeoutMs - op.stalledMs)),
+        );
       }
     }
   }
