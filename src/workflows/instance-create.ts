@@ -73,6 +73,10 @@ export function createInstanceSteps(
           `${h.hostname}: ${nics.length} ToR NIC(s) ${nics.map((n) => `${n.switch} ${n.port}`).join(', ')}`,
         );
       },
+      // Undone last in a rollback, when the gear is back as it was: the record made for this create goes.
+      async undo() {
+        await deps.store.instances.remove(params.instanceId);
+      },
       plan: () => [`MaaS GET machines/${systemId()}/ (status must be Ready)`, 'MaaS GET boot-resources/'],
     },
     portsStep(deps, hostId, {
@@ -109,12 +113,7 @@ export function createInstanceSteps(
         await deps.maas.updateInterfaceMac(systemId(), iface.id, inst().mac);
         return { interfaceId: iface.id, before: iface.mac_address };
       },
-      async undo(ctx) {
-        const out = ctx.output as { interfaceId?: number; before?: string } | undefined;
-        if (out?.interfaceId !== undefined && out.before) {
-          await deps.maas.updateInterfaceMac(systemId(), out.interfaceId, out.before);
-        }
-      },
+      undo: (ctx) => restoreNics(deps, hostId, (t) => ctx.log(t)),
       plan: () => [
         `MaaS PUT nodes/${systemId()}/interfaces/<${BOND_NAME} or the single NIC>/ mac_address=${inst().mac}`,
       ],
@@ -275,11 +274,8 @@ function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): Workfl
       });
       return { bonded: true, interfaceId: bond.id };
     },
-    async undo(ctx) {
-      const out = ctx.output as { bonded?: boolean; interfaceId?: number } | undefined;
-      if (out?.bonded && out.interfaceId !== undefined)
-        await deps.maas.deleteInterface(systemId(), out.interfaceId);
-    },
+    // From MaaS's state, not the output: a crash between create_bond and the journal leaves none.
+    undo: (ctx) => restoreNics(deps, inst().hostId, (t) => ctx.log(t)),
     plan() {
       const macs = torMacs();
       if (macs.length < 2) return [`MaaS: no bond, single NIC ${macs[0] ?? '?'}`];
@@ -322,4 +318,46 @@ export async function releaseAndWait(
     signal,
     log,
   });
+}
+
+/** Whether the machine's NICs are as MaaS discovered them: no bond, every physical NIC on a hardware MAC. */
+export async function nicsRestored(deps: WorkflowDeps, hostId: string): Promise<boolean> {
+  const h = hostById(deps, hostId);
+  const ifaces = await deps.maas.listInterfaces(systemIdOf(h));
+  const hwMacs = new Set([h.mac, ...h.macs]);
+  return (
+    !ifaces.some((i) => i.type === 'bond' && i.name === BOND_NAME) &&
+    ifaces.filter((i) => i.type === 'physical').every((i) => hwMacs.has(i.mac_address.toLowerCase()))
+  );
+}
+
+/**
+ * Puts the machine's NICs back as MaaS discovered them: the bond removed, a physical NIC that was
+ * given the instance MAC back on its hardware MAC. Reads MaaS rather than a step's output, so it
+ * is right after a crash between the MaaS call and the journal write, and idempotent.
+ */
+export async function restoreNics(
+  deps: WorkflowDeps,
+  hostId: string,
+  log: (t: string) => void,
+): Promise<void> {
+  const h = hostById(deps, hostId);
+  const systemId = systemIdOf(h);
+  const ifaces = await deps.maas.listInterfaces(systemId);
+  const bond = ifaces.find((i) => i.type === 'bond' && i.name === BOND_NAME);
+  if (bond) {
+    log(`removing ${BOND_NAME}`);
+    await deps.maas.deleteInterface(systemId, bond.id);
+  }
+  const hwMacs = [h.mac, ...h.macs.filter((m) => m !== h.mac)];
+  const physical = ifaces.filter((i) => i.type === 'physical');
+  const known = new Set(physical.map((i) => i.mac_address.toLowerCase()));
+  const missing = hwMacs.filter((m) => !known.has(m));
+  for (const iface of physical) {
+    if (hwMacs.includes(iface.mac_address.toLowerCase())) continue;
+    const mac = missing.shift();
+    if (!mac) break;
+    log(`${iface.name}: ${iface.mac_address} → ${mac}`);
+    await deps.maas.updateInterfaceMac(systemId, iface.id, mac);
+  }
 }

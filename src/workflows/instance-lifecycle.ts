@@ -1,7 +1,13 @@
 import { OperatorError } from '../util/errors.ts';
 import { NODE_STATUS } from '../maas/node-status.ts';
 import type { WorkflowDeps } from './adapters.ts';
-import { BOND_NAME, releaseAndWait, type InstanceParams } from './instance-create.ts';
+import {
+  BOND_NAME,
+  nicsRestored,
+  releaseAndWait,
+  restoreNics,
+  type InstanceParams,
+} from './instance-create.ts';
 import { hostById, instanceById, networkById, systemIdOf } from './records.ts';
 import { bootStep, portsStep, powerStep, storeStep, type WorkflowStep } from './steps.ts';
 import { waitForPower } from './wait.ts';
@@ -151,38 +157,8 @@ export function destroyInstanceSteps(
     },
     {
       title: "Restore the host's NICs in MaaS (remove bond, hardware MACs)",
-      async verify() {
-        const ifaces = await deps.maas.listInterfaces(systemId());
-        const h = host();
-        const hwMacs = new Set([h.mac, ...h.macs]);
-        return (
-          !ifaces.some((i) => i.type === 'bond' && i.name === BOND_NAME) &&
-          ifaces
-            .filter((i) => i.type === 'physical')
-            .every((i) => hwMacs.has(i.mac_address.toLowerCase()) || hwMacs.size === 0)
-        );
-      },
-      async run(ctx) {
-        const ifaces = await deps.maas.listInterfaces(systemId());
-        const bond = ifaces.find((i) => i.type === 'bond' && i.name === BOND_NAME);
-        if (bond) {
-          ctx.log(`removing ${BOND_NAME}`);
-          await deps.maas.deleteInterface(systemId(), bond.id);
-        }
-        // A single-NIC instance had its physical NIC's MAC replaced; give it back the hardware MAC.
-        const h = host();
-        const hwMacs = [h.mac, ...h.macs.filter((m) => m !== h.mac)];
-        const physical = ifaces.filter((i) => i.type === 'physical');
-        const known = new Set(physical.map((i) => i.mac_address.toLowerCase()));
-        const missing = hwMacs.filter((m) => !known.has(m));
-        for (const iface of physical) {
-          if (hwMacs.includes(iface.mac_address.toLowerCase())) continue;
-          const mac = missing.shift();
-          if (!mac) break;
-          ctx.log(`${iface.name}: ${iface.mac_address} → ${mac}`);
-          await deps.maas.updateInterfaceMac(systemId(), iface.id, mac);
-        }
-      },
+      verify: () => nicsRestored(deps, hostId),
+      run: (ctx) => restoreNics(deps, hostId, (t) => ctx.log(t)),
       plan: () => [
         `MaaS DELETE nodes/${systemId()}/interfaces/<${BOND_NAME}>/ if present; PUT physical NICs back to their hardware MACs`,
       ],
