@@ -4,7 +4,7 @@ import { startLabSwitches, type LabSwitches } from './switch-server.ts';
 import { startLabBmcs, type LabBmcs } from './bmc-server.ts';
 import { startLabMaas, type LabMaas, type LabMaasOptions } from './maas-server.ts';
 import { labEnv, labRackFile } from './rack-file.ts';
-import { ipmiPowerDriver } from './maas-ipmi-power.ts';
+import { ipmiMaasPowerDriver, targetFromPowerParameters } from './bmc-maas-power.ts';
 import { IpmiClient } from '../ipmi/index.ts';
 import { registerSecret } from '../util/redact.ts';
 
@@ -51,7 +51,9 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     const maas = await startLabMaas(world, {
       ...opts.maas,
       timeScale: opts.timeScale,
-      ...((opts.maasPower ?? 'ipmi') === 'ipmi' && { powerDriver: ipmiPowerDriver(maasIpmi) }),
+      ...((opts.maasPower ?? 'ipmi') === 'ipmi' && {
+        powerDriver: ipmiMaasPowerDriver(maasIpmi, targetFromPowerParameters),
+      }),
       powerParameters: (h) => {
         const b = bmcPort.get(h.hostname);
         return {

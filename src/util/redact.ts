@@ -4,6 +4,8 @@
  * (logs, task journal lines, panes, error messages) passes text through `redact`.
  */
 const secrets = new Set<string>();
+/** Longest first, so a secret that contains another is masked whole; rebuilt only when one is added. */
+let ordered: string[] = [];
 
 export const REDACTED = '***';
 
@@ -12,16 +14,17 @@ const MIN_SECRET_LENGTH = 4;
 
 export function registerSecret(value: string | undefined | null): void {
   if (!value || value.length < MIN_SECRET_LENGTH) return;
+  const before = secrets.size;
   secrets.add(value);
   // The OAuth header carries the token secret percent-encoded ("%26secret"); mask that form too.
   const encoded = encodeURIComponent(value);
   if (encoded !== value) secrets.add(encoded);
+  if (secrets.size !== before) ordered = [...secrets].sort((a, b) => b.length - a.length);
 }
 
 export function redact(text: string): string {
   let out = text;
-  // Longest first so a secret that contains another is masked whole.
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
+  for (const s of ordered) {
     if (out.includes(s)) out = out.split(s).join(REDACTED);
   }
   return out;
@@ -30,4 +33,5 @@ export function redact(text: string): string {
 /** For tests only: forget registered secrets. */
 export function clearSecretsForTest(): void {
   secrets.clear();
+  ordered = [];
 }
