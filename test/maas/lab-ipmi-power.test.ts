@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IpmiClient } from '../../src/ipmi/index.ts';
 import { startLabBmcs } from '../../src/lab/bmc-server.ts';
-import { ipmiPowerDriver } from '../../src/lab/maas-ipmi-power.ts';
+import { ipmiMaasPowerDriver, targetFromPowerParameters } from '../../src/lab/bmc-maas-power.ts';
 import { moveToTenantVlan, startSite } from './lab-helpers.ts';
 
 describe('lab MaaS powering hosts over IPMI through the lab BMCs', () => {
@@ -10,7 +10,7 @@ describe('lab MaaS powering hosts over IPMI through the lab BMCs', () => {
     let bmcs: Awaited<ReturnType<typeof startLabBmcs>> | undefined;
     try {
       const s = await startSite({
-        powerDriver: ipmiPowerDriver(ipmi),
+        powerDriver: ipmiMaasPowerDriver(ipmi, targetFromPowerParameters),
         minStallTimeoutMs: 60_000,
       });
       // The BMCs' ports are known once they listen: fill power_parameters as an integrator does.
