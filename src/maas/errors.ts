@@ -226,7 +226,7 @@ export function maasUnreachableError(
     hint: timedOut
       ? 'MaaS is slow or overloaded: retry; if it persists check the region controller (regiond) and the network to it.'
       : 'The MaaS URL is unreachable: check the URL (http://HOST:5240/MAAS), that regiond runs, and the route from this jump host.',
-    cause,
+    cause: safeCause(cause),
   });
 }
 
@@ -238,4 +238,17 @@ export function maasResponseError(ctx: MaasCallContext, problem: string): MaasEr
       hint: 'Check the MaaS URL points at a MaaS 2.x/3.x region API (not a proxy page) and that the MaaS version is supported.',
     },
   );
+}
+
+/**
+ * The HTTP library's errors hold the request, Authorization header included; an error that
+ * `console.error` or a crash dump may print keeps only a redacted message and the errno code.
+ */
+function safeCause(cause: unknown): Error | undefined {
+  if (!(cause instanceof Error)) return undefined;
+  const e = new Error(redact(cause.message));
+  e.name = cause.name;
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string') (e as Error & { code: string }).code = code;
+  return e;
 }

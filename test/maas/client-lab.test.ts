@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { inspect } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { MaasClient } from '../../src/maas/client.ts';
@@ -272,6 +273,8 @@ describe('MaaS client failures become operator errors', () => {
       // No 8-character window of the secret appears anywhere.
       for (let i = 0; i + 8 <= secret.length; i++) expect(everything).not.toContain(secret.slice(i, i + 8));
     }
+    // Nor does anything a crash dump would print (the error with its whole cause chain).
+    expect(inspect(err, { depth: 20 })).not.toContain(wrongSecret.slice(0, 8));
     // The good key's debug log over a whole session leaks nothing either.
     await s.client.listMachines();
     await s.client.deploy(s.id(s.hostnames[0]!), { distroSeries: 'jammy' });
@@ -326,6 +329,10 @@ describe('MaaS client failures become operator errors', () => {
     const err = await c.listMachines().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MaasUnreachableError);
     expect((err as Error).message).toMatch(/timed out/);
+    // The HTTP library's error carries the signed request; none of it may survive in the cause chain.
+    const dump = inspect(err, { depth: 20 });
+    expect(dump).not.toContain(s.lab.apiKeyParts.tokenSecret);
+    expect(dump).not.toContain('oauth_signature');
     s.lab.faults.clear();
     expect((await s.client.listMachines()).length).toBeGreaterThan(0);
   });
