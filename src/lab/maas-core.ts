@@ -118,7 +118,8 @@ interface Op {
   timeoutMs: number;
 }
 
-const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
+// MaaS's levels, lowest first (AUDIT sits below DEBUG: logging level 0).
+const LEVELS = ['AUDIT', 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 const levelRank = (l: string) => LEVELS.indexOf(l.toUpperCase() as (typeof LEVELS)[number]);
 
 // setTimeout clamps longer delays to 1 ms: a slow time scale must not make a 2-hour erase instant.
