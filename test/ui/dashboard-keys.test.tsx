@@ -65,7 +65,11 @@ describe('dashboard keys', () => {
     expect(ui.lastFrame()).toContain(`${host} (esc back)`);
     await press(ui, '\u001B', ESC_WAIT);
     await press(ui, '/deploying\r');
-    const table = ui.lastFrame()!.split('\n').slice(4, -1).filter((l) => l.trim());
+    const table = ui
+      .lastFrame()!
+      .split('\n')
+      .slice(4, -1)
+      .filter((l) => l.trim());
     expect(table.length).toBeGreaterThan(0);
     for (const line of table) expect(line).toContain('Deploying');
   });
