@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/commands/main.ts';
+import type { CommandIo } from '../../src/commands/io.ts';
+
+function capture(): CommandIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+const home = mkdtempSync(join(tmpdir(), 'rackpilot-cli-'));
+const labEnv = {
+  HOME: home,
+  RACKPILOT_LAB: 'on',
+  RACKPILOT_TIME_SCALE: '0',
+  RACKPILOT_ENV_FILE: join(home, 'none.env'),
+};
+
+describe('rackpilot CLI', () => {
+  it('prints the inventory as JSON for scripts (lab in-process)', async () => {
+    const io = capture();
+    const code = await main(['hosts', '--json'], io, { ...labEnv, RACKPILOT_ENV_FILE: '' });
+    expect(code).toBe(0);
+    const inv = JSON.parse(io.out());
+    expect(inv.site).toBe('lab');
+    expect(inv.hosts).toHaveLength(40);
+    expect(inv.counts.Ready).toBe(40);
+    const h = inv.hosts[0];
+    expect(h).toMatchObject({ hostname: 'r01-n001', rack: 'r01', switch: 'tor-r01', statusName: 'Ready' });
+    expect(h.ports.length).toBe(h.macs.length);
+  });
+
+  it('fails a bad setting with the variable, the problem and an example, never the secret', async () => {
+    const io = capture();
+    const secret = 'CUaKSPXngRtRGRACtLLQKCYLqrQxPgTC';
+    const code = await main(['hosts'], io, {
+      HOME: home,
+      RACKPILOT_ENV_FILE: '',
+      MAAS_URL: 'http://10.0.0.1:5240/MAAS',
+      MAAS_API_KEY: `only-two-parts:${secret}`,
+    });
+    expect(code).toBe(2);
+    expect(io.err()).toContain('MAAS_API_KEY');
+    expect(io.err()).toMatch(/e\.g\. MAAS_API_KEY=/);
+    expect(io.err()).not.toContain(secret);
+    expect(io.err()).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('refuses provisioning against a lab that would vanish with the command, and says what to do', async () => {
+    const io = capture();
+    const code = await main(['host', 'ls'], io, { ...labEnv, RACKPILOT_ENV_FILE: '' });
+    expect(code).toBe(1);
+    expect(io.err()).toContain('rackpilot lab --env-out');
+  });
+
+  it('rejects unknown commands and bad flags as usage errors (exit 2)', async () => {
+    const io = capture();
+    expect(await main(['frobnicate'], io, labEnv)).toBe(2);
+    expect(io.err()).toContain('unknown command "frobnicate"');
+    const io2 = capture();
+    expect(await main(['lab', '--hosts', 'many'], io2, { ...labEnv, RACKPILOT_ENV_FILE: '' })).toBe(2);
+    expect(io2.err()).toContain('--hosts: must be a whole number');
+  });
+
+  describe('standalone lab with --env-out', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rackpilot-lab-'));
+    const envFile = join(dir, 'lab.env');
+    let child: ReturnType<typeof spawn> | undefined;
+    afterAll(() => child?.kill('SIGKILL'));
+
+    it('writes a private env file a second process uses as a real site, and stops on SIGTERM', async () => {
+      child = spawn(
+        join('node_modules', '.bin', 'tsx'),
+        ['src/cli.tsx', 'lab', '--hosts', '8', '--racks', '2', '--time-scale', '0', '--env-out', envFile],
+        { env: { ...process.env, HOME: dir, RACKPILOT_ENV_FILE: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      const deadline = Date.now() + 30_000;
+      while (!out.includes('Ctrl-C stops the lab') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(out).toContain('rackpilot lab: 8 hosts in 2 racks');
+      expect(out).toMatch(/switch\s+tor-r01\s+ssh -p \d+ admin@127\.0\.0\.1/);
+      expect(existsSync(envFile)).toBe(true);
+      expect(statSync(envFile).mode & 0o777).toBe(0o600);
+      const env = readFileSync(envFile, 'utf8');
+      expect(env).toMatch(/^MAAS_URL=http:\/\/127\.0\.0\.1:\d+\/MAAS$/m);
+      expect(env).toMatch(/^RACKPILOT_LAB=off$/m);
+      // The printed endpoints carry no secret: the key and passwords are only in the env file.
+      const key = /^MAAS_API_KEY=(.*)$/m.exec(env)![1]!;
+      expect(out).not.toContain(key.split(':')[2]);
+
+      const io = capture();
+      const code = await main(['hosts', '--json'], io, { HOME: dir, RACKPILOT_ENV_FILE: envFile });
+      expect(io.err()).toBe('');
+      expect(code).toBe(0);
+      const inv = JSON.parse(io.out());
+      expect(inv.site).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(inv.hosts).toHaveLength(8);
+      expect(inv.hosts.every((h: { switch: string | null }) => h.switch !== null)).toBe(true);
+
+      const exited = new Promise<number | null>((r) => child!.once('exit', (c) => r(c)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    });
+  });
+});
