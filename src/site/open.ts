@@ -5,7 +5,7 @@ import { loadRackFile, validateRackObject } from '../rack/index.ts';
 import { Topology } from '../rack/topology.ts';
 import type { Rack } from '../rack/types.ts';
 import { SwitchService } from '../switch/service.ts';
-import { IpmiClient } from '../ipmi/index.ts';
+import { IpmiClient, type IpmiClientOptions } from '../ipmi/index.ts';
 import { startLab, type Lab } from '../lab/index.ts';
 import { generateLabSpec } from '../lab/spec.ts';
 import { demoPlan, stageDemo, type DemoPlan } from '../lab/demo.ts';
@@ -73,7 +73,7 @@ export async function openSite(
     knownHostsPath: config.knownHosts,
     ...(opts.log && { log: opts.log }),
   });
-  const ipmi = new IpmiClient();
+  const ipmi = new IpmiClient(opts.ipmi);
   return {
     label: lab ? 'lab' : new URL(maasUrl).host,
     config,

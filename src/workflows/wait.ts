@@ -61,7 +61,7 @@ export async function waitForStatus(deps: WorkflowDeps, o: WaitForStatusOptions)
     }
     if (deps.clock.now() - started > o.timeoutMs) {
       throw new OperatorError(
-        `${o.hostname}: still ${m.status_name} after ${Math.round(o.timeoutMs / 60_000)} min while ${o.what}`,
+        `${o.hostname}: still ${m.status_name} after ${formatDuration(o.timeoutMs)} while ${o.what}`,
         {
           target: o.hostname,
           hint:
@@ -111,4 +111,11 @@ export async function waitForPower(
     if (deps.clock.now() - started > timeoutMs) return false;
     await deps.clock.sleep(pollDelay(Math.min(deps.settings.pollMs, 2_000), polls), signal);
   }
+}
+
+/** "40 min", "90 s", "300 ms": a timeout as the operator set it, never rounded to "0 min". */
+export function formatDuration(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms >= 1_000) return `${Math.round(ms / 1_000)} s`;
+  return `${ms} ms`;
 }
