@@ -9,6 +9,7 @@ import { NODE_STATUS, NODE_STATUS_NAME } from '../../src/maas/node-status.ts';
 import { openSite, type Site } from '../../src/site/open.ts';
 import { openWorkbench, type Workbench } from '../../src/site/workbench.ts';
 import { ipmiTargetFor } from '../../src/site/adapters.ts';
+import type { IpmiClientOptions } from '../../src/ipmi/index.ts';
 import { BOND_NAME } from '../../src/workflows/instance-create.ts';
 import type { WorkflowSettings } from '../../src/workflows/adapters.ts';
 import type { Host, Instance, Task } from '../../state/schema.ts';
@@ -83,11 +84,16 @@ export const TEST_SETTINGS: Partial<WorkflowSettings> = { pollMs: 100 };
 
 export async function openOperator(
   tl: TestLab,
-  opts: { storePath?: string; settings?: Partial<WorkflowSettings>; concurrency?: number } = {},
+  opts: {
+    storePath?: string;
+    settings?: Partial<WorkflowSettings>;
+    concurrency?: number;
+    ipmi?: IpmiClientOptions;
+  } = {},
 ): Promise<Operator> {
   const storePath = opts.storePath ?? join(mkdtempSync(join(tl.dir, 'op-')), 'store.json');
   const config = loadConfig({ env: tl.env(storePath), envFile: false });
-  const site = await openSite(config);
+  const site = await openSite(config, { ...(opts.ipmi && { ipmi: opts.ipmi }) });
   const wb = await openWorkbench(site, {
     storePath,
     settings: { ...TEST_SETTINGS, ...opts.settings },
