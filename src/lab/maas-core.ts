@@ -1015,7 +1015,7 @@ export class LabMaasCore {
     this.addEvent(m, 'INFO', 'Powering on', '');
     this.driver(m, 'on').catch((err) => {
       if (this.ops.get(m.systemId) === op)
-        this.failOp(m, op, 'Failed to power on node', redact(errText(err)), false);
+        this.failOp(m, op, undefined, `Failed to power on node: ${redact(errText(err))}`);
     });
   }
 
@@ -1066,7 +1066,12 @@ export class LabMaasCore {
         seconds: 300,
         done: () => {
           if (fail()) {
-            this.failOp(m, op, 'Node installation failure', "'curtin' curtin command install", true);
+            this.failOp(
+              m,
+              op,
+              { type: 'Node installation failure', description: "'curtin' curtin command install" },
+              'Installation failed (refer to the installation log for more information).',
+            );
             return;
           }
           this.addEvent(m, 'INFO', 'Node installation', "'curtin' curtin command install");
@@ -1116,7 +1121,12 @@ export class LabMaasCore {
         seconds: 120,
         done: () => {
           if (host && this.faults.failCommission.has(host)) {
-            this.failOp(m, op, 'Script result', "'maas-lshw' failed", true);
+            this.failOp(
+              m,
+              op,
+              { type: 'Script result', description: "'maas-lshw' failed" },
+              'Failed to complete commissioning: maas-lshw failed.',
+            );
             return;
           }
           this.addEvent(m, 'INFO', 'Node commissioning', "'maas-lshw' passed");
@@ -1149,7 +1159,12 @@ export class LabMaasCore {
         seconds: ERASE_SECONDS[mode],
         done: () => {
           if (host && this.faults.failErase.has(host)) {
-            this.failOp(m, op, 'Failed to erase disks', `${mode} erase failed on sda`, true);
+            this.failOp(
+              m,
+              op,
+              { type: 'Erasing disk', description: `${mode} erase failed on sda` },
+              'Failed to erase disks.',
+            );
             return;
           }
           if (host) this.world.setInstalledOs(host, undefined);
@@ -1219,18 +1234,20 @@ export class LabMaasCore {
     op.stallTimer = undefined;
   }
 
-  private failOp(m: LabMachine, op: Op, type: string, description: string, error: boolean): void {
+  /**
+   * The operation failed: an ERROR event saying what broke, the failed state, then MaaS's
+   * mark_failed comment, which stays the machine's status_message as operators read it.
+   */
+  private failOp(
+    m: LabMachine,
+    op: Op,
+    what: { type: string; description: string } | undefined,
+    comment: string,
+  ): void {
     this.endOp(m, op);
-    const to = FAILURE_OF[op.status] ?? S.BROKEN;
-    if (error) this.addEvent(m, 'ERROR', type, description);
-    this.setStatus(m, to);
-    // The reason stays the machine's status_message, as operators read it.
-    this.addEvent(
-      m,
-      'ERROR',
-      'Marking node failed',
-      error ? `${type} - ${description}` : `${type}: ${description}`,
-    );
+    if (what) this.addEvent(m, 'ERROR', what.type, what.description);
+    this.setStatus(m, FAILURE_OF[op.status] ?? S.BROKEN);
+    this.addEvent(m, 'ERROR', 'Marking node failed', comment);
   }
 
   private timedOut(m: LabMachine, op: Op): void {

@@ -193,11 +193,14 @@ describe('lab MaaS state machine over HTTP', () => {
     await s.client.deploy(s.id(a), { distroSeries: 'jammy' });
     const fa = await s.waitStatus(s.id(a), 'Failed deployment');
     expect(fa.status_message).toBe(
-      "Marking node failed - Node installation failure - 'curtin' curtin command install",
+      'Marking node failed - Installation failed (refer to the installation log for more information).',
     );
+    expect(s.lab.machines.events(a)).toContain("Node installation failure - 'curtin' curtin command install");
     s.lab.machines.setStatus(b, 'Deployed');
     await s.client.release(s.id(b), { erase: 'quick' });
-    await s.waitStatus(s.id(b), 'Failed disk erasing');
+    expect((await s.waitStatus(s.id(b), 'Failed disk erasing')).status_message).toBe(
+      'Marking node failed - Failed to erase disks.',
+    );
     await s.client.commission(s.id(c));
     await s.waitStatus(s.id(c), 'Failed commissioning');
     // Failed states can be recovered the way operators do: release, or commission again.
