@@ -223,9 +223,11 @@ export function maasUnreachableError(
   const why = timedOut ? 'timed out waiting for an answer' : 'could not connect';
   const detail = cause instanceof Error && cause.message ? ` (${redact(cause.message)})` : '';
   return new MaasUnreachableError(`${subject(ctx)} ${why} to ${url}${timedOut ? '' : detail}`, ctx, {
-    hint: timedOut
-      ? 'MaaS is slow or overloaded: retry; if it persists check the region controller (regiond) and the network to it.'
-      : 'The MaaS URL is unreachable: check the URL (http://HOST:5240/MAAS), that regiond runs, and the route from this jump host.',
+    hint: !timedOut
+      ? 'The MaaS URL is unreachable: check the URL (http://HOST:5240/MAAS), that regiond runs, and the route from this jump host.'
+      : ctx.method === 'POST' || ctx.method === 'DELETE'
+        ? `MaaS may still have carried out ${ctx.op}: read the machine's state before trying again; if MaaS stays slow check regiond.`
+        : 'MaaS is slow or overloaded: retry; if it persists check the region controller (regiond) and the network to it.',
     cause: safeCause(cause),
   });
 }

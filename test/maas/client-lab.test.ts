@@ -333,8 +333,18 @@ describe('MaaS client failures become operator errors', () => {
     const dump = inspect(err, { depth: 20 });
     expect(dump).not.toContain(s.lab.apiKeyParts.tokenSecret);
     expect(dump).not.toContain('oauth_signature');
+    expect((err as MaasUnreachableError).hint).toMatch(/retry/);
+    // A state-changing call that timed out may have happened: the operator is told to look first.
+    const id = s.id(s.hostnames[0]!);
+    const lost = await c.deploy(id, { distroSeries: 'jammy' }).catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(MaasUnreachableError);
+    expect((lost as MaasUnreachableError).hint).toMatch(
+      /may still have carried out deploy: read the machine's state/,
+    );
     s.lab.faults.clear();
     expect((await s.client.listMachines()).length).toBeGreaterThan(0);
+    // …and indeed it did: the slow region went on to deploy.
+    await s.waitFor(async () => (await s.client.readMachine(id)).status_name !== 'Ready', 'the late deploy');
   });
 
   it('404 for a machine that is gone', async () => {
