@@ -273,6 +273,33 @@ describe('lab MaaS state machine over HTTP', () => {
   });
 });
 
+describe('lab MaaS under load', () => {
+  it('deploys and releases 40 machines at once, each through every state, while the site is listed', async () => {
+    const s = await startSite({ spec: { racks: 3, hosts: 40 } });
+    const ids = s.hostnames.map((h) => s.id(h));
+    await Promise.all(ids.map((id) => s.client.deploy(id, { distroSeries: 'jammy' })));
+    await s.waitFor(async () => {
+      const all = await s.client.listMachines();
+      return all.every((m) => m.status_name === 'Deployed') && all;
+    }, 'all deployed');
+    await Promise.all(ids.map((id) => s.client.release(id, { erase: 'quick' })));
+    await s.waitFor(
+      async () => (await s.client.listMachines()).every((m) => m.status_name === 'Ready'),
+      'all ready',
+    );
+    for (const h of s.hostnames) {
+      expect(transitions(s.lab.machines.events(h)).slice(-6)).toEqual([
+        'Ready → Allocated',
+        'Allocated → Deploying',
+        'Deploying → Deployed',
+        'Deployed → Disk erasing',
+        'Disk erasing → Releasing',
+        'Releasing → Ready',
+      ]);
+    }
+  });
+});
+
 describe('lab MaaS is gated by the physical world', () => {
   it('a host left on its tenant VLAN stays Deploying, then fails on node_timeout with the real event', async () => {
     const s = await startSite({ minStallTimeoutMs: 300 });
