@@ -1,6 +1,8 @@
 import React, { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, useApp, useInput, useWindowSize, type Key } from 'ink';
 import type { HostRow, Inventory } from '../state/live.ts';
+import type { TaskFeed, TaskFeedSnapshot } from '../state/task-feed.ts';
+import { TasksView } from './TasksView.tsx';
 import { Header } from './Header.tsx';
 import { Footer } from './Footer.tsx';
 import { HostTable } from './HostTable.tsx';
@@ -17,7 +19,11 @@ export interface DashboardProps {
   now?: number;
   /** Fixed size for tests; the terminal's otherwise. */
   size?: { columns: number; rows: number };
+  /** The task journal, when the site has a store (not for a lab living inside the dashboard). */
+  taskFeed?: TaskFeed;
 }
+
+const NO_FEED = { subscribe: () => () => undefined, getSnapshot: () => null };
 
 export function keyToAction(input: string, key: Key): DashboardAction | null {
   if (key.upArrow || input === 'k') return 'up';
@@ -33,6 +39,7 @@ export function keyToAction(input: string, key: Key): DashboardAction | null {
   if (key.escape) return 'back';
   if (input === '/') return 'filter';
   if (input === 'r') return 'refresh';
+  if (input === 't') return 'tasks';
   if (input === '?') return 'help';
   if (input === 'q') return 'quit';
   return null;
@@ -67,8 +74,11 @@ function useNow(fixed: number | undefined): number {
   return fixed ?? now;
 }
 
-export function Dashboard({ inventory, label = '', now: fixedNow, size }: DashboardProps) {
+export function Dashboard({ inventory, label = '', now: fixedNow, size, taskFeed }: DashboardProps) {
   const snapshot = useSyncExternalStore(inventory.subscribe, inventory.getSnapshot);
+  const feedSource = taskFeed ?? NO_FEED;
+  const tasks: TaskFeedSnapshot | null = useSyncExternalStore(feedSource.subscribe, feedSource.getSnapshot);
+  const [taskSelected, setTaskSelected] = useState(0);
   const terminal = useWindowSize();
   const columns = size?.columns ?? terminal.columns;
   const rows = size?.rows ?? terminal.rows;
@@ -79,7 +89,7 @@ export function Dashboard({ inventory, label = '', now: fixedNow, size }: Dashbo
   const [selectedKey, setSelectedKey] = useState<string | null>(null);
   const [filter, setFilter] = useState('');
   const [filterInput, setFilterInput] = useState<string | null>(null);
-  const [view, setView] = useState<'hosts' | 'detail' | 'help'>('hosts');
+  const [view, setView] = useState<'hosts' | 'detail' | 'help' | 'tasks'>('hosts');
 
   const rack = rackIndex === 0 ? null : (snapshot.racks[rackIndex - 1] ?? null);
   const activeFilter = filterInput ?? filter;
@@ -148,7 +158,13 @@ export function Dashboard({ inventory, label = '', now: fixedNow, size }: Dashbo
     }
     const action = keyToAction(input, key);
     if (action === null) return null;
-    if (view !== 'hosts' && action !== 'quit' && action !== 'back' && action !== 'help') return null;
+    if (view === 'tasks' && (action === 'up' || action === 'down')) {
+      const count = tasks?.tasks.length ?? 0;
+      setTaskSelected((i) => Math.max(0, Math.min(count - 1, i + (action === 'up' ? -1 : 1))));
+      return null;
+    }
+    if (view !== 'hosts' && action !== 'quit' && action !== 'back' && action !== 'help' && action !== 'tasks')
+      return null;
     switch (action) {
       case 'up':
         moveBy(-1);
@@ -177,6 +193,10 @@ export function Dashboard({ inventory, label = '', now: fixedNow, size }: Dashbo
       case 'details':
         if (selectedRow) setView('detail');
         break;
+      case 'tasks':
+        setView(view === 'tasks' ? 'hosts' : 'tasks');
+        if (taskFeed) void taskFeed.refresh();
+        break;
       case 'back':
         if (view !== 'hosts') setView('hosts');
         else setFilter('');
@@ -200,6 +220,14 @@ export function Dashboard({ inventory, label = '', now: fixedNow, size }: Dashbo
   const body =
     view === 'help' ? (
       <HelpView width={columns} />
+    ) : view === 'tasks' ? (
+      <TasksView
+        feed={tasks}
+        selected={Math.min(taskSelected, Math.max(0, (tasks?.tasks.length ?? 1) - 1))}
+        width={columns}
+        height={tableHeight + 1}
+        now={now}
+      />
     ) : view === 'detail' && selectedRow ? (
       <HostDetail row={selectedRow} width={columns} now={now} />
     ) : (

@@ -20,6 +20,7 @@ export type DashboardAction =
   | 'nextRack'
   | 'prevRack'
   | 'details'
+  | 'tasks'
   | 'back'
   | 'filter'
   | 'refresh'
@@ -36,6 +37,12 @@ export const DASHBOARD_KEYS: readonly KeyBinding[] = [
   { keys: '→/l/tab', action: 'nextRack', help: 'next rack (all racks first)', footer: '←→ rack' },
   { keys: '←/h/shift-tab', action: 'prevRack', help: 'previous rack' },
   { keys: 'enter', action: 'details', help: 'host details', footer: '⏎ details' },
+  {
+    keys: 't',
+    action: 'tasks',
+    help: 'task journal: each task, its steps and its latest log',
+    footer: 't tasks',
+  },
   { keys: 'esc', action: 'back', help: 'close details/help, clear filter' },
   { keys: '/', action: 'filter', help: 'filter by hostname, MAC, port or status', footer: '/ filter' },
   { keys: 'r', action: 'refresh', help: 'refresh from MaaS now', footer: 'r refresh' },

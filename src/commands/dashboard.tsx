@@ -2,6 +2,7 @@ import React from 'react';
 import { render } from 'ink';
 import { Dashboard } from '../../components/Dashboard.tsx';
 import { Inventory } from '../../state/live.ts';
+import { TaskFeed } from '../../state/task-feed.ts';
 import { inventorySource, rackLayout } from '../site/open.ts';
 import type { CommandContext } from './context.ts';
 
@@ -13,7 +14,10 @@ export async function dashboardCommand(
   const site = await ctx.site({ demo: true });
   const inventory = new Inventory(inventorySource(site), rackLayout(site.topology));
   inventory.start(opts.refreshMs ?? 2_000);
-  const app = render(<Dashboard inventory={inventory} label={site.label} />, {
+  // A lab living inside the dashboard has no store; a real site (or `rackpilot lab`) has one.
+  const taskFeed = site.lab ? undefined : new TaskFeed(site.config.store);
+  taskFeed?.start(1_000);
+  const app = render(<Dashboard inventory={inventory} label={site.label} {...(taskFeed && { taskFeed })} />, {
     alternateScreen: true,
     incrementalRendering: true,
     exitOnCtrlC: true,
@@ -22,6 +26,7 @@ export async function dashboardCommand(
     await app.waitUntilExit();
   } finally {
     inventory.stop();
+    taskFeed?.stop();
   }
   return 0;
 }

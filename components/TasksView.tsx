@@ -1,0 +1,130 @@
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { Task } from '../state/store.ts';
+import type { TaskFeedSnapshot } from '../state/task-feed.ts';
+import { fit, formatAge } from './format.ts';
+
+const STEP_MARK: Record<string, { mark: string; color: string }> = {
+  done: { mark: '✓', color: 'green' },
+  running: { mark: '▶', color: 'yellow' },
+  failed: { mark: '✗', color: 'red' },
+  pending: { mark: '·', color: 'gray' },
+  skipped: { mark: '↷', color: 'gray' },
+  undone: { mark: '↶', color: 'cyan' },
+  'undo-failed': { mark: '✗', color: 'red' },
+};
+
+const TASK_COLOR: Record<string, string> = {
+  done: 'green',
+  running: 'yellow',
+  pending: 'yellow',
+  'rolling-back': 'yellow',
+  failed: 'red',
+  'rollback-failed': 'red',
+  interrupted: 'magenta',
+  cancelled: 'gray',
+  'rolled-back': 'cyan',
+};
+
+export interface TasksViewProps {
+  feed: TaskFeedSnapshot | null;
+  selected: number;
+  width: number;
+  height: number;
+  now: number;
+}
+
+function currentStep(t: Task): string {
+  const i = t.steps.findIndex((s) => s.state !== 'done' && s.state !== 'skipped');
+  return i < 0 ? `${t.steps.length}/${t.steps.length}` : `${i + 1}/${t.steps.length} ${t.steps[i]!.title}`;
+}
+
+/** The task journal: a list on top, the selected task's steps and latest log lines below. */
+export function TasksView({ feed, selected, width, height, now }: TasksViewProps) {
+  if (!feed) {
+    return (
+      <Box flexDirection="column" width={width}>
+        <Text bold>Tasks</Text>
+        <Text color="gray" wrap="wrap">
+          This lab lives only inside this dashboard and has no task store. To provision, run `rackpilot lab
+          --env-out lab.env` and use RACKPILOT_ENV_FILE=lab.env for the dashboard and the commands.
+        </Text>
+      </Box>
+    );
+  }
+  const tasks = feed.tasks;
+  const listHeight = Math.max(3, Math.min(tasks.length + 1, Math.floor(height * 0.4)));
+  const offset = Math.max(0, Math.min(selected - listHeight + 2, tasks.length - (listHeight - 1)));
+  const task = tasks[selected];
+  const detailHeight = height - listHeight - 1;
+  const w = { id: 11, kind: 17, target: 10, state: 15, age: 6 };
+  const stepWidth = Math.max(10, width - (w.id + w.kind + w.target + w.state + w.age + 5));
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text bold>
+        {fit('TASK', w.id)} {fit('KIND', w.kind)} {fit('TARGET', w.target)} {fit('STATE', w.state)}{' '}
+        {fit('STEP', stepWidth)} {fit('AGE', w.age)}
+      </Text>
+      {feed.error ? <Text color="red">{fit(`cannot read the task store: ${feed.error}`, width)}</Text> : null}
+      {tasks.length === 0 && !feed.error ? <Text color="gray">no tasks yet</Text> : null}
+      {tasks.slice(offset, offset + listHeight - 1).map((t, i) => (
+        <Text key={t.id} inverse={offset + i === selected} wrap="truncate">
+          {fit(t.id, w.id)} {fit(t.kind, w.kind)} {fit(t.target.hostname ?? '-', w.target)}{' '}
+          <Text color={TASK_COLOR[t.state] ?? 'white'}>{fit(t.state, w.state)}</Text>{' '}
+          {fit(currentStep(t), stepWidth)} {fit(formatAge(now - Date.parse(t.updatedAt)), w.age)}
+        </Text>
+      ))}
+      <Text color="gray">{'─'.repeat(width)}</Text>
+      {task ? <TaskDetail task={task} width={width} height={detailHeight} /> : null}
+    </Box>
+  );
+}
+
+function TaskDetail({ task, width, height }: { task: Task; width: number; height: number }) {
+  const stepLines = task.steps.map((s, i) => {
+    const m = STEP_MARK[s.state] ?? { mark: '?', color: 'white' };
+    return {
+      key: `s${i}`,
+      mark: m,
+      text: `${String(i + 1).padStart(2)} ${s.title}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`,
+      error: s.error,
+    };
+  });
+  const failed = task.steps.find((s) => s.state === 'failed' || s.state === 'undo-failed');
+  const logRoom = Math.max(0, height - Math.min(stepLines.length, height) - (failed?.error ? 1 : 0) - 1);
+  const visibleSteps = stepLines.slice(
+    0,
+    Math.max(0, height - (failed?.error ? 1 : 0) - Math.min(logRoom, 4) - 1),
+  );
+  const logs = task.log.slice(-Math.max(0, height - visibleSteps.length - (failed?.error ? 1 : 0) - 1));
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text wrap="truncate">
+        <Text bold>{task.kind}</Text> {task.target.hostname ?? ''}{' '}
+        <Text color={TASK_COLOR[task.state] ?? 'white'}>{task.state}</Text>
+        {task.state === 'failed' || task.state === 'interrupted' ? (
+          <Text color="gray"> rackpilot task resume|rollback {task.id}</Text>
+        ) : null}
+      </Text>
+      {visibleSteps.map((s) => (
+        <Text key={s.key} wrap="truncate">
+          <Text color={s.mark.color}>{s.mark.mark}</Text> {s.text}
+        </Text>
+      ))}
+      {failed?.error ? (
+        <Text color="red" wrap="truncate">
+          {fit(`  ${failed.error.split('\n')[0]}`, width)}
+        </Text>
+      ) : null}
+      {logs.map((l, i) => (
+        <Text
+          key={`l${i}`}
+          color={l.level === 'error' ? 'red' : l.level === 'warn' ? 'yellow' : 'gray'}
+          wrap="truncate"
+        >
+          {l.at.slice(11, 19)} {l.text}
+        </Text>
+      ))}
+    </Box>
+  );
+}
