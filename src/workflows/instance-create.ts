@@ -83,6 +83,9 @@ export function createInstanceSteps(
       title: 'ToR ports to the PXE VLAN',
       ops: (nic) => [{ port: nic.port, op: 'resetPxe' }],
       expect: (nic) => ({ untagged: pxe(nic.switch), tagged: [] }),
+      // A crash mid-session can leave the ports half changed; a rolled-back create leaves them where
+      // a free host belongs (MaaS's PXE network), never split between two VLANs.
+      undoOps: (nic) => [{ port: nic.port, op: 'resetPxe' }],
     }),
     {
       title: 'Allocate the machine in MaaS',
