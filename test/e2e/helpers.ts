@@ -252,14 +252,18 @@ export async function expectRunning(op: Operator, instanceId: string): Promise<P
  * port untagged on the PXE VLAN with nothing tagged, powered off, booting nothing but PXE or the
  * BIOS order (never an override to the erased disk), no instance on it.
  */
-export async function expectFree(op: Operator, host: Host): Promise<PeerState> {
+export async function expectFree(
+  op: Operator,
+  host: Host,
+  opts: { untagged?: number } = {},
+): Promise<PeerState> {
   const s = await peerState(op, host);
   expect(s.statusName, host.hostname).toBe(NODE_STATUS_NAME[NODE_STATUS.READY]);
   expect(s.bond).toBeUndefined();
   expect(s.physicalMacs).toEqual([...host.macs].sort());
   expect(s.ports).toHaveLength(host.macs.length);
   for (const p of s.ports) {
-    const pxe = op.wb.deps.switches.pxeVlan(p.switch);
+    const pxe = opts.untagged ?? op.wb.deps.switches.pxeVlan(p.switch);
     expect({ untagged: p.untagged, tagged: p.tagged }, `${p.switch} ${p.port}`).toEqual({
       untagged: pxe,
       tagged: [],
