@@ -31,7 +31,7 @@ export interface Site {
 
 export async function openSite(
   config: Config,
-  opts: { log?: (line: string) => void; demo?: boolean } = {},
+  opts: { log?: (line: string) => void; demo?: boolean; ipmi?: IpmiClientOptions } = {},
 ): Promise<Site> {
   let lab: Lab | undefined;
   let demoToStage: DemoPlan | undefined;
@@ -112,7 +112,7 @@ function emptyRack(): Rack {
 export function inventorySource(site: Site): InventorySource {
   return {
     endpoint: site.maas.baseUrl.replace(/\/api\/2\.0\/$/, ''),
-    listMachines: () => site.maas.listMachines(),
+    listMachines: () => site.maas.listMachineSummaries(),
   };
 }
 
