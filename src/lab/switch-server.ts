@@ -39,6 +39,8 @@ export interface LabSwitches {
   state(name: string): LabSwitchState;
   /** Sessions opened so far per switch (a batching client opens few). */
   logins(name: string): number;
+  /** CLI shells open on a switch now, and the most ever open at once (1 = changes never overlapped). */
+  shells(name: string): { open: number; peak: number };
   close(): Promise<void>;
 }
 
@@ -93,6 +95,7 @@ export async function startLabSwitches(world: LabWorld, opts: LabSwitchesOptions
   const conns = new Set<Connection>();
   const states = new Map<string, LabSwitchState>();
   const loginCounts = new Map<string, number>();
+  const shellCounts = new Map<string, { open: number; peak: number }>();
   const endpoints: LabSwitchEndpoint[] = [];
 
   for (const sw of specs) {
@@ -102,6 +105,8 @@ export async function startLabSwitches(world: LabWorld, opts: LabSwitchesOptions
     const state = new LabSwitchState(world, sw);
     states.set(sw.name, state);
     loginCounts.set(sw.name, 0);
+    const shellCount = { open: 0, peak: 0 };
+    shellCounts.set(sw.name, shellCount);
 
     const server = new Server({ hostKeys: [key], ident: `SSH-2.0-${sw.dialect}-lab` }, (client) => {
       conns.add(client);
@@ -128,6 +133,8 @@ export async function startLabSwitches(world: LabWorld, opts: LabSwitchesOptions
           session.on('exec', (_accept, reject) => reject?.());
           session.on('shell', (accept) => {
             const stream = accept();
+            shellCount.peak = Math.max(shellCount.peak, ++shellCount.open);
+            stream.once('close', () => shellCount.open--);
             const cli = new SwitchCli(state, {
               faults,
               ...(opts.banner !== undefined ? { banner: opts.banner } : {}),
@@ -180,6 +187,7 @@ export async function startLabSwitches(world: LabWorld, opts: LabSwitchesOptions
       return s;
     },
     logins: (name) => loginCounts.get(name) ?? 0,
+    shells: (name) => ({ ...(shellCounts.get(name) ?? { open: 0, peak: 0 }) }),
     async close() {
       for (const c of conns) c.end();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
