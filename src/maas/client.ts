@@ -16,6 +16,8 @@ import {
   EventsPageSchema,
   InterfaceSchema,
   MachineListSchema,
+  MachineSummaryListSchema,
+  type MaasMachineSummary,
   MachineSchema,
   PowerStateResponseSchema,
   SubnetSchema,
@@ -183,6 +185,17 @@ export class MaasClient {
       path: 'machines/',
       query: { ...filter },
       schema: MachineListSchema,
+    });
+  }
+
+  /** The same list call, validating only what the live inventory shows (much cheaper at scale). */
+  async listMachineSummaries(filter: MachineFilter = {}): Promise<MaasMachineSummary[]> {
+    return this.call({
+      ctx: { op: 'list machines', method: 'GET', path: 'machines/' },
+      method: 'GET',
+      path: 'machines/',
+      query: { ...filter },
+      schema: MachineSummaryListSchema,
     });
   }
 
