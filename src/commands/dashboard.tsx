@@ -17,11 +17,14 @@ export async function dashboardCommand(
   // A lab living inside the dashboard has no store; a real site (or `rackpilot lab`) has one.
   const taskFeed = site.lab ? undefined : new TaskFeed(site.config.store);
   taskFeed?.start(1_000);
-  const app = render(<Dashboard inventory={inventory} label={site.lab ? 'lab' : ''} {...(taskFeed && { taskFeed })} />, {
-    alternateScreen: true,
-    incrementalRendering: true,
-    exitOnCtrlC: true,
-  });
+  const app = render(
+    <Dashboard inventory={inventory} label={site.lab ? 'lab' : ''} {...(taskFeed && { taskFeed })} />,
+    {
+      alternateScreen: true,
+      incrementalRendering: true,
+      exitOnCtrlC: true,
+    },
+  );
   try {
     await app.waitUntilExit();
   } finally {
