@@ -1,4 +1,4 @@
-import React, { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, useApp, useInput, useWindowSize, type Key } from 'ink';
 import type { HostRow, Inventory } from '../state/live.ts';
 import type { TaskFeed, TaskFeedSnapshot } from '../state/task-feed.ts';

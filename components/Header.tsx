@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, Text } from 'ink';
 import type { InventorySnapshot } from '../state/live.ts';
 import { fit, formatAge } from './format.ts';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, Text } from 'ink';
 import type { RackSummary } from '../state/live.ts';
 import { fit } from './format.ts';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, Text } from 'ink';
 import type { Task } from '../state/store.ts';
 import type { TaskFeedSnapshot } from '../state/task-feed.ts';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { render } from 'ink';
 import { Dashboard } from '../../components/Dashboard.tsx';
 import { Inventory } from '../../state/live.ts';

@@ -7,7 +7,7 @@ import type { MaasApiKey } from '../maas/oauth.ts';
 import { quote } from '../rack/quote.ts';
 import { OperatorError } from '../util/errors.ts';
 import { redact, registerSecret } from '../util/redact.ts';
-import { parseHostPort, parseMaasApiKey, parseMaasSystemUrl } from './maas-key.ts';
+import { parseMaasApiKey, parseMaasSystemUrl } from './maas-key.ts';
 
 /**
  * Settings from the environment and `.env`, checked once at start. Every problem is collected

@@ -2,7 +2,15 @@ import { OperatorError } from '../util/errors.ts';
 import { NODE_STATUS } from '../maas/node-status.ts';
 import type { MaasInterface } from '../maas/schemas.ts';
 import type { WorkflowDeps } from './adapters.ts';
-import { cabledNics, hostById, instanceById, instanceVlans, systemIdOf, templateById } from './records.ts';
+import {
+  cabledNics,
+  hostById,
+  instanceById,
+  instanceVlans,
+  systemIdOf,
+  templateById,
+  instanceScope,
+} from './records.ts';
 import { bootStep, portsStep, powerStep, storeStep, type WorkflowStep } from './steps.ts';
 import { waitForPower, waitForStatus } from './wait.ts';
 
@@ -23,10 +31,7 @@ export function createInstanceSteps(
   deps: WorkflowDeps,
   params: InstanceParams,
 ): WorkflowStep<InstanceParams>[] {
-  const inst = () => instanceById(deps, params.instanceId);
-  const hostId = inst().hostId;
-  const host = () => hostById(deps, hostId);
-  const systemId = () => systemIdOf(host());
+  const { inst, hostId, host, systemId } = instanceScope(deps, params.instanceId);
   const pxe = (sw: string) => deps.switches.pxeVlan(sw);
 
   return [

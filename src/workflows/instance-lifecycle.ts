@@ -8,7 +8,7 @@ import {
   restoreNics,
   type InstanceParams,
 } from './instance-create.ts';
-import { hostById, instanceById, networkById, systemIdOf } from './records.ts';
+import { instanceById, instanceScope, networkById, systemIdOf } from './records.ts';
 import { bootStep, portsStep, powerStep, storeStep, type WorkflowStep } from './steps.ts';
 import { waitForPower } from './wait.ts';
 
@@ -17,9 +17,7 @@ export function startInstanceSteps(
   deps: WorkflowDeps,
   params: InstanceParams,
 ): WorkflowStep<InstanceParams>[] {
-  const inst = () => instanceById(deps, params.instanceId);
-  const hostId = inst().hostId;
-  const host = () => hostById(deps, hostId);
+  const { inst, hostId, host } = instanceScope(deps, params.instanceId);
   return [
     {
       title: 'Check the instance is stopped and deployed',
@@ -70,9 +68,7 @@ export function stopInstanceSteps(
   deps: WorkflowDeps,
   params: InstanceParams,
 ): WorkflowStep<InstanceParams>[] {
-  const inst = () => instanceById(deps, params.instanceId);
-  const hostId = inst().hostId;
-  const host = () => hostById(deps, hostId);
+  const { host } = instanceScope(deps, params.instanceId);
   return [
     {
       title: 'Soft power off (ACPI), hard off after the timeout',
@@ -119,10 +115,7 @@ export function destroyInstanceSteps(
   deps: WorkflowDeps,
   params: InstanceParams,
 ): WorkflowStep<InstanceParams>[] {
-  const inst = () => instanceById(deps, params.instanceId);
-  const hostId = inst().hostId;
-  const host = () => hostById(deps, hostId);
-  const systemId = () => systemIdOf(host());
+  const { hostId, systemId } = instanceScope(deps, params.instanceId);
   return [
     storeStep(
       'Mark the instance as destroying',
@@ -179,16 +172,35 @@ export interface NetworkParams {
 
 /** Attach an extra network: its VLAN tagged on every ToR port of the host. */
 export function attachNetworkSteps(deps: WorkflowDeps, params: NetworkParams): WorkflowStep<NetworkParams>[] {
+  return extraNetworkSteps(deps, params, 'add');
+}
+
+/** Detach an extra network: its tagged VLAN removed from every ToR port of the host. */
+export function detachNetworkSteps(deps: WorkflowDeps, params: NetworkParams): WorkflowStep<NetworkParams>[] {
+  return extraNetworkSteps(deps, params, 'remove');
+}
+
+function extraNetworkSteps(
+  deps: WorkflowDeps,
+  params: NetworkParams,
+  change: 'add' | 'remove',
+): WorkflowStep<NetworkParams>[] {
   const inst = () => instanceById(deps, params.instanceId);
   const vlan = () => networkById(deps, params.networkId).vlan;
+  const [op, reverse] =
+    change === 'add' ? (['tagAdd', 'tagRemove'] as const) : (['tagRemove', 'tagAdd'] as const);
   return [
     {
-      title: 'Check the network is not attached yet',
+      title:
+        change === 'add'
+          ? 'Check the instance can take the network'
+          : 'Check the network is an extra network of the instance',
       async run() {
         const i = inst();
-        if (i.networkIds.includes(params.networkId) && i.networkIds[0] === params.networkId) {
+        if (i.networkIds[0] === params.networkId) {
           throw new OperatorError(`network ${params.networkId} is the default network of ${i.name}`, {
             target: i.name,
+            hint: 'the default network stays until the instance is destroyed',
           });
         }
         if (i.state !== 'running' && i.state !== 'stopped') {
@@ -201,60 +213,23 @@ export function attachNetworkSteps(deps: WorkflowDeps, params: NetworkParams): W
       plan: () => [],
     },
     portsStep(deps, inst().hostId, {
-      title: `Tag VLAN ${vlan()} on the ToR ports`,
-      ops: (nic) => [{ port: nic.port, op: 'tagAdd', vlan: vlan() }],
-      expect: () => membershipWith(deps, inst().networkIds, params.networkId, 'add'),
-      undoOps: (nic) => [{ port: nic.port, op: 'tagRemove', vlan: vlan() }],
+      title:
+        change === 'add' ? `Tag VLAN ${vlan()} on the ToR ports` : `Untag VLAN ${vlan()} from the ToR ports`,
+      ops: (nic) => [{ port: nic.port, op, vlan: vlan() }],
+      expect: () => membershipWith(deps, inst().networkIds, params.networkId, change),
+      undoOps: (nic) => [{ port: nic.port, op: reverse, vlan: vlan() }],
     }),
     storeStep(
-      'Record the network on the instance',
+      change === 'add' ? 'Record the network on the instance' : 'Remove the network from the instance',
       async () =>
         void (await deps.store.instances.update(params.instanceId, (i) => ({
           ...i,
-          networkIds: i.networkIds.includes(params.networkId)
-            ? i.networkIds
-            : [...i.networkIds, params.networkId],
+          networkIds:
+            change === 'add'
+              ? [...new Set([...i.networkIds, params.networkId])]
+              : i.networkIds.filter((n) => n !== params.networkId),
         }))),
-      `store: instance ${params.instanceId} +network ${params.networkId}`,
-    ),
-  ];
-}
-
-/** Detach an extra network: its tagged VLAN removed from every ToR port of the host. */
-export function detachNetworkSteps(deps: WorkflowDeps, params: NetworkParams): WorkflowStep<NetworkParams>[] {
-  const inst = () => instanceById(deps, params.instanceId);
-  const vlan = () => networkById(deps, params.networkId).vlan;
-  return [
-    {
-      title: 'Check the network is an extra network of the instance',
-      async run() {
-        const i = inst();
-        if (i.networkIds[0] === params.networkId) {
-          throw new OperatorError(
-            `network ${params.networkId} is the default network of ${i.name}; it cannot be detached`,
-            {
-              target: i.name,
-              hint: 'destroy the instance to release its default network',
-            },
-          );
-        }
-      },
-      plan: () => [],
-    },
-    portsStep(deps, inst().hostId, {
-      title: `Untag VLAN ${vlan()} from the ToR ports`,
-      ops: (nic) => [{ port: nic.port, op: 'tagRemove', vlan: vlan() }],
-      expect: () => membershipWith(deps, inst().networkIds, params.networkId, 'remove'),
-      undoOps: (nic) => [{ port: nic.port, op: 'tagAdd', vlan: vlan() }],
-    }),
-    storeStep(
-      'Remove the network from the instance',
-      async () =>
-        void (await deps.store.instances.update(params.instanceId, (i) => ({
-          ...i,
-          networkIds: i.networkIds.filter((n) => n !== params.networkId),
-        }))),
-      `store: instance ${params.instanceId} -network ${params.networkId}`,
+      `store: instance ${params.instanceId} ${change === 'add' ? '+' : '-'}network ${params.networkId}`,
     ),
   ];
 }

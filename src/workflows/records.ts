@@ -80,3 +80,14 @@ export function instanceVlans(deps: WorkflowDeps, inst: Instance): { access: num
   const [first, ...rest] = inst.networkIds.map((id) => networkById(deps, id).vlan);
   return { access: first!, tagged: rest };
 }
+
+/**
+ * What a workflow on an instance reads, looked up at each use (a resumed task sees the store as it
+ * is now); the host is fixed when the steps are built, as the task's lock is.
+ */
+export function instanceScope(deps: WorkflowDeps, instanceId: string) {
+  const inst = () => instanceById(deps, instanceId);
+  const hostId = inst().hostId;
+  const host = () => hostById(deps, hostId);
+  return { inst, hostId, host, systemId: () => systemIdOf(host()) };
+}

@@ -1,4 +1,3 @@
-import React from 'react';
 import { describe, expect, it, afterEach } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
 import { Dashboard } from '../../components/Dashboard.tsx';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
