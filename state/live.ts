@@ -1,5 +1,6 @@
 import { redact } from '../src/util/redact.ts';
 import { describeError } from '../src/util/errors.ts';
+import { PolledSnapshot } from './observable.ts';
 
 /**
  * The live inventory: MaaS machines merged with the rack file, refreshed with ONE MaaS list call
@@ -213,11 +214,8 @@ export function countByStatus(rows: readonly HostRow[]): Map<string, number> {
   return counts;
 }
 
-export class Inventory {
-  private snapshot: InventorySnapshot;
-  private readonly listeners = new Set<() => void>();
+export class Inventory extends PolledSnapshot<InventorySnapshot> {
   private byKey = new Map<string, HostRow>();
-  private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
 
   constructor(
@@ -225,7 +223,7 @@ export class Inventory {
     private readonly layout: RackLayout,
     private readonly clock: () => number = Date.now,
   ) {
-    this.snapshot = {
+    super({
       endpoint: source.endpoint,
       rows: [],
       racks: summariseRacks(layout, []),
@@ -233,38 +231,19 @@ export class Inventory {
       refreshedAt: null,
       error: null,
       refreshing: false,
-    };
+    });
   }
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  getSnapshot = (): InventorySnapshot => this.snapshot;
-
   /** One MaaS list call; concurrent callers share it. */
-  refresh(signal?: AbortSignal): Promise<void> {
+  override refresh(signal?: AbortSignal): Promise<void> {
     this.inFlight ??= this.doRefresh(signal).finally(() => {
       this.inFlight = undefined;
     });
     return this.inFlight;
   }
 
-  start(intervalMs: number): void {
-    this.stop();
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), intervalMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
   private async doRefresh(signal?: AbortSignal): Promise<void> {
-    this.publish({ ...this.snapshot, refreshing: true });
+    this.publish({ ...this.getSnapshot(), refreshing: true });
     try {
       const machines = await this.source.listMachines(signal);
       const rows = mergeInventory(machines, this.layout, this.byKey, this.clock());
@@ -279,12 +258,7 @@ export class Inventory {
         refreshing: false,
       });
     } catch (err) {
-      this.publish({ ...this.snapshot, error: describeError(err), refreshing: false });
+      this.publish({ ...this.getSnapshot(), error: describeError(err), refreshing: false });
     }
-  }
-
-  private publish(next: InventorySnapshot): void {
-    this.snapshot = next;
-    for (const l of this.listeners) l();
   }
 }

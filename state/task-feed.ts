@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { describeError } from '../src/util/errors.ts';
+import { PolledSnapshot } from './observable.ts';
 import { readStore, type Task } from './store.ts';
 
 /**
@@ -33,51 +34,31 @@ export function orderTasks(tasks: readonly Task[]): Task[] {
   return [...tasks].sort((a, b) => rank(a) - rank(b) || b.updatedAt.localeCompare(a.updatedAt));
 }
 
-export class TaskFeed {
-  private snapshot: TaskFeedSnapshot = { tasks: [], refreshedAt: null, error: null };
-  private readonly listeners = new Set<() => void>();
-  private timer: NodeJS.Timeout | undefined;
+export class TaskFeed extends PolledSnapshot<TaskFeedSnapshot> {
   private signature = '';
   private busy = false;
 
   constructor(
     readonly storePath: string,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    super({ tasks: [], refreshedAt: null, error: null });
+  }
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  getSnapshot = (): TaskFeedSnapshot => this.snapshot;
-
-  async refresh(): Promise<void> {
+  override async refresh(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
       const sig = await this.fileSignature();
-      if (sig === this.signature && this.snapshot.error === null) return;
+      if (sig === this.signature && this.getSnapshot().error === null) return;
       const data = sig === 'missing' ? null : await readStore(this.storePath);
       this.signature = sig;
       this.publish({ tasks: orderTasks(data?.tasks ?? []), refreshedAt: this.clock(), error: null });
     } catch (err) {
-      this.publish({ ...this.snapshot, error: describeError(err) });
+      this.publish({ ...this.getSnapshot(), error: describeError(err) });
     } finally {
       this.busy = false;
     }
-  }
-
-  start(intervalMs: number): void {
-    this.stop();
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), intervalMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
   }
 
   private async fileSignature(): Promise<string> {
@@ -91,10 +72,5 @@ export class TaskFeed {
       }
     }
     return parts[0] === '-' ? 'missing' : parts.join('|');
-  }
-
-  private publish(next: TaskFeedSnapshot): void {
-    this.snapshot = next;
-    for (const l of this.listeners) l();
   }
 }
