@@ -4,8 +4,8 @@ import { OperatorError } from '../util/errors.ts';
 import {
   instanceDraft,
   readyInMaas,
-  reserveInstance,
   resolveCreate,
+  startCreate,
   type CreateRequest,
 } from '../site/provision.ts';
 import { pickHost } from '../workflows/planner.ts';
@@ -70,10 +70,8 @@ export async function deployCommand(argv: string[], ctx: CommandContext): Promis
   const resolved = resolveCreate(store, req);
   if (store.instances.find((i) => i.name === name))
     throw new OperatorError(`an instance named ${name} exists`, { hint: '`rackpilot ls`' });
-  // One MaaS list call tells which hosts are Ready; the pick and the record are one store change.
-  const ready = await readyInMaas(site.maas);
-
   if (values.plan) {
+    const ready = await readyInMaas(site.maas);
     const host = pickHost(store.snapshot(), resolved.offering, {
       ...(values.host && { hostName: values.host }),
       readyInMaas: ready,
@@ -88,13 +86,9 @@ export async function deployCommand(argv: string[], ctx: CommandContext): Promis
     );
   }
 
-  const { instance, host } = await reserveInstance(store, req, resolved, ready);
+  // One MaaS list call tells which hosts are Ready; the pick and the record are one store change.
+  const { instance, host, taskId: id } = await startCreate(wb, site.maas, req);
   println(ctx.io, `instance ${name} on ${host.hostname} (MAC ${instance.mac})`);
-  const id = await wb.engine.start(
-    'instance.create',
-    { hostId: host.id, hostname: host.hostname, instanceId: instance.id },
-    { instanceId: instance.id },
-  );
   return finish(ctx, wb.engine, id, values.json);
 }
 

@@ -53,13 +53,35 @@ export function resolveCreate(store: Store, req: CreateRequest): ResolvedCreate 
   };
 }
 
-/** One MaaS list call: which hosts are Ready there now. */
+const inFlightLists = new WeakMap<object, Promise<MaasMachineList>>();
+type MaasMachineList = Awaited<ReturnType<MaasClient['listMachines']>>;
+
+/**
+ * One MaaS list call: which hosts are Ready there now. Creates started together share the call
+ * in flight (a region answers 500 machines in one large document; 100 creates need it once, not
+ * 100 times); a create's first step reads its own machine again anyway.
+ */
 export async function readyInMaas(
   maas: Pick<MaasClient, 'listMachines'>,
 ): Promise<(h: { maasSystemId?: string | undefined }) => boolean> {
-  const machines = await maas.listMachines();
+  let pending = inFlightLists.get(maas);
+  if (!pending) {
+    pending = maas.listMachines().finally(() => inFlightLists.delete(maas));
+    inFlightLists.set(maas, pending);
+  }
+  const machines = await pending;
   const ready = new Set(machines.filter((m) => m.status === NODE_STATUS.READY).map((m) => m.system_id));
   return (h) => h.maasSystemId !== undefined && ready.has(h.maasSystemId);
+}
+
+/** The rows of a collection as they are (read-only, not copied): the planner only reads them. */
+function rowsOf<T>(c: { find(pred: (row: Readonly<T>) => boolean): unknown }): Readonly<T>[] {
+  const rows: Readonly<T>[] = [];
+  c.find((row) => {
+    rows.push(row);
+    return false;
+  });
+  return rows;
 }
 
 export function instanceDraft(
@@ -81,29 +103,41 @@ export function instanceDraft(
 }
 
 /**
- * The planner's pick and the instance record in ONE store transaction: two creates running at the
- * same time (in one process) can never get the same host, the same name or the same MAC.
+ * The planner's pick and the instance record as one atomic change: the checks, the pick and the
+ * insert's in-memory write run in one synchronous stretch (nothing is awaited before `insert` has
+ * added the row), so no other create in this process can interleave, and the store's lock file
+ * keeps other processes out. Two creates at once can never get the same host, name or MAC. (A
+ * whole-store `update` would do too, but copies and re-validates every task's journal each time.)
  */
-export async function reserveInstance(
+export function reserveInstance(
   store: Store,
   req: CreateRequest,
   r: ResolvedCreate,
   ready: (h: Host) => boolean,
 ): Promise<{ instance: Instance; host: Host }> {
-  return store.update((data) => {
-    if (data.instances.some((i) => i.name === req.name))
+  try {
+    const instances = rowsOf<Instance>(store.instances);
+    if (instances.some((i) => i.name === req.name))
       throw new OperatorError(`an instance named ${req.name} exists`, { hint: '`rackpilot ls`' });
-    if (req.mac && data.instances.some((i) => i.mac === req.mac))
+    if (req.mac && instances.some((i) => i.mac === req.mac))
       throw new OperatorError(`MAC ${req.mac} is used by another instance`);
-    const host = pickHost(data, r.offering, { ...(req.host && { hostName: req.host }), readyInMaas: ready });
-    const instance: Instance = {
-      ...instanceDraft(req, r, host.id, new Set(data.instances.map((i) => i.mac))),
-      id: `inst-${randomBytes(4).toString('hex')}`,
-      createdAt: new Date().toISOString(),
-    };
-    data.instances.push(instance);
-    return { instance, host: structuredClone(host) };
-  });
+    const host = structuredClone(
+      pickHost(
+        { hosts: rowsOf<Host>(store.hosts) as Host[], instances: instances as Instance[] },
+        r.offering,
+        {
+          ...(req.host && { hostName: req.host }),
+          readyInMaas: ready,
+        },
+      ),
+    );
+    const draft = instanceDraft(req, r, host.id, new Set(instances.map((i) => i.mac)));
+    return store.instances
+      .insert({ ...draft, id: `inst-${randomBytes(4).toString('hex')}` })
+      .then((instance) => ({ instance, host }));
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /** Plan a host, record the instance and start its create task: what `deploy` does, callable at once many times. */
@@ -114,11 +148,20 @@ export async function startCreate(
 ): Promise<{ instance: Instance; host: Host; taskId: string }> {
   const resolved = resolveCreate(wb.store, req);
   const ready = await readyInMaas(maas);
-  const { instance, host } = await reserveInstance(wb.store, req, resolved, ready);
-  const taskId = await wb.engine.start(
-    'instance.create',
-    { hostId: host.id, hostname: host.hostname, instanceId: instance.id },
-    { instanceId: instance.id },
-  );
-  return { instance, host, taskId };
+  // A host a task still holds is not free yet: a destroy removes the instance record in its last
+  // step, a moment before it lets go of the host.
+  const free = (h: Host) => ready(h) && wb.engine.holderOf({ hostId: h.id }) === undefined;
+  const { instance, host } = await reserveInstance(wb.store, req, resolved, free);
+  try {
+    const taskId = await wb.engine.start(
+      'instance.create',
+      { hostId: host.id, hostname: host.hostname, instanceId: instance.id },
+      { instanceId: instance.id },
+    );
+    return { instance, host, taskId };
+  } catch (err) {
+    // No task will ever work on this record: it must not hold the host.
+    await wb.store.instances.remove(instance.id);
+    throw err;
+  }
 }
