@@ -150,8 +150,9 @@ export async function startCreate(
   const ready = await readyInMaas(maas);
   // A host a task still holds is not free yet: a destroy removes the instance record in its last
   // step, a moment before it lets go of the host.
+  // A host asked for by name is left to the engine, whose refusal names the task holding it.
   const free = (h: Host) => ready(h) && wb.engine.holderOf({ hostId: h.id }) === undefined;
-  const { instance, host } = await reserveInstance(wb.store, req, resolved, free);
+  const { instance, host } = await reserveInstance(wb.store, req, resolved, req.host ? ready : free);
   try {
     const taskId = await wb.engine.start(
       'instance.create',

@@ -98,4 +98,60 @@ describe('50 creates at once', () => {
     for (const t of destroyed) expectDone(t);
     for (const s of started) await expectFree(op, op.wb.store.hosts.get(s.host.id)!);
   }, 170_000);
+
+  it('never picks a host a task still holds, and leaves no record when the task cannot start', async () => {
+    const [held, other] = tl.lab.spec.hosts.filter((h) => offeringFor(h) === 'c16');
+    const heldHost = op.wb.store.hosts.find((h) => h.hostname === held!.hostname)!;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const holder = await op.wb.engine.start(
+      'test.hold',
+      { hostId: heldHost.id, hostname: heldHost.hostname },
+      {},
+      { steps: [{ title: 'hold the host', run: () => gate }] },
+    );
+    try {
+      // Planner: every c16 host but the held one is free and Ready; it must not get the held one.
+      const picked: string[] = [];
+      const c16 = tl.lab.spec.hosts.filter((h) => offeringFor(h) === 'c16').length;
+      const started = [];
+      for (let i = 0; i < c16 - 1; i++) {
+        const s = await startCreate(op.wb, op.site.maas, {
+          name: `vm-h${i}`,
+          offering: 'c16',
+          template: 'jammy',
+          networks: ['tenant-a'],
+        });
+        picked.push(s.host.hostname);
+        started.push(s);
+      }
+      expect(picked).not.toContain(held!.hostname);
+      expect(picked).toContain(other!.hostname);
+      await expect(
+        startCreate(op.wb, op.site.maas, {
+          name: 'vm-hx',
+          offering: 'c16',
+          template: 'jammy',
+          networks: ['tenant-a'],
+        }),
+      ).rejects.toThrow(/no free host matches offering c16/);
+      // Asked for by name: the engine refuses the busy host, and the record made for it goes again.
+      await expect(
+        startCreate(op.wb, op.site.maas, {
+          name: 'vm-held',
+          offering: 'c16',
+          template: 'jammy',
+          networks: ['tenant-a'],
+          host: held!.hostname,
+        }),
+      ).rejects.toThrow(/is busy: task/);
+      expect(op.wb.store.instances.find((i) => i.name === 'vm-held')).toBeUndefined();
+      for (const s of started) expectDone(await op.wb.engine.wait(s.taskId));
+      for (const s of started)
+        expectDone(await runTask(op, 'instance.destroy', { instanceId: s.instance.id }));
+    } finally {
+      release();
+      await op.wb.engine.wait(holder);
+    }
+  }, 120_000);
 });
