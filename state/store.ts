@@ -221,6 +221,11 @@ class StoreFileAdapter implements Adapter<StoreData> {
     const tasks = doc.tasks as Record<string, unknown>[];
     const index = new Map<unknown, number>(tasks.map((t, i) => [t?.id, i]));
     j.records.forEach((rec, n) => {
+      const rowOps = (rec as { rows?: unknown } | null)?.rows;
+      if (Array.isArray(rowOps)) {
+        applyRowOps(doc, rowOps as RowOp[]);
+        return;
+      }
       const r = rec as { task?: { id?: unknown }; log?: unknown } | null;
       if (
         !r ||
@@ -318,7 +323,9 @@ export class Collection<C extends CollectionName> {
     this.checkUnique(row, null);
     this.rows.push(row);
     this.afterChange(row);
-    await this.store.commit(this.name, this.name === 'tasks' ? (row as Task) : undefined);
+    await (this.name === 'tasks'
+      ? this.store.commit(this.name, row as Task)
+      : this.store.commitRows([{ collection: this.name, upsert: row }]));
     return structuredClone(row);
   }
 
@@ -340,7 +347,9 @@ export class Collection<C extends CollectionName> {
     this.checkUnique(row, id);
     this.rows[index] = row;
     this.afterChange(row);
-    await this.store.commit(this.name);
+    await (this.name === 'tasks'
+      ? this.store.commit(this.name, row as Task)
+      : this.store.commitRows([{ collection: this.name, upsert: row }]));
     return structuredClone(row);
   }
 
@@ -349,7 +358,9 @@ export class Collection<C extends CollectionName> {
     const index = this.rows.findIndex((r) => r.id === id);
     if (index < 0) return false;
     this.rows.splice(index, 1);
-    await this.store.commit(this.name);
+    await (this.name === 'tasks'
+      ? this.store.commit(this.name)
+      : this.store.commitRows([{ collection: this.name, remove: id }]));
     return true;
   }
 
@@ -534,17 +545,23 @@ export class Store {
    */
   async update<R>(fn: (draft: StoreData) => R): Promise<R> {
     this.assertWritable();
-    const draft = structuredClone(this.db.data);
+    // Tasks belong to the engine: the draft sees them frozen, so neither validation nor the
+    // journal has to look at the (large) task list for a change of hosts or instances.
+    const { tasks, ...rest } = this.db.data;
+    const draft = { ...structuredClone(rest), tasks: Object.freeze([...tasks]) as Task[] } as StoreData;
     const result = fn(draft);
-    const parsed = storeDataSchema.safeParse(draft);
+    const parsed = storeDataSchema.omit({ tasks: true }).safeParse({ ...draft, tasks: undefined });
     if (!parsed.success) {
       throw new OperatorError(`store change rejected: ${describeIssues(parsed.error)}`, {
         hint: 'nothing was changed',
       });
     }
+    const next = { ...parsed.data, tasks } as StoreData;
+    const ops: RowOp[] = [];
     for (const c of COLLECTIONS) {
+      if (c === 'tasks') continue;
       const spec = SPECS[c];
-      const rows = parsed.data[c] as { id: string }[];
+      const rows = next[c] as { id: string }[];
       const ids = new Set<string>();
       for (const r of rows) {
         if (ids.has(r.id))
@@ -564,14 +581,27 @@ export class Store {
           seen.set(v, r.id);
         }
       }
+      ops.push(...diffRows(c, this.db.data[c] as { id: string }[], rows));
     }
-    this.db.data = parsed.data;
-    registerStoreSecrets(parsed.data);
-    for (const c of COLLECTIONS) this.emit(c);
-    this.fullDirty = true;
-    await this.requestWrite();
+    this.db.data = next;
+    registerStoreSecrets(next);
+    await this.commitRows(ops);
     return result;
   }
+
+  /**
+   * @internal Record changes of the small collections (hosts, templates, offerings, networks,
+   * instances): appended to the journal as one line, so a change is atomic and costs a small
+   * append instead of rewriting the store file with every task journal in it.
+   */
+  commitRows(ops: RowOp[]): Promise<void> {
+    if (ops.length > 0) {
+      this.pendingOps.push(ops);
+      for (const c of new Set(ops.map((o) => o.collection))) this.emit(c);
+    }
+    return this.requestWrite();
+  }
+  private pendingOps: RowOp[][] = [];
 
   /** Resolves when every change made so far is on disk. */
   flush(): Promise<void> {
@@ -693,6 +723,7 @@ export class Store {
     data.journalGen = gen;
     this.fullDirty = false;
     this.dirtyTasks.clear();
+    this.pendingOps = [];
     // The file written now holds every log line so far; the journal carries only later ones.
     for (const t of data.tasks) this.logMark.set(t, t.log.at(-1) ?? null);
     try {
@@ -717,6 +748,8 @@ export class Store {
       lines.push(JSON.stringify({ task: rest, log: log.slice(from) }));
     }
     this.dirtyTasks.clear();
+    for (const ops of this.pendingOps) lines.push(JSON.stringify({ rows: ops }));
+    this.pendingOps = [];
     try {
       await this.journal!.append(`${lines.join('\n')}\n`);
     } catch (err) {
@@ -747,7 +780,7 @@ export class Store {
         try {
           if (this.fullDirty || this.journal === null || this.journal.size > this.journalLimit)
             await this.compact();
-          else if (this.dirtyTasks.size > 0) await this.appendDirty();
+          else if (this.dirtyTasks.size > 0 || this.pendingOps.length > 0) await this.appendDirty();
           this.writtenSeq = Math.max(this.writtenSeq, seq);
           d.resolve();
         } catch (err) {
@@ -786,5 +819,38 @@ export async function readStore(path: string): Promise<StoreData> {
     return s.snapshot();
   } finally {
     await s.close();
+  }
+}
+
+/** One change of a record in a small collection, as the journal carries it. */
+export type RowOp =
+  | { collection: Exclude<CollectionName, 'tasks'>; upsert: { id: string } }
+  | { collection: Exclude<CollectionName, 'tasks'>; remove: string };
+
+function diffRows(
+  collection: Exclude<CollectionName, 'tasks'>,
+  before: { id: string }[],
+  after: { id: string }[],
+): RowOp[] {
+  const old = new Map(before.map((r) => [r.id, JSON.stringify(r)]));
+  const ops: RowOp[] = [];
+  for (const r of after) if (old.get(r.id) !== JSON.stringify(r)) ops.push({ collection, upsert: r });
+  const kept = new Set(after.map((r) => r.id));
+  for (const r of before) if (!kept.has(r.id)) ops.push({ collection, remove: r.id });
+  return ops;
+}
+
+/** Replays row changes onto the raw document read from the store file (validated afterwards). */
+function applyRowOps(doc: Record<string, unknown>, ops: RowOp[]): void {
+  for (const op of ops) {
+    const rows = (Array.isArray(doc[op.collection]) ? doc[op.collection] : []) as { id: string }[];
+    if ('remove' in op) {
+      doc[op.collection] = rows.filter((r) => r.id !== op.remove);
+    } else {
+      const i = rows.findIndex((r) => r.id === op.upsert.id);
+      if (i >= 0) rows[i] = op.upsert;
+      else rows.push(op.upsert);
+      doc[op.collection] = rows;
+    }
   }
 }

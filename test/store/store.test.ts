@@ -244,9 +244,16 @@ describe('collections', () => {
       return 'ok';
     });
     expect(r).toBe('ok');
-    const disk = JSON.parse(await readFile(file, 'utf8'));
-    expect(disk.networks[0].vlan).toBe(200);
+    // On disk (store file plus journal, as a restart reads them), and as one journal record.
+    const disk = await readStore(file);
+    expect(disk.networks[0]!.vlan).toBe(200);
     expect(disk.offerings).toHaveLength(1);
+    const journal = (await readFile(`${file}.journal`, 'utf8')).trim().split('\n');
+    const last = JSON.parse(journal.at(-1)!);
+    expect(last.rows.map((o: { collection: string }) => o.collection).sort()).toEqual([
+      'networks',
+      'offerings',
+    ]);
   });
 });
 
@@ -306,10 +313,41 @@ describe('writes', () => {
     expect((await readStore(file)).tasks[0]!.log.map((l) => l.text)).toEqual(['last']);
   });
 
-  it('replaces a stale temp file and leaves none behind', async () => {
+  it('journals record changes as small appends and replays them on open', async () => {
     const s = await openTracked();
+    const sizeBefore = (await stat(file)).size;
+    const a = await s.networks.insert({ name: 'a', vlan: 101 });
+    const b = await s.networks.insert({ name: 'b', vlan: 102 });
+    await s.networks.update(a.id, { vlan: 111 });
+    await s.networks.remove(b.id);
+    await s.update((d) => {
+      d.offerings.push({ id: 'off-9', name: 'x', cpuCores: 1, cpuMhz: 1, memoryMb: 1 });
+    });
+    // The store file itself was not rewritten for any of them.
+    expect((await stat(file)).size).toBe(sizeBefore);
+    const disk = await readStore(file);
+    expect(disk.networks).toEqual([expect.objectContaining({ id: a.id, vlan: 111 })]);
+    expect(disk.offerings.map((o) => o.id)).toEqual(['off-9']);
+    await s.close();
+    const again = await openTracked();
+    expect(again.networks.list().map((n) => [n.name, n.vlan])).toEqual([['a', 111]]);
+  });
+
+  it('refuses a transaction that touches tasks: they belong to the engine', async () => {
+    const s = await openTracked();
+    await expect(
+      s.update((d) => {
+        d.tasks.push({} as Task);
+      }),
+    ).rejects.toThrow(TypeError);
+  });
+
+  it('replaces a stale temp file (a write cut short by a crash) and leaves none behind', async () => {
+    const first = await openTracked();
+    await first.close();
     const temp = join(dir, 'sub', '.store.json.tmp');
     await writeFile(temp, 'half a write', { mode: 0o644 });
+    const s = await openTracked();
     await s.networks.insert({ name: 'prod', vlan: 100 });
     expect((await readdir(join(dir, 'sub'))).sort()).toEqual([
       'store.json',
