@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { pickHost } from '../../src/workflows/planner.ts';
+import type { Host, Instance, Offering } from '../../state/schema.ts';
+
+/** The seed's BareMetalPlanner: exact dimensions, known to and Ready in MaaS, no instance on it. */
+const offering: Offering = { id: 'o1', name: 'c32', cpuCores: 32, cpuMhz: 2600, memoryMb: 131072 };
+
+function host(name: string, over: Partial<Host> = {}): Host {
+  return {
+    id: `h-${name}`,
+    hostname: name,
+    mac: '52:54:00:00:00:01',
+    macs: ['52:54:00:00:00:01'],
+    ipmi: { address: '127.0.0.1', username: 'admin', password: 'x' },
+    cpuCores: 32,
+    cpuMhz: 2600,
+    memoryMb: 131072,
+    maasSystemId: `sys-${name}`,
+    addedAt: '2026-01-01T00:00:00Z',
+    ...over,
+  };
+}
+
+function instanceOn(h: Host): Instance {
+  return {
+    id: `i-${h.hostname}`,
+    name: `vm-${h.hostname}`,
+    hostId: h.id,
+    offeringId: 'o1',
+    templateId: 't1',
+    networkIds: ['n1'],
+    mac: '02:00:00:00:00:01',
+    state: 'running',
+    createdAt: '2026-01-01T00:00:00Z',
+  };
+}
+
+const allReady = { readyInMaas: () => true };
+
+describe('pickHost', () => {
+  it('takes only an exact match of cores, MHz and memory', () => {
+    const hosts = [
+      host('a-more-cores', { cpuCores: 64 }),
+      host('b-slower', { cpuMhz: 2400 }),
+      host('c-less-memory', { memoryMb: 65536 }),
+      host('d-exact'),
+    ];
+    expect(pickHost({ hosts, instances: [] }, offering, allReady).hostname).toBe('d-exact');
+  });
+
+  it('never picks a busy host, one unknown to MaaS, or one MaaS does not report Ready', () => {
+    const busy = host('a-busy');
+    const unknown = host('b-unknown', { maasSystemId: undefined });
+    const deployed = host('c-deployed');
+    const free = host('d-free');
+    const data = { hosts: [busy, unknown, deployed, free], instances: [instanceOn(busy)] };
+    const ready = { readyInMaas: (h: Host) => h.hostname !== 'c-deployed' };
+    expect(pickHost(data, offering, ready).hostname).toBe('d-free');
+    expect(() => pickHost({ ...data, hosts: [busy, unknown, deployed] }, offering, ready)).toThrow(
+      /no free host matches offering c32/,
+    );
+  });
+
+  it('is deterministic: the first free match by hostname', () => {
+    const hosts = [host('r02-n001'), host('r01-n002'), host('r01-n001')];
+    expect(pickHost({ hosts, instances: [] }, offering, allReady).hostname).toBe('r01-n001');
+    expect(pickHost({ hosts, instances: [instanceOn(hosts[2]!)] }, offering, allReady).hostname).toBe(
+      'r01-n002',
+    );
+  });
+
+  it('a host asked for by name must be free, matching, known to MaaS and Ready', () => {
+    const h = host('r01-n001');
+    const data = { hosts: [h], instances: [] };
+    expect(pickHost(data, offering, { ...allReady, hostName: 'r01-n001' }).id).toBe(h.id);
+    expect(pickHost(data, offering, { ...allReady, hostName: h.id }).id).toBe(h.id);
+    expect(() => pickHost(data, offering, { ...allReady, hostName: 'nope' })).toThrow(
+      /no host nope in the local store/,
+    );
+    expect(() =>
+      pickHost({ hosts: [h], instances: [instanceOn(h)] }, offering, { ...allReady, hostName: 'r01-n001' }),
+    ).toThrow(/already runs an instance/);
+    expect(() =>
+      pickHost({ hosts: [host('r01-n001', { memoryMb: 1024 })], instances: [] }, offering, {
+        ...allReady,
+        hostName: 'r01-n001',
+      }),
+    ).toThrow(/does not match offering c32/);
+    expect(() =>
+      pickHost({ hosts: [host('r01-n001', { maasSystemId: undefined })], instances: [] }, offering, {
+        ...allReady,
+        hostName: 'r01-n001',
+      }),
+    ).toThrow(/not in MaaS yet/);
+    expect(() => pickHost(data, offering, { readyInMaas: () => false, hostName: 'r01-n001' })).toThrow(
+      /not Ready in MaaS/,
+    );
+  });
+});
