@@ -52,10 +52,15 @@ export type WorkflowKind = keyof typeof WORKFLOWS;
 
 export function registerWorkflows(engine: TaskEngine, deps: WorkflowDeps): void {
   for (const [kind, wf] of Object.entries(WORKFLOWS)) {
-    engine.define(kind, (params) => wf.steps(deps, params as Record<string, string>), {
+    engine.define(kind, (params, info) => wf.steps(deps, withTargetHost(params, info.target.hostId)), {
       params: wf.params as z.ZodType<Record<string, string>>,
     });
   }
+}
+
+/** The task's host as a hint for its steps (see instanceScope); params stay as journaled. */
+function withTargetHost(params: Record<string, string>, hostId: string | undefined): Record<string, string> {
+  return hostId === undefined || params['hostId'] !== undefined ? params : { ...params, hostId };
 }
 
 /** `--plan`: every step's exact MaaS calls, switch CLI lines and IPMI commands, touching nothing. */

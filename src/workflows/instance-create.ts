@@ -31,7 +31,7 @@ export function createInstanceSteps(
   deps: WorkflowDeps,
   params: InstanceParams,
 ): WorkflowStep<InstanceParams>[] {
-  const { inst, hostId, host, systemId } = instanceScope(deps, params.instanceId);
+  const { inst, hostId, host, systemId } = instanceScope(deps, params.instanceId, params.hostId);
   const pxe = (sw: string) => deps.switches.pxeVlan(sw);
 
   return [
@@ -243,7 +243,8 @@ export async function primaryInterface(deps: WorkflowDeps, systemId: string): Pr
 
 function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): WorkflowStep<InstanceParams> {
   const inst = () => instanceById(deps, params.instanceId);
-  const host = () => hostById(deps, inst().hostId);
+  const { hostId } = instanceScope(deps, params.instanceId, params.hostId);
+  const host = () => hostById(deps, hostId);
   const systemId = () => systemIdOf(host());
   const torMacs = () => cabledNics(deps, host()).map((n) => n.mac.toLowerCase());
   return {
@@ -283,7 +284,7 @@ function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): Workfl
       return { bonded: true, interfaceId: bond.id };
     },
     // From MaaS's state, not the output: a crash between create_bond and the journal leaves none.
-    undo: (ctx) => restoreNics(deps, inst().hostId, (t) => ctx.log(t)),
+    undo: (ctx) => restoreNics(deps, hostId, (t) => ctx.log(t)),
     plan() {
       const macs = torMacs();
       if (macs.length < 2) return [`MaaS: no bond, single NIC ${macs[0] ?? '?'}`];

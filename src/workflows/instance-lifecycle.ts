@@ -17,7 +17,7 @@ export function startInstanceSteps(
   deps: WorkflowDeps,
   params: InstanceParams,
 ): WorkflowStep<InstanceParams>[] {
-  const { inst, hostId, host } = instanceScope(deps, params.instanceId);
+  const { inst, hostId, host } = instanceScope(deps, params.instanceId, params.hostId);
   return [
     {
       title: 'Check the instance is stopped and deployed',
@@ -68,7 +68,7 @@ export function stopInstanceSteps(
   deps: WorkflowDeps,
   params: InstanceParams,
 ): WorkflowStep<InstanceParams>[] {
-  const { host } = instanceScope(deps, params.instanceId);
+  const { host } = instanceScope(deps, params.instanceId, params.hostId);
   return [
     {
       title: 'Soft power off (ACPI), hard off after the timeout',
@@ -115,7 +115,7 @@ export function destroyInstanceSteps(
   deps: WorkflowDeps,
   params: InstanceParams,
 ): WorkflowStep<InstanceParams>[] {
-  const { hostId, systemId } = instanceScope(deps, params.instanceId);
+  const { hostId, systemId } = instanceScope(deps, params.instanceId, params.hostId);
   return [
     storeStep(
       'Mark the instance as destroying',

@@ -85,9 +85,11 @@ export function instanceVlans(deps: WorkflowDeps, inst: Instance): { access: num
  * What a workflow on an instance reads, looked up at each use (a resumed task sees the store as it
  * is now); the host is fixed when the steps are built, as the task's lock is.
  */
-export function instanceScope(deps: WorkflowDeps, instanceId: string) {
+export function instanceScope(deps: WorkflowDeps, instanceId: string, hostIdHint?: string) {
   const inst = () => instanceById(deps, instanceId);
-  const hostId = inst().hostId;
+  // The record is gone when a destroy (or a create's rollback) is resumed after a crash in the step
+  // that removed it; the task's target still names the host, so the task can finish.
+  const hostId = deps.store.instances.get(instanceId)?.hostId ?? hostIdHint ?? inst().hostId;
   const host = () => hostById(deps, hostId);
   return { inst, hostId, host, systemId: () => systemIdOf(host()) };
 }
