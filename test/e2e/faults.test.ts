@@ -3,6 +3,7 @@ import { generateLabSpec, type LabHost } from '../../src/lab/spec.ts';
 import { NODE_STATUS } from '../../src/maas/node-status.ts';
 import { reserveInstance, resolveCreate, startCreate } from '../../src/site/provision.ts';
 import { createInstanceSteps } from '../../src/workflows/instance-create.ts';
+import { destroyInstanceSteps } from '../../src/workflows/instance-lifecycle.ts';
 import type { Host, Task } from '../../state/schema.ts';
 import {
   addHost,
@@ -223,4 +224,28 @@ describe('BMC faults', () => {
       op = main;
     }
   }, 60_000);
+});
+
+describe('crash consistency', () => {
+  it('a destroy that dies right after removing the instance record is resumed to done', async () => {
+    const { lab, host } = await freshHost();
+    const { task: created, instanceId } = await createOn(lab, 'vm-last-step');
+    expectDone(created);
+    const steps = destroyInstanceSteps(op.wb.deps, { instanceId });
+    const last = steps[steps.length - 1]!;
+    const run = last.run.bind(last);
+    // The record is removed, then the process "dies" before the journal says so.
+    last.run = async (ctx) => {
+      await run(ctx);
+      throw new Error('killed before the journal write');
+    };
+    const target = { instanceId, hostId: host.id, hostname: host.hostname };
+    const id = await op.wb.engine.start('instance.destroy', target, { instanceId }, { steps });
+    expectFailedAt(await op.wb.engine.wait(id), 'Remove the instance record');
+    expect(op.wb.store.instances.get(instanceId)).toBeUndefined();
+    // Resumed as after a restart: the steps are built again from the task kind, with no record.
+    await op.wb.engine.resume(id);
+    expectDone(await op.wb.engine.wait(id));
+    await expectFree(op, host);
+  });
 });
