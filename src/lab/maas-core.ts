@@ -151,6 +151,7 @@ export class LabMaasCore {
   private readonly fabrics = new Map<string, LabFabric>();
   private readonly portOwner = new Map<string, string>();
   private readonly pending = new Set<string>();
+  private readonly powerQueue = new Map<string, Promise<void>>();
   private readonly unsubscribe: () => void;
   private nextEventId = 1;
   private nextInterfaceId = 1;
@@ -989,7 +990,23 @@ export class LabMaasCore {
     };
   }
 
-  private async driver(m: LabMachine, action: 'on' | 'off'): Promise<void> {
+  /**
+   * MaaS runs one power action per node at a time (the rack controller queues them): a release's
+   * power-off never overtakes the erase's power-on still talking to the BMC.
+   */
+  private driver(m: LabMachine, action: 'on' | 'off'): Promise<void> {
+    const prev = this.powerQueue.get(m.systemId) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(() => this.driveNow(m, action));
+    this.powerQueue.set(m.systemId, next);
+    void next
+      .finally(() => {
+        if (this.powerQueue.get(m.systemId) === next) this.powerQueue.delete(m.systemId);
+      })
+      .catch(() => undefined);
+    return next;
+  }
+
+  private async driveNow(m: LabMachine, action: 'on' | 'off'): Promise<void> {
     try {
       if (action === 'on') await this.opts.powerDriver.powerOn(this.target(m));
       else await this.opts.powerDriver.powerOff(this.target(m));
