@@ -276,7 +276,21 @@ describe('remove host (CLI)', () => {
     out.length = 0;
     expect(await main(['host', 'rm', three.hostname, '--json'], io, env)).toBe(0);
     expect(JSON.parse(out.join(''))).toMatchObject({ removed: three.hostname });
+    // --plan names the planner's host and every MaaS call, switch line and IPMI command; changes nothing.
+    out.length = 0;
+    const planArgs = ['deploy', 'vm-plan', '--offering', offeringFor(two), '--template', 'jammy'];
+    expect(
+      await main([...planArgs, '--network', 'tenant-a', '--network', 'tenant-b', '--plan'], io, env),
+    ).toBe(0);
+    const plan = out.join('');
+    expect(plan).toMatch(new RegExp(`host ${two.hostname}, MAC 02:00:`));
+    expect(plan).toMatch(/op=create_bond name=bond0 bond_mode=active-backup/);
+    expect(plan).toMatch(/op=deploy distro_series=ubuntu\/jammy/);
+    expect(plan).toMatch(/switch tor-r\d\d: /);
+    expect(plan).toMatch(/Set System Boot Options param 5: boot disk/);
+    expect(plan).toMatch(/\(plan only: nothing was changed\)/);
     op = await openOperator(tl, { storePath: op.storePath });
+    expect(op.wb.store.instances.find((i) => i.name === 'vm-plan')).toBeUndefined();
     expect(op.wb.store.hosts.find((h) => h.hostname === three.hostname)).toBeUndefined();
     const m = await op.site.maas.readMachine(hosts.get(three.hostname)!.maasSystemId!);
     expect(m.status).toBe(NODE_STATUS.READY);
