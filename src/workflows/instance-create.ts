@@ -2,15 +2,7 @@ import { OperatorError } from '../util/errors.ts';
 import { NODE_STATUS } from '../maas/node-status.ts';
 import type { MaasInterface } from '../maas/schemas.ts';
 import type { WorkflowDeps } from './adapters.ts';
-import {
-  cabledNics,
-  hostById,
-  instanceById,
-  instanceVlans,
-  systemIdOf,
-  templateById,
-  instanceScope,
-} from './records.ts';
+import { cabledNics, hostById, instanceVlans, systemIdOf, templateById, instanceScope } from './records.ts';
 import { bootStep, portsStep, powerStep, storeStep, type WorkflowStep } from './steps.ts';
 import { waitForPower, waitForStatus } from './wait.ts';
 
@@ -242,10 +234,7 @@ export async function primaryInterface(deps: WorkflowDeps, systemId: string): Pr
 }
 
 function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): WorkflowStep<InstanceParams> {
-  const inst = () => instanceById(deps, params.instanceId);
-  const { hostId } = instanceScope(deps, params.instanceId, params.hostId);
-  const host = () => hostById(deps, hostId);
-  const systemId = () => systemIdOf(host());
+  const { hostId, host, systemId } = instanceScope(deps, params.instanceId, params.hostId);
   const torMacs = () => cabledNics(deps, host()).map((n) => n.mac.toLowerCase());
   return {
     title: 'Bond the ToR NICs (active-backup) or use the single NIC',

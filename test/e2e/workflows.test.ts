@@ -9,7 +9,6 @@ import {
   expectDone,
   expectFree,
   expectRunning,
-  labHost,
   maasEvents,
   offeringFor,
   openOperator,
