@@ -178,7 +178,8 @@ export function mergeInventory(
   rows.sort((a, b) => {
     const ra = a.rack === null ? Number.MAX_SAFE_INTEGER : (rackOrder.get(a.rack) ?? 0);
     const rb = b.rack === null ? Number.MAX_SAFE_INTEGER : (rackOrder.get(b.rack) ?? 0);
-    return ra - rb || a.hostname.localeCompare(b.hostname);
+    // Plain code-unit order: hostnames are ASCII, and localeCompare costs seconds at 10,000 rows.
+    return ra - rb || (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0);
   });
   return rows;
 }
