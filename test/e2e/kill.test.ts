@@ -146,7 +146,19 @@ function expectExactJournal(task: Task, step: number, count: number, label: stri
   expect(task.state).toBe('interrupted');
   expect(task.steps.slice(0, step - 1).every((s) => s.state === 'done' || s.state === 'skipped')).toBe(true);
   const running = task.steps.findIndex((s) => s.state === 'running');
-  expect(running, 'one step was running when killed').toBeGreaterThanOrEqual(step - 1);
+  if (running < 0) {
+    // The child ran on between printing `[N]` and the SIGKILL: step N finished and the kill landed
+    // while a later step's verify() was reading the gear, before that step was journaled running
+    // (verify only reads; nothing acted). The journal is still a done prefix and a pending rest.
+    const firstPending = task.steps.findIndex((s) => s.state === 'pending');
+    expect(firstPending, 'the kill landed after step N began').toBeGreaterThanOrEqual(step);
+    expect(task.steps.slice(0, firstPending).every((s) => s.state === 'done' || s.state === 'skipped')).toBe(
+      true,
+    );
+    expect(task.steps.slice(firstPending).every((s) => s.state === 'pending')).toBe(true);
+    return;
+  }
+  expect(running, 'the running step is step N or later').toBeGreaterThanOrEqual(step - 1);
   expect(task.steps.filter((s) => s.state === 'running')).toHaveLength(1);
   expect(task.steps.slice(running + 1).every((s) => s.state === 'pending')).toBe(true);
 }
