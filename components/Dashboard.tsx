@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'reac
 import { Box, useApp, useInput, useWindowSize, type Key } from 'ink';
 import type { HostRow, Inventory } from '../state/live.ts';
 import type { TaskFeed, TaskFeedSnapshot } from '../state/task-feed.ts';
+import type { HostProbe, HostProber } from '../src/site/probe.ts';
 import { TasksView } from './TasksView.tsx';
 import { Header } from './Header.tsx';
 import { Footer } from './Footer.tsx';
@@ -21,6 +22,8 @@ export interface DashboardProps {
   size?: { columns: number; rows: number };
   /** The task journal, when the site has a store (not for a lab living inside the dashboard). */
   taskFeed?: TaskFeed;
+  /** Reads a host's BMC and switch ports for the details view. */
+  prober?: HostProber;
 }
 
 const NO_FEED = { subscribe: () => () => undefined, getSnapshot: () => null };
@@ -74,7 +77,7 @@ function useNow(fixed: number | undefined): number {
   return fixed ?? now;
 }
 
-export function Dashboard({ inventory, label = '', now: fixedNow, size, taskFeed }: DashboardProps) {
+export function Dashboard({ inventory, label = '', now: fixedNow, size, taskFeed, prober }: DashboardProps) {
   const snapshot = useSyncExternalStore(inventory.subscribe, inventory.getSnapshot);
   const feedSource = taskFeed ?? NO_FEED;
   const tasks: TaskFeedSnapshot | null = useSyncExternalStore(feedSource.subscribe, feedSource.getSnapshot);
@@ -103,6 +106,23 @@ export function Dashboard({ inventory, label = '', now: fixedNow, size, taskFeed
   const found = selectedKey === null ? -1 : visibleRows.findIndex((r) => r.key === selectedKey);
   const selected = found >= 0 ? found : 0;
   const selectedRow = visibleRows[selected];
+
+  // Details read the gear live, once per opening (not on every refresh of the row); a late answer
+  // for another host is dropped.
+  const [probe, setProbe] = useState<{ key: string; value: HostProbe | 'loading' } | null>(null);
+  const detailKey = view === 'detail' ? selectedRow?.key : undefined;
+  useEffect(() => {
+    if (!prober || !detailKey || !selectedRow) return;
+    let live = true;
+    setProbe({ key: detailKey, value: 'loading' });
+    prober(selectedRow.hostname, selectedRow.macs).then(
+      (value) => live && setProbe({ key: detailKey, value }),
+      () => live && setProbe(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [detailKey, prober]);
 
   const wide = columns >= 120;
   const headerLines = 2 + (snapshot.error ? 1 : 0);
@@ -229,7 +249,12 @@ export function Dashboard({ inventory, label = '', now: fixedNow, size, taskFeed
         now={now}
       />
     ) : view === 'detail' && selectedRow ? (
-      <HostDetail row={selectedRow} width={columns} now={now} />
+      <HostDetail
+        row={selectedRow}
+        width={columns}
+        now={now}
+        probe={probe && probe.key === selectedRow.key ? probe.value : undefined}
+      />
     ) : (
       <Box flexDirection="row">
         {wide ? <RackPane racks={snapshot.racks} current={rackIndex} height={tableHeight + 1} /> : null}

@@ -3,6 +3,7 @@ import { Dashboard } from '../../components/Dashboard.tsx';
 import { Inventory } from '../../state/live.ts';
 import { TaskFeed } from '../../state/task-feed.ts';
 import { inventorySource, rackLayout } from '../site/open.ts';
+import { hostProber } from '../site/probe.ts';
 import type { CommandContext } from './context.ts';
 
 /** The default command: the full-screen dashboard, live from MaaS every 2 s (k9s's default). */
@@ -17,7 +18,12 @@ export async function dashboardCommand(
   const taskFeed = site.lab ? undefined : new TaskFeed(site.config.store);
   taskFeed?.start(1_000);
   const app = render(
-    <Dashboard inventory={inventory} label={site.lab ? 'lab' : ''} {...(taskFeed && { taskFeed })} />,
+    <Dashboard
+      inventory={inventory}
+      label={site.lab ? 'lab' : ''}
+      prober={hostProber(site)}
+      {...(taskFeed && { taskFeed })}
+    />,
     {
       alternateScreen: true,
       incrementalRendering: true,
