@@ -21,8 +21,6 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 export const DEPLOY_USAGE = `rackpilot deploy NAME --offering OFFERING --template TEMPLATE --network NET [--network NET2 …]
                  [--host HOST] [--user-data FILE] [--mac MAC] [--plan] [--json]`;
 
-export { allocateMac } from '../site/provision.ts';
-
 /** `deploy`: the seed's Create VM — plan a host, record the instance, run the create task. */
 export async function deployCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(
