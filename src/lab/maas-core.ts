@@ -1,4 +1,5 @@
 import { redact } from '../util/redact.ts';
+import { BOND_MODES } from '../maas/client.ts';
 import {
   FAILURE_OF,
   NODE_STATUS,
@@ -769,16 +770,7 @@ export class LabMaasCore {
       errors['parents'] = ['Interface is already part of a bond or has children.'];
     }
     const mode = form.get('bond_mode') ?? 'balance-rr';
-    const modes = [
-      'balance-rr',
-      'active-backup',
-      'balance-xor',
-      'broadcast',
-      '802.3ad',
-      'balance-tlb',
-      'balance-alb',
-    ];
-    if (!modes.includes(mode))
+    if (!(BOND_MODES as readonly string[]).includes(mode))
       errors['bond_mode'] = [`Select a valid choice. ${mode} is not one of the available choices.`];
     const macIn = form.get('mac_address');
     if (macIn !== null && !MAC.test(macIn))
