@@ -19,33 +19,20 @@ const hostParams = z.object({ hostId: z.string().min(1) });
 
 type Factory = (deps: WorkflowDeps, params: Record<string, string>) => WorkflowStep<Record<string, string>>[];
 
+/** One table entry: the params schema checks what the factory then receives. */
+function workflow<P>(params: z.ZodType, steps: (deps: WorkflowDeps, params: P) => WorkflowStep<P>[]) {
+  return { params, steps: steps as unknown as Factory };
+}
+
 /** Every workflow of the design, by task kind. */
 export const WORKFLOWS: Record<string, { params: z.ZodType; steps: Factory }> = {
-  'host.add': { params: hostParams, steps: (d, p) => addHostSteps(d, p as HostParams) as never },
-  'instance.create': {
-    params: instanceParams,
-    steps: (d, p) => createInstanceSteps(d, p as InstanceParams) as never,
-  },
-  'instance.start': {
-    params: instanceParams,
-    steps: (d, p) => startInstanceSteps(d, p as InstanceParams) as never,
-  },
-  'instance.stop': {
-    params: instanceParams,
-    steps: (d, p) => stopInstanceSteps(d, p as InstanceParams) as never,
-  },
-  'instance.destroy': {
-    params: instanceParams,
-    steps: (d, p) => destroyInstanceSteps(d, p as InstanceParams) as never,
-  },
-  'network.attach': {
-    params: networkParams,
-    steps: (d, p) => attachNetworkSteps(d, p as NetworkParams) as never,
-  },
-  'network.detach': {
-    params: networkParams,
-    steps: (d, p) => detachNetworkSteps(d, p as NetworkParams) as never,
-  },
+  'host.add': workflow<HostParams>(hostParams, addHostSteps),
+  'instance.create': workflow<InstanceParams>(instanceParams, createInstanceSteps),
+  'instance.start': workflow<InstanceParams>(instanceParams, startInstanceSteps),
+  'instance.stop': workflow<InstanceParams>(instanceParams, stopInstanceSteps),
+  'instance.destroy': workflow<InstanceParams>(instanceParams, destroyInstanceSteps),
+  'network.attach': workflow<NetworkParams>(networkParams, attachNetworkSteps),
+  'network.detach': workflow<NetworkParams>(networkParams, detachNetworkSteps),
 };
 
 export type WorkflowKind = keyof typeof WORKFLOWS;
