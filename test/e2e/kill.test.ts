@@ -73,6 +73,23 @@ async function prepare(label: string, withInstance: boolean) {
   return { lab, storePath };
 }
 
+/** `rackpilot deploy …` for the instance createRequest describes. */
+function deployArgs(lab: LabHost): string[] {
+  const r = createRequest(lab);
+  const networks = r.networks.flatMap((n) => ['--network', n]);
+  return [
+    'deploy',
+    r.name,
+    '--offering',
+    r.offering,
+    '--template',
+    r.template,
+    ...networks,
+    '--host',
+    r.host,
+  ];
+}
+
 function createRequest(lab: LabHost) {
   return {
     name: 'vm1',
@@ -175,25 +192,7 @@ const steps = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 describe.concurrent('kill `rackpilot deploy` at every step boundary', () => {
   it.each(steps(CREATE_STEPS))('step %i, then resume: the instance runs', async (step) => {
     const { lab, storePath } = await prepare(`create-resume-${step}`, false);
-    const r = createRequest(lab);
-    await runAndKill(
-      [
-        'deploy',
-        r.name,
-        '--offering',
-        r.offering,
-        '--template',
-        r.template,
-        '--network',
-        'tenant-a',
-        '--network',
-        'tenant-b',
-        '--host',
-        r.host,
-      ],
-      storePath,
-      step,
-    );
+    await runAndKill(deployArgs(lab), storePath, step);
     const { op, task } = await takeOver(storePath, 'instance.create');
     try {
       expectExactJournal(task, step, CREATE_STEPS, `create-resume-${step}`);
@@ -211,25 +210,7 @@ describe.concurrent('kill `rackpilot deploy` at every step boundary', () => {
 
   it.each(steps(CREATE_STEPS))('step %i, then rollback: the host is as before', async (step) => {
     const { lab, storePath } = await prepare(`create-rollback-${step}`, false);
-    const r = createRequest(lab);
-    await runAndKill(
-      [
-        'deploy',
-        r.name,
-        '--offering',
-        r.offering,
-        '--template',
-        r.template,
-        '--network',
-        'tenant-a',
-        '--network',
-        'tenant-b',
-        '--host',
-        r.host,
-      ],
-      storePath,
-      step,
-    );
+    await runAndKill(deployArgs(lab), storePath, step);
     const { op, task } = await takeOver(storePath, 'instance.create');
     try {
       expectExactJournal(task, step, CREATE_STEPS, `create-rollback-${step}`);
