@@ -255,6 +255,50 @@ describe('collections', () => {
       'offerings',
     ]);
   });
+
+  it('finds records by id and by field through an index that follows every kind of change', async () => {
+    const s = await openTracked();
+    const a = await s.hosts.insert(newHost());
+    expect(s.hosts.peekBy('hostname', 'r01-n001')?.id).toBe(a.id);
+    // Appended after the index was built.
+    const b = await s.hosts.insert(newHost({ hostname: 'r01-n002', mac: '00:18:8b:52:79:90', macs: [] }));
+    expect(s.hosts.peekBy('hostname', 'r01-n002')?.id).toBe(b.id);
+    expect(s.hosts.get(b.id)?.hostname).toBe('r01-n002');
+    // Renamed through the collection.
+    await s.hosts.update(a.id, { hostname: 'r01-n009' });
+    expect(s.hosts.peekBy('hostname', 'r01-n001')).toBeUndefined();
+    expect(s.hosts.peekBy('hostname', 'r01-n009')?.id).toBe(a.id);
+    // Renamed and removed through a transaction (which replaces the arrays).
+    await s.update((d) => {
+      d.hosts = d.hosts.filter((h) => h.id !== b.id);
+      d.hosts[0]!.hostname = 'r01-n010';
+    });
+    expect(s.hosts.peekBy('hostname', 'r01-n009')).toBeUndefined();
+    expect(s.hosts.peekBy('hostname', 'r01-n010')?.id).toBe(a.id);
+    expect(s.hosts.get(b.id)).toBeUndefined();
+    await s.hosts.remove(a.id);
+    expect(s.hosts.peekBy('id', a.id)).toBeUndefined();
+    // Tasks: inserted, pruned.
+    const now = new Date().toISOString();
+    const task = (id: string): Task => ({
+      id,
+      kind: 'demo',
+      target: { hostname: 'x' },
+      params: null,
+      state: 'done',
+      steps: [],
+      log: [],
+      createdAt: now,
+      updatedAt: now,
+    });
+    await s.tasks.insert(task('t-1'));
+    expect(s.tasks.peek('t-1')?.id).toBe('t-1');
+    await s.tasks.insert(task('t-2'));
+    expect(s.tasks.peek('t-2')?.id).toBe('t-2');
+    await s.tasks.removeWhere((t) => t.id === 't-1');
+    expect(s.tasks.peek('t-1')).toBeUndefined();
+    expect(s.tasks.peek('t-2')?.id).toBe('t-2');
+  });
 });
 
 describe('writes', () => {
