@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { IpmiClient, type IpmiClientOptions } from '../ipmi/client.ts';
+import { bootDeviceLabel } from '../ipmi/commands.ts';
 import { IpmiError } from '../ipmi/errors.ts';
 import type { IpmiTarget } from '../ipmi/session.ts';
 import { describeError } from '../util/errors.ts';
@@ -129,7 +130,7 @@ export async function ipmiCommand(argv: string[], ctx: IpmiCommandContext): Prom
         }
         const f = await client.getBootDevice(named);
         const text =
-          `${args.host}: boot device ${f.device}${f.valid ? '' : ' (override not set)'}, ` +
+          `${args.host}: boot device ${bootDeviceLabel(f.device)}${f.valid ? '' : ' (override not set)'}, ` +
           `${f.persistent ? 'persistent' : 'next boot only'}, ${f.efi ? 'EFI' : 'legacy'}`;
         emit(
           { host: args.host, bootDevice: f.device, valid: f.valid, persistent: f.persistent, efi: f.efi },

@@ -170,10 +170,29 @@ export function decodeChassisStatusResponse(data: Buffer): ChassisStatus {
 
 export const BootParam = { SetInProgress: 0, ServicePartitionScan: 3, InfoAck: 4, BootFlags: 5 } as const;
 
-export type BootDeviceName = 'none' | 'pxe' | 'disk' | 'safe' | 'diag' | 'cdrom' | 'bios' | 'floppy';
+/**
+ * Boot device selector names (byte 2 bits 5:2 of the boot flags, IPMI v2.0 table 28-14). The
+ * reserved selectors a BMC may still report read as `unknown (0x0a)`, and encode back to the same
+ * selector, so a setting read first can always be written back.
+ */
+export type BootDeviceName =
+  | 'none'
+  | 'pxe'
+  | 'disk'
+  | 'safe'
+  | 'diag'
+  | 'cdrom'
+  | 'bios'
+  | 'remote-floppy'
+  | 'remote-cdrom'
+  | 'remote'
+  | 'remote-disk'
+  | 'floppy'
+  | `unknown (0x${string})`;
 
-/** Boot device selector, byte 2 bits 5:2 of the boot flags. */
-const SELECTOR: Record<BootDeviceName, number> = {
+type KnownBootDevice = Exclude<BootDeviceName, `unknown (0x${string})`>;
+
+const SELECTOR: Record<KnownBootDevice, number> = {
   none: 0x0,
   pxe: 0x1,
   disk: 0x2,
@@ -181,8 +200,46 @@ const SELECTOR: Record<BootDeviceName, number> = {
   diag: 0x4,
   cdrom: 0x5,
   bios: 0x6,
+  'remote-floppy': 0x7,
+  'remote-cdrom': 0x8,
+  remote: 0x9,
+  'remote-disk': 0xb,
   floppy: 0xf,
 };
+
+const BY_SELECTOR = new Map<number, KnownBootDevice>(
+  (Object.entries(SELECTOR) as [KnownBootDevice, number][]).map(([k, v]) => [v, k]),
+);
+
+/** How an operator reads each device (the spec's wording, short). */
+const DEVICE_LABEL: Record<KnownBootDevice, string> = {
+  none: 'none',
+  pxe: 'pxe',
+  disk: 'disk',
+  safe: 'disk (safe mode)',
+  diag: 'diagnostic partition',
+  cdrom: 'cdrom',
+  bios: 'bios setup',
+  'remote-floppy': 'remote floppy',
+  'remote-cdrom': 'remote cdrom',
+  remote: 'remote media',
+  'remote-disk': 'remote disk',
+  floppy: 'floppy',
+};
+
+/** The device as an operator reads it: `pxe`, `disk`, `cdrom`, `bios setup`, `unknown (0x0a)`… */
+export function bootDeviceLabel(device: BootDeviceName): string {
+  return DEVICE_LABEL[device as KnownBootDevice] ?? device;
+}
+
+function selectorOf(device: BootDeviceName): number {
+  const known = SELECTOR[device as KnownBootDevice];
+  if (known !== undefined) return known;
+  const m = /^unknown \(0x([0-9a-f]{1,2})\)$/i.exec(device);
+  const n = m ? parseInt(m[1]!, 16) : NaN;
+  if (!(n >= 0 && n <= 0x0f)) throw new CodecError(`unknown boot device ${device}`);
+  return n;
+}
 
 export interface BootFlags {
   /** Byte 1 bit 7: when false the BMC applies no override. */
@@ -195,14 +252,14 @@ export interface BootFlags {
 export function encodeBootFlags(f: BootFlags): Buffer {
   const out = Buffer.alloc(5);
   out[0] = (f.valid ? 0x80 : 0) | (f.persistent ? 0x40 : 0) | (f.efi ? 0x20 : 0);
-  out[1] = SELECTOR[f.device] << 2;
+  out[1] = selectorOf(f.device) << 2;
   return out;
 }
 
 export function decodeBootFlags(data: Buffer): BootFlags {
   if (data.length < 2) throw new CodecError('boot flags parameter too short');
   const sel = (data[1]! >> 2) & 0x0f;
-  const device = (Object.keys(SELECTOR) as BootDeviceName[]).find((k) => SELECTOR[k] === sel) ?? 'none';
+  const device: BootDeviceName = BY_SELECTOR.get(sel) ?? `unknown (0x${sel.toString(16).padStart(2, '0')})`;
   return {
     valid: (data[0]! & 0x80) !== 0,
     persistent: (data[0]! & 0x40) !== 0,

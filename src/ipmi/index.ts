@@ -32,6 +32,7 @@ export {
   type SweepOptions,
   type WatchedPower,
 } from './sweep.ts';
+export { bootDeviceLabel } from './commands.ts';
 export type {
   PowerAction,
   PowerState,

@@ -1,4 +1,5 @@
 import { describeError } from '../util/errors.ts';
+import { bootDeviceLabel } from '../ipmi/commands.ts';
 import { resolveBmcPassword } from '../rack/passwords.ts';
 import type { Site } from './open.ts';
 import { switchPort } from './adapters.ts';
@@ -63,7 +64,7 @@ export function hostProber(site: Site): HostProber {
         ]);
         return {
           power,
-          bootDevice: boot.valid ? boot.device : 'BIOS order',
+          bootDevice: boot.valid ? bootDeviceLabel(boot.device) : 'BIOS order',
           persistent: boot.valid && boot.persistent,
         };
       } catch (err) {
