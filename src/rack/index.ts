@@ -1,6 +1,7 @@
 export {
   parseRackFile,
   validateRackObject,
+  emptyRack,
   loadRackFile,
   loadRackFileOrThrow,
   RackFileError,
@@ -13,4 +14,5 @@ export { parsePort, switchTypeFor, SWITCH_TYPES, KNOWN_SWITCH_TYPES, type Parsed
 export { parseVlanList, isVlanId, vlanInRanges, type VlanRange } from './vlans.ts';
 export type { Rack, RackEntry, RackSwitch, RackNic, RackBmc, RackError, RackParseResult } from './types.ts';
 export { switchTargetInput } from './switch-target.ts';
-export type { RackFileInput } from './schema.ts';
+export type { RackFileInput, BootMethod } from './schema.ts';
+export { BOOT_METHODS } from './schema.ts';

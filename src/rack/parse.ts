@@ -15,7 +15,7 @@ import {
   switchTypeFor,
 } from './ports.ts';
 import { quote } from './quote.ts';
-import { KNOWN_FIELDS, rackFileSchema, type RackFileParsed } from './schema.ts';
+import { KNOWN_FIELDS, rackFileSchema, type BootMethod, type RackFileParsed } from './schema.ts';
 import type { Rack, RackBmc, RackEntry, RackError, RackNic, RackParseResult, RackSwitch } from './types.ts';
 
 /** A rack file larger than this is not a hand-written topology; refuse before reading it into memory. */
@@ -111,6 +111,7 @@ function crossCheck(raw: unknown, errors: RackError[]): CrossFacts {
   const macs = new Map<string, string>();
   const ports = new Map<string, string>();
   const bmcByHost = new Map<string, { key: string; path: string }>();
+  const bootByHost = new Map<string, { method: string; path: string }>();
   const hostByBmc = new Map<string, { host: string; path: string }>();
 
   list(raw.racks).forEach((rack, r) => {
@@ -211,6 +212,16 @@ function crossCheck(raw: unknown, errors: RackError[]): CrossFacts {
           });
         }
       }
+      if (typeof host.bootMethod === 'string' && typeof host.hostname === 'string') {
+        const hostname = host.hostname.toLowerCase();
+        const first = bootByHost.get(hostname);
+        if (first && first.method !== host.bootMethod) {
+          errors.push({
+            path: `${hPath}.bootMethod`,
+            message: `differs from the boot method given for ${hostname} at ${first.path}; a host boots one way`,
+          });
+        } else if (!first) bootByHost.set(hostname, { method: host.bootMethod, path: `${hPath}.bootMethod` });
+      }
       if (isObj(host.bmc)) {
         const bmc = host.bmc;
         if (bmc.password !== undefined && bmc.passwordEnv !== undefined) {
@@ -297,6 +308,7 @@ function build(parsed: RackFileParsed, facts: CrossFacts, source: string): Rack 
         ...(h.hostname !== undefined && { hostname: h.hostname }),
         ...(bmc && { bmc }),
         ...(h.uuid !== undefined && { uuid: h.uuid }),
+        ...(h.bootMethod !== undefined && { bootMethod: h.bootMethod }),
         rackIndex: ri,
         hostIndex: hi,
         path,
@@ -309,6 +321,10 @@ function build(parsed: RackFileParsed, facts: CrossFacts, source: string): Rack 
   const bmcOf = new Map<string, RackBmc>();
   for (const n of nics) if (n.hostname && n.bmc && !bmcOf.has(n.hostname)) bmcOf.set(n.hostname, n.bmc);
   for (const n of nics) if (n.hostname && !n.bmc && bmcOf.has(n.hostname)) n.bmc = bmcOf.get(n.hostname)!;
+  // So may its boot method.
+  const bootOf = new Map<string, BootMethod>();
+  for (const n of nics) if (n.hostname && n.bootMethod) bootOf.set(n.hostname, n.bootMethod);
+  for (const n of nics) if (n.hostname && bootOf.has(n.hostname)) n.bootMethod = bootOf.get(n.hostname)!;
   return { source, racks, switches, nics };
 }
 
@@ -360,6 +376,15 @@ export function validateRackObject(
     return { ok: false, errors: unique.sort((a, b) => comparePaths(a.path, b.path)) };
   }
   return { ok: true, rack: build(result.data, facts, opts.source ?? 'inline') };
+}
+
+/**
+ * The rack when no rack file is configured: no switches and no cabling, so every MaaS-only command
+ * works and anything that needs a switch port says the host is not in the rack file. (A rack FILE
+ * that lists no racks is still refused: that is a mistake, not a choice.)
+ */
+export function emptyRack(): Rack {
+  return { source: 'no rack file', racks: [], switches: [], nics: [] };
 }
 
 /** Read and validate a rack file; a file that cannot be read is reported the same way as a bad one. */

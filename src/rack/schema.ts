@@ -68,6 +68,10 @@ export const macSchema = z.string().transform((s, ctx) => {
   return mac;
 });
 
+/** How the host's firmware boots: EFI or the legacy BIOS (the IPMI boot flags' EFI bit). */
+export const BOOT_METHODS = ['uefi', 'legacy'] as const;
+export type BootMethod = (typeof BOOT_METHODS)[number];
+
 export const bmcSchema = z.strictObject({
   address: address('BMC'),
   port: tcpPort.default(623),
@@ -100,6 +104,12 @@ export const hostSchema = z.strictObject({
   bmc: bmcSchema.optional(),
   // CloudStack's own rack config class (BaremetalRct.HostEntry) carries the host's uuid too.
   uuid: z.string().max(64, { error: 'is longer than 64 characters' }).optional(),
+  // The firmware's boot method, when MaaS's bios_boot_method is wrong or missing for the host.
+  bootMethod: z
+    .enum(BOOT_METHODS, {
+      error: (iss) => `${quote(iss.input)} is not a boot method (${BOOT_METHODS.join(' or ')})`,
+    })
+    .optional(),
 });
 
 export const switchSchema = z.strictObject({

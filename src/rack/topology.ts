@@ -1,4 +1,5 @@
 import { normaliseMac } from './mac.ts';
+import type { BootMethod } from './schema.ts';
 import type { Rack, RackBmc, RackNic, RackSwitch } from './types.ts';
 import { vlanInRanges } from './vlans.ts';
 
@@ -16,6 +17,7 @@ export interface RackHost {
   hostname: string;
   nics: RackNic[];
   bmc?: RackBmc;
+  bootMethod?: BootMethod;
 }
 
 export interface RackSummary {
@@ -117,7 +119,19 @@ export class Topology {
     const nics = this.hosts.get(hostname.toLowerCase());
     if (!nics) return undefined;
     const bmc = nics.find((n) => n.bmc)?.bmc;
-    return { hostname: hostname.toLowerCase(), nics, ...(bmc && { bmc }) };
+    const bootMethod = nics.find((n) => n.bootMethod)?.bootMethod;
+    return { hostname: hostname.toLowerCase(), nics, ...(bmc && { bmc }), ...(bootMethod && { bootMethod }) };
+  }
+
+  /**
+   * The rack file's boot method for a machine, by its hostname or any of its MACs (an unnamed
+   * entry stands for its machine alone); undefined when the file says nothing.
+   */
+  bootMethodOf(macs: Iterable<string>, hostname?: string): BootMethod | undefined {
+    const named = hostname === undefined ? undefined : this.host(hostname);
+    if (named?.bootMethod) return named.bootMethod;
+    for (const c of this.nicsForMacs(macs)) if (c.nic.bootMethod) return c.nic.bootMethod;
+    return undefined;
   }
 
   /** Every NIC entry cabled to a switch. */

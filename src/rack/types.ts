@@ -1,4 +1,5 @@
 import type { SwitchDialect } from '../lab/spec.ts';
+import type { BootMethod } from './schema.ts';
 import type { VlanRange } from './vlans.ts';
 
 /** A problem in a rack file, located by its JSON path (`racks[0].hosts[3].mac`). */
@@ -59,6 +60,8 @@ export interface RackNic {
   bmc?: RackBmc;
   /** CloudStack's host uuid, when the file came from CloudStack. */
   uuid?: string;
+  /** Overrides MaaS's bios_boot_method; given on one entry of a host, every entry carries it. */
+  bootMethod?: BootMethod;
   rackIndex: number;
   hostIndex: number;
   path: string;

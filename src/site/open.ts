@@ -1,7 +1,7 @@
 import { OperatorError } from '../util/errors.ts';
 import type { Config } from '../config/index.ts';
 import { MaasClient } from '../maas/client.ts';
-import { loadRackFile, validateRackObject } from '../rack/index.ts';
+import { emptyRack, loadRackFile, validateRackObject } from '../rack/index.ts';
 import { Topology } from '../rack/topology.ts';
 import type { Rack } from '../rack/types.ts';
 import { SwitchService } from '../switch/service.ts';
@@ -100,12 +100,6 @@ async function readRack(path: string): Promise<Rack> {
     });
   }
   return result.rack;
-}
-
-function emptyRack(): Rack {
-  const parsed = validateRackObject({ racks: [] }, { source: 'none' });
-  if (!parsed.ok) throw new Error('empty rack rejected');
-  return parsed.rack;
 }
 
 /** The inventory's view of a site: one MaaS list call per refresh, the rack file's cabling. */

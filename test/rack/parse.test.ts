@@ -469,7 +469,7 @@ const BAD: [string, Mutate, string, RegExp][] = [
     'unknown host field',
     (f) => (f.racks[0].hosts[1].vlan = 100),
     'racks[0].hosts[1].vlan',
-    /unknown field \(known: mac, port, hostname, bmc, uuid\)/,
+    /unknown field \(known: mac, port, hostname, bmc, uuid, bootMethod\)/,
   ],
   [
     'bmc not an object',
