@@ -130,6 +130,21 @@ const OPEN = Buffer.from('[');
 const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from(']');
 
+/**
+ * The lab's firmware per host, as MaaS will record it (bios_boot_method) once the host PXE-boots:
+ * every third host (by its number) boots legacy BIOS ("pxe"), the others UEFI.
+ */
+export function labBiosBootMethod(hostname: string): 'uefi' | 'pxe' {
+  const n = /(\d+)$/.exec(hostname);
+  let k: number;
+  if (n) k = Number(n[1]);
+  else {
+    k = 2166136261;
+    for (const ch of hostname) k = Math.imul(k ^ ch.charCodeAt(0), 16777619) >>> 0;
+  }
+  return k % 3 === 0 ? 'pxe' : 'uefi';
+}
+
 const SYSTEM_ID_ALPHABET = 'abcdefghkmnpqrstwxy346789';
 const MAC = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -245,6 +260,8 @@ export class LabMaasCore {
       power_address: '127.0.0.1',
       power_user: host.bmc.user,
     };
+    // Past New, it has PXE-booted (commissioning) and MaaS recorded how.
+    if (status !== S.NEW) m.biosBootMethod = labBiosBootMethod(host.hostname);
     this.machines.set(systemId, m);
     this.byWorldHost.set(host.hostname, m);
     this.setInitialStatus(m, status);
@@ -281,6 +298,7 @@ export class LabMaasCore {
       description: '',
       powerType: 'ipmi',
       powerParameters: {},
+      biosBootMethod: null,
       powerState: worldHost ? this.world.host(worldHost).power : 'unknown',
       interfaces: ifaces,
       bootInterfaceId: boot?.id ?? 0,
@@ -1049,6 +1067,20 @@ export class LabMaasCore {
     return op;
   }
 
+  /** The boot loader MaaS serves tells it the firmware's boot method; it keeps the last one seen. */
+  private pxeRequest(m: LabMachine, purpose: string): void {
+    this.addEvent(m, 'INFO', 'PXE Request', purpose);
+    const method = m.worldHost
+      ? labBiosBootMethod(m.worldHost)
+      : m.powerParameters['power_boot_type'] === 'efi'
+        ? 'uefi'
+        : 'pxe';
+    if (m.biosBootMethod !== method) {
+      m.biosBootMethod = method;
+      this.touch(m);
+    }
+  }
+
   private startDeploy(m: LabMachine, osystem: string, series: string): void {
     const host = m.worldHost;
     const fail = () => host !== undefined && this.faults.failDeploy.has(host);
@@ -1061,7 +1093,7 @@ export class LabMaasCore {
         need: 'pxe',
         seconds: 15,
         done: () => {
-          this.addEvent(m, 'INFO', 'PXE Request', 'installation');
+          this.pxeRequest(m, 'installation');
           this.addEvent(m, 'INFO', 'Loading ephemeral', image);
         },
       },
@@ -1121,7 +1153,7 @@ export class LabMaasCore {
         need: 'pxe',
         seconds: 15,
         done: () => {
-          this.addEvent(m, 'INFO', 'PXE Request', 'commissioning');
+          this.pxeRequest(m, 'commissioning');
           this.addEvent(m, 'INFO', 'Loading ephemeral', 'ubuntu/amd64/generic/jammy');
         },
       },
@@ -1158,7 +1190,7 @@ export class LabMaasCore {
         need: 'pxe',
         seconds: 15,
         done: () => {
-          this.addEvent(m, 'INFO', 'PXE Request', 'ephemeral');
+          this.pxeRequest(m, 'ephemeral');
           this.addEvent(m, 'INFO', 'Loading ephemeral', 'ubuntu/amd64/generic/jammy');
           this.addEvent(m, 'INFO', 'Erasing disk', `Performing ${mode} erase on all disks`);
         },

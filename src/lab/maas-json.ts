@@ -78,6 +78,11 @@ export interface LabMachine {
   description: string;
   powerType: string;
   powerParameters: Record<string, string>;
+  /**
+   * How the firmware last PXE-booted, as MaaS records it from the boot loader it served: "uefi",
+   * "pxe" (legacy BIOS), …; null until the machine has PXE-booted once.
+   */
+  biosBootMethod: string | null;
   powerState: 'on' | 'off' | 'unknown' | 'error';
   interfaces: LabInterface[];
   bootInterfaceId: number;
@@ -267,7 +272,7 @@ export function machineObject(m: LabMachine, subnets: ReadonlyMap<number, LabSub
     architecture: m.architecture,
     min_hwe_kernel: '',
     virtualblockdevice_set: [],
-    bios_boot_method: m.powerParameters['power_boot_type'] === 'efi' ? 'uefi' : 'pxe',
+    bios_boot_method: m.biosBootMethod,
     boot_interface: boot,
     default_gateways: {
       ipv4: { gateway_ip: null, link_id: null },

@@ -49,6 +49,8 @@ export interface LabMaasMachines {
   /** Puts a machine straight into a state (code or MaaS name), as if it had got there. */
   setStatus(hostname: string, status: NodeStatusCode | string): void;
   setPowerParameters(hostname: string, params: Record<string, string>): void;
+  /** What MaaS reports as bios_boot_method ("uefi", "pxe", …; null: never PXE-booted). */
+  setBiosBootMethod(hostname: string, method: string | null): void;
   /** "type - description" lines, oldest first. */
   events(hostname: string): string[];
   /** True while MaaS works on the machine (a transitional state is progressing or stalled). */
@@ -329,6 +331,11 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
       setPowerParameters: (h, params) => {
         const mm = byHost(h);
         mm.powerParameters = { ...params };
+        core.touch(mm);
+      },
+      setBiosBootMethod: (h, method) => {
+        const mm = byHost(h);
+        mm.biosBootMethod = method;
         core.touch(mm);
       },
       events: (h) => core.eventLines(byHost(h).systemId),

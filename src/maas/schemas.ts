@@ -103,6 +103,8 @@ export const MachineSchema = z.object({
   hwe_kernel: z.string().nullable(),
   owner: z.string().nullable(),
   netboot: z.boolean(),
+  // How the firmware last PXE-booted ("uefi", "pxe" = legacy BIOS, "ipxe", …); null until it has.
+  bios_boot_method: z.string().nullable().optional(),
   locked: z.boolean().optional(),
   ip_addresses: z.array(z.string()),
   tag_names: z.array(z.string()),
