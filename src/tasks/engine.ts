@@ -1,43 +1,74 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
-import {
-  TASK_LOG_LIMIT,
-  type JsonValue,
-  type LogLevel,
-  type StepRecord,
-  type Task,
-  type TaskState,
-  type TaskTarget,
-} from '../../state/schema.ts';
+import type { JsonValue, LogLine, Task, TaskState, TaskTarget } from '../../state/schema.ts';
 import type { Store } from '../../state/store.ts';
 import { OperatorError, describeError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
+import type { RunEnv } from './call.ts';
 import { realClock, type Clock } from './clock.ts';
-import type { TaskEvent, TaskListener, TaskMode } from './events.ts';
-import { KeyedMutex, Semaphore, type Release } from './locks.ts';
-import type { RetryPolicy, Step, StepContext, StepFactory } from './types.ts';
+import type { Claim, Coordinator, Holder } from './coordination.ts';
+import type { TaskListener, TaskMode } from './events.ts';
+import { runForward } from './forward.ts';
+import {
+  CancelSignal,
+  FINISHED_STEP,
+  RESUMABLE,
+  ROLLBACKABLE,
+  checkSteps,
+  reasonOf,
+  toJson,
+} from './internal.ts';
+import { TaskJournal } from './journal.ts';
+import { LocalCoordinator } from './local-coordinator.ts';
+import { Semaphore, type Release } from './locks.ts';
+import { markInterrupted, pruneFinished } from './recovery.ts';
+import { runBackward } from './rollback.ts';
+import type { Step, StepFactory } from './types.ts';
+
+export { backoff } from './internal.ts';
 
 /**
- * The task engine: runs a task's steps in order, writing the journal to the store before and after
- * each step (write-ahead: a step's 'running' record is on disk before run() starts, its 'done' record
- * and output before the next step starts), so a killed process leaves an exact record that `recover`,
- * `resume` and `rollback` act on.
+ * The task engine: runs a task's steps in order, writing the journal before and after each step
+ * (write-ahead), so a killed process leaves an exact record that `recover`, `resume` and
+ * `rollback` act on. Claims on hosts, step locks and the journal all go through one Coordinator.
+ *
+ * This file is the public face (start, resume, rollback, cancel, wait, recover, holderOf); the
+ * work is in forward.ts (running steps), rollback.ts (undoing them), call.ts (one step call with
+ * its timeout, abort and settling), recovery.ts (start-up), journal.ts (journal writes + events).
  */
 export interface TaskEngineOptions {
-  store: Store;
+  /** The site's store; the engine coordinates through a LocalCoordinator on it unless given one. */
+  store?: Store;
+  /** Claims, step locks and the journal (required when no store is given). */
+  coordinator?: Coordinator;
   /** Tasks running at once (queued tasks hold their host but wait for a slot). */
   concurrency?: number;
   /** Backoff waits go through it; step timeouts always use real time. */
   clock?: Clock;
   /** Timeout for steps that set none; undefined = no timeout. */
   defaultTimeoutMs?: number;
-  /** How long a step that ignores its aborted signal is waited for before the engine moves on. */
+  /**
+   * After a step's call was aborted (timeout, cancel), how long it may take to stop before a
+   * warning is logged. The engine waits for it either way: nothing touches that gear meanwhile.
+   */
+  settleWarnMs?: number;
+  /** @deprecated the old name of settleWarnMs (steps are no longer abandoned). */
   abandonGraceMs?: number;
   /**
    * Finished tasks (done, rolled back, cancelled) kept in the store; recover() drops older ones.
    * Failed and interrupted tasks are never dropped: they await the operator.
    */
   keepFinished?: number;
+}
+
+export interface StartOptions<P> {
+  /** Runs this step list instead of the kind's factory (resume then needs the kind or the steps again). */
+  steps?: Step<P>[];
+  /**
+   * Take the host even when another task holds it (running, queued or interrupted). That task is
+   * not stopped; both tasks' journals say who took the host from whom, and why.
+   */
+  force?: { reason: string };
 }
 
 interface Definition {
@@ -48,55 +79,33 @@ interface Definition {
 interface Active {
   controller: AbortController;
   done: Promise<Task>;
-  keys: string[];
 }
-
-class SkipSignal extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-  }
-}
-
-class CancelSignal extends Error {}
-
-class StepTimeout extends Error {}
-
-type StepOutcome = { ok: true } | { ok: false; error: string; cancelled: boolean };
-
-const FINISHED_STEP: ReadonlySet<StepRecord['state']> = new Set(['done', 'skipped']);
-/** Steps whose effect may be (partly) in place, and so are undone by a rollback. */
-const UNDOABLE_STEP: ReadonlySet<StepRecord['state']> = new Set(['done', 'running', 'failed', 'undo-failed']);
-const RESUMABLE: ReadonlySet<TaskState> = new Set(['interrupted', 'failed', 'cancelled', 'rollback-failed']);
-const ROLLBACKABLE: ReadonlySet<TaskState> = new Set([
-  'interrupted',
-  'failed',
-  'cancelled',
-  'rollback-failed',
-]);
-const PRUNABLE: ReadonlySet<TaskState> = new Set(['done', 'rolled-back', 'cancelled']);
-const IN_FLIGHT: ReadonlySet<TaskState> = new Set(['pending', 'running', 'rolling-back']);
 
 export class TaskEngine {
-  readonly store: Store;
+  /** Set when the engine was built on a store. */
+  readonly store: Store | undefined;
+  readonly coordinator: Coordinator;
   private readonly clock: Clock;
-  private readonly defaultTimeoutMs: number | undefined;
-  private readonly abandonGraceMs: number;
+  private readonly journal: TaskJournal;
+  private readonly env: RunEnv;
   private readonly keepFinished: number;
   private readonly slots: Semaphore;
-  private readonly stepLocks = new KeyedMutex();
   private readonly definitions = new Map<string, Definition>();
   private readonly active = new Map<string, Active>();
-  /** Tasks between a resume/rollback request and their launch (a journal write in between). */
+  /** Tasks between a resume/rollback request and their launch (a claim and a journal write). */
   private readonly starting = new Set<string>();
-  /** host/instance key → id of the task holding it. */
-  private readonly holders = new Map<string, string>();
-  private readonly listeners = new Set<TaskListener>();
 
   constructor(opts: TaskEngineOptions) {
+    if (!opts.coordinator && !opts.store) throw new Error('TaskEngine needs a store or a coordinator');
     this.store = opts.store;
+    this.coordinator = opts.coordinator ?? new LocalCoordinator(opts.store!);
     this.clock = opts.clock ?? realClock;
-    this.defaultTimeoutMs = opts.defaultTimeoutMs;
-    this.abandonGraceMs = opts.abandonGraceMs ?? 5_000;
+    this.journal = new TaskJournal(this.coordinator, this.clock);
+    this.env = {
+      journal: this.journal,
+      defaultTimeoutMs: opts.defaultTimeoutMs,
+      settleWarnMs: opts.settleWarnMs ?? opts.abandonGraceMs ?? 5_000,
+    };
     this.keepFinished = opts.keepFinished ?? 1_000;
     this.slots = new Semaphore(opts.concurrency ?? 8);
   }
@@ -107,8 +116,8 @@ export class TaskEngine {
   }
 
   subscribe(listener: TaskListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.journal.listeners.add(listener);
+    return () => this.journal.listeners.delete(listener);
   }
 
   /** Counts for a status line. */
@@ -116,21 +125,19 @@ export class TaskEngine {
     return { running: this.slots.running, queued: this.slots.waiting };
   }
 
+  /** A copy of the task's record. */
   get(id: string): Task | undefined {
-    return this.store.tasks.get(id);
+    const t = this.coordinator.task(id);
+    return t === undefined ? undefined : (structuredClone(t) as Task);
   }
 
   /**
    * Creates the task (journaled 'pending' before this resolves), takes its host, and runs it in the
    * background. `opts.steps` runs a step list directly; a task started that way can only be resumed
    * or rolled back after a restart if its kind is also defined (or the same steps are passed again).
+   * Refused (OperatorError naming the task) while another task holds the host, unless `opts.force`.
    */
-  async start<P>(
-    kind: string,
-    target: TaskTarget,
-    params: P,
-    opts: { steps?: Step<P>[] } = {},
-  ): Promise<string> {
+  async start<P>(kind: string, target: TaskTarget, params: P, opts: StartOptions<P> = {}): Promise<string> {
     const def = this.definitions.get(kind);
     if (!def && !opts.steps) {
       throw new OperatorError(`unknown task kind ${kind}`, {
@@ -141,33 +148,38 @@ export class TaskEngine {
     const id = this.newId();
     const steps = (opts.steps ?? def!.factory(checked, { taskId: id, target })) as Step<any>[];
     checkSteps(kind, steps);
-    const keys = this.claim(id, target, null);
-    const now = this.iso();
+    const { claim, displaced } = await this.claim(id, kind, target, opts.force);
+    const what = describeTarget(target);
+    const now = this.journal.iso();
+    const forced: LogLine[] = opts.force
+      ? forcedLines(what, opts.force.reason, displaced).map((l) => ({ at: now, ...l }))
+      : [];
     try {
-      await this.store.tasks.insert({
+      await this.coordinator.insertTask({
         id,
         kind,
         target: { ...target },
         params: checked as JsonValue,
         state: 'pending',
         steps: steps.map((s) => ({ title: redact(s.title), state: 'pending', attempts: 0 })),
-        log: [],
+        log: forced,
         createdAt: now,
         updatedAt: now,
       });
     } catch (err) {
-      this.unclaim(id, keys);
+      await this.coordinator.release(claim);
       throw err;
     }
-    this.emit({
-      type: 'task-created',
-      taskId: id,
-      at: this.clock.now(),
-      kind,
-      target: { ...target },
-      steps: steps.map((s) => redact(s.title)),
-    });
-    this.launch(id, steps, keys, 'run');
+    const at = this.clock.now();
+    const titles = steps.map((s) => redact(s.title));
+    this.journal.emit({ type: 'task-created', taskId: id, at, kind, target: { ...target }, steps: titles });
+    for (const l of forced) this.journal.emit({ type: 'log', taskId: id, at, level: l.level, text: l.text });
+    for (const h of displaced) {
+      const why = redact(opts.force!.reason);
+      const text = `task ${id} (${kind}) took ${what} from this task with a forced start (${why})`;
+      this.journal.log(h.taskId, 'warn', text);
+    }
+    this.launch(id, steps, claim, 'run');
     return id;
   }
 
@@ -175,52 +187,24 @@ export class TaskEngine {
   async resume(id: string, opts: { steps?: Step<any>[] } = {}): Promise<void> {
     const task = this.settledTask(id, RESUMABLE, 'resumed');
     const steps = this.rebuild(task, opts.steps);
-    const keys = this.claim(id, task.target, id);
     const first = task.steps.findIndex((s) => !FINISHED_STEP.has(s.state));
-    this.starting.add(id);
-    try {
-      await this.store.tasks.mutate(id, (t) => {
-        t.state = 'pending';
-        delete t.error;
-        this.pushLog(
-          t,
-          'info',
-          `resume requested (from step ${first + 1}: ${t.steps[first]?.title ?? 'none left'})`,
-        );
-      });
-    } catch (err) {
-      this.unclaim(id, keys);
-      throw err;
-    } finally {
-      this.starting.delete(id);
-    }
-    this.launch(id, steps, keys, 'resume');
+    const from = `from step ${first + 1}: ${task.steps[first]?.title ?? 'none left'}`;
+    const claim = await this.reopen(task, `resume requested (${from})`);
+    this.launch(id, steps, claim, 'resume');
   }
 
   /** Runs undo() of the steps whose effect may be in place, last first. */
   async rollback(id: string, opts: { steps?: Step<any>[] } = {}): Promise<void> {
     const task = this.settledTask(id, ROLLBACKABLE, 'rolled back');
     const steps = this.rebuild(task, opts.steps);
-    const keys = this.claim(id, task.target, id);
-    this.starting.add(id);
-    try {
-      await this.store.tasks.mutate(id, (t) => {
-        t.state = 'pending';
-        delete t.error;
-        this.pushLog(t, 'info', 'rollback requested');
-      });
-    } catch (err) {
-      this.unclaim(id, keys);
-      throw err;
-    } finally {
-      this.starting.delete(id);
-    }
-    this.launch(id, steps, keys, 'rollback');
+    const claim = await this.reopen(task, 'rollback requested');
+    this.launch(id, steps, claim, 'rollback');
   }
 
   /**
    * Cancels a queued or running task (the running step's signal aborts) and resolves once it has
-   * stopped. An interrupted task is closed as cancelled, which frees its host.
+   * stopped: its running call has settled and its host is free. An interrupted task is closed as
+   * cancelled, which frees its host.
    */
   async cancel(id: string, reason = 'cancelled by operator'): Promise<Task> {
     const active = this.active.get(id);
@@ -228,24 +212,24 @@ export class TaskEngine {
       active.controller.abort(new CancelSignal(reason));
       return active.done;
     }
-    const task = this.requireTask(id);
+    const task = this.journal.requireTask(id);
     if (task.state !== 'interrupted' || this.starting.has(id)) {
       throw new OperatorError(`task ${id} is ${task.state}; there is nothing to cancel`, { target: id });
     }
-    await this.store.tasks.mutate(id, (t) => {
+    await this.coordinator.mutateTask(id, (t) => {
       t.state = 'cancelled';
       t.error = redact(reason);
-      this.pushLog(t, 'warn', `closed without resume or rollback: ${reason}`);
+      this.journal.pushLog(t, 'warn', `closed without resume or rollback: ${reason}`);
     });
-    this.emit({ type: 'task-cancelled', taskId: id, at: this.clock.now(), reason: redact(reason) });
-    return this.requireTask(id);
+    this.journal.emit({ type: 'task-cancelled', taskId: id, at: this.clock.now(), reason: redact(reason) });
+    return this.journal.requireTask(id);
   }
 
   /** Resolves with the task record once no code in this process is working on it. */
   async wait(id: string): Promise<Task> {
     const active = this.active.get(id);
     if (active) return active.done;
-    return this.requireTask(id);
+    return this.journal.requireTask(id);
   }
 
   /**
@@ -253,63 +237,32 @@ export class TaskEngine {
    * ending. They become 'interrupted', their step records untouched, awaiting resume or rollback.
    */
   async recover(): Promise<string[]> {
-    const ids: string[] = [];
-    const writes: Promise<void>[] = [];
-    for (const t of this.store.tasks.peekAll()) {
-      if (!IN_FLIGHT.has(t.state) || this.active.has(t.id)) continue;
-      const was = t.state;
-      const runningStep = t.steps.findIndex(
-        (s) => s.state === 'running' || (s.undoStartedAt !== undefined && s.state !== 'undone'),
-      );
-      const where =
-        runningStep >= 0 ? ` during step ${runningStep + 1} (${t.steps[runningStep]!.title})` : '';
-      const text = `interrupted: rackpilot stopped while the task was ${was}${where}`;
-      ids.push(t.id);
-      writes.push(
-        this.store.tasks.mutate(t.id, (task) => {
-          task.state = 'interrupted';
-          task.error = text;
-          this.pushLog(task, 'warn', `${text}; resume or roll it back`);
-        }),
-      );
-    }
-    await Promise.all(writes);
-    for (const id of ids) this.emit({ type: 'task-interrupted', taskId: id, at: this.clock.now() });
-    await this.pruneFinished();
+    const busy = (id: string) => this.active.has(id);
+    const ids = await markInterrupted(this.journal, busy);
+    await pruneFinished(this.journal, this.keepFinished, busy);
     return ids;
-  }
-
-  private async pruneFinished(): Promise<void> {
-    // Newest first; the store keeps tasks in creation order, which breaks ties of equal timestamps.
-    const finished = this.store.tasks
-      .peekAll()
-      .map((t, order) => ({ t, order }))
-      .filter(({ t }) => PRUNABLE.has(t.state) && !this.active.has(t.id))
-      .sort((a, b) =>
-        a.t.updatedAt === b.t.updatedAt ? b.order - a.order : a.t.updatedAt < b.t.updatedAt ? 1 : -1,
-      );
-    const drop = new Set(finished.slice(this.keepFinished).map(({ t }) => t.id));
-    if (drop.size > 0) await this.store.tasks.removeWhere((t) => drop.has(t.id));
   }
 
   /** Which task holds this target, if any (running, queued, or interrupted awaiting a decision). */
   holderOf(target: TaskTarget): string | undefined {
-    for (const k of this.keysFor(target)) {
-      const h = this.holders.get(k);
-      if (h) return h;
-    }
-    return this.interruptedOn(this.keysFor(target), null)?.id;
+    return this.coordinator.holderOf(this.coordinator.keysFor(target))?.taskId;
   }
 
   // ---------------------------------------------------------------- running
 
-  private launch(id: string, steps: Step<any>[], keys: string[], mode: TaskMode): void {
+  private launch(id: string, steps: Step<any>[], claim: Claim, mode: TaskMode): void {
     const controller = new AbortController();
-    const active: Active = { controller, keys, done: Promise.resolve(undefined as unknown as Task) };
+    const onLost = () =>
+      controller.abort(new CancelSignal(`lost the claim on its host: ${reasonOf(claim.lost)}`));
+    if (claim.lost.aborted) onLost();
+    else claim.lost.addEventListener('abort', onLost, { once: true });
+    const active: Active = { controller, done: Promise.resolve(undefined as unknown as Task) };
     this.active.set(id, active);
-    active.done = this.drive(id, steps, mode, controller.signal).finally(() => {
+    active.done = this.drive(id, steps, mode, controller.signal).finally(async () => {
+      claim.lost.removeEventListener('abort', onLost);
       this.active.delete(id);
-      this.unclaim(id, keys);
+      // Only now: every call of the task has settled (see call.ts), so nothing touches the host.
+      await this.coordinator.release(claim).catch(() => undefined);
     });
     // Waiters see a failure; nobody waiting must not mean an unhandled rejection.
     active.done.catch(() => undefined);
@@ -319,487 +272,74 @@ export class TaskEngine {
     let release: Release | null = null;
     try {
       release = await this.slots.acquire(signal);
-      if (mode === 'rollback') await this.backward(id, steps, signal);
-      else await this.forward(id, steps, mode, signal);
+      if (mode === 'rollback') await runBackward(this.env, id, steps, signal);
+      else await runForward(this.env, id, steps, mode, signal);
     } catch (err) {
+      const j = this.journal;
       if (err instanceof CancelSignal || signal.aborted) {
-        await this.finish(id, 'cancelled', reasonOf(signal, err)).catch(() => undefined);
+        await j.finish(id, 'cancelled', reasonOf(signal, err)).catch(() => undefined);
       } else {
         // The journal itself failed (disk full, file removed): the task cannot go on safely.
-        await this.finish(id, 'failed', `task stopped: ${describeError(err)}`).catch(() => undefined);
+        await j.finish(id, 'failed', `task stopped: ${describeError(err)}`).catch(() => undefined);
       }
     } finally {
       release?.();
     }
-    return this.requireTask(id);
+    return this.journal.requireTask(id);
   }
 
-  private async forward(id: string, steps: Step<any>[], mode: TaskMode, signal: AbortSignal): Promise<void> {
-    await this.store.tasks.mutate(id, (t) => {
-      t.state = 'running';
-      this.pushLog(t, 'info', mode === 'resume' ? 'resumed' : 'started', undefined, false);
-    });
-    this.emit({ type: 'task-started', taskId: id, at: this.clock.now(), mode });
-    for (let i = 0; i < steps.length; i++) {
-      if (FINISHED_STEP.has(this.record(id, i).state)) continue;
-      if (signal.aborted) throw new CancelSignal(reasonOf(signal));
-      const outcome = await this.runStep(id, steps, i, signal);
-      if (!outcome.ok) {
-        if (outcome.cancelled) throw new CancelSignal(outcome.error);
-        await this.finish(id, 'failed', `step ${i + 1} (${steps[i]!.title}) failed: ${outcome.error}`);
-        return;
-      }
-    }
-    await this.finish(id, 'done');
-  }
+  // ---------------------------------------------------------------- claims
 
-  private async runStep(
+  /** Takes the task's host keys, or refuses naming the task that has the host. */
+  private async claim(
     id: string,
-    steps: Step<any>[],
-    i: number,
-    signal: AbortSignal,
-  ): Promise<StepOutcome> {
-    const step = steps[i]!;
-    const title = redact(step.title);
-    // The previous step's 'done' may still be in memory only (see below). Before anything that can
-    // take long (a lock wait, a verify() talking to gear) it goes to disk on its own.
-    if (step.verify || step.locks?.length) await this.store.flush();
-    const releaseLocks = await this.stepLocks.acquireAll(step.locks ?? [], signal);
-    try {
-      const policy = retryPolicy(step.retry);
-      for (let attempt = 1; ; attempt++) {
-        // Asked before every attempt: a failed or timed-out attempt may still have had its effect.
-        if (step.verify) {
-          const verified = await this.tryVerify(id, steps, i, signal);
-          if (verified) {
-            await this.store.tasks.mutate(id, (t) => {
-              const r = t.steps[i]!;
-              r.state = 'done';
-              r.endedAt = this.iso();
-              r.note = 'already in place';
-              delete r.error;
-              if (verified.output !== undefined) r.output = verified.output;
-              this.pushLog(t, 'info', `${title}: already in place; not run`, i);
-            });
-            this.emit({
-              type: 'step-done',
-              taskId: id,
-              at: this.clock.now(),
-              index: i,
-              title,
-              alreadyInPlace: true,
-            });
-            return { ok: true };
-          }
-        }
-        await this.store.tasks.mutate(id, (t) => {
-          const r = t.steps[i]!;
-          r.state = 'running';
-          r.startedAt = this.iso();
-          r.attempts += 1;
-          delete r.endedAt;
-          delete r.error;
-          delete r.note;
-          // The journal's log tells the whole story; subscribers get the typed event instead.
-          this.pushLog(
-            t,
-            'info',
-            `${stepLabel(i, steps)} ${title}: started${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
-            i,
-            false,
-          );
-        });
-        this.emit({ type: 'step-started', taskId: id, at: this.clock.now(), index: i, title, attempt });
-        try {
-          const out = await this.call(id, steps, i, attempt, signal, (ctx) => step.run(ctx));
-          const output = toJson(out, step.title);
-          // Not awaited: the next journal write (the next step's 'running', or the task's end) is
-          // durable and carries this too, so 'done' + output are on disk before the next step runs
-          // at the cost of one fdatasync per step instead of two.
-          void this.store.tasks
-            .mutate(
-              id,
-              (t) => {
-                const r = t.steps[i]!;
-                r.state = 'done';
-                r.endedAt = this.iso();
-                if (output === undefined) delete r.output;
-                else r.output = output;
-                this.pushLog(t, 'info', `${stepLabel(i, steps)} ${title}: done`, i, false);
-              },
-              { durable: false },
-            )
-            .catch(() => undefined);
-          this.emit({
-            type: 'step-done',
-            taskId: id,
-            at: this.clock.now(),
-            index: i,
-            title,
-            alreadyInPlace: false,
-          });
-          return { ok: true };
-        } catch (err) {
-          if (err instanceof SkipSignal) {
-            const reason = redact(err.reason);
-            await this.store.tasks.mutate(id, (t) => {
-              const r = t.steps[i]!;
-              r.state = 'skipped';
-              r.endedAt = this.iso();
-              r.note = reason;
-              this.pushLog(t, 'info', `${title}: skipped: ${reason}`, i);
-            });
-            this.emit({ type: 'step-skipped', taskId: id, at: this.clock.now(), index: i, title, reason });
-            return { ok: true };
-          }
-          const cancelled = signal.aborted;
-          const error = cancelled ? reasonOf(signal) : describeError(err);
-          const retry =
-            !cancelled &&
-            attempt < policy.attempts &&
-            (policy.retryIf ? safeRetryIf(policy.retryIf, err) : true);
-          const delay = retry ? backoff(policy, attempt) : undefined;
-          await this.store.tasks.mutate(id, (t) => {
-            const r = t.steps[i]!;
-            r.state = 'failed';
-            r.endedAt = this.iso();
-            r.error = error;
-            this.pushLog(
-              t,
-              retry ? 'warn' : 'error',
-              `${title}: attempt ${attempt} failed: ${error}${retry ? `; retrying in ${delay} ms` : ''}`,
-              i,
-            );
-          });
-          this.emit({
-            type: 'step-failed',
-            taskId: id,
-            at: this.clock.now(),
-            index: i,
-            title,
-            error,
-            attempt,
-            ...(delay === undefined ? {} : { retryInMs: delay }),
-          });
-          if (!retry) return { ok: false, error, cancelled };
-          try {
-            await this.clock.sleep(delay!, signal);
-          } catch {
-            return { ok: false, error: reasonOf(signal), cancelled: true };
-          }
-        }
-      }
-    } finally {
-      releaseLocks();
-    }
-  }
-
-  /** verify() errors are not fatal: the step just runs. */
-  private async tryVerify(
-    id: string,
-    steps: Step<any>[],
-    i: number,
-    signal: AbortSignal,
-  ): Promise<{ output?: JsonValue } | null> {
-    const step = steps[i]!;
-    try {
-      const v = await this.call(id, steps, i, 1, signal, (ctx) => step.verify!(ctx));
-      if (v === true) return {};
-      if (typeof v === 'object' && v !== null && 'output' in v)
-        return { output: toJson(v.output, step.title) };
-      return null;
-    } catch (err) {
-      if (signal.aborted) throw new CancelSignal(reasonOf(signal));
-      this.log(
-        id,
-        'warn',
-        `${redact(step.title)}: could not check whether already in place (${describeError(err)}); running it`,
-        i,
+    kind: string,
+    target: TaskTarget,
+    force: { reason: string } | undefined,
+  ): Promise<{ claim: Claim; displaced: Holder[] }> {
+    const keys = this.coordinator.keysFor(target);
+    const r = await this.coordinator.claim({ taskId: id, kind, keys, force: force !== undefined });
+    if (r.ok) return r;
+    const what = describeTarget(target);
+    const h = r.holder;
+    if (h.owner === null) {
+      throw new OperatorError(
+        `${what} has an interrupted task ${h.taskId} (${h.kind}); its state on the gear is unknown`,
+        {
+          target: what,
+          hint: `resume or roll back task ${h.taskId} first (or cancel it to close it as is)`,
+        },
       );
-      return null;
     }
-  }
-
-  private async backward(id: string, steps: Step<any>[], signal: AbortSignal): Promise<void> {
-    await this.store.tasks.mutate(id, (t) => {
-      t.state = 'rolling-back';
-      this.pushLog(t, 'info', 'rollback started', undefined, false);
+    throw new OperatorError(`${what} is busy: task ${h.taskId} (${h.kind}) is ${h.state} on it`, {
+      target: what,
+      hint: `wait for task ${h.taskId} to finish, or cancel it`,
     });
-    this.emit({ type: 'task-started', taskId: id, at: this.clock.now(), mode: 'rollback' });
-    for (let i = steps.length - 1; i >= 0; i--) {
-      const rec = this.record(id, i);
-      if (!UNDOABLE_STEP.has(rec.state)) continue;
-      const step = steps[i]!;
-      const title = redact(step.title);
-      if (!step.undo) {
-        this.log(id, 'info', `${title}: has no undo; left as it is`, i);
-        continue;
-      }
-      if (signal.aborted) throw new CancelSignal(reasonOf(signal));
-      const outcome = await this.undoStep(id, steps, i, signal);
-      if (!outcome.ok) {
-        if (outcome.cancelled) throw new CancelSignal(outcome.error);
-        await this.finish(
-          id,
-          'rollback-failed',
-          `undo of step ${i + 1} (${step.title}) failed: ${outcome.error}`,
-        );
-        return;
-      }
-    }
-    await this.finish(id, 'rolled-back');
   }
 
-  private async undoStep(
-    id: string,
-    steps: Step<any>[],
-    i: number,
-    signal: AbortSignal,
-  ): Promise<StepOutcome> {
-    const step = steps[i]!;
-    const title = redact(step.title);
-    const policy = retryPolicy(step.retry);
-    const releaseLocks = await this.stepLocks.acquireAll(step.locks ?? [], signal);
+  /** Claims a settled task's host again and journals it as pending (resume, rollback). */
+  private async reopen(task: Task, note: string): Promise<Claim> {
+    const id = task.id;
+    this.starting.add(id);
     try {
-      for (let attempt = 1; ; attempt++) {
-        await this.store.tasks.mutate(id, (t) => {
-          t.steps[i]!.undoStartedAt = this.iso();
-          this.pushLog(t, 'info', `${stepLabel(i, steps)} ${title}: undo started`, i, false);
-        });
-        this.emit({ type: 'step-undo-started', taskId: id, at: this.clock.now(), index: i, title, attempt });
-        try {
-          await this.call(id, steps, i, attempt, signal, (ctx) => step.undo!(ctx));
-          await this.store.tasks.mutate(id, (t) => {
-            const r = t.steps[i]!;
-            r.state = 'undone';
-            r.endedAt = this.iso();
-            delete r.error;
-            this.pushLog(t, 'info', `${stepLabel(i, steps)} ${title}: undone`, i, false);
-          });
-          this.emit({ type: 'step-undone', taskId: id, at: this.clock.now(), index: i, title });
-          return { ok: true };
-        } catch (err) {
-          const cancelled = signal.aborted;
-          const error = cancelled ? reasonOf(signal) : describeError(err);
-          const retry =
-            !cancelled &&
-            attempt < policy.attempts &&
-            (policy.retryIf ? safeRetryIf(policy.retryIf, err) : true);
-          const delay = retry ? backoff(policy, attempt) : undefined;
-          this.log(
-            id,
-            retry ? 'warn' : 'error',
-            `${title}: undo attempt ${attempt} failed: ${error}${retry ? `; retrying in ${delay} ms` : ''}`,
-            i,
-          );
-          if (retry) {
-            try {
-              await this.clock.sleep(delay!, signal);
-              continue;
-            } catch {
-              return { ok: false, error: reasonOf(signal), cancelled: true };
-            }
-          }
-          if (!cancelled) {
-            await this.store.tasks.mutate(id, (t) => {
-              const r = t.steps[i]!;
-              r.state = 'undo-failed';
-              r.endedAt = this.iso();
-              r.error = error;
-            });
-            this.emit({ type: 'step-undo-failed', taskId: id, at: this.clock.now(), index: i, title, error });
-          }
-          return { ok: false, error, cancelled };
-        }
-      }
-    } finally {
-      releaseLocks();
-    }
-  }
-
-  /**
-   * Calls a step function with its context, bounded by the step's timeout and the task's signal.
-   * A function that ignores its aborted signal is given a grace period, then abandoned.
-   */
-  private async call<R>(
-    id: string,
-    steps: Step<any>[],
-    i: number,
-    attempt: number,
-    taskSignal: AbortSignal,
-    fn: (ctx: StepContext<any>) => Promise<R>,
-  ): Promise<R> {
-    const step = steps[i]!;
-    const local = new AbortController();
-    const onTaskAbort = () => local.abort(taskSignal.reason);
-    if (taskSignal.aborted) throw new CancelSignal(reasonOf(taskSignal));
-    taskSignal.addEventListener('abort', onTaskAbort, { once: true });
-    const timeoutMs = step.timeoutMs ?? this.defaultTimeoutMs;
-    const timer =
-      timeoutMs === undefined
-        ? null
-        : setTimeout(() => local.abort(new StepTimeout(`timed out after ${formatMs(timeoutMs)}`)), timeoutMs);
-    const aborted = new Promise<never>((_, reject) => {
-      local.signal.addEventListener('abort', () => reject(local.signal.reason), { once: true });
-    });
-    aborted.catch(() => undefined);
-    const work = Promise.resolve().then(() => fn(this.context(id, steps, i, attempt, local.signal)));
-    try {
-      return await Promise.race([work, aborted]);
-    } catch (err) {
-      if (local.signal.aborted && !(err instanceof SkipSignal)) {
-        // Let the step notice the abort and release what it holds before the next one starts.
-        const settled = await Promise.race([
-          work.then(
-            () => true,
-            () => true,
-          ),
-          new Promise<false>((r) => setTimeout(() => r(false), this.abandonGraceMs).unref()),
-        ]);
-        if (!settled) {
-          this.log(
-            id,
-            'warn',
-            `${redact(step.title)}: did not stop within ${formatMs(this.abandonGraceMs)}; abandoned`,
-            i,
-          );
-        }
-        throw local.signal.reason;
-      }
-      throw err;
-    } finally {
-      if (timer) clearTimeout(timer);
-      taskSignal.removeEventListener('abort', onTaskAbort);
-    }
-  }
-
-  private context(
-    id: string,
-    steps: Step<any>[],
-    i: number,
-    attempt: number,
-    signal: AbortSignal,
-  ): StepContext<any> {
-    const task = this.store.tasks.peek(id)!;
-    const outputs: Record<string, JsonValue | undefined> = {};
-    task.steps.forEach((r, n) => {
-      if (r.output !== undefined && FINISHED_STEP.has(r.state)) outputs[steps[n]?.key ?? r.title] = r.output;
-    });
-    const title = redact(steps[i]!.title);
-    return {
-      taskId: id,
-      target: task.target,
-      // Copies: a step must not be able to change the journal behind the engine's back.
-      params: structuredClone(task.params),
-      signal,
-      attempt,
-      outputs: structuredClone(outputs),
-      output: structuredClone(task.steps[i]!.output),
-      log: (text, level = 'info') => this.log(id, level, String(text), i),
-      progress: (fraction, text) => {
-        const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
-        this.emit({
-          type: 'step-progress',
-          taskId: id,
-          at: this.clock.now(),
-          index: i,
-          title,
-          fraction: f,
-          ...(text === undefined ? {} : { text: redact(text) }),
-        });
-      },
-      skip: (reason) => {
-        throw new SkipSignal(reason);
-      },
-    };
-  }
-
-  private async finish(id: string, state: TaskState, error?: string): Promise<void> {
-    const text = error === undefined ? undefined : redact(error);
-    await this.store.tasks.mutate(id, (t) => {
-      t.state = state;
-      if (text === undefined) delete t.error;
-      else t.error = text;
-      this.pushLog(
-        t,
-        state === 'done' || state === 'rolled-back' ? 'info' : 'error',
-        text ?? `task ${state}`,
-      );
-    });
-    const base = { taskId: id, at: this.clock.now() };
-    switch (state) {
-      case 'done':
-        return this.emit({ type: 'task-done', ...base });
-      case 'failed':
-        return this.emit({ type: 'task-failed', ...base, error: text ?? 'failed' });
-      case 'cancelled':
-        return this.emit({ type: 'task-cancelled', ...base, reason: text ?? 'cancelled' });
-      case 'rolled-back':
-        return this.emit({ type: 'task-rolled-back', ...base });
-      case 'rollback-failed':
-        return this.emit({ type: 'task-rollback-failed', ...base, error: text ?? 'rollback failed' });
-      default:
-        return;
-    }
-  }
-
-  // ---------------------------------------------------------------- journal + events
-
-  private log(id: string, level: LogLevel, text: string, index?: number): void {
-    const clean = redact(text);
-    // Log lines need no write-ahead; they ride on the next journal write.
-    void this.store.tasks
-      .mutate(id, (t) => this.pushLog(t, level, clean, index, false), { durable: false })
-      .catch(() => undefined);
-    this.emit({
-      type: 'log',
-      taskId: id,
-      at: this.clock.now(),
-      level,
-      text: clean,
-      ...(index === undefined ? {} : { index }),
-    });
-  }
-
-  /** Appends inside a mutation; `announce` also sends it to subscribers. */
-  private pushLog(t: Task, level: LogLevel, text: string, index?: number, announce = true): void {
-    const clean = redact(text);
-    t.log.push({ at: this.iso(), level, text: clean, ...(index === undefined ? {} : { step: index }) });
-    if (t.log.length > TASK_LOG_LIMIT) t.log.splice(0, t.log.length - TASK_LOG_LIMIT);
-    if (announce) {
-      this.emit({
-        type: 'log',
-        taskId: t.id,
-        at: this.clock.now(),
-        level,
-        text: clean,
-        ...(index === undefined ? {} : { index }),
-      });
-    }
-  }
-
-  private emit(event: TaskEvent): void {
-    for (const l of this.listeners) {
+      const { claim } = await this.claim(id, task.kind, task.target, undefined);
       try {
-        l(event);
-      } catch {
-        // A failing subscriber (a UI bug) must never stop a task half way.
+        await this.coordinator.mutateTask(id, (t) => {
+          t.state = 'pending';
+          delete t.error;
+          this.journal.pushLog(t, 'info', note);
+        });
+      } catch (err) {
+        await this.coordinator.release(claim);
+        throw err;
       }
+      return claim;
+    } finally {
+      this.starting.delete(id);
     }
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private record(id: string, i: number): Readonly<StepRecord> {
-    return this.store.tasks.peek(id)!.steps[i]!;
-  }
-
-  private requireTask(id: string): Task {
-    const t = this.store.tasks.get(id);
-    if (!t)
-      throw new OperatorError(`no task ${id}`, { target: id, hint: 'list tasks with `rackpilot tasks`' });
-    return t;
-  }
 
   private settledTask(id: string, allowed: ReadonlySet<TaskState>, verb: string): Task {
     if (this.active.has(id) || this.starting.has(id)) {
@@ -808,7 +348,7 @@ export class TaskEngine {
         hint: 'wait for it, or cancel it first',
       });
     }
-    const task = this.requireTask(id);
+    const task = this.journal.requireTask(id);
     if (!allowed.has(task.state)) {
       throw new OperatorError(`task ${id} is ${task.state} and cannot be ${verb}`, {
         target: id,
@@ -854,139 +394,30 @@ export class TaskEngine {
     return json === undefined ? null : json;
   }
 
-  /** Keys naming what a task holds: the host by id and by name, and the instance. */
-  private keysFor(target: TaskTarget): string[] {
-    const keys = new Set<string>();
-    const addHost = (hostId?: string, hostname?: string) => {
-      const h =
-        (hostId && this.store.hosts.find((x) => x.id === hostId)) ||
-        (hostname && this.store.hosts.find((x) => x.hostname === hostname)) ||
-        undefined;
-      if (hostId ?? h?.id) keys.add(`host:${hostId ?? h!.id}`);
-      if (hostname ?? h?.hostname) keys.add(`hostname:${hostname ?? h!.hostname}`);
-      if (h) {
-        keys.add(`host:${h.id}`);
-        keys.add(`hostname:${h.hostname}`);
-      }
-    };
-    addHost(target.hostId, target.hostname);
-    if (target.instanceId) {
-      keys.add(`instance:${target.instanceId}`);
-      const inst = this.store.instances.find((x) => x.id === target.instanceId);
-      if (inst) addHost(inst.hostId, undefined);
-    }
-    return [...keys];
-  }
-
-  private describeTarget(target: TaskTarget): string {
-    return (
-      target.hostname ?? target.hostId ?? (target.instanceId ? `instance ${target.instanceId}` : 'target')
-    );
-  }
-
-  private interruptedOn(keys: string[], self: string | null): Readonly<Task> | undefined {
-    if (keys.length === 0) return undefined;
-    const want = new Set(keys);
-    return this.store.tasks
-      .peekAll()
-      .find(
-        (t) => t.state === 'interrupted' && t.id !== self && this.keysFor(t.target).some((k) => want.has(k)),
-      );
-  }
-
-  /** Takes the task's host keys, or refuses naming the task that has the host. */
-  private claim(id: string, target: TaskTarget, self: string | null): string[] {
-    const keys = this.keysFor(target);
-    for (const k of keys) {
-      const holder = this.holders.get(k);
-      if (holder !== undefined && holder !== id) {
-        const other = this.store.tasks.peek(holder);
-        throw new OperatorError(
-          `${this.describeTarget(target)} is busy: task ${holder} (${other?.kind ?? '?'}) is ${other?.state ?? 'running'} on it`,
-          { target: this.describeTarget(target), hint: `wait for task ${holder} to finish, or cancel it` },
-        );
-      }
-    }
-    const stuck = this.interruptedOn(keys, self);
-    if (stuck) {
-      throw new OperatorError(
-        `${this.describeTarget(target)} has an interrupted task ${stuck.id} (${stuck.kind}); its state on the gear is unknown`,
-        {
-          target: this.describeTarget(target),
-          hint: `resume or roll back task ${stuck.id} first (or cancel it to close it as is)`,
-        },
-      );
-    }
-    for (const k of keys) this.holders.set(k, id);
-    return keys;
-  }
-
-  private unclaim(id: string, keys: string[]): void {
-    for (const k of keys) if (this.holders.get(k) === id) this.holders.delete(k);
-  }
-
   private newId(): string {
     for (;;) {
       const id = `t-${randomBytes(4).toString('hex')}`;
-      if (!this.store.tasks.peek(id)) return id;
-    }
-  }
-
-  private iso(): string {
-    return new Date(this.clock.now()).toISOString();
-  }
-}
-
-function checkSteps(kind: string, steps: Step<any>[]): void {
-  const seen = new Set<string>();
-  for (const s of steps) {
-    if (!s.title) throw new Error(`task kind ${kind}: a step has no title`);
-    // Journal records are matched by title and outputs found by key (or title): both must be unique.
-    if (seen.has(`t:${s.title}`)) throw new Error(`task kind ${kind}: two steps are titled "${s.title}"`);
-    seen.add(`t:${s.title}`);
-    if (s.key !== undefined) {
-      if (seen.has(`k:${s.key}`)) throw new Error(`task kind ${kind}: two steps have the key "${s.key}"`);
-      seen.add(`k:${s.key}`);
+      if (!this.coordinator.task(id)) return id;
     }
   }
 }
 
-function stepLabel(i: number, steps: readonly unknown[]): string {
-  return `step ${i + 1}/${steps.length}`;
+function describeTarget(target: TaskTarget): string {
+  return target.hostname ?? target.hostId ?? (target.instanceId ? `instance ${target.instanceId}` : 'target');
 }
 
-function retryPolicy(r: RetryPolicy | undefined): RetryPolicy {
-  return r ?? { attempts: 1, backoffMs: 0 };
-}
-
-export function backoff(policy: RetryPolicy, attempt: number): number {
-  const raw = policy.backoffMs * (policy.factor ?? 2) ** (attempt - 1);
-  return Math.round(Math.min(raw, policy.maxBackoffMs ?? Number.POSITIVE_INFINITY));
-}
-
-function safeRetryIf(fn: (err: unknown) => boolean, err: unknown): boolean {
-  try {
-    return fn(err);
-  } catch {
-    return false;
-  }
-}
-
-function reasonOf(signal: AbortSignal, fallback?: unknown): string {
-  const r = signal.aborted ? signal.reason : fallback;
-  if (r instanceof Error) return redact(r.message);
-  return r === undefined ? 'cancelled' : redact(String(r));
-}
-
-function toJson(value: unknown, what: string): JsonValue | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return JSON.parse(JSON.stringify(value)) as JsonValue;
-  } catch (err) {
-    throw new Error(`${what}: returned a value that cannot be journaled as JSON (${(err as Error).message})`);
-  }
-}
-
-function formatMs(ms: number): string {
-  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+/** The journal lines of a forced start: who held the target, and that it was taken anyway. */
+function forcedLines(
+  what: string,
+  reason: string,
+  displaced: Holder[],
+): { level: 'warn' | 'info'; text: string }[] {
+  const why = redact(reason);
+  if (displaced.length === 0) return [{ level: 'info', text: `forced start (${why}); ${what} was free` }];
+  return displaced.map((h) => ({
+    level: 'warn',
+    text:
+      `forced start (${why}): took ${what} while task ${h.taskId} (${h.kind}) held it ` +
+      `(${h.owner === null ? 'interrupted, its state on the gear unknown' : h.state})`,
+  }));
 }

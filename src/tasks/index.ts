@@ -2,7 +2,7 @@
  * The task engine. Typical use (the site layer does this at start-up):
  *
  *   const store = await openStore(path);                  // state/store.ts
- *   const engine = new TaskEngine({ store, concurrency: 16 });
+ *   const engine = new TaskEngine({ store, concurrency: 16 });   // or { coordinator }
  *   engine.define('instance.create', (params) => createInstanceSteps(deps, params), { params: schema });
  *   const interrupted = await engine.recover();           // before anything else: running → interrupted
  *   const off = engine.subscribe((e: TaskEvent) => ...);  // THE event stream for the UI
@@ -10,9 +10,19 @@
  *   const task = await engine.wait(id);                   // settled record: done / failed / cancelled / ...
  *   await engine.resume(id) | engine.rollback(id) | engine.cancel(id, reason);
  */
-export { TaskEngine, backoff, type TaskEngineOptions } from './engine.ts';
+export { TaskEngine, backoff, type StartOptions, type TaskEngineOptions } from './engine.ts';
 export { realClock, scaledClock, type Clock } from './clock.ts';
 export { KeyedMutex, Semaphore, type Release } from './locks.ts';
+export type {
+  Claim,
+  ClaimRequest,
+  ClaimResult,
+  Coordinator,
+  Holder,
+  JournalWrite,
+  Unlock,
+} from './coordination.ts';
+export { LocalCoordinator } from './local-coordinator.ts';
 export {
   SETTLED_STATES,
   isSettled,

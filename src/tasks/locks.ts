@@ -1,71 +1,103 @@
+import { Mutex } from 'async-mutex';
+import pLimit, { type LimitFunction } from 'p-limit';
+
 /**
- * In-process mutual exclusion: a keyed mutex for per-switch (or any named resource) serialisation,
- * and a FIFO semaphore for the global concurrency limit. Both give up cleanly when a signal aborts.
+ * In-process mutual exclusion, on maintained libraries: `p-limit` for the global limit of tasks
+ * running at once, `async-mutex` for named resources (one Mutex per key, e.g. a ToR switch).
+ *
+ * Neither library takes an AbortSignal per waiter, and a task cancelled while queued must give up
+ * its place at once. So a waiter whose signal aborts rejects immediately and leaves a stand-in in the
+ * queue: when its turn comes, the stand-in takes the slot or lock and gives it straight back. Both
+ * queues stay FIFO.
  */
 export type Release = () => void;
 
-interface Waiter {
-  grant: () => void;
-  signal: AbortSignal | undefined;
-  onAbort: () => void;
+function abortable<T>(
+  granted: Promise<T>,
+  signal: AbortSignal | undefined,
+  giveBack: (value: T) => void,
+): Promise<T> {
+  if (!signal) return granted;
+  return new Promise<T>((resolve, reject) => {
+    let gone = false;
+    const onAbort = () => {
+      gone = true;
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    void granted.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (gone) giveBack(value);
+        else resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!gone) reject(err);
+      },
+    );
+  });
 }
 
-export class Semaphore {
-  private active = 0;
-  private readonly queue: Waiter[] = [];
+function once(fn: () => void): Release {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+}
 
-  constructor(private limit: number) {
+/** A FIFO limit on work running at once (the engine's task slots). */
+export class Semaphore {
+  private readonly limit: LimitFunction;
+  /** Waiters still wanting a slot (p-limit's pendingCount also counts abandoned stand-ins). */
+  private queued = 0;
+
+  constructor(limit: number) {
     if (!(limit >= 1)) throw new RangeError('concurrency limit must be at least 1');
+    this.limit = pLimit(limit);
   }
 
   get running(): number {
-    return this.active;
+    return this.limit.activeCount;
   }
   get waiting(): number {
-    return this.queue.length;
+    return this.queued;
   }
 
+  /** Resolves with a release once a slot is free; rejects with the signal's reason if it aborts first. */
   acquire(signal?: AbortSignal): Promise<Release> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.active < this.limit) {
-      this.active += 1;
-      return Promise.resolve(this.releaser());
-    }
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        grant: () => {
-          signal?.removeEventListener('abort', waiter.onAbort);
-          this.active += 1;
-          resolve(this.releaser());
-        },
-        signal,
-        onAbort: () => {
-          const i = this.queue.indexOf(waiter);
-          if (i >= 0) this.queue.splice(i, 1);
-          reject(signal!.reason);
-        },
-      };
-      signal?.addEventListener('abort', waiter.onAbort, { once: true });
-      this.queue.push(waiter);
-    });
-  }
-
-  private releaser(): Release {
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.active -= 1;
-      this.queue.shift()?.grant();
+    let state: 'queued' | 'granted' | 'abandoned' = 'queued';
+    this.queued += 1;
+    const onAbort = () => {
+      if (state !== 'queued') return;
+      state = 'abandoned';
+      this.queued -= 1;
     };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const granted = new Promise<Release>((grant) => {
+      void this.limit(
+        () =>
+          new Promise<void>((release) => {
+            signal?.removeEventListener('abort', onAbort);
+            if (state === 'queued') this.queued -= 1;
+            if (state !== 'abandoned') state = 'granted';
+            grant(once(release));
+          }),
+      );
+    });
+    return abortable(granted, signal, (release) => release());
   }
 }
 
+/** Named locks: one FIFO mutex per key, dropped when nobody holds or waits for it. */
 export class KeyedMutex {
-  private readonly held = new Map<string, Waiter[]>();
+  private readonly held = new Map<string, { mutex: Mutex; users: number }>();
 
   isHeld(key: string): boolean {
-    return this.held.has(key);
+    return this.held.get(key)?.mutex.isLocked() ?? false;
   }
 
   /** Takes every key, in sorted order so two holders of overlapping sets cannot deadlock. */
@@ -85,38 +117,20 @@ export class KeyedMutex {
 
   acquire(key: string, signal?: AbortSignal): Promise<Release> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const queue = this.held.get(key);
-    if (queue === undefined) {
-      this.held.set(key, []);
-      return Promise.resolve(this.releaser(key));
+    let entry = this.held.get(key);
+    if (!entry) {
+      entry = { mutex: new Mutex(), users: 0 };
+      this.held.set(key, entry);
     }
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        grant: () => {
-          signal?.removeEventListener('abort', waiter.onAbort);
-          resolve(this.releaser(key));
-        },
-        signal,
-        onAbort: () => {
-          const i = queue.indexOf(waiter);
-          if (i >= 0) queue.splice(i, 1);
-          reject(signal!.reason);
-        },
-      };
-      signal?.addEventListener('abort', waiter.onAbort, { once: true });
-      queue.push(waiter);
-    });
-  }
-
-  private releaser(key: string): Release {
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      const queue = this.held.get(key);
-      const next = queue?.shift();
-      if (next) next.grant();
-      else this.held.delete(key);
-    };
+    const e = entry;
+    e.users += 1;
+    const granted = e.mutex.acquire().then((unlock) =>
+      once(() => {
+        unlock();
+        e.users -= 1;
+        if (e.users === 0 && this.held.get(key) === e) this.held.delete(key);
+      }),
+    );
+    return abortable(granted, signal, (release) => release());
   }
 }
