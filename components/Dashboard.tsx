@@ -1,16 +1,43 @@
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, useApp, useInput, useWindowSize, type Key } from 'ink';
-import type { HostRow, Inventory } from '../state/live.ts';
-import type { TaskFeed, TaskFeedSnapshot } from '../state/task-feed.ts';
+import type { Inventory } from '../state/live.ts';
+import type { TaskFeedSnapshot } from '../state/task-feed.ts';
 import type { HostProbe, HostProber } from '../src/site/probe.ts';
+import type {
+  CatalogSnapshot,
+  DashboardActions,
+  DashboardEvent,
+  EraseMode,
+  HostExtras,
+  PeerStatus,
+} from './actions.ts';
 import { TasksView } from './TasksView.tsx';
-import { Header } from './Header.tsx';
-import { Footer } from './Footer.tsx';
+import { Header, headerLines } from './Header.tsx';
+import { Footer, footerLines, type FooterMessage } from './Footer.tsx';
 import { HostTable } from './HostTable.tsx';
 import { HostDetail } from './HostDetail.tsx';
-import { HelpView } from './HelpView.tsx';
+import { HelpView, helpEntries } from './HelpView.tsx';
+import { ListView, listModel } from './ListView.tsx';
+import { DialogView, type Dialog } from './Dialogs.tsx';
+import { DeployForm } from './DeployForm.tsx';
 import { RackPane, RackTabs, RACK_PANE_WIDTH } from './RackBar.tsx';
-import type { DashboardAction } from './keys.ts';
+import { actionFor, keyName, type View } from './keys.ts';
+import { parseCommand } from './command-bar.ts';
+import { useLines } from './use-lines.ts';
+import { launch, submitDeploy, type LaunchContext } from './launch.ts';
+import { useNavigation } from './use-navigation.ts';
+import { ColorScope, noColorFromEnv } from './theme.tsx';
+import { enrichRows, heldReason, hostExtras, matchesFilter, sortLabel, sortRows } from './rows.ts';
+
+export { matchesFilter } from './rows.ts';
+export { scrollWindow } from './use-navigation.ts';
+
+/** Where tasks come from: the store file today, the runner's event stream later. */
+export interface TaskSource {
+  subscribe(listener: () => void): () => void;
+  getSnapshot(): TaskFeedSnapshot | null;
+  refresh?(): Promise<void>;
+}
 
 export interface DashboardProps {
   inventory: Inventory;
@@ -20,52 +47,29 @@ export interface DashboardProps {
   now?: number;
   /** Fixed size for tests; the terminal's otherwise. */
   size?: { columns: number; rows: number };
-  /** The task journal, when the site has a store (not for a lab living inside the dashboard). */
-  taskFeed?: TaskFeed;
+  /** The task journal, when the site has one. */
+  taskFeed?: TaskSource;
   /** Reads a host's BMC and switch ports for the details view. */
   prober?: HostProber;
+  /** Starts tasks; without it every action key says it needs the runner. */
+  actions?: DashboardActions;
+  /** Offerings, templates, networks, instances and hosts, for the forms and the catalog views. */
+  catalog?: CatalogSnapshot;
+  /** What runs on each host, by hostname (wins over what the catalog and the task feed say). */
+  hostExtras?: ReadonlyMap<string, HostExtras>;
+  /** The `:events` view; the task feed's log lines when absent. */
+  events?: readonly DashboardEvent[];
+  /** Shown when confirming a destroy. */
+  eraseMode?: EraseMode;
+  /** No dangerous action in keys, help, footer or command bar. */
+  readOnly?: boolean;
+  /** No colour; defaults to the NO_COLOR environment variable. */
+  noColor?: boolean;
+  /** Peers besides MaaS (the runner…) and whether they answer, for the header. */
+  peers?: readonly PeerStatus[];
 }
 
-const NO_FEED = { subscribe: () => () => undefined, getSnapshot: () => null };
-
-export function keyToAction(input: string, key: Key): DashboardAction | null {
-  if (key.upArrow || input === 'k') return 'up';
-  if (key.downArrow || input === 'j') return 'down';
-  if (key.pageUp || (key.ctrl && input === 'b')) return 'pageUp';
-  if (key.pageDown || (key.ctrl && input === 'f')) return 'pageDown';
-  if (key.home || input === 'g') return 'top';
-  if (key.end || input === 'G') return 'bottom';
-  if (key.tab && key.shift) return 'prevRack';
-  if (key.rightArrow || input === 'l' || key.tab) return 'nextRack';
-  if (key.leftArrow || input === 'h') return 'prevRack';
-  if (key.return) return 'details';
-  if (key.escape) return 'back';
-  if (input === '/') return 'filter';
-  if (input === 'r') return 'refresh';
-  if (input === 't') return 'tasks';
-  if (input === '?') return 'help';
-  if (input === 'q') return 'quit';
-  return null;
-}
-
-export function matchesFilter(row: HostRow, filter: string): boolean {
-  if (!filter) return true;
-  const invert = filter.startsWith('!');
-  const needle = (invert ? filter.slice(1) : filter).toLowerCase();
-  if (!needle) return true;
-  const hay = [
-    row.hostname,
-    row.statusName,
-    row.powerState,
-    row.systemId ?? '',
-    row.rack ?? '',
-    ...row.macs,
-    ...row.ports,
-  ]
-    .join(' ')
-    .toLowerCase();
-  return hay.includes(needle) !== invert;
-}
+const NO_FEED: TaskSource = { subscribe: () => () => undefined, getSnapshot: () => null };
 
 function useNow(fixed: number | undefined): number {
   const [now, setNow] = useState(() => fixed ?? Date.now());
@@ -77,38 +81,93 @@ function useNow(fixed: number | undefined): number {
   return fixed ?? now;
 }
 
-export function Dashboard({ inventory, label = '', now: fixedNow, size, taskFeed, prober }: DashboardProps) {
+export function Dashboard(props: DashboardProps) {
+  return (
+    <ColorScope noColor={props.noColor ?? noColorFromEnv()}>
+      <DashboardScreen {...props} />
+    </ColorScope>
+  );
+}
+
+function eventsFromTasks(feed: TaskFeedSnapshot | null): DashboardEvent[] {
+  const out: DashboardEvent[] = [];
+  for (const t of feed?.tasks ?? [])
+    for (const l of t.log)
+      out.push({
+        at: l.at,
+        source: t.kind.split('.').pop() ?? t.kind,
+        text: l.text,
+        level: l.level,
+        ...(t.target.hostname && { host: t.target.hostname }),
+      });
+  return out.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, 1000);
+}
+
+function DashboardScreen(props: DashboardProps) {
+  const { inventory, label = '', size, taskFeed, prober, actions, catalog, readOnly = false } = props;
   const snapshot = useSyncExternalStore(inventory.subscribe, inventory.getSnapshot);
-  const feedSource = taskFeed ?? NO_FEED;
-  const tasks: TaskFeedSnapshot | null = useSyncExternalStore(feedSource.subscribe, feedSource.getSnapshot);
-  const [taskSelected, setTaskSelected] = useState(0);
+  const feed = taskFeed ?? NO_FEED;
+  const tasks = useSyncExternalStore(feed.subscribe, feed.getSnapshot);
   const terminal = useWindowSize();
   const columns = size?.columns ?? terminal.columns;
   const rows = size?.rows ?? terminal.rows;
-  const now = useNow(fixedNow);
+  const now = useNow(props.now);
   const { exit } = useApp();
+  const lines = useLines(readOnly);
+  const nav = useNavigation();
+  const view = nav.view;
 
-  const [rackIndex, setRackIndex] = useState(0);
-  const [selectedKey, setSelectedKey] = useState<string | null>(null);
-  const [filter, setFilter] = useState('');
-  const [filterInput, setFilterInput] = useState<string | null>(null);
-  const [view, setView] = useState<'hosts' | 'detail' | 'help' | 'tasks'>('hosts');
+  const [dialog, setDialog] = useState<Dialog | { kind: 'deploy'; hostname: string } | null>(null);
+  const dialogRef = useRef(dialog);
+  dialogRef.current = dialog;
+  const openDialog = (d: NonNullable<typeof dialog>) => {
+    dialogRef.current = d;
+    setDialog(d);
+  };
+  const [message, setMessage] = useState<FooterMessage | null>(null);
+  const [pending, setPending] = useState<ReadonlyMap<string, string>>(new Map());
 
-  const rack = rackIndex === 0 ? null : (snapshot.racks[rackIndex - 1] ?? null);
-  const activeFilter = filterInput ?? filter;
+  // Rows: MaaS + rack file, what runs on each host, requests in flight; then rack, filter and sort.
+  const extras = useMemo(() => {
+    const e = hostExtras(catalog, tasks?.tasks, props.hostExtras);
+    for (const [host, what] of pending)
+      e.set(host, { ...e.get(host), task: { id: 'request', kind: what, step: `${what}…` } });
+    return e;
+  }, [catalog, tasks, props.hostExtras, pending]);
+  const allRows = useMemo(() => enrichRows(snapshot.rows, extras), [snapshot.rows, extras]);
+  const rack = nav.rackIndex === 0 ? null : (snapshot.racks[nav.rackIndex - 1] ?? null);
+  const hostFilter = nav.filters.hosts ?? '';
   const visibleRows = useMemo(
     () =>
-      snapshot.rows.filter((r) => (rack === null || r.rack === rack.name) && matchesFilter(r, activeFilter)),
-    [snapshot.rows, rack, activeFilter],
+      sortRows(
+        allRows.filter((r) => (rack === null || r.rack === rack.name) && matchesFilter(r, hostFilter)),
+        nav.sort,
+      ),
+    [allRows, rack, hostFilter, nav.sort],
   );
-
-  // Selection follows the host, not the row number, so a refresh that reorders rows keeps it.
-  const found = selectedKey === null ? -1 : visibleRows.findIndex((r) => r.key === selectedKey);
+  const found = nav.hostKey === null ? -1 : visibleRows.findIndex((r) => r.key === nav.hostKey);
   const selected = found >= 0 ? found : 0;
   const selectedRow = visibleRows[selected];
+  const held = heldReason(selectedRow);
 
-  // Details read the gear live, once per opening (not on every refresh of the row); a late answer
-  // for another host is dropped.
+  const events = useMemo(() => props.events ?? eventsFromTasks(tasks), [props.events, tasks]);
+  const listFilter = nav.filters[view] ?? '';
+  const model = useMemo(() => {
+    const m = listModel(view, { racks: snapshot.racks, catalog, events });
+    return { ...m, rows: m.rows.filter((r) => listMatches(r.cells, listFilter)) };
+  }, [view, snapshot.racks, catalog, events, listFilter]);
+  const visibleTasks = useMemo(
+    () =>
+      tasks
+        ? tasks.tasks.filter((t) =>
+            listMatches([t.id, t.kind, t.state, t.target.hostname ?? ''], nav.filters.tasks ?? ''),
+          )
+        : [],
+    [tasks, nav.filters.tasks],
+  );
+  const taskCursor = Math.min(nav.cursor('tasks'), Math.max(0, visibleTasks.length - 1));
+
+  // Details read the gear live, once per host shown; a late answer for another host is dropped.
   const [probe, setProbe] = useState<{ key: string; value: HostProbe | 'loading' } | null>(null);
   const detailKey = view === 'detail' ? selectedRow?.key : undefined;
   useEffect(() => {
@@ -124,167 +183,283 @@ export function Dashboard({ inventory, label = '', now: fixedNow, size, taskFeed
     };
   }, [detailKey, prober]);
 
-  const wide = columns >= 120;
-  const headerLines = 2 + (snapshot.error ? 1 : 0);
-  const tabsLines = wide ? 0 : 1;
-  const tableHeight = Math.max(1, rows - headerLines - tabsLines - 1 /* table header */ - 1 /* footer */);
-  const tableWidth = wide ? columns - RACK_PANE_WIDTH - 1 : columns;
-  // The window keeps its place while the cursor moves inside it, and scrolls only to keep it visible.
-  const windowRef = useRef(0);
-  windowRef.current = scrollWindow(windowRef.current, selected, tableHeight, visibleRows.length);
-  const windowStart = windowRef.current;
+  // A refresh that hangs is a slow peer: the header says so after a while.
+  const slowRef = useRef<number | null>(null);
+  if (snapshot.refreshing && slowRef.current === null) slowRef.current = now;
+  if (!snapshot.refreshing) slowRef.current = null;
 
-  // The cursor as of the last key, so a burst of keys in one render moves from where the previous one left it.
-  const cursorRef = useRef(selected);
-  cursorRef.current = selected;
+  const wide = columns >= 120;
+  const tabs = view === 'hosts' && !wide ? 1 : 0;
+  const bodyHeight = Math.max(2, rows - headerLines(snapshot, props.peers) - tabs - footerLines(message));
+  const tableHeight = bodyHeight - 1;
+  const tableWidth = wide ? columns - RACK_PANE_WIDTH - 1 : columns;
+
+  const listLength =
+    view === 'hosts' || view === 'detail'
+      ? visibleRows.length
+      : view === 'tasks'
+        ? visibleTasks.length
+        : view === 'help'
+          ? helpEntries(readOnly).length
+          : model.rows.length;
+  const position =
+    view === 'hosts' || view === 'detail' ? selected : view === 'tasks' ? taskCursor : nav.cursor(view);
   const moveTo = (index: number) => {
-    const clamped = Math.max(0, Math.min(visibleRows.length - 1, index));
-    const row = visibleRows[clamped];
-    cursorRef.current = clamped;
-    if (row) setSelectedKey(row.key);
+    const i = Math.max(0, Math.min(listLength - 1, index));
+    if (view === 'hosts' || view === 'detail') nav.selectHost(visibleRows[i]?.key ?? null, i);
+    else nav.setCursor(view, i);
   };
-  const moveBy = (delta: number) => moveTo(cursorRef.current + delta);
+  nav.syncPosition(position);
+
+  const ctx: LaunchContext = {
+    actions,
+    catalog,
+    eraseMode: props.eraseMode ?? 'full',
+    targets: nav.marked.size
+      ? visibleRows.filter((r) => nav.marked.has(r.key))
+      : selectedRow
+        ? [selectedRow]
+        : [],
+    taskId: visibleTasks[taskCursor]?.id,
+    openDialog,
+    say: setMessage,
+    setPending: (host, what) =>
+      setPending((m) => {
+        const next = new Map(m);
+        if (what === null) next.delete(host);
+        else next.set(host, what);
+        return next;
+      }),
+  };
+
+  const openView = (v: View) => {
+    nav.open(v);
+    if (v === 'tasks') void taskFeed?.refresh?.();
+  };
+
+  const handlers: Record<string, () => void> = {
+    up: () => moveTo(nav.position() - 1),
+    down: () => moveTo(nav.position() + 1),
+    pageUp: () => moveTo(nav.position() - tableHeight),
+    pageDown: () => moveTo(nav.position() + tableHeight),
+    top: () => moveTo(0),
+    bottom: () => moveTo(listLength - 1),
+    nextRack: () => nav.setRack((i) => (i + 1) % (snapshot.racks.length + 1)),
+    prevRack: () => nav.setRack((i) => (i + snapshot.racks.length) % (snapshot.racks.length + 1)),
+    drill: () => {
+      if (view === 'hosts') return selectedRow ? nav.open('detail') : undefined;
+      const row = model.rows[nav.position()];
+      if (view === 'racks' && row?.rack) {
+        nav.setRack(() => snapshot.racks.findIndex((r) => r.name === row.rack) + 1);
+        return nav.open('hosts');
+      }
+      const host = row?.hostname ? visibleRows.findIndex((r) => r.hostname === row.hostname) : -1;
+      if (host >= 0) {
+        nav.selectHost(visibleRows[host]!.key, host);
+        nav.open('detail');
+      } else if (row?.hostname)
+        setMessage({ tone: 'error', text: `${row.hostname} is not in the host list (filter, rack?)` });
+    },
+    back: () => {
+      if (!nav.back()) {
+        nav.setFilter(view, '');
+        nav.clearMarks();
+        setMessage(null);
+      }
+    },
+    filter: () => lines.openFilter(nav.filters[view] ?? ''),
+    command: () => lines.openCommand(),
+    mark: () => {
+      if (!selectedRow) return;
+      nav.toggleMark(selectedRow.key);
+      moveTo(nav.position() + 1);
+    },
+    sortName: () => nav.sortBy('name'),
+    sortStatus: () => nav.sortBy('status'),
+    sortPower: () => nav.sortBy('power'),
+    sortRack: () => nav.sortBy('rack'),
+    nextHost: () => moveTo(nav.position() + 1),
+    prevHost: () => moveTo(nav.position() - 1),
+    refresh: () => {
+      void inventory.refresh();
+      void taskFeed?.refresh?.();
+    },
+    tasks: () => (view === 'tasks' ? nav.back() : openView('tasks')),
+    help: () => (view === 'help' ? nav.back() : openView('help')),
+    quit: () => exit(),
+  };
+
+  const run = (id: string) => {
+    const h = handlers[id];
+    if (h) h();
+    else launch(id as Parameters<typeof launch>[0], ctx);
+  };
+
+  const onCommand = (text: string) => {
+    const cmd = parseCommand(text, readOnly);
+    if (!cmd) return setMessage({ tone: 'error', text: `:${text}: no such command (tab lists them)` });
+    if (cmd.kind === 'quit') return exit();
+    if (cmd.kind === 'view') return openView(cmd.view);
+    // An action from the bar acts where it would as a key: host actions from the host list.
+    if (view !== 'hosts' && view !== 'detail' && view !== 'tasks') nav.open('hosts');
+    run(cmd.id);
+  };
+
+  const handleKey = (input: string, key: Key) => {
+    if (dialogRef.current) return;
+    if (lines.edit(input, key, { filter: (t) => nav.setFilter(nav.view, t), command: onCommand })) return;
+    const name = keyName(input, key);
+    if (name === null) return;
+    const action = actionFor(name, nav.view, readOnly);
+    if (action) run(action.id);
+  };
 
   // Keys typed faster than a frame (or sent in one burst by tmux or a paste) arrive as one string:
   // split it so `jjj` moves three rows.
-  useInput((input, key) => {
-    if (input.length > 1 && !key.ctrl && !key.meta && !input.startsWith('\u001B')) {
-      let filter = filterInput;
-      for (const ch of input) {
-        const k = { ...key, return: ch === '\r', backspace: ch === '\u007F' || ch === '\b' };
-        filter = handleKey(ch === '\r' ? '' : ch, k, filter);
+  useInput(
+    (input, key) => {
+      if (input.length > 1 && !key.ctrl && !key.meta && !input.startsWith('\u001B')) {
+        for (const ch of input) {
+          const k = {
+            ...key,
+            return: ch === '\r',
+            backspace: ch === '\u007F' || ch === '\b',
+            shift: /[A-Z]/.test(ch),
+          };
+          handleKey(ch === '\r' ? '' : ch, k);
+        }
+        return;
       }
-      return;
-    }
-    handleKey(input, key, filterInput);
-  });
+      handleKey(input, key);
+    },
+    { isActive: dialog === null },
+  );
 
-  function handleKey(input: string, key: Key, filterInput: string | null): string | null {
-    if (filterInput !== null) {
-      let next: string | null = filterInput;
-      if (key.escape) {
-        next = null;
-        setFilter('');
-      } else if (key.return) {
-        setFilter(filterInput);
-        next = null;
-      } else if (key.backspace || key.delete) {
-        next = filterInput.slice(0, -1);
-      } else if (input && !key.ctrl && !key.meta) {
-        next = filterInput + input;
-      }
-      setFilterInput(next);
-      return next;
-    }
-    const action = keyToAction(input, key);
-    if (action === null) return null;
-    if (view === 'tasks' && (action === 'up' || action === 'down')) {
-      const count = tasks?.tasks.length ?? 0;
-      setTaskSelected((i) => Math.max(0, Math.min(count - 1, i + (action === 'up' ? -1 : 1))));
-      return null;
-    }
-    if (view !== 'hosts' && action !== 'quit' && action !== 'back' && action !== 'help' && action !== 'tasks')
-      return null;
-    switch (action) {
-      case 'up':
-        moveBy(-1);
-        break;
-      case 'down':
-        moveBy(1);
-        break;
-      case 'pageUp':
-        moveBy(-tableHeight);
-        break;
-      case 'pageDown':
-        moveBy(tableHeight);
-        break;
-      case 'top':
-        moveTo(0);
-        break;
-      case 'bottom':
-        moveTo(visibleRows.length - 1);
-        break;
-      case 'nextRack':
-        setRackIndex((i) => (i + 1) % (snapshot.racks.length + 1));
-        break;
-      case 'prevRack':
-        setRackIndex((i) => (i + snapshot.racks.length) % (snapshot.racks.length + 1));
-        break;
-      case 'details':
-        if (selectedRow) setView('detail');
-        break;
-      case 'tasks':
-        setView(view === 'tasks' ? 'hosts' : 'tasks');
-        if (taskFeed) void taskFeed.refresh();
-        break;
-      case 'back':
-        if (view !== 'hosts') setView('hosts');
-        else setFilter('');
-        break;
-      case 'filter':
-        setFilterInput(filter);
-        return filter;
-      case 'refresh':
-        void inventory.refresh();
-        break;
-      case 'help':
-        setView(view === 'help' ? 'hosts' : 'help');
-        break;
-      case 'quit':
-        exit();
-        break;
-    }
-    return null;
-  }
+  const closeDialog = () => {
+    dialogRef.current = null;
+    setDialog(null);
+  };
 
-  const body =
-    view === 'help' ? (
-      <HelpView width={columns} />
-    ) : view === 'tasks' ? (
-      <TasksView
-        feed={tasks}
-        selected={Math.min(taskSelected, Math.max(0, (tasks?.tasks.length ?? 1) - 1))}
-        width={columns}
-        height={tableHeight + 1}
-        now={now}
-      />
-    ) : view === 'detail' && selectedRow ? (
-      <HostDetail
-        row={selectedRow}
-        width={columns}
-        now={now}
-        probe={probe && probe.key === selectedRow.key ? probe.value : undefined}
-      />
-    ) : (
-      <Box flexDirection="row">
-        {wide ? <RackPane racks={snapshot.racks} current={rackIndex} height={tableHeight + 1} /> : null}
-        {wide ? <Box width={1} /> : null}
-        <HostTable
-          rows={visibleRows}
-          selected={selected}
-          offset={windowStart}
-          height={tableHeight}
-          width={tableWidth}
-          now={now}
+  const body = (() => {
+    if (dialog?.kind === 'deploy') {
+      const row = allRows.find((r) => r.hostname === dialog.hostname);
+      return (
+        <DeployForm
+          hostname={dialog.hostname}
+          catalog={catalog}
+          plan={(req) => actions!.plan(req)}
+          onCancel={closeDialog}
+          onSubmit={(req) => {
+            closeDialog();
+            if (row) submitDeploy(ctx, row, req);
+          }}
+          width={columns}
+          height={bodyHeight}
         />
-      </Box>
-    );
+      );
+    }
+    if (dialog) return <DialogView dialog={dialog} width={columns} onClose={closeDialog} />;
+    switch (view) {
+      case 'help':
+        return (
+          <HelpView
+            width={columns}
+            height={bodyHeight}
+            offset={nav.cursor('help')}
+            readOnly={readOnly}
+            held={held}
+          />
+        );
+      case 'tasks':
+        return (
+          <TasksView
+            feed={tasks ? { ...tasks, tasks: visibleTasks } : null}
+            selected={taskCursor}
+            width={columns}
+            height={bodyHeight}
+            now={now}
+          />
+        );
+      case 'detail':
+        return selectedRow ? (
+          <HostDetail
+            row={selectedRow}
+            width={columns}
+            now={now}
+            probe={probe && probe.key === selectedRow.key ? probe.value : undefined}
+          />
+        ) : null;
+      case 'hosts':
+        return (
+          <Box flexDirection="row">
+            {wide ? <RackPane racks={snapshot.racks} current={nav.rackIndex} height={bodyHeight} /> : null}
+            {wide ? <Box width={1} /> : null}
+            <HostTable
+              rows={visibleRows}
+              selected={selected}
+              offset={nav.windowStart('hosts', selected, tableHeight, visibleRows.length)}
+              height={tableHeight}
+              width={tableWidth}
+              now={now}
+              marked={nav.marked}
+              stale={snapshot.error !== null && snapshot.rows.length > 0}
+            />
+          </Box>
+        );
+      default: {
+        const cursor = nav.cursor(view);
+        return (
+          <ListView
+            model={model}
+            selected={cursor}
+            offset={nav.windowStart(view, cursor, tableHeight, model.rows.length)}
+            height={tableHeight}
+            width={columns}
+          />
+        );
+      }
+    }
+  })();
 
+  const crumbs = nav.stack.map((v) =>
+    v === 'detail' ? (selectedRow?.hostname ?? 'details') : v === 'hosts' && rack ? `hosts ${rack.name}` : v,
+  );
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      <Header snapshot={snapshot} label={label} width={columns} now={now} />
-      {!wide ? <RackTabs racks={snapshot.racks} current={rackIndex} /> : null}
-      <Box flexGrow={1} flexDirection="column">
+      <Header
+        snapshot={snapshot}
+        label={label}
+        width={columns}
+        now={now}
+        crumbs={crumbs}
+        sort={view === 'hosts' ? sortLabel(nav.sort) : ''}
+        readOnly={readOnly}
+        slowSince={slowRef.current}
+        {...(props.peers && { peers: props.peers })}
+      />
+      {tabs ? <RackTabs racks={snapshot.racks} current={nav.rackIndex} /> : null}
+      <Box flexGrow={1} flexDirection="column" overflow="hidden">
         {body}
       </Box>
-      <Footer width={columns} filterInput={filterInput} appliedFilter={filter} />
+      <Footer
+        width={columns}
+        view={view}
+        readOnly={readOnly}
+        filterInput={lines.filter}
+        appliedFilter={nav.filters[view] ?? ''}
+        commandInput={lines.command?.text ?? null}
+        completions={lines.completions}
+        markedCount={nav.marked.size}
+        held={view === 'hosts' || view === 'detail' ? held : null}
+        message={message}
+      />
     </Box>
   );
 }
 
-export function scrollWindow(start: number, selected: number, height: number, total: number): number {
-  let s = start;
-  if (selected < s) s = selected;
-  if (selected >= s + height) s = selected - height + 1;
-  return Math.max(0, Math.min(s, Math.max(0, total - height)));
+function listMatches(cells: readonly string[], filter: string): boolean {
+  if (!filter) return true;
+  const invert = filter.startsWith('!');
+  const needle = (invert ? filter.slice(1) : filter).toLowerCase();
+  return !needle || cells.join(' ').toLowerCase().includes(needle) !== invert;
 }

@@ -1,77 +1,128 @@
 import { Box, Text } from 'ink';
-import type { HostRow } from '../state/live.ts';
-import { fit, formatAge } from './format.ts';
+import type { DashboardRow } from './rows.ts';
+import { fit, formatAge, width as cells } from './format.ts';
 import { powerColor, statusTone, TONE_COLOR } from './status-style.ts';
+import { useColor } from './theme.tsx';
 
 export interface HostTableProps {
-  rows: readonly HostRow[];
+  rows: readonly DashboardRow[];
   selected: number;
   /** First row index shown: the table is windowed, only visible rows are rendered. */
   offset: number;
   height: number;
   width: number;
   now: number;
+  marked?: ReadonlySet<string>;
+  /** The rows are as of the last good refresh (MaaS is not answering): each is marked `~`. */
+  stale?: boolean;
 }
 
-interface Columns {
-  host: number;
-  ports: number;
-  mac: number;
-  status: number;
-  age: number;
-  power: number;
-  message: number;
-  wide: boolean;
+type ColumnId =
+  'host' | 'ports' | 'mac' | 'status' | 'age' | 'power' | 'task' | 'instance' | 'vlans' | 'message';
+
+interface Column {
+  id: ColumnId;
+  title: string;
+  width: number;
+  /** Lower stays longer when the terminal is narrow. */
+  priority: number;
 }
 
-export function layoutColumns(width: number, rows: readonly HostRow[]): Columns {
+/** The gutter: mark (`*`) and staleness (`~`). */
+const GUTTER = 2;
+
+/** Which columns fit, in display order: they drop by priority, and a wide terminal gets them all. */
+export function layoutColumns(width: number, rows: readonly DashboardRow[]): Column[] {
   const wide = width >= 120;
-  const longest = rows.reduce((n, r) => Math.max(n, r.hostname.length), 8);
-  const host = Math.min(Math.max(longest, 8), wide ? 24 : 10);
-  const ports = wide ? 24 : 10;
-  const mac = wide ? 22 : 20;
-  const status = wide ? 20 : 17;
-  const age = 6;
-  const power = 7;
-  const fixed = host + ports + mac + status + age + power + 6;
-  const message = wide ? Math.max(0, width - fixed - 1) : 0;
-  return { host, ports, mac, status, age, power, message, wide };
+  const longest = rows.reduce((n, r) => Math.max(n, cells(r.hostname)), 8);
+  const has = (f: (r: DashboardRow) => unknown) => rows.some((r) => f(r));
+  const all: (Column | false)[] = [
+    { id: 'host', title: 'HOST', width: Math.min(longest, wide ? 24 : 10), priority: 0 },
+    { id: 'ports', title: wide ? 'SWITCH PORTS' : 'PORTS', width: wide ? 24 : 10, priority: 5 },
+    { id: 'mac', title: 'MAC', width: wide ? 22 : 20, priority: 7 },
+    { id: 'status', title: 'STATUS', width: wide ? 20 : 17, priority: 0 },
+    { id: 'age', title: 'FOR', width: 6, priority: 4 },
+    { id: 'power', title: 'POWER', width: 7, priority: 1 },
+    has((r) => r.task) && { id: 'task', title: 'TASK', width: 14, priority: 2 },
+    has((r) => r.instance) && { id: 'instance', title: 'INSTANCE', width: 12, priority: 3 },
+    has((r) => r.vlans) && { id: 'vlans', title: 'VLANS', width: 9, priority: 6 },
+    wide && { id: 'message', title: 'MESSAGE', width: 20, priority: 8 },
+  ];
+  const candidates = all.filter((c): c is Column => c !== false);
+  const chosen = new Set<ColumnId>();
+  let used = GUTTER;
+  for (const c of [...candidates].sort((a, b) => a.priority - b.priority)) {
+    const need = c.width + (chosen.size ? 1 : 0);
+    if (used + need > width) continue;
+    chosen.add(c.id);
+    used += need;
+  }
+  const out = candidates.filter((c) => chosen.has(c.id));
+  // The message column takes what is left over.
+  const message = out.find((c) => c.id === 'message');
+  if (message) message.width += Math.max(0, width - used - 1);
+  return out;
 }
 
-function portsText(row: HostRow, wide: boolean): string {
+function portsText(row: DashboardRow, wide: boolean): string {
   if (row.ports.length === 0) return row.switchName ? '?' : '-';
   if (wide) return `${row.switchName ?? ''} ${row.ports.join(',')}`.trim();
   return row.ports.length > 1 ? `${row.ports[0]}+${row.ports.length - 1}` : row.ports[0]!;
 }
 
-function macText(row: HostRow): string {
+function macText(row: DashboardRow): string {
   if (row.macs.length === 0) return '-';
   return row.macs.length > 1 ? `${row.macs[0]}+${row.macs.length - 1}` : row.macs[0]!;
 }
 
-export function HostTable({ rows, selected, offset, height, width, now }: HostTableProps) {
-  const c = layoutColumns(width, rows);
+export function HostTable({ rows, selected, offset, height, width, now, marked, stale }: HostTableProps) {
+  const color = useColor();
+  const columns = layoutColumns(width, rows);
+  const wide = width >= 120;
   const visible = rows.slice(offset, offset + height);
+  const cell = (row: DashboardRow, c: Column) => {
+    switch (c.id) {
+      case 'host':
+        return fit(row.hostname, c.width);
+      case 'ports':
+        return fit(portsText(row, wide), c.width);
+      case 'mac':
+        return fit(macText(row), c.width);
+      case 'status':
+        return <Text color={color(TONE_COLOR[statusTone(row.status)])}>{fit(row.statusName, c.width)}</Text>;
+      case 'age':
+        return fit((row.sinceExact ? '' : '>') + formatAge(now - row.since), c.width);
+      case 'power':
+        return <Text color={color(powerColor(row.powerState))}>{fit(row.powerState, c.width)}</Text>;
+      case 'task':
+        return <Text color={color('yellow')}>{fit(row.task?.step ?? '', c.width)}</Text>;
+      case 'instance':
+        return fit(row.instance ?? '', c.width);
+      case 'vlans':
+        return fit(row.vlans ?? '', c.width);
+      case 'message':
+        return fit(row.statusMessage, c.width);
+    }
+  };
   return (
     <Box flexDirection="column" width={width}>
-      <Text bold>
-        {fit('HOST', c.host)} {fit(c.wide ? 'SWITCH PORTS' : 'PORTS', c.ports)} {fit('MAC', c.mac)}{' '}
-        {fit('STATUS', c.status)} {fit('FOR', c.age)} {fit('POWER', c.power)}
-        {c.wide ? ' ' + fit('MESSAGE', c.message) : ''}
+      <Text bold wrap="truncate">
+        {' '.repeat(GUTTER)}
+        {columns.map((c) => fit(c.title, c.width)).join(' ')}
       </Text>
-      {visible.length === 0 ? <Text color="gray">no hosts match</Text> : null}
-      {visible.map((row, i) => {
-        const isSelected = offset + i === selected;
-        const age = (row.sinceExact ? '' : '>') + formatAge(now - row.since);
-        return (
-          <Text key={row.key} inverse={isSelected} wrap="truncate">
-            {fit(row.hostname, c.host)} {fit(portsText(row, c.wide), c.ports)} {fit(macText(row), c.mac)}{' '}
-            <Text color={TONE_COLOR[statusTone(row.status)]}>{fit(row.statusName, c.status)}</Text>{' '}
-            {fit(age, c.age)} <Text color={powerColor(row.powerState)}>{fit(row.powerState, c.power)}</Text>
-            {c.wide ? ' ' + fit(row.statusMessage, c.message) : ''}
-          </Text>
-        );
-      })}
+      {visible.length === 0 ? <Text color={color('gray')}>no hosts match</Text> : null}
+      {visible.map((row, i) => (
+        <Text key={row.key} inverse={offset + i === selected} wrap="truncate">
+          {marked?.has(row.key) ? '*' : ' '}
+          {stale ? '~' : ' '}
+          {columns.map((c, j) => (
+            <Text key={c.id}>
+              {j ? ' ' : ''}
+              {cell(row, c)}
+            </Text>
+          ))}
+        </Text>
+      ))}
     </Box>
   );
 }

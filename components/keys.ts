@@ -1,16 +1,38 @@
-/**
- * Key bindings as data: the footer and the help screen are generated from the same list the
- * dashboard dispatches on, so help can never drift from behaviour.
- */
-export interface KeyBinding {
-  keys: string;
-  action: DashboardAction;
-  help: string;
-  /** Shown in the footer at 80 columns. */
-  footer?: string;
-}
+import type { Key } from 'ink';
 
-export type DashboardAction =
+/**
+ * The one key registry. Input dispatch, the `?` help, the footer hints, the `:` command bar,
+ * read-only mode and the README's key table are all derived from this list, so none of them can
+ * drift from what a key does.
+ */
+export type View =
+  | 'hosts'
+  | 'detail'
+  | 'racks'
+  | 'tasks'
+  | 'events'
+  | 'networks'
+  | 'templates'
+  | 'offerings'
+  | 'instances'
+  | 'help';
+
+export const LIST_VIEWS: readonly View[] = [
+  'hosts',
+  'racks',
+  'tasks',
+  'events',
+  'networks',
+  'templates',
+  'offerings',
+  'instances',
+];
+export const ALL_VIEWS: readonly View[] = [...LIST_VIEWS, 'detail', 'help'];
+/** Where the cursor keys move something (help scrolls). */
+const MOVE_VIEWS: readonly View[] = [...LIST_VIEWS, 'help'];
+const HOST_VIEWS: readonly View[] = ['hosts', 'detail'];
+
+export type ActionId =
   | 'up'
   | 'down'
   | 'pageUp'
@@ -19,33 +41,360 @@ export type DashboardAction =
   | 'bottom'
   | 'nextRack'
   | 'prevRack'
-  | 'details'
-  | 'tasks'
+  | 'drill'
   | 'back'
   | 'filter'
+  | 'command'
+  | 'mark'
+  | 'sortName'
+  | 'sortStatus'
+  | 'sortPower'
+  | 'sortRack'
+  | 'nextHost'
+  | 'prevHost'
   | 'refresh'
+  | 'tasks'
   | 'help'
-  | 'quit';
+  | 'quit'
+  | 'addHost'
+  | 'deploy'
+  | 'start'
+  | 'stop'
+  | 'destroy'
+  | 'attach'
+  | 'detach'
+  | 'powerOn'
+  | 'powerOff'
+  | 'powerCycle'
+  | 'bootDevice'
+  | 'abort'
+  | 'markBroken'
+  | 'markFixed'
+  | 'resume'
+  | 'rollback'
+  | 'cancel';
 
-export const DASHBOARD_KEYS: readonly KeyBinding[] = [
-  { keys: '↑/k', action: 'up', help: 'previous host', footer: '↑↓/jk move' },
-  { keys: '↓/j', action: 'down', help: 'next host' },
-  { keys: 'PgUp/ctrl-b', action: 'pageUp', help: 'page up' },
-  { keys: 'PgDn/ctrl-f', action: 'pageDown', help: 'page down' },
-  { keys: 'g/Home', action: 'top', help: 'first host' },
-  { keys: 'G/End', action: 'bottom', help: 'last host' },
-  { keys: '→/l/tab', action: 'nextRack', help: 'next rack (all racks first)', footer: '←→ rack' },
-  { keys: '←/h/shift-tab', action: 'prevRack', help: 'previous rack' },
-  { keys: 'enter', action: 'details', help: 'host details', footer: '⏎ details' },
+export interface KeyAction {
+  id: ActionId;
+  /** Canonical key names as `keyName` produces them: 'j', 'G', 'up', 'enter', 'ctrl-d', 'space'… */
+  keys: readonly string[];
+  label: string;
+  /** Where the key applies. */
+  views: readonly View[];
+  /** Changes real gear (starts a task): absent in read-only mode. */
+  dangerous?: true;
+  /** Applies to every marked host when rows are marked (else to the selected one). */
+  bulk?: true;
+  /** A `:` command that does the same (views are commands too, see VIEW_COMMANDS). */
+  command?: string;
+  /** Short footer hint; entries without one are listed in help only. */
+  footer?: string;
+}
+
+export const KEY_ACTIONS: readonly KeyAction[] = [
+  { id: 'up', keys: ['up', 'k'], label: 'previous row', views: MOVE_VIEWS, footer: '↑↓/jk move' },
+  { id: 'down', keys: ['down', 'j'], label: 'next row', views: MOVE_VIEWS },
+  { id: 'pageUp', keys: ['pgup', 'ctrl-b'], label: 'page up', views: MOVE_VIEWS },
+  { id: 'pageDown', keys: ['pgdn', 'ctrl-f'], label: 'page down', views: MOVE_VIEWS },
+  { id: 'top', keys: ['g', 'home'], label: 'first row', views: MOVE_VIEWS },
+  { id: 'bottom', keys: ['G', 'end'], label: 'last row', views: MOVE_VIEWS },
   {
-    keys: 't',
-    action: 'tasks',
-    help: 'task journal: each task, its steps and its latest log',
-    footer: 't tasks',
+    id: 'nextRack',
+    keys: ['right', 'l', 'tab'],
+    label: 'next rack (all racks first)',
+    views: ['hosts'],
   },
-  { keys: 'esc', action: 'back', help: 'close details/help, clear filter' },
-  { keys: '/', action: 'filter', help: 'filter by hostname, MAC, port or status', footer: '/ filter' },
-  { keys: 'r', action: 'refresh', help: 'refresh from MaaS now', footer: 'r refresh' },
-  { keys: '?', action: 'help', help: 'this help', footer: '? help' },
-  { keys: 'q/ctrl-c', action: 'quit', help: 'quit', footer: 'q quit' },
+  { id: 'prevRack', keys: ['left', 'h', 'shift-tab'], label: 'previous rack', views: ['hosts'] },
+  {
+    id: 'drill',
+    keys: ['enter'],
+    label: "drill down: a host's details, a rack's hosts, an instance's host",
+    views: ['hosts', 'racks', 'instances'],
+    footer: '⏎ open',
+  },
+  {
+    id: 'back',
+    keys: ['esc'],
+    label: 'back one view; on the first view clear the filter and the marks',
+    views: ALL_VIEWS,
+  },
+  {
+    id: 'filter',
+    keys: ['/'],
+    label: 'filter by name, MAC, port, status, rack or system id; !text inverts',
+    views: LIST_VIEWS,
+    footer: '/ filter',
+  },
+  {
+    id: 'command',
+    keys: [':'],
+    label: 'command bar: a view (:hosts :racks :tasks …) or an action; tab completes, ↑ history',
+    views: ALL_VIEWS,
+    footer: ': cmd',
+  },
+  {
+    id: 'mark',
+    keys: ['space'],
+    label: 'mark or unmark the host; actions then apply to every marked host',
+    views: ['hosts'],
+  },
+  { id: 'sortName', keys: ['N'], label: 'sort by name (again: reverse)', views: ['hosts'] },
+  { id: 'sortStatus', keys: ['S'], label: 'sort by status (again: reverse)', views: ['hosts'] },
+  { id: 'sortPower', keys: ['P'], label: 'sort by power (again: reverse)', views: ['hosts'] },
+  { id: 'sortRack', keys: ['R'], label: 'sort by rack (again: reverse)', views: ['hosts'] },
+  { id: 'nextHost', keys: [']', 'n'], label: 'next host, without going back', views: ['detail'] },
+  { id: 'prevHost', keys: ['[', 'p'], label: 'previous host', views: ['detail'] },
+  { id: 'refresh', keys: ['r'], label: 'refresh from MaaS now', views: ALL_VIEWS },
+  { id: 'tasks', keys: ['t'], label: 'tasks: each task, its steps and its latest log', views: ALL_VIEWS },
+  { id: 'help', keys: ['?'], label: 'this help', views: ALL_VIEWS, footer: '? help' },
+  { id: 'quit', keys: ['q', 'ctrl-c'], label: 'quit', views: ALL_VIEWS, footer: 'q quit' },
+
+  // Actions on hosts: each starts a task through the site's runner.
+  {
+    id: 'addHost',
+    keys: ['a'],
+    label: 'add a host Not in MaaS: adopt or create it and commission it to Ready',
+    views: HOST_VIEWS,
+    dangerous: true,
+    bulk: true,
+    command: 'add',
+  },
+  {
+    id: 'deploy',
+    keys: ['d'],
+    label: 'deploy an instance: offering, template, networks, user data; plan, then confirm',
+    views: HOST_VIEWS,
+    dangerous: true,
+    command: 'deploy',
+    footer: 'd deploy',
+  },
+  {
+    id: 'start',
+    keys: ['s'],
+    label: "start the host's instance (power on, no redeploy)",
+    views: HOST_VIEWS,
+    dangerous: true,
+    bulk: true,
+    command: 'start',
+  },
+  {
+    id: 'stop',
+    keys: ['x'],
+    label: 'stop the instance (ACPI soft-off, then hard off)',
+    views: HOST_VIEWS,
+    dangerous: true,
+    bulk: true,
+    command: 'stop',
+  },
+  {
+    id: 'destroy',
+    keys: ['ctrl-d'],
+    label: 'destroy the instance and release the host with disk erase (type the host name)',
+    views: HOST_VIEWS,
+    dangerous: true,
+    bulk: true,
+    command: 'destroy',
+  },
+  {
+    id: 'attach',
+    keys: ['+'],
+    label: 'attach a network (tagged VLAN on every ToR port)',
+    views: HOST_VIEWS,
+    dangerous: true,
+    bulk: true,
+    command: 'attach',
+  },
+  {
+    id: 'detach',
+    keys: ['-'],
+    label: 'detach a network',
+    views: HOST_VIEWS,
+    dangerous: true,
+    bulk: true,
+    command: 'detach',
+  },
+  {
+    id: 'powerOn',
+    keys: ['o'],
+    label: 'power on (IPMI)',
+    views: HOST_VIEWS,
+    dangerous: true,
+    bulk: true,
+    command: 'power-on',
+  },
+  {
+    id: 'powerOff',
+    keys: ['O'],
+    label: 'power off (IPMI, confirm)',
+    views: HOST_VIEWS,
+    dangerous: true,
+    bulk: true,
+    command: 'power-off',
+  },
+  {
+    id: 'powerCycle',
+    keys: ['c'],
+    label: 'power cycle (IPMI, confirm)',
+    views: HOST_VIEWS,
+    dangerous: true,
+    bulk: true,
+    command: 'power-cycle',
+  },
+  {
+    id: 'bootDevice',
+    keys: ['b'],
+    label: 'boot device: PXE or disk, persistent (IPMI)',
+    views: HOST_VIEWS,
+    dangerous: true,
+    bulk: true,
+    command: 'boot',
+  },
+  {
+    id: 'abort',
+    keys: ['X'],
+    label: 'abort the deployment in MaaS (confirm)',
+    views: HOST_VIEWS,
+    dangerous: true,
+    bulk: true,
+    command: 'abort',
+  },
+  {
+    id: 'markBroken',
+    keys: ['B'],
+    label: 'mark broken in MaaS, with a reason',
+    views: HOST_VIEWS,
+    dangerous: true,
+    bulk: true,
+    command: 'broken',
+  },
+  {
+    id: 'markFixed',
+    keys: ['F'],
+    label: 'mark fixed in MaaS',
+    views: HOST_VIEWS,
+    dangerous: true,
+    bulk: true,
+    command: 'fixed',
+  },
+
+  // Actions on tasks.
+  {
+    id: 'resume',
+    keys: ['c'],
+    label: 'continue (resume) the task from its first unfinished step',
+    views: ['tasks'],
+    dangerous: true,
+    command: 'resume',
+    footer: 'c resume',
+  },
+  {
+    id: 'rollback',
+    keys: ['u'],
+    label: 'roll the task back (undo its finished steps in reverse; confirm)',
+    views: ['tasks'],
+    dangerous: true,
+    command: 'rollback',
+    footer: 'u rollback',
+  },
+  {
+    id: 'cancel',
+    keys: ['x'],
+    label: 'cancel the running task (confirm)',
+    views: ['tasks'],
+    dangerous: true,
+    command: 'cancel',
+    footer: 'x cancel',
+  },
 ];
+
+/** Views the command bar opens, in completion order. */
+export const VIEW_COMMANDS: readonly View[] = [
+  'hosts',
+  'racks',
+  'tasks',
+  'events',
+  'networks',
+  'templates',
+  'offerings',
+  'instances',
+  'help',
+];
+
+/** The actions that exist for this client: read-only mode removes every dangerous one. */
+export function availableActions(readOnly: boolean): readonly KeyAction[] {
+  return readOnly ? KEY_ACTIONS.filter((a) => !a.dangerous) : KEY_ACTIONS;
+}
+
+/** Ink's (input, key) as one canonical key name, or null for keys that have none. */
+export function keyName(input: string, key: Key): string | null {
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.pageUp) return 'pgup';
+  if (key.pageDown) return 'pgdn';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
+  if (key.return) return 'enter';
+  if (key.escape) return 'esc';
+  if (key.tab) return key.shift ? 'shift-tab' : 'tab';
+  if (key.backspace) return 'backspace';
+  if (key.delete) return 'delete';
+  if (key.meta) return input ? `alt-${input}` : null;
+  if (key.ctrl) return input === ' ' ? 'ctrl-space' : input ? `ctrl-${input.toLowerCase()}` : null;
+  if (input === ' ') return 'space';
+  return [...input].length === 1 ? input : null;
+}
+
+/** The action a key does in a view, in this client's mode. */
+export function actionFor(name: string, view: View, readOnly: boolean): KeyAction | undefined {
+  return availableActions(readOnly).find((a) => a.views.includes(view) && a.keys.includes(name));
+}
+
+const KEY_GLYPH: Record<string, string> = {
+  up: '↑',
+  down: '↓',
+  left: '←',
+  right: '→',
+  pgup: 'PgUp',
+  pgdn: 'PgDn',
+  home: 'Home',
+  end: 'End',
+};
+
+export function displayKeys(a: KeyAction): string {
+  return a.keys.map((k) => KEY_GLYPH[k] ?? k).join('/');
+}
+
+const VIEW_LABEL: Record<View, string> = {
+  hosts: 'hosts',
+  detail: 'details',
+  racks: 'racks',
+  tasks: 'tasks',
+  events: 'events',
+  networks: 'networks',
+  templates: 'templates',
+  offerings: 'offerings',
+  instances: 'instances',
+  help: 'help',
+};
+
+export function viewsText(views: readonly View[]): string {
+  if (views.length === ALL_VIEWS.length) return 'everywhere';
+  if (views === LIST_VIEWS) return 'lists';
+  if (views === MOVE_VIEWS) return 'lists, help';
+  return views.map((v) => VIEW_LABEL[v]).join(', ');
+}
+
+/** The README's "## Dashboard keys" table, generated from the registry. */
+export function keyTableMarkdown(): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  const lines = ['| key | command | where | action |', '| --- | --- | --- | --- |'];
+  for (const a of KEY_ACTIONS) {
+    const keys = a.keys.map((k) => '`' + cell(KEY_GLYPH[k] ?? k) + '`').join(', ');
+    const cmd = a.command ? '`:' + a.command + '`' : '';
+    const label = a.dangerous ? `${a.label} **(hidden in read-only)**` : a.label;
+    lines.push(`| ${keys} | ${cmd} | ${viewsText(a.views)} | ${cell(label)} |`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -34,6 +34,13 @@ function selectedHost(inventory: Inventory, frame: string, index: number): strin
   return rows[index]!.hostname;
 }
 
+/** The host table's rows: the lines under its header, above the footer. */
+function tableLines(frame: string): string[] {
+  const lines = frame.split('\n');
+  const head = lines.findIndex((l) => /^\s*HOST\s/.test(l));
+  return lines.slice(head + 1, -1).filter((l) => l.trim());
+}
+
 afterEach(() => {
   cleanup();
   clearSecretsForTest();
@@ -64,11 +71,7 @@ describe('dashboard keys', () => {
     expect(ui.lastFrame()).toContain(`${host} (esc back)`);
     await press(ui, '\u001B', ESC_WAIT);
     await press(ui, '/deploying\r');
-    const table = ui
-      .lastFrame()!
-      .split('\n')
-      .slice(4, -1)
-      .filter((l) => l.trim());
+    const table = tableLines(ui.lastFrame()!);
     expect(table.length).toBeGreaterThan(0);
     for (const line of table) expect(line).toContain('Deploying');
   });
@@ -91,7 +94,7 @@ describe('dashboard keys', () => {
     await press(ui, '\u001B[C'); // right: rack r01
     await press(ui, '\u001B[C'); // r02
     const frame = ui.lastFrame()!;
-    const table = frame.split('\n').slice(3).join('\n');
+    const table = tableLines(frame).join('\n');
     expect(table).toContain('r02-n001');
     expect(table).not.toMatch(/r01-n0\d\d/);
     expect(table).not.toMatch(/r03-n0\d\d/);
@@ -104,14 +107,14 @@ describe('dashboard keys', () => {
     for (const ch of 'failed') await press(ui, ch);
     expect(ui.lastFrame()).toContain('/failed');
     await press(ui, '\r');
-    let table = ui.lastFrame()!.split('\n').slice(3, -1);
-    expect(table.length).toBeGreaterThan(1);
-    for (const line of table.slice(1)) if (line.trim()) expect(line).toContain('Failed deployment');
+    let table = tableLines(ui.lastFrame()!);
+    expect(table.length).toBeGreaterThan(0);
+    for (const line of table) expect(line).toContain('Failed deployment');
     await press(ui, '/');
     await press(ui, '\u007F'.repeat(6));
     for (const ch of '!ready') await press(ui, ch);
     await press(ui, '\r');
-    table = ui.lastFrame()!.split('\n').slice(3, -1);
+    table = tableLines(ui.lastFrame()!);
     for (const line of table) expect(line).not.toMatch(/\bReady\b/);
     await press(ui, '\u001B', ESC_WAIT);
     expect(ui.lastFrame()).toMatch(/\bReady\b/);
@@ -121,7 +124,8 @@ describe('dashboard keys', () => {
     const { source, layout } = fakeSite(4);
     const { ui } = await mount(source, layout);
     await press(ui, '?');
-    expect(ui.lastFrame()).toContain('filter by hostname, MAC, port or status');
+    expect(ui.lastFrame()).toContain('filter by name, MAC, port, status, rack or system id');
+    await press(ui, '\u001B[6~'); // PgDn scrolls the help
     expect(ui.lastFrame()).toContain('refresh from MaaS now');
   });
 
@@ -157,7 +161,8 @@ describe('dashboard keys', () => {
     await inventory.refresh();
     await tick();
     const frame = ui.lastFrame()!;
-    expect(frame).toContain('MaaS refresh failed: 401 Unauthorized');
+    expect(frame).toMatch(/MaaS unreachable since \d\d:\d\d:\d\d: 401 Unauthorized/);
+    expect(tableLines(frame)[0]).toMatch(/^ ~r01-n001/);
     expect(frame).toContain('r01-n001');
     expect(frame).not.toContain(secret);
     expect(frame).toContain('***');

@@ -1,0 +1,207 @@
+import { useEffect, useState } from 'react';
+import { Box, Text, useInput } from 'ink';
+import { ConfirmInput, MultiSelect, Select, TextInput } from '@inkjs/ui';
+import type { CatalogSnapshot, DeployRequest, PlanStep } from './actions.ts';
+import { fit } from './format.ts';
+import { useColor } from './theme.tsx';
+
+export interface DeployFormProps {
+  hostname: string;
+  catalog: CatalogSnapshot | undefined;
+  /** The exact MaaS calls, switch lines and IPMI commands the deploy would issue. */
+  plan: (req: DeployRequest) => Promise<PlanStep[]>;
+  onSubmit: (req: DeployRequest) => void;
+  onCancel: () => void;
+  width: number;
+  height: number;
+}
+
+type Step = 'offering' | 'template' | 'networks' | 'name' | 'userData' | 'plan';
+
+const INSTANCE_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/** Deploy: offering, template, networks, instance name, user data; then the plan, then y to deploy. */
+export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width, height }: DeployFormProps) {
+  const color = useColor();
+  const [step, setStep] = useState<Step>('offering');
+  const [req, setReq] = useState<Partial<DeployRequest>>({ hostname });
+  const [problem, setProblem] = useState<string | null>(null);
+  const [planned, setPlanned] = useState<PlanStep[] | 'loading' | { error: string }>('loading');
+  useInput((_input, key) => {
+    if (key.escape) onCancel();
+  });
+
+  useEffect(() => {
+    if (step !== 'plan') return;
+    let live = true;
+    setPlanned('loading');
+    plan(req as DeployRequest).then(
+      (steps) => live && setPlanned(steps),
+      (err: unknown) => live && setPlanned({ error: err instanceof Error ? err.message : String(err) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [step]);
+
+  const offerings = catalog?.offerings ?? [];
+  const templates = catalog?.templates ?? [];
+  const networks = catalog?.networks ?? [];
+  const chosen = (label: string, value: string | undefined) =>
+    value === undefined ? null : (
+      <Text wrap="truncate">
+        <Text color={color('gray')}>{label.padEnd(10)}</Text>
+        {value}
+      </Text>
+    );
+  const field = (() => {
+    switch (step) {
+      case 'offering':
+        if (offerings.length === 0) return <Text color={color('red')}>no offerings in the catalog</Text>;
+        return (
+          <Select
+            options={offerings.map((o) => ({
+              label: `${o.name}  ${o.cpuCores} cores ${o.cpuMhz} MHz ${Math.round(o.memoryMb / 1024)} GiB`,
+              value: o.name,
+            }))}
+            onChange={(offering) => {
+              setReq((r) => ({ ...r, offering }));
+              setStep('template');
+            }}
+          />
+        );
+      case 'template':
+        if (templates.length === 0) return <Text color={color('red')}>no templates in the catalog</Text>;
+        return (
+          <Select
+            options={templates.map((t) => ({ label: `${t.name}  ${t.image}`, value: t.name }))}
+            onChange={(template) => {
+              setReq((r) => ({ ...r, template }));
+              setStep('networks');
+            }}
+          />
+        );
+      case 'networks':
+        if (networks.length === 0) return <Text color={color('red')}>no networks in the catalog</Text>;
+        return (
+          <Box flexDirection="column">
+            <Text color={color('gray')}>
+              space picks (the first picked is the default, untagged), enter goes on
+            </Text>
+            <MultiSelect
+              options={networks.map((n) => ({ label: `${n.name}  VLAN ${n.vlan}`, value: n.name }))}
+              onSubmit={(picked) => {
+                if (picked.length === 0) return setProblem('pick at least one network');
+                setProblem(null);
+                setReq((r) => ({ ...r, networks: picked }));
+                setStep('name');
+              }}
+            />
+          </Box>
+        );
+      case 'name':
+        return (
+          <Box>
+            <Text>instance name: </Text>
+            <TextInput
+              placeholder={`${hostname}-vm`}
+              onSubmit={(value) => {
+                const name = value.trim() || `${hostname}-vm`;
+                if (!INSTANCE_NAME.test(name)) return setProblem('letters, digits and "-", at most 63');
+                setProblem(null);
+                setReq((r) => ({ ...r, instanceName: name }));
+                setStep('userData');
+              }}
+            />
+          </Box>
+        );
+      case 'userData':
+        return (
+          <Box>
+            <Text>user-data file (enter for none): </Text>
+            <TextInput
+              onSubmit={(value) => {
+                const path = value.trim();
+                setReq((r) => {
+                  const { userDataPath: _old, ...rest } = r;
+                  return path ? { ...rest, userDataPath: path } : rest;
+                });
+                setStep('plan');
+              }}
+            />
+          </Box>
+        );
+      case 'plan':
+        return (
+          <PlanView
+            planned={planned}
+            width={width - 4}
+            height={height - 10}
+            onSubmit={() => onSubmit(req as DeployRequest)}
+            onCancel={onCancel}
+          />
+        );
+    }
+  })();
+
+  return (
+    <Box flexDirection="column" width={width} borderStyle="round" paddingX={1}>
+      <Text bold color={color('yellow')}>
+        Deploy on {hostname}
+      </Text>
+      {chosen('offering', req.offering)}
+      {chosen('template', req.template)}
+      {chosen('networks', req.networks?.join(', '))}
+      {chosen('name', req.instanceName)}
+      {step === 'plan' ? chosen('user data', req.userDataPath ?? 'none') : null}
+      {step !== 'plan' ? <Text bold>{step === 'userData' ? 'user data' : step}</Text> : null}
+      <Box key={step} flexDirection="column">
+        {field}
+      </Box>
+      {problem ? <Text color={color('red')}>{problem}</Text> : null}
+      <Text color={color('gray')}>esc cancels</Text>
+    </Box>
+  );
+}
+
+function PlanView({
+  planned,
+  width,
+  height,
+  onSubmit,
+  onCancel,
+}: {
+  planned: PlanStep[] | 'loading' | { error: string };
+  width: number;
+  height: number;
+  onSubmit: () => void;
+  onCancel: () => void;
+}) {
+  const color = useColor();
+  if (planned === 'loading') return <Text color={color('gray')}>planning…</Text>;
+  if ('error' in planned) return <Text color={color('red')}>cannot plan: {planned.error}</Text>;
+  // Steps first; then as many of their actions as the screen has room for.
+  const lines: { text: string; step: boolean }[] = [];
+  planned.forEach((s, i) => {
+    lines.push({ text: `${String(i + 1).padStart(2)} ${s.step}`, step: true });
+    for (const a of s.actions) lines.push({ text: `     ${a}`, step: false });
+  });
+  const room = Math.max(planned.length, height);
+  const shown = lines.length <= room ? lines : lines.filter((l) => l.step);
+  return (
+    <Box flexDirection="column">
+      <Text bold>
+        plan: {planned.length} steps, {planned.reduce((n, s) => n + s.actions.length, 0)} actions
+      </Text>
+      {shown.slice(0, room).map((l, i) => (
+        <Text key={i} color={color(l.step ? undefined : 'gray')} wrap="truncate">
+          {fit(l.text, width)}
+        </Text>
+      ))}
+      <Box>
+        <Text>Deploy? </Text>
+        <ConfirmInput defaultChoice="cancel" onConfirm={onSubmit} onCancel={onCancel} />
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,120 @@
+import { useState } from 'react';
+import { Box, Text, useInput } from 'ink';
+import { ConfirmInput, Select, TextInput } from '@inkjs/ui';
+import { useColor } from './theme.tsx';
+
+/**
+ * The dashboard's dialogs, all from @inkjs/ui: esc cancels every one of them. While a dialog is open
+ * the dashboard's own keys are off, so a dialog never races the table for a key.
+ */
+export type Dialog =
+  | { kind: 'confirm'; title: string; lines?: readonly string[]; onYes: () => void }
+  | {
+      kind: 'type';
+      title: string;
+      lines?: readonly string[];
+      /** The operator must type exactly this (the host name) to go on. */
+      expect: string;
+      onOk: () => void;
+    }
+  | {
+      kind: 'choose';
+      title: string;
+      options: readonly { label: string; value: string }[];
+      onPick: (value: string) => void;
+    }
+  | { kind: 'text'; title: string; placeholder?: string; onSubmit: (value: string) => void };
+
+export function DialogView({
+  dialog,
+  width,
+  onClose,
+}: {
+  dialog: Dialog;
+  width: number;
+  onClose: () => void;
+}) {
+  const color = useColor();
+  useInput((_input, key) => {
+    if (key.escape) onClose();
+  });
+  const title = (
+    <Text bold color={color(dialog.kind === 'type' ? 'red' : 'yellow')} wrap="wrap">
+      {dialog.title}
+    </Text>
+  );
+  const lines =
+    'lines' in dialog && dialog.lines
+      ? dialog.lines.map((l, i) => (
+          <Text key={i} wrap="truncate">
+            {l}
+          </Text>
+        ))
+      : null;
+  return (
+    <Box flexDirection="column" width={width} borderStyle="round" paddingX={1}>
+      {title}
+      {lines}
+      <DialogInput dialog={dialog} onClose={onClose} />
+      <Text color={color('gray')}>esc cancels</Text>
+    </Box>
+  );
+}
+
+function DialogInput({ dialog, onClose }: { dialog: Dialog; onClose: () => void }) {
+  const color = useColor();
+  const [mismatch, setMismatch] = useState<string | null>(null);
+  switch (dialog.kind) {
+    case 'confirm':
+      return (
+        <Box>
+          <Text>Go ahead? </Text>
+          <ConfirmInput
+            defaultChoice="cancel"
+            onConfirm={() => {
+              onClose();
+              dialog.onYes();
+            }}
+            onCancel={onClose}
+          />
+        </Box>
+      );
+    case 'type':
+      return (
+        <Box flexDirection="column">
+          <Box>
+            <Text>Type {dialog.expect} to confirm: </Text>
+            <TextInput
+              onSubmit={(value) => {
+                if (value.trim() === dialog.expect) {
+                  onClose();
+                  dialog.onOk();
+                } else setMismatch(`"${value}" is not ${dialog.expect}: nothing done`);
+              }}
+            />
+          </Box>
+          {mismatch ? <Text color={color('red')}>{mismatch}</Text> : null}
+        </Box>
+      );
+    case 'choose':
+      return (
+        <Select
+          options={dialog.options.map((o) => ({ ...o }))}
+          onChange={(value) => {
+            onClose();
+            dialog.onPick(value);
+          }}
+        />
+      );
+    case 'text':
+      return (
+        <TextInput
+          {...(dialog.placeholder !== undefined && { placeholder: dialog.placeholder })}
+          onSubmit={(value) => {
+            onClose();
+            dialog.onSubmit(value);
+          }}
+        />
+      );
+  }
+}

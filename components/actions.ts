@@ -1,0 +1,107 @@
+import type { Host, Instance, Network, Offering, Template } from '../state/schema.ts';
+
+/**
+ * What the dashboard asks of the site. Every call that changes gear starts a task (run by the site's
+ * runner) and resolves as soon as the task is accepted, with its id; it rejects with an Error whose
+ * message is fit to show an operator as is. The dashboard never waits on these: it shows the request
+ * as pending in the footer and carries on.
+ */
+export interface TaskRef {
+  taskId: string;
+}
+
+/** A host as the dashboard names it: the hostname, and MaaS's system id when MaaS knows the host. */
+export interface HostTarget {
+  hostname: string;
+  systemId: string | null;
+  macs: readonly string[];
+}
+
+/** The instance running on a host; `instance` is undefined when the catalog knows none there. */
+export interface InstanceTarget extends HostTarget {
+  instance: string | undefined;
+}
+
+export interface AddHostRequest extends HostTarget {
+  rack: string | null;
+  /** Hardware as the operator entered it; undefined to take it from MaaS commissioning. */
+  cpuCores?: number;
+  cpuMhz?: number;
+  memoryMb?: number;
+}
+
+/** A deploy as the form collects it (catalog entries by name, as the CLI takes them). */
+export interface DeployRequest {
+  hostname: string;
+  instanceName: string;
+  offering: string;
+  template: string;
+  /** The first is the default network (untagged on the ToR ports); the rest are tagged. */
+  networks: string[];
+  userDataPath?: string;
+}
+
+/** One step of a plan with the exact MaaS calls, switch CLI lines and IPMI commands it would issue. */
+export type PlanStep = { step: string; actions: string[] };
+
+export type PowerOp = 'on' | 'off' | 'cycle';
+export type BootDevice = 'pxe' | 'disk';
+export type EraseMode = 'full' | 'quick' | 'secure' | 'none';
+
+export interface DashboardActions {
+  addHost(req: AddHostRequest): Promise<TaskRef>;
+  /** The steps a deploy would run, touching nothing. */
+  plan(req: DeployRequest): Promise<PlanStep[]>;
+  deploy(req: DeployRequest): Promise<TaskRef>;
+  start(target: InstanceTarget): Promise<TaskRef>;
+  stop(target: InstanceTarget): Promise<TaskRef>;
+  destroy(target: InstanceTarget): Promise<TaskRef>;
+  attachNetwork(target: InstanceTarget, network: string): Promise<TaskRef>;
+  detachNetwork(target: InstanceTarget, network: string): Promise<TaskRef>;
+  power(target: HostTarget, op: PowerOp): Promise<TaskRef>;
+  /** Persistent boot device. */
+  bootDevice(target: HostTarget, device: BootDevice): Promise<TaskRef>;
+  abortDeployment(target: HostTarget): Promise<TaskRef>;
+  markBroken(target: HostTarget, reason: string): Promise<TaskRef>;
+  markFixed(target: HostTarget): Promise<TaskRef>;
+  resumeTask(taskId: string): Promise<TaskRef>;
+  rollbackTask(taskId: string): Promise<TaskRef>;
+  cancelTask(taskId: string): Promise<TaskRef>;
+}
+
+/** The store's hosts without their BMC credentials: a client never needs the password. */
+export type CatalogHost = Omit<Host, 'ipmi'> & { ipmi?: { address: string; port?: number | undefined } };
+
+export interface CatalogSnapshot {
+  offerings: readonly Offering[];
+  templates: readonly Template[];
+  networks: readonly Network[];
+  instances: readonly Instance[];
+  hosts: readonly CatalogHost[];
+}
+
+/** What runs on a host, shown in its row; a host with a `task` is held and refuses conflicting actions. */
+export interface HostExtras {
+  task?: { id: string; kind: string; /** e.g. 'deploy 7/13' */ step: string };
+  instance?: string;
+  /** e.g. '200,201' (the first untagged). */
+  vlans?: string;
+}
+
+/** A peer the dashboard depends on besides MaaS (the runner, a switch…), for the header. */
+export interface PeerStatus {
+  name: string;
+  /** Why it is not answering; undefined when it is fine. */
+  error?: string;
+  /** Epoch ms of its last good answer. */
+  since?: number;
+}
+
+/** One line of the `:events` view (MaaS events, switch lines, IPMI commands, task log lines). */
+export interface DashboardEvent {
+  at: string;
+  host?: string;
+  source: string;
+  text: string;
+  level?: 'debug' | 'info' | 'warn' | 'error';
+}
