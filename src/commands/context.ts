@@ -1,21 +1,34 @@
 import { loadConfig, type Config } from '../config/index.ts';
-import { OperatorError } from '../util/errors.ts';
 import { openSite, type Site } from '../site/open.ts';
-import { openWorkbench, type Workbench } from '../site/workbench.ts';
+import { connectRunner, type RunnerClient } from '../runner/client.ts';
+import { labSiteFiles } from '../runner/lab-site.ts';
+import { siteIdentity, siteStorePath } from '../runner/runner.ts';
 import { eprintln, type CommandIo } from './io.ts';
 
+/** Settings that point at a site; the embedded lab's env file replaces them for a client of it. */
+const SITE_VARIABLES = [
+  'MAAS_URL',
+  'MAAS_API_KEY',
+  'MAAS_SYSTEM_URL',
+  'RACKPILOT_LAB',
+  'RACKPILOT_STORE',
+  'RACKPILOT_RACK_FILE',
+];
+
 /**
- * What a command needs, opened lazily and closed once: settings, the site (MaaS, rack file,
- * switches, BMCs — the lab when none is configured) and, for provisioning, the store and engine.
+ * What a command needs, opened lazily and closed once: settings, the site's runner (which owns
+ * the store and runs every task) and, for direct reads of the gear, the site's clients. With no
+ * MaaS configured the runner hosts the lab, and the site is read through the lab's env file.
  */
 export class CommandContext {
   private configValue: Config | undefined;
   private siteValue: Promise<Site> | undefined;
-  private benchValue: Promise<Workbench> | undefined;
+  private runnerValue: Promise<RunnerClient> | undefined;
 
   constructor(
     readonly io: CommandIo,
-    private readonly env: Readonly<Record<string, string | undefined>> = process.env,
+    readonly env: Readonly<Record<string, string | undefined>> = process.env,
+    private readonly client: { kind: 'cli' | 'tui'; readOnly?: boolean } = { kind: 'cli' },
   ) {}
 
   /** A setting read from the environment or .env, e.g. RACKPILOT_IPMI_PASSWORD. */
@@ -31,44 +44,49 @@ export class CommandContext {
     return this.configValue;
   }
 
-  /** `demo`: a lab started here gets some activity staged (the dashboard's lab). */
-  site(opts: { demo?: boolean } = {}): Promise<Site> {
-    this.siteValue ??= openSite(this.config(), opts);
+  /** The site's runner, started if none is running. */
+  runner(): Promise<RunnerClient> {
+    this.runnerValue ??= this.connect(true);
+    return this.runnerValue;
+  }
+
+  /** The site's runner if one is running; null otherwise (nothing is started). */
+  async runnerIfRunning(): Promise<RunnerClient | null> {
+    this.runnerValue ??= this.connect(false);
+    return this.runnerValue.catch(() => null);
+  }
+
+  private connect(start: boolean): Promise<RunnerClient> {
+    return (async () => {
+      const config = this.config();
+      return connectRunner({
+        start,
+        storePath: siteStorePath(config),
+        site: siteIdentity(config),
+        client: { kind: this.client.kind, readOnly: this.client.readOnly ?? false },
+        env: { ...this.env, ...(config.envFile && { RACKPILOT_ENV_FILE: config.envFile }) },
+        cwd: process.cwd(),
+      });
+    })();
+  }
+
+  /** The configuration of the site's gear: the embedded lab's (through its runner) or the real one. */
+  async siteConfig(): Promise<Config> {
+    const config = this.config();
+    if (!config.lab) return config;
+    await this.runner();
+    const env = Object.fromEntries(Object.entries(this.env).filter(([k]) => !SITE_VARIABLES.includes(k)));
+    return loadConfig({ env, envFile: labSiteFiles(config).env });
+  }
+
+  /** MaaS, the rack file, switches and BMCs, for reads that need no store and no task. */
+  site(): Promise<Site> {
+    this.siteValue ??= this.siteConfig().then((c) => openSite(c));
     return this.siteValue;
   }
 
-  /**
-   * The store and the task engine. Provisioning needs a site that outlives this command: a lab
-   * started inside it would vanish with its machines, so that case is refused with the way out.
-   */
-  async workbench(opts: { allowEphemeralLab?: boolean } = {}): Promise<Workbench> {
-    const config = this.config();
-    if (config.lab && !opts.allowEphemeralLab) {
-      throw new OperatorError(
-        'no MaaS is configured, and a lab started for one command would vanish with it',
-        {
-          hint:
-            'run `rackpilot lab --env-out lab.env` in another terminal, then `RACKPILOT_ENV_FILE=lab.env rackpilot …`; ' +
-            'or set MAAS_URL and MAAS_API_KEY for a real MaaS',
-        },
-      );
-    }
-    this.benchValue ??= this.site().then((site) =>
-      openWorkbench(site, { onNotice: (t) => eprintln(this.io, `store: ${t}`) }).then((wb) => {
-        for (const id of wb.interrupted) {
-          eprintln(
-            this.io,
-            `task ${id} was interrupted by a previous exit: \`rackpilot task resume ${id}\` or \`rackpilot task rollback ${id}\``,
-          );
-        }
-        return wb;
-      }),
-    );
-    return this.benchValue;
-  }
-
   async close(): Promise<void> {
-    if (this.benchValue) await (await this.benchValue.catch(() => undefined))?.close();
+    if (this.runnerValue) (await this.runnerValue.catch(() => undefined))?.close();
     if (this.siteValue) await (await this.siteValue.catch(() => undefined))?.close();
   }
 }

@@ -1,7 +1,7 @@
 import { render } from 'ink';
 import { Dashboard } from '../../components/Dashboard.tsx';
 import { Inventory } from '../../state/live.ts';
-import { TaskFeed } from '../../state/task-feed.ts';
+import { RunnerTaskFeed } from '../../state/runner-task-feed.ts';
 import { inventorySource, rackLayout } from '../site/open.ts';
 import { hostProber } from '../site/probe.ts';
 import type { CommandContext } from './context.ts';
@@ -11,16 +11,17 @@ export async function dashboardCommand(
   ctx: CommandContext,
   opts: { refreshMs?: number } = {},
 ): Promise<number> {
-  const site = await ctx.site({ demo: true });
+  // The runner first: with no MaaS configured it is what hosts the lab the dashboard shows.
+  const runner = await ctx.runner();
+  const site = await ctx.site();
   const inventory = new Inventory(inventorySource(site), rackLayout(site.topology));
   inventory.start(opts.refreshMs ?? 2_000);
-  // A lab living inside the dashboard has no store; a real site (or `rackpilot lab`) has one.
-  const taskFeed = site.lab ? undefined : new TaskFeed(site.config.store);
-  taskFeed?.start(1_000);
+  const taskFeed = new RunnerTaskFeed(runner);
+  await taskFeed.connect();
   const app = render(
     <Dashboard
       inventory={inventory}
-      label={site.lab ? 'lab' : ''}
+      label={ctx.config().lab ? 'lab' : ''}
       prober={hostProber(site)}
       {...(taskFeed && { taskFeed })}
     />,
@@ -34,7 +35,7 @@ export async function dashboardCommand(
     await app.waitUntilExit();
   } finally {
     inventory.stop();
-    taskFeed?.stop();
+    taskFeed.close();
   }
   return 0;
 }

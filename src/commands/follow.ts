@@ -1,6 +1,10 @@
-import type { TaskEngine, TaskEvent } from '../tasks/index.ts';
+import type { TaskEvent } from '../tasks/index.ts';
+import { isSettled } from '../tasks/events.ts';
+import { FINAL_EVENTS } from '../runner/event-schema.ts';
+import type { RunnerClient } from '../runner/client.ts';
 import type { Task } from '../../state/schema.ts';
-import { eprintln, type CommandIo } from './io.ts';
+import { OperatorError } from '../util/errors.ts';
+import { eprintln, printJson, type CommandIo } from './io.ts';
 
 /** Human progress of one task on stderr: step starts, log lines, results. */
 export function describeEvent(e: TaskEvent): string | null {
@@ -21,6 +25,8 @@ export function describeEvent(e: TaskEvent): string | null {
       return `FAILED: ${e.error}`;
     case 'task-cancelled':
       return `cancelled: ${e.reason}`;
+    case 'task-interrupted':
+      return 'interrupted';
     case 'task-rolled-back':
       return 'rolled back';
     case 'task-rollback-failed':
@@ -30,30 +36,75 @@ export function describeEvent(e: TaskEvent): string | null {
   }
 }
 
+const MARK: Record<string, string> = {
+  done: '✓',
+  skipped: '–',
+  failed: '✗',
+  running: '▶',
+  undone: '↶',
+  'undo-failed': '✗',
+};
+
+/** The steps a task got through before this client looked (reattaching with `task follow`). */
+function describeProgress(t: Task): string[] {
+  return t.steps
+    .map((s, i) => (s.state === 'pending' ? null : `[${i + 1}] ${s.title} ${MARK[s.state] ?? s.state}`))
+    .filter((l): l is string => l !== null);
+}
+
+export type FollowOutcome = { task: Task; detached: false } | { task: null; detached: true };
+
 /**
- * Waits for a task while printing its progress; Ctrl-C cancels it (the journal keeps where it
- * stopped, so it can be resumed or rolled back later).
+ * Follows a task the runner runs, printing its progress until it settles. Ctrl-C detaches: the
+ * task goes on in the runner, and the operator is told how to follow it again. If the runner
+ * itself goes away, the task is left interrupted (the next runner says so), and this says how
+ * to pick it up.
  */
-export async function followTask(engine: TaskEngine, id: string, io: CommandIo): Promise<Task> {
-  const unsubscribe = engine.subscribe((e) => {
+export async function followTask(
+  client: RunnerClient,
+  id: string,
+  io: CommandIo,
+  opts: { showProgress?: boolean } = {},
+): Promise<FollowOutcome> {
+  let settle!: (o: FollowOutcome | Error) => void;
+  const outcome = new Promise<FollowOutcome | Error>((r) => (settle = r));
+  const offEvent = client.onEvent((e) => {
     if (e.taskId !== id) return;
     const line = describeEvent(e);
     if (line !== null) eprintln(io, line);
+    if (FINAL_EVENTS.has(e.type)) {
+      client.call('tasks.get', { id }).then((task) => settle({ task, detached: false }), settle);
+    }
   });
+  const offClose = client.onClose((reason) =>
+    settle(
+      new OperatorError(`lost task ${id}: ${reason}`, {
+        hint: `\`rackpilot task show ${id}\` starts a runner again; an interrupted task is resumed with \`rackpilot task resume ${id}\``,
+      }),
+    ),
+  );
   const onSigint = () => {
-    eprintln(io, `cancelling task ${id} (the journal keeps its progress)…`);
-    void engine.cancel(id, 'interrupted by the operator (Ctrl-C)').catch(() => undefined);
+    eprintln(io, '');
+    eprintln(io, `detached: task ${id} goes on in the runner.`);
+    eprintln(io, `  follow it again: rackpilot task follow ${id}    stop it: rackpilot task cancel ${id}`);
+    settle({ task: null, detached: true });
   };
   process.once('SIGINT', onSigint);
   try {
-    return await engine.wait(id);
+    const now = await client.call('tasks.follow', { id });
+    if (opts.showProgress) for (const line of describeProgress(now)) eprintln(io, line);
+    if (isSettled(now.state)) settle({ task: now, detached: false });
+    const result = await outcome;
+    if (result instanceof Error) throw result;
+    return result;
   } finally {
     process.off('SIGINT', onSigint);
-    unsubscribe();
+    offEvent();
+    offClose();
   }
 }
 
-export function taskSummary(t: Task): Record<string, unknown> {
+export function taskSummary(t: Task | Omit<Task, 'log'>): Record<string, unknown> {
   return {
     id: t.id,
     kind: t.kind,
@@ -72,7 +123,7 @@ export function taskSummary(t: Task): Record<string, unknown> {
   };
 }
 
-export function afterTaskHint(t: Task, io: CommandIo): void {
+export function afterTaskHint(t: Pick<Task, 'id' | 'state'>, io: CommandIo): void {
   if (t.state === 'failed' || t.state === 'cancelled' || t.state === 'interrupted') {
     eprintln(
       io,
@@ -81,6 +132,32 @@ export function afterTaskHint(t: Task, io: CommandIo): void {
   }
 }
 
-export function exitCodeFor(t: Task): number {
+export function exitCodeFor(t: Pick<Task, 'state'>): number {
   return t.state === 'done' || t.state === 'rolled-back' ? 0 : 1;
+}
+
+/** Exit code of a command whose operator detached with Ctrl-C (the task goes on). */
+export const DETACHED_EXIT = 130;
+
+/**
+ * What every task-launching command does once the runner has the task: return at once with
+ * `--detach`, or follow it to the end, then print its summary (`--json`) and the way forward.
+ */
+export async function followOrDetach(
+  client: RunnerClient,
+  id: string,
+  io: CommandIo,
+  opts: { detach?: boolean | undefined; json?: boolean | undefined; showProgress?: boolean },
+): Promise<number> {
+  if (opts.detach) {
+    if (opts.json) printJson(io, { taskId: id, detached: true });
+    else io.stdout.write(`${id}\n`);
+    eprintln(io, `task ${id} runs in the runner: \`rackpilot task follow ${id}\` to watch it`);
+    return 0;
+  }
+  const outcome = await followTask(client, id, io, { showProgress: opts.showProgress ?? false });
+  if (outcome.detached) return DETACHED_EXIT;
+  if (opts.json) printJson(io, taskSummary(outcome.task));
+  afterTaskHint(outcome.task, io);
+  return exitCodeFor(outcome.task);
 }

@@ -21,10 +21,19 @@ export interface IpmiCommandContext {
   /** A client to reuse (not closed here); otherwise one is made for this command. */
   client?: IpmiClient;
   clientOptions?: IpmiClientOptions;
+  /**
+   * Runs a power or boot-device change as a task holding the host (the runner's way), instead of
+   * talking to the BMC from here. Returns the exit code.
+   */
+  change?: (change: IpmiChange, opts: { json: boolean; force: boolean; detach: boolean }) => Promise<number>;
 }
 
-export const IPMI_USAGE = `usage: rackpilot ipmi HOST power status|on|off|soft|cycle|reset [--json]
-       rackpilot ipmi HOST bootdev pxe|disk|bios [--persistent] [--efi] [--json]
+export type IpmiChange =
+  | { host: string; verb: 'power'; action: 'on' | 'off' | 'soft' | 'cycle' | 'reset' }
+  | { host: string; verb: 'bootdev'; device: 'pxe' | 'disk' | 'bios'; persistent: boolean; efi: boolean };
+
+export const IPMI_USAGE = `usage: rackpilot ipmi HOST power status|on|off|soft|cycle|reset [--force] [--detach] [--json]
+       rackpilot ipmi HOST bootdev pxe|disk|bios [--persistent] [--efi] [--force] [--detach] [--json]
        rackpilot ipmi HOST bootdev show [--json]
        rackpilot ipmi HOST info [--json]
 BMC passwords come from the store or the environment (rack file passwordEnv), never from the command line.`;
@@ -51,7 +60,9 @@ type Args = z.infer<typeof Args>;
 
 const SECRET_FLAGS = /^(-P|-E|--pass(word)?(=.*)?|-k)$/;
 
-function parse(argv: string[]): { args: Args; json: boolean } | { error: string } {
+function parse(
+  argv: string[],
+): { args: Args; json: boolean; force: boolean; detach: boolean } | { error: string } {
   const flags = new Set(argv.filter((a) => a.startsWith('-')));
   const words = argv.filter((a) => !a.startsWith('-'));
   for (const f of flags) {
@@ -61,7 +72,8 @@ function parse(argv: string[]): { args: Args; json: boolean } | { error: string 
           'passwords are never taken from the command line: store them, or set the rack file passwordEnv variable',
       };
     }
-    if (!['--json', '--persistent', '--efi'].includes(f)) return { error: `unknown option ${f}` };
+    if (!['--json', '--persistent', '--efi', '--force', '--detach'].includes(f))
+      return { error: `unknown option ${f}` };
   }
   const [host, verb, sub, ...rest] = words;
   if (rest.length > 0) return { error: `unexpected argument ${rest[0]}` };
@@ -81,7 +93,12 @@ function parse(argv: string[]): { args: Args; json: boolean } | { error: string 
     return {
       error: r.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; '),
     };
-  return { args: r.data, json: flags.has('--json') };
+  return {
+    args: r.data,
+    json: flags.has('--json'),
+    force: flags.has('--force'),
+    detach: flags.has('--detach'),
+  };
 }
 
 export async function ipmiCommand(argv: string[], ctx: IpmiCommandContext): Promise<number> {
@@ -93,6 +110,13 @@ export async function ipmiCommand(argv: string[], ctx: IpmiCommandContext): Prom
     return 2;
   }
   const { args, json } = parsed;
+  if (ctx.change) {
+    const flags = { json, force: parsed.force, detach: parsed.detach };
+    if (args.verb === 'power' && args.action !== 'status')
+      return ctx.change({ host: args.host, verb: 'power', action: args.action }, flags);
+    if (args.verb === 'bootdev' && args.device !== 'show')
+      return ctx.change({ ...args, device: args.device }, flags);
+  }
   const target = await ctx.resolveTarget(args.host);
   if (!target) {
     err(

@@ -1,18 +1,11 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { writeLabEnvFile } from '../lab/env-file.ts';
 import { z } from 'zod';
 import { startLab } from '../lab/index.ts';
 import type { CommandContext } from './context.ts';
 import { eprintln, intFlag, parseCommandArgs, println } from './io.ts';
 
 export const LAB_USAGE = 'rackpilot lab [--hosts N] [--racks N] [--time-scale X] [--seed N] [--env-out FILE]';
-
-/** Quote a value for a .env file (util.parseEnv reads double-quoted values with escapes). */
-function envLine(key: string, value: string): string {
-  return /^[A-Za-z0-9_.:/@%+-]*$/.test(value)
-    ? `${key}=${value}`
-    : `${key}="${value.replace(/["\\]/g, '\\$&')}"`;
-}
 
 /**
  * `lab`: the whole lab in the foreground until Ctrl-C or SIGTERM. With --env-out it writes
@@ -80,23 +73,11 @@ export async function labCommand(argv: string[], ctx: CommandContext): Promise<n
     const envPath = resolve(values['env-out']);
     const base = envPath.replace(/\.env$|$/, '');
     const rackPath = `${base}.rack.json`;
-    const storePath = `${base}.store.json`;
-    mkdirSync(dirname(envPath), { recursive: true });
-    writeFileSync(rackPath, JSON.stringify(lab.rackFile, null, 2) + '\n', { mode: 0o600 });
-    const lines = [
-      '# Written by `rackpilot lab`: use this lab as a site with RACKPILOT_ENV_FILE=<this file>.',
-      '# It holds credentials: keep it private (mode 0600).',
-      'RACKPILOT_LAB=off',
-      envLine('MAAS_URL', lab.maas.url),
-      envLine('MAAS_API_KEY', lab.maas.apiKey),
-      envLine('RACKPILOT_RACK_FILE', rackPath),
-      envLine('RACKPILOT_STORE', storePath),
-      envLine('RACKPILOT_ERASE_MODE', config.eraseMode),
-      ...Object.entries(lab.env)
-        .filter(([k]) => k !== 'MAAS_URL' && k !== 'MAAS_API_KEY')
-        .map(([k, v]) => envLine(k, v)),
-    ];
-    writeFileSync(envPath, lines.join('\n') + '\n', { mode: 0o600 });
+    writeLabEnvFile(
+      lab,
+      { env: envPath, rackFile: rackPath, store: `${base}.store.json` },
+      { RACKPILOT_ERASE_MODE: config.eraseMode },
+    );
     println(ctx.io, `  env file  ${envPath}   (rack file ${rackPath})`);
     println(ctx.io, `  use it:   RACKPILOT_ENV_FILE=${envPath} npm start`);
   }

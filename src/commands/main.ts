@@ -19,10 +19,10 @@ import { HOSTS_USAGE, hostsCommand } from './hosts.ts';
 import { LAB_USAGE, labCommand } from './lab.ts';
 import { RACK_USAGE, rackCommand } from './rack.ts';
 import { SWITCH_USAGE, switchCommand } from './switch.ts';
-import { IPMI_USAGE, ipmiCommand } from './ipmi.ts';
+import { IPMI_USAGE } from './ipmi.ts';
 import { switchTargetInput } from '../rack/switch-target.ts';
-import { ipmiTargetFor } from '../site/adapters.ts';
-import { resolveBmcPassword } from '../rack/passwords.ts';
+import { RUNNER_USAGE, runnerCommand } from './runner.ts';
+import { ipmiViaRunner } from './ipmi-site.ts';
 
 export const USAGE = `rackpilot — provision and troubleshoot baremetal through MaaS, ToR switches and IPMI
 
@@ -35,13 +35,16 @@ export const USAGE = `rackpilot — provision and troubleshoot baremetal through
   ${OFFERING_USAGE}
   ${NETWORK_USAGE}
   ${DEPLOY_USAGE}
-  rackpilot start|stop|destroy NAME [--plan] [--json]
-  rackpilot attach|detach NAME NETWORK [--plan] [--json]
+  rackpilot start|stop|destroy NAME [--plan] [--detach] [--json]
+  rackpilot attach|detach NAME NETWORK [--plan] [--detach] [--json]
   rackpilot ls [--json]
   ${TASK_USAGE}
   ${SWITCH_USAGE.replace(/^usage: /, '')}
   ${IPMI_USAGE.replace(/^usage: /, '')}
+  ${RUNNER_USAGE}
 
+Every task runs in the site's runner, a background process the first command starts: closing the
+terminal does not stop a task (Ctrl-C detaches; \`rackpilot task follow ID\` watches it again).
 Settings come from the environment or .env (see .env.example). Secrets never go on the command line.`;
 
 /** Runs one command line; returns the exit code. Errors are printed for operators, never as stacks. */
@@ -97,32 +100,10 @@ export async function main(
         const targets = site.topology.switches().map((sw) => switchTargetInput(sw, site.env));
         return await switchCommand(rest, { targets, io, service: site.switches });
       }
-      case 'ipmi': {
-        const site = await ctx.site();
-        return await ipmiCommand(rest, {
-          io,
-          client: site.ipmi,
-          resolveTarget: async (name) => {
-            // The store's host record first (added with `host add`), then the rack file's bmc entry.
-            if (!site.lab) {
-              const wb = await ctx.workbench();
-              const h = wb.store.hosts.find((x) => x.hostname === name || x.id === name);
-              if (h) return ipmiTargetFor(h);
-            }
-            const rh = site.topology.host(name);
-            if (!rh?.bmc || !rh.bmc.username) return undefined;
-            const password = resolveBmcPassword(rh.bmc, rh.hostname, site.env);
-            if (password === undefined) return undefined;
-            return {
-              host: rh.bmc.address,
-              port: rh.bmc.port,
-              username: rh.bmc.username,
-              password,
-              name: `BMC of ${rh.hostname}`,
-            };
-          },
-        });
-      }
+      case 'ipmi':
+        return await ipmiViaRunner(rest, ctx);
+      case 'runner':
+        return await runnerCommand(rest, ctx);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(cmd)}`, {
           hint: 'rackpilot --help lists them',

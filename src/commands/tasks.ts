@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { OperatorError } from '../util/errors.ts';
 import type { CommandContext } from './context.ts';
-import { afterTaskHint, exitCodeFor, followTask, taskSummary } from './follow.ts';
+import { followOrDetach, taskSummary } from './follow.ts';
 import { parseCommandArgs, printJson, println, UsageError } from './io.ts';
 import { formatTable } from './table.ts';
 
 export const TASK_USAGE = `rackpilot tasks [--all] [--json]
-       rackpilot task show|resume|rollback|cancel ID [--json]`;
+       rackpilot task show|follow|resume|rollback|cancel ID [--detach] [--json]`;
 
 /** `tasks`: the journal. Unfinished and failed ones first; --all includes finished ones. */
 export async function tasksCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -16,11 +15,7 @@ export async function tasksCommand(argv: string[], ctx: CommandContext): Promise
     z.object({ all: z.boolean().optional(), json: z.boolean().optional() }),
     TASK_USAGE,
   );
-  const wb = await ctx.workbench();
-  const tasks = wb.store.tasks
-    .list()
-    .filter((t) => values.all || !['done', 'rolled-back'].includes(t.state))
-    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const tasks = await (await ctx.runner()).call('tasks.list', { all: values.all ?? false });
   if (values.json) {
     printJson(ctx.io, tasks.map(taskSummary));
     return 0;
@@ -47,22 +42,21 @@ export async function tasksCommand(argv: string[], ctx: CommandContext): Promise
   return 0;
 }
 
-/** `task show|resume|rollback|cancel ID`. */
+/** `task show|follow|resume|rollback|cancel ID`. */
 export async function taskCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { json: { type: 'boolean' } },
-    z.object({ json: z.boolean().optional() }),
+    { json: { type: 'boolean' }, detach: { type: 'boolean' } },
+    z.object({ json: z.boolean().optional(), detach: z.boolean().optional() }),
     TASK_USAGE,
   );
   const [sub, id] = positionals;
   if (!sub || !id)
     throw new UsageError('task needs a subcommand and an ID', { hint: `usage: ${TASK_USAGE}` });
-  const wb = await ctx.workbench();
-  const task = wb.store.tasks.get(id);
-  if (!task) throw new OperatorError(`no task ${id}`, { hint: '`rackpilot tasks --all`' });
+  const runner = await ctx.runner();
   switch (sub) {
     case 'show': {
+      const task = await runner.call('tasks.get', { id });
       if (values.json) {
         printJson(ctx.io, { ...taskSummary(task), log: task.log });
         return 0;
@@ -81,14 +75,16 @@ export async function taskCommand(argv: string[], ctx: CommandContext): Promise<
         println(ctx.io, `  ${l.at.slice(11, 19)} ${l.level.padEnd(5)} ${l.text}`);
       return 0;
     }
+    case 'follow':
+      return followOrDetach(runner, id, ctx.io, { json: values.json, showProgress: true });
     case 'resume':
-      await wb.engine.resume(id);
-      break;
+      await runner.call('task.resume', { id });
+      return followOrDetach(runner, id, ctx.io, values);
     case 'rollback':
-      await wb.engine.rollback(id);
-      break;
+      await runner.call('task.rollback', { id });
+      return followOrDetach(runner, id, ctx.io, values);
     case 'cancel': {
-      const t = await wb.engine.cancel(id);
+      const t = await runner.call('task.cancel', { id });
       if (values.json) printJson(ctx.io, taskSummary(t));
       else println(ctx.io, `task ${id} ${t.state}`);
       return 0;
@@ -98,8 +94,4 @@ export async function taskCommand(argv: string[], ctx: CommandContext): Promise<
         hint: `usage: ${TASK_USAGE}`,
       });
   }
-  const done = await followTask(wb.engine, id, ctx.io);
-  if (values.json) printJson(ctx.io, taskSummary(done));
-  afterTaskHint(done, ctx.io);
-  return exitCodeFor(done);
 }

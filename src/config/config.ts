@@ -43,6 +43,8 @@ export interface Config {
   /** Absolute path of the known-hosts file for switch host keys without a pinned `hostKey`. */
   knownHosts: string;
   eraseMode: EraseMode;
+  /** How long the site's runner stays with no client and no running task before it exits; 0 = never. */
+  runnerIdleMs: number;
   /** The environment the settings were read from: `.env` values under the process's own. Rack files'
    *  `passwordEnv` names are looked up here, so they may live in `.env` too. */
   env: Readonly<Record<string, string>>;
@@ -91,6 +93,7 @@ export const VARIABLES = {
   RACKPILOT_LAB_RACKS: '3',
   RACKPILOT_LAB_HOSTS: '40',
   RACKPILOT_LAB_SEED: '1',
+  RACKPILOT_RUNNER_IDLE: '600',
   RACKPILOT_ENV_FILE: './.env',
 } as const;
 export type Variable = keyof typeof VARIABLES;
@@ -196,6 +199,7 @@ const envSchema = z.object({
   RACKPILOT_LAB_RACKS: wholeNumber(1, 64).optional(),
   RACKPILOT_LAB_HOSTS: wholeNumber(1, 5000).optional(),
   RACKPILOT_LAB_SEED: wholeNumber(0, 2 ** 32 - 1).optional(),
+  RACKPILOT_RUNNER_IDLE: wholeNumber(0, 7 * 24 * 3600).optional(),
 });
 
 export interface LoadConfigOptions {
@@ -385,6 +389,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     store,
     knownHosts,
     eraseMode: good.RACKPILOT_ERASE_MODE ?? DEFAULT_ERASE_MODE,
+    runnerIdleMs: (good.RACKPILOT_RUNNER_IDLE ?? 600) * 1000,
     env,
     envFile,
     warnings,

@@ -1,0 +1,244 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import {
+  createMessageConnection,
+  ResponseError,
+  SocketMessageReader,
+  SocketMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
+import { OperatorError } from '../util/errors.ts';
+import type { TaskEvent } from '../tasks/events.ts';
+import {
+  CLOSING_NOTIFICATION,
+  closingNotificationSchema,
+  ERROR,
+  errorDataSchema,
+  EVENT_NOTIFICATION,
+  eventNotificationSchema,
+  METHODS,
+  PROTOCOL_VERSION,
+  type Method,
+  type Params,
+  type Result,
+} from './protocol.ts';
+import { ensureRunnerDirs, runnerPaths, type RunnerPaths } from './paths.ts';
+import { describeZodIssue } from './zod-text.ts';
+
+/**
+ * A connection to the site's runner. Requests are typed by the protocol table; responses and
+ * events are checked with the same schemas before anyone sees them.
+ */
+export class RunnerClient {
+  private readonly eventListeners = new Set<(e: TaskEvent) => void>();
+  private readonly closeListeners = new Set<(reason: string) => void>();
+  private closedReason: string | null = null;
+  private runnerReason: string | null = null;
+
+  constructor(
+    private readonly connection: MessageConnection,
+    private readonly socket: Socket,
+    readonly paths: RunnerPaths,
+    readonly runnerPid: number,
+  ) {
+    connection.onNotification(EVENT_NOTIFICATION, (raw: unknown) => {
+      const parsed = eventNotificationSchema.safeParse(raw);
+      if (!parsed.success) return; // a malformed event is dropped, never acted on
+      for (const l of this.eventListeners) l(parsed.data.event as TaskEvent);
+    });
+    connection.onNotification(CLOSING_NOTIFICATION, (raw: unknown) => {
+      const parsed = closingNotificationSchema.safeParse(raw);
+      this.runnerReason = parsed.success ? parsed.data.reason : 'the runner closed';
+    });
+    const onClose = () => {
+      if (this.closedReason !== null) return;
+      this.closedReason = this.runnerReason
+        ? `the runner stopped: ${this.runnerReason}`
+        : 'the runner went away';
+      for (const l of this.closeListeners) l(this.closedReason);
+    };
+    connection.onClose(onClose);
+    socket.on('close', onClose);
+  }
+
+  get closed(): boolean {
+    return this.closedReason !== null;
+  }
+
+  async call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
+    if (this.closedReason !== null)
+      throw new OperatorError(`${this.closedReason}`, { hint: 'run the command again: a new runner starts' });
+    let raw: unknown;
+    try {
+      raw = await this.connection.sendRequest(method, params);
+    } catch (err) {
+      throw fromResponseError(err, method, this.closedReason);
+    }
+    const parsed = METHODS[method].result.safeParse(raw);
+    if (!parsed.success) {
+      throw new OperatorError(
+        `the runner answered ${method} with a malformed result (${describeZodIssue(parsed.error)})`,
+        {
+          hint: 'the runner may be from another rackpilot version: `rackpilot runner stop` once its tasks are done',
+        },
+      );
+    }
+    return parsed.data as Result<M>;
+  }
+
+  onEvent(listener: (e: TaskEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  onClose(listener: (reason: string) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  close(): void {
+    this.closedReason ??= 'closed by the client';
+    this.connection.dispose();
+    this.socket.end();
+    this.socket.destroy();
+  }
+}
+
+function fromResponseError(err: unknown, method: string, closed: string | null): Error {
+  if (err instanceof ResponseError) {
+    const data = errorDataSchema.safeParse(err.data ?? {});
+    const extra = data.success ? data.data : {};
+    if (err.code === ERROR.operator || err.code === ERROR.wrongSite || err.code === ERROR.readOnly) {
+      return new OperatorError(err.message, {
+        ...(extra.hint && { hint: extra.hint }),
+        ...(extra.target && { target: extra.target }),
+      });
+    }
+    return new OperatorError(`runner: ${err.message}`, { ...(extra.hint && { hint: extra.hint }) });
+  }
+  if (closed) return new OperatorError(`${method}: ${closed}`, { hint: 'run the command again' });
+  return new OperatorError(
+    `${method}: the connection to the runner failed (${String((err as Error)?.message ?? err)})`,
+  );
+}
+
+export interface ConnectOptions {
+  storePath: string;
+  site: string;
+  client: { kind: 'cli' | 'tui' | 'test'; readOnly: boolean };
+  /** Environment for a runner started by this client (its settings). */
+  env: Readonly<Record<string, string | undefined>>;
+  cwd?: string;
+  /** Start the runner when none answers (default true). */
+  start?: boolean;
+  /** How long to wait for a starting runner (the embedded lab takes a few seconds). */
+  startTimeoutMs?: number;
+}
+
+const BIN = new URL('../bin/rackpilot.js', import.meta.url).pathname;
+const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
+
+function tryConnect(path: string): Promise<Socket | null> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', () => resolve(null));
+  });
+}
+
+function logTail(path: string, lines = 8): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Starts `rackpilot runner serve` in its own session, its output appended to the runner log. */
+export function spawnRunner(paths: RunnerPaths, env: ConnectOptions['env'], cwd?: string) {
+  ensureRunnerDirs(paths);
+  if (existsSync(paths.log) && statSync(paths.log).size > LOG_ROTATE_BYTES)
+    renameSync(paths.log, `${paths.log}.1`);
+  const fd = openSync(paths.log, 'a', 0o600);
+  try {
+    const child = spawn(process.execPath, [BIN, 'runner', 'serve'], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...env } as NodeJS.ProcessEnv,
+      ...(cwd && { cwd }),
+    });
+    child.unref();
+    return child;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Connects to the site's runner, starting it when none answers. Two clients racing to start it
+ * both spawn one; the runner that takes the site's lock serves, the other exits, and both clients
+ * connect to the winner.
+ */
+export async function connectRunner(opts: ConnectOptions): Promise<RunnerClient> {
+  const paths = runnerPaths(opts.storePath);
+  let socket = await tryConnect(paths.socket);
+  if (!socket) {
+    if (opts.start === false) {
+      throw new OperatorError(`no runner is serving ${opts.storePath}`, {
+        hint: 'any rackpilot command starts it; `rackpilot runner status` shows it',
+      });
+    }
+    const child = spawnRunner(paths, opts.env, opts.cwd);
+    let exited: number | null = null;
+    child.once('exit', (code) => (exited = code ?? 1));
+    const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
+    while (!socket) {
+      await new Promise((r) => setTimeout(r, 50));
+      socket = await tryConnect(paths.socket);
+      if (socket) break;
+      if (exited !== null && exited !== 0) {
+        throw new OperatorError(
+          `the runner could not start (exit ${exited}); its log says:\n${logTail(paths.log)}`,
+          {
+            hint: `the whole log: ${paths.log}`,
+          },
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new OperatorError(
+          `the runner did not open ${paths.socket} within ${Math.round((opts.startTimeoutMs ?? 30_000) / 1000)} s; its log says:\n${logTail(paths.log)}`,
+          {
+            hint: `the whole log: ${paths.log}`,
+          },
+        );
+      }
+    }
+  }
+  const connection = createMessageConnection(
+    new SocketMessageReader(socket),
+    new SocketMessageWriter(socket),
+  );
+  connection.listen();
+  let cookie: string;
+  try {
+    cookie = readFileSync(paths.cookie, 'utf8').trim();
+  } catch {
+    socket.destroy();
+    throw new OperatorError(`cannot read the runner's cookie ${paths.cookie}`, {
+      hint: 'the runner belongs to another user, or its files were removed: `rackpilot runner stop` as its owner',
+    });
+  }
+  const client = new RunnerClient(connection, socket, paths, 0);
+  const hello = await client.call('hello', {
+    version: PROTOCOL_VERSION,
+    cookie,
+    client: { kind: opts.client.kind, pid: process.pid, readOnly: opts.client.readOnly },
+    site: opts.site,
+  });
+  (client as { runnerPid: number }).runnerPid = hello.pid;
+  return client;
+}

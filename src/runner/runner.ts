@@ -1,0 +1,243 @@
+import { randomBytes } from 'node:crypto';
+import { statSync, writeFileSync } from 'node:fs';
+import { loadConfig, type Config } from '../config/index.ts';
+import { acquireLock } from '../../state/store-file.ts';
+import { openSite, inventorySource, rackLayout, type Site } from '../site/open.ts';
+import { openWorkbench, type Workbench } from '../site/workbench.ts';
+import { Inventory } from '../../state/live.ts';
+import { describeError } from '../util/errors.ts';
+import { redact } from '../util/redact.ts';
+import { PROTOCOL_VERSION, type Result } from './protocol.ts';
+import { ensureRunnerDirs, runnerPaths, type RunnerPaths } from './paths.ts';
+import { RunnerServer } from './server.ts';
+import { labSiteFiles, openLabSite, seedLabCatalog } from './lab-site.ts';
+import { catalogHandlers } from './service/catalog.ts';
+import { taskHandlers } from './service/tasks.ts';
+import { taskReadHandlers } from './service/task-reads.ts';
+import type { Handlers } from './service/context.ts';
+
+/**
+ * The site's runner: owns the store and the task engine, serves every client on the site's socket
+ * and stays up while anything needs it. It exits after `idleMs` with no client and no task running,
+ * on `runner stop`, on SIGTERM/SIGINT, or when its socket file is taken away (its directory
+ * deleted): a runner nobody can reach must not linger.
+ */
+export interface RunningRunner {
+  paths: RunnerPaths;
+  site: Site;
+  wb: Workbench;
+  server: RunnerServer;
+  /** Resolves when the runner has shut down, with why. */
+  closed: Promise<string>;
+  stop(reason: string): Promise<void>;
+}
+
+/** The site a configuration names, as runner and client compare it: the MaaS URL, or "lab". */
+export function siteIdentity(config: Config): string {
+  return config.lab ? 'lab' : (config.maas?.url ?? 'none');
+}
+
+/** The store (and so the runner) a configuration uses: the lab's own when the lab is embedded. */
+export function siteStorePath(config: Config): string {
+  return config.lab ? labSiteFiles(config).store : config.store;
+}
+
+export interface StartRunnerOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  log?: (line: string) => void;
+  /** Overrides RACKPILOT_RUNNER_IDLE (tests). */
+  idleMs?: number;
+  /** How often the runner checks its socket file is still its own. */
+  watchdogMs?: number;
+}
+
+export class RunnerBusyError extends Error {}
+
+export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunner> {
+  const log =
+    opts.log ?? ((line: string) => process.stdout.write(`${new Date().toISOString()} ${redact(line)}\n`));
+  const config = loadConfig({ env: opts.env });
+  const storePath = siteStorePath(config);
+  const paths = runnerPaths(storePath);
+  ensureRunnerDirs(paths);
+  // The pid lock makes two runners racing for one site end with one: the loser stops here.
+  let lock;
+  try {
+    lock = await acquireLock(paths.lockBase);
+  } catch (err) {
+    throw new RunnerBusyError(describeError(err));
+  }
+  if (lock.note) log(lock.note);
+  const cookie = randomBytes(32).toString('hex');
+  writeFileSync(paths.cookie, cookie, { mode: 0o600 });
+
+  let site: Site | undefined;
+  let wb: Workbench | undefined;
+  try {
+    if (config.lab) {
+      site = await openLabSite(config, labSiteFiles(config), log);
+    } else {
+      site = await openSite(config);
+    }
+    wb = await openWorkbench(site, { storePath, onNotice: (t) => log(`store: ${t}`) });
+    if (site.lab) await seedLabCatalog(wb.store, site);
+    for (const id of wb.interrupted) log(`task ${id} was interrupted by the previous runner's end`);
+  } catch (err) {
+    await wb?.close().catch(() => undefined);
+    await site?.close().catch(() => undefined);
+    await lock.release();
+    throw err;
+  }
+  const openedSite = site;
+  const openedWb = wb;
+  const idleMs = opts.idleMs ?? config.runnerIdleMs;
+  const startedAt = new Date();
+
+  let stopping: Promise<void> | null = null;
+  let resolveClosed!: (why: string) => void;
+  const closed = new Promise<string>((r) => (resolveClosed = r));
+  let idleTimer: NodeJS.Timeout | null = null;
+  const inventory = new Inventory(inventorySource(openedSite), rackLayout(openedSite.topology));
+
+  const busy = () => {
+    const load = openedWb.engine.load();
+    return load.running + load.queued;
+  };
+  const armIdle = () => {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = null;
+    if (idleMs <= 0 || stopping) return;
+    if (server.clientCount > 0 || busy() > 0) return;
+    idleTimer = setTimeout(() => {
+      if (server.clientCount === 0 && busy() === 0) void stop(`idle for ${Math.round(idleMs / 1000)} s`);
+      else armIdle();
+    }, idleMs);
+    idleTimer.unref();
+  };
+
+  const runnerHandlers: Handlers = {
+    'runner.status': async () => status(),
+    'runner.stop': async ({ force }) => {
+      const running = openedWb.store.tasks
+        .list()
+        .filter((t) => t.state === 'running' || t.state === 'pending' || t.state === 'rolling-back')
+        .map((t) => t.id);
+      if (running.length > 0 && !force) {
+        const { OperatorError } = await import('../util/errors.ts');
+        throw new OperatorError(`${running.length} task(s) running: ${running.join(', ')}`, {
+          hint: 'wait for them (`rackpilot tasks`), or `rackpilot runner stop --force`: they stop where they are and show as interrupted, to resume or roll back',
+        });
+      }
+      setImmediate(() => void stop(force ? 'stopped by the operator (--force)' : 'stopped by the operator'));
+      return { stopping: true, interrupted: running };
+    },
+    'inventory.snapshot': async () => {
+      await inventory.refresh();
+      const snap = inventory.getSnapshot();
+      return {
+        endpoint: snap.endpoint,
+        site: openedSite.label,
+        rows: snap.rows.map((r) => ({ ...r, ports: [...r.ports], macs: [...r.macs] })),
+        refreshedAt: snap.refreshedAt,
+        error: snap.error,
+      };
+    },
+  };
+  const ctx = { site: openedSite, wb: openedWb };
+  const server = new RunnerServer({
+    socketPath: paths.socket,
+    cookie,
+    site: siteIdentity(config),
+    lab: config.lab,
+    handlers: { ...catalogHandlers(ctx), ...taskHandlers(ctx), ...taskReadHandlers(ctx), ...runnerHandlers },
+    onClients: () => armIdle(),
+    log,
+  });
+
+  const unsubscribe = openedWb.engine.subscribe((e) => {
+    server.publish(e);
+    if (e.type === 'task-created' || e.type === 'task-started') log(`task ${e.taskId}: ${e.type}`);
+    else if (e.type.startsWith('task-')) {
+      log(`task ${e.taskId}: ${e.type}${'error' in e ? ` — ${e.error}` : ''}`);
+      // The engine frees the task's slot just after its final event.
+      setImmediate(armIdle);
+    }
+  });
+
+  const status = (): Result<'runner.status'> => {
+    const load = openedWb.engine.load();
+    return {
+      pid: process.pid,
+      version: PROTOCOL_VERSION,
+      startedAt: startedAt.toISOString(),
+      uptimeMs: Date.now() - startedAt.getTime(),
+      site:
+        openedSite.label === 'lab'
+          ? `lab (${openedSite.maas.baseUrl.replace(/api\/2\.0\/$/, '')})`
+          : openedSite.label,
+      store: paths.store,
+      socket: paths.socket,
+      log: paths.log,
+      lab: config.lab,
+      clients: server.clientCount,
+      tasksRunning: load.running,
+      tasksQueued: load.queued,
+      idleExitMs: idleMs,
+    };
+  };
+
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      log(`stopping: ${reason}`);
+      if (idleTimer) clearTimeout(idleTimer);
+      clearInterval(watchdog);
+      unsubscribe();
+      await server.close(reason).catch(() => undefined);
+      await openedWb.close().catch((err) => log(`closing the store: ${describeError(err)}`));
+      await openedSite.close().catch(() => undefined);
+      await lock.release().catch(() => undefined);
+      resolveClosed(reason);
+    })();
+    return stopping;
+  };
+
+  await server.listen();
+  const socketIno = statSync(paths.socket).ino;
+  const watchdog = setInterval(() => {
+    try {
+      if (statSync(paths.socket).ino !== socketIno) void stop('its socket was replaced');
+    } catch {
+      void stop('its socket file was removed');
+    }
+  }, opts.watchdogMs ?? 5_000);
+  watchdog.unref();
+  log(
+    `runner ${process.pid} serving ${status().site} on ${paths.socket} (store ${paths.store}, idle exit ${idleMs > 0 ? `${Math.round(idleMs / 1000)} s` : 'off'})`,
+  );
+  armIdle();
+  return { paths, site: openedSite, wb: openedWb, server, closed, stop };
+}
+
+/** `rackpilot runner serve`: the detached process itself. Returns when the runner has stopped. */
+export async function runnerMain(env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  let runner: RunningRunner;
+  try {
+    runner = await startRunner({ env });
+  } catch (err) {
+    if (err instanceof RunnerBusyError) {
+      // Another runner won the race for this site: the client connects to that one.
+      process.stdout.write(`${new Date().toISOString()} not starting: ${err.message}\n`);
+      return 0;
+    }
+    process.stdout.write(`${new Date().toISOString()} cannot start: ${describeError(err)}\n`);
+    return 1;
+  }
+  const onSignal = (sig: string) => void runner.stop(`${sig} received`);
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  // A runner has no terminal: a hang-up of the one that started it must not stop it.
+  process.on('SIGHUP', () => undefined);
+  const why = await runner.closed;
+  process.stdout.write(`${new Date().toISOString()} stopped (${why})\n`);
+  return 0;
+}

@@ -1,0 +1,215 @@
+import { timingSafeEqual } from 'node:crypto';
+import { chmodSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import {
+  createMessageConnection,
+  ErrorCodes,
+  ResponseError,
+  SocketMessageReader,
+  SocketMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
+import { OperatorError, describeError } from '../util/errors.ts';
+import type { TaskEvent } from '../tasks/events.ts';
+import {
+  CLOSING_NOTIFICATION,
+  ERROR,
+  EVENT_NOTIFICATION,
+  METHODS,
+  PROTOCOL_VERSION,
+  isMutating,
+  type Method,
+} from './protocol.ts';
+import type { Caller, Handlers, Subscription } from './service/context.ts';
+import { describeZodIssue } from './zod-text.ts';
+
+/**
+ * The runner's socket: one JSON-RPC connection per client. A client must first say `hello` with
+ * the cookie only the owner can read (the socket file is 0600 too, so the kernel already keeps
+ * other users out; the cookie also keeps out anyone the file mode was loosened for). Requests are
+ * checked against the protocol's schemas before any handler runs; task events fan out to the
+ * clients that follow the task, or all of them.
+ */
+export interface RunnerServerOptions {
+  socketPath: string;
+  cookie: string;
+  site: string;
+  lab: boolean;
+  handlers: Handlers;
+  /** Called with every client count change (the idle timer watches it). */
+  onClients?: (count: number) => void;
+  log: (line: string) => void;
+}
+
+interface Client {
+  id: number;
+  connection: MessageConnection;
+  socket: Socket;
+  caller: Caller | null;
+  readOnly: boolean;
+  subscription: Subscription;
+}
+
+export class RunnerServer {
+  private readonly server: Server;
+  private readonly clients = new Set<Client>();
+  private nextId = 1;
+
+  constructor(private readonly opts: RunnerServerOptions) {
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  async listen(): Promise<void> {
+    // Only the runner holding the site's lock gets here, so a socket file left behind is stale.
+    rmSync(this.opts.socketPath, { force: true });
+    const oldMask = process.umask(0o177);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.server.once('error', reject);
+        this.server.listen(this.opts.socketPath, () => {
+          this.server.off('error', reject);
+          resolve();
+        });
+      });
+    } finally {
+      process.umask(oldMask);
+    }
+    chmodSync(this.opts.socketPath, 0o600);
+  }
+
+  /** Sends an event to every client that follows its task. */
+  publish(event: TaskEvent): void {
+    for (const c of this.clients) {
+      if (c.caller && (c.subscription.all || c.subscription.follows.has(event.taskId))) {
+        c.connection.sendNotification(EVENT_NOTIFICATION, { event }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Tells every client why the runner goes, then closes the socket. */
+  async close(reason: string): Promise<void> {
+    for (const c of this.clients) {
+      await c.connection.sendNotification(CLOSING_NOTIFICATION, { reason }).catch(() => undefined);
+      c.connection.end();
+      c.socket.end();
+    }
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    rmSync(this.opts.socketPath, { force: true });
+  }
+
+  private accept(socket: Socket): void {
+    const connection = createMessageConnection(
+      new SocketMessageReader(socket),
+      new SocketMessageWriter(socket),
+    );
+    const client: Client = {
+      id: this.nextId++,
+      connection,
+      socket,
+      caller: null,
+      readOnly: false,
+      subscription: { all: false, follows: new Set() },
+    };
+    this.clients.add(client);
+    this.opts.onClients?.(this.clients.size);
+    const drop = () => {
+      if (!this.clients.delete(client)) return;
+      if (client.caller)
+        this.opts.log(`client ${client.id} (${client.caller.kind} pid ${client.caller.pid}) left`);
+      connection.dispose();
+      this.opts.onClients?.(this.clients.size);
+    };
+    socket.on('close', drop);
+    socket.on('error', drop);
+    connection.onClose(drop);
+    connection.onError(() => undefined);
+    connection.onRequest((method, params) => this.dispatch(client, method, params));
+    connection.onNotification(() => undefined);
+    connection.listen();
+    // A client that never says hello does not hold a slot for ever.
+    setTimeout(() => {
+      if (!client.caller) socket.destroy();
+    }, 10_000).unref();
+  }
+
+  private async dispatch(client: Client, method: string, raw: unknown): Promise<unknown> {
+    if (!Object.hasOwn(METHODS, method)) {
+      throw new ResponseError(ErrorCodes.MethodNotFound, `unknown request ${JSON.stringify(method)}`);
+    }
+    const m = method as Method;
+    const parsed = METHODS[m].params.safeParse(raw ?? {});
+    if (!parsed.success) {
+      throw new ResponseError(ErrorCodes.InvalidParams, `${m}: ${describeZodIssue(parsed.error)}`);
+    }
+    const params = parsed.data as Record<string, unknown>;
+    if (m === 'hello') return this.hello(client, params as never);
+    if (!client.caller) {
+      client.socket.destroy();
+      throw new ResponseError(ERROR.unauthorized, 'say hello first');
+    }
+    if (client.readOnly && isMutating(m)) {
+      throw new ResponseError(ERROR.readOnly, `${m} is refused: this client is read-only (--read-only)`);
+    }
+    const handler = this.opts.handlers[m];
+    if (!handler) throw new ResponseError(ErrorCodes.MethodNotFound, `${m} is not served by this runner`);
+    try {
+      return await handler(params, client.caller);
+    } catch (err) {
+      if (err instanceof ResponseError) throw err;
+      if (err instanceof OperatorError) {
+        throw new ResponseError(ERROR.operator, err.message, {
+          ...(err.hint && { hint: err.hint }),
+          ...(err.target && { target: err.target }),
+        });
+      }
+      this.opts.log(`request ${m} failed: ${describeError(err)}`);
+      throw new ResponseError(ErrorCodes.InternalError, describeError(err));
+    }
+  }
+
+  private hello(
+    client: Client,
+    p: {
+      version: number;
+      cookie: string;
+      client: { kind: string; pid: number; readOnly: boolean };
+      site: string;
+    },
+  ) {
+    const a = Buffer.from(p.cookie);
+    const b = Buffer.from(this.opts.cookie);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) {
+      this.opts.log(`refused a client (pid ${p.client.pid}): wrong cookie`);
+      setImmediate(() => client.socket.destroy());
+      throw new ResponseError(ERROR.unauthorized, 'refused: this runner belongs to another user');
+    }
+    if (p.version !== PROTOCOL_VERSION) {
+      throw new ResponseError(
+        ERROR.unauthorized,
+        `protocol version ${p.version} is not this runner's (${PROTOCOL_VERSION}): stop it with \`rackpilot runner stop\` after its tasks end`,
+      );
+    }
+    if (p.site !== this.opts.site) {
+      throw new ResponseError(
+        ERROR.wrongSite,
+        `the runner of this store serves ${this.opts.site}, but you configured ${p.site}`,
+        { hint: 'use another RACKPILOT_STORE for another site, or `rackpilot runner stop` first' },
+      );
+    }
+    client.caller = {
+      id: client.id,
+      kind: p.client.kind,
+      pid: p.client.pid,
+      subscription: client.subscription,
+    };
+    client.readOnly = p.client.readOnly;
+    this.opts.log(
+      `client ${client.id} (${p.client.kind} pid ${p.client.pid}${client.readOnly ? ', read-only' : ''}) connected`,
+    );
+    return { pid: process.pid, site: this.opts.site, lab: this.opts.lab };
+  }
+}

@@ -1,0 +1,196 @@
+import { OperatorError } from '../../util/errors.ts';
+import { registerSecret } from '../../util/redact.ts';
+import { resolveBmcPassword } from '../../rack/passwords.ts';
+import { imageMatches } from '../../workflows/instance-create.ts';
+import { planWorkflow } from '../../workflows/index.ts';
+import type { Host } from '../../../state/schema.ts';
+import type { Result } from '../protocol.ts';
+import { withDraft } from './draft.ts';
+import type { Handlers, ServiceContext } from './context.ts';
+
+/** A host record without its IPMI password, with the instance it runs. */
+export function publicHost(h: Host, instance: string | null): Result<'hosts.list'>[number] {
+  const { password: _password, ...ipmi } = h.ipmi;
+  return { ...h, ipmi, instance };
+}
+
+function byNameOrId<T extends { id: string; name: string }>(rows: readonly T[], key: string): T | undefined {
+  return rows.find((x) => x.name === key || x.id === key);
+}
+
+/**
+ * Catalog reads and edits: hosts, templates, offerings, networks. Edits that another record still
+ * uses are refused naming the user, as the CLI always did; the store is the runner's alone.
+ */
+export function catalogHandlers({ site, wb }: ServiceContext): Handlers {
+  const { store } = wb;
+  const instanceOn = (hostId: string) => store.instances.find((i) => i.hostId === hostId)?.name ?? null;
+  return {
+    'hosts.list': async () => store.hosts.list().map((h) => publicHost(h, instanceOn(h.id))),
+
+    'host.add': async (p) => {
+      const hostname = p.hostname.toLowerCase();
+      const rackHost = site.topology.host(hostname);
+      const rackMacs = rackHost?.nics.map((n) => n.mac) ?? [];
+      const mac = p.mac ?? rackMacs[0];
+      if (!mac) {
+        throw new OperatorError(
+          `no MAC given for ${hostname}, and the rack file has no entry with that hostname`,
+          {
+            hint: 'pass --mac MAC (the host MAC, as the seed asks)',
+          },
+        );
+      }
+      if (rackHost && !rackMacs.includes(mac)) {
+        throw new OperatorError(
+          `MAC ${mac} is not a NIC of ${hostname} in the rack file (it lists ${rackMacs.join(', ')})`,
+          {
+            hint: "give one of the rack file's MACs for this host, or correct the rack file",
+            target: hostname,
+          },
+        );
+      }
+      const macs = [...new Set([mac, ...site.topology.nicsForMacs([mac]).map((n) => n.mac), ...rackMacs])];
+      const bmc = rackHost?.bmc;
+      const address = p.ipmi?.address ?? bmc?.address;
+      const port = p.ipmi ? p.ipmi.port : bmc?.port;
+      if (!address)
+        throw new OperatorError(`no BMC address for ${hostname}`, {
+          hint: 'pass --ipmi HOST[:PORT] or add a bmc entry to the rack file',
+        });
+      const username = p.ipmiUser ?? bmc?.username;
+      if (!username)
+        throw new OperatorError(`no IPMI user for ${hostname}`, { hint: 'pass --ipmi-user USER' });
+      const password = p.ipmiPassword ?? (bmc ? resolveBmcPassword(bmc, hostname, site.env) : undefined);
+      if (!password) {
+        throw new OperatorError(`no IPMI password for ${hostname}`, {
+          hint: 'set RACKPILOT_IPMI_PASSWORD, pipe it with --ipmi-password-stdin, or reference it from the rack file (bmc.passwordEnv); never on the command line',
+        });
+      }
+      registerSecret(password);
+      const record = {
+        hostname,
+        mac,
+        macs,
+        ipmi: { address, ...(port !== undefined && { port }), username, password },
+        cpuCores: p.cores,
+        cpuMhz: p.mhz,
+        memoryMb: p.memory,
+        ...(p.rack && { rack: p.rack }),
+      };
+      if (p.plan) {
+        const draft = { ...record, id: 'host-planned', addedAt: new Date().toISOString() };
+        const plan = planWorkflow(withDraft(wb.deps, 'hosts', draft), 'host.add', { hostId: draft.id });
+        return { hostId: draft.id, plan };
+      }
+      if (store.hosts.find((h) => h.hostname === hostname || h.mac === mac)) {
+        throw new OperatorError(`host ${hostname} (or MAC ${mac}) is already in the local store`, {
+          hint: '`rackpilot host ls`',
+        });
+      }
+      const host = await store.hosts.insert(record);
+      try {
+        const taskId = await wb.engine.start('host.add', { hostId: host.id, hostname }, { hostId: host.id });
+        return { hostId: host.id, taskId };
+      } catch (err) {
+        await store.hosts.remove(host.id);
+        throw err;
+      }
+    },
+
+    'host.remove': async ({ host: key }) => {
+      const host = store.hosts.find((h) => h.hostname === key || h.id === key);
+      if (!host)
+        throw new OperatorError(`no host ${key} in the local store`, { hint: '`rackpilot host ls`' });
+      const inst = store.instances.find((i) => i.hostId === host.id);
+      if (inst) {
+        throw new OperatorError(`host ${host.hostname} runs instance ${inst.name}`, {
+          target: host.hostname,
+          hint: `destroy it first: \`rackpilot destroy ${inst.name}\``,
+        });
+      }
+      const busy = wb.engine.holderOf({ hostId: host.id });
+      if (busy)
+        throw new OperatorError(`task ${busy} is working on ${host.hostname}`, { target: host.hostname });
+      await store.hosts.remove(host.id);
+      return { removed: host.hostname, maasSystemId: host.maasSystemId ?? null };
+    },
+
+    'templates.list': async () => store.templates.list(),
+    'template.add': async (p) => {
+      if (byNameOrId(store.templates.list(), p.name))
+        throw new OperatorError(`a template named ${p.name} exists`, { hint: '`rackpilot template ls`' });
+      const images = await site.maas.listBootResources();
+      if (!images.some((r) => imageMatches(r.name, p.image))) {
+        throw new OperatorError(`MaaS has no boot image ${p.image}`, {
+          hint: `MaaS has: ${[...new Set(images.map((r) => r.name))].join(', ')}; import the image in MaaS first`,
+        });
+      }
+      return store.templates.insert({
+        name: p.name,
+        image: p.image,
+        ...(p.description && { description: p.description }),
+      });
+    },
+    'template.remove': async ({ name }) => {
+      const t = byNameOrId(store.templates.list(), name);
+      if (!t) throw new OperatorError(`no template ${name}`, { hint: '`rackpilot template ls`' });
+      const user = store.instances.find((i) => i.templateId === t.id);
+      if (user)
+        throw new OperatorError(`template ${name} is used by instance ${user.name}`, {
+          hint: 'destroy the instance first',
+        });
+      await store.templates.remove(t.id);
+      return {};
+    },
+
+    'offerings.list': async () => store.offerings.list(),
+    'offering.add': async (p) => {
+      if (byNameOrId(store.offerings.list(), p.name))
+        throw new OperatorError(`an offering named ${p.name} exists`, { hint: '`rackpilot offering ls`' });
+      return store.offerings.insert({ name: p.name, cpuCores: p.cores, cpuMhz: p.mhz, memoryMb: p.memory });
+    },
+    'offering.remove': async ({ name }) => {
+      const o = byNameOrId(store.offerings.list(), name);
+      if (!o) throw new OperatorError(`no offering ${name}`, { hint: '`rackpilot offering ls`' });
+      const user = store.instances.find((i) => i.offeringId === o.id);
+      if (user)
+        throw new OperatorError(`offering ${name} is used by instance ${user.name}`, {
+          hint: 'destroy the instance first',
+        });
+      await store.offerings.remove(o.id);
+      return {};
+    },
+
+    'networks.list': async () => ({
+      networks: store.networks.list(),
+      pxeVlans: site.topology.switches().map((s) => ({ switch: s.name, pxeVlan: s.pxeVlan ?? null })),
+    }),
+    'network.add': async (p) => {
+      if (byNameOrId(store.networks.list(), p.name))
+        throw new OperatorError(`a network named ${p.name} exists`, { hint: '`rackpilot network ls`' });
+      const pxe = site.topology.switches().filter((s) => s.pxeVlan === p.vlan);
+      if (pxe.length) {
+        throw new OperatorError(`VLAN ${p.vlan} is the PXE VLAN of ${pxe.map((s) => s.name).join(', ')}`, {
+          hint: "a tenant network on MaaS's PXE VLAN would put instances on the provisioning network",
+        });
+      }
+      return store.networks.insert({
+        name: p.name,
+        vlan: p.vlan,
+        ...(p.description && { description: p.description }),
+      });
+    },
+    'network.remove': async ({ name }) => {
+      const n = byNameOrId(store.networks.list(), name);
+      if (!n) throw new OperatorError(`no network ${name}`, { hint: '`rackpilot network ls`' });
+      const user = store.instances.find((i) => i.networkIds.includes(n.id));
+      if (user)
+        throw new OperatorError(`network ${name} is used by instance ${user.name}`, {
+          hint: `detach it first: \`rackpilot detach ${user.name} ${name}\``,
+        });
+      await store.networks.remove(n.id);
+      return {};
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { Site } from '../../site/open.ts';
+import type { Workbench } from '../../site/workbench.ts';
+import type { Method, Result } from '../protocol.ts';
+
+/** What a request handler works with: the runner's site (adapters) and workbench (store + engine). */
+export interface ServiceContext {
+  site: Site;
+  wb: Workbench;
+}
+
+/** Who asked: handlers record it in task logs (forced actions name the client). */
+export interface Caller {
+  id: number;
+  kind: string;
+  pid: number;
+  /** The task events this client receives: all of them (a dashboard) or those of followed tasks. */
+  subscription: Subscription;
+}
+
+export interface Subscription {
+  all: boolean;
+  follows: Set<string>;
+}
+
+export type Handlers = { [M in Method]?: (params: any, caller: Caller) => Promise<Result<M>> };

@@ -1,0 +1,87 @@
+import { describeError } from '../src/util/errors.ts';
+import type { TaskEvent } from '../src/tasks/events.ts';
+import type { RunnerClient } from '../src/runner/client.ts';
+import { PolledSnapshot } from './observable.ts';
+import { orderTasks, type TaskFeedSnapshot } from './task-feed.ts';
+import type { Task } from './schema.ts';
+
+/**
+ * The dashboard's tasks, live from the runner: the full list once on subscribing, then each event
+ * re-reads only the task it names (coalesced: a burst of log lines costs one read per task per
+ * `coalesceMs`). No polling of the store file: a task started from any terminal appears as soon
+ * as the runner announces it.
+ */
+export class RunnerTaskFeed extends PolledSnapshot<TaskFeedSnapshot> {
+  private readonly tasks = new Map<string, Task>();
+  private readonly dirty = new Set<string>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private off: (() => void) | null = null;
+
+  constructor(
+    private readonly client: RunnerClient,
+    private readonly opts: { coalesceMs?: number; now?: () => number } = {},
+  ) {
+    super({ tasks: [], refreshedAt: null, error: null });
+  }
+
+  /** Subscribes to every task's events; call once. */
+  async connect(): Promise<void> {
+    this.off?.();
+    const offEvent = this.client.onEvent((e) => this.onEvent(e));
+    const offClose = this.client.onClose((reason) =>
+      this.publish({ ...this.getSnapshot(), error: reason }),
+    );
+    this.off = () => {
+      offEvent();
+      offClose();
+    };
+    try {
+      const { tasks } = await this.client.call('tasks.subscribe', {});
+      this.tasks.clear();
+      for (const t of tasks) this.tasks.set(t.id, t);
+      this.emitSnapshot(null);
+    } catch (err) {
+      this.publish({ ...this.getSnapshot(), error: describeError(err) });
+    }
+  }
+
+  override async refresh(): Promise<void> {
+    await this.connect();
+  }
+
+  close(): void {
+    this.off?.();
+    this.off = null;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+  }
+
+  private onEvent(e: TaskEvent): void {
+    this.dirty.add(e.taskId);
+    this.flushTimer ??= setTimeout(() => void this.flush(), this.opts.coalesceMs ?? 100);
+  }
+
+  private async flush(): Promise<void> {
+    this.flushTimer = null;
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    try {
+      const fresh = await Promise.all(ids.map((id) => this.client.call('tasks.get', { id }).catch(() => null)));
+      ids.forEach((id, i) => {
+        const t = fresh[i];
+        if (t) this.tasks.set(id, t);
+        else this.tasks.delete(id);
+      });
+      this.emitSnapshot(null);
+    } catch (err) {
+      this.publish({ ...this.getSnapshot(), error: describeError(err) });
+    }
+  }
+
+  private emitSnapshot(error: string | null): void {
+    this.publish({
+      tasks: orderTasks([...this.tasks.values()]),
+      refreshedAt: (this.opts.now ?? Date.now)(),
+      error,
+    });
+  }
+}
