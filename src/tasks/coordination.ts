@@ -39,7 +39,8 @@ export interface ClaimRequest {
   keys: readonly string[];
   /**
    * Take the keys even when another task holds them (the operator's --force). The claim names the
-   * tasks it took them from in `displaced`; those tasks are not stopped.
+   * tasks it took them from in `displaced`; those tasks are not stopped, and a key goes back to the
+   * task it was taken from (if that one still runs) when the forced claim is released.
    */
   force?: boolean;
 }
@@ -79,7 +80,7 @@ export interface Coordinator {
    * requesting task's own interrupted record does not count (resume, rollback).
    */
   claim(req: ClaimRequest): Promise<ClaimResult>;
-  /** Gives the keys back (only those this claim still holds: a forced claim may have taken some). */
+  /** Gives the claim's keys back. */
   release(claim: Claim): Promise<void>;
   /** Who holds any of the keys, running or queued first, then interrupted; O(1) per key. */
   holderOf(keys: readonly string[]): Holder | undefined;

@@ -17,13 +17,14 @@ import { KeyedMutex } from './locks.ts';
  * runner, the store's only writer) is the only one that claims or locks anything, so claims and
  * step locks are in-memory maps. A claim is never lost here.
  *
- * Holder lookups are O(1) per key: claims are a map from key to claim, and interrupted tasks (which
+ * Holder lookups are O(1) per key: claims are a map from key to its claims (more than one only after
+ * a forced start, newest last; each goes with its own task), and interrupted tasks (which
  * keep their host until the operator decides) are indexed by key too, kept current on every
  * journal write that moves a task into or out of 'interrupted'.
  */
 export class LocalCoordinator implements Coordinator {
   readonly owner: string;
-  private readonly claims = new Map<string, { claim: Claim; kind: string }>();
+  private readonly claims = new Map<string, { claim: Claim; kind: string }[]>();
   /** key → ids of interrupted tasks whose target has it. */
   private readonly parked = new Map<string, Set<string>>();
   /** interrupted task id → the keys it was parked under. */
@@ -78,12 +79,22 @@ export class LocalCoordinator implements Coordinator {
       lost: this.never,
     };
     const entry = { claim, kind: req.kind };
-    for (const k of claim.keys) this.claims.set(k, entry);
+    for (const k of claim.keys) {
+      const held = this.claims.get(k);
+      if (held) held.push(entry);
+      else this.claims.set(k, [entry]);
+    }
     return Promise.resolve({ ok: true, claim, displaced: blocking });
   }
 
   release(claim: Claim): Promise<void> {
-    for (const k of claim.keys) if (this.claims.get(k)?.claim === claim) this.claims.delete(k);
+    for (const k of claim.keys) {
+      const held = this.claims.get(k);
+      const i = held?.findIndex((e) => e.claim === claim) ?? -1;
+      if (i < 0) continue;
+      held!.splice(i, 1);
+      if (held!.length === 0) this.claims.delete(k);
+    }
     return Promise.resolve();
   }
 
@@ -95,12 +106,15 @@ export class LocalCoordinator implements Coordinator {
   private holders(keys: readonly string[], self: string | null, first = false): Holder[] {
     const found = new Map<string, Holder>();
     for (const k of keys) {
-      const c = this.claims.get(k);
-      if (c && c.claim.taskId !== self && !found.has(c.claim.taskId)) {
-        const id = c.claim.taskId;
+      const held = this.claims.get(k) ?? [];
+      // Newest first: after a forced start, the task that took the key.
+      for (let n = held.length - 1; n >= 0; n--) {
+        const { claim, kind } = held[n]!;
+        const id = claim.taskId;
+        if (id === self || found.has(id)) continue;
         // A claim made for a task not yet journaled (start() claims first) reads as pending.
         const state = this.store.tasks.peek(id)?.state ?? 'pending';
-        found.set(id, { taskId: id, kind: c.kind, state, owner: c.claim.owner });
+        found.set(id, { taskId: id, kind, state, owner: claim.owner });
         if (first) return [...found.values()];
       }
     }
