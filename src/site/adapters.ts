@@ -5,7 +5,7 @@ import type { SwitchService } from '../switch/service.ts';
 import type { PortChange, SwitchTargetInput } from '../switch/target.ts';
 import type { IpmiClient, IpmiTarget } from '../ipmi/index.ts';
 import type { Host } from '../../state/schema.ts';
-import type { BmcPort, BootSetting, RackPort, SwitchPort } from '../workflows/adapters.ts';
+import type { BmcPort, BootReading, RackPort, SwitchPort } from '../workflows/adapters.ts';
 
 /**
  * The real clients seen through the workflows' interfaces. Credentials are resolved here, at the
@@ -72,12 +72,10 @@ export function bmcPort(client: IpmiClient): BmcPort {
       signal?.throwIfAborted();
       await client.setBootDevice(ipmiTargetFor(host), boot);
     },
-    async getBootDevice(host, signal): Promise<BootSetting> {
+    async getBootDevice(host, signal): Promise<BootReading> {
       signal?.throwIfAborted();
-      const f = await client.getBootDevice(ipmiTargetFor(host));
-      const device = f.device === 'pxe' || f.device === 'disk' || f.device === 'bios' ? f.device : 'disk';
-      // An invalid (expired) override means the BIOS order applies: report it as not persistent.
-      return { device, persistent: f.valid && f.persistent, efi: f.efi };
+      // As the BMC holds it: a cdrom or an unknown selector is reported as such, never as disk.
+      return client.getBootDevice(ipmiTargetFor(host));
     },
   };
 }
@@ -90,5 +88,6 @@ export function rackPort(topology: Topology): RackPort {
       return topology.nicsForMacs(all).map((n) => ({ mac: n.mac, switch: n.switch, port: n.port }));
     },
     vlanAllowed: (sw, vlan) => topology.vlanAllowed(sw, vlan),
+    bootMethod: (macs, hostname) => topology.bootMethodOf(macs, hostname),
   };
 }

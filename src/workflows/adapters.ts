@@ -2,6 +2,8 @@ import type { MaasClient } from '../maas/client.ts';
 import type { Clock } from '../tasks/clock.ts';
 import type { Store } from '../../state/store.ts';
 import type { Host } from '../../state/schema.ts';
+import type { BootDeviceName } from '../ipmi/commands.ts';
+import type { BootMethod } from '../rack/schema.ts';
 
 /**
  * What the workflows need from the outside world, as interfaces: the real clients satisfy them in
@@ -51,10 +53,26 @@ export interface SwitchPort {
   pxeVlan(switchName: string): number;
 }
 
-export type PowerAction = 'on' | 'off' | 'soft' | 'cycle' | 'reset';
-export type BootDevice = 'pxe' | 'disk' | 'bios';
+export const POWER_ACTIONS = ['on', 'off', 'soft', 'cycle', 'reset'] as const;
+export type PowerAction = (typeof POWER_ACTIONS)[number];
+/** The devices the workflows and `rackpilot ipmi HOST bootdev` set. */
+export const BOOT_DEVICES = ['pxe', 'disk', 'bios'] as const;
+export type BootDevice = (typeof BOOT_DEVICES)[number];
+/** What setBootDevice can write: the devices above, a CD/DVD, or `none` (clear the override). */
+export type WritableBootDevice = BootDevice | 'cdrom' | 'none';
+
 export interface BootSetting {
-  device: BootDevice;
+  device: WritableBootDevice;
+  persistent: boolean;
+  efi: boolean;
+}
+
+/** The boot flags as the BMC holds them: any device it reports, and whether the override is set. */
+export interface BootReading {
+  /** `pxe`, `disk`, `bios`, `cdrom`, `floppy`, `remote`, `unknown (0x0a)`… never mapped to another. */
+  device: BootDeviceName;
+  /** False: no override, the BIOS boot order applies (device and persistent are then moot). */
+  valid: boolean;
   persistent: boolean;
   efi: boolean;
 }
@@ -64,7 +82,7 @@ export interface BmcPort {
   powerStatus(host: Host, signal?: AbortSignal): Promise<'on' | 'off'>;
   power(host: Host, action: PowerAction, signal?: AbortSignal): Promise<void>;
   setBootDevice(host: Host, boot: BootSetting, signal?: AbortSignal): Promise<void>;
-  getBootDevice(host: Host, signal?: AbortSignal): Promise<BootSetting>;
+  getBootDevice(host: Host, signal?: AbortSignal): Promise<BootReading>;
 }
 
 /** One NIC of a host as the rack file cables it. */
@@ -80,6 +98,8 @@ export interface RackPort {
   nicsFor(macs: readonly string[], hostname?: string): CabledNic[];
   /** Whether a VLAN may be used on this switch (its allowedVlans list, if any). */
   vlanAllowed(switchName: string, vlan: number): boolean;
+  /** The rack file's `bootMethod` for the machine, overriding MaaS's bios_boot_method; else undefined. */
+  bootMethod(macs: readonly string[], hostname?: string): BootMethod | undefined;
 }
 
 export interface WorkflowSettings {

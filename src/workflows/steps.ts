@@ -1,6 +1,8 @@
 import type { JsonValue, Step, StepContext } from '../tasks/types.ts';
 import type { Host } from '../../state/schema.ts';
 import type {
+  BootDevice,
+  BootReading,
   BootSetting,
   CabledNic,
   PortMembership,
@@ -8,15 +10,28 @@ import type {
   PowerAction,
   WorkflowDeps,
 } from './adapters.ts';
+import {
+  BootParam,
+  bootDeviceLabel,
+  encodeBootFlags,
+  encodeSetBootOption,
+  type BootDeviceName,
+} from '../ipmi/commands.ts';
+import { bootMethodFor, bootMethodOverride, type BootMethodChoice } from './boot-method.ts';
 import { bySwitch, cabledNics, hostById } from './records.ts';
 import { OperatorError } from '../util/errors.ts';
 
 /** A task step that can also say, without touching anything, exactly what it would do. */
 export interface WorkflowStep<P = JsonValue> extends Step<P> {
   plan(): string[];
+  /**
+   * Reads what plan() needs to be exact (e.g. MaaS's bios_boot_method), changing nothing; without
+   * it plan() says what the choice depends on. A failure leaves plan() in that state.
+   */
+  prepare?(): Promise<void>;
 }
 
-const IPMI_ACTION_TEXT: Record<PowerAction, string> = {
+export const IPMI_ACTION_TEXT: Record<PowerAction, string> = {
   on: 'Chassis Control 0x01 power up',
   off: 'Chassis Control 0x00 power down (hard)',
   soft: 'Chassis Control 0x05 soft shutdown (ACPI)',
@@ -24,7 +39,7 @@ const IPMI_ACTION_TEXT: Record<PowerAction, string> = {
   reset: 'Chassis Control 0x03 hard reset',
 };
 
-function bmcLabel(host: Host): string {
+export function bmcLabel(host: Host): string {
   return `IPMI ${host.ipmi.address}${host.ipmi.port ? `:${host.ipmi.port}` : ''}`;
 }
 
@@ -136,39 +151,134 @@ export function powerStep<P>(
   return step;
 }
 
-/** Boot device over IPMI (Set System Boot Options, parameter 5); undo restores what was there. */
+/** "Set System Boot Options 05 e0 08 00 00 00": the request exactly as it goes to the BMC. */
+export function bootOptionsCommand(boot: BootSetting): string {
+  const flags = encodeBootFlags({ ...boot, valid: boot.device !== 'none' });
+  const bytes = [...encodeSetBootOption(BootParam.BootFlags, flags)].map((b) =>
+    b.toString(16).padStart(2, '0'),
+  );
+  return `Set System Boot Options ${bytes.join(' ')}`;
+}
+
+export function describeBoot(boot: { device: string; persistent: boolean; efi: boolean }): string {
+  if (boot.device === 'none') return 'no override (BIOS boot order)';
+  return `boot ${boot.device}, ${boot.persistent ? 'persistent' : 'next boot only'}, ${boot.efi ? 'EFI' : 'legacy'}`;
+}
+
+/** Whether the BMC holds exactly this override. */
+export function bootMatches(b: BootReading, want: BootSetting): boolean {
+  if (want.device === 'none') return !b.valid;
+  return b.valid && b.device === want.device && b.persistent === want.persistent && b.efi === want.efi;
+}
+
+/** What undo can write back: the devices a BMC takes (any other reading clears the override). */
+const WRITABLE = new Set<string>(['pxe', 'disk', 'bios', 'cdrom']);
+
+/** Puts back the boot flags read before a change. */
+export async function restoreBoot(
+  deps: WorkflowDeps,
+  host: Host,
+  before: Partial<BootReading> & { device: string },
+  signal: AbortSignal,
+  log: (text: string, level?: 'warn') => void,
+): Promise<void> {
+  // Journals written before `valid` was recorded held a set override in every `before`.
+  const valid = before.valid ?? true;
+  let back: BootSetting;
+  if (!valid) back = { device: 'none', persistent: false, efi: before.efi ?? false };
+  else if (WRITABLE.has(before.device)) {
+    back = {
+      device: before.device as BootSetting['device'],
+      persistent: before.persistent ?? false,
+      efi: before.efi ?? false,
+    };
+  } else {
+    log(
+      `${host.hostname}: the BMC had boot device ${bootDeviceLabel(before.device as BootDeviceName)}, which cannot be written back; clearing the override instead`,
+      'warn',
+    );
+    back = { device: 'none', persistent: false, efi: before.efi ?? false };
+  }
+  log(`${host.hostname}: boot flags back to ${describeBoot(back)}`);
+  await deps.bmcs.setBootDevice(host, back, signal);
+}
+
+/**
+ * Boot device over IPMI (Set System Boot Options, parameter 5); undo restores what was there.
+ * EFI or legacy: `efi` when given, else the rack file's bootMethod, else MaaS's bios_boot_method.
+ */
 export function bootStep<P>(
   deps: WorkflowDeps,
   hostId: string,
-  o: { title: string; device: 'pxe' | 'disk'; undoable: boolean },
+  o: { title: string; device: BootDevice; persistent?: boolean; efi?: boolean; undoable: boolean },
 ): WorkflowStep<P> {
   const host = () => hostById(deps, hostId);
-  const want: BootSetting = { device: o.device, persistent: true, efi: false };
+  const persistent = o.persistent ?? true;
+  // Read once per step object: verify, run and plan of one attempt agree.
+  let choice: BootMethodChoice | undefined;
+  let choiceError: string | undefined;
+  const given = (): BootMethodChoice | undefined =>
+    o.efi !== undefined ? { efi: o.efi, why: 'as asked' } : bootMethodOverride(deps, host());
+  const method = async (): Promise<BootMethodChoice> =>
+    (choice ??= given() ?? (await bootMethodFor(deps, host())));
+  const want = async (): Promise<BootSetting> => ({
+    device: o.device,
+    persistent,
+    efi: (await method()).efi,
+  });
   const step: WorkflowStep<P> = {
     title: o.title,
     retry: { attempts: 3, backoffMs: 2_000 },
     async verify(ctx) {
-      const b = await deps.bmcs.getBootDevice(host(), ctx.signal);
-      return b.device === want.device && b.persistent;
+      return bootMatches(await deps.bmcs.getBootDevice(host(), ctx.signal), await want());
     },
     async run(ctx) {
+      const w = await want();
+      const m = await method();
+      ctx.log(`${host().hostname}: ${describeBoot(w)} (${m.why})`, m.assumed ? 'warn' : undefined);
       const before = await deps.bmcs.getBootDevice(host(), ctx.signal);
-      await deps.bmcs.setBootDevice(host(), want, ctx.signal);
+      await deps.bmcs.setBootDevice(host(), w, ctx.signal);
       return { before: { ...before } };
     },
+    async prepare() {
+      try {
+        await method();
+      } catch (err) {
+        choiceError = (err as Error).message;
+      }
+    },
     plan() {
+      const label = bmcLabel(host());
+      const m = choice ?? safeGiven(given);
+      const undo = o.undoable ? ' (Get System Boot Options 05 00 00 first, for undo)' : '';
+      if (m) {
+        const w: BootSetting = { device: o.device, persistent, efi: m.efi };
+        return [`${label}: ${bootOptionsCommand(w)}: ${describeBoot(w)} (${m.why})${undo}`];
+      }
+      const efi: BootSetting = { device: o.device, persistent, efi: true };
+      const legacy: BootSetting = { ...efi, efi: false };
       return [
-        `${bmcLabel(host())}: Set System Boot Options param 5: boot ${o.device}, persistent (Get param 5 first, for undo)`,
+        `${label}: ${bootOptionsCommand(efi)}: ${describeBoot(efi)} if MaaS reports bios_boot_method "uefi", ` +
+          `else ${bootOptionsCommand(legacy)}: ${describeBoot(legacy)}` +
+          `${choiceError ? ` (MaaS not read: ${choiceError})` : ''}${undo}`,
       ];
     },
   };
   if (o.undoable) {
     step.undo = async (ctx) => {
-      const before = (ctx.output as { before?: BootSetting } | undefined)?.before;
-      if (before) await deps.bmcs.setBootDevice(host(), before, ctx.signal);
+      const before = (ctx.output as { before?: BootReading } | undefined)?.before;
+      if (before) await restoreBoot(deps, host(), before, ctx.signal, (t, l) => ctx.log(t, l));
     };
   }
   return step;
+}
+
+function safeGiven(given: () => BootMethodChoice | undefined): BootMethodChoice | undefined {
+  try {
+    return given();
+  } catch {
+    return undefined;
+  }
 }
 
 /** A step with no gear effect that records something in the local store. */
