@@ -86,9 +86,9 @@ export function createInstanceSteps(
     }),
     {
       title: 'Allocate the machine in MaaS',
+      // Ours only once MaaS says so: Commissioning, Broken or a failure is not an allocation.
       async verify() {
-        const m = await deps.maas.readMachine(systemId());
-        return m.status !== NODE_STATUS.READY;
+        return isAllocated((await deps.maas.readMachine(systemId())).status);
       },
       async run() {
         await deps.maas.allocate(systemId());
@@ -205,6 +205,13 @@ export function createInstanceSteps(
       `store: instance ${params.instanceId} state=running`,
     ),
   ];
+}
+
+const ALLOCATED: readonly number[] = [NODE_STATUS.ALLOCATED, NODE_STATUS.DEPLOYING, NODE_STATUS.DEPLOYED];
+
+/** Whether MaaS holds the machine for its owner: Allocated, or already Deploying/Deployed. */
+export function isAllocated(status: number): boolean {
+  return ALLOCATED.includes(status);
 }
 
 /**
