@@ -11,17 +11,27 @@ import {
   type NetworkParams,
 } from './instance-lifecycle.ts';
 import { addHostSteps, type HostParams } from './host.ts';
+import {
+  hostBootdevParams,
+  hostBootdevSteps,
+  hostPowerParams,
+  hostPowerSteps,
+  type HostBootdevParams,
+  type HostPowerParams,
+} from './host-bmc.ts';
 import type { WorkflowStep } from './steps.ts';
 
 const instanceParams = z.object({ instanceId: z.string().min(1) });
 const networkParams = z.object({ instanceId: z.string().min(1), networkId: z.string().min(1) });
 const hostParams = z.object({ hostId: z.string().min(1) });
 
-type Factory = (deps: WorkflowDeps, params: Record<string, string>) => WorkflowStep<Record<string, string>>[];
+/** Params as journaled: strings for the instance and host workflows, booleans for bootdev. */
+export type WorkflowParams = Record<string, unknown>;
+type Factory = (deps: WorkflowDeps, params: WorkflowParams) => WorkflowStep<WorkflowParams>[];
 
 /** One table entry: the params schema checks what the factory then receives. */
-function workflow<P>(params: z.ZodType, steps: (deps: WorkflowDeps, params: P) => WorkflowStep<P>[]) {
-  return { params, steps: steps as unknown as Factory };
+function workflow<P>(params: z.ZodType<P>, steps: (deps: WorkflowDeps, params: P) => WorkflowStep<P>[]) {
+  return { params: params as z.ZodType, steps: steps as unknown as Factory };
 }
 
 /** Every workflow of the design, by task kind. */
@@ -33,6 +43,10 @@ export const WORKFLOWS: Record<string, { params: z.ZodType; steps: Factory }> = 
   'instance.destroy': workflow<InstanceParams>(instanceParams, destroyInstanceSteps),
   'network.attach': workflow<NetworkParams>(networkParams, attachNetworkSteps),
   'network.detach': workflow<NetworkParams>(networkParams, detachNetworkSteps),
+  /** `rackpilot ipmi HOST power on|off|soft|cycle|reset`: { hostId, action }. */
+  'host.power': workflow<HostPowerParams>(hostPowerParams, hostPowerSteps),
+  /** `rackpilot ipmi HOST bootdev pxe|disk|bios`: { hostId, device, persistent = false, efi? }. */
+  'host.bootdev': workflow<HostBootdevParams>(hostBootdevParams, hostBootdevSteps),
 };
 
 export type WorkflowKind = keyof typeof WORKFLOWS;
@@ -40,23 +54,48 @@ export type WorkflowKind = keyof typeof WORKFLOWS;
 export function registerWorkflows(engine: TaskEngine, deps: WorkflowDeps): void {
   for (const [kind, wf] of Object.entries(WORKFLOWS)) {
     engine.define(kind, (params, info) => wf.steps(deps, withTargetHost(params, info.target.hostId)), {
-      params: wf.params as z.ZodType<Record<string, string>>,
+      params: wf.params as z.ZodType<WorkflowParams>,
     });
   }
 }
 
 /** The task's host as a hint for its steps (see instanceScope); params stay as journaled. */
-function withTargetHost(params: Record<string, string>, hostId: string | undefined): Record<string, string> {
+function withTargetHost(params: WorkflowParams, hostId: string | undefined): WorkflowParams {
   return hostId === undefined || params['hostId'] !== undefined ? params : { ...params, hostId };
 }
 
-/** `--plan`: every step's exact MaaS calls, switch CLI lines and IPMI commands, touching nothing. */
-export function planWorkflow(
-  deps: WorkflowDeps,
-  kind: string,
-  params: Record<string, string>,
-): { step: string; actions: string[] }[] {
+export interface PlannedStep {
+  step: string;
+  actions: string[];
+}
+
+function planSteps(deps: WorkflowDeps, kind: string, params: WorkflowParams): WorkflowStep<WorkflowParams>[] {
   const wf = WORKFLOWS[kind];
   if (!wf) throw new Error(`unknown workflow ${kind}`);
-  return wf.steps(deps, params).map((s) => ({ step: s.title, actions: s.plan() }));
+  const checked = wf.params.safeParse(params);
+  if (!checked.success) {
+    const why = checked.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ');
+    throw new Error(`invalid params for ${kind}: ${why}`);
+  }
+  return wf.steps(deps, checked.data as WorkflowParams);
+}
+
+/**
+ * `--plan`: every step's exact MaaS calls, switch CLI lines and IPMI commands, touching nothing.
+ * Reads nothing either: where a command depends on what MaaS reports (EFI or legacy boot, from
+ * bios_boot_method) it says so; planWorkflowLive reads it and gives the one command.
+ */
+export function planWorkflow(deps: WorkflowDeps, kind: string, params: WorkflowParams): PlannedStep[] {
+  return planSteps(deps, kind, params).map((s) => ({ step: s.title, actions: s.plan() }));
+}
+
+/** planWorkflow after reading what the plan depends on (MaaS GETs only): the exact commands. */
+export async function planWorkflowLive(
+  deps: WorkflowDeps,
+  kind: string,
+  params: WorkflowParams,
+): Promise<PlannedStep[]> {
+  const steps = planSteps(deps, kind, params);
+  await Promise.all(steps.map((s) => s.prepare?.()));
+  return steps.map((s) => ({ step: s.title, actions: s.plan() }));
 }
