@@ -396,5 +396,7 @@ export function keyTableMarkdown(): string {
     const label = a.dangerous ? `${a.label} **(hidden in read-only)**` : a.label;
     lines.push(`| ${keys} | ${cmd} | ${viewsText(a.views)} | ${cell(label)} |`);
   }
+  const views = VIEW_COMMANDS.map((v) => '`:' + v + '`').join(', ');
+  lines.push(`| | ${views}, \`:quit\`/\`:q\` | everywhere | open that view (esc comes back); quit |`);
   return lines.join('\n') + '\n';
 }
