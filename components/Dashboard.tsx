@@ -232,8 +232,9 @@ function DashboardScreen(props: DashboardProps) {
       }),
   };
 
-  const openView = (v: View) => {
-    nav.open(v);
+  const openView = (v: View, how: 'open' | 'jump' = 'open') => {
+    if (how === 'jump') nav.jump(v);
+    else nav.open(v);
     if (v === 'tasks') void taskFeed?.refresh?.();
   };
 
@@ -299,7 +300,7 @@ function DashboardScreen(props: DashboardProps) {
     const cmd = parseCommand(text, readOnly);
     if (!cmd) return setMessage({ tone: 'error', text: `:${text}: no such command (tab lists them)` });
     if (cmd.kind === 'quit') return exit();
-    if (cmd.kind === 'view') return openView(cmd.view);
+    if (cmd.kind === 'view') return openView(cmd.view, 'jump');
     // An action from the bar acts where it would as a key: host actions from the host list.
     if (view !== 'hosts' && view !== 'detail' && view !== 'tasks') nav.open('hosts');
     run(cmd.id);

@@ -32,6 +32,12 @@ export function useNavigation() {
       pos.current = v === 'hosts' || v === 'detail' ? pos.current : (cursors.current[v] ?? 0);
       bump();
     },
+    /** A view from the command bar: on top of the host list, as k9s replaces the resource view. */
+    jump(v: View) {
+      stack.current = v === 'hosts' ? ['hosts'] : ['hosts', v];
+      pos.current = v === 'hosts' ? pos.current : (cursors.current[v] ?? 0);
+      bump();
+    },
     /** One view back; false on the first view. */
     back(): boolean {
       if (stack.current.length <= 1) return false;
