@@ -42,6 +42,11 @@ afterAll(async () => {
 });
 
 const rec = (h: LabHost) => records.get(h.hostname)!;
+
+/** Like the e2e helper's runTask, for params that are not all strings (bootdev's booleans). */
+async function run(kind: string, params: Record<string, unknown>, t: { hostId: string; hostname: string }) {
+  return op.wb.engine.wait(await op.wb.engine.start(kind, t, params));
+}
 const target = (h: LabHost) => ({ hostId: rec(h).id, hostname: h.hostname });
 
 describe('host.power against the lab BMC', () => {
@@ -114,12 +119,7 @@ describe('host.bootdev against the lab BMC', () => {
       [uefi, true],
       [legacy, false],
     ] as const) {
-      const t = await runTask(
-        op,
-        'host.bootdev',
-        { hostId: rec(h).id, device: 'disk', persistent: true },
-        target(h),
-      );
+      const t = await run('host.bootdev', { hostId: rec(h).id, device: 'disk', persistent: true }, target(h));
       expectDone(t);
       expect(await op.site.ipmi.getBootDevice(ipmiTargetFor(rec(h)))).toEqual({
         valid: true,
@@ -132,9 +132,7 @@ describe('host.bootdev against the lab BMC', () => {
 
   it('as asked: next boot only, legacy', async () => {
     const h = uefi;
-    expectDone(
-      await runTask(op, 'host.bootdev', { hostId: rec(h).id, device: 'pxe', efi: false }, target(h)),
-    );
+    expectDone(await run('host.bootdev', { hostId: rec(h).id, device: 'pxe', efi: false }, target(h)));
     expect(await op.site.ipmi.getBootDevice(ipmiTargetFor(rec(h)))).toEqual({
       valid: true,
       device: 'pxe',
