@@ -81,17 +81,24 @@ export class IpmiClient {
     }
   }
 
-  async powerStatus(target: IpmiTarget): Promise<PowerState> {
-    return (await this.chassisStatus(target)).power;
+  async powerStatus(target: IpmiTarget, signal?: AbortSignal): Promise<PowerState> {
+    return (await this.chassisStatus(target, signal)).power;
   }
 
-  async chassisStatus(target: IpmiTarget): Promise<ChassisStatus> {
-    const r = await this.call(target, Cmd.GetChassisStatus, Buffer.alloc(0), 'Get Chassis Status');
+  async chassisStatus(target: IpmiTarget, signal?: AbortSignal): Promise<ChassisStatus> {
+    const r = await this.call(
+      target,
+      Cmd.GetChassisStatus,
+      Buffer.alloc(0),
+      'Get Chassis Status',
+      false,
+      signal,
+    );
     return decodeChassisStatusResponse(r.data);
   }
 
   /** on, off (hard), soft (ACPI shutdown request), cycle, reset. */
-  async power(target: IpmiTarget, action: PowerAction): Promise<void> {
+  async power(target: IpmiTarget, action: PowerAction, signal?: AbortSignal): Promise<void> {
     const code = CHASSIS_CONTROL[action];
     if (code === undefined) throw new Error(`unknown power action ${String(action)}`);
     await this.call(
@@ -100,13 +107,14 @@ export class IpmiClient {
       Buffer.from([code]),
       `Chassis Control (power ${action})`,
       true,
+      signal,
     );
     const e: PowerCommandEvent = { name: targetName(target), target, action, at: Date.now() };
     for (const l of this.powerListeners) l(e);
   }
 
   /** Boot flags (parameter 5): once or persistent, legacy or EFI. `none` clears the override. */
-  async setBootDevice(target: IpmiTarget, req: BootDeviceRequest): Promise<void> {
+  async setBootDevice(target: IpmiTarget, req: BootDeviceRequest, signal?: AbortSignal): Promise<void> {
     const flags = encodeBootFlags({
       valid: req.device !== 'none',
       persistent: req.persistent ?? false,
@@ -119,33 +127,43 @@ export class IpmiClient {
       encodeSetBootOption(BootParam.BootFlags, flags),
       `Set System Boot Options (boot device ${req.device})`,
       true,
+      signal,
     );
   }
 
-  async getBootDevice(target: IpmiTarget): Promise<BootFlags> {
+  async getBootDevice(target: IpmiTarget, signal?: AbortSignal): Promise<BootFlags> {
     const r = await this.call(
       target,
       Cmd.GetSystemBootOptions,
       encodeGetBootOption(BootParam.BootFlags),
       'Get System Boot Options (boot flags)',
+      false,
+      signal,
     );
     // Returned as the BMC holds them: some BMCs (ipmi_sim) keep the device but clear the valid bit.
     return decodeBootFlags(decodeGetBootOptionResponse(r.data).data);
   }
 
-  async deviceId(target: IpmiTarget): Promise<DeviceId> {
-    const r = await this.call(target, Cmd.GetDeviceId, Buffer.alloc(0), 'Get Device ID');
+  async deviceId(target: IpmiTarget, signal?: AbortSignal): Promise<DeviceId> {
+    const r = await this.call(target, Cmd.GetDeviceId, Buffer.alloc(0), 'Get Device ID', false, signal);
     return decodeDeviceIdResponse(r.data);
   }
 
   /** Any command; a non-zero completion code throws IpmiError with `completionCode`. */
-  async raw(target: IpmiTarget, netFn: number, cmd: number, data: Buffer = Buffer.alloc(0)): Promise<Buffer> {
+  async raw(
+    target: IpmiTarget,
+    netFn: number,
+    cmd: number,
+    data: Buffer = Buffer.alloc(0),
+    signal?: AbortSignal,
+  ): Promise<Buffer> {
     const r = await this.call(
       target,
       { netFn, cmd },
       data,
       `command netfn 0x${netFn.toString(16)} cmd 0x${cmd.toString(16)}`,
       true,
+      signal,
     );
     return r.data;
   }
@@ -181,14 +199,23 @@ export class IpmiClient {
     this.transport.close();
   }
 
+  /**
+   * One command. `signal` is checked before the session is opened and again before the command is
+   * sent; a command already sent is not cut short (a datagram cannot be taken back): the call
+   * settles within the retry policy's bound (timeoutMs × (retries + 1)), so a caller that waits
+   * for it after an abort (the task engine does) knows the BMC is no longer being talked to.
+   */
   private async call(
     target: IpmiTarget,
     c: { netFn: number; cmd: number },
     data: Buffer,
     what: string,
     elevated = false,
+    signal?: AbortSignal,
   ): Promise<IpmiResponse> {
+    signal?.throwIfAborted();
     const session = await this.session(target);
+    signal?.throwIfAborted();
     const r = await session.command(c.netFn, c.cmd, data, what, elevated);
     if (r.completionCode !== 0) throw session.completionError(what, r);
     return r;

@@ -139,6 +139,8 @@ interface CallSpec<S extends z.ZodType> {
   timeoutMs?: number;
   /** DELETE answers 204 with no body. */
   emptyOk?: boolean;
+  /** Aborts the request (and its retries); the call then rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
 }
 
 const SYSTEM_ID = /^[a-z0-9]{1,32}$/;
@@ -178,8 +180,9 @@ export class MaasClient {
   // ---- machines ----
 
   /** One call for the whole site: the UI refreshes with this. */
-  async listMachines(filter: MachineFilter = {}): Promise<MaasMachine[]> {
+  async listMachines(filter: MachineFilter = {}, signal?: AbortSignal): Promise<MaasMachine[]> {
     return this.call({
+      signal,
       ctx: { op: 'list machines', method: 'GET', path: 'machines/' },
       method: 'GET',
       path: 'machines/',
@@ -189,8 +192,12 @@ export class MaasClient {
   }
 
   /** The same list call, validating only what the live inventory shows (much cheaper at scale). */
-  async listMachineSummaries(filter: MachineFilter = {}): Promise<MaasMachineSummary[]> {
+  async listMachineSummaries(
+    filter: MachineFilter = {},
+    signal?: AbortSignal,
+  ): Promise<MaasMachineSummary[]> {
     return this.call({
+      signal,
       ctx: { op: 'list machines', method: 'GET', path: 'machines/' },
       method: 'GET',
       path: 'machines/',
@@ -199,13 +206,14 @@ export class MaasClient {
     });
   }
 
-  async readMachine(systemId: string): Promise<MaasMachine> {
-    return this.machineCall('read', 'GET', systemId);
+  async readMachine(systemId: string, signal?: AbortSignal): Promise<MaasMachine> {
+    return this.machineCall('read', 'GET', systemId, undefined, signal);
   }
 
-  async createMachine(input: CreateMachineInput): Promise<MaasMachine> {
+  async createMachine(input: CreateMachineInput, signal?: AbortSignal): Promise<MaasMachine> {
     const p = input.power;
     return this.call({
+      signal,
       ctx: { op: 'create machine', method: 'POST', path: 'machines/', target: input.hostname },
       method: 'POST',
       path: 'machines/',
@@ -228,9 +236,10 @@ export class MaasClient {
     });
   }
 
-  async allocate(systemId: string, comment?: string): Promise<MaasMachine> {
+  async allocate(systemId: string, comment?: string, signal?: AbortSignal): Promise<MaasMachine> {
     checkSystemId(systemId);
     return this.call({
+      signal,
       ctx: { op: 'allocate', method: 'POST', path: 'machines/', target: systemId },
       method: 'POST',
       path: 'machines/',
@@ -240,74 +249,100 @@ export class MaasClient {
     });
   }
 
-  async deploy(systemId: string, input: DeployInput): Promise<MaasMachine> {
-    return this.machineCall('deploy', 'POST', systemId, {
-      distro_series: input.distroSeries,
-      user_data:
-        input.userData === undefined ? undefined : Buffer.from(input.userData, 'utf8').toString('base64'),
-      hwe_kernel: input.hweKernel,
-      comment: input.comment,
-    });
+  async deploy(systemId: string, input: DeployInput, signal?: AbortSignal): Promise<MaasMachine> {
+    return this.machineCall(
+      'deploy',
+      'POST',
+      systemId,
+      {
+        distro_series: input.distroSeries,
+        user_data:
+          input.userData === undefined ? undefined : Buffer.from(input.userData, 'utf8').toString('base64'),
+        hwe_kernel: input.hweKernel,
+        comment: input.comment,
+      },
+      signal,
+    );
   }
 
   async release(
     systemId: string,
     opts: { erase: EraseMode; comment?: string; force?: boolean },
+    signal?: AbortSignal,
   ): Promise<MaasMachine> {
-    return this.machineCall('release', 'POST', systemId, {
-      erase: opts.erase !== 'none',
-      quick_erase: opts.erase === 'quick' ? true : undefined,
-      secure_erase: opts.erase === 'secure' ? true : undefined,
-      comment: opts.comment,
-      force: opts.force,
-    });
+    return this.machineCall(
+      'release',
+      'POST',
+      systemId,
+      {
+        erase: opts.erase !== 'none',
+        quick_erase: opts.erase === 'quick' ? true : undefined,
+        secure_erase: opts.erase === 'secure' ? true : undefined,
+        comment: opts.comment,
+        force: opts.force,
+      },
+      signal,
+    );
   }
 
-  async abort(systemId: string, comment?: string): Promise<MaasMachine> {
-    return this.machineCall('abort', 'POST', systemId, { comment });
+  async abort(systemId: string, comment?: string, signal?: AbortSignal): Promise<MaasMachine> {
+    return this.machineCall('abort', 'POST', systemId, { comment }, signal);
   }
 
   async commission(
     systemId: string,
     opts: { comment?: string; skipBmcConfig?: boolean } = {},
+    signal?: AbortSignal,
   ): Promise<MaasMachine> {
-    return this.machineCall('commission', 'POST', systemId, {
-      comment: opts.comment,
-      skip_bmc_config: opts.skipBmcConfig === undefined ? undefined : opts.skipBmcConfig ? 1 : 0,
-    });
+    const skip = opts.skipBmcConfig === undefined ? undefined : opts.skipBmcConfig ? 1 : 0;
+    return this.machineCall(
+      'commission',
+      'POST',
+      systemId,
+      { comment: opts.comment, skip_bmc_config: skip },
+      signal,
+    );
   }
 
-  async markBroken(systemId: string, comment?: string): Promise<MaasMachine> {
-    return this.machineCall('mark_broken', 'POST', systemId, { comment });
+  async markBroken(systemId: string, comment?: string, signal?: AbortSignal): Promise<MaasMachine> {
+    return this.machineCall('mark_broken', 'POST', systemId, { comment }, signal);
   }
 
-  async markFixed(systemId: string, comment?: string): Promise<MaasMachine> {
-    return this.machineCall('mark_fixed', 'POST', systemId, { comment });
+  async markFixed(systemId: string, comment?: string, signal?: AbortSignal): Promise<MaasMachine> {
+    return this.machineCall('mark_fixed', 'POST', systemId, { comment }, signal);
   }
 
   /** Careful: MaaS power-cycles a host that is already on. */
-  async powerOn(systemId: string, opts: { comment?: string; userData?: string } = {}): Promise<MaasMachine> {
-    return this.machineCall('power_on', 'POST', systemId, {
-      comment: opts.comment,
-      user_data:
-        opts.userData === undefined ? undefined : Buffer.from(opts.userData, 'utf8').toString('base64'),
-    });
+  async powerOn(
+    systemId: string,
+    opts: { comment?: string; userData?: string } = {},
+    signal?: AbortSignal,
+  ): Promise<MaasMachine> {
+    const userData =
+      opts.userData === undefined ? undefined : Buffer.from(opts.userData, 'utf8').toString('base64');
+    return this.machineCall(
+      'power_on',
+      'POST',
+      systemId,
+      { comment: opts.comment, user_data: userData },
+      signal,
+    );
   }
 
   async powerOff(
     systemId: string,
     opts: { stopMode?: 'soft' | 'hard'; comment?: string } = {},
+    signal?: AbortSignal,
   ): Promise<MaasMachine> {
-    return this.machineCall('power_off', 'POST', systemId, {
-      stop_mode: opts.stopMode,
-      comment: opts.comment,
-    });
+    const form = { stop_mode: opts.stopMode, comment: opts.comment };
+    return this.machineCall('power_off', 'POST', systemId, form, signal);
   }
 
   /** The machine's power_parameters (admin only): what MaaS will use to reach the BMC. */
-  async powerParameters(systemId: string): Promise<Record<string, unknown>> {
+  async powerParameters(systemId: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
     checkSystemId(systemId);
     return this.call({
+      signal,
       ctx: { op: 'power_parameters', method: 'GET', path: `machines/${systemId}/`, target: systemId },
       method: 'GET',
       path: `machines/${systemId}/`,
@@ -317,9 +352,10 @@ export class MaasClient {
   }
 
   /** Asks MaaS to query the BMC now (can take up to a minute on real gear). */
-  async queryPowerState(systemId: string): Promise<PowerState> {
+  async queryPowerState(systemId: string, signal?: AbortSignal): Promise<PowerState> {
     checkSystemId(systemId);
     const r = await this.call({
+      signal,
       ctx: { op: 'query_power_state', method: 'GET', path: `machines/${systemId}/`, target: systemId },
       method: 'GET',
       path: `machines/${systemId}/`,
@@ -332,10 +368,11 @@ export class MaasClient {
 
   // ---- interfaces ----
 
-  async listInterfaces(systemId: string): Promise<MaasInterface[]> {
+  async listInterfaces(systemId: string, signal?: AbortSignal): Promise<MaasInterface[]> {
     checkSystemId(systemId);
     const path = `nodes/${systemId}/interfaces/`;
     return this.call({
+      signal,
       ctx: { op: 'list interfaces', method: 'GET', path, target: systemId },
       method: 'GET',
       path,
@@ -343,9 +380,10 @@ export class MaasClient {
     });
   }
 
-  async readInterface(systemId: string, interfaceId: number): Promise<MaasInterface> {
+  async readInterface(systemId: string, interfaceId: number, signal?: AbortSignal): Promise<MaasInterface> {
     const path = interfacePath(systemId, interfaceId);
     return this.call({
+      signal,
       ctx: { op: 'read interface', method: 'GET', path, target: systemId },
       method: 'GET',
       path,
@@ -358,9 +396,11 @@ export class MaasClient {
     systemId: string,
     interfaceId: number,
     fields: { mac_address?: string; name?: string; vlan?: number },
+    signal?: AbortSignal,
   ): Promise<MaasInterface> {
     const path = interfacePath(systemId, interfaceId);
     return this.call({
+      signal,
       ctx: { op: 'update interface', method: 'PUT', path, target: systemId },
       method: 'PUT',
       path,
@@ -369,14 +409,20 @@ export class MaasClient {
     });
   }
 
-  async updateInterfaceMac(systemId: string, interfaceId: number, mac: string): Promise<MaasInterface> {
-    return this.updateInterface(systemId, interfaceId, { mac_address: mac });
+  async updateInterfaceMac(
+    systemId: string,
+    interfaceId: number,
+    mac: string,
+    signal?: AbortSignal,
+  ): Promise<MaasInterface> {
+    return this.updateInterface(systemId, interfaceId, { mac_address: mac }, signal);
   }
 
   /** Removes a bond (its parents get their links back); allowed only in Ready or Broken. */
-  async deleteInterface(systemId: string, interfaceId: number): Promise<void> {
+  async deleteInterface(systemId: string, interfaceId: number, signal?: AbortSignal): Promise<void> {
     const path = interfacePath(systemId, interfaceId);
     await this.call({
+      signal,
       ctx: { op: 'delete interface', method: 'DELETE', path, target: systemId },
       method: 'DELETE',
       path,
@@ -385,10 +431,11 @@ export class MaasClient {
     });
   }
 
-  async createBond(systemId: string, input: CreateBondInput): Promise<MaasInterface> {
+  async createBond(systemId: string, input: CreateBondInput, signal?: AbortSignal): Promise<MaasInterface> {
     checkSystemId(systemId);
     const path = `nodes/${systemId}/interfaces/`;
     return this.call({
+      signal,
       ctx: { op: 'create_bond', method: 'POST', path, target: systemId },
       method: 'POST',
       path,
@@ -419,9 +466,11 @@ export class MaasClient {
       force?: boolean;
       defaultGateway?: boolean;
     },
+    signal?: AbortSignal,
   ): Promise<MaasInterface> {
     const path = interfacePath(systemId, interfaceId);
     return this.call({
+      signal,
       ctx: { op: 'link_subnet', method: 'POST', path, target: systemId },
       method: 'POST',
       path,
@@ -437,9 +486,15 @@ export class MaasClient {
     });
   }
 
-  async unlinkSubnet(systemId: string, interfaceId: number, linkId: number): Promise<MaasInterface> {
+  async unlinkSubnet(
+    systemId: string,
+    interfaceId: number,
+    linkId: number,
+    signal?: AbortSignal,
+  ): Promise<MaasInterface> {
     const path = interfacePath(systemId, interfaceId);
     return this.call({
+      signal,
       ctx: { op: 'unlink_subnet', method: 'POST', path, target: systemId },
       method: 'POST',
       path,
@@ -451,8 +506,9 @@ export class MaasClient {
 
   // ---- site ----
 
-  async listBootResources(): Promise<MaasBootResource[]> {
+  async listBootResources(signal?: AbortSignal): Promise<MaasBootResource[]> {
     return this.call({
+      signal,
       ctx: { op: 'list boot resources', method: 'GET', path: 'boot-resources/' },
       method: 'GET',
       path: 'boot-resources/',
@@ -460,8 +516,9 @@ export class MaasClient {
     });
   }
 
-  async listSubnets(): Promise<MaasSubnet[]> {
+  async listSubnets(signal?: AbortSignal): Promise<MaasSubnet[]> {
     return this.call({
+      signal,
       ctx: { op: 'list subnets', method: 'GET', path: 'subnets/' },
       method: 'GET',
       path: 'subnets/',
@@ -469,8 +526,9 @@ export class MaasClient {
     });
   }
 
-  async version(): Promise<MaasVersion> {
+  async version(signal?: AbortSignal): Promise<MaasVersion> {
     return this.call({
+      signal,
       ctx: { op: 'version', method: 'GET', path: 'version/' },
       method: 'GET',
       path: 'version/',
@@ -479,8 +537,9 @@ export class MaasClient {
   }
 
   /** Newest first, as MaaS returns them. */
-  async queryEvents(q: EventsQuery = {}): Promise<MaasEventsPage> {
+  async queryEvents(q: EventsQuery = {}, signal?: AbortSignal): Promise<MaasEventsPage> {
     return this.call({
+      signal,
       ctx: {
         op: 'query events',
         method: 'GET',
@@ -509,10 +568,12 @@ export class MaasClient {
     method: 'GET' | 'POST',
     systemId: string,
     form?: FormFields,
+    signal?: AbortSignal,
   ): Promise<MaasMachine> {
     checkSystemId(systemId);
     const path = `machines/${systemId}/`;
     return this.call({
+      signal,
       ctx: { op, method, path, target: systemId },
       method,
       path,
@@ -550,6 +611,7 @@ export class MaasClient {
         body: spec.form ? encodeForm(spec.form) : undefined,
         headers: { Accept: 'application/json' },
         timeout: spec.timeoutMs ?? this.timeoutMs,
+        ...(spec.signal && { signal: spec.signal }),
         fetch: this.fetchImpl,
         retry: idempotent
           ? {
@@ -575,8 +637,15 @@ export class MaasClient {
       text = await res.text();
       this.debug(`maas ← ${label} ${res.status} ${text.length}B ${Date.now() - started}ms`);
     } catch (err) {
+      if (spec.signal?.aborted) {
+        // Cancelled or timed out by the caller (a task step): its reason, not "MaaS unreachable".
+        this.debug(`maas ✗ ${label} aborted ${Date.now() - started}ms`);
+        throw spec.signal.reason;
+      }
       const e = this.translate(err, spec.ctx, label, started);
-      throw e instanceof MaasConflictError && !e.currentState ? await this.withCurrentState(e, spec.ctx) : e;
+      throw e instanceof MaasConflictError && !e.currentState
+        ? await this.withCurrentState(e, spec.ctx, spec.signal)
+        : e;
     }
     if (spec.emptyOk && text === '') return undefined as z.output<S>;
     let json: unknown;
@@ -598,10 +667,14 @@ export class MaasClient {
    * Some of MaaS's 409 texts name only the states the op allows; the operator needs the state the
    * machine is in, so ask MaaS once (best effort: the original error stands if that fails too).
    */
-  private async withCurrentState(e: MaasConflictError, ctx: MaasCallContext): Promise<MaasError> {
+  private async withCurrentState(
+    e: MaasConflictError,
+    ctx: MaasCallContext,
+    signal: AbortSignal | undefined,
+  ): Promise<MaasError> {
     if (!ctx.target || !SYSTEM_ID.test(ctx.target)) return e;
     try {
-      const m = await this.readMachine(ctx.target);
+      const m = await this.readMachine(ctx.target, signal);
       return maasHttpError(409, `${e.body} — MaaS reports the machine as '${m.status_name}'`, ctx);
     } catch {
       return e;
