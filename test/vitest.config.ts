@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Lab servers bind loopback ports; forks keep each file's sockets in its own process.
     pool: 'forks',
+    // Runners are detached processes: whatever happens, none outlives the suite.
+    globalSetup: ['test/global-runners.ts'],
   },
 });

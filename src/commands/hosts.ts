@@ -35,7 +35,7 @@ export async function hostsCommand(argv: string[], ctx: CommandContext): Promise
   if (values.json) {
     printJson(ctx.io, {
       endpoint: snap.endpoint,
-      site: site.label,
+      site: ctx.config().lab ? 'lab' : site.label,
       counts: Object.fromEntries(snap.counts),
       hosts: rows,
     });

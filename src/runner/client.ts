@@ -70,10 +70,17 @@ export class RunnerClient {
     if (this.closedReason !== null)
       throw new OperatorError(`${this.closedReason}`, { hint: 'run the command again: a new runner starts' });
     let raw: unknown;
+    let offClose = () => {};
     try {
-      raw = await this.connection.sendRequest(method, params);
+      // A runner that dies mid-request never answers: its going away is the answer.
+      const gone = new Promise<never>((_, reject) => {
+        offClose = this.onClose((reason) => reject(new Error(reason)));
+      });
+      raw = await Promise.race([this.connection.sendRequest(method, params), gone]);
     } catch (err) {
       throw fromResponseError(err, method, this.closedReason);
+    } finally {
+      offClose();
     }
     const parsed = METHODS[method].result.safeParse(raw);
     if (!parsed.success) {

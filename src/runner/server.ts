@@ -148,7 +148,7 @@ export class RunnerServer {
     const params = parsed.data as Record<string, unknown>;
     if (m === 'hello') return this.hello(client, params as never);
     if (!client.caller) {
-      client.socket.destroy();
+      this.hangUp(client);
       throw new ResponseError(ERROR.unauthorized, 'say hello first');
     }
     if (client.readOnly && isMutating(m)) {
@@ -171,6 +171,11 @@ export class RunnerServer {
     }
   }
 
+  /** Closes a connection once the refusal being sent has left (the client then reads why). */
+  private hangUp(client: Client): void {
+    setTimeout(() => client.socket.destroy(), 100).unref();
+  }
+
   private hello(
     client: Client,
     p: {
@@ -184,7 +189,7 @@ export class RunnerServer {
     const b = Buffer.from(this.opts.cookie);
     if (a.length !== b.length || !timingSafeEqual(a, b)) {
       this.opts.log(`refused a client (pid ${p.client.pid}): wrong cookie`);
-      setImmediate(() => client.socket.destroy());
+      this.hangUp(client);
       throw new ResponseError(ERROR.unauthorized, 'refused: this runner belongs to another user');
     }
     if (p.version !== PROTOCOL_VERSION) {

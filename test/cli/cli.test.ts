@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/commands/main.ts';
 import type { CommandIo } from '../../src/commands/io.ts';
+import { stopRunnersUnder } from '../runner/helpers.ts';
 
 function capture(): CommandIo & { out: () => string; err: () => string } {
   let out = '';
@@ -26,14 +27,18 @@ const labEnv = {
 };
 
 describe('rackpilot CLI', () => {
-  it('prints the inventory as JSON for scripts (lab in-process)', async () => {
+  afterAll(() => stopRunnersUnder(home));
+
+  it('prints the inventory as JSON for scripts (the lab the runner hosts, with its demo activity)', async () => {
     const io = capture();
     const code = await main(['hosts', '--json'], io, { ...labEnv, RACKPILOT_ENV_FILE: '' });
+    expect(io.err()).toBe('');
     expect(code).toBe(0);
     const inv = JSON.parse(io.out());
     expect(inv.site).toBe('lab');
     expect(inv.hosts).toHaveLength(40);
-    expect(inv.counts.Ready).toBe(40);
+    expect(inv.counts['Not in MaaS']).toBe(1);
+    expect(inv.counts.Broken).toBe(1);
     const h = inv.hosts[0];
     expect(h).toMatchObject({ hostname: 'r01-n001', rack: 'r01', switch: 'tor-r01', statusName: 'Ready' });
     expect(h.ports.length).toBe(h.macs.length);
@@ -55,11 +60,18 @@ describe('rackpilot CLI', () => {
     expect(io.err()).not.toMatch(/\n\s+at /); // no stack trace
   });
 
-  it('refuses provisioning against a lab that would vanish with the command, and says what to do', async () => {
+  it('provisions against the embedded lab: its runner keeps the lab and a store ready for any task', async () => {
     const io = capture();
-    const code = await main(['host', 'ls'], io, { ...labEnv, RACKPILOT_ENV_FILE: '' });
-    expect(code).toBe(1);
-    expect(io.err()).toContain('rackpilot lab --env-out');
+    const code = await main(['host', 'ls', '--json'], io, { ...labEnv, RACKPILOT_ENV_FILE: '' });
+    expect(io.err()).toBe('');
+    expect(code).toBe(0);
+    const hosts = JSON.parse(io.out());
+    // Every lab host MaaS knows is in the store (the one left out of MaaS is for `host add`).
+    expect(hosts).toHaveLength(39);
+    expect(JSON.stringify(hosts)).not.toMatch(/password/);
+    const io2 = capture();
+    expect(await main(['offering', 'ls', '--json'], io2, { ...labEnv, RACKPILOT_ENV_FILE: '' })).toBe(0);
+    expect(JSON.parse(io2.out()).length).toBeGreaterThan(0);
   });
 
   it('rejects unknown commands and bad flags as usage errors (exit 2)', async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLabSpec, type LabHost } from '../../src/lab/spec.ts';
 import { startCreate } from '../../src/site/provision.ts';
 import type { Task } from '../../state/schema.ts';
+import { killRunner } from '../runner/helpers.ts';
 import {
   REPO,
   addHost,
@@ -21,10 +22,11 @@ import {
 
 /**
  * A real crash at every step boundary: a child `rackpilot deploy` / `rackpilot destroy` (the CLI,
- * as an operator runs it, against the lab this test process runs) is SIGKILLed as soon as it
- * reports step N started. This process then takes the store over, finds the task interrupted with
- * an exact journal, and resumes it (→ the instance running, or gone, in all three peers) or rolls
- * it back (→ the host exactly as before the create).
+ * as an operator runs it, against the lab this test process runs) submits the task to the site's
+ * runner, and the RUNNER (the process that executes it) is SIGKILLed as soon as the CLI reports
+ * step N started. This process then takes the store over, finds the task interrupted with an
+ * exact journal, and resumes it (→ the instance running, or gone, in all three peers) or rolls it
+ * back (→ the host exactly as before the create).
  */
 const CREATE_STEPS = 13;
 const DESTROY_STEPS = 7;
@@ -102,7 +104,7 @@ function createRequest(lab: LabHost) {
 
 /**
  * Runs the CLI until it prints `[step] …` on stderr (or a later step: one found already in place
- * prints no line), then SIGKILLs its whole process group.
+ * prints no line), then SIGKILLs the runner executing the task, and waits for the CLI to give up.
  */
 async function runAndKill(args: string[], storePath: string, step: number): Promise<string> {
   const child = spawn(join(REPO, 'node_modules/.bin/tsx'), ['src/cli.tsx', ...args], {
@@ -125,11 +127,7 @@ async function runAndKill(args: string[], storePath: string, step: number): Prom
       out += d.toString();
       if (started(out)) {
         clearTimeout(deadline);
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // Already gone: it finished first.
-        }
+        killRunner(storePath);
         resolve();
       }
     };
@@ -141,15 +139,6 @@ async function runAndKill(args: string[], storePath: string, step: number): Prom
     });
   });
   await exited;
-  // The whole group (tsx and the node it starts) must be gone before the store is taken over.
-  await until(() => {
-    try {
-      process.kill(-child.pid!, 0);
-      return false;
-    } catch {
-      return true;
-    }
-  }, 'the killed process group to exit');
   return out;
 }
 

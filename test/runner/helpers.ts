@@ -1,0 +1,90 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { runnerPaths } from '../../src/runner/paths.ts';
+
+/** The pid in a runner's lock file, if that process is alive. */
+export function runnerPid(storePath: string): number | null {
+  try {
+    const pid = Number.parseInt(readFileSync(runnerPaths(storePath).pidFile, 'utf8'), 10);
+    if (!Number.isInteger(pid) || pid <= 0) return null;
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGKILLs the runner of a store and waits until it is gone (its tasks are then interrupted). */
+export async function killRunnerAndWait(storePath: string): Promise<number | null> {
+  const pid = killRunner(storePath);
+  const deadline = Date.now() + 10_000;
+  while (pid !== null && alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return pid;
+}
+
+export function killRunner(storePath: string): number | null {
+  const pid = runnerPid(storePath);
+  if (pid !== null) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return pid;
+}
+
+/** Every runner lock file under `dir` (a few levels deep): the runners a test started there. */
+export function runnerLocksUnder(dir: string, depth = 6): string[] {
+  const found: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return found;
+  }
+  for (const e of entries) {
+    const p = join(dir, e);
+    if (e.endsWith('.runner.lock')) found.push(p);
+    else if (depth > 0) {
+      try {
+        if (statSync(p).isDirectory()) found.push(...runnerLocksUnder(p, depth - 1));
+      } catch {
+        // vanished
+      }
+    }
+  }
+  return found;
+}
+
+/** Whether a pid is a `rackpilot runner serve` process (not, say, a test worker hosting one). */
+export function isRunnerProcess(pid: number): boolean {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.includes('runner') && argv.includes('serve');
+  } catch {
+    return false;
+  }
+}
+
+/** Kills every runner process whose lock file lies under `dir`; returns their pids. */
+export async function stopRunnersUnder(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const lock of runnerLocksUnder(dir)) {
+    const store = lock.replace(/\.runner\.lock$/, '');
+    const owner = runnerPid(store);
+    if (owner === null || !isRunnerProcess(owner)) continue;
+    const pid = await killRunnerAndWait(store);
+    if (pid !== null) pids.push(pid);
+  }
+  return pids;
+}

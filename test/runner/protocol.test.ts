@@ -1,0 +1,202 @@
+import { connect } from 'node:net';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createMessageConnection,
+  SocketMessageReader,
+  SocketMessageWriter,
+} from 'vscode-jsonrpc/node';
+import { loadConfig } from '../../src/config/index.ts';
+import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
+import { runnerPaths } from '../../src/runner/paths.ts';
+import { PROTOCOL_VERSION } from '../../src/runner/protocol.ts';
+import { RunnerBusyError, siteIdentity, startRunner, type RunningRunner } from '../../src/runner/runner.ts';
+import type { TaskEvent } from '../../src/tasks/events.ts';
+import { startTestLab, type TestLab } from '../e2e/helpers.ts';
+
+/**
+ * The runner in this process against a lab, and clients on its socket: who may talk to it, what it
+ * checks, and what it streams. The runner's behaviour as a separate process is in lifecycle.test.ts.
+ */
+let tl: TestLab;
+let runner: RunningRunner;
+let env: Record<string, string>;
+let site: string;
+const clients: RunnerClient[] = [];
+
+async function client(opts: { readOnly?: boolean; site?: string } = {}): Promise<RunnerClient> {
+  const c = await connectRunner({
+    storePath: runner.paths.store,
+    site: opts.site ?? site,
+    client: { kind: 'test', readOnly: opts.readOnly ?? false },
+    env,
+    start: false,
+  });
+  clients.push(c);
+  return c;
+}
+
+/** A raw JSON-RPC connection to the socket, to send what a well-behaved client never would. */
+function raw() {
+  const socket = connect(runner.paths.socket);
+  const conn = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+  conn.listen();
+  return { conn, socket, close: () => (conn.dispose(), socket.destroy()) };
+}
+
+beforeAll(async () => {
+  tl = await startTestLab({ hosts: 6, racks: 1, seed: 3 });
+  const storePath = join(mkdtempSync(join(tl.dir, 'rp-')), 'store.json');
+  env = { ...tl.env(storePath), RACKPILOT_ENV_FILE: '' };
+  site = siteIdentity(loadConfig({ env, envFile: false }));
+  runner = await startRunner({ env, log: () => undefined, idleMs: 0 });
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await runner?.stop('test over');
+  await tl?.close();
+});
+
+describe('the runner socket', () => {
+  it('is owner-only: the socket and the cookie file are mode 0600', () => {
+    expect(statSync(runner.paths.socket).mode & 0o777).toBe(0o600);
+    expect(statSync(runner.paths.cookie).mode & 0o777).toBe(0o600);
+    expect(readFileSync(runner.paths.pidFile, 'utf8').trim()).toBe(String(process.pid));
+  });
+
+  it('refuses a client without the cookie, and closes its connection', async () => {
+    const r = raw();
+    await expect(
+      r.conn.sendRequest('hello', {
+        version: PROTOCOL_VERSION,
+        cookie: 'x'.repeat(64),
+        client: { kind: 'test', pid: 1, readOnly: false },
+        site,
+      }),
+    ).rejects.toThrow(/belongs to another user/);
+    await new Promise((resolve) => r.socket.once('close', resolve));
+    r.close();
+  });
+
+  it('refuses any request before hello', async () => {
+    const r = raw();
+    await expect(r.conn.sendRequest('tasks.list', {})).rejects.toThrow(/say hello first/);
+    r.close();
+  });
+
+  it('names the field of a malformed request and refuses unknown methods', async () => {
+    const c = await client();
+    await expect(c.call('template.add', { name: 'bad name!', image: 'ubuntu/jammy' })).rejects.toThrow(
+      /template\.add: name: letters, digits/,
+    );
+    await expect(
+      c.call('offering.add', { name: 'o1', cores: 'eight' as unknown as number, mhz: 1, memory: 1 }),
+    ).rejects.toThrow(/offering\.add: cores: /);
+    await expect(
+      (c as unknown as { call: (m: string, p: unknown) => Promise<unknown> }).call('tasks.delete', {}),
+    ).rejects.toThrow(/unknown request "tasks.delete"/);
+  });
+
+  it('refuses a client configured for another site, naming both', async () => {
+    await expect(client({ site: 'http://10.1.1.1:5240/MAAS' })).rejects.toThrow(
+      /serves .* but you configured http:\/\/10\.1\.1\.1:5240\/MAAS/,
+    );
+  });
+
+  it('refuses every mutating request from a read-only client, and still answers its reads', async () => {
+    const ro = await client({ readOnly: true });
+    await expect(ro.call('network.add', { name: 'ro-net', vlan: 300 })).rejects.toThrow(/read-only/);
+    await expect(ro.call('runner.stop', {})).rejects.toThrow(/read-only/);
+    expect(Array.isArray(await ro.call('tasks.list', {}))).toBe(true);
+  });
+
+  it('keeps a second runner for the same store from starting', async () => {
+    await expect(startRunner({ env, log: () => undefined, idleMs: 0 })).rejects.toBeInstanceOf(RunnerBusyError);
+  });
+});
+
+describe('catalog and tasks through the runner', () => {
+  it('edits the catalog and refuses duplicates and PXE VLANs by name', async () => {
+    const c = await client();
+    const t = await c.call('template.add', { name: 'jammy', image: 'ubuntu/jammy' });
+    expect(t.image).toBe('ubuntu/jammy');
+    await expect(c.call('template.add', { name: 'jammy', image: 'ubuntu/jammy' })).rejects.toThrow(
+      /a template named jammy exists/,
+    );
+    await expect(c.call('template.add', { name: 'nope', image: 'plan9/4e' })).rejects.toThrow(
+      /MaaS has no boot image plan9\/4e/,
+    );
+    await expect(c.call('network.add', { name: 'pxe', vlan: 10 })).rejects.toThrow(/is the PXE VLAN of tor-r01/);
+    const n = await c.call('network.add', { name: 'tenant-a', vlan: 200 });
+    expect(n.vlan).toBe(200);
+    expect((await c.call('networks.list', {})).networks.map((x) => x.name)).toEqual(['tenant-a']);
+  });
+
+  it('streams a task to every follower in order, redacted, ending with its final event', async () => {
+    const c = await client();
+    const watcher = await client();
+    await watcher.call('tasks.subscribe', {});
+    const h = tl.lab.spec.hosts[0]!;
+    const seen: TaskEvent[] = [];
+    const seenByWatcher: TaskEvent[] = [];
+    watcher.onEvent((e) => seenByWatcher.push(e));
+    const done = new Promise<void>((resolve) =>
+      c.onEvent((e) => {
+        seen.push(e);
+        if (e.type === 'task-done' || e.type === 'task-failed') resolve();
+      }),
+    );
+    const { taskId } = await c.call('host.add', {
+      hostname: h.hostname,
+      cores: h.cpuCount,
+      mhz: h.cpuMhz,
+      memory: h.memoryMb,
+    });
+    await c.call('tasks.follow', { id: taskId });
+    await done;
+    const types = seen.map((e) => e.type);
+    expect(types.at(-1)).toBe('task-done');
+    expect(types).toContain('step-started');
+    expect(types.indexOf('step-started')).toBeLessThan(types.indexOf('step-done'));
+    // The IPMI password the host record holds never crosses the socket.
+    expect(JSON.stringify(seen)).not.toContain(h.bmc.password);
+    expect(JSON.stringify(await c.call('hosts.list', {}))).not.toContain(h.bmc.password);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seenByWatcher.filter((e) => e.taskId === taskId).map((e) => e.type)).toEqual(
+      expect.arrayContaining(['task-created', 'task-done']),
+    );
+    const task = await c.call('tasks.get', { id: taskId });
+    expect(task.state).toBe('done');
+  });
+
+  it('answers status with its clients and tasks', async () => {
+    const c = await client();
+    const s = await c.call('runner.status', {});
+    expect(s.pid).toBe(process.pid);
+    expect(s.clients).toBeGreaterThanOrEqual(1);
+    expect(s.store).toBe(runner.paths.store);
+    expect(s.socket).toBe(runnerPaths(runner.paths.store).socket);
+  });
+});
+
+describe('idle exit', () => {
+  it('exits after the idle time with no client and no task, and not while a client is connected', async () => {
+    const storePath = join(mkdtempSync(join(tl.dir, 'rp-idle-')), 'store.json');
+    const idleEnv = { ...tl.env(storePath), RACKPILOT_ENV_FILE: '' };
+    const r = await startRunner({ env: idleEnv, log: () => undefined, idleMs: 300 });
+    const c = await connectRunner({
+      storePath,
+      site,
+      client: { kind: 'test', readOnly: false },
+      env: idleEnv,
+      start: false,
+    });
+    await new Promise((res) => setTimeout(res, 600));
+    expect((await c.call('runner.status', {})).clients).toBe(1);
+    c.close();
+    const why = await Promise.race([r.closed, new Promise((res) => setTimeout(() => res('still up'), 5_000))]);
+    expect(why).toMatch(/idle for/);
+  });
+});
