@@ -61,21 +61,17 @@ export function ipmiTargetFor(host: Host): IpmiTarget {
 export function bmcPort(client: IpmiClient): BmcPort {
   return {
     async powerStatus(host, signal) {
-      signal?.throwIfAborted();
-      return client.powerStatus(ipmiTargetFor(host));
+      return client.powerStatus(ipmiTargetFor(host), signal);
     },
     async power(host, action, signal) {
-      signal?.throwIfAborted();
-      await client.power(ipmiTargetFor(host), action);
+      await client.power(ipmiTargetFor(host), action, signal);
     },
     async setBootDevice(host, boot, signal) {
-      signal?.throwIfAborted();
-      await client.setBootDevice(ipmiTargetFor(host), boot);
+      await client.setBootDevice(ipmiTargetFor(host), boot, signal);
     },
     async getBootDevice(host, signal): Promise<BootReading> {
-      signal?.throwIfAborted();
       // As the BMC holds it: a cdrom or an unknown selector is reported as such, never as disk.
-      return client.getBootDevice(ipmiTargetFor(host));
+      return client.getBootDevice(ipmiTargetFor(host), signal);
     },
   };
 }

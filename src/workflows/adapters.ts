@@ -28,7 +28,7 @@ export type MaasPort = Pick<
 > & {
   readonly baseUrl: string;
   /** DELETE nodes/{id}/interfaces/{iid}/ (204); used to undo a bond. */
-  deleteInterface(systemId: string, interfaceId: number): Promise<void>;
+  deleteInterface(systemId: string, interfaceId: number, signal?: AbortSignal): Promise<void>;
 };
 
 export type PortOp =

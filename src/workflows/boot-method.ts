@@ -44,10 +44,14 @@ export function bootMethodOverride(deps: WorkflowDeps, host: Host): BootMethodCh
 }
 
 /** The rack file's override, else what MaaS reports for the machine. */
-export async function bootMethodFor(deps: WorkflowDeps, host: Host): Promise<BootMethodChoice> {
+export async function bootMethodFor(
+  deps: WorkflowDeps,
+  host: Host,
+  signal?: AbortSignal,
+): Promise<BootMethodChoice> {
   const override = bootMethodOverride(deps, host);
   if (override) return override;
   if (!host.maasSystemId) return bootMethodFromMaas(undefined);
-  const m = await deps.maas.readMachine(host.maasSystemId);
+  const m = await deps.maas.readMachine(host.maasSystemId, signal);
   return bootMethodFromMaas(m.bios_boot_method);
 }

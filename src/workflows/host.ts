@@ -77,7 +77,7 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
       async run(ctx) {
         const h = host();
         const macs = [...new Set([h.mac, ...h.macs])];
-        const found = await deps.maas.listMachines({ mac_address: macs });
+        const found = await deps.maas.listMachines({ mac_address: macs }, ctx.signal);
         if (found.length > 1) {
           throw new OperatorError(
             `MaaS has ${found.length} machines with MACs of ${h.hostname}: ${found.map((m) => m.hostname).join(', ')}`,
@@ -92,16 +92,19 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
           ctx.log(`adopted ${found[0].hostname} (${systemId}), ${found[0].status_name} in MaaS`);
           checkDimensions(h, found[0], ctx.log);
         } else {
-          const m = await deps.maas.createMachine({
-            hostname: h.hostname,
-            macAddresses: macs,
-            architecture: 'amd64/generic',
-            power: {
-              address: h.ipmi.port ? `${h.ipmi.address}:${h.ipmi.port}` : h.ipmi.address,
-              user: h.ipmi.username,
-              pass: h.ipmi.password,
+          const m = await deps.maas.createMachine(
+            {
+              hostname: h.hostname,
+              macAddresses: macs,
+              architecture: 'amd64/generic',
+              power: {
+                address: h.ipmi.port ? `${h.ipmi.address}:${h.ipmi.port}` : h.ipmi.address,
+                user: h.ipmi.username,
+                pass: h.ipmi.password,
+              },
             },
-          });
+            ctx.signal,
+          );
           systemId = m.system_id;
           adopted = false;
           ctx.log(`created ${m.hostname} (${systemId}) in MaaS; commissioning`);
@@ -121,10 +124,10 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
     {
       title: 'Wait for commissioning to finish (Ready)',
       timeoutMs: deps.settings.commissionTimeoutMs + 60_000,
-      async verify() {
+      async verify(ctx) {
         const id = host().maasSystemId;
         if (!id) return false;
-        const m = await deps.maas.readMachine(id);
+        const m = await deps.maas.readMachine(id, ctx.signal);
         return m.status !== NODE_STATUS.NEW && m.status !== NODE_STATUS.COMMISSIONING;
       },
       async run(ctx) {

@@ -45,7 +45,7 @@ export function createInstanceSteps(
             }
           }
         }
-        const m = await deps.maas.readMachine(systemId());
+        const m = await deps.maas.readMachine(systemId(), ctx.signal);
         const okStates: number[] = [
           NODE_STATUS.READY,
           NODE_STATUS.ALLOCATED,
@@ -58,7 +58,7 @@ export function createInstanceSteps(
             hint: 'release or commission the machine in MaaS first, or pick another host',
           });
         }
-        const images = await deps.maas.listBootResources();
+        const images = await deps.maas.listBootResources(ctx.signal);
         if (!images.some((r) => imageMatches(r.name, tpl.image))) {
           throw new OperatorError(`MaaS has no boot image for template ${tpl.name} (${tpl.image})`, {
             hint: `import the image in MaaS (Images page), or register the template with one of: ${images
@@ -87,51 +87,56 @@ export function createInstanceSteps(
     {
       title: 'Allocate the machine in MaaS',
       // Ours only once MaaS says so: Commissioning, Broken or a failure is not an allocation.
-      async verify() {
-        return isAllocated((await deps.maas.readMachine(systemId())).status);
+      async verify(ctx) {
+        return isAllocated((await deps.maas.readMachine(systemId(), ctx.signal)).status);
       },
-      async run() {
-        await deps.maas.allocate(systemId());
+      async run(ctx) {
+        await deps.maas.allocate(systemId(), undefined, ctx.signal);
       },
-      async undo() {
-        const m = await deps.maas.readMachine(systemId());
+      async undo(ctx) {
+        const m = await deps.maas.readMachine(systemId(), ctx.signal);
         // Nothing was written to disk yet when only allocated: release without erasing.
-        if (m.status === NODE_STATUS.ALLOCATED) await deps.maas.release(systemId(), { erase: 'none' });
+        if (m.status === NODE_STATUS.ALLOCATED)
+          await deps.maas.release(systemId(), { erase: 'none' }, ctx.signal);
       },
       plan: () => [`MaaS POST machines/?op=allocate system_id=${systemId()}`],
     },
     bondOrSingleNicStep(deps, params),
     {
       title: "Set the NIC's MAC to the instance MAC",
-      async verify() {
-        const iface = await primaryInterface(deps, systemId());
+      async verify(ctx) {
+        const iface = await primaryInterface(deps, systemId(), ctx.signal);
         return iface.mac_address.toLowerCase() === inst().mac;
       },
       async run(ctx) {
-        const iface = await primaryInterface(deps, systemId());
+        const iface = await primaryInterface(deps, systemId(), ctx.signal);
         ctx.log(`${iface.name}: ${iface.mac_address} → ${inst().mac}`);
-        await deps.maas.updateInterfaceMac(systemId(), iface.id, inst().mac);
+        await deps.maas.updateInterfaceMac(systemId(), iface.id, inst().mac, ctx.signal);
         return { interfaceId: iface.id, before: iface.mac_address };
       },
-      undo: (ctx) => restoreNics(deps, hostId, (t) => ctx.log(t)),
+      undo: (ctx) => restoreNics(deps, hostId, (t) => ctx.log(t), ctx.signal),
       plan: () => [
         `MaaS PUT nodes/${systemId()}/interfaces/<${BOND_NAME} or the single NIC>/ mac_address=${inst().mac}`,
       ],
     },
     {
       title: 'Deploy the template image',
-      async verify() {
-        const m = await deps.maas.readMachine(systemId());
+      async verify(ctx) {
+        const m = await deps.maas.readMachine(systemId(), ctx.signal);
         return m.status === NODE_STATUS.DEPLOYING || m.status === NODE_STATUS.DEPLOYED;
       },
       async run(ctx) {
         const tpl = templateById(deps, inst().templateId);
         ctx.log(`deploying ${tpl.image}${inst().userData ? ' with user data' : ''}`);
-        await deps.maas.deploy(systemId(), {
-          distroSeries: tpl.image,
-          ...(inst().userData === undefined ? {} : { userData: inst().userData! }),
-          comment: `rackpilot instance ${inst().name}`,
-        });
+        await deps.maas.deploy(
+          systemId(),
+          {
+            distroSeries: tpl.image,
+            ...(inst().userData === undefined ? {} : { userData: inst().userData! }),
+            comment: `rackpilot instance ${inst().name}`,
+          },
+          ctx.signal,
+        );
       },
       async undo(ctx) {
         await releaseAndWait(deps, hostId, ctx.signal, ctx.log);
@@ -148,8 +153,8 @@ export function createInstanceSteps(
     {
       title: 'Wait for MaaS to report Deployed',
       timeoutMs: deps.settings.deployTimeoutMs + 60_000,
-      async verify() {
-        return (await deps.maas.readMachine(systemId())).status === NODE_STATUS.DEPLOYED;
+      async verify(ctx) {
+        return (await deps.maas.readMachine(systemId(), ctx.signal)).status === NODE_STATUS.DEPLOYED;
       },
       async run(ctx) {
         await waitForStatus(deps, {
@@ -230,8 +235,12 @@ export function imageMatches(resource: string, image: string): boolean {
 }
 
 /** The interface that carries the instance: the bond when there is one, else the first ToR NIC. */
-export async function primaryInterface(deps: WorkflowDeps, systemId: string): Promise<MaasInterface> {
-  const ifaces = await deps.maas.listInterfaces(systemId);
+export async function primaryInterface(
+  deps: WorkflowDeps,
+  systemId: string,
+  signal?: AbortSignal,
+): Promise<MaasInterface> {
+  const ifaces = await deps.maas.listInterfaces(systemId, signal);
   const bond = ifaces.find((i) => i.type === 'bond' && i.name === BOND_NAME);
   if (bond) return bond;
   const physical = ifaces.filter((i) => i.type === 'physical');
@@ -245,9 +254,9 @@ function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): Workfl
   const torMacs = () => cabledNics(deps, host()).map((n) => n.mac.toLowerCase());
   return {
     title: 'Bond the ToR NICs (active-backup) or use the single NIC',
-    async verify() {
+    async verify(ctx) {
       if (torMacs().length < 2) return true;
-      const ifaces = await deps.maas.listInterfaces(systemId());
+      const ifaces = await deps.maas.listInterfaces(systemId(), ctx.signal);
       return ifaces.some((i) => i.type === 'bond' && i.name === BOND_NAME);
     },
     async run(ctx) {
@@ -256,7 +265,7 @@ function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): Workfl
         ctx.log(`one ToR NIC (${macs[0]}): no bond`);
         return { bonded: false, interfaceId: null };
       }
-      const ifaces = await deps.maas.listInterfaces(systemId());
+      const ifaces = await deps.maas.listInterfaces(systemId(), ctx.signal);
       const parents = ifaces.filter(
         (i) => i.type === 'physical' && macs.includes(i.mac_address.toLowerCase()),
       );
@@ -270,17 +279,21 @@ function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): Workfl
         );
       }
       ctx.log(`bond ${BOND_NAME} over ${parents.map((p) => p.name).join(', ')} (active-backup)`);
-      const bond = await deps.maas.createBond(systemId(), {
-        name: BOND_NAME,
-        parents: parents.map((p) => p.id),
-        bondMode: 'active-backup',
-        macAddress: parents[0]!.mac_address,
-        miimon: 100,
-      });
+      const bond = await deps.maas.createBond(
+        systemId(),
+        {
+          name: BOND_NAME,
+          parents: parents.map((p) => p.id),
+          bondMode: 'active-backup',
+          macAddress: parents[0]!.mac_address,
+          miimon: 100,
+        },
+        ctx.signal,
+      );
       return { bonded: true, interfaceId: bond.id };
     },
     // From MaaS's state, not the output: a crash between create_bond and the journal leaves none.
-    undo: (ctx) => restoreNics(deps, hostId, (t) => ctx.log(t)),
+    undo: (ctx) => restoreNics(deps, hostId, (t) => ctx.log(t), ctx.signal),
     plan() {
       const macs = torMacs();
       if (macs.length < 2) return [`MaaS: no bond, single NIC ${macs[0] ?? '?'}`];
@@ -301,17 +314,17 @@ export async function releaseAndWait(
 ): Promise<void> {
   const host = hostById(deps, hostId);
   const systemId = systemIdOf(host);
-  let m = await deps.maas.readMachine(systemId);
+  let m = await deps.maas.readMachine(systemId, signal);
   if (m.status === NODE_STATUS.READY) return;
   if (m.status === NODE_STATUS.DEPLOYING) {
     // MaaS refuses to release a machine mid-deploy: abort first (it returns to Allocated).
     log(`aborting the deployment of ${host.hostname}`);
-    m = await deps.maas.abort(systemId, 'rackpilot rollback');
+    m = await deps.maas.abort(systemId, 'rackpilot rollback', signal);
   }
   const releasing: number[] = [NODE_STATUS.RELEASING, NODE_STATUS.DISK_ERASING];
   if (!releasing.includes(m.status)) {
     log(`releasing ${host.hostname} with ${deps.settings.eraseMode} erase`);
-    await deps.maas.release(systemId, { erase: deps.settings.eraseMode, comment: 'rackpilot' });
+    await deps.maas.release(systemId, { erase: deps.settings.eraseMode, comment: 'rackpilot' }, signal);
   }
   await waitForStatus(deps, {
     systemId,
@@ -326,9 +339,13 @@ export async function releaseAndWait(
 }
 
 /** Whether the machine's NICs are as MaaS discovered them: no bond, every physical NIC on a hardware MAC. */
-export async function nicsRestored(deps: WorkflowDeps, hostId: string): Promise<boolean> {
+export async function nicsRestored(
+  deps: WorkflowDeps,
+  hostId: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const h = hostById(deps, hostId);
-  const ifaces = await deps.maas.listInterfaces(systemIdOf(h));
+  const ifaces = await deps.maas.listInterfaces(systemIdOf(h), signal);
   const hwMacs = new Set([h.mac, ...h.macs]);
   return (
     !ifaces.some((i) => i.type === 'bond' && i.name === BOND_NAME) &&
@@ -345,14 +362,15 @@ export async function restoreNics(
   deps: WorkflowDeps,
   hostId: string,
   log: (t: string) => void,
+  signal?: AbortSignal,
 ): Promise<void> {
   const h = hostById(deps, hostId);
   const systemId = systemIdOf(h);
-  const ifaces = await deps.maas.listInterfaces(systemId);
+  const ifaces = await deps.maas.listInterfaces(systemId, signal);
   const bond = ifaces.find((i) => i.type === 'bond' && i.name === BOND_NAME);
   if (bond) {
     log(`removing ${BOND_NAME}`);
-    await deps.maas.deleteInterface(systemId, bond.id);
+    await deps.maas.deleteInterface(systemId, bond.id, signal);
   }
   const hwMacs = [h.mac, ...h.macs.filter((m) => m !== h.mac)];
   const physical = ifaces.filter((i) => i.type === 'physical');
@@ -363,6 +381,6 @@ export async function restoreNics(
     const mac = missing.shift();
     if (!mac) break;
     log(`${iface.name}: ${iface.mac_address} → ${mac}`);
-    await deps.maas.updateInterfaceMac(systemId, iface.id, mac);
+    await deps.maas.updateInterfaceMac(systemId, iface.id, mac, signal);
   }
 }

@@ -21,7 +21,7 @@ export function startInstanceSteps(
   return [
     {
       title: 'Check the instance is stopped and deployed',
-      async run() {
+      async run(ctx) {
         const i = inst();
         if (i.state !== 'stopped' && i.state !== 'running') {
           throw new OperatorError(
@@ -35,7 +35,7 @@ export function startInstanceSteps(
             hint: 'destroy and create it again',
           });
         }
-        const m = await deps.maas.readMachine(systemIdOf(host()));
+        const m = await deps.maas.readMachine(systemIdOf(host()), ctx.signal);
         if (m.status !== NODE_STATUS.DEPLOYED) {
           throw new OperatorError(`${host().hostname} is ${m.status_name} in MaaS, not Deployed`, {
             target: host().hostname,
@@ -132,8 +132,8 @@ export function destroyInstanceSteps(
     {
       title: `Release with ${deps.settings.eraseMode} disk erase and wait for Ready`,
       timeoutMs: deps.settings.releaseTimeoutMs + 60_000,
-      async verify() {
-        return (await deps.maas.readMachine(systemId())).status === NODE_STATUS.READY;
+      async verify(ctx) {
+        return (await deps.maas.readMachine(systemId(), ctx.signal)).status === NODE_STATUS.READY;
       },
       async run(ctx) {
         await releaseAndWait(deps, hostId, ctx.signal, (t) => ctx.log(t));
@@ -150,8 +150,8 @@ export function destroyInstanceSteps(
     },
     {
       title: "Restore the host's NICs in MaaS (remove bond, hardware MACs)",
-      verify: () => nicsRestored(deps, hostId),
-      run: (ctx) => restoreNics(deps, hostId, (t) => ctx.log(t)),
+      verify: (ctx) => nicsRestored(deps, hostId, ctx.signal),
+      run: (ctx) => restoreNics(deps, hostId, (t) => ctx.log(t), ctx.signal),
       plan: () => [
         `MaaS DELETE nodes/${systemId()}/interfaces/<${BOND_NAME}>/ if present; PUT physical NICs back to their hardware MACs`,
       ],

@@ -219,22 +219,22 @@ export function bootStep<P>(
   let choiceError: string | undefined;
   const given = (): BootMethodChoice | undefined =>
     o.efi !== undefined ? { efi: o.efi, why: 'as asked' } : bootMethodOverride(deps, host());
-  const method = async (): Promise<BootMethodChoice> =>
-    (choice ??= given() ?? (await bootMethodFor(deps, host())));
-  const want = async (): Promise<BootSetting> => ({
+  const method = async (signal?: AbortSignal): Promise<BootMethodChoice> =>
+    (choice ??= given() ?? (await bootMethodFor(deps, host(), signal)));
+  const want = async (signal: AbortSignal): Promise<BootSetting> => ({
     device: o.device,
     persistent,
-    efi: (await method()).efi,
+    efi: (await method(signal)).efi,
   });
   const step: WorkflowStep<P> = {
     title: o.title,
     retry: { attempts: 3, backoffMs: 2_000 },
     async verify(ctx) {
-      return bootMatches(await deps.bmcs.getBootDevice(host(), ctx.signal), await want());
+      return bootMatches(await deps.bmcs.getBootDevice(host(), ctx.signal), await want(ctx.signal));
     },
     async run(ctx) {
-      const w = await want();
-      const m = await method();
+      const w = await want(ctx.signal);
+      const m = await method(ctx.signal);
       ctx.log(`${host().hostname}: ${describeBoot(w)} (${m.why})`, m.assumed ? 'warn' : undefined);
       const before = await deps.bmcs.getBootDevice(host(), ctx.signal);
       await deps.bmcs.setBootDevice(host(), w, ctx.signal);

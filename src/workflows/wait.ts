@@ -26,27 +26,25 @@ export async function waitForStatus(deps: WorkflowDeps, o: WaitForStatusOptions)
   let lastEvent: number | undefined;
   // Only events from now on: the journal already holds what earlier attempts saw.
   try {
-    const page = await deps.maas.queryEvents({ id: o.systemId, limit: 1 });
+    const page = await deps.maas.queryEvents({ id: o.systemId, limit: 1 }, o.signal);
     lastEvent = page.events[0]?.id;
   } catch {
     lastEvent = undefined;
   }
   for (;;) {
     o.signal.throwIfAborted();
-    const m = await deps.maas.readMachine(o.systemId);
+    const m = await deps.maas.readMachine(o.systemId, o.signal);
     try {
-      const page = await deps.maas.queryEvents({
-        id: o.systemId,
-        level: 'INFO',
-        limit: 100,
-        after: lastEvent,
-      });
+      const page = await deps.maas.queryEvents(
+        { id: o.systemId, level: 'INFO', limit: 100, after: lastEvent },
+        o.signal,
+      );
       for (const e of [...page.events].sort((a, b) => a.id - b.id)) {
         lastEvent = Math.max(lastEvent ?? 0, e.id);
         o.log(`MaaS: ${e.type}${e.description ? ` - ${e.description}` : ''}`);
       }
     } catch {
-      // Events are a courtesy; the status decides.
+      // Events are a courtesy; the status decides (an abort is seen at the top of the loop).
     }
     if (o.want.includes(m.status)) return m;
     if (!o.via.includes(m.status)) {

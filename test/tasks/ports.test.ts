@@ -17,7 +17,7 @@ const apiKey = { consumerKey: 'ck', tokenKey: 'tk', tokenSecret: 'ts' };
 /** A MaaS that never answers: each request waits until its signal aborts. */
 function silentMaas() {
   const requests: { url: string; aborted: boolean; settledAt?: number }[] = [];
-  const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+  const fake = (async (input: string | URL | Request, init?: RequestInit) => {
     const req = new Request(input, init);
     const seen: (typeof requests)[number] = { url: req.url, aborted: false };
     requests.push(seen);
@@ -29,7 +29,7 @@ function silentMaas() {
       });
     });
   }) as typeof fetch;
-  return { requests, fetch };
+  return { requests, fetch: fake };
 }
 
 describe('AbortSignal through the ports', () => {
