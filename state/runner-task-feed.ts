@@ -28,9 +28,7 @@ export class RunnerTaskFeed extends PolledSnapshot<TaskFeedSnapshot> {
   async connect(): Promise<void> {
     this.off?.();
     const offEvent = this.client.onEvent((e) => this.onEvent(e));
-    const offClose = this.client.onClose((reason) =>
-      this.publish({ ...this.getSnapshot(), error: reason }),
-    );
+    const offClose = this.client.onClose((reason) => this.publish({ ...this.getSnapshot(), error: reason }));
     this.off = () => {
       offEvent();
       offClose();
@@ -65,7 +63,9 @@ export class RunnerTaskFeed extends PolledSnapshot<TaskFeedSnapshot> {
     const ids = [...this.dirty];
     this.dirty.clear();
     try {
-      const fresh = await Promise.all(ids.map((id) => this.client.call('tasks.get', { id }).catch(() => null)));
+      const fresh = await Promise.all(
+        ids.map((id) => this.client.call('tasks.get', { id }).catch(() => null)),
+      );
       ids.forEach((id, i) => {
         const t = fresh[i];
         if (t) this.tasks.set(id, t);

@@ -16,7 +16,6 @@ import {
   openOperator,
   seedCatalog,
   startTestLab,
-  until,
   type TestLab,
 } from './helpers.ts';
 

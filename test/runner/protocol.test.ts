@@ -2,11 +2,7 @@ import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createMessageConnection,
-  SocketMessageReader,
-  SocketMessageWriter,
-} from 'vscode-jsonrpc/node';
+import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { loadConfig } from '../../src/config/index.ts';
 import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
 import { runnerPaths } from '../../src/runner/paths.ts';
@@ -113,7 +109,9 @@ describe('the runner socket', () => {
   });
 
   it('keeps a second runner for the same store from starting', async () => {
-    await expect(startRunner({ env, log: () => undefined, idleMs: 0 })).rejects.toBeInstanceOf(RunnerBusyError);
+    await expect(startRunner({ env, log: () => undefined, idleMs: 0 })).rejects.toBeInstanceOf(
+      RunnerBusyError,
+    );
   });
 });
 
@@ -128,7 +126,9 @@ describe('catalog and tasks through the runner', () => {
     await expect(c.call('template.add', { name: 'nope', image: 'plan9/4e' })).rejects.toThrow(
       /MaaS has no boot image plan9\/4e/,
     );
-    await expect(c.call('network.add', { name: 'pxe', vlan: 10 })).rejects.toThrow(/is the PXE VLAN of tor-r01/);
+    await expect(c.call('network.add', { name: 'pxe', vlan: 10 })).rejects.toThrow(
+      /is the PXE VLAN of tor-r01/,
+    );
     const n = await c.call('network.add', { name: 'tenant-a', vlan: 200 });
     expect(n.vlan).toBe(200);
     expect((await c.call('networks.list', {})).networks.map((x) => x.name)).toEqual(['tenant-a']);
@@ -148,12 +148,13 @@ describe('catalog and tasks through the runner', () => {
         if (e.type === 'task-done' || e.type === 'task-failed') resolve();
       }),
     );
-    const { taskId } = await c.call('host.add', {
+    const added = await c.call('host.add', {
       hostname: h.hostname,
       cores: h.cpuCount,
       mhz: h.cpuMhz,
       memory: h.memoryMb,
     });
+    const taskId = added.taskId!;
     await c.call('tasks.follow', { id: taskId });
     await done;
     const types = seen.map((e) => e.type);
@@ -196,7 +197,10 @@ describe('idle exit', () => {
     await new Promise((res) => setTimeout(res, 600));
     expect((await c.call('runner.status', {})).clients).toBe(1);
     c.close();
-    const why = await Promise.race([r.closed, new Promise((res) => setTimeout(() => res('still up'), 5_000))]);
+    const why = await Promise.race([
+      r.closed,
+      new Promise((res) => setTimeout(() => res('still up'), 5_000)),
+    ]);
     expect(why).toMatch(/idle for/);
   });
 });

@@ -156,8 +156,10 @@ export function staticFeed(tasks: readonly Task[]): TaskSource {
 export async function mount(
   props: Partial<DashboardProps> = {},
   size = { columns: 80, rows: 24 },
-  hosts = 40,
+  /** Dialogs from @inkjs/ui take their key in an effect a render later: let each key settle. */
+  opts: { hosts?: number; keyWait?: number } = {},
 ) {
+  const hosts = opts.hosts ?? 40;
   const { source, layout } = fakeSite(hosts);
   (layout.racks[0]!.nics as { mac: string; port: string; hostname?: string }[]).push({
     mac: '52:54:09:00:00:01',
@@ -172,7 +174,7 @@ export async function mount(
   Object.defineProperty(ui.stdout, 'columns', { value: size.columns, configurable: true });
   ui.stdout.emit('resize');
   await tick();
-  const press = async (keys: string, wait = 0) => {
+  const press = async (keys: string, wait = opts.keyWait ?? 0) => {
     ui.stdin.write(keys);
     await tick(keys === KEYS.esc ? Math.max(wait, ESC_WAIT) : wait);
   };
