@@ -83,6 +83,8 @@ export function rackPort(topology: Topology): RackPort {
       const all = [...macs, ...(named ? named.nics.map((n) => n.mac) : [])];
       return topology.nicsForMacs(all).map((n) => ({ mac: n.mac, switch: n.switch, port: n.port }));
     },
+    // A rack file lists at least one rack; none means no rack file is configured.
+    configured: topology.rack.racks.length > 0,
     vlanAllowed: (sw, vlan) => topology.vlanAllowed(sw, vlan),
     bootMethod: (macs, hostname) => topology.bootMethodOf(macs, hostname),
   };

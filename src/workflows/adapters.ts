@@ -94,6 +94,12 @@ export interface CabledNic {
 
 /** The rack file, as the workflows query it. */
 export interface RackPort {
+  /**
+   * False when no rack file is configured: MaaS and the BMCs are still driven, the ToR switches
+   * are left alone (no cabling check, no VLAN change, no bond). With a rack file, a host missing
+   * from it is an error, as ever.
+   */
+  readonly configured: boolean;
   /** Every rack-file NIC for these MACs (any of a host's MACs finds all entries with its hostname). */
   nicsFor(macs: readonly string[], hostname?: string): CabledNic[];
   /** Whether a VLAN may be used on this switch (its allowedVlans list, if any). */

@@ -2,7 +2,7 @@ import { OperatorError } from '../util/errors.ts';
 import { NODE_STATUS } from '../maas/node-status.ts';
 import type { Host } from '../../state/schema.ts';
 import type { WorkflowDeps } from './adapters.ts';
-import { cabledNics, hostById } from './records.ts';
+import { cabledNics, hostById, NO_RACK_FILE } from './records.ts';
 import type { WorkflowStep } from './steps.ts';
 import { waitForStatus } from './wait.ts';
 
@@ -22,6 +22,10 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
     {
       title: 'Check the MAC against the rack file',
       async run(ctx) {
+        if (!deps.rack.configured) {
+          ctx.log(`${NO_RACK_FILE}; ${host().mac} not checked`, 'warn');
+          return { nics: [] };
+        }
         const nics = cabledNics(deps, host());
         ctx.log(nics.map((n) => `${n.mac} on ${n.switch} ${n.port}`).join('; '));
         return { nics: nics.map((n) => ({ ...n })) };
@@ -31,7 +35,7 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
         if (!deps.store.instances.find((i) => i.hostId === params.hostId))
           await deps.store.hosts.remove(params.hostId);
       },
-      plan: () => [`rack file: find ${host().mac}`],
+      plan: () => [deps.rack.configured ? `rack file: find ${host().mac}` : NO_RACK_FILE],
     },
     {
       title: 'Check the cabling on the ToR switch',

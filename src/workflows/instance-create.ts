@@ -2,7 +2,15 @@ import { OperatorError } from '../util/errors.ts';
 import { NODE_STATUS } from '../maas/node-status.ts';
 import type { MaasInterface } from '../maas/schemas.ts';
 import type { WorkflowDeps } from './adapters.ts';
-import { cabledNics, hostById, instanceVlans, systemIdOf, templateById, instanceScope } from './records.ts';
+import {
+  cabledNics,
+  hostById,
+  instanceVlans,
+  NO_RACK_FILE,
+  systemIdOf,
+  templateById,
+  instanceScope,
+} from './records.ts';
 import { bootStep, portsStep, powerStep, storeStep, type WorkflowStep } from './steps.ts';
 import { waitForPower, waitForStatus } from './wait.ts';
 
@@ -66,9 +74,11 @@ export function createInstanceSteps(
               .join(', ')}`,
           });
         }
-        ctx.log(
-          `${h.hostname}: ${nics.length} ToR NIC(s) ${nics.map((n) => `${n.switch} ${n.port}`).join(', ')}`,
-        );
+        if (!deps.rack.configured) ctx.log(`${NO_RACK_FILE}: no VLAN is set, no bond is made`, 'warn');
+        else
+          ctx.log(
+            `${h.hostname}: ${nics.length} ToR NIC(s) ${nics.map((n) => `${n.switch} ${n.port}`).join(', ')}`,
+          );
       },
       // Undone last in a rollback, when the gear is back as it was: the record made for this create goes.
       async undo() {
@@ -262,7 +272,9 @@ function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): Workfl
     async run(ctx) {
       const macs = torMacs();
       if (macs.length < 2) {
-        ctx.log(`one ToR NIC (${macs[0]}): no bond`);
+        ctx.log(
+          macs[0] ? `one ToR NIC (${macs[0]}): no bond` : "no ToR NIC known: no bond, MaaS's first NIC",
+        );
         return { bonded: false, interfaceId: null };
       }
       const ifaces = await deps.maas.listInterfaces(systemId(), ctx.signal);
@@ -296,7 +308,7 @@ function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): Workfl
     undo: (ctx) => restoreNics(deps, hostId, (t) => ctx.log(t), ctx.signal),
     plan() {
       const macs = torMacs();
-      if (macs.length < 2) return [`MaaS: no bond, single NIC ${macs[0] ?? '?'}`];
+      if (macs.length < 2) return [`MaaS: no bond, single NIC ${macs[0] ?? "(MaaS's first physical NIC)"}`];
       return [
         `MaaS POST nodes/${systemId()}/interfaces/?op=create_bond name=${BOND_NAME} bond_mode=active-backup bond_miimon=100 ` +
           `parents=<ids of ${macs.join(', ')}>`,

@@ -49,8 +49,16 @@ export function systemIdOf(host: Host): string {
   return host.maasSystemId;
 }
 
-/** The host's ToR-connected NICs per the rack file; a host with none cannot be given a VLAN. */
+/** Said in the task log where a step leaves the switches alone because there is no rack file. */
+export const NO_RACK_FILE =
+  'no rack file configured (RACKPILOT_RACK_FILE): ToR switch ports are left as they are';
+
+/**
+ * The host's ToR-connected NICs per the rack file; a host with none cannot be given a VLAN. With no
+ * rack file at all there are none to manage: an empty list, not an error.
+ */
 export function cabledNics(deps: WorkflowDeps, host: Host): CabledNic[] {
+  if (!deps.rack.configured) return [];
   const nics = deps.rack.nicsFor([host.mac, ...host.macs], host.hostname);
   if (nics.length === 0) {
     throw new OperatorError(`host ${host.hostname} has no NIC in the rack file`, {

@@ -18,7 +18,7 @@ import {
   type BootDeviceName,
 } from '../ipmi/commands.ts';
 import { bootMethodFor, bootMethodOverride, type BootMethodChoice } from './boot-method.ts';
-import { bySwitch, cabledNics, hostById } from './records.ts';
+import { bySwitch, cabledNics, hostById, NO_RACK_FILE } from './records.ts';
 import { OperatorError } from '../util/errors.ts';
 
 /** A task step that can also say, without touching anything, exactly what it would do. */
@@ -56,6 +56,7 @@ export function portsStep<P>(
 ): WorkflowStep<P> {
   const nics = () => cabledNics(deps, hostById(deps, hostId));
   const apply = async (opsFor: (nic: CabledNic) => PortOp[], ctx: StepContext<P>) => {
+    if (!deps.rack.configured) return ctx.log(NO_RACK_FILE, 'warn');
     for (const [sw, ops] of bySwitch(nics(), opsFor)) {
       if (ops.length === 0) continue;
       ctx.log(`switch ${sw}: ${ops.map(describeOp).join(', ')}`);
@@ -66,6 +67,8 @@ export function portsStep<P>(
     title: o.title,
     locks: [...new Set(safeNics(nics).map((n) => `switch:${n.switch}`))],
     async verify(ctx) {
+      // Nothing to verify without a rack file: run() says so in the log.
+      if (!deps.rack.configured) return false;
       for (const nic of nics()) {
         const actual = await deps.switches.showPort(nic.switch, nic.port, ctx.signal);
         if (!sameMembership(actual, o.expect(nic))) return false;
@@ -76,6 +79,7 @@ export function portsStep<P>(
       await apply(o.ops, ctx);
     },
     plan() {
+      if (!deps.rack.configured) return [NO_RACK_FILE];
       const lines: string[] = [];
       for (const [sw, ops] of bySwitch(nics(), o.ops)) {
         const cli = deps.switches.plan(sw, ops);

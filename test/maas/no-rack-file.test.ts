@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { startLab, type Lab } from '../../src/lab/index.ts';
+import { NODE_STATUS } from '../../src/maas/node-status.ts';
 import { inventorySource, openSite, rackLayout } from '../../src/site/open.ts';
+import { startCreate } from '../../src/site/provision.ts';
+import { openWorkbench } from '../../src/site/workbench.ts';
 import { Inventory } from '../../state/live.ts';
 
 /** A real-looking site: a MaaS URL and key, the lab off, and no RACKPILOT_RACK_FILE at all. */
@@ -55,4 +58,67 @@ describe('no rack file configured: MaaS alone', () => {
       await site.close();
     }
   });
+
+  it('host add, deploy and destroy drive MaaS and the BMC and leave the switches alone', async () => {
+    const site = await openSite(loadConfig({ env, envFile: false }));
+    const wb = await openWorkbench(site, { storePath: join(home, 'wb.json'), settings: { pollMs: 100 } });
+    try {
+      const h = lab.spec.hosts.find((x) => x.nics.length >= 2)!;
+      const bmc = lab.bmcs.bmcs.find((b) => b.hostname === h.hostname)!;
+      const ports = () => h.nics.map((n) => lab.world.ports.get(`${n.switch}|${n.port}`));
+      const portsBefore = JSON.stringify(ports(), (_k, v) => (v instanceof Set ? [...v] : v));
+
+      const host = await wb.store.hosts.insert({
+        hostname: h.hostname,
+        mac: h.nics[0]!.mac,
+        macs: h.nics.map((n) => n.mac),
+        ipmi: { address: bmc.host, port: bmc.port, username: h.bmc.user, password: h.bmc.password },
+        cpuCores: h.cpuCount,
+        cpuMhz: h.cpuMhz,
+        memoryMb: h.memoryMb,
+      });
+      const added = await wb.engine.wait(
+        await wb.engine.start('host.add', { hostId: host.id, hostname: h.hostname }, { hostId: host.id }),
+      );
+      expect(added.state, added.error).toBe('done');
+      expect(added.log.some((l) => /no rack file configured/.test(l.text))).toBe(true);
+
+      await wb.store.templates.insert({ name: 'jammy', image: 'ubuntu/jammy' });
+      await wb.store.offerings.insert({
+        name: 'o',
+        cpuCores: h.cpuCount,
+        cpuMhz: h.cpuMhz,
+        memoryMb: h.memoryMb,
+      });
+      await wb.store.networks.insert({ name: 'tenant-a', vlan: 200 });
+      const { instance, taskId } = await startCreate(wb, site.maas, {
+        name: 'vm1',
+        offering: 'o',
+        template: 'jammy',
+        networks: ['tenant-a'],
+        host: h.hostname,
+      });
+      const created = await wb.engine.wait(taskId);
+      expect(created.state, created.error).toBe('done');
+      const m = await site.maas.readMachine(wb.store.hosts.get(host.id)!.maasSystemId!);
+      expect(m.status).toBe(NODE_STATUS.DEPLOYED);
+      expect(lab.world.host(h.hostname).power).toBe('on');
+      // No bond without the rack file's cabling: the instance MAC is on MaaS's first NIC.
+      expect(m.interface_set.some((i) => i.type === 'bond')).toBe(false);
+
+      const destroyed = await wb.engine.wait(
+        await wb.engine.start(
+          'instance.destroy',
+          { hostId: host.id, hostname: h.hostname, instanceId: instance.id },
+          { instanceId: instance.id },
+        ),
+      );
+      expect(destroyed.state, destroyed.error).toBe('done');
+      expect((await site.maas.readMachine(m.system_id)).status).toBe(NODE_STATUS.READY);
+      expect(JSON.stringify(ports(), (_k, v) => (v instanceof Set ? [...v] : v))).toBe(portsBefore);
+    } finally {
+      await wb.close();
+      await site.close();
+    }
+  }, 60_000);
 });

@@ -124,6 +124,7 @@ export function fakes(
     switches: {} as WorkflowDeps['switches'],
     bmcs: f.bmc,
     rack: {
+      configured: true,
       nicsFor: () => [],
       vlanAllowed: () => true,
       bootMethod: (_macs, hostname) => (hostname ? f.bootMethods.get(hostname) : undefined),
