@@ -155,13 +155,12 @@ export function powerStep<P>(
   return step;
 }
 
-/** "Set System Boot Options 05 e0 08 00 00 00": the request exactly as it goes to the BMC. */
-export function bootOptionsCommand(boot: BootSetting): string {
+/** The Set System Boot Options request data exactly as it goes to the BMC: "05 e0 08 00 00 00". */
+export function bootOptionsBytes(boot: BootSetting): string {
   const flags = encodeBootFlags({ ...boot, valid: boot.device !== 'none' });
-  const bytes = [...encodeSetBootOption(BootParam.BootFlags, flags)].map((b) =>
-    b.toString(16).padStart(2, '0'),
-  );
-  return `Set System Boot Options ${bytes.join(' ')}`;
+  return [...encodeSetBootOption(BootParam.BootFlags, flags)]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join(' ');
 }
 
 export function describeBoot(boot: { device: string; persistent: boolean; efi: boolean }): string {
@@ -255,15 +254,16 @@ export function bootStep<P>(
       const label = bmcLabel(host());
       const m = choice ?? safeGiven(given);
       const undo = o.undoable ? ' (Get System Boot Options 05 00 00 first, for undo)' : '';
+      const set = `${label}: Set System Boot Options param 5:`;
       if (m) {
         const w: BootSetting = { device: o.device, persistent, efi: m.efi };
-        return [`${label}: ${bootOptionsCommand(w)}: ${describeBoot(w)} (${m.why})${undo}`];
+        return [`${set} ${describeBoot(w)} [${bootOptionsBytes(w)}] (${m.why})${undo}`];
       }
       const efi: BootSetting = { device: o.device, persistent, efi: true };
       const legacy: BootSetting = { ...efi, efi: false };
       return [
-        `${label}: ${bootOptionsCommand(efi)}: ${describeBoot(efi)} if MaaS reports bios_boot_method "uefi", ` +
-          `else ${bootOptionsCommand(legacy)}: ${describeBoot(legacy)}` +
+        `${set} ${describeBoot(efi)} [${bootOptionsBytes(efi)}] if MaaS reports bios_boot_method "uefi", ` +
+          `else legacy [${bootOptionsBytes(legacy)}]` +
           `${choiceError ? ` (MaaS not read: ${choiceError})` : ''}${undo}`,
       ];
     },

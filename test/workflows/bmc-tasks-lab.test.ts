@@ -151,7 +151,7 @@ describe('host.bootdev against the lab BMC', () => {
     expect(step).toEqual({
       step: 'Boot from bios, next boot only',
       actions: [
-        `IPMI ${bmc.host}:${bmc.port}: Set System Boot Options 05 80 18 00 00 00: boot bios, next boot only, legacy ` +
+        `IPMI ${bmc.host}:${bmc.port}: Set System Boot Options param 5: boot bios, next boot only, legacy [05 80 18 00 00 00] ` +
           '(MaaS bios_boot_method "pxe" (legacy BIOS)) (Get System Boot Options 05 00 00 first, for undo)',
       ],
     });
@@ -173,7 +173,7 @@ describe('host.bootdev against the lab BMC', () => {
     const plan = await planWorkflowLive(op.wb.deps, 'instance.create', { instanceId: inst.id });
     const boot = plan.find((s) => s.step === 'Boot from disk')!;
     expect(boot.actions[0]).toContain(
-      'Set System Boot Options 05 e0 08 00 00 00: boot disk, persistent, EFI (MaaS bios_boot_method "uefi")',
+      'Set System Boot Options param 5: boot disk, persistent, EFI [05 e0 08 00 00 00] (MaaS bios_boot_method "uefi")',
     );
     await op.wb.store.instances.remove(inst.id);
   });

@@ -122,7 +122,7 @@ describe('host.bootdev: one Set System Boot Options as a task step', () => {
       {
         step: 'Boot from pxe, next boot only',
         actions: [
-          'IPMI 10.0.0.11:623: Set System Boot Options 05 a0 04 00 00 00: boot pxe, next boot only, EFI (as asked)' +
+          'IPMI 10.0.0.11:623: Set System Boot Options param 5: boot pxe, next boot only, EFI [05 a0 04 00 00 00] (as asked)' +
             ' (Get System Boot Options 05 00 00 first, for undo)',
         ],
       },
@@ -134,7 +134,7 @@ describe('host.bootdev: one Set System Boot Options as a task step', () => {
       efi: false,
     });
     expect(p!.actions[0]).toContain(
-      'Set System Boot Options 05 c0 08 00 00 00: boot disk, persistent, legacy',
+      'Set System Boot Options param 5: boot disk, persistent, legacy [05 c0 08 00 00 00]',
     );
   });
 
@@ -144,17 +144,17 @@ describe('host.bootdev: one Set System Boot Options as a task step', () => {
     const params = { hostId: 'h1', device: 'bios' };
     const [offline] = planWorkflow(f.deps, 'host.bootdev', params);
     expect(offline!.actions[0]).toMatch(
-      /05 a0 18 00 00 00: boot bios, next boot only, EFI if MaaS reports bios_boot_method "uefi", else .*05 80 18 00 00 00: boot bios, next boot only, legacy/,
+      /param 5: boot bios, next boot only, EFI \[05 a0 18 00 00 00\] if MaaS reports bios_boot_method "uefi", else legacy \[05 80 18 00 00 00\]/,
     );
     expect(f.maasReads).toBe(0);
     const [live] = await planWorkflowLive(f.deps, 'host.bootdev', params);
     expect(live!.actions[0]).toContain(
-      '05 a0 18 00 00 00: boot bios, next boot only, EFI (MaaS bios_boot_method "uefi")',
+      'param 5: boot bios, next boot only, EFI [05 a0 18 00 00 00] (MaaS bios_boot_method "uefi")',
     );
     f.bootMethods.set('r01-n001', 'legacy');
     const [overridden] = planWorkflow(f.deps, 'host.bootdev', params);
     expect(overridden!.actions[0]).toContain(
-      '05 80 18 00 00 00: boot bios, next boot only, legacy (rack file bootMethod "legacy")',
+      'param 5: boot bios, next boot only, legacy [05 80 18 00 00 00] (rack file bootMethod "legacy")',
     );
   });
 

@@ -77,13 +77,13 @@ describe("EFI or legacy from MaaS's bios_boot_method", () => {
     f.machines.set('abc123', { status: NODE_STATUS.READY, bios_boot_method: 'uefi' });
     const s = bootStep(f.deps, 'h1', { title: 'Boot from disk', device: 'disk', undoable: true });
     expect(s.plan()).toEqual([
-      'IPMI 10.0.0.11:623: Set System Boot Options 05 e0 08 00 00 00: boot disk, persistent, EFI if MaaS reports ' +
-        'bios_boot_method "uefi", else Set System Boot Options 05 c0 08 00 00 00: boot disk, persistent, legacy ' +
+      'IPMI 10.0.0.11:623: Set System Boot Options param 5: boot disk, persistent, EFI [05 e0 08 00 00 00] if MaaS reports ' +
+        'bios_boot_method "uefi", else legacy [05 c0 08 00 00 00] ' +
         '(Get System Boot Options 05 00 00 first, for undo)',
     ]);
     await s.prepare!();
     expect(s.plan()).toEqual([
-      'IPMI 10.0.0.11:623: Set System Boot Options 05 e0 08 00 00 00: boot disk, persistent, EFI ' +
+      'IPMI 10.0.0.11:623: Set System Boot Options param 5: boot disk, persistent, EFI [05 e0 08 00 00 00] ' +
         '(MaaS bios_boot_method "uefi") (Get System Boot Options 05 00 00 first, for undo)',
     ]);
   });
@@ -92,7 +92,7 @@ describe("EFI or legacy from MaaS's bios_boot_method", () => {
     const f = fakes();
     const s = bootStep(f.deps, 'h1', { title: 'Boot from disk', device: 'disk', undoable: false });
     await s.prepare!();
-    expect(s.plan()[0]).toMatch(/, else .* legacy \(MaaS not read: no machine abc123\)$/);
+    expect(s.plan()[0]).toMatch(/, else legacy \[05 c0 08 00 00 00\] \(MaaS not read: no machine abc123\)$/);
   });
 
   it('undo of the create boot step also reads back journals written before `valid` was recorded', async () => {
