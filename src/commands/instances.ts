@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CommandContext } from './context.ts';
 import { followOrDetach } from './follow.ts';
-import { parseCommandArgs, printJson, println, UsageError } from './io.ts';
+import { eprintln, parseCommandArgs, printJson, println, UsageError } from './io.ts';
 import { printPlan } from './plan.ts';
 import { readUserData } from './user-data.ts';
 import { formatTable } from './table.ts';
@@ -63,7 +63,8 @@ export async function deployCommand(argv: string[], ctx: CommandContext): Promis
     return printPlan(ctx.io, planned.plan, values.json);
   }
   const started = await runner.call('instance.create', req);
-  println(ctx.io, `instance ${name} on ${started.host} (MAC ${started.mac}), task ${started.taskId}`);
+  // Progress, not the result: with --detach, stdout carries the task id alone (for scripts).
+  eprintln(ctx.io, `instance ${name} on ${started.host} (MAC ${started.mac}), task ${started.taskId}`);
   return followOrDetach(runner, started.taskId, ctx.io, values);
 }
 

@@ -12,7 +12,6 @@ export interface RunnerPaths {
   store: string;
   socket: string;
   /** The runner's pid lock (`<store>.runner.lock`, holding its pid). */
-  lockBase: string;
   pidFile: string;
   log: string;
   /** The secret a client proves it may read the owner's files with (mode 0600). */
@@ -30,7 +29,6 @@ export function runnerPaths(storePath: string): RunnerPaths {
   return {
     store: storePath,
     socket,
-    lockBase: `${storePath}.runner`,
     pidFile: `${storePath}.runner.lock`,
     log: `${storePath}.runner.log`,
     cookie: `${storePath}.runner.cookie`,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import { loadConfig, type Config } from '../config/index.ts';
-import { acquireLock } from '../../state/store-file.ts';
+import { acquirePidLock } from './pid-lock.ts';
 import { openSite, inventorySource, rackLayout, type Site } from '../site/open.ts';
 import { openWorkbench, type Workbench } from '../site/workbench.ts';
 import { Inventory } from '../../state/live.ts';
@@ -61,13 +61,10 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
   const paths = runnerPaths(storePath);
   ensureRunnerDirs(paths);
   // The pid lock makes two runners racing for one site end with one: the loser stops here.
-  let lock;
-  try {
-    lock = await acquireLock(paths.lockBase);
-  } catch (err) {
-    throw new RunnerBusyError(describeError(err));
-  }
-  if (lock.note) log(lock.note);
+  const lock = acquirePidLock(paths.pidFile);
+  if (!lock.ok) throw new RunnerBusyError(`the runner of ${storePath} is process ${lock.owner}`);
+  if (lock.takenOverFrom !== null)
+    log(`took over from runner ${lock.takenOverFrom}, which is no longer running`);
   const cookie = randomBytes(32).toString('hex');
   writeFileSync(paths.cookie, cookie, { mode: 0o600 });
 
@@ -85,7 +82,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
   } catch (err) {
     await wb?.close().catch(() => undefined);
     await site?.close().catch(() => undefined);
-    await lock.release();
+    lock.release();
     throw err;
   }
   const openedSite = site;
@@ -195,7 +192,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       await server.close(reason).catch(() => undefined);
       await openedWb.close().catch((err) => log(`closing the store: ${describeError(err)}`));
       await openedSite.close().catch(() => undefined);
-      await lock.release().catch(() => undefined);
+      lock.release();
       resolveClosed(reason);
     })();
     return stopping;

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/commands/main.ts';
 import type { CommandIo } from '../../src/commands/io.ts';
 import { stopRunnersUnder } from '../runner/helpers.ts';
+import { testRunMark } from '../runner/cli-process.ts';
 
 function capture(): CommandIo & { out: () => string; err: () => string } {
   let out = '';
@@ -20,6 +21,7 @@ function capture(): CommandIo & { out: () => string; err: () => string } {
 
 const home = mkdtempSync(join(tmpdir(), 'rackpilot-cli-'));
 const labEnv = {
+  ...testRunMark(),
   HOME: home,
   RACKPILOT_LAB: 'on',
   RACKPILOT_TIME_SCALE: '0',

@@ -6,6 +6,7 @@ import { generateLabSpec, type LabHost } from '../../src/lab/spec.ts';
 import { startCreate } from '../../src/site/provision.ts';
 import type { Task } from '../../state/schema.ts';
 import { killRunner } from '../runner/helpers.ts';
+import { testRunMark } from '../runner/cli-process.ts';
 import {
   REPO,
   addHost,
@@ -111,6 +112,7 @@ async function runAndKill(args: string[], storePath: string, step: number): Prom
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
+      ...testRunMark(),
       PATH: process.env['PATH'] ?? '',
       HOME: tl.dir,
       RACKPILOT_ENV_FILE: tl.envFile,
