@@ -317,24 +317,23 @@ function DashboardScreen(props: DashboardProps) {
 
   // Keys typed faster than a frame (or sent in one burst by tmux or a paste) arrive as one string:
   // split it so `jjj` moves three rows.
-  useInput(
-    (input, key) => {
-      if (input.length > 1 && !key.ctrl && !key.meta && !input.startsWith('\u001B')) {
-        for (const ch of input) {
-          const k = {
-            ...key,
-            return: ch === '\r',
-            backspace: ch === '\u007F' || ch === '\b',
-            shift: /[A-Z]/.test(ch),
-          };
-          handleKey(ch === '\r' ? '' : ch, k);
-        }
-        return;
+  // Always listening (a dialog's keys are ignored through dialogRef): switching this hook off and on
+  // with each dialog made Ink drop the first key after a dialog closed.
+  useInput((input, key) => {
+    if (input.length > 1 && !key.ctrl && !key.meta && !input.startsWith('\u001B')) {
+      for (const ch of input) {
+        const k = {
+          ...key,
+          return: ch === '\r',
+          backspace: ch === '\u007F' || ch === '\b',
+          shift: /[A-Z]/.test(ch),
+        };
+        handleKey(ch === '\r' ? '' : ch, k);
       }
-      handleKey(input, key);
-    },
-    { isActive: dialog === null },
-  );
+      return;
+    }
+    handleKey(input, key);
+  });
 
   const closeDialog = () => {
     dialogRef.current = null;

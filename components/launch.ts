@@ -31,10 +31,8 @@ export interface LaunchContext {
   setPending: (hostname: string, what: string | null) => void;
 }
 
-const label = (id: ActionId) =>
-  KEY_ACTIONS.find((a) => a.id === id)!
-    .label.split(' (')[0]!
-    .split(':')[0]!;
+/** The action's short name for messages: its command (`power-off`), else its id. */
+const label = (id: ActionId) => KEY_ACTIONS.find((a) => a.id === id)?.command ?? id;
 
 function hostTarget(r: DashboardRow): HostTarget {
   return { hostname: r.hostname, systemId: r.systemId, macs: r.macs };
@@ -68,17 +66,12 @@ export function fire(
   );
   void Promise.allSettled(calls).then((results) => {
     const started = results.flatMap((r, i) =>
-      r.status === 'fulfilled' ? [`${names[i]} ${r.value.taskId}`] : [],
+      r.status === 'fulfilled' ? [`${names[i]} → task ${r.value.taskId}`] : [],
     );
     const refused = results.flatMap((r, i) =>
-      r.status === 'rejected' ? [`${names[i]}: ${message(r.reason)}`] : [],
+      r.status === 'rejected' ? [`${names[i]} refused: ${message(r.reason)}`] : [],
     );
-    const text = [
-      started.length ? `${what}: task ${started.join(', ')} started` : '',
-      refused.length ? `${what} refused for ${refused.join('; ')}` : '',
-    ]
-      .filter(Boolean)
-      .join(' · ');
+    const text = `${what}: ${[...started, ...refused].join(' · ')}`;
     ctx.say({ tone: refused.length ? 'error' : 'info', text });
   });
 }

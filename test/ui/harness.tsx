@@ -183,7 +183,14 @@ export async function mount(
     for (const ch of text) await press(ch);
   };
   const frame = () => ui.lastFrame()!;
-  return { ui, inventory, source, press, type, frame };
+  /** Waits (up to 2 s) for the screen to show something: frames are throttled, dialogs settle late. */
+  const until = async (what: string | RegExp) => {
+    const deadline = Date.now() + 2_000;
+    const seen = () => (typeof what === 'string' ? frame().includes(what) : what.test(frame()));
+    while (!seen() && Date.now() < deadline) await tick(10);
+    expect(frame()).toMatch(what);
+  };
+  return { ui, inventory, source, press, type, frame, until };
 }
 
 /** The host table's rows: the lines under its header, above the footer. */
