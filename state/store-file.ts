@@ -1,6 +1,7 @@
 import { constants, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { OperatorError } from '../src/util/errors.ts';
+import { pidAlive } from '../src/util/pid.ts';
 
 /**
  * File I/O of the store: atomic replace (temp file in the same directory, fsync, rename, fsync dir),
@@ -88,15 +89,6 @@ async function syncDir(dir: string): Promise<void> {
     // Some filesystems refuse fsync on a directory; the rename is as durable as they allow.
   } finally {
     await fh.close();
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,4 +1,5 @@
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { pidAlive } from '../util/pid.ts';
 
 /**
  * The runner's lock: a file holding the owner's pid, created atomically with its content
@@ -8,15 +9,6 @@ import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:
  */
 export type PidLock =
   { ok: true; release: () => void; takenOverFrom: number | null } | { ok: false; owner: number };
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function acquirePidLock(path: string): PidLock {
   const mine = `${path}.${process.pid}.tmp`;
@@ -49,7 +41,7 @@ export function acquirePidLock(path: string): PidLock {
       } catch {
         continue; // removed meanwhile: try again
       }
-      if (Number.isInteger(owner) && owner > 0 && alive(owner)) return { ok: false, owner };
+      if (Number.isInteger(owner) && owner > 0 && pidAlive(owner)) return { ok: false, owner };
       // Stale: move it aside under a name of our own; only one starter's rename can succeed.
       try {
         renameSync(path, `${path}.stale.${process.pid}`);

@@ -1,25 +1,15 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runnerPaths } from '../../src/runner/paths.ts';
+import { pidAlive } from '../../src/util/pid.ts';
 
 /** The pid in a runner's lock file, if that process is alive. */
 export function runnerPid(storePath: string): number | null {
   try {
     const pid = Number.parseInt(readFileSync(runnerPaths(storePath).pidFile, 'utf8'), 10);
-    if (!Number.isInteger(pid) || pid <= 0) return null;
-    process.kill(pid, 0);
-    return pid;
+    return Number.isInteger(pid) && pid > 0 && pidAlive(pid) ? pid : null;
   } catch {
     return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -27,7 +17,7 @@ function alive(pid: number): boolean {
 export async function killRunnerAndWait(storePath: string): Promise<number | null> {
   const pid = killRunner(storePath);
   const deadline = Date.now() + 10_000;
-  while (pid !== null && alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (pid !== null && pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   return pid;
 }
 
