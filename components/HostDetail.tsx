@@ -1,5 +1,6 @@
 import React from 'react';
 import { Box, Text } from 'ink';
+import { useColor } from './theme.tsx';
 import type { HostRow } from '../state/live.ts';
 import { probeWarnings, type HostProbe } from '../src/site/probe.ts';
 import { formatAge } from './format.ts';
@@ -17,23 +18,24 @@ export function HostDetail({
   /** Live readings from the BMC and the switches; 'loading' while they are being read. */
   probe?: HostProbe | 'loading' | undefined;
 }) {
+  const color = useColor();
   const line = (label: string, value: React.ReactNode) => (
     <Text wrap="truncate">
-      <Text color="gray">{label.padEnd(14)}</Text>
+      <Text color={color('gray')}>{label.padEnd(14)}</Text>
       {value}
     </Text>
   );
   return (
     <Box flexDirection="column" width={width}>
       <Text bold>
-        {row.hostname} <Text color="gray">(esc back)</Text>
+        {row.hostname} <Text color={color('gray')}>(esc back)</Text>
       </Text>
       {line('MaaS id', row.systemId ?? 'not in MaaS')}
       {line(
         'status',
-        <Text color={TONE_COLOR[statusTone(row.status)]}>
+        <Text color={color(TONE_COLOR[statusTone(row.status)])}>
           {row.statusName}
-          <Text color="gray">
+          <Text color={color('gray')}>
             {' '}
             for {row.sinceExact ? '' : 'more than '}
             {formatAge(now - row.since)}
@@ -41,14 +43,17 @@ export function HostDetail({
         </Text>,
       )}
       {line('message', row.statusMessage || '-')}
-      {line('power', <Text color={powerColor(row.powerState)}>{row.powerState} (as MaaS reports it)</Text>)}
+      {line(
+        'power',
+        <Text color={color(powerColor(row.powerState))}>{row.powerState} (as MaaS reports it)</Text>,
+      )}
       {line('rack', row.rack ?? 'not in the rack file')}
       {line('switch', row.switchName ?? '-')}
       {line('ports', row.ports.length ? row.ports.join(', ') : '-')}
       {line('MACs', row.macs.length ? row.macs.join(', ') : '-')}
       {line('bondable', row.ports.length >= 2 ? `yes (${row.ports.length} ToR NICs, active-backup)` : 'no')}
       {probe === undefined ? null : probe === 'loading' ? (
-        <Text color="gray">reading the BMC and the switch ports…</Text>
+        <Text color={color('gray')}>reading the BMC and the switch ports…</Text>
       ) : (
         <LiveReadings row={row} probe={probe} />
       )}
@@ -57,28 +62,29 @@ export function HostDetail({
 }
 
 function LiveReadings({ row, probe }: { row: HostRow; probe: HostProbe }) {
+  const color = useColor();
   const bmc = probe.bmc;
   return (
     <>
       <Text bold>live from the gear</Text>
       <Text wrap="truncate">
-        <Text color="gray">{'BMC'.padEnd(14)}</Text>
+        <Text color={color('gray')}>{'BMC'.padEnd(14)}</Text>
         {bmc === undefined ? (
           'no BMC in the rack file'
         ) : 'error' in bmc ? (
-          <Text color="red">{bmc.error}</Text>
+          <Text color={color('red')}>{bmc.error}</Text>
         ) : (
           <>
-            <Text color={powerColor(bmc.power)}>power {bmc.power}</Text>, boot {bmc.bootDevice}
+            <Text color={color(powerColor(bmc.power))}>power {bmc.power}</Text>, boot {bmc.bootDevice}
             {bmc.persistent ? ' (persistent)' : ''}
           </>
         )}
       </Text>
       {probe.ports.map((p) => (
         <Text key={`${p.switch}|${p.port}`} wrap="truncate">
-          <Text color="gray">{`${p.switch} ${p.port}`.padEnd(14)}</Text>
+          <Text color={color('gray')}>{`${p.switch} ${p.port}`.padEnd(14)}</Text>
           {p.error ? (
-            <Text color="red">{p.error}</Text>
+            <Text color={color('red')}>{p.error}</Text>
           ) : (
             <>
               untagged {p.untagged ?? 'none'}
@@ -89,7 +95,7 @@ function LiveReadings({ row, probe }: { row: HostRow; probe: HostProbe }) {
         </Text>
       ))}
       {probeWarnings(row.statusName, row.powerState, probe).map((w) => (
-        <Text key={w} color="yellow" wrap="wrap">
+        <Text key={w} color={color('yellow')} wrap="wrap">
           ⚠ {w}
         </Text>
       ))}

@@ -1,17 +1,19 @@
 import { Box, Text } from 'ink';
+import { useColor } from './theme.tsx';
 import type { RackSummary } from '../state/live.ts';
 import { fit } from './format.ts';
 
 /** Rack chooser: a one-line tab bar in narrow terminals, a side pane in wide ones. */
 export function RackTabs({ racks, current }: { racks: readonly RackSummary[]; current: number }) {
+  const color = useColor();
   const items = [{ label: 'all', count: racks.reduce((n, r) => n + r.hostCount, 0) }].concat(
     racks.map((r) => ({ label: r.name, count: r.hostCount })),
   );
   return (
     <Text wrap="truncate">
-      <Text color="gray">racks </Text>
+      <Text color={color('gray')}>racks </Text>
       {items.map((it, i) => (
-        <Text key={it.label} inverse={i === current} color={i === current ? 'cyan' : undefined}>
+        <Text key={it.label} inverse={i === current} color={color(i === current ? 'cyan' : undefined)}>
           {` ${it.label}(${it.count}) `}
         </Text>
       ))}

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { useColor } from './theme.tsx';
 import type { Task } from '../state/store.ts';
 import type { TaskFeedSnapshot } from '../state/task-feed.ts';
 import { fit, formatAge } from './format.ts';
@@ -40,11 +41,12 @@ function currentStep(t: Task): string {
 
 /** The task journal: a list on top, the selected task's steps and latest log lines below. */
 export function TasksView({ feed, selected, width, height, now }: TasksViewProps) {
+  const color = useColor();
   if (!feed) {
     return (
       <Box flexDirection="column" width={width}>
         <Text bold>Tasks</Text>
-        <Text color="gray" wrap="wrap">
+        <Text color={color('gray')} wrap="wrap">
           This lab lives only inside this dashboard and has no task store. To provision, run `rackpilot lab
           --env-out lab.env` and use RACKPILOT_ENV_FILE=lab.env for the dashboard and the commands.
         </Text>
@@ -64,22 +66,25 @@ export function TasksView({ feed, selected, width, height, now }: TasksViewProps
         {fit('TASK', w.id)} {fit('KIND', w.kind)} {fit('TARGET', w.target)} {fit('STATE', w.state)}{' '}
         {fit('STEP', stepWidth)} {fit('AGE', w.age)}
       </Text>
-      {feed.error ? <Text color="red">{fit(`cannot read the task store: ${feed.error}`, width)}</Text> : null}
-      {tasks.length === 0 && !feed.error ? <Text color="gray">no tasks yet</Text> : null}
+      {feed.error ? (
+        <Text color={color('red')}>{fit(`cannot read the task store: ${feed.error}`, width)}</Text>
+      ) : null}
+      {tasks.length === 0 && !feed.error ? <Text color={color('gray')}>no tasks yet</Text> : null}
       {tasks.slice(offset, offset + listHeight - 1).map((t, i) => (
         <Text key={t.id} inverse={offset + i === selected} wrap="truncate">
           {fit(t.id, w.id)} {fit(t.kind, w.kind)} {fit(t.target.hostname ?? '-', w.target)}{' '}
-          <Text color={TASK_COLOR[t.state] ?? 'white'}>{fit(t.state, w.state)}</Text>{' '}
+          <Text color={color(TASK_COLOR[t.state] ?? 'white')}>{fit(t.state, w.state)}</Text>{' '}
           {fit(currentStep(t), stepWidth)} {fit(formatAge(now - Date.parse(t.updatedAt)), w.age)}
         </Text>
       ))}
-      <Text color="gray">{'─'.repeat(width)}</Text>
+      <Text color={color('gray')}>{'─'.repeat(width)}</Text>
       {task ? <TaskDetail task={task} width={width} height={detailHeight} /> : null}
     </Box>
   );
 }
 
 function TaskDetail({ task, width, height }: { task: Task; width: number; height: number }) {
+  const color = useColor();
   const stepLines = task.steps.map((s, i) => {
     const m = STEP_MARK[s.state] ?? { mark: '?', color: 'white' };
     return {
@@ -100,25 +105,25 @@ function TaskDetail({ task, width, height }: { task: Task; width: number; height
     <Box flexDirection="column" width={width} height={height}>
       <Text wrap="truncate">
         <Text bold>{task.kind}</Text> {task.target.hostname ?? ''}{' '}
-        <Text color={TASK_COLOR[task.state] ?? 'white'}>{task.state}</Text>
+        <Text color={color(TASK_COLOR[task.state] ?? 'white')}>{task.state}</Text>
         {task.state === 'failed' || task.state === 'interrupted' ? (
-          <Text color="gray"> rackpilot task resume|rollback {task.id}</Text>
+          <Text color={color('gray')}> rackpilot task resume|rollback {task.id}</Text>
         ) : null}
       </Text>
       {visibleSteps.map((s) => (
         <Text key={s.key} wrap="truncate">
-          <Text color={s.mark.color}>{s.mark.mark}</Text> {s.text}
+          <Text color={color(s.mark.color)}>{s.mark.mark}</Text> {s.text}
         </Text>
       ))}
       {failed?.error ? (
-        <Text color="red" wrap="truncate">
+        <Text color={color('red')} wrap="truncate">
           {fit(`  ${failed.error.split('\n')[0]}`, width)}
         </Text>
       ) : null}
       {logs.map((l, i) => (
         <Text
           key={`l${i}`}
-          color={l.level === 'error' ? 'red' : l.level === 'warn' ? 'yellow' : 'gray'}
+          color={color(l.level === 'error' ? 'red' : l.level === 'warn' ? 'yellow' : 'gray')}
           wrap="truncate"
         >
           {l.at.slice(11, 19)} {l.text}
