@@ -16,9 +16,12 @@ import {
   runTask,
   seedCatalog,
   startTestLab,
+  until,
   type Operator,
   type TestLab,
 } from './helpers.ts';
+import { runnerPid } from '../runner/helpers.ts';
+import { testRunMark } from '../runner/cli-process.ts';
 
 /**
  * Every workflow of the seed against the lab, each checked in all three peers through the
@@ -261,9 +264,9 @@ describe('destroy', () => {
 
 describe('remove host (CLI)', () => {
   it('is refused while an instance runs on the host; after destroy it leaves MaaS untouched', async () => {
-    // The CLI opens the store itself: hand it over.
+    // The CLI's runner owns the store while it runs: hand it over, and take it back after.
     await op.close();
-    const env = tl.env(op.storePath, { RACKPILOT_ERASE_MODE: 'quick' });
+    const env = tl.env(op.storePath, { RACKPILOT_ERASE_MODE: 'quick', ...testRunMark() });
     const out: string[] = [];
     const io = {
       stdout: { write: (s: string) => out.push(s) },
@@ -288,6 +291,8 @@ describe('remove host (CLI)', () => {
     expect(plan).toMatch(/switch tor-r\d\d: /);
     expect(plan).toMatch(/Set System Boot Options param 5: boot disk/);
     expect(plan).toMatch(/\(plan only: nothing was changed\)/);
+    expect(await main(['runner', 'stop'], io, env)).toBe(0);
+    await until(() => runnerPid(op.storePath) === null, 'the runner to stop');
     op = await openOperator(tl, { storePath: op.storePath });
     expect(op.wb.store.instances.find((i) => i.name === 'vm-plan')).toBeUndefined();
     expect(op.wb.store.hosts.find((h) => h.hostname === three.hostname)).toBeUndefined();

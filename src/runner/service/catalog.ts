@@ -2,7 +2,7 @@ import { OperatorError } from '../../util/errors.ts';
 import { registerSecret } from '../../util/redact.ts';
 import { resolveBmcPassword } from '../../rack/passwords.ts';
 import { imageMatches } from '../../workflows/instance-create.ts';
-import { planWorkflow } from '../../workflows/index.ts';
+import { planWorkflowLive } from '../../workflows/index.ts';
 import type { Host } from '../../../state/schema.ts';
 import type { Result } from '../protocol.ts';
 import { withDraft } from './draft.ts';
@@ -80,7 +80,9 @@ export function catalogHandlers({ site, wb }: ServiceContext): Handlers {
       };
       if (p.plan) {
         const draft = { ...record, id: 'host-planned', addedAt: new Date().toISOString() };
-        const plan = planWorkflow(withDraft(wb.deps, 'hosts', draft), 'host.add', { hostId: draft.id });
+        const plan = await planWorkflowLive(withDraft(wb.deps, 'hosts', draft), 'host.add', {
+          hostId: draft.id,
+        });
         return { hostId: draft.id, plan };
       }
       if (store.hosts.find((h) => h.hostname === hostname || h.mac === mac)) {

@@ -7,7 +7,7 @@ import {
   type CreateRequest,
 } from '../../site/provision.ts';
 import { pickHost } from '../../workflows/planner.ts';
-import { planWorkflow } from '../../workflows/index.ts';
+import { planWorkflowLive } from '../../workflows/index.ts';
 import type { Instance, TaskTarget } from '../../../state/schema.ts';
 import type { Params } from '../protocol.ts';
 import { withDraft } from './draft.ts';
@@ -128,7 +128,7 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
       });
       const draft = instanceDraft(req, resolved, host.id, new Set(store.instances.list().map((i) => i.mac)));
       const inst = { ...draft, id: 'inst-planned', createdAt: new Date().toISOString() };
-      const plan = planWorkflow(withDraft(wb.deps, 'instances', inst), 'instance.create', {
+      const plan = await planWorkflowLive(withDraft(wb.deps, 'instances', inst), 'instance.create', {
         instanceId: inst.id,
       });
       return { host: host.hostname, mac: inst.mac, plan };
@@ -141,7 +141,7 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
 
     'instance.actionPlan': async (p) => {
       const { kind, params } = lifecycle(p);
-      return { plan: planWorkflow(wb.deps, kind, params) };
+      return { plan: await planWorkflowLive(wb.deps, kind, params) };
     },
 
     'host.power': async (p, caller) =>
