@@ -5,15 +5,10 @@
  * wall time and CPU, and per step: how often it ran, wall time (mean, p95), and CPU per step run.
  * The lab runs in this process too, so the CPU figure covers both sides.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config/index.ts';
-import { startLab } from '../src/lab/index.ts';
-import { openSite } from '../src/site/open.ts';
-import { openWorkbench } from '../src/site/workbench.ts';
 import { startCreate } from '../src/site/provision.ts';
 import type { TaskEvent } from '../src/tasks/index.ts';
+import { openBenchWorkbench, seedBenchStore, startBenchSite } from './bench-site.ts';
 
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);
 /** Creates (then destroys) in flight at once. */
@@ -21,64 +16,14 @@ const IN_FLIGHT = 100;
 const GOAL_MS = 60_000;
 
 export async function run(): Promise<void> {
-  const lab = await startLab({ timeScale: 0, hosts: INSTANCES, racks: 10, seed: 1 });
-  const dir = mkdtempSync(join(tmpdir(), 'rp-bench-wf-'));
-  const rackPath = join(dir, 'rack.json');
-  writeFileSync(rackPath, JSON.stringify(lab.rackFile), { mode: 0o600 });
-  const config = loadConfig({
-    env: {
-      ...lab.env,
-      RACKPILOT_LAB: 'off',
-      MAAS_URL: lab.maas.url,
-      MAAS_API_KEY: lab.maas.apiKey,
-      RACKPILOT_RACK_FILE: rackPath,
-      RACKPILOT_KNOWN_HOSTS: join(dir, 'known_hosts'),
-      RACKPILOT_ERASE_MODE: 'quick',
-      HOME: dir,
-    },
-    envFile: false,
-  });
-  const site = await openSite(config);
-  const wb = await openWorkbench(site, {
-    storePath: join(dir, 'store.json'),
-    concurrency: IN_FLIGHT,
-    settings: { pollMs: 200 },
-  });
+  const bs = await startBenchSite(INSTANCES, 'rp-bench-wf-');
+  const { lab } = bs;
+  const { site, wb, close } = await openBenchWorkbench(bs, join(bs.dir, 'store.json'), IN_FLIGHT);
   try {
     const { store, engine } = wb;
-    await store.templates.insert({ name: 'jammy', image: 'ubuntu/jammy' });
-    await store.networks.insert({ name: 'tenant-a', vlan: 200 });
-    await store.networks.insert({ name: 'tenant-b', vlan: 201 });
-    const shapes = new Map<string, { cpuCores: number; cpuMhz: number; memoryMb: number }>();
-    for (const h of lab.spec.hosts)
-      shapes.set(`c${h.cpuCount}`, { cpuCores: h.cpuCount, cpuMhz: h.cpuMhz, memoryMb: h.memoryMb });
-    for (const [name, s] of shapes) await store.offerings.insert({ name, ...s });
-
     // Setup, not measured: every lab host added (adopted from MaaS).
     const t0 = performance.now();
-    const bmcs = new Map(lab.bmcs.bmcs.map((b) => [b.hostname, b]));
-    const added = await Promise.all(
-      lab.spec.hosts.map(async (h) => {
-        const b = bmcs.get(h.hostname)!;
-        const rec = await store.hosts.insert({
-          hostname: h.hostname,
-          mac: h.nics[0]!.mac,
-          macs: h.nics.map((n) => n.mac),
-          ipmi: { address: b.host, port: b.port, username: h.bmc.user, password: h.bmc.password },
-          cpuCores: h.cpuCount,
-          cpuMhz: h.cpuMhz,
-          memoryMb: h.memoryMb,
-        });
-        const id = await engine.start(
-          'host.add',
-          { hostId: rec.id, hostname: h.hostname },
-          { hostId: rec.id },
-        );
-        return engine.wait(id);
-      }),
-    );
-    const notAdded = added.filter((t) => t.state !== 'done').length;
-    if (notAdded) throw new Error(`${notAdded} hosts not added`);
+    const offerings = await seedBenchStore(bs, wb);
     console.log(`setup: ${INSTANCES} hosts added in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     // Per-step wall time from the engine's events.
@@ -98,7 +43,6 @@ export async function run(): Promise<void> {
       }
     });
 
-    const offerings = lab.spec.hosts.map((h) => `c${h.cpuCount}`);
     const requests0 = lab.maas.stats.requests;
     const store0 = store.stats();
     let failed = 0;
@@ -165,10 +109,8 @@ export async function run(): Promise<void> {
       );
     }
   } finally {
-    await wb.close();
-    await site.close();
-    await lab.close();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
+    await bs.close();
   }
 }
 

@@ -45,6 +45,8 @@ export interface Config {
   eraseMode: EraseMode;
   /** How long the site's runner stays with no client and no running task before it exits; 0 = never. */
   runnerIdleMs: number;
+  /** How often a waiting task reads MaaS (deploy, release, power); undefined = the default (5 s). */
+  pollMs: number | undefined;
   /** The environment the settings were read from: `.env` values under the process's own. Rack files'
    *  `passwordEnv` names are looked up here, so they may live in `.env` too. */
   env: Readonly<Record<string, string>>;
@@ -94,6 +96,7 @@ export const VARIABLES = {
   RACKPILOT_LAB_HOSTS: '40',
   RACKPILOT_LAB_SEED: '1',
   RACKPILOT_RUNNER_IDLE: '600',
+  RACKPILOT_POLL_MS: '5000',
   RACKPILOT_ENV_FILE: './.env',
 } as const;
 export type Variable = keyof typeof VARIABLES;
@@ -200,6 +203,7 @@ const envSchema = z.object({
   RACKPILOT_LAB_HOSTS: wholeNumber(1, 5000).optional(),
   RACKPILOT_LAB_SEED: wholeNumber(0, 2 ** 32 - 1).optional(),
   RACKPILOT_RUNNER_IDLE: wholeNumber(0, 7 * 24 * 3600).optional(),
+  RACKPILOT_POLL_MS: wholeNumber(20, 600_000).optional(),
 });
 
 export interface LoadConfigOptions {
@@ -390,6 +394,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     knownHosts,
     eraseMode: good.RACKPILOT_ERASE_MODE ?? DEFAULT_ERASE_MODE,
     runnerIdleMs: (good.RACKPILOT_RUNNER_IDLE ?? 600) * 1000,
+    pollMs: good.RACKPILOT_POLL_MS,
     env,
     envFile,
     warnings,

@@ -53,6 +53,12 @@ export interface StartRunnerOptions {
 
 export class RunnerBusyError extends Error {}
 
+/**
+ * Tasks running at once in a site's runner (more wait queued, holding their host). Tasks mostly
+ * wait on MaaS; the per-switch locks, not this, keep switch sessions from overlapping.
+ */
+export const RUNNER_CONCURRENCY = 100;
+
 export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunner> {
   const log =
     opts.log ?? ((line: string) => process.stdout.write(`${new Date().toISOString()} ${redact(line)}\n`));
@@ -76,7 +82,11 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
     } else {
       site = await openSite(config);
     }
-    wb = await openWorkbench(site, { storePath, onNotice: (t) => log(`store: ${t}`) });
+    wb = await openWorkbench(site, {
+      storePath,
+      concurrency: RUNNER_CONCURRENCY,
+      onNotice: (t) => log(`store: ${t}`),
+    });
     if (site.lab) await seedLabCatalog(wb.store, site);
     for (const id of wb.interrupted) log(`task ${id} was interrupted by the previous runner's end`);
   } catch (err) {

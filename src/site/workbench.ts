@@ -37,6 +37,7 @@ export function settingsFor(site: Site, overrides: Partial<WorkflowSettings> = {
     base.pollMs = Math.max(20, Math.round(DEFAULT_SETTINGS.pollMs * s));
     base.stopTimeoutMs = Math.max(200, Math.round(DEFAULT_SETTINGS.stopTimeoutMs * s));
   }
+  if (site.config.pollMs !== undefined) base.pollMs = site.config.pollMs;
   return { ...base, ...overrides };
 }
 

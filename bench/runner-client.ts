@@ -1,0 +1,78 @@
+/**
+ * One client process of the runner bench: connects to the site's runner like any `rackpilot`
+ * command and runs its share of create+destroy pairs, `inFlight` at a time, each task followed by
+ * events. Prints one JSON line: failures, CPU, and the latency of every event it received (from
+ * the engine's emit, stamped in the runner, to its arrival here).
+ */
+import { connectRunner, type RunnerClient } from '../src/runner/client.ts';
+import { FINAL_EVENTS } from '../src/runner/event-schema.ts';
+import type { TaskEvent } from '../src/tasks/events.ts';
+
+interface Job {
+  storePath: string;
+  site: string;
+  indices: number[];
+  offerings: string[];
+  inFlight: number;
+}
+
+const job = JSON.parse(process.argv[2]!) as Job;
+const latencies: number[] = [];
+const finals = new Map<string, (e: TaskEvent) => void>();
+const early = new Map<string, TaskEvent>();
+
+function finished(client: RunnerClient, id: string): Promise<TaskEvent> {
+  const seen = early.get(id);
+  if (seen) return Promise.resolve(seen);
+  return new Promise((resolve) => {
+    finals.set(id, resolve);
+    void client.call('tasks.follow', { id });
+  });
+}
+
+const client = await connectRunner({
+  storePath: job.storePath,
+  site: job.site,
+  client: { kind: 'cli', readOnly: false },
+  env: process.env,
+  start: false,
+});
+client.onEvent((e) => {
+  latencies.push(Date.now() - e.at);
+  if (!FINAL_EVENTS.has(e.type)) return;
+  const f = finals.get(e.taskId);
+  if (f) {
+    finals.delete(e.taskId);
+    f(e);
+  } else early.set(e.taskId, e);
+});
+
+let failed = 0;
+const cpu0 = process.cpuUsage();
+const queue = [...job.indices];
+await Promise.all(
+  Array.from({ length: job.inFlight }, async () => {
+    for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+      try {
+        const c = await client.call('instance.create', {
+          name: `vm${i}`,
+          offering: job.offerings[i]!,
+          template: 'jammy',
+          networks: i % 2 ? ['tenant-a', 'tenant-b'] : ['tenant-a'],
+        });
+        if ((await finished(client, c.taskId)).type !== 'task-done') {
+          failed++;
+          continue;
+        }
+        const d = await client.call('instance.action', { verb: 'destroy', instance: `vm${i}` });
+        if ((await finished(client, d.taskId)).type !== 'task-done') failed++;
+      } catch (err) {
+        failed++;
+        process.stderr.write(`vm${i}: ${(err as Error).message}\n`);
+      }
+    }
+  }),
+);
+const cpu = process.cpuUsage(cpu0);
+client.close();
+process.stdout.write(JSON.stringify({ failed, cpuMs: (cpu.user + cpu.system) / 1000, latencies }) + '\n');

@@ -1,0 +1,159 @@
+/**
+ * The runner's cost: the same 500 create+destroy pairs as bench/workflows.ts, once in this process
+ * (engine and clients together) and once submitted to a runner process by 10 client processes
+ * (10 × 10 in flight), side by side: wall time, the runner's CPU, the clients' CPU, and the latency
+ * of task events from the engine's emit to a client's receipt (p50, p95; goal p95 < 50 ms).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/index.ts';
+import { connectRunner } from '../src/runner/client.ts';
+import { siteIdentity } from '../src/runner/runner.ts';
+import { startCreate } from '../src/site/provision.ts';
+import { openBenchWorkbench, seedBenchStore, startBenchSite } from './bench-site.ts';
+
+const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);
+const CLIENTS = 10;
+const PER_CLIENT_IN_FLIGHT = 10;
+const LATENCY_GOAL_MS = 50;
+
+/** CPU ms a process has used, from /proc (the runner is another process). */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+}
+
+async function inProcess(): Promise<{ wallMs: number; cpuMs: number; failed: number }> {
+  const bs = await startBenchSite(INSTANCES, 'rp-bench-inproc-');
+  const { site, wb, close } = await openBenchWorkbench(
+    bs,
+    join(bs.dir, 'store.json'),
+    CLIENTS * PER_CLIENT_IN_FLIGHT,
+  );
+  try {
+    const offerings = await seedBenchStore(bs, wb);
+    let failed = 0;
+    let next = 0;
+    const cpu0 = process.cpuUsage();
+    const w0 = performance.now();
+    await Promise.all(
+      Array.from({ length: CLIENTS * PER_CLIENT_IN_FLIGHT }, async () => {
+        for (let i = next++; i < INSTANCES; i = next++) {
+          const { instance, host, taskId } = await startCreate(wb, site.maas, {
+            name: `vm${i}`,
+            offering: offerings[i]!,
+            template: 'jammy',
+            networks: i % 2 ? ['tenant-a', 'tenant-b'] : ['tenant-a'],
+          });
+          if ((await wb.engine.wait(taskId)).state !== 'done') {
+            failed++;
+            continue;
+          }
+          const id = await wb.engine.start(
+            'instance.destroy',
+            { hostId: host.id, hostname: host.hostname, instanceId: instance.id },
+            { instanceId: instance.id },
+          );
+          if ((await wb.engine.wait(id)).state !== 'done') failed++;
+        }
+      }),
+    );
+    const cpu = process.cpuUsage(cpu0);
+    return { wallMs: performance.now() - w0, cpuMs: (cpu.user + cpu.system) / 1000, failed };
+  } finally {
+    await close();
+    await bs.close();
+  }
+}
+
+async function throughRunner() {
+  const bs = await startBenchSite(INSTANCES, 'rp-bench-runner-');
+  const storePath = join(bs.dir, 'store.json');
+  const env = bs.env(storePath);
+  try {
+    // Setup, not measured: the store seeded here, then handed to the runner.
+    const opened = await openBenchWorkbench(bs, storePath, 100);
+    const offerings = await seedBenchStore(bs, opened.wb);
+    await opened.close();
+    const site = siteIdentity(loadConfig({ env }));
+    const runner = await connectRunner({
+      storePath,
+      site,
+      client: { kind: 'cli', readOnly: false },
+      env: { ...process.env, ...env },
+    });
+    const pid = runner.runnerPid;
+    const runnerCpu0 = processCpuMs(pid);
+    const labCpu0 = process.cpuUsage();
+    const w0 = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: CLIENTS }, (_, c) => {
+        const indices = Array.from({ length: INSTANCES }, (_, i) => i).filter((i) => i % CLIENTS === c);
+        const job = { storePath, site, indices, offerings, inFlight: PER_CLIENT_IN_FLIGHT };
+        return new Promise<{ failed: number; cpuMs: number; latencies: number[] }>((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            ['--import', 'tsx', new URL('runner-client.ts', import.meta.url).pathname, JSON.stringify(job)],
+            { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
+          );
+          let out = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.on('exit', (code) =>
+            code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`client ${c} exited ${code}`)),
+          );
+        });
+      }),
+    );
+    const wallMs = performance.now() - w0;
+    const runnerCpuMs = processCpuMs(pid) - runnerCpu0;
+    const labCpu = process.cpuUsage(labCpu0);
+    await runner.call('runner.stop', { force: true }).catch(() => undefined);
+    runner.close();
+    const lat = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+    return {
+      wallMs,
+      runnerCpuMs,
+      labCpuMs: (labCpu.user + labCpu.system) / 1000,
+      clientCpuMs: results.reduce((a, r) => a + r.cpuMs, 0),
+      failed: results.reduce((a, r) => a + r.failed, 0),
+      events: lat.length,
+      p50: pct(lat, 0.5),
+      p95: pct(lat, 0.95),
+      max: lat.at(-1) ?? NaN,
+    };
+  } finally {
+    await bs.close();
+  }
+}
+
+export async function run(): Promise<void> {
+  const a = await inProcess();
+  const b = await throughRunner();
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  console.log(
+    `${INSTANCES} create+destroy, ${CLIENTS * PER_CLIENT_IN_FLIGHT} in flight, lab at time scale 0 in this process`,
+  );
+  console.log('                          wall      CPU (engine side)   CPU (clients)   failed');
+  console.log(
+    `in one process       ${s(a.wallMs).padStart(9)}   ${s(a.cpuMs).padStart(9)} (with lab)         -         ${a.failed}`,
+  );
+  console.log(
+    `through the runner   ${s(b.wallMs).padStart(9)}   ${s(b.runnerCpuMs).padStart(9)} runner   ${s(b.clientCpuMs).padStart(9)} (10 procs)   ${b.failed}`,
+  );
+  console.log(
+    `ratio runner/in-process: wall ${(b.wallMs / a.wallMs).toFixed(2)}×; the lab took ${s(b.labCpuMs)} CPU in this process during the runner run`,
+  );
+  console.log(
+    `event latency, engine emit → client receipt: p50 ${b.p50} ms, p95 ${b.p95} ms, max ${b.max} ms over ${b.events} events ` +
+      `(goal p95 < ${LATENCY_GOAL_MS} ms: ${b.p95 < LATENCY_GOAL_MS ? 'met' : 'MISSED'})`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
