@@ -31,6 +31,16 @@ export class CommandContext {
     private readonly client: { kind: 'cli' | 'tui'; readOnly?: boolean } = { kind: 'cli' },
   ) {}
 
+  /** --read-only or RACKPILOT_READ_ONLY: the runner refuses this client's changes. */
+  get readOnly(): boolean {
+    return (this.client.readOnly ?? false) || this.config().readOnly;
+  }
+
+  /** The dashboard connects as a TUI client. */
+  asDashboard(): void {
+    this.client.kind = 'tui';
+  }
+
   /** A setting read from the environment or .env, e.g. RACKPILOT_IPMI_PASSWORD. */
   envValue(name: string): string | undefined {
     return this.config().env[name] ?? this.env[name];
@@ -63,7 +73,7 @@ export class CommandContext {
         start,
         storePath: siteStorePath(config),
         site: siteIdentity(config),
-        client: { kind: this.client.kind, readOnly: this.client.readOnly ?? false },
+        client: { kind: this.client.kind, readOnly: this.readOnly },
         env: { ...this.env, ...(config.envFile && { RACKPILOT_ENV_FILE: config.envFile }) },
         cwd: process.cwd(),
       });

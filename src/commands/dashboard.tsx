@@ -1,16 +1,53 @@
+import { useSyncExternalStore } from 'react';
 import { render } from 'ink';
-import { Dashboard } from '../../components/Dashboard.tsx';
+import { Dashboard, type DashboardProps } from '../../components/Dashboard.tsx';
+import type { PeerStatus } from '../../components/actions.ts';
 import { Inventory } from '../../state/live.ts';
+import { RunnerCatalog } from '../../state/runner-catalog.ts';
 import { RunnerTaskFeed } from '../../state/runner-task-feed.ts';
 import { inventorySource, rackLayout } from '../site/open.ts';
 import { hostProber } from '../site/probe.ts';
+import type { RunnerClient } from '../runner/client.ts';
 import type { CommandContext } from './context.ts';
+import { runnerActions } from './dashboard-actions.ts';
 
-/** The default command: the full-screen dashboard, live from MaaS every 2 s (k9s's default). */
+/** The runner as a peer for the header: since when it is gone, if it is. */
+class RunnerPeer {
+  private snapshot: readonly PeerStatus[] = [];
+  private readonly listeners = new Set<() => void>();
+
+  constructor(runner: RunnerClient) {
+    runner.onClose((reason) => {
+      this.snapshot = [{ name: 'runner', error: reason, since: Date.now() }];
+      for (const l of this.listeners) l();
+    });
+  }
+
+  subscribe = (l: () => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+  getSnapshot = () => this.snapshot;
+}
+
+/** The dashboard with the runner's live catalog and state (views take props; this connects them). */
+function LiveDashboard(props: DashboardProps & { catalogSource: RunnerCatalog; peer: RunnerPeer }) {
+  const { catalogSource, peer, ...rest } = props;
+  const { catalog } = useSyncExternalStore(catalogSource.subscribe, catalogSource.getSnapshot);
+  const peers = useSyncExternalStore(peer.subscribe, peer.getSnapshot);
+  return <Dashboard {...rest} peers={peers} {...(catalog && { catalog, eraseMode: catalog.eraseMode })} />;
+}
+
+/**
+ * The default command: the full-screen dashboard. Inventory live from MaaS every 2 s (k9s's
+ * default); tasks, catalog and every action through the site's runner, so a task started here
+ * goes on when the dashboard closes, and tasks started anywhere appear here.
+ */
 export async function dashboardCommand(
   ctx: CommandContext,
   opts: { refreshMs?: number } = {},
 ): Promise<number> {
+  ctx.asDashboard();
   // The runner first: with no MaaS configured it is what hosts the lab the dashboard shows.
   const runner = await ctx.runner();
   const site = await ctx.site();
@@ -18,12 +55,18 @@ export async function dashboardCommand(
   inventory.start(opts.refreshMs ?? 2_000);
   const taskFeed = new RunnerTaskFeed(runner);
   await taskFeed.connect();
+  const catalog = new RunnerCatalog(runner);
+  await catalog.connect();
   const app = render(
-    <Dashboard
+    <LiveDashboard
       inventory={inventory}
       label={ctx.config().lab ? 'lab' : ''}
       prober={hostProber(site)}
-      {...(taskFeed && { taskFeed })}
+      taskFeed={taskFeed}
+      catalogSource={catalog}
+      peer={new RunnerPeer(runner)}
+      readOnly={ctx.readOnly}
+      {...(!ctx.readOnly && { actions: runnerActions(runner) })}
     />,
     {
       alternateScreen: true,
@@ -36,6 +79,7 @@ export async function dashboardCommand(
   } finally {
     inventory.stop();
     taskFeed.close();
+    catalog.close();
   }
   return 0;
 }

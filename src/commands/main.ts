@@ -26,7 +26,7 @@ import { ipmiViaRunner } from './ipmi-site.ts';
 
 export const USAGE = `rackpilot — provision and troubleshoot baremetal through MaaS, ToR switches and IPMI
 
-  rackpilot                      the dashboard (the lab when no MaaS is configured)
+  rackpilot [--read-only]        the dashboard (the lab when no MaaS is configured)
   ${HOSTS_USAGE}
   ${LAB_USAGE}
   ${RACK_USAGE}
@@ -53,8 +53,10 @@ export async function main(
   io: CommandIo,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
-  const ctx = new CommandContext(io, env);
-  const [cmd, ...rest] = argv;
+  // --read-only anywhere on the line: this client only looks (the runner refuses its changes).
+  const readOnly = argv.includes('--read-only');
+  const ctx = new CommandContext(io, env, { kind: 'cli', readOnly });
+  const [cmd, ...rest] = argv.filter((a) => a !== '--read-only');
   try {
     switch (cmd) {
       case undefined:

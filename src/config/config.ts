@@ -47,6 +47,8 @@ export interface Config {
   runnerIdleMs: number;
   /** How often a waiting task reads MaaS (deploy, release, power); undefined = the default (5 s). */
   pollMs: number | undefined;
+  /** RACKPILOT_READ_ONLY: this terminal only looks; the runner refuses its changes. */
+  readOnly: boolean;
   /** The environment the settings were read from: `.env` values under the process's own. Rack files'
    *  `passwordEnv` names are looked up here, so they may live in `.env` too. */
   env: Readonly<Record<string, string>>;
@@ -97,6 +99,7 @@ export const VARIABLES = {
   RACKPILOT_LAB_SEED: '1',
   RACKPILOT_RUNNER_IDLE: '600',
   RACKPILOT_POLL_MS: '5000',
+  RACKPILOT_READ_ONLY: '1',
   RACKPILOT_ENV_FILE: './.env',
 } as const;
 export type Variable = keyof typeof VARIABLES;
@@ -204,6 +207,14 @@ const envSchema = z.object({
   RACKPILOT_LAB_SEED: wholeNumber(0, 2 ** 32 - 1).optional(),
   RACKPILOT_RUNNER_IDLE: wholeNumber(0, 7 * 24 * 3600).optional(),
   RACKPILOT_POLL_MS: wholeNumber(20, 600_000).optional(),
+  RACKPILOT_READ_ONLY: z
+    .string()
+    .transform((s, ctx): boolean => {
+      if (/^(1|true|yes|on)$/i.test(s)) return true;
+      if (/^(0|false|no|off|)$/i.test(s)) return false;
+      return custom(ctx, `${quote(s)} is not 1 or 0`);
+    })
+    .optional(),
 });
 
 export interface LoadConfigOptions {
@@ -395,6 +406,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     eraseMode: good.RACKPILOT_ERASE_MODE ?? DEFAULT_ERASE_MODE,
     runnerIdleMs: (good.RACKPILOT_RUNNER_IDLE ?? 600) * 1000,
     pollMs: good.RACKPILOT_POLL_MS,
+    readOnly: good.RACKPILOT_READ_ONLY ?? false,
     env,
     envFile,
     warnings,

@@ -11,6 +11,8 @@ import {
 import { OperatorError } from '../util/errors.ts';
 import type { TaskEvent } from '../tasks/events.ts';
 import {
+  CATALOG_NOTIFICATION,
+  catalogNotificationSchema,
   CLOSING_NOTIFICATION,
   closingNotificationSchema,
   ERROR,
@@ -33,6 +35,7 @@ import { describeZodIssue } from './zod-text.ts';
 export class RunnerClient {
   private readonly eventListeners = new Set<(e: TaskEvent) => void>();
   private readonly closeListeners = new Set<(reason: string) => void>();
+  private readonly catalogListeners = new Set<(collections: string[]) => void>();
   private closedReason: string | null = null;
   private runnerReason: string | null = null;
 
@@ -46,6 +49,10 @@ export class RunnerClient {
       const parsed = eventNotificationSchema.safeParse(raw);
       if (!parsed.success) return; // a malformed event is dropped, never acted on
       for (const l of this.eventListeners) l(parsed.data.event as TaskEvent);
+    });
+    connection.onNotification(CATALOG_NOTIFICATION, (raw: unknown) => {
+      const parsed = catalogNotificationSchema.safeParse(raw);
+      if (parsed.success) for (const l of this.catalogListeners) l(parsed.data.collections);
     });
     connection.onNotification(CLOSING_NOTIFICATION, (raw: unknown) => {
       const parsed = closingNotificationSchema.safeParse(raw);
@@ -97,6 +104,12 @@ export class RunnerClient {
   onEvent(listener: (e: TaskEvent) => void): () => void {
     this.eventListeners.add(listener);
     return () => this.eventListeners.delete(listener);
+  }
+
+  /** Catalog collections that changed (for clients subscribed with tasks.subscribe). */
+  onCatalog(listener: (collections: string[]) => void): () => void {
+    this.catalogListeners.add(listener);
+    return () => this.catalogListeners.delete(listener);
   }
 
   onClose(listener: (reason: string) => void): () => void {

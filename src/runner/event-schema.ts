@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOG_LEVELS, taskTargetSchema } from '../../state/schema.ts';
+import { LOG_LEVELS, LOG_SOURCES, taskTargetSchema } from '../../state/schema.ts';
 import type { TaskEvent } from '../tasks/events.ts';
 
 /**
@@ -32,6 +32,7 @@ export const taskEventSchema = z.discriminatedUnion('type', [
     level: z.enum(LOG_LEVELS),
     index: z.number().int().min(0).optional(),
     text: z.string(),
+    source: z.enum(LOG_SOURCES).optional(),
   }),
   z.object({ ...step, type: z.literal('step-done'), alreadyInPlace: z.boolean() }),
   z.object({
@@ -58,6 +59,15 @@ type Parsed = z.infer<typeof taskEventSchema>;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const inStep: Same<Parsed['type'], TaskEvent['type']> = true;
 void inStep;
+// And each event's fields: a field added on one side only fails here too.
+type FieldsSame = {
+  [T in TaskEvent['type']]: Same<keyof Extract<Parsed, { type: T }>, keyof Extract<TaskEvent, { type: T }>>;
+}[TaskEvent['type']];
+const sameFields: Same<FieldsSame, true> = true;
+void sameFields;
+// Whatever the engine emits parses.
+const emitted: Same<TaskEvent extends Parsed ? true : false, true> = true;
+void emitted;
 
 /** Events that end a run of a task (the task is settled afterwards). */
 export const FINAL_EVENTS: ReadonlySet<TaskEvent['type']> = new Set([

@@ -222,11 +222,33 @@ export const METHODS = {
       host: z.string().min(1),
       device: z.enum(BOOT_DEVICES),
       persistent: z.boolean(),
-      efi: z.boolean(),
+      /** Absent: the rack file's bootMethod, else what MaaS reports for the machine. */
+      efi: z.boolean().optional(),
       force: z.boolean().optional(),
     }),
     result: taskStarted,
     mutates: true,
+  },
+  'host.maas': {
+    params: z.object({
+      host: z.string().min(1),
+      op: z.enum(['abort', 'mark-broken', 'mark-fixed']),
+      comment: z.string().max(200).optional(),
+    }),
+    result: taskStarted,
+    mutates: true,
+  },
+  /** Everything the dashboard's forms offer, in one read (no IPMI password). */
+  'catalog.snapshot': {
+    params: empty,
+    result: z.object({
+      hosts: z.array(publicHostSchema),
+      templates: z.array(templateSchema),
+      offerings: z.array(offeringSchema),
+      networks: z.array(networkSchema),
+      instances: z.array(instanceSchema.omit({ userData: true })),
+      eraseMode: z.enum(['full', 'quick', 'secure', 'none']),
+    }),
   },
   'templates.list': { params: empty, result: z.array(templateSchema) },
   'template.add': {
@@ -295,6 +317,8 @@ export function isMutating(method: Method): boolean {
 /** Notifications the runner sends. */
 export const EVENT_NOTIFICATION = 'task.event';
 export const eventNotificationSchema = z.object({ event: taskEventSchema });
+export const CATALOG_NOTIFICATION = 'catalog.changed';
+export const catalogNotificationSchema = z.object({ collections: z.array(z.string()) });
 export const CLOSING_NOTIFICATION = 'runner.closing';
 export const closingNotificationSchema = z.object({ reason: z.string() });
 

@@ -161,6 +161,18 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
     log,
   });
 
+  // Catalog changes reach the dashboards as one notice per burst, naming the collections.
+  const changed = new Set<string>();
+  let catalogTimer: NodeJS.Timeout | null = null;
+  const offStore = openedWb.store.subscribe((collection) => {
+    if (collection === 'tasks') return;
+    changed.add(collection);
+    catalogTimer ??= setTimeout(() => {
+      catalogTimer = null;
+      server.publishCatalog([...changed]);
+      changed.clear();
+    }, 50);
+  });
   const unsubscribe = openedWb.engine.subscribe((e) => {
     server.publish(e);
     if (e.type === 'task-created' || e.type === 'task-started') log(`task ${e.taskId}: ${e.type}`);
@@ -199,6 +211,8 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       if (idleTimer) clearTimeout(idleTimer);
       clearInterval(watchdog);
       unsubscribe();
+      offStore();
+      if (catalogTimer) clearTimeout(catalogTimer);
       await server.close(reason).catch(() => undefined);
       await openedWb.close().catch((err) => log(`closing the store: ${describeError(err)}`));
       await openedSite.close().catch(() => undefined);

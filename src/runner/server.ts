@@ -12,6 +12,7 @@ import {
 import { OperatorError, describeError } from '../util/errors.ts';
 import type { TaskEvent } from '../tasks/events.ts';
 import {
+  CATALOG_NOTIFICATION,
   CLOSING_NOTIFICATION,
   ERROR,
   EVENT_NOTIFICATION,
@@ -87,6 +88,14 @@ export class RunnerServer {
       if (c.caller && (c.subscription.all || c.subscription.follows.has(event.taskId))) {
         c.connection.sendNotification(EVENT_NOTIFICATION, { event }).catch(() => undefined);
       }
+    }
+  }
+
+  /** Tells the clients that follow everything (dashboards) which catalog collections changed. */
+  publishCatalog(collections: string[]): void {
+    for (const c of this.clients) {
+      if (c.caller && c.subscription.all)
+        c.connection.sendNotification(CATALOG_NOTIFICATION, { collections }).catch(() => undefined);
     }
   }
 

@@ -20,6 +20,8 @@ export type MaasPort = Pick<
   | 'deploy'
   | 'release'
   | 'abort'
+  | 'markBroken'
+  | 'markFixed'
   | 'listInterfaces'
   | 'createBond'
   | 'updateInterfaceMac'

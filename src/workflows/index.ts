@@ -20,6 +20,7 @@ import {
   type HostPowerParams,
 } from './host-bmc.ts';
 import type { WorkflowStep } from './steps.ts';
+import { hostMaasParams, hostMaasSteps, type HostMaasParams } from './host-maas.ts';
 
 const instanceParams = z.object({ instanceId: z.string().min(1) });
 const networkParams = z.object({ instanceId: z.string().min(1), networkId: z.string().min(1) });
@@ -47,6 +48,7 @@ export const WORKFLOWS: Record<string, { params: z.ZodType; steps: Factory }> = 
   'host.power': workflow<HostPowerParams>(hostPowerParams, hostPowerSteps),
   /** `rackpilot ipmi HOST bootdev pxe|disk|bios`: { hostId, device, persistent = false, efi? }. */
   'host.bootdev': workflow<HostBootdevParams>(hostBootdevParams, hostBootdevSteps),
+  'host.maas': workflow<HostMaasParams>(hostMaasParams, hostMaasSteps),
 };
 
 export type WorkflowKind = keyof typeof WORKFLOWS;

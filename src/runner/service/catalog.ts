@@ -27,6 +27,14 @@ export function catalogHandlers({ site, wb }: ServiceContext): Handlers {
   const instanceOn = (hostId: string) => store.instances.find((i) => i.hostId === hostId)?.name ?? null;
   return {
     'hosts.list': async () => store.hosts.list().map((h) => publicHost(h, instanceOn(h.id))),
+    'catalog.snapshot': async () => ({
+      hosts: store.hosts.list().map((h) => publicHost(h, instanceOn(h.id))),
+      templates: store.templates.list(),
+      offerings: store.offerings.list(),
+      networks: store.networks.list(),
+      instances: store.instances.list().map(({ userData: _u, ...i }) => i),
+      eraseMode: site.config.eraseMode,
+    }),
 
     'host.add': async (p) => {
       const hostname = p.hostname.toLowerCase();

@@ -150,8 +150,16 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
       startBmcTask(
         p.host,
         'host.bootdev',
-        { device: p.device, persistent: p.persistent, efi: p.efi },
+        { device: p.device, persistent: p.persistent, ...(p.efi !== undefined && { efi: p.efi }) },
         p.force,
+        caller,
+      ),
+    'host.maas': async (p, caller) =>
+      startBmcTask(
+        p.host,
+        'host.maas',
+        { op: p.op, ...(p.comment && { comment: p.comment }) },
+        false,
         caller,
       ),
 
