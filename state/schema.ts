@@ -134,11 +134,21 @@ export type StepRecord = z.infer<typeof stepRecordSchema>;
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/**
+ * Where a log line comes from: a MaaS call or event, a switch CLI line sent or read, an IPMI
+ * command, or the engine itself. Lines without one are a workflow's own notes; journals written
+ * before sources existed have none.
+ */
+export const LOG_SOURCES = ['maas', 'switch', 'ipmi', 'engine'] as const;
+export type LogSource = (typeof LOG_SOURCES)[number];
+/** The sources that are real gear: what the dashboard's command log lists. */
+export const GEAR_SOURCES: readonly LogSource[] = ['maas', 'switch', 'ipmi'];
 export const logLineSchema = z.object({
   at: isoTime,
   level: z.enum(LOG_LEVELS),
   step: z.number().int().min(0).optional(),
   text: z.string(),
+  source: z.enum(LOG_SOURCES).optional(),
 });
 export type LogLine = z.infer<typeof logLineSchema>;
 

@@ -55,6 +55,7 @@ export async function callStep<R>(
         `${redact(step.title)}: ${reasonOf(local.signal)}, and the call has not stopped after ` +
           `${formatMs(env.settleWarnMs)}; waiting for it before going on (the host and the step's locks stay held)`,
         i,
+        'engine',
       );
     }, env.settleWarnMs);
   };
@@ -83,6 +84,7 @@ export async function callStep<R>(
         'info',
         `${redact(step.title)}: the call stopped ${formatMs(Date.now() - abortedAt)} after it was aborted`,
         i,
+        'engine',
       );
     }
   }
@@ -112,7 +114,7 @@ function context(
     attempt,
     outputs: structuredClone(outputs),
     output: structuredClone(task.steps[i]!.output),
-    log: (text, level = 'info') => journal.log(id, level, String(text), i),
+    log: (text, level = 'info', source) => journal.log(id, level, String(text), i, source),
     progress: (fraction, text) => {
       const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
       journal.emit({

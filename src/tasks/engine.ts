@@ -152,7 +152,11 @@ export class TaskEngine {
     const what = describeTarget(target);
     const now = this.journal.iso();
     const forced: LogLine[] = opts.force
-      ? forcedLines(what, opts.force.reason, displaced).map((l) => ({ at: now, ...l }))
+      ? forcedLines(what, opts.force.reason, displaced).map((l) => ({
+          at: now,
+          ...l,
+          source: 'engine' as const,
+        }))
       : [];
     try {
       await this.coordinator.insertTask({
@@ -173,11 +177,12 @@ export class TaskEngine {
     const at = this.clock.now();
     const titles = steps.map((s) => redact(s.title));
     this.journal.emit({ type: 'task-created', taskId: id, at, kind, target: { ...target }, steps: titles });
-    for (const l of forced) this.journal.emit({ type: 'log', taskId: id, at, level: l.level, text: l.text });
+    for (const l of forced)
+      this.journal.emit({ type: 'log', taskId: id, at, level: l.level, text: l.text, source: 'engine' });
     for (const h of displaced) {
       const why = redact(opts.force!.reason);
       const text = `task ${id} (${kind}) took ${what} from this task with a forced start (${why})`;
-      this.journal.log(h.taskId, 'warn', text);
+      this.journal.log(h.taskId, 'warn', text, undefined, 'engine');
     }
     this.launch(id, steps, claim, 'run');
     return id;
@@ -219,7 +224,14 @@ export class TaskEngine {
     await this.coordinator.mutateTask(id, (t) => {
       t.state = 'cancelled';
       t.error = redact(reason);
-      this.journal.pushLog(t, 'warn', `closed without resume or rollback: ${reason}`);
+      this.journal.pushLog(
+        t,
+        'warn',
+        `closed without resume or rollback: ${reason}`,
+        undefined,
+        true,
+        'engine',
+      );
     });
     this.journal.emit({ type: 'task-cancelled', taskId: id, at: this.clock.now(), reason: redact(reason) });
     return this.journal.requireTask(id);
@@ -327,7 +339,7 @@ export class TaskEngine {
         await this.coordinator.mutateTask(id, (t) => {
           t.state = 'pending';
           delete t.error;
-          this.journal.pushLog(t, 'info', note);
+          this.journal.pushLog(t, 'info', note, undefined, true, 'engine');
         });
       } catch (err) {
         await this.coordinator.release(claim);

@@ -1,4 +1,4 @@
-import type { LogLevel, TaskState, TaskTarget } from '../../state/schema.ts';
+import type { LogLevel, LogSource, TaskState, TaskTarget } from '../../state/schema.ts';
 
 /**
  * THE event stream from tasks to the UI (and to anything else that watches, e.g. `--json` output).
@@ -21,7 +21,7 @@ export type TaskEvent =
   | (Base & { type: 'task-started'; mode: TaskMode })
   | (StepBase & { type: 'step-started'; attempt: number })
   | (StepBase & { type: 'step-progress'; fraction: number; text?: string })
-  | (Base & { type: 'log'; level: LogLevel; index?: number; text: string })
+  | (Base & { type: 'log'; level: LogLevel; index?: number; text: string; source?: LogSource })
   | (StepBase & { type: 'step-done'; alreadyInPlace: boolean })
   | (StepBase & { type: 'step-failed'; error: string; attempt: number; retryInMs?: number })
   | (StepBase & { type: 'step-skipped'; reason: string })

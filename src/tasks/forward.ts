@@ -36,7 +36,7 @@ export async function runForward(
   const j = env.journal;
   await j.coord.mutateTask(id, (t) => {
     t.state = 'running';
-    j.pushLog(t, 'info', mode === 'resume' ? 'resumed' : 'started', undefined, false);
+    j.pushLog(t, 'info', mode === 'resume' ? 'resumed' : 'started', undefined, false, 'engine');
   });
   j.emit({ type: 'task-started', taskId: id, at: j.clock.now(), mode });
   for (let i = 0; i < steps.length; i++) {
@@ -80,7 +80,7 @@ async function runStep(
             r.note = 'already in place';
             delete r.error;
             if (verified.output !== undefined) r.output = verified.output;
-            j.pushLog(t, 'info', `${title}: already in place; not run`, i);
+            j.pushLog(t, 'info', `${title}: already in place; not run`, i, true, 'engine');
           });
           j.emit({ type: 'step-done', taskId: id, at: j.clock.now(), index: i, title, alreadyInPlace: true });
           return { ok: true };
@@ -96,7 +96,7 @@ async function runStep(
         delete r.note;
         // The journal's log tells the whole story; subscribers get the typed event instead.
         const again = attempt > 1 ? ` (attempt ${attempt})` : '';
-        j.pushLog(t, 'info', `${stepLabel(i, steps)} ${title}: started${again}`, i, false);
+        j.pushLog(t, 'info', `${stepLabel(i, steps)} ${title}: started${again}`, i, false, 'engine');
       });
       j.emit({ type: 'step-started', taskId: id, at: j.clock.now(), index: i, title, attempt });
       try {
@@ -114,7 +114,7 @@ async function runStep(
               r.endedAt = j.iso();
               if (output === undefined) delete r.output;
               else r.output = output;
-              j.pushLog(t, 'info', `${stepLabel(i, steps)} ${title}: done`, i, false);
+              j.pushLog(t, 'info', `${stepLabel(i, steps)} ${title}: done`, i, false, 'engine');
             },
             { durable: false },
           )
@@ -129,7 +129,7 @@ async function runStep(
             r.state = 'skipped';
             r.endedAt = j.iso();
             r.note = reason;
-            j.pushLog(t, 'info', `${title}: skipped: ${reason}`, i);
+            j.pushLog(t, 'info', `${title}: skipped: ${reason}`, i, true, 'engine');
           });
           j.emit({ type: 'step-skipped', taskId: id, at: j.clock.now(), index: i, title, reason });
           return { ok: true };
@@ -144,7 +144,14 @@ async function runStep(
           r.endedAt = j.iso();
           r.error = error;
           const next = retry ? `; retrying in ${delay} ms` : '';
-          j.pushLog(t, retry ? 'warn' : 'error', `${title}: attempt ${attempt} failed: ${error}${next}`, i);
+          j.pushLog(
+            t,
+            retry ? 'warn' : 'error',
+            `${title}: attempt ${attempt} failed: ${error}${next}`,
+            i,
+            true,
+            'engine',
+          );
         });
         j.emit({
           type: 'step-failed',
@@ -190,6 +197,7 @@ async function tryVerify(
       'warn',
       `${redact(step.title)}: could not check whether already in place (${describeError(err)}); running it`,
       i,
+      'engine',
     );
     return null;
   }

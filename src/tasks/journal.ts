@@ -1,6 +1,7 @@
 import {
   TASK_LOG_LIMIT,
   type LogLevel,
+  type LogSource,
   type StepRecord,
   type Task,
   type TaskState,
@@ -33,12 +34,15 @@ export class TaskJournal {
     }
   }
 
-  /** A log line of the task (of step `index`), journaled lazily and sent to subscribers. */
-  log(id: string, level: LogLevel, text: string, index?: number): void {
+  /**
+   * A log line of the task (of step `index`, from `source`), journaled lazily and sent to
+   * subscribers. The engine's own lines pass 'engine'; a step's lines pass what ctx.log was given.
+   */
+  log(id: string, level: LogLevel, text: string, index?: number, source?: LogSource): void {
     const clean = redact(text);
     // Log lines need no write-ahead; they ride on the next journal write.
     void this.coord
-      .mutateTask(id, (t) => this.pushLog(t, level, clean, index, false), { durable: false })
+      .mutateTask(id, (t) => this.pushLog(t, level, clean, index, false, source), { durable: false })
       .catch(() => undefined);
     this.emit({
       type: 'log',
@@ -47,13 +51,20 @@ export class TaskJournal {
       level,
       text: clean,
       ...(index === undefined ? {} : { index }),
+      ...(source === undefined ? {} : { source }),
     });
   }
 
   /** Appends inside a mutation; `announce` also sends it to subscribers. */
-  pushLog(t: Task, level: LogLevel, text: string, index?: number, announce = true): void {
+  pushLog(t: Task, level: LogLevel, text: string, index?: number, announce = true, source?: LogSource): void {
     const clean = redact(text);
-    t.log.push({ at: this.iso(), level, text: clean, ...(index === undefined ? {} : { step: index }) });
+    t.log.push({
+      at: this.iso(),
+      level,
+      text: clean,
+      ...(index === undefined ? {} : { step: index }),
+      ...(source === undefined ? {} : { source }),
+    });
     if (t.log.length > TASK_LOG_LIMIT) t.log.splice(0, t.log.length - TASK_LOG_LIMIT);
     if (announce) {
       this.emit({
@@ -63,6 +74,7 @@ export class TaskJournal {
         level,
         text: clean,
         ...(index === undefined ? {} : { index }),
+        ...(source === undefined ? {} : { source }),
       });
     }
   }
@@ -78,6 +90,9 @@ export class TaskJournal {
         t,
         state === 'done' || state === 'rolled-back' ? 'info' : 'error',
         text ?? `task ${state}`,
+        undefined,
+        true,
+        'engine',
       );
     });
     const base = { taskId: id, at: this.clock.now() };

@@ -22,7 +22,7 @@ export async function markInterrupted(j: TaskJournal, busy: (id: string) => bool
       j.coord.mutateTask(t.id, (task) => {
         task.state = 'interrupted';
         task.error = text;
-        j.pushLog(task, 'warn', `${text}; resume or roll it back`);
+        j.pushLog(task, 'warn', `${text}; resume or roll it back`, undefined, true, 'engine');
       }),
     );
   }

@@ -27,7 +27,7 @@ export async function runBackward(
   const j = env.journal;
   await j.coord.mutateTask(id, (t) => {
     t.state = 'rolling-back';
-    j.pushLog(t, 'info', 'rollback started', undefined, false);
+    j.pushLog(t, 'info', 'rollback started', undefined, false, 'engine');
   });
   j.emit({ type: 'task-started', taskId: id, at: j.clock.now(), mode: 'rollback' });
   for (let i = steps.length - 1; i >= 0; i--) {
@@ -36,7 +36,7 @@ export async function runBackward(
     const step = steps[i]!;
     const title = redact(step.title);
     if (!step.undo) {
-      j.log(id, 'info', `${title}: has no undo; left as it is`, i);
+      j.log(id, 'info', `${title}: has no undo; left as it is`, i, 'engine');
       continue;
     }
     if (signal.aborted) throw new CancelSignal(reasonOf(signal));
@@ -66,7 +66,7 @@ async function undoStep(
     for (let attempt = 1; ; attempt++) {
       await j.coord.mutateTask(id, (t) => {
         t.steps[i]!.undoStartedAt = j.iso();
-        j.pushLog(t, 'info', `${stepLabel(i, steps)} ${title}: undo started`, i, false);
+        j.pushLog(t, 'info', `${stepLabel(i, steps)} ${title}: undo started`, i, false, 'engine');
       });
       j.emit({ type: 'step-undo-started', taskId: id, at: j.clock.now(), index: i, title, attempt });
       try {
@@ -76,7 +76,7 @@ async function undoStep(
           r.state = 'undone';
           r.endedAt = j.iso();
           delete r.error;
-          j.pushLog(t, 'info', `${stepLabel(i, steps)} ${title}: undone`, i, false);
+          j.pushLog(t, 'info', `${stepLabel(i, steps)} ${title}: undone`, i, false, 'engine');
         });
         j.emit({ type: 'step-undone', taskId: id, at: j.clock.now(), index: i, title });
         return { ok: true };
@@ -86,7 +86,13 @@ async function undoStep(
         const retry = shouldRetry(policy, attempt, err, cancelled);
         const delay = retry ? backoff(policy, attempt) : undefined;
         const next = retry ? `; retrying in ${delay} ms` : '';
-        j.log(id, retry ? 'warn' : 'error', `${title}: undo attempt ${attempt} failed: ${error}${next}`, i);
+        j.log(
+          id,
+          retry ? 'warn' : 'error',
+          `${title}: undo attempt ${attempt} failed: ${error}${next}`,
+          i,
+          'engine',
+        );
         if (retry) {
           try {
             await j.clock.sleep(delay!, signal);

@@ -1,6 +1,6 @@
-import type { JsonValue, LogLevel, TaskTarget } from '../../state/schema.ts';
+import type { JsonValue, LogLevel, LogSource, TaskTarget } from '../../state/schema.ts';
 
-export type { JsonValue, LogLevel, TaskTarget };
+export type { JsonValue, LogLevel, LogSource, TaskTarget };
 
 /** What a step sees while it runs, verifies or undoes. */
 export interface StepContext<P = JsonValue> {
@@ -15,7 +15,12 @@ export interface StepContext<P = JsonValue> {
   readonly outputs: Readonly<Record<string, JsonValue | undefined>>;
   /** This step's own output, when it has one (in undo, and in verify after a restart). */
   readonly output: JsonValue | undefined;
-  log(text: string, level?: LogLevel): void;
+  /**
+   * A line in the task's log (redacted). `source` says which gear it is about: 'maas' for a MaaS
+   * call or event, 'switch' for switch CLI lines sent or read, 'ipmi' for an IPMI command; the
+   * dashboard's command log lists exactly those.
+   */
+  log(text: string, level?: LogLevel, source?: LogSource): void;
   /** fraction in [0, 1]; shown live, not journaled. */
   progress(fraction: number, text?: string): void;
   /** Ends run() at once; the step is journaled 'skipped' with the reason. */

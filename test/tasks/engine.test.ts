@@ -6,6 +6,7 @@ import type { Task } from '../../state/schema.ts';
 import type { Step } from '../../src/tasks/types.ts';
 import { OperatorError } from '../../src/util/errors.ts';
 import { registerSecret } from '../../src/util/redact.ts';
+import { taskEventSchema } from '../../src/runner/event-schema.ts';
 import { gate, recordingClock, rig, until, untilAborted, type Rig } from './helpers.ts';
 
 let r: Rig;
@@ -178,6 +179,45 @@ describe('running steps', () => {
     expect(t.log).toHaveLength(500);
     expect(t.log.some((l) => l.text === 'line 599')).toBe(true);
     expect(t.log.some((l) => l.text === 'line 0')).toBe(false);
+  });
+
+  it('tags log lines with their source in the journal, on disk and in events; the engine tags its own', async () => {
+    r = await rig();
+    registerSecret('ipmi-pw-5521');
+    const id = await r.engine.start('demo', host, null, {
+      steps: [
+        {
+          title: 'talk to the gear',
+          run: async (ctx) => {
+            ctx.log('MaaS: Deploying', 'info', 'maas');
+            ctx.log('switch tor-r01: switchport access vlan 200', 'info', 'switch');
+            ctx.log('IPMI 10.0.0.5: Chassis Control 0x01 power up (ipmi-pw-5521)', 'info', 'ipmi');
+            ctx.log('a note of the workflow');
+          },
+        },
+      ],
+    });
+    const t = await r.engine.wait(id);
+    const bySource = (lines: { text: string; source?: string }[]) =>
+      lines
+        .filter((l) => !l.text.includes('step 1/1') && l.text !== 'started' && l.text !== 'task done')
+        .map((l) => [l.source, l.text]);
+    const expected = [
+      ['maas', 'MaaS: Deploying'],
+      ['switch', 'switch tor-r01: switchport access vlan 200'],
+      ['ipmi', 'IPMI 10.0.0.5: Chassis Control 0x01 power up (***)'],
+      [undefined, 'a note of the workflow'],
+    ];
+    expect(bySource(t.log)).toEqual(expected);
+    expect(bySource((await onDisk(r.file, id)).log)).toEqual(expected);
+    const events = r.events.filter((e) => e.taskId === id && e.type === 'log');
+    expect(bySource(events as { text: string; source?: string }[])).toEqual(expected);
+    // They cross the runner's socket as they are.
+    expect(events.map((e) => taskEventSchema.parse(e))).toEqual(events);
+    // The engine's own lines say so.
+    for (const l of t.log.filter((x) => x.text === 'started' || x.text.startsWith('step 1/1')))
+      expect(l.source).toBe('engine');
+    expect(t.log.at(-1)).toMatchObject({ text: 'task done', source: 'engine' });
   });
 
   it('redacts secrets in log lines, errors and events', async () => {
