@@ -45,8 +45,14 @@ export interface PortMembership {
 }
 
 /** ToR switches by name (the rack file's switch name); credentials stay inside the adapter. */
+/** What a switch session did for `apply`, when the adapter reports it: the CLI lines sent. */
+export interface SwitchApplied {
+  lines: readonly string[];
+}
+
 export interface SwitchPort {
-  apply(switchName: string, changes: PortOp[], signal?: AbortSignal): Promise<void>;
+  /** May report the exact lines sent (they depend on the ports' live state); the task log shows them. */
+  apply(switchName: string, changes: PortOp[], signal?: AbortSignal): Promise<void | SwitchApplied>;
   showPort(switchName: string, port: string, signal?: AbortSignal): Promise<PortMembership>;
   /** Port where the switch learned this MAC, or null when it has not. */
   findMac(switchName: string, mac: string, signal?: AbortSignal): Promise<string | null>;

@@ -62,7 +62,7 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
               hint: `power it on instead: \`rackpilot ipmi ${h.hostname} power on\``,
             });
           }
-          ctx.log(`${h.hostname}: ${IPMI_ACTION_TEXT[action]}`);
+          ctx.log(`${h.hostname}: ${IPMI_ACTION_TEXT[action]}`, 'info', 'ipmi');
           await deps.bmcs.power(h, action, ctx.signal);
         },
         plan: () => [`${bmcLabel(host())}: Get Chassis Status (must be on)`, ...plan()],
@@ -83,7 +83,7 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
     async run(ctx) {
       const h = host();
       const before = await deps.bmcs.powerStatus(h, ctx.signal);
-      ctx.log(`${h.hostname}: ${IPMI_ACTION_TEXT[action]} (power is ${before})`);
+      ctx.log(`${h.hostname}: ${IPMI_ACTION_TEXT[action]} (power is ${before})`, 'info', 'ipmi');
       await deps.bmcs.power(h, action, ctx.signal);
       if (!(await waitForPower(deps, h, want, waitMs, ctx.signal))) throw notReached(h, action, waitMs);
       return { before };
@@ -93,7 +93,7 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
       const before = (ctx.output as { before?: 'on' | 'off' } | undefined)?.before;
       const h = host();
       if (!before || (await deps.bmcs.powerStatus(h, ctx.signal)) === before) return;
-      ctx.log(`${h.hostname}: power ${before} again`);
+      ctx.log(`${h.hostname}: power ${before} again (${IPMI_ACTION_TEXT[before]})`, 'info', 'ipmi');
       await deps.bmcs.power(h, before, ctx.signal);
     },
     plan: () => [...plan(), `${bmcLabel(host())}: Get Chassis Status until power is ${want}`],

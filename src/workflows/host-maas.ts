@@ -59,7 +59,7 @@ export function hostMaasSteps(deps: WorkflowDeps, params: HostMaasParams): Workf
             : op === 'mark-broken'
               ? await deps.maas.markBroken(sid, comment, ctx.signal)
               : await deps.maas.markFixed(sid, comment, ctx.signal);
-        ctx.log(`MaaS: ${host().hostname} is now ${m.status_name}`);
+        ctx.log(`MaaS: ${host().hostname} is now ${m.status_name}`, 'info', 'maas');
       },
     },
   ];

@@ -49,6 +49,7 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
             ctx.log(
               `switch ${nic.switch} did not answer (${(err as Error).message}); cabling not checked`,
               'warn',
+              'switch',
             );
             continue;
           }
@@ -56,8 +57,12 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
             ctx.log(
               `${nic.mac} not in the MAC table of ${nic.switch} (host off?); cabling not checked`,
               'warn',
+              'switch',
             );
-          } else if (!samePort(learned, nic.port)) {
+          } else {
+            ctx.log(`switch ${nic.switch}: ${nic.mac} learned on ${learned}`, 'info', 'switch');
+          }
+          if (learned !== null && !samePort(learned, nic.port)) {
             throw new OperatorError(
               `${host().hostname}: MAC ${nic.mac} is on ${nic.switch} ${learned}, but the rack file says ${nic.port}`,
               {
@@ -93,7 +98,11 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
         if (found[0]) {
           systemId = found[0].system_id;
           adopted = true;
-          ctx.log(`adopted ${found[0].hostname} (${systemId}), ${found[0].status_name} in MaaS`);
+          ctx.log(
+            `adopted ${found[0].hostname} (${systemId}), ${found[0].status_name} in MaaS`,
+            'info',
+            'maas',
+          );
           checkDimensions(h, found[0], ctx.log);
         } else {
           const m = await deps.maas.createMachine(
@@ -111,7 +120,7 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
           );
           systemId = m.system_id;
           adopted = false;
-          ctx.log(`created ${m.hostname} (${systemId}) in MaaS; commissioning`);
+          ctx.log(`created ${m.hostname} (${systemId}) in MaaS; commissioning`, 'info', 'maas');
         }
         await deps.store.hosts.update(h.id, { maasSystemId: systemId });
         return { systemId, adopted };
@@ -144,7 +153,7 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
           timeoutMs: deps.settings.commissionTimeoutMs,
           what: 'commissioning',
           signal: ctx.signal,
-          log: (t) => ctx.log(t),
+          log: ctx.log,
         });
         checkDimensions(h, m, ctx.log);
       },

@@ -2,6 +2,7 @@ import { OperatorError } from '../util/errors.ts';
 import { NODE_STATUS } from '../maas/node-status.ts';
 import type { MaasInterface } from '../maas/schemas.ts';
 import type { WorkflowDeps } from './adapters.ts';
+import type { StepLog } from './steps.ts';
 import {
   cabledNics,
   hostById,
@@ -101,13 +102,16 @@ export function createInstanceSteps(
         return isAllocated((await deps.maas.readMachine(systemId(), ctx.signal)).status);
       },
       async run(ctx) {
+        ctx.log(`allocating ${host().hostname} (${systemId()})`, 'info', 'maas');
         await deps.maas.allocate(systemId(), undefined, ctx.signal);
       },
       async undo(ctx) {
         const m = await deps.maas.readMachine(systemId(), ctx.signal);
         // Nothing was written to disk yet when only allocated: release without erasing.
-        if (m.status === NODE_STATUS.ALLOCATED)
+        if (m.status === NODE_STATUS.ALLOCATED) {
+          ctx.log(`releasing ${host().hostname} (${systemId()}), no erase`, 'info', 'maas');
           await deps.maas.release(systemId(), { erase: 'none' }, ctx.signal);
+        }
       },
       plan: () => [`MaaS POST machines/?op=allocate system_id=${systemId()}`],
     },
@@ -120,11 +124,11 @@ export function createInstanceSteps(
       },
       async run(ctx) {
         const iface = await primaryInterface(deps, systemId(), ctx.signal);
-        ctx.log(`${iface.name}: ${iface.mac_address} → ${inst().mac}`);
+        ctx.log(`${iface.name}: ${iface.mac_address} → ${inst().mac}`, 'info', 'maas');
         await deps.maas.updateInterfaceMac(systemId(), iface.id, inst().mac, ctx.signal);
         return { interfaceId: iface.id, before: iface.mac_address };
       },
-      undo: (ctx) => restoreNics(deps, hostId, (t) => ctx.log(t), ctx.signal),
+      undo: (ctx) => restoreNics(deps, hostId, ctx.log, ctx.signal),
       plan: () => [
         `MaaS PUT nodes/${systemId()}/interfaces/<${BOND_NAME} or the single NIC>/ mac_address=${inst().mac}`,
       ],
@@ -137,7 +141,7 @@ export function createInstanceSteps(
       },
       async run(ctx) {
         const tpl = templateById(deps, inst().templateId);
-        ctx.log(`deploying ${tpl.image}${inst().userData ? ' with user data' : ''}`);
+        ctx.log(`deploying ${tpl.image}${inst().userData ? ' with user data' : ''}`, 'info', 'maas');
         await deps.maas.deploy(
           systemId(),
           {
@@ -175,7 +179,7 @@ export function createInstanceSteps(
           timeoutMs: deps.settings.deployTimeoutMs,
           what: 'deploying',
           signal: ctx.signal,
-          log: (t) => ctx.log(t),
+          log: ctx.log,
         });
       },
       plan: () => [
@@ -290,7 +294,11 @@ function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): Workfl
           },
         );
       }
-      ctx.log(`bond ${BOND_NAME} over ${parents.map((p) => p.name).join(', ')} (active-backup)`);
+      ctx.log(
+        `bond ${BOND_NAME} over ${parents.map((p) => p.name).join(', ')} (active-backup)`,
+        'info',
+        'maas',
+      );
       const bond = await deps.maas.createBond(
         systemId(),
         {
@@ -305,7 +313,7 @@ function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): Workfl
       return { bonded: true, interfaceId: bond.id };
     },
     // From MaaS's state, not the output: a crash between create_bond and the journal leaves none.
-    undo: (ctx) => restoreNics(deps, hostId, (t) => ctx.log(t), ctx.signal),
+    undo: (ctx) => restoreNics(deps, hostId, ctx.log, ctx.signal),
     plan() {
       const macs = torMacs();
       if (macs.length < 2) return [`MaaS: no bond, single NIC ${macs[0] ?? "(MaaS's first physical NIC)"}`];
@@ -322,7 +330,7 @@ export async function releaseAndWait(
   deps: WorkflowDeps,
   hostId: string,
   signal: AbortSignal,
-  log: (t: string) => void,
+  log: StepLog,
 ): Promise<void> {
   const host = hostById(deps, hostId);
   const systemId = systemIdOf(host);
@@ -330,12 +338,12 @@ export async function releaseAndWait(
   if (m.status === NODE_STATUS.READY) return;
   if (m.status === NODE_STATUS.DEPLOYING) {
     // MaaS refuses to release a machine mid-deploy: abort first (it returns to Allocated).
-    log(`aborting the deployment of ${host.hostname}`);
+    log(`aborting the deployment of ${host.hostname}`, 'info', 'maas');
     m = await deps.maas.abort(systemId, 'rackpilot rollback', signal);
   }
   const releasing: number[] = [NODE_STATUS.RELEASING, NODE_STATUS.DISK_ERASING];
   if (!releasing.includes(m.status)) {
-    log(`releasing ${host.hostname} with ${deps.settings.eraseMode} erase`);
+    log(`releasing ${host.hostname} with ${deps.settings.eraseMode} erase`, 'info', 'maas');
     await deps.maas.release(systemId, { erase: deps.settings.eraseMode, comment: 'rackpilot' }, signal);
   }
   await waitForStatus(deps, {
@@ -373,7 +381,7 @@ export async function nicsRestored(
 export async function restoreNics(
   deps: WorkflowDeps,
   hostId: string,
-  log: (t: string) => void,
+  log: StepLog,
   signal?: AbortSignal,
 ): Promise<void> {
   const h = hostById(deps, hostId);
@@ -381,7 +389,7 @@ export async function restoreNics(
   const ifaces = await deps.maas.listInterfaces(systemId, signal);
   const bond = ifaces.find((i) => i.type === 'bond' && i.name === BOND_NAME);
   if (bond) {
-    log(`removing ${BOND_NAME}`);
+    log(`removing ${BOND_NAME}`, 'info', 'maas');
     await deps.maas.deleteInterface(systemId, bond.id, signal);
   }
   const hwMacs = [h.mac, ...h.macs.filter((m) => m !== h.mac)];
@@ -392,7 +400,7 @@ export async function restoreNics(
     if (hwMacs.includes(iface.mac_address.toLowerCase())) continue;
     const mac = missing.shift();
     if (!mac) break;
-    log(`${iface.name}: ${iface.mac_address} → ${mac}`);
+    log(`${iface.name}: ${iface.mac_address} → ${mac}`, 'info', 'maas');
     await deps.maas.updateInterfaceMac(systemId, iface.id, mac, signal);
   }
 }

@@ -9,7 +9,15 @@ import {
   type InstanceParams,
 } from './instance-create.ts';
 import { instanceById, instanceScope, networkById, systemIdOf } from './records.ts';
-import { bootStep, portsStep, powerStep, storeStep, type WorkflowStep } from './steps.ts';
+import {
+  bmcLabel,
+  bootStep,
+  IPMI_ACTION_TEXT,
+  portsStep,
+  powerStep,
+  storeStep,
+  type WorkflowStep,
+} from './steps.ts';
 import { waitForPower } from './wait.ts';
 
 /** The seed's start of a stopped VM: the host is deployed and on its VLANs, so power on is all. */
@@ -76,6 +84,7 @@ export function stopInstanceSteps(
         return (await deps.bmcs.powerStatus(host(), ctx.signal)) === 'off';
       },
       async run(ctx) {
+        ctx.log(`${bmcLabel(host())}: ${IPMI_ACTION_TEXT.soft}`, 'info', 'ipmi');
         await deps.bmcs.power(host(), 'soft', ctx.signal);
         if (await waitForPower(deps, host(), 'off', deps.settings.stopTimeoutMs, ctx.signal))
           return { hard: false };
@@ -83,6 +92,7 @@ export function stopInstanceSteps(
           `no shutdown after ${Math.round(deps.settings.stopTimeoutMs / 1000)} s: hard power off`,
           'warn',
         );
+        ctx.log(`${bmcLabel(host())}: ${IPMI_ACTION_TEXT.off}`, 'info', 'ipmi');
         await deps.bmcs.power(host(), 'off', ctx.signal);
         if (!(await waitForPower(deps, host(), 'off', deps.settings.powerOnTimeoutMs, ctx.signal))) {
           throw new OperatorError(`${host().hostname} still reports power on after a hard power off`, {
@@ -136,7 +146,7 @@ export function destroyInstanceSteps(
         return (await deps.maas.readMachine(systemId(), ctx.signal)).status === NODE_STATUS.READY;
       },
       async run(ctx) {
-        await releaseAndWait(deps, hostId, ctx.signal, (t) => ctx.log(t));
+        await releaseAndWait(deps, hostId, ctx.signal, ctx.log);
       },
       plan: () => {
         const e = deps.settings.eraseMode;
@@ -151,7 +161,7 @@ export function destroyInstanceSteps(
     {
       title: "Restore the host's NICs in MaaS (remove bond, hardware MACs)",
       verify: (ctx) => nicsRestored(deps, hostId, ctx.signal),
-      run: (ctx) => restoreNics(deps, hostId, (t) => ctx.log(t), ctx.signal),
+      run: (ctx) => restoreNics(deps, hostId, ctx.log, ctx.signal),
       plan: () => [
         `MaaS DELETE nodes/${systemId()}/interfaces/<${BOND_NAME}>/ if present; PUT physical NICs back to their hardware MACs`,
       ],

@@ -22,6 +22,9 @@ import { bySwitch, cabledNics, hostById, NO_RACK_FILE } from './records.ts';
 import { OperatorError } from '../util/errors.ts';
 
 /** A task step that can also say, without touching anything, exactly what it would do. */
+/** A step's log function (ctx.log), as helpers take it. */
+export type StepLog = StepContext['log'];
+
 export interface WorkflowStep<P = JsonValue> extends Step<P> {
   plan(): string[];
   /**
@@ -59,8 +62,9 @@ export function portsStep<P>(
     if (!deps.rack.configured) return ctx.log(NO_RACK_FILE, 'warn');
     for (const [sw, ops] of bySwitch(nics(), opsFor)) {
       if (ops.length === 0) continue;
-      ctx.log(`switch ${sw}: ${ops.map(describeOp).join(', ')}`);
-      await deps.switches.apply(sw, ops, ctx.signal);
+      ctx.log(`switch ${sw}: ${ops.map(describeOp).join(', ')}`, 'info', 'switch');
+      const sent = await deps.switches.apply(sw, ops, ctx.signal);
+      for (const line of sent?.lines ?? []) ctx.log(`switch ${sw}> ${line}`, 'info', 'switch');
     }
   };
   const step: WorkflowStep<P> = {
@@ -71,6 +75,7 @@ export function portsStep<P>(
       if (!deps.rack.configured) return false;
       for (const nic of nics()) {
         const actual = await deps.switches.showPort(nic.switch, nic.port, ctx.signal);
+        ctx.log(`switch ${nic.switch} ${nic.port}: ${describeMembership(actual)}`, 'info', 'switch');
         if (!sameMembership(actual, o.expect(nic))) return false;
       }
       return true;
@@ -119,6 +124,12 @@ export function describeOp(op: PortOp): string {
   }
 }
 
+/** A port's VLANs as read from the switch: "untagged 10, tagged 200 201". */
+export function describeMembership(m: PortMembership): string {
+  const tagged = m.tagged.length ? `tagged ${m.tagged.join(' ')}` : 'no tagged VLAN';
+  return `${m.untagged === null ? 'no untagged VLAN' : `untagged ${m.untagged}`}, ${tagged}`;
+}
+
 export function sameMembership(a: PortMembership, b: PortMembership): boolean {
   const ta = [...a.tagged].sort((x, y) => x - y);
   const tb = [...b.tagged].sort((x, y) => x - y);
@@ -139,6 +150,7 @@ export function powerStep<P>(
       return (await deps.bmcs.powerStatus(host(), ctx.signal)) === o.want;
     },
     async run(ctx) {
+      ctx.log(`${bmcLabel(host())}: ${IPMI_ACTION_TEXT[o.want]}`, 'info', 'ipmi');
       await deps.bmcs.power(host(), o.want, ctx.signal);
     },
     plan() {
@@ -148,8 +160,10 @@ export function powerStep<P>(
   if (o.undo) {
     const undo = o.undo;
     step.undo = async (ctx) => {
-      if ((await deps.bmcs.powerStatus(host(), ctx.signal)) !== undo)
+      if ((await deps.bmcs.powerStatus(host(), ctx.signal)) !== undo) {
+        ctx.log(`${bmcLabel(host())}: ${IPMI_ACTION_TEXT[undo]}`, 'info', 'ipmi');
         await deps.bmcs.power(host(), undo, ctx.signal);
+      }
     };
   }
   return step;
@@ -183,7 +197,7 @@ export async function restoreBoot(
   host: Host,
   before: Partial<BootReading> & { device: string },
   signal: AbortSignal,
-  log: (text: string, level?: 'warn') => void,
+  log: StepLog,
 ): Promise<void> {
   // Journals written before `valid` was recorded held a set override in every `before`.
   const valid = before.valid ?? true;
@@ -202,7 +216,11 @@ export async function restoreBoot(
     );
     back = { device: 'none', persistent: false, efi: before.efi ?? false };
   }
-  log(`${host.hostname}: boot flags back to ${describeBoot(back)}`);
+  log(
+    `${bmcLabel(host)}: Set System Boot Options param 5: back to ${describeBoot(back)} [${bootOptionsBytes(back)}]`,
+    'info',
+    'ipmi',
+  );
   await deps.bmcs.setBootDevice(host, back, signal);
 }
 
@@ -238,7 +256,11 @@ export function bootStep<P>(
     async run(ctx) {
       const w = await want(ctx.signal);
       const m = await method(ctx.signal);
-      ctx.log(`${host().hostname}: ${describeBoot(w)} (${m.why})`, m.assumed ? 'warn' : undefined);
+      ctx.log(
+        `${host().hostname}: ${describeBoot(w)} (${m.why}): Set System Boot Options param 5 [${bootOptionsBytes(w)}]`,
+        m.assumed ? 'warn' : 'info',
+        'ipmi',
+      );
       const before = await deps.bmcs.getBootDevice(host(), ctx.signal);
       await deps.bmcs.setBootDevice(host(), w, ctx.signal);
       return { before: { ...before } };
@@ -271,7 +293,7 @@ export function bootStep<P>(
   if (o.undoable) {
     step.undo = async (ctx) => {
       const before = (ctx.output as { before?: BootReading } | undefined)?.before;
-      if (before) await restoreBoot(deps, host(), before, ctx.signal, (t, l) => ctx.log(t, l));
+      if (before) await restoreBoot(deps, host(), before, ctx.signal, ctx.log);
     };
   }
   return step;

@@ -2,6 +2,7 @@ import { OperatorError } from '../util/errors.ts';
 import { NODE_STATUS_NAME, type NodeStatusCode } from '../maas/node-status.ts';
 import type { MaasMachine } from '../maas/schemas.ts';
 import type { WorkflowDeps } from './adapters.ts';
+import type { StepContext } from '../tasks/types.ts';
 
 export interface WaitForStatusOptions {
   systemId: string;
@@ -13,7 +14,8 @@ export interface WaitForStatusOptions {
   timeoutMs: number;
   what: string;
   signal: AbortSignal;
-  log: (text: string) => void;
+  /** The step's ctx.log: MaaS events are logged with source 'maas'. */
+  log: StepContext['log'];
 }
 
 /**
@@ -41,7 +43,7 @@ export async function waitForStatus(deps: WorkflowDeps, o: WaitForStatusOptions)
       );
       for (const e of [...page.events].sort((a, b) => a.id - b.id)) {
         lastEvent = Math.max(lastEvent ?? 0, e.id);
-        o.log(`MaaS: ${e.type}${e.description ? ` - ${e.description}` : ''}`);
+        o.log(`MaaS: ${e.type}${e.description ? ` - ${e.description}` : ''}`, 'info', 'maas');
       }
     } catch {
       // Events are a courtesy; the status decides (an abort is seen at the top of the loop).

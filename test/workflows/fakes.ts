@@ -143,8 +143,12 @@ export function fakes(
 }
 
 /** A step context outside the engine: logs collected, the step's output given for undo. */
-export function ctx<P>(params: P, output?: unknown): StepContext<P> & { logs: string[] } {
+export function ctx<P>(
+  params: P,
+  output?: unknown,
+): StepContext<P> & { logs: string[]; lines: { text: string; level?: string; source?: string }[] } {
   const logs: string[] = [];
+  const lines: { text: string; level?: string; source?: string }[] = [];
   return {
     taskId: 't1',
     target: {},
@@ -153,11 +157,15 @@ export function ctx<P>(params: P, output?: unknown): StepContext<P> & { logs: st
     attempt: 1,
     outputs: {},
     output: output as StepContext<P>['output'],
-    log: (text, level) => void logs.push(level === 'warn' ? `warn: ${text}` : text),
+    log: (text, level, source) => {
+      logs.push(level === 'warn' ? `warn: ${text}` : text);
+      lines.push({ text, ...(level && { level }), ...(source && { source }) });
+    },
     progress: () => undefined,
     skip: (reason) => {
       throw new Error(`skip: ${reason}`);
     },
     logs,
+    lines,
   };
 }
