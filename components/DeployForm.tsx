@@ -44,7 +44,13 @@ export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width,
     };
   }, [step]);
 
-  const offerings = catalog?.offerings ?? [];
+  // The planner matches an offering exactly against the host: offer only those this host fits
+  // (all of them when the host's dimensions are not known to the catalog).
+  const host = catalog?.hosts.find((h) => h.hostname === hostname);
+  const offerings = (catalog?.offerings ?? []).filter(
+    (o) =>
+      !host || (o.cpuCores === host.cpuCores && o.cpuMhz === host.cpuMhz && o.memoryMb === host.memoryMb),
+  );
   const templates = catalog?.templates ?? [];
   const networks = catalog?.networks ?? [];
   const chosen = (label: string, value: string | undefined) =>
@@ -57,7 +63,14 @@ export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width,
   const field = (() => {
     switch (step) {
       case 'offering':
-        if (offerings.length === 0) return <Text color={color('red')}>no offerings in the catalog</Text>;
+        if (offerings.length === 0)
+          return (
+            <Text color={color('red')}>
+              {host
+                ? `no offering fits ${hostname} (${host.cpuCores} cores, ${host.cpuMhz} MHz, ${host.memoryMb} MB): add one with \`rackpilot offering add\``
+                : 'no offerings in the catalog'}
+            </Text>
+          );
         return (
           <Select
             options={offerings.map((o) => ({

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The published entry point: load the TypeScript CLI through tsx's loader so a checkout and an
-// installed package run the same sources.
+// installed package run the same sources. The project's tsconfig is named explicitly: from any
+// other working directory tsx would not find it, and JSX would compile the wrong way.
 import { register } from 'tsx/esm/api';
 
-register();
+register({ tsconfig: new URL('../../tsconfig.json', import.meta.url).pathname });
 await import('../cli.tsx');
