@@ -191,23 +191,47 @@ function PlanView({
   onCancel: () => void;
 }) {
   const color = useColor();
+  const [offset, setOffset] = useState(0);
+  // Every step with its exact actions; ↑↓ (j/k, PgUp/PgDn) scroll when they outgrow the screen.
+  const lines: { text: string; step: boolean }[] = [];
+  if (Array.isArray(planned))
+    planned.forEach((s, i) => {
+      lines.push({ text: `${String(i + 1).padStart(2)} ${s.step}`, step: true });
+      for (const a of s.actions) lines.push({ text: `     ${a}`, step: false });
+    });
+  const room = Math.max(3, height - 1);
+  const maxOffset = Math.max(0, lines.length - room);
+  useInput((input, key) => {
+    const page = Math.max(1, room - 1);
+    const by =
+      key.downArrow || input === 'j'
+        ? 1
+        : key.upArrow || input === 'k'
+          ? -1
+          : key.pageDown
+            ? page
+            : key.pageUp
+              ? -page
+              : 0;
+    if (by !== 0) setOffset((o) => Math.min(maxOffset, Math.max(0, o + by)));
+  });
   if (planned === 'loading') return <Text color={color('gray')}>planning…</Text>;
   if ('error' in planned) return <Text color={color('red')}>cannot plan: {planned.error}</Text>;
-  // Steps first; then as many of their actions as the screen has room for.
-  const lines: { text: string; step: boolean }[] = [];
-  planned.forEach((s, i) => {
-    lines.push({ text: `${String(i + 1).padStart(2)} ${s.step}`, step: true });
-    for (const a of s.actions) lines.push({ text: `     ${a}`, step: false });
-  });
-  const room = Math.max(planned.length, height);
-  const shown = lines.length <= room ? lines : lines.filter((l) => l.step);
+  const from = Math.min(offset, maxOffset);
+  const shown = lines.slice(from, from + room);
   return (
     <Box flexDirection="column">
       <Text bold>
         plan: {planned.length} steps, {planned.reduce((n, s) => n + s.actions.length, 0)} actions
+        {maxOffset > 0 ? (
+          <Text color={color('gray')}>
+            {' '}
+            (lines {from + 1}–{from + shown.length} of {lines.length}, ↑↓ scroll)
+          </Text>
+        ) : null}
       </Text>
-      {shown.slice(0, room).map((l, i) => (
-        <Text key={i} color={color(l.step ? undefined : 'gray')} wrap="truncate">
+      {shown.map((l, i) => (
+        <Text key={from + i} color={color(l.step ? undefined : 'gray')} wrap="truncate">
           {fit(l.text, width)}
         </Text>
       ))}

@@ -20,6 +20,40 @@ const PICK = 200;
 const footer = (frame: string) => frame.split('\n').slice(-2).join('\n');
 
 describe('actions from the keyboard', () => {
+  it('deploy: a plan taller than the screen shows every action, scrolled with j/k', async () => {
+    const plan = Array.from({ length: 15 }, (_, i) => ({
+      step: `Step ${i + 1}`,
+      actions: [`action ${i + 1}a`, `action ${i + 1}b`],
+    }));
+    const fake = fakeActions({ plan });
+    const h = await mount(
+      { actions: fake.actions, catalog: fakeCatalog() },
+      { columns: 100, rows: 30 },
+      SLOW,
+    );
+    await h.press('d');
+    for (const picked of [/offering\s+big/, /template\s+jammy/]) {
+      await h.press(KEYS.enter);
+      await h.until(picked);
+      await tick(PICK);
+    }
+    await h.press(' ');
+    await h.press(KEYS.enter);
+    await h.until(/networks\s+tenant-a/);
+    await tick(PICK);
+    await h.press(KEYS.enter);
+    await h.until('user-data file');
+    await h.press(KEYS.enter);
+    await h.until('plan: 15 steps, 30 actions');
+    expect(h.frame()).toMatch(/lines 1–\d+ of 45, ↑↓ scroll/);
+    expect(h.frame()).toContain('action 1a');
+    expect(h.frame()).not.toContain('action 15b');
+    for (let i = 0; i < 45; i++) await h.press('j');
+    await h.until('action 15b');
+    expect(h.frame()).not.toContain('action 1a');
+    expect(fake.calls.map((c) => c.method)).toEqual(['plan']);
+  });
+
   it('deploy: form, then the plan, then y calls actions.deploy with what was picked', async () => {
     const fake = fakeActions();
     const h = await mount(
@@ -29,8 +63,9 @@ describe('actions from the keyboard', () => {
     );
     await h.press('d');
     expect(h.frame()).toContain('Deploy on r01-n001');
-    expect(h.frame()).toMatch(/small\s+8 cores 2100 MHz 32 GiB/);
-    await h.press(KEYS.down);
+    // Only the offerings the host fits exactly (the planner's rule): r01-n001 is a 64-core host.
+    expect(h.frame()).toMatch(/big\s+64 cores 2100 MHz 256 GiB/);
+    expect(h.frame()).not.toMatch(/small\s+8 cores/);
     await h.press(KEYS.enter); // offering: big
     await h.until(/offering\s+big/);
     await tick(PICK);

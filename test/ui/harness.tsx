@@ -28,11 +28,11 @@ export type Call = { method: keyof DashboardActions; args: unknown[] };
 
 /** DashboardActions that record every call; `fail` makes a method reject, `hold` leaves it pending. */
 export function fakeActions(
-  opts: { fail?: Partial<Record<keyof DashboardActions, string>>; hold?: boolean } = {},
+  opts: { fail?: Partial<Record<keyof DashboardActions, string>>; hold?: boolean; plan?: PlanStep[] } = {},
 ) {
   const calls: Call[] = [];
   let n = 0;
-  const plan: PlanStep[] = [
+  const plan: PlanStep[] = opts.plan ?? [
     { step: 'Check constraints', actions: ['GET /MAAS/api/2.0/machines/?hostname=r01-n001'] },
     {
       step: 'ToR ports to the PXE VLAN',
