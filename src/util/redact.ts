@@ -2,10 +2,14 @@
  * The one place secrets are scrubbed before anything is logged, shown or thrown.
  * Every module that learns a secret (config, rack file, store) registers it here; every sink
  * (logs, task journal lines, panes, error messages) passes text through `redact`.
+ *
+ * A site registers one BMC password per host, so 10,000 secrets is normal: the matcher indexes
+ * them by their first MIN_SECRET_LENGTH characters and scans the text once, instead of searching
+ * the text once per secret.
  */
 const secrets = new Set<string>();
-/** Longest first, so a secret that contains another is masked whole; rebuilt only when one is added. */
-let ordered: string[] = [];
+/** First MIN_SECRET_LENGTH chars → the secrets starting so, longest first (a secret that contains another is masked whole). */
+let index: Map<string, string[]> | null = null;
 
 export const REDACTED = '***';
 
@@ -19,19 +23,51 @@ export function registerSecret(value: string | undefined | null): void {
   // The OAuth header carries the token secret percent-encoded ("%26secret"); mask that form too.
   const encoded = encodeURIComponent(value);
   if (encoded !== value) secrets.add(encoded);
-  if (secrets.size !== before) ordered = [...secrets].sort((a, b) => b.length - a.length);
+  if (secrets.size !== before) index = null;
+}
+
+function buildIndex(): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const s of secrets) {
+    const k = s.slice(0, MIN_SECRET_LENGTH);
+    const list = m.get(k);
+    if (list) list.push(s);
+    else m.set(k, [s]);
+  }
+  for (const list of m.values()) list.sort((a, b) => b.length - a.length);
+  return m;
 }
 
 export function redact(text: string): string {
-  let out = text;
-  for (const s of ordered) {
-    if (out.includes(s)) out = out.split(s).join(REDACTED);
+  if (secrets.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
+  index ??= buildIndex();
+  let out: string[] | null = null;
+  let copied = 0;
+  for (let i = 0; i <= text.length - MIN_SECRET_LENGTH;) {
+    const candidates = index.get(text.slice(i, i + MIN_SECRET_LENGTH));
+    const hit = candidates?.find((s) => text.startsWith(s, i));
+    if (hit === undefined) {
+      i++;
+      continue;
+    }
+    // A secret starting inside this one and running past it is masked in the same stretch.
+    let end = i + hit.length;
+    for (let j = i + 1; j < end && j <= text.length - MIN_SECRET_LENGTH; j++) {
+      const inner = index.get(text.slice(j, j + MIN_SECRET_LENGTH))?.find((s) => text.startsWith(s, j));
+      if (inner !== undefined && j + inner.length > end) end = j + inner.length;
+    }
+    out ??= [];
+    out.push(text.slice(copied, i), REDACTED);
+    i = end;
+    copied = end;
   }
-  return out;
+  if (out === null) return text;
+  out.push(text.slice(copied));
+  return out.join('');
 }
 
 /** For tests only: forget registered secrets. */
 export function clearSecretsForTest(): void {
   secrets.clear();
-  ordered = [];
+  index = null;
 }
