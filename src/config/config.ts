@@ -27,6 +27,21 @@ export interface MaasSettings {
   keyFrom: 'MAAS_API_KEY' | 'MAAS_SYSTEM_URL';
 }
 
+export interface EtcdSettings {
+  endpoints: string[];
+  /** Every key of the site lives under it; ends with '/'. */
+  prefix: string;
+  /** The runner's lease TTL in seconds (its claims and locks go this long after it dies). */
+  ttlSeconds: number;
+  /** TLS: CA, client certificate and key files. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  user?: string;
+  /** A secret (registered for redaction). */
+  password?: string;
+}
+
 export interface Config {
   /** Undefined when no MaaS is configured (then the lab runs, unless RACKPILOT_LAB=off refused that). */
   maas: MaasSettings | undefined;
@@ -45,6 +60,8 @@ export interface Config {
   eraseMode: EraseMode;
   /** How long the site's runner stays with no client and no running task before it exits; 0 = never. */
   runnerIdleMs: number;
+  /** Runners of several jump hosts coordinate through this etcd; undefined: one jump host (the store file). */
+  etcd: EtcdSettings | undefined;
   /** How often a waiting task reads MaaS (deploy, release, power); undefined = the default (5 s). */
   pollMs: number | undefined;
   /** RACKPILOT_READ_ONLY: this terminal only looks; the runner refuses its changes. */
@@ -101,6 +118,14 @@ export const VARIABLES = {
   RACKPILOT_POLL_MS: '5000',
   RACKPILOT_READ_ONLY: '1',
   RACKPILOT_ENV_FILE: './.env',
+  RACKPILOT_ETCD: 'http://10.0.0.11:2379,http://10.0.0.12:2379,http://10.0.0.13:2379',
+  RACKPILOT_ETCD_PREFIX: '/rackpilot/dc1/',
+  RACKPILOT_ETCD_TTL: '10',
+  RACKPILOT_ETCD_CA: '/etc/rackpilot/etcd-ca.pem',
+  RACKPILOT_ETCD_CERT: '/etc/rackpilot/etcd-client.pem',
+  RACKPILOT_ETCD_KEY: '/etc/rackpilot/etcd-client-key.pem',
+  RACKPILOT_ETCD_USER: 'rackpilot',
+  RACKPILOT_ETCD_PASSWORD: 'S3cr3tEtcdPassw0rd',
 } as const;
 export type Variable = keyof typeof VARIABLES;
 
@@ -192,6 +217,28 @@ const pathText = z
   .string()
   .refine((s) => !/[\0\n\r]/.test(s), { error: 'is not a usable path (control characters)' });
 
+/** Comma-separated etcd client URLs (http:// or https://). */
+const etcdEndpoints = z.string().transform((s, ctx): string[] => {
+  const urls = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+  for (const u of urls) {
+    let url: URL;
+    try {
+      url = new URL(u);
+    } catch {
+      return custom(ctx, `${quote(u)} is not a URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      return custom(ctx, `${quote(u)} must start with http:// or https://`);
+    if (url.username || url.password)
+      return custom(ctx, `${quote(u)}: put the user in RACKPILOT_ETCD_USER, not the URL`);
+  }
+  if (urls.length === 0) return custom(ctx, 'names no endpoint');
+  return urls.map((u) => u.replace(/\/+$/, ''));
+});
+
 const envSchema = z.object({
   MAAS_URL: maasUrl.optional(),
   MAAS_API_KEY: apiKey.optional(),
@@ -207,6 +254,20 @@ const envSchema = z.object({
   RACKPILOT_LAB_SEED: wholeNumber(0, 2 ** 32 - 1).optional(),
   RACKPILOT_RUNNER_IDLE: wholeNumber(0, 7 * 24 * 3600).optional(),
   RACKPILOT_POLL_MS: wholeNumber(20, 600_000).optional(),
+  RACKPILOT_ETCD: etcdEndpoints.optional(),
+  RACKPILOT_ETCD_PREFIX: z
+    .string()
+    .refine((s) => s.startsWith('/') && !/[\0\n\r\s]/.test(s), {
+      error: 'must start with / and hold no spaces or control characters',
+    })
+    .transform((s) => (s.endsWith('/') ? s : `${s}/`))
+    .optional(),
+  RACKPILOT_ETCD_TTL: wholeNumber(1, 600).optional(),
+  RACKPILOT_ETCD_CA: pathText.optional(),
+  RACKPILOT_ETCD_CERT: pathText.optional(),
+  RACKPILOT_ETCD_KEY: pathText.optional(),
+  RACKPILOT_ETCD_USER: z.string().optional(),
+  RACKPILOT_ETCD_PASSWORD: z.string().optional(),
   RACKPILOT_READ_ONLY: z
     .string()
     .transform((s, ctx): boolean => {
@@ -389,6 +450,43 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   if (khKind === 'dir' || khKind === 'other')
     problem('RACKPILOT_KNOWN_HOSTS', `${knownHosts} exists and is not a file`);
 
+  let etcd: EtcdSettings | undefined;
+  if (good.RACKPILOT_ETCD) {
+    const siteName = lab ? 'lab' : (maas?.url ?? 'none');
+    const slug = siteName
+      .replace(/^https?:\/\//, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^_|_$/g, '');
+    // The files are read when the runner connects (an error there names the file).
+    const file = (p: string | undefined) => (p === undefined ? undefined : expandPath(p, cwd, home));
+    const ca = file(good.RACKPILOT_ETCD_CA);
+    const cert = file(good.RACKPILOT_ETCD_CERT);
+    const key = file(good.RACKPILOT_ETCD_KEY);
+    if ((cert === undefined) !== (key === undefined))
+      problem(
+        cert ? 'RACKPILOT_ETCD_KEY' : 'RACKPILOT_ETCD_CERT',
+        'a client certificate needs its key, and a key its certificate',
+      );
+    if ((cert || key) && !ca)
+      problem('RACKPILOT_ETCD_CA', "TLS client certificates need the CA that signed etcd's certificate");
+    if ((good.RACKPILOT_ETCD_USER === undefined) !== (good.RACKPILOT_ETCD_PASSWORD === undefined))
+      problem(
+        good.RACKPILOT_ETCD_USER ? 'RACKPILOT_ETCD_PASSWORD' : 'RACKPILOT_ETCD_USER',
+        'etcd authentication needs both the user and the password',
+      );
+    if (good.RACKPILOT_ETCD_PASSWORD) registerSecret(good.RACKPILOT_ETCD_PASSWORD);
+    etcd = {
+      endpoints: good.RACKPILOT_ETCD,
+      prefix: good.RACKPILOT_ETCD_PREFIX ?? `/rackpilot/${slug}/`,
+      ttlSeconds: good.RACKPILOT_ETCD_TTL ?? 10,
+      ...(ca && { ca }),
+      ...(cert && { cert }),
+      ...(key && { key }),
+      ...(good.RACKPILOT_ETCD_USER && { user: good.RACKPILOT_ETCD_USER }),
+      ...(good.RACKPILOT_ETCD_PASSWORD && { password: good.RACKPILOT_ETCD_PASSWORD }),
+    };
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     maas,
@@ -406,6 +504,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     eraseMode: good.RACKPILOT_ERASE_MODE ?? DEFAULT_ERASE_MODE,
     runnerIdleMs: (good.RACKPILOT_RUNNER_IDLE ?? 600) * 1000,
     pollMs: good.RACKPILOT_POLL_MS,
+    etcd,
     readOnly: good.RACKPILOT_READ_ONLY ?? false,
     env,
     envFile,
