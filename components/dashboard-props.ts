@@ -1,5 +1,6 @@
-import type { Inventory } from '../state/live.ts';
+import type { InventoryView } from '../state/live.ts';
 import type { TaskFeedSnapshot } from '../state/task-feed.ts';
+import type { LiveTaskSnapshot } from '../state/runner-task-feed.ts';
 import type { HostProber } from '../src/site/probe.ts';
 import type {
   CatalogSnapshot,
@@ -10,15 +11,15 @@ import type {
   PeerStatus,
 } from './actions.ts';
 
-/** Where tasks come from: the store file today, the runner's event stream later. */
+/** Where tasks come from: the runner's event stream (with live step progress), or the store file. */
 export interface TaskSource {
   subscribe(listener: () => void): () => void;
-  getSnapshot(): TaskFeedSnapshot | null;
+  getSnapshot(): LiveTaskSnapshot | null;
   refresh?(): Promise<void>;
 }
 
 export interface DashboardProps {
-  inventory: Inventory;
+  inventory: InventoryView;
   /** Shown beside the endpoint, e.g. "lab". */
   label?: string;
   /** Fixed clock for tests; live otherwise (ages tick every second). */

@@ -77,6 +77,14 @@ export interface InventorySnapshot {
 
 export const NOT_IN_MAAS = 'Not in MaaS';
 
+/** What the dashboard reads rows from: polled here, or pushed by the site's runner. */
+export interface InventoryView {
+  subscribe(listener: () => void): () => void;
+  getSnapshot(): InventorySnapshot;
+  /** A full read from MaaS now (the `r` key). */
+  refresh(): Promise<void>;
+}
+
 interface NicPlace {
   rack: string;
   switchName: string;

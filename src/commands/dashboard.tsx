@@ -2,10 +2,9 @@ import { useSyncExternalStore } from 'react';
 import { render } from 'ink';
 import { Dashboard, type DashboardProps } from '../../components/Dashboard.tsx';
 import type { PeerStatus } from '../../components/actions.ts';
-import { Inventory } from '../../state/live.ts';
+import { RunnerInventory } from '../../state/runner-inventory.ts';
 import { RunnerCatalog } from '../../state/runner-catalog.ts';
 import { RunnerTaskFeed } from '../../state/runner-task-feed.ts';
-import { inventorySource, rackLayout } from '../site/open.ts';
 import { hostProber } from '../site/probe.ts';
 import type { RunnerClient } from '../runner/client.ts';
 import type { CommandContext } from './context.ts';
@@ -39,20 +38,18 @@ function LiveDashboard(props: DashboardProps & { catalogSource: RunnerCatalog; p
 }
 
 /**
- * The default command: the full-screen dashboard. Inventory live from MaaS every 2 s (k9s's
- * default); tasks, catalog and every action through the site's runner, so a task started here
- * goes on when the dashboard closes, and tasks started anywhere appear here.
+ * The default command: the full-screen dashboard. Rows, tasks, catalog and every action through
+ * the site's runner, so a task started here goes on when the dashboard closes, tasks started
+ * anywhere appear here, and any number of dashboards cost MaaS one poller.
  */
-export async function dashboardCommand(
-  ctx: CommandContext,
-  opts: { refreshMs?: number } = {},
-): Promise<number> {
+export async function dashboardCommand(ctx: CommandContext): Promise<number> {
   ctx.asDashboard();
   // The runner first: with no MaaS configured it is what hosts the lab the dashboard shows.
   const runner = await ctx.runner();
   const site = await ctx.site();
-  const inventory = new Inventory(inventorySource(site), rackLayout(site.topology));
-  inventory.start(opts.refreshMs ?? 2_000);
+  // Rows come from the runner, the site's one MaaS poller: a snapshot, then only what changes.
+  const inventory = new RunnerInventory(runner);
+  await inventory.connect();
   const taskFeed = new RunnerTaskFeed(runner);
   await taskFeed.connect();
   const catalog = new RunnerCatalog(runner);
@@ -77,7 +74,7 @@ export async function dashboardCommand(
   try {
     await app.waitUntilExit();
   } finally {
-    inventory.stop();
+    inventory.close();
     taskFeed.close();
     catalog.close();
   }

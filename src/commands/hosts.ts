@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Inventory } from '../../state/live.ts';
-import { inventorySource, rackLayout } from '../site/open.ts';
+import { countByStatus } from '../../state/live.ts';
+import { OperatorError } from '../util/errors.ts';
 import type { CommandContext } from './context.ts';
 import { parseCommandArgs, printJson, println } from './io.ts';
 import { formatTable } from './table.ts';
@@ -15,11 +15,8 @@ export async function hostsCommand(argv: string[], ctx: CommandContext): Promise
     z.object({ json: z.boolean().optional() }),
     HOSTS_USAGE,
   );
-  const site = await ctx.site();
-  const inventory = new Inventory(inventorySource(site), rackLayout(site.topology));
-  await inventory.refresh();
-  const snap = inventory.getSnapshot();
-  if (snap.error) throw new Error(snap.error);
+  const snap = await (await ctx.runner()).call('inventory.snapshot', {});
+  if (snap.error) throw new OperatorError(snap.error);
   const rows = snap.rows.map((r) => ({
     hostname: r.hostname,
     rack: r.rack,
@@ -35,8 +32,8 @@ export async function hostsCommand(argv: string[], ctx: CommandContext): Promise
   if (values.json) {
     printJson(ctx.io, {
       endpoint: snap.endpoint,
-      site: ctx.config().lab ? 'lab' : site.label,
-      counts: Object.fromEntries(snap.counts),
+      site: ctx.config().lab ? 'lab' : snap.site,
+      counts: Object.fromEntries(countByStatus(snap.rows)),
       hosts: rows,
     });
     return 0;

@@ -106,6 +106,12 @@ export class RunnerClient {
     return () => this.eventListeners.delete(listener);
   }
 
+  /** Any other notification by name (inventory deltas); the caller validates its payload. */
+  onNotification(method: string, listener: (params: unknown) => void): () => void {
+    const d = this.connection.onNotification(method, listener);
+    return () => d.dispose();
+  }
+
   /** Catalog collections that changed (for clients subscribed with tasks.subscribe). */
   onCatalog(listener: (collections: string[]) => void): () => void {
     this.catalogListeners.add(listener);

@@ -116,6 +116,26 @@ export const inventoryRowSchema = z.object({
   sinceExact: z.boolean(),
 });
 
+const inventorySnapshotSchema = z.object({
+  endpoint: z.string(),
+  site: z.string(),
+  racks: z.array(z.object({ name: z.string(), switchName: z.string() })),
+  rows: z.array(inventoryRowSchema),
+  refreshedAt: z.number().nullable(),
+  error: z.string().nullable(),
+  version: z.number(),
+});
+
+export const inventoryDeltaSchema = z.object({
+  version: z.number(),
+  upsert: z.array(inventoryRowSchema),
+  remove: z.array(z.string()),
+  refreshedAt: z.number().nullable(),
+  error: z.string().nullable(),
+});
+export type InventoryDeltaMessage = z.infer<typeof inventoryDeltaSchema>;
+export const INVENTORY_NOTIFICATION = 'inventory.delta';
+
 const runnerStatusSchema = z.object({
   pid: z.number(),
   version: z.number(),
@@ -294,16 +314,12 @@ export const METHODS = {
     mutates: true,
   },
   'network.remove': { params: z.object({ name: z.string().min(1) }), result: empty, mutates: true },
-  'inventory.snapshot': {
-    params: empty,
-    result: z.object({
-      endpoint: z.string(),
-      site: z.string(),
-      rows: z.array(inventoryRowSchema),
-      refreshedAt: z.number().nullable(),
-      error: z.string().nullable(),
-    }),
-  },
+  'inventory.snapshot': { params: empty, result: inventorySnapshotSchema },
+  /** The rows once, then `inventory.delta` notifications with only what changed. */
+  'inventory.subscribe': { params: empty, result: inventorySnapshotSchema },
+  'inventory.unsubscribe': { params: empty, result: empty },
+  /** A full MaaS list now (the dashboard's `r`). */
+  'inventory.refresh': { params: empty, result: empty },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType; mutates?: boolean }>;
 
 export type Method = keyof typeof METHODS;

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import { loadConfig, type Config } from '../config/index.ts';
 import { acquirePidLock } from './pid-lock.ts';
-import { openSite, inventorySource, rackLayout, type Site } from '../site/open.ts';
+import { openSite, type Site } from '../site/open.ts';
+import { InventoryService } from './inventory/service.ts';
 import { openWorkbench, type Workbench } from '../site/workbench.ts';
-import { Inventory } from '../../state/live.ts';
 import { describeError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
-import { PROTOCOL_VERSION, type Result } from './protocol.ts';
+import { INVENTORY_NOTIFICATION, PROTOCOL_VERSION, type Result } from './protocol.ts';
 import { ensureRunnerDirs, runnerPaths, type RunnerPaths } from './paths.ts';
 import { RunnerServer } from './server.ts';
 import { labSiteFiles, openLabSite, seedLabCatalog } from './lab-site.ts';
@@ -104,7 +104,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
   let resolveClosed!: (why: string) => void;
   const closed = new Promise<string>((r) => (resolveClosed = r));
   let idleTimer: NodeJS.Timeout | null = null;
-  const inventory = new Inventory(inventorySource(openedSite), rackLayout(openedSite.topology));
+  const inventory = new InventoryService(openedSite);
 
   const busy = () => {
     const load = openedWb.engine.load();
@@ -139,15 +139,31 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       return { stopping: true, interrupted: running };
     },
     'inventory.snapshot': async () => {
+      // A one-off read (`rackpilot hosts`): fresh unless a dashboard keeps the rows followed.
+      if (inventory.subscriberCount === 0) await inventory.refresh();
+      return inventory.snapshot();
+    },
+    'inventory.subscribe': async (_p, caller) => {
+      caller.subscription.inventory?.();
+      caller.subscription.inventory = inventory.subscribe((d) =>
+        caller.notify(INVENTORY_NOTIFICATION, {
+          version: d.version,
+          upsert: d.upsert.map((r) => ({ ...r, ports: [...r.ports], macs: [...r.macs] })),
+          remove: d.remove,
+          refreshedAt: d.refreshedAt,
+          error: d.error,
+        }),
+      );
+      return inventory.snapshot();
+    },
+    'inventory.unsubscribe': async (_p, caller) => {
+      caller.subscription.inventory?.();
+      caller.subscription.inventory = undefined;
+      return {};
+    },
+    'inventory.refresh': async () => {
       await inventory.refresh();
-      const snap = inventory.getSnapshot();
-      return {
-        endpoint: snap.endpoint,
-        site: openedSite.label,
-        rows: snap.rows.map((r) => ({ ...r, ports: [...r.ports], macs: [...r.macs] })),
-        refreshedAt: snap.refreshedAt,
-        error: snap.error,
-      };
+      return {};
     },
   };
   const ctx = { site: openedSite, wb: openedWb };
@@ -212,6 +228,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       clearInterval(watchdog);
       unsubscribe();
       offStore();
+      inventory.close();
       if (catalogTimer) clearTimeout(catalogTimer);
       await server.close(reason).catch(() => undefined);
       await openedWb.close().catch((err) => log(`closing the store: ${describeError(err)}`));

@@ -127,6 +127,7 @@ export class RunnerServer {
     this.opts.onClients?.(this.clients.size);
     const drop = () => {
       if (!this.clients.delete(client)) return;
+      client.subscription.inventory?.();
       if (client.caller)
         this.opts.log(`client ${client.id} (${client.caller.kind} pid ${client.caller.pid}) left`);
       connection.dispose();
@@ -219,6 +220,9 @@ export class RunnerServer {
       kind: p.client.kind,
       pid: p.client.pid,
       subscription: client.subscription,
+      notify: (method: string, params: unknown) => {
+        client.connection.sendNotification(method, params).catch(() => undefined);
+      },
     };
     client.readOnly = p.client.readOnly;
     this.opts.log(

@@ -15,11 +15,15 @@ export interface Caller {
   pid: number;
   /** The task events this client receives: all of them (a dashboard) or those of followed tasks. */
   subscription: Subscription;
+  /** Sends this client a notification (inventory deltas). */
+  notify(method: string, params: unknown): void;
 }
 
 export interface Subscription {
   all: boolean;
   follows: Set<string>;
+  /** Ends this client's inventory subscription (also when it leaves). */
+  inventory?: (() => void) | undefined;
 }
 
 export type Handlers = { [M in Method]?: (params: any, caller: Caller) => Promise<Result<M>> };
