@@ -1,21 +1,24 @@
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { Box, useApp, useInput, useWindowSize, type Key } from 'ink';
-import type { HostProbe } from '../src/site/probe.ts';
+import { useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { Box, useApp, useWindowSize, type Key } from 'ink';
 import { TasksView } from './TasksView.tsx';
 import { Header, headerLines } from './Header.tsx';
 import { Footer, footerLines, type FooterMessage } from './Footer.tsx';
-import { HostTable } from './HostTable.tsx';
 import { HostDetail } from './HostDetail.tsx';
 import { HelpView, helpEntries } from './HelpView.tsx';
 import { ListView, listModel } from './ListView.tsx';
 import { DialogView, type Dialog } from './Dialogs.tsx';
 import { DeployForm } from './DeployForm.tsx';
-import { RackPane, RackTabs, RACK_PANE_WIDTH } from './RackBar.tsx';
+import { RackTabs, RACK_PANE_WIDTH } from './RackBar.tsx';
 import { actionFor, keyName, type View } from './keys.ts';
 import { parseCommand } from './command-bar.ts';
 import { useLines } from './use-lines.ts';
 import { launch, submitDeploy, type LaunchContext } from './launch.ts';
 import { useNavigation } from './use-navigation.ts';
+import { useKeyInput, useNow } from './use-key-input.ts';
+import { useHostProbe } from './use-host-probe.ts';
+import { useTaskPanes } from './use-task-panes.ts';
+import { crumbFor, PaneView } from './PaneViews.tsx';
+import { HostsBody } from './HostsBody.tsx';
 import { ColorScope, noColorFromEnv } from './theme.tsx';
 import { eventsFromTasks, listMatches, type DashboardProps, type TaskSource } from './dashboard-props.ts';
 import { enrichRows, heldReason, hostExtras, matchesFilter, sortLabel, sortRows } from './rows.ts';
@@ -25,16 +28,6 @@ export type { DashboardProps, TaskSource } from './dashboard-props.ts';
 export { scrollWindow } from './use-navigation.ts';
 
 const NO_FEED: TaskSource = { subscribe: () => () => undefined, getSnapshot: () => null };
-
-function useNow(fixed: number | undefined): number {
-  const [now, setNow] = useState(() => fixed ?? Date.now());
-  useEffect(() => {
-    if (fixed !== undefined) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [fixed]);
-  return fixed ?? now;
-}
 
 export function Dashboard(props: DashboardProps) {
   return (
@@ -108,21 +101,7 @@ function DashboardScreen(props: DashboardProps) {
   );
   const taskCursor = Math.min(nav.cursor('tasks'), Math.max(0, visibleTasks.length - 1));
 
-  // Details read the gear live, once per host shown; a late answer for another host is dropped.
-  const [probe, setProbe] = useState<{ key: string; value: HostProbe | 'loading' } | null>(null);
-  const detailKey = view === 'detail' ? selectedRow?.key : undefined;
-  useEffect(() => {
-    if (!prober || !detailKey || !selectedRow) return;
-    let live = true;
-    setProbe({ key: detailKey, value: 'loading' });
-    prober(selectedRow.hostname, selectedRow.macs).then(
-      (value) => live && setProbe({ key: detailKey, value }),
-      () => live && setProbe(null),
-    );
-    return () => {
-      live = false;
-    };
-  }, [detailKey, prober]);
+  const probe = useHostProbe(prober, selectedRow, view === 'detail');
 
   // A refresh that hangs is a slow peer: the header says so after a while.
   const slowRef = useRef<number | null>(null);
@@ -130,23 +109,39 @@ function DashboardScreen(props: DashboardProps) {
   if (!snapshot.refreshing) slowRef.current = null;
 
   const wide = columns >= 120;
-  const tabs = view === 'hosts' && !wide ? 1 : 0;
+  const tabs = (view === 'hosts' || view === 'pane') && !wide ? 1 : 0;
   const bodyHeight = Math.max(2, rows - headerLines(snapshot, props.peers) - tabs - footerLines(message));
-  const tableHeight = bodyHeight - 1;
-  const tableWidth = wide ? columns - RACK_PANE_WIDTH - 1 : columns;
+  const besideRacks = wide ? columns - RACK_PANE_WIDTH - 1 : columns;
+  const panes = useTaskPanes({
+    feed: tasks,
+    nav,
+    now,
+    columns,
+    width: besideRacks,
+    bodyHeight,
+    rows: allRows,
+  });
+  const { layout } = panes;
+  // The host table gives the task pane its lines (under) or its columns (beside).
+  const hostRows = bodyHeight - 1 - (layout.placement === 'under' ? layout.height : 0);
+  const tableWidth = besideRacks - (layout.placement === 'beside' ? layout.width + 1 : 0);
+  const tableHeight = view === 'hosts' || view === 'pane' || view === 'detail' ? hostRows : bodyHeight - 1;
 
   const listLength =
-    view === 'hosts' || view === 'detail'
+    panes.length(view) ??
+    (view === 'hosts' || view === 'detail'
       ? visibleRows.length
       : view === 'tasks'
         ? visibleTasks.length
         : view === 'help'
           ? helpEntries(readOnly).length
-          : model.rows.length;
+          : model.rows.length);
   const position =
-    view === 'hosts' || view === 'detail' ? selected : view === 'tasks' ? taskCursor : nav.cursor(view);
+    panes.position(view) ??
+    (view === 'hosts' || view === 'detail' ? selected : view === 'tasks' ? taskCursor : nav.cursor(view));
   const moveTo = (index: number) => {
     const i = Math.max(0, Math.min(listLength - 1, index));
+    if (panes.move(view, i)) return;
     if (view === 'hosts' || view === 'detail') nav.selectHost(visibleRows[i]?.key ?? null, i);
     else nav.setCursor(view, i);
   };
@@ -161,7 +156,7 @@ function DashboardScreen(props: DashboardProps) {
       : selectedRow
         ? [selectedRow]
         : [],
-    taskId: visibleTasks[taskCursor]?.id,
+    taskId: view === 'pane' || view === 'task' ? panes.taskIdFor(view) : visibleTasks[taskCursor]?.id,
     openDialog,
     say: setMessage,
     setPending: (host, what) =>
@@ -189,6 +184,8 @@ function DashboardScreen(props: DashboardProps) {
     nextRack: () => nav.setRack((i) => (i + 1) % (snapshot.racks.length + 1)),
     prevRack: () => nav.setRack((i) => (i + snapshot.racks.length) % (snapshot.racks.length + 1)),
     drill: () => {
+      if (view === 'tasks') return panes.openLog(visibleTasks[taskCursor]?.id);
+      if (view === 'pane') return panes.openLog(panes.taskIdFor('pane'));
       if (view === 'hosts') return selectedRow ? nav.open('detail') : undefined;
       const row = model.rows[nav.position()];
       if (view === 'racks' && row?.rack) {
@@ -227,6 +224,13 @@ function DashboardScreen(props: DashboardProps) {
       void taskFeed?.refresh?.();
     },
     tasks: () => (view === 'tasks' ? nav.back() : openView('tasks')),
+    taskPane: () => panes.toggle(),
+    paneSize: () => panes.cycleSize(),
+    paneFocus: () => {
+      const why = panes.focus();
+      if (why) setMessage({ tone: 'error', text: why });
+    },
+    commandLog: () => (view === 'commandlog' ? nav.back() : openView('commandlog')),
     help: () => (view === 'help' ? nav.back() : openView('help')),
     quit: () => exit(),
   };
@@ -243,7 +247,7 @@ function DashboardScreen(props: DashboardProps) {
     if (cmd.kind === 'quit') return exit();
     if (cmd.kind === 'view') return openView(cmd.view, 'jump');
     // An action from the bar acts where it would as a key: host actions from the host list.
-    if (view !== 'hosts' && view !== 'detail' && view !== 'tasks') nav.open('hosts');
+    if (!['hosts', 'detail', 'tasks', 'pane', 'task'].includes(view)) nav.open('hosts');
     run(cmd.id);
   };
 
@@ -256,25 +260,7 @@ function DashboardScreen(props: DashboardProps) {
     if (action) run(action.id);
   };
 
-  // Keys typed faster than a frame (or sent in one burst by tmux or a paste) arrive as one string:
-  // split it so `jjj` moves three rows.
-  // Always listening (a dialog's keys are ignored through dialogRef): switching this hook off and on
-  // with each dialog made Ink drop the first key after a dialog closed.
-  useInput((input, key) => {
-    if (input.length > 1 && !key.ctrl && !key.meta && !input.startsWith('\u001B')) {
-      for (const ch of input) {
-        const k = {
-          ...key,
-          return: ch === '\r',
-          backspace: ch === '\u007F' || ch === '\b',
-          shift: /[A-Z]/.test(ch),
-        };
-        handleKey(ch === '\r' ? '' : ch, k);
-      }
-      return;
-    }
-    handleKey(input, key);
-  });
+  useKeyInput(handleKey);
 
   const closeDialog = () => {
     dialogRef.current = null;
@@ -322,30 +308,45 @@ function DashboardScreen(props: DashboardProps) {
           />
         );
       case 'detail':
-        return selectedRow ? (
-          <HostDetail
-            row={selectedRow}
-            width={columns}
-            now={now}
-            probe={probe && probe.key === selectedRow.key ? probe.value : undefined}
-          />
-        ) : null;
+        return selectedRow ? <HostDetail row={selectedRow} width={columns} now={now} probe={probe} /> : null;
       case 'hosts':
+      case 'pane':
         return (
-          <Box flexDirection="row">
-            {wide ? <RackPane racks={snapshot.racks} current={nav.rackIndex} height={bodyHeight} /> : null}
-            {wide ? <Box width={1} /> : null}
-            <HostTable
-              rows={visibleRows}
-              selected={selected}
-              offset={nav.windowStart('hosts', selected, tableHeight, visibleRows.length)}
-              height={tableHeight}
-              width={tableWidth}
-              now={now}
-              marked={nav.marked}
-              stale={snapshot.error !== null && snapshot.rows.length > 0}
-            />
-          </Box>
+          <HostsBody
+            height={bodyHeight}
+            racks={wide ? { list: snapshot.racks, current: nav.rackIndex } : null}
+            table={{
+              rows: visibleRows,
+              selected,
+              offset: nav.windowStart('hosts', selected, hostRows, visibleRows.length),
+              height: hostRows,
+              width: tableWidth,
+              now,
+              marked: nav.marked,
+              stale: snapshot.error !== null && snapshot.rows.length > 0,
+            }}
+            pane={{
+              layout,
+              tasks: panes.list,
+              focused: view === 'pane',
+              selected: panes.paneCursor,
+              progress: tasks?.progress,
+              maasStatus: panes.maasStatus,
+            }}
+          />
+        );
+      case 'task':
+      case 'commandlog':
+        return (
+          <PaneView
+            view={view}
+            panes={panes}
+            nav={nav}
+            feed={tasks}
+            width={columns}
+            height={bodyHeight}
+            now={now}
+          />
         );
       default: {
         const cursor = nav.cursor(view);
@@ -363,7 +364,7 @@ function DashboardScreen(props: DashboardProps) {
   })();
 
   const crumbs = nav.stack.map((v) =>
-    v === 'detail' ? (selectedRow?.hostname ?? 'details') : v === 'hosts' && rack ? `hosts ${rack.name}` : v,
+    crumbFor(v, { hostname: selectedRow?.hostname, rack: rack?.name, taskId: panes.openId }),
   );
   return (
     <Box flexDirection="column" width={columns} height={rows}>

@@ -3,28 +3,7 @@ import { useColor } from './theme.tsx';
 import type { Task } from '../state/store.ts';
 import type { TaskFeedSnapshot } from '../state/task-feed.ts';
 import { fit, formatAge } from './format.ts';
-
-const STEP_MARK: Record<string, { mark: string; color: string }> = {
-  done: { mark: '✓', color: 'green' },
-  running: { mark: '▶', color: 'yellow' },
-  failed: { mark: '✗', color: 'red' },
-  pending: { mark: '·', color: 'gray' },
-  skipped: { mark: '↷', color: 'gray' },
-  undone: { mark: '↶', color: 'cyan' },
-  'undo-failed': { mark: '✗', color: 'red' },
-};
-
-const TASK_COLOR: Record<string, string> = {
-  done: 'green',
-  running: 'yellow',
-  pending: 'yellow',
-  'rolling-back': 'yellow',
-  failed: 'red',
-  'rollback-failed': 'red',
-  interrupted: 'magenta',
-  cancelled: 'gray',
-  'rolled-back': 'cyan',
-};
+import { STEP_MARK, TASK_COLOR } from './task-panes.ts';
 
 export interface TasksViewProps {
   feed: TaskFeedSnapshot | null;

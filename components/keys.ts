@@ -15,6 +15,9 @@ export type View =
   | 'templates'
   | 'offerings'
   | 'instances'
+  | 'commandlog'
+  | 'pane'
+  | 'task'
   | 'help';
 
 export const LIST_VIEWS: readonly View[] = [
@@ -26,10 +29,15 @@ export const LIST_VIEWS: readonly View[] = [
   'templates',
   'offerings',
   'instances',
+  'commandlog',
 ];
-export const ALL_VIEWS: readonly View[] = [...LIST_VIEWS, 'detail', 'help'];
-/** Where the cursor keys move something (help scrolls). */
-const MOVE_VIEWS: readonly View[] = [...LIST_VIEWS, 'help'];
+export const ALL_VIEWS: readonly View[] = [...LIST_VIEWS, 'detail', 'pane', 'task', 'help'];
+/** Where the cursor keys move something (help and the task log scroll, the task pane picks a task). */
+export const MOVE_VIEWS: readonly View[] = [...LIST_VIEWS, 'pane', 'task', 'help'];
+/** The host list with its task pane, focused or not. */
+const PANE_VIEWS: readonly View[] = ['hosts', 'pane'];
+/** Where a task is at hand: the task list, the task pane (focused) and the full task pane. */
+const TASK_VIEWS: readonly View[] = ['tasks', 'pane', 'task'];
 const HOST_VIEWS: readonly View[] = ['hosts', 'detail'];
 
 export type ActionId =
@@ -54,6 +62,10 @@ export type ActionId =
   | 'prevHost'
   | 'refresh'
   | 'tasks'
+  | 'taskPane'
+  | 'paneSize'
+  | 'paneFocus'
+  | 'commandLog'
   | 'help'
   | 'quit'
   | 'addHost'
@@ -108,8 +120,8 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
   {
     id: 'drill',
     keys: ['enter'],
-    label: "drill down: a host's details, a rack's hosts, an instance's host",
-    views: ['hosts', 'racks', 'instances'],
+    label: "drill down: a host's details, a rack's hosts, an instance's host, a task's live log",
+    views: ['hosts', 'racks', 'instances', 'tasks', 'pane'],
     footer: '⏎ open',
   },
   {
@@ -146,6 +158,27 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
   { id: 'prevHost', keys: ['[', 'p'], label: 'previous host', views: ['detail'] },
   { id: 'refresh', keys: ['r'], label: 'refresh from MaaS now', views: ALL_VIEWS },
   { id: 'tasks', keys: ['t'], label: 'tasks: each task, its steps and its latest log', views: ALL_VIEWS },
+  {
+    id: 'taskPane',
+    keys: ['w'],
+    label: 'show or hide the live task pane (running and recent tasks) beside or under the hosts',
+    views: PANE_VIEWS,
+    footer: 'w tasks',
+  },
+  { id: 'paneSize', keys: ['='], label: 'task pane size: small, medium, large', views: PANE_VIEWS },
+  {
+    id: 'paneFocus',
+    keys: ['W'],
+    label: 'into the task pane and back: j/k pick a task, enter opens its live log',
+    views: PANE_VIEWS,
+  },
+  {
+    id: 'commandLog',
+    keys: ['@'],
+    label: 'command log: every line sent to MaaS, switches and BMCs, newest first; / filters by host',
+    views: ALL_VIEWS,
+    footer: '@ sent',
+  },
   { id: 'help', keys: ['?'], label: 'this help', views: ALL_VIEWS, footer: '? help' },
   { id: 'quit', keys: ['q', 'ctrl-c'], label: 'quit', views: ALL_VIEWS, footer: 'q quit' },
 
@@ -282,7 +315,7 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
     id: 'resume',
     keys: ['c'],
     label: 'continue (resume) the task from its first unfinished step',
-    views: ['tasks'],
+    views: TASK_VIEWS,
     dangerous: true,
     command: 'resume',
     footer: 'c resume',
@@ -291,7 +324,7 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
     id: 'rollback',
     keys: ['u'],
     label: 'roll the task back (undo its finished steps in reverse; confirm)',
-    views: ['tasks'],
+    views: TASK_VIEWS,
     dangerous: true,
     command: 'rollback',
     footer: 'u rollback',
@@ -300,7 +333,7 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
     id: 'cancel',
     keys: ['x'],
     label: 'cancel the running task (confirm)',
-    views: ['tasks'],
+    views: TASK_VIEWS,
     dangerous: true,
     command: 'cancel',
     footer: 'x cancel',
@@ -317,6 +350,7 @@ export const VIEW_COMMANDS: readonly View[] = [
   'templates',
   'offerings',
   'instances',
+  'commandlog',
   'help',
 ];
 
@@ -351,52 +385,4 @@ export function actionFor(name: string, view: View, readOnly: boolean): KeyActio
   return availableActions(readOnly).find((a) => a.views.includes(view) && a.keys.includes(name));
 }
 
-const KEY_GLYPH: Record<string, string> = {
-  up: '↑',
-  down: '↓',
-  left: '←',
-  right: '→',
-  pgup: 'PgUp',
-  pgdn: 'PgDn',
-  home: 'Home',
-  end: 'End',
-};
-
-export function displayKeys(a: KeyAction): string {
-  return a.keys.map((k) => KEY_GLYPH[k] ?? k).join('/');
-}
-
-const VIEW_LABEL: Record<View, string> = {
-  hosts: 'hosts',
-  detail: 'details',
-  racks: 'racks',
-  tasks: 'tasks',
-  events: 'events',
-  networks: 'networks',
-  templates: 'templates',
-  offerings: 'offerings',
-  instances: 'instances',
-  help: 'help',
-};
-
-export function viewsText(views: readonly View[]): string {
-  if (views.length === ALL_VIEWS.length) return 'everywhere';
-  if (views === LIST_VIEWS) return 'lists';
-  if (views === MOVE_VIEWS) return 'lists, help';
-  return views.map((v) => VIEW_LABEL[v]).join(', ');
-}
-
-/** The README's "## Dashboard keys" table, generated from the registry. */
-export function keyTableMarkdown(): string {
-  const cell = (s: string) => s.replace(/\|/g, '\\|');
-  const lines = ['| key | command | where | action |', '| --- | --- | --- | --- |'];
-  for (const a of KEY_ACTIONS) {
-    const keys = a.keys.map((k) => '`' + cell(KEY_GLYPH[k] ?? k) + '`').join(', ');
-    const cmd = a.command ? '`:' + a.command + '`' : '';
-    const label = a.dangerous ? `${a.label} **(hidden in read-only)**` : a.label;
-    lines.push(`| ${keys} | ${cmd} | ${viewsText(a.views)} | ${cell(label)} |`);
-  }
-  const views = VIEW_COMMANDS.map((v) => '`:' + v + '`').join(', ');
-  lines.push(`| | ${views}, \`:quit\`/\`:q\` | everywhere | open that view (esc comes back); quit |`);
-  return lines.join('\n') + '\n';
-}
+export { displayKeys, keyTableMarkdown, viewsText } from './key-text.ts';

@@ -5,14 +5,27 @@ import { PolledSnapshot } from './observable.ts';
 import { orderTasks, type TaskFeedSnapshot } from './task-feed.ts';
 import type { Task } from './schema.ts';
 
+/** A running step's own progress (`step-progress` events): live only, never journaled. */
+export interface StepProgress {
+  index: number;
+  fraction: number;
+  text?: string;
+}
+
+/** The task list plus each running task's step progress, by task id. */
+export interface LiveTaskSnapshot extends TaskFeedSnapshot {
+  progress?: ReadonlyMap<string, StepProgress>;
+}
+
 /**
  * The dashboard's tasks, live from the runner: the full list once on subscribing, then each event
  * re-reads only the task it names (coalesced: a burst of log lines costs one read per task per
  * `coalesceMs`). No polling of the store file: a task started from any terminal appears as soon
  * as the runner announces it.
  */
-export class RunnerTaskFeed extends PolledSnapshot<TaskFeedSnapshot> {
+export class RunnerTaskFeed extends PolledSnapshot<LiveTaskSnapshot> {
   private readonly tasks = new Map<string, Task>();
+  private progress = new Map<string, StepProgress>();
   private readonly dirty = new Set<string>();
   private flushTimer: NodeJS.Timeout | null = null;
   private off: (() => void) | null = null;
@@ -54,7 +67,18 @@ export class RunnerTaskFeed extends PolledSnapshot<TaskFeedSnapshot> {
   }
 
   private onEvent(e: TaskEvent): void {
-    this.dirty.add(e.taskId);
+    if (e.type === 'step-progress') {
+      // Not in the journal: kept here, published with the next flush, no re-read of the task.
+      this.progress = new Map(this.progress).set(e.taskId, {
+        index: e.index,
+        fraction: e.fraction,
+        ...(e.text === undefined ? {} : { text: e.text }),
+      });
+    } else {
+      // A step that starts, ends or fails (or a task that ends) makes the old fraction moot.
+      if (e.type !== 'log') this.dropProgress(e.taskId);
+      this.dirty.add(e.taskId);
+    }
     this.flushTimer ??= setTimeout(() => void this.flush(), this.opts.coalesceMs ?? 100);
   }
 
@@ -77,11 +101,18 @@ export class RunnerTaskFeed extends PolledSnapshot<TaskFeedSnapshot> {
     }
   }
 
+  private dropProgress(id: string): void {
+    if (!this.progress.has(id)) return;
+    this.progress = new Map(this.progress);
+    this.progress.delete(id);
+  }
+
   private emitSnapshot(error: string | null): void {
     this.publish({
       tasks: orderTasks([...this.tasks.values()]),
       refreshedAt: (this.opts.now ?? Date.now)(),
       error,
+      progress: this.progress,
     });
   }
 }

@@ -38,7 +38,11 @@ describe('terminal manners', () => {
       { catalog: fakeCatalog(), taskFeed: staticFeed([fakeTask({ id: 't-run' })]) },
       { columns: 200, rows: 50 },
     );
+    // The task pane takes its share of the width beside the table; hidden (w), every column fits.
+    expect(h.frame()).toMatch(/── tasks: 1 running/);
+    await h.press('w');
     const frame = h.frame();
+    expect(frame).not.toMatch(/── tasks: 1 running/);
     for (const l of frame.split('\n')) expect(stringWidth(l)).toBeLessThanOrEqual(200);
     expect(frame).toContain('all racks');
     expect(frame).toMatch(/SWITCH PORTS\s+MAC\s+STATUS\s+FOR\s+POWER\s+TASK\s+INSTANCE\s+VLANS\s+MESSAGE/);

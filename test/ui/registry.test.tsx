@@ -84,6 +84,9 @@ const REACH: Partial<Record<View, string[]>> = {
   tasks: ['t'],
   racks: [':', ...'racks', KEYS.enter],
   help: ['?'],
+  pane: ['W'],
+  task: ['t', KEYS.enter],
+  commandlog: ['@'],
 };
 
 describe('the key registry', () => {

@@ -1,0 +1,186 @@
+import { GEAR_SOURCES, type LogSource } from '../state/schema.ts';
+import type { Task } from '../state/store.ts';
+import type { StepProgress } from '../state/runner-task-feed.ts';
+import { listMatches } from './dashboard-props.ts';
+
+/** Pure pieces of the task panes, the full task pane and the `@` command log. */
+
+const IN_FLIGHT = new Set(['pending', 'running', 'rolling-back']);
+/** A settled task stays in the pane this long after its last change. */
+export const RECENT_MS = 15 * 60_000;
+
+export function inFlight(t: Task): boolean {
+  return IN_FLIGHT.has(t.state);
+}
+
+/** The pane's tasks: every running one (oldest first, so cards keep their place), then the recent ones. */
+export function paneTasks(tasks: readonly Task[], now: number): Task[] {
+  const running = tasks.filter(inFlight).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const recent = tasks
+    .filter((t) => !inFlight(t) && now - Date.parse(t.updatedAt) < RECENT_MS)
+    .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  return [...running, ...recent];
+}
+
+export const STEP_MARK: Record<string, { mark: string; color: string }> = {
+  done: { mark: '✓', color: 'green' },
+  running: { mark: '▶', color: 'yellow' },
+  failed: { mark: '✗', color: 'red' },
+  pending: { mark: '·', color: 'gray' },
+  skipped: { mark: '↷', color: 'gray' },
+  undone: { mark: '↶', color: 'cyan' },
+  'undo-failed': { mark: '✗', color: 'red' },
+};
+
+export const TASK_COLOR: Record<string, string> = {
+  done: 'green',
+  running: 'yellow',
+  pending: 'yellow',
+  'rolling-back': 'yellow',
+  failed: 'red',
+  'rollback-failed': 'red',
+  interrupted: 'magenta',
+  cancelled: 'gray',
+  'rolled-back': 'cyan',
+};
+
+/** One mark per step: ✓✓✓▶····· */
+export function stepMarks(t: Task): string {
+  return t.steps.map((s) => STEP_MARK[s.state]?.mark ?? '?').join('');
+}
+
+export interface TaskProgress {
+  /** The step being worked on (0-based), or the count when all are finished. */
+  index: number;
+  count: number;
+  /** Finished steps plus the running step's own fraction, over the count. */
+  fraction: number;
+  /** The running step's own progress text, if it sent one. */
+  text?: string;
+}
+
+export function taskProgress(t: Task, live?: StepProgress): TaskProgress {
+  const count = t.steps.length;
+  const finished = t.steps.filter((s) => s.state === 'done' || s.state === 'skipped').length;
+  const at = t.steps.findIndex((s) => s.state !== 'done' && s.state !== 'skipped');
+  const index = at < 0 ? count : at;
+  const own = live && live.index === index && t.steps[index]?.state === 'running' ? live.fraction : 0;
+  return {
+    index,
+    count,
+    fraction: count === 0 ? 1 : Math.min(1, (finished + own) / count),
+    ...(own > 0 && live?.text ? { text: live.text } : {}),
+  };
+}
+
+/** A bar of exactly `cells` cells (one cell per glyph, whatever the terminal's width rules). */
+export function progressBar(fraction: number, cells: number): string {
+  if (cells <= 0) return '';
+  const full = Math.round(Math.max(0, Math.min(1, fraction)) * cells);
+  return '█'.repeat(full) + '░'.repeat(cells - full);
+}
+
+/** Time since the task was created: until now while it runs, until its last change once settled. */
+export function elapsedMs(t: Task, now: number): number {
+  const end = inFlight(t) ? now : Date.parse(t.updatedAt);
+  return Math.max(0, end - Date.parse(t.createdAt));
+}
+
+const TAG: Record<LogSource, string> = { maas: 'maas', switch: 'sw', ipmi: 'ipmi', engine: 'eng' };
+
+/** A log text on one line. */
+export function oneLine(text: string): string {
+  return text.includes('\n') ? text.replace(/\s*\n\s*/g, ' ⏎ ') : text;
+}
+
+/** The short tag a log line's source is shown with (4 cells; blank for a workflow's own note). */
+export function sourceTag(source: LogSource | undefined): string {
+  return (source ? TAG[source] : '').padEnd(4);
+}
+
+/** A gear line of the command log: one line sent to (or read from) MaaS, a switch or a BMC. */
+export interface GearLine {
+  at: string;
+  host: string;
+  taskId: string;
+  source: LogSource;
+  text: string;
+  level: string;
+}
+
+const GEAR = new Set<LogSource>(GEAR_SOURCES);
+
+/** Every gear line of every task, newest first (lines of one instant keep their journal order reversed). */
+export function commandLog(tasks: readonly Task[]): GearLine[] {
+  const out: { line: GearLine; n: number }[] = [];
+  for (const t of tasks)
+    t.log.forEach((l, n) => {
+      if (l.source && GEAR.has(l.source))
+        out.push({
+          line: {
+            at: l.at,
+            host: t.target.hostname ?? '-',
+            taskId: t.id,
+            source: l.source,
+            text: l.text,
+            level: l.level,
+          },
+          n,
+        });
+    });
+  out.sort((a, b) => (a.line.at < b.line.at ? 1 : a.line.at > b.line.at ? -1 : b.n - a.n));
+  return out.map((o) => o.line);
+}
+
+/** The command log's `/` filter: on the host name, substring, `!` inverts (as the host table's). */
+export function commandLogMatches(line: GearLine, filter: string): boolean {
+  return listMatches([line.host], filter);
+}
+
+export type PaneSize = 0 | 1 | 2;
+export const PANE_SIZES: readonly PaneSize[] = [0, 1, 2];
+
+/** The host table keeps at least this many rows when the pane is under it. */
+export const MIN_TABLE_ROWS = 8;
+/** At this width and more the pane goes beside the host table. */
+export const BESIDE_COLUMNS = 140;
+
+export interface PaneLayout {
+  placement: 'none' | 'under' | 'beside';
+  /** Lines of the pane (its title line included); the body's height when beside. */
+  height: number;
+  /** Cells of the pane; the body's width when under. */
+  width: number;
+  /** Three lines per task, or one when room is short. */
+  card: boolean;
+}
+
+/**
+ * Where the pane goes and how big it is: under the table in narrow terminals (the table keeps
+ * MIN_TABLE_ROWS rows; the pane collapses to one line per task when short), beside it on wide ones.
+ */
+export function paneLayout(o: {
+  shown: boolean;
+  tasks: number;
+  size: PaneSize;
+  columns: number;
+  /** Body width left for the table and the pane (after the rack pane, if any). */
+  width: number;
+  bodyHeight: number;
+}): PaneLayout {
+  const none: PaneLayout = { placement: 'none', height: 0, width: 0, card: false };
+  if (!o.shown || o.tasks === 0) return none;
+  if (o.columns >= BESIDE_COLUMNS) {
+    const width = Math.floor(o.width * [0.35, 0.45, 0.55][o.size]!);
+    return { placement: 'beside', height: o.bodyHeight, width, card: true };
+  }
+  // Under: title line + tasks; the table keeps its header and MIN_TABLE_ROWS rows.
+  const room = o.bodyHeight - 1 - MIN_TABLE_ROWS;
+  if (room < 2) return none;
+  const want = Math.max(2, Math.floor(o.bodyHeight * [0.25, 0.4, 0.55][o.size]!));
+  const cardLines = 1 + o.tasks * 3;
+  const lineLines = 1 + o.tasks;
+  const cap = Math.min(room, want);
+  if (cardLines <= cap) return { placement: 'under', height: cardLines, width: o.width, card: true };
+  return { placement: 'under', height: Math.min(cap, lineLines), width: o.width, card: false };
+}
