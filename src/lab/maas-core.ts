@@ -168,6 +168,9 @@ export class LabMaasCore {
   private readonly portOwner = new Map<string, string>();
   private readonly pending = new Set<string>();
   private readonly powerQueue = new Map<string, Promise<void>>();
+  /** The current installation script set per machine (curtin's log), as `results/current-installation/` serves it. */
+  private readonly installations = new Map<string, LabInstallation>();
+  private nextScriptSetId = 1;
   private readonly unsubscribe: () => void;
   private nextEventId = 1;
   private nextInterfaceId = 1;
@@ -888,7 +891,63 @@ export class LabMaasCore {
     return i;
   }
 
+  // ---------- installation results (curtin) ----------
+
+  private installLog(m: LabMachine, line: string): void {
+    this.installations.get(m.systemId)?.lines.push(line);
+  }
+
+  /**
+   * GET nodes/{id}/results/current-installation/ as MaaS's NodeScriptResultHandler answers it: the
+   * script set with one result, curtin's install log (`/tmp/install.log`); with include_output its
+   * output, stdout and stderr base64-encoded.
+   */
+  installationResults(m: LabMachine, includeOutput: boolean) {
+    const inst = this.installations.get(m.systemId);
+    if (!inst) throw new LabMaasError(404, 'No ScriptSet matches the given query.');
+    const fmt = (t: number | undefined) => (t === undefined ? null : new Date(t).toUTCString());
+    const output = Buffer.from(inst.lines.join('\n') + (inst.lines.length ? '\n' : ''));
+    const statusName = { 1: 'Running', 2: 'Passed', 3: 'Failed' }[inst.status];
+    return {
+      id: inst.id,
+      system_id: m.systemId,
+      type: 1,
+      type_name: 'Installation',
+      last_ping: fmt(inst.ended ?? Date.now()),
+      resource_uri: `${API_PREFIX}nodes/${m.systemId}/results/${inst.id}/`,
+      results: [
+        {
+          id: inst.id,
+          created: fmt(inst.started),
+          updated: fmt(inst.ended ?? Date.now()),
+          name: '/tmp/install.log',
+          status: inst.status,
+          status_name: statusName,
+          exit_status: inst.status === 3 ? 1 : inst.status === 2 ? 0 : null,
+          started: fmt(inst.started),
+          ended: fmt(inst.ended),
+          runtime:
+            inst.ended === undefined
+              ? ''
+              : `0:00:${String(Math.round((inst.ended - inst.started) / 1000) % 60).padStart(2, '0')}`,
+          script_id: null,
+          script_revision_id: null,
+          ...(includeOutput && {
+            output: output.toString('base64'),
+            stdout: output.toString('base64'),
+            stderr: Buffer.from(
+              inst.status === 3 ? inst.lines.filter((l) => /error|fail|traceback/i.test(l)).join('\n') : '',
+            ).toString('base64'),
+          }),
+        },
+      ],
+    };
+  }
+
   // ---------- events ----------
+
+  /** Events still to be dropped as they happen (see LabMaasFaults.loseEvents). */
+  eventsToLose = 0;
 
   private addEvent(
     m: LabMachine,
@@ -907,6 +966,11 @@ export class LabMaasCore {
       type,
       description,
     };
+    // A feed that skips (events pruned, a region that lost them): the id is spent, the event gone.
+    if (this.eventsToLose > 0) {
+      this.eventsToLose--;
+      return;
+    }
     this.events.push(e);
     let list = this.eventsBySystem.get(m.systemId);
     if (!list) this.eventsBySystem.set(m.systemId, (list = []));
@@ -1069,7 +1133,10 @@ export class LabMaasCore {
 
   /** The boot loader MaaS serves tells it the firmware's boot method; it keeps the last one seen. */
   private pxeRequest(m: LabMachine, purpose: string): void {
-    this.addEvent(m, 'INFO', 'PXE Request', purpose);
+    // MaaS logs PXE and TFTP requests at DEBUG: `events/?op=query&level=DEBUG` shows them.
+    this.addEvent(m, 'DEBUG', 'PXE Request', purpose);
+    const efi = m.worldHost ? labBiosBootMethod(m.worldHost) === 'uefi' : false;
+    this.addEvent(m, 'DEBUG', 'TFTP Request', efi ? '/grubx64.efi' : '/lpxelinux.0');
     const method = m.worldHost
       ? labBiosBootMethod(m.worldHost)
       : m.powerParameters['power_boot_type'] === 'efi'
@@ -1088,6 +1155,12 @@ export class LabMaasCore {
     m.osystem = osystem;
     m.distroSeries = series;
     const image = `${osystem}/amd64/generic/${series}`;
+    const inst: LabInstallation = { id: this.nextScriptSetId++, started: Date.now(), status: 1, lines: [] };
+    this.installations.set(m.systemId, inst);
+    const curtinDone = (status: 2 | 3) => {
+      inst.status = status;
+      inst.ended = Date.now();
+    };
     const op = this.startOp(m, S.DEPLOYING, [
       {
         need: 'pxe',
@@ -1100,13 +1173,22 @@ export class LabMaasCore {
       {
         need: 'pxe',
         seconds: 60,
-        done: () => this.addEvent(m, 'INFO', 'Node installation', "'cloudinit' running modules for config"),
+        done: () => {
+          this.addEvent(m, 'DEBUG', 'Node installation', "'cloudinit' running modules for config");
+          this.installLog(m, `curtin: Installation started. (${series})`);
+          this.installLog(
+            m,
+            'start: cmd-install/stage-partitioning/builtin/cmd-block-meta: curtin command block-meta',
+          );
+        },
       },
       {
         need: 'pxe',
         seconds: 300,
         done: () => {
           if (fail()) {
+            for (const l of curtinFailure(host)) this.installLog(m, l);
+            curtinDone(3);
             this.failOp(
               m,
               op,
@@ -1115,14 +1197,29 @@ export class LabMaasCore {
             );
             return;
           }
-          this.addEvent(m, 'INFO', 'Node installation', "'curtin' curtin command install");
+          this.addEvent(m, 'DEBUG', 'Node installation', "'curtin' curtin command install");
+          this.installLog(
+            m,
+            'finish: cmd-install/stage-partitioning/builtin/cmd-block-meta: SUCCESS: curtin command block-meta',
+          );
+          this.installLog(m, 'start: cmd-install/stage-extract/builtin/cmd-extract: curtin command extract');
+          this.installLog(
+            m,
+            `finish: cmd-install/stage-extract/builtin/cmd-extract: SUCCESS: acquiring and extracting image from ${image}`,
+          );
         },
       },
       {
         need: 'pxe',
         seconds: 30,
         done: () => {
-          this.addEvent(m, 'INFO', 'Node installation', "'curtin' curtin command curthooks");
+          this.addEvent(m, 'DEBUG', 'Node installation', "'curtin' curtin command curthooks");
+          this.installLog(
+            m,
+            'finish: cmd-install/stage-curthooks/builtin/cmd-curthooks: SUCCESS: curtin command curthooks',
+          );
+          this.installLog(m, 'curtin: Installation finished.');
+          curtinDone(2);
           m.netboot = false;
           this.addEvent(m, 'INFO', 'Node disabled netboot', '');
           if (host) this.world.setInstalledOs(host, `${osystem}/${series}`);
@@ -1135,7 +1232,7 @@ export class LabMaasCore {
         need: stick ? 'never' : 'disk',
         seconds: 60,
         done: () => {
-          this.addEvent(m, 'INFO', 'Node installation', "'cloudinit' finish");
+          this.addEvent(m, 'DEBUG', 'Node installation', "'cloudinit' finish");
           this.endOp(m, op);
           this.assignAddresses(m);
           this.setStatus(m, S.DEPLOYED);
@@ -1380,7 +1477,7 @@ export class LabMaasCore {
       const m = this.byWorldHost.get(e.hostname);
       if (!m) return;
       m.powerState = e.power;
-      this.addEvent(m, 'INFO', e.power === 'on' ? 'Node powered on' : 'Node powered off', '');
+      this.addEvent(m, 'DEBUG', e.power === 'on' ? 'Node powered on' : 'Node powered off', '');
       this.schedule(m);
     } else if (e.kind === 'boot') {
       const m = this.byWorldHost.get(e.hostname);
@@ -1419,4 +1516,28 @@ function powerParametersFrom(form: URLSearchParams): Record<string, string> {
     if (k.startsWith('power_parameters_')) out[k.slice('power_parameters_'.length)] = v;
   }
   return out;
+}
+
+interface LabInstallation {
+  id: number;
+  started: number;
+  ended?: number;
+  /** MaaS SCRIPT_STATUS: 1 running, 2 passed, 3 failed. */
+  status: 1 | 2 | 3;
+  lines: string[];
+}
+
+/** The tail of curtin's install log when block-meta fails, as operators find it in MaaS. */
+function curtinFailure(host: string | undefined): string[] {
+  return [
+    `An error occured handling 'sda': RuntimeError - Failed to find device for serial 'LAB-${host ?? 'disk'}-0'`,
+    'Traceback (most recent call last):',
+    '  File "/curtin/curtin/commands/block_meta.py", line 91, in block_meta',
+    '    return meta_custom(args)',
+    "RuntimeError: Failed to find device for serial 'LAB-" + (host ?? 'disk') + "-0'",
+    'finish: cmd-install/stage-partitioning/builtin/cmd-block-meta: FAIL: configuring disk: sda',
+    'curtin: Installation failed with exception: Unexpected error while running command.',
+    "Command: ['curtin', 'block-meta', 'custom']",
+    'Exit code: 3',
+  ];
 }

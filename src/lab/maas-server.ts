@@ -39,6 +39,8 @@ export interface LabMaasFaults {
   unavailable(requests: number): void;
   /** Every answer waits this long first (0 = off). */
   slow(ms: number): void;
+  /** The next `count` events happen but are never recorded: a feed that skips ids. */
+  loseEvents(count: number): void;
   clear(): void;
 }
 
@@ -273,6 +275,11 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
         return core.interfaceObject(machine, core.disconnect(machine, iface));
       throw badOp(method, op);
     }
+    if ((m = /^nodes\/([a-z0-9]+)\/results\/current-installation\/$/.exec(path))) {
+      if (method !== 'GET' || op) throw badOp(method, op);
+      const include = /^(1|true|yes|on)$/i.test(q.get('include_output') ?? '');
+      return core.installationResults(core.get(m[1]!), include);
+    }
     if (path === 'boot-resources/' && method === 'GET' && !op) return core.bootResources();
     if (path === 'subnets/' && method === 'GET' && !op) return core.subnetList();
     if (path === 'events/' && method === 'GET') {
@@ -314,10 +321,14 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
       slow: (ms) => {
         slowMs = Math.max(0, ms);
       },
+      loseEvents: (n) => {
+        core.eventsToLose = Math.max(0, n);
+      },
       clear: () => {
         for (const s of Object.values(core.faults)) s.clear();
         unavailable = 0;
         slowMs = 0;
+        core.eventsToLose = 0;
       },
     },
     machines: {

@@ -29,7 +29,11 @@ export function switchPort(
   };
   return {
     async apply(name, changes, signal) {
-      await service.apply(target(name), changes as PortChange[], { ...(signal && { signal }) });
+      const result = await service.apply(target(name), changes as PortChange[], {
+        ...(signal && { signal }),
+      });
+      // The exact lines sent, for the task log and the command log.
+      return { lines: result.ports.flatMap((p) => p.lines) };
     },
     async showPort(name, port, signal) {
       const v = await service.showPort(target(name), port, { ...(signal && { signal }) });
