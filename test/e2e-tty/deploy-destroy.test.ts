@@ -1,0 +1,90 @@
+import { rmSync } from 'node:fs';
+import { afterAll, afterEach, expect, it } from 'vitest';
+import { stopRunnersUnder } from '../runner/helpers.ts';
+import {
+  confirmDeploy,
+  fillDeployForm,
+  newHome,
+  openDashboard,
+  rowOf,
+  rowStatus,
+  selectReadyHost,
+  STEP_MS,
+  TASK_MS,
+  taskLine,
+} from './dashboard.ts';
+import { closeAllTerminals } from './terminal.ts';
+
+/**
+ * `rackpilot` on the built-in lab in a real 120x36 terminal: an operator selects a Ready host,
+ * deploys it from the keyboard through the form and its plan, watches the task to the end, then
+ * destroys the instance (typing the host name) until the host is Ready and free again.
+ */
+const home = newHome('deploy');
+
+afterEach(async () => {
+  await closeAllTerminals();
+});
+
+afterAll(async () => {
+  await closeAllTerminals();
+  await stopRunnersUnder(home);
+  rmSync(home, { recursive: true, force: true });
+});
+
+it('deploys a Ready host from the keyboard, then destroys it the same way', async () => {
+  const t = await openDashboard(home);
+  const host = await selectReadyHost(t);
+
+  const plan = await fillDeployForm(t, host);
+  expect(plan).toMatch(new RegExp(`Deploy on ${host}`));
+  expect(plan).toMatch(/offering\s+\S+/);
+  expect(plan).toMatch(/template\s+\S+/);
+  expect(plan).toMatch(/name\s+\S+-vm/);
+  expect(plan).toMatch(/Wait for MaaS to report Deployed/);
+  const id = await confirmDeploy(t, host);
+
+  // The row says what runs on it: the task and its step, the instance.
+  await t.waitFor(
+    (s) => /deploy \d+\/\d+/.test(rowOf(s, host)) && rowOf(s, host).includes(`${host}-vm`),
+    STEP_MS,
+    `${host}'s row showing its deploy task and instance`,
+  );
+
+  // The tasks view: steps advance, the log streams, the task ends done.
+  await t.keys('t');
+  await t.waitForScreen(/TASK\s+KIND\s+TARGET\s+STATE/, STEP_MS, 'the tasks view');
+  await t.waitForScreen(taskLine(id, host, 'done'), TASK_MS, `task ${id} done`);
+  const done = await t.screen();
+  expect(done).toMatch(/✓\s+1 Check constraints/);
+  expect(done).toMatch(/✓\s+13 Record the instance as running/);
+
+  await t.keys('Escape');
+  await t.waitFor(
+    (s) => rowStatus(host, 'Deployed').test(rowOf(s, host)) && rowOf(s, host).includes(`${host}-vm`),
+    STEP_MS,
+    `${host} Deployed with its instance`,
+  );
+
+  // Destroy: ctrl-d, the host name typed out, enter.
+  await t.keys('C-d');
+  await t.waitForScreen(
+    new RegExp(`Destroy the instance on ${host}[\\s\\S]*erase mode: quick[\\s\\S]*Type ${host} to confirm`),
+    STEP_MS,
+    'the destroy confirmation',
+  );
+  await t.type(host);
+  await t.keys('Enter');
+  await t.waitForScreen(new RegExp(`destroy: ${host} → task t-[0-9a-f]+`), STEP_MS, 'the destroy task id');
+  await t.waitFor(
+    (s) => {
+      const row = rowOf(s, host);
+      return rowStatus(host, 'Ready').test(row) && !row.includes(`${host}-vm`) && !/destroy/.test(row);
+    },
+    TASK_MS,
+    `${host} Ready and free again`,
+  );
+
+  await t.keys('q');
+  await t.waitForExit();
+}, 360_000);
