@@ -294,6 +294,7 @@ export class LabMaasCore {
       status: S.NEW,
       previousStatus: S.NEW,
       owner: null,
+      ownerData: {},
       osystem: '',
       distroSeries: '',
       hweKernel: null,
@@ -325,6 +326,7 @@ export class LabMaasCore {
     m.previousStatus = status === S.BROKEN ? S.READY : status;
     const owned = status === S.ALLOCATED || status === S.DEPLOYED || status === S.DEPLOYING;
     m.owner = owned ? this.username : null;
+    if (!owned) m.ownerData = {};
     if (status === S.DEPLOYED) {
       m.osystem = 'ubuntu';
       m.distroSeries = 'jammy';
@@ -555,6 +557,20 @@ export class LabMaasCore {
     this.addEvent(m, 'INFO', 'Allocated', `(${this.username})`, this.username);
     this.setStatus(m, S.ALLOCATED);
     m.owner = this.username;
+    this.touch(m);
+    return m;
+  }
+
+  /**
+   * MaaS's set_owner_data: every key/value of the form (but `op`) is set, an empty value removes
+   * the key, keys not named stay. MaaS drops all of it when the machine is released.
+   */
+  setOwnerData(m: LabMachine, form: URLSearchParams): LabMachine {
+    for (const [k, v] of form) {
+      if (k === 'op') continue;
+      if (v === '') delete m.ownerData[k];
+      else m.ownerData[k] = v;
+    }
     this.touch(m);
     return m;
   }
@@ -1323,6 +1339,7 @@ export class LabMaasCore {
         done: () => {
           this.endOp(m, op);
           m.owner = null;
+          m.ownerData = {};
           m.osystem = '';
           m.distroSeries = '';
           m.hweKernel = null;

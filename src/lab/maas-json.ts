@@ -71,6 +71,8 @@ export interface LabMachine {
   /** Where mark_fixed/abort return to. */
   previousStatus: NodeStatusCode;
   owner: string | null;
+  /** Key/value data of the current owner (op=set_owner_data); cleared when the machine is released. */
+  ownerData: Record<string, string>;
   osystem: string;
   distroSeries: string;
   hweKernel: string | null;
@@ -278,7 +280,7 @@ export function machineObject(m: LabMachine, subnets: ReadonlyMap<number, LabSub
       ipv4: { gateway_ip: null, link_id: null },
       ipv6: { gateway_ip: null, link_id: null },
     },
-    owner_data: {},
+    owner_data: { ...m.ownerData },
     testing_status: passed ? 2 : -1,
     commissioning_status_name: passed ? 'Passed' : 'Unknown',
     status_message: m.statusMessage,

@@ -230,6 +230,8 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
       switch (op) {
         case 'deploy':
           return core.machineJson(core.deploy(machine, form));
+        case 'set_owner_data':
+          return core.machineJson(core.setOwnerData(machine, form));
         case 'release':
           return core.machineJson(core.release(machine, form));
         case 'abort':

@@ -236,9 +236,19 @@ export class MaasClient {
     });
   }
 
-  async allocate(systemId: string, comment?: string, signal?: AbortSignal): Promise<MaasMachine> {
+  /**
+   * POST machines/?op=allocate for this machine; with `ownerData`, then POST
+   * machines/{id}/?op=set_owner_data, so the machine says who allocated it (MaaS keeps it until
+   * the release).
+   */
+  async allocate(
+    systemId: string,
+    comment?: string,
+    signal?: AbortSignal,
+    ownerData?: Record<string, string>,
+  ): Promise<MaasMachine> {
     checkSystemId(systemId);
-    return this.call({
+    const m = await this.call({
       signal,
       ctx: { op: 'allocate', method: 'POST', path: 'machines/', target: systemId },
       method: 'POST',
@@ -247,6 +257,16 @@ export class MaasClient {
       form: { system_id: systemId, comment },
       schema: MachineSchema,
     });
+    return ownerData ? this.setOwnerData(systemId, ownerData, signal) : m;
+  }
+
+  /** POST machines/{id}/?op=set_owner_data key=value…; an empty value removes the key. */
+  async setOwnerData(
+    systemId: string,
+    data: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<MaasMachine> {
+    return this.machineCall('set_owner_data', 'POST', systemId, data, signal);
   }
 
   async deploy(systemId: string, input: DeployInput, signal?: AbortSignal): Promise<MaasMachine> {

@@ -102,6 +102,8 @@ export const MachineSchema = z.object({
   distro_series: z.string(),
   hwe_kernel: z.string().nullable(),
   owner: z.string().nullable(),
+  // The owner's key/value notes (op=set_owner_data); MaaS clears them on release.
+  owner_data: z.record(z.string(), z.string()).optional(),
   netboot: z.boolean(),
   // How the firmware last PXE-booted ("uefi", "pxe" = legacy BIOS, "ipxe", …); null until it has.
   bios_boot_method: z.string().nullable().optional(),

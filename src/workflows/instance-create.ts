@@ -1,6 +1,7 @@
+import { hostname as jumpHostName } from 'node:os';
 import { OperatorError } from '../util/errors.ts';
 import { NODE_STATUS } from '../maas/node-status.ts';
-import type { MaasInterface } from '../maas/schemas.ts';
+import type { MaasInterface, MaasMachine } from '../maas/schemas.ts';
 import type { WorkflowDeps } from './adapters.ts';
 import type { StepLog } from './steps.ts';
 import {
@@ -21,6 +22,35 @@ export interface InstanceParams {
 }
 
 export const BOND_NAME = 'bond0';
+
+/** The keys of a machine's MaaS owner_data that say which task (and jump host) allocated it. */
+export const OWNER_DATA_TASK = 'rackpilot_task';
+export const OWNER_DATA_JUMP_HOST = 'rackpilot_jump_host';
+
+/**
+ * MaaS as the last guard: a machine MaaS has allocated for another task (its owner_data names
+ * it) is refused, naming that task, whatever the local records say.
+ */
+export function refuseForeignAllocation(
+  deps: Pick<WorkflowDeps, 'store'>,
+  m: Pick<MaasMachine, 'hostname' | 'status' | 'owner_data'>,
+  taskId: string,
+): void {
+  const other = m.owner_data?.[OWNER_DATA_TASK];
+  if (!other || other === taskId || m.status === NODE_STATUS.READY) return;
+  const where = m.owner_data?.[OWNER_DATA_JUMP_HOST];
+  const known = deps.store.tasks.peek(other) !== undefined;
+  throw new OperatorError(
+    `${m.hostname} is allocated in MaaS by task ${other}${where ? ` (jump host ${where})` : ''}` +
+      (known ? '' : ', a task this rackpilot does not know'),
+    {
+      target: m.hostname,
+      hint: known
+        ? `that task holds it: \`rackpilot task show ${other}\``
+        : 'another rackpilot (another store or etcd prefix) uses this machine; leave it, or release it in MaaS once that is certain to be wrong',
+    },
+  );
+}
 
 /**
  * The seed's Create VM workflow, step by step: constraints → ToR ports on the PXE VLAN → allocate
@@ -55,6 +85,7 @@ export function createInstanceSteps(
           }
         }
         const m = await deps.maas.readMachine(systemId(), ctx.signal);
+        refuseForeignAllocation(deps, m, ctx.taskId);
         const okStates: number[] = [
           NODE_STATUS.READY,
           NODE_STATUS.ALLOCATED,
@@ -99,11 +130,28 @@ export function createInstanceSteps(
       title: 'Allocate the machine in MaaS',
       // Ours only once MaaS says so: Commissioning, Broken or a failure is not an allocation.
       async verify(ctx) {
-        return isAllocated((await deps.maas.readMachine(systemId(), ctx.signal)).status);
+        const m = await deps.maas.readMachine(systemId(), ctx.signal);
+        refuseForeignAllocation(deps, m, ctx.taskId);
+        return isAllocated(m.status) && m.owner_data?.[OWNER_DATA_TASK] === ctx.taskId;
       },
       async run(ctx) {
-        ctx.log(`allocating ${host().hostname} (${systemId()})`, 'info', 'maas');
-        await deps.maas.allocate(systemId(), undefined, ctx.signal);
+        const m = await deps.maas.readMachine(systemId(), ctx.signal);
+        refuseForeignAllocation(deps, m, ctx.taskId);
+        const owner = { [OWNER_DATA_TASK]: ctx.taskId, [OWNER_DATA_JUMP_HOST]: jumpHostName() };
+        if (isAllocated(m.status)) {
+          // Allocated by this task before its owner_data was written (a crash between the two calls).
+          ctx.log(`${host().hostname}: owner_data task=${ctx.taskId}`, 'info', 'maas');
+          await deps.maas.allocate(systemId(), undefined, ctx.signal, owner).catch(async () => {
+            throw new OperatorError(`${host().hostname} is already ${m.status_name} in MaaS`);
+          });
+          return;
+        }
+        ctx.log(
+          `allocating ${host().hostname} (${systemId()}), owner_data task=${ctx.taskId}`,
+          'info',
+          'maas',
+        );
+        await deps.maas.allocate(systemId(), undefined, ctx.signal, owner);
       },
       async undo(ctx) {
         const m = await deps.maas.readMachine(systemId(), ctx.signal);
@@ -113,7 +161,10 @@ export function createInstanceSteps(
           await deps.maas.release(systemId(), { erase: 'none' }, ctx.signal);
         }
       },
-      plan: () => [`MaaS POST machines/?op=allocate system_id=${systemId()}`],
+      plan: () => [
+        `MaaS POST machines/?op=allocate system_id=${systemId()}`,
+        `MaaS POST machines/${systemId()}/?op=set_owner_data ${OWNER_DATA_TASK}=<task> ${OWNER_DATA_JUMP_HOST}=${jumpHostName()}`,
+      ],
     },
     bondOrSingleNicStep(deps, params),
     {
