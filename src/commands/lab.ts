@@ -5,7 +5,8 @@ import { startLab } from '../lab/index.ts';
 import type { CommandContext } from './context.ts';
 import { eprintln, intFlag, parseCommandArgs, println } from './io.ts';
 
-export const LAB_USAGE = 'rackpilot lab [--hosts N] [--racks N] [--time-scale X] [--seed N] [--env-out FILE]';
+export const LAB_USAGE =
+  'rackpilot lab [--hosts N] [--racks N] [--time-scale X] [--seed N] [--list-cost-ms X] [--env-out FILE]';
 
 /**
  * `lab`: the whole lab in the foreground until Ctrl-C or SIGTERM. With --env-out it writes
@@ -21,10 +22,11 @@ export async function labCommand(argv: string[], ctx: CommandContext): Promise<n
       racks: { type: 'string' },
       'time-scale': { type: 'string' },
       seed: { type: 'string' },
+      'list-cost-ms': { type: 'string' },
       'env-out': { type: 'string' },
     },
     z.object({
-      hosts: intFlag(1, 10_000).optional(),
+      hosts: intFlag(1, 20_000).optional(),
       racks: intFlag(1, 64).optional(),
       'time-scale': z
         .string()
@@ -33,6 +35,12 @@ export async function labCommand(argv: string[], ctx: CommandContext): Promise<n
         .refine((n) => n <= 100, 'at most 100')
         .optional(),
       seed: intFlag(0, 2 ** 32 - 1).optional(),
+      'list-cost-ms': z
+        .string()
+        .regex(/^\d*\.?\d+$/, 'milliseconds per machine ≥ 0, e.g. 2')
+        .transform(Number)
+        .refine((n) => n <= 1000, 'at most 1000')
+        .optional(),
       'env-out': z.string().min(1).optional(),
     }),
     LAB_USAGE,
@@ -43,6 +51,7 @@ export async function labCommand(argv: string[], ctx: CommandContext): Promise<n
     hosts: values.hosts ?? config.labSpec.hosts,
     racks: values.racks ?? config.labSpec.racks,
     seed: values.seed ?? config.labSpec.seed,
+    maas: { listCostMs: values['list-cost-ms'] ?? config.labListCostMs },
   });
   println(
     ctx.io,

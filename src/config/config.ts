@@ -51,6 +51,8 @@ export interface Config {
   /** Multiplier applied to the lab's durations (1 = realistic MaaS timings). */
   timeScale: number;
   labSpec: { racks: number; hosts: number; seed: number };
+  /** What the lab's MaaS spends per machine on a machine list (ms, unscaled). */
+  labListCostMs: number;
   /** Absolute path of the rack file; undefined when not given. */
   rackFile: string | undefined;
   /** Absolute path of the store file (it may not exist yet). */
@@ -114,6 +116,7 @@ export const VARIABLES = {
   RACKPILOT_LAB_RACKS: '3',
   RACKPILOT_LAB_HOSTS: '40',
   RACKPILOT_LAB_SEED: '1',
+  RACKPILOT_LAB_LIST_COST_MS: '2',
   RACKPILOT_RUNNER_IDLE: '600',
   RACKPILOT_POLL_MS: '5000',
   RACKPILOT_READ_ONLY: '1',
@@ -250,8 +253,9 @@ const envSchema = z.object({
   RACKPILOT_LAB: labMode.optional(),
   RACKPILOT_TIME_SCALE: scaleNumber(100).optional(),
   RACKPILOT_LAB_RACKS: wholeNumber(1, 64).optional(),
-  RACKPILOT_LAB_HOSTS: wholeNumber(1, 5000).optional(),
+  RACKPILOT_LAB_HOSTS: wholeNumber(1, 20_000).optional(),
   RACKPILOT_LAB_SEED: wholeNumber(0, 2 ** 32 - 1).optional(),
+  RACKPILOT_LAB_LIST_COST_MS: scaleNumber(1000).optional(),
   RACKPILOT_RUNNER_IDLE: wholeNumber(0, 7 * 24 * 3600).optional(),
   RACKPILOT_POLL_MS: wholeNumber(20, 600_000).optional(),
   RACKPILOT_ETCD: etcdEndpoints.optional(),
@@ -498,6 +502,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       hosts: good.RACKPILOT_LAB_HOSTS ?? 40,
       seed: good.RACKPILOT_LAB_SEED ?? 1,
     },
+    labListCostMs: good.RACKPILOT_LAB_LIST_COST_MS ?? 2,
     rackFile,
     store,
     knownHosts,

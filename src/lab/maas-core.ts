@@ -125,10 +125,6 @@ const levelRank = (l: string) => LEVELS.indexOf(l.toUpperCase() as (typeof LEVEL
 
 // setTimeout clamps longer delays to 1 ms: a slow time scale must not make a 2-hour erase instant.
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const BLOCK = 256;
-const OPEN = Buffer.from('[');
-const COMMA = Buffer.from(',');
-const CLOSE = Buffer.from(']');
 
 /**
  * The lab's firmware per host, as MaaS will record it (bios_boot_method) once the host PXE-boots:
@@ -376,39 +372,12 @@ export class LabMaasCore {
   }
 
   /**
-   * The UI lists every machine once per refresh: the unfiltered answer is served from cached
-   * blocks of encoded JSON, and only blocks holding a changed machine are re-encoded.
+   * GET machines/: every machine encoded per request, as a region builds the list from its
+   * database each time (no cache: the cost of a list is what the benches must show).
    */
-  listJson(q: URLSearchParams): Buffer[] {
-    const filtered = [...q.keys()].some((k) => k !== 'op');
-    if (filtered) {
-      const parts = this.list(q).map((m) => machineJson(m, this.subnets));
-      return [Buffer.from(`[${parts.join(',')}]`)];
-    }
-    if (this.order.length !== this.machines.size) this.reindex();
-    const out: Buffer[] = [OPEN];
-    for (let b = 0; b * BLOCK < this.order.length; b++) {
-      let block = this.blocks[b];
-      if (!block) {
-        const parts = this.order.slice(b * BLOCK, (b + 1) * BLOCK).map((m) => machineJson(m, this.subnets));
-        block = this.blocks[b] = Buffer.from(parts.join(','));
-      }
-      if (b > 0) out.push(COMMA);
-      out.push(block);
-    }
-    out.push(CLOSE);
-    return out;
-  }
-
-  private order: LabMachine[] = [];
-  private readonly blockOf = new Map<string, number>();
-  private blocks: (Buffer | undefined)[] = [];
-
-  private reindex(): void {
-    this.order = [...this.machines.values()];
-    this.blockOf.clear();
-    this.order.forEach((m, i) => this.blockOf.set(m.systemId, Math.floor(i / BLOCK)));
-    this.blocks = [];
+  listJson(q: URLSearchParams): Buffer {
+    const parts = this.list(q).map((m) => machineJson(m, this.subnets));
+    return Buffer.from(`[${parts.join(',')}]`);
   }
 
   machineJson(m: LabMachine): string {
@@ -445,8 +414,6 @@ export class LabMaasCore {
   /** Every change to a machine goes through here, so its cached JSON is rebuilt. */
   touch(m: LabMachine): void {
     m.version++;
-    const b = this.blockOf.get(m.systemId);
-    if (b !== undefined) this.blocks[b] = undefined;
   }
 
   create(form: URLSearchParams): LabMachine {
@@ -523,7 +490,6 @@ export class LabMaasCore {
   delete(m: LabMachine): void {
     this.cancelOp(m);
     this.machines.delete(m.systemId);
-    this.order = [];
     if (m.worldHost && this.byWorldHost.get(m.worldHost) === m) this.byWorldHost.delete(m.worldHost);
   }
 

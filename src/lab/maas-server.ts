@@ -26,6 +26,12 @@ export interface LabMaasOptions extends Partial<Omit<LabMaasCoreOptions, 'timeSc
   /** Default: acts on the LabWorld directly. The integrator may pass an IPMI-backed driver. */
   powerDriver?: MaasPowerDriver;
   port?: number;
+  /**
+   * Milliseconds a machine list costs per machine listed, waited before answering (not scaled by
+   * timeScale: it is the region's own work). MaaS regions are reported to take tens of seconds to
+   * list 10,000 machines; `rackpilot lab` defaults to 2 ms (20 s at 10,000).
+   */
+  listCostMs?: number;
 }
 
 export interface LabMaasFaults {
@@ -84,6 +90,7 @@ function token(len: number): string {
 }
 
 export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promise<LabMaas> {
+  const listCostMs = opts.listCostMs ?? 0;
   const key: MaasApiKey =
     typeof opts.apiKey === 'string'
       ? (splitMaasApiKey(opts.apiKey) ??
@@ -165,11 +172,9 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
       const result = await route(method, path, op, q, form);
       if (result === undefined) {
         res.writeHead(204).end();
-      } else if (Array.isArray(result) && result.length > 0 && result.every((b) => Buffer.isBuffer(b))) {
-        const length = result.reduce((a: number, b: Buffer) => a + b.length, 0);
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': length });
-        for (const b of result) res.write(b);
-        res.end();
+      } else if (Buffer.isBuffer(result)) {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': result.length });
+        res.end(result);
       } else if (typeof result === 'string') {
         sendJson(res, result);
       } else {
@@ -207,7 +212,12 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
       };
     }
     if (path === 'machines/') {
-      if (method === 'GET' && !op) return core.listJson(q);
+      if (method === 'GET' && !op) {
+        const body = core.listJson(q);
+        // What a region spends building the list, per machine in it (a setting: 0 in tests).
+        if (listCostMs > 0) await new Promise((r) => setTimeout(r, core.list(q).length * listCostMs));
+        return body;
+      }
       if (method === 'POST' && !op) return core.machineJson(core.create(form));
       if (method === 'POST' && op === 'allocate') return core.machineJson(core.allocate(form));
       throw badOp(method, op);

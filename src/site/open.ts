@@ -45,7 +45,7 @@ export async function openSite(
     lab = await startLab({
       timeScale: config.timeScale,
       ...config.labSpec,
-      ...(demo && { maas: { unregistered: demo.unregistered } }),
+      maas: { listCostMs: config.labListCostMs, ...(demo && { unregistered: demo.unregistered }) },
     });
     if (demo) demoToStage = demo;
     env = { ...env, ...lab.env };
