@@ -153,7 +153,7 @@ export class LabBmc {
   private readonly sessions = new Map<number, BmcSession>();
   private readonly host: BmcHostAccess;
   private readonly username: string;
-  private readonly kuid: Buffer;
+  private kuid: Buffer;
   private setInProgress = 0;
   private bootInfoAck = Buffer.from([0x00, 0x00]);
   private servicePartitionScan = 0;
@@ -186,6 +186,12 @@ export class LabBmc {
   }
 
   /** Forget every session, as a BMC does when it reboots or times them out. */
+  /** The BMC's user password is changed (by someone at its web UI): sessions with the old one fail RAKP. */
+  setPassword(password: string): void {
+    this.kuid = userKey(password);
+    this.dropSessions();
+  }
+
   dropSessions(): void {
     this.sessions.clear();
   }

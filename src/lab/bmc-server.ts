@@ -27,6 +27,8 @@ export interface LabBmcFaults {
   clear(hostname?: string): void;
   /** The BMC forgets its sessions (idle timeout, BMC reboot): consoles must re-open. */
   dropSessions(hostname?: string): void;
+  /** Someone changed the BMC's password (undefined: back to the lab spec's): old credentials fail RAKP. */
+  changePassword(hostname: string, password: string | undefined): void;
 }
 
 export interface LabBmcEndpoint {
@@ -179,6 +181,11 @@ export async function startLabBmcs(world: LabWorld, opts: StartLabBmcsOptions = 
     },
     clear: (hostname) => each(hostname, (r) => (r.fault = { ...NO_FAULT })),
     dropSessions: (hostname) => each(hostname, (r) => r.bmc.dropSessions()),
+    changePassword: (hostname, password) =>
+      each(hostname, (r) => {
+        const spec = hosts.find((h) => h.hostname === hostname)!;
+        r.bmc.setPassword(password ?? spec.bmc.password);
+      }),
   };
 
   return {

@@ -1,3 +1,4 @@
+import { ScriptSetSchema, type MaasScriptSet } from './results.ts';
 import ky, { HTTPError, isHTTPError, isTimeoutError, type KyRequest } from 'ky';
 import { z } from 'zod';
 import { redact, registerSecret } from '../util/redact.ts';
@@ -415,7 +416,7 @@ export class MaasClient {
   async updateInterface(
     systemId: string,
     interfaceId: number,
-    fields: { mac_address?: string; name?: string; vlan?: number },
+    fields: { mac_address?: string; name?: string; vlan?: number; bond_mode?: string },
     signal?: AbortSignal,
   ): Promise<MaasInterface> {
     const path = interfacePath(systemId, interfaceId);
@@ -553,6 +554,20 @@ export class MaasClient {
       method: 'GET',
       path: 'version/',
       schema: VersionSchema,
+    });
+  }
+
+  /** curtin's log of the current (or last) deployment; 404 (MaasError) when the machine never deployed. */
+  async readInstallationResults(systemId: string, signal?: AbortSignal): Promise<MaasScriptSet> {
+    checkSystemId(systemId);
+    const path = `nodes/${systemId}/results/current-installation/`;
+    return this.call({
+      signal,
+      ctx: { op: 'read installation results', method: 'GET', path, target: systemId },
+      method: 'GET',
+      path,
+      query: { include_output: 1 },
+      schema: ScriptSetSchema,
     });
   }
 

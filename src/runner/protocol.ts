@@ -10,6 +10,7 @@ import {
   TASK_STATES,
 } from '../../state/schema.ts';
 import { taskEventSchema } from './event-schema.ts';
+import { cablingSchema, diagnosisSchema, FIX_IDS, inspectionSchema } from '../doctor/schema.ts';
 
 /**
  * The runner's protocol: JSON-RPC 2.0 (vscode-jsonrpc) over the site's Unix socket. Every method
@@ -174,6 +175,18 @@ export const METHODS = {
     mutates: true,
   },
   'tasks.list': {
+/** One host's power as its BMC answers the runner's sweep. */
+export const bmcPowerSchema = z.object({
+  hostname: z.string(),
+  power: z.enum(['on', 'off', 'unknown']),
+  answer: z.enum(['ok', 'unreachable', 'auth']),
+  error: z.string().optional(),
+  since: z.number(),
+  lastChange: z.number().nullable(),
+  checkedAt: z.number(),
+  outOfBand: z.object({ at: z.number(), from: z.enum(['on', 'off']), to: z.enum(['on', 'off']) }).optional(),
+});
+
     params: z.object({ all: z.boolean().optional() }),
     result: z.array(taskSummarySchema),
   },
@@ -339,6 +352,25 @@ export const CLOSING_NOTIFICATION = 'runner.closing';
 export const closingNotificationSchema = z.object({ reason: z.string() });
 
 /** JSON-RPC error codes of the runner (application range). */
+  'host.doctor': { params: z.object({ host: z.string().min(1) }), result: diagnosisSchema },
+  'host.fix': {
+    params: z.object({ host: z.string().min(1), fix: z.enum(FIX_IDS), taskId: taskId.optional() }),
+    result: taskStarted,
+    mutates: true,
+  },
+  'host.inspect': { params: z.object({ host: z.string().min(1) }), result: inspectionSchema },
+  'host.reconcile': { params: z.object({ host: z.string().min(1) }), result: taskStarted, mutates: true },
+  'rack.cabling': { params: z.object({ rack: z.string().min(1) }), result: cablingSchema },
+  'power.snapshot': {
+    params: empty,
+    result: z.object({
+      enabled: z.boolean(),
+      hosts: z.array(bmcPowerSchema),
+      sweeps: z.number(),
+      lastSweepMs: z.number(),
+      lastSweepAt: z.number().nullable(),
+    }),
+  },
 export const ERROR = {
   /** An OperatorError: message and hint for the operator. */
   operator: -32001,
@@ -350,3 +382,5 @@ export const ERROR = {
 export const errorDataSchema = z.object({ hint: z.string().optional(), target: z.string().optional() });
 
 export { taskTargetSchema, LOG_LEVELS, TASK_STATES };
+export const POWER_NOTIFICATION = 'power.changed';
+export const powerNotificationSchema = z.object({ power: bmcPowerSchema, outOfBand: z.boolean() });

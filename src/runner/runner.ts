@@ -16,6 +16,8 @@ import { taskHandlers } from './service/tasks.ts';
 import { taskReadHandlers } from './service/task-reads.ts';
 import type { Handlers } from './service/context.ts';
 
+import { createPowerSweep, troubleshootHandlers } from './service/troubleshoot.ts';
+import { POWER_NOTIFICATION } from './protocol.ts';
 /**
  * The site's runner: owns the store and the task engine, serves every client on the site's socket
  * and stays up while anything needs it. It exits after `idleMs` with no client and no task running,
@@ -171,8 +173,20 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
     socketPath: paths.socket,
     cookie,
     site: siteIdentity(config),
+  // Power from the BMCs: RACKPILOT_POWER_SWEEP_MS sets the sweep's period (0 turns it off).
+  const sweepMs = Number(opts.env['RACKPILOT_POWER_SWEEP_MS'] ?? 10_000);
+  const powerSweep =
+    Number.isFinite(sweepMs) && sweepMs > 0
+      ? createPowerSweep(openedSite, openedWb, { intervalMs: sweepMs, log })
+      : undefined;
     lab: config.lab,
-    handlers: { ...catalogHandlers(ctx), ...taskHandlers(ctx), ...taskReadHandlers(ctx), ...runnerHandlers },
+    handlers: {
+      ...catalogHandlers(ctx),
+      ...taskHandlers(ctx),
+      ...taskReadHandlers(ctx),
+      ...troubleshootHandlers(ctx, powerSweep),
+      ...runnerHandlers,
+    },
     onClients: () => armIdle(),
     log,
   });
@@ -210,6 +224,16 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
         openedSite.label === 'lab'
           ? `lab (${openedSite.maas.baseUrl.replace(/api\/2\.0\/$/, '')})`
           : openedSite.label,
+  powerSweep?.onChange((c) => {
+    if (
+      c.outOfBand ||
+      c.current.answer !== (c.previous?.answer ?? 'ok') ||
+      c.current.power !== c.previous?.power
+    )
+      server.publishNotice(POWER_NOTIFICATION, { power: c.current, outOfBand: c.outOfBand });
+  });
+  powerSweep?.start();
+
       store: paths.store,
       socket: paths.socket,
       log: paths.log,
@@ -238,6 +262,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
     })();
     return stopping;
   };
+      powerSweep?.dispose();
 
   await server.listen();
   const socketIno = statSync(paths.socket).ino;

@@ -99,6 +99,14 @@ export class RunnerServer {
     }
   }
 
+  /** A notification to every client that follows everything (dashboards): e.g. a BMC power change. */
+  publishNotice(method: string, params: unknown): void {
+    for (const c of this.clients) {
+      if (c.caller && c.subscription.all)
+        c.connection.sendNotification(method, params).catch(() => undefined);
+    }
+  }
+
   /** Tells every client why the runner goes, then closes the socket. */
   async close(reason: string): Promise<void> {
     for (const c of this.clients) {

@@ -188,6 +188,18 @@ export class SwitchService {
     });
   }
 
+  /** The switch's whole MAC address table in one read (the cabling check: one read per switch). */
+  macTable(
+    input: SwitchTarget | SwitchTargetInput,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<MacEntry[]> {
+    const target = asTarget(input);
+    const dialect = dialectFor(target.dialect);
+    // Every dialect's MAC query is the table command with an `address` filter: drop the filter.
+    const all = dialect.showMac('00:00:00:00:00:00').replace(/\s+address\s+\S+$/, '');
+    return this.read(target, [], opts.signal, async (s) => dialect.parseMac(await s.run(all)));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const sessions: Promise<void>[] = [];

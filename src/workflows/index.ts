@@ -21,6 +21,16 @@ import {
 } from './host-bmc.ts';
 import type { WorkflowStep } from './steps.ts';
 import { hostMaasParams, hostMaasSteps, type HostMaasParams } from './host-maas.ts';
+import {
+  hostOnlyParams,
+  hostPortsPxeSteps,
+  hostPxeBootSteps,
+  hostReconcileSteps,
+  hostResetFailedSteps,
+  reconcileParams,
+  type HostOnlyParams,
+  type ReconcileParams,
+} from './troubleshoot.ts';
 
 const instanceParams = z.object({ instanceId: z.string().min(1) });
 const networkParams = z.object({ instanceId: z.string().min(1), networkId: z.string().min(1) });
@@ -49,6 +59,12 @@ export const WORKFLOWS: Record<string, { params: z.ZodType; steps: Factory }> = 
   /** `rackpilot ipmi HOST bootdev pxe|disk|bios`: { hostId, device, persistent = false, efi? }. */
   'host.bootdev': workflow<HostBootdevParams>(hostBootdevParams, hostBootdevSteps),
   'host.maas': workflow<HostMaasParams>(hostMaasParams, hostMaasSteps),
+  /** The doctor's fixes: ports back to PXE, a PXE boot now, a failed deployment back to Ready. */
+  'host.ports-pxe': workflow<HostOnlyParams>(hostOnlyParams, hostPortsPxeSteps),
+  'host.pxe-boot': workflow<HostOnlyParams>(hostOnlyParams, hostPxeBootSteps),
+  'host.reset-failed': workflow<HostOnlyParams>(hostOnlyParams, hostResetFailedSteps),
+  /** The inspection's reconcile: { hostId, ports: expected VLANs, bond?: mode }. */
+  'host.reconcile': workflow<ReconcileParams>(reconcileParams, hostReconcileSteps),
 };
 
 export type WorkflowKind = keyof typeof WORKFLOWS;

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+
+/**
+ * What the doctor, the inspection and the cabling check answer, as zod schemas: the runner's
+ * protocol carries them, the CLI prints them (`--json` as is), the dashboard draws them.
+ */
+
+export const CHECK_STATES = ['pass', 'fail', 'unknown'] as const;
+
+export const checkSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  state: z.enum(CHECK_STATES),
+  /** What was read, one fact a line, with where it came from. */
+  evidence: z.array(z.string()),
+});
+export type Check = z.infer<typeof checkSchema>;
+
+/** A fix: a task the runner starts (`kind` on the host), or the resume of the task that holds it. */
+export const FIX_IDS = ['ports-pxe', 'pxe-boot', 'abort', 'reset-failed', 'resume', 'power-cycle'] as const;
+export type FixId = (typeof FIX_IDS)[number];
+export const fixSchema = z.object({
+  id: z.enum(FIX_IDS),
+  label: z.string(),
+  /** The task kind it starts, or `task.resume`. */
+  kind: z.string(),
+  /** For resume: the task. */
+  taskId: z.string().optional(),
+  /** What must be done by hand first (a cable, a password), when anything. */
+  first: z.string().optional(),
+});
+export type Fix = z.infer<typeof fixSchema>;
+
+export const eventLineSchema = z.object({
+  id: z.number(),
+  created: z.string(),
+  level: z.string(),
+  type: z.string(),
+  description: z.string(),
+});
+
+export const diagnosisSchema = z.object({
+  hostname: z.string(),
+  systemId: z.string().nullable(),
+  statusName: z.string(),
+  status: z.number().nullable(),
+  /** Time in the current status against MaaS's node_timeout for it. */
+  timer: z
+    .object({
+      enteredAt: z.number().nullable(),
+      inStateS: z.number().nullable(),
+      timeoutS: z.number().nullable(),
+      /** Seconds before MaaS fails the operation; null when MaaS does not time this status. */
+      remainingS: z.number().nullable(),
+    })
+    .nullable(),
+  events: z.array(eventLineSchema),
+  curtin: z.object({ status: z.string(), tail: z.array(z.string()) }).nullable(),
+  checks: z.array(checkSchema),
+  cause: z.object({ id: z.string(), sentence: z.string() }).nullable(),
+  fixes: z.array(fixSchema),
+  task: z
+    .object({
+      id: z.string(),
+      kind: z.string(),
+      state: z.string(),
+      step: z.string().nullable(),
+      error: z.string().nullable(),
+    })
+    .nullable(),
+  readAt: z.number(),
+});
+export type Diagnosis = z.infer<typeof diagnosisSchema>;
+
+const valueSchema = z.object({
+  actual: z.string(),
+  expected: z.string(),
+  drift: z.boolean(),
+});
+export type InspectValue = z.infer<typeof valueSchema>;
+
+export const inspectNodeSchema: z.ZodType<InspectNode> = z.lazy(() =>
+  z.object({
+    kind: z.enum(['machine', 'bond', 'nic', 'port', 'vlans']),
+    label: z.string(),
+    values: z.record(z.string(), valueSchema),
+    children: z.array(inspectNodeSchema),
+  }),
+);
+export interface InspectNode {
+  kind: 'machine' | 'bond' | 'nic' | 'port' | 'vlans';
+  label: string;
+  values: Record<string, InspectValue>;
+  children: InspectNode[];
+}
+
+export const inspectionSchema = z.object({
+  hostname: z.string(),
+  tree: inspectNodeSchema,
+  drift: z.array(z.string()),
+  /** What the reconcile task would do, and its params (sent back as is to start it). */
+  plan: z.array(z.object({ step: z.string(), actions: z.array(z.string()) })),
+  reconcile: z
+    .object({
+      ports: z.array(
+        z.object({
+          switch: z.string(),
+          port: z.string(),
+          untagged: z.number().nullable(),
+          tagged: z.array(z.number()),
+        }),
+      ),
+      bond: z.object({ interfaceId: z.number(), name: z.string(), mode: z.string() }).optional(),
+    })
+    .nullable(),
+  readAt: z.number(),
+});
+export type Inspection = z.infer<typeof inspectionSchema>;
+
+export const CABLING_STATES = ['ok', 'other-port', 'not-seen', 'error'] as const;
+export const cablingSchema = z.object({
+  rack: z.string(),
+  switches: z.array(z.object({ name: z.string(), entries: z.number(), error: z.string().nullable() })),
+  nics: z.array(
+    z.object({
+      hostname: z.string().nullable(),
+      mac: z.string(),
+      switch: z.string(),
+      port: z.string(),
+      state: z.enum(CABLING_STATES),
+      /** Where the switch learned it, when elsewhere. */
+      seenOn: z.string().nullable(),
+      vlan: z.number().nullable(),
+    }),
+  ),
+  readAt: z.number(),
+});
+export type Cabling = z.infer<typeof cablingSchema>;

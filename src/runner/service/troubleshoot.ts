@@ -1,0 +1,187 @@
+import { NODE_STATUS } from '../../maas/node-status.ts';
+import { resolveBmcPassword } from '../../rack/passwords.ts';
+import { ipmiTargetFor } from '../../site/adapters.ts';
+import type { Site } from '../../site/open.ts';
+import type { Workbench } from '../../site/workbench.ts';
+import { OperatorError } from '../../util/errors.ts';
+import { planWorkflowLive } from '../../workflows/index.ts';
+import { cabling, doctor, inspectHost } from '../../doctor/gather.ts';
+import { BmcPowerSweep, type BmcSweepTarget, type BmcPowerChange } from '../power-sweep.ts';
+import type { Caller, Handlers, ServiceContext } from './context.ts';
+
+/**
+ * Troubleshooting requests: the doctor (read, then a fix as a task), the bond/VLAN inspection and
+ * its reconcile, the cabling check of a rack, and the BMC power sweep's snapshot.
+ */
+
+/** Every BMC the runner knows: the store's hosts, then the rack file's hosts with a BMC entry. */
+export function sweepTargets(site: Site, wb: Workbench): BmcSweepTarget[] {
+  const out: BmcSweepTarget[] = [];
+  const seen = new Set<string>();
+  for (const h of wb.store.hosts.list()) {
+    seen.add(h.hostname);
+    out.push({ hostname: h.hostname, target: ipmiTargetFor(h) });
+  }
+  for (const [hostname] of site.topology.hostsByName()) {
+    if (seen.has(hostname)) continue;
+    const bmc = site.topology.host(hostname)?.bmc;
+    if (!bmc?.username) continue;
+    const password = resolveBmcPassword(bmc, hostname, site.env);
+    if (password === undefined) continue;
+    out.push({
+      hostname,
+      target: {
+        host: bmc.address,
+        ...(bmc.port !== undefined && { port: bmc.port }),
+        username: bmc.username,
+        password,
+        name: `BMC of ${hostname}`,
+      },
+    });
+  }
+  return out;
+}
+
+/** MaaS statuses in which MaaS itself powers the host on (o) or off (f). */
+const MAAS_POWERS_ON = new Set<number>([
+  NODE_STATUS.COMMISSIONING,
+  NODE_STATUS.DEPLOYING,
+  NODE_STATUS.DISK_ERASING,
+  NODE_STATUS.TESTING,
+  NODE_STATUS.ENTERING_RESCUE_MODE,
+]);
+const MAAS_POWERS_OFF = new Set<number>([
+  NODE_STATUS.RELEASING,
+  NODE_STATUS.READY,
+  NODE_STATUS.EXITING_RESCUE_MODE,
+]);
+
+/**
+ * The runner's sweep: MaaS explains a change when it is in a status where it powers the host that
+ * way (deploying powers on, releasing powers off) or logged a power action of its own moments ago.
+ * A task's own power commands go through the runner's IPMI client and explain themselves.
+ */
+export function createPowerSweep(
+  site: Site,
+  wb: Workbench,
+  opts: { intervalMs?: number; log: (line: string) => void },
+): BmcPowerSweep {
+  const sweep = new BmcPowerSweep(site.ipmi, {
+    targets: () => sweepTargets(site, wb),
+    ...(opts.intervalMs !== undefined && { intervalMs: opts.intervalMs }),
+    log: opts.log,
+    explain: async (hostname, _from, to) => {
+      const rec = wb.store.hosts.find((h) => h.hostname === hostname);
+      const m = rec?.maasSystemId
+        ? await site.maas.readMachine(rec.maasSystemId)
+        : (await site.maas.listMachines({ hostname: [hostname] })).find((x) => x.hostname === hostname);
+      if (!m) return null;
+      if (to === 'on' && MAAS_POWERS_ON.has(m.status)) return `MaaS powers it on while ${m.status_name}`;
+      if (to === 'off' && MAAS_POWERS_OFF.has(m.status)) return `MaaS powers it off while ${m.status_name}`;
+      const page = await site.maas.queryEvents({ id: m.system_id, level: 'DEBUG', limit: 10 });
+      const recent = page.events.find((e) =>
+        to === 'on'
+          ? /^(Powering on|User powering up node)/.test(e.type)
+          : /^(Powering off|User powering down node)/.test(e.type),
+      );
+      return recent ? `MaaS: ${recent.type}` : null;
+    },
+  });
+  sweep.onChange((c: BmcPowerChange) => {
+    const held = (() => {
+      const rec = wb.store.hosts.find((h) => h.hostname === c.hostname);
+      return rec ? wb.engine.holderOf({ hostId: rec.id, hostname: c.hostname }) : undefined;
+    })();
+    if (c.outOfBand)
+      opts.log(
+        `power: ${c.hostname} went ${c.current.power} out of band (no command of rackpilot, no MaaS action${held ? `; task ${held} holds the host` : ''})`,
+      );
+    else if (c.current.answer !== (c.previous?.answer ?? 'ok'))
+      opts.log(
+        `power: BMC of ${c.hostname} ${c.current.answer === 'ok' ? 'answers again' : `is ${c.current.answer}: ${c.current.error ?? ''}`}`,
+      );
+  });
+  return sweep;
+}
+
+export function troubleshootHandlers(
+  { site, wb }: ServiceContext,
+  sweep: BmcPowerSweep | undefined,
+): Handlers {
+  const tctx = { site, wb, ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }) };
+  const hostNamed = (key: string) => {
+    const host = wb.store.hosts.find((h) => h.hostname === key || h.id === key);
+    if (!host)
+      throw new OperatorError(`host ${key} is not in rackpilot's store`, {
+        hint: `add it first: \`rackpilot host add --hostname ${key} …\``,
+        target: key,
+      });
+    return host;
+  };
+  const withPlan = async (key: string) => {
+    const i = await inspectHost(tctx, key);
+    const plan = i.reconcile
+      ? await planWorkflowLive(wb.deps, 'host.reconcile', { hostId: hostNamed(key).id, ...i.reconcile })
+      : [];
+    return { ...i, plan };
+  };
+  return {
+    'host.doctor': async ({ host }) => doctor(tctx, host),
+    'host.fix': async ({ host, fix, taskId }, caller: Caller) => {
+      if (fix === 'resume') {
+        if (!taskId)
+          throw new OperatorError('which task?', {
+            hint: 'the doctor names it: `--fix resume` needs its task',
+          });
+        await wb.engine.resume(taskId);
+        return { taskId };
+      }
+      const kinds: Record<string, { kind: string; params: Record<string, unknown> }> = {
+        'ports-pxe': { kind: 'host.ports-pxe', params: {} },
+        'pxe-boot': { kind: 'host.pxe-boot', params: {} },
+        'reset-failed': { kind: 'host.reset-failed', params: {} },
+        abort: { kind: 'host.maas', params: { op: 'abort', comment: 'rackpilot doctor: abort' } },
+        'power-cycle': { kind: 'host.power', params: { action: 'cycle' } },
+      };
+      const k = kinds[fix];
+      if (!k) throw new OperatorError(`no fix ${fix}`);
+      const h = hostNamed(host);
+      const target = { hostId: h.id, hostname: h.hostname };
+      // A stuck deploy holds the host: the fix runs beside it (both journals say so) and the deploy goes on.
+      const holder = wb.engine.holderOf(target);
+      const taskIdStarted = await wb.engine.start(
+        k.kind,
+        target,
+        { hostId: h.id, ...k.params },
+        holder
+          ? {
+              force: {
+                reason: `doctor fix ${fix} from ${caller.kind} client (pid ${caller.pid}) beside task ${holder}`,
+              },
+            }
+          : {},
+      );
+      return { taskId: taskIdStarted };
+    },
+    'host.inspect': async ({ host }) => withPlan(host),
+    'host.reconcile': async ({ host }) => {
+      const i = await inspectHost(tctx, host);
+      if (!i.reconcile) throw new OperatorError(`${host}: no drift to reconcile`, { target: host });
+      const h = hostNamed(host);
+      const target = { hostId: h.id, hostname: h.hostname };
+      return { taskId: await wb.engine.start('host.reconcile', target, { hostId: h.id, ...i.reconcile }) };
+    },
+    'rack.cabling': async ({ rack }) => cabling(tctx, rack),
+    'power.snapshot': async () => {
+      const hosts = [...(sweep?.snapshot().values() ?? [])].map((p) => ({ ...p }));
+      const stats = sweep?.stats();
+      return {
+        enabled: sweep !== undefined,
+        hosts,
+        sweeps: stats?.sweeps ?? 0,
+        lastSweepMs: stats?.lastSweepMs ?? 0,
+        lastSweepAt: stats?.lastSweepAt ?? null,
+      };
+    },
+  };
+}
