@@ -25,7 +25,8 @@ import { describeIssues, type RowOp } from './store-format.ts';
 export interface CollectionHost {
   /** The live data (replaced as a whole by Store.update). */
   readonly data: StoreData;
-  assertWritable(): void;
+  /** Throws unless `collection` may be changed now. */
+  assertWritable(collection?: CollectionName): void;
   /** A change to `collection`; with `task`, only that task changed (the journal can carry it). */
   commit(collection: CollectionName, task?: Task): Promise<void>;
   /** Like commit, but written with the next write or after the lazy delay. */
@@ -162,7 +163,7 @@ export class Collection<C extends CollectionName> {
 
   /** Validates, fills id and timestamps, checks unique fields, and resolves once on disk. */
   async insert(input: NewRecord<Row<C>>): Promise<Row<C>> {
-    this.store.assertWritable();
+    this.store.assertWritable(this.name);
     const now = new Date().toISOString();
     const draft: Record<string, unknown> = { ...input };
     draft.id ??= this.newId();
@@ -183,7 +184,7 @@ export class Collection<C extends CollectionName> {
 
   /** Replaces fields (or the whole record via a function); the id never changes. */
   async update(id: string, change: Partial<Row<C>> | ((current: Row<C>) => Row<C>)): Promise<Row<C>> {
-    this.store.assertWritable();
+    this.store.assertWritable(this.name);
     const index = this.rows.findIndex((r) => r.id === id);
     const current = this.rows[index];
     if (current === undefined) {
@@ -207,7 +208,7 @@ export class Collection<C extends CollectionName> {
   }
 
   async remove(id: string): Promise<boolean> {
-    this.store.assertWritable();
+    this.store.assertWritable(this.name);
     const index = this.rows.findIndex((r) => r.id === id);
     if (index < 0) return false;
     this.rows.splice(index, 1);
@@ -216,6 +217,20 @@ export class Collection<C extends CollectionName> {
       ? this.store.commit(this.name)
       : this.store.commitRows([{ collection: this.name, remove: id }]));
     return true;
+  }
+
+  /**
+   * @internal A record as the shared backend has it now (null: gone), written by another runner
+   * or put back after a write of ours failed.
+   */
+  applyRemote(id: string, row: Row<C> | null): void {
+    const rows = this.rows;
+    const index = rows.findIndex((r) => r.id === id);
+    if (row === null) {
+      if (index >= 0) rows.splice(index, 1);
+    } else if (index >= 0) rows[index] = row;
+    else rows.push(row);
+    this.reindex();
   }
 
   protected newId(): string {

@@ -16,11 +16,13 @@ import {
 import { Collection, SPECS, TaskCollection, type CollectionHost } from './store-collections.ts';
 import { AtomicFileWriter, acquireLock, readIfExists, tightenMode } from './store-file.ts';
 import { StoreFileAdapter, describeIssues, diffRows, type RowOp } from './store-format.ts';
+import type { RemoteSink, StoreRemote } from './store-remote.ts';
 import { StoreWriter } from './store-writer.ts';
 
 export * from './schema.ts';
 export { Collection, TaskCollection, type NewRecord } from './store-collections.ts';
 export type { RowOp } from './store-format.ts';
+export type { RemoteSink, StoreRemote } from './store-remote.ts';
 
 /**
  * The local store: one lowdb JSON file holding hosts, templates, offerings, networks, instances and
@@ -45,6 +47,11 @@ export interface StoreOptions {
   onNotice?: (text: string) => void;
   /** Journal size that triggers folding it into the store file. */
   journalLimitBytes?: number;
+  /**
+   * Keep the records in a shared backend (etcd) instead of the file at `path`: no file, no lock;
+   * the collections follow the backend (see store-remote.ts).
+   */
+  remote?: StoreRemote;
 }
 
 function registerStoreSecrets(data: StoreData): void {
@@ -70,6 +77,8 @@ export class Store implements CollectionHost {
   private readonly writer: StoreWriter | null;
   private readonly listeners = new Set<(collection: CollectionName) => void>();
   private readonly onNotice: ((text: string) => void) | undefined;
+  /** The shared backend, when the store is not the local file. */
+  readonly remote: StoreRemote | null;
   private releaseLock: (() => Promise<void>) | null = null;
   private closed = false;
 
@@ -77,7 +86,8 @@ export class Store implements CollectionHost {
   constructor(path: string, opts: StoreOptions) {
     this.path = path;
     this.readOnly = opts.readOnly === true;
-    this.file = this.readOnly ? null : new AtomicFileWriter(path);
+    this.remote = opts.remote ?? null;
+    this.file = this.readOnly || this.remote ? null : new AtomicFileWriter(path);
     this.onNotice = opts.onNotice;
     this.adapter = new StoreFileAdapter(path, this.file, opts.migrations ?? defaultMigrations, (t) =>
       this.noticeFor(t),
@@ -106,6 +116,12 @@ export class Store implements CollectionHost {
 
   /** @internal */
   async init(): Promise<void> {
+    if (this.remote) {
+      this.db.data = await this.remote.load();
+      registerStoreSecrets(this.db.data);
+      this.remote.attach(this.sink());
+      return;
+    }
     if (!this.readOnly) {
       await fsp.mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
       const lock = await acquireLock(this.path);
@@ -136,6 +152,25 @@ export class Store implements CollectionHost {
     }
   }
 
+  /** Changes others made in the shared backend, applied to the collections as they come. */
+  private sink(): RemoteSink {
+    return {
+      apply: (collection, id, row) => {
+        const c = this.collection(collection);
+        c.applyRemote(id, row as never);
+        if (collection === 'hosts' && row)
+          registerSecret((row as { ipmi: { password: string } }).ipmi.password);
+        this.emit(collection);
+      },
+      current: (collection, id) =>
+        collection === 'tasks' ? this.tasks.peek(id) : this.collection(collection).peekBy('id', id),
+    };
+  }
+
+  private collection(name: CollectionName): Collection<CollectionName> {
+    return this[name] as Collection<CollectionName>;
+  }
+
   /** @internal the live data, for the collections. */
   get data(): StoreData {
     return this.db.data;
@@ -157,6 +192,7 @@ export class Store implements CollectionHost {
    */
   async update<R>(fn: (draft: StoreData) => R): Promise<R> {
     this.assertWritable();
+    this.remote?.assertWritable('hosts');
     // Tasks belong to the engine: the draft sees them frozen, so neither validation nor the
     // journal has to look at the (large) task list for a change of hosts or instances.
     const { tasks, ...rest } = this.db.data;
@@ -207,6 +243,11 @@ export class Store implements CollectionHost {
    * append instead of rewriting the store file with every task journal in it.
    */
   commitRows(ops: RowOp[]): Promise<void> {
+    if (this.remote) {
+      const written = this.remote.writeRows(ops);
+      for (const c of new Set(ops.map((o) => o.collection))) this.emit(c);
+      return written;
+    }
     this.writer?.markRows(ops);
     for (const c of new Set(ops.map((o) => o.collection))) this.emit(c);
     return this.requestWrite();
@@ -217,6 +258,11 @@ export class Store implements CollectionHost {
    * can carry it, otherwise the store file is rewritten.
    */
   commit(collection: CollectionName, task?: Task): Promise<void> {
+    if (this.remote) {
+      this.emit(collection);
+      if (task) return this.remote.writeTask(task, false);
+      return this.remote.syncRemovedTasks(new Set(this.db.data.tasks.map((t) => t.id)));
+    }
     this.writer?.markTask(task);
     this.emit(collection);
     return this.requestWrite();
@@ -224,6 +270,10 @@ export class Store implements CollectionHost {
 
   /** @internal Like commit, but written with the next write or after lazyWriteMs. */
   commitLazily(collection: CollectionName, task: Task): Promise<void> {
+    if (this.remote) {
+      this.emit(collection);
+      return this.remote.writeTask(task, true);
+    }
     this.writer?.markTask(task);
     this.emit(collection);
     return this.writer ? this.writer.requestLazily() : Promise.resolve();
@@ -232,6 +282,7 @@ export class Store implements CollectionHost {
   /** Resolves when every change made so far is on disk. */
   flush(): Promise<void> {
     this.assertOpen();
+    if (this.remote) return this.remote.flush();
     return this.requestWrite();
   }
 
@@ -249,6 +300,7 @@ export class Store implements CollectionHost {
     if (this.closed) return;
     try {
       await this.writer?.close();
+      await this.remote?.flush().catch(() => undefined);
     } finally {
       this.closed = true;
       await this.file?.close();
@@ -256,9 +308,14 @@ export class Store implements CollectionHost {
     }
   }
 
-  /** @internal */
-  assertWritable(): void {
+  /**
+   * @internal Throws unless a change may be made now. With a shared backend, a change of the
+   * records is refused at once while the backend is unreachable; the engine's task writes wait.
+   */
+  assertWritable(collection?: CollectionName): void {
     this.assertOpen();
+    if (this.remote && collection !== undefined && collection !== 'tasks')
+      this.remote.assertWritable(collection);
     if (this.readOnly) {
       throw new OperatorError(`store ${this.path} is open read-only`, {
         target: this.path,

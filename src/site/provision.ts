@@ -5,6 +5,7 @@ import type { MaasClient } from '../maas/client.ts';
 import { pickHost } from '../workflows/planner.ts';
 import type { Host, Instance, Network, Offering, Template } from '../../state/schema.ts';
 import type { Store } from '../../state/store.ts';
+import { EtcdConflictError } from '../coord/etcd-store.ts';
 import type { Workbench } from './workbench.ts';
 
 /** A locally administered unicast MAC, as CloudStack allocates one per VM NIC. */
@@ -108,6 +109,10 @@ export function instanceDraft(
  * added the row), so no other create in this process can interleave, and the store's lock file
  * keeps other processes out. Two creates at once can never get the same host, name or MAC. (A
  * whole-store `update` would do too, but copies and re-validates every task's journal each time.)
+ *
+ * With etcd (several jump hosts) the insert is one etcd transaction that takes the instance's
+ * name, MAC and host as unique keys: a pick another jump host made first fails it with an
+ * EtcdConflictError, and startCreate picks again on the updated view.
  */
 export function reserveInstance(
   store: Store,
@@ -140,6 +145,18 @@ export function reserveInstance(
   }
 }
 
+/** Another jump host's pick won the race: pick again (the view now has its instance). */
+async function reserveWithRetry<T>(reserve: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await reserve();
+    } catch (err) {
+      if (!(err instanceof EtcdConflictError) || attempt >= 25) throw err;
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * Math.min(attempt, 5)));
+    }
+  }
+}
+
 /** Plan a host, record the instance and start its create task: what `deploy` does, callable at once many times. */
 export async function startCreate(
   wb: Pick<Workbench, 'store' | 'engine'>,
@@ -152,7 +169,9 @@ export async function startCreate(
   // step, a moment before it lets go of the host.
   // A host asked for by name is left to the engine, whose refusal names the task holding it.
   const free = (h: Host) => ready(h) && wb.engine.holderOf({ hostId: h.id }) === undefined;
-  const { instance, host } = await reserveInstance(wb.store, req, resolved, req.host ? ready : free);
+  const { instance, host } = await reserveWithRetry(() =>
+    reserveInstance(wb.store, req, resolved, req.host ? ready : free),
+  );
   try {
     const taskId = await wb.engine.start(
       'instance.create',

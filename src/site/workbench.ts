@@ -2,6 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../../state/store.ts';
+import { EtcdSite } from '../coord/etcd-site.ts';
+import { EtcdStoreRemote } from '../coord/etcd-store.ts';
+import { EtcdCoordinator } from '../tasks/etcd-coordinator.ts';
 import { TaskEngine, realClock, scaledClock, type Clock } from '../tasks/index.ts';
 import { DEFAULT_SETTINGS, type WorkflowDeps, type WorkflowSettings } from '../workflows/adapters.ts';
 import { registerWorkflows } from '../workflows/index.ts';
@@ -18,6 +21,8 @@ export interface Workbench {
   deps: WorkflowDeps;
   /** Task ids found running at start (a previous process died): now `interrupted`. */
   interrupted: string[];
+  /** Set when the site's runners coordinate through etcd (RACKPILOT_ETCD). */
+  etcd?: EtcdCoordinator;
   close(): Promise<void>;
 }
 
@@ -27,6 +32,8 @@ export interface WorkbenchOptions {
   settings?: Partial<WorkflowSettings>;
   storePath?: string;
   onNotice?: (text: string) => void;
+  /** Lines for the runner's log (etcd health, takeovers). */
+  log?: (line: string) => void;
 }
 
 /** Timings scaled like the lab's MaaS, so a demo lab is not kept waiting by real-world polls. */
@@ -50,9 +57,28 @@ export async function openWorkbench(site: Site, opts: WorkbenchOptions = {}): Pr
   const path =
     opts.storePath ??
     (site.lab ? join(mkdtempSync(join(tmpdir(), 'rackpilot-lab-')), 'store.json') : site.config.store);
-  const store = await openStore(path, { ...(opts.onNotice && { onNotice: opts.onNotice }) });
   const clock = clockFor(site);
-  const engine = new TaskEngine({ store, concurrency: opts.concurrency ?? 16, clock });
+  const etcdSettings = site.config.etcd;
+  let store: Store;
+  let engine: TaskEngine;
+  let etcd: { site: EtcdSite; coordinator: EtcdCoordinator } | undefined;
+  if (etcdSettings) {
+    // Several jump hosts: the records, tasks and locks live in etcd; no store file.
+    const etcdSite = await EtcdSite.open(etcdSettings, opts.log);
+    try {
+      const remote = new EtcdStoreRemote(etcdSite);
+      store = await openStore(path, { remote, ...(opts.onNotice && { onNotice: opts.onNotice }) });
+      const coordinator = new EtcdCoordinator(store, etcdSite, remote);
+      etcd = { site: etcdSite, coordinator };
+      engine = new TaskEngine({ store, coordinator, concurrency: opts.concurrency ?? 16, clock });
+    } catch (err) {
+      await etcdSite.close();
+      throw err;
+    }
+  } else {
+    store = await openStore(path, { ...(opts.onNotice && { onNotice: opts.onNotice }) });
+    engine = new TaskEngine({ store, concurrency: opts.concurrency ?? 16, clock });
+  }
   const deps: WorkflowDeps = {
     maas: site.maas,
     switches: switchPort(site.switches, site.topology, site.env),
@@ -63,14 +89,20 @@ export async function openWorkbench(site: Site, opts: WorkbenchOptions = {}): Pr
     clock,
   };
   registerWorkflows(engine, deps);
-  const interrupted = await engine.recover();
+  // With etcd, only tasks no runner holds any more are interrupted (the others run elsewhere).
+  const interrupted = etcd ? await etcd.coordinator.recoverOrphans() : await engine.recover();
   return {
     store,
     engine,
     deps,
     interrupted,
+    ...(etcd && { etcd: etcd.coordinator }),
     close: async () => {
       await store.close();
+      if (etcd) {
+        etcd.coordinator.close();
+        await etcd.site.close();
+      }
     },
   };
 }

@@ -8,9 +8,11 @@ import type { Task, TaskState, TaskTarget } from '../../state/schema.ts';
  * Implementations:
  *  - LocalCoordinator (local-coordinator.ts): one jump host. The lowdb store is the journal; claims
  *    and step locks live in this process (the runner is the store's only writer).
- *  - an etcd implementation (a later issue) for sites with several jump hosts: a claim is a key
- *    bound to the runner's lease, the journal is shared, and when a runner's lease expires its
- *    claims go and its tasks are marked interrupted by whoever takes over.
+ *  - EtcdCoordinator (etcd-coordinator.ts): several jump hosts. A claim is a set of keys bound to
+ *    the runner's etcd lease, with the create revision of the task's active/<id> key as its fence;
+ *    step locks are lease-bound keys too; the journal is the tasks/ keys, written in transactions
+ *    that compare the fence. When a runner's lease expires its claims go with it and the other
+ *    runners mark its tasks interrupted.
  *
  * What the shape asks of an implementation, so both fit:
  *  - Every method that changes shared state is async (a round trip to etcd); the lookups the UI

@@ -12,6 +12,30 @@ import type {
 } from './coordination.ts';
 import { KeyedMutex } from './locks.ts';
 
+/** Keys naming what a target touches: the host by id and by name, the instance, the instance's host. */
+export function keysForTarget(store: Pick<Store, 'hosts' | 'instances'>, target: TaskTarget): string[] {
+  const keys = new Set<string>();
+  const hosts = store.hosts;
+  const addHost = (hostId?: string, hostname?: string) => {
+    const h =
+      (hostId !== undefined ? hosts.peekBy('id', hostId) : undefined) ??
+      (hostname !== undefined ? hosts.peekBy('hostname', hostname) : undefined);
+    if (hostId ?? h?.id) keys.add(`host:${hostId ?? h!.id}`);
+    if (hostname ?? h?.hostname) keys.add(`hostname:${hostname ?? h!.hostname}`);
+    if (h) {
+      keys.add(`host:${h.id}`);
+      keys.add(`hostname:${h.hostname}`);
+    }
+  };
+  addHost(target.hostId, target.hostname);
+  if (target.instanceId) {
+    keys.add(`instance:${target.instanceId}`);
+    const inst = store.instances.peekBy('id', target.instanceId);
+    if (inst) addHost(inst.hostId, undefined);
+  }
+  return [...keys];
+}
+
 /**
  * The coordinator of a site with one jump host: the store is the journal, and this process (the
  * runner, the store's only writer) is the only one that claims or locks anything, so claims and
@@ -44,26 +68,7 @@ export class LocalCoordinator implements Coordinator {
   // ---------------------------------------------------------------- claims
 
   keysFor(target: TaskTarget): string[] {
-    const keys = new Set<string>();
-    const hosts = this.store.hosts;
-    const addHost = (hostId?: string, hostname?: string) => {
-      const h =
-        (hostId !== undefined ? hosts.peekBy('id', hostId) : undefined) ??
-        (hostname !== undefined ? hosts.peekBy('hostname', hostname) : undefined);
-      if (hostId ?? h?.id) keys.add(`host:${hostId ?? h!.id}`);
-      if (hostname ?? h?.hostname) keys.add(`hostname:${hostname ?? h!.hostname}`);
-      if (h) {
-        keys.add(`host:${h.id}`);
-        keys.add(`hostname:${h.hostname}`);
-      }
-    };
-    addHost(target.hostId, target.hostname);
-    if (target.instanceId) {
-      keys.add(`instance:${target.instanceId}`);
-      const inst = this.store.instances.peekBy('id', target.instanceId);
-      if (inst) addHost(inst.hostId, undefined);
-    }
-    return [...keys];
+    return keysForTarget(this.store, target);
   }
 
   claim(req: ClaimRequest): Promise<ClaimResult> {

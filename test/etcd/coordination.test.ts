@@ -1,0 +1,182 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdSite } from '../../src/coord/etcd-site.ts';
+import { EtcdConflictError, EtcdStoreRemote } from '../../src/coord/etcd-store.ts';
+import { EtcdCoordinator } from '../../src/tasks/etcd-coordinator.ts';
+import { openStore, type Store } from '../../state/store.ts';
+import type { Task } from '../../state/schema.ts';
+import { etcdAvailable, startEtcd, type TestEtcd } from './etcd-server.ts';
+
+/**
+ * The etcd backend of the store and the coordinator, two "runners" in one process on one real
+ * etcd: records follow each other, unique values and planner picks are transactions, claims and
+ * step locks exclude each other, a runner whose lease ends has its tasks interrupted for the other.
+ */
+const skip = !etcdAvailable();
+if (skip && process.env['CI']) throw new Error('etcd is not installed (.ci/run installs etcd-server)');
+if (skip) console.warn('etcd not installed: test/etcd skipped (apt-get install etcd-server)');
+
+let etcd: TestEtcd;
+const opened: { close(): Promise<void> }[] = [];
+
+interface Side {
+  site: EtcdSite;
+  store: Store;
+  coord: EtcdCoordinator;
+  close(): Promise<void>;
+  /** Dies without giving its lease back (a jump host switched off). */
+  die(): Promise<void>;
+}
+
+async function side(prefix: string, ttl = 2): Promise<Side> {
+  const site = await EtcdSite.open({ endpoints: [etcd.endpoint], prefix, ttlSeconds: ttl });
+  const remote = new EtcdStoreRemote(site, 20);
+  const store = await openStore(join(mkdtempSync(join(tmpdir(), 'rp-etcd-store-')), 'store.json'), {
+    remote,
+  });
+  const coord = new EtcdCoordinator(store, site, remote);
+  const s: Side = {
+    site,
+    store,
+    coord,
+    close: async () => {
+      coord.close();
+      await store.close();
+      await site.close();
+    },
+    die: async () => {
+      coord.close();
+      (site as unknown as { closed: boolean }).closed = true;
+      site.client.close();
+    },
+  };
+  opened.push(s);
+  return s;
+}
+
+const host = (n: number) => ({
+  hostname: `h${n}`,
+  mac: `52:54:00:00:00:${n.toString(16).padStart(2, '0')}`,
+  macs: [`52:54:00:00:00:${n.toString(16).padStart(2, '0')}`],
+  ipmi: { address: '127.0.0.1', port: 6230 + n, username: 'admin', password: 'pw' },
+  cpuCores: 16,
+  cpuMhz: 2400,
+  memoryMb: 65536,
+});
+
+const until = async (what: string, ok: () => boolean, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+function task(id: string, hostId: string): Task {
+  const now = new Date().toISOString();
+  return {
+    id,
+    kind: 'test',
+    target: { hostId },
+    params: null,
+    state: 'pending',
+    steps: [{ title: 'one', state: 'pending', attempts: 0 }],
+    log: [],
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+beforeAll(async () => {
+  if (!skip) etcd = await startEtcd();
+}, 30_000);
+
+afterAll(async () => {
+  for (const o of opened) await o.close().catch(() => undefined);
+  await etcd?.close();
+});
+
+describe.skipIf(skip)('etcd store and coordinator', () => {
+  it('records written at one runner appear at the other; a unique value taken at once by both goes to one', async () => {
+    const a = await side('/t1/');
+    const b = await side('/t1/');
+    const h = await a.store.hosts.insert(host(1));
+    await until('b sees h1', () => b.store.hosts.peekBy('hostname', 'h1') !== undefined);
+    expect(b.store.hosts.get(h.id)!.ipmi.address).toBe('127.0.0.1');
+    const results = await Promise.allSettled([a.store.hosts.insert(host(2)), b.store.hosts.insert(host(2))]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(failed.reason).toBeInstanceOf(EtcdConflictError);
+    expect(String(failed.reason.message)).toMatch(/hostname h2 is already used/);
+    await until('both see one h2', () =>
+      [a, b].every((s) => s.store.hosts.list().filter((x) => x.hostname === 'h2').length === 1),
+    );
+    // An instance per host: two runners placing an instance on the same host, one wins.
+    const inst = (name: string, mac: string) => ({
+      name,
+      hostId: h.id,
+      offeringId: 'off-1',
+      templateId: 'tpl-1',
+      networkIds: ['net-1'],
+      mac,
+      state: 'creating' as const,
+    });
+    const picks = await Promise.allSettled([
+      a.store.instances.insert(inst('vm-a', '02:00:00:00:00:01')),
+      b.store.instances.insert(inst('vm-b', '02:00:00:00:00:02')),
+    ]);
+    expect(picks.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    await until('both see one instance', () => [a, b].every((s) => s.store.instances.list().length === 1));
+  });
+
+  it('claims exclude each other across runners; a runner whose lease ends has its tasks interrupted', async () => {
+    const a = await side('/t2/', 1);
+    const b = await side('/t2/', 1);
+    const h = await a.store.hosts.insert(host(3));
+    await until('b sees the host', () => b.store.hosts.get(h.id) !== undefined);
+    const keys = a.coord.keysFor({ hostId: h.id });
+    const ca = await a.coord.claim({ taskId: 't-aaaa0001', kind: 'test', keys });
+    expect(ca.ok).toBe(true);
+    await a.coord.insertTask(task('t-aaaa0001', h.id));
+    await a.coord.mutateTask('t-aaaa0001', (t) => (t.state = 'running'));
+    const cb = await b.coord.claim({
+      taskId: 't-bbbb0001',
+      kind: 'test',
+      keys: b.coord.keysFor({ hostId: h.id }),
+    });
+    expect(cb.ok).toBe(false);
+    if (!cb.ok) expect(cb.holder).toMatchObject({ taskId: 't-aaaa0001', owner: a.site.owner });
+    await until('b lists the task running', () => b.coord.task('t-aaaa0001')?.state === 'running');
+    // Step locks: one holder at a time across runners.
+    const never = new AbortController().signal;
+    const unlockA = await a.coord.lock(['switch:tor-r01'], 't-aaaa0001', never);
+    let bGot = false;
+    const bLock = b.coord.lock(['switch:tor-r01'], 't-cccc0001', never).then((u) => ((bGot = true), u));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(bGot).toBe(false);
+    await unlockA();
+    const unlockB = await bLock;
+    await unlockB();
+    // A dies: after its lease (1 s) B marks its task interrupted, and may then take the host.
+    const lost = ca.ok ? ca.claim.lost : never;
+    const died = Date.now();
+    await a.die();
+    await until(
+      'b sees the task interrupted',
+      () => b.coord.task('t-aaaa0001')?.state === 'interrupted',
+      8_000,
+    );
+    expect(Date.now() - died).toBeLessThan(1_000 * 2 + 2_000);
+    expect(b.coord.task('t-aaaa0001')!.error).toMatch(/etcd lease ended/);
+    expect(lost.aborted).toBe(false); // A is dead: nobody there to tell
+    const again = await b.coord.claim({
+      taskId: 't-aaaa0001',
+      kind: 'test',
+      keys: b.coord.keysFor({ hostId: h.id }),
+    });
+    expect(again.ok).toBe(true);
+    if (again.ok) await b.coord.release(again.claim);
+  });
+});
