@@ -222,6 +222,25 @@ export function createInstanceSteps(
         return (await deps.maas.readMachine(systemId(), ctx.signal)).status === NODE_STATUS.DEPLOYED;
       },
       async run(ctx) {
+        // A failed deployment reset to Ready (the doctor's fix) and resumed: deploy it again first.
+        const now = await deps.maas.readMachine(systemId(), ctx.signal);
+        if (now.status === NODE_STATUS.READY || now.status === NODE_STATUS.ALLOCATED) {
+          const tpl = templateById(deps, inst().templateId);
+          ctx.log(
+            `MaaS reports ${now.status_name}, not Deploying: deploying ${tpl.image} again`,
+            'warn',
+            'maas',
+          );
+          await deps.maas.deploy(
+            systemId(),
+            {
+              distroSeries: tpl.image,
+              ...(inst().userData === undefined ? {} : { userData: inst().userData! }),
+              comment: `rackpilot instance ${inst().name} (again)`,
+            },
+            ctx.signal,
+          );
+        }
         await waitForStatus(deps, {
           systemId: systemId(),
           hostname: host().hostname,

@@ -1,4 +1,5 @@
 import { NODE_STATUS } from '../../maas/node-status.ts';
+import { parseEventTime } from '../../maas/schemas.ts';
 import { resolveBmcPassword } from '../../rack/passwords.ts';
 import { ipmiTargetFor } from '../../site/adapters.ts';
 import type { Site } from '../../site/open.ts';
@@ -50,11 +51,7 @@ const MAAS_POWERS_ON = new Set<number>([
   NODE_STATUS.TESTING,
   NODE_STATUS.ENTERING_RESCUE_MODE,
 ]);
-const MAAS_POWERS_OFF = new Set<number>([
-  NODE_STATUS.RELEASING,
-  NODE_STATUS.READY,
-  NODE_STATUS.EXITING_RESCUE_MODE,
-]);
+const MAAS_POWERS_OFF = new Set<number>([NODE_STATUS.RELEASING, NODE_STATUS.EXITING_RESCUE_MODE]);
 
 /**
  * The runner's sweep: MaaS explains a change when it is in a status where it powers the host that
@@ -79,10 +76,14 @@ export function createPowerSweep(
       if (to === 'on' && MAAS_POWERS_ON.has(m.status)) return `MaaS powers it on while ${m.status_name}`;
       if (to === 'off' && MAAS_POWERS_OFF.has(m.status)) return `MaaS powers it off while ${m.status_name}`;
       const page = await site.maas.queryEvents({ id: m.system_id, level: 'DEBUG', limit: 10 });
-      const recent = page.events.find((e) =>
-        to === 'on'
-          ? /^(Powering on|User powering up node)/.test(e.type)
-          : /^(Powering off|User powering down node)/.test(e.type),
+      // A power action MaaS logged moments ago (commissioning done powers off, `power_on` from its UI…).
+      const windowMs = Math.max(60_000, 3 * (opts.intervalMs ?? 10_000));
+      const recent = page.events.find(
+        (e) =>
+          (parseEventTime(e.created) ?? 0) >= Date.now() - windowMs &&
+          (to === 'on'
+            ? /^(Powering on|User powering up node)/.test(e.type)
+            : /^(Powering off|User powering down node)/.test(e.type)),
       );
       return recent ? `MaaS: ${recent.type}` : null;
     },
