@@ -151,10 +151,41 @@ const runnerStatusSchema = z.object({
   tasksRunning: z.number(),
   tasksQueued: z.number(),
   idleExitMs: z.number(),
+  /**
+   * Present when the site's runners coordinate through etcd: the endpoints, whether etcd answers
+   * (when not, every read is the last known state, stale since `staleSince`, and changes are
+   * refused), and the runners registered.
+   */
+  coordination: z
+    .object({
+      backend: z.literal('etcd'),
+      endpoints: z.array(z.string()),
+      prefix: z.string(),
+      owner: z.string(),
+      available: z.boolean(),
+      staleSince: z.string().nullable(),
+      error: z.string().nullable(),
+      runners: z.array(
+        z.object({ owner: z.string(), host: z.string(), pid: z.number(), startedAt: z.string() }),
+      ),
+    })
+    .optional(),
 });
 export type RunnerStatus = z.infer<typeof runnerStatusSchema>;
 
 const taskStarted = z.object({ taskId });
+
+/** One host's power as its BMC answers the runner's sweep. */
+export const bmcPowerSchema = z.object({
+  hostname: z.string(),
+  power: z.enum(['on', 'off', 'unknown']),
+  answer: z.enum(['ok', 'unreachable', 'auth']),
+  error: z.string().optional(),
+  since: z.number(),
+  lastChange: z.number().nullable(),
+  checkedAt: z.number(),
+  outOfBand: z.object({ at: z.number(), from: z.enum(['on', 'off']), to: z.enum(['on', 'off']) }).optional(),
+});
 
 /** Method name → params and result schemas. `mutates` requests are refused to read-only clients. */
 export const METHODS = {
@@ -175,18 +206,6 @@ export const METHODS = {
     mutates: true,
   },
   'tasks.list': {
-/** One host's power as its BMC answers the runner's sweep. */
-export const bmcPowerSchema = z.object({
-  hostname: z.string(),
-  power: z.enum(['on', 'off', 'unknown']),
-  answer: z.enum(['ok', 'unreachable', 'auth']),
-  error: z.string().optional(),
-  since: z.number(),
-  lastChange: z.number().nullable(),
-  checkedAt: z.number(),
-  outOfBand: z.object({ at: z.number(), from: z.enum(['on', 'off']), to: z.enum(['on', 'off']) }).optional(),
-});
-
     params: z.object({ all: z.boolean().optional() }),
     result: z.array(taskSummarySchema),
   },
@@ -333,25 +352,6 @@ export const bmcPowerSchema = z.object({
   'inventory.unsubscribe': { params: empty, result: empty },
   /** A full MaaS list now (the dashboard's `r`). */
   'inventory.refresh': { params: empty, result: empty },
-} as const satisfies Record<string, { params: z.ZodType; result: z.ZodType; mutates?: boolean }>;
-
-export type Method = keyof typeof METHODS;
-export type Params<M extends Method> = z.input<(typeof METHODS)[M]['params']>;
-export type Result<M extends Method> = z.output<(typeof METHODS)[M]['result']>;
-
-export function isMutating(method: Method): boolean {
-  return 'mutates' in METHODS[method] && METHODS[method].mutates === true;
-}
-
-/** Notifications the runner sends. */
-export const EVENT_NOTIFICATION = 'task.event';
-export const eventNotificationSchema = z.object({ event: taskEventSchema });
-export const CATALOG_NOTIFICATION = 'catalog.changed';
-export const catalogNotificationSchema = z.object({ collections: z.array(z.string()) });
-export const CLOSING_NOTIFICATION = 'runner.closing';
-export const closingNotificationSchema = z.object({ reason: z.string() });
-
-/** JSON-RPC error codes of the runner (application range). */
   'host.doctor': { params: z.object({ host: z.string().min(1) }), result: diagnosisSchema },
   'host.fix': {
     params: z.object({ host: z.string().min(1), fix: z.enum(FIX_IDS), taskId: taskId.optional() }),
@@ -371,6 +371,27 @@ export const closingNotificationSchema = z.object({ reason: z.string() });
       lastSweepAt: z.number().nullable(),
     }),
   },
+} as const satisfies Record<string, { params: z.ZodType; result: z.ZodType; mutates?: boolean }>;
+
+export type Method = keyof typeof METHODS;
+export type Params<M extends Method> = z.input<(typeof METHODS)[M]['params']>;
+export type Result<M extends Method> = z.output<(typeof METHODS)[M]['result']>;
+
+export function isMutating(method: Method): boolean {
+  return 'mutates' in METHODS[method] && METHODS[method].mutates === true;
+}
+
+/** Notifications the runner sends. */
+export const EVENT_NOTIFICATION = 'task.event';
+export const eventNotificationSchema = z.object({ event: taskEventSchema });
+export const CATALOG_NOTIFICATION = 'catalog.changed';
+export const catalogNotificationSchema = z.object({ collections: z.array(z.string()) });
+export const POWER_NOTIFICATION = 'power.changed';
+export const powerNotificationSchema = z.object({ power: bmcPowerSchema, outOfBand: z.boolean() });
+export const CLOSING_NOTIFICATION = 'runner.closing';
+export const closingNotificationSchema = z.object({ reason: z.string() });
+
+/** JSON-RPC error codes of the runner (application range). */
 export const ERROR = {
   /** An OperatorError: message and hint for the operator. */
   operator: -32001,
@@ -382,5 +403,3 @@ export const ERROR = {
 export const errorDataSchema = z.object({ hint: z.string().optional(), target: z.string().optional() });
 
 export { taskTargetSchema, LOG_LEVELS, TASK_STATES };
-export const POWER_NOTIFICATION = 'power.changed';
-export const powerNotificationSchema = z.object({ power: bmcPowerSchema, outOfBand: z.boolean() });

@@ -5,6 +5,7 @@ import { acquirePidLock } from './pid-lock.ts';
 import { openSite, type Site } from '../site/open.ts';
 import { InventoryService } from './inventory/service.ts';
 import { openWorkbench, type Workbench } from '../site/workbench.ts';
+import { remoteTaskEvents } from '../coord/task-events.ts';
 import { describeError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
 import { INVENTORY_NOTIFICATION, PROTOCOL_VERSION, type Result } from './protocol.ts';
@@ -15,9 +16,9 @@ import { catalogHandlers } from './service/catalog.ts';
 import { taskHandlers } from './service/tasks.ts';
 import { taskReadHandlers } from './service/task-reads.ts';
 import type { Handlers } from './service/context.ts';
-
 import { createPowerSweep, troubleshootHandlers } from './service/troubleshoot.ts';
 import { POWER_NOTIFICATION } from './protocol.ts';
+
 /**
  * The site's runner: owns the store and the task engine, serves every client on the site's socket
  * and stays up while anything needs it. It exits after `idleMs` with no client and no task running,
@@ -88,6 +89,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       storePath,
       concurrency: RUNNER_CONCURRENCY,
       onNotice: (t) => log(`store: ${t}`),
+      log,
     });
     if (site.lab) await seedLabCatalog(wb.store, site);
     for (const id of wb.interrupted) log(`task ${id} was interrupted by the previous runner's end`);
@@ -130,6 +132,8 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       const running = openedWb.store.tasks
         .list()
         .filter((t) => t.state === 'running' || t.state === 'pending' || t.state === 'rolling-back')
+        // With etcd the list holds the other jump hosts' tasks too: only this runner's count here.
+        .filter((t) => !openedWb.etcd || openedWb.etcd.holds(t.id))
         .map((t) => t.id);
       if (running.length > 0 && !force) {
         const { OperatorError } = await import('../util/errors.ts');
@@ -169,16 +173,16 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
     },
   };
   const ctx = { site: openedSite, wb: openedWb };
-  const server = new RunnerServer({
-    socketPath: paths.socket,
-    cookie,
-    site: siteIdentity(config),
   // Power from the BMCs: RACKPILOT_POWER_SWEEP_MS sets the sweep's period (0 turns it off).
   const sweepMs = Number(opts.env['RACKPILOT_POWER_SWEEP_MS'] ?? 10_000);
   const powerSweep =
     Number.isFinite(sweepMs) && sweepMs > 0
       ? createPowerSweep(openedSite, openedWb, { intervalMs: sweepMs, log })
       : undefined;
+  const server = new RunnerServer({
+    socketPath: paths.socket,
+    cookie,
+    site: siteIdentity(config),
     lab: config.lab,
     handlers: {
       ...catalogHandlers(ctx),
@@ -203,6 +207,13 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       changed.clear();
     }, 50);
   });
+  // With etcd, tasks the other jump hosts run (and those taken over here) reach these clients too.
+  const offRemote =
+    openedWb.etcd?.onRemoteTask((before, after) => {
+      for (const e of remoteTaskEvents(before, after)) server.publish(e);
+      if (after?.state === 'interrupted' && before?.state !== 'interrupted')
+        log(`task ${after.id}: interrupted (${after.error ?? 'its runner went away'})`);
+    }) ?? (() => undefined);
   const unsubscribe = openedWb.engine.subscribe((e) => {
     server.publish(e);
     if (e.type === 'task-created' || e.type === 'task-started') log(`task ${e.taskId}: ${e.type}`);
@@ -212,6 +223,16 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       setImmediate(armIdle);
     }
   });
+
+  powerSweep?.onChange((c) => {
+    if (
+      c.outOfBand ||
+      c.current.answer !== (c.previous?.answer ?? 'ok') ||
+      c.current.power !== c.previous?.power
+    )
+      server.publishNotice(POWER_NOTIFICATION, { power: c.current, outOfBand: c.outOfBand });
+  });
+  powerSweep?.start();
 
   const status = (): Result<'runner.status'> => {
     const load = openedWb.engine.load();
@@ -224,16 +245,6 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
         openedSite.label === 'lab'
           ? `lab (${openedSite.maas.baseUrl.replace(/api\/2\.0\/$/, '')})`
           : openedSite.label,
-  powerSweep?.onChange((c) => {
-    if (
-      c.outOfBand ||
-      c.current.answer !== (c.previous?.answer ?? 'ok') ||
-      c.current.power !== c.previous?.power
-    )
-      server.publishNotice(POWER_NOTIFICATION, { power: c.current, outOfBand: c.outOfBand });
-  });
-  powerSweep?.start();
-
       store: paths.store,
       socket: paths.socket,
       log: paths.log,
@@ -242,6 +253,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       tasksRunning: load.running,
       tasksQueued: load.queued,
       idleExitMs: idleMs,
+      ...(openedWb.etcd && { coordination: openedWb.etcd.describe() }),
     };
   };
 
@@ -250,7 +262,9 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       log(`stopping: ${reason}`);
       if (idleTimer) clearTimeout(idleTimer);
       clearInterval(watchdog);
+      powerSweep?.dispose();
       unsubscribe();
+      offRemote();
       offStore();
       inventory.close();
       if (catalogTimer) clearTimeout(catalogTimer);
@@ -262,7 +276,6 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
     })();
     return stopping;
   };
-      powerSweep?.dispose();
 
   await server.listen();
   const socketIno = statSync(paths.socket).ino;
