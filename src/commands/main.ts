@@ -23,6 +23,14 @@ import { IPMI_USAGE } from './ipmi.ts';
 import { switchTargetInput } from '../rack/switch-target.ts';
 import { RUNNER_USAGE, runnerCommand } from './runner.ts';
 import { ipmiViaRunner } from './ipmi-site.ts';
+import {
+  CABLING_USAGE,
+  cablingCommand,
+  DOCTOR_USAGE,
+  doctorCommand,
+  INSPECT_USAGE,
+  inspectCommand,
+} from './troubleshoot.ts';
 
 export const USAGE = `rackpilot — provision and troubleshoot baremetal through MaaS, ToR switches and IPMI
 
@@ -42,6 +50,9 @@ export const USAGE = `rackpilot — provision and troubleshoot baremetal through
   ${SWITCH_USAGE.replace(/^usage: /, '')}
   ${IPMI_USAGE.replace(/^usage: /, '')}
   ${RUNNER_USAGE}
+  ${DOCTOR_USAGE}
+  ${INSPECT_USAGE}
+  ${CABLING_USAGE}
 
 Every task runs in the site's runner, a background process the first command starts: closing the
 terminal does not stop a task (Ctrl-C detaches; \`rackpilot task follow ID\` watches it again).
@@ -106,6 +117,12 @@ export async function main(
         return await ipmiViaRunner(rest, ctx);
       case 'runner':
         return await runnerCommand(rest, ctx);
+      case 'doctor':
+        return await doctorCommand(rest, ctx);
+      case 'inspect':
+        return await inspectCommand(rest, ctx);
+      case 'cabling':
+        return await cablingCommand(rest, ctx);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(cmd)}`, {
           hint: 'rackpilot --help lists them',
