@@ -4,6 +4,7 @@ import { Dashboard, type DashboardProps } from '../../components/Dashboard.tsx';
 import type { PeerStatus } from '../../components/actions.ts';
 import { RunnerInventory } from '../../state/runner-inventory.ts';
 import { RunnerCatalog } from '../../state/runner-catalog.ts';
+import { PoweredInventory } from '../../state/power-merge.ts';
 import { RunnerTaskFeed } from '../../state/runner-task-feed.ts';
 import { hostProber } from '../site/probe.ts';
 import type { RunnerClient } from '../runner/client.ts';
@@ -50,13 +51,16 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
   // Rows come from the runner, the site's one MaaS poller: a snapshot, then only what changes.
   const inventory = new RunnerInventory(runner);
   await inventory.connect();
+  // POWER from the runner's BMC sweep, MaaS's view beside it when they differ.
+  const powered = new PoweredInventory(inventory, runner);
+  await powered.connect();
   const taskFeed = new RunnerTaskFeed(runner);
   await taskFeed.connect();
   const catalog = new RunnerCatalog(runner);
   await catalog.connect();
   const app = render(
     <LiveDashboard
-      inventory={inventory}
+      inventory={powered}
       label={ctx.config().lab ? 'lab' : ''}
       prober={hostProber(site)}
       taskFeed={taskFeed}
@@ -77,6 +81,7 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
     inventory.close();
     taskFeed.close();
     catalog.close();
+    powered.close();
   }
   return 0;
 }
