@@ -14,7 +14,7 @@ import { parseCommand } from './command-bar.ts';
 import { useLines } from './use-lines.ts';
 import { launch, submitDeploy, type LaunchContext } from './launch.ts';
 import { useNavigation } from './use-navigation.ts';
-import { useKeyInput, useNow } from './use-key-input.ts';
+import { useKeyInput, useNow, youngestChange } from './use-key-input.ts';
 import { useHostProbe } from './use-host-probe.ts';
 import { useTaskPanes } from './use-task-panes.ts';
 import { crumbFor, PaneView } from './PaneViews.tsx';
@@ -45,7 +45,10 @@ function DashboardScreen(props: DashboardProps) {
   const terminal = useWindowSize();
   const columns = size?.columns ?? terminal.columns;
   const rows = size?.rows ?? terminal.rows;
-  const now = useNow(props.now);
+  const now = useNow(
+    props.now,
+    useMemo(() => youngestChange(snapshot, tasks?.tasks), [snapshot, tasks]),
+  );
   const { exit } = useApp();
   const lines = useLines(readOnly);
   const nav = useNavigation();

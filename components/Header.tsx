@@ -3,6 +3,7 @@ import type { InventorySnapshot } from '../state/live.ts';
 import type { PeerStatus } from './actions.ts';
 import { clockTime, fit, formatAge } from './format.ts';
 import { useColor } from './theme.tsx';
+import { FRESH_MS } from './use-key-input.ts';
 
 export interface HeaderProps {
   snapshot: InventorySnapshot;
@@ -49,7 +50,9 @@ export function Header({
       ? snapshot.error
         ? 'no data'
         : 'loading…'
-      : `updated ${formatAge(now - snapshot.refreshedAt)} ago`;
+      : now - snapshot.refreshedAt < FRESH_MS
+        ? 'live'
+        : `updated ${formatAge(now - snapshot.refreshedAt)} ago`;
   const since = (at: number | null | undefined) => (at == null ? 'start' : clockTime(at));
   return (
     <Box flexDirection="column" width={width}>

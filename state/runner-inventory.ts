@@ -17,6 +17,8 @@ import {
 
 type Subscribed = Result<'inventory.subscribe'>;
 
+const HEARTBEAT_MS = 5_000;
+
 /**
  * The dashboard's rows, pushed by the runner: one snapshot on subscribing, then only the rows that
  * changed. A delta patches the rows in place (a new host re-sorts them); nothing is re-read or
@@ -122,6 +124,17 @@ export class RunnerInventory extends PolledSnapshot<InventorySnapshot> implement
   private emit(endpoint: string, refreshedAt: number | null, error: string | null): void {
     const prev = this.getSnapshot();
     const rowsChanged = prev.rows !== this.rows;
+    // A heartbeat (nothing changed, MaaS answered) is shown only when the freshness the screen
+    // shows could change: a new snapshot every 5 s at most, not with every poll.
+    const heartbeatOnly =
+      !rowsChanged && error === prev.error && !prev.refreshing && endpoint === prev.endpoint;
+    if (
+      heartbeatOnly &&
+      refreshedAt !== null &&
+      prev.refreshedAt !== null &&
+      refreshedAt - prev.refreshedAt < HEARTBEAT_MS
+    )
+      return;
     this.publish({
       endpoint,
       rows: this.rows,

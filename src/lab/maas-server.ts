@@ -75,7 +75,7 @@ export interface LabMaas {
   faults: LabMaasFaults;
   machines: LabMaasMachines;
   /** Requests served (for benchmarks). */
-  stats: { requests: number };
+  stats: { requests: number; bytesSent: number };
   close(): Promise<void>;
 }
 
@@ -122,10 +122,16 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
       };
       sleepers.add(s);
     });
-  const stats = { requests: 0 };
+  const stats = { requests: 0, bytesSent: 0 };
 
   const server = createServer((req, res) => {
     stats.requests++;
+    // Bytes of every answer, headers included, as a region would send them (for the benches).
+    const socket = req.socket;
+    const before = socket.bytesWritten;
+    res.on('finish', () => {
+      stats.bytesSent += socket.bytesWritten - before;
+    });
     handle(req, res).catch((err) => {
       if (res.headersSent) res.destroy();
       else if (err instanceof LabMaasError && typeof err.body === 'string') send(res, err.status, err.body);

@@ -1,0 +1,213 @@
+/**
+ * An idle site at 1,000, 5,000 and 10,000 lab hosts, side by side: the dashboard of before (the
+ * whole machine list every 2 s, in each dashboard) against the runner's list-then-follow (one
+ * poller, events after the last id, deltas to the clients). For each: MaaS requests and bytes and
+ * the poller's CPU per minute while nothing changes, poller and client RSS, and the time from a
+ * change in MaaS to the client's row. Then the real dashboard at 10,000 hosts in a pseudo-terminal:
+ * time to the first screen of rows, idle CPU over 30 s, RSS, and key press → frame (p50, p95).
+ *
+ * The lab's MaaS charges BENCH_LIST_COST_MS per machine listed (default 2 ms, what regions are
+ * reported to take); BENCH_WINDOW_S sets the measuring window (default 30 s).
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLab, type Lab } from '../src/lab/index.ts';
+import { writeLabEnvFile } from '../src/lab/env-file.ts';
+import { MaasClient } from '../src/maas/client.ts';
+import { connectRunner } from '../src/runner/client.ts';
+import { siteIdentity } from '../src/runner/runner.ts';
+import { loadConfig } from '../src/config/index.ts';
+
+const SIZES = (process.env['BENCH_SIZES'] ?? '1000,5000,10000').split(',').map(Number);
+const WINDOW_MS = Number(process.env['BENCH_WINDOW_S'] ?? 30) * 1000;
+const LIST_COST_MS = Number(process.env['BENCH_LIST_COST_MS'] ?? 2);
+const REPO = new URL('..', import.meta.url).pathname;
+
+interface ClientReport {
+  cpuMs: number;
+  rssMb: number;
+  seenAt: number | null;
+}
+
+function procCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+function procRssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function runTs(script: string, args: string[], env: Record<string, string>): Promise<ClientReport> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'bench', script), ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${script} exited ${code}`)),
+    );
+  });
+}
+
+/** Marks a host broken through MaaS's API halfway through the window; returns when it did. */
+function changeLater(maas: MaasClient, lab: Lab, hostname: string, afterMs: number): Promise<number> {
+  return new Promise((resolve) =>
+    setTimeout(async () => {
+      const at = Date.now();
+      await maas.markBroken(lab.maas.machines.byHostname(hostname)!.systemId, 'bench');
+      resolve(at);
+    }, afterMs),
+  );
+}
+
+interface ModeFigures {
+  requestsPerMin: number;
+  mbPerMin: number;
+  pollerCpuPct: number;
+  pollerRssMb: number;
+  clientRssMb: number;
+  changeMs: number | null;
+}
+
+async function measure(n: number): Promise<{ before: ModeFigures; after: ModeFigures; listMs: number }> {
+  const lab = await startLab({
+    timeScale: 0,
+    hosts: n,
+    racks: Math.min(64, Math.ceil(n / 160)),
+    seed: 3,
+    maas: { listCostMs: LIST_COST_MS },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'rp-bench-inv-'));
+  const envFile = join(dir, 'lab.env');
+  const store = join(dir, 'store.json');
+  writeLabEnvFile(lab, { env: envFile, rackFile: join(dir, 'rack.json'), store });
+  const env = { HOME: dir, RACKPILOT_ENV_FILE: envFile, RACKPILOT_STORE: store, RACKPILOT_RUNNER_IDLE: '0' };
+  const maas = new MaasClient({ url: lab.maas.url, apiKey: lab.maas.apiKeyParts });
+  const perMin = (x: number) => (x * 60_000) / WINDOW_MS;
+  try {
+    const l0 = performance.now();
+    await maas.listMachineSummaries();
+    const listMs = performance.now() - l0;
+
+    // Before: the dashboard polled the whole list itself (its process is the poller).
+    let r0 = lab.maas.stats.requests;
+    let b0 = lab.maas.stats.bytesSent;
+    const watchA = lab.spec.hosts[7]!.hostname;
+    const [oldReport, oldChange] = await Promise.all([
+      runTs('inventory-old-client.ts', [String(WINDOW_MS), watchA], env),
+      changeLater(maas, lab, watchA, WINDOW_MS / 2),
+    ]);
+    const before: ModeFigures = {
+      requestsPerMin: perMin(lab.maas.stats.requests - r0 - 1),
+      mbPerMin: perMin((lab.maas.stats.bytesSent - b0) / 1e6),
+      pollerCpuPct: (oldReport.cpuMs / WINDOW_MS) * 100,
+      pollerRssMb: oldReport.rssMb,
+      clientRssMb: oldReport.rssMb,
+      changeMs: oldReport.seenAt === null ? null : oldReport.seenAt - oldChange,
+    };
+
+    // After: one runner follows MaaS; a client model gets a snapshot, then deltas.
+    const runner = await connectRunner({
+      storePath: store,
+      site: siteIdentity(loadConfig({ env })),
+      client: { kind: 'cli', readOnly: true },
+      env: { ...process.env, ...env },
+      startTimeoutMs: 120_000,
+    });
+    const pid = runner.runnerPid;
+    const watchB = lab.spec.hosts[11]!.hostname;
+    // Warm: the first client makes the runner list once (setup, not measured).
+    await runner.call('inventory.snapshot', {});
+    r0 = lab.maas.stats.requests;
+    b0 = lab.maas.stats.bytesSent;
+    const c0 = procCpuMs(pid);
+    const [newReport, newChange] = await Promise.all([
+      runTs('inventory-client.ts', [String(WINDOW_MS), watchB], env),
+      changeLater(maas, lab, watchB, WINDOW_MS / 2),
+    ]);
+    const after: ModeFigures = {
+      requestsPerMin: perMin(lab.maas.stats.requests - r0 - 1),
+      mbPerMin: perMin((lab.maas.stats.bytesSent - b0) / 1e6),
+      pollerCpuPct: ((procCpuMs(pid) - c0) / WINDOW_MS) * 100,
+      pollerRssMb: procRssMb(pid),
+      clientRssMb: newReport.rssMb,
+      changeMs: newReport.seenAt === null ? null : newReport.seenAt - newChange,
+    };
+    if (n === SIZES.at(-1)) await dashboardInPty(env, n);
+    await runner.call('runner.stop', { force: true }).catch(() => undefined);
+    runner.close();
+    return { before, after, listMs };
+  } finally {
+    await lab.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The real dashboard in a pseudo-terminal (bench/pty-probe.py), against the runner above. */
+async function dashboardInPty(env: Record<string, string>, n: number): Promise<void> {
+  const keys = 'jjjjjjjjjjkkkkkkkkkkjjjjjjjjjjkkkkkkkkkkjjjjjjjjjj';
+  const out = execFileSync(
+    'python3',
+    [
+      join(REPO, 'bench/pty-probe.py'),
+      '200',
+      '50',
+      'q quit',
+      String(WINDOW_MS / 1000),
+      keys,
+      '--',
+      process.execPath,
+      join(REPO, 'src/bin/rackpilot.js'),
+    ],
+    {
+      env: { ...process.env, ...env, TERM: 'xterm-256color' },
+      maxBuffer: 1 << 20,
+      timeout: WINDOW_MS + 120_000,
+    },
+  ).toString();
+  const r = JSON.parse(out.trim().split('\n').at(-1)!) as {
+    readyMs: number | null;
+    idleCpuMs: number;
+    idleWallMs: number;
+    rssMb: number;
+    keyMs: number[];
+  };
+  const sorted = [...r.keyMs].sort((a, b) => a - b);
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+  console.log(
+    `\nthe dashboard itself at ${n} hosts, 200×50, in a pseudo-terminal (runner already following):\n` +
+      `  first screen of rows ${r.readyMs?.toFixed(0)} ms after start; idle CPU ${((r.idleCpuMs / r.idleWallMs) * 100).toFixed(2)}% of a core over ${(r.idleWallMs / 1000).toFixed(0)} s (goal < 1%); ` +
+      `RSS ${r.rssMb.toFixed(0)} MB (goal < 150 MB)\n` +
+      `  key → frame over ${sorted.length} keys: p50 ${pct(0.5).toFixed(1)} ms, p95 ${pct(0.95).toFixed(1)} ms (goal p95 < 30 ms)`,
+  );
+}
+
+export async function run(): Promise<void> {
+  console.log(
+    `idle site, ${WINDOW_MS / 1000} s windows, lab MaaS list cost ${LIST_COST_MS} ms per machine; per minute figures scaled from the window`,
+  );
+  const rows: string[] = [];
+  for (const n of SIZES) {
+    const { before, after, listMs } = await measure(n);
+    const f = (m: ModeFigures) =>
+      `${m.requestsPerMin.toFixed(0).padStart(6)} req/min ${m.mbPerMin.toFixed(1).padStart(7)} MB/min ` +
+      `CPU ${m.pollerCpuPct.toFixed(1).padStart(5)}% RSS ${m.pollerRssMb.toFixed(0).padStart(4)} MB ` +
+      `client ${m.clientRssMb.toFixed(0).padStart(4)} MB change→row ${m.changeMs === null ? 'not seen' : `${(m.changeMs / 1000).toFixed(1)} s`}`;
+    rows.push(
+      `${String(n).padStart(6)} hosts (one full list ${(listMs / 1000).toFixed(1)} s)\n` +
+        `  full list every 2 s  ${f(before)}\n` +
+        `  list, then follow    ${f(after)}\n` +
+        `  MaaS traffic ${(before.mbPerMin / Math.max(after.mbPerMin, 1e-6)).toFixed(0)}× less (goal ≥ 20×), runner idle CPU goal < 5%, runner RSS goal < 300 MB, change goal < 3 s`,
+    );
+    console.log(rows.at(-1));
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -1,0 +1,89 @@
+"""Runs a program in a real pseudo-terminal and measures it as an operator meets it.
+
+usage: pty-probe.py COLS ROWS READY_REGEX IDLE_SECONDS KEYS -- CMD ARGS...
+Prints one JSON line: ms from start to the first screen matching READY_REGEX, the child's CPU ms
+and RSS over an idle window of IDLE_SECONDS, and for each key of KEYS (one character each, sent
+one at a time) the ms from writing it to the end of the frame it caused (the output going quiet).
+"""
+import fcntl, json, os, pty, re, select, struct, sys, termios, time
+
+cols, rows, ready_re, idle_s, keys = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), sys.argv[5]
+cmd = sys.argv[sys.argv.index('--') + 1:]
+
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(cmd[0], cmd)
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
+
+def read_for(seconds, until=None):
+    """Reads output for at most `seconds`; returns (bytes, time of last byte)."""
+    buf, last, end = b'', None, time.monotonic() + seconds
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return buf, last
+        r, _, _ = select.select([fd], [], [], left)
+        if not r:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            return buf, last
+        buf += chunk
+        last = time.monotonic()
+        if until and until(buf):
+            return buf, last
+
+def cpu_ms(p):
+    f = open(f'/proc/{p}/stat').read()
+    parts = f[f.rindex(')') + 2:].split()
+    return (int(parts[11]) + int(parts[12])) * 1000 / os.sysconf('SC_CLK_TCK')
+
+def rss_mb(p):
+    for line in open(f'/proc/{p}/status'):
+        if line.startswith('VmRSS:'):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+def tree(p):
+    """The child and its descendants (npm/tsx may sit between us and node)."""
+    out, todo = [], [p]
+    while todo:
+        q = todo.pop()
+        out.append(q)
+        try:
+            kids = open(f'/proc/{q}/task/{q}/children').read().split()
+        except OSError:
+            kids = []
+        todo += [int(k) for k in kids]
+    return out
+
+t0 = time.monotonic()
+rx = re.compile(ready_re.encode())
+screen, _ = read_for(60, until=lambda b: rx.search(b) is not None)
+ready_ms = (time.monotonic() - t0) * 1000 if rx.search(screen) else None
+read_for(1.0)  # let the first data settle
+procs = tree(pid)
+cpu0 = sum(cpu_ms(p) for p in procs)
+w0 = time.monotonic()
+read_for(idle_s)
+idle_cpu = sum(cpu_ms(p) for p in procs) - cpu0
+idle_wall = (time.monotonic() - w0) * 1000
+rss = max(rss_mb(p) for p in procs)
+lat = []
+for k in keys:
+    sent = time.monotonic()
+    os.write(fd, k.encode())
+    buf, first_last = b'', None
+    # The frame ends when output has been quiet for 8 ms (Ink writes a frame in one burst).
+    while True:
+        r, _, _ = select.select([fd], [], [], 0.5 if first_last is None else 0.008)
+        if not r:
+            break
+        buf += os.read(fd, 65536)
+        first_last = time.monotonic()
+    if first_last is not None:
+        lat.append((first_last - sent) * 1000)
+    time.sleep(0.05)
+os.kill(pid, 15)
+print(json.dumps({'readyMs': ready_ms, 'idleCpuMs': idle_cpu, 'idleWallMs': idle_wall, 'rssMb': rss, 'keyMs': lat}))
