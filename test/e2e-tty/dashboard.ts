@@ -70,18 +70,37 @@ export function rowOf(screen: string, host: string): string {
   return hostRows(screen).find(([h]) => h === host)?.[1] ?? '';
 }
 
+/** The selected host: its row is drawn in inverse video (SGR 7), which plain text cannot show. */
+export function selectedHost(styled: string): string | null {
+  for (const line of styled.split('\n')) {
+    const m = line.match(/\u001b\[(?:\d+;)*7m[^\u001b]*?\b(r\d\d-n\d{3})\b/);
+    if (m) return m[1]!;
+  }
+  return null;
+}
+
 /**
  * Moves the selection with `j` to the first Ready host below the first row (so the move is really
- * made with keys) and returns its name. The form's title (`Deploy on HOST`) later confirms it.
+ * made with keys) and returns its name. Each `j` waits until the dashboard has drawn the selection
+ * on the next row: a key sent before that frame would act on the host selected before (see the
+ * report on key bursts), as a person who looks before pressing never does.
  */
 export async function selectReadyHost(t: Terminal): Promise<string> {
   const screen = await t.screen();
   const rows = hostRows(screen);
   const i = rows.findIndex(([h, line], i) => i >= 1 && rowStatus(h, 'Ready').test(line));
   if (i < 0) throw new Error(`no Ready host on the screen:\n${screen}`);
-  for (let n = 0; n < i; n++) {
+  for (let n = 1; n <= i; n++) {
     await t.keys('j');
-    await new Promise((r) => setTimeout(r, 120));
+    const want = rows[n]![0];
+    const deadline = Date.now() + STEP_MS;
+    let styled = '';
+    while (selectedHost((styled = await t.styledScreen())) !== want) {
+      if (Date.now() > deadline) {
+        throw new Error(`the selection did not reach ${want}; the screen:\n${await t.screen()}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
   return rows[i]![0];
 }

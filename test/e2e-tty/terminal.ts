@@ -47,6 +47,8 @@ export interface Terminal {
   type(text: string): Promise<void>;
   /** The visible screen, one line per row, trailing spaces trimmed. */
   screen(): Promise<string>;
+  /** The visible screen with its SGR escapes (colours, inverse): what plain text cannot show. */
+  styledScreen(): Promise<string>;
   /** The last screen read (by screen() or a wait), for failure messages. */
   lastScreen(): string;
   /** Polls the screen (~100 ms) until `re` matches it; fails after `timeoutMs` with the last screen. */
@@ -110,9 +112,24 @@ export async function startTerminal(opts: StartOptions): Promise<Terminal> {
   let last = '';
   let closed = false;
 
+  let dead = false;
+  // One tmux call reads the screen and whether the program is still running.
   const screen = async () => {
-    const { stdout } = await tmux('capture-pane', '-p', '-t', 'main');
-    last = stdout.replace(/\n$/, '');
+    const { stdout } = await tmux(
+      'capture-pane',
+      '-p',
+      '-t',
+      'main',
+      ';',
+      'display-message',
+      '-p',
+      '-t',
+      'main',
+      '#{pane_dead}',
+    );
+    const lines = stdout.replace(/\n$/, '').split('\n');
+    dead = lines.pop() === '1';
+    last = lines.join('\n');
     return last;
   };
   const exited = async () => {
@@ -124,6 +141,7 @@ export async function startTerminal(opts: StartOptions): Promise<Terminal> {
     for (;;) {
       const s = await screen().catch((e: Error) => `(no screen: ${e.message})`);
       if (check(s)) return s;
+      if (dead) throw new Error(`the program exited while waiting for ${what}; the screen:\n${s}`);
       if (Date.now() > deadline) {
         throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the screen:\n${s}`);
       }
@@ -145,6 +163,7 @@ export async function startTerminal(opts: StartOptions): Promise<Terminal> {
       await tmux('send-keys', '-t', 'main', '-l', text);
     },
     screen,
+    styledScreen: async () => (await tmux('capture-pane', '-p', '-e', '-t', 'main')).stdout,
     lastScreen: () => last,
     waitForScreen: (re, timeoutMs = 30_000, what) => waitFor((s) => re.test(s), timeoutMs, what ?? `${re}`),
     waitFor,
