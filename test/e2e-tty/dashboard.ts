@@ -94,8 +94,7 @@ export async function selectReadyHost(t: Terminal): Promise<string> {
     await t.keys('j');
     const want = rows[n]![0];
     const deadline = Date.now() + STEP_MS;
-    let styled = '';
-    while (selectedHost((styled = await t.styledScreen())) !== want) {
+    while (selectedHost(await t.styledScreen()) !== want) {
       if (Date.now() > deadline) {
         throw new Error(`the selection did not reach ${want}; the screen:\n${await t.screen()}`);
       }
