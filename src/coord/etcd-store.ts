@@ -62,9 +62,21 @@ export class EtcdStoreRemote implements StoreRemote {
     this.label = `etcd ${site.endpoints.join(',')} ${site.prefix}`;
   }
 
+  /** Tasks whose claim this runner lost (lease gone, taken over): it writes them no more. */
+  private readonly fencedOut = new Set<string>();
+
   setFence(taskId: string, fence: number | null): void {
     if (fence === null) this.fences.delete(taskId);
-    else this.fences.set(taskId, fence);
+    else {
+      this.fences.set(taskId, fence);
+      this.fencedOut.delete(taskId);
+    }
+  }
+
+  /** The claim on the task is lost: any further write of it from this runner is refused. */
+  fenceLost(taskId: string): void {
+    this.fences.delete(taskId);
+    this.fencedOut.add(taskId);
   }
 
   // ---------------------------------------------------------------- load and follow
@@ -261,6 +273,16 @@ export class EtcdStoreRemote implements StoreRemote {
     for (let wait = 250; ; wait = Math.min(wait * 2, 2_000)) {
       const row = this.sink?.current('tasks', id);
       if (row === undefined) return;
+      if (this.fencedOut.has(id)) {
+        // Memory goes back to what etcd has (the new owner's record, or the last one written).
+        const e = this.site.get(rel);
+        const theirs = e ? this.parseRow('tasks', rel, e.value!) : null;
+        if (theirs) this.sink?.apply('tasks', id, theirs);
+        throw new OperatorError(`task ${id}: this runner lost its claim; the task is not written from here`, {
+          target: id,
+          hint: 'another jump host shows it interrupted; resume or roll it back there or here',
+        });
+      }
       const fence = this.fences.get(id);
       const compare = [
         fence !== undefined
@@ -282,6 +304,7 @@ export class EtcdStoreRemote implements StoreRemote {
       }
       if (res.succeeded) return;
       if (fence !== undefined) {
+        this.fenceLost(id);
         this.onFenceLost(id);
         throw new OperatorError(`task ${id}: this runner no longer holds it (its claim in etcd is gone)`, {
           target: id,

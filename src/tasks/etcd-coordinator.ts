@@ -233,7 +233,7 @@ export class EtcdCoordinator implements Coordinator {
   private loseClaim(id: string, why: string): void {
     const m = this.mine.get(id);
     if (!m || m.controller.signal.aborted) return;
-    this.remote.setFence(id, null);
+    this.remote.fenceLost(id);
     m.controller.abort(new Error(why));
   }
 
