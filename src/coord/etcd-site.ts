@@ -165,6 +165,11 @@ export class EtcdSite {
     this.keepTimer.unref();
   }
 
+  /** Asks etcd about the lease now (after a sign that it may be gone). */
+  probe(): Promise<void> {
+    return this.keepAlive();
+  }
+
   private async keepAlive(): Promise<void> {
     if (this.closed || this.lost.aborted) return;
     try {

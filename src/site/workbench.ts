@@ -5,6 +5,8 @@ import { openStore, type Store } from '../../state/store.ts';
 import { EtcdSite } from '../coord/etcd-site.ts';
 import { EtcdStoreRemote } from '../coord/etcd-store.ts';
 import { EtcdCoordinator } from '../tasks/etcd-coordinator.ts';
+import { TaskJournal } from '../tasks/journal.ts';
+import { pruneFinished } from '../tasks/recovery.ts';
 import { TaskEngine, realClock, scaledClock, type Clock } from '../tasks/index.ts';
 import { DEFAULT_SETTINGS, type WorkflowDeps, type WorkflowSettings } from '../workflows/adapters.ts';
 import { registerWorkflows } from '../workflows/index.ts';
@@ -91,6 +93,11 @@ export async function openWorkbench(site: Site, opts: WorkbenchOptions = {}): Pr
   registerWorkflows(engine, deps);
   // With etcd, only tasks no runner holds any more are interrupted (the others run elsewhere).
   const interrupted = etcd ? await etcd.coordinator.recoverOrphans() : await engine.recover();
+  // The oldest finished tasks go, as engine.recover() does for the store file (any runner may).
+  if (etcd) {
+    const coord = etcd.coordinator;
+    await pruneFinished(new TaskJournal(coord, clock), 1_000, (id) => coord.holds(id)).catch(() => undefined);
+  }
   return {
     store,
     engine,

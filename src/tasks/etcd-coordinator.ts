@@ -101,7 +101,11 @@ export class EtcdCoordinator implements Coordinator {
         const id = rel.slice('active/'.length);
         if (e.value !== null) return;
         const mine = this.mine.get(id);
-        if (mine && !mine.releasing) this.loseClaim(id, 'its claim in etcd was removed');
+        if (mine && !mine.releasing) {
+          this.loseClaim(id, 'its claim in etcd was removed');
+          // Our lease-bound key went without our release: most likely the lease itself.
+          void site.probe();
+        }
         let owner = 'another runner';
         try {
           if (prev?.value) owner = `runner ${(JSON.parse(prev.value) as ClaimValue).owner}`;

@@ -179,4 +179,33 @@ describe.skipIf(skip)('etcd store and coordinator', () => {
     expect(again.ok).toBe(true);
     if (again.ok) await b.coord.release(again.claim);
   });
+
+  it('a runner alive but whose lease ended (cut off from etcd) loses its claims and can no longer write its task', async () => {
+    const a = await side('/t3/', 1);
+    const b = await side('/t3/', 1);
+    const h = await a.store.hosts.insert(host(4));
+    await until('b sees the host', () => b.store.hosts.get(h.id) !== undefined);
+    const c = await a.coord.claim({
+      taskId: 't-aaaa0002',
+      kind: 'test',
+      keys: a.coord.keysFor({ hostId: h.id }),
+    });
+    if (!c.ok) throw new Error('claim refused');
+    await a.coord.insertTask(task('t-aaaa0002', h.id));
+    await a.coord.mutateTask('t-aaaa0002', (t) => (t.state = 'running'));
+    // etcd ends A's lease (as after a partition longer than the TTL).
+    const leaseId = (a.site as unknown as { leaseId: string }).leaseId;
+    await b.site.client.leaseClient.leaseRevoke({ ID: leaseId });
+    await until('b sees the task interrupted', () => b.coord.task('t-aaaa0002')?.state === 'interrupted');
+    await until('a learns its lease is gone', () => c.claim.lost.aborted && a.site.lost.aborted, 5_000);
+    // A's late write is refused, and etcd keeps B's record.
+    await expect(a.coord.mutateTask('t-aaaa0002', (t) => (t.state = 'done'))).rejects.toThrow(/claim/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(b.coord.task('t-aaaa0002')!.state).toBe('interrupted');
+    expect(a.coord.task('t-aaaa0002')!.state).toBe('interrupted');
+    // And A refuses new changes until it is restarted.
+    await expect(a.store.templates.insert({ name: 'jammy', image: 'ubuntu/jammy' })).rejects.toThrow(
+      /lost its etcd lease/,
+    );
+  });
 });
