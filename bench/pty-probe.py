@@ -62,7 +62,7 @@ t0 = time.monotonic()
 rx = re.compile(ready_re.encode())
 screen, _ = read_for(60, until=lambda b: rx.search(b) is not None)
 ready_ms = (time.monotonic() - t0) * 1000 if rx.search(screen) else None
-read_for(1.0)  # let the first data settle
+read_for(5.0)  # let start-up (module loading, first data) settle
 procs = tree(pid)
 cpu0 = sum(cpu_ms(p) for p in procs)
 w0 = time.monotonic()
