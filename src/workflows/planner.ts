@@ -35,10 +35,12 @@ export function pickHost(
       throw new OperatorError(`host ${h.hostname} is not Ready in MaaS`, { target: h.hostname });
     return h;
   }
-  const candidates = data.hosts
-    .filter((h) => !busy.has(h.id) && fits(h) && h.maasSystemId !== undefined && opts.readyInMaas(h))
-    .sort((a, b) => a.hostname.localeCompare(b.hostname));
-  const chosen = candidates[0];
+  // One pass, the first hostname in code-unit order: no sort of a 10,000-host list per pick.
+  let chosen: Host | undefined;
+  for (const h of data.hosts) {
+    if (busy.has(h.id) || !fits(h) || h.maasSystemId === undefined || !opts.readyInMaas(h)) continue;
+    if (chosen === undefined || h.hostname < chosen.hostname) chosen = h;
+  }
   if (!chosen) {
     throw new OperatorError(`no free host matches offering ${offering.name}`, {
       hint: `hosts must have exactly ${offering.cpuCores} cores, ${offering.cpuMhz} MHz and ${offering.memoryMb} MB, be Ready in MaaS and run no instance`,

@@ -24,11 +24,15 @@ function byNameOrId<T extends { id: string; name: string }>(rows: readonly T[], 
  */
 export function catalogHandlers({ site, wb }: ServiceContext): Handlers {
   const { store } = wb;
-  const instanceOn = (hostId: string) => store.instances.find((i) => i.hostId === hostId)?.name ?? null;
+  // One pass over the instances per read, not one search per host.
+  const publicHosts = () => {
+    const on = new Map(store.instances.list().map((i) => [i.hostId, i.name]));
+    return store.hosts.list().map((h) => publicHost(h, on.get(h.id) ?? null));
+  };
   return {
-    'hosts.list': async () => store.hosts.list().map((h) => publicHost(h, instanceOn(h.id))),
+    'hosts.list': async () => publicHosts(),
     'catalog.snapshot': async () => ({
-      hosts: store.hosts.list().map((h) => publicHost(h, instanceOn(h.id))),
+      hosts: publicHosts(),
       templates: store.templates.list(),
       offerings: store.offerings.list(),
       networks: store.networks.list(),
