@@ -32,13 +32,15 @@ try {
   keep('the deploy form with its plan', await fillDeployForm(t, host));
   const id = await confirmDeploy(t, host);
 
+  const atWait = (s: string) =>
+    /deploy 7\/13/.test(rowOf(s, host)) && rowStatus(host, 'Deploying').test(rowOf(s, host));
+  await t.waitFor(atWait, 60_000, `${host}'s deploy at its MaaS wait`);
+  // Preferably once the BMC sweep has seen the host powered on too (no `off≠on` in POWER).
   keep(
     'the dashboard with a task running',
-    await t.waitFor(
-      (s) => /deploy 7\/13/.test(rowOf(s, host)) && rowStatus(host, 'Deploying').test(rowOf(s, host)),
-      60_000,
-      `${host}'s deploy at its MaaS wait`,
-    ),
+    await t
+      .waitFor((s) => atWait(s) && !rowOf(s, host).includes('≠'), 8_000, 'the BMC sweep')
+      .catch(() => t.screen()),
   );
 
   await t.keys('t');
@@ -56,9 +58,10 @@ try {
   keep(
     'the full task pane',
     await t.waitFor(
-      (s) => s.includes('<task t-') && /^\S+ ipmi /m.test(s) && /^\S+ sw /m.test(s),
+      (s) =>
+        /<task t-[\s\S]*done ·[^\n]*MaaS Deployed/.test(s) && /^\S+ ipmi /m.test(s) && /^\S+ sw /m.test(s),
       120_000,
-      'IPMI and switch lines in the live log',
+      'the task done, MaaS Deployed, IPMI and switch lines in the live log',
     ),
   );
 
