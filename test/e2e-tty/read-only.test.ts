@@ -37,18 +37,20 @@ function expectNoDangerousHint(screen: string, where: string) {
   }
 }
 
-/** The whole help (top and bottom), as one text. */
+/** The whole help, page by page (ctrl-f) until a page adds nothing, as one text. */
 async function helpText(t: Terminal): Promise<string> {
   await t.keys('?');
-  const top = await t.waitForScreen(/Keys \(esc closes/, STEP_MS, 'the help');
-  await t.keys('G');
-  const bottom = await t.waitFor(
-    (s) => s !== top || safe.every((a) => s.includes(labelStart(a.label))),
-    STEP_MS,
-    'the end of the help',
-  );
+  let page = await t.waitForScreen(/Keys \(esc closes/, STEP_MS, 'the help');
+  const pages = [page];
+  for (let n = 0; n < 10; n++) {
+    await t.keys('C-f');
+    const before = page;
+    page = await t.waitFor((s) => s !== before, 1_500, 'the next help page').catch(() => before);
+    if (page === before) break;
+    pages.push(page);
+  }
   await t.keys('Escape');
-  return `${top}\n${bottom}`;
+  return pages.join('\n');
 }
 
 async function checkReadOnlyDashboard(t: Terminal, how: string) {
