@@ -136,15 +136,7 @@ export class EtcdSite {
         lease: String(kv.lease),
       });
     }
-    this.watcher = await this.client
-      .watch()
-      .prefix(this.prefix)
-      .startRevision(String(rev + 1))
-      .create();
-    this.watcher.on('data', (res) => this.onWatch(res));
-    this.watcher.on('error', (err: unknown) => this.log(`etcd: the watch failed: ${describeError(err)}`));
-    this.watcher.on('disconnected', (err: unknown) => this.setHealth(false, describeError(err)));
-    this.watcher.on('connected', () => void this.keepAlive());
+    await this.watchFrom(rev + 1);
     await this.txn(
       [],
       [
@@ -168,6 +160,58 @@ export class EtcdSite {
   /** Asks etcd about the lease now (after a sign that it may be gone). */
   probe(): Promise<void> {
     return this.keepAlive();
+  }
+
+  private async watchFrom(revision: number): Promise<void> {
+    const w = await this.client.watch().prefix(this.prefix).startRevision(String(revision)).create();
+    this.watcher = w;
+    w.on('data', (res) => this.onWatch(res));
+    w.on('disconnected', (err: unknown) => this.setHealth(false, describeError(err)));
+    w.on('connected', () => void this.keepAlive());
+    // etcd cancels a watch whose revision was compacted away: read everything again and go on.
+    w.on('error', (err: unknown) => {
+      this.log(`etcd: the watch stopped (${describeError(err)}); reading the prefix again`);
+      void this.resync(w);
+    });
+  }
+
+  private resyncing = false;
+
+  /** The mirror from a fresh read of the whole prefix (keys gone meanwhile are deleted), then a new watch. */
+  private async resync(failed: Watcher): Promise<void> {
+    if (this.closed || this.resyncing || this.watcher !== failed) return;
+    this.resyncing = true;
+    try {
+      await failed.cancel().catch(() => undefined);
+      for (let wait = 250; !this.closed; wait = Math.min(wait * 2, 5_000)) {
+        try {
+          const all = await this.client.getAll().prefix(this.prefix).exec();
+          const rev = Number(all.header.revision);
+          const seen = new Set<string>();
+          for (const kv of all.kvs) {
+            const key = kv.key.toString('utf8');
+            seen.add(key);
+            this.applyEntry(key, {
+              rev: Number(kv.mod_revision),
+              value: kv.value.toString('utf8'),
+              create: Number(kv.create_revision),
+              lease: String(kv.lease),
+            });
+          }
+          for (const [key, e] of [...this.mirror]) {
+            if (e.value !== null && !seen.has(key))
+              this.applyEntry(key, { rev, value: null, create: 0, lease: '0' });
+          }
+          await this.watchFrom(rev + 1);
+          return;
+        } catch (err) {
+          this.setHealth(false, describeError(err));
+          await new Promise((r) => setTimeout(r, wait));
+        }
+      }
+    } finally {
+      this.resyncing = false;
+    }
   }
 
   private async keepAlive(): Promise<void> {

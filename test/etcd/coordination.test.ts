@@ -131,6 +131,24 @@ describe.skipIf(skip)('etcd store and coordinator', () => {
     await until('both see one instance', () => [a, b].every((s) => s.store.instances.list().length === 1));
   });
 
+  it('a watch etcd cancels (its revision compacted) is replaced after a fresh read of the prefix', async () => {
+    const a = await side('/t4/');
+    const b = await side('/t4/');
+    const h = await b.store.hosts.insert(host(5));
+    await until('a sees h5', () => a.store.hosts.get(h.id) !== undefined);
+    const watcher = (a.site as unknown as { watcher: { emit(e: string, err: Error): void } }).watcher;
+    // What etcd sends when the watch's revision was compacted, while B changes the records.
+    await b.store.hosts.remove(h.id);
+    const h6 = await b.store.hosts.insert(host(6));
+    watcher.emit('error', new Error('Watcher canceled: mvcc: required revision has been compacted'));
+    await until(
+      "a has B's changes",
+      () => a.store.hosts.get(h.id) === undefined && a.store.hosts.get(h6.id) !== undefined,
+    );
+    const h7 = await b.store.hosts.insert(host(7));
+    await until('a follows again', () => a.store.hosts.get(h7.id) !== undefined);
+  });
+
   it('claims exclude each other across runners; a runner whose lease ends has its tasks interrupted', async () => {
     const a = await side('/t2/', 1);
     const b = await side('/t2/', 1);
