@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,6 +68,20 @@ export interface Terminal {
 let counter = 0;
 const ESC_PAUSE_MS = 250;
 const open = new Set<Terminal>();
+/** Socket directory of every server still running, for the exit hook. */
+const servers = new Map<string, string>();
+
+// Whatever happens to the test (a timeout, an exception in a hook), no tmux server outlives it.
+process.once('exit', () => {
+  for (const [name, dir] of servers) {
+    try {
+      execFileSync('tmux', ['-L', name, 'kill-server'], { env: { TMUX_TMPDIR: dir }, stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
@@ -89,6 +103,7 @@ export async function startTerminal(opts: StartOptions): Promise<Terminal> {
   const tmux = (...args: string[]) =>
     run('tmux', ['-u', '-L', name, '-f', '/dev/null', ...args], { env, encoding: 'utf8' });
   const cwd = opts.cwd ?? env['HOME'] ?? REPO;
+  servers.set(name, socketDir);
   await tmux(
     'new-session',
     '-d',
@@ -186,6 +201,7 @@ export async function startTerminal(opts: StartOptions): Promise<Terminal> {
       open.delete(term);
       await tmux('kill-server').catch(() => undefined);
       rmSync(socketDir, { recursive: true, force: true });
+      servers.delete(name);
     },
   };
   open.add(term);
