@@ -66,6 +66,8 @@ export interface Config {
   etcd: EtcdSettings | undefined;
   /** How often a waiting task reads MaaS (deploy, release, power); undefined = the default (5 s). */
   pollMs: number | undefined;
+  /** The runner's BMC power sweep period; undefined = paced to the number of BMCs; 0 = off. */
+  powerSweepMs: number | undefined;
   /** RACKPILOT_READ_ONLY: this terminal only looks; the runner refuses its changes. */
   readOnly: boolean;
   /** The environment the settings were read from: `.env` values under the process's own. Rack files'
@@ -119,6 +121,7 @@ export const VARIABLES = {
   RACKPILOT_LAB_LIST_COST_MS: '2',
   RACKPILOT_RUNNER_IDLE: '600',
   RACKPILOT_POLL_MS: '5000',
+  RACKPILOT_POWER_SWEEP_MS: '10000',
   RACKPILOT_READ_ONLY: '1',
   RACKPILOT_ENV_FILE: './.env',
   RACKPILOT_ETCD: 'http://10.0.0.11:2379,http://10.0.0.12:2379,http://10.0.0.13:2379',
@@ -258,6 +261,7 @@ const envSchema = z.object({
   RACKPILOT_LAB_LIST_COST_MS: scaleNumber(1000).optional(),
   RACKPILOT_RUNNER_IDLE: wholeNumber(0, 7 * 24 * 3600).optional(),
   RACKPILOT_POLL_MS: wholeNumber(20, 600_000).optional(),
+  RACKPILOT_POWER_SWEEP_MS: wholeNumber(0, 3_600_000).optional(),
   RACKPILOT_ETCD: etcdEndpoints.optional(),
   RACKPILOT_ETCD_PREFIX: z
     .string()
@@ -509,6 +513,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     eraseMode: good.RACKPILOT_ERASE_MODE ?? DEFAULT_ERASE_MODE,
     runnerIdleMs: (good.RACKPILOT_RUNNER_IDLE ?? 600) * 1000,
     pollMs: good.RACKPILOT_POLL_MS,
+    powerSweepMs: good.RACKPILOT_POWER_SWEEP_MS,
     etcd,
     readOnly: good.RACKPILOT_READ_ONLY ?? false,
     env,

@@ -173,12 +173,16 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
     },
   };
   const ctx = { site: openedSite, wb: openedWb };
-  // Power from the BMCs: RACKPILOT_POWER_SWEEP_MS sets the sweep's period (0 turns it off).
-  const sweepMs = Number(opts.env['RACKPILOT_POWER_SWEEP_MS'] ?? 10_000);
+  // Power from the BMCs: RACKPILOT_POWER_SWEEP_MS sets the sweep's period (0 turns it off;
+  // unset, it is paced to the number of BMCs).
+  const sweepMs = config.powerSweepMs;
   const powerSweep =
-    Number.isFinite(sweepMs) && sweepMs > 0
-      ? createPowerSweep(openedSite, openedWb, { intervalMs: sweepMs, log })
-      : undefined;
+    sweepMs === 0
+      ? undefined
+      : createPowerSweep(openedSite, openedWb, {
+          ...(sweepMs !== undefined && { intervalMs: sweepMs }),
+          log,
+        });
   const server = new RunnerServer({
     socketPath: paths.socket,
     cookie,
