@@ -27,6 +27,8 @@ export interface StoreRemote {
   syncRemovedTasks(present: ReadonlySet<string>): Promise<void>;
   /** Resolves once every write asked for so far is in the backend. */
   flush(): Promise<void>;
+  /** The store closes: what can still be written is (briefly), then writes stop. */
+  close(): Promise<void>;
 }
 
 /** What the remote calls on the store when the backend changed under it. */

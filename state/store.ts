@@ -300,7 +300,7 @@ export class Store implements CollectionHost {
     if (this.closed) return;
     try {
       await this.writer?.close();
-      await this.remote?.flush().catch(() => undefined);
+      await this.remote?.close().catch(() => undefined);
     } finally {
       this.closed = true;
       await this.file?.close();

@@ -452,12 +452,10 @@ export class EtcdSite {
     if (this.closed) return;
     this.closed = true;
     if (this.keepTimer) clearInterval(this.keepTimer);
-    await this.watcher?.cancel().catch(() => undefined);
+    const soon = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+    await Promise.race([this.watcher?.cancel().catch(() => undefined), soon(1_000)]);
     // A runner that stops cleanly gives its lease back: its registry entry and claims go at once.
-    await Promise.race([
-      this.lease.revoke().catch(() => undefined),
-      new Promise((r) => setTimeout(r, 2_000)),
-    ]);
+    await Promise.race([this.lease.revoke().catch(() => undefined), soon(2_000)]);
     this.client.close();
   }
 }

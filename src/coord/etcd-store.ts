@@ -52,6 +52,8 @@ export class EtcdStoreRemote implements StoreRemote {
   private readonly taskWrites = new Map<string, TaskWrites>();
   /** Tasks whose claim this runner holds: task id → the claim's fence (active/<id> create revision). */
   private readonly fences = new Map<string, number>();
+  /** Set when the store closes: writes waiting for etcd give up. */
+  private closing = false;
   /** Called when a fenced write finds the fence gone (the task was taken over). */
   onFenceLost: (taskId: string) => void = () => undefined;
 
@@ -296,7 +298,12 @@ export class EtcdStoreRemote implements StoreRemote {
         ]);
       } catch (err) {
         // The task's own runner waits for etcd at the step boundary; nothing else does.
-        if (fence !== undefined && err instanceof EtcdUnavailableError && !this.site.lost.aborted) {
+        if (
+          fence !== undefined &&
+          err instanceof EtcdUnavailableError &&
+          !this.site.lost.aborted &&
+          !this.closing
+        ) {
           await sleep(wait);
           continue;
         }
@@ -341,6 +348,15 @@ export class EtcdStoreRemote implements StoreRemote {
     if (!s) return;
     const pending = [s.lazy ? this.schedule(id) : null, s.next, s.running].filter((p) => p !== null);
     await Promise.all(pending.map((p) => p.catch(() => undefined)));
+  }
+
+  /**
+   * Writes what it can within a few seconds, then stops waiting for etcd: a runner stopping while
+   * etcd is away must not hang (its tasks show as interrupted at the others once its lease ends).
+   */
+  async close(): Promise<void> {
+    await Promise.race([this.flush(), new Promise((r) => setTimeout(r, 3_000).unref())]);
+    this.closing = true;
   }
 
   async flush(): Promise<void> {

@@ -105,11 +105,11 @@ export async function openWorkbench(site: Site, opts: WorkbenchOptions = {}): Pr
     interrupted,
     ...(etcd && { etcd: etcd.coordinator }),
     close: async () => {
+      if (!etcd) return store.close();
+      etcd.coordinator.close();
+      // The last journal writes go to etcd if it answers within seconds (see EtcdStoreRemote.close).
       await store.close();
-      if (etcd) {
-        etcd.coordinator.close();
-        await etcd.site.close();
-      }
+      await etcd.site.close();
     },
   };
 }

@@ -198,6 +198,31 @@ describe.skipIf(skip)('etcd store and coordinator', () => {
     if (again.ok) await b.coord.release(again.claim);
   });
 
+  it('a runner stops within seconds while etcd is away, its journal write pending', async () => {
+    const a = await side('/t5/', 2);
+    const h = await a.store.hosts.insert(host(8));
+    const c = await a.coord.claim({
+      taskId: 't-aaaa0003',
+      kind: 'test',
+      keys: a.coord.keysFor({ hostId: h.id }),
+    });
+    expect(c.ok).toBe(true);
+    await a.coord.insertTask(task('t-aaaa0003', h.id));
+    await etcd.stop();
+    try {
+      const pending = a.coord.mutateTask('t-aaaa0003', (t) => (t.state = 'running'));
+      pending.catch(() => undefined);
+      await expect(a.store.templates.insert({ name: 'jammy', image: 'ubuntu/jammy' })).rejects.toThrow(
+        /etcd at .* is unreachable/,
+      );
+      const t0 = Date.now();
+      await a.close();
+      expect(Date.now() - t0).toBeLessThan(8_000);
+    } finally {
+      await etcd.start();
+    }
+  });
+
   it('a runner alive but whose lease ended (cut off from etcd) loses its claims and can no longer write its task', async () => {
     const a = await side('/t3/', 1);
     const b = await side('/t3/', 1);
