@@ -65,7 +65,13 @@ describe.skipIf(skip)('a jump host dies mid-deploy', () => {
     const pidA = runnerPid(a.storePath);
     expect(pidA).not.toBeNull();
 
-    // B follows the task through etcd; A is killed once the deploy is past its switch and MaaS steps.
+    // B follows the task through etcd (an operator at B runs `task follow`): A's progress reaches
+    // B's clients as task events. A is killed once the deploy is past its switch and MaaS steps.
+    const seenAtB: string[] = [];
+    const offEvents = b.client.onEvent((e) => {
+      if (e.taskId === id) seenAtB.push(e.type);
+    });
+    await b.client.call('tasks.follow', { id });
     const coordB = b.runner.wb.engine.coordinator;
     await until(
       'the deploy is in its MaaS deploy wait, seen from b',
@@ -78,9 +84,13 @@ describe.skipIf(skip)('a jump host dies mid-deploy', () => {
       60_000,
     );
     const stepAtKill = coordB.task(id)!.steps.findIndex((s) => s.state === 'running');
+    expect(seenAtB).toContain('step-done');
+    expect(seenAtB).toContain('log');
     await killRunnerAndWait(a.storePath);
     const killedAt = Date.now();
     await until('b lists the task interrupted', () => coordB.task(id)?.state === 'interrupted', 15_000);
+    await until("b's clients hear of it", () => seenAtB.includes('task-interrupted'), 5_000);
+    offEvents();
     const tookMs = Date.now() - killedAt;
     // The lease TTL, plus one poll (the coordinator's orphan poll runs every TTL), plus a margin.
     expect(tookMs).toBeLessThan(TTL_S * 1000 * 2 + 1_500);
