@@ -81,12 +81,16 @@ async function deploy(x: LabHost): Promise<string> {
 
 const doctor = async (x: LabHost) => (await h['host.doctor']!({ host: x.hostname }, caller)) as Diagnosis;
 
-async function doctorUntil(x: LabHost, cause: string): Promise<Diagnosis> {
+async function doctorUntil(
+  x: LabHost,
+  cause: string,
+  also: (d: Diagnosis) => boolean = () => true,
+): Promise<Diagnosis> {
   let d: Diagnosis | undefined;
   await until(
     async () => {
       d = await doctor(x);
-      return d.cause?.id === cause;
+      return d.cause?.id === cause && also(d);
     },
     `the doctor to name ${cause} for ${x.hostname} (last: ${d?.cause?.id ?? 'none'})`,
     30_000,
@@ -148,7 +152,8 @@ describe('the doctor on a stuck deployment', () => {
     const x = pick();
     trouble.powerOffDuringDeploy(x.hostname);
     const deployTask = await deploy(x);
-    const d = await doctorUntil(x, 'powered-off');
+    // MaaS logs the power-off when its own power check sees it, a moment after the BMC does.
+    const d = await doctorUntil(x, 'powered-off', (y) => y.events.some((e) => e.type === 'Node powered off'));
     expect(d.checks.find((c) => c.id === 'power')!.evidence.join('\n')).toMatch(/BMC: power off/);
     expect(d.events.some((e) => e.type === 'Node powered off' && e.level === 'DEBUG')).toBe(true);
     expect(d.fixes[0]!.id).toBe('pxe-boot');
