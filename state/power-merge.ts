@@ -97,11 +97,18 @@ export class PoweredInventory implements InventoryView {
 
   close(): void {
     this.off?.();
+    if (this.bumpTimer) clearTimeout(this.bumpTimer);
   }
 
+  private bumpTimer: NodeJS.Timeout | null = null;
+
+  /** Power notices come in bursts (a sweep finds many at once): one redraw per burst. */
   private bump(): void {
     this.version++;
-    for (const l of this.listeners) l();
+    this.bumpTimer ??= setTimeout(() => {
+      this.bumpTimer = null;
+      for (const l of this.listeners) l();
+    }, 200);
   }
 
   subscribe = (listener: () => void): (() => void) => {
