@@ -122,9 +122,14 @@ export class PoweredInventory implements InventoryView {
 
   getSnapshot = (): InventorySnapshot => {
     const base = this.base.getSnapshot();
-    if (this.cache && this.cache.base === base && this.cache.version === this.version)
-      return this.cache.merged;
-    const merged = mergePowerSnapshot(base, this.power);
+    const c = this.cache;
+    if (c && c.base === base && c.version === this.version) return c.merged;
+    // Same rows and power, new header (a heartbeat): keep the merged rows, so nothing downstream
+    // re-filters or re-sorts 10,000 rows for a timestamp.
+    const merged =
+      c && c.base.rows === base.rows && c.base.counts === base.counts && c.version === this.version
+        ? { ...base, rows: c.merged.rows, counts: c.merged.counts }
+        : mergePowerSnapshot(base, this.power);
     this.cache = { base, version: this.version, merged };
     return merged;
   };
