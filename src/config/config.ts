@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import type { MaasApiKey } from '../maas/oauth.ts';
@@ -68,6 +68,8 @@ export interface Config {
   pollMs: number | undefined;
   /** The runner's BMC power sweep period; undefined = paced to the number of BMCs; 0 = off. */
   powerSweepMs: number | undefined;
+  /** RACKPILOT_MAAS_TIMEOUT: how long one MaaS call (retries included) may take before it fails. */
+  maasTimeoutMs: number;
   /** RACKPILOT_READ_ONLY: this terminal only looks; the runner refuses its changes. */
   readOnly: boolean;
   /** The environment the settings were read from: `.env` values under the process's own. Rack files'
@@ -122,6 +124,7 @@ export const VARIABLES = {
   RACKPILOT_RUNNER_IDLE: '600',
   RACKPILOT_POLL_MS: '5000',
   RACKPILOT_POWER_SWEEP_MS: '10000',
+  RACKPILOT_MAAS_TIMEOUT: '30',
   RACKPILOT_READ_ONLY: '1',
   RACKPILOT_ENV_FILE: './.env',
   RACKPILOT_ETCD: 'http://10.0.0.11:2379,http://10.0.0.12:2379,http://10.0.0.13:2379',
@@ -262,6 +265,7 @@ const envSchema = z.object({
   RACKPILOT_RUNNER_IDLE: wholeNumber(0, 7 * 24 * 3600).optional(),
   RACKPILOT_POLL_MS: wholeNumber(20, 600_000).optional(),
   RACKPILOT_POWER_SWEEP_MS: wholeNumber(0, 3_600_000).optional(),
+  RACKPILOT_MAAS_TIMEOUT: wholeNumber(1, 600).optional(),
   RACKPILOT_ETCD: etcdEndpoints.optional(),
   RACKPILOT_ETCD_PREFIX: z
     .string()
@@ -309,6 +313,19 @@ function fileKind(path: string): 'file' | 'dir' | 'other' | 'missing' {
     return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
   } catch {
     return 'missing';
+  }
+}
+
+/** The nearest existing ancestor of `path` when it is not a directory (a file stands where a directory must). */
+export function fileAbove(path: string): string | undefined {
+  let dir = dirname(path);
+  for (;;) {
+    const kind = fileKind(dir);
+    if (kind === 'dir') return undefined;
+    if (kind !== 'missing') return dir;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
   }
 }
 
@@ -448,8 +465,14 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     ? expandPath(good.RACKPILOT_STORE, cwd, home)
     : join(stateDir, 'store.json');
   const storeKind = fileKind(store);
+  const storeBlocker = storeKind === 'missing' ? fileAbove(store) : undefined;
   if (storeKind === 'dir' || storeKind === 'other') {
     problem('RACKPILOT_STORE', `${store} exists and is not a file (name the file, e.g. .../store.json)`);
+  } else if (storeBlocker) {
+    problem(
+      'RACKPILOT_STORE',
+      `${store} cannot be created: ${storeBlocker} is a file, not a directory (name a path under a directory)`,
+    );
   }
   const knownHosts = good.RACKPILOT_KNOWN_HOSTS
     ? expandPath(good.RACKPILOT_KNOWN_HOSTS, cwd, home)
@@ -457,6 +480,11 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const khKind = fileKind(knownHosts);
   if (khKind === 'dir' || khKind === 'other')
     problem('RACKPILOT_KNOWN_HOSTS', `${knownHosts} exists and is not a file`);
+  else if (khKind === 'missing' && fileAbove(knownHosts))
+    problem(
+      'RACKPILOT_KNOWN_HOSTS',
+      `${knownHosts} cannot be created: ${fileAbove(knownHosts)} is a file, not a directory`,
+    );
 
   let etcd: EtcdSettings | undefined;
   if (good.RACKPILOT_ETCD) {
@@ -514,6 +542,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     runnerIdleMs: (good.RACKPILOT_RUNNER_IDLE ?? 600) * 1000,
     pollMs: good.RACKPILOT_POLL_MS,
     powerSweepMs: good.RACKPILOT_POWER_SWEEP_MS,
+    maasTimeoutMs: (good.RACKPILOT_MAAS_TIMEOUT ?? 30) * 1000,
     etcd,
     readOnly: good.RACKPILOT_READ_ONLY ?? false,
     env,

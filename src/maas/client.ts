@@ -5,6 +5,7 @@ import { redact, registerSecret } from '../util/redact.ts';
 import {
   MaasConflictError,
   maasHttpError,
+  maasNotApiError,
   maasResponseError,
   maasUnreachableError,
   MaasError,
@@ -36,8 +37,13 @@ export interface MaasClientOptions {
   /** Region URL as operators write it: `http://maas:5240/MAAS` (with or without trailing slash). */
   url: string;
   apiKey: MaasApiKey;
-  /** Per-attempt timeout; default 30 s. query_power_state gets at least 90 s (MaaS may block 60 s). */
+  /**
+   * Deadline of one call, retries and body included; default 30 s. query_power_state gets at least
+   * 90 s (MaaS may block 60 s). A region that accepts the connection but never answers fails then.
+   */
   timeoutMs?: number;
+  /** Where the URL came from, named in errors ("MAAS_URL"); undefined for the lab. */
+  urlSource?: string;
   /** Retries for idempotent calls only (GET, PUT); default 2. */
   retries?: number;
   /** Base back-off between retries; default 300 ms, doubled each time, capped at 5 s. */
@@ -155,6 +161,7 @@ export class MaasClient {
   private readonly retryDelayMs: number;
   private readonly log: ((line: string) => void) | undefined;
   private readonly fetchImpl: typeof fetch | undefined;
+  private readonly urlSource: string | undefined;
 
   constructor(opts: MaasClientOptions) {
     registerSecret(opts.apiKey.tokenSecret);
@@ -176,6 +183,7 @@ export class MaasClient {
     this.retryDelayMs = opts.retryDelayMs ?? 300;
     this.log = opts.log;
     this.fetchImpl = opts.fetch;
+    this.urlSource = opts.urlSource;
   }
 
   // ---- machines ----
@@ -640,12 +648,16 @@ export class MaasClient {
     const label = `${spec.method} ${spec.path}${spec.op ? `?op=${spec.op}` : ''}`;
     this.debug(`maas → ${label}`);
     let text: string;
+    let html = false;
+    const deadlineMs = spec.timeoutMs ?? this.timeoutMs;
     try {
       const res = await ky(url, {
         method: spec.method,
         body: spec.form ? encodeForm(spec.form) : undefined,
         headers: { Accept: 'application/json' },
-        timeout: spec.timeoutMs ?? this.timeoutMs,
+        timeout: deadlineMs,
+        // The whole call, retries and their delays included, ends by the deadline.
+        totalTimeout: deadlineMs,
         ...(spec.signal && { signal: spec.signal }),
         fetch: this.fetchImpl,
         retry: idempotent
@@ -669,7 +681,8 @@ export class MaasClient {
           ],
         },
       });
-      text = await res.text();
+      html = /html/i.test(res.headers.get('content-type') ?? '');
+      text = await readBody(res, Math.max(1, deadlineMs - (Date.now() - started)));
       this.debug(`maas ← ${label} ${res.status} ${text.length}B ${Date.now() - started}ms`);
     } catch (err) {
       if (spec.signal?.aborted) {
@@ -677,7 +690,7 @@ export class MaasClient {
         this.debug(`maas ✗ ${label} aborted ${Date.now() - started}ms`);
         throw spec.signal.reason;
       }
-      const e = this.translate(err, spec.ctx, label, started);
+      const e = this.translate(err, spec.ctx, label, started, deadlineMs);
       throw e instanceof MaasConflictError && !e.currentState
         ? await this.withCurrentState(e, spec.ctx, spec.signal)
         : e;
@@ -685,15 +698,19 @@ export class MaasClient {
     if (spec.emptyOk && text === '') return undefined as z.output<S>;
     let json: unknown;
     try {
+      if (html || looksLikeHtml(text)) throw new Error('html');
       json = JSON.parse(text);
     } catch {
-      throw maasResponseError(spec.ctx, `not JSON (${text.slice(0, 60).replace(/\s+/g, ' ')}…)`);
+      throw maasNotApiError(this.regionUrl, spec.ctx, html || looksLikeHtml(text), this.urlSource);
     }
     const parsed = spec.schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue ? issue.path.join('.') || '(root)' : '(root)';
-      throw maasResponseError(spec.ctx, `${where}: ${issue?.message ?? 'invalid'}`);
+      throw maasResponseError(spec.ctx, `${where}: ${issue?.message ?? 'invalid'}`, {
+        url: this.regionUrl,
+        urlSource: this.urlSource,
+      });
     }
     return parsed.data;
   }
@@ -716,16 +733,84 @@ export class MaasClient {
     }
   }
 
-  private translate(err: unknown, ctx: MaasCallContext, label: string, started: number): MaasError {
+  /** The region URL as configured (`http://maas:5240/MAAS`). */
+  get regionUrl(): string {
+    return this.baseUrl.replace(/\/api\/2\.0\/$/, '');
+  }
+
+  private translate(
+    err: unknown,
+    ctx: MaasCallContext,
+    label: string,
+    started: number,
+    deadlineMs: number,
+  ): MaasError {
     if (err instanceof MaasError) return err;
+    if (err instanceof BodyTooLargeError) {
+      return maasResponseError(ctx, err.message, { url: this.regionUrl, urlSource: this.urlSource });
+    }
     if (err instanceof HTTPError) {
       this.debug(`maas ← ${label} ${err.response.status} ${Date.now() - started}ms`);
+      const html = /html/i.test(err.response.headers.get('content-type') ?? '');
+      if (html || (typeof err.data === 'string' && looksLikeHtml(err.data))) {
+        // A web server that is not MaaS (or a wrong path): its page says nothing to the operator.
+        return maasNotApiError(this.regionUrl, ctx, true, this.urlSource, err.response.status);
+      }
       return maasHttpError(err.response.status, err.data, ctx);
     }
-    const timedOut = isTimeoutError(err);
+    const timedOut = isTimeoutError(err) || (err instanceof Error && err.name === 'TimeoutError');
     this.debug(`maas ✗ ${label} ${timedOut ? 'timeout' : 'unreachable'} ${Date.now() - started}ms`);
-    return maasUnreachableError(this.baseUrl.replace(/api\/2\.0\/$/, ''), ctx, causeOf(err), timedOut);
+    return maasUnreachableError(this.regionUrl, ctx, causeOf(err), timedOut, {
+      deadlineMs,
+      urlSource: this.urlSource,
+    });
   }
+}
+
+/** Largest answer body read (a 10,000-machine list is ~40 MB); more is not a MaaS answer. */
+export const MAAS_MAX_BODY_BYTES = 256 * 1024 * 1024;
+
+function looksLikeHtml(text: string): boolean {
+  return /^\s*<(!doctype|html|head|body|\?xml|title|h1|p\b)/i.test(text);
+}
+
+class BodyTimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+class BodyTooLargeError extends Error {}
+
+/** The answer's text, within the call's deadline and size limit. */
+async function readBody(res: Response, ms: number): Promise<string> {
+  const length = Number(res.headers.get('content-length') ?? NaN);
+  if (length > MAAS_MAX_BODY_BYTES) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new BodyTooLargeError(`the answer is ${length} bytes, more than ${MAAS_MAX_BODY_BYTES}`);
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BodyTimeoutError('body read timed out')), ms);
+  });
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), expired]);
+      if (done) break;
+      total += value.byteLength;
+      if (total > MAAS_MAX_BODY_BYTES)
+        throw new BodyTooLargeError(`the answer is more than ${MAAS_MAX_BODY_BYTES} bytes`);
+      chunks.push(value);
+    }
+  } catch (err) {
+    void reader.cancel().catch(() => undefined);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function causeOf(err: unknown): unknown {

@@ -180,6 +180,11 @@ export function maasHttpError(status: number, rawBody: unknown, ctx: MaasCallCon
         hint: "The API key's user lacks permission: use an admin key, or the key of the machine's owner.",
       });
     case 404:
+      if (!ctx.target)
+        return new MaasNotFoundError(base, ctx, {
+          ...extra,
+          hint: 'No MaaS API at this path: check the MaaS URL (MAAS_URL) ends with /MAAS, e.g. http://HOST:5240/MAAS.',
+        });
       return new MaasNotFoundError(base, ctx, {
         ...extra,
         hint: 'The machine (or interface) is gone from MaaS or the id is stale: refresh the inventory; re-add the host if it was deleted.',
@@ -214,30 +219,76 @@ export function maasHttpError(status: number, rawBody: unknown, ctx: MaasCallCon
   }
 }
 
+/** Where the region URL came from, for the messages: "MAAS_URL", or undefined for the lab. */
+export interface MaasUrlOrigin {
+  url?: string;
+  urlSource?: string | undefined;
+  /** The call's deadline, for "did not answer within N s". */
+  deadlineMs?: number;
+}
+
+function seconds(ms: number): string {
+  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 100) / 10} s`;
+}
+
 export function maasUnreachableError(
   url: string,
   ctx: MaasCallContext,
   cause: unknown,
   timedOut: boolean,
+  origin: MaasUrlOrigin = {},
 ): MaasError {
-  const why = timedOut ? 'timed out waiting for an answer' : 'could not connect';
+  const named = origin.urlSource ? ` (${origin.urlSource})` : '';
   const detail = cause instanceof Error && cause.message ? ` (${redact(cause.message)})` : '';
-  return new MaasUnreachableError(`${subject(ctx)} ${why} to ${url}${timedOut ? '' : detail}`, ctx, {
+  const message = timedOut
+    ? origin.deadlineMs !== undefined
+      ? `MaaS at ${url}${named} did not answer within ${seconds(origin.deadlineMs)} (${ctx.op}${ctx.target ? ` on ${ctx.target}` : ''})`
+      : `${subject(ctx)} timed out waiting for an answer to ${url}`
+    : `${subject(ctx)} could not connect to ${url}${named}${detail}`;
+  return new MaasUnreachableError(message, ctx, {
     hint: !timedOut
-      ? 'The MaaS URL is unreachable: check the URL (http://HOST:5240/MAAS), that regiond runs, and the route from this jump host.'
+      ? `The MaaS URL is unreachable: check ${origin.urlSource ?? 'the URL'} (http://HOST:5240/MAAS), that regiond runs, and the route from this jump host.`
       : ctx.method === 'POST' || ctx.method === 'DELETE'
         ? `MaaS may still have carried out ${ctx.op}: read the machine's state before trying again; if MaaS stays slow check regiond.`
-        : 'MaaS is slow or overloaded: retry; if it persists check the region controller (regiond) and the network to it.',
+        : `MaaS is slow or overloaded (or ${origin.urlSource ?? 'the URL'} names a server that accepts connections but is not MaaS): retry; if it persists check the region controller (regiond) and the network to it.`,
     cause: safeCause(cause),
   });
 }
 
-export function maasResponseError(ctx: MaasCallContext, problem: string): MaasError {
+export function maasResponseError(
+  ctx: MaasCallContext,
+  problem: string,
+  origin: MaasUrlOrigin = {},
+): MaasError {
+  const at = origin.url ? ` (MaaS at ${origin.url}${origin.urlSource ? `, ${origin.urlSource}` : ''})` : '';
   return new MaasResponseError(
-    `${subject(ctx)} returned data rackpilot does not understand: ${problem}`,
+    `${subject(ctx)} returned data rackpilot does not understand: ${problem}${at}`,
     ctx,
     {
-      hint: 'Check the MaaS URL points at a MaaS 2.x/3.x region API (not a proxy page) and that the MaaS version is supported.',
+      hint: `Check ${origin.urlSource ?? 'the MaaS URL'} points at a MaaS 2.x/3.x region API (not a proxy page) and that the MaaS version is supported.`,
+    },
+  );
+}
+
+/**
+ * The server at the region URL answered, but not as a MaaS API does (a web server's page, a wrong
+ * path): its page is not shown, the setting is named.
+ */
+export function maasNotApiError(
+  url: string,
+  ctx: MaasCallContext,
+  html: boolean,
+  urlSource: string | undefined,
+  status?: number,
+): MaasError {
+  const what = html ? 'a web page' : 'text that is not JSON';
+  const http = status !== undefined ? ` (HTTP ${status})` : '';
+  return new MaasResponseError(
+    `${urlSource ?? 'the MaaS URL'} ${url} does not look like a MaaS API: ${subject(ctx)} got ${what}${http}`,
+    ctx,
+    {
+      ...(status !== undefined && { status }),
+      hint: `Check ${urlSource ?? 'the URL'} names the region API and ends with /MAAS, e.g. http://HOST:5240/MAAS.`,
     },
   );
 }

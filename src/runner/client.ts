@@ -73,20 +73,32 @@ export class RunnerClient {
     return this.closedReason !== null;
   }
 
+  /** How long a request may wait for the runner's answer (every MaaS call inside has its own deadline). */
+  requestTimeoutMs = RUNNER_REQUEST_TIMEOUT_MS;
+
   async call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
     if (this.closedReason !== null)
       throw new OperatorError(`${this.closedReason}`, { hint: 'run the command again: a new runner starts' });
     let raw: unknown;
     let offClose = () => {};
+    let timer: NodeJS.Timeout | undefined;
     try {
       // A runner that dies mid-request never answers: its going away is the answer.
       const gone = new Promise<never>((_, reject) => {
         offClose = this.onClose((reason) => reject(new Error(reason)));
       });
-      raw = await Promise.race([this.connection.sendRequest(method, params), gone]);
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new RunnerTimeout(method, this.requestTimeoutMs, this.paths.log)),
+          this.requestTimeoutMs,
+        );
+      });
+      raw = await Promise.race([this.connection.sendRequest(method, params), gone, late]);
     } catch (err) {
+      if (err instanceof RunnerTimeout) throw err;
       throw fromResponseError(err, method, this.closedReason);
     } finally {
+      clearTimeout(timer);
       offClose();
     }
     const parsed = METHODS[method].result.safeParse(raw);
@@ -128,6 +140,17 @@ export class RunnerClient {
     this.connection.dispose();
     this.socket.end();
     this.socket.destroy();
+  }
+}
+
+/** Default deadline of a request to the runner. */
+export const RUNNER_REQUEST_TIMEOUT_MS = 180_000;
+
+class RunnerTimeout extends OperatorError {
+  constructor(method: string, ms: number, log: string) {
+    super(`the runner did not answer ${method} within ${Math.round(ms / 1000)} s`, {
+      hint: `its log says what it was doing: ${log}; \`rackpilot runner status\` shows it`,
+    });
   }
 }
 

@@ -67,7 +67,13 @@ export async function openSite(
     apiKey = config.maas.apiKey;
     rack = config.rackFile ? await readRack(config.rackFile) : emptyRack();
   }
-  const maas = new MaasClient({ url: maasUrl, apiKey, ...(opts.log && { log: opts.log }) });
+  const maas = new MaasClient({
+    url: maasUrl,
+    apiKey,
+    timeoutMs: config.maasTimeoutMs ?? 30_000,
+    ...(!lab && { urlSource: config.env['MAAS_URL']?.trim() ? 'MAAS_URL' : 'MAAS_SYSTEM_URL' }),
+    ...(opts.log && { log: opts.log }),
+  });
   if (lab && demoToStage) await stageDemo(lab, maas, demoToStage);
   const switches = new SwitchService({
     knownHostsPath: config.knownHosts,
