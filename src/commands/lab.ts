@@ -1,9 +1,12 @@
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { writeLabEnvFile } from '../lab/env-file.ts';
 import { z } from 'zod';
 import { startLab } from '../lab/index.ts';
 import type { CommandContext } from './context.ts';
 import { eprintln, intFlag, parseCommandArgs, println } from './io.ts';
+import { fileAbove } from '../config/config.ts';
+import { OperatorError } from '../util/errors.ts';
 
 export const LAB_USAGE =
   'rackpilot lab [--hosts N] [--racks N] [--time-scale X] [--seed N] [--list-cost-ms X] [--env-out FILE]';
@@ -46,6 +49,8 @@ export async function labCommand(argv: string[], ctx: CommandContext): Promise<n
     LAB_USAGE,
   );
   const timeScale = values['time-scale'] ?? config.timeScale;
+  // Checked before the lab starts: a bad path must end the command, not leave a lab running.
+  const envOut = values['env-out'] ? envOutPaths(values['env-out']) : undefined;
   const lab = await startLab({
     timeScale,
     hosts: values.hosts ?? config.labSpec.hosts,
@@ -78,15 +83,21 @@ export async function labCommand(argv: string[], ctx: CommandContext): Promise<n
       `  bmc       … ${lab.bmcs.bmcs.length} BMCs on UDP ${Math.min(...ports)}–${Math.max(...ports)} (ports per host in the rack file)`,
     );
   }
-  if (values['env-out']) {
-    const envPath = resolve(values['env-out']);
-    const base = envPath.replace(/\.env$|$/, '');
-    const rackPath = `${base}.rack.json`;
-    writeLabEnvFile(
-      lab,
-      { env: envPath, rackFile: rackPath, store: `${base}.store.json` },
-      { RACKPILOT_ERASE_MODE: config.eraseMode },
-    );
+  if (envOut) {
+    const { envPath, rackPath } = envOut;
+    try {
+      writeLabEnvFile(
+        lab,
+        { env: envPath, rackFile: rackPath, store: envOut.store },
+        { RACKPILOT_ERASE_MODE: config.eraseMode },
+      );
+    } catch (err) {
+      await lab.close();
+      throw new OperatorError(
+        `--env-out ${envPath}: cannot write it (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+        { hint: 'name a file in a directory you can write, e.g. --env-out ./lab.env' },
+      );
+    }
     println(ctx.io, `  env file  ${envPath}   (rack file ${rackPath})`);
     println(ctx.io, `  use it:   RACKPILOT_ENV_FILE=${envPath} npm start`);
   }
@@ -101,4 +112,28 @@ export async function labCommand(argv: string[], ctx: CommandContext): Promise<n
   });
   await lab.close();
   return 0;
+}
+
+/** The files `--env-out` writes, refused at once when they cannot be created. */
+function envOutPaths(value: string): { envPath: string; rackPath: string; store: string } {
+  const envPath = resolve(value);
+  const base = envPath.replace(/\.env$|$/, '');
+  const blocker = fileAbove(envPath);
+  if (blocker) {
+    throw new OperatorError(`--env-out ${envPath}: ${blocker} is a file, not a directory`, {
+      hint: 'name a file in a directory, e.g. --env-out ./lab.env',
+    });
+  }
+  let isDir = false;
+  try {
+    isDir = statSync(envPath).isDirectory();
+  } catch {
+    // missing: written below
+  }
+  if (isDir) {
+    throw new OperatorError(`--env-out ${envPath} is a directory`, {
+      hint: `name the file to write, e.g. --env-out ${join(envPath, 'lab.env')}`,
+    });
+  }
+  return { envPath, rackPath: `${base}.rack.json`, store: `${base}.store.json` };
 }

@@ -53,6 +53,8 @@ export async function taskCommand(argv: string[], ctx: CommandContext): Promise<
   const [sub, id] = positionals;
   if (!sub || !id)
     throw new UsageError('task needs a subcommand and an ID', { hint: `usage: ${TASK_USAGE}` });
+  if (!['show', 'follow', 'resume', 'rollback', 'cancel'].includes(sub))
+    throw new UsageError(`unknown task subcommand ${JSON.stringify(sub)}`, { hint: `usage: ${TASK_USAGE}` });
   const runner = await ctx.runner();
   switch (sub) {
     case 'show': {

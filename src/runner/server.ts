@@ -23,6 +23,7 @@ import {
 } from './protocol.ts';
 import type { Caller, Handlers, Subscription } from './service/context.ts';
 import { describeZodIssue } from './zod-text.ts';
+import { guardFrames } from './frame-guard.ts';
 
 /**
  * The runner's socket: one JSON-RPC connection per client. A client must first say `hello` with
@@ -119,6 +120,9 @@ export class RunnerServer {
   }
 
   private accept(socket: Socket): void {
+    // Before the reader: a client announcing a huge message is dropped before it is buffered.
+    const id = this.nextId;
+    guardFrames(socket, (why) => this.opts.log(`client ${id} dropped: it sent ${why}`));
     const connection = createMessageConnection(
       new SocketMessageReader(socket),
       new SocketMessageWriter(socket),
