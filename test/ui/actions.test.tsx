@@ -54,6 +54,21 @@ describe('actions from the keyboard', () => {
     expect(fake.calls.map((c) => c.method)).toEqual(['plan']);
   });
 
+  it('keys typed in one burst act on the host the cursor reached, not the one last drawn', async () => {
+    const fake = fakeActions();
+    const h = await mount(
+      { actions: fake.actions, catalog: fakeCatalog() },
+      { columns: 100, rows: 30 },
+      SLOW,
+    );
+    // One read holding a move and an action, as a fast typist or a paste over SSH delivers them.
+    await h.press('jjo');
+    await tick();
+    const power = fake.calls.find((c) => c.method === 'power');
+    expect(power, 'power on was called').toBeDefined();
+    expect((power!.args[0] as { hostname: string }).hostname).toBe('r01-n003');
+  });
+
   it('deploy: form, then the plan, then y calls actions.deploy with what was picked', async () => {
     const fake = fakeActions();
     const h = await mount(
