@@ -117,6 +117,8 @@ async function runAndKill(args: string[], storePath: string, step: number): Prom
       HOME: tl.dir,
       RACKPILOT_ENV_FILE: tl.envFile,
       RACKPILOT_STORE: storePath,
+      // 33 runners are killed here: each would leave a sweep session open on every lab BMC.
+      RACKPILOT_POWER_SWEEP_MS: '0',
     },
   });
   let out = '';
