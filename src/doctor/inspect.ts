@@ -46,7 +46,10 @@ export function inspect(f: InspectFacts): Omit<Inspection, 'plan'> {
   const drift: string[] = [];
   const reconcilePorts: NonNullable<Inspection['reconcile']>['ports'] = [];
   let bondFix: NonNullable<Inspection['reconcile']>['bond'];
-  const byMac = new Map(f.interfaces.map((i) => [i.mac.toLowerCase(), i]));
+  // The NICs by MAC: a bond carries its first member's MAC, and must not hide that member.
+  const byMac = new Map(
+    f.interfaces.filter((i) => i.type === 'physical').map((i) => [i.mac.toLowerCase(), i]),
+  );
   const bonds = f.interfaces.filter((i) => i.type === 'bond');
 
   const nicNode = (nic: InspectFacts['nics'][number]): InspectNode => {

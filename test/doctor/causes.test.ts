@@ -5,7 +5,7 @@ import { taskHandlers } from '../../src/runner/service/tasks.ts';
 import { createPowerSweep, troubleshootHandlers } from '../../src/runner/service/troubleshoot.ts';
 import type { Caller, Handlers } from '../../src/runner/service/context.ts';
 import type { BmcPowerSweep } from '../../src/runner/power-sweep.ts';
-import type { Diagnosis } from '../../src/doctor/schema.ts';
+import type { Diagnosis, InspectNode } from '../../src/doctor/schema.ts';
 import {
   hostRecord,
   offeringFor,
@@ -231,11 +231,14 @@ describe('cabling and inspection', () => {
     const i = (await h['host.inspect']!({ host: x.hostname }, caller)) as {
       drift: string[];
       plan: { step: string; actions: string[] }[];
-      tree: { children: { kind: string; values: Record<string, { actual: string; drift: boolean }> }[] };
+      tree: InspectNode;
     };
     expect(i.drift[0]).toMatch(/bond0: bond_mode balance-rr in MaaS; expected active-backup/);
     const bond = i.tree.children.find((c) => c.kind === 'bond')!;
     expect(bond.values['mode']).toMatchObject({ actual: 'balance-rr', drift: true });
+    // Both NICs under the bond, the one whose MAC the bond carries included, and none beside it.
+    expect(bond.children.map((c) => c.label)).toEqual(x.nics.map((n, k) => `eth${k} ${n.mac}`));
+    expect(i.tree.children.filter((c) => c.kind === 'nic')).toEqual([]);
     expect(i.plan.flatMap((s) => s.actions).join('\n')).toMatch(/bond_mode=active-backup/);
     const r = (await h['host.reconcile']!({ host: x.hostname }, caller)) as { taskId: string };
     expect((await op.wb.engine.wait(r.taskId)).state).toBe('done');
