@@ -1020,10 +1020,11 @@ export class LabMaasCore {
   }
 
   /** For tests: a machine's events oldest first, as "type - description". */
-  eventLines(systemId: string): string[] {
-    return (this.eventsBySystem.get(systemId) ?? []).map((e) =>
-      e.description ? `${e.type} - ${e.description}` : e.type,
-    );
+  eventLines(systemId: string, minLevel = 'DEBUG'): string[] {
+    const min = levelRank(minLevel);
+    return (this.eventsBySystem.get(systemId) ?? [])
+      .filter((e) => levelRank(e.level) >= min)
+      .map((e) => (e.description ? `${e.type} - ${e.description}` : e.type));
   }
 
   // ---------- state machine and physics ----------

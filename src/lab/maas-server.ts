@@ -60,7 +60,8 @@ export interface LabMaasMachines {
   /** What MaaS reports as bios_boot_method ("uefi", "pxe", …; null: never PXE-booted). */
   setBiosBootMethod(hostname: string, method: string | null): void;
   /** "type - description" lines, oldest first. */
-  events(hostname: string): string[];
+  /** From `minLevel` up (default DEBUG: all of them). */
+  events(hostname: string, minLevel?: string): string[];
   /** True while MaaS works on the machine (a transitional state is progressing or stalled). */
   busy(hostname: string): boolean;
   core: LabMaasCore;
@@ -367,7 +368,7 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
         mm.biosBootMethod = method;
         core.touch(mm);
       },
-      events: (h) => core.eventLines(byHost(h).systemId),
+      events: (h, minLevel) => core.eventLines(byHost(h).systemId, minLevel),
       busy: (h) => core.busy(byHost(h).systemId),
       core,
     },
