@@ -6,17 +6,17 @@ import { Footer, footerLines, type FooterMessage } from './Footer.tsx';
 import { HostDetail } from './HostDetail.tsx';
 import { HelpView, helpEntries } from './HelpView.tsx';
 import { ListView, listModel } from './ListView.tsx';
-import { DialogView, type Dialog } from './Dialogs.tsx';
-import { DeployForm } from './DeployForm.tsx';
+import { DialogBody, type Dialog } from './Dialogs.tsx';
 import { RackTabs, RACK_PANE_WIDTH } from './RackBar.tsx';
 import { actionFor, keyName, type View } from './keys.ts';
 import { parseCommand } from './command-bar.ts';
 import { useLines } from './use-lines.ts';
-import { launch, submitDeploy, type LaunchContext } from './launch.ts';
+import { launch, type LaunchContext } from './launch.ts';
 import { useNavigation } from './use-navigation.ts';
 import { useKeyInput, useNow, youngestChange } from './use-key-input.ts';
 import { useHostProbe } from './use-host-probe.ts';
 import { useTaskPanes } from './use-task-panes.ts';
+import { useTroubleshoot } from './use-troubleshoot.tsx';
 import { crumbFor, PaneView } from './PaneViews.tsx';
 import { HostsBody } from './HostsBody.tsx';
 import { ColorScope, noColorFromEnv } from './theme.tsx';
@@ -129,8 +129,13 @@ function DashboardScreen(props: DashboardProps) {
   const hostRows = bodyHeight - 1 - (layout.placement === 'under' ? layout.height : 0);
   const tableWidth = besideRacks - (layout.placement === 'beside' ? layout.width + 1 : 0);
   const tableHeight = view === 'hosts' || view === 'pane' || view === 'detail' ? hostRows : bodyHeight - 1;
+  const trouble = useTroubleshoot({
+    ...{ actions, view, open: nav.open, tasks: tasks?.tasks, say: setMessage, openDialog, readOnly },
+    ...{ fixedNow: props.now, height: bodyHeight },
+  });
 
   const listLength =
+    trouble.length(view) ??
     panes.length(view) ??
     (view === 'hosts' || view === 'detail'
       ? visibleRows.length
@@ -177,7 +182,8 @@ function DashboardScreen(props: DashboardProps) {
     if (v === 'tasks') void taskFeed?.refresh?.();
   };
 
-  const handlers: Record<string, () => void> = {
+  const handlers: Record<string, (key?: string) => void> = {
+    ...trouble.handlers(selectedRow, view === 'racks' ? model.rows[nav.cursor('racks')]?.rack : rack?.name),
     up: () => moveTo(nav.position() - 1),
     down: () => moveTo(nav.position() + 1),
     pageUp: () => moveTo(nav.position() - tableHeight),
@@ -225,6 +231,7 @@ function DashboardScreen(props: DashboardProps) {
     refresh: () => {
       void inventory.refresh();
       void taskFeed?.refresh?.();
+      trouble.reread();
     },
     tasks: () => (view === 'tasks' ? nav.back() : openView('tasks')),
     taskPane: () => panes.toggle(),
@@ -238,9 +245,9 @@ function DashboardScreen(props: DashboardProps) {
     quit: () => exit(),
   };
 
-  const run = (id: string) => {
+  const run = (id: string, key?: string) => {
     const h = handlers[id];
-    if (h) h();
+    if (h) h(key);
     else launch(id as Parameters<typeof launch>[0], ctx);
   };
 
@@ -250,7 +257,7 @@ function DashboardScreen(props: DashboardProps) {
     if (cmd.kind === 'quit') return exit();
     if (cmd.kind === 'view') return openView(cmd.view, 'jump');
     // An action from the bar acts where it would as a key: host actions from the host list.
-    if (!['hosts', 'detail', 'tasks', 'pane', 'task'].includes(view)) nav.open('hosts');
+    if (!['hosts', 'detail', 'tasks', 'pane', 'task', 'doctor', 'inspect'].includes(view)) nav.open('hosts');
     run(cmd.id);
   };
 
@@ -260,7 +267,7 @@ function DashboardScreen(props: DashboardProps) {
     const name = keyName(input, key);
     if (name === null) return;
     const action = actionFor(name, nav.view, readOnly);
-    if (action) run(action.id);
+    if (action) run(action.id, name);
   };
 
   useKeyInput(handleKey);
@@ -271,24 +278,12 @@ function DashboardScreen(props: DashboardProps) {
   };
 
   const body = (() => {
-    if (dialog?.kind === 'deploy') {
-      const row = allRows.find((r) => r.hostname === dialog.hostname);
+    if (dialog)
       return (
-        <DeployForm
-          hostname={dialog.hostname}
-          catalog={catalog}
-          plan={(req) => actions!.plan(req)}
-          onCancel={closeDialog}
-          onSubmit={(req) => {
-            closeDialog();
-            if (row) submitDeploy(ctx, row, req);
-          }}
-          width={columns}
-          height={bodyHeight}
+        <DialogBody
+          {...{ dialog, ctx, rows: allRows, onClose: closeDialog, width: columns, height: bodyHeight }}
         />
       );
-    }
-    if (dialog) return <DialogView dialog={dialog} width={columns} onClose={closeDialog} />;
     switch (view) {
       case 'help':
         return (
@@ -338,6 +333,10 @@ function DashboardScreen(props: DashboardProps) {
             }}
           />
         );
+      case 'doctor':
+      case 'inspect':
+      case 'cabling':
+        return trouble.body(view, { offset: nav.cursor(view), width: columns });
       case 'task':
       case 'commandlog':
         return (

@@ -2,6 +2,9 @@ import { useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { ConfirmInput, Select, TextInput } from '@inkjs/ui';
 import { useColor } from './theme.tsx';
+import { DeployForm } from './DeployForm.tsx';
+import { submitDeploy, type LaunchContext } from './launch.ts';
+import type { DashboardRow } from './rows.ts';
 
 /**
  * The dashboard's dialogs, all from @inkjs/ui: esc cancels every one of them. While a dialog is open
@@ -117,4 +120,38 @@ function DialogInput({ dialog, onClose }: { dialog: Dialog; onClose: () => void 
         />
       );
   }
+}
+
+/** The open dialog in the body: the deploy form, or one of the dialogs above. */
+export function DialogBody({
+  dialog,
+  ctx,
+  rows,
+  onClose,
+  width,
+  height,
+}: {
+  dialog: Dialog | { kind: 'deploy'; hostname: string };
+  ctx: LaunchContext;
+  rows: readonly DashboardRow[];
+  onClose: () => void;
+  width: number;
+  height: number;
+}) {
+  if (dialog.kind !== 'deploy') return <DialogView dialog={dialog} width={width} onClose={onClose} />;
+  const row = rows.find((r) => r.hostname === dialog.hostname);
+  return (
+    <DeployForm
+      hostname={dialog.hostname}
+      catalog={ctx.catalog}
+      plan={(req) => ctx.actions!.plan(req)}
+      onCancel={onClose}
+      onSubmit={(req) => {
+        onClose();
+        if (row) submitDeploy(ctx, row, req);
+      }}
+      width={width}
+      height={height}
+    />
+  );
 }

@@ -1,4 +1,5 @@
 import type { Host, Instance, Network, Offering, Template } from '../state/schema.ts';
+import type { Cabling, Diagnosis, FixId, Inspection } from '../src/doctor/schema.ts';
 
 /**
  * What the dashboard asks of the site. Every call that changes gear starts a task (run by the site's
@@ -67,6 +68,16 @@ export interface DashboardActions {
   resumeTask(taskId: string): Promise<TaskRef>;
   rollbackTask(taskId: string): Promise<TaskRef>;
   cancelTask(taskId: string): Promise<TaskRef>;
+  /** The stuck-deployment doctor's reading of a host (reads only). */
+  doctor(hostname: string): Promise<Diagnosis>;
+  /** One of the doctor's fixes as a task; `taskId` is the task a resume continues. */
+  fix(hostname: string, fix: FixId, taskId?: string): Promise<TaskRef>;
+  /** The bond and VLAN tree with the expected values and the drift (reads only). */
+  inspect(hostname: string): Promise<Inspection>;
+  /** Ports and bond back to the expected values, as a task. */
+  reconcile(hostname: string): Promise<TaskRef>;
+  /** Every rack-file NIC of a rack against the switches' MAC tables (reads only). */
+  cabling(rack: string): Promise<Cabling>;
 }
 
 /** The store's hosts without their BMC credentials: a client never needs the password. */

@@ -39,12 +39,15 @@ const VIEW_LABEL: Record<View, string> = {
   pane: 'task pane',
   task: 'task log',
   help: 'help',
+  doctor: 'doctor',
+  inspect: 'inspection',
+  cabling: 'cabling',
 };
 
 export function viewsText(views: readonly View[]): string {
   if (views.length === ALL_VIEWS.length) return 'everywhere';
   if (views === LIST_VIEWS) return 'lists';
-  if (views === MOVE_VIEWS) return 'lists, task panes, help';
+  if (views === MOVE_VIEWS) return 'lists, task panes, help, doctor, inspection, cabling';
   return views.map((v) => VIEW_LABEL[v]).join(', ');
 }
 

@@ -18,7 +18,10 @@ export type View =
   | 'commandlog'
   | 'pane'
   | 'task'
-  | 'help';
+  | 'help'
+  | 'doctor'
+  | 'inspect'
+  | 'cabling';
 
 export const LIST_VIEWS: readonly View[] = [
   'hosts',
@@ -31,9 +34,11 @@ export const LIST_VIEWS: readonly View[] = [
   'instances',
   'commandlog',
 ];
-export const ALL_VIEWS: readonly View[] = [...LIST_VIEWS, 'detail', 'pane', 'task', 'help'];
-/** Where the cursor keys move something (help and the task log scroll, the task pane picks a task). */
-export const MOVE_VIEWS: readonly View[] = [...LIST_VIEWS, 'pane', 'task', 'help'];
+/** The troubleshooting views: the doctor and the inspection of a host, the cabling check of a rack. */
+export const TROUBLE_VIEWS: readonly View[] = ['doctor', 'inspect', 'cabling'];
+export const ALL_VIEWS: readonly View[] = [...LIST_VIEWS, 'detail', 'pane', 'task', 'help', ...TROUBLE_VIEWS];
+/** Where the cursor keys move something (help, the task log and the troubleshooting views scroll). */
+export const MOVE_VIEWS: readonly View[] = [...LIST_VIEWS, 'pane', 'task', 'help', ...TROUBLE_VIEWS];
 /** The host list with its task pane, focused or not. */
 const PANE_VIEWS: readonly View[] = ['hosts', 'pane'];
 /** Where a task is at hand: the task list, the task pane (focused) and the full task pane. */
@@ -84,7 +89,12 @@ export type ActionId =
   | 'markFixed'
   | 'resume'
   | 'rollback'
-  | 'cancel';
+  | 'cancel'
+  | 'doctor'
+  | 'inspect'
+  | 'cabling'
+  | 'fix'
+  | 'reconcile';
 
 export interface KeyAction {
   id: ActionId;
@@ -308,6 +318,47 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
     dangerous: true,
     bulk: true,
     command: 'fixed',
+  },
+
+  // Troubleshooting: reads through the runner; the fixes and the reconcile start tasks.
+  {
+    id: 'doctor',
+    keys: ['D'],
+    label:
+      "the stuck-deployment doctor: time against MaaS's timeout, checks with evidence, likely cause, fixes",
+    views: HOST_VIEWS,
+    command: 'doctor',
+  },
+  {
+    id: 'inspect',
+    keys: ['I'],
+    label: 'bond and VLAN inspection: machine → bond → NIC → ToR port → VLANs, drift marked',
+    views: HOST_VIEWS,
+    command: 'inspect',
+  },
+  {
+    id: 'cabling',
+    keys: ['C'],
+    label: 'cabling check of the rack: each rack-file NIC ok, on another port, or not seen',
+    views: ['racks', 'hosts'],
+    command: 'cabling',
+  },
+  {
+    id: 'fix',
+    keys: ['1', '2', '3', '4', '5', '6'],
+    label: "run the doctor's fix with that number as a task (confirm)",
+    views: ['doctor'],
+    dangerous: true,
+    footer: '1-6 fix',
+  },
+  {
+    id: 'reconcile',
+    keys: ['R'],
+    label: 'reconcile the drift through a task: the plan first, then confirm',
+    views: ['inspect'],
+    dangerous: true,
+    command: 'reconcile',
+    footer: 'R reconcile',
   },
 
   // Actions on tasks.

@@ -55,5 +55,10 @@ export function runnerActions(runner: RunnerClient): DashboardActions {
     resumeTask: (id) => runner.call('task.resume', { id }),
     rollbackTask: (id) => runner.call('task.rollback', { id }),
     cancelTask: async (id) => ({ taskId: (await runner.call('task.cancel', { id })).id }),
+    doctor: (host) => runner.call('host.doctor', { host }),
+    fix: (host, fix, taskId) => runner.call('host.fix', { host, fix, ...(taskId && { taskId }) }),
+    inspect: (host) => runner.call('host.inspect', { host }),
+    reconcile: (host) => runner.call('host.reconcile', { host }),
+    cabling: (rack) => runner.call('rack.cabling', { rack }),
   };
 }

@@ -5,6 +5,7 @@ import type { CatalogSnapshot, DashboardActions, PlanStep, TaskRef } from '../..
 import { Inventory } from '../../state/live.ts';
 import type { Task } from '../../state/store.ts';
 import { fakeSite } from './fake-inventory.ts';
+import { fakeCabling, fakeDiagnosis, fakeInspection } from './trouble-fixtures.ts';
 
 export const tick = (ms = 0) => new Promise((r) => setImmediate(() => setTimeout(r, ms)));
 /** Ink holds a lone Escape ~20 ms to tell it from an escape sequence. */
@@ -48,6 +49,10 @@ export function fakeActions(
       if (failure) return Promise.reject(new Error(failure));
       if (opts.hold) return new Promise(() => undefined);
       if (method === 'plan') return Promise.resolve(plan) as Promise<never>;
+      const name = String(args[0]);
+      if (method === 'doctor') return Promise.resolve(fakeDiagnosis(NOW, name)) as Promise<never>;
+      if (method === 'inspect') return Promise.resolve(fakeInspection(NOW, name)) as Promise<never>;
+      if (method === 'cabling') return Promise.resolve(fakeCabling(NOW, name)) as Promise<never>;
       return Promise.resolve({ taskId: `t-${++n}` } satisfies TaskRef) as Promise<never>;
     };
   const methods: (keyof DashboardActions)[] = [
@@ -67,6 +72,11 @@ export function fakeActions(
     'resumeTask',
     'rollbackTask',
     'cancelTask',
+    'doctor',
+    'fix',
+    'inspect',
+    'reconcile',
+    'cabling',
   ];
   const actions = Object.fromEntries(methods.map((m) => [m, record(m)])) as unknown as DashboardActions;
   return { actions, calls, plan };

@@ -1,0 +1,77 @@
+import type { InspectNode, Inspection } from '../src/doctor/schema.ts';
+import { duration } from './DoctorView.tsx';
+import { seg, TroubleLines, type Line, type Segment } from './TroubleLines.tsx';
+
+/**
+ * The inspection as lines: the tree machine → bond → NIC → ToR port → VLANs, each value with its
+ * expected one (✓ when they match, `actual ≠ expected DRIFT` when not), then the drift listed and
+ * how to reconcile it.
+ */
+export function inspectLines(i: Inspection, readOnly: boolean): Line[] {
+  const out: Line[] = [];
+  const walk = (n: InspectNode, prefix: string, last: boolean, root: boolean) => {
+    const line: Segment[] = [];
+    if (!root) line.push(seg(`${prefix}${last ? '└─ ' : '├─ '}`, 'dim'));
+    const drift = Object.values(n.values).some((v) => v.drift);
+    line.push(seg(n.label, drift ? 'fail' : 'plain'));
+    for (const [k, v] of Object.entries(n.values)) {
+      line.push(seg(`  ${k} `, 'dim'));
+      if (v.drift) line.push(seg(`${v.actual} ≠ ${v.expected} DRIFT`, 'fail'));
+      else line.push(seg(v.actual), seg(' ✓', 'ok'));
+    }
+    out.push(line);
+    const next = root ? '' : `${prefix}${last ? '   ' : '│  '}`;
+    n.children.forEach((c, idx) => walk(c, next, idx === n.children.length - 1, false));
+  };
+  walk(i.tree, '', true, true);
+  out.push([]);
+  if (i.drift.length === 0)
+    out.push([seg('no drift: MaaS and the switches match the rack file and the store', 'ok')]);
+  else {
+    out.push([seg(`drift (${i.drift.length})`, 'title')]);
+    for (const d of i.drift) out.push([seg('  ✗ ', 'fail'), seg(d)]);
+    if (i.reconcile && !readOnly)
+      out.push([], [seg('R', 'key'), seg(' reconcile: shows the plan, then y starts it as a task', 'dim')]);
+    else if (!i.reconcile) out.push([], [seg('nothing a task can reconcile: fix it by hand', 'dim')]);
+  }
+  return out;
+}
+
+export function InspectView({
+  hostname,
+  inspection,
+  error,
+  loading,
+  now,
+  readOnly,
+  offset,
+  width,
+  height,
+}: {
+  hostname: string;
+  inspection: Inspection | null;
+  error: string | null;
+  loading: boolean;
+  now: number;
+  readOnly: boolean;
+  offset: number;
+  width: number;
+  height: number;
+}) {
+  const title: Line = [
+    seg(`inspect ${hostname}`),
+    seg(
+      loading
+        ? ' · reading…'
+        : inspection
+          ? ` · read ${duration(Math.max(0, (now - inspection.readAt) / 1000))} ago (r reads again)`
+          : '',
+      'dim',
+    ),
+  ];
+  const lines: Line[] = [];
+  if (error) lines.push([seg(`inspect ${hostname}: ${error}`, 'fail')]);
+  if (inspection) lines.push(...inspectLines(inspection, readOnly));
+  else if (!error) lines.push([seg('reading MaaS and the switches…', 'dim')]);
+  return <TroubleLines title={title} lines={lines} offset={offset} width={width} height={height} />;
+}
