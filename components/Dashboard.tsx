@@ -155,15 +155,19 @@ function DashboardScreen(props: DashboardProps) {
   };
   nav.syncPosition(position);
 
+  // The row under the cursor when a key is handled, not when the screen was last drawn: keys that
+  // arrive in one burst (fast typing, a paste) move the cursor between renders.
+  const liveRow = () =>
+    (view === 'hosts' || view === 'detail' ? visibleRows[nav.position()] : undefined) ?? selectedRow;
   const ctx: LaunchContext = {
     actions,
     catalog,
     eraseMode: props.eraseMode ?? 'full',
-    targets: nav.marked.size
-      ? visibleRows.filter((r) => nav.marked.has(r.key))
-      : selectedRow
-        ? [selectedRow]
-        : [],
+    get targets() {
+      if (nav.marked.size) return visibleRows.filter((r) => nav.marked.has(r.key));
+      const row = liveRow();
+      return row ? [row] : [];
+    },
     taskId: view === 'pane' || view === 'task' ? panes.taskIdFor(view) : visibleTasks[taskCursor]?.id,
     openDialog,
     say: setMessage,
@@ -183,7 +187,7 @@ function DashboardScreen(props: DashboardProps) {
   };
 
   const handlers: Record<string, (key?: string) => void> = {
-    ...trouble.handlers(selectedRow, view === 'racks' ? model.rows[nav.cursor('racks')]?.rack : rack?.name),
+    ...trouble.handlers(liveRow, view === 'racks' ? model.rows[nav.cursor('racks')]?.rack : rack?.name),
     up: () => moveTo(nav.position() - 1),
     down: () => moveTo(nav.position() + 1),
     pageUp: () => moveTo(nav.position() - tableHeight),
@@ -195,7 +199,7 @@ function DashboardScreen(props: DashboardProps) {
     drill: () => {
       if (view === 'tasks') return panes.openLog(visibleTasks[taskCursor]?.id);
       if (view === 'pane') return panes.openLog(panes.taskIdFor('pane'));
-      if (view === 'hosts') return selectedRow ? nav.open('detail') : undefined;
+      if (view === 'hosts') return liveRow() ? nav.open('detail') : undefined;
       const row = model.rows[nav.position()];
       if (view === 'racks' && row?.rack) {
         nav.setRack(() => snapshot.racks.findIndex((r) => r.name === row.rack) + 1);
@@ -218,8 +222,9 @@ function DashboardScreen(props: DashboardProps) {
     filter: () => lines.openFilter(nav.filters[view] ?? ''),
     command: () => lines.openCommand(),
     mark: () => {
-      if (!selectedRow) return;
-      nav.toggleMark(selectedRow.key);
+      const row = liveRow();
+      if (!row) return;
+      nav.toggleMark(row.key);
       moveTo(nav.position() + 1);
     },
     sortName: () => nav.sortBy('name'),

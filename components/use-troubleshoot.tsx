@@ -178,14 +178,21 @@ export function useTroubleshoot(o: {
   return {
     /** The keys' handlers, for the selected host and the rack at hand (the racks view's, or the tab's). */
     handlers: (
-      row: { hostname: string; rack: string | null } | undefined,
+      /** Read when the key is handled: a burst of keys may have moved the cursor since the render. */
+      rowNow: () => { hostname: string; rack: string | null } | undefined,
       rack: string | undefined,
     ): Record<string, (key?: string) => void> => ({
       ...handlers,
-      doctor: () => (row ? openTarget({ view: 'doctor', name: row.hostname }, 'doctor') : noHost()),
-      inspect: () => (row ? openTarget({ view: 'inspect', name: row.hostname }, 'inspect') : noHost()),
+      doctor: () => {
+        const row = rowNow();
+        return row ? openTarget({ view: 'doctor', name: row.hostname }, 'doctor') : noHost();
+      },
+      inspect: () => {
+        const row = rowNow();
+        return row ? openTarget({ view: 'inspect', name: row.hostname }, 'inspect') : noHost();
+      },
       cabling: () => {
-        const name = rack ?? row?.rack;
+        const name = rack ?? rowNow()?.rack;
         if (name) return openTarget({ view: 'cabling', name }, 'cabling');
         o.say({ tone: 'error', text: 'cabling: pick a rack first (:racks, or ←→ on the hosts)' });
       },

@@ -72,6 +72,8 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
     {
       alternateScreen: true,
       incrementalRendering: true,
+      // A key's frame within ~16 ms, not Ink's default 33: the keyboard must feel instant.
+      maxFps: 60,
       exitOnCtrlC: true,
     },
   );
@@ -79,9 +81,9 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
     await app.waitUntilExit();
   } finally {
     inventory.close();
+    powered.close();
     taskFeed.close();
     catalog.close();
-    powered.close();
   }
   return 0;
 }
