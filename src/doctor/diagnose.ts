@@ -27,6 +27,8 @@ export interface DoctorFacts {
         statusMessage: string;
         powerState: string;
         bootInterfaceMac: string | null;
+        /** The bond's MAC when the NICs are bonded: the instance MAC is set there, not on a member. */
+        bondMac?: string | null;
       }
     | { error: string }
     | null;
@@ -226,14 +228,19 @@ export function diagnose(f: DoctorFacts): Diagnosis {
       });
   }
 
-  // ---- boot interface MAC = instance MAC ----
+  // ---- boot interface MAC = instance MAC (on the bond when the NICs are bonded) ----
   if (f.instanceMac && maas) {
-    const ok = maas.bootInterfaceMac?.toLowerCase() === f.instanceMac;
+    const carrier = maas.bondMac ?? maas.bootInterfaceMac;
+    const ok = carrier?.toLowerCase() === f.instanceMac;
     checks.push({
       id: 'boot-mac',
-      title: "Boot interface's MAC is the instance MAC",
-      state: maas.bootInterfaceMac === null ? 'unknown' : ok ? 'pass' : 'fail',
-      evidence: [`MaaS boot_interface ${maas.bootInterfaceMac ?? 'none'}; instance MAC ${f.instanceMac}`],
+      title: maas.bondMac ? "The bond's MAC is the instance MAC" : "Boot interface's MAC is the instance MAC",
+      state: carrier === null ? 'unknown' : ok ? 'pass' : 'fail',
+      evidence: [
+        maas.bondMac
+          ? `MaaS bond ${maas.bondMac} (boot_interface ${maas.bootInterfaceMac ?? 'none'}); instance MAC ${f.instanceMac}`
+          : `MaaS boot_interface ${maas.bootInterfaceMac ?? 'none'}; instance MAC ${f.instanceMac}`,
+      ],
     });
   }
 

@@ -111,6 +111,7 @@ export async function gatherDoctorFacts(
         statusMessage: machine.status_message ?? '',
         powerState: machine.power_state,
         bootInterfaceMac: machine.boot_interface?.mac_address.toLowerCase() ?? null,
+        bondMac: machine.interface_set?.find((i) => i.type === 'bond')?.mac_address.toLowerCase() ?? null,
       };
     } catch (err) {
       return { error: line(err) };
