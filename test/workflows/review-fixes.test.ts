@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NODE_STATUS, NODE_STATUS_NAME, type NodeStatusCode } from '../../src/maas/node-status.ts';
 import { bootMethodFromMaas } from '../../src/workflows/boot-method.ts';
-import { createInstanceSteps, isAllocated } from '../../src/workflows/instance-create.ts';
+import { createInstanceSteps, isAllocated, OWNER_DATA_TASK } from '../../src/workflows/instance-create.ts';
 import { destroyInstanceSteps } from '../../src/workflows/instance-lifecycle.ts';
 import { bootStep } from '../../src/workflows/steps.ts';
 import type { Instance } from '../../state/schema.ts';
@@ -122,7 +122,12 @@ describe('Allocate: done only when MaaS says the machine is allocated', () => {
     [NODE_STATUS.DEPLOYED, true],
   ] as [NodeStatusCode, boolean][])('the step verify with MaaS at %s → %s', async (status, done) => {
     const f = fakes({ instances: [instance] });
-    f.machines.set('abc123', { status, status_name: NODE_STATUS_NAME[status] });
+    // Allocated by this very task (t1): its id is in the machine's owner_data.
+    f.machines.set('abc123', {
+      status,
+      status_name: NODE_STATUS_NAME[status],
+      owner_data: { [OWNER_DATA_TASK]: 't1' },
+    });
     const s = stepNamed(createInstanceSteps(f.deps, { instanceId: 'i1' }), 'Allocate the machine in MaaS');
     expect(await s.verify!(ctx({ instanceId: 'i1' }))).toBe(done);
   });
