@@ -11,16 +11,50 @@ import type { RunnerClient } from '../runner/client.ts';
 import type { CommandContext } from './context.ts';
 import { runnerActions } from './dashboard-actions.ts';
 
-/** The runner as a peer for the header: since when it is gone, if it is. */
+/**
+ * The runner, and etcd behind it on a site of several jump hosts, as peers for the header: since
+ * when one is gone, if it is (the rows are then the last known state, and the header says so).
+ */
 class RunnerPeer {
   private snapshot: readonly PeerStatus[] = [];
   private readonly listeners = new Set<() => void>();
+  private gone = false;
+  private readonly timer: NodeJS.Timeout;
 
-  constructor(runner: RunnerClient) {
+  constructor(private readonly runner: RunnerClient) {
     runner.onClose((reason) => {
-      this.snapshot = [{ name: 'runner', error: reason, since: Date.now() }];
-      for (const l of this.listeners) l();
+      this.gone = true;
+      this.set([{ name: 'runner', error: reason, since: Date.now() }]);
     });
+    this.timer = setInterval(() => void this.poll(), 10_000);
+    this.timer.unref();
+    void this.poll();
+  }
+
+  private async poll(): Promise<void> {
+    if (this.gone) return;
+    const status = await this.runner.call('runner.status', {}).catch(() => null);
+    const c = status?.coordination;
+    const next: PeerStatus[] =
+      c && !c.available
+        ? [
+            {
+              name: 'etcd',
+              error: c.error ?? `unreachable (${c.endpoints.join(', ')})`,
+              ...(c.staleSince && { since: Date.parse(c.staleSince) }),
+            },
+          ]
+        : [];
+    if (JSON.stringify(next) !== JSON.stringify(this.snapshot)) this.set(next);
+  }
+
+  private set(next: readonly PeerStatus[]): void {
+    this.snapshot = next;
+    for (const l of this.listeners) l();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
   }
 
   subscribe = (l: () => void) => {
@@ -57,6 +91,7 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
   const taskFeed = new RunnerTaskFeed(runner);
   await taskFeed.connect();
   const catalog = new RunnerCatalog(runner);
+  const peer = new RunnerPeer(runner);
   await catalog.connect();
   const app = render(
     <LiveDashboard
@@ -65,7 +100,7 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
       prober={hostProber(site)}
       taskFeed={taskFeed}
       catalogSource={catalog}
-      peer={new RunnerPeer(runner)}
+      peer={peer}
       readOnly={ctx.readOnly}
       {...(!ctx.readOnly && { actions: runnerActions(runner) })}
     />,
@@ -84,6 +119,7 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
     powered.close();
     taskFeed.close();
     catalog.close();
+    peer.close();
   }
   return 0;
 }

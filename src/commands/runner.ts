@@ -55,6 +55,18 @@ export async function runnerCommand(argv: string[], ctx: CommandContext): Promis
         ctx.io,
         `  idle exit ${s.idleExitMs > 0 ? `after ${duration(s.idleExitMs)} with no client and no task` : 'off'}`,
       );
+      const c = s.coordination;
+      if (c) {
+        println(
+          ctx.io,
+          `  etcd      ${c.endpoints.join(', ')} prefix ${c.prefix}: ${c.available ? 'answering' : `UNREACHABLE since ${c.staleSince ?? '?'}${c.error ? ` (${c.error})` : ''}: changes refused, reads from the last known state`}`,
+        );
+        for (const r of c.runners)
+          println(
+            ctx.io,
+            `  runner    ${r.owner === c.owner ? '(this one) ' : ''}${r.host} pid ${r.pid} since ${r.startedAt}`,
+          );
+      }
       return 0;
     }
     case 'stop': {
