@@ -24,7 +24,10 @@ export function powerCell(maasPower: string, bmc: PowerReading | undefined): str
   if (bmc.answer === 'auth') return 'badauth';
   if (bmc.power === 'unknown') return maasPower;
   const flag = bmc.outOfBand ? '!' : '';
-  return bmc.power === maasPower ? `${flag}${bmc.power}` : `${flag}${bmc.power}≠${maasPower}`;
+  // MaaS's own view beside the BMC's only when MaaS has one (on/off) and it differs: 'unknown',
+  // 'error' or no machine at all say nothing MaaS believes, and would not fit the column.
+  if (bmc.power === maasPower || (maasPower !== 'on' && maasPower !== 'off')) return `${flag}${bmc.power}`;
+  return `${flag}${bmc.power}≠${maasPower}`;
 }
 
 export function mergePowerRows(

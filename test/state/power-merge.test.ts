@@ -22,6 +22,21 @@ describe('POWER from the BMCs', () => {
   it("shows the BMC's answer, MaaS's beside it when they differ, and flags out-of-band changes", () => {
     expect(powerCell('on', { power: 'on', answer: 'ok' })).toBe('on');
     expect(powerCell('on', { power: 'off', answer: 'ok' })).toBe('off≠on');
+    // MaaS with no view of its own (a host it does not know, a power driver error): the BMC's alone.
+    expect(powerCell('unknown', { power: 'off', answer: 'ok' })).toBe('off');
+    expect(
+      powerCell('error', { power: 'on', answer: 'ok', outOfBand: { at: 1, from: 'off', to: 'on' } }),
+    ).toBe('!on');
+    for (const maas of ['on', 'off', 'unknown', 'error'])
+      for (const power of ['on', 'off', 'unknown'] as const)
+        for (const oob of [false, true])
+          expect(
+            powerCell(maas, {
+              power,
+              answer: 'ok',
+              ...(oob && { outOfBand: { at: 1, from: 'on', to: 'off' } }),
+            }).length,
+          ).toBeLessThanOrEqual(7);
     expect(powerCell('on', { power: 'off', answer: 'ok', outOfBand: { at: 1, from: 'on', to: 'off' } })).toBe(
       '!off≠on',
     );
