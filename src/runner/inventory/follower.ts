@@ -139,6 +139,8 @@ export class InventoryFollower {
     this.stats.lastFullListMs = took;
     this.nextFullListAt = this.opts.clock() + Math.max(this.opts.fullListEveryMs, 10 * took);
     this.remerge();
+    // The list's text and parse are garbage now; a runner started with --expose-gc returns it.
+    (globalThis as { gc?: () => void }).gc?.();
   }
 
   private async follow(signal?: AbortSignal): Promise<void> {
