@@ -91,8 +91,36 @@ interface Established {
   consoleSid: number;
   keys: SessionKeys;
   outSeq: number;
+  /** The BMC's session sequence numbers seen: the highest, and which of the 32 below it. */
+  inHighest: number;
+  inSeen: number;
   /** Raised from the initial user level to the target's privilege (Set Session Privilege Level). */
   elevated: boolean;
+}
+
+/** IPMI 2.0 (§13.28.1): a receiver accepts a sequence number at most this far behind the highest. */
+const SEQ_WINDOW = 16;
+
+/**
+ * Accepts a BMC sequence number once: newer than any seen, or within the window behind the
+ * highest and not seen before. A replayed datagram (same number) or one from far back is refused,
+ * so an old signed answer ("power off") cannot be passed off as the answer to a new request.
+ */
+export function acceptSessionSeq(s: { inHighest: number; inSeen: number }, seq: number): boolean {
+  if (seq === 0) return false;
+  if (seq > s.inHighest) {
+    const shift = seq - s.inHighest;
+    s.inSeen = shift >= 32 ? 0 : (s.inSeen << shift) >>> 0;
+    s.inSeen = (s.inSeen | 1) >>> 0;
+    s.inHighest = seq;
+    return true;
+  }
+  const behind = s.inHighest - seq;
+  if (behind >= SEQ_WINDOW) return false;
+  const bit = (1 << behind) >>> 0;
+  if (s.inSeen & bit) return false;
+  s.inSeen = (s.inSeen | bit) >>> 0;
+  return true;
 }
 
 export class IpmiSession {
@@ -508,6 +536,8 @@ export class IpmiSession {
       consoleSid,
       keys: deriveSessionKeys(suite, sik),
       outSeq: 1,
+      inHighest: 0,
+      inSeen: 0,
       elevated: false,
     };
     this.opens++;
@@ -594,7 +624,9 @@ export class IpmiSession {
           return undefined;
         }
         const r = decodeResponse(body);
-        return r.netFn === (netFn | 1) && r.cmd === cmd && r.rqSeq === rqSeq ? r : undefined;
+        if (r.netFn !== (netFn | 1) || r.cmd !== cmd || r.rqSeq !== rqSeq) return undefined;
+        // Only a signed, matching answer counts against the window: noise cannot shift it.
+        return acceptSessionSeq(s, pkt.seq) ? r : undefined;
       },
       what,
       policy,

@@ -164,39 +164,33 @@ describe('a live RMCP+ session: foreign and replayed datagrams are dropped', () 
     expect(r).toEqual({ power: 'on' });
   });
 
-  // KNOWN GAP (fails today, hence `it.fails`): the client matches an answer by session id,
-  // signature, command and the 6-bit request sequence only; it keeps no record of the BMC's session
-  // sequence numbers. 64 commands into a session (the runner's sweeps reuse sessions for hours)
-  // a replayed answer to the same command carries the same request sequence and is taken: here
-  // power "off" while the host is on. src/ipmi/session.ts should drop an answer whose session
-  // sequence number it has seen or that lies below the highest seen (IPMI 2.0 §6.12.13's window).
-  // Remove `.fails` when it does.
-  it.fails(
-    'a replayed answer to the same command with the same request sequence (64 commands later) is not taken',
-    async () => {
-      lab.world.setPower(host, 'off', 'test');
-      const a = client();
-      expect(await a.powerStatus(target)).toBe('off');
-      expect(proxy.answers.size).toBe(1);
-      const stale = [...proxy.answers.values()][0]!.at(-1)!;
-      lab.world.setPower(host, 'on', 'test');
-      // The IPMI request sequence (rqSeq) is 6 bits: 63 more commands bring it back to the same value.
-      for (let i = 0; i < 63; i++) expect(await a.powerStatus(target)).toBe('on');
-      // The man in the middle holds back the BMC's first answer and replays the stale one instead
-      // (a valid signature, an old session sequence number); retransmissions get through.
-      let held = false;
-      proxy.tamper = (_from, answer, send) => {
-        if (!held) {
-          held = true;
-          send(stale);
-          return;
-        }
-        send(answer);
-      };
-      const r = await outcome(a.powerStatus(target));
-      expect(held).toBe(true);
-      if (r.error !== undefined) expectClean(r.error, host);
-      else expect(r).toEqual({ power: 'on' });
-    },
-  );
+  // 64 commands into a session (the runner's sweeps reuse sessions for hours) a replayed answer to
+  // the same command carries the same 6-bit request sequence: only the BMC's session sequence
+  // numbers (each accepted once, within a window behind the highest) tell it apart. Here it would
+  // say power "off" while the host is on.
+  it('a replayed answer to the same command with the same request sequence (64 commands later) is not taken', async () => {
+    lab.world.setPower(host, 'off', 'test');
+    const a = client();
+    expect(await a.powerStatus(target)).toBe('off');
+    expect(proxy.answers.size).toBe(1);
+    const stale = [...proxy.answers.values()][0]!.at(-1)!;
+    lab.world.setPower(host, 'on', 'test');
+    // The IPMI request sequence (rqSeq) is 6 bits: 63 more commands bring it back to the same value.
+    for (let i = 0; i < 63; i++) expect(await a.powerStatus(target)).toBe('on');
+    // The man in the middle holds back the BMC's first answer and replays the stale one instead
+    // (a valid signature, an old session sequence number); retransmissions get through.
+    let held = false;
+    proxy.tamper = (_from, answer, send) => {
+      if (!held) {
+        held = true;
+        send(stale);
+        return;
+      }
+      send(answer);
+    };
+    const r = await outcome(a.powerStatus(target));
+    expect(held).toBe(true);
+    if (r.error !== undefined) expectClean(r.error, host);
+    else expect(r).toEqual({ power: 'on' });
+  });
 });
