@@ -126,6 +126,8 @@ export function acceptSessionSeq(s: { inHighest: number; inSeen: number }, seq: 
 export class IpmiSession {
   readonly target: IpmiTarget;
   readonly name: string;
+  /** The name as a sentence uses it: "BMC of r01-n001", "BMC 10.0.0.1:623". */
+  private readonly label: string;
   private readonly suite: CipherSuite;
   private readonly retry: RetryPolicy;
   private readonly channel: { send(buf: Buffer): void; detach(): void };
@@ -146,6 +148,8 @@ export class IpmiSession {
   constructor(target: IpmiTarget, address: string, transport: UdpTransport, retry: RetryPolicy) {
     this.target = target;
     this.name = targetName(target);
+    // "BMC of r01-n001" names itself; a bare address gets the word.
+    this.label = /^BMC\b/.test(this.name) ? this.name : `BMC ${this.name}`;
     this.suite = CIPHER_SUITES[target.cipherSuite ?? 3];
     this.retry = retry;
     this.channel = transport.attach(address, target.port ?? 623, (msg) => this.onDatagram(msg));
@@ -270,7 +274,7 @@ export class IpmiSession {
   private exchange<T>(datagram: Buffer, match: Matcher<T>, what: string, policy = this.retry): Promise<T> {
     if (this.closed) {
       return Promise.reject(
-        new IpmiError('closed', `IPMI client closed before ${what} to BMC ${this.name}`, {
+        new IpmiError('closed', `IPMI client closed before ${what} to ${this.label}`, {
           target: this.name,
         }),
       );
@@ -289,7 +293,7 @@ export class IpmiSession {
       const wake = () => {
         finish();
         reject(
-          new IpmiError('closed', `IPMI client closed during ${what} to BMC ${this.name}`, {
+          new IpmiError('closed', `IPMI client closed during ${what} to ${this.label}`, {
             target: this.name,
           }),
         );
@@ -307,7 +311,7 @@ export class IpmiSession {
           reject(
             new IpmiError(
               'timeout',
-              `BMC ${this.name} (${this.target.host}:${this.target.port ?? 623}) did not answer ${what} ` +
+              `${this.label} (${this.target.host}:${this.target.port ?? 623}) did not answer ${what} ` +
                 `after ${attempt} attempts over ${total} s`,
               {
                 target: this.name,
@@ -380,7 +384,7 @@ export class IpmiSession {
       throw this.completionError('Get Channel Authentication Capabilities', caps);
     const info = decodeAuthCapsResponse(caps.data);
     if (!info.extended || !info.supportsV20) {
-      throw new IpmiError('session', `BMC ${this.name} does not offer IPMI v2.0 (RMCP+) on this channel`, {
+      throw new IpmiError('session', `${this.label} does not offer IPMI v2.0 (RMCP+) on this channel`, {
         target: this.name,
         hint: 'enable IPMI over LAN v2.0 in the BMC settings; rackpilot does not speak IPMI v1.5 sessions',
       });
@@ -424,7 +428,7 @@ export class IpmiSession {
       const full = open.status === 0x01 || open.status === 0x0b;
       throw new IpmiError(
         full ? 'session' : 'auth',
-        `BMC ${this.name} refused the session: ${rmcpStatusText(open.status)}`,
+        `${this.label} refused the session: ${rmcpStatusText(open.status)}`,
         {
           target: this.name,
           rmcpStatus: open.status,
@@ -440,14 +444,10 @@ export class IpmiSession {
       open.integrityAlg !== suite.integrityAlg ||
       open.confidentialityAlg !== suite.confidentialityAlg
     ) {
-      throw new IpmiError(
-        'session',
-        `BMC ${this.name} answered Open Session with other algorithms than asked`,
-        {
-          target: this.name,
-          hint: `the BMC may not support cipher suite ${suite.id}; try the other one (3 or 17)`,
-        },
-      );
+      throw new IpmiError('session', `${this.label} answered Open Session with other algorithms than asked`, {
+        target: this.name,
+        hint: `the BMC may not support cipher suite ${suite.id}; try the other one (3 or 17)`,
+      });
     }
 
     // 3. RAKP 1 / 2: the BMC proves it knows the password.
@@ -485,7 +485,7 @@ export class IpmiSession {
     );
     if (rakp2.status !== 0) {
       throw this.authError(
-        `BMC ${this.name} rejected user '${t.username}': ${rmcpStatusText(rakp2.status)}`,
+        `${this.label} rejected user '${t.username}': ${rmcpStatusText(rakp2.status)}`,
         rakp2.status,
       );
     }
@@ -503,7 +503,7 @@ export class IpmiSession {
       // Tell the BMC to drop the half-open session rather than leave it to its idle timeout.
       this.channel.send(rakp3(0x0f, Buffer.alloc(0)));
       throw this.authError(
-        `wrong password for user '${t.username}' on BMC ${this.name} (RAKP 2 check failed)`,
+        `wrong password for user '${t.username}' on ${this.label} (RAKP 2 check failed)`,
         0x0f,
       );
     }
@@ -520,13 +520,13 @@ export class IpmiSession {
     );
     if (rakp4.status !== 0) {
       throw this.authError(
-        `BMC ${this.name} rejected the login of '${t.username}': ${rmcpStatusText(rakp4.status)}`,
+        `${this.label} rejected the login of '${t.username}': ${rmcpStatusText(rakp4.status)}`,
         rakp4.status,
       );
     }
     const sik = sessionIntegrityKey(suite, kuid, ctx);
     if (!constantTimeEqual(rakp4Icv(suite, sik, ctx), rakp4.icv)) {
-      throw new IpmiError('session', `BMC ${this.name} sent a RAKP 4 that does not verify`, {
+      throw new IpmiError('session', `${this.label} sent a RAKP 4 that does not verify`, {
         target: this.name,
         hint: 'the BMC may use a BMC key (Kg); rackpilot supports only BMCs without one',
       });
@@ -559,7 +559,7 @@ export class IpmiSession {
     if (priv.completionCode !== 0) {
       throw new IpmiError(
         'auth',
-        `BMC ${this.name} refused ${t.privilege ?? 'administrator'} privilege for '${t.username}': ` +
+        `${this.label} refused ${t.privilege ?? 'administrator'} privilege for '${t.username}': ` +
           `${completionCodeText(priv.completionCode)} (${hex(priv.completionCode)})`,
         {
           target: this.name,
@@ -645,7 +645,7 @@ export class IpmiSession {
             : undefined;
     return new IpmiError(
       'completion',
-      `BMC ${this.name} refused ${what}: ${completionCodeText(cc)} (${hex(cc)})`,
+      `${this.label} refused ${what}: ${completionCodeText(cc)} (${hex(cc)})`,
       {
         target: this.name,
         completionCode: cc,
