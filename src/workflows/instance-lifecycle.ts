@@ -53,7 +53,8 @@ export function startInstanceSteps(
       },
       plan: () => [`MaaS GET machines/${systemIdOf(host())}/ (must be Deployed)`],
     },
-    powerStep(deps, hostId, { title: 'Power on', want: 'on' }),
+    // Rolled back, the host is off again: the instance stays recorded as stopped.
+    powerStep(deps, hostId, { title: 'Power on', want: 'on', undo: 'off' }),
     {
       title: 'Confirm the host is powered on',
       async run(ctx) {
@@ -63,11 +64,16 @@ export function startInstanceSteps(
       },
       plan: () => ['IPMI Get Chassis Status until power is on'],
     },
-    storeStep(
-      'Record the instance as running',
-      async () => void (await deps.store.instances.update(params.instanceId, { state: 'running' })),
-      `store: instance ${params.instanceId} state=running`,
-    ),
+    {
+      ...storeStep(
+        'Record the instance as running',
+        async () => void (await deps.store.instances.update(params.instanceId, { state: 'running' })),
+        `store: instance ${params.instanceId} state=running`,
+      ),
+      async undo() {
+        await deps.store.instances.update(params.instanceId, { state: 'stopped' });
+      },
+    },
   ];
 }
 
@@ -102,17 +108,28 @@ export function stopInstanceSteps(
         }
         return { hard: true };
       },
+      // Rolled back, the host runs again (the record still says running).
+      async undo(ctx) {
+        if ((await deps.bmcs.powerStatus(host(), ctx.signal)) === 'on') return;
+        ctx.log(`${bmcLabel(host())}: ${IPMI_ACTION_TEXT.on}`, 'info', 'ipmi');
+        await deps.bmcs.power(host(), 'on', ctx.signal);
+      },
       plan: () => [
         `IPMI ${host().ipmi.address}: Chassis Control 0x05 soft shutdown, then 0x00 power down after ${Math.round(
           deps.settings.stopTimeoutMs / 1000,
         )} s`,
       ],
     },
-    storeStep(
-      'Record the instance as stopped',
-      async () => void (await deps.store.instances.update(params.instanceId, { state: 'stopped' })),
-      `store: instance ${params.instanceId} state=stopped`,
-    ),
+    {
+      ...storeStep(
+        'Record the instance as stopped',
+        async () => void (await deps.store.instances.update(params.instanceId, { state: 'stopped' })),
+        `store: instance ${params.instanceId} state=stopped`,
+      ),
+      async undo() {
+        await deps.store.instances.update(params.instanceId, { state: 'running' });
+      },
+    },
   ];
 }
 
@@ -229,18 +246,31 @@ function extraNetworkSteps(
       expect: () => membershipWith(deps, inst().networkIds, params.networkId, change),
       undoOps: (nic) => [{ port: nic.port, op: reverse, vlan: vlan() }],
     }),
-    storeStep(
-      change === 'add' ? 'Record the network on the instance' : 'Remove the network from the instance',
-      async () =>
-        void (await deps.store.instances.update(params.instanceId, (i) => ({
+    {
+      ...storeStep(
+        change === 'add' ? 'Record the network on the instance' : 'Remove the network from the instance',
+        async () =>
+          void (await deps.store.instances.update(params.instanceId, (i) => ({
+            ...i,
+            networkIds:
+              change === 'add'
+                ? [...new Set([...i.networkIds, params.networkId])]
+                : i.networkIds.filter((n) => n !== params.networkId),
+          }))),
+        `store: instance ${params.instanceId} ${change === 'add' ? '+' : '-'}network ${params.networkId}`,
+      ),
+      // The ports step's undo puts the VLAN back as it was: the record follows it (a crash may
+      // have cut this step off after the record changed, before the journal said so).
+      async undo() {
+        await deps.store.instances.update(params.instanceId, (i) => ({
           ...i,
           networkIds:
             change === 'add'
-              ? [...new Set([...i.networkIds, params.networkId])]
-              : i.networkIds.filter((n) => n !== params.networkId),
-        }))),
-      `store: instance ${params.instanceId} ${change === 'add' ? '+' : '-'}network ${params.networkId}`,
-    ),
+              ? i.networkIds.filter((n) => n !== params.networkId)
+              : [...new Set([...i.networkIds, params.networkId])],
+        }));
+      },
+    },
   ];
 }
 
