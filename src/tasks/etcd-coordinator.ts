@@ -16,6 +16,7 @@ import type {
 import { IN_FLIGHT } from './internal.ts';
 import { keysForTarget } from './local-coordinator.ts';
 import { KeyedMutex } from './locks.ts';
+import { ParkedTasks } from './parked-tasks.ts';
 
 /**
  * The coordinator of a site with several jump hosts, over etcd (see src/coord/etcd-site.ts for the
@@ -52,8 +53,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class EtcdCoordinator implements Coordinator {
   readonly owner: string;
   private readonly mine = new Map<string, Mine>();
-  private readonly parked = new Map<string, Set<string>>();
-  private readonly parkedKeys = new Map<string, string[]>();
+  private readonly parked = new ParkedTasks();
   private readonly stepLocks = new KeyedMutex();
   private readonly lockWaiters = new Map<string, Set<() => void>>();
   private readonly taskListeners = new Set<RemoteTaskListener>();
@@ -299,7 +299,7 @@ export class EtcdCoordinator implements Coordinator {
       if (first) return [...found.values()];
     }
     for (const k of keys) {
-      for (const id of this.parked.get(k) ?? []) {
+      for (const id of this.parked.on(k)) {
         if (id === self || found.has(id)) continue;
         const t = this.store.tasks.peek(id);
         if (!t || t.state !== 'interrupted') continue;
@@ -311,25 +311,11 @@ export class EtcdCoordinator implements Coordinator {
   }
 
   private park(t: Readonly<Task>): void {
-    if (this.parkedKeys.has(t.id)) return;
-    const keys = this.keysFor(t.target);
-    this.parkedKeys.set(t.id, keys);
-    for (const k of keys) {
-      let ids = this.parked.get(k);
-      if (!ids) this.parked.set(k, (ids = new Set()));
-      ids.add(t.id);
-    }
+    if (!this.parked.has(t.id)) this.parked.park(t.id, this.keysFor(t.target));
   }
 
   private unpark(id: string): void {
-    const keys = this.parkedKeys.get(id);
-    if (!keys) return;
-    this.parkedKeys.delete(id);
-    for (const k of keys) {
-      const ids = this.parked.get(k);
-      ids?.delete(id);
-      if (ids?.size === 0) this.parked.delete(k);
-    }
+    this.parked.unpark(id);
   }
 
   // ---------------------------------------------------------------- step locks

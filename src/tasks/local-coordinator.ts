@@ -11,6 +11,7 @@ import type {
   Unlock,
 } from './coordination.ts';
 import { KeyedMutex } from './locks.ts';
+import { ParkedTasks } from './parked-tasks.ts';
 
 /** Keys naming what a target touches: the host by id and by name, the instance, the instance's host. */
 export function keysForTarget(store: Pick<Store, 'hosts' | 'instances'>, target: TaskTarget): string[] {
@@ -50,9 +51,7 @@ export class LocalCoordinator implements Coordinator {
   readonly owner: string;
   private readonly claims = new Map<string, { claim: Claim; kind: string }[]>();
   /** key → ids of interrupted tasks whose target has it. */
-  private readonly parked = new Map<string, Set<string>>();
-  /** interrupted task id → the keys it was parked under. */
-  private readonly parkedKeys = new Map<string, string[]>();
+  private readonly parked = new ParkedTasks();
   private readonly stepLocks = new KeyedMutex();
   private readonly never = new AbortController().signal;
   private fence = 0;
@@ -124,7 +123,7 @@ export class LocalCoordinator implements Coordinator {
       }
     }
     for (const k of keys) {
-      for (const id of this.parked.get(k) ?? []) {
+      for (const id of this.parked.on(k)) {
         if (id === self || found.has(id)) continue;
         const t = this.store.tasks.peek(id);
         if (!t) continue;
@@ -136,25 +135,11 @@ export class LocalCoordinator implements Coordinator {
   }
 
   private park(t: Readonly<Task>): void {
-    if (this.parkedKeys.has(t.id)) return;
-    const keys = this.keysFor(t.target);
-    this.parkedKeys.set(t.id, keys);
-    for (const k of keys) {
-      let ids = this.parked.get(k);
-      if (!ids) this.parked.set(k, (ids = new Set()));
-      ids.add(t.id);
-    }
+    if (!this.parked.has(t.id)) this.parked.park(t.id, this.keysFor(t.target));
   }
 
   private unpark(id: string): void {
-    const keys = this.parkedKeys.get(id);
-    if (!keys) return;
-    this.parkedKeys.delete(id);
-    for (const k of keys) {
-      const ids = this.parked.get(k);
-      ids?.delete(id);
-      if (ids?.size === 0) this.parked.delete(k);
-    }
+    this.parked.unpark(id);
   }
 
   // ---------------------------------------------------------------- step locks
