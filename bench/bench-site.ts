@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.ts';
 import { startLab, type Lab } from '../src/lab/index.ts';
 import { writeLabEnvFile } from '../src/lab/env-file.ts';
+import { labHostRecord } from '../src/lab/host-record.ts';
 import { openSite, type Site } from '../src/site/open.ts';
 import { openWorkbench, type Workbench } from '../src/site/workbench.ts';
 
@@ -76,19 +77,9 @@ export async function seedBenchStore(bs: BenchSite, wb: Workbench): Promise<stri
   for (const h of lab.spec.hosts)
     shapes.set(`c${h.cpuCount}`, { cpuCores: h.cpuCount, cpuMhz: h.cpuMhz, memoryMb: h.memoryMb });
   for (const [name, s] of shapes) await store.offerings.insert({ name, ...s });
-  const bmcs = new Map(lab.bmcs.bmcs.map((b) => [b.hostname, b]));
   const added = await Promise.all(
     lab.spec.hosts.map(async (h) => {
-      const b = bmcs.get(h.hostname)!;
-      const rec = await store.hosts.insert({
-        hostname: h.hostname,
-        mac: h.nics[0]!.mac,
-        macs: h.nics.map((n) => n.mac),
-        ipmi: { address: b.host, port: b.port, username: h.bmc.user, password: h.bmc.password },
-        cpuCores: h.cpuCount,
-        cpuMhz: h.cpuMhz,
-        memoryMb: h.memoryMb,
-      });
+      const rec = await store.hosts.insert(labHostRecord(lab, h)!);
       const id = await engine.start('host.add', { hostId: rec.id, hostname: h.hostname }, { hostId: rec.id });
       return engine.wait(id);
     }),

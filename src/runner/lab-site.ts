@@ -2,6 +2,7 @@ import { existsSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { writeLabEnvFile } from '../lab/env-file.ts';
+import { labHostRecord } from '../lab/host-record.ts';
 import { openSite, type Site } from '../site/open.ts';
 import type { Store } from '../../state/store.ts';
 
@@ -76,19 +77,9 @@ export async function seedLabCatalog(store: Store, site: Site): Promise<void> {
   for (const h of lab.spec.hosts) {
     const machine = lab.maas.machines.byHostname(h.hostname);
     if (!machine) continue;
-    const rackHost = site.topology.host(h.hostname);
-    const bmc = rackHost?.bmc;
-    if (!bmc) continue;
-    await store.hosts.insert({
-      hostname: h.hostname,
-      mac: h.nics[0]!.mac,
-      macs: h.nics.map((n) => n.mac),
-      ipmi: { address: bmc.address, port: bmc.port, username: h.bmc.user, password: h.bmc.password },
-      cpuCores: h.cpuCount,
-      cpuMhz: h.cpuMhz,
-      memoryMb: h.memoryMb,
-      maasSystemId: machine.systemId,
-    });
+    const record = labHostRecord(lab, h);
+    if (!record) continue;
+    await store.hosts.insert({ ...record, maasSystemId: machine.systemId });
     shapes.set(`${h.cpuCount}/${h.cpuMhz}/${h.memoryMb}`, {
       cores: h.cpuCount,
       mhz: h.cpuMhz,

@@ -175,6 +175,13 @@ export type RunnerStatus = z.infer<typeof runnerStatusSchema>;
 
 const taskStarted = z.object({ taskId });
 
+/** start, stop, destroy, attach, detach: the instance, and the network for attach/detach. */
+const lifecycleRequestSchema = z.object({
+  verb: z.enum(LIFECYCLE_VERBS),
+  instance: z.string().min(1),
+  network: z.string().min(1).optional(),
+});
+
 /** One host's power as its BMC answers the runner's sweep. */
 export const bmcPowerSchema = z.object({
   hostname: z.string(),
@@ -233,20 +240,12 @@ export const METHODS = {
     result: z.object({ host: z.string(), mac, plan: planSchema }),
   },
   'instance.action': {
-    params: z.object({
-      verb: z.enum(LIFECYCLE_VERBS),
-      instance: z.string().min(1),
-      network: z.string().min(1).optional(),
-    }),
+    params: lifecycleRequestSchema,
     result: taskStarted,
     mutates: true,
   },
   'instance.actionPlan': {
-    params: z.object({
-      verb: z.enum(LIFECYCLE_VERBS),
-      instance: z.string().min(1),
-      network: z.string().min(1).optional(),
-    }),
+    params: lifecycleRequestSchema,
     result: z.object({ plan: planSchema }),
   },
   'hosts.list': { params: empty, result: z.array(publicHostSchema) },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { startLab, type Lab, type LabOptions } from '../../src/lab/index.ts';
+import { labHostRecord } from '../../src/lab/host-record.ts';
 import type { LabHost } from '../../src/lab/spec.ts';
 import { NODE_STATUS, NODE_STATUS_NAME } from '../../src/maas/node-status.ts';
 import { openSite, type Site } from '../../src/site/open.ts';
@@ -118,16 +119,7 @@ export function labHost(tl: TestLab, pred: (h: LabHost) => boolean, skip: Readon
 
 /** The record `rackpilot host add` writes for a lab host (dimensions, MACs, BMC from the rack file). */
 export function hostRecord(tl: TestLab, h: LabHost) {
-  const bmc = tl.lab.bmcs.bmcs.find((b) => b.hostname === h.hostname)!;
-  return {
-    hostname: h.hostname,
-    mac: h.nics[0]!.mac,
-    macs: h.nics.map((n) => n.mac),
-    ipmi: { address: bmc.host, port: bmc.port, username: h.bmc.user, password: h.bmc.password },
-    cpuCores: h.cpuCount,
-    cpuMhz: h.cpuMhz,
-    memoryMb: h.memoryMb,
-  };
+  return labHostRecord(tl.lab, h)!;
 }
 
 export async function runTask(
