@@ -7,8 +7,9 @@ import { loadConfig } from '../src/config/index.ts';
 import { connectRunner } from '../src/runner/client.ts';
 import { siteIdentity, siteStorePath } from '../src/runner/runner.ts';
 import { RunnerInventory } from '../state/runner-inventory.ts';
+import { watchRow } from './watch-row.ts';
 
-const [windowMs, watch] = [Number(process.argv[2]), process.argv[3]!];
+const [windowMs, watched] = [Number(process.argv[2]), process.argv[3]!];
 const config = loadConfig({ env: process.env });
 const client = await connectRunner({
   storePath: siteStorePath(config),
@@ -18,22 +19,10 @@ const client = await connectRunner({
   start: false,
 });
 const inventory = new RunnerInventory(client);
-let before: string | null = null;
-let seenAt: number | null = null;
-inventory.subscribe(() => {
-  const row = inventory.getSnapshot().rows.find((r) => r.hostname === watch);
-  if (!row) return;
-  if (before === null) before = row.statusName;
-  else if (seenAt === null && row.statusName !== before) seenAt = Date.now();
-});
-const cpu0 = process.cpuUsage();
+const watch = watchRow(inventory, watched);
 await inventory.connect();
 await new Promise((r) => setTimeout(r, windowMs));
-const cpu = process.cpuUsage(cpu0);
-process.stdout.write(
-  JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, rssMb: process.memoryUsage().rss / 1e6, seenAt }) +
-    '\n',
-);
+watch.report();
 inventory.close();
 client.close();
 process.exit(0);

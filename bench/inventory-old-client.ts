@@ -6,26 +6,15 @@
 import { loadConfig } from '../src/config/index.ts';
 import { inventorySource, openSite, rackLayout } from '../src/site/open.ts';
 import { Inventory } from '../state/live.ts';
+import { watchRow } from './watch-row.ts';
 
-const [windowMs, watch] = [Number(process.argv[2]), process.argv[3]!];
+const [windowMs, watched] = [Number(process.argv[2]), process.argv[3]!];
 const site = await openSite(loadConfig({ env: process.env }));
 const inventory = new Inventory(inventorySource(site), rackLayout(site.topology));
-let before: string | null = null;
-let seenAt: number | null = null;
-inventory.subscribe(() => {
-  const row = inventory.getSnapshot().rows.find((r) => r.hostname === watch);
-  if (!row) return;
-  if (before === null) before = row.statusName;
-  else if (seenAt === null && row.statusName !== before) seenAt = Date.now();
-});
-const cpu0 = process.cpuUsage();
+const watch = watchRow(inventory, watched);
 inventory.start(2_000);
 await new Promise((r) => setTimeout(r, windowMs));
 inventory.stop();
-const cpu = process.cpuUsage(cpu0);
-process.stdout.write(
-  JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, rssMb: process.memoryUsage().rss / 1e6, seenAt }) +
-    '\n',
-);
+watch.report();
 await site.close();
 process.exit(0);
