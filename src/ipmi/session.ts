@@ -308,11 +308,14 @@ export class IpmiSession {
           finish();
           if (policy.quiet) return reject(new Error('no answer'));
           const total = ((policy.retries + 1) * policy.timeoutMs) / 1000;
+          // A host's BMC is named with its address already ("BMC of r01-n001 (10.0.0.5:623)").
+          const at = this.label.includes(`(${this.target.host}`)
+            ? ''
+            : ` (${this.target.host}:${this.target.port ?? 623})`;
           reject(
             new IpmiError(
               'timeout',
-              `${this.label} (${this.target.host}:${this.target.port ?? 623}) did not answer ${what} ` +
-                `after ${attempt} attempts over ${total} s`,
+              `${this.label}${at} did not answer ${what} after ${attempt} attempts over ${total} s`,
               {
                 target: this.name,
                 hint: 'check that the BMC is powered, reachable over UDP from this host, and that its LAN channel is enabled',
