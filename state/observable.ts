@@ -30,6 +30,11 @@ export abstract class PolledSnapshot<T> {
     this.timer = undefined;
   }
 
+  /** A new value that changes nothing shown: read at the next render, no render asked for. */
+  protected replace(next: T): void {
+    this.snapshot = next;
+  }
+
   protected publish(next: T): void {
     this.snapshot = next;
     for (const l of this.listeners) l();

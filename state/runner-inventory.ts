@@ -128,13 +128,14 @@ export class RunnerInventory extends PolledSnapshot<InventorySnapshot> implement
     // shows could change: a new snapshot every 5 s at most, not with every poll.
     const heartbeatOnly =
       !rowsChanged && error === prev.error && !prev.refreshing && endpoint === prev.endpoint;
-    if (
-      heartbeatOnly &&
-      refreshedAt !== null &&
-      prev.refreshedAt !== null &&
-      refreshedAt - prev.refreshedAt < HEARTBEAT_MS
-    )
+    if (heartbeatOnly && refreshedAt !== null && prev.refreshedAt !== null) {
+      // Nothing on screen changes ("live" stays "live"): the fresher time is kept for the next
+      // render (the clock's own tick) without asking for one. Only data turning stale, rows,
+      // errors or the endpoint redraw.
+      if (refreshedAt - prev.refreshedAt < HEARTBEAT_MS) return;
+      this.replace({ ...prev, refreshedAt });
       return;
+    }
     this.publish({
       endpoint,
       rows: this.rows,
