@@ -175,7 +175,8 @@ describe('the troubleshooting views in the dashboard', () => {
     await tick(50);
     expect(reads()).toBe(1);
     set([fakeTask({ id: 't-1', kind: 'host.ports-pxe', state: 'done' })]);
-    await tick(50);
+    // A loaded machine may take a few frames to re-read: wait for it (bounded), then check.
+    for (let i = 0; i < 40 && reads() < 2; i++) await tick(50);
     expect(reads()).toBe(2);
     await tick(5_200);
     expect(reads()).toBe(3);
