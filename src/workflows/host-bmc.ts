@@ -77,8 +77,11 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
     // Safe to retry: verify asks the BMC first, so a lost reply never sends the command twice.
     retry: { attempts: 3, backoffMs: 2_000 },
     timeoutMs: waitMs + 60_000,
+    // Already so: done, and the state before the task was this very one (undo has nothing to do).
     async verify(ctx) {
-      return (await deps.bmcs.powerStatus(host(), ctx.signal)) === want;
+      return (await deps.bmcs.powerStatus(host(), ctx.signal)) === want
+        ? { output: { before: want } }
+        : false;
     },
     async run(ctx) {
       const h = host();
@@ -88,11 +91,14 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
       if (!(await waitForPower(deps, h, want, waitMs, ctx.signal))) throw notReached(h, action, waitMs);
       return { before };
     },
-    // Back to the state it was in before run() (nothing when verify found it already done).
+    // Back to the state it was in before run(). A step cut off after its command but before its
+    // output was journaled has none: run() only runs when verify found the power not yet as
+    // wanted, so it was the other way (nothing when verify found it already done: see verify).
     async undo(ctx) {
-      const before = (ctx.output as { before?: 'on' | 'off' } | undefined)?.before;
+      const recorded = (ctx.output as { before?: 'on' | 'off' } | undefined)?.before;
+      const before: 'on' | 'off' = recorded ?? (want === 'on' ? 'off' : 'on');
       const h = host();
-      if (!before || (await deps.bmcs.powerStatus(h, ctx.signal)) === before) return;
+      if ((await deps.bmcs.powerStatus(h, ctx.signal)) === before) return;
       ctx.log(`${h.hostname}: power ${before} again (${IPMI_ACTION_TEXT[before]})`, 'info', 'ipmi');
       await deps.bmcs.power(h, before, ctx.signal);
     },

@@ -230,7 +230,7 @@ const cases = FLOWS.flatMap((flow) =>
 describe.concurrent(
   'kill the runner at every step boundary of start, stop, attach, detach, host add, power',
   () => {
-    it.for(cases)('$label', async ({ flow, step, mode, label }, { skip }) => {
+    it.for(cases)('$label', async ({ flow, step, mode, label }) => {
       const { tl, lab, storePath, earlier } = await prepare(flow, label);
       await runAndKill(tl, flow.args(lab), storePath, step);
       const { op, task } = await takeOver(tl, storePath, flow.kind, earlier);
@@ -259,13 +259,6 @@ describe.concurrent(
           outcome,
           mismatches,
         });
-        // Known product bug (reported, not fixed here): host.power's undo puts the power back only
-        // from the output run() returns, so a power step cut off after the BMC command but before
-        // its output was journaled is "rolled back" with the power left changed. The tally above
-        // counts it as an inconsistent host; the case is skipped rather than failed meanwhile.
-        const cutOff = task.steps[0]!.state === 'running';
-        if (flow.kind === 'host.power' && outcome === 'rolled-back' && cutOff && mismatches.length)
-          skip(`known bug: host.power rollback after a cut-off step leaves the power changed`);
         expect(mismatches, `${label}: the peers as the journal says`).toEqual([]);
       } finally {
         await op.close();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { JsonValue } from '../../state/schema.ts';
 import { NODE_STATUS } from '../../src/maas/node-status.ts';
 import { hostBootdevParams, hostPowerParams } from '../../src/workflows/host-bmc.ts';
 import { planWorkflow, planWorkflowLive, WORKFLOWS } from '../../src/workflows/index.ts';
@@ -57,7 +58,7 @@ describe('host.power: one Chassis Control as a task step', () => {
     const out = await s!.run(c);
     expect(out).toEqual({ before: 'off' });
     expect(f.bmc.power_).toBe('on');
-    expect(await s!.verify!(c)).toBe(true);
+    expect(await s!.verify!(c)).toEqual({ output: { before: 'on' } });
     await s!.undo!(ctx({}, out));
     expect(f.bmc.sent).toEqual(['power on', 'power off']);
   });
@@ -65,9 +66,18 @@ describe('host.power: one Chassis Control as a task step', () => {
   it('a host already on is done without a command (verify), and its undo changes nothing', async () => {
     const f = fakes({ bmc: fakeBmc({ power: 'on' }) });
     const [s] = steps(f, 'host.power', { hostId: 'h1', action: 'on' });
-    expect(await s!.verify!(ctx({}))).toBe(true);
-    await s!.undo!(ctx({}, undefined));
+    const v = await s!.verify!(ctx({}));
+    expect(v).toEqual({ output: { before: 'on' } });
+    // The engine journals verify's output as the step's: undo reads it.
+    await s!.undo!(ctx({}, (v as { output: JsonValue }).output));
     expect(f.bmc.sent).toEqual([]);
+  });
+
+  it('a power step cut off after its command (no output journaled) is undone to the other state', async () => {
+    const f = fakes({ bmc: fakeBmc({ power: 'on' }) });
+    const [s] = steps(f, 'host.power', { hostId: 'h1', action: 'on' });
+    await s!.undo!(ctx({}, undefined));
+    expect(f.bmc.sent).toEqual(['power off']);
   });
 
   it('a soft off the OS ignores fails after the stop timeout, without a hard power-off', async () => {
