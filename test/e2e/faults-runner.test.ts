@@ -359,7 +359,7 @@ describe('MaaS and switch faults through the runner, one at a time', () => {
   );
 });
 
-describe.concurrent('BMC faults through the runner, each on its own host', () => {
+describe.concurrent('BMC faults through the runner, each on its own host', { timeout: 120_000 }, () => {
   it.each(BMC_CASES.map((c, i) => [c.fault, c, i + 10] as const))(
     '%s',
     async (_, c, i) => {

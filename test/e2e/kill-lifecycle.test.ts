@@ -229,6 +229,8 @@ const cases = FLOWS.flatMap((flow) =>
 
 describe.concurrent(
   'kill the runner at every step boundary of start, stop, attach, detach, host add, power',
+  // Concurrent cases on a loaded CI machine: each may wait for the others' runners.
+  { timeout: 120_000 },
   () => {
     it.for(cases)('$label', async ({ flow, step, mode, label }) => {
       const { tl, lab, storePath, earlier } = await prepare(flow, label);

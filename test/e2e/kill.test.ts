@@ -181,7 +181,7 @@ async function takeOver(storePath: string, kind: string) {
 
 const steps = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
-describe.concurrent('kill `rackpilot deploy` at every step boundary', () => {
+describe.concurrent('kill `rackpilot deploy` at every step boundary', { timeout: 120_000 }, () => {
   it.each(steps(CREATE_STEPS))('step %i, then resume: the instance runs', async (step) => {
     const { lab, storePath } = await prepare(`create-resume-${step}`, false);
     await runAndKill(deployArgs(lab), storePath, step);
@@ -221,7 +221,7 @@ describe.concurrent('kill `rackpilot deploy` at every step boundary', () => {
   });
 });
 
-describe.concurrent('kill `rackpilot destroy` at every step boundary', () => {
+describe.concurrent('kill `rackpilot destroy` at every step boundary', { timeout: 120_000 }, () => {
   it.each(steps(DESTROY_STEPS))('step %i, then resume: the host is free', async (step) => {
     const { lab, storePath } = await prepare(`destroy-${step}`, true);
     await runAndKill(['destroy', 'vm1'], storePath, step);
