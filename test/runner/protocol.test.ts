@@ -76,6 +76,23 @@ describe('the runner socket', () => {
     r.close();
   });
 
+  it.runIf(process.getuid?.() === 0)(
+    'refuses another user at the socket itself (run as root: tried as nobody)',
+    async () => {
+      const { spawnSync } = await import('node:child_process');
+      const probe = `require('net').connect(${JSON.stringify(runner.paths.socket)})
+      .on('connect', () => { console.log('connected'); process.exit(0); })
+      .on('error', (e) => { console.log(e.code); process.exit(0); });`;
+      const r = spawnSync(process.execPath, ['-e', probe], {
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      expect(r.stdout.trim()).toBe('EACCES');
+    },
+  );
+
   it('refuses any request before hello', async () => {
     const r = raw();
     await expect(r.conn.sendRequest('tasks.list', {})).rejects.toThrow(/say hello first/);
