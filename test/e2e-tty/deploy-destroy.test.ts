@@ -1,4 +1,6 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { stopRunnersUnder } from '../runner/helpers.ts';
 import {
@@ -32,6 +34,15 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
+/** The lab's secrets, from the env file its runner wrote: the MaaS token secret and every password. */
+function labSecrets(dir: string): string[] {
+  const env = parseEnv(readFileSync(join(dir, '.local/state/rackpilot/lab/lab.env'), 'utf8'));
+  return Object.entries(env)
+    .filter(([k]) => /PASS|API_KEY/.test(k))
+    .map(([k, v]) => (k === 'MAAS_API_KEY' ? v!.split(':')[2]! : v!))
+    .filter((v) => v.length >= 4);
+}
+
 it('deploys a Ready host from the keyboard, then destroys it the same way', async () => {
   const t = await openDashboard(home);
   const host = await selectReadyHost(t);
@@ -58,6 +69,21 @@ it('deploys a Ready host from the keyboard, then destroys it the same way', asyn
   const done = await t.screen();
   expect(done).toMatch(/✓\s+1 Check constraints/);
   expect(done).toMatch(/✓\s+13 Record the instance as running/);
+
+  // The screens that show what went to the gear (the full task pane, the command log) show no
+  // secret: the lab's MaaS token secret, switch and BMC passwords are in its env file only.
+  const screens = [plan, done];
+  await t.keys('Enter');
+  await t.waitForScreen(/log/, STEP_MS, 'the full task pane');
+  screens.push(await t.screen());
+  await t.keys('Escape');
+  await t.keys('@');
+  await t.waitForScreen(/ipmi|maas|switch|sw/, STEP_MS, 'the command log');
+  screens.push(await t.screen());
+  await t.keys('Escape');
+  const secrets = labSecrets(home);
+  expect(secrets.length).toBeGreaterThan(3);
+  for (const screen of screens) for (const secret of secrets) expect(screen).not.toContain(secret);
 
   await t.keys('Escape');
   await t.waitFor(
