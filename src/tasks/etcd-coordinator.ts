@@ -1,22 +1,13 @@
-import type { Task, TaskTarget } from '../../state/schema.ts';
+import type { Task } from '../../state/schema.ts';
 import type { Store } from '../../state/store.ts';
 import type { EtcdSite, MirrorEntry } from '../coord/etcd-site.ts';
 import type { EtcdStoreRemote } from '../coord/etcd-store.ts';
 import { OperatorError, describeError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
-import type {
-  Claim,
-  ClaimRequest,
-  ClaimResult,
-  Coordinator,
-  Holder,
-  JournalWrite,
-  Unlock,
-} from './coordination.ts';
+import type { Claim, ClaimRequest, ClaimResult, Coordinator, Holder, Unlock } from './coordination.ts';
 import { IN_FLIGHT } from './internal.ts';
-import { keysForTarget } from './local-coordinator.ts';
 import { KeyedMutex } from './locks.ts';
-import { ParkedTasks } from './parked-tasks.ts';
+import { StoreJournal } from './store-journal.ts';
 
 /**
  * The coordinator of a site with several jump hosts, over etcd (see src/coord/etcd-site.ts for the
@@ -50,10 +41,9 @@ export type RemoteTaskListener = (
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export class EtcdCoordinator implements Coordinator {
+export class EtcdCoordinator extends StoreJournal implements Coordinator {
   readonly owner: string;
   private readonly mine = new Map<string, Mine>();
-  private readonly parked = new ParkedTasks();
   private readonly stepLocks = new KeyedMutex();
   private readonly lockWaiters = new Map<string, Set<() => void>>();
   private readonly taskListeners = new Set<RemoteTaskListener>();
@@ -63,12 +53,12 @@ export class EtcdCoordinator implements Coordinator {
   private closed = false;
 
   constructor(
-    readonly store: Store,
+    store: Store,
     readonly site: EtcdSite,
     readonly remote: EtcdStoreRemote,
   ) {
+    super(store);
     this.owner = site.owner;
-    for (const t of store.tasks.peekAll()) if (t.state === 'interrupted') this.park(t);
     remote.onFenceLost = (id) => this.loseClaim(id, 'its claim in etcd is gone (taken over)');
     site.lost.addEventListener('abort', () => {
       for (const id of [...this.mine.keys()]) this.loseClaim(id, describeError(site.lost.reason));
@@ -180,10 +170,6 @@ export class EtcdCoordinator implements Coordinator {
   }
 
   // ---------------------------------------------------------------- claims
-
-  keysFor(target: TaskTarget): string[] {
-    return keysForTarget(this.store, target);
-  }
 
   async claim(req: ClaimRequest): Promise<ClaimResult> {
     this.site.assertAvailable();
@@ -310,14 +296,6 @@ export class EtcdCoordinator implements Coordinator {
     return [...found.values()];
   }
 
-  private park(t: Readonly<Task>): void {
-    if (!this.parked.has(t.id)) this.parked.park(t.id, this.keysFor(t.target));
-  }
-
-  private unpark(id: string): void {
-    this.parked.unpark(id);
-  }
-
   // ---------------------------------------------------------------- step locks
 
   /**
@@ -395,43 +373,6 @@ export class EtcdCoordinator implements Coordinator {
   }
 
   // ---------------------------------------------------------------- journal
-
-  async insertTask(task: Task): Promise<void> {
-    await this.store.tasks.insert(task);
-    if (task.state === 'interrupted') this.park(task);
-  }
-
-  mutateTask(id: string, fn: (task: Task) => void, opts: JournalWrite = {}): Promise<void> {
-    return this.store.tasks.mutate(
-      id,
-      (t) => {
-        const was = t.state;
-        fn(t);
-        if (t.state === was) return;
-        if (t.state === 'interrupted') this.park(t);
-        else if (was === 'interrupted') this.unpark(t.id);
-      },
-      opts,
-    );
-  }
-
-  task(id: string): Readonly<Task> | undefined {
-    return this.store.tasks.peek(id);
-  }
-
-  tasks(): readonly Readonly<Task>[] {
-    return this.store.tasks.peekAll();
-  }
-
-  async removeTasks(ids: ReadonlySet<string>): Promise<number> {
-    if (ids.size === 0) return 0;
-    for (const id of ids) this.unpark(id);
-    return this.store.tasks.removeWhere((t) => ids.has(t.id));
-  }
-
-  flush(): Promise<void> {
-    return this.store.flush();
-  }
 
   /** Who works where: the runners registered, and etcd's health, for `runner status`. */
   describe(): {

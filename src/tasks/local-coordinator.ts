@@ -1,41 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Task, TaskTarget } from '../../state/schema.ts';
 import type { Store } from '../../state/store.ts';
-import type {
-  Claim,
-  ClaimRequest,
-  ClaimResult,
-  Coordinator,
-  Holder,
-  JournalWrite,
-  Unlock,
-} from './coordination.ts';
+import type { Claim, ClaimRequest, ClaimResult, Coordinator, Holder, Unlock } from './coordination.ts';
 import { KeyedMutex } from './locks.ts';
-import { ParkedTasks } from './parked-tasks.ts';
-
-/** Keys naming what a target touches: the host by id and by name, the instance, the instance's host. */
-export function keysForTarget(store: Pick<Store, 'hosts' | 'instances'>, target: TaskTarget): string[] {
-  const keys = new Set<string>();
-  const hosts = store.hosts;
-  const addHost = (hostId?: string, hostname?: string) => {
-    const h =
-      (hostId !== undefined ? hosts.peekBy('id', hostId) : undefined) ??
-      (hostname !== undefined ? hosts.peekBy('hostname', hostname) : undefined);
-    if (hostId ?? h?.id) keys.add(`host:${hostId ?? h!.id}`);
-    if (hostname ?? h?.hostname) keys.add(`hostname:${hostname ?? h!.hostname}`);
-    if (h) {
-      keys.add(`host:${h.id}`);
-      keys.add(`hostname:${h.hostname}`);
-    }
-  };
-  addHost(target.hostId, target.hostname);
-  if (target.instanceId) {
-    keys.add(`instance:${target.instanceId}`);
-    const inst = store.instances.peekBy('id', target.instanceId);
-    if (inst) addHost(inst.hostId, undefined);
-  }
-  return [...keys];
-}
+import { StoreJournal } from './store-journal.ts';
 
 /**
  * The coordinator of a site with one jump host: the store is the journal, and this process (the
@@ -47,28 +14,19 @@ export function keysForTarget(store: Pick<Store, 'hosts' | 'instances'>, target:
  * keep their host until the operator decides) are indexed by key too, kept current on every
  * journal write that moves a task into or out of 'interrupted'.
  */
-export class LocalCoordinator implements Coordinator {
+export class LocalCoordinator extends StoreJournal implements Coordinator {
   readonly owner: string;
   private readonly claims = new Map<string, { claim: Claim; kind: string }[]>();
-  /** key → ids of interrupted tasks whose target has it. */
-  private readonly parked = new ParkedTasks();
   private readonly stepLocks = new KeyedMutex();
   private readonly never = new AbortController().signal;
   private fence = 0;
 
-  constructor(
-    readonly store: Store,
-    opts: { owner?: string } = {},
-  ) {
+  constructor(store: Store, opts: { owner?: string } = {}) {
+    super(store);
     this.owner = opts.owner ?? `pid-${process.pid}-${randomBytes(3).toString('hex')}`;
-    for (const t of store.tasks.peekAll()) if (t.state === 'interrupted') this.park(t);
   }
 
   // ---------------------------------------------------------------- claims
-
-  keysFor(target: TaskTarget): string[] {
-    return keysForTarget(this.store, target);
-  }
 
   claim(req: ClaimRequest): Promise<ClaimResult> {
     // Decided and taken in one synchronous run: nothing else in the process can interleave.
@@ -134,14 +92,6 @@ export class LocalCoordinator implements Coordinator {
     return [...found.values()];
   }
 
-  private park(t: Readonly<Task>): void {
-    if (!this.parked.has(t.id)) this.parked.park(t.id, this.keysFor(t.target));
-  }
-
-  private unpark(id: string): void {
-    this.parked.unpark(id);
-  }
-
   // ---------------------------------------------------------------- step locks
 
   async lock(names: readonly string[], _taskId: string, signal: AbortSignal): Promise<Unlock> {
@@ -153,41 +103,4 @@ export class LocalCoordinator implements Coordinator {
   }
 
   // ---------------------------------------------------------------- journal
-
-  async insertTask(task: Task): Promise<void> {
-    await this.store.tasks.insert(task);
-    if (task.state === 'interrupted') this.park(task);
-  }
-
-  mutateTask(id: string, fn: (task: Task) => void, opts: JournalWrite = {}): Promise<void> {
-    return this.store.tasks.mutate(
-      id,
-      (t) => {
-        const was = t.state;
-        fn(t);
-        if (t.state === was) return;
-        if (t.state === 'interrupted') this.park(t);
-        else if (was === 'interrupted') this.unpark(t.id);
-      },
-      opts,
-    );
-  }
-
-  task(id: string): Readonly<Task> | undefined {
-    return this.store.tasks.peek(id);
-  }
-
-  tasks(): readonly Readonly<Task>[] {
-    return this.store.tasks.peekAll();
-  }
-
-  async removeTasks(ids: ReadonlySet<string>): Promise<number> {
-    if (ids.size === 0) return 0;
-    for (const id of ids) this.unpark(id);
-    return this.store.tasks.removeWhere((t) => ids.has(t.id));
-  }
-
-  flush(): Promise<void> {
-    return this.store.flush();
-  }
 }
