@@ -12,7 +12,7 @@ import { runnerPaths } from '../../src/runner/paths.ts';
 import { siteIdentity } from '../../src/runner/runner.ts';
 import { PROTOCOL_VERSION } from '../../src/runner/protocol.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
-import { cli } from '../runner/cli-process.ts';
+import { cli, cliOk, shapeFlags } from '../runner/cli-process.ts';
 import { runnerPid, stopRunnersUnder } from '../runner/helpers.ts';
 
 /**
@@ -55,11 +55,7 @@ async function run(args: string[], extra: Record<string, string> = {}) {
   return r;
 }
 
-async function ok(args: string[]) {
-  const r = await run(args);
-  expect(r.code, `rackpilot ${args.join(' ')}:\n${r.err}\n${r.out}`).toBe(0);
-  return r;
-}
+const ok = (args: string[]) => cliOk(args, env, run);
 
 /** Every form a secret may take in text: raw, percent-encoded (URI and form), JSON-escaped. */
 function forms(value: string): string[] {
@@ -137,31 +133,10 @@ describe('secrets audit: a whole session through the runner', () => {
   it('runs host add, deploy, a failed attach, attach, a manual power task and destroy', async () => {
     await ok(['template', 'add', 'jammy', '--image', 'ubuntu/jammy']);
     await startRecorder();
-    await ok([
-      'offering',
-      'add',
-      offering,
-      '--cores',
-      `${host.cpuCount}`,
-      '--mhz',
-      `${host.cpuMhz}`,
-      '--memory',
-      `${host.memoryMb}`,
-    ]);
+    await ok(['offering', 'add', offering, ...shapeFlags(host)]);
     await ok(['network', 'add', 'tenant-a', '--vlan', '200']);
     await ok(['network', 'add', 'tenant-b', '--vlan', '201']);
-    await ok([
-      'host',
-      'add',
-      '--hostname',
-      host.hostname,
-      '--cores',
-      `${host.cpuCount}`,
-      '--mhz',
-      `${host.cpuMhz}`,
-      '--memory',
-      `${host.memoryMb}`,
-    ]);
+    await ok(['host', 'add', '--hostname', host.hostname, ...shapeFlags(host)]);
     await ok(['hosts']);
     await ok(['host', 'ls', '--json']);
     await ok([

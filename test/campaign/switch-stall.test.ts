@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabHost } from '../../src/lab/spec.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
-import { cli } from '../runner/cli-process.ts';
+import { cli, cliOk, shapeFlags, taskShow } from '../runner/cli-process.ts';
 import { stopRunnersUnder } from '../runner/helpers.ts';
 import { expectClean } from './clean.ts';
 
@@ -19,20 +19,9 @@ let tl: TestLab;
 let env: Record<string, string>;
 let host: LabHost;
 
-async function ok(args: string[]) {
-  const r = await cli(args, env);
-  expect(r.code, `rackpilot ${args.join(' ')}:\n${r.err}\n${r.out}`).toBe(0);
-  return r;
-}
+const ok = (args: string[]) => cliOk(args, env);
 
-async function taskJson(id: string) {
-  return JSON.parse((await ok(['task', 'show', id, '--json'])).out) as {
-    state: string;
-    error?: string | null;
-    steps: { title: string; state: string }[];
-    log: { text: string; level: string }[];
-  };
-}
+const taskJson = (id: string) => taskShow(id, env);
 
 function ports() {
   return host.nics.map((n) => {
@@ -55,31 +44,10 @@ beforeAll(async () => {
   )!;
   expect(host, 'a lab host with two NICs on one switch').toBeDefined();
   await ok(['template', 'add', 'jammy', '--image', 'ubuntu/jammy']);
-  await ok([
-    'offering',
-    'add',
-    'shape',
-    '--cores',
-    `${host.cpuCount}`,
-    '--mhz',
-    `${host.cpuMhz}`,
-    '--memory',
-    `${host.memoryMb}`,
-  ]);
+  await ok(['offering', 'add', 'shape', ...shapeFlags(host)]);
   await ok(['network', 'add', 'tenant-a', '--vlan', '200']);
   await ok(['network', 'add', 'tenant-b', '--vlan', '201']);
-  await ok([
-    'host',
-    'add',
-    '--hostname',
-    host.hostname,
-    '--cores',
-    `${host.cpuCount}`,
-    '--mhz',
-    `${host.cpuMhz}`,
-    '--memory',
-    `${host.memoryMb}`,
-  ]);
+  await ok(['host', 'add', '--hostname', host.hostname, ...shapeFlags(host)]);
   await ok([
     'deploy',
     'vm1',

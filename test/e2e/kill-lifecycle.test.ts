@@ -27,6 +27,7 @@ import {
   runAndKill,
   steps,
 } from './runner-cases.ts';
+import { shapeFlags } from '../runner/cli-process.ts';
 
 /**
  * The kill campaign of kill.test.ts over the other mutating workflows: a child `rackpilot start |
@@ -141,18 +142,7 @@ const FLOWS: Flow[] = [
     kind: 'host.add',
     steps: 4,
     prepare: (op, lab, tl) => forgetInMaas(tl, op, lab),
-    args: (lab) => [
-      'host',
-      'add',
-      '--hostname',
-      lab.hostname,
-      '--cores',
-      `${lab.cpuCount}`,
-      '--mhz',
-      `${lab.cpuMhz}`,
-      '--memory',
-      `${lab.memoryMb}`,
-    ],
+    args: (lab) => ['host', 'add', '--hostname', lab.hostname, ...shapeFlags(lab)],
     resumed: async (op, lab) => {
       const host = hostOf(op, lab);
       expect(host?.maasSystemId, `${lab.hostname} in the store with its MaaS id`).toBeDefined();

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO } from '../e2e/helpers.ts';
@@ -71,4 +72,32 @@ export async function cli(
   const r = runCli(args, env);
   const code = await r.exit;
   return { code, out: r.out(), err: r.err() };
+}
+
+/** Runs a command that must succeed; its output otherwise explains why in the failure. */
+export async function cliOk(
+  args: string[],
+  env: Record<string, string>,
+  run: (args: string[]) => Promise<{ code: number | null; out: string; err: string }> = (a) => cli(a, env),
+) {
+  const r = await run(args);
+  expect(r.code, `rackpilot ${args.join(' ')}:\n${r.err}\n${r.out}`).toBe(0);
+  return r;
+}
+
+export interface TaskJson {
+  state: string;
+  error?: string | null;
+  steps: { title: string; state: string }[];
+  log: { text: string; level: string }[];
+}
+
+/** `rackpilot task show ID --json`, parsed. */
+export async function taskShow(id: string, env: Record<string, string>): Promise<TaskJson> {
+  return JSON.parse((await cliOk(['task', 'show', id, '--json'], env)).out) as TaskJson;
+}
+
+/** `--cores N --mhz N --memory MB` for a lab host's shape (offering add, host add). */
+export function shapeFlags(h: { cpuCount: number; cpuMhz: number; memoryMb: number }): string[] {
+  return ['--cores', `${h.cpuCount}`, '--mhz', `${h.cpuMhz}`, '--memory', `${h.memoryMb}`];
 }

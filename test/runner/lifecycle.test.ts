@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorldEvent } from '../../src/lab/world.ts';
 import { runnerPaths } from '../../src/runner/paths.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
-import { cli, runCli } from './cli-process.ts';
+import { cli, cliOk, runCli, shapeFlags, taskShow } from './cli-process.ts';
 import { killRunnerAndWait, runnerPid, stopRunnersUnder } from './helpers.ts';
 
 /**
@@ -19,19 +19,9 @@ let storePath: string;
 let offering: string;
 const shapeHosts: string[] = [];
 
-async function ok(args: string[]) {
-  const r = await cli(args, env);
-  expect(r.code, `rackpilot ${args.join(' ')}:\n${r.err}\n${r.out}`).toBe(0);
-  return r;
-}
+const ok = (args: string[]) => cliOk(args, env);
 
-async function taskJson(id: string) {
-  return JSON.parse((await ok(['task', 'show', id, '--json'])).out) as {
-    state: string;
-    steps: { title: string; state: string }[];
-    log: { text: string; level: string }[];
-  };
-}
+const taskJson = (id: string) => taskShow(id, env);
 
 beforeAll(async () => {
   tl = await startTestLab({ hosts: 16, racks: 2, seed: 7, timeScale: 0.01 });
@@ -47,34 +37,9 @@ beforeAll(async () => {
   const h0 = hosts[0]!;
   offering = `c${h0.cpuCount}`;
   await ok(['template', 'add', 'jammy', '--image', 'ubuntu/jammy']);
-  await ok([
-    'offering',
-    'add',
-    offering,
-    '--cores',
-    `${h0.cpuCount}`,
-    '--mhz',
-    `${h0.cpuMhz}`,
-    '--memory',
-    `${h0.memoryMb}`,
-  ]);
+  await ok(['offering', 'add', offering, ...shapeFlags(h0)]);
   await ok(['network', 'add', 'tenant-a', '--vlan', '200']);
-  await Promise.all(
-    hosts.map((h) =>
-      ok([
-        'host',
-        'add',
-        '--hostname',
-        h.hostname,
-        '--cores',
-        `${h.cpuCount}`,
-        '--mhz',
-        `${h.cpuMhz}`,
-        '--memory',
-        `${h.memoryMb}`,
-      ]),
-    ),
-  );
+  await Promise.all(hosts.map((h) => ok(['host', 'add', '--hostname', h.hostname, ...shapeFlags(h)])));
   shapeHosts.push(...hosts.map((h) => h.hostname));
 }, 120_000);
 
