@@ -3,41 +3,18 @@
  * against `ipmitool` subprocesses at the same concurrency. The BMCs run in a process of their own,
  * as real BMCs are other machines. Goals: < 2 s native, >= 20x ipmitool.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { IpmiClient } from '../src/ipmi/client.ts';
 import type { IpmiTarget } from '../src/ipmi/session.ts';
 import { mapLimit, sweepPower } from '../src/ipmi/sweep.ts';
 import { generateLabSpec } from '../src/lab/spec.ts';
+import { startBmcFarm } from './bmc-farm.ts';
 
 const HOSTS = 1000;
 const CONCURRENCY = 64;
 const IPMITOOL = '/usr/bin/ipmitool';
-
-async function startFarm(specOptions: { hosts: number; racks: number; seed: number }) {
-  const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-  const script = fileURLToPath(new URL('../src/lab/bmc-process.ts', import.meta.url));
-  const child = spawn(tsx, [script, JSON.stringify(specOptions)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`lab BMC process exited with ${code}`)));
-    createInterface({ input: child.stdout! }).once('line', resolve);
-  });
-  const { bmcs } = JSON.parse(line) as { bmcs: { hostname: string; host: string; port: number }[] };
-  return {
-    bmcs,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.removeAllListeners('exit');
-        child.once('exit', () => resolve());
-        child.stdin!.end();
-        setTimeout(() => child.kill('SIGTERM'), 2000).unref();
-      }),
-  };
-}
 
 function ipmitoolStatus(t: IpmiTarget): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -68,7 +45,7 @@ function ipmitoolStatus(t: IpmiTarget): Promise<void> {
 export async function run(): Promise<void> {
   const specOptions = { hosts: HOSTS, racks: 20, seed: 1 };
   const spec = generateLabSpec(specOptions);
-  const farm = await startFarm(specOptions);
+  const farm = await startBmcFarm(specOptions);
   try {
     const targets: IpmiTarget[] = farm.bmcs.map((b, i) => ({
       host: b.host,

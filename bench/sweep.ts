@@ -4,35 +4,11 @@
  * them), and UDP datagrams per BMC (sent and received by the sweeping process). Goal: 10,000 BMCs
  * covered every 30 s at most.
  */
-import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { IpmiClient } from '../src/ipmi/client.ts';
 import { generateLabSpec } from '../src/lab/spec.ts';
+import { startBmcFarm } from './bmc-farm.ts';
 import { BmcPowerSweep, sweepConcurrency, type BmcSweepTarget } from '../src/runner/power-sweep.ts';
-
-async function startFarm(specOptions: { hosts: number; racks: number; seed: number }) {
-  const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-  const script = fileURLToPath(new URL('../src/lab/bmc-process.ts', import.meta.url));
-  const child = spawn(tsx, [script, JSON.stringify(specOptions)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`lab BMC process exited with ${code}`)));
-    createInterface({ input: child.stdout! }).once('line', resolve);
-  });
-  const { bmcs } = JSON.parse(line) as { bmcs: { hostname: string; host: string; port: number }[] };
-  return {
-    bmcs,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.removeAllListeners('exit');
-        child.once('exit', () => resolve());
-        child.stdin!.end();
-        setTimeout(() => child.kill('SIGTERM'), 3000).unref();
-      }),
-  };
-}
 
 // Datagrams of this process (the sweeping side), counted at the socket.
 const packets = { sent: 0, received: 0 };
@@ -54,7 +30,7 @@ proto.emit = function (this: unknown, ev: string, ...a: unknown[]) {
 async function measure(hosts: number): Promise<void> {
   const specOptions = { hosts, racks: Math.max(1, Math.ceil(hosts / 48)), seed: 1 };
   const spec = generateLabSpec(specOptions);
-  const farm = await startFarm(specOptions);
+  const farm = await startBmcFarm(specOptions);
   const ipmi = new IpmiClient({ timeoutMs: 2000, retries: 3, keepAliveMs: 0 });
   try {
     const targets: BmcSweepTarget[] = farm.bmcs.map((b, i) => ({
