@@ -391,19 +391,8 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
   },
 ];
 
-/** Views the command bar opens, in completion order. */
-export const VIEW_COMMANDS: readonly View[] = [
-  'hosts',
-  'racks',
-  'tasks',
-  'events',
-  'networks',
-  'templates',
-  'offerings',
-  'instances',
-  'commandlog',
-  'help',
-];
+/** Views the command bar opens, in completion order: every list, then help. */
+export const VIEW_COMMANDS: readonly View[] = [...LIST_VIEWS, 'help'];
 
 /** The actions that exist for this client: read-only mode removes every dangerous one. */
 export function availableActions(readOnly: boolean): readonly KeyAction[] {
