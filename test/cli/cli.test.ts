@@ -89,7 +89,11 @@ describe('rackpilot CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rackpilot-lab-'));
     const envFile = join(dir, 'lab.env');
     let child: ReturnType<typeof spawn> | undefined;
-    afterAll(() => child?.kill('SIGKILL'));
+    afterAll(async () => {
+      child?.kill('SIGKILL');
+      // `hosts` below started the site's runner for the lab's store: it goes with the test.
+      await stopRunnersUnder(dir);
+    });
 
     it('writes a private env file a second process uses as a real site, and stops on SIGTERM', async () => {
       child = spawn(
@@ -114,7 +118,11 @@ describe('rackpilot CLI', () => {
       expect(out).not.toContain(key.split(':')[2]);
 
       const io = capture();
-      const code = await main(['hosts', '--json'], io, { HOME: dir, RACKPILOT_ENV_FILE: envFile });
+      const code = await main(['hosts', '--json'], io, {
+        ...testRunMark(),
+        HOME: dir,
+        RACKPILOT_ENV_FILE: envFile,
+      });
       expect(io.err()).toBe('');
       expect(code).toBe(0);
       const inv = JSON.parse(io.out());

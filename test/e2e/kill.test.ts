@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLabSpec, type LabHost } from '../../src/lab/spec.ts';
 import { startCreate } from '../../src/site/provision.ts';
 import type { Task } from '../../state/schema.ts';
-import { killRunner } from '../runner/helpers.ts';
+import { awaitChildExit, killRunner } from '../runner/helpers.ts';
 import { testRunMark } from '../runner/cli-process.ts';
 import {
   REPO,
@@ -141,7 +141,7 @@ async function runAndKill(args: string[], storePath: string, step: number): Prom
       if (!started(out)) reject(new Error(`child exited before step ${step}:\n${out}`));
     });
   });
-  await exited;
+  await awaitChildExit(child, exited, `rackpilot ${args.join(' ')} (step ${step})`);
   return out;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Task } from '../../state/schema.ts';
 import { NODE_STATUS, NODE_STATUS_NAME } from '../../src/maas/node-status.ts';
-import { killRunner } from '../runner/helpers.ts';
+import { awaitChildExit, killRunner } from '../runner/helpers.ts';
 import { testRunMark } from '../runner/cli-process.ts';
 import { REPO, expectRunning, peerState, type Operator, type TestLab } from './helpers.ts';
 
@@ -70,7 +70,7 @@ export async function runAndKill(
       if (!stepStarted(out, step)) reject(new Error(`child exited before step ${step}:\n${out}`));
     });
   });
-  await exited;
+  await awaitChildExit(child, exited, `rackpilot ${args.join(' ')} (step ${step})`);
   return out;
 }
 

@@ -78,3 +78,26 @@ export async function stopRunnersUnder(dir: string): Promise<number[]> {
   }
   return pids;
 }
+
+/**
+ * Waits (bounded) for a CLI child a kill test started to end after its runner was killed; one that
+ * does not is killed with its process group and reported, so no test leaves it running.
+ */
+export async function awaitChildExit(
+  child: { pid?: number | undefined; exitCode: number | null; signalCode: string | null },
+  exited: Promise<void>,
+  what: string,
+  ms = 30_000,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
+  const how = await Promise.race([exited.then(() => 'exited' as const), late]);
+  clearTimeout(timer);
+  if (how === 'exited') return;
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+  throw new Error(`${what} did not end within ${ms / 1000} s after its runner was killed`);
+}
