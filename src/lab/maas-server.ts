@@ -218,6 +218,14 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
         subversion: 'lab',
       };
     }
+    if (path === 'users/' && method === 'GET' && op === 'whoami') {
+      return {
+        username: core.username,
+        email: `${core.username}@example.com`,
+        is_local: true,
+        is_superuser: true,
+      };
+    }
     if (path === 'machines/') {
       if (method === 'GET' && !op) {
         const body = core.listJson(q);

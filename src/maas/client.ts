@@ -24,12 +24,14 @@ import {
   PowerStateResponseSchema,
   SubnetSchema,
   VersionSchema,
+  UserSchema,
   type MaasBootResource,
   type MaasEventsPage,
   type MaasInterface,
   type MaasMachine,
   type MaasSubnet,
   type MaasVersion,
+  type MaasUser,
   type PowerState,
 } from './schemas.ts';
 
@@ -554,6 +556,24 @@ export class MaasClient {
       schema: SubnetSchema.array(),
     });
   }
+
+  /** The user this client's API key belongs to; MaaS names it as `owner` of what it allocated. */
+  async whoami(signal?: AbortSignal): Promise<MaasUser> {
+    this.user ??= this.call({
+      signal,
+      ctx: { op: 'whoami', method: 'GET', path: 'users/' },
+      method: 'GET',
+      path: 'users/',
+      op: 'whoami',
+      schema: UserSchema,
+    }).catch((err: unknown) => {
+      this.user = undefined;
+      throw err;
+    });
+    return this.user;
+  }
+
+  private user: Promise<MaasUser> | undefined;
 
   async version(signal?: AbortSignal): Promise<MaasVersion> {
     return this.call({

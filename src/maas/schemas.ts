@@ -191,6 +191,14 @@ export const VersionSchema = z.object({
 });
 export type MaasVersion = z.infer<typeof VersionSchema>;
 
+/** users/?op=whoami: the MaaS user the API key belongs to (the `owner` of what it allocates). */
+export const UserSchema = z.object({
+  username: z.string(),
+  email: z.string().nullable().optional(),
+  is_superuser: z.boolean().optional(),
+});
+export type MaasUser = z.infer<typeof UserSchema>;
+
 /** `created` → epoch ms (MaaS omits the zone: the region's local time, UTC on standard installs). */
 export function parseEventTime(created: string): number | undefined {
   const m = /^\w{3}, (\d{2}) ([A-Za-z]+)\.? (\d{4}) (\d{2}):(\d{2}):(\d{2})$/.exec(created.trim());

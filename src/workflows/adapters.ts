@@ -17,6 +17,8 @@ export type MaasPort = Pick<
   | 'readMachine'
   | 'createMachine'
   | 'allocate'
+  | 'setOwnerData'
+  | 'whoami'
   | 'deploy'
   | 'release'
   | 'abort'

@@ -139,11 +139,24 @@ export function createInstanceSteps(
         refuseForeignAllocation(deps, m, ctx.taskId);
         const owner = { [OWNER_DATA_TASK]: ctx.taskId, [OWNER_DATA_JUMP_HOST]: jumpHostName() };
         if (isAllocated(m.status)) {
-          // Allocated by this task before its owner_data was written (a crash between the two calls).
-          ctx.log(`${host().hostname}: owner_data task=${ctx.taskId}`, 'info', 'maas');
-          await deps.maas.allocate(systemId(), undefined, ctx.signal, owner).catch(async () => {
-            throw new OperatorError(`${host().hostname} is already ${m.status_name} in MaaS`);
-          });
+          // Allocated with no task named: this task's allocate landed and the crash came before its
+          // owner_data was written, if MaaS says our user owns it. Anyone else's is refused.
+          const me = await deps.maas.whoami(ctx.signal);
+          if (m.owner !== me.username) {
+            throw new OperatorError(
+              `${host().hostname} is ${m.status_name} in MaaS by user ${m.owner ?? '(none)'}, not by this rackpilot (${me.username})`,
+              {
+                target: host().hostname,
+                hint: 'someone else took this machine in MaaS: pick another host, or release it there once it is certain to be free',
+              },
+            );
+          }
+          ctx.log(
+            `${host().hostname}: allocated by ${me.username}, owner_data task=${ctx.taskId}`,
+            'info',
+            'maas',
+          );
+          await deps.maas.setOwnerData(systemId(), owner, ctx.signal);
           return;
         }
         ctx.log(

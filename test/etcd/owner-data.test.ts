@@ -88,4 +88,43 @@ describe('MaaS owner_data', () => {
     expect(m.owner_data?.[OWNER_DATA_TASK]).toBe('t-f0reign1');
     expect(task.steps.slice(1).every((s) => s.state === 'pending')).toBe(true);
   });
+
+  /** A create of host `i` with its records made here, run to its end. */
+  async function createOn(i: number, name: string) {
+    const h = tl.lab.spec.hosts[i]!;
+    const host = op.wb.store.hosts.find((x) => x.hostname === h.hostname)!;
+    const req = { name, offering: offeringFor(h), template: 'jammy', networks: ['tenant-a'] };
+    const draft = instanceDraft(req, resolveCreate(op.wb.store, req), host.id, new Set());
+    const inst = await op.wb.store.instances.insert(draft);
+    const id = await op.wb.engine.start(
+      'instance.create',
+      { hostId: host.id, hostname: host.hostname, instanceId: inst.id },
+      { instanceId: inst.id },
+    );
+    return { host, task: await op.wb.engine.wait(id) };
+  }
+
+  it('takes over an allocation of its own MaaS user that names no task (a crash before set_owner_data)', async () => {
+    const h = tl.lab.spec.hosts[2]!;
+    const sys = op.wb.store.hosts.find((x) => x.hostname === h.hostname)!.maasSystemId!;
+    await op.site.maas.allocate(sys);
+    const { task } = await createOn(2, 'od-3');
+    expectDone(task);
+    expect((await op.site.maas.readMachine(sys)).owner_data?.[OWNER_DATA_TASK]).toBe(task.id);
+  });
+
+  it('refuses a machine another MaaS user allocated, naming that user', async () => {
+    const h = tl.lab.spec.hosts[3]!;
+    const sys = op.wb.store.hosts.find((x) => x.hostname === h.hostname)!.maasSystemId!;
+    await op.site.maas.allocate(sys);
+    const machine = tl.lab.maas.machines.byHostname(h.hostname)!;
+    machine.owner = 'alice';
+    tl.lab.maas.machines.core.touch(machine);
+    const { task } = await createOn(3, 'od-4');
+    expect(task.state).toBe('failed');
+    expect(task.error).toMatch(
+      new RegExp(`${h.hostname} is Allocated in MaaS by user alice, not by this rackpilot \\(admin\\)`),
+    );
+    expect((await op.site.maas.readMachine(sys)).owner).toBe('alice');
+  });
 });
