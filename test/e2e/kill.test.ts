@@ -1,14 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLabSpec, type LabHost } from '../../src/lab/spec.ts';
 import { startCreate } from '../../src/site/provision.ts';
 import type { Task } from '../../state/schema.ts';
-import { awaitChildExit, killRunner } from '../runner/helpers.ts';
-import { testRunMark } from '../runner/cli-process.ts';
+import { runAndKill } from './runner-cases.ts';
 import {
-  REPO,
   addHost,
   expectDone,
   expectFree,
@@ -102,49 +99,6 @@ function createRequest(lab: LabHost) {
   };
 }
 
-/**
- * Runs the CLI until it prints `[step] …` on stderr (or a later step: one found already in place
- * prints no line), then SIGKILLs the runner executing the task, and waits for the CLI to give up.
- */
-async function runAndKill(args: string[], storePath: string, step: number): Promise<string> {
-  const child = spawn(join(REPO, 'node_modules/.bin/tsx'), ['src/cli.tsx', ...args], {
-    cwd: REPO,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...testRunMark(),
-      PATH: process.env['PATH'] ?? '',
-      HOME: tl.dir,
-      RACKPILOT_ENV_FILE: tl.envFile,
-      RACKPILOT_STORE: storePath,
-      // 33 runners are killed here: each would leave a sweep session open on every lab BMC.
-      RACKPILOT_POWER_SWEEP_MS: '0',
-    },
-  });
-  let out = '';
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const started = (text: string) => [...text.matchAll(/^\[(\d+)\] /gm)].some((m) => Number(m[1]) >= step);
-  await new Promise<void>((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error(`step ${step} never started:\n${out}`)), 60_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (started(out)) {
-        clearTimeout(deadline);
-        killRunner(storePath);
-        resolve();
-      }
-    };
-    child.stderr.on('data', onData);
-    child.stdout.on('data', onData);
-    child.on('exit', () => {
-      clearTimeout(deadline);
-      if (!started(out)) reject(new Error(`child exited before step ${step}:\n${out}`));
-    });
-  });
-  await awaitChildExit(child, exited, `rackpilot ${args.join(' ')} (step ${step})`);
-  return out;
-}
-
 /** The journal a kill at the start of step `step` leaves: earlier steps done, nothing after the running one. */
 function expectExactJournal(task: Task, step: number, count: number, label: string): void {
   expect(task.steps).toHaveLength(count);
@@ -184,7 +138,7 @@ const steps = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 describe.concurrent('kill `rackpilot deploy` at every step boundary', { timeout: 120_000 }, () => {
   it.each(steps(CREATE_STEPS))('step %i, then resume: the instance runs', async (step) => {
     const { lab, storePath } = await prepare(`create-resume-${step}`, false);
-    await runAndKill(deployArgs(lab), storePath, step);
+    await runAndKill(tl, deployArgs(lab), storePath, step);
     const { op, task } = await takeOver(storePath, 'instance.create');
     try {
       expectExactJournal(task, step, CREATE_STEPS, `create-resume-${step}`);
@@ -202,7 +156,7 @@ describe.concurrent('kill `rackpilot deploy` at every step boundary', { timeout:
 
   it.each(steps(CREATE_STEPS))('step %i, then rollback: the host is as before', async (step) => {
     const { lab, storePath } = await prepare(`create-rollback-${step}`, false);
-    await runAndKill(deployArgs(lab), storePath, step);
+    await runAndKill(tl, deployArgs(lab), storePath, step);
     const { op, task } = await takeOver(storePath, 'instance.create');
     try {
       expectExactJournal(task, step, CREATE_STEPS, `create-rollback-${step}`);
@@ -224,7 +178,7 @@ describe.concurrent('kill `rackpilot deploy` at every step boundary', { timeout:
 describe.concurrent('kill `rackpilot destroy` at every step boundary', { timeout: 120_000 }, () => {
   it.each(steps(DESTROY_STEPS))('step %i, then resume: the host is free', async (step) => {
     const { lab, storePath } = await prepare(`destroy-${step}`, true);
-    await runAndKill(['destroy', 'vm1'], storePath, step);
+    await runAndKill(tl, ['destroy', 'vm1'], storePath, step);
     const { op, task } = await takeOver(storePath, 'instance.destroy');
     try {
       expectExactJournal(task, step, DESTROY_STEPS, `destroy-${step}`);

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import type { Task } from '../../state/schema.ts';
 import { NODE_STATUS, NODE_STATUS_NAME } from '../../src/maas/node-status.ts';
-import { awaitChildExit, killRunner } from '../runner/helpers.ts';
+import { awaitChildExit, killRunner, reportOnSignal } from '../runner/helpers.ts';
 import { testRunMark } from '../runner/cli-process.ts';
 import { REPO, expectRunning, peerState, type Operator, type TestLab } from './helpers.ts';
 
@@ -45,11 +45,13 @@ export async function runAndKill(
   step: number,
   extra: Record<string, string> = {},
 ): Promise<string> {
+  const reportDir = join(dirname(storePath), `report-${step}-${Date.now()}`);
+  mkdirSync(reportDir, { recursive: true });
   const child = spawn(join(REPO, 'node_modules/.bin/tsx'), ['src/cli.tsx', ...args], {
     cwd: REPO,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: childEnv(tl, storePath, extra),
+    env: { ...childEnv(tl, storePath, extra), NODE_OPTIONS: reportOnSignal(reportDir) },
   });
   let out = '';
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
@@ -59,8 +61,8 @@ export async function runAndKill(
       out += d.toString();
       if (stepStarted(out, step)) {
         clearTimeout(deadline);
-        killRunner(storePath);
-        resolve();
+        if (killRunner(storePath) === null) reject(new Error(`no runner to kill at step ${step}:\n${out}`));
+        else resolve();
       }
     };
     child.stderr.on('data', onData);
@@ -70,7 +72,10 @@ export async function runAndKill(
       if (!stepStarted(out, step)) reject(new Error(`child exited before step ${step}:\n${out}`));
     });
   });
-  await awaitChildExit(child, exited, `rackpilot ${args.join(' ')} (step ${step})`);
+  await awaitChildExit(child, exited, `rackpilot ${args.join(' ')} (step ${step})`, {
+    output: () => out,
+    reportDir,
+  });
   return out;
 }
 

@@ -79,25 +79,68 @@ export async function stopRunnersUnder(dir: string): Promise<number[]> {
   return pids;
 }
 
+/** NODE_OPTIONS that make a child write a diagnostic report into `dir` on SIGUSR2. */
+export function reportOnSignal(dir: string): string {
+  return `--report-on-signal --report-signal=SIGUSR2 --report-directory=${dir}`;
+}
+
+/** What keeps a stuck process alive: the libuv handles and JS stacks of the reports in `dir`. */
+function reportSummary(dir: string): string {
+  const parts: string[] = [];
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    try {
+      const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
+        header?: { commandLine?: string[] };
+        javascriptStack?: { stack?: string[] };
+        libuv?: { type: string; is_active?: boolean; is_referenced?: boolean; [k: string]: unknown }[];
+      };
+      const handles = (r.libuv ?? [])
+        .filter((h) => h.is_active && h.is_referenced)
+        .map((h) => JSON.stringify(h));
+      parts.push(
+        `${(r.header?.commandLine ?? []).slice(-6).join(' ')}\n  stack: ${(r.javascriptStack?.stack ?? []).slice(0, 8).join(' | ')}\n  active handles:\n    ${handles.join('\n    ')}`,
+      );
+    } catch (err) {
+      parts.push(`${f}: ${(err as Error).message}`);
+    }
+  }
+  return parts.join('\n') || '(no report written)';
+}
+
 /**
  * Waits (bounded) for a CLI child a kill test started to end after its runner was killed; one that
- * does not is killed with its process group and reported, so no test leaves it running.
+ * does not is asked for a diagnostic report (when started with reportOnSignal), then killed with
+ * its process group and reported with its output, so no test leaves it running.
  */
 export async function awaitChildExit(
   child: { pid?: number | undefined; exitCode: number | null; signalCode: string | null },
   exited: Promise<void>,
   what: string,
-  ms = 30_000,
+  opts: { ms?: number; output?: () => string; reportDir?: string } = {},
 ): Promise<void> {
+  const ms = opts.ms ?? 30_000;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
   const how = await Promise.race([exited.then(() => 'exited' as const), late]);
   clearTimeout(timer);
   if (how === 'exited') return;
+  let report = '';
+  if (opts.reportDir) {
+    try {
+      process.kill(-child.pid!, 'SIGUSR2');
+      await new Promise((r) => setTimeout(r, 1500));
+      report = `\ndiagnostic report:\n${reportSummary(opts.reportDir)}`;
+    } catch {
+      // gone meanwhile
+    }
+  }
   try {
     process.kill(-child.pid!, 'SIGKILL');
   } catch {
     // already gone
   }
-  throw new Error(`${what} did not end within ${ms / 1000} s after its runner was killed`);
+  const out = opts.output?.().split('\n').slice(-15).join('\n') ?? '';
+  throw new Error(
+    `${what} did not end within ${ms / 1000} s after its runner was killed; it printed:\n${out}${report}`,
+  );
 }
