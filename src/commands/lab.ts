@@ -54,7 +54,9 @@ export async function labCommand(argv: string[], ctx: CommandContext): Promise<n
   const lab = await startLab({
     timeScale,
     hosts: values.hosts ?? config.labSpec.hosts,
-    racks: values.racks ?? config.labSpec.racks,
+    ...((values.racks ?? config.labSpec.racks) !== undefined && {
+      racks: values.racks ?? config.labSpec.racks,
+    }),
     seed: values.seed ?? config.labSpec.seed,
     maas: { listCostMs: values['list-cost-ms'] ?? config.labListCostMs },
   });

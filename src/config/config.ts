@@ -50,7 +50,8 @@ export interface Config {
   lab: boolean;
   /** Multiplier applied to the lab's durations (1 = realistic MaaS timings). */
   timeScale: number;
-  labSpec: { racks: number; hosts: number; seed: number };
+  /** racks undefined: as many as the hosts need (3 up to 480 hosts, then one per 160). */
+  labSpec: { racks: number | undefined; hosts: number; seed: number };
   /** What the lab's MaaS spends per machine on a machine list (ms, unscaled). */
   labListCostMs: number;
   /** Absolute path of the rack file; undefined when not given. */
@@ -530,7 +531,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     lab,
     timeScale: good.RACKPILOT_TIME_SCALE ?? DEFAULT_TIME_SCALE,
     labSpec: {
-      racks: good.RACKPILOT_LAB_RACKS ?? 3,
+      racks: good.RACKPILOT_LAB_RACKS,
       hosts: good.RACKPILOT_LAB_HOSTS ?? 40,
       seed: good.RACKPILOT_LAB_SEED ?? 1,
     },

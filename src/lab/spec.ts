@@ -3,6 +3,8 @@
  * a BMC per host. Deterministic for a given seed so tests, demos and the rack file agree.
  * Ports (SSH, UDP, HTTP) are assigned when the lab starts, not here.
  */
+import { OperatorError } from '../util/errors.ts';
+
 export type SwitchDialect = 'force10' | 'os10' | 'nxos' | 'eos';
 
 export const DIALECT_ROTATION: readonly SwitchDialect[] = ['force10', 'os10', 'nxos', 'eos'];
@@ -83,9 +85,20 @@ function password(rand: () => number): string {
   return s;
 }
 
+/** A ToR port number has at most three digits (1/1/999): what one lab switch can offer. */
+const MAX_SWITCH_PORTS = 999;
+/** Hosts per rack when the lab's rack count is not given: a few hundred NICs per ToR switch. */
+const HOSTS_PER_RACK = 160;
+const MAX_RACKS = 64;
+
+/** The lab's rack count when none is given: 3, or more for a big lab, so no switch runs out of ports. */
+export function defaultLabRacks(hosts: number): number {
+  return Math.min(MAX_RACKS, Math.max(3, Math.ceil(hosts / HOSTS_PER_RACK)));
+}
+
 export function generateLabSpec(opts: LabSpecOptions = {}): LabSpec {
-  const racks = opts.racks ?? 3;
   const hostCount = opts.hosts ?? 40;
+  const racks = opts.racks ?? defaultLabRacks(hostCount);
   const rand = seededRandom(opts.seed ?? 1);
   const dialects = opts.dialects ?? DIALECT_ROTATION;
   const pxeVlan = opts.pxeVlan ?? 10;
@@ -93,7 +106,7 @@ export function generateLabSpec(opts: LabSpecOptions = {}): LabSpec {
 
   const perRack = Math.ceil(hostCount / racks);
   // 4 NICs at most per host, plus spare ports so miscabling and uplinks have room.
-  const portsPerSwitch = Math.max(48, perRack * 4 + 4);
+  const portsPerSwitch = Math.min(MAX_SWITCH_PORTS, Math.max(48, perRack * 4 + 4));
   const switches: LabSwitch[] = [];
   for (let r = 0; r < racks; r++) {
     const dialect = dialects[r % dialects.length]!;
@@ -119,6 +132,14 @@ export function generateLabSpec(opts: LabSpecOptions = {}): LabSpec {
     const nics: LabNic[] = [];
     for (let n = 0; n < nicCount; n++) {
       const portIndex = nextPort[r]!++;
+      if (portIndex > MAX_SWITCH_PORTS) {
+        throw new OperatorError(
+          `${hostCount} lab hosts do not fit in ${racks} racks: a ToR switch has at most ${MAX_SWITCH_PORTS} ports`,
+          {
+            hint: `give at least ${defaultLabRacks(hostCount)} racks (--racks or RACKPILOT_LAB_RACKS), or leave the rack count out`,
+          },
+        );
+      }
       nics.push({
         mac: `52:54:${hex2(r)}:${hex2(i >> 8)}:${hex2(i)}:${hex2(n)}`,
         switch: sw.name,

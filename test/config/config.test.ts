@@ -96,7 +96,7 @@ describe('defaults and other settings', () => {
       lab: true,
       eraseMode: 'full',
       timeScale: 0.05,
-      labSpec: { racks: 3, hosts: 40, seed: 1 },
+      labSpec: { racks: undefined, hosts: 40, seed: 1 },
       rackFile: undefined,
       store: join(home, '.local/state/rackpilot/store.json'),
       knownHosts: join(home, '.local/state/rackpilot/known_hosts'),

@@ -30,6 +30,19 @@ function build(spec: LabSpec): { text: string; rack: Rack } {
 }
 
 describe('labRackFile', () => {
+  it('gives a big lab enough racks for a valid rack file, and refuses too few racks naming the least', () => {
+    const big = generateLabSpec({ hosts: 10_000 });
+    expect(big.switches).toHaveLength(63);
+    expect(build(big).rack.switches).toHaveLength(63);
+    const biggest = generateLabSpec({ hosts: 20_000 });
+    expect(biggest.switches).toHaveLength(64);
+    expect(biggest.switches.every((s) => s.ports.length <= 999)).toBe(true);
+    expect(generateLabSpec({ hosts: 40 }).switches).toHaveLength(3);
+    expect(() => generateLabSpec({ hosts: 10_000, racks: 3 })).toThrow(
+      /10000 lab hosts do not fit in 3 racks: a ToR switch has at most 999 ports/,
+    );
+  });
+
   it('produces a valid rack file for the default lab with every NIC, switch and BMC', () => {
     const spec = generateLabSpec();
     const { rack } = build(spec);
