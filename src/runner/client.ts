@@ -1,13 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import {
-  createMessageConnection,
-  ResponseError,
-  SocketMessageReader,
-  SocketMessageWriter,
-  type MessageConnection,
-} from 'vscode-jsonrpc/node';
+import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import { OperatorError } from '../util/errors.ts';
 import type { TaskEvent } from '../tasks/events.ts';
 import {
@@ -26,6 +20,7 @@ import {
   type Result,
 } from './protocol.ts';
 import { ensureRunnerDirs, runnerPaths, type RunnerPaths } from './paths.ts';
+import { socketConnection } from './transport.ts';
 import { describeZodIssue } from './zod-text.ts';
 
 /**
@@ -269,10 +264,7 @@ export async function connectRunner(opts: ConnectOptions): Promise<RunnerClient>
       }
     }
   }
-  const connection = createMessageConnection(
-    new SocketMessageReader(socket),
-    new SocketMessageWriter(socket),
-  );
+  const connection = socketConnection(socket);
   connection.listen();
   let cookie: string;
   try {

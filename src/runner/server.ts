@@ -1,14 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import {
-  createMessageConnection,
-  ErrorCodes,
-  ResponseError,
-  SocketMessageReader,
-  SocketMessageWriter,
-  type MessageConnection,
-} from 'vscode-jsonrpc/node';
+import { ErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import { OperatorError, describeError } from '../util/errors.ts';
 import type { TaskEvent } from '../tasks/events.ts';
 import {
@@ -23,7 +16,7 @@ import {
 } from './protocol.ts';
 import type { Caller, Handlers, Subscription } from './service/context.ts';
 import { describeZodIssue } from './zod-text.ts';
-import { guardFrames } from './frame-guard.ts';
+import { guardFrames, socketConnection } from './transport.ts';
 
 /**
  * The runner's socket: one JSON-RPC connection per client. A client must first say `hello` with
@@ -123,10 +116,7 @@ export class RunnerServer {
     // Before the reader: a client announcing a huge message is dropped before it is buffered.
     const id = this.nextId;
     guardFrames(socket, (why) => this.opts.log(`client ${id} dropped: it sent ${why}`));
-    const connection = createMessageConnection(
-      new SocketMessageReader(socket),
-      new SocketMessageWriter(socket),
-    );
+    const connection = socketConnection(socket);
     const client: Client = {
       id: this.nextId++,
       connection,

@@ -1,4 +1,22 @@
 import type { Socket } from 'node:net';
+import {
+  createMessageConnection,
+  SocketMessageReader,
+  SocketMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
+
+/**
+ * A JSON-RPC connection over one side of the runner's socket. The reader's partial-message timer
+ * is off: a peer killed in the middle of a message leaves a partial frame behind, and that timer
+ * re-arms itself every 10 s for as long as the frame stays incomplete (forever, once the peer is
+ * gone), so a CLI whose runner died would never exit. Nothing here listens for partial messages.
+ */
+export function socketConnection(socket: Socket): MessageConnection {
+  const reader = new SocketMessageReader(socket);
+  reader.partialMessageTimeout = 0;
+  return createMessageConnection(reader, new SocketMessageWriter(socket));
+}
 
 /** Largest JSON-RPC message a client may send (user data is at most 1 MiB, escaped). */
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
