@@ -81,7 +81,6 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
   ctx.asDashboard();
   // The runner first: with no MaaS configured it is what hosts the lab the dashboard shows.
   const runner = await ctx.runner();
-  const site = await ctx.site();
   // Rows come from the runner, the site's one MaaS poller: a snapshot, then only what changes.
   const inventory = new RunnerInventory(runner);
   await inventory.connect();
@@ -97,7 +96,7 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
     <LiveDashboard
       inventory={powered}
       label={ctx.config().lab ? 'lab' : ''}
-      prober={hostProber(site)}
+      prober={hostProber(() => ctx.site())}
       taskFeed={taskFeed}
       catalogSource={catalog}
       peer={peer}

@@ -25,9 +25,25 @@ export interface HostProbe {
 
 export type HostProber = (hostname: string, macs: readonly string[]) => Promise<HostProbe>;
 
-export function hostProber(site: Site): HostProber {
-  const switches = switchPort(site.switches, site.topology, site.env);
+export function hostProber(openSite: () => Promise<Site>): HostProber {
+  // Opened at the first probe: a dashboard that never probes never reads the rack file.
+  let opened: Promise<{ site: Site; switches: ReturnType<typeof switchPort> }> | undefined;
   return async (hostname, macs) => {
+    opened ??= openSite().then((site) => ({
+      site,
+      switches: switchPort(site.switches, site.topology, site.env),
+    }));
+    let site: Site;
+    let switches: ReturnType<typeof switchPort>;
+    try {
+      ({ site, switches } = await opened);
+    } catch (err) {
+      opened = undefined;
+      return {
+        ports: [],
+        bmc: { error: `cannot read the site's gear: ${describeError(err).split('\n')[0]!}` },
+      };
+    }
     const rackHost = site.topology.host(hostname);
     const nics = site.topology.nicsForMacs([...macs, ...(rackHost?.nics.map((n) => n.mac) ?? [])]);
     const ports = Promise.all(

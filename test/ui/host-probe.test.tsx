@@ -43,7 +43,7 @@ describe('host details read the gear live', () => {
     });
     lab.maas.machines.setStatus(host.hostname, 'Deploying');
 
-    const prober = hostProber(site);
+    const prober = hostProber(async () => site);
     const probe = await prober(
       host.hostname,
       host.nics.map((n) => n.mac),
@@ -73,5 +73,23 @@ describe('host details read the gear live', () => {
     expect(frame).toMatch(/BMC\s+power on, boot/);
     expect(frame).toContain(`untagged 300, tagged none`);
     expect(frame).toContain('not the PXE VLAN 10');
+  });
+
+  it('opens the site at the first probe only, and says so when it cannot', async () => {
+    let opens = 0;
+    const prober = hostProber(async () => {
+      opens++;
+      throw new Error('rack file /etc/rackpilot/rack.json: no such file');
+    });
+    expect(opens).toBe(0);
+    const probe = await prober('r01-n001', []);
+    expect(opens).toBe(1);
+    expect(probe).toEqual({
+      ports: [],
+      bmc: { error: "cannot read the site's gear: rack file /etc/rackpilot/rack.json: no such file" },
+    });
+    // Tried again at the next probe: the operator may have fixed it meanwhile.
+    await prober('r01-n001', []);
+    expect(opens).toBe(2);
   });
 });
