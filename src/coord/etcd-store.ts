@@ -11,6 +11,9 @@ import type { RowOp } from '../../state/store-format.ts';
 import type { RemoteSink, StoreRemote } from '../../state/store-remote.ts';
 import { OperatorError, describeError } from '../util/errors.ts';
 import { EtcdUnavailableError, type EtcdSite } from './etcd-site.ts';
+import { EtcdConflictError } from './conflict.ts';
+
+export { EtcdConflictError };
 
 /**
  * The site's records and tasks in etcd, for the Store (see state/store-remote.ts):
@@ -32,9 +35,6 @@ const EXTRA_UNIQUE: Partial<Record<CollectionName, string[]>> = { instances: ['h
 function uniqueFields(c: CollectionName): string[] {
   return [...SPECS[c].unique, ...(EXTRA_UNIQUE[c] ?? [])];
 }
-
-/** Raised when a record changed in etcd since this runner saw it; the caller may try again. */
-export class EtcdConflictError extends OperatorError {}
 
 interface TaskWrites {
   /** A write queued and not yet started: later changes ride on it. */

@@ -5,7 +5,7 @@ import type { MaasClient } from '../maas/client.ts';
 import { pickHost } from '../workflows/planner.ts';
 import type { Host, Instance, Network, Offering, Template } from '../../state/schema.ts';
 import type { Store } from '../../state/store.ts';
-import { EtcdConflictError } from '../coord/etcd-store.ts';
+import { EtcdConflictError } from '../coord/conflict.ts';
 import type { Workbench } from './workbench.ts';
 
 /** A locally administered unicast MAC, as CloudStack allocates one per VM NIC. */

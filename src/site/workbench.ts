@@ -2,9 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../../state/store.ts';
-import { EtcdSite } from '../coord/etcd-site.ts';
-import { EtcdStoreRemote } from '../coord/etcd-store.ts';
-import { EtcdCoordinator } from '../tasks/etcd-coordinator.ts';
+import type { EtcdSite } from '../coord/etcd-site.ts';
+import type { EtcdCoordinator } from '../tasks/etcd-coordinator.ts';
 import { TaskJournal } from '../tasks/journal.ts';
 import { pruneFinished } from '../tasks/recovery.ts';
 import { TaskEngine, realClock, scaledClock, type Clock } from '../tasks/index.ts';
@@ -65,7 +64,13 @@ export async function openWorkbench(site: Site, opts: WorkbenchOptions = {}): Pr
   let engine: TaskEngine;
   let etcd: { site: EtcdSite; coordinator: EtcdCoordinator } | undefined;
   if (etcdSettings) {
-    // Several jump hosts: the records, tasks and locks live in etcd; no store file.
+    // Several jump hosts: the records, tasks and locks live in etcd; no store file. The etcd client
+    // (gRPC and its protobufs, ~25 MB) is loaded only here, by the runners of an etcd site.
+    const [{ EtcdSite }, { EtcdStoreRemote }, { EtcdCoordinator }] = await Promise.all([
+      import('../coord/etcd-site.ts'),
+      import('../coord/etcd-store.ts'),
+      import('../tasks/etcd-coordinator.ts'),
+    ]);
     const etcdSite = await EtcdSite.open(etcdSettings, opts.log);
     try {
       const remote = new EtcdStoreRemote(etcdSite);
