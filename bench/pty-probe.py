@@ -3,7 +3,8 @@
 usage: pty-probe.py COLS ROWS READY_REGEX IDLE_SECONDS KEYS -- CMD ARGS...
 Prints one JSON line: ms from start to the first screen matching READY_REGEX, the child's CPU ms
 and RSS over an idle window of IDLE_SECONDS, and for each key of KEYS (one character each, sent
-one at a time) the ms from writing it to the end of the frame it caused (the output going quiet).
+one at a time) the ms from writing it to the end of the frame it caused: output that rewrites the selected
+(inverse) row, then goes quiet for 8 ms. Output still pending from the previous key is drained first.
 """
 import fcntl, json, os, pty, re, select, struct, sys, termios, time
 
@@ -66,24 +67,29 @@ read_for(5.0)  # let start-up (module loading, first data) settle
 procs = tree(pid)
 cpu0 = sum(cpu_ms(p) for p in procs)
 w0 = time.monotonic()
-read_for(idle_s)
+idle_out, _ = read_for(idle_s)
 idle_cpu = sum(cpu_ms(p) for p in procs) - cpu0
 idle_wall = (time.monotonic() - w0) * 1000
 rss = max(rss_mb(p) for p in procs)
 lat = []
+INVERSE = b'\x1b[7m'  # the selected row: every j/k frame rewrites it
 for k in keys:
+    read_for(0.03, until=None)  # drain: the previous frame's tail must not count for this key
     sent = time.monotonic()
     os.write(fd, k.encode())
-    buf, first_last = b'', None
+    buf, _ = read_for(1.0, until=lambda b: INVERSE in b)
+    if INVERSE not in buf:
+        continue
     # The frame ends when output has been quiet for 8 ms (Ink writes a frame in one burst).
+    last = time.monotonic()
     while True:
-        r, _, _ = select.select([fd], [], [], 0.5 if first_last is None else 0.008)
+        r, _, _ = select.select([fd], [], [], 0.008)
         if not r:
             break
-        buf += os.read(fd, 65536)
-        first_last = time.monotonic()
-    if first_last is not None:
-        lat.append((first_last - sent) * 1000)
-    time.sleep(0.05)
+        os.read(fd, 65536)
+        last = time.monotonic()
+    lat.append((last - sent) * 1000)
 os.kill(pid, 15)
-print(json.dumps({'readyMs': ready_ms, 'idleCpuMs': idle_cpu, 'idleWallMs': idle_wall, 'rssMb': rss, 'keyMs': lat}))
+if os.environ.get('PTY_PROBE_DUMP'):
+    open(os.environ['PTY_PROBE_DUMP'], 'wb').write(idle_out)
+print(json.dumps({'readyMs': ready_ms, 'idleCpuMs': idle_cpu, 'idleWallMs': idle_wall, 'idleBytes': len(idle_out), 'rssMb': rss, 'keyMs': lat}))

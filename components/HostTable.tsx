@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { DashboardRow } from './rows.ts';
 import { fit, formatAge, width as cells } from './format.ts';
@@ -77,7 +78,9 @@ function macText(row: DashboardRow): string {
 
 export function HostTable({ rows, selected, offset, height, width, now, marked, stale }: HostTableProps) {
   const color = useColor();
-  const columns = layoutColumns(width, rows);
+  // Walks every row (widest host name, which optional columns have data): once per data change,
+  // not once per key press.
+  const columns = useMemo(() => layoutColumns(width, rows), [width, rows]);
   const wide = width >= 120;
   const visible = rows.slice(offset, offset + height);
   const cell = (row: DashboardRow, c: Column) => {
