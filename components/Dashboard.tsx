@@ -45,10 +45,6 @@ function DashboardScreen(props: DashboardProps) {
   const terminal = useWindowSize();
   const columns = size?.columns ?? terminal.columns;
   const rows = size?.rows ?? terminal.rows;
-  const now = useNow(
-    props.now,
-    useMemo(() => youngestChange(snapshot, tasks?.tasks), [snapshot, tasks]),
-  );
   const { exit } = useApp();
   const lines = useLines(readOnly);
   const nav = useNavigation();
@@ -85,6 +81,12 @@ function DashboardScreen(props: DashboardProps) {
   const found = nav.hostKey === null ? -1 : visibleRows.findIndex((r) => r.key === nav.hostKey);
   const selected = found >= 0 ? found : 0;
   const selectedRow = visibleRows[selected];
+  // Ages tick every second only while a young one can be on screen: the rows around the cursor
+  // (a window no taller than the terminal), not a change somewhere among thousands of hosts.
+  const now = useNow(
+    props.now,
+    youngestChange(visibleRows.slice(Math.max(0, selected - rows), selected + rows), snapshot, tasks?.tasks),
+  );
   const held = heldReason(selectedRow);
 
   const events = useMemo(() => props.events ?? eventsFromTasks(tasks), [props.events, tasks]);

@@ -7,16 +7,17 @@ import type { Task } from '../state/schema.ts';
 export const FRESH_MS = 10_000;
 
 /**
- * Epoch ms of the most recent thing whose age the screen shows: a row's status change, a running
- * task (its elapsed time), or data that is no longer fresh (the header counts its age).
+ * Epoch ms of the most recent thing whose age the screen shows: a status change on a row that can
+ * be on screen (`shown`: not the 10,000 others), a running task (its elapsed time), or data that is
+ * no longer fresh (the header counts its age).
  */
 export function youngestChange(
-  snapshot: InventorySnapshot,
+  shown: readonly Pick<InventorySnapshot['rows'][number], 'since' | 'sinceExact'>[],
+  snapshot: Pick<InventorySnapshot, 'refreshedAt'>,
   tasks: readonly Task[] | undefined,
 ): number | null {
   let youngest: number | null = null;
-  for (const r of snapshot.rows)
-    if (r.sinceExact && (youngest === null || r.since > youngest)) youngest = r.since;
+  for (const r of shown) if (r.sinceExact && (youngest === null || r.since > youngest)) youngest = r.since;
   if (tasks?.some((t) => t.state === 'running' || t.state === 'pending' || t.state === 'rolling-back'))
     youngest = Date.now();
   if (snapshot.refreshedAt === null || Date.now() - snapshot.refreshedAt >= FRESH_MS) youngest = Date.now();
