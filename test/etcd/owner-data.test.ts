@@ -35,6 +35,21 @@ afterAll(async () => {
 });
 
 describe('MaaS owner_data', () => {
+  /** A create of host `i` with its records made here, run to its end. */
+  async function createOn(i: number, name: string) {
+    const h = tl.lab.spec.hosts[i]!;
+    const host = op.wb.store.hosts.find((x) => x.hostname === h.hostname)!;
+    const req = { name, offering: offeringFor(h), template: 'jammy', networks: ['tenant-a'] };
+    const draft = instanceDraft(req, resolveCreate(op.wb.store, req), host.id, new Set());
+    const inst = await op.wb.store.instances.insert(draft);
+    const id = await op.wb.engine.start(
+      'instance.create',
+      { hostId: host.id, hostname: host.hostname, instanceId: inst.id },
+      { instanceId: inst.id },
+    );
+    return { host, task: await op.wb.engine.wait(id) };
+  }
+
   it('names the task and jump host of a deploy until the release', async () => {
     const h = tl.lab.spec.hosts[0]!;
     const req = {
@@ -67,15 +82,7 @@ describe('MaaS owner_data', () => {
       [OWNER_DATA_TASK]: 't-f0reign1',
       [OWNER_DATA_JUMP_HOST]: 'jump-2',
     });
-    const req = { name: 'od-2', offering: offeringFor(h), template: 'jammy', networks: ['tenant-a'] };
-    const draft = instanceDraft(req, resolveCreate(op.wb.store, req), host.id, new Set());
-    const inst = await op.wb.store.instances.insert(draft);
-    const id = await op.wb.engine.start(
-      'instance.create',
-      { hostId: host.id, hostname: host.hostname, instanceId: inst.id },
-      { instanceId: inst.id },
-    );
-    const task = await op.wb.engine.wait(id);
+    const { task } = await createOn(1, 'od-2');
     expect(task.state).toBe('failed');
     expect(task.error).toMatch(
       new RegExp(
@@ -88,21 +95,6 @@ describe('MaaS owner_data', () => {
     expect(m.owner_data?.[OWNER_DATA_TASK]).toBe('t-f0reign1');
     expect(task.steps.slice(1).every((s) => s.state === 'pending')).toBe(true);
   });
-
-  /** A create of host `i` with its records made here, run to its end. */
-  async function createOn(i: number, name: string) {
-    const h = tl.lab.spec.hosts[i]!;
-    const host = op.wb.store.hosts.find((x) => x.hostname === h.hostname)!;
-    const req = { name, offering: offeringFor(h), template: 'jammy', networks: ['tenant-a'] };
-    const draft = instanceDraft(req, resolveCreate(op.wb.store, req), host.id, new Set());
-    const inst = await op.wb.store.instances.insert(draft);
-    const id = await op.wb.engine.start(
-      'instance.create',
-      { hostId: host.id, hostname: host.hostname, instanceId: inst.id },
-      { instanceId: inst.id },
-    );
-    return { host, task: await op.wb.engine.wait(id) };
-  }
 
   it('takes over an allocation of its own MaaS user that names no task (a crash before set_owner_data)', async () => {
     const h = tl.lab.spec.hosts[2]!;
