@@ -400,6 +400,19 @@ export class SwitchSession {
       );
     } catch (e) {
       if (e instanceof SwitchError && e.kind === 'closed') {
+        // A refused line first, then the session gone: the lines pipelined after it ran outside
+        // the mode they needed (an `exit` too many logs out). The refusal is what happened.
+        const answered = this.splitAnswers(commands, cleanTerminalText(this.raw), promptAt, false);
+        const refused = answered.findIndex((r) => r.errorLine !== undefined);
+        if (refused >= 0) {
+          const errorLine = answered[refused]!.errorLine!;
+          throw this.err('cli', `the switch refused \`${commands[refused]}\`: ${errorLine}`, {
+            switchLine: errorLine,
+            command: commands[refused]!,
+            hint: 'The lines sent after it in the same batch ran outside the mode they needed, and the switch then closed the session.',
+            cause: e,
+          });
+        }
         throw this.err(
           'closed',
           `connection lost during \`${commands[0]}\` and ${commands.length - 1} more`,
@@ -412,15 +425,28 @@ export class SwitchSession {
       }
       throw e;
     }
-    const clean = cleanTerminalText(text);
+    return this.splitAnswers(commands, cleanTerminalText(text), promptAt, true);
+  }
+
+  /**
+   * The answer to each pipelined command: the text between one prompt and the next. `complete`:
+   * every command was answered (the last prompt came); otherwise only those followed by a prompt.
+   */
+  private splitAnswers(
+    commands: string[],
+    clean: string,
+    promptAt: RegExp,
+    complete: boolean,
+  ): CommandResult[] {
     const cuts = [...clean.matchAll(promptAt)];
     const results: CommandResult[] = [];
     let from = 0;
     for (let i = 0; i < commands.length; i++) {
       const m = cuts[i];
+      if (!m && !complete) break;
       const seg = clean.slice(from, m ? m.index : clean.length);
       from = m ? m.index + m[0].length : clean.length;
-      if (m) this.prompt = `${m[1]}${m[2] ?? ''}${m[3]}`;
+      if (m && complete) this.prompt = `${m[1]}${m[2] ?? ''}${m[3]}`;
       results.push(this.result(commands[i]!, seg.split('\n')));
     }
     return results;

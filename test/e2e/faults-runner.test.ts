@@ -167,9 +167,9 @@ const SEQUENTIAL_CASES: FaultCase[] = [
     intended: (op) => expectRunningWith(op, 2),
     before: (op) => expectRunningWith(op, 1),
   },
-  // On the `no tagged` lines. A `% Error` to the batch's first line (`interface vlan 201`, two
-  // ports) is reported as "connection lost … may be half applied": the pipelined rest runs in the
-  // wrong mode and its `exit`s end the session (found by this campaign; reported, not fixed here).
+  // On the `no tagged` lines. (A `% Error` to a batch's first line, which the pipelined rest then
+  // runs outside its mode until an `exit` logs out, is reported as that refusal too: found by this
+  // campaign, tested in test/switch/lab.test.ts.)
   {
     fault: 'switch answers `% Error`, during detach',
     scope: 'switch',

@@ -195,6 +195,31 @@ describe.each(ALL_DIALECTS)('%s lab switch over SSH', (dialect) => {
     await svc.apply(t, [{ port, op: 'resetPxe' }]);
   });
 
+  it('a refused first line of a two-port batch is reported as the refusal, and both ports put back', async () => {
+    svc = new SwitchService();
+    const t = L.target(dialect);
+    const sw = L.switchName(dialect);
+    const [a, b] = [ports()[8]!, ports()[9]!];
+    // The batch's first line enters a configuration mode; refused, the lines pipelined after it
+    // run outside that mode and their `exit`s end the session.
+    L.lab.faults.errorOn({ switch: sw, match: /^interface/i, times: 1, message: 'Campaign fault.' });
+    const err = await rejection(
+      svc.apply(t, [
+        { port: a, op: 'tagAdd', vlan: 232 },
+        { port: b, op: 'tagAdd', vlan: 232 },
+      ]),
+    );
+    expect(err.kind).toBe('cli');
+    expect(err.switchLine).toBe('% Error: Campaign fault.');
+    expect(err.message).toMatch(/refused `interface [^`]+`: % Error: Campaign fault\./);
+    expect(err.message).not.toContain('connection lost');
+    expect(vlansOf(L.world, sw, a)).toEqual({ untagged: 10, tagged: [] });
+    expect(vlansOf(L.world, sw, b)).toEqual({ untagged: 10, tagged: [] });
+    await svc.apply(t, [{ port: a, op: 'tagAdd', vlan: 232 }]);
+    expect(vlansOf(L.world, sw, a).tagged).toEqual([232]);
+    await svc.apply(t, [{ port: a, op: 'resetPxe' }]);
+  });
+
   it('a connection dropped mid-change is reported and the port restored on a new session', async () => {
     svc = new SwitchService();
     const t = L.target(dialect);
