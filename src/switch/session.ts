@@ -399,6 +399,17 @@ export class SwitchSession {
         `\`${commands[0]}\` and ${commands.length - 1} more`,
       );
     } catch (e) {
+      if (e instanceof SwitchError && e.kind === 'timeout') {
+        // The batch went in one write: the answers that came say which line the switch went
+        // silent on (the session is closed already).
+        const answered = this.splitAnswers(commands, cleanTerminalText(this.raw), promptAt, false);
+        const stalled = commands[answered.length] ?? commands.at(-1)!;
+        throw this.err(
+          'timeout',
+          `no prompt within ${Math.round((per + commands.length * 250) / 100) / 10} s after \`${stalled}\` (line ${Math.min(answered.length + 1, commands.length)} of ${commands.length} of a batch; the lines before it were answered)`,
+          { hint: e.hint ?? '', command: stalled, cause: e },
+        );
+      }
       if (e instanceof SwitchError && e.kind === 'closed') {
         // A refused line first, then the session gone: the lines pipelined after it ran outside
         // the mode they needed (an `exit` too many logs out). The refusal is what happened.
