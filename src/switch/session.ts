@@ -6,6 +6,9 @@ import { SwitchError } from './errors.ts';
 import { checkHostKey, type HostKeyVerdict } from './hostkeys.ts';
 import type { SwitchTarget } from './target.ts';
 import { assertSafeCliLine } from './validate.ts';
+import { parseAnswer, splitAnswers, type CommandResult } from './answers.ts';
+
+export type { CommandResult };
 
 const { Client } = ssh2;
 
@@ -21,12 +24,6 @@ export interface SessionOptions {
    * CLIs read typed-ahead input; turn this off for a CLI that drops it.
    */
   pipeline?: boolean;
-}
-
-export interface CommandResult {
-  output: string;
-  /** The switch's error line when it refused the command. */
-  errorLine?: string;
 }
 
 /** Any hostname, optional `(mode)`, then `#` or `>` at the very end of what the switch sent. */
@@ -402,7 +399,7 @@ export class SwitchSession {
       if (e instanceof SwitchError && e.kind === 'timeout') {
         // The batch went in one write: the answers that came say which line the switch went
         // silent on (the session is closed already).
-        const answered = this.splitAnswers(commands, cleanTerminalText(this.raw), promptAt, false);
+        const answered = this.answers(commands, this.raw, promptAt, false);
         const stalled = commands[answered.length] ?? commands.at(-1)!;
         throw this.err(
           'timeout',
@@ -413,7 +410,7 @@ export class SwitchSession {
       if (e instanceof SwitchError && e.kind === 'closed') {
         // A refused line first, then the session gone: the lines pipelined after it ran outside
         // the mode they needed (an `exit` too many logs out). The refusal is what happened.
-        const answered = this.splitAnswers(commands, cleanTerminalText(this.raw), promptAt, false);
+        const answered = this.answers(commands, this.raw, promptAt, false);
         const refused = answered.findIndex((r) => r.errorLine !== undefined);
         if (refused >= 0) {
           const errorLine = answered[refused]!.errorLine!;
@@ -436,41 +433,30 @@ export class SwitchSession {
       }
       throw e;
     }
-    return this.splitAnswers(commands, cleanTerminalText(text), promptAt, true);
+    return this.answers(commands, text, promptAt, true);
   }
 
-  /**
-   * The answer to each pipelined command: the text between one prompt and the next. `complete`:
-   * every command was answered (the last prompt came); otherwise only those followed by a prompt.
-   */
-  private splitAnswers(
-    commands: string[],
-    clean: string,
-    promptAt: RegExp,
-    complete: boolean,
-  ): CommandResult[] {
-    const cuts = [...clean.matchAll(promptAt)];
-    const results: CommandResult[] = [];
-    let from = 0;
-    for (let i = 0; i < commands.length; i++) {
-      const m = cuts[i];
-      if (!m && !complete) break;
-      const seg = clean.slice(from, m ? m.index : clean.length);
-      from = m ? m.index + m[0].length : clean.length;
-      if (m && complete) this.prompt = `${m[1]}${m[2] ?? ''}${m[3]}`;
-      results.push(this.result(commands[i]!, seg.split('\n')));
-    }
+  /** The answers of a pipelined batch so far (see splitAnswers); refusals go to the log. */
+  private answers(commands: string[], text: string, promptAt: RegExp, complete: boolean): CommandResult[] {
+    const { results, prompt } = splitAnswers(
+      commands,
+      cleanTerminalText(text),
+      promptAt,
+      complete,
+      this.dialect.errorPatterns,
+    );
+    if (complete && prompt !== undefined) this.prompt = prompt;
+    for (const r of results) this.logRefusal(r);
     return results;
   }
 
   private result(command: string, lines: string[]): CommandResult {
-    if (lines.length && lines[0]!.trimEnd().endsWith(command)) lines.shift();
-    while (lines.length && lines.at(-1)!.trim() === '') lines.pop();
-    while (lines.length && lines[0]!.trim() === '') lines.shift();
-    const output = lines.join('\n');
-    const errorLine = lines.find((l) => this.dialect.errorPatterns.some((re) => re.test(l)))?.trim();
-    if (errorLine) this.opts.log?.(redact(`${this.target.name}! ${errorLine}`));
-    return errorLine === undefined ? { output } : { output, errorLine };
+    return this.logRefusal(parseAnswer(command, lines, this.dialect.errorPatterns));
+  }
+
+  private logRefusal(r: CommandResult): CommandResult {
+    if (r.errorLine) this.opts.log?.(redact(`${this.target.name}! ${r.errorLine}`));
+    return r;
   }
 
   /** Like exec, but a switch error line throws. */
