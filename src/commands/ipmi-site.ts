@@ -1,6 +1,6 @@
-import { readStore } from '../../state/store.ts';
-import { ipmiTargetFor } from '../site/adapters.ts';
 import { resolveBmcPassword } from '../rack/passwords.ts';
+import type { Result } from '../runner/protocol.ts';
+import { OperatorError } from '../util/errors.ts';
 import type { CommandContext } from './context.ts';
 import { followOrDetach } from './follow.ts';
 import { ipmiCommand } from './ipmi.ts';
@@ -36,9 +36,15 @@ export async function ipmiViaRunner(argv: string[], ctx: CommandContext): Promis
         );
       return code;
     },
+    // A host known from `host add` only: the runner holds its BMC password (in the store, or in
+    // etcd with several jump hosts) and does the read; the password never leaves it.
+    remote: {
+      power: async (host) => (await runnerRead(ctx, host, 'power')).power,
+      bootdev: async (host) => runnerRead(ctx, host, 'bootdev'),
+      info: async (host) => runnerRead(ctx, host, 'info'),
+    },
     resolveTarget: async (name) => {
-      // The rack file's bmc entry first (its password from the environment), then a host record
-      // added with `host add` (read-only from the store file: the runner owns it).
+      // The rack file's bmc entry, its password from the environment; else the runner reads.
       const rh = site.topology.host(name);
       if (rh?.bmc?.username) {
         const password = resolveBmcPassword(rh.bmc, rh.hostname, site.env);
@@ -51,9 +57,17 @@ export async function ipmiViaRunner(argv: string[], ctx: CommandContext): Promis
             name: `BMC of ${rh.hostname}`,
           };
       }
-      const data = await readStore(site.config.store).catch(() => null);
-      const h = data?.hosts.find((x) => x.hostname === name || x.id === name);
-      return h ? ipmiTargetFor(h) : undefined;
+      return undefined;
     },
   });
+}
+
+async function runnerRead<R extends 'power' | 'bootdev' | 'info'>(
+  ctx: CommandContext,
+  host: string,
+  read: R,
+): Promise<Extract<Result<'host.bmcRead'>, { read: R }>> {
+  const r = await (await ctx.runner()).call('host.bmcRead', { host, read });
+  if (r.read !== read) throw new OperatorError(`the runner answered a ${r.read} read to a ${read} read`);
+  return r as Extract<Result<'host.bmcRead'>, { read: R }>;
 }

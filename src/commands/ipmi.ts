@@ -26,6 +26,20 @@ export interface IpmiCommandContext {
    * talking to the BMC from here. Returns the exit code.
    */
   change?: (change: IpmiChange, opts: { json: boolean; force: boolean; detach: boolean }) => Promise<number>;
+  /**
+   * Reads of a BMC this command has no password for (a host known from `host add` only): the
+   * runner, which holds the password, asks the BMC and answers without it.
+   */
+  remote?: BmcReader;
+}
+
+/** The three reads `rackpilot ipmi` offers, from wherever they are answered. */
+export interface BmcReader {
+  power(host: string): Promise<'on' | 'off'>;
+  bootdev(host: string): Promise<{ device: string; valid: boolean; persistent: boolean; efi: boolean }>;
+  info(
+    host: string,
+  ): Promise<{ ipmiVersion: string; firmware: string; manufacturerId: number; productId: number }>;
 }
 
 export type IpmiChange =
@@ -118,25 +132,35 @@ export async function ipmiCommand(argv: string[], ctx: IpmiCommandContext): Prom
       return ctx.change({ ...args, device: args.device }, flags);
   }
   const target = await ctx.resolveTarget(args.host);
-  if (!target) {
+  const changes =
+    args.verb === 'power' ? args.action !== 'status' : args.verb === 'bootdev' && args.device !== 'show';
+  if (!target && (changes || !ctx.remote)) {
     err(
       `rackpilot ipmi: no BMC known for host ${args.host}\n  → add its bmc entry to the rack file or the store`,
     );
     return 1;
   }
-  registerSecret(target.password);
-  const named: IpmiTarget = { ...target, name: target.name ?? args.host };
-  const client = ctx.client ?? new IpmiClient(ctx.clientOptions);
+  if (target) registerSecret(target.password);
+  const named: IpmiTarget | undefined = target && { ...target, name: target.name ?? args.host };
+  const client = named ? (ctx.client ?? new IpmiClient(ctx.clientOptions)) : undefined;
+  const reader: BmcReader =
+    client && named
+      ? {
+          power: () => client.powerStatus(named),
+          bootdev: () => client.getBootDevice(named),
+          info: () => client.deviceId(named),
+        }
+      : ctx.remote!;
   const emit = (obj: Record<string, unknown>, text: string) =>
     json ? printJson(io, obj) : println(io, text);
   try {
     switch (args.verb) {
       case 'power': {
         if (args.action === 'status') {
-          const power = await client.powerStatus(named);
+          const power = await reader.power(args.host);
           emit({ host: args.host, power }, `${args.host}: power ${power}`);
         } else {
-          await client.power(named, args.action);
+          await client!.power(named!, args.action);
           emit(
             { host: args.host, action: args.action, ok: true },
             `${args.host}: power ${args.action} accepted by the BMC`,
@@ -146,13 +170,13 @@ export async function ipmiCommand(argv: string[], ctx: IpmiCommandContext): Prom
       }
       case 'bootdev': {
         if (args.device !== 'show') {
-          await client.setBootDevice(named, {
+          await client!.setBootDevice(named!, {
             device: args.device,
             persistent: args.persistent,
             efi: args.efi,
           });
         }
-        const f = await client.getBootDevice(named);
+        const f = await reader.bootdev(args.host);
         const text =
           `${args.host}: boot device ${bootDeviceLabel(f.device)}${f.valid ? '' : ' (override not set)'}, ` +
           `${f.persistent ? 'persistent' : 'next boot only'}, ${f.efi ? 'EFI' : 'legacy'}`;
@@ -163,7 +187,7 @@ export async function ipmiCommand(argv: string[], ctx: IpmiCommandContext): Prom
         break;
       }
       case 'info': {
-        const d = await client.deviceId(named);
+        const d = await reader.info(args.host);
         emit(
           { host: args.host, ...d },
           `${args.host}: IPMI ${d.ipmiVersion}, firmware ${d.firmware}, manufacturer ${d.manufacturerId}, product ${d.productId}`,
@@ -179,7 +203,7 @@ export async function ipmiCommand(argv: string[], ctx: IpmiCommandContext): Prom
     } else err(`rackpilot ipmi: ${describeError(e)}`);
     return 1;
   } finally {
-    if (!ctx.client) await client.close();
+    if (client && !ctx.client) await client.close();
   }
 }
 

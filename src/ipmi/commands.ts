@@ -228,7 +228,7 @@ const DEVICE_LABEL: Record<KnownBootDevice, string> = {
 };
 
 /** The device as an operator reads it: `pxe`, `disk`, `cdrom`, `bios setup`, `unknown (0x0a)`… */
-export function bootDeviceLabel(device: BootDeviceName): string {
+export function bootDeviceLabel(device: string): string {
   return DEVICE_LABEL[device as KnownBootDevice] ?? device;
 }
 

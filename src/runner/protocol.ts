@@ -360,6 +360,33 @@ export const METHODS = {
   'host.inspect': { params: z.object({ host: z.string().min(1) }), result: inspectionSchema },
   'host.reconcile': { params: z.object({ host: z.string().min(1) }), result: taskStarted, mutates: true },
   'rack.cabling': { params: z.object({ rack: z.string().min(1) }), result: cablingSchema },
+  /** A BMC read for a host known from `host add` only: the runner holds its password; the answer does not. */
+  'host.bmcRead': {
+    params: z.object({ host: z.string().min(1), read: z.enum(['power', 'bootdev', 'info']) }),
+    result: z.discriminatedUnion('read', [
+      z.object({ read: z.literal('power'), power: z.enum(['on', 'off']) }),
+      z.object({
+        read: z.literal('bootdev'),
+        device: z.string(),
+        valid: z.boolean(),
+        persistent: z.boolean(),
+        efi: z.boolean(),
+      }),
+      z.object({
+        read: z.literal('info'),
+        deviceId: z.number(),
+        deviceRevision: z.number(),
+        providesSdrs: z.boolean(),
+        firmwareMajor: z.number(),
+        firmwareMinor: z.number(),
+        firmware: z.string(),
+        ipmiVersion: z.string(),
+        manufacturerId: z.number(),
+        productId: z.number(),
+        available: z.boolean(),
+      }),
+    ]),
+  },
   'power.snapshot': {
     params: empty,
     result: z.object({

@@ -173,6 +173,12 @@ export function troubleshootHandlers(
       return { taskId: await wb.engine.start('host.reconcile', target, { hostId: h.id, ...i.reconcile }) };
     },
     'rack.cabling': async ({ rack }) => cabling(tctx, rack),
+    'host.bmcRead': async ({ host, read }) => {
+      const target = ipmiTargetFor(hostNamed(host));
+      if (read === 'power') return { read, power: await site.ipmi.powerStatus(target) };
+      if (read === 'bootdev') return { read, ...(await site.ipmi.getBootDevice(target)) };
+      return { read, ...(await site.ipmi.deviceId(target)) };
+    },
     'power.snapshot': async () => {
       const hosts = [...(sweep?.snapshot().values() ?? [])].map((p) => ({ ...p }));
       const stats = sweep?.stats();
