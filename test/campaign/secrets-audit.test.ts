@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -226,6 +226,15 @@ describe('secrets audit: a whole session through the runner', () => {
     // The search finds what is there: the env file holds every secret.
     expect(leaks(readFileSync(envFile, 'utf8'))).toHaveLength(secrets.length);
     const found = sinks.flatMap(([where, text]) => leaks(text).map((l) => `${where}: ${l}`));
+    // For `npm run campaign`'s secrets table: what was searched, and where.
+    const out = process.env['RACKPILOT_CAMPAIGN_OUT'];
+    if (out) {
+      mkdirSync(out, { recursive: true });
+      writeFileSync(
+        join(out, 'secrets.json'),
+        JSON.stringify({ sinks: sinks.length, secrets: secrets.length, found: found.length }),
+      );
+    }
     expect(found).toEqual([]);
     // The audit looked at real material: the task logs name the BMC and the switch lines.
     const all = sinks.map(([, t]) => t).join('\n');
