@@ -51,12 +51,12 @@ export async function labCommand(argv: string[], ctx: CommandContext): Promise<n
   const timeScale = values['time-scale'] ?? config.timeScale;
   // Checked before the lab starts: a bad path must end the command, not leave a lab running.
   const envOut = values['env-out'] ? envOutPaths(values['env-out']) : undefined;
+  // No rack count given: as many racks as the hosts need.
+  const racks = values.racks ?? config.labSpec.racks;
   const lab = await startLab({
     timeScale,
     hosts: values.hosts ?? config.labSpec.hosts,
-    ...((values.racks ?? config.labSpec.racks) !== undefined && {
-      racks: values.racks ?? config.labSpec.racks,
-    }),
+    ...(racks !== undefined && { racks }),
     seed: values.seed ?? config.labSpec.seed,
     maas: { listCostMs: values['list-cost-ms'] ?? config.labListCostMs },
   });
