@@ -359,8 +359,10 @@ export class EtcdSite {
 
   // ---------------------------------------------------------------- transactions
 
-  putOp(key: string, value: string, leased = false): RPC.IRequestOp {
-    return { request_put: { key: enc(key), value: enc(value), ...(leased && { lease: this.leaseId }) } };
+  /** `leased`: bound to this runner's lease, or to the lease id given (another runner's). */
+  putOp(key: string, value: string, leased: boolean | string = false): RPC.IRequestOp {
+    const lease = leased === true ? this.leaseId : leased || undefined;
+    return { request_put: { key: enc(key), value: enc(value), ...(lease && { lease }) } };
   }
 
   deleteOp(key: string): RPC.IRequestOp {
@@ -372,6 +374,11 @@ export class EtcdSite {
   }
 
   /** The key's create revision equals `rev` (0: the key does not exist). */
+  /** The key exists. */
+  exists(key: string): RPC.ICompare {
+    return { key: enc(key), target: 'Create', result: 'Greater', create_revision: 0 };
+  }
+
   createIs(key: string, rev: number): RPC.ICompare {
     return { key: enc(key), target: 'Create', result: 'Equal', create_revision: rev };
   }

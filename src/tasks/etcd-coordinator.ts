@@ -2,6 +2,7 @@ import type { Task } from '../../state/schema.ts';
 import type { Store } from '../../state/store.ts';
 import type { EtcdSite, MirrorEntry } from '../coord/etcd-site.ts';
 import type { EtcdStoreRemote } from '../coord/etcd-store.ts';
+import type * as RPC from 'etcd3/lib/rpc.js';
 import { OperatorError, describeError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
 import type { Claim, ClaimRequest, ClaimResult, Coordinator, Holder, Unlock } from './coordination.ts';
@@ -24,6 +25,11 @@ interface Mine {
   controller: AbortController;
   /** key → the exact value written (release deletes only keys still naming this task). */
   values: Map<string, string>;
+  /**
+   * key → the claim a forced start took it from (its value and lease): handed back at release
+   * while that task is still active, as the one-host coordinator does.
+   */
+  displaced: Map<string, MirrorEntry>;
   releasing: boolean;
 }
 
@@ -185,7 +191,11 @@ export class EtcdCoordinator extends StoreJournal implements Coordinator {
     const active = s.key(`active/${req.taskId}`);
     const res = await s.txn(
       [s.createIs(active, 0), ...(req.force ? [] : keys.map((k) => s.createIs(s.key(`claims/${k}`), 0)))],
-      [s.putOp(active, value, true), ...keys.map((k) => s.putOp(s.key(`claims/${k}`), value, true))],
+      [
+        s.putOp(active, value, true),
+        // Forced: each put answers the claim it replaced, to hand it back at release.
+        ...keys.map((k) => withPrevious(s.putOp(s.key(`claims/${k}`), value, true), req.force === true)),
+      ],
       [s.rangeOp(active), ...keys.map((k) => s.rangeOp(s.key(`claims/${k}`)))],
     );
     if (!res.succeeded) {
@@ -201,6 +211,18 @@ export class EtcdCoordinator extends StoreJournal implements Coordinator {
       }
       throw new OperatorError(`could not claim ${keys.join(', ')} in etcd; try again`);
     }
+    const displaced = new Map<string, MirrorEntry>();
+    keys.forEach((k, i) => {
+      const prev = res.responses[i + 1]?.response_put?.prev_kv;
+      if (prev) {
+        displaced.set(k, {
+          rev: Number(prev.mod_revision),
+          value: prev.value.toString('utf8'),
+          create: Number(prev.create_revision),
+          lease: String(prev.lease),
+        });
+      }
+    });
     const fence = Number(res.header.revision);
     const controller = new AbortController();
     const claim: Claim = { taskId: req.taskId, keys, owner: this.owner, fence, lost: controller.signal };
@@ -208,6 +230,7 @@ export class EtcdCoordinator extends StoreJournal implements Coordinator {
       claim,
       controller,
       values: new Map(keys.map((k) => [k, value])),
+      displaced,
       releasing: false,
     });
     this.remote.setFence(req.taskId, fence);
@@ -243,6 +266,7 @@ export class EtcdCoordinator extends StoreJournal implements Coordinator {
     ];
     const attempt = async () => {
       for (const op of ops) {
+        if (op.value && (await this.handBack(op.key, op.value, m.displaced))) continue;
         await s.txn(op.value ? [s.valueIs(op.key, op.value)] : [], [s.deleteOp(op.key)]);
       }
     };
@@ -262,6 +286,34 @@ export class EtcdCoordinator extends StoreJournal implements Coordinator {
             return;
         }
       })();
+    }
+  }
+
+  /**
+   * A key this task took by force goes back to the task it was taken from, with that runner's
+   * lease, while that task is still active; false when there is none to hand it to (then the key
+   * is deleted as usual).
+   */
+  private async handBack(key: string, ours: string, displaced: Map<string, MirrorEntry>): Promise<boolean> {
+    const prefix = this.site.key('claims/');
+    const prev = key.startsWith(prefix) ? displaced.get(key.slice(prefix.length)) : undefined;
+    if (!prev?.value) return false;
+    let holder: ClaimValue;
+    try {
+      holder = JSON.parse(prev.value) as ClaimValue;
+    } catch {
+      return false;
+    }
+    const s = this.site;
+    try {
+      const res = await s.txn(
+        [s.valueIs(key, ours), s.exists(s.key(`active/${holder.taskId}`))],
+        [s.putOp(key, prev.value, prev.lease === '0' ? false : prev.lease)],
+      );
+      return res.succeeded;
+    } catch {
+      // Its lease is gone (that runner died): nothing to hand back to.
+      return false;
     }
   }
 
@@ -406,3 +458,8 @@ export class EtcdCoordinator extends StoreJournal implements Coordinator {
 }
 
 export type { MirrorEntry };
+
+/** A put that answers the value it replaced (with its lease), when `want`. */
+function withPrevious(op: RPC.IRequestOp, want: boolean): RPC.IRequestOp {
+  return want && op.request_put ? { request_put: { ...op.request_put, prev_kv: true } } : op;
+}

@@ -198,6 +198,35 @@ describe.skipIf(skip)('etcd store and coordinator', () => {
     if (again.ok) await b.coord.release(again.claim);
   });
 
+  it('a forced start hands the host back to the task it took it from, while that task is active', async () => {
+    const a = await side('/t6/', 2);
+    const b = await side('/t6/', 2);
+    const h = await a.store.hosts.insert(host(9));
+    await until('b sees the host', () => b.store.hosts.get(h.id) !== undefined);
+    const keys = a.coord.keysFor({ hostId: h.id });
+    const ca = await a.coord.claim({ taskId: 't-aaaa0006', kind: 'test', keys });
+    if (!ca.ok) throw new Error('claim refused');
+    await until('b sees the claim', () => b.coord.holderOf(keys)?.taskId === 't-aaaa0006');
+    const forced = await b.coord.claim({ taskId: 't-bbbb0006', kind: 'test', keys, force: true });
+    if (!forced.ok) throw new Error('forced claim refused');
+    expect(forced.displaced.map((d) => d.taskId)).toEqual(['t-aaaa0006']);
+    await until('a sees the forced task', () => a.coord.holderOf(keys)?.taskId === 't-bbbb0006');
+    // The forced task ends: the host is the first task's again, on both runners, with A's lease.
+    await b.coord.release(forced.claim);
+    expect(b.coord.holderOf(keys)?.taskId).toBe('t-aaaa0006');
+    await until('a sees its claim back', () => a.coord.holderOf(keys)?.taskId === 't-aaaa0006');
+    const refused = await b.coord.claim({ taskId: 't-cccc0006', kind: 'test', keys });
+    expect(refused.ok).toBe(false);
+    // Forced again, and the first task ends meanwhile: then nothing is handed back.
+    const again = await b.coord.claim({ taskId: 't-dddd0006', kind: 'test', keys, force: true });
+    if (!again.ok) throw new Error('forced claim refused');
+    await a.coord.release(ca.claim);
+    await until('b sees the first task gone', () => b.site.get('active/t-aaaa0006')?.value == null);
+    await b.coord.release(again.claim);
+    expect(b.coord.holderOf(keys)).toBeUndefined();
+    await until('a sees the host free', () => a.coord.holderOf(keys) === undefined);
+  });
+
   it('a runner stops within seconds while etcd is away, its journal write pending', async () => {
     const a = await side('/t5/', 2);
     const h = await a.store.hosts.insert(host(8));
