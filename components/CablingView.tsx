@@ -1,6 +1,5 @@
 import type { Cabling } from '../src/doctor/schema.ts';
-import { duration } from './DoctorView.tsx';
-import { seg, TroubleLines, type Line } from './TroubleLines.tsx';
+import { ReadingView, seg, type Line } from './TroubleLines.tsx';
 
 /** The cabling check as lines: each switch's MAC table, then one row per rack-file NIC. */
 export function cablingLines(c: Cabling): Line[] {
@@ -58,20 +57,15 @@ export function CablingView({
   width: number;
   height: number;
 }) {
-  const title: Line = [
-    seg(`cabling ${rack}`),
-    seg(
-      loading
-        ? ' · reading the MAC tables…'
-        : cabling
-          ? ` · read ${duration(Math.max(0, (now - cabling.readAt) / 1000))} ago (r reads again)`
-          : '',
-      'dim',
-    ),
-  ];
-  const lines: Line[] = [];
-  if (error) lines.push([seg(`cabling ${rack}: ${error}`, 'fail')]);
-  if (cabling) lines.push(...cablingLines(cabling));
-  else if (!error) lines.push([seg('reading each switch MAC table…', 'dim')]);
-  return <TroubleLines title={title} lines={lines} offset={offset} width={width} height={height} />;
+  return (
+    <ReadingView
+      name={`cabling ${rack}`}
+      readAt={cabling?.readAt ?? null}
+      lines={cabling ? cablingLines(cabling) : null}
+      reading=" · reading the MAC tables…"
+      placeholder="reading each switch MAC table…"
+      cadence=" (r reads again)"
+      {...{ error, loading, now, offset, width, height }}
+    />
+  );
 }

@@ -1,16 +1,6 @@
 import type { Diagnosis } from '../src/doctor/schema.ts';
-import { seg, TroubleLines, type Line, type Segment } from './TroubleLines.tsx';
-
-/** Seconds as 12m03s or 1h05m; negative with a minus. */
-export function duration(s: number): string {
-  const a = Math.abs(Math.round(s));
-  const m = Math.floor(a / 60);
-  const text =
-    m >= 60
-      ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
-      : `${m}m${String(a % 60).padStart(2, '0')}s`;
-  return s < 0 ? `-${text}` : text;
-}
+import { duration } from '../src/doctor/render.ts';
+import { ReadingView, seg, type Line, type Segment } from './TroubleLines.tsx';
 
 const MARK = { pass: seg('✓ ', 'ok'), fail: seg('✗ ', 'fail'), unknown: seg('? ', 'unknown') } as const;
 
@@ -115,21 +105,16 @@ export function DoctorView({
   width: number;
   height: number;
 }) {
-  const title: Line = [
-    seg(`doctor ${hostname}`),
-    seg(diagnosis ? ` (${diagnosis.systemId ?? 'not in MaaS'})` : '', 'dim'),
-    seg(
-      loading
-        ? ' · reading…'
-        : diagnosis
-          ? ` · read ${duration(Math.max(0, (now - diagnosis.readAt) / 1000))} ago, every 5 s`
-          : '',
-      'dim',
-    ),
-  ];
-  const lines: Line[] = [];
-  if (error) lines.push([seg(`doctor ${hostname}: ${error}`, 'fail')]);
-  if (diagnosis) lines.push(...doctorLines(diagnosis, now, readOnly));
-  else if (!error) lines.push([seg('reading MaaS, the BMC and the switches…', 'dim')]);
-  return <TroubleLines title={title} lines={lines} offset={offset} width={width} height={height} />;
+  return (
+    <ReadingView
+      name={`doctor ${hostname}`}
+      detail={diagnosis ? ` (${diagnosis.systemId ?? 'not in MaaS'})` : ''}
+      readAt={diagnosis?.readAt ?? null}
+      lines={diagnosis ? doctorLines(diagnosis, now, readOnly) : null}
+      reading=" · reading…"
+      placeholder="reading MaaS, the BMC and the switches…"
+      cadence=", every 5 s"
+      {...{ error, loading, now, offset, width, height }}
+    />
+  );
 }

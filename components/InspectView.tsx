@@ -1,6 +1,5 @@
 import type { InspectNode, Inspection } from '../src/doctor/schema.ts';
-import { duration } from './DoctorView.tsx';
-import { seg, TroubleLines, type Line, type Segment } from './TroubleLines.tsx';
+import { ReadingView, seg, type Line, type Segment } from './TroubleLines.tsx';
 
 /**
  * The inspection as lines: the tree machine → bond → NIC → ToR port → VLANs, each value with its
@@ -58,20 +57,15 @@ export function InspectView({
   width: number;
   height: number;
 }) {
-  const title: Line = [
-    seg(`inspect ${hostname}`),
-    seg(
-      loading
-        ? ' · reading…'
-        : inspection
-          ? ` · read ${duration(Math.max(0, (now - inspection.readAt) / 1000))} ago (r reads again)`
-          : '',
-      'dim',
-    ),
-  ];
-  const lines: Line[] = [];
-  if (error) lines.push([seg(`inspect ${hostname}: ${error}`, 'fail')]);
-  if (inspection) lines.push(...inspectLines(inspection, readOnly));
-  else if (!error) lines.push([seg('reading MaaS and the switches…', 'dim')]);
-  return <TroubleLines title={title} lines={lines} offset={offset} width={width} height={height} />;
+  return (
+    <ReadingView
+      name={`inspect ${hostname}`}
+      readAt={inspection?.readAt ?? null}
+      lines={inspection ? inspectLines(inspection, readOnly) : null}
+      reading=" · reading…"
+      placeholder="reading MaaS and the switches…"
+      cadence=" (r reads again)"
+      {...{ error, loading, now, offset, width, height }}
+    />
+  );
 }

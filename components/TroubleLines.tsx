@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { duration } from '../src/doctor/render.ts';
 import { fit } from './format.ts';
 import { useColor } from './theme.tsx';
 
@@ -71,4 +72,63 @@ export function TroubleLines({
       ) : null}
     </Box>
   );
+}
+
+/**
+ * A view of one reading of the gear (the doctor, an inspection, a cabling check): its title says
+ * what and how old the reading is, then an error line if the last read failed, then the reading's
+ * lines, or what is being read while there is none yet.
+ */
+export function ReadingView({
+  name,
+  detail = '',
+  readAt,
+  lines,
+  error,
+  loading,
+  reading,
+  placeholder,
+  cadence,
+  now,
+  offset,
+  width,
+  height,
+}: {
+  /** e.g. `doctor r01-n001` */
+  name: string;
+  /** Dim text after the name. */
+  detail?: string;
+  /** When the shown reading was taken; null: none yet. */
+  readAt: number | null;
+  lines: readonly Line[] | null;
+  error: string | null;
+  loading: boolean;
+  /** The title's suffix while a read runs, e.g. ` · reading…`. */
+  reading: string;
+  /** The body while there is no reading and no error. */
+  placeholder: string;
+  /** How it is read again, after its age: `, every 5 s`, ` (r reads again)`. */
+  cadence: string;
+  now: number;
+  offset: number;
+  width: number;
+  height: number;
+}) {
+  const title: Line = [
+    seg(name),
+    seg(detail, 'dim'),
+    seg(
+      loading
+        ? reading
+        : readAt !== null
+          ? ` · read ${duration(Math.max(0, (now - readAt) / 1000))} ago${cadence}`
+          : '',
+      'dim',
+    ),
+  ];
+  const body: Line[] = [];
+  if (error) body.push([seg(`${name}: ${error}`, 'fail')]);
+  if (lines) body.push(...lines);
+  else if (!error) body.push([seg(placeholder, 'dim')]);
+  return <TroubleLines title={title} lines={body} offset={offset} width={width} height={height} />;
 }

@@ -2,8 +2,9 @@ import type { Diagnosis } from './schema.ts';
 
 const MARK = { pass: 'ok  ', fail: 'FAIL', unknown: '??  ' } as const;
 
-function duration(s: number): string {
-  const a = Math.abs(s);
+/** Seconds as 12m03s or 1h05m; negative with a minus (the doctor's countdown can pass zero). */
+export function duration(s: number): string {
+  const a = Math.abs(Math.round(s));
   const m = Math.floor(a / 60);
   const text =
     m >= 60
