@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
+import { labHostRecord } from '../../src/lab/host-record.ts';
 import { startLab, type Lab } from '../../src/lab/index.ts';
 import { NODE_STATUS } from '../../src/maas/node-status.ts';
 import { inventorySource, openSite, rackLayout } from '../../src/site/open.ts';
@@ -64,19 +65,10 @@ describe('no rack file configured: MaaS alone', () => {
     const wb = await openWorkbench(site, { storePath: join(home, 'wb.json'), settings: { pollMs: 100 } });
     try {
       const h = lab.spec.hosts.find((x) => x.nics.length >= 2)!;
-      const bmc = lab.bmcs.bmcs.find((b) => b.hostname === h.hostname)!;
       const ports = () => h.nics.map((n) => lab.world.ports.get(`${n.switch}|${n.port}`));
       const portsBefore = JSON.stringify(ports(), (_k, v) => (v instanceof Set ? [...v] : v));
 
-      const host = await wb.store.hosts.insert({
-        hostname: h.hostname,
-        mac: h.nics[0]!.mac,
-        macs: h.nics.map((n) => n.mac),
-        ipmi: { address: bmc.host, port: bmc.port, username: h.bmc.user, password: h.bmc.password },
-        cpuCores: h.cpuCount,
-        cpuMhz: h.cpuMhz,
-        memoryMb: h.memoryMb,
-      });
+      const host = await wb.store.hosts.insert(labHostRecord(lab, h)!);
       const added = await wb.engine.wait(
         await wb.engine.start('host.add', { hostId: host.id, hostname: h.hostname }, { hostId: host.id }),
       );
