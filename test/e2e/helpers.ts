@@ -14,6 +14,7 @@ import type { IpmiClientOptions } from '../../src/ipmi/index.ts';
 import { BOND_NAME } from '../../src/workflows/instance-create.ts';
 import type { WorkflowSettings } from '../../src/workflows/adapters.ts';
 import type { Host, Instance, Task } from '../../state/schema.ts';
+import type { Store } from '../../state/store.ts';
 
 /**
  * One lab per test file, run by the test process on loopback, and "operators": the product's own
@@ -145,9 +146,8 @@ export async function addHost(op: Operator, tl: TestLab, h: LabHost): Promise<Ho
   return op.wb.store.hosts.get(host.id)!;
 }
 
-/** Template, one offering per lab host shape (`c<cores>`), tenant networks a–d on VLANs 200–203. */
-export async function seedCatalog(op: Operator): Promise<void> {
-  const { store } = op.wb;
+/** Template jammy and one offering per lab host shape (`c<cores>`). */
+export async function seedTemplateAndOfferings(store: Store): Promise<void> {
   await store.templates.insert({ name: 'jammy', image: 'ubuntu/jammy' });
   for (const [cores, mhz, mem] of [
     [16, 2400, 65536],
@@ -155,6 +155,12 @@ export async function seedCatalog(op: Operator): Promise<void> {
     [64, 2100, 262144],
   ] as const)
     await store.offerings.insert({ name: `c${cores}`, cpuCores: cores, cpuMhz: mhz, memoryMb: mem });
+}
+
+/** Template, one offering per lab host shape (`c<cores>`), tenant networks a–d on VLANs 200–203. */
+export async function seedCatalog(op: Operator): Promise<void> {
+  const { store } = op.wb;
+  await seedTemplateAndOfferings(store);
   for (const [i, n] of ['a', 'b', 'c', 'd'].entries())
     await store.networks.insert({ name: `tenant-${n}`, vlan: 200 + i });
 }

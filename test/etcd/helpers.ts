@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.ts';
 import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
 import { siteIdentity, startRunner, type RunningRunner } from '../../src/runner/runner.ts';
+import { isSettled } from '../../src/tasks/events.ts';
 import type { Task } from '../../state/schema.ts';
 import type { TestLab } from '../e2e/helpers.ts';
-import { hostRecord, offeringFor } from '../e2e/helpers.ts';
+import { hostRecord, offeringFor, seedTemplateAndOfferings } from '../e2e/helpers.ts';
 import type { TestEtcd } from './etcd-server.ts';
 
 /** The settings of a jump host on the test lab sharing the site through the test etcd. */
@@ -75,13 +76,7 @@ export async function startJumpHost(
 /** Template, one offering per lab host shape, one tenant network, and every lab host added (host.add). */
 export async function seedSite(jh: JumpHost, tl: TestLab): Promise<void> {
   const { store, engine } = jh.runner.wb;
-  await store.templates.insert({ name: 'jammy', image: 'ubuntu/jammy' });
-  for (const [cores, mhz, mem] of [
-    [16, 2400, 65536],
-    [32, 2600, 131072],
-    [64, 2100, 262144],
-  ] as const)
-    await store.offerings.insert({ name: `c${cores}`, cpuCores: cores, cpuMhz: mhz, memoryMb: mem });
+  await seedTemplateAndOfferings(store);
   await store.networks.insert({ name: 'tenant-a', vlan: 200 });
   const ids = await Promise.all(
     tl.lab.spec.hosts.map(async (h) => {
@@ -108,15 +103,6 @@ export async function until(what: string, ok: () => boolean | Promise<boolean>, 
   }
 }
 
-export const SETTLED = new Set([
-  'done',
-  'failed',
-  'cancelled',
-  'interrupted',
-  'rolled-back',
-  'rollback-failed',
-]);
-
 export function settled(tasks: readonly Readonly<Task>[]): boolean {
-  return tasks.every((t) => SETTLED.has(t.state));
+  return tasks.every((t) => isSettled(t.state));
 }
