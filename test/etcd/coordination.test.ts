@@ -7,16 +7,14 @@ import { EtcdConflictError, EtcdStoreRemote } from '../../src/coord/etcd-store.t
 import { EtcdCoordinator } from '../../src/tasks/etcd-coordinator.ts';
 import { openStore, type Store } from '../../state/store.ts';
 import type { Task } from '../../state/schema.ts';
-import { etcdAvailable, startEtcd, type TestEtcd } from './etcd-server.ts';
+import { skipWithoutEtcd, startEtcd, type TestEtcd } from './etcd-server.ts';
 
 /**
  * The etcd backend of the store and the coordinator, two "runners" in one process on one real
  * etcd: records follow each other, unique values and planner picks are transactions, claims and
  * step locks exclude each other, a runner whose lease ends has its tasks interrupted for the other.
  */
-const skip = !etcdAvailable();
-if (skip && process.env['CI']) throw new Error('etcd is not installed (.ci/run installs etcd-server)');
-if (skip) console.warn('etcd not installed: test/etcd skipped (apt-get install etcd-server)');
+const skip = skipWithoutEtcd();
 
 let etcd: TestEtcd;
 const opened: { close(): Promise<void> }[] = [];
