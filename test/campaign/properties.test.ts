@@ -110,6 +110,17 @@ describe('IPMI codec', () => {
     cc: byte,
     data: fc.uint8Array({ maxLength: 64 }).map((u) => Buffer.from(u)),
   });
+  /** The request a generated message stands for. */
+  const requestOf = (m: typeof msg extends fc.Arbitrary<infer T> ? T : never) => ({
+    rsAddr: m.a,
+    netFn: m.netFn,
+    rsLun: m.lun,
+    rqAddr: m.b,
+    rqSeq: m.seq,
+    rqLun: m.lun2,
+    cmd: m.cmd,
+    data: m.data,
+  });
 
   it('decode of any bytes returns or throws CodecError', () => {
     fc.assert(
@@ -134,16 +145,7 @@ describe('IPMI codec', () => {
           payloadType: 0,
           sessionId: 1,
           seq: 2,
-          payload: encodeRequest({
-            rsAddr: m.a,
-            netFn: m.netFn,
-            rsLun: m.lun,
-            rqAddr: m.b,
-            rqSeq: m.seq,
-            rqLun: m.lun2,
-            cmd: m.cmd,
-            data: m.data,
-          }),
+          payload: encodeRequest(requestOf(m)),
           encrypted: false,
         });
         p[at % p.length] = x;
@@ -160,16 +162,7 @@ describe('IPMI codec', () => {
   it('requests and responses round-trip', () => {
     fc.assert(
       fc.property(msg, (m) => {
-        const req = {
-          rsAddr: m.a,
-          netFn: m.netFn,
-          rsLun: m.lun,
-          rqAddr: m.b,
-          rqSeq: m.seq,
-          rqLun: m.lun2,
-          cmd: m.cmd,
-          data: m.data,
-        };
+        const req = requestOf(m);
         expect(decodeRequest(encodeRequest(req))).toEqual(req);
         const res = {
           rqAddr: m.a,
