@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLabSpec, type LabHost } from '../../src/lab/spec.ts';
 import { startCreate } from '../../src/site/provision.ts';
@@ -12,12 +10,18 @@ import {
   expectFree,
   offeringFor,
   openOperator,
-  seedCatalog,
   startTestLab,
   type Operator,
   type TestLab,
 } from './helpers.ts';
-import { childEnv, expectRunningWith, expectStopped, mismatchesOf, recordFault } from './runner-cases.ts';
+import {
+  caseStore,
+  childEnv,
+  expectRunningWith,
+  expectStopped,
+  mismatchesOf,
+  recordFault,
+} from './runner-cases.ts';
 
 /**
  * The lab's faults through the runner: each case prepares a host (and an instance) in a store of
@@ -255,12 +259,8 @@ function clearFaults(c: FaultCase, lab: LabHost) {
 
 async function prepare(c: FaultCase, label: string) {
   const lab = spec.hosts[nextHost++]!;
-  const dir = join(tl.dir, label);
-  mkdirSync(dir, { recursive: true });
-  const storePath = join(dir, 'store.json');
-  const op = await openOperator(tl, { storePath });
+  const { op, storePath } = await caseStore(tl, label);
   try {
-    await seedCatalog(op);
     await addHost(op, tl, lab);
     if (c.prepare !== 'host') {
       const { taskId } = await startCreate(op.wb, op.site.maas, {

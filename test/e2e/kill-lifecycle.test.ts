@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLabSpec, type LabHost } from '../../src/lab/spec.ts';
 import { startCreate } from '../../src/site/provision.ts';
@@ -13,12 +11,12 @@ import {
   openOperator,
   peerState,
   runTask,
-  seedCatalog,
   startTestLab,
   type Operator,
   type TestLab,
 } from './helpers.ts';
 import {
+  caseStore,
   expectExactJournal,
   expectRunningWith,
   expectStopped,
@@ -184,13 +182,9 @@ async function prepare(flow: Flow, label: string) {
   const which = flow.lab ?? 'main';
   const tl = labs[which]!;
   const lab = specs[which].hosts[next[which]++]!;
-  const dir = join(tl.dir, label.replace(/\s+/g, '-'));
-  mkdirSync(dir, { recursive: true });
-  const storePath = join(dir, 'store.json');
-  const op = await openOperator(tl, { storePath });
+  const { op, storePath } = await caseStore(tl, label.replace(/\s+/g, '-'));
   let earlier: Set<string>;
   try {
-    await seedCatalog(op);
     await flow.prepare(op, lab, tl);
     earlier = new Set(op.wb.store.tasks.list().map((t) => t.id));
   } finally {

@@ -1,10 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLabSpec, type LabHost } from '../../src/lab/spec.ts';
 import { startCreate } from '../../src/site/provision.ts';
 import type { Task } from '../../state/schema.ts';
-import { runAndKill } from './runner-cases.ts';
+import { caseStore, runAndKill } from './runner-cases.ts';
 import {
   addHost,
   expectDone,
@@ -12,7 +10,6 @@ import {
   expectRunning,
   offeringFor,
   openOperator,
-  seedCatalog,
   startTestLab,
   type TestLab,
 } from './helpers.ts';
@@ -51,12 +48,8 @@ let nextCreate = 0;
 let nextDestroy = 0;
 async function prepare(label: string, withInstance: boolean) {
   const lab = withInstance ? otherHosts()[nextDestroy++]! : bondedHosts[nextCreate++]!;
-  const dir = join(tl.dir, label);
-  mkdirSync(dir, { recursive: true });
-  const storePath = join(dir, 'store.json');
-  const op = await openOperator(tl, { storePath });
+  const { op, storePath } = await caseStore(tl, label);
   try {
-    await seedCatalog(op);
     await addHost(op, tl, lab);
     if (withInstance) {
       const { taskId } = await startCreate(op.wb, op.site.maas, createRequest(lab));

@@ -6,7 +6,15 @@ import type { Task } from '../../state/schema.ts';
 import { NODE_STATUS, NODE_STATUS_NAME } from '../../src/maas/node-status.ts';
 import { awaitChildExit, killRunner, reportOnSignal } from '../runner/helpers.ts';
 import { testRunMark } from '../runner/cli-process.ts';
-import { REPO, expectRunning, peerState, type Operator, type TestLab } from './helpers.ts';
+import {
+  REPO,
+  expectRunning,
+  openOperator,
+  peerState,
+  seedCatalog,
+  type Operator,
+  type TestLab,
+} from './helpers.ts';
 
 /**
  * What the fault campaign through the runner shares: a child `rackpilot` against the test's lab
@@ -27,6 +35,21 @@ export function childEnv(tl: TestLab, storePath: string, extra: Record<string, s
     RACKPILOT_POLL_MS: '100',
     ...extra,
   };
+}
+
+/** A store of its own for one case (under the lab's directory), opened with the catalog seeded. */
+export async function caseStore(tl: TestLab, label: string): Promise<{ op: Operator; storePath: string }> {
+  const dir = join(tl.dir, label);
+  mkdirSync(dir, { recursive: true });
+  const storePath = join(dir, 'store.json');
+  const op = await openOperator(tl, { storePath });
+  try {
+    await seedCatalog(op);
+  } catch (err) {
+    await op.close();
+    throw err;
+  }
+  return { op, storePath };
 }
 
 /** The `[N] ` lines a following command prints: whether step `step` (or a later one) started. */
