@@ -105,8 +105,11 @@ describe('one runner, many terminals', () => {
   it('detaches on Ctrl-C and with --detach, saying how to follow again; the task goes on', async () => {
     const d = runCli(deploy('vm-d'), env);
     const id = (await d.waitFor(/task (t-[0-9a-f]+)/))[1]!;
+    // Ctrl-C detaches a command that follows its task: wait for the first step it relays (the line
+    // naming the task is printed just before the command starts following).
+    await d.waitFor(/^\[\d+\] /m);
     d.child.kill('SIGINT');
-    expect(await d.exit).toBe(130);
+    expect(await d.exit, `${d.err()}\nsignal ${d.child.signalCode}`).toBe(130);
     expect(d.err()).toContain(`rackpilot task follow ${id}`);
     // vm-d is still being created: its host is busy, and the refusal names the create task.
     const busy = await cli(['stop', 'vm-d'], env);
