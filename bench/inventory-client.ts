@@ -5,7 +5,7 @@
  */
 import { loadConfig } from '../src/config/index.ts';
 import { connectRunner } from '../src/runner/client.ts';
-import { siteIdentity, siteStorePath } from '../src/runner/runner.ts';
+import { siteIdentity, siteStorePath } from '../src/runner/site-files.ts';
 import { RunnerInventory } from '../state/runner-inventory.ts';
 import { watchRow } from './watch-row.ts';
 

@@ -17,7 +17,7 @@ import { startLab, type Lab } from '../src/lab/index.ts';
 import { writeLabEnvFile } from '../src/lab/env-file.ts';
 import { MaasClient } from '../src/maas/client.ts';
 import { connectRunner } from '../src/runner/client.ts';
-import { siteIdentity } from '../src/runner/runner.ts';
+import { siteIdentity } from '../src/runner/site-files.ts';
 import { loadConfig } from '../src/config/index.ts';
 
 const SIZES = (process.env['BENCH_SIZES'] ?? '1000,5000,10000').split(',').map(Number);

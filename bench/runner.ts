@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.ts';
 import { connectRunner } from '../src/runner/client.ts';
-import { siteIdentity } from '../src/runner/runner.ts';
+import { siteIdentity } from '../src/runner/site-files.ts';
 import { startCreate } from '../src/site/provision.ts';
 import { openBenchWorkbench, seedBenchStore, startBenchSite } from './bench-site.ts';
 

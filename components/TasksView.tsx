@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useColor } from './theme.tsx';
 import type { Task } from '../state/store.ts';
-import type { TaskFeedSnapshot } from '../state/task-feed.ts';
+import type { TaskFeedSnapshot } from '../state/task-order.ts';
 import { fit, formatAge } from './format.ts';
 import { STEP_MARK, TASK_COLOR } from './task-panes.ts';
 

@@ -1,5 +1,5 @@
 import type { InventoryView } from '../state/live.ts';
-import type { TaskFeedSnapshot } from '../state/task-feed.ts';
+import type { TaskFeedSnapshot } from '../state/task-order.ts';
 import type { LiveTaskSnapshot } from '../state/runner-task-feed.ts';
 import type { HostProber } from '../src/site/probe.ts';
 import type {

@@ -2,7 +2,7 @@ import { describeError } from '../src/util/errors.ts';
 import type { TaskEvent } from '../src/tasks/events.ts';
 import type { RunnerClient } from '../src/runner/client.ts';
 import { PolledSnapshot } from './observable.ts';
-import { orderTasks, type TaskFeedSnapshot } from './task-feed.ts';
+import { orderTasks, type TaskFeedSnapshot } from './task-order.ts';
 import type { Task } from './schema.ts';
 
 /** A running step's own progress (`step-progress` events): live only, never journaled. */

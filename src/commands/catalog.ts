@@ -6,16 +6,11 @@ import { followOrDetach } from './follow.ts';
 import { intFlag, parseCommandArgs, printJson, println, UsageError } from './io.ts';
 import { printPlan } from './plan.ts';
 import { formatTable } from './table.ts';
+import { HOST_USAGE, TEMPLATE_USAGE, OFFERING_USAGE, NETWORK_USAGE } from './usage.ts';
 
 const MAC = /^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/;
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-
-export const HOST_USAGE = `rackpilot host add --hostname NAME [--mac MAC] [--ipmi HOST[:PORT]] [--ipmi-user USER]
-                   --cores N --mhz N --memory MB [--rack NAME] [--plan] [--detach] [--json]
-         (IPMI password: RACKPILOT_IPMI_PASSWORD, --ipmi-password-stdin, or the rack file's bmc entry)
-       rackpilot host rm HOST [--json]
-       rackpilot host ls [--json]`;
 
 /** `host add|rm|ls`: the seed's Add Host (adopt or create in MaaS) and Remove Host (local only). */
 export async function hostCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -145,10 +140,6 @@ async function hostLs(argv: string[], ctx: CommandContext): Promise<number> {
   return 0;
 }
 
-export const TEMPLATE_USAGE = `rackpilot template add NAME --image MAAS_IMAGE [--description TEXT] [--json]
-       rackpilot template rm NAME
-       rackpilot template ls [--json]`;
-
 /** Templates name a MaaS image (the seed's URL field); nothing is downloaded. */
 export async function templateCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const [sub, ...rest] = argv;
@@ -200,10 +191,6 @@ export async function templateCommand(argv: string[], ctx: CommandContext): Prom
     hint: `usage: ${TEMPLATE_USAGE}`,
   });
 }
-
-export const OFFERING_USAGE = `rackpilot offering add NAME --cores N --mhz N --memory MB [--json]
-       rackpilot offering rm NAME
-       rackpilot offering ls [--json]`;
 
 /** Offerings are the host dimensions the planner matches (the seed's BareMetalPlanner). */
 export async function offeringCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -261,10 +248,6 @@ export async function offeringCommand(argv: string[], ctx: CommandContext): Prom
     hint: `usage: ${OFFERING_USAGE}`,
   });
 }
-
-export const NETWORK_USAGE = `rackpilot network add NAME --vlan N [--description TEXT] [--json]
-       rackpilot network rm NAME
-       rackpilot network ls [--json]     (also lists each switch's PXE VLAN)`;
 
 /** Tenant networks are VLANs; the PXE VLAN is per switch, in the rack file. */
 export async function networkCommand(argv: string[], ctx: CommandContext): Promise<number> {

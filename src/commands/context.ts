@@ -1,8 +1,7 @@
 import { loadConfig, type Config } from '../config/index.ts';
-import { openSite, type Site } from '../site/open.ts';
+import type { Site } from '../site/open.ts';
 import { connectRunner, type RunnerClient } from '../runner/client.ts';
-import { labSiteFiles } from '../runner/lab-site.ts';
-import { siteIdentity, siteStorePath } from '../runner/runner.ts';
+import { labSiteFiles, siteIdentity, siteStorePath } from '../runner/site-files.ts';
 import { eprintln, type CommandIo } from './io.ts';
 
 /** Settings that point at a site; the embedded lab's env file replaces them for a client of it. */
@@ -91,7 +90,9 @@ export class CommandContext {
 
   /** MaaS, the rack file, switches and BMCs, for reads that need no store and no task. */
   site(): Promise<Site> {
-    this.siteValue ??= this.siteConfig().then((c) => openSite(c));
+    // Loaded when first needed: the site's clients (SSH, IPMI, the rack file) cost a client that only
+    // talks to the runner, the dashboard above all, tens of megabytes.
+    this.siteValue ??= this.siteConfig().then(async (c) => (await import('../site/open.ts')).openSite(c));
     return this.siteValue;
   }
 

@@ -4,8 +4,7 @@ import { OperatorError } from '../util/errors.ts';
 import type { CommandContext } from './context.ts';
 import { parseCommandArgs, printJson, println } from './io.ts';
 import { formatTable } from './table.ts';
-
-export const HOSTS_USAGE = 'rackpilot hosts [--json]';
+import { HOSTS_USAGE } from './usage.ts';
 
 /** `hosts`: the dashboard's inventory (one MaaS list call merged with the rack file), for scripts. */
 export async function hostsCommand(argv: string[], ctx: CommandContext): Promise<number> {

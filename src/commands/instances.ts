@@ -5,11 +5,9 @@ import { eprintln, parseCommandArgs, printJson, println, UsageError } from './io
 import { printPlan } from './plan.ts';
 import { readUserData } from './user-data.ts';
 import { formatTable } from './table.ts';
+import { DEPLOY_USAGE } from './usage.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-
-export const DEPLOY_USAGE = `rackpilot deploy NAME --offering OFFERING --template TEMPLATE --network NET [--network NET2 …]
-                 [--host HOST] [--user-data FILE] [--mac MAC] [--plan] [--detach] [--json]`;
 
 /** `deploy`: the seed's Create VM — the runner plans a host, records the instance, runs the create task. */
 export async function deployCommand(argv: string[], ctx: CommandContext): Promise<number> {

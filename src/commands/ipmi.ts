@@ -13,6 +13,7 @@ import type { IpmiTarget } from '../ipmi/session.ts';
 import { describeError } from '../util/errors.ts';
 import { registerSecret } from '../util/redact.ts';
 import { eprintln, printJson, println, processIo, type CommandIo } from './io.ts';
+import { IPMI_USAGE } from './usage.ts';
 
 export interface IpmiCommandContext {
   /** The BMC of a host (address, user, password from the store or env), or undefined if unknown. */
@@ -45,12 +46,6 @@ export interface BmcReader {
 export type IpmiChange =
   | { host: string; verb: 'power'; action: 'on' | 'off' | 'soft' | 'cycle' | 'reset' }
   | { host: string; verb: 'bootdev'; device: 'pxe' | 'disk' | 'bios'; persistent: boolean; efi: boolean };
-
-export const IPMI_USAGE = `usage: rackpilot ipmi HOST power status|on|off|soft|cycle|reset [--force] [--detach] [--json]
-       rackpilot ipmi HOST bootdev pxe|disk|bios [--persistent] [--efi] [--force] [--detach] [--json]
-       rackpilot ipmi HOST bootdev show [--json]
-       rackpilot ipmi HOST info [--json]
-BMC passwords come from the store or the environment (rack file passwordEnv), never from the command line.`;
 
 /** Host names and rack-file ids: letters, digits, dot, dash, underscore; nothing a shell would read. */
 const hostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'not a valid host name');

@@ -7,9 +7,7 @@ import type { CommandContext } from './context.ts';
 import { eprintln, intFlag, parseCommandArgs, println } from './io.ts';
 import { fileAbove } from '../config/config.ts';
 import { OperatorError } from '../util/errors.ts';
-
-export const LAB_USAGE =
-  'rackpilot lab [--hosts N] [--racks N] [--time-scale X] [--seed N] [--list-cost-ms X] [--env-out FILE]';
+import { LAB_USAGE } from './usage.ts';
 
 /**
  * `lab`: the whole lab in the foreground until Ctrl-C or SIGTERM. With --env-out it writes

@@ -4,33 +4,22 @@ import { redact } from '../util/redact.ts';
 import { CommandContext } from './context.ts';
 import { eprintln, println, UsageError, type CommandIo } from './io.ts';
 import {
+  CABLING_USAGE,
+  DEPLOY_USAGE,
+  DOCTOR_USAGE,
   HOST_USAGE,
+  HOSTS_USAGE,
+  INSPECT_USAGE,
+  IPMI_USAGE,
+  LAB_USAGE,
   NETWORK_USAGE,
   OFFERING_USAGE,
+  RACK_USAGE,
+  RUNNER_USAGE,
+  SWITCH_USAGE,
+  TASK_USAGE,
   TEMPLATE_USAGE,
-  hostCommand,
-  networkCommand,
-  offeringCommand,
-  templateCommand,
-} from './catalog.ts';
-import { DEPLOY_USAGE, deployCommand, lifecycleCommand, listInstancesCommand } from './instances.ts';
-import { TASK_USAGE, taskCommand, tasksCommand } from './tasks.ts';
-import { HOSTS_USAGE, hostsCommand } from './hosts.ts';
-import { LAB_USAGE, labCommand } from './lab.ts';
-import { RACK_USAGE, rackCommand } from './rack.ts';
-import { SWITCH_USAGE, switchCommand } from './switch.ts';
-import { IPMI_USAGE } from './ipmi.ts';
-import { switchTargetInput } from '../rack/switch-target.ts';
-import { RUNNER_USAGE, runnerCommand } from './runner.ts';
-import { ipmiViaRunner } from './ipmi-site.ts';
-import {
-  CABLING_USAGE,
-  cablingCommand,
-  DOCTOR_USAGE,
-  doctorCommand,
-  INSPECT_USAGE,
-  inspectCommand,
-} from './troubleshoot.ts';
+} from './usage.ts';
 
 export const USAGE = `rackpilot — provision and troubleshoot baremetal through MaaS, ToR switches and IPMI
 
@@ -81,48 +70,52 @@ export async function main(
         println(io, USAGE);
         return 0;
       case 'hosts':
-        return await hostsCommand(rest, ctx);
+        return await (await import('./hosts.ts')).hostsCommand(rest, ctx);
       case 'lab':
-        return await labCommand(rest, ctx);
+        return await (await import('./lab.ts')).labCommand(rest, ctx);
       case 'rack':
-        return await rackCommand(rest, io, { env: ctx.config().env });
+        return await (await import('./rack.ts')).rackCommand(rest, io, { env: ctx.config().env });
       case 'host':
-        return await hostCommand(rest, ctx);
+        return await (await import('./catalog.ts')).hostCommand(rest, ctx);
       case 'template':
-        return await templateCommand(rest, ctx);
+        return await (await import('./catalog.ts')).templateCommand(rest, ctx);
       case 'offering':
-        return await offeringCommand(rest, ctx);
+        return await (await import('./catalog.ts')).offeringCommand(rest, ctx);
       case 'network':
-        return await networkCommand(rest, ctx);
+        return await (await import('./catalog.ts')).networkCommand(rest, ctx);
       case 'deploy':
-        return await deployCommand(rest, ctx);
+        return await (await import('./instances.ts')).deployCommand(rest, ctx);
       case 'start':
       case 'stop':
       case 'destroy':
       case 'attach':
       case 'detach':
-        return await lifecycleCommand(cmd, rest, ctx);
+        return await (await import('./instances.ts')).lifecycleCommand(cmd, rest, ctx);
       case 'ls':
-        return await listInstancesCommand(rest, ctx);
+        return await (await import('./instances.ts')).listInstancesCommand(rest, ctx);
       case 'tasks':
-        return await tasksCommand(rest, ctx);
+        return await (await import('./tasks.ts')).tasksCommand(rest, ctx);
       case 'task':
-        return await taskCommand(rest, ctx);
+        return await (await import('./tasks.ts')).taskCommand(rest, ctx);
       case 'switch': {
+        const [{ switchCommand }, { switchTargetInput }] = await Promise.all([
+          import('./switch.ts'),
+          import('../rack/switch-target.ts'),
+        ]);
         const site = await ctx.site();
         const targets = site.topology.switches().map((sw) => switchTargetInput(sw, site.env));
         return await switchCommand(rest, { targets, io, service: site.switches });
       }
       case 'ipmi':
-        return await ipmiViaRunner(rest, ctx);
+        return await (await import('./ipmi-site.ts')).ipmiViaRunner(rest, ctx);
       case 'runner':
-        return await runnerCommand(rest, ctx);
+        return await (await import('./runner.ts')).runnerCommand(rest, ctx);
       case 'doctor':
-        return await doctorCommand(rest, ctx);
+        return await (await import('./troubleshoot.ts')).doctorCommand(rest, ctx);
       case 'inspect':
-        return await inspectCommand(rest, ctx);
+        return await (await import('./troubleshoot.ts')).inspectCommand(rest, ctx);
       case 'cabling':
-        return await cablingCommand(rest, ctx);
+        return await (await import('./troubleshoot.ts')).cablingCommand(rest, ctx);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(cmd)}`, {
           hint: 'rackpilot --help lists them',

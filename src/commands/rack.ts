@@ -6,14 +6,13 @@ import { quote } from '../rack/quote.ts';
 import { Topology } from '../rack/topology.ts';
 import { describeError } from '../util/errors.ts';
 import { eprintln, parseCommandArgs, printJson, println, UsageError, type CommandIo } from './io.ts';
+import { RACK_USAGE } from './usage.ts';
 
 /**
  * `rackpilot rack validate FILE [--json]`: check a rack file before rackpilot touches a switch.
  * Exit 0 valid, 1 invalid, 2 wrong usage. Errors go to stdout one per line (`path: message`),
  * so a script can read them; the one-line verdict goes to stderr.
  */
-
-export const RACK_USAGE = 'rackpilot rack validate FILE [--json]';
 
 const flagsSchema = z.strictObject({ json: z.boolean().optional(), help: z.boolean().optional() });
 

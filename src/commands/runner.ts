@@ -1,13 +1,13 @@
 import { readFileSync, statSync, watch } from 'node:fs';
 import { z } from 'zod';
-import { runnerMain, siteStorePath } from '../runner/runner.ts';
+import { runnerMain } from '../runner/runner.ts';
+import { siteStorePath } from '../runner/site-files.ts';
 import { runnerPaths } from '../runner/paths.ts';
 import { OperatorError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
 import type { CommandContext } from './context.ts';
 import { eprintln, intFlag, parseCommandArgs, printJson, println, UsageError } from './io.ts';
-
-export const RUNNER_USAGE = `rackpilot runner status|stop [--force]|logs [-n LINES] [--follow] [--json]`;
+import { RUNNER_USAGE } from './usage.ts';
 
 function duration(ms: number): string {
   const s = Math.floor(ms / 1000);

@@ -17,6 +17,7 @@ import {
 } from '../switch/target.ts';
 import { describeError } from '../util/errors.ts';
 import { eprintln, printJson, println, processIo, type CommandIo } from './io.ts';
+import { SWITCH_USAGE } from './usage.ts';
 
 export interface SwitchCommandContext {
   /** The switches rackpilot knows (from the rack file), already carrying their credentials. */
@@ -26,12 +27,6 @@ export interface SwitchCommandContext {
   service?: SwitchService;
   serviceOptions?: SwitchServiceOptions;
 }
-
-export const SWITCH_USAGE = `usage: rackpilot switch show SWITCH [PORT] [--json]
-       rackpilot switch mac SWITCH MAC [--json]
-       rackpilot switch plan SWITCH PORT access|tag-add|tag-remove VLAN [PORT OP [VLAN]]... [--live] [--json]
-       rackpilot switch plan SWITCH PORT reset [--live] [--json]
-Switch passwords come from the rack file (passwordEnv), never from the command line.`;
 
 const OPS: Record<string, PortChange['op']> = {
   access: 'access',

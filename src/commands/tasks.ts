@@ -3,9 +3,7 @@ import type { CommandContext } from './context.ts';
 import { followOrDetach, taskSummary } from './follow.ts';
 import { parseCommandArgs, printJson, println, UsageError } from './io.ts';
 import { formatTable } from './table.ts';
-
-export const TASK_USAGE = `rackpilot tasks [--all] [--json]
-       rackpilot task show|follow|resume|rollback|cancel ID [--detach] [--json]`;
+import { TASK_USAGE } from './usage.ts';
 
 /** `tasks`: the journal. Unfinished and failed ones first; --all includes finished ones. */
 export async function tasksCommand(argv: string[], ctx: CommandContext): Promise<number> {

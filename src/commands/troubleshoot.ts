@@ -5,16 +5,7 @@ import { FIX_IDS } from '../doctor/schema.ts';
 import type { CommandContext } from './context.ts';
 import { followOrDetach } from './follow.ts';
 import { parseCommandArgs, printJson, println, UsageError } from './io.ts';
-
-/**
- * `rackpilot doctor HOST`, `rackpilot inspect HOST`, `rackpilot cabling RACK`: reads through the
- * runner (the dashboard asks the same requests); `--fix ID` and `--reconcile` start the fix as a
- * task and follow it like every task-launching command.
- */
-export const DOCTOR_USAGE =
-  'rackpilot doctor HOST [--json] [--fix ports-pxe|pxe-boot|abort|reset-failed|resume|power-cycle] [--detach]';
-export const INSPECT_USAGE = 'rackpilot inspect HOST [--json] [--reconcile] [--detach]';
-export const CABLING_USAGE = 'rackpilot cabling RACK [--json]';
+import { DOCTOR_USAGE, INSPECT_USAGE, CABLING_USAGE } from './usage.ts';
 
 const flags = z.strictObject({
   json: z.boolean().optional(),

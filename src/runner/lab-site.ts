@@ -1,32 +1,10 @@
 import { existsSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { writeLabEnvFile } from '../lab/env-file.ts';
 import { labHostRecord } from '../lab/host-record.ts';
 import { openSite, type Site } from '../site/open.ts';
+import type { LabSiteFiles } from './site-files.ts';
 import type { Store } from '../../state/store.ts';
-
-/**
- * The embedded default: with no MaaS configured the runner hosts the lab itself, with a store of
- * its own beside the real one. The lab lives as long as the runner; its files let any client
- * reach the same lab directly for reads (hosts, switch show, ipmi status) as it would a real site.
- */
-export interface LabSiteFiles {
-  dir: string;
-  store: string;
-  env: string;
-  rackFile: string;
-}
-
-export function labSiteFiles(config: Pick<Config, 'store'>): LabSiteFiles {
-  const dir = join(dirname(config.store), 'lab');
-  return {
-    dir,
-    store: join(dir, 'store.json'),
-    env: join(dir, 'lab.env'),
-    rackFile: join(dir, 'lab.rack.json'),
-  };
-}
 
 /**
  * Starts the lab (with the demo's activity staged) and writes its env file. A lab is new each time

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
-import { loadConfig, type Config } from '../config/index.ts';
+import { loadConfig } from '../config/index.ts';
 import { acquirePidLock } from './pid-lock.ts';
 import { openSite, type Site } from '../site/open.ts';
 import { InventoryService } from './inventory/service.ts';
@@ -11,7 +11,8 @@ import { redact } from '../util/redact.ts';
 import { INVENTORY_NOTIFICATION, PROTOCOL_VERSION, type Result } from './protocol.ts';
 import { ensureRunnerDirs, runnerPaths, type RunnerPaths } from './paths.ts';
 import { RunnerServer } from './server.ts';
-import { labSiteFiles, openLabSite, seedLabCatalog } from './lab-site.ts';
+import { openLabSite, seedLabCatalog } from './lab-site.ts';
+import { labSiteFiles, siteIdentity, siteStorePath } from './site-files.ts';
 import { catalogHandlers } from './service/catalog.ts';
 import { taskHandlers } from './service/tasks.ts';
 import { taskReadHandlers } from './service/task-reads.ts';
@@ -33,16 +34,6 @@ export interface RunningRunner {
   /** Resolves when the runner has shut down, with why. */
   closed: Promise<string>;
   stop(reason: string): Promise<void>;
-}
-
-/** The site a configuration names, as runner and client compare it: the MaaS URL, or "lab". */
-export function siteIdentity(config: Config): string {
-  return config.lab ? 'lab' : (config.maas?.url ?? 'none');
-}
-
-/** The store (and so the runner) a configuration uses: the lab's own when the lab is embedded. */
-export function siteStorePath(config: Config): string {
-  return config.lab ? labSiteFiles(config).store : config.store;
 }
 
 export interface StartRunnerOptions {

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { siteIdentity, startRunner, type RunningRunner } from '../../src/runner/runner.ts';
+import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
+import { siteIdentity } from '../../src/runner/site-files.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 import { bounded, expectClean } from './clean.ts';
 

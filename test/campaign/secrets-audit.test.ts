@@ -9,7 +9,7 @@ import { labBmcPasswordEnv, labSwitchPasswordEnv } from '../../src/lab/rack-file
 import type { LabHost } from '../../src/lab/spec.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { runnerPaths } from '../../src/runner/paths.ts';
-import { siteIdentity } from '../../src/runner/runner.ts';
+import { siteIdentity } from '../../src/runner/site-files.ts';
 import { PROTOCOL_VERSION } from '../../src/runner/protocol.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 import { cli, cliOk, shapeFlags } from '../runner/cli-process.ts';

@@ -5,7 +5,8 @@ import { CommandContext } from '../../src/commands/context.ts';
 import { ipmiViaRunner } from '../../src/commands/ipmi-site.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
-import { siteIdentity, startRunner, type RunningRunner } from '../../src/runner/runner.ts';
+import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
+import { siteIdentity } from '../../src/runner/site-files.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 
 /**

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
 import { POWER_NOTIFICATION, powerNotificationSchema } from '../../src/runner/protocol.ts';
-import { siteIdentity, startRunner, type RunningRunner } from '../../src/runner/runner.ts';
+import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
+import { siteIdentity } from '../../src/runner/site-files.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 
 /**

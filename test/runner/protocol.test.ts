@@ -7,7 +7,8 @@ import { loadConfig } from '../../src/config/index.ts';
 import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
 import { runnerPaths } from '../../src/runner/paths.ts';
 import { PROTOCOL_VERSION } from '../../src/runner/protocol.ts';
-import { RunnerBusyError, siteIdentity, startRunner, type RunningRunner } from '../../src/runner/runner.ts';
+import { RunnerBusyError, startRunner, type RunningRunner } from '../../src/runner/runner.ts';
+import { siteIdentity } from '../../src/runner/site-files.ts';
 import type { TaskEvent } from '../../src/tasks/events.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 

@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import { Dashboard } from '../../components/Dashboard.tsx';
 import { Inventory } from '../../state/live.ts';
-import { openStore } from '../../state/store.ts';
-import { TaskFeed } from '../../state/task-feed.ts';
+import { openStore, readStore } from '../../state/store.ts';
+import { orderTasks } from '../../state/task-order.ts';
 import { TaskEngine } from '../../src/tasks/index.ts';
 import { fakeSite } from './fake-inventory.ts';
 
@@ -59,9 +59,10 @@ async function journalWithTasks(): Promise<string> {
 afterEach(() => cleanup());
 
 describe('tasks view', () => {
-  it('shows the journal from the store file: failed task first, its steps, the switch error and the way out', async () => {
-    const feed = new TaskFeed(await journalWithTasks());
-    await feed.refresh();
+  it('shows the journal: failed task first, its steps, the switch error and the way out', async () => {
+    const data = await readStore(await journalWithTasks());
+    const snapshot = { tasks: orderTasks(data.tasks), refreshedAt: Date.now(), error: null };
+    const feed = { subscribe: () => () => undefined, getSnapshot: () => snapshot };
     const { source, layout } = fakeSite(6);
     const inventory = new Inventory(source, layout);
     await inventory.refresh();

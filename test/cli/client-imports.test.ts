@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const REPO = resolve(import.meta.dirname, '../..');
+
+/**
+ * What a module loads when it is imported: its static imports, followed through the project's own
+ * files (type-only imports and dynamic `import()` load nothing up front). Packages are listed by
+ * name, not followed.
+ */
+function staticGraph(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const todo = [resolve(REPO, entry)];
+  while (todo.length) {
+    const file = todo.pop()!;
+    if (files.has(file)) continue;
+    files.add(file);
+    const source = readFileSync(file, 'utf8');
+    for (const m of source.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?\sfrom\s+'([^']+)';/gms)) {
+      const spec = m[1]!;
+      if (spec.startsWith('.')) todo.push(resolve(dirname(file), spec));
+      else if (!spec.startsWith('node:'))
+        packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+    }
+  }
+  return { files, packages };
+}
+
+const relative = (files: Set<string>) => [...files].map((f) => f.slice(REPO.length + 1));
+
+describe('what a client loads', () => {
+  // The dashboard sits open for hours on a jump host: the lab, the SSH and IPMI clients and the
+  // etcd client cost it tens of megabytes (ssh2 alone allocates 16 MB of WebAssembly memory) and
+  // are only needed in the runner, or when a view reads the gear.
+  it('the dashboard loads neither the lab, the switch or IPMI clients, the task engine nor etcd', () => {
+    const entry = staticGraph('src/cli.tsx');
+    const dashboard = staticGraph('src/commands/dashboard.tsx');
+    for (const g of [entry, dashboard]) {
+      expect(
+        relative(g.files).filter((f) => /^src\/(lab|switch|tasks|workflows|coord|site\/open)/.test(f)),
+      ).toEqual([]);
+      for (const pkg of ['ssh2', 'etcd3', 'ky', 'oauth-1.0a', 'lowdb']) expect(g.packages).not.toContain(pkg);
+    }
+    // The walk does follow imports: the dashboard's own modules and Ink are there.
+    expect(relative(dashboard.files)).toContain('components/HostTable.tsx');
+    expect(dashboard.packages).toContain('ink');
+  });
+
+  it('the command line loads a command only to run it', () => {
+    const entry = relative(staticGraph('src/cli.tsx').files);
+    expect(entry).toContain('src/commands/usage.ts');
+    for (const command of ['lab', 'switch', 'catalog', 'instances', 'troubleshoot', 'runner'])
+      expect(entry).not.toContain(`src/commands/${command}.ts`);
+  });
+});
