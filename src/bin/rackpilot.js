@@ -1,12 +1,20 @@
 #!/usr/bin/env node
-// The published entry point: load the TypeScript CLI through tsx's loader so a checkout and an
-// installed package run the same sources. The project's tsconfig is named explicitly: from any
-// other working directory tsx would not find it, and JSX would compile the wrong way.
-import { register } from 'tsx/esm/api';
+// The published entry point. It runs the bundle in dist/ while it is fresh (`npm install` builds
+// it), else the TypeScript sources through tsx's loader, so a checkout being edited always runs
+// what it holds. The project's tsconfig is named explicitly: from any other working directory tsx
+// would not find it, and JSX would compile the wrong way.
+import { bundleIsFresh, ENTRY } from './bundle.js';
 
 // React's development build checks and measures every render: four times the CPU of an idle
 // dashboard. Operators run the production build unless they ask otherwise.
 process.env.NODE_ENV ??= 'production';
 
-register({ tsconfig: new URL('../../tsconfig.json', import.meta.url).pathname });
-await import('../cli.tsx');
+if (bundleIsFresh()) {
+  // Stacks (RACKPILOT_DEBUG) name the source files, not the bundle's lines.
+  if (process.env.RACKPILOT_DEBUG) process.setSourceMapsEnabled(true);
+  await import(ENTRY.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register({ tsconfig: new URL('../../tsconfig.json', import.meta.url).pathname });
+  await import('../cli.tsx');
+}

@@ -180,7 +180,11 @@ export interface ConnectOptions {
   startTimeoutMs?: number;
 }
 
-const BIN = new URL('../bin/rackpilot.js', import.meta.url).pathname;
+// The runner runs the same entry point as its client: found from the sources (src/runner/) or from
+// the bundle (dist/, beside src/).
+const BIN = ['../bin/rackpilot.js', '../src/bin/rackpilot.js']
+  .map((p) => new URL(p, import.meta.url).pathname)
+  .find((p) => existsSync(p))!;
 const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
 
 function tryConnect(path: string): Promise<Socket | null> {
