@@ -8,12 +8,13 @@ import { HelpView, helpEntries } from './HelpView.tsx';
 import { ListView, listModel } from './ListView.tsx';
 import { DialogBody, type Dialog } from './Dialogs.tsx';
 import { RackTabs, RACK_PANE_WIDTH } from './RackBar.tsx';
-import { actionFor, keyName, type View } from './keys.ts';
+import { actionFor, keyName, TROUBLE_VIEWS, type View } from './keys.ts';
 import { parseCommand } from './command-bar.ts';
 import { useLines } from './use-lines.ts';
 import { launch, type LaunchContext } from './launch.ts';
 import { useNavigation } from './use-navigation.ts';
-import { useKeyInput, useNow, youngestChange } from './use-key-input.ts';
+import { useKeyInput } from './use-key-input.ts';
+import { nextRedraw, useNow } from './clock.ts';
 import { useHostProbe } from './use-host-probe.ts';
 import { useTaskPanes } from './use-task-panes.ts';
 import { useTroubleshoot } from './use-troubleshoot.tsx';
@@ -81,11 +82,25 @@ function DashboardScreen(props: DashboardProps) {
   const found = nav.hostKey === null ? -1 : visibleRows.findIndex((r) => r.key === nav.hostKey);
   const selected = found >= 0 ? found : 0;
   const selectedRow = visibleRows[selected];
-  // Ages tick every second only while a young one can be on screen: the rows around the cursor
-  // (a window no taller than the terminal), not a change somewhere among thousands of hosts.
-  const now = useNow(
-    props.now,
-    youngestChange(visibleRows.slice(Math.max(0, selected - rows), selected + rows), snapshot, tasks?.tasks),
+  // A refresh that hangs is a slow peer: the header says so after a while.
+  const slowRef = useRef<number | null>(null);
+  if (snapshot.refreshing && slowRef.current === null) slowRef.current = props.now ?? Date.now();
+  if (!snapshot.refreshing) slowRef.current = null;
+  // The screen redraws for time alone only when a text on it changes: the ages of the rows around
+  // the cursor (a window no taller than the terminal, not thousands of hosts), the tasks', the
+  // data's freshness (read live: the runner's heartbeat moves it without a render).
+  const near = visibleRows.slice(Math.max(0, selected - rows), selected + rows);
+  const now = useNow(props.now, (at) =>
+    nextRedraw(at, {
+      ages: [
+        ...near.map((r) => r.since),
+        ...(view === 'tasks' ? (tasks?.tasks ?? []).map((t) => Date.parse(t.updatedAt)) : []),
+      ],
+      tasks: tasks?.tasks,
+      refreshedAt: inventory.getSnapshot().refreshedAt,
+      slowSince: slowRef.current,
+      everySecond: TROUBLE_VIEWS.includes(view),
+    }),
   );
   const held = heldReason(selectedRow);
 
@@ -107,11 +122,6 @@ function DashboardScreen(props: DashboardProps) {
   const taskCursor = Math.min(nav.cursor('tasks'), Math.max(0, visibleTasks.length - 1));
 
   const probe = useHostProbe(prober, selectedRow, view === 'detail');
-
-  // A refresh that hangs is a slow peer: the header says so after a while.
-  const slowRef = useRef<number | null>(null);
-  if (snapshot.refreshing && slowRef.current === null) slowRef.current = now;
-  if (!snapshot.refreshing) slowRef.current = null;
 
   const wide = columns >= 120;
   const tabs = (view === 'hosts' || view === 'pane') && !wide ? 1 : 0;

@@ -3,7 +3,7 @@ import type { InventorySnapshot } from '../state/live.ts';
 import type { PeerStatus } from './actions.ts';
 import { clockTime, fit, formatAge } from './format.ts';
 import { useColor } from './theme.tsx';
-import { FRESH_MS } from './use-key-input.ts';
+import { FRESH_MS, SLOW_MS } from './clock.ts';
 
 export interface HeaderProps {
   snapshot: InventorySnapshot;
@@ -20,9 +20,6 @@ export interface HeaderProps {
   /** Epoch ms since which a MaaS refresh has been running, when it is slow to answer. */
   slowSince?: number | null;
 }
-
-/** A refresh that takes this long is called slow in the header. */
-export const SLOW_MS = 10_000;
 
 /** The lines the header takes, so the body can size itself. */
 export function headerLines(snapshot: InventorySnapshot, peers: readonly PeerStatus[] | undefined): number {
