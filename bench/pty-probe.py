@@ -89,7 +89,12 @@ for k in keys:
         os.read(fd, 65536)
         last = time.monotonic()
     lat.append((last - sent) * 1000)
-os.kill(pid, 15)
+os.write(fd, b'q')  # quit as an operator does, so the program exits its own way (profiles get written)
+read_for(3.0, until=None)
+try:
+    os.kill(pid, 15)
+except ProcessLookupError:
+    pass
 if os.environ.get('PTY_PROBE_DUMP'):
     open(os.environ['PTY_PROBE_DUMP'], 'wb').write(idle_out)
 print(json.dumps({'readyMs': ready_ms, 'idleCpuMs': idle_cpu, 'idleWallMs': idle_wall, 'idleBytes': len(idle_out), 'rssMb': rss, 'keyMs': lat}))
