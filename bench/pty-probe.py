@@ -3,8 +3,9 @@
 usage: pty-probe.py COLS ROWS READY_REGEX IDLE_SECONDS KEYS -- CMD ARGS...
 Prints one JSON line: ms from start to the first screen matching READY_REGEX, the child's CPU ms
 and RSS over an idle window of IDLE_SECONDS, and for each key of KEYS (one character each, sent
-one at a time) the ms from writing it to the end of the frame it caused: output that rewrites the selected
-(inverse) row, then goes quiet for 8 ms. Output still pending from the previous key is drained first.
+one at a time, PTY_PROBE_KEY_GAP seconds apart) the ms from writing it to the end of the frame it caused: output
+that rewrites the selected (inverse) row, then goes quiet for 8 ms. Output still pending from the previous key is
+drained first.
 """
 import fcntl, json, os, pty, re, select, struct, sys, termios, time
 
@@ -72,9 +73,12 @@ idle_cpu = sum(cpu_ms(p) for p in procs) - cpu0
 idle_wall = (time.monotonic() - w0) * 1000
 rss = max(rss_mb(p) for p in procs)
 lat = []
+# Seconds between keys (PTY_PROBE_KEY_GAP, default 0.03): keys spread over half a minute sample
+# whatever else the machine does in that time (the runner's BMC sweep), not one quiet moment.
+gap = float(os.environ.get('PTY_PROBE_KEY_GAP', '0.03'))
 INVERSE = b'\x1b[7m'  # the selected row: every j/k frame rewrites it
 for k in keys:
-    read_for(0.03, until=None)  # drain: the previous frame's tail must not count for this key
+    read_for(gap, until=None)  # drain: the previous frame's tail must not count for this key
     sent = time.monotonic()
     os.write(fd, k.encode())
     buf, _ = read_for(1.0, until=lambda b: INVERSE in b)
