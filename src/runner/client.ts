@@ -187,6 +187,13 @@ const BIN = ['../bin/rackpilot.js', '../src/bin/rackpilot.js']
   .find((p) => existsSync(p))!;
 const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
 /**
+ * The runner works behind the operators' terminals on the same jump host: at a lower priority its
+ * BMC sweep (10,000 BMCs every 30 s) never takes a core from a dashboard's key press. Set with
+ * nice(1) at start, as every thread a Node process has is created before its first line runs.
+ */
+const RUNNER_NICENESS = 10;
+const NICE = ['/usr/bin/nice', '/bin/nice'].find((p) => existsSync(p));
+/**
  * glibc's allocator for the runner: a full machine list arrives as thousands of 64 KB network
  * buffers, which glibc by default keeps in its arenas once freed (its mmap threshold rises after
  * the first large free). With fixed thresholds those buffers go back to the system: at 10,000
@@ -222,7 +229,9 @@ export function spawnRunner(paths: RunnerPaths, env: ConnectOptions['env'], cwd?
   try {
     // --expose-gc: after parsing a full machine list (66 MB of JSON at 10,000 machines) the runner
     // collects at once and hands the memory back, instead of sitting on a heap sized for it.
-    const child = spawn(process.execPath, ['--expose-gc', BIN, 'runner', 'serve'], {
+    const node = [process.execPath, '--expose-gc', BIN, 'runner', 'serve'];
+    const [cmd, ...args] = NICE ? [NICE, '-n', String(RUNNER_NICENESS), ...node] : node;
+    const child = spawn(cmd!, args, {
       detached: true,
       stdio: ['ignore', fd, fd],
       env: { ...RUNNER_MALLOC, ...env } as NodeJS.ProcessEnv,

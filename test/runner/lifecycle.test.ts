@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorldEvent } from '../../src/lab/world.ts';
@@ -192,6 +192,14 @@ describe('starting the runner', () => {
     expect(a.code, a.err).toBe(0);
     expect(b.code, b.err).toBe(0);
     expect(JSON.parse(a.out).pid).toBe(JSON.parse(b.out).pid);
+    // Every thread of the runner works at a lower priority than the terminals (nice 10), so its
+    // sweeps never take a core from a dashboard: field 19 of each thread's stat is its niceness.
+    const pid = JSON.parse(a.out).pid as number;
+    const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    const threads = readdirSync(`/proc/${pid}/task`);
+    expect(threads.length).toBeGreaterThan(1);
+    for (const t of threads) expect(niceOf(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'))).toBe(10);
+    expect(niceOf(readFileSync('/proc/self/stat', 'utf8'))).toBe(0);
     const log = readFileSync(runnerPaths(store).log, 'utf8');
     expect(log.match(/serving/g)).toHaveLength(1);
     const st = await cli(['runner', 'stop'], raceEnv);
