@@ -45,7 +45,10 @@ const MARK: Record<string, string> = {
   'undo-failed': '✗',
 };
 
-/** The steps a task got through before this client looked (reattaching with `task follow`). */
+/**
+ * The steps a task got through before this client looked: reattaching with `task follow`, or a
+ * task so quick (a power command on a near BMC) that it finished before its command followed it.
+ */
 function describeProgress(t: Task): string[] {
   return t.steps
     .map((s, i) => (s.state === 'pending' ? null : `[${i + 1}] ${s.title} ${MARK[s.state] ?? s.state}`))
@@ -60,12 +63,7 @@ export type FollowOutcome = { task: Task; detached: false } | { task: null; deta
  * itself goes away, the task is left interrupted (the next runner says so), and this says how
  * to pick it up.
  */
-export async function followTask(
-  client: RunnerClient,
-  id: string,
-  io: CommandIo,
-  opts: { showProgress?: boolean } = {},
-): Promise<FollowOutcome> {
+export async function followTask(client: RunnerClient, id: string, io: CommandIo): Promise<FollowOutcome> {
   let settle!: (o: FollowOutcome | Error) => void;
   const outcome = new Promise<FollowOutcome | Error>((r) => (settle = r));
   const offEvent = client.onEvent((e) => {
@@ -92,7 +90,7 @@ export async function followTask(
   process.once('SIGINT', onSigint);
   try {
     const now = await client.call('tasks.follow', { id });
-    if (opts.showProgress) for (const line of describeProgress(now)) eprintln(io, line);
+    for (const line of describeProgress(now)) eprintln(io, line);
     if (isSettled(now.state)) settle({ task: now, detached: false });
     const result = await outcome;
     if (result instanceof Error) throw result;
@@ -147,7 +145,7 @@ export async function followOrDetach(
   client: RunnerClient,
   id: string,
   io: CommandIo,
-  opts: { detach?: boolean | undefined; json?: boolean | undefined; showProgress?: boolean },
+  opts: { detach?: boolean | undefined; json?: boolean | undefined },
 ): Promise<number> {
   if (opts.detach) {
     if (opts.json) printJson(io, { taskId: id, detached: true });
@@ -155,7 +153,7 @@ export async function followOrDetach(
     eprintln(io, `task ${id} runs in the runner: \`rackpilot task follow ${id}\` to watch it`);
     return 0;
   }
-  const outcome = await followTask(client, id, io, { showProgress: opts.showProgress ?? false });
+  const outcome = await followTask(client, id, io);
   if (outcome.detached) return DETACHED_EXIT;
   if (opts.json) printJson(io, taskSummary(outcome.task));
   afterTaskHint(outcome.task, io);

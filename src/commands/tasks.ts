@@ -76,7 +76,7 @@ export async function taskCommand(argv: string[], ctx: CommandContext): Promise<
       return 0;
     }
     case 'follow':
-      return followOrDetach(runner, id, ctx.io, { json: values.json, showProgress: true });
+      return followOrDetach(runner, id, ctx.io, { json: values.json });
     case 'resume':
       await runner.call('task.resume', { id });
       return followOrDetach(runner, id, ctx.io, values);

@@ -48,11 +48,7 @@ export async function doctorCommand(argv: readonly string[], ctx: CommandContext
       fix: values.fix,
       ...(f?.taskId && { taskId: f.taskId }),
     });
-    return followOrDetach(runner, taskId, ctx.io, {
-      detach: values.detach,
-      json: values.json,
-      showProgress: true,
-    });
+    return followOrDetach(runner, taskId, ctx.io, { detach: values.detach, json: values.json });
   }
   if (values.json) printJson(ctx.io, d);
   else for (const l of renderDiagnosis(d)) println(ctx.io, l);
@@ -68,7 +64,7 @@ export async function inspectCommand(argv: readonly string[], ctx: CommandContex
   else for (const l of renderInspection(i)) println(ctx.io, l);
   if (values.reconcile && i.reconcile) {
     const { taskId } = await runner.call('host.reconcile', { host: name });
-    return followOrDetach(runner, taskId, ctx.io, { detach: values.detach, json: false, showProgress: true });
+    return followOrDetach(runner, taskId, ctx.io, { detach: values.detach, json: false });
   }
   return i.drift.length ? 1 : 0;
 }
