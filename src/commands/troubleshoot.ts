@@ -1,3 +1,9 @@
+/**
+ * `rackpilot doctor HOST`, `rackpilot inspect HOST`, `rackpilot cabling RACK`: reads through the
+ * runner (the dashboard asks the same requests); `--fix ID` and `--reconcile` start the fix as a
+ * task and follow it like every task-launching command.
+ */
+
 import { z } from 'zod';
 import { renderDiagnosis } from '../doctor/render.ts';
 import { renderCabling, renderInspection } from '../doctor/inspect.ts';

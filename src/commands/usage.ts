@@ -41,11 +41,6 @@ export const RACK_USAGE = 'rackpilot rack validate FILE [--json]';
 export const DEPLOY_USAGE = `rackpilot deploy NAME --offering OFFERING --template TEMPLATE --network NET [--network NET2 …]
                  [--host HOST] [--user-data FILE] [--mac MAC] [--plan] [--detach] [--json]`;
 
-/**
- * `rackpilot doctor HOST`, `rackpilot inspect HOST`, `rackpilot cabling RACK`: reads through the
- * runner (the dashboard asks the same requests); `--fix ID` and `--reconcile` start the fix as a
- * task and follow it like every task-launching command.
- */
 export const DOCTOR_USAGE =
   'rackpilot doctor HOST [--json] [--fix ports-pxe|pxe-boot|abort|reset-failed|resume|power-cycle] [--detach]';
 
