@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { DashboardRow } from './rows.ts';
 import { fit, formatAge, width as cells } from './format.ts';
@@ -76,6 +76,78 @@ function macText(row: DashboardRow): string {
   return row.macs.length > 1 ? `${row.macs[0]}+${row.macs.length - 1}` : row.macs[0]!;
 }
 
+/** A cell's text and, for the coloured columns, its colour (before the theme is applied). */
+interface Segment {
+  text: string;
+  color?: string | undefined;
+}
+
+/** A row's cells as text segments: neighbouring plain cells make one segment, so a row is a few text nodes, not one per column. */
+function rowSegments(row: DashboardRow, columns: readonly Column[], wide: boolean, age: string): Segment[] {
+  const out: Segment[] = [];
+  const add = (text: string, color?: string) => {
+    const last = out.at(-1);
+    if (last && last.color === color) last.text += text;
+    else out.push({ text, color });
+  };
+  columns.forEach((c, j) => {
+    if (j) add(' ');
+    switch (c.id) {
+      case 'host':
+        return add(fit(row.hostname, c.width));
+      case 'ports':
+        return add(fit(portsText(row, wide), c.width));
+      case 'mac':
+        return add(fit(macText(row), c.width));
+      case 'status':
+        return add(fit(row.statusName, c.width), TONE_COLOR[statusTone(row.status)]);
+      case 'age':
+        return add(fit(age, c.width));
+      case 'power':
+        return add(fit(row.powerState, c.width), powerColor(row.powerState));
+      case 'task':
+        return add(fit(row.task?.step ?? '', c.width), 'yellow');
+      case 'instance':
+        return add(fit(row.instance ?? '', c.width));
+      case 'vlans':
+        return add(fit(row.vlans ?? '', c.width));
+      case 'message':
+        return add(fit(row.statusMessage, c.width));
+    }
+  });
+  return out;
+}
+
+interface HostRowProps {
+  row: DashboardRow;
+  columns: readonly Column[];
+  wide: boolean;
+  /** The FOR column's text: passed in, so a row redraws only when its own text changes. */
+  age: string;
+  inverse: boolean;
+  mark: boolean;
+  stale: boolean;
+}
+
+/** One host's line. Memoised: moving the cursor redraws the two rows it leaves and enters, not the screen. */
+const HostRow = memo(function HostRow({ row, columns, wide, age, inverse, mark, stale }: HostRowProps) {
+  const color = useColor();
+  return (
+    <Text inverse={inverse} wrap="truncate">
+      {(mark ? '*' : ' ') + (stale ? '~' : ' ')}
+      {rowSegments(row, columns, wide, age).map((s, i) =>
+        s.color === undefined ? (
+          s.text
+        ) : (
+          <Text key={i} color={color(s.color)}>
+            {s.text}
+          </Text>
+        ),
+      )}
+    </Text>
+  );
+});
+
 export function HostTable({ rows, selected, offset, height, width, now, marked, stale }: HostTableProps) {
   const color = useColor();
   // Walks every row (widest host name, which optional columns have data): once per data change,
@@ -83,30 +155,7 @@ export function HostTable({ rows, selected, offset, height, width, now, marked, 
   const columns = useMemo(() => layoutColumns(width, rows), [width, rows]);
   const wide = width >= 120;
   const visible = rows.slice(offset, offset + height);
-  const cell = (row: DashboardRow, c: Column) => {
-    switch (c.id) {
-      case 'host':
-        return fit(row.hostname, c.width);
-      case 'ports':
-        return fit(portsText(row, wide), c.width);
-      case 'mac':
-        return fit(macText(row), c.width);
-      case 'status':
-        return <Text color={color(TONE_COLOR[statusTone(row.status)])}>{fit(row.statusName, c.width)}</Text>;
-      case 'age':
-        return fit((row.sinceExact ? '' : '>') + formatAge(now - row.since), c.width);
-      case 'power':
-        return <Text color={color(powerColor(row.powerState))}>{fit(row.powerState, c.width)}</Text>;
-      case 'task':
-        return <Text color={color('yellow')}>{fit(row.task?.step ?? '', c.width)}</Text>;
-      case 'instance':
-        return fit(row.instance ?? '', c.width);
-      case 'vlans':
-        return fit(row.vlans ?? '', c.width);
-      case 'message':
-        return fit(row.statusMessage, c.width);
-    }
-  };
+  const showsAge = columns.some((c) => c.id === 'age');
   return (
     <Box flexDirection="column" width={width}>
       <Text bold wrap="truncate">
@@ -115,16 +164,16 @@ export function HostTable({ rows, selected, offset, height, width, now, marked, 
       </Text>
       {visible.length === 0 ? <Text color={color('gray')}>no hosts match</Text> : null}
       {visible.map((row, i) => (
-        <Text key={row.key} inverse={offset + i === selected} wrap="truncate">
-          {marked?.has(row.key) ? '*' : ' '}
-          {stale ? '~' : ' '}
-          {columns.map((c, j) => (
-            <Text key={c.id}>
-              {j ? ' ' : ''}
-              {cell(row, c)}
-            </Text>
-          ))}
-        </Text>
+        <HostRow
+          key={row.key}
+          row={row}
+          columns={columns}
+          wide={wide}
+          age={showsAge ? (row.sinceExact ? '' : '>') + formatAge(now - row.since) : ''}
+          inverse={offset + i === selected}
+          mark={marked?.has(row.key) ?? false}
+          stale={stale ?? false}
+        />
       ))}
     </Box>
   );
