@@ -399,7 +399,7 @@ function DashboardScreen(props: DashboardProps) {
         {...(props.peers && { peers: props.peers })}
       />
       {tabs ? <RackTabs racks={snapshot.racks} current={nav.rackIndex} /> : null}
-      <Box flexGrow={1} flexDirection="column" overflow="hidden">
+      <Box flexGrow={1} flexDirection="column" overflowY="hidden">
         {body}
       </Box>
       <Footer
