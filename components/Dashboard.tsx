@@ -339,6 +339,7 @@ function DashboardScreen(props: DashboardProps) {
               now,
               marked: nav.marked,
               stale: snapshot.error !== null && snapshot.rows.length > 0,
+              loading: snapshot.refreshedAt === null && snapshot.error === null,
             }}
             pane={{
               layout,

@@ -16,6 +16,8 @@ export interface HostTableProps {
   marked?: ReadonlySet<string>;
   /** The rows are as of the last good refresh (MaaS is not answering): each is marked `~`. */
   stale?: boolean;
+  /** No rows yet because the first ones are still on their way (not because none match). */
+  loading?: boolean;
 }
 
 type ColumnId =
@@ -148,7 +150,8 @@ const HostRow = memo(function HostRow({ row, columns, wide, age, inverse, mark, 
   );
 });
 
-export function HostTable({ rows, selected, offset, height, width, now, marked, stale }: HostTableProps) {
+export function HostTable(props: HostTableProps) {
+  const { rows, selected, offset, height, width, now, marked, stale, loading } = props;
   const color = useColor();
   // Walks every row (widest host name, which optional columns have data): once per data change,
   // not once per key press.
@@ -162,7 +165,9 @@ export function HostTable({ rows, selected, offset, height, width, now, marked, 
         {' '.repeat(GUTTER)}
         {columns.map((c) => fit(c.title, c.width)).join(' ')}
       </Text>
-      {visible.length === 0 ? <Text color={color('gray')}>no hosts match</Text> : null}
+      {visible.length === 0 ? (
+        <Text color={color('gray')}>{loading ? 'loading hosts…' : 'no hosts match'}</Text>
+      ) : null}
       {visible.map((row, i) => (
         <HostRow
           key={row.key}

@@ -83,15 +83,13 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
   const runner = await ctx.runner();
   // Rows come from the runner, the site's one MaaS poller: a snapshot, then only what changes.
   const inventory = new RunnerInventory(runner);
-  await inventory.connect();
   // POWER from the runner's BMC sweep, MaaS's view beside it when they differ.
   const powered = new PoweredInventory(inventory, runner);
-  await powered.connect();
   const taskFeed = new RunnerTaskFeed(runner);
-  await taskFeed.connect();
   const catalog = new RunnerCatalog(runner);
   const peer = new RunnerPeer(runner);
-  await catalog.connect();
+  // The screen first, "loading" in it, then the data: the operator sees the dashboard at once, not
+  // a blank terminal while 10,000 rows cross the socket.
   const app = render(
     <LiveDashboard
       inventory={powered}
@@ -111,6 +109,7 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
       exitOnCtrlC: true,
     },
   );
+  void Promise.all([inventory.connect(), powered.connect(), taskFeed.connect(), catalog.connect()]);
   try {
     await app.waitUntilExit();
   } finally {

@@ -44,4 +44,18 @@ describe('dashboard', () => {
     expect(frame).toContain('all racks');
     expect(frame).toContain('timed out after 30 minutes');
   });
+
+  it('draws at once, saying it is loading, and the rows when they arrive', async () => {
+    const { source, layout } = fakeSite(40);
+    const inventory = new Inventory(source, layout, () => 1_000_000);
+    const ui = render(<Dashboard inventory={inventory} now={1_000_000} size={{ columns: 80, rows: 24 }} />);
+    await tick();
+    expect(ui.lastFrame()).toContain('loading…');
+    expect(ui.lastFrame()).toContain('loading hosts…');
+    expect(ui.lastFrame()).not.toContain('no hosts match');
+    await inventory.refresh();
+    await tick(20);
+    expect(ui.lastFrame()).toContain('r01-n001');
+    expect(ui.lastFrame()).not.toContain('loading');
+  });
 });
