@@ -1,7 +1,8 @@
 """Runs a program in a real pseudo-terminal and measures it as an operator meets it.
 
-usage: pty-probe.py COLS ROWS READY_REGEX IDLE_SECONDS KEYS -- CMD ARGS...
-Prints one JSON line: ms from start to the first screen matching READY_REGEX, the child's CPU ms
+usage: pty-probe.py COLS ROWS FIRST_REGEX READY_REGEX IDLE_SECONDS KEYS -- CMD ARGS...
+Prints one JSON line: ms from start to the first screen matching FIRST_REGEX (the program's first
+frame) and to the first matching READY_REGEX (its data on screen), the child's CPU ms
 and RSS over an idle window of IDLE_SECONDS, and for each key of KEYS (one character each, sent
 one at a time, PTY_PROBE_KEY_GAP seconds apart) the ms from writing it to the end of the frame it caused: output
 that rewrites the selected (inverse) row, then goes quiet for 8 ms. Output still pending from the previous key is
@@ -9,7 +10,7 @@ drained first.
 """
 import fcntl, json, os, pty, re, select, struct, sys, termios, time
 
-cols, rows, ready_re, idle_s, keys = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), sys.argv[5]
+cols, rows, first_re, ready_re, idle_s, keys = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5]), sys.argv[6]
 cmd = sys.argv[sys.argv.index('--') + 1:]
 
 pid, fd = pty.fork()
@@ -61,9 +62,13 @@ def tree(p):
     return out
 
 t0 = time.monotonic()
-rx = re.compile(ready_re.encode())
-screen, _ = read_for(60, until=lambda b: rx.search(b) is not None)
-ready_ms = (time.monotonic() - t0) * 1000 if rx.search(screen) else None
+first_rx, ready_rx = re.compile(first_re.encode()), re.compile(ready_re.encode())
+screen, _ = read_for(60, until=lambda b: first_rx.search(b) is not None)
+first_ms = (time.monotonic() - t0) * 1000 if first_rx.search(screen) else None
+if not ready_rx.search(screen):
+    more, _ = read_for(60, until=lambda b: ready_rx.search(screen + b) is not None)
+    screen += more
+ready_ms = (time.monotonic() - t0) * 1000 if ready_rx.search(screen) else None
 read_for(5.0)  # let start-up (module loading, first data) settle
 procs = tree(pid)
 cpu0 = sum(cpu_ms(p) for p in procs)
@@ -101,4 +106,4 @@ except ProcessLookupError:
     pass
 if os.environ.get('PTY_PROBE_DUMP'):
     open(os.environ['PTY_PROBE_DUMP'], 'wb').write(idle_out)
-print(json.dumps({'readyMs': ready_ms, 'idleCpuMs': idle_cpu, 'idleWallMs': idle_wall, 'idleBytes': len(idle_out), 'rssMb': rss, 'keyMs': lat}))
+print(json.dumps({'firstMs': first_ms, 'readyMs': ready_ms, 'idleCpuMs': idle_cpu, 'idleWallMs': idle_wall, 'idleBytes': len(idle_out), 'rssMb': rss, 'keyMs': lat}))
