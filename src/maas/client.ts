@@ -12,6 +12,7 @@ import {
   type MaasCallContext,
 } from './errors.ts';
 import { encodeForm, type FormFields } from './form.ts';
+import { ArrayAnswerError, JsonArrayReader } from './json-array.ts';
 import { maasAuthorizationHeader, type MaasApiKey } from './oauth.ts';
 import {
   BootResourceListSchema,
@@ -19,6 +20,7 @@ import {
   InterfaceSchema,
   MachineListSchema,
   MachineSummaryListSchema,
+  MachineSummarySchema,
   type MaasMachineSummary,
   MachineSchema,
   PowerStateResponseSchema,
@@ -145,6 +147,8 @@ interface CallSpec<S extends z.ZodType> {
   query?: FormFields;
   form?: FormFields;
   schema: S;
+  /** The answer is a JSON array of these: it is read element by element as it arrives, never held whole. */
+  elements?: z.ZodType;
   timeoutMs?: number;
   /** DELETE answers 204 with no body. */
   emptyOk?: boolean;
@@ -199,6 +203,7 @@ export class MaasClient {
       path: 'machines/',
       query: { ...filter },
       schema: MachineListSchema,
+      elements: MachineSchema,
     });
   }
 
@@ -214,6 +219,7 @@ export class MaasClient {
       path: 'machines/',
       query: { ...filter },
       schema: MachineSummaryListSchema,
+      elements: MachineSummarySchema,
     });
   }
 
@@ -670,6 +676,8 @@ export class MaasClient {
     let text: string;
     let html = false;
     const deadlineMs = spec.timeoutMs ?? this.timeoutMs;
+    const array = spec.elements ? new JsonArrayReader(spec.elements) : null;
+    let items: unknown[] = [];
     try {
       const res = await ky(url, {
         method: spec.method,
@@ -702,8 +710,12 @@ export class MaasClient {
         },
       });
       html = /html/i.test(res.headers.get('content-type') ?? '');
-      text = await readBody(res, Math.max(1, deadlineMs - (Date.now() - started)));
-      this.debug(`maas ← ${label} ${res.status} ${text.length}B ${Date.now() - started}ms`);
+      const left = Math.max(1, deadlineMs - (Date.now() - started));
+      text = await readBody(res, left, array ? (chunk) => array.write(chunk) : undefined);
+      if (array) items = array.end();
+      this.debug(
+        `maas ← ${label} ${res.status} ${array ? `${items.length} items` : `${text.length}B`} ${Date.now() - started}ms`,
+      );
     } catch (err) {
       if (spec.signal?.aborted) {
         // Cancelled or timed out by the caller (a task step): its reason, not "MaaS unreachable".
@@ -715,6 +727,7 @@ export class MaasClient {
         ? await this.withCurrentState(e, spec.ctx, spec.signal)
         : e;
     }
+    if (array) return items as z.output<S>;
     if (spec.emptyOk && text === '') return undefined as z.output<S>;
     let json: unknown;
     try {
@@ -766,6 +779,12 @@ export class MaasClient {
     deadlineMs: number,
   ): MaasError {
     if (err instanceof MaasError) return err;
+    if (err instanceof ArrayAnswerError) {
+      const where = { url: this.regionUrl, urlSource: this.urlSource };
+      return err.kind === 'invalid'
+        ? maasResponseError(ctx, err.message, where)
+        : maasNotApiError(this.regionUrl, ctx, looksLikeHtml(err.head), this.urlSource);
+    }
     if (err instanceof BodyTooLargeError) {
       return maasResponseError(ctx, err.message, { url: this.regionUrl, urlSource: this.urlSource });
     }
@@ -800,8 +819,8 @@ class BodyTimeoutError extends Error {
 
 class BodyTooLargeError extends Error {}
 
-/** The answer's text, within the call's deadline and size limit. */
-async function readBody(res: Response, ms: number): Promise<string> {
+/** The answer's text, within the call's deadline and size limit; with a sink, its bytes go there instead. */
+async function readBody(res: Response, ms: number, sink?: (chunk: Uint8Array) => void): Promise<string> {
   const length = Number(res.headers.get('content-length') ?? NaN);
   if (length > MAAS_MAX_BODY_BYTES) {
     await res.body?.cancel().catch(() => undefined);
@@ -822,7 +841,8 @@ async function readBody(res: Response, ms: number): Promise<string> {
       total += value.byteLength;
       if (total > MAAS_MAX_BODY_BYTES)
         throw new BodyTooLargeError(`the answer is more than ${MAAS_MAX_BODY_BYTES} bytes`);
-      chunks.push(value);
+      if (sink) sink(value);
+      else chunks.push(value);
     }
   } catch (err) {
     void reader.cancel().catch(() => undefined);
