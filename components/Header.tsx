@@ -57,7 +57,8 @@ export function Header({
         <Text bold color={color('cyan')}>
           rackpilot
         </Text>{' '}
-        MaaS {snapshot.endpoint}
+        {/* The endpoint comes with the first rows: until then, only what is known. */}
+        {snapshot.endpoint ? `MaaS ${snapshot.endpoint}` : 'MaaS'}
         {label ? <Text color={color('magenta')}> [{label}]</Text> : null}
         {readOnly ? <Text bold> [read-only]</Text> : null} · {fresh}
         {snapshot.refreshing ? ' ⟳' : ''}

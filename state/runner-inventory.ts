@@ -31,6 +31,8 @@ export class RunnerInventory extends PolledSnapshot<InventorySnapshot> implement
   private racks: Subscribed['racks'] = [];
   private version = -1;
   private off: (() => void) | null = null;
+  /** Deltas that arrive before the snapshot they follow: applied after it, never before it. */
+  private early: InventoryDeltaMessage[] | null = [];
 
   constructor(private readonly client: RunnerClient) {
     super({
@@ -46,9 +48,12 @@ export class RunnerInventory extends PolledSnapshot<InventorySnapshot> implement
 
   async connect(): Promise<void> {
     this.off?.();
+    this.early = [];
     const offNote = this.client.onNotification(INVENTORY_NOTIFICATION, (raw) => {
       const parsed = inventoryDeltaSchema.safeParse(raw);
-      if (parsed.success) this.apply(parsed.data);
+      if (!parsed.success) return;
+      if (this.early) this.early.push(parsed.data);
+      else this.apply(parsed.data);
     });
     const offClose = this.client.onClose((reason) => this.publish({ ...this.getSnapshot(), error: reason }));
     this.off = () => {
@@ -58,6 +63,7 @@ export class RunnerInventory extends PolledSnapshot<InventorySnapshot> implement
     try {
       this.load(await this.client.call('inventory.subscribe', {}));
     } catch (err) {
+      this.early = null;
       this.publish({ ...this.getSnapshot(), error: describeError(err), refreshing: false });
     }
   }
@@ -85,6 +91,9 @@ export class RunnerInventory extends PolledSnapshot<InventorySnapshot> implement
     this.reindex();
     this.version = s.version;
     this.emit(s.endpoint, s.refreshedAt, s.error);
+    const early = this.early ?? [];
+    this.early = null;
+    for (const d of early) this.apply(d);
   }
 
   private apply(d: InventoryDeltaMessage): void {

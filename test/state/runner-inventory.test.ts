@@ -47,6 +47,34 @@ function fakeClient(rows: HostRow[]) {
 }
 
 describe('the dashboard rows fed by the runner', () => {
+  it('a delta that arrives before the snapshot waits for it: never drawn alone, never lost', async () => {
+    const f = fakeClient([row('r01-n001'), row('r01-n002')]);
+    let answer: () => void = () => undefined;
+    const subscribe = f.client.call.bind(f.client);
+    (f.client as { call: unknown }).call = (method: string) =>
+      new Promise((resolve) => (answer = () => resolve(subscribe(method as 'inventory.subscribe', {}))));
+    const inv = new RunnerInventory(f.client);
+    const connected = inv.connect();
+    // The snapshot is version 1: the first delta is older than it, the second newer.
+    f.push({ version: 1, upsert: [row('r01-n001', 'Broken')], remove: [], refreshedAt: 500, error: null });
+    f.push({
+      version: 2,
+      upsert: [row('r01-n002', 'Deploying')],
+      remove: [],
+      refreshedAt: 2_000,
+      error: null,
+    });
+    expect(inv.getSnapshot().rows).toEqual([]);
+    expect(inv.getSnapshot().refreshedAt).toBeNull();
+    answer();
+    await connected;
+    expect(inv.getSnapshot().endpoint).toBe('http://maas/MAAS');
+    expect(inv.getSnapshot().rows.map((r) => `${r.hostname} ${r.statusName}`)).toEqual([
+      'r01-n001 Ready',
+      'r01-n002 Deploying',
+    ]);
+  });
+
   it('patches rows from deltas, keeps order, and redraws only for what the screen shows', async () => {
     const f = fakeClient([row('r01-n001'), row('r01-n003')]);
     const inv = new RunnerInventory(f.client);
