@@ -676,8 +676,7 @@ export class MaasClient {
     let text: string;
     let html = false;
     const deadlineMs = spec.timeoutMs ?? this.timeoutMs;
-    const array = spec.elements ? new JsonArrayReader(spec.elements) : null;
-    let items: unknown[] = [];
+    let items: unknown[] | null = null;
     try {
       const res = await ky(url, {
         method: spec.method,
@@ -711,10 +710,12 @@ export class MaasClient {
       });
       html = /html/i.test(res.headers.get('content-type') ?? '');
       const left = Math.max(1, deadlineMs - (Date.now() - started));
+      // A page served as HTML is read whole, like any other answer, to be named as not MaaS's.
+      const array = spec.elements && !html ? new JsonArrayReader(spec.elements) : null;
       text = await readBody(res, left, array ? (chunk) => array.write(chunk) : undefined);
-      if (array) items = array.end();
+      items = array?.end() ?? null;
       this.debug(
-        `maas ← ${label} ${res.status} ${array ? `${items.length} items` : `${text.length}B`} ${Date.now() - started}ms`,
+        `maas ← ${label} ${res.status} ${items ? `${items.length} items` : `${text.length}B`} ${Date.now() - started}ms`,
       );
     } catch (err) {
       if (spec.signal?.aborted) {
@@ -727,7 +728,7 @@ export class MaasClient {
         ? await this.withCurrentState(e, spec.ctx, spec.signal)
         : e;
     }
-    if (array) return items as z.output<S>;
+    if (items) return items as z.output<S>;
     if (spec.emptyOk && text === '') return undefined as z.output<S>;
     let json: unknown;
     try {
