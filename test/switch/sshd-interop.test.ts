@@ -10,8 +10,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
+  copyFileSync,
   chownSync,
   existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -21,6 +23,7 @@ import {
 import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHostKey, generateKeyPair } from '../../src/lab/switch-server.ts';
 import { SwitchError } from '../../src/switch/errors.ts';
@@ -108,9 +111,25 @@ describe.skipIf(!SSHD && !CI)('OpenSSH interop: lab switch CLI as ForceCommand b
     }
 
     port = await freePort();
-    const node = join(REPO, 'node_modules/.bin/node');
-    const tsx = join(REPO, 'node_modules/tsx/dist/cli.mjs');
-    const cli = join(REPO, 'src/lab/switch-cli-stdio.ts');
+    // The ForceCommand runs as that user, who may not reach this checkout (a clone in a private
+    // temporary directory): it gets node and the switch CLI, bundled, in the test's own directory.
+    const node = join(dir, 'node');
+    try {
+      linkSync(process.execPath, node);
+    } catch {
+      copyFileSync(process.execPath, node);
+      chmodSync(node, 0o755);
+    }
+    const cli = join(dir, 'switch-cli.mjs');
+    await build({
+      entryPoints: [join(REPO, 'src/lab/switch-cli-stdio.ts')],
+      outfile: cli,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node22',
+      logLevel: 'error',
+    });
     const config = [
       `Port ${port}`,
       'ListenAddress 127.0.0.1',
@@ -127,7 +146,7 @@ describe.skipIf(!SSHD && !CI)('OpenSSH interop: lab switch CLI as ForceCommand b
       'X11Forwarding no',
       'AllowTcpForwarding no',
       'LogLevel ERROR',
-      `ForceCommand ${node} ${tsx} ${cli} --switch tor-r01 --state ${join(stateDir, 'tor-r01.json')}`,
+      `ForceCommand ${node} ${cli} --switch tor-r01 --state ${join(stateDir, 'tor-r01.json')}`,
     ].join('\n');
     writeFileSync(join(dir, 'sshd_config'), `${config}\n`, { mode: 0o644 });
     const check = spawnSync(SSHD, ['-t', '-f', join(dir, 'sshd_config')], { encoding: 'utf8' });
