@@ -3,8 +3,8 @@ import type { Task } from '../state/store.ts';
 import type { StepProgress } from '../state/runner-task-feed.ts';
 import { fit, formatAge, width as cells } from './format.ts';
 import { taskStep } from './rows.ts';
+import { inFlight } from '../state/task-order.ts';
 import {
-  inFlight,
   elapsedMs,
   oneLine,
   progressBar,

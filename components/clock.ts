@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Task } from '../state/schema.ts';
-import { inFlight, RECENT_MS } from './task-panes.ts';
+import { inFlight } from '../state/task-order.ts';
+import { RECENT_MS } from './task-panes.ts';
 
 /** Data older than this is shown with its age; fresher is "live". */
 export const FRESH_MS = 10_000;

@@ -1,17 +1,13 @@
 import { GEAR_SOURCES, type LogSource } from '../state/schema.ts';
 import type { Task } from '../state/store.ts';
 import type { StepProgress } from '../state/runner-task-feed.ts';
+import { inFlight } from '../state/task-order.ts';
 import { listMatches } from './dashboard-props.ts';
 
 /** Pure pieces of the task panes, the full task pane and the `@` command log. */
 
-const IN_FLIGHT = new Set(['pending', 'running', 'rolling-back']);
 /** A settled task stays in the pane this long after its last change. */
 export const RECENT_MS = 15 * 60_000;
-
-export function inFlight(t: Task): boolean {
-  return IN_FLIGHT.has(t.state);
-}
 
 /** The pane's tasks: every running one (oldest first, so cards keep their place), then the recent ones. */
 export function paneTasks(tasks: readonly Task[], now: number): Task[] {

@@ -1,4 +1,11 @@
-import type { Task } from './schema.ts';
+import type { Task, TaskState } from './schema.ts';
+
+/** A task the engine is still working on (or will: queued). */
+export const IN_FLIGHT: ReadonlySet<TaskState> = new Set(['pending', 'running', 'rolling-back']);
+
+export function inFlight(t: Task): boolean {
+  return IN_FLIGHT.has(t.state);
+}
 
 /** The task list as the dashboard shows it. */
 export interface TaskFeedSnapshot {
@@ -19,11 +26,6 @@ const ACTIVE: readonly string[] = [
 ];
 
 export function orderTasks(tasks: readonly Task[]): Task[] {
-  const rank = (t: Task) =>
-    t.state === 'running' || t.state === 'rolling-back' || t.state === 'pending'
-      ? 0
-      : ACTIVE.includes(t.state)
-        ? 1
-        : 2;
+  const rank = (t: Task) => (inFlight(t) ? 0 : ACTIVE.includes(t.state) ? 1 : 2);
   return [...tasks].sort((a, b) => rank(a) - rank(b) || b.updatedAt.localeCompare(a.updatedAt));
 }

@@ -40,7 +40,8 @@ export const ROLLBACKABLE: ReadonlySet<TaskState> = new Set([
   'rollback-failed',
 ]);
 export const PRUNABLE: ReadonlySet<TaskState> = new Set(['done', 'rolled-back', 'cancelled']);
-export const IN_FLIGHT: ReadonlySet<TaskState> = new Set(['pending', 'running', 'rolling-back']);
+// One definition for the engine and the dashboard (which does not load the engine).
+export { IN_FLIGHT } from '../../state/task-order.ts';
 
 export function checkSteps(kind: string, steps: Step<any>[]): void {
   const seen = new Set<string>();
