@@ -1,19 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { troubleshootHandlers, createPowerSweep } from '../../src/runner/service/troubleshoot.ts';
-import { taskHandlers } from '../../src/runner/service/tasks.ts';
-import type { Caller, Handlers } from '../../src/runner/service/context.ts';
-import type { BmcPowerSweep } from '../../src/runner/power-sweep.ts';
 import type { InspectNode } from '../../src/doctor/schema.ts';
 import { inspect, type InspectFacts } from '../../src/doctor/inspect.ts';
-import {
-  hostRecord,
-  offeringFor,
-  openOperator,
-  seedCatalog,
-  startTestLab,
-  type Operator,
-  type TestLab,
-} from '../e2e/helpers.ts';
+import { offeringFor } from '../e2e/helpers.ts';
+import { openTroubleshootBench, testCaller, type TroubleshootBench } from './harness.ts';
 
 /**
  * The inspection checks a deployed host's BMC beside its VLANs and bond: a running instance's host
@@ -59,40 +48,23 @@ describe('the inspection of power and boot device (pure)', () => {
   });
 });
 
-let tl: TestLab;
-let op: Operator;
-let h: Handlers;
-let tasks: Handlers;
-let sweep: BmcPowerSweep;
-const caller: Caller = {
-  id: 1,
-  kind: 'test',
-  pid: process.pid,
-  subscription: { all: true, follows: new Set() },
-  notify: () => undefined,
-};
+let bench: TroubleshootBench;
 
 beforeAll(async () => {
-  tl = await startTestLab({ hosts: 2, racks: 1, seed: 8, timeScale: 0.01 });
-  op = await openOperator(tl, { settings: { pollMs: 50 } });
-  await seedCatalog(op);
-  for (const lh of tl.lab.spec.hosts) {
-    const systemId = tl.lab.maas.machines.byHostname(lh.hostname)!.systemId;
-    await op.wb.store.hosts.insert({ ...hostRecord(tl, lh), maasSystemId: systemId });
-  }
-  sweep = createPowerSweep(op.site, op.wb, { intervalMs: 60_000, log: () => undefined });
-  h = troubleshootHandlers({ site: op.site, wb: op.wb }, sweep);
-  tasks = taskHandlers({ site: op.site, wb: op.wb });
+  bench = await openTroubleshootBench(
+    { hosts: 2, racks: 1, seed: 8, timeScale: 0.01 },
+    { settings: { pollMs: 50 } },
+  );
 }, 60_000);
 
 afterAll(async () => {
-  sweep?.dispose();
-  await op?.close();
-  await tl?.close();
+  await bench?.close();
 });
 
 describe('the inspection of a deployed lab host', () => {
   it('finds a deployed host powered off as drift, and the reconcile task powers it on', async () => {
+    const { tl, op, h, tasks } = bench;
+    const caller = testCaller;
     const x = tl.lab.spec.hosts[0]!;
     const r = (await tasks['instance.create']!(
       {

@@ -88,11 +88,7 @@ describe.skipIf(skip)('a three-member etcd cluster', () => {
       const l = await leader();
       return etcd.members.find((m) => m !== l && m.running())!;
     };
-    const rounds = [
-      await lose(leader, 'kill'),
-      await lose(follower, 'kill'),
-      await lose(leader, 'freeze'),
-    ];
+    const rounds = [await lose(leader, 'kill'), await lose(follower, 'kill'), await lose(leader, 'freeze')];
     console.log(
       `cluster: ${rounds.map((r) => `${r.name} ${r.refused} refused`).join(', ')}; ${ok} writes taken`,
     );
