@@ -196,9 +196,12 @@ export class EtcdSite {
       await site.start();
     } catch (err) {
       site.client.close();
-      throw new OperatorError(`cannot use etcd at ${settings.endpoints.join(', ')}: ${describeError(err)}`, {
-        hint: 'check RACKPILOT_ETCD and that etcd runs (`etcdctl endpoint health`)',
-      });
+      throw new OperatorError(
+        `cannot use etcd at ${settings.endpoints.join(', ')}: ${cleanGrpcMessage(describeError(err))}`,
+        {
+          hint: 'check RACKPILOT_ETCD and that etcd runs (`etcdctl endpoint health`)',
+        },
+      );
     }
     return site;
   }
