@@ -52,12 +52,13 @@ export async function runnerCommand(argv: string[], ctx: CommandContext): Promis
         else println(ctx.io, `no runner is running for ${stores.stores.join(' or ')} (none was started)`);
         return 3;
       }
-      const s = await found.runner.call('runner.status', {});
-      if (values.json) {
-        printJson(ctx.io, { ...s, settingsDrift: found.runner.settingsDrift });
-        return 0;
+      try {
+        const s = await found.runner.call('runner.status', {});
+        if (values.json) printJson(ctx.io, { ...s, settingsDrift: found.runner.settingsDrift });
+        else printStatus(ctx, s, found.runner.settingsDrift);
+      } finally {
+        found.runner.close();
       }
-      printStatus(ctx, s, found.runner.settingsDrift);
       return 0;
     }
     case 'stop': {
@@ -67,7 +68,9 @@ export async function runnerCommand(argv: string[], ctx: CommandContext): Promis
         return 0;
       }
       const { runner } = found;
-      const r = await runner.call('runner.stop', { force: values.force ?? false });
+      const r = await runner
+        .call('runner.stop', { force: values.force ?? false })
+        .finally(() => runner.close());
       if (values.json) printJson(ctx.io, r);
       else {
         println(ctx.io, `runner ${runner.runnerPid} (store ${found.store}) stopping`);
@@ -134,9 +137,13 @@ function printStatus(ctx: CommandContext, s: RunnerStatus, drift: readonly strin
   println(ctx.io, `  socket    ${s.socket}`);
   println(ctx.io, `  log       ${s.log}`);
   if (s.rackFile) println(ctx.io, `  rack file ${s.rackFile.path}, loaded ${s.rackFile.loadedAt}`);
+  const differ =
+    drift.length === 1
+      ? describeSetting(drift[0]!)
+      : `${drift.slice(0, 4).join(', ')}${drift.length > 4 ? ` and ${drift.length - 4} more` : ''}`;
   println(
     ctx.io,
-    `  settings  ${drift.length === 0 ? "the same as this terminal's" : `this terminal's differ: ${drift.map(describeSetting).join('; ')} (\`rackpilot runner restart\` to use this terminal's)`}`,
+    `  settings  ${drift.length === 0 ? "the same as this terminal's" : `this terminal's differ: ${differ} (\`rackpilot runner restart\` to use this terminal's)`}`,
   );
   println(
     ctx.io,
@@ -170,7 +177,13 @@ async function restartRunner(ctx: CommandContext, stores: StoreRunners, now: boo
     const pid = runner.runnerPid;
     const gone = new Promise<void>((resolve) => runner.onClose(() => resolve()));
     const before = await runner.call('runner.status', {});
-    const r = await runner.call('runner.stop', now ? { force: true } : { whenIdle: true });
+    let r;
+    try {
+      r = await runner.call('runner.stop', now ? { force: true } : { whenIdle: true });
+    } catch (err) {
+      runner.close();
+      throw err;
+    }
     const busy = before.tasksRunning + before.tasksQueued;
     if (now && r.interrupted.length)
       eprintln(

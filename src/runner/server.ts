@@ -181,7 +181,8 @@ export class RunnerServer {
         `${m}: this connection is for runner status, stop and restart only`,
       );
     }
-    if (this.draining && isMutating(m) && !m.startsWith('runner.')) {
+    // Cancelling is how the running tasks end sooner: it stays open.
+    if (this.draining && isMutating(m) && !m.startsWith('runner.') && m !== 'task.cancel') {
       throw new ResponseError(
         ERROR.operator,
         `${m} is refused: the runner is restarting once its running tasks end`,
