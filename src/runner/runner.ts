@@ -125,13 +125,18 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
   const fingerprintOf = (): SettingsFingerprint =>
     settingsFingerprint({ config, rackText: rack?.text }, cookie);
   /** A client's settings against this runner's; an edited rack file is looked at again first. */
-  const driftOf = async (client: SettingsFingerprint): Promise<string[]> => {
+  const driftOf = async (client: SettingsFingerprint) => {
     let drift = settingsDrift(client, fingerprintOf());
-    if (rack && drift.includes('RACKPILOT_RACK_FILE')) {
-      await rack.check();
-      drift = settingsDrift(client, fingerprintOf());
-    }
-    return drift;
+    if (!rack || !drift.includes('RACKPILOT_RACK_FILE')) return { drift };
+    await rack.check();
+    drift = settingsDrift(client, fingerprintOf());
+    const refused = drift.includes('RACKPILOT_RACK_FILE') && rack.refusedEdit;
+    return {
+      drift,
+      ...(refused && {
+        note: `the rack file's last edit is invalid: the runner keeps the previous one (\`rackpilot rack validate ${rack.path}\` names the problems)`,
+      }),
+    };
   };
 
   const busy = () => {

@@ -36,7 +36,7 @@ export interface RunnerServerOptions {
    * The settings in which a client differs from this runner (ids, never values). The runner may
    * look again first (an edited rack file is reloaded before it is called a difference).
    */
-  settingsDrift: (client: SettingsFingerprint) => Promise<string[]>;
+  settingsDrift: (client: SettingsFingerprint) => Promise<{ drift: string[]; note?: string | undefined }>;
   /** Called with every client count change (the idle timer watches it). */
   onClients?: (count: number) => void;
   log: (line: string) => void;
@@ -240,7 +240,7 @@ export class RunnerServer {
         `protocol version ${p.version} is not this runner's (${PROTOCOL_VERSION}): stop it with \`rackpilot runner stop\` after its tasks end`,
       );
     }
-    const drift = await this.opts.settingsDrift(p.settings);
+    const { drift, note } = await this.opts.settingsDrift(p.settings);
     if (p.control) {
       client.control = true;
     } else if (p.site !== this.opts.site) {
@@ -251,7 +251,7 @@ export class RunnerServer {
       );
     } else if (drift.length > 0) {
       this.opts.log(`refused a client (pid ${p.client.pid}): its settings differ in ${drift.join(', ')}`);
-      throw new ResponseError(ERROR.settingsDrift, settingsRefusal(drift), { hint: SETTINGS_WAY_OUT });
+      throw new ResponseError(ERROR.settingsDrift, settingsRefusal(drift, note), { hint: SETTINGS_WAY_OUT });
     }
     client.caller = {
       id: client.id,
@@ -274,9 +274,11 @@ const SETTINGS_WAY_OUT =
   "`rackpilot runner restart` restarts the runner with this terminal's settings once its running tasks end (`--now` interrupts them); or set this terminal's back to the runner's";
 
 /** The refusal of a client whose settings differ: which ones, in words, never their values. */
-export function settingsRefusal(drift: readonly string[]): string {
+export function settingsRefusal(drift: readonly string[], note?: string): string {
   const lines = drift.map((id) => `  ${describeSetting(id)}`);
-  return [`this terminal's settings differ from the runner's, which would act on its own:`, ...lines].join(
-    '\n',
-  );
+  return [
+    `this terminal's settings differ from the runner's, which would act on its own:`,
+    ...lines,
+    ...(note ? [note] : []),
+  ].join('\n');
 }

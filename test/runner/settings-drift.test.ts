@@ -126,6 +126,7 @@ describe('an edited rack file', () => {
     expect(runner.site.topology.rack.nics.length).toBe(nics);
     const err = await refusal(env);
     expect(err.message).toContain('the rack file (RACKPILOT_RACK_FILE');
+    expect(err.message).toContain("the rack file's last edit is invalid: the runner keeps the previous one");
     const status = await (await connect(env, { control: true })).call('runner.status', {});
     expect(status.notices.at(-1)).toMatchObject({ level: 'warn' });
     expect(status.notices.at(-1)!.text).toMatch(/rack file edit refused, previous kept: .*not-a-mac/);
