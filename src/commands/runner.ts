@@ -43,13 +43,14 @@ export async function runnerCommand(argv: string[], ctx: CommandContext): Promis
   if (sub === 'serve') return runnerMain(ctx.env);
   // status, stop, restart and logs never start a runner, and find the store's whatever the MaaS
   // variables of this terminal say.
-  const stores = storeRunners(ctx);
+  let memo: StoreRunners | undefined;
+  const stores = () => (memo ??= storeRunners(ctx));
   switch (sub) {
     case 'status': {
-      const found = await findStoreRunner(ctx, stores);
+      const found = await findStoreRunner(ctx, stores());
       if (!found) {
-        if (values.json) printJson(ctx.io, { running: false, stores: stores.stores });
-        else println(ctx.io, `no runner is running for ${stores.stores.join(' or ')} (none was started)`);
+        if (values.json) printJson(ctx.io, { running: false, stores: stores().stores });
+        else println(ctx.io, `no runner is running for ${stores().stores.join(' or ')} (none was started)`);
         return 3;
       }
       try {
@@ -62,9 +63,9 @@ export async function runnerCommand(argv: string[], ctx: CommandContext): Promis
       return 0;
     }
     case 'stop': {
-      const found = await findStoreRunner(ctx, stores);
+      const found = await findStoreRunner(ctx, stores());
       if (!found) {
-        println(ctx.io, `no runner is running for ${stores.stores.join(' or ')}`);
+        println(ctx.io, `no runner is running for ${stores().stores.join(' or ')}`);
         return 0;
       }
       const { runner } = found;
@@ -86,12 +87,12 @@ export async function runnerCommand(argv: string[], ctx: CommandContext): Promis
       // The runner this terminal's settings name, not another site's beside it.
       return restartRunner(
         ctx,
-        { ...stores, stores: stores.configured ? [stores.configured] : stores.stores },
+        { ...stores(), stores: stores().configured ? [stores().configured!] : stores().stores },
         values.now ?? false,
       );
     case 'logs': {
       const paths = runnerPaths(
-        stores.stores.find((st) => existsSync(runnerPaths(st).log)) ?? stores.stores[0]!,
+        stores().stores.find((st) => existsSync(runnerPaths(st).log)) ?? stores().stores[0]!,
       );
       let text: string;
       try {
