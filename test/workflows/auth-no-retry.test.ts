@@ -1,33 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IpmiError } from '../../src/ipmi/errors.ts';
 import { MaasAuthError, MaasUnavailableError } from '../../src/maas/errors.ts';
 import { SwitchError } from '../../src/switch/errors.ts';
 import { shouldRetry } from '../../src/tasks/internal.ts';
-import {
-  hostRecord,
-  openOperator,
-  runTask,
-  startTestLab,
-  type Operator,
-  type TestLab,
-} from '../e2e/helpers.ts';
+import { hostRecord, labOperatorForFile, runTask } from '../e2e/helpers.ts';
 
 /** An authentication failure is not retried: the task fails at once with one clear line. */
-let tl: TestLab;
-let op: Operator;
-
-beforeAll(async () => {
-  tl = await startTestLab({ hosts: 2, racks: 1, seed: 8 });
-  op = await openOperator(tl);
-}, 60_000);
-
-afterAll(async () => {
-  await op?.close();
-  await tl?.close();
-});
+const lab = labOperatorForFile({ hosts: 2, racks: 1, seed: 8 });
 
 describe('authentication failures', () => {
   it('a wrong BMC password fails the power task on its first attempt, with one error line', async () => {
+    const [tl, op] = [lab.tl(), lab.op()];
     const h = tl.lab.spec.hosts[0]!;
     const rec = hostRecord(tl, h);
     const systemId = tl.lab.maas.machines.byHostname(h.hostname)!.systemId;

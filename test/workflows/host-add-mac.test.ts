@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateLabSpec } from '../../src/lab/spec.ts';
 import { machinesWithMacs } from '../../src/workflows/host.ts';
-import { addHost, openOperator, startTestLab, type Operator, type TestLab } from '../e2e/helpers.ts';
+import { addHost, labOperatorForFile } from '../e2e/helpers.ts';
 
 /**
  * `host add` adopts a MaaS machine only when its interfaces hold one of the host's MACs: a MaaS
@@ -10,28 +10,19 @@ import { addHost, openOperator, startTestLab, type Operator, type TestLab } from
  */
 const SPEC = { hosts: 2, racks: 1, seed: 21 };
 const [known, added] = generateLabSpec(SPEC).hosts.map((h) => h.hostname) as [string, string];
-let tl: TestLab;
-let op: Operator;
 const asked: unknown[] = [];
-
-beforeAll(async () => {
-  tl = await startTestLab({ ...SPEC, maas: { unregistered: [added] } });
-  op = await openOperator(tl);
+const lab = labOperatorForFile({ ...SPEC, maas: { unregistered: [added] } }, (_tl, op) => {
   // A MaaS that ignores the filter: every machine, whatever was asked.
   const list = op.site.maas.listMachines.bind(op.site.maas);
   op.site.maas.listMachines = async (filter = {}, signal) => {
     asked.push(filter);
     return list({}, signal);
   };
-}, 60_000);
-
-afterAll(async () => {
-  await op?.close();
-  await tl?.close();
 });
 
 describe('host add against a MaaS that ignores the mac_address filter', () => {
   it('does not adopt the one machine MaaS answers with: it has none of the MACs', async () => {
+    const [tl, op] = [lab.tl(), lab.op()];
     const knownId = (await op.site.maas.listMachines()).find((m) => m.hostname === known)!.system_id;
     const h = tl.lab.spec.hosts.find((x) => x.hostname === added)!;
     const host = await addHost(op, tl, h);
