@@ -89,6 +89,16 @@ describe('the inspection verdict', () => {
           { ...nic('00:18:8b:52:79:80', '1/1/1', { untagged: 10, tagged: [] }), learnedOn: { error: 'y' } },
         ],
       },
+      {
+        ...facts([nic('00:18:8b:52:79:80', '1/1/1', { untagged: 200, tagged: [] })]),
+        instance: { name: 'vm-a', access: 200, tagged: [], state: 'running' },
+        bmc: { power: { error: 'timeout' }, boot: { device: 'disk', valid: true } },
+      },
+      {
+        ...facts([nic('00:18:8b:52:79:80', '1/1/1', { untagged: 200, tagged: [] })]),
+        instance: { name: 'vm-a', access: 200, tagged: [], state: 'running' },
+        bmc: { power: 'off', boot: { error: 'timeout' } },
+      },
     ];
     for (const f of cases) {
       const i = inspect(f);
