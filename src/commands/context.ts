@@ -73,12 +73,20 @@ export class CommandContext {
         storePath: siteStorePath(config),
         site: siteIdentity(config),
         client: { kind: this.client.kind, readOnly: this.readOnly },
-        env: { ...this.env, ...(config.envFile && { RACKPILOT_ENV_FILE: config.envFile }) },
+        env: this.runnerEnv(config),
         cwd: process.cwd(),
+        config,
       });
+      // A runner this command started says what the operator must know at once (a new lab began).
+      for (const n of runner.startNotices) eprintln(this.io, `note: ${n}`);
       if (config.etcd && this.client.kind === 'cli') await this.markIfStale(runner);
       return runner;
     })();
+  }
+
+  /** The environment a runner started by this terminal gets: its own, with the .env it read. */
+  runnerEnv(config: Config): Record<string, string | undefined> {
+    return { ...this.env, ...(config.envFile && { RACKPILOT_ENV_FILE: config.envFile }) };
   }
 
   /**
