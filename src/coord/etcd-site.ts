@@ -80,9 +80,11 @@ export class EtcdSite {
     this.lost = this.lostController.signal;
     const opts: IOptions = {
       hosts: [...settings.endpoints],
-      dialTimeout: 3_000,
-      // Unary calls must not hang while etcd is away; the watch and keepalive streams are long-lived.
-      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + 5_000 }),
+      dialTimeout: settings.timeoutMs ?? 5_000,
+      // Unary calls must not hang while etcd is away (RACKPILOT_ETCD_TIMEOUT); the watch and
+      // keepalive streams are long-lived.
+      defaultCallOptions: (ctx) =>
+        ctx.isStream ? {} : { deadline: Date.now() + (settings.timeoutMs ?? 5_000) },
     };
     if (settings.ca) {
       const read = (what: string, path: string) => {
@@ -116,7 +118,7 @@ export class EtcdSite {
     } catch (err) {
       site.client.close();
       throw new OperatorError(`cannot use etcd at ${settings.endpoints.join(', ')}: ${describeError(err)}`, {
-        hint: 'check RACKPILOT_ETCD and that etcd runs (`etcdctl endpoint health`)',
+        hint: `check RACKPILOT_ETCD and that etcd runs (\`etcdctl endpoint health\`); each request may take ${Math.round((settings.timeoutMs ?? 5_000) / 1000)} s (RACKPILOT_ETCD_TIMEOUT)`,
       });
     }
     return site;

@@ -3,12 +3,14 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync } f
 import { connect, type Socket } from 'node:net';
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import { OperatorError } from '../util/errors.ts';
+import { formatSeconds, type Deadline } from '../util/deadline.ts';
 import type { TaskEvent } from '../tasks/events.ts';
 import {
   CATALOG_NOTIFICATION,
   catalogNotificationSchema,
   CLOSING_NOTIFICATION,
   closingNotificationSchema,
+  DEADLINE_PARAM,
   ERROR,
   errorDataSchema,
   EVENT_NOTIFICATION,
@@ -71,12 +73,36 @@ export class RunnerClient {
   /** How long a request may wait for the runner's answer (every MaaS call inside has its own deadline). */
   requestTimeoutMs = RUNNER_REQUEST_TIMEOUT_MS;
 
-  async call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
+  /**
+   * Told of every request as it leaves: the command's deadline for it (if any) and the end of the
+   * wait. The CLI's wait line and its per-command deadlines hang here.
+   */
+  watch: RequestWatcher | undefined;
+
+  /**
+   * One request. With a deadline (a read that waits on gear), the runner is told what is left of it
+   * and answers within it, with what it still waits for if the gear has not answered; this side
+   * gives up a moment later, should the runner itself be stuck.
+   */
+  async call<M extends Method>(
+    method: M,
+    params: Params<M>,
+    opts: { deadline?: Deadline | undefined } = {},
+  ): Promise<Result<M>> {
     if (this.closedReason !== null)
       throw new OperatorError(`${this.closedReason}`, { hint: 'run the command again: a new runner starts' });
     let raw: unknown;
     let offClose = () => {};
     let timer: NodeJS.Timeout | undefined;
+    const watched = this.watch?.(method, params);
+    const deadline = opts.deadline ?? watched?.deadline;
+    const waitMs = deadline ? deadline.remainingMs() + DEADLINE_GRACE_MS : this.requestTimeoutMs;
+    const sent = deadline
+      ? {
+          ...params,
+          [DEADLINE_PARAM]: { ms: Math.max(1, deadline.remainingMs()), setting: deadline.setting },
+        }
+      : params;
     try {
       // A runner that dies mid-request never answers: its going away is the answer.
       const gone = new Promise<never>((_, reject) => {
@@ -84,17 +110,18 @@ export class RunnerClient {
       });
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new RunnerTimeout(method, this.requestTimeoutMs, this.paths.log)),
-          this.requestTimeoutMs,
+          () => reject(new RunnerTimeout(method, waitMs, this.paths.log, deadline?.setting)),
+          waitMs,
         );
       });
-      raw = await Promise.race([this.connection.sendRequest(method, params), gone, late]);
+      raw = await Promise.race([this.connection.sendRequest(method, sent), gone, late]);
     } catch (err) {
       if (err instanceof RunnerTimeout) throw err;
       throw fromResponseError(err, method, this.closedReason);
     } finally {
       clearTimeout(timer);
       offClose();
+      watched?.done();
     }
     const parsed = METHODS[method].result.safeParse(raw);
     if (!parsed.success) {
@@ -138,14 +165,24 @@ export class RunnerClient {
   }
 }
 
+export type RequestWatcher = (
+  method: Method,
+  params: unknown,
+) => { deadline?: Deadline | undefined; done(): void } | undefined;
+
 /** Default deadline of a request to the runner. */
 export const RUNNER_REQUEST_TIMEOUT_MS = 180_000;
+/** How long past a request's deadline the client waits for the runner's own "still waiting" answer. */
+const DEADLINE_GRACE_MS = 1_500;
 
 class RunnerTimeout extends OperatorError {
-  constructor(method: string, ms: number, log: string) {
-    super(`the runner did not answer ${method} within ${Math.round(ms / 1000)} s`, {
-      hint: `its log says what it was doing: ${log}; \`rackpilot runner status\` shows it`,
-    });
+  constructor(method: string, ms: number, log: string, setting?: string) {
+    super(
+      `the runner did not answer ${method} within ${formatSeconds(ms)}${setting ? ` (${setting})` : ''}`,
+      {
+        hint: `its log says what it was doing: ${log}; \`rackpilot runner status\` shows it`,
+      },
+    );
   }
 }
 
@@ -176,8 +213,10 @@ export interface ConnectOptions {
   cwd?: string;
   /** Start the runner when none answers (default true). */
   start?: boolean;
-  /** How long to wait for a starting runner (the embedded lab takes a few seconds). */
+  /** How long to wait for a starting runner (the embedded lab takes a few seconds): RACKPILOT_RUNNER_START_TIMEOUT. */
   startTimeoutMs?: number;
+  /** Told when the client starts waiting for a runner it started; the returned function ends the wait. */
+  onWait?: (what: string) => () => void;
 }
 
 // The runner runs the same entry point as its client: found from the sources (src/runner/) or from
@@ -261,27 +300,33 @@ export async function connectRunner(opts: ConnectOptions): Promise<RunnerClient>
     const child = spawnRunner(paths, opts.env, opts.cwd);
     let exited: number | null = null;
     child.once('exit', (code) => (exited = code ?? 1));
-    const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
-    while (!socket) {
-      await new Promise((r) => setTimeout(r, 50));
-      socket = await tryConnect(paths.socket);
-      if (socket) break;
-      if (exited !== null && exited !== 0) {
-        throw new OperatorError(
-          `the runner could not start (exit ${exited}); its log says:\n${logTail(paths.log)}`,
-          {
-            hint: `the whole log: ${paths.log}`,
-          },
-        );
+    const startMs = opts.startTimeoutMs ?? 30_000;
+    const deadline = Date.now() + startMs;
+    const done = opts.onWait?.('starting the runner');
+    try {
+      while (!socket) {
+        await new Promise((r) => setTimeout(r, 50));
+        socket = await tryConnect(paths.socket);
+        if (socket) break;
+        if (exited !== null && exited !== 0) {
+          throw new OperatorError(
+            `the runner could not start (exit ${exited}); its log says:\n${logTail(paths.log)}`,
+            {
+              hint: `the whole log: ${paths.log}`,
+            },
+          );
+        }
+        if (Date.now() > deadline) {
+          throw new OperatorError(
+            `the runner did not open ${paths.socket} within ${formatSeconds(startMs)} (RACKPILOT_RUNNER_START_TIMEOUT); its log says:\n${logTail(paths.log)}`,
+            {
+              hint: `the whole log: ${paths.log}`,
+            },
+          );
+        }
       }
-      if (Date.now() > deadline) {
-        throw new OperatorError(
-          `the runner did not open ${paths.socket} within ${Math.round((opts.startTimeoutMs ?? 30_000) / 1000)} s; its log says:\n${logTail(paths.log)}`,
-          {
-            hint: `the whole log: ${paths.log}`,
-          },
-        );
-      }
+    } finally {
+      done?.();
     }
   }
   const connection = socketConnection(socket);
