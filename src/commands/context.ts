@@ -3,9 +3,8 @@ import type { Site } from '../site/open.ts';
 import { connectRunner, type RunnerClient } from '../runner/client.ts';
 import { labSiteFiles, siteIdentity, siteStorePath } from '../runner/site-files.ts';
 import { eprintln, type CommandIo } from './io.ts';
-import type { Writable } from 'node:stream';
 import { Deadline } from '../util/deadline.ts';
-import { WaitLine } from './wait-line.ts';
+import { WaitLine, waitLineStream } from './wait-line.ts';
 import { readWait, type Peer } from './waits.ts';
 
 /** Each peer's setting: what bounds a command's whole wait on it. */
@@ -38,9 +37,8 @@ export class CommandContext {
     readonly env: Readonly<Record<string, string | undefined>> = process.env,
     private readonly client: { kind: 'cli' | 'tui'; readOnly?: boolean; json?: boolean } = { kind: 'cli' },
   ) {
-    const stderr = io.stderr as CommandIo['stderr'] & { isTTY?: boolean };
     // The wait line is for an operator at a terminal: never in a pipe, a log or --json output.
-    this.waitLine = new WaitLine(stderr.isTTY && !client.json ? (stderr as Writable) : null);
+    this.waitLine = new WaitLine(waitLineStream(io.stderr, { json: client.json ?? false }));
   }
 
   /** One line on stderr while the command waits (the runner starting, MaaS, a switch, a BMC). */

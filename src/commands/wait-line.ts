@@ -17,6 +17,18 @@ export function waitText(what: string, elapsedMs: number): string {
 }
 
 /**
+ * Whether a stream gets the wait line: a terminal an operator reads, as the spinner library judges
+ * it (not TERM=dumb, not CI), so that it never falls back to printing a line per redraw.
+ */
+export function waitLineStream(
+  stream: { write(s: string): unknown; isTTY?: boolean },
+  opts: { json: boolean; env?: Readonly<Record<string, string | undefined>> },
+): Writable | null {
+  const env = opts.env ?? process.env;
+  return stream.isTTY && !opts.json && env['TERM'] !== 'dumb' && !('CI' in env) ? (stream as Writable) : null;
+}
+
+/**
  * While a command waits on something (the runner starting, MaaS, a switch's login, a BMC), one line
  * on stderr says so: a spinner, what is awaited and the time so far, redrawn in place and cleared
  * when the wait ends. Only on a terminal: with no stream (stderr piped, --json) nothing is drawn.
