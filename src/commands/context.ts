@@ -94,6 +94,7 @@ export class CommandContext {
         startTimeoutMs: config.runnerStartTimeoutMs,
         onWait: (what) => this.waitLine.begin(what),
       });
+      runner.showWait = (label) => this.waitLine.begin(label);
       runner.watch = (method, params) => {
         const wait = readWait(method, params);
         return {

@@ -1,15 +1,11 @@
 import yoctoSpinner, { type Spinner } from 'yocto-spinner';
 import type { Writable } from 'node:stream';
+import { fit } from '../../components/format.ts';
+import { formatElapsed } from '../../components/step-progress.ts';
 
 /** A wait shorter than this shows nothing: most answers come sooner, and a flash is noise. */
 export const SHOW_AFTER_MS = 300;
 const TICK_MS = 250;
-
-/** How long a wait has lasted, as the line shows it: `4 s`, `2 min 05 s`. */
-export function formatElapsed(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-}
 
 /** The line's text for a wait: what is awaited and for how long. */
 export function waitText(what: string, elapsedMs: number): string {
@@ -35,7 +31,7 @@ export function waitLineStream(
  * Nested waits show the innermost one; the line goes when the last ends.
  */
 export class WaitLine {
-  private readonly waits: { id: number; what: string; since: number }[] = [];
+  private readonly waits: { id: number; what: string | (() => string); since: number }[] = [];
   private next = 1;
   private spinner: Spinner | null = null;
   private showTimer: NodeJS.Timeout | null = null;
@@ -43,12 +39,15 @@ export class WaitLine {
   private readonly restoreCursor = () => this.stream?.write('\u001B[?25h');
 
   constructor(
-    private readonly stream: (Writable & { isTTY?: boolean }) | null,
+    private readonly stream: (Writable & { isTTY?: boolean; columns?: number }) | null,
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Starts a wait; the returned function ends it (calling it twice is harmless). */
-  begin(what: string): () => void {
+  /**
+   * Starts a wait; the returned function ends it (calling it twice is harmless). A function label is
+   * read again at each redraw and says its own times (a followed task's running step).
+   */
+  begin(what: string | (() => string)): () => void {
     if (!this.stream) return () => undefined;
     const id = this.next++;
     this.waits.push({ id, what, since: this.clock() });
@@ -97,7 +96,10 @@ export class WaitLine {
 
   private text(): string {
     const w = this.waits[this.waits.length - 1];
-    return w ? waitText(w.what, this.clock() - w.since) : '';
+    if (!w) return '';
+    const text = typeof w.what === 'function' ? w.what() : waitText(w.what, this.clock() - w.since);
+    // One line, never wrapped: the spinner and a space take two cells.
+    return fit(text, Math.max(10, (this.stream?.columns ?? 80) - 3));
   }
 
   private hide(): void {

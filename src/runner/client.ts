@@ -79,6 +79,9 @@ export class RunnerClient {
    */
   watch: RequestWatcher | undefined;
 
+  /** Shows a live line while the caller waits (a followed task's running step), where there is one. */
+  showWait: ((label: () => string) => () => void) | undefined;
+
   /**
    * One request. With a deadline (a read that waits on gear), the runner is told what is left of it
    * and answers within it, with what it still waits for if the gear has not answered; this side

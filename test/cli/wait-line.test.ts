@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { formatElapsed, SHOW_AFTER_MS, WaitLine, waitLineStream } from '../../src/commands/wait-line.ts';
+import { SHOW_AFTER_MS, WaitLine, waitLineStream } from '../../src/commands/wait-line.ts';
+import { formatElapsed } from '../../components/step-progress.ts';
 import { CommandContext } from '../../src/commands/context.ts';
 import type { Writable } from 'node:stream';
 
@@ -41,14 +42,14 @@ describe('the wait line', () => {
     const line = new WaitLine(tty as unknown as Writable);
     const outer = line.begin('starting the runner');
     vi.advanceTimersByTime(SHOW_AFTER_MS + 10);
-    expect(tty.text).toMatch(/starting the runner \(0 s\)/);
+    expect(tty.text).toMatch(/starting the runner \(0s\)/);
     const inner = line.begin("waiting for MaaS's machine list");
     vi.advanceTimersByTime(2300);
-    expect(tty.text).toMatch(/waiting for MaaS's machine list \(2 s\)/);
+    expect(tty.text).toMatch(/waiting for MaaS's machine list \(2s\)/);
     inner();
     tty.text = '';
     vi.advanceTimersByTime(300);
-    expect(tty.text).toMatch(/starting the runner \(2 s\)/);
+    expect(tty.text).toMatch(/starting the runner \(2s\)/);
     outer();
     expect(tty.text).toMatch(/<clear>[^]*\u001b\[\?25h|\u001b\[\?25h[^]*<clear>/);
     tty.text = '';
@@ -74,8 +75,9 @@ describe('the wait line', () => {
   });
 
   it('says elapsed time in seconds, then minutes', () => {
-    expect(formatElapsed(999)).toBe('0 s');
-    expect(formatElapsed(59_999)).toBe('59 s');
-    expect(formatElapsed(125_000)).toBe('2 min 05 s');
+    expect(formatElapsed(999)).toBe('0s');
+    expect(formatElapsed(59_999)).toBe('59s');
+    expect(formatElapsed(125_000)).toBe('2m05s');
+    expect(formatElapsed(3_725_000)).toBe('1h02m');
   });
 });

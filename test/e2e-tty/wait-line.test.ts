@@ -54,9 +54,9 @@ describe('the wait line', () => {
   it('shows what is awaited with its elapsed time during a slow MaaS list, and is cleared after', async () => {
     term = await startTerminal({ cmd: rackpilot('hosts'), env, size: { cols: 100, rows: 20 } });
     const elapsed = (screen: string) =>
-      Number(/waiting for MaaS's machine list \((\d+) s\)/.exec(screen)?.[1]);
+      Number(/waiting for MaaS's machine list \((\d+)s\)/.exec(screen)?.[1]);
     const during = await term.waitForScreen(
-      /waiting for MaaS's machine list \(\d+ s\)/,
+      /waiting for MaaS's machine list \(\d+s\)/,
       15_000,
       'the wait line',
     );
