@@ -45,7 +45,8 @@ export function runningStep(t: StepsOf, live: StepProgress | undefined, now: num
 /** MaaS's word on the phase: "MaaS Disk erasing: Erasing disks · latest: <event>". */
 export function maasProgressText(m: MaasProgress): string {
   const status = `MaaS ${m.status}${m.message ? `: ${m.message}` : ''}`;
-  return m.event ? `${status} · ${m.event}` : status;
+  // MaaS often words its status message as its latest event ("Rebooting"): once is enough.
+  return m.event && m.event !== m.message ? `${status} · ${m.event}` : status;
 }
 
 /** "12s", "4m05s", "1h02m": a running step's time, moving every second. */
