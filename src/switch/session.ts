@@ -240,7 +240,10 @@ export class SwitchSession {
         (s) => YES_NO.test(s) || PASSWORD.test(s) || ANY_PROMPT.test(s),
         Math.max(1, this.loginBy - Date.now()),
         'login',
-        `the login did not reach a prompt within ${this.loginBound}`,
+        {
+          message: `the login did not reach a prompt within ${this.loginBound}`,
+          hint: `The switch is slow or stuck at its login (banner, enable); raise ${this.opts.connectTimeoutSetting ?? 'RACKPILOT_SWITCH_TIMEOUT'} if it is only slow.`,
+        },
       );
       if (YES_NO.test(text)) {
         this.send('y');
@@ -299,7 +302,7 @@ export class SwitchSession {
     pred: (tail: string) => boolean,
     timeoutMs: number,
     what: string,
-    late?: string,
+    late?: { message: string; hint: string },
   ): Promise<string> {
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise<string>((resolve, reject) => {
@@ -307,9 +310,11 @@ export class SwitchSession {
         this.waiter = undefined;
         const e = this.err(
           'timeout',
-          late ?? `no prompt within ${Math.round(timeoutMs / 100) / 10} s after ${what}`,
+          late?.message ?? `no prompt within ${Math.round(timeoutMs / 100) / 10} s after ${what}`,
           {
-            hint: 'The switch is slow or stuck; retry, or raise the command timeout. The session was closed.',
+            hint:
+              late?.hint ??
+              'The switch is slow or stuck; retry, or raise the command timeout. The session was closed.',
             command: what,
           },
         );

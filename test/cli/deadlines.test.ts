@@ -81,10 +81,15 @@ function site(name: string, extra: Record<string, string>): Record<string, strin
   };
 }
 
-/** How long `args` takes against `env` when nothing makes it wait (`rackpilot tasks` does no I/O on gear). */
-async function startupMs(env: Record<string, string>): Promise<number> {
-  const t0 = Date.now();
+/**
+ * How long a command line takes against `env` when nothing makes it wait: `rackpilot tasks` once
+ * to start the store's runner, then `baseline` timed, a command that loads what the tested one
+ * loads and ends before it would wait on the peer.
+ */
+async function startupMs(env: Record<string, string>, baseline: string[] = ['tasks']): Promise<number> {
   await cliOk(['tasks'], env);
+  const t0 = Date.now();
+  await cli(baseline, env);
   return Date.now() - t0;
 }
 
@@ -103,7 +108,7 @@ describe('one deadline per command, named in its message', () => {
   it('a MaaS that accepts and never answers: `hosts` ends at RACKPILOT_MAAS_TIMEOUT, after one call', async () => {
     const maas = await slowMaas(null);
     const env = site('silent', { MAAS_URL: maas.url, RACKPILOT_MAAS_TIMEOUT: String(DEADLINE_S) });
-    const base = await startupMs(env); // also starts this store's runner
+    const base = await startupMs(env);
     const r = await timed(['hosts'], env);
     expect(r.code).toBe(1);
     expectClean(
@@ -156,7 +161,7 @@ describe('one deadline per command, named in its message', () => {
       RACKPILOT_RACK_FILE: rack,
       RACKPILOT_SWITCH_TIMEOUT: String(DEADLINE_S),
     });
-    const base = await startupMs(env);
+    const base = await startupMs(env, ['switch', 'show', 'tor-r99']); // no such switch: no login
     const r = await timed(['switch', 'show', 'tor-r01'], env);
     expect(r.code).toBe(1);
     expectClean(r.err, /tor-r01/);
@@ -199,7 +204,7 @@ describe('one deadline per command, named in its message', () => {
       RACKPILOT_RACK_FILE: rack,
       RACKPILOT_BMC_TIMEOUT: String(DEADLINE_S),
     });
-    const base = await startupMs(env);
+    const base = await startupMs(env, ['ipmi', 'r01-n099', 'power', 'status']); // no such host: no BMC
     const r = await timed(['ipmi', 'r01-n004', 'power', 'status'], env);
     expect(r.code).toBe(1);
     expectClean(r.err, /BMC of r01-n004 \(127\.0\.0\.1:\d+\) did not answer/, { secrets: ['bmc-pass'] });
