@@ -470,6 +470,22 @@ export const ERROR = {
   settingsDrift: -32005,
 } as const;
 
+/**
+ * A read may carry its client's remaining deadline under this key, beside its own params: the
+ * runner then answers within it, with what it is still waiting for if the gear has not answered.
+ * The setting is named in that answer (RACKPILOT_MAAS_TIMEOUT…).
+ */
+export const DEADLINE_PARAM = '$deadline';
+export const requestDeadlineSchema = z.object({
+  ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3_600_000),
+  setting: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'a setting name like RACKPILOT_MAAS_TIMEOUT'),
+});
+export type RequestDeadline = z.infer<typeof requestDeadlineSchema>;
+
 export const errorDataSchema = z.object({ hint: z.string().optional(), target: z.string().optional() });
 
 export { taskTargetSchema, LOG_LEVELS, TASK_STATES };

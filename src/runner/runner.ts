@@ -16,7 +16,8 @@ import { labSiteFiles, siteIdentity, siteStorePath } from './site-files.ts';
 import { catalogHandlers } from './service/catalog.ts';
 import { taskHandlers } from './service/tasks.ts';
 import { taskReadHandlers } from './service/task-reads.ts';
-import type { Handlers } from './service/context.ts';
+import { peerDeadline, stillWaiting, type Handlers } from './service/context.ts';
+import { WaitBoard } from './waits.ts';
 import { createPowerSweep, troubleshootHandlers } from './service/troubleshoot.ts';
 import { POWER_NOTIFICATION, type RunnerNotice } from './protocol.ts';
 import { RackReloader } from './rack-reload.ts';
@@ -104,7 +105,8 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
   let resolveClosed!: (why: string) => void;
   const closed = new Promise<string>((r) => (resolveClosed = r));
   let idleTimer: NodeJS.Timeout | null = null;
-  const inventory = new InventoryService(openedSite);
+  const waits = new WaitBoard();
+  const inventory = new InventoryService(openedSite, { waits, maasTimeoutMs: config.maasTimeoutMs });
   const notify = (notice: RunnerNotice) => {
     notices.push(notice);
     if (notices.length > 20) notices.shift();
@@ -179,10 +181,19 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       setImmediate(() => void stop(force ? 'stopped by the operator (--force)' : 'stopped by the operator'));
       return { stopping: true, interrupted: running };
     },
-    'inventory.snapshot': async () => {
-      // A one-off read (`rackpilot hosts`): fresh unless a dashboard keeps the rows followed.
-      if (inventory.subscriberCount === 0) await inventory.refresh();
-      return inventory.snapshot();
+    'inventory.snapshot': async (_p, _caller, request) => {
+      // A one-off read (`rackpilot hosts`): fresh unless a dashboard keeps the rows followed. One
+      // step, one deadline: a failed list is the answer, never followed by a second try.
+      const deadline = peerDeadline(request, config.maasTimeoutMs, 'RACKPILOT_MAAS_TIMEOUT');
+      try {
+        if (inventory.subscriberCount === 0 || !inventory.follower.ready)
+          await inventory.refresh(deadline.signal);
+      } catch (err) {
+        throw stillWaiting(err, waits);
+      } finally {
+        deadline.dispose();
+      }
+      return inventory.current();
     },
     'inventory.subscribe': async (_p, caller) => {
       caller.subscription.inventory?.();
@@ -245,6 +256,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       ...runnerHandlers,
     },
     onClients: () => armIdle(),
+    describeWaits: () => waits.describe(),
     log,
   });
 

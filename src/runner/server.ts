@@ -7,14 +7,18 @@ import type { TaskEvent } from '../tasks/events.ts';
 import {
   CATALOG_NOTIFICATION,
   CLOSING_NOTIFICATION,
+  DEADLINE_PARAM,
   ERROR,
   EVENT_NOTIFICATION,
   METHODS,
   PROTOCOL_VERSION,
   isMutating,
+  requestDeadlineSchema,
   type Method,
+  type RequestDeadline,
 } from './protocol.ts';
-import type { Caller, Handlers, Subscription } from './service/context.ts';
+import { Deadline } from '../util/deadline.ts';
+import { stillWaitingError, type Caller, type Handlers, type Subscription } from './service/context.ts';
 import { describeZodIssue } from './zod-text.ts';
 import { describeSetting, type SettingsFingerprint } from '../config/fingerprint.ts';
 import { guardFrames, socketConnection } from './transport.ts';
@@ -37,6 +41,8 @@ export interface RunnerServerOptions {
    * look again first (an edited rack file is reloaded before it is called a difference).
    */
   settingsDrift: (client: SettingsFingerprint) => Promise<{ drift: string[]; note?: string | undefined }>;
+  /** What the runner is waiting for now, named when a client's deadline passes first. */
+  describeWaits?: () => string | null;
   /** Called with every client count change (the idle timer watches it). */
   onClients?: (count: number) => void;
   log: (line: string) => void;
@@ -51,6 +57,18 @@ interface Client {
   /** A `runner status|stop|restart` client: only runner.* requests. */
   control: boolean;
   subscription: Subscription;
+}
+
+/** How long after a client's deadline the runner answers "still waiting" when the handler has not. */
+const ANSWER_GRACE_MS = 250;
+
+/** A request's params without the deadline key, and that deadline when it is well formed. */
+function splitDeadline(raw: unknown): { params: unknown; deadline: RequestDeadline | undefined } {
+  if (!raw || typeof raw !== 'object' || !(DEADLINE_PARAM in raw))
+    return { params: raw ?? {}, deadline: undefined };
+  const { [DEADLINE_PARAM]: asked, ...params } = raw as Record<string, unknown>;
+  const parsed = requestDeadlineSchema.safeParse(asked);
+  return { params, deadline: parsed.success ? parsed.data : undefined };
 }
 
 export class RunnerServer {
@@ -165,7 +183,8 @@ export class RunnerServer {
       throw new ResponseError(ErrorCodes.MethodNotFound, `unknown request ${JSON.stringify(method)}`);
     }
     const m = method as Method;
-    const parsed = METHODS[m].params.safeParse(raw ?? {});
+    const { params: own, deadline: asked } = splitDeadline(raw);
+    const parsed = METHODS[m].params.safeParse(own);
     if (!parsed.success) {
       throw new ResponseError(ErrorCodes.InvalidParams, `${m}: ${describeZodIssue(parsed.error)}`);
     }
@@ -196,8 +215,10 @@ export class RunnerServer {
     }
     const handler = this.opts.handlers[m];
     if (!handler) throw new ResponseError(ErrorCodes.MethodNotFound, `${m} is not served by this runner`);
+    const deadline = asked ? new Deadline(asked.ms, asked.setting) : undefined;
     try {
-      return await handler(params, client.caller);
+      const work: Promise<unknown> = handler(params, client.caller, { deadline });
+      return await (deadline ? this.answerBy(work, deadline) : work);
     } catch (err) {
       if (err instanceof ResponseError) throw err;
       if (err instanceof OperatorError) {
@@ -208,7 +229,26 @@ export class RunnerServer {
       }
       this.opts.log(`request ${m} failed: ${describeError(err)}`);
       throw new ResponseError(ErrorCodes.InternalError, describeError(err));
+    } finally {
+      deadline?.dispose();
     }
+  }
+
+  /**
+   * The handler's answer, or, once the client's deadline has passed (plus a moment for the
+   * handler's own deadline error to arrive first), what the runner is still waiting for. The work
+   * goes on: its result serves the next request.
+   */
+  private answerBy<T>(work: Promise<T>, deadline: Deadline): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(stillWaitingError(deadline, this.opts.describeWaits?.() ?? null)),
+        deadline.remainingMs() + ANSWER_GRACE_MS,
+      );
+    });
+    work.catch(() => undefined);
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
 
   /** Closes a connection once the refusal being sent has left (the client then reads why). */

@@ -169,6 +169,7 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
           what: 'commissioning',
           signal: ctx.signal,
           log: ctx.log,
+          progress: ctx.progress,
         });
         checkDimensions(h, m, ctx.log);
       },

@@ -4,6 +4,7 @@ import { NODE_STATUS } from '../maas/node-status.ts';
 import type { MaasInterface, MaasMachine } from '../maas/schemas.ts';
 import type { WorkflowDeps } from './adapters.ts';
 import type { StepLog } from './steps.ts';
+import type { StepContext } from '../tasks/types.ts';
 import {
   cabledNics,
   hostById,
@@ -217,7 +218,7 @@ export function createInstanceSteps(
         );
       },
       async undo(ctx) {
-        await releaseAndWait(deps, hostId, ctx.signal, ctx.log);
+        await releaseAndWait(deps, hostId, ctx.signal, ctx.log, ctx.progress);
       },
       plan: () => {
         const tpl = templateById(deps, inst().templateId);
@@ -263,6 +264,7 @@ export function createInstanceSteps(
           what: 'deploying',
           signal: ctx.signal,
           log: ctx.log,
+          progress: ctx.progress,
         });
       },
       plan: () => [
@@ -414,6 +416,7 @@ export async function releaseAndWait(
   hostId: string,
   signal: AbortSignal,
   log: StepLog,
+  progress?: StepContext['progress'],
 ): Promise<void> {
   const host = hostById(deps, hostId);
   const systemId = systemIdOf(host);
@@ -438,6 +441,7 @@ export async function releaseAndWait(
     what: 'releasing',
     signal,
     log,
+    ...(progress && { progress }),
   });
 }
 

@@ -163,7 +163,7 @@ export function destroyInstanceSteps(
         return (await deps.maas.readMachine(systemId(), ctx.signal)).status === NODE_STATUS.READY;
       },
       async run(ctx) {
-        await releaseAndWait(deps, hostId, ctx.signal, ctx.log);
+        await releaseAndWait(deps, hostId, ctx.signal, ctx.log, ctx.progress);
       },
       plan: () => {
         const e = deps.settings.eraseMode;

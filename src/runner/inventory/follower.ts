@@ -89,6 +89,11 @@ export class InventoryFollower {
     return this.listed;
   }
 
+  /** A step is under way (a new caller shares it, with the first caller's signal). */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
   onDelta(listener: (delta: RowDelta & FollowerState) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -5,20 +5,38 @@ import type { Result, RunnerNotice } from '../protocol.ts';
 import { InventoryFollower, type FollowerOptions, type MaasFeedPort } from './follower.ts';
 import type { RowDelta } from './rows.ts';
 import type { FollowerState } from './follower.ts';
+import { Deadline, raceSignal } from '../../util/deadline.ts';
+import { WaitBoard } from '../waits.ts';
 
-/** MaaS as the follower needs it: summaries (the fields the inventory shows) and the events feed. */
-export function maasFeed(maas: MaasClient): MaasFeedPort {
+/**
+ * MaaS as the follower needs it: summaries (the fields the inventory shows) and the events feed,
+ * each call named on the runner's wait board while it lasts.
+ */
+export function maasFeed(maas: MaasClient, waits: WaitBoard = new WaitBoard()): MaasFeedPort {
   return {
-    listMachines: (filter, signal) => maas.listMachineSummaries(filter.id ? { id: filter.id } : {}, signal),
-    newestEventId: async (signal) => {
-      const page = await maas.queryEvents({ level: 'DEBUG', limit: 1 }, signal);
-      return page.events[0]?.id ?? null;
-    },
-    eventsAfter: async (after, limit, signal) => {
-      const page = await maas.queryEvents({ level: 'DEBUG', after, limit }, signal);
-      return [...page.events].sort((a, b) => a.id - b.id);
-    },
+    listMachines: (filter, signal) =>
+      waits.track(filter.id ? "MaaS's machines named by its events" : "MaaS's machine list", () =>
+        maas.listMachineSummaries(filter.id ? { id: filter.id } : {}, signal),
+      ),
+    newestEventId: (signal) =>
+      waits.track("MaaS's newest event", async () => {
+        const page = await maas.queryEvents({ level: 'DEBUG', limit: 1 }, signal);
+        return page.events[0]?.id ?? null;
+      }),
+    eventsAfter: (after, limit, signal) =>
+      waits.track("MaaS's events", async () => {
+        const page = await maas.queryEvents({ level: 'DEBUG', after, limit }, signal);
+        return [...page.events].sort((a, b) => a.id - b.id);
+      }),
   };
+}
+
+export interface InventoryServiceOptions extends FollowerOptions {
+  pollMs?: number;
+  /** Where the runner says what it waits for. */
+  waits?: WaitBoard;
+  /** RACKPILOT_MAAS_TIMEOUT: the bound of one step (a full list is two calls: both within it). */
+  maasTimeoutMs?: number;
 }
 
 export type InventoryDelta = RowDelta & Omit<FollowerState, 'rows'> & { notice: RunnerNotice | null };
@@ -38,9 +56,9 @@ export class InventoryService {
 
   constructor(
     private readonly site: Site,
-    private readonly opts: FollowerOptions & { pollMs?: number } = {},
+    private readonly opts: InventoryServiceOptions = {},
   ) {
-    this.follower = new InventoryFollower(maasFeed(site.maas), rackLayout(site.topology), opts);
+    this.follower = new InventoryFollower(maasFeed(site.maas, opts.waits), rackLayout(site.topology), opts);
     this.endpoint = inventorySource(site).endpoint;
   }
 
@@ -82,8 +100,14 @@ export class InventoryService {
   }
 
   /** The rows now; lists MaaS first when nothing has been listed yet. */
-  async snapshot(): Promise<Result<'inventory.subscribe'>> {
-    if (!this.follower.ready) await this.follower.step();
+  async snapshot(signal?: AbortSignal): Promise<Result<'inventory.subscribe'>> {
+    // A step that outlives the deadline goes on; its rows reach the subscriber as deltas.
+    if (!this.follower.ready) await this.step(signal).catch(() => undefined);
+    return this.current();
+  }
+
+  /** The rows as they are, with the last step's error if it failed: never a call to MaaS. */
+  current(): Result<'inventory.subscribe'> {
     const s = this.follower.state();
     return {
       endpoint: this.endpoint,
@@ -97,17 +121,38 @@ export class InventoryService {
     };
   }
 
-  async refresh(): Promise<void> {
+  async refresh(signal?: AbortSignal): Promise<void> {
     this.follower.requestFullList();
-    await this.follower.step();
+    await this.step(signal);
+  }
+
+  /**
+   * One follower step within `signal`'s deadline, or one of its own. A step already under way is
+   * joined, and a caller leaves it at its own deadline while it goes on for the others; a step of
+   * its own ends with MaaS's own error at that deadline (the follower records it).
+   */
+  private async step(signal?: AbortSignal): Promise<void> {
+    const own = signal
+      ? undefined
+      : new Deadline(this.opts.maasTimeoutMs ?? 30_000, 'RACKPILOT_MAAS_TIMEOUT');
+    const bound = signal ?? own!.signal;
+    try {
+      const joining = this.follower.busy;
+      const work = this.follower.step(bound);
+      await (joining ? raceSignal(work, bound) : work);
+    } finally {
+      own?.dispose();
+    }
   }
 
   private ensurePolling(): void {
     if (this.timer) return;
     const tick = () => {
-      void this.follower.step().finally(() => {
-        if (this.timer) this.timer = setTimeout(tick, this.opts.pollMs ?? 2_000);
-      });
+      void this.step()
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, this.opts.pollMs ?? 2_000);
+        });
     };
     this.timer = setTimeout(tick, 0);
   }
