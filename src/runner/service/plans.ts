@@ -7,6 +7,7 @@ import { inspectHost } from '../../doctor/gather.ts';
 import type { Host, Task, TaskTarget } from '../../../state/schema.ts';
 import type { ActionPlan, ActionRequest } from '../protocol.ts';
 import type { ServiceContext } from './context.ts';
+import { CANCELLABLE } from '../../../state/task-order.ts';
 import { withDraft } from './draft.ts';
 import { instanceDraft, readyInMaas, resolveCreate, type CreateRequest } from '../../site/provision.ts';
 import { pickHost } from '../../workflows/planner.ts';
@@ -198,7 +199,8 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
       });
       if (s.undoDestroys) destroys.push(s.undoDestroys());
     }
-    if (out.length === 0) out.push({ step: 'nothing to undo', actions: ['no step of this task took effect'] });
+    if (out.length === 0)
+      out.push({ step: 'nothing to undo', actions: ['no step of this task took effect'] });
     return finish({
       title: `Roll back task ${t.id}: undo its steps, last first`,
       target: t.target.hostname ?? t.id,
@@ -210,7 +212,7 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
   };
 
   const cancelPlan = (t: Task): Planned => {
-    refuseUnless(t, new Set(['pending', 'running', 'rolling-back', 'interrupted']), 'cancelled');
+    refuseUnless(t, CANCELLABLE, 'cancelled');
     const i = t.steps.findIndex((s) => s.state === 'running');
     const what =
       t.state === 'interrupted'
@@ -237,8 +239,12 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
     switch (req.action) {
       case 'power': {
         const h = hostNamed(req.host);
-        return hostTask(`Power ${req.op} ${h.hostname}`, h, 'host.power', { action: req.op }, (deployed) =>
-          deployed && CUTS_POWER.has(req.op),
+        return hostTask(
+          `Power ${req.op} ${h.hostname}`,
+          h,
+          'host.power',
+          { action: req.op },
+          (deployed) => deployed && CUTS_POWER.has(req.op),
         );
       }
       case 'bootdev': {
@@ -270,7 +276,13 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
         }
         const k = FIX_TASKS[req.fix]!;
         const h = hostNamed(req.host);
-        return hostTask(`Fix ${h.hostname}: ${req.fix}`, h, k.kind, k.params, (d) => d && req.fix === 'power-cycle');
+        return hostTask(
+          `Fix ${h.hostname}: ${req.fix}`,
+          h,
+          k.kind,
+          k.params,
+          (d) => d && req.fix === 'power-cycle',
+        );
       }
       case 'reconcile': {
         const h = hostNamed(req.host);
@@ -361,7 +373,8 @@ export function lifecycleTask(
     instanceId: inst.id,
   };
   if (p.verb === 'attach' || p.verb === 'detach') {
-    if (!p.network) throw new OperatorError('which network?', { hint: `rackpilot ${p.verb} INSTANCE NETWORK` });
+    if (!p.network)
+      throw new OperatorError('which network?', { hint: `rackpilot ${p.verb} INSTANCE NETWORK` });
     const net = store.networks.find((n) => n.name === p.network || n.id === p.network);
     if (!net) throw new OperatorError(`no network ${p.network}`, { hint: '`rackpilot network ls`' });
     if (p.verb === 'attach' && inst.networkIds.includes(net.id))
