@@ -201,7 +201,7 @@ export class TaskEngine {
 
   /** Re-runs a task from its first unfinished step (steps whose verify() says done are not re-run). */
   async resume(id: string, opts: { steps?: Step<any>[] } = {}): Promise<void> {
-    const task = this.settledTask(id, RESUMABLE, 'resumed');
+    const task = await this.settledTask(id, RESUMABLE, 'resumed');
     const steps = this.rebuild(task, opts.steps);
     const first = task.steps.findIndex((s) => !FINISHED_STEP.has(s.state));
     const from = `from step ${first + 1}: ${task.steps[first]?.title ?? 'none left'}`;
@@ -211,7 +211,7 @@ export class TaskEngine {
 
   /** Runs undo() of the steps whose effect may be in place, last first. */
   async rollback(id: string, opts: { steps?: Step<any>[] } = {}): Promise<void> {
-    const task = this.settledTask(id, ROLLBACKABLE, 'rolled back');
+    const task = await this.settledTask(id, ROLLBACKABLE, 'rolled back');
     const steps = this.rebuild(task, opts.steps);
     const claim = await this.reopen(task, 'rollback requested');
     this.launch(id, steps, claim, 'rollback');
@@ -364,7 +364,10 @@ export class TaskEngine {
 
   // ---------------------------------------------------------------- helpers
 
-  private settledTask(id: string, allowed: ReadonlySet<TaskState>, verb: string): Task {
+  private async settledTask(id: string, allowed: ReadonlySet<TaskState>, verb: string): Promise<Task> {
+    // Journaled as ended, still letting go of its host: a request right after the end waits for that.
+    const ending = this.active.get(id);
+    if (ending && allowed.has(this.journal.requireTask(id).state)) await ending.done.catch(() => undefined);
     if (this.active.has(id) || this.starting.has(id)) {
       throw new OperatorError(`task ${id} is still in progress`, {
         target: id,

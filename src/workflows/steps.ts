@@ -100,7 +100,10 @@ export function portsStep<P>(
     const undoOps = o.undoOps;
     step.undo = async (ctx) => apply(undoOps, ctx);
     // From the membership this step set: what a rollback finds on the ports if nobody touched them.
-    step.undoPlan = () => planPorts(deps, nics(), undoOps, o.expect);
+    step.undoPlan = () => [
+      '(the ports are read first: these lines go only where a port is still as this step left it)',
+      ...planPorts(deps, nics(), undoOps, o.expect),
+    ];
   }
   return step;
 }
