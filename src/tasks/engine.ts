@@ -201,7 +201,9 @@ export class TaskEngine {
 
   /** Re-runs a task from its first unfinished step (steps whose verify() says done are not re-run). */
   async resume(id: string, opts: { steps?: Step<any>[] } = {}): Promise<void> {
-    const task = await this.settledTask(id, RESUMABLE, 'resumed');
+    const ending = this.ending(id, RESUMABLE);
+    if (ending) await ending;
+    const task = this.settledTask(id, RESUMABLE, 'resumed');
     const steps = this.rebuild(task, opts.steps);
     const first = task.steps.findIndex((s) => !FINISHED_STEP.has(s.state));
     const from = `from step ${first + 1}: ${task.steps[first]?.title ?? 'none left'}`;
@@ -211,7 +213,9 @@ export class TaskEngine {
 
   /** Runs undo() of the steps whose effect may be in place, last first. */
   async rollback(id: string, opts: { steps?: Step<any>[] } = {}): Promise<void> {
-    const task = await this.settledTask(id, ROLLBACKABLE, 'rolled back');
+    const ending = this.ending(id, ROLLBACKABLE);
+    if (ending) await ending;
+    const task = this.settledTask(id, ROLLBACKABLE, 'rolled back');
     const steps = this.rebuild(task, opts.steps);
     const claim = await this.reopen(task, 'rollback requested');
     this.launch(id, steps, claim, 'rollback');
@@ -364,10 +368,17 @@ export class TaskEngine {
 
   // ---------------------------------------------------------------- helpers
 
-  private async settledTask(id: string, allowed: ReadonlySet<TaskState>, verb: string): Promise<Task> {
-    // Journaled as ended, still letting go of its host: a request right after the end waits for that.
-    const ending = this.active.get(id);
-    if (ending && allowed.has(this.journal.requireTask(id).state)) await ending.done.catch(() => undefined);
+  /**
+   * A task journaled as ended that is still letting go of its host: a request made right after the
+   * end waits for that (awaited only then, so two requests at once still meet `starting`).
+   */
+  private ending(id: string, allowed: ReadonlySet<TaskState>): Promise<unknown> | undefined {
+    const active = this.active.get(id);
+    const t = this.coordinator.task(id);
+    return active && t && allowed.has(t.state) ? active.done.catch(() => undefined) : undefined;
+  }
+
+  private settledTask(id: string, allowed: ReadonlySet<TaskState>, verb: string): Task {
     if (this.active.has(id) || this.starting.has(id)) {
       throw new OperatorError(`task ${id} is still in progress`, {
         target: id,
