@@ -164,4 +164,3 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
     },
   };
 }
-
