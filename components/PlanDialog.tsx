@@ -15,10 +15,12 @@ export interface PlanLine {
   tone?: 'step' | 'state' | 'destroys' | 'target';
 }
 
-/** The steps of one plan, numbered, each with its lines under it. */
+/** The steps of one plan, each with its lines under it; numbered unless they name their task's steps. */
 export function stepLines(steps: readonly PlanStep[]): PlanLine[] {
+  // A resume or a rollback names the task's own step numbers ("undo 6 Deploy…"): no second number.
+  const named = steps.length > 0 && steps.every((s) => /^(undo )?\d+ /.test(s.step));
   return steps.flatMap((s, i) => [
-    { text: `${String(i + 1).padStart(2)} ${s.step}`, tone: 'step' as const },
+    { text: named ? s.step : `${String(i + 1).padStart(2)} ${s.step}`, tone: 'step' as const },
     ...s.actions.map((a) => ({ text: `     ${a}` })),
   ]);
 }

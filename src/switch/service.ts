@@ -340,6 +340,10 @@ export class SwitchService {
         for (const r of requeue) r.retried = true;
         lane.queue.unshift(...requeue);
         if (!session.alive) continue;
+        // Ports already as asked change nothing: no save for them (the plan said nothing is sent).
+        const nothingChanged = unsaved.filter((u) => u.result.sent.length === 0);
+        for (const u of nothingChanged) u.job.resolve({ ...u.result, saved: true, batchSize: batch });
+        unsaved = unsaved.filter((u) => u.result.sent.length > 0);
         if (unsaved.length > 0) {
           const ended = session.inConfigMode;
           try {

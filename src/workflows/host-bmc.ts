@@ -120,7 +120,7 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
 
 /** A hard power change ends whatever runs on the host, without a shutdown. */
 function cutOff(h: Host): string {
-  return `whatever runs on ${h.hostname} stops without a shutdown (unsaved data is lost)`;
+  return `the OS on ${h.hostname} stops at once, without a shutdown`;
 }
 
 function notReached(h: Host, action: PowerAction, waitMs: number): OperatorError {

@@ -225,5 +225,17 @@ describe('the plan the dashboard shows is the plan that runs', () => {
       .map((l) => `undo ${l.step! + 1} ${back.steps[l.step!]!.title}`);
     expect(order).toEqual(undone.filter((s) => s.startsWith('undo ')));
     expect(back.log.map((l) => l.text)).toContain(release);
+    // Every switch and IPMI line the rollback sent is a line of its step's undo plan: a port
+    // already back on the PXE VLAN gets nothing, not even a save.
+    const undoStarted = back.log.findIndex((l) => l.text === 'rollback started');
+    for (const step of plan.steps.filter((s) => s.step.startsWith('undo '))) {
+      const i = Number(step.step.split(' ')[1]) - 1;
+      const sent = back.log
+        .slice(undoStarted)
+        .filter((l) => l.step === i && (l.source === 'switch' || l.source === 'ipmi'))
+        .map((l) => l.text)
+        .filter((t) => !/^switch \S+ \S+: /.test(t));
+      for (const line of sent) expect(step.actions, step.step).toContain(line);
+    }
   }, 120_000);
 });

@@ -95,8 +95,9 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
     return host;
   };
 
-  const finish = (p: Omit<Planned, 'digest'>): Planned => {
-    const planned = { ...p, digest: planDigest(p) };
+  /** The plan with its digest: of the plan itself, or of what must hold for it (`holds`). */
+  const finish = (p: Omit<Planned, 'digest'>, holds: Omit<ActionPlan, 'digest'> = p): Planned => {
+    const planned = { ...p, digest: planDigest(holds) };
     remember(planned);
     return planned;
   };
@@ -158,7 +159,7 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
 
   const taskState = (t: Task) => [
     `task ${t.id} (${t.kind}${t.target.hostname ? ` of ${t.target.hostname}` : ''}) is ${t.state}`,
-    ...t.steps.map((s, i) => `  ${i + 1} ${s.title}: ${s.state}`),
+    `its steps: ${stepRuns(t.steps.map((s) => s.state))}`,
   ];
 
   const resumePlan = async (t: Task): Promise<Planned> => {
@@ -223,16 +224,25 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
               'the task ends as cancelled once that call has settled, and frees its host',
             ]
           : ['it has not started a step: it ends as cancelled at once'];
-    return finish({
-      title: `Cancel task ${t.id}`,
-      target: t.target.hostname ?? t.id,
-      state: taskState(t),
-      steps: [
-        { step: 'cancel', actions: [...what, 'finished steps stay as they are: roll back (u) to undo them'] },
-      ],
-      destroys: null,
-      typed: null,
-    });
+    // A running task moves on while the operator reads: its cancel holds while it is still in
+    // flight (or still interrupted), whichever step it has reached.
+    const stable = t.state === 'interrupted' ? 'interrupted' : 'in flight';
+    return finish(
+      {
+        title: `Cancel task ${t.id}`,
+        target: t.target.hostname ?? t.id,
+        state: taskState(t),
+        steps: [
+          {
+            step: 'cancel',
+            actions: [...what, 'finished steps stay as they are: roll back (u) to undo them'],
+          },
+        ],
+        destroys: null,
+        typed: null,
+      },
+      { title: `Cancel task ${t.id}`, target: t.id, state: [stable], steps: [], destroys: null, typed: null },
+    );
   };
 
   const plan = async (req: ActionRequest): Promise<Planned> => {
@@ -346,6 +356,18 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
       return now;
     },
   };
+}
+
+/** Step states as runs: "1–6 done · 7 running · 8–13 pending". */
+export function stepRuns(states: readonly string[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < states.length;) {
+    let j = i;
+    while (j + 1 < states.length && states[j + 1] === states[i]) j++;
+    runs.push(`${i === j ? i + 1 : `${i + 1}–${j + 1}`} ${states[i]}`);
+    i = j + 1;
+  }
+  return runs.join(' · ');
 }
 
 const bare = (s: PlannedStep) => ({ step: s.step, actions: s.actions });
