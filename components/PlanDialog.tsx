@@ -33,8 +33,9 @@ export function planLines(plans: readonly ActionPlan[]): PlanLine[] {
   for (const p of plans) {
     if (many) out.push({ text: `── ${p.target}`, tone: 'target' });
     for (const s of p.state) out.push({ text: `now: ${s}`, tone: 'state' });
-    out.push(...stepLines(p.steps));
+    // Before the steps: what is lost is seen without scrolling.
     if (p.destroys) out.push({ text: `destroys: ${p.destroys}`, tone: 'destroys' });
+    out.push(...stepLines(p.steps));
   }
   return out;
 }
