@@ -28,6 +28,8 @@ const taskId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a task id like t-1a2b
 const empty = z.object({}).strict();
 const planSchema = z.array(z.object({ step: z.string(), actions: z.array(z.string()) }));
 export type Plan = z.infer<typeof planSchema>;
+/** The digest of the plan the operator confirmed: a start refuses when the plan is no longer this. */
+const confirmedPlan = z.string().regex(/^[0-9a-f]{64}$/, 'the digest of a plan from action.plan');
 
 /** A task without its log: what lists and one-line summaries need. */
 export const taskSummarySchema = taskSchema.omit({ log: true });
@@ -71,6 +73,7 @@ export const createRequestSchema = z.object({
     .string()
     .max(1 << 20, 'user data is limited to 1 MiB')
     .optional(),
+  plan: confirmedPlan.optional(),
 });
 
 export const hostAddSchema = z.object({
@@ -206,7 +209,53 @@ const lifecycleRequestSchema = z.object({
   verb: z.enum(LIFECYCLE_VERBS),
   instance: z.string().min(1),
   network: z.string().min(1).optional(),
+  plan: confirmedPlan.optional(),
 });
+
+const hostKey = z.string().min(1);
+/** Every change the dashboard confirms, as `action.plan` takes it (deploy has `instance.plan`). */
+export const actionRequestSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('power'), host: hostKey, op: z.enum(POWER_ACTIONS) }),
+  z.object({
+    action: z.literal('bootdev'),
+    host: hostKey,
+    device: z.enum(BOOT_DEVICES),
+    persistent: z.boolean(),
+    efi: z.boolean().optional(),
+  }),
+  z.object({
+    action: z.literal('maas'),
+    host: hostKey,
+    op: z.enum(['abort', 'mark-broken', 'mark-fixed']),
+    comment: z.string().max(200).optional(),
+  }),
+  z.object({
+    action: z.literal('instance'),
+    verb: z.enum(LIFECYCLE_VERBS),
+    instance: z.string().min(1),
+    network: z.string().min(1).optional(),
+  }),
+  z.object({ action: z.literal('fix'), host: hostKey, fix: z.enum(FIX_IDS), taskId: taskId.optional() }),
+  z.object({ action: z.literal('reconcile'), host: hostKey }),
+  z.object({ action: z.enum(['resume', 'rollback', 'cancel']), task: taskId }),
+]);
+export type ActionRequest = z.infer<typeof actionRequestSchema>;
+
+/**
+ * What the operator sees before confirming a change: its target, the state read just before, the
+ * steps with their exact MaaS calls, switch lines and IPMI commands, what it destroys, and what
+ * must be typed to confirm (null: y/N). `digest` covers all of it: the start request carries it.
+ */
+export const actionPlanSchema = z.object({
+  title: z.string(),
+  target: z.string(),
+  state: z.array(z.string()),
+  steps: planSchema,
+  destroys: z.string().nullable(),
+  typed: z.string().nullable(),
+  digest: z.string(),
+});
+export type ActionPlan = z.infer<typeof actionPlanSchema>;
 
 /** One host's power as its BMC answers the runner's sweep. */
 export const bmcPowerSchema = z.object({
@@ -264,10 +313,18 @@ export const METHODS = {
   /** Subscribes to every task's events (the dashboard). */
   'tasks.subscribe': { params: empty, result: z.object({ tasks: z.array(taskSchema) }) },
   'tasks.unfollow': { params: z.object({ id: taskId }), result: empty },
-  'task.resume': { params: z.object({ id: taskId }), result: taskStarted, mutates: true },
-  'task.rollback': { params: z.object({ id: taskId }), result: taskStarted, mutates: true },
+  'task.resume': {
+    params: z.object({ id: taskId, plan: confirmedPlan.optional() }),
+    result: taskStarted,
+    mutates: true,
+  },
+  'task.rollback': {
+    params: z.object({ id: taskId, plan: confirmedPlan.optional() }),
+    result: taskStarted,
+    mutates: true,
+  },
   'task.cancel': {
-    params: z.object({ id: taskId, reason: z.string().max(200).optional() }),
+    params: z.object({ id: taskId, reason: z.string().max(200).optional(), plan: confirmedPlan.optional() }),
     result: taskSummarySchema,
     mutates: true,
   },
@@ -279,8 +336,10 @@ export const METHODS = {
   },
   'instance.plan': {
     params: createRequestSchema,
-    result: z.object({ host: z.string(), mac, plan: planSchema }),
+    result: actionPlanSchema.extend({ host: z.string(), mac, plan: planSchema }),
   },
+  /** Any other change's plan, read live and touching nothing (see actionPlanSchema). */
+  'action.plan': { params: actionRequestSchema, result: actionPlanSchema },
   'instance.action': {
     params: lifecycleRequestSchema,
     result: taskStarted,
@@ -306,6 +365,7 @@ export const METHODS = {
       host: z.string().min(1),
       action: z.enum(POWER_ACTIONS),
       force: z.boolean().optional(),
+      plan: confirmedPlan.optional(),
     }),
     result: taskStarted,
     mutates: true,
@@ -318,6 +378,7 @@ export const METHODS = {
       /** Absent: the rack file's bootMethod, else what MaaS reports for the machine. */
       efi: z.boolean().optional(),
       force: z.boolean().optional(),
+      plan: confirmedPlan.optional(),
     }),
     result: taskStarted,
     mutates: true,
@@ -327,6 +388,7 @@ export const METHODS = {
       host: z.string().min(1),
       op: z.enum(['abort', 'mark-broken', 'mark-fixed']),
       comment: z.string().max(200).optional(),
+      plan: confirmedPlan.optional(),
     }),
     result: taskStarted,
     mutates: true,
@@ -395,12 +457,21 @@ export const METHODS = {
   'inventory.refresh': { params: empty, result: empty },
   'host.doctor': { params: z.object({ host: z.string().min(1) }), result: diagnosisSchema },
   'host.fix': {
-    params: z.object({ host: z.string().min(1), fix: z.enum(FIX_IDS), taskId: taskId.optional() }),
+    params: z.object({
+      host: z.string().min(1),
+      fix: z.enum(FIX_IDS),
+      taskId: taskId.optional(),
+      plan: confirmedPlan.optional(),
+    }),
     result: taskStarted,
     mutates: true,
   },
   'host.inspect': { params: z.object({ host: z.string().min(1) }), result: inspectionSchema },
-  'host.reconcile': { params: z.object({ host: z.string().min(1) }), result: taskStarted, mutates: true },
+  'host.reconcile': {
+    params: z.object({ host: z.string().min(1), plan: confirmedPlan.optional() }),
+    result: taskStarted,
+    mutates: true,
+  },
   'rack.cabling': { params: z.object({ rack: z.string().min(1) }), result: cablingSchema },
   /** A BMC read for a host known from `host add` only: the runner holds its password; the answer does not. */
   'host.bmcRead': {

@@ -28,21 +28,12 @@ export const UNDOABLE_STEP: ReadonlySet<StepRecord['state']> = new Set([
   'failed',
   'undo-failed',
 ]);
-export const RESUMABLE: ReadonlySet<TaskState> = new Set([
-  'interrupted',
-  'failed',
-  'cancelled',
-  'rollback-failed',
-]);
-export const ROLLBACKABLE: ReadonlySet<TaskState> = new Set([
-  'interrupted',
-  'failed',
-  'cancelled',
-  'rollback-failed',
-]);
+export const RESUMABLE: ReadonlySet<TaskState> = AWAITING_DECISION;
+export const ROLLBACKABLE: ReadonlySet<TaskState> = AWAITING_DECISION;
 export const PRUNABLE: ReadonlySet<TaskState> = new Set(['done', 'rolled-back', 'cancelled']);
 // One definition for the engine and the dashboard (which does not load the engine).
 export { IN_FLIGHT } from '../../state/task-order.ts';
+import { AWAITING_DECISION } from '../../state/task-order.ts';
 
 export function checkSteps(kind: string, steps: Step<any>[]): void {
   const seen = new Set<string>();
