@@ -16,6 +16,7 @@ import { labSiteFiles, siteIdentity, siteStorePath } from './site-files.ts';
 import { catalogHandlers } from './service/catalog.ts';
 import { taskHandlers } from './service/tasks.ts';
 import { taskReadHandlers } from './service/task-reads.ts';
+import { liveReadHandlers } from './service/live-read.ts';
 import type { Handlers } from './service/context.ts';
 import { createPowerSweep, troubleshootHandlers } from './service/troubleshoot.ts';
 import { POWER_NOTIFICATION } from './protocol.ts';
@@ -184,6 +185,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       ...taskHandlers(ctx),
       ...taskReadHandlers(ctx),
       ...troubleshootHandlers(ctx, powerSweep),
+      ...liveReadHandlers(ctx),
       ...runnerHandlers,
     },
     onClients: () => armIdle(),
@@ -216,6 +218,12 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       log(`task ${e.taskId}: ${e.type}${'error' in e ? ` — ${e.error}` : ''}`);
       // The engine frees the task's slot just after its final event.
       setImmediate(armIdle);
+      // The screen follows the gear: the rows the task touched read again now, not at the next poll.
+      const host = openedWb.engine.get(e.taskId)?.target.hostname;
+      if (host) {
+        inventory.nudge();
+        void powerSweep?.recheck(host).catch(() => undefined);
+      }
     }
   });
 
