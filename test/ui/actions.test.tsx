@@ -108,6 +108,7 @@ describe('actions from the keyboard', () => {
     expect(plan).toContain('ipmi r01-n001 chassis power on');
     expect(plan).toMatch(/user data\s+curtin\.yaml/);
     expect(fake.calls.map((c) => c.method)).toEqual(['plan']);
+    await tick(PICK);
     await h.press('y');
     await tick();
     const req = {
