@@ -342,6 +342,7 @@ function DashboardScreen(props: DashboardProps) {
               marked: nav.marked,
               stale: snapshot.error !== null && snapshot.rows.length > 0,
               loading: snapshot.refreshedAt === null && snapshot.error === null,
+              wide,
             }}
             pane={{
               layout,
