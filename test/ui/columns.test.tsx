@@ -32,7 +32,10 @@ function petSite() {
     })),
   );
   // A third cable on the first host: `1/1/1,1/1/2,1/1/13` must still show whole.
-  layout.racks[0]!.nics.push({ mac: '52:54:00:00:00:02', port: '1/1/13' });
+  (layout.racks[0]!.nics as { mac: string; port: string }[]).push({
+    mac: '52:54:00:00:00:02',
+    port: '1/1/13',
+  });
   return new Inventory({ ...source, listMachines: () => machines }, layout);
 }
 
