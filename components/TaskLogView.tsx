@@ -12,11 +12,9 @@ import {
   taskProgress,
   TASK_COLOR,
   undoingText,
+  UNDOING_MARK,
 } from './task-panes.ts';
 import { useColor } from './theme.tsx';
-
-/** The step a rollback is undoing now. */
-const UNDOING_MARK = { mark: '↶', color: 'yellow' };
 
 export interface TaskLogViewProps {
   task: Task | undefined;

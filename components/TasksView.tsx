@@ -4,7 +4,14 @@ import type { Task } from '../state/store.ts';
 import type { TaskFeedSnapshot } from '../state/task-order.ts';
 import { fit, formatAge, formatElapsed } from './format.ts';
 import { inFlight } from '../state/task-order.ts';
-import { elapsedMs, rollbackProgress, STEP_MARK, TASK_COLOR, undoingText } from './task-panes.ts';
+import {
+  elapsedMs,
+  rollbackProgress,
+  STEP_MARK,
+  TASK_COLOR,
+  undoingText,
+  UNDOING_MARK,
+} from './task-panes.ts';
 
 export interface TasksViewProps {
   feed: TaskFeedSnapshot | null;
@@ -72,12 +79,13 @@ export function TasksView({ feed, selected, width, height, now }: TasksViewProps
 
 function TaskDetail({ task, width, height }: { task: Task; width: number; height: number }) {
   const color = useColor();
+  const undoing = rollbackProgress(task)?.step;
   const stepLines = task.steps.map((s, i) => {
-    const m = STEP_MARK[s.state] ?? { mark: '?', color: 'white' };
+    const m = i === undoing ? UNDOING_MARK : (STEP_MARK[s.state] ?? { mark: '?', color: 'white' });
     return {
       key: `s${i}`,
       mark: m,
-      text: `${String(i + 1).padStart(2)} ${s.title}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`,
+      text: `${String(i + 1).padStart(2)} ${s.title}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}${i === undoing ? ' — undoing' : ''}`,
       error: s.error,
     };
   });

@@ -109,7 +109,7 @@ export function layoutColumns(width: number, rows: readonly DashboardRow[], wide
     {
       id: 'message',
       title: 'MESSAGE',
-      min: Math.min(16, Math.max(7, n.message)),
+      min: Math.min(12, Math.max(7, n.message)),
       want: Math.max(7, n.message),
       priority: wide ? 5 : 9,
     },

@@ -28,6 +28,9 @@ export const STEP_MARK: Record<string, { mark: string; color: string }> = {
   'undo-failed': { mark: '✗', color: 'red' },
 };
 
+/** The step a rollback is undoing now. */
+export const UNDOING_MARK = { mark: '↶', color: 'yellow' };
+
 export const TASK_COLOR: Record<string, string> = {
   done: 'green',
   running: 'yellow',
