@@ -308,6 +308,7 @@ describe('a rollback shows as a rollback', () => {
     expect(frame).toMatch(
       /t-undo\s+instance\.create\s+r01-n002\s+rolling-back\s+rollback 3\/7 undoing 5 step 5/,
     );
+    expect(frame).toContain('↶  5 step 5 — undoing');
     await h.press(KEYS.enter);
     expect(h.frame()).toMatch(/rolling-back · rollback 3\/7 [█░]+ · /);
     expect(h.frame()).toContain('↶  5 step 5 — undoing');
