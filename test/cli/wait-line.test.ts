@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SHOW_AFTER_MS, WaitLine, waitLineStream } from '../../src/commands/wait-line.ts';
+import { onWaitLine, SHOW_AFTER_MS, WaitLine, waitLineStream } from '../../src/commands/wait-line.ts';
 import { formatElapsed } from '../../components/step-progress.ts';
 import { CommandContext } from '../../src/commands/context.ts';
 import type { Writable } from 'node:stream';
@@ -72,6 +72,24 @@ describe('the wait line', () => {
     ctx.waitLine.begin('waiting for MaaS');
     vi.advanceTimersByTime(5000);
     expect(tty.text).toBe('');
+  });
+
+  it('names a direct BMC or switch read after its target while it waits', async () => {
+    const tty = new TtyRecorder();
+    const line = new WaitLine(tty as unknown as Writable);
+    let answer!: (v: string) => void;
+    const ipmi = {
+      powerStatus: (_t: { name: string }) => new Promise<string>((r) => (answer = r)),
+      close: () => 'not watched',
+    };
+    const watched = onWaitLine(ipmi, line, { powerStatus: (t) => `waiting for the ${t.name}` });
+    const read = watched.powerStatus({ name: 'BMC of r01-n004' });
+    vi.advanceTimersByTime(SHOW_AFTER_MS + 10);
+    expect(tty.text).toMatch(/waiting for the BMC of r01-n004 \(0s\)/);
+    answer('on');
+    expect(await read).toBe('on');
+    expect(tty.text).toMatch(/<clear>/);
+    expect(watched.close()).toBe('not watched');
   });
 
   it('says elapsed time in seconds, then minutes', () => {
