@@ -3,6 +3,7 @@ import { onWaitLine, SHOW_AFTER_MS, WaitLine, waitLineStream } from '../../src/c
 import { formatElapsed } from '../../components/step-progress.ts';
 import { CommandContext } from '../../src/commands/context.ts';
 import type { Writable } from 'node:stream';
+import type { RunnerClient } from '../../src/runner/client.ts';
 
 /** A terminal stream as the spinner library drives it, keeping everything written. */
 class TtyRecorder {
@@ -72,6 +73,21 @@ describe('the wait line', () => {
     ctx.waitLine.begin('waiting for MaaS');
     vi.advanceTimersByTime(5000);
     expect(tty.text).toBe('');
+  });
+
+  it('the dashboard keeps its screen: its requests to the runner draw no wait line', () => {
+    for (const kind of ['cli', 'tui'] as const) {
+      const tty = new TtyRecorder();
+      const ctx = new CommandContext({ stdout: tty, stderr: tty }, { MAAS_URL: '' }, { kind: 'cli' });
+      if (kind === 'tui') ctx.asDashboard();
+      const runner: Pick<RunnerClient, 'showWait' | 'watch'> = { showWait: undefined, watch: undefined };
+      ctx.observe(runner);
+      const wait = runner.watch!('tasks.list', {});
+      vi.advanceTimersByTime(1000);
+      wait?.done();
+      expect(runner.showWait === undefined, kind).toBe(kind === 'tui');
+      expect(tty.text.includes("waiting for the runner's answer (tasks.list)"), kind).toBe(kind === 'cli');
+    }
   });
 
   it('names a direct BMC or switch read after its target while it waits', async () => {
