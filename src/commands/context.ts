@@ -89,12 +89,16 @@ export class CommandContext {
         storePath: siteStorePath(config),
         site: siteIdentity(config),
         client: { kind: this.client.kind, readOnly: this.readOnly },
-        env: { ...this.env, ...(config.envFile && { RACKPILOT_ENV_FILE: config.envFile }) },
+        env: this.runnerEnv(config),
         cwd: process.cwd(),
+        config,
         startTimeoutMs: config.runnerStartTimeoutMs,
         onWait: (what) => this.waitLine.begin(what),
       });
       this.observe(runner);
+      // A runner this command started says what the operator must know at once (a new lab began).
+      for (const n of runner.startNotices) eprintln(this.io, `note: ${n}`);
+      if (config.etcd && this.client.kind === 'cli') await this.markIfStale(runner);
       return runner;
     })();
   }
@@ -113,6 +117,29 @@ export class CommandContext {
         done: cli ? this.waitLine.begin(wait.what) : () => undefined,
       };
     };
+  }
+
+  /** The environment a runner started by this terminal gets: its own, with the .env it read. */
+  runnerEnv(config: Config): Record<string, string | undefined> {
+    return { ...this.env, ...(config.envFile && { RACKPILOT_ENV_FILE: config.envFile }) };
+  }
+
+  /**
+   * With several jump hosts, a runner whose etcd has no quorum (or cannot be reached) answers
+   * from its last known state: every command then says so on stderr, and its JSON carries `stale`.
+   */
+  private async markIfStale(runner: RunnerClient): Promise<void> {
+    const c = (await runner.call('runner.status', {})).coordination;
+    if (!c || c.available) return;
+    const reason =
+      c.condition === 'quorum-lost'
+        ? `etcd has no quorum${c.members ? ` (${c.members.answering} of ${c.members.total} members answer)` : ''}`
+        : 'etcd cannot be reached';
+    this.io.stale = { since: c.staleSince, reason };
+    eprintln(
+      this.io,
+      `stale: ${reason} since ${c.staleSince ?? '?'}; what follows is this runner's last known state, and changes are refused`,
+    );
   }
 
   /** The command's deadline on a peer: the first wait on it starts it, later ones get what is left. */

@@ -38,7 +38,11 @@ export class MaasError extends OperatorError {
 }
 
 /** 401: the API key is wrong, revoked or malformed. */
-export class MaasAuthError extends MaasError {}
+export class MaasAuthError extends MaasError {
+  override get authFailure(): boolean {
+    return true;
+  }
+}
 /** 403: the key's user may not do this (not an admin, or not the machine's owner). */
 export class MaasForbiddenError extends MaasError {}
 /** 404: no such machine/interface (deleted in MaaS, or a stale id). */

@@ -3,6 +3,9 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync } f
 import { connect, type Socket } from 'node:net';
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import { OperatorError } from '../util/errors.ts';
+import { loadConfig, type Config } from '../config/index.ts';
+import { settingsFingerprint } from '../config/fingerprint.ts';
+import { MAX_RACK_FILE_BYTES } from '../rack/parse.ts';
 import { formatSeconds, type Deadline } from '../util/deadline.ts';
 import type { TaskEvent } from '../tasks/events.ts';
 import {
@@ -35,6 +38,10 @@ export class RunnerClient {
   private readonly catalogListeners = new Set<(collections: string[]) => void>();
   private closedReason: string | null = null;
   private runnerReason: string | null = null;
+  /** For a control client: the settings (ids) in which this terminal differs from the runner. */
+  readonly settingsDrift: string[] = [];
+  /** When this client started the runner: what it said on starting (e.g. a new lab began). */
+  readonly startNotices: string[] = [];
 
   constructor(
     private readonly connection: MessageConnection,
@@ -193,7 +200,12 @@ function fromResponseError(err: unknown, method: string, closed: string | null):
   if (err instanceof ResponseError) {
     const data = errorDataSchema.safeParse(err.data ?? {});
     const extra = data.success ? data.data : {};
-    if (err.code === ERROR.operator || err.code === ERROR.wrongSite || err.code === ERROR.readOnly) {
+    if (
+      err.code === ERROR.operator ||
+      err.code === ERROR.wrongSite ||
+      err.code === ERROR.readOnly ||
+      err.code === ERROR.settingsDrift
+    ) {
       return new OperatorError(err.message, {
         ...(extra.hint && { hint: extra.hint }),
         ...(extra.target && { target: extra.target }),
@@ -218,8 +230,23 @@ export interface ConnectOptions {
   start?: boolean;
   /** How long to wait for a starting runner (the embedded lab takes a few seconds): RACKPILOT_RUNNER_START_TIMEOUT. */
   startTimeoutMs?: number;
+  /** The client's settings, compared with the runner's at hello; default: read from `env`. */
+  config?: Config;
+  /** `runner status|stop|restart`: served whatever the site and settings (runner.* requests only). */
+  control?: boolean;
   /** Told when the client starts waiting for a runner it started; the returned function ends the wait. */
   onWait?: (what: string) => () => void;
+}
+
+/** The rack file's text as this client would use it (undefined: none, or unreadable here). */
+function rackTextOf(config: Config): string | undefined {
+  if (config.lab || !config.rackFile) return undefined;
+  try {
+    if (statSync(config.rackFile).size > MAX_RACK_FILE_BYTES) return undefined;
+    return readFileSync(config.rackFile, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 // The runner runs the same entry point as its client: found from the sources (src/runner/) or from
@@ -294,6 +321,7 @@ export function spawnRunner(paths: RunnerPaths, env: ConnectOptions['env'], cwd?
 export async function connectRunner(opts: ConnectOptions): Promise<RunnerClient> {
   const paths = runnerPaths(opts.storePath);
   let socket = await tryConnect(paths.socket);
+  const started = !socket;
   if (!socket) {
     if (opts.start === false) {
       throw new OperatorError(`no runner is serving ${opts.storePath}`, {
@@ -344,12 +372,25 @@ export async function connectRunner(opts: ConnectOptions): Promise<RunnerClient>
     });
   }
   const client = new RunnerClient(connection, socket, paths, 0);
-  const hello = await client.call('hello', {
-    version: PROTOCOL_VERSION,
-    cookie,
-    client: { kind: opts.client.kind, pid: process.pid, readOnly: opts.client.readOnly },
-    site: opts.site,
-  });
-  (client as { runnerPid: number }).runnerPid = hello.pid;
+  const config = opts.config ?? loadConfig({ env: opts.env, ...(opts.cwd && { cwd: opts.cwd }) });
+  try {
+    const hello = await client.call('hello', {
+      version: PROTOCOL_VERSION,
+      cookie,
+      client: { kind: opts.client.kind, pid: process.pid, readOnly: opts.client.readOnly },
+      site: opts.site,
+      settings: settingsFingerprint({ config, rackText: rackTextOf(config) }, cookie),
+      ...(opts.control && { control: true }),
+    });
+    (client as { runnerPid: number }).runnerPid = hello.pid;
+    (client as { settingsDrift: string[] }).settingsDrift = hello.drift;
+    if (started) {
+      const status = await client.call('runner.status', {});
+      client.startNotices.push(...status.notices.filter((n) => n.level === 'warn').map((n) => n.text));
+    }
+  } catch (err) {
+    client.close();
+    throw err;
+  }
   return client;
 }

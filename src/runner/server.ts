@@ -20,6 +20,7 @@ import {
 import { Deadline } from '../util/deadline.ts';
 import { stillWaitingError, type Caller, type Handlers, type Subscription } from './service/context.ts';
 import { describeZodIssue } from './zod-text.ts';
+import { describeSetting, type SettingsFingerprint } from '../config/fingerprint.ts';
 import { guardFrames, socketConnection } from './transport.ts';
 
 /**
@@ -35,6 +36,11 @@ export interface RunnerServerOptions {
   site: string;
   lab: boolean;
   handlers: Handlers;
+  /**
+   * The settings in which a client differs from this runner (ids, never values). The runner may
+   * look again first (an edited rack file is reloaded before it is called a difference).
+   */
+  settingsDrift: (client: SettingsFingerprint) => Promise<{ drift: string[]; note?: string | undefined }>;
   /** What the runner is waiting for now, named when a client's deadline passes first. */
   describeWaits?: () => string | null;
   /** Called with every client count change (the idle timer watches it). */
@@ -48,6 +54,8 @@ interface Client {
   socket: Socket;
   caller: Caller | null;
   readOnly: boolean;
+  /** A `runner status|stop|restart` client: only runner.* requests. */
+  control: boolean;
   subscription: Subscription;
 }
 
@@ -75,6 +83,9 @@ export class RunnerServer {
   get clientCount(): number {
     return this.clients.size;
   }
+
+  /** Set by `runner restart`: changes are refused while the running tasks finish. */
+  draining = false;
 
   async listen(): Promise<void> {
     // Only the runner holding the site's lock gets here, so a socket file left behind is stale.
@@ -141,6 +152,7 @@ export class RunnerServer {
       socket,
       caller: null,
       readOnly: false,
+      control: false,
       subscription: { all: false, follows: new Set() },
     };
     this.clients.add(client);
@@ -181,6 +193,22 @@ export class RunnerServer {
     if (!client.caller) {
       this.hangUp(client);
       throw new ResponseError(ERROR.unauthorized, 'say hello first');
+    }
+    if (client.control && !m.startsWith('runner.')) {
+      throw new ResponseError(
+        ERROR.unauthorized,
+        `${m}: this connection is for runner status, stop and restart only`,
+      );
+    }
+    // Cancelling is how the running tasks end sooner: it stays open.
+    if (this.draining && isMutating(m) && !m.startsWith('runner.') && m !== 'task.cancel') {
+      throw new ResponseError(
+        ERROR.operator,
+        `${m} is refused: the runner is restarting once its running tasks end`,
+        {
+          hint: 'run it again after the restart (`rackpilot runner status` shows whether it is done)',
+        },
+      );
     }
     if (client.readOnly && isMutating(m)) {
       throw new ResponseError(ERROR.readOnly, `${m} is refused: this client is read-only (--read-only)`);
@@ -228,13 +256,15 @@ export class RunnerServer {
     setTimeout(() => client.socket.destroy(), 100).unref();
   }
 
-  private hello(
+  private async hello(
     client: Client,
     p: {
       version: number;
       cookie: string;
       client: { kind: string; pid: number; readOnly: boolean };
       site: string;
+      settings: SettingsFingerprint;
+      control?: boolean | undefined;
     },
   ) {
     const a = Buffer.from(p.cookie);
@@ -250,12 +280,18 @@ export class RunnerServer {
         `protocol version ${p.version} is not this runner's (${PROTOCOL_VERSION}): stop it with \`rackpilot runner stop\` after its tasks end`,
       );
     }
-    if (p.site !== this.opts.site) {
+    const { drift, note } = await this.opts.settingsDrift(p.settings);
+    if (p.control) {
+      client.control = true;
+    } else if (p.site !== this.opts.site) {
       throw new ResponseError(
         ERROR.wrongSite,
         `the runner of this store serves ${this.opts.site}, but you configured ${p.site}`,
         { hint: 'use another RACKPILOT_STORE for another site, or `rackpilot runner stop` first' },
       );
+    } else if (drift.length > 0) {
+      this.opts.log(`refused a client (pid ${p.client.pid}): its settings differ in ${drift.join(', ')}`);
+      throw new ResponseError(ERROR.settingsDrift, settingsRefusal(drift, note), { hint: SETTINGS_WAY_OUT });
     }
     client.caller = {
       id: client.id,
@@ -268,8 +304,21 @@ export class RunnerServer {
     };
     client.readOnly = p.client.readOnly;
     this.opts.log(
-      `client ${client.id} (${p.client.kind} pid ${p.client.pid}${client.readOnly ? ', read-only' : ''}) connected`,
+      `client ${client.id} (${p.client.kind} pid ${p.client.pid}${client.readOnly ? ', read-only' : ''}${client.control ? ', control' : ''}) connected`,
     );
-    return { pid: process.pid, site: this.opts.site, lab: this.opts.lab };
+    return { pid: process.pid, site: this.opts.site, lab: this.opts.lab, drift };
   }
+}
+
+const SETTINGS_WAY_OUT =
+  "`rackpilot runner restart` restarts the runner with this terminal's settings once its running tasks end (`--now` interrupts them); or set this terminal's back to the runner's";
+
+/** The refusal of a client whose settings differ: which ones, in words, never their values. */
+export function settingsRefusal(drift: readonly string[], note?: string): string {
+  const lines = drift.map((id) => `  ${describeSetting(id)}`);
+  return [
+    `this terminal's settings differ from the runner's, which would act on its own:`,
+    ...lines,
+    ...(note ? [note] : []),
+  ].join('\n');
 }

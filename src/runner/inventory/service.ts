@@ -1,7 +1,7 @@
 import type { Site } from '../../site/open.ts';
 import { inventorySource, rackLayout } from '../../site/open.ts';
 import type { MaasClient } from '../../maas/client.ts';
-import type { Result } from '../protocol.ts';
+import type { Result, RunnerNotice } from '../protocol.ts';
 import { InventoryFollower, type FollowerOptions, type MaasFeedPort } from './follower.ts';
 import type { RowDelta } from './rows.ts';
 import type { FollowerState } from './follower.ts';
@@ -39,7 +39,7 @@ export interface InventoryServiceOptions extends FollowerOptions {
   maasTimeoutMs?: number;
 }
 
-export type InventoryDelta = RowDelta & Omit<FollowerState, 'rows'>;
+export type InventoryDelta = RowDelta & Omit<FollowerState, 'rows'> & { notice: RunnerNotice | null };
 
 /**
  * The runner's inventory: one follower for every client. It polls only while a dashboard (or a
@@ -50,6 +50,9 @@ export class InventoryService {
   private timer: NodeJS.Timeout | null = null;
   private subscribers = 0;
   readonly endpoint: string;
+  /** The runner's newest notice (a new lab, a rack file reload), shown in the dashboard's header. */
+  private notice: RunnerNotice | null = null;
+  private readonly noticeListeners = new Set<() => void>();
 
   constructor(
     private readonly site: Site,
@@ -67,13 +70,30 @@ export class InventoryService {
     return rackLayout(this.site.topology).racks.map((r) => ({ name: r.name, switchName: r.switchName }));
   }
 
+  /** The rack file was reloaded: its racks and cabling from now on. */
+  reloadLayout(): void {
+    this.follower.setLayout(rackLayout(this.site.topology));
+  }
+
+  /** Tells every subscriber at once, with an empty delta carrying the notice. */
+  announce(notice: RunnerNotice): void {
+    this.notice = notice;
+    for (const l of this.noticeListeners) l();
+  }
+
   /** A client wants live rows: polling runs while at least one does. */
   subscribe(onDelta: (d: InventoryDelta) => void): () => void {
-    const off = this.follower.onDelta(({ rows: _rows, ...d }) => onDelta(d));
+    const off = this.follower.onDelta(({ rows: _rows, ...d }) => onDelta({ ...d, notice: this.notice }));
+    const onNotice = () => {
+      const { rows: _rows, ...s } = this.follower.state();
+      onDelta({ ...s, upsert: [], remove: [], notice: this.notice });
+    };
+    this.noticeListeners.add(onNotice);
     this.subscribers++;
     this.ensurePolling();
     return () => {
       off();
+      this.noticeListeners.delete(onNotice);
       this.subscribers--;
       if (this.subscribers <= 0) this.stopPolling();
     };
@@ -97,6 +117,7 @@ export class InventoryService {
       refreshedAt: s.refreshedAt,
       error: s.error,
       version: s.version,
+      notice: this.notice,
     };
   }
 
