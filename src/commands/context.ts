@@ -42,7 +42,7 @@ export class CommandContext {
   }
 
   /** One line on stderr while the command waits (the runner starting, MaaS, a switch, a BMC). */
-  readonly waitLine: WaitLine;
+  waitLine: WaitLine;
   /** One deadline per peer for the whole command, started by its first wait on that peer. */
   private readonly deadlines = new Map<Peer, Deadline>();
 
@@ -54,6 +54,10 @@ export class CommandContext {
   /** The dashboard connects as a TUI client. */
   asDashboard(): void {
     this.client.kind = 'tui';
+    // Ink owns the terminal and says itself what it waits for: a line on stderr beside its frame
+    // would push the frame past the screen's height.
+    this.waitLine.close();
+    this.waitLine = new WaitLine(null);
   }
 
   /** A setting read from the environment or .env, e.g. RACKPILOT_IPMI_PASSWORD. */
