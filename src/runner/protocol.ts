@@ -19,7 +19,7 @@ import { cablingSchema, diagnosisSchema, FIX_IDS, inspectionSchema } from '../do
  * field, never a crash. Task events flow from the runner as `task.event` notifications.
  */
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, . _ - (at most 63)');
 const hostname = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'a hostname');
@@ -120,6 +120,17 @@ export const inventoryRowSchema = z.object({
   sinceExact: z.boolean(),
 });
 
+/**
+ * Something the runner did on its own that the operator must know: a new lab began, the rack file
+ * was reloaded, or an edit of it was refused. The newest one shows in the dashboard's header.
+ */
+export const runnerNoticeSchema = z.object({
+  at: z.number(),
+  level: z.enum(['info', 'warn']),
+  text: z.string(),
+});
+export type RunnerNotice = z.infer<typeof runnerNoticeSchema>;
+
 const inventorySnapshotSchema = z.object({
   endpoint: z.string(),
   site: z.string(),
@@ -128,6 +139,7 @@ const inventorySnapshotSchema = z.object({
   refreshedAt: z.number().nullable(),
   error: z.string().nullable(),
   version: z.number(),
+  notice: runnerNoticeSchema.nullable().optional(),
 });
 
 export const inventoryDeltaSchema = z.object({
@@ -136,6 +148,7 @@ export const inventoryDeltaSchema = z.object({
   remove: z.array(z.string()),
   refreshedAt: z.number().nullable(),
   error: z.string().nullable(),
+  notice: runnerNoticeSchema.nullable().optional(),
 });
 export type InventoryDeltaMessage = z.infer<typeof inventoryDeltaSchema>;
 export const INVENTORY_NOTIFICATION = 'inventory.delta';
@@ -154,10 +167,16 @@ const runnerStatusSchema = z.object({
   tasksRunning: z.number(),
   tasksQueued: z.number(),
   idleExitMs: z.number(),
+  /** Refusing new work until its tasks end, then stopping (`runner restart`). */
+  draining: z.boolean(),
+  /** The rack file the runner uses and when it was (re)loaded; null without one (or the lab's own). */
+  rackFile: z.object({ path: z.string(), loadedAt: z.string() }).nullable(),
+  notices: z.array(runnerNoticeSchema),
   /**
-   * Present when the site's runners coordinate through etcd: the endpoints, whether etcd answers
-   * (when not, every read is the last known state, stale since `staleSince`, and changes are
-   * refused), and the runners registered.
+   * Present when the site's runners coordinate through etcd: the endpoints, whether a quorum
+   * answers (when not, every read is the last known state, stale since `staleSince`, and changes
+   * are refused; `condition` tells whether no member answers or members answer without a quorum),
+   * this runner's lease story, and the runners registered.
    */
   coordination: z
     .object({
@@ -166,8 +185,15 @@ const runnerStatusSchema = z.object({
       prefix: z.string(),
       owner: z.string(),
       available: z.boolean(),
+      condition: z.enum(['ok', 'unreachable', 'quorum-lost']),
       staleSince: z.string().nullable(),
       error: z.string().nullable(),
+      members: z.object({ answering: z.number(), total: z.number(), leader: z.boolean() }).nullable(),
+      lease: z.object({
+        grantedAt: z.string(),
+        lostAt: z.string().nullable(),
+        renewedAt: z.string().nullable(),
+      }),
       runners: z.array(
         z.object({ owner: z.string(), host: z.string(), pid: z.number(), startedAt: z.string() }),
       ),
@@ -252,12 +278,28 @@ export const METHODS = {
       client: z.object({ kind: z.enum(['cli', 'tui', 'test']), pid: z.number(), readOnly: z.boolean() }),
       /** The site the client is configured for (MaaS URL or "lab"): a runner serving another refuses. */
       site: z.string(),
+      /** The client's effective settings, each an HMAC keyed by the cookie (config/fingerprint.ts). */
+      settings: z
+        .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/), z.string().max(64))
+        .refine((s) => Object.keys(s).length <= 256, 'at most 256 settings'),
+      /**
+       * `runner status|stop|restart`: served whatever the site and settings, so the runner of a store
+       * can be seen and stopped from a terminal configured otherwise. Only runner.* requests follow.
+       */
+      control: z.boolean().optional(),
     }),
-    result: z.object({ pid: z.number(), site: z.string(), lab: z.boolean() }),
+    result: z.object({
+      pid: z.number(),
+      site: z.string(),
+      lab: z.boolean(),
+      /** For a control client: the settings (ids) in which it differs from the runner. */
+      drift: z.array(z.string()),
+    }),
   },
   'runner.status': { params: empty, result: runnerStatusSchema },
   'runner.stop': {
-    params: z.object({ force: z.boolean().optional() }),
+    /** `whenIdle`: refuse new work and stop once the running tasks end (`runner restart`). */
+    params: z.object({ force: z.boolean().optional(), whenIdle: z.boolean().optional() }),
     result: z.object({ stopping: z.boolean(), interrupted: z.array(z.string()) }),
     mutates: true,
   },
@@ -495,7 +537,25 @@ export const ERROR = {
   unauthorized: -32002,
   readOnly: -32003,
   wrongSite: -32004,
+  /** The client's settings differ from the runner's (the message names them, never a value). */
+  settingsDrift: -32005,
 } as const;
+
+/**
+ * A read may carry its client's remaining deadline under this key, beside its own params: the
+ * runner then answers within it, with what it is still waiting for if the gear has not answered.
+ * The setting is named in that answer (RACKPILOT_MAAS_TIMEOUT…).
+ */
+export const DEADLINE_PARAM = '$deadline';
+export const requestDeadlineSchema = z.object({
+  ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3_600_000),
+  setting: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'a setting name like RACKPILOT_MAAS_TIMEOUT'),
+});
+export type RequestDeadline = z.infer<typeof requestDeadlineSchema>;
 
 export const errorDataSchema = z.object({ hint: z.string().optional(), target: z.string().optional() });
 

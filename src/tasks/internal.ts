@@ -1,5 +1,6 @@
 import type { JsonValue, StepRecord, TaskState } from '../../state/schema.ts';
 import { redact } from '../util/redact.ts';
+import { isAuthFailure } from '../util/errors.ts';
 import type { RetryPolicy, Step } from './types.ts';
 
 /** Small pieces the engine's parts share: control-flow signals, state sets, formatting. */
@@ -61,9 +62,12 @@ export function backoff(policy: RetryPolicy, attempt: number): number {
   return Math.round(Math.min(raw, policy.maxBackoffMs ?? Number.POSITIVE_INFINITY));
 }
 
-/** Whether a failed attempt is tried again: not when cancelled, out of attempts or told not to. */
+/**
+ * Whether a failed attempt is tried again: not when cancelled, out of attempts or told not to, and
+ * never after an authentication failure (a wrong BMC or switch password, a refused MaaS key).
+ */
 export function shouldRetry(policy: RetryPolicy, attempt: number, err: unknown, cancelled: boolean): boolean {
-  if (cancelled || attempt >= policy.attempts) return false;
+  if (cancelled || attempt >= policy.attempts || isAuthFailure(err)) return false;
   if (!policy.retryIf) return true;
   try {
     return policy.retryIf(err);

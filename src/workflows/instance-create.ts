@@ -5,6 +5,7 @@ import type { MaasInterface, MaasMachine } from '../maas/schemas.ts';
 import type { WorkflowDeps } from './adapters.ts';
 import type { EraseMode } from '../maas/client.ts';
 import type { StepLog } from './steps.ts';
+import type { StepContext } from '../tasks/types.ts';
 import {
   cabledNics,
   hostById,
@@ -228,7 +229,7 @@ export function createInstanceSteps(
         );
       },
       async undo(ctx) {
-        await releaseAndWait(deps, hostId, ctx.signal, ctx.log);
+        await releaseAndWait(deps, hostId, ctx.signal, ctx.log, ctx.progress);
       },
       plan: () => [deployLine()],
       undoPlan: () => releasePlan(deps, hostId),
@@ -269,6 +270,7 @@ export function createInstanceSteps(
           what: 'deploying',
           signal: ctx.signal,
           log: ctx.log,
+          progress: ctx.progress,
         });
       },
       plan: () => [
@@ -453,6 +455,7 @@ export async function releaseAndWait(
   hostId: string,
   signal: AbortSignal,
   log: StepLog,
+  progress?: StepContext['progress'],
 ): Promise<void> {
   const host = hostById(deps, hostId);
   const systemId = systemIdOf(host);
@@ -477,6 +480,7 @@ export async function releaseAndWait(
     what: 'releasing',
     signal,
     log,
+    ...(progress && { progress }),
   });
 }
 

@@ -165,7 +165,7 @@ export function destroyInstanceSteps(
         return (await deps.maas.readMachine(systemId(), ctx.signal)).status === NODE_STATUS.READY;
       },
       async run(ctx) {
-        await releaseAndWait(deps, hostId, ctx.signal, ctx.log);
+        await releaseAndWait(deps, hostId, ctx.signal, ctx.log, ctx.progress);
       },
       plan: () => releasePlan(deps, hostId),
       ...(deps.settings.eraseMode !== 'none' && { destroys: () => eraseText(deps, hostId) }),

@@ -317,6 +317,7 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
     const host = pickHost(store.snapshot(), resolved.offering, {
       ...(req.host && { hostName: req.host }),
       readyInMaas: ready,
+      holderOf: (h) => engine.holder({ hostId: h.id }),
     });
     const taken = new Set(store.instances.list().map((i) => i.mac));
     const draft = instanceDraft(req, resolved, host.id, taken);
