@@ -71,6 +71,8 @@ export interface Config {
   powerSweepMs: number | undefined;
   /** RACKPILOT_MAAS_TIMEOUT: how long one MaaS call (retries included) may take before it fails. */
   maasTimeoutMs: number;
+  /** RACKPILOT_CONSOLE_SCROLLBACK: bytes of each host's serial console the runner keeps. */
+  consoleScrollbackBytes: number;
   /** RACKPILOT_READ_ONLY: this terminal only looks; the runner refuses its changes. */
   readOnly: boolean;
   /** The environment the settings were read from: `.env` values under the process's own. Rack files'
@@ -126,6 +128,7 @@ export const VARIABLES = {
   RACKPILOT_POLL_MS: '5000',
   RACKPILOT_POWER_SWEEP_MS: '10000',
   RACKPILOT_MAAS_TIMEOUT: '30',
+  RACKPILOT_CONSOLE_SCROLLBACK: '256',
   RACKPILOT_READ_ONLY: '1',
   RACKPILOT_ENV_FILE: './.env',
   RACKPILOT_ETCD: 'http://10.0.0.11:2379,http://10.0.0.12:2379,http://10.0.0.13:2379',
@@ -267,6 +270,7 @@ const envSchema = z.object({
   RACKPILOT_POLL_MS: wholeNumber(20, 600_000).optional(),
   RACKPILOT_POWER_SWEEP_MS: wholeNumber(0, 3_600_000).optional(),
   RACKPILOT_MAAS_TIMEOUT: wholeNumber(1, 600).optional(),
+  RACKPILOT_CONSOLE_SCROLLBACK: wholeNumber(4, 65_536).optional(),
   RACKPILOT_ETCD: etcdEndpoints.optional(),
   RACKPILOT_ETCD_PREFIX: z
     .string()
@@ -544,6 +548,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     pollMs: good.RACKPILOT_POLL_MS,
     powerSweepMs: good.RACKPILOT_POWER_SWEEP_MS,
     maasTimeoutMs: (good.RACKPILOT_MAAS_TIMEOUT ?? 30) * 1000,
+    consoleScrollbackBytes: (good.RACKPILOT_CONSOLE_SCROLLBACK ?? 256) * 1024,
     etcd,
     readOnly: good.RACKPILOT_READ_ONLY ?? false,
     env,

@@ -11,6 +11,7 @@ import {
 } from '../../state/schema.ts';
 import { taskEventSchema } from './event-schema.ts';
 import { cablingSchema, diagnosisSchema, FIX_IDS, inspectionSchema } from '../doctor/schema.ts';
+import { CONSOLE_METHODS } from './console-protocol.ts';
 
 /**
  * The runner's protocol: JSON-RPC 2.0 (vscode-jsonrpc) over the site's Unix socket. Every method
@@ -387,6 +388,7 @@ export const METHODS = {
       }),
     ]),
   },
+  ...CONSOLE_METHODS,
   'power.snapshot': {
     params: empty,
     result: z.object({

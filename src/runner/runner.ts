@@ -19,6 +19,8 @@ import { taskReadHandlers } from './service/task-reads.ts';
 import type { Handlers } from './service/context.ts';
 import { createPowerSweep, troubleshootHandlers } from './service/troubleshoot.ts';
 import { POWER_NOTIFICATION } from './protocol.ts';
+import { createConsoleHub } from './console/runner-consoles.ts';
+import { consoleHandlers } from './service/console.ts';
 
 /**
  * The site's runner: owns the store and the task engine, serves every client on the site's socket
@@ -164,6 +166,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
     },
   };
   const ctx = { site: openedSite, wb: openedWb };
+  const consoles = createConsoleHub(openedWb, paths.store, config.consoleScrollbackBytes, log);
   // Power from the BMCs: RACKPILOT_POWER_SWEEP_MS sets the sweep's period (0 turns it off;
   // unset, it is paced to the number of BMCs).
   const sweepMs = config.powerSweepMs;
@@ -184,6 +187,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       ...taskHandlers(ctx),
       ...taskReadHandlers(ctx),
       ...troubleshootHandlers(ctx, powerSweep),
+      ...consoleHandlers(consoles.hub),
       ...runnerHandlers,
     },
     onClients: () => armIdle(),
@@ -258,6 +262,8 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       if (idleTimer) clearTimeout(idleTimer);
       clearInterval(watchdog);
       powerSweep?.dispose();
+      consoles.dispose();
+      await consoles.hub.close().catch(() => undefined);
       unsubscribe();
       offRemote();
       offStore();

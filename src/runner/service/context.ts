@@ -24,6 +24,8 @@ export interface Subscription {
   follows: Set<string>;
   /** Ends this client's inventory subscription (also when it leaves). */
   inventory?: (() => void) | undefined;
+  /** Takes this client off every console it watches (also when it leaves). */
+  console?: (() => void) | undefined;
 }
 
 export type Handlers = { [M in Method]?: (params: any, caller: Caller) => Promise<Result<M>> };
