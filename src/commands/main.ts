@@ -5,6 +5,7 @@ import { CommandContext } from './context.ts';
 import { eprintln, println, UsageError, type CommandIo } from './io.ts';
 import {
   CABLING_USAGE,
+  CONSOLE_USAGE,
   DEPLOY_USAGE,
   DOCTOR_USAGE,
   HOST_USAGE,
@@ -42,6 +43,7 @@ export const USAGE = `rackpilot — provision and troubleshoot baremetal through
   ${DOCTOR_USAGE}
   ${INSPECT_USAGE}
   ${CABLING_USAGE}
+  ${CONSOLE_USAGE}
 
 Every task runs in the site's runner, a background process the first command starts: closing the
 terminal does not stop a task (Ctrl-C detaches; \`rackpilot task follow ID\` watches it again).
@@ -114,6 +116,8 @@ export async function main(
         return await (await import('./troubleshoot.ts')).doctorCommand(rest, ctx);
       case 'inspect':
         return await (await import('./troubleshoot.ts')).inspectCommand(rest, ctx);
+      case 'console':
+        return await (await import('./console.ts')).consoleCommand(rest, ctx);
       case 'cabling':
         return await (await import('./troubleshoot.ts')).cablingCommand(rest, ctx);
       default:

@@ -39,16 +39,3 @@ export class ConsoleRing {
     return this.size;
   }
 }
-
-/** The last `n` lines of console bytes (a partial last line counts), as the bytes that hold them. */
-export function lastLines(data: Buffer, n: number): Buffer {
-  if (n <= 0) return Buffer.alloc(0);
-  let end = data.length;
-  // A trailing newline ends the last line rather than starting an empty one.
-  if (end > 0 && data[end - 1] === 0x0a) end--;
-  let seen = 0;
-  for (let i = end - 1; i >= 0; i--) {
-    if (data[i] === 0x0a && ++seen === n) return data.subarray(i + 1);
-  }
-  return data;
-}
