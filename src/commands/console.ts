@@ -109,7 +109,7 @@ export async function consoleCommand(
       .call('console.open', { host })
       .then(async (r) => {
         show(lastLines(Buffer.from(r.scrollback, 'base64'), lines));
-        lastState = reportState(ctx, r.state, undefined);
+        lastState = reportState(ctx, r.state, lastState);
         if (!values.keyboard) return;
         await runner.call('console.keyboard', { host, take: true });
         stdinOff = typeKeys(
