@@ -6,6 +6,7 @@ import { RunnerInventory } from '../../state/runner-inventory.ts';
 import { RunnerCatalog } from '../../state/runner-catalog.ts';
 import { PoweredInventory } from '../../state/power-merge.ts';
 import { RunnerTaskFeed } from '../../state/runner-task-feed.ts';
+import { RunnerConsole } from '../../state/runner-console.ts';
 import { hostProber } from '../site/probe.ts';
 import type { RunnerClient } from '../runner/client.ts';
 import type { CommandContext } from './context.ts';
@@ -88,6 +89,7 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
   const taskFeed = new RunnerTaskFeed(runner);
   const catalog = new RunnerCatalog(runner);
   const peer = new RunnerPeer(runner);
+  const consoles = new RunnerConsole(runner);
   // The screen first, "loading" in it, then the data: the operator sees the dashboard at once, not
   // a blank terminal while 10,000 rows cross the socket.
   const app = render(
@@ -96,6 +98,7 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
       label={ctx.config().lab ? 'lab' : ''}
       prober={hostProber(() => ctx.site())}
       taskFeed={taskFeed}
+      console={consoles}
       catalogSource={catalog}
       peer={peer}
       readOnly={ctx.readOnly}
