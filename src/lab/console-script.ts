@@ -180,8 +180,8 @@ export function cloudInitBanner(stage: string, uptime: number, at = new Date()):
 }
 
 /** cloud-init's final message (cc_final_message's default). */
-export function cloudInitFinal(uptime: number, at = new Date()): string {
-  return `${stamp(uptime)} cloud-init[1123]: Cloud-init v. ${CLOUD_INIT_VERSION} finished at ${at.toUTCString().replace(/ GMT$/, ' +0000')}. Datasource DataSourceMAAS [http://…/MAAS/metadata/].  Up ${uptime.toFixed(2)} seconds`;
+export function cloudInitFinal(h: ConsoleHost, uptime: number, at = new Date()): string {
+  return `${stamp(uptime)} cloud-init[1123]: Cloud-init v. ${CLOUD_INIT_VERSION} finished at ${at.toUTCString().replace(/ GMT$/, ' +0000')}. Datasource DataSourceMAAS [http://${h.maasIp}:5248/MAAS/metadata/].  Up ${uptime.toFixed(2)} seconds`;
 }
 
 /** A line of curtin's install output as cloud-init relays it to the console. */

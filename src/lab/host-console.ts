@@ -329,7 +329,7 @@ export class LabConsoles {
       this.print(c, eraseLines(mode));
       c.disk = 'blank';
     } else if (p.type === 'Node installation' && p.description.includes("'cloudinit' finish")) {
-      this.print(c, [cloudInitFinal(58.37)]);
+      this.print(c, [cloudInitFinal(c.host, 58.37)]);
     }
   }
 }

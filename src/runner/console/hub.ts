@@ -9,6 +9,7 @@ import { OperatorError, describeError } from '../../util/errors.ts';
 import type { ConsoleState } from '../console-protocol.ts';
 import { readRecording, Recording } from './recording.ts';
 import { ConsoleRing } from './ring.ts';
+import { consoleEvidence, type ConsoleEvidence } from '../../doctor/console-evidence.ts';
 
 export interface ConsoleViewer {
   id: number;
@@ -105,6 +106,11 @@ export class ConsoleHub {
       throw new OperatorError(`the console of ${hostname} is not open (${c.state})`, { target: hostname });
     if (brk) c.sol.sendBreak();
     if (data.length > 0) c.sol.write(data);
+  }
+
+  /** The last lines of the console with the causes they show (the doctor's evidence). */
+  evidence(hostname: string, lines = 20): ConsoleEvidence {
+    return consoleEvidence(this.hosts.get(hostname)?.ring.contents() ?? Buffer.alloc(0), lines);
   }
 
   /** The scrollback now, or a task's recording. */
