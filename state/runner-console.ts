@@ -31,8 +31,12 @@ export class RunnerConsole implements ConsoleSource {
     client.onNotification(CONSOLE_DATA_NOTIFICATION, (raw) => {
       const p = consoleDataSchema.safeParse(raw);
       if (!p.success) return;
-      const bytes = Buffer.from(p.data.data, 'base64');
-      for (const l of this.listeners.get(p.data.host) ?? []) l.data(bytes);
+      for (const item of p.data.items) {
+        const set = this.listeners.get(item.host);
+        if (!set) continue;
+        const bytes = Buffer.from(item.data, 'base64');
+        for (const l of set) l.data(bytes);
+      }
     });
     client.onNotification(CONSOLE_STATE_NOTIFICATION, (raw) => {
       const p = consoleStateSchema.safeParse(raw);

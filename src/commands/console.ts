@@ -88,7 +88,8 @@ export async function consoleCommand(
     let lastState: ConsoleState | undefined;
     const offData = runner.onNotification(CONSOLE_DATA_NOTIFICATION, (raw) => {
       const p = consoleDataSchema.safeParse(raw);
-      if (p.success && p.data.host === host) show(Buffer.from(p.data.data, 'base64'));
+      if (!p.success) return;
+      for (const item of p.data.items) if (item.host === host) show(Buffer.from(item.data, 'base64'));
     });
     const offState = runner.onNotification(CONSOLE_STATE_NOTIFICATION, (raw) => {
       const p = consoleStateSchema.safeParse(raw);

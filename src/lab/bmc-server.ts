@@ -51,7 +51,7 @@ export interface StartLabBmcsOptions {
   /** Seed of the loss patterns, so a lossy run is reproducible. */
   seed?: number;
   /** The hosts' serial consoles, served over SOL (absent: SOL answers "payload disabled"). */
-  consoles?: LabConsoles;
+  consoles?: Pick<LabConsoles, 'subscribe' | 'input'>;
 }
 
 export interface LabBmcs {

@@ -54,6 +54,8 @@ export const CONSOLE_METHODS = {
   },
 } as const;
 
+/** Console bytes for a client, batched across hosts (a dashboard may watch many at once). */
 export const CONSOLE_DATA_NOTIFICATION = 'console.data';
-export const consoleDataSchema = z.object({ host: z.string(), data: base64 });
+export const consoleDataSchema = z.object({ items: z.array(z.object({ host: z.string(), data: base64 })) });
+export type ConsoleData = z.infer<typeof consoleDataSchema>;
 export const CONSOLE_STATE_NOTIFICATION = 'console.state';

@@ -14,7 +14,7 @@ import { consoleCommand } from '../../src/commands/console.ts';
 import { CommandContext } from '../../src/commands/context.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
-import { CONSOLE_DATA_NOTIFICATION } from '../../src/runner/console-protocol.ts';
+import { CONSOLE_DATA_NOTIFICATION, type ConsoleData } from '../../src/runner/console-protocol.ts';
 import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
@@ -124,7 +124,7 @@ set_working_mc 0x20
   it('shows what the console device prints', async () => {
     let seen = '';
     viewer.onNotification(CONSOLE_DATA_NOTIFICATION, (p) => {
-      seen += Buffer.from((p as { data: string }).data, 'base64').toString();
+      for (const i of (p as ConsoleData).items) seen += Buffer.from(i.data, 'base64').toString();
     });
     // ipmi_sim may still be starting: the runner retries the console while it is watched.
     await viewer.call('console.open', { host: HOST });

@@ -6,6 +6,7 @@ import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
 import {
   CONSOLE_DATA_NOTIFICATION,
   CONSOLE_STATE_NOTIFICATION,
+  type ConsoleData,
   type ConsoleState,
 } from '../../src/runner/console-protocol.ts';
 import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
@@ -36,8 +37,8 @@ async function viewer(readOnly: boolean) {
   let text = '';
   let state: ConsoleState | undefined;
   c.onNotification(CONSOLE_DATA_NOTIFICATION, (p) => {
-    const { host, data } = p as { host: string; data: string };
-    if (host === HOST) text += Buffer.from(data, 'base64').toString();
+    for (const { host, data } of (p as ConsoleData).items)
+      if (host === HOST) text += Buffer.from(data, 'base64').toString();
   });
   c.onNotification(CONSOLE_STATE_NOTIFICATION, (p) => {
     if ((p as ConsoleState).host === HOST) state = p as ConsoleState;

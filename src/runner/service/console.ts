@@ -2,16 +2,43 @@ import type { ConsoleHub, ConsoleViewer } from '../console/hub.ts';
 import { CONSOLE_DATA_NOTIFICATION, CONSOLE_STATE_NOTIFICATION } from '../console-protocol.ts';
 import type { Caller, Handlers } from './context.ts';
 
+/** Console bytes wait this long for others to share one notification (a burst over many hosts). */
+const BATCH_MS = 5;
+
 /** The console requests: each client is one viewer, gone from every console when it leaves. */
 export function consoleHandlers(hub: ConsoleHub): Handlers {
+  const viewers = new Map<number, ConsoleViewer>();
   const viewer = (caller: Caller): ConsoleViewer => {
-    caller.subscription.console ??= () => hub.leave(caller.id);
-    return {
+    const known = viewers.get(caller.id);
+    if (known) return known;
+    let pending = new Map<string, Buffer[]>();
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      const items = [...pending].map(([host, parts]) => ({
+        host,
+        data: Buffer.concat(parts).toString('base64'),
+      }));
+      pending = new Map();
+      caller.notify(CONSOLE_DATA_NOTIFICATION, { items });
+    };
+    const v: ConsoleViewer = {
       id: caller.id,
-      onData: (host, data) =>
-        caller.notify(CONSOLE_DATA_NOTIFICATION, { host, data: data.toString('base64') }),
+      onData: (host, data) => {
+        const list = pending.get(host);
+        if (list) list.push(data);
+        else pending.set(host, [data]);
+        timer ??= setTimeout(flush, BATCH_MS);
+      },
       onState: (state) => caller.notify(CONSOLE_STATE_NOTIFICATION, state),
     };
+    viewers.set(caller.id, v);
+    caller.subscription.console ??= () => {
+      hub.leave(caller.id);
+      viewers.delete(caller.id);
+      clearTimeout(timer);
+    };
+    return v;
   };
   return {
     'console.open': async ({ host }, caller) => {
