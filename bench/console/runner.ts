@@ -34,6 +34,8 @@ const server = new RunnerServer({
   site: 'bench',
   lab: true,
   handlers: consoleHandlers(hub),
+  // The bench's viewers are its own: whatever settings they carry, they are this runner's.
+  settingsDrift: async () => ({ drift: [] }),
   log: () => undefined,
 });
 await server.listen();
