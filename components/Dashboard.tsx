@@ -20,6 +20,9 @@ import { useTaskPanes } from './use-task-panes.ts';
 import { useTroubleshoot } from './use-troubleshoot.tsx';
 import { crumbFor, PaneView } from './PaneViews.tsx';
 import { HostsBody } from './HostsBody.tsx';
+import { ConsoleView } from './ConsoleView.tsx';
+import { keysForHost, isConsoleRelease } from './console-keys.ts';
+import { useConsole } from './use-console.ts';
 import { ColorScope, noColorFromEnv } from './theme.tsx';
 import { eventsFromTasks, listMatches, type DashboardProps, type TaskSource } from './dashboard-props.ts';
 import { enrichRows, heldReason, hostExtras, matchesFilter, sortLabel, sortRows } from './rows.ts';
@@ -142,6 +145,8 @@ function DashboardScreen(props: DashboardProps) {
   const hostRows = bodyHeight - 1 - (layout.placement === 'under' ? layout.height : 0);
   const tableWidth = besideRacks - (layout.placement === 'beside' ? layout.width + 1 : 0);
   const tableHeight = view === 'hosts' || view === 'pane' || view === 'detail' ? hostRows : bodyHeight - 1;
+  const consoleHost = view === 'console' ? (selectedRow?.hostname ?? null) : null;
+  const consolePane = useConsole(props.console, consoleHost, columns, bodyHeight - 1);
   const trouble = useTroubleshoot({
     ...{ actions, view, open: nav.open, tasks: tasks?.tasks, say: setMessage, openDialog, readOnly },
     ...{ fixedNow: props.now, height: bodyHeight },
@@ -265,6 +270,13 @@ function DashboardScreen(props: DashboardProps) {
     commandLog: () => (view === 'commandlog' ? nav.back() : openView('commandlog')),
     help: () => (view === 'help' ? nav.back() : openView('help')),
     quit: () => exit(),
+    console: () => openView('console'),
+    consoleKeyboard: () => {
+      if (!consoleHost || !props.console) return;
+      props.console
+        .keyboard(consoleHost, true)
+        .catch((err: unknown) => setMessage({ tone: 'error', text: (err as Error).message }));
+    },
   };
 
   const run = (id: string, key?: string) => {
@@ -285,6 +297,19 @@ function DashboardScreen(props: DashboardProps) {
 
   const handleKey = (input: string, key: Key) => {
     if (dialogRef.current) return;
+    // The console keyboard taken: every key goes to the host, but the one that gives it back.
+    if (consoleHost && consolePane.state?.keyboard === 'you' && props.console) {
+      if (isConsoleRelease(input, key))
+        void props.console.keyboard(consoleHost, false).catch(() => undefined);
+      else {
+        const bytes = keysForHost(input, key);
+        if (bytes.length)
+          props.console
+            .input(consoleHost, bytes)
+            .catch((err: unknown) => setMessage({ tone: 'error', text: (err as Error).message }));
+      }
+      return;
+    }
     if (lines.edit(input, key, { filter: (t) => nav.setFilter(nav.view, t), command: onCommand })) return;
     const name = keyName(input, key);
     if (name === null) return;
@@ -361,6 +386,16 @@ function DashboardScreen(props: DashboardProps) {
       case 'inspect':
       case 'cabling':
         return trouble.body(view, { offset: nav.cursor(view), width: columns });
+      case 'console':
+        return consoleHost ? (
+          <ConsoleView
+            host={consoleHost}
+            console={consolePane}
+            width={columns}
+            height={bodyHeight}
+            readOnly={readOnly}
+          />
+        ) : null;
       case 'task':
       case 'commandlog':
         return (

@@ -2,6 +2,7 @@ import type { InventoryView } from '../state/live.ts';
 import type { TaskFeedSnapshot } from '../state/task-order.ts';
 import type { LiveTaskSnapshot } from '../state/runner-task-feed.ts';
 import type { HostProber } from './live-warnings.ts';
+import type { ConsoleSource } from '../state/runner-console.ts';
 import type {
   CatalogSnapshot,
   DashboardActions,
@@ -44,6 +45,8 @@ export interface DashboardProps {
   readOnly?: boolean;
   /** No colour; defaults to the NO_COLOR environment variable. */
   noColor?: boolean;
+  /** Hosts' serial consoles (the runner's SOL sessions), for the console view. */
+  console?: ConsoleSource;
   /** Peers besides MaaS (the runner…) and whether they answer, for the header. */
   peers?: readonly PeerStatus[];
 }

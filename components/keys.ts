@@ -21,7 +21,8 @@ export type View =
   | 'help'
   | 'doctor'
   | 'inspect'
-  | 'cabling';
+  | 'cabling'
+  | 'console';
 
 export const LIST_VIEWS: readonly View[] = [
   'hosts',
@@ -36,7 +37,15 @@ export const LIST_VIEWS: readonly View[] = [
 ];
 /** The troubleshooting views: the doctor and the inspection of a host, the cabling check of a rack. */
 export const TROUBLE_VIEWS: readonly View[] = ['doctor', 'inspect', 'cabling'];
-export const ALL_VIEWS: readonly View[] = [...LIST_VIEWS, 'detail', 'pane', 'task', 'help', ...TROUBLE_VIEWS];
+export const ALL_VIEWS: readonly View[] = [
+  ...LIST_VIEWS,
+  'detail',
+  'pane',
+  'task',
+  'help',
+  ...TROUBLE_VIEWS,
+  'console',
+];
 /** Where the cursor keys move something (help, the task log and the troubleshooting views scroll). */
 export const MOVE_VIEWS: readonly View[] = [...LIST_VIEWS, 'pane', 'task', 'help', ...TROUBLE_VIEWS];
 /** The host list with its task pane, focused or not. */
@@ -94,7 +103,9 @@ export type ActionId =
   | 'inspect'
   | 'cabling'
   | 'fix'
-  | 'reconcile';
+  | 'reconcile'
+  | 'console'
+  | 'consoleKeyboard';
 
 export interface KeyAction {
   id: ActionId;
@@ -359,6 +370,24 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
     dangerous: true,
     command: 'reconcile',
     footer: 'R reconcile',
+  },
+
+  // The host's serial console (IPMI Serial-over-LAN), through the runner's one session per BMC.
+  {
+    id: 'console',
+    keys: ['v'],
+    label: "the host's serial console (SOL): live, shared with every viewer, its scrollback first",
+    views: HOST_VIEWS,
+    command: 'console',
+    footer: 'v console',
+  },
+  {
+    id: 'consoleKeyboard',
+    keys: ['K'],
+    label: 'take the console keyboard: keys go to the host until ctrl-] gives it back',
+    views: ['console'],
+    dangerous: true,
+    footer: 'K keyboard',
   },
 
   // Actions on tasks.

@@ -7,6 +7,7 @@ import { RunnerInventory } from '../../state/runner-inventory.ts';
 import { RunnerCatalog } from '../../state/runner-catalog.ts';
 import { PoweredInventory } from '../../state/power-merge.ts';
 import { RunnerTaskFeed } from '../../state/runner-task-feed.ts';
+import { RunnerConsole } from '../../state/runner-console.ts';
 import type { RunnerClient } from '../runner/client.ts';
 import type { RunnerStatus } from '../runner/protocol.ts';
 import type { CommandContext } from './context.ts';
@@ -120,6 +121,7 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
   const taskFeed = new RunnerTaskFeed(runner);
   const catalog = new RunnerCatalog(runner);
   const peer = new RunnerPeer(runner);
+  const consoles = new RunnerConsole(runner);
   // The screen first, "loading" in it, then the data: the operator sees the dashboard at once, not
   // a blank terminal while 10,000 rows cross the socket.
   const app = render(
@@ -128,6 +130,7 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
       label={ctx.config().lab ? 'lab' : ''}
       prober={(host, macs) => runner.call('host.live', { host, macs: liveMacs(macs) })}
       taskFeed={taskFeed}
+      console={consoles}
       catalogSource={catalog}
       peer={peer}
       readOnly={ctx.readOnly}

@@ -6,6 +6,7 @@ import { onWaitLine } from './wait-line.ts';
 import { eprintln, println, UsageError, type CommandIo } from './io.ts';
 import {
   CABLING_USAGE,
+  CONSOLE_USAGE,
   DEPLOY_USAGE,
   DOCTOR_USAGE,
   HOST_USAGE,
@@ -43,6 +44,7 @@ export const USAGE = `rackpilot — provision and troubleshoot baremetal through
   ${DOCTOR_USAGE}
   ${INSPECT_USAGE}
   ${CABLING_USAGE}
+  ${CONSOLE_USAGE}
 
 Every task runs in the site's runner, a background process the first command starts: closing the
 terminal does not stop a task (Ctrl-C detaches; \`rackpilot task follow ID\` watches it again).
@@ -122,6 +124,8 @@ export async function main(
         return await (await import('./troubleshoot.ts')).doctorCommand(rest, ctx);
       case 'inspect':
         return await (await import('./troubleshoot.ts')).inspectCommand(rest, ctx);
+      case 'console':
+        return await (await import('./console.ts')).consoleCommand(rest, ctx);
       case 'cabling':
         return await (await import('./troubleshoot.ts')).cablingCommand(rest, ctx);
       default:

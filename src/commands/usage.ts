@@ -55,3 +55,5 @@ export const SWITCH_USAGE = `usage: rackpilot switch show SWITCH [PORT] [--json]
        rackpilot switch plan SWITCH PORT access|tag-add|tag-remove VLAN [PORT OP [VLAN]]... [--live] [--json]
        rackpilot switch plan SWITCH PORT reset [--live] [--json]
 Switch passwords come from the rack file (passwordEnv), never from the command line.`;
+
+export const CONSOLE_USAGE = 'rackpilot console HOST [--follow [--keyboard]] [--lines N] [--task ID] [--raw]';

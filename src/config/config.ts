@@ -73,6 +73,8 @@ export interface Config {
   powerSweepMs: number | undefined;
   /** RACKPILOT_MAAS_TIMEOUT: how long a command (or one task call) waits on MaaS in all, retries included. */
   maasTimeoutMs: number;
+  /** RACKPILOT_CONSOLE_SCROLLBACK: bytes of each host's serial console the runner keeps. */
+  consoleScrollbackBytes: number;
   /** RACKPILOT_SWITCH_TIMEOUT: how long a switch login (SSH handshake to the first prompt) may take. */
   switchTimeoutMs: number;
   /** RACKPILOT_BMC_TIMEOUT: how long a BMC may take to answer one request, retransmissions included. */
@@ -134,6 +136,7 @@ export const VARIABLES = {
   RACKPILOT_POLL_MS: '5000',
   RACKPILOT_POWER_SWEEP_MS: '10000',
   RACKPILOT_MAAS_TIMEOUT: '30',
+  RACKPILOT_CONSOLE_SCROLLBACK: '256',
   RACKPILOT_SWITCH_TIMEOUT: '15',
   RACKPILOT_BMC_TIMEOUT: '4',
   RACKPILOT_ETCD_TIMEOUT: '5',
@@ -279,6 +282,7 @@ const envSchema = z.object({
   RACKPILOT_POLL_MS: wholeNumber(20, 600_000).optional(),
   RACKPILOT_POWER_SWEEP_MS: wholeNumber(0, 3_600_000).optional(),
   RACKPILOT_MAAS_TIMEOUT: wholeNumber(1, 600).optional(),
+  RACKPILOT_CONSOLE_SCROLLBACK: wholeNumber(4, 65_536).optional(),
   RACKPILOT_SWITCH_TIMEOUT: wholeNumber(1, 600).optional(),
   RACKPILOT_BMC_TIMEOUT: wholeNumber(1, 600).optional(),
   RACKPILOT_ETCD_TIMEOUT: wholeNumber(1, 600).optional(),
@@ -561,6 +565,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     pollMs: good.RACKPILOT_POLL_MS,
     powerSweepMs: good.RACKPILOT_POWER_SWEEP_MS,
     maasTimeoutMs: (good.RACKPILOT_MAAS_TIMEOUT ?? 30) * 1000,
+    consoleScrollbackBytes: (good.RACKPILOT_CONSOLE_SCROLLBACK ?? 256) * 1024,
     switchTimeoutMs: (good.RACKPILOT_SWITCH_TIMEOUT ?? 15) * 1000,
     bmcTimeoutMs: (good.RACKPILOT_BMC_TIMEOUT ?? 4) * 1000,
     runnerStartTimeoutMs: (good.RACKPILOT_RUNNER_START_TIMEOUT ?? 30) * 1000,

@@ -32,6 +32,7 @@ import {
 import { IpmiError } from './errors.ts';
 import { IpmiSession, targetName, type IpmiTarget, type RetryPolicy } from './session.ts';
 import { UdpTransport } from './transport.ts';
+import { SolConsole, type SolHandlers, type SolOptions } from './sol.ts';
 
 export type { IpmiTarget, RetryPolicy };
 
@@ -180,6 +181,16 @@ export class IpmiClient {
       signal,
     );
     return r.data;
+  }
+
+  /**
+   * Activate Serial-over-LAN on the BMC's session and stream it: `handlers.onData` gets the host's
+   * serial output; the console's `write` sends keys. One SOL console per BMC at a time: a BMC
+   * answers a second activation with "already active on another session".
+   */
+  async openConsole(target: IpmiTarget, handlers: SolHandlers, opts: SolOptions = {}): Promise<SolConsole> {
+    const session = await this.session(target);
+    return SolConsole.activate(session, handlers, opts);
   }
 
   /** Called after every successful power command sent by this client (the power watcher uses it). */

@@ -33,6 +33,7 @@ export {
   type WatchedPower,
 } from './sweep.ts';
 export { bootDeviceLabel } from './commands.ts';
+export { SolConsole, type SolHandlers, type SolOptions } from './sol.ts';
 export type {
   PowerAction,
   PowerState,

@@ -142,6 +142,7 @@ export class IpmiSession {
   private closed = false;
   private timers = new Set<NodeJS.Timeout>();
   private wakers = new Set<() => void>();
+  private solHandler: ((payload: Buffer) => void) | undefined;
   /** Epoch ms of the last answer from the BMC, for keep-alive. */
   lastAnswerAt = 0;
   /** Sessions opened so far (1 + re-opens), for tests and diagnostics. */
@@ -251,13 +252,18 @@ export class IpmiSession {
 
   private onDatagram(msg: Buffer): void {
     const p = this.pending;
-    if (!p) return;
+    if (!p && !this.solHandler) return;
     let pkt: SessionPacket;
     try {
       pkt = decodePacket(msg, this.suite.integrityLength);
     } catch {
       return;
     }
+    if (pkt.format === 'v20' && pkt.payloadType === PayloadType.SOL) {
+      this.onSolPacket(pkt);
+      return;
+    }
+    if (!p) return;
     let out: unknown;
     try {
       out = p.match(pkt);
@@ -270,6 +276,55 @@ export class IpmiSession {
       this.lastAnswerAt = Date.now();
       p.resolve(out);
     }
+  }
+
+  /**
+   * Serial-over-LAN payloads of this session go to `handler` once authenticated and decrypted
+   * (undefined: dropped). Set by the SOL console after Activate Payload succeeded.
+   */
+  setSolHandler(handler: ((payload: Buffer) => void) | undefined): void {
+    this.solHandler = handler;
+  }
+
+  /** The session that carries SOL now (its BMC id), or undefined once closed or re-opened. */
+  get sessionToken(): number | undefined {
+    return this.established?.bmcSid;
+  }
+
+  /** Send one SOL payload, signed and (when `encrypt`) encrypted, under the next session sequence number. */
+  sendSol(payload: Buffer, encrypt: boolean): void {
+    const s = this.established;
+    if (!s || this.closed) return;
+    const seq = s.outSeq;
+    s.outSeq = (s.outSeq + 1) >>> 0 || 1;
+    const keys = s.keys;
+    this.channel.send(
+      encodeV20({
+        payloadType: PayloadType.SOL,
+        sessionId: s.bmcSid,
+        seq,
+        encrypted: encrypt,
+        payload: encrypt ? encryptPayload(keys.aesKey, payload) : payload,
+        integrity: { sign: (c) => integrityCode(keys, c) },
+      }),
+    );
+  }
+
+  private onSolPacket(pkt: Extract<SessionPacket, { format: 'v20' }>): void {
+    const s = this.established;
+    const handler = this.solHandler;
+    if (!s || !handler || pkt.sessionId !== s.consoleSid) return;
+    if (!pkt.authenticated || !pkt.signed || !pkt.authCode) return;
+    if (!verifyIntegrity(s.keys, pkt.signed, pkt.authCode)) return;
+    let body: Buffer;
+    try {
+      body = pkt.encrypted ? decryptPayload(s.keys.aesKey, pkt.payload) : pkt.payload;
+    } catch {
+      return;
+    }
+    if (!acceptSessionSeq(s, pkt.seq)) return;
+    this.lastAnswerAt = Date.now();
+    handler(body);
   }
 
   /** Send one datagram and wait for the answer `match` accepts, resending the same bytes on silence. */

@@ -17,6 +17,7 @@ import {
   PayloadType,
   responseFor,
   type IpmiRequest,
+  type SessionPacket,
 } from '../ipmi/codec.ts';
 import {
   BootParam,
@@ -61,6 +62,8 @@ import {
   Privilege,
 } from '../ipmi/rmcpplus.ts';
 import type { BootDevice } from './world.ts';
+import { BmcSol, type SerialPort } from './bmc-sol.ts';
+import { SolCmd } from '../ipmi/sol-codec.ts';
 
 export interface BmcHostAccess {
   power(): 'on' | 'off';
@@ -82,6 +85,10 @@ export interface LabBmcOptions {
   now?: () => number;
   /** Schedules the delayed effects of soft-off; returns a canceller. */
   schedule?: (fn: () => void, ms: number) => () => void;
+  /** The host's serial port, served as Serial-over-LAN (absent: SOL answers "payload disabled"). */
+  serial?: SerialPort;
+  /** Sends a datagram the BMC originates (SOL output) to a session's console address. */
+  emit?: (datagram: Buffer, peer: unknown) => void;
 }
 
 type SessionState = 'opened' | 'rakp2-sent' | 'active';
@@ -105,6 +112,8 @@ interface BmcSession {
   lastActivity: number;
   /** Answers by inbound sequence number, so a retransmitted request is answered, not re-executed. */
   answered: Map<number, Buffer>;
+  /** Where the console's datagrams come from (SOL output goes there). */
+  peer?: unknown;
 }
 
 const SEQ_WINDOW = 16;
@@ -149,7 +158,9 @@ export class LabBmc {
   readonly guid: Buffer;
   /** Fault: every Open Session is refused as if the BMC's session table were full. */
   sessionsFull = false;
-  private readonly opts: Required<Omit<LabBmcOptions, 'name' | 'username' | 'password'>>;
+  private readonly opts: Required<Omit<LabBmcOptions, 'name' | 'username' | 'password' | 'serial' | 'emit'>>;
+  /** The Serial-over-LAN payload (one instance). */
+  readonly sol: BmcSol;
   private readonly sessions = new Map<number, BmcSession>();
   private readonly host: BmcHostAccess;
   private readonly username: string;
@@ -165,6 +176,11 @@ export class LabBmc {
     this.username = opts.username;
     this.kuid = userKey(opts.password);
     this.guid = guidFor(opts.name);
+    const emit = opts.emit;
+    this.sol = new BmcSol(opts.serial, (sid, payload, encrypt) => {
+      const s = this.sessions.get(sid);
+      if (s && emit) emit(this.solDatagram(s, payload, encrypt), s.peer);
+    });
     this.opts = {
       maxSessions: opts.maxSessions ?? 16,
       sessionTimeoutMs: opts.sessionTimeoutMs ?? 60_000,
@@ -194,15 +210,20 @@ export class LabBmc {
 
   dropSessions(): void {
     this.sessions.clear();
+    this.sol.sessionGone();
   }
 
   dispose(): void {
     this.cancelSoftOff?.();
     this.sessions.clear();
+    this.sol.sessionGone();
   }
 
-  /** Handle one datagram; returns the datagrams to send back (none when a real BMC stays silent). */
-  handle(datagram: Buffer): Buffer[] {
+  /**
+   * Handle one datagram; returns the datagrams to send back (none when a real BMC stays silent).
+   * `peer` identifies the sender, for datagrams the BMC sends on its own (SOL output).
+   */
+  handle(datagram: Buffer, peer?: unknown): Buffer[] {
     this.expireSessions();
     let pkt;
     try {
@@ -232,10 +253,16 @@ export class LabBmc {
       }
     }
     const s = this.sessions.get(pkt.sessionId);
-    if (!s || s.state !== 'active' || !s.keys || pkt.payloadType !== PayloadType.IPMI) return [];
+    if (!s || s.state !== 'active' || !s.keys) return [];
+    if (pkt.payloadType === PayloadType.SOL) {
+      this.solPacket(s, pkt, peer);
+      return [];
+    }
+    if (pkt.payloadType !== PayloadType.IPMI) return [];
     // Suites 3 and 17 negotiate integrity and confidentiality: unprotected packets are dropped.
     if (!pkt.authenticated || !pkt.encrypted || !pkt.signed || !pkt.authCode) return [];
     if (!verifyIntegrity(s.keys, pkt.signed, pkt.authCode)) return [];
+    if (peer !== undefined) s.peer = peer;
     const cached = s.answered.get(pkt.seq);
     if (cached) {
       s.lastActivity = this.opts.now();
@@ -269,6 +296,34 @@ export class LabBmc {
     return [out];
   }
 
+  private solPacket(s: BmcSession, pkt: Extract<SessionPacket, { format: 'v20' }>, peer: unknown): void {
+    if (!s.keys || !pkt.authenticated || !pkt.signed || !pkt.authCode) return;
+    if (!verifyIntegrity(s.keys, pkt.signed, pkt.authCode)) return;
+    if (pkt.seq === 0 || pkt.seq + SEQ_WINDOW <= s.highestSeqIn) return;
+    let payload: Buffer;
+    try {
+      payload = pkt.encrypted ? decryptPayload(s.keys.aesKey, pkt.payload) : pkt.payload;
+    } catch {
+      return;
+    }
+    s.highestSeqIn = Math.max(s.highestSeqIn, pkt.seq);
+    s.lastActivity = this.opts.now();
+    if (peer !== undefined) s.peer = peer;
+    this.sol.receive(s.bmcSid, payload);
+  }
+
+  private solDatagram(s: BmcSession, payload: Buffer, encrypt: boolean): Buffer {
+    const keys = s.keys!;
+    return encodeV20({
+      payloadType: PayloadType.SOL,
+      sessionId: s.consoleSid,
+      seq: s.outSeq++ >>> 0,
+      payload: encrypt ? encryptPayload(keys.aesKey, payload) : payload,
+      encrypted: encrypt,
+      integrity: { sign: (c) => integrityCode(keys, c) },
+    });
+  }
+
   private authCodeLengthFor(datagram: Buffer): number {
     // The AuthCode length depends on the session's suite: peek at the session id first.
     if (datagram.length >= 10 && datagram[4] === 0x06) {
@@ -281,7 +336,10 @@ export class LabBmc {
   private expireSessions(): void {
     const now = this.opts.now();
     for (const [id, s] of this.sessions) {
-      if (now - s.lastActivity > this.opts.sessionTimeoutMs) this.sessions.delete(id);
+      if (now - s.lastActivity > this.opts.sessionTimeoutMs) {
+        this.sessions.delete(id);
+        this.sol.sessionGone(id);
+      }
     }
   }
 
@@ -544,8 +602,20 @@ export class LabBmc {
           const target = this.sessions.get(id);
           if (!target) return { cc: 0x87 };
           if (target !== s && !need(Privilege.Administrator)) return { cc: 0xd4 };
-          return { cc: 0, after: () => this.sessions.delete(id) };
+          return {
+            cc: 0,
+            after: () => {
+              this.sessions.delete(id);
+              this.sol.sessionGone(id);
+            },
+          };
         }
+        case SolCmd.ActivatePayload.cmd:
+          return this.sol.activate(s.bmcSid, s.privilege, req.data);
+        case SolCmd.DeactivatePayload.cmd:
+          return this.sol.deactivate(req.data);
+        case SolCmd.GetPayloadActivationStatus.cmd:
+          return this.sol.status(req.data);
         default:
           return { cc: 0xc1 };
       }

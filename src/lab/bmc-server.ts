@@ -7,6 +7,7 @@ import dgram from 'node:dgram';
 import { LabBmc } from './bmc-core.ts';
 import { seededRandom } from './spec.ts';
 import type { LabWorld } from './world.ts';
+import type { LabConsoles } from './host-console.ts';
 
 export interface LabBmcFault {
   /** Percentage of datagrams lost in each direction, drawn from a seeded pattern. */
@@ -17,6 +18,8 @@ export interface LabBmcFault {
   dead: boolean;
   /** Open Session is refused with "insufficient resources" (the session limit is reached). */
   sessionsFull: boolean;
+  /** SOL is disabled in the BMC's settings: Activate Payload answers "payload disabled". */
+  solDisabled: boolean;
 }
 
 export interface LabBmcFaults {
@@ -47,6 +50,8 @@ export interface StartLabBmcsOptions {
   softOffDelayMs?: number;
   /** Seed of the loss patterns, so a lossy run is reproducible. */
   seed?: number;
+  /** The hosts' serial consoles, served over SOL (absent: SOL answers "payload disabled"). */
+  consoles?: Pick<LabConsoles, 'subscribe' | 'input'>;
 }
 
 export interface LabBmcs {
@@ -54,12 +59,20 @@ export interface LabBmcs {
   faults: LabBmcFaults;
   /** Open sessions on one host's BMC. */
   sessionCount(hostname: string): number;
+  /** The BMC's SOL payload: whether a session holds it, and how many activations it granted. */
+  sol(hostname: string): { active: boolean; activations: number };
   /** Datagrams received / dropped by fault injection, for one host. */
   stats(hostname: string): { received: number; dropped: number; sent: number };
   close(): Promise<void>;
 }
 
-const NO_FAULT: LabBmcFault = { lossPercent: 0, delayMs: 0, dead: false, sessionsFull: false };
+const NO_FAULT: LabBmcFault = {
+  lossPercent: 0,
+  delayMs: 0,
+  dead: false,
+  sessionsFull: false,
+  solDisabled: false,
+};
 
 function hashName(s: string): number {
   let h = 2166136261;
@@ -87,9 +100,31 @@ export async function startLabBmcs(world: LabWorld, opts: StartLabBmcsOptions = 
   const seed = opts.seed ?? 1;
   const running = new Map<string, Running>();
 
+  /** One datagram out of a BMC, through its fault injection (loss, delay). */
+  const deliver = (r: Running, out: Buffer, to: dgram.RemoteInfo | undefined) => {
+    if (!to || r.fault.dead) return;
+    if (r.fault.lossPercent > 0 && r.rand() * 100 < r.fault.lossPercent) {
+      r.stats.dropped++;
+      return;
+    }
+    const send = () => {
+      r.stats.sent++;
+      r.socket.send(out, to.port, to.address);
+    };
+    if (r.fault.delayMs > 0) {
+      const t = setTimeout(() => {
+        r.timers.delete(t);
+        send();
+      }, r.fault.delayMs);
+      r.timers.add(t);
+    } else send();
+  };
+
   const bind = (host: (typeof hosts)[number]): Promise<LabBmcEndpoint> =>
     new Promise((resolve, reject) => {
       const name = host.hostname;
+      const socket = dgram.createSocket({ type: 'udp4' });
+      let r: Running | undefined;
       const bmc = new LabBmc(
         {
           power: () => world.host(name).power,
@@ -107,10 +142,16 @@ export async function startLabBmcs(world: LabWorld, opts: StartLabBmcsOptions = 
           ...(opts.maxSessions !== undefined && { maxSessions: opts.maxSessions }),
           ...(opts.sessionTimeoutMs !== undefined && { sessionTimeoutMs: opts.sessionTimeoutMs }),
           ...(opts.softOffDelayMs !== undefined && { softOffDelayMs: opts.softOffDelayMs }),
+          ...(opts.consoles && {
+            serial: {
+              subscribe: (fn: (d: Buffer) => void) => opts.consoles!.subscribe(name, fn),
+              input: (d: Buffer) => opts.consoles!.input(name, d),
+            },
+          }),
+          emit: (datagram, peer) => r && deliver(r, datagram, peer as dgram.RemoteInfo),
         },
       );
-      const socket = dgram.createSocket({ type: 'udp4' });
-      const r: Running = {
+      r = {
         bmc,
         socket,
         fault: { ...NO_FAULT },
@@ -118,38 +159,26 @@ export async function startLabBmcs(world: LabWorld, opts: StartLabBmcsOptions = 
         stats: { received: 0, dropped: 0, sent: 0 },
         timers: new Set(),
       };
-      const lost = () => r.fault.lossPercent > 0 && r.rand() * 100 < r.fault.lossPercent;
+      const lost = () => r!.fault.lossPercent > 0 && r!.rand() * 100 < r!.fault.lossPercent;
       socket.on('message', (msg, rinfo) => {
+        const r = running.get(name);
+        if (!r) return;
         r.stats.received++;
         if (r.fault.dead || lost()) {
           r.stats.dropped++;
           return;
         }
         bmc.sessionsFull = r.fault.sessionsFull;
-        for (const out of bmc.handle(msg)) {
-          if (lost()) {
-            r.stats.dropped++;
-            continue;
-          }
-          const send = () => {
-            r.stats.sent++;
-            socket.send(out, rinfo.port, rinfo.address);
-          };
-          if (r.fault.delayMs > 0) {
-            const t = setTimeout(() => {
-              r.timers.delete(t);
-              send();
-            }, r.fault.delayMs);
-            r.timers.add(t);
-          } else send();
-        }
+        bmc.sol.enabled = !r.fault.solDisabled;
+        for (const out of bmc.handle(msg, rinfo)) deliver(r, out, rinfo);
       });
       socket.once('error', reject);
       socket.bind(opts.ports?.[name] ?? 0, '127.0.0.1', () => {
         socket.off('error', reject);
         // A BMC socket error (e.g. ICMP unreachable echoes) must never crash the lab.
         socket.on('error', () => {});
-        running.set(name, r);
+        running.set(name, r!);
+        bmc.sol.port = socket.address().port;
         resolve({ hostname: name, host: '127.0.0.1', port: socket.address().port });
       });
     });
@@ -195,6 +224,13 @@ export async function startLabBmcs(world: LabWorld, opts: StartLabBmcsOptions = 
       let n = 0;
       each(hostname, (r) => (n = r.bmc.sessionCount));
       return n;
+    },
+    sol: (hostname) => {
+      let out = { active: false, activations: 0 };
+      each(hostname, (r) => {
+        out = { active: r.bmc.sol.activeSession !== undefined, activations: r.bmc.sol.activations };
+      });
+      return out;
     },
     stats: (hostname) => {
       let s = { received: 0, dropped: 0, sent: 0 };

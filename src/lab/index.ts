@@ -7,6 +7,7 @@ import { labEnv, labRackFile } from './rack-file.ts';
 import { ipmiMaasPowerDriver, targetFromPowerParameters } from './bmc-maas-power.ts';
 import { IpmiClient } from '../ipmi/index.ts';
 import { registerSecret } from '../util/redact.ts';
+import { LabConsoles } from './host-console.ts';
 
 /**
  * A whole datacenter on loopback: the MaaS region (HTTP), one SSH ToR switch per rack and one
@@ -26,6 +27,8 @@ export interface Lab {
   maas: LabMaas;
   switches: LabSwitches;
   bmcs: LabBmcs;
+  /** The hosts' serial consoles (the BMCs serve them over SOL). */
+  consoles: LabConsoles;
   /** The rack file describing this lab, as an operator would write it. */
   rackFile: { racks: unknown[] };
   /** Environment a second rackpilot process needs to use this lab (MaaS URL and key, passwords). */
@@ -42,7 +45,9 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   try {
     const switches = await startLabSwitches(world);
     closers.push(() => switches.close());
-    const bmcs = await startLabBmcs(world);
+    const consoles = new LabConsoles(world, { timeScale: opts.timeScale });
+    closers.push(async () => consoles.dispose());
+    const bmcs = await startLabBmcs(world, { consoles });
     closers.push(() => bmcs.close());
     const bmcPort = new Map(bmcs.bmcs.map((b) => [b.hostname, b]));
     // MaaS's own IPMI driver session pool: short timeouts, as freeipmi's.
@@ -67,6 +72,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       },
     });
     closers.push(() => maas.close());
+    consoles.followMaas(maas.machines.core.progressListeners);
     registerSecret(maas.apiKeyParts.tokenSecret);
     const rackFile = labRackFile(spec, switches.switches, bmcs.bmcs);
     const env = { ...labEnv(spec), MAAS_URL: maas.url, MAAS_API_KEY: maas.apiKey };
@@ -76,6 +82,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       maas,
       switches,
       bmcs,
+      consoles,
       rackFile,
       env,
       close: async () => {

@@ -119,6 +119,10 @@ interface Op {
   timeoutMs: number;
 }
 
+/** What the lab's consoles hear of MaaS's progress on a host. */
+export type LabProgress =
+  { kind: 'event'; type: string; description: string } | { kind: 'install'; line: string };
+
 // MaaS's levels, lowest first (AUDIT sits below DEBUG: logging level 0).
 const LEVELS = ['AUDIT', 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 const levelRank = (l: string) => LEVELS.indexOf(l.toUpperCase() as (typeof LEVELS)[number]);
@@ -877,6 +881,14 @@ export class LabMaasCore {
 
   private installLog(m: LabMachine, line: string): void {
     this.installations.get(m.systemId)?.lines.push(line);
+    this.progress(m, { kind: 'install', line });
+  }
+
+  /** Each event and install-log line as it happens, by world host (the lab's consoles print them). */
+  readonly progressListeners = new Set<(hostname: string, p: LabProgress) => void>();
+
+  private progress(m: LabMachine, p: LabProgress): void {
+    for (const l of this.progressListeners) l(m.worldHost ?? m.hostname, p);
   }
 
   /**
@@ -954,6 +966,7 @@ export class LabMaasCore {
       return;
     }
     this.events.push(e);
+    this.progress(m, { kind: 'event', type, description });
     let list = this.eventsBySystem.get(m.systemId);
     if (!list) this.eventsBySystem.set(m.systemId, (list = []));
     list.push(e);
@@ -1392,7 +1405,7 @@ export class LabMaasCore {
     if (need === 'off') return host ? this.world.host(host).power === 'off' : m.powerState === 'off';
     if (!host) return false;
     const h = this.world.host(host);
-    if (h.power !== 'on' || !this.world.onPxeNetwork(host)) return false;
+    if (h.power !== 'on' || h.halted || !this.world.onPxeNetwork(host)) return false;
     if (need === 'pxe') return h.bootedFrom === 'pxe';
     // The deployed OS: booted from disk, or PXE-booted and sent to the local disk by MaaS.
     return h.bootedFrom === 'disk' || (h.bootedFrom === 'pxe' && this.world.installedOs.has(host));

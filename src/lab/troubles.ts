@@ -20,6 +20,8 @@ export interface LabTroubles {
   bmcPasswordChanged(hostname: string, opts?: { duringDeploy?: boolean; password?: string }): void;
   /** The host is powered off out of band (power button, someone's ipmitool) just after MaaS powered it on. */
   powerOffDuringDeploy(hostname: string): void;
+  /** The deploy's netboot initrd arrives corrupt: the ephemeral kernel panics and MaaS hears nothing more. */
+  kernelPanicDuringDeploy(hostname: string): void;
   /** curtin fails (block-meta cannot find the disk): Failed deployment, its log in current-installation. */
   curtinFails(hostname: string): void;
   /** The NIC is plugged into `port` of its switch instead of where the rack file says. */
@@ -91,6 +93,9 @@ export function labTroubles(lab: Lab): LabTroubles {
     powerOffDuringDeploy(hostname) {
       duringDeploy(hostname, () => lab.world.setPower(hostname, 'off', 'power button'));
     },
+    kernelPanicDuringDeploy(hostname) {
+      duringDeploy(hostname, () => lab.consoles.panicNextNetboot(hostname));
+    },
     curtinFails(hostname) {
       lab.maas.faults.failDeploy(hostname);
     },
@@ -116,6 +121,7 @@ export function labTroubles(lab: Lab): LabTroubles {
       }
       lab.switches.faults.clear();
       lab.maas.machines.core.faults.failDeploy.clear();
+      lab.consoles.clear(hostname);
     },
   };
 }

@@ -20,6 +20,8 @@ export interface HostPhysical {
    * with no override the BIOS order starts from the local disk). Undefined while off.
    */
   bootedFrom?: BootDevice;
+  /** The running software stopped (a kernel panic): powered, but answering nobody until power changes. */
+  halted?: boolean;
 }
 
 export interface PortState {
@@ -80,6 +82,7 @@ export class LabWorld {
     if (h.power === power) return;
     h.power = power;
     h.powerChangedAt = Date.now();
+    h.halted = false;
     if (power === 'on') {
       const dev = this.consumeBootOnce(hostname);
       h.bootedFrom = dev === 'none' || dev === 'bios' ? 'disk' : dev;
@@ -93,6 +96,11 @@ export class LabWorld {
     const h = this.host(hostname);
     Object.assign(h, { bootDevice, bootPersistent: persistent, bootEfi: efi });
     this.emitter.emit('event', { kind: 'boot', hostname, bootDevice, persistent, efi } satisfies WorldEvent);
+  }
+
+  /** The host's software stops (kernel panic): MaaS hears nothing more from it until power changes. */
+  halt(hostname: string): void {
+    this.host(hostname).halted = true;
   }
 
   /** A one-time boot override is consumed by the next boot, as on real BMCs. */

@@ -11,6 +11,7 @@ import {
 } from '../../state/schema.ts';
 import { taskEventSchema } from './event-schema.ts';
 import { cablingSchema, diagnosisSchema, FIX_IDS, inspectionSchema } from '../doctor/schema.ts';
+import { CONSOLE_METHODS } from './console-protocol.ts';
 
 /**
  * The runner's protocol: JSON-RPC 2.0 (vscode-jsonrpc) over the site's Unix socket. Every method
@@ -533,6 +534,7 @@ export const METHODS = {
     params: z.object({ host: z.string().min(1).max(253), macs: z.array(mac).max(64).optional() }),
     result: hostLiveSchema,
   },
+  ...CONSOLE_METHODS,
   'power.snapshot': {
     params: empty,
     result: z.object({

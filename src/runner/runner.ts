@@ -20,6 +20,8 @@ import { peerDeadline, stillWaiting, type Handlers } from './service/context.ts'
 import { WaitBoard } from './waits.ts';
 import { liveReadHandlers } from './service/live-read.ts';
 import { createPowerSweep, troubleshootHandlers } from './service/troubleshoot.ts';
+import { createConsoleHub } from './console/runner-consoles.ts';
+import { consoleHandlers } from './service/console.ts';
 import { POWER_NOTIFICATION, type RunnerNotice } from './protocol.ts';
 import { RackReloader } from './rack-reload.ts';
 import { settingsDrift, settingsFingerprint, type SettingsFingerprint } from '../config/fingerprint.ts';
@@ -233,6 +235,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       setImmediate(() => void stop('restarted by the operator (its tasks had ended)'));
   };
   const ctx = { site: openedSite, wb: openedWb };
+  const consoles = createConsoleHub(openedWb, paths.store, config.consoleScrollbackBytes, log);
   // Power from the BMCs: RACKPILOT_POWER_SWEEP_MS sets the sweep's period (0 turns it off;
   // unset, it is paced to the number of BMCs).
   const sweepMs = config.powerSweepMs;
@@ -255,6 +258,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       ...taskReadHandlers(ctx),
       ...troubleshootHandlers(ctx, powerSweep),
       ...liveReadHandlers(ctx),
+      ...consoleHandlers(consoles.hub),
       ...runnerHandlers,
     },
     onClients: () => armIdle(),
@@ -343,6 +347,8 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       clearInterval(watchdog);
       rack?.close();
       powerSweep?.dispose();
+      consoles.dispose();
+      await consoles.hub.close().catch(() => undefined);
       unsubscribe();
       offRemote();
       offStore();

@@ -160,6 +160,7 @@ export class RunnerServer {
     const drop = () => {
       if (!this.clients.delete(client)) return;
       client.subscription.inventory?.();
+      client.subscription.console?.();
       if (client.caller)
         this.opts.log(`client ${client.id} (${client.caller.kind} pid ${client.caller.pid}) left`);
       connection.dispose();

@@ -27,6 +27,8 @@ export interface Subscription {
   follows: Set<string>;
   /** Ends this client's inventory subscription (also when it leaves). */
   inventory?: (() => void) | undefined;
+  /** Takes this client off every console it watches (also when it leaves). */
+  console?: (() => void) | undefined;
 }
 
 /** One request's own facts: the client's deadline, when it sent one (reads do). */

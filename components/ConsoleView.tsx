@@ -1,0 +1,48 @@
+import { Box, Text } from 'ink';
+import type { ConsolePaneState } from './use-console.ts';
+import { displayKeys, KEY_ACTIONS } from './keys.ts';
+
+export interface ConsoleViewProps {
+  host: string;
+  console: ConsolePaneState;
+  width: number;
+  height: number;
+  readOnly: boolean;
+}
+
+const takeKey = displayKeys(KEY_ACTIONS.find((a) => a.id === 'consoleKeyboard')!);
+
+/** The host's serial console: one status line, then the emulated screen (plain characters only). */
+export function ConsoleView({ host, console: c, width, height, readOnly }: ConsoleViewProps) {
+  const s = c.state;
+  const status = !s
+    ? 'connecting…'
+    : s.state === 'unavailable'
+      ? `unavailable: ${s.error ?? ''}`
+      : `${s.state} · ${s.viewers} watching`;
+  const keyboard =
+    s?.keyboard === 'you'
+      ? 'you type · ctrl-] gives the keyboard back'
+      : s?.keyboard === 'other'
+        ? 'another viewer types'
+        : readOnly
+          ? 'read-only'
+          : `${takeKey} take the keyboard`;
+  const head = `console ${host} · ${status} · ${keyboard}`;
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text
+        inverse={s?.keyboard === 'you'}
+        color={s?.state === 'unavailable' ? 'red' : undefined}
+        wrap="truncate"
+      >
+        {head.slice(0, width)}
+      </Text>
+      {c.lines.slice(0, Math.max(0, height - 1)).map((l, i) => (
+        <Text key={i} wrap="truncate">
+          {l.slice(0, width) || ' '}
+        </Text>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,274 @@
+/**
+ * The runner's host consoles: at most one Serial-over-LAN session per BMC, opened while someone
+ * watches or a task holds the host, shared by every viewer (CLI, dashboards). Each host keeps a
+ * scrollback ring; a task holding the host gets a recording of what the console printed. One
+ * viewer at a time has the keyboard, after taking it; the others only watch.
+ */
+import { IpmiClient, IpmiError, type IpmiTarget, type SolConsole } from '../../ipmi/index.ts';
+import { OperatorError, describeError } from '../../util/errors.ts';
+import type { ConsoleState } from '../console-protocol.ts';
+import { readRecording, Recording } from './recording.ts';
+import { ConsoleRing } from './ring.ts';
+import { consoleEvidence, type ConsoleEvidence } from '../../doctor/console-evidence.ts';
+
+export interface ConsoleViewer {
+  id: number;
+  onData(host: string, data: Buffer): void;
+  onState(state: ConsoleState): void;
+}
+
+export interface ConsoleHubOptions {
+  /** The BMC of a host (undefined: the host is unknown, an OperatorError says so). */
+  targetFor(hostname: string): IpmiTarget;
+  scrollbackBytes: number;
+  recordingsDir: string;
+  /** Wait before reopening a console that failed or was lost, while it is still wanted. */
+  retryMs?: number;
+  /** How long a console nobody wants stays open (a viewer switching hosts back and forth). */
+  lingerMs?: number;
+  ipmi?: IpmiClient;
+  log?: (line: string) => void;
+}
+
+interface HostConsole {
+  hostname: string;
+  ring: ConsoleRing;
+  viewers: Map<number, ConsoleViewer>;
+  keyboard: number | undefined;
+  recordings: Map<string, Recording>;
+  sol: SolConsole | undefined;
+  state: ConsoleState['state'];
+  error?: { message: string; hint?: string };
+  opening: boolean;
+  retry?: NodeJS.Timeout;
+  linger?: NodeJS.Timeout;
+}
+
+export class ConsoleHub {
+  private readonly opts: Required<Omit<ConsoleHubOptions, 'ipmi' | 'log'>> & Pick<ConsoleHubOptions, 'log'>;
+  private readonly ipmi: IpmiClient;
+  private readonly ownIpmi: boolean;
+  private readonly hosts = new Map<string, HostConsole>();
+  private closed = false;
+
+  constructor(opts: ConsoleHubOptions) {
+    this.opts = { retryMs: 5_000, lingerMs: 2_000, ...opts };
+    // Its own client: the console's session lives apart from the power sweep's and the tasks'.
+    this.ipmi = opts.ipmi ?? new IpmiClient({ timeoutMs: 1000, retries: 3, keepAliveMs: 20_000 });
+    this.ownIpmi = opts.ipmi === undefined;
+  }
+
+  /** Start watching: the scrollback so far, and the console's state for this viewer. */
+  watch(hostname: string, viewer: ConsoleViewer): { scrollback: Buffer; state: ConsoleState } {
+    const c = this.host(hostname);
+    c.viewers.set(viewer.id, viewer);
+    this.want(c);
+    this.broadcastState(c);
+    return { scrollback: c.ring.contents(), state: this.stateFor(c, viewer.id) };
+  }
+
+  unwatch(hostname: string, viewerId: number): void {
+    const c = this.hosts.get(hostname);
+    if (!c || !c.viewers.delete(viewerId)) return;
+    if (c.keyboard === viewerId) c.keyboard = undefined;
+    this.broadcastState(c);
+    this.maybeRelease(c);
+  }
+
+  /** A viewer left (its connection closed): it watches nothing and types nowhere. */
+  leave(viewerId: number): void {
+    for (const c of this.hosts.values()) if (c.viewers.has(viewerId)) this.unwatch(c.hostname, viewerId);
+  }
+
+  /** Take or give back a watched console's keyboard. Taking it from another viewer is allowed: it is said. */
+  keyboard(hostname: string, viewerId: number, take: boolean): ConsoleState {
+    const c = this.hosts.get(hostname);
+    if (!c || !c.viewers.has(viewerId)) {
+      throw new OperatorError(`open the console of ${hostname} before taking its keyboard`, {
+        target: hostname,
+      });
+    }
+    if (take) c.keyboard = viewerId;
+    else if (c.keyboard === viewerId) c.keyboard = undefined;
+    this.broadcastState(c);
+    return this.stateFor(c, viewerId);
+  }
+
+  input(hostname: string, viewerId: number, data: Buffer, brk = false): void {
+    const c = this.hosts.get(hostname);
+    if (!c || c.keyboard !== viewerId) {
+      throw new OperatorError(`you do not have the keyboard of ${hostname}'s console`, {
+        hint: "take it first (the console pane's key, or `rackpilot console HOST --follow --keyboard`); only one viewer types at a time",
+        target: hostname,
+      });
+    }
+    if (!c.sol)
+      throw new OperatorError(`the console of ${hostname} is not open (${c.state})`, { target: hostname });
+    if (brk) c.sol.sendBreak();
+    if (data.length > 0) c.sol.write(data);
+  }
+
+  /** The last lines of the console with the causes they show (the doctor's evidence). */
+  evidence(hostname: string, lines = 20): ConsoleEvidence {
+    return consoleEvidence(this.hosts.get(hostname)?.ring.contents() ?? Buffer.alloc(0), lines);
+  }
+
+  /** The scrollback now, or a task's recording. */
+  read(hostname: string, task?: string): { data: Buffer; source: 'scrollback' | 'recording' } {
+    if (task) return { data: readRecording(this.opts.recordingsDir, task, hostname), source: 'recording' };
+    const c = this.hosts.get(hostname);
+    if (!c) this.opts.targetFor(hostname); // unknown hosts get the store's error
+    return { data: c?.ring.contents() ?? Buffer.alloc(0), source: 'scrollback' };
+  }
+
+  /** A task holds the host: record its console until the task ends. */
+  taskStarted(taskId: string, hostname: string): void {
+    let c: HostConsole;
+    try {
+      c = this.host(hostname);
+    } catch {
+      return; // a host the store no longer knows: nothing to record
+    }
+    if (c.recordings.has(taskId)) return;
+    c.recordings.set(taskId, new Recording(this.opts.recordingsDir, taskId, hostname));
+    this.want(c);
+  }
+
+  taskEnded(taskId: string): void {
+    for (const c of this.hosts.values()) {
+      if (c.recordings.delete(taskId)) this.maybeRelease(c);
+    }
+  }
+
+  /** Hosts with an open SOL session (the BMC sees one per host). */
+  get openSessions(): number {
+    let n = 0;
+    for (const c of this.hosts.values()) if (c.sol) n++;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.hosts.values()];
+    for (const c of all) {
+      clearTimeout(c.retry);
+      clearTimeout(c.linger);
+    }
+    await Promise.all(all.map((c) => c.sol?.close().catch(() => undefined)));
+    if (this.ownIpmi) await this.ipmi.close();
+  }
+
+  private host(hostname: string): HostConsole {
+    let c = this.hosts.get(hostname);
+    if (c) return c;
+    this.opts.targetFor(hostname); // throws for a host the store does not know
+    c = {
+      hostname,
+      ring: new ConsoleRing(this.opts.scrollbackBytes),
+      viewers: new Map(),
+      keyboard: undefined,
+      recordings: new Map(),
+      sol: undefined,
+      state: 'closed',
+      opening: false,
+    };
+    this.hosts.set(hostname, c);
+    return c;
+  }
+
+  private wanted(c: HostConsole): boolean {
+    return !this.closed && (c.viewers.size > 0 || c.recordings.size > 0);
+  }
+
+  private want(c: HostConsole): void {
+    clearTimeout(c.linger);
+    c.linger = undefined;
+    if (c.sol || c.opening || c.retry) return;
+    void this.open(c);
+  }
+
+  private maybeRelease(c: HostConsole): void {
+    if (this.wanted(c) || c.linger) return;
+    c.linger = setTimeout(() => {
+      c.linger = undefined;
+      if (this.wanted(c)) return;
+      clearTimeout(c.retry);
+      c.retry = undefined;
+      const sol = c.sol;
+      c.sol = undefined;
+      c.state = 'closed';
+      void sol?.close();
+    }, this.opts.lingerMs);
+    c.linger.unref();
+  }
+
+  private async open(c: HostConsole): Promise<void> {
+    c.opening = true;
+    c.state = 'connecting';
+    this.broadcastState(c);
+    let target: IpmiTarget;
+    try {
+      target = this.opts.targetFor(c.hostname);
+      const sol = await this.ipmi.openConsole(target, {
+        onData: (d) => this.onData(c, d),
+        onClose: (err) => {
+          if (c.sol !== sol) return;
+          c.sol = undefined;
+          if (err) this.failed(c, err);
+        },
+      });
+      c.opening = false;
+      if (!this.wanted(c)) {
+        await sol.close();
+        c.state = 'closed';
+        return;
+      }
+      c.sol = sol;
+      c.state = 'open';
+      c.error = undefined;
+      this.opts.log?.(`console of ${c.hostname}: SOL open`);
+      this.broadcastState(c);
+    } catch (err) {
+      c.opening = false;
+      this.failed(c, err);
+    }
+  }
+
+  private failed(c: HostConsole, err: unknown): void {
+    c.state = 'unavailable';
+    c.error =
+      err instanceof OperatorError
+        ? { message: err.message, ...(err.hint && { hint: err.hint }) }
+        : { message: describeError(err) };
+    this.opts.log?.(`console of ${c.hostname}: ${c.error.message}`);
+    this.broadcastState(c);
+    if (!this.wanted(c)) return;
+    // A console another session holds, or a BMC that is away, is tried again while wanted.
+    const again = err instanceof IpmiError && err.kind === 'auth' ? this.opts.retryMs * 6 : this.opts.retryMs;
+    c.retry = setTimeout(() => {
+      c.retry = undefined;
+      if (this.wanted(c)) void this.open(c);
+    }, again);
+    c.retry.unref();
+  }
+
+  private onData(c: HostConsole, d: Buffer): void {
+    c.ring.append(d);
+    for (const r of c.recordings.values()) r.append(d);
+    for (const v of c.viewers.values()) v.onData(c.hostname, d);
+  }
+
+  private stateFor(c: HostConsole, viewerId: number): ConsoleState {
+    return {
+      host: c.hostname,
+      state: c.state,
+      ...(c.error && { error: c.error.message, ...(c.error.hint && { hint: c.error.hint }) }),
+      keyboard: c.keyboard === undefined ? 'none' : c.keyboard === viewerId ? 'you' : 'other',
+      viewers: c.viewers.size,
+    };
+  }
+
+  private broadcastState(c: HostConsole): void {
+    for (const v of c.viewers.values()) v.onState(this.stateFor(c, v.id));
+  }
+}

@@ -1,0 +1,50 @@
+import { dirname, join } from 'node:path';
+import { ipmiTargetFor } from '../../site/adapters.ts';
+import type { Workbench } from '../../site/workbench.ts';
+import { OperatorError } from '../../util/errors.ts';
+import { ConsoleHub } from './hub.ts';
+
+const ENDED = new Set([
+  'task-done',
+  'task-failed',
+  'task-cancelled',
+  'task-interrupted',
+  'task-rolled-back',
+  'task-rollback-failed',
+]);
+
+/**
+ * The runner's console hub over its store's hosts; a task that holds a host (its target) gets
+ * that host's console recorded beside the store, in `consoles/`, while it runs.
+ */
+export function createConsoleHub(
+  wb: Workbench,
+  storePath: string,
+  scrollbackBytes: number,
+  log: (line: string) => void,
+): { hub: ConsoleHub; dispose(): void } {
+  const hub = new ConsoleHub({
+    targetFor: (hostname) => {
+      const host = wb.store.hosts.find((h) => h.hostname === hostname || h.id === hostname);
+      if (!host) {
+        throw new OperatorError(`host ${hostname} is not in rackpilot's store`, {
+          hint: '`rackpilot host ls` lists the hosts whose BMC rackpilot knows',
+          target: hostname,
+        });
+      }
+      return ipmiTargetFor(host);
+    },
+    scrollbackBytes,
+    recordingsDir: join(dirname(storePath), 'consoles'),
+    log,
+  });
+  const off = wb.engine.subscribe((e) => {
+    if (e.type === 'task-started') {
+      const target = wb.store.tasks.get(e.taskId)?.target;
+      const hostname =
+        target?.hostname ?? (target?.hostId ? wb.store.hosts.get(target.hostId)?.hostname : undefined);
+      if (hostname) hub.taskStarted(e.taskId, hostname);
+    } else if (ENDED.has(e.type)) hub.taskEnded(e.taskId);
+  });
+  return { hub, dispose: off };
+}
