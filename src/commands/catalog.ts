@@ -69,7 +69,7 @@ async function hostAdd(argv: string[], ctx: CommandContext): Promise<number> {
     HOST_USAGE,
   );
   const password = values['ipmi-password-stdin']
-    ? readFileSync(0, 'utf8').split('\n')[0]!
+    ? passwordFromStdin()
     : ctx.envValue('RACKPILOT_IPMI_PASSWORD');
   registerSecret(password);
   const [address, portText] = values.ipmi?.split(':') ?? [];
@@ -88,6 +88,16 @@ async function hostAdd(argv: string[], ctx: CommandContext): Promise<number> {
   });
   if (added.plan) return printPlan(ctx.io, added.plan, values.json);
   return followOrDetach(runner, added.taskId!, ctx.io, values);
+}
+
+/** The first line of standard input; an empty one is refused, not sent to MaaS as no password. */
+function passwordFromStdin(): string {
+  const line = readFileSync(0, 'utf8').split('\n')[0]!.replace(/\r$/, '');
+  if (!line)
+    throw new UsageError('--ipmi-password-stdin: standard input is empty: no password was given', {
+      hint: 'printf %s "$PASSWORD" | rackpilot host add … --ipmi-password-stdin, or set RACKPILOT_IPMI_PASSWORD',
+    });
+  return line;
 }
 
 async function hostRm(argv: string[], ctx: CommandContext): Promise<number> {
