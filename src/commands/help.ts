@@ -1,5 +1,13 @@
 import { COMMANDS } from './registry.ts';
-import { flagsOf, GLOBAL_FLAGS, visible, type ArgSpec, type CommandSpec, type FlagSpec } from './spec.ts';
+import {
+  flagsOf,
+  GLOBAL_FLAGS,
+  parseOptions,
+  visible,
+  type ArgSpec,
+  type CommandSpec,
+  type FlagSpec,
+} from './spec.ts';
 
 /** Usage lines, help pages and the top-level usage text, all written from the registry. */
 
@@ -47,6 +55,11 @@ export function specPath(words: string, commands: readonly CommandSpec[] = COMMA
     level = s.subcommands ?? [];
   }
   return path;
+}
+
+/** A command's flags as node:util parseArgs options: the types come from the registry. */
+export function flagOptions(words: string) {
+  return parseOptions(specPath(words).at(-1)!.flags ?? []);
 }
 
 /** Usage text for an error hint: "usage: a\n       b". */

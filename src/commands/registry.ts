@@ -680,6 +680,21 @@ export const COMMANDS: CommandSpec[] = [
     run: async (argv, ctx) => (await import('./troubleshoot.ts')).cablingCommand(argv, ctx),
   },
   {
+    name: 'check',
+    summary: 'try everything a new site needs, in order, each result with its fix; changes nothing',
+    description:
+      'Settings and rack file; MaaS reachable, the key valid, admin rights, boot images present; each switch: login, host key, dialect, PXE VLAN; the BMCs (a sample, or --all); etcd when configured. Exit 0 only when all pass.',
+    flags: [
+      { name: 'all', type: 'boolean', description: 'read every BMC, not a sample (one per rack)' },
+      json,
+    ],
+    examples: [
+      { command: 'rackpilot check', says: 'each item ok or FAIL, with its fix' },
+      { command: 'rackpilot check --all --json', says: 'every BMC too, as JSON' },
+    ],
+    run: async (argv, ctx) => (await import('./check.ts')).checkCommand(argv, ctx),
+  },
+  {
     name: 'completion',
     summary: 'the shell completion script for bash, zsh or fish',
     args: [{ name: 'SHELL', description: 'bash, zsh or fish', choices: ['bash', 'zsh', 'fish'] }],

@@ -387,6 +387,21 @@ export const METHODS = {
       }),
     ]),
   },
+  /** `rackpilot check`: MaaS, switches, BMCs and etcd read as a new site needs them; changes nothing. */
+  'site.check': {
+    params: z.object({ allBmcs: z.boolean() }),
+    result: z.object({
+      checks: z.array(
+        z.object({
+          id: z.string(),
+          title: z.string(),
+          state: z.enum(['pass', 'fail', 'skip']),
+          detail: z.string(),
+          fix: z.string().optional(),
+        }),
+      ),
+    }),
+  },
   'power.snapshot': {
     params: empty,
     result: z.object({

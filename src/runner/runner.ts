@@ -18,6 +18,7 @@ import { taskHandlers } from './service/tasks.ts';
 import { taskReadHandlers } from './service/task-reads.ts';
 import type { Handlers } from './service/context.ts';
 import { createPowerSweep, troubleshootHandlers } from './service/troubleshoot.ts';
+import { siteCheckHandlers } from './service/site-check.ts';
 import { POWER_NOTIFICATION } from './protocol.ts';
 
 /**
@@ -184,6 +185,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       ...taskHandlers(ctx),
       ...taskReadHandlers(ctx),
       ...troubleshootHandlers(ctx, powerSweep),
+      ...siteCheckHandlers(ctx),
       ...runnerHandlers,
     },
     onClients: () => armIdle(),
