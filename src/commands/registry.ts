@@ -708,6 +708,15 @@ export const COMMANDS: CommandSpec[] = [
     run: async (argv, ctx) => (await import('./completion.ts')).completionCommand(argv, ctx.io),
   },
   {
+    name: '__man',
+    summary: 'the man page, rackpilot.1, in roff (the release writes it beside the executable)',
+    hidden: true,
+    run: async (_argv, ctx) => {
+      ctx.io.stdout.write((await import('./man.ts')).manPage());
+      return 0;
+    },
+  },
+  {
     name: '__complete',
     summary: 'the words that may come next on a command line (the completion scripts ask it)',
     hidden: true,
