@@ -86,7 +86,10 @@ export function Header({
         .filter((p) => p.error)
         .map((p) => (
           <Text key={p.name} color={color('red')} wrap="truncate">
-            {fit(`${p.name} unreachable since ${since(p.since)}: ${p.error!.split('\n')[0]}`, width)}
+            {fit(
+              `${p.name} ${p.what ?? 'unreachable'} since ${since(p.since)}: ${p.error!.split('\n')[0]}`,
+              width,
+            )}
           </Text>
         ))}
     </Box>

@@ -102,6 +102,8 @@ export interface HostExtras {
 /** A peer the dashboard depends on besides MaaS (the runner, a switch…), for the header. */
 export interface PeerStatus {
   name: string;
+  /** What is wrong with it ('unreachable' when not said). */
+  what?: string;
   /** Why it is not answering; undefined when it is fine. */
   error?: string;
   /** Epoch ms of its last good answer. */

@@ -68,7 +68,7 @@ export class CommandContext {
   private connect(start: boolean): Promise<RunnerClient> {
     return (async () => {
       const config = this.config();
-      return connectRunner({
+      const runner = await connectRunner({
         start,
         storePath: siteStorePath(config),
         site: siteIdentity(config),
@@ -76,7 +76,27 @@ export class CommandContext {
         env: { ...this.env, ...(config.envFile && { RACKPILOT_ENV_FILE: config.envFile }) },
         cwd: process.cwd(),
       });
+      if (config.etcd && this.client.kind === 'cli') await this.markIfStale(runner);
+      return runner;
     })();
+  }
+
+  /**
+   * With several jump hosts, a runner whose etcd has no quorum (or cannot be reached) answers
+   * from its last known state: every command then says so on stderr, and its JSON carries `stale`.
+   */
+  private async markIfStale(runner: RunnerClient): Promise<void> {
+    const c = (await runner.call('runner.status', {})).coordination;
+    if (!c || c.available) return;
+    const reason =
+      c.condition === 'quorum-lost'
+        ? `etcd has no quorum${c.members ? ` (${c.members.answering} of ${c.members.total} members answer)` : ''}`
+        : 'etcd cannot be reached';
+    this.io.stale = { since: c.staleSince, reason };
+    eprintln(
+      this.io,
+      `stale: ${reason} since ${c.staleSince ?? '?'}; what follows is this runner's last known state, and changes are refused`,
+    );
   }
 
   /** The configuration of the site's gear: the embedded lab's (through its runner) or the real one. */

@@ -1,6 +1,7 @@
 import { readFileSync, statSync, watch } from 'node:fs';
 import { z } from 'zod';
 import { runnerMain } from '../runner/runner.ts';
+import type { RunnerStatus } from '../runner/protocol.ts';
 import { siteStorePath } from '../runner/site-files.ts';
 import { runnerPaths } from '../runner/paths.ts';
 import { OperatorError } from '../util/errors.ts';
@@ -57,10 +58,9 @@ export async function runnerCommand(argv: string[], ctx: CommandContext): Promis
       );
       const c = s.coordination;
       if (c) {
-        println(
-          ctx.io,
-          `  etcd      ${c.endpoints.join(', ')} prefix ${c.prefix}: ${c.available ? 'answering' : `UNREACHABLE since ${c.staleSince ?? '?'}${c.error ? ` (${c.error})` : ''}: changes refused, reads from the last known state`}`,
-        );
+        println(ctx.io, `  etcd      ${c.endpoints.join(', ')} prefix ${c.prefix}: ${etcdCondition(c)}`);
+        const lease = leaseStory(c.lease);
+        if (lease) println(ctx.io, `  lease     ${lease}`);
         for (const r of c.runners)
           println(
             ctx.io,
@@ -126,4 +126,25 @@ export async function runnerCommand(argv: string[], ctx: CommandContext): Promis
         hint: `usage: ${RUNNER_USAGE}`,
       });
   }
+}
+
+type Coordination = NonNullable<RunnerStatus['coordination']>;
+
+/** etcd's condition as `runner status` says it: a quorum answers, none answers, or no quorum. */
+function etcdCondition(c: Coordination): string {
+  if (c.available) return 'a quorum answers';
+  const members = c.members ? ` (${c.members.answering} of ${c.members.total} members answer)` : '';
+  const what = c.condition === 'quorum-lost' ? 'QUORUM LOST' : 'UNREACHABLE';
+  return (
+    `${what} since ${c.staleSince ?? '?'}${members}${c.error ? ` (${c.error})` : ''}: ` +
+    'changes refused, reads from the last known state'
+  );
+}
+
+/** The lease's story, or null while it was never lost. */
+function leaseStory(l: Coordination['lease']): string | null {
+  if (l.lostAt === null) return null;
+  return l.renewedAt
+    ? `lost at ${l.lostAt}, renewed at ${l.renewedAt}: the tasks this runner held then were interrupted`
+    : `LOST at ${l.lostAt}: a new one is taken as soon as etcd answers; changes refused until then`;
 }

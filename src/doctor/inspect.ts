@@ -28,8 +28,24 @@ export interface InspectFacts {
     actual: { untagged: number | null; tagged: number[] } | { error: string };
     learnedOn: string | null | { error: string };
   }[];
-  /** The instance on the host: its VLANs (first untagged, the others tagged). */
-  instance: { name: string; access: number; tagged: number[] } | null;
+  /** The instance on the host: its VLANs (first untagged, the others tagged) and its state. */
+  instance: { name: string; access: number; tagged: number[]; state?: string } | null;
+  /** What the host's BMC answers (read only for a host with a settled instance). */
+  bmc?: {
+    power: 'on' | 'off' | { error: string };
+    boot: { device: string; valid: boolean } | { error: string };
+  } | null;
+}
+
+/**
+ * What a host's BMC should say for its instance: a running instance's host is on, a stopped one's
+ * off, and both boot from disk (the deploy's "Boot from disk" step, persistent). An instance being
+ * created or destroyed has a task on it, whose steps decide.
+ */
+export function expectedBmc(state: string | undefined): { power: 'on' | 'off'; boot: 'disk' } | null {
+  if (state === 'running') return { power: 'on', boot: 'disk' };
+  if (state === 'stopped') return { power: 'off', boot: 'disk' };
+  return null;
 }
 
 const BOND_MODE = 'active-backup';
@@ -114,6 +130,11 @@ export function inspect(f: InspectFacts): Omit<Inspection, 'plan'> {
   };
 
   const children: InspectNode[] = [];
+  const bmc = bmcNode(f);
+  if (bmc) {
+    children.push(bmc.node);
+    drift.push(...bmc.drift);
+  }
   const expectBond = f.nics.length >= 2;
   for (const b of bonds) {
     const members = f.nics.filter((n) => b.parents.includes(byMac.get(n.mac)?.name ?? '\0'));
@@ -154,8 +175,48 @@ export function inspect(f: InspectFacts): Omit<Inspection, 'plan'> {
     tree,
     drift,
     reconcile:
-      reconcilePorts.length || bondFix ? { ports: reconcilePorts, ...(bondFix && { bond: bondFix }) } : null,
+      reconcilePorts.length || bondFix || bmc?.fix
+        ? { ports: reconcilePorts, ...(bondFix && { bond: bondFix }), ...bmc?.fix }
+        : null,
     readAt: f.now,
+  };
+}
+
+/** The BMC's power and boot device against the instance's state: a node, its drift and the fix. */
+function bmcNode(
+  f: InspectFacts,
+): { node: InspectNode; drift: string[]; fix?: { power?: 'on' | 'off'; boot?: 'disk' } } | null {
+  const want = expectedBmc(f.instance?.state);
+  if (!want || !f.bmc) return null;
+  const drift: string[] = [];
+  const fix: { power?: 'on' | 'off'; boot?: 'disk' } = {};
+  const values: Record<string, InspectValue> = {};
+  const { power, boot } = f.bmc;
+  if (typeof power === 'object')
+    values['power'] = { actual: `not read (${power.error})`, expected: want.power, drift: false };
+  else {
+    values['power'] = val(power, want.power);
+    if (power !== want.power) {
+      drift.push(
+        `BMC: power ${power}; instance ${f.instance!.name} is ${f.instance!.state}, so ${want.power} is expected`,
+      );
+      fix.power = want.power;
+    }
+  }
+  if ('error' in boot)
+    values['boot'] = { actual: `not read (${boot.error})`, expected: want.boot, drift: false };
+  else {
+    const actual = boot.valid ? boot.device : 'BIOS order (no override)';
+    values['boot'] = val(actual, want.boot);
+    if (actual !== want.boot) {
+      drift.push(`BMC: boot device ${actual}; a deployed host boots from ${want.boot}`);
+      fix.boot = want.boot;
+    }
+  }
+  return {
+    node: { kind: 'bmc', label: 'BMC', values, children: [] },
+    drift,
+    ...((fix.power || fix.boot) && { fix }),
   };
 }
 

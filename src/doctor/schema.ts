@@ -81,14 +81,14 @@ export type InspectValue = z.infer<typeof valueSchema>;
 
 export const inspectNodeSchema: z.ZodType<InspectNode> = z.lazy(() =>
   z.object({
-    kind: z.enum(['machine', 'bond', 'nic', 'port', 'vlans']),
+    kind: z.enum(['machine', 'bmc', 'bond', 'nic', 'port', 'vlans']),
     label: z.string(),
     values: z.record(z.string(), valueSchema),
     children: z.array(inspectNodeSchema),
   }),
 );
 export interface InspectNode {
-  kind: 'machine' | 'bond' | 'nic' | 'port' | 'vlans';
+  kind: 'machine' | 'bmc' | 'bond' | 'nic' | 'port' | 'vlans';
   label: string;
   values: Record<string, InspectValue>;
   children: InspectNode[];
@@ -111,6 +111,9 @@ export const inspectionSchema = z.object({
         }),
       ),
       bond: z.object({ interfaceId: z.number(), name: z.string(), mode: z.string() }).optional(),
+      /** The host's power and boot device, when they drifted from its instance's state. */
+      power: z.enum(['on', 'off']).optional(),
+      boot: z.literal('disk').optional(),
     })
     .nullable(),
   readAt: z.number(),

@@ -152,9 +152,10 @@ const runnerStatusSchema = z.object({
   tasksQueued: z.number(),
   idleExitMs: z.number(),
   /**
-   * Present when the site's runners coordinate through etcd: the endpoints, whether etcd answers
-   * (when not, every read is the last known state, stale since `staleSince`, and changes are
-   * refused), and the runners registered.
+   * Present when the site's runners coordinate through etcd: the endpoints, whether a quorum
+   * answers (when not, every read is the last known state, stale since `staleSince`, and changes
+   * are refused; `condition` tells whether no member answers or members answer without a quorum),
+   * this runner's lease story, and the runners registered.
    */
   coordination: z
     .object({
@@ -163,8 +164,15 @@ const runnerStatusSchema = z.object({
       prefix: z.string(),
       owner: z.string(),
       available: z.boolean(),
+      condition: z.enum(['ok', 'unreachable', 'quorum-lost']),
       staleSince: z.string().nullable(),
       error: z.string().nullable(),
+      members: z.object({ answering: z.number(), total: z.number(), leader: z.boolean() }).nullable(),
+      lease: z.object({
+        grantedAt: z.string(),
+        lostAt: z.string().nullable(),
+        renewedAt: z.string().nullable(),
+      }),
       runners: z.array(
         z.object({ owner: z.string(), host: z.string(), pid: z.number(), startedAt: z.string() }),
       ),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
-import type { JsonValue, LogLine, Task, TaskState, TaskTarget } from '../../state/schema.ts';
+import type { JsonValue, LogLevel, LogLine, Task, TaskState, TaskTarget } from '../../state/schema.ts';
 import type { Store } from '../../state/store.ts';
 import { OperatorError, describeError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
@@ -257,7 +257,17 @@ export class TaskEngine {
 
   /** Which task holds this target, if any (running, queued, or interrupted awaiting a decision). */
   holderOf(target: TaskTarget): string | undefined {
-    return this.coordinator.holderOf(this.coordinator.keysFor(target))?.taskId;
+    return this.holder(target)?.taskId;
+  }
+
+  /** The task holding a target (its kind, state and runner), for refusals that name it. */
+  holder(target: TaskTarget): Holder | undefined {
+    return this.coordinator.holderOf(this.coordinator.keysFor(target));
+  }
+
+  /** A line in a task's log, sent to everyone following it (e.g. that it waits for etcd). */
+  note(taskId: string, level: LogLevel, text: string): void {
+    this.journal.log(taskId, level, text, undefined, 'engine');
   }
 
   // ---------------------------------------------------------------- running

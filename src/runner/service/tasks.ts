@@ -125,6 +125,7 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
       const host = pickHost(store.snapshot(), resolved.offering, {
         ...(req.host && { hostName: req.host }),
         readyInMaas: ready,
+        holderOf: (h) => engine.holder({ hostId: h.id }),
       });
       const draft = instanceDraft(req, resolved, host.id, new Set(store.instances.list().map((i) => i.mac)));
       const inst = { ...draft, id: 'inst-planned', createdAt: new Date().toISOString() };
