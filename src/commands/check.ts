@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../config/index.ts';
-import type { SiteCheck } from '../runner/service/site-check.ts';
+import { failed as fail, passed, type SiteCheck } from '../runner/check-result.ts';
 import { describeError } from '../util/errors.ts';
 import type { CommandContext } from './context.ts';
 import { flagOptions, usageOf } from './help.ts';
@@ -40,14 +40,6 @@ export async function checkCommand(argv: string[], ctx: CommandContext): Promise
   return ok ? 0 : 1;
 }
 
-const fail = (id: string, title: string, detail: string, fix: string): SiteCheck => ({
-  id,
-  title,
-  state: 'fail',
-  detail,
-  fix,
-});
-
 async function localChecks(ctx: CommandContext): Promise<SiteCheck[]> {
   let config;
   try {
@@ -58,22 +50,16 @@ async function localChecks(ctx: CommandContext): Promise<SiteCheck[]> {
   }
   const where = config.envFile ? `environment and ${config.envFile}` : 'environment';
   const out: SiteCheck[] = [
-    {
-      id: 'settings',
-      title: 'the settings are valid',
-      state: 'pass',
-      detail: config.lab
+    passed(
+      'settings',
+      'the settings are valid',
+      config.lab
         ? `no MaaS configured: the built-in lab (from the ${where})`
         : `MaaS ${config.maas?.url ?? '(none)'} (from the ${where})`,
-    },
+    ),
   ];
   if (config.lab) {
-    out.push({
-      id: 'rack',
-      title: 'the rack file is valid',
-      state: 'pass',
-      detail: "the lab's own rack file",
-    });
+    out.push(passed('rack', 'the rack file is valid', "the lab's own rack file"));
     return out;
   }
   if (!config.rackFile) {
@@ -103,7 +89,7 @@ async function localChecks(ctx: CommandContext): Promise<SiteCheck[]> {
         `\`rackpilot rack validate ${config.rackFile}\` lists every problem; set the variables it names`,
       ),
     );
-  } else out.push({ id: 'rack', title: 'the rack file is valid', state: 'pass', detail: config.rackFile });
+  } else out.push(passed('rack', 'the rack file is valid', config.rackFile));
   return out;
 }
 

@@ -1,17 +1,8 @@
-import { parseArgs } from 'node:util';
 import type { CommandContext } from './context.ts';
 import { println } from './io.ts';
 import { COMMANDS } from './registry.ts';
-import { resolvePath } from './resolve.ts';
-import {
-  flagsOf,
-  GLOBAL_FLAGS,
-  parseOptions,
-  visible,
-  type CommandSpec,
-  type FlagSpec,
-  type ValueKind,
-} from './spec.ts';
+import { allFlags, positionals, resolvePath } from './resolve.ts';
+import { flagsOf, GLOBAL_FLAGS, visible, type CommandSpec, type FlagSpec, type ValueKind } from './spec.ts';
 
 /**
  * `rackpilot __complete WORD…`: what may come next on a command line, for the bash, zsh and fish
@@ -38,23 +29,6 @@ const none: Completion = { candidates: [], files: false };
 
 function flagNames(flags: readonly FlagSpec[]): string[] {
   return flags.map((f) => `--${f.name}`);
-}
-
-function allFlags(spec: CommandSpec): FlagSpec[] {
-  return [...(spec.flags ?? []), ...(spec.subcommands ?? []).flatMap(allFlags)];
-}
-
-/** The words of `before` (after the command's name) that are arguments, not flags or their values. */
-function argumentWords(before: readonly string[], flags: readonly FlagSpec[]): string[] {
-  const unique = [...new Map(flags.map((f) => [f.name, f])).values()];
-  const { tokens } = parseArgs({
-    args: [...before],
-    options: parseOptions(unique),
-    allowPositionals: true,
-    strict: false,
-    tokens: true,
-  });
-  return tokens.flatMap((t) => (t.kind === 'positional' ? [t.value] : []));
 }
 
 async function valuesOf(
@@ -109,7 +83,7 @@ export async function completions(
       return none;
     }
   }
-  const index = argumentWords(before.slice(1), [...allFlags(path[0]!), ...GLOBAL_FLAGS]).length;
+  const index = positionals(before.slice(1), [...allFlags(path[0]!), ...GLOBAL_FLAGS]).words.length;
   const at = used + (leaf.lead?.length ?? 0);
   if (leaf.subcommands && index === at)
     return keep({ candidates: visible(leaf.subcommands).map((s) => s.name), files: false });

@@ -20,12 +20,12 @@ export interface ResolvedCommand {
 const hint = (path: readonly CommandSpec[]) => `rackpilot help ${path.map((s) => s.name).join(' ')}`.trim();
 
 /** Every flag of a command and of its subcommands: to tell a flag's value from an argument. */
-function allFlags(spec: CommandSpec): FlagSpec[] {
+export function allFlags(spec: CommandSpec): FlagSpec[] {
   return [...(spec.flags ?? []), ...(spec.subcommands ?? []).flatMap(allFlags)];
 }
 
 /** The words of a command line that are not flags or flag values, and the flags no command knows. */
-function positionals(
+export function positionals(
   argv: readonly string[],
   flags: readonly FlagSpec[],
 ): { words: string[]; unknown: string[] } {

@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandIo } from '../../src/commands/io.ts';
 import { main } from '../../src/commands/main.ts';
 import { writeLabEnvFile } from '../../src/lab/env-file.ts';
 import { startLab, type Lab } from '../../src/lab/index.ts';
@@ -11,11 +10,7 @@ import { CASES, d as settingsDir } from '../campaign/bad-settings.ts';
 import { KEY } from '../campaign/clean.ts';
 import { stopRunnersUnder } from '../runner/helpers.ts';
 import { testRunMark } from '../runner/cli-process.ts';
-
-function capture(): CommandIo & { out: () => string } {
-  let out = '';
-  return { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true }, out: () => out };
-}
+import { capture } from './capture.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'rackpilot-check-'));
 afterAll(() => stopRunnersUnder(home), 60_000);

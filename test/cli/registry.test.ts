@@ -6,12 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { completions, siteValues } from '../../src/commands/complete.ts';
 import type { CommandContext } from '../../src/commands/context.ts';
 import { helpText, usageLine, usageLines } from '../../src/commands/help.ts';
-import type { CommandIo } from '../../src/commands/io.ts';
 import { main } from '../../src/commands/main.ts';
 import { manPage } from '../../src/commands/man.ts';
 import { COMMANDS } from '../../src/commands/registry.ts';
 import { resolveCommand } from '../../src/commands/resolve.ts';
 import { walk, type CommandSpec } from '../../src/commands/spec.ts';
+import { capture } from './capture.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const RACK_FILE = join(ROOT, 'test/fixtures/rack/extended.json');
@@ -25,17 +25,6 @@ const env = {
   RACKPILOT_RACK_FILE: RACK_FILE,
 };
 afterAll(() => rmSync(home, { recursive: true, force: true }));
-
-function capture(): CommandIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 /** The words that name a command on a line: its names, with a host where a command wants one first. */
 const wordsOf = (path: readonly CommandSpec[]) =>
@@ -187,19 +176,7 @@ COMP_WORDS=(rackpilot deploy vm1 --host ''); COMP_CWORD=4; _rackpilot; echo "3:\
   it('refuses --ipmi-password-stdin with empty standard input, before any runner', () => {
     const r = spawnSync(
       'rackpilot',
-      [
-        'host',
-        'add',
-        '--hostname',
-        'r01-n001',
-        '--cores',
-        '1',
-        '--mhz',
-        '1',
-        '--memory',
-        '1',
-        '--ipmi-password-stdin',
-      ],
+      'host add --hostname r01-n001 --cores 1 --mhz 1 --memory 1 --ipmi-password-stdin'.split(' '),
       { env: shellEnv, input: '', encoding: 'utf8', timeout: 60_000 },
     );
     expect(r.stderr).toContain('--ipmi-password-stdin: standard input is empty');

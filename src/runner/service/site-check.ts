@@ -6,7 +6,7 @@ import type { IpmiTarget } from '../../ipmi/index.ts';
 import { SwitchError } from '../../switch/errors.ts';
 import { describeError } from '../../util/errors.ts';
 import { imageMatches } from '../../workflows/instance-create.ts';
-import type { Result } from '../protocol.ts';
+import { failed as fail, passed as pass, skipped as skip, type SiteCheck } from '../check-result.ts';
 import type { Handlers, ServiceContext } from './context.ts';
 
 /**
@@ -16,20 +16,8 @@ import type { Handlers, ServiceContext } from './context.ts';
  * anything: only reads are sent.
  */
 
-export type SiteCheck = Result<'site.check'>['checks'][number];
-
 /** BMCs read by default: the first of each rack, at most this many. */
 export const BMC_SAMPLE = 8;
-
-const pass = (id: string, title: string, detail: string): SiteCheck => ({ id, title, state: 'pass', detail });
-const fail = (id: string, title: string, detail: string, fix: string): SiteCheck => ({
-  id,
-  title,
-  state: 'fail',
-  detail,
-  fix,
-});
-const skip = (id: string, title: string, detail: string): SiteCheck => ({ id, title, state: 'skip', detail });
 
 async function checkMaas(ctx: ServiceContext): Promise<SiteCheck[]> {
   const { maas } = ctx.site;
