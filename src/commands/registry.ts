@@ -605,6 +605,17 @@ export const COMMANDS: CommandSpec[] = [
         examples: [{ command: 'rackpilot runner stop', says: 'runner 1234 stopping' }],
       },
       {
+        name: 'restart',
+        summary:
+          "a new runner with this client's settings, once the running tasks end (or at once with --now)",
+        flags: [
+          { name: 'now', type: 'boolean', description: 'do not wait: running tasks are left interrupted' },
+        ],
+        examples: [
+          { command: 'rackpilot runner restart', says: 'waits for running tasks, then a new runner' },
+        ],
+      },
+      {
         name: 'logs',
         summary: "the runner's log",
         flags: [

@@ -129,7 +129,8 @@ export class EtcdSite {
       members: null,
       lease: { grantedAt: nowIso(), lostAt: null, renewedAt: null },
     };
-    const tryMs = this.timing.tryMs;
+    // One try is bounded by the TTL's rhythm, and never longer than RACKPILOT_ETCD_TIMEOUT.
+    const tryMs = Math.min(this.timing.tryMs, settings.timeoutMs ?? Infinity);
     const opts: IOptions = {
       hosts: [...settings.endpoints],
       dialTimeout: tryMs,
@@ -199,7 +200,7 @@ export class EtcdSite {
       throw new OperatorError(
         `cannot use etcd at ${settings.endpoints.join(', ')}: ${cleanGrpcMessage(describeError(err))}`,
         {
-          hint: 'check RACKPILOT_ETCD and that etcd runs (`etcdctl endpoint health`)',
+          hint: `check RACKPILOT_ETCD and that etcd runs (\`etcdctl endpoint health\`); each try at a member is bounded by RACKPILOT_ETCD_TIMEOUT (${Math.round((settings.timeoutMs ?? 5_000) / 1000)} s)`,
         },
       );
     }

@@ -76,6 +76,8 @@ const valueSchema = z.object({
   actual: z.string(),
   expected: z.string(),
   drift: z.boolean(),
+  /** Could not be read: neither drift nor a match (the summary says "unknown"). */
+  unknown: z.boolean().optional(),
 });
 export type InspectValue = z.infer<typeof valueSchema>;
 
@@ -98,6 +100,8 @@ export const inspectionSchema = z.object({
   hostname: z.string(),
   tree: inspectNodeSchema,
   drift: z.array(z.string()),
+  /** What could not be read, so the inspection cannot say whether it drifted. */
+  unknown: z.array(z.string()).default([]),
   /** What the reconcile task would do, and its params (sent back as is to start it). */
   plan: z.array(z.object({ step: z.string(), actions: z.array(z.string()) })),
   reconcile: z

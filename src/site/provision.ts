@@ -165,6 +165,7 @@ export async function startCreate(
   wb: Pick<Workbench, 'store' | 'engine'>,
   maas: Pick<MaasClient, 'listMachines'>,
   req: CreateRequest,
+  opts: { plan?: readonly { step: string; actions: readonly string[] }[] } = {},
 ): Promise<{ instance: Instance; host: Host; taskId: string }> {
   const resolved = resolveCreate(wb.store, req);
   const ready = await readyInMaas(maas);
@@ -182,6 +183,7 @@ export async function startCreate(
       'instance.create',
       { hostId: host.id, hostname: host.hostname, instanceId: instance.id },
       { instanceId: instance.id },
+      opts.plan ? { plan: opts.plan } : {},
     );
     return { instance, host, taskId };
   } catch (err) {
