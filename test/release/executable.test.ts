@@ -66,7 +66,8 @@ describe.runIf(runs)('the release', () => {
       expect(out).toMatch(/^step: version rackpilot \d+\.\d+\.\d+ \(commit \w+/m);
       expect(out).toMatch(/^step: listed offline-vm1 +running +r\d\d-n\d+ /m);
       expect(out).toContain('step: destroyed');
-      expect(out).toMatch(/^frame: rackpilot MaaS http:\/\/127\.0\.0\.1:\d+\/MAAS \[lab\]/m);
+      expect(out).toMatch(/^frame: .*http:\/\/127\.0\.0\.1:\d+\/MAAS \[lab\]/m);
+      expect(out).toMatch(/^frame: .*r01-n001 .* Ready /m);
       expect(out).toContain('step: dashboard');
       expect(r.status, out).toBe(0);
     },
