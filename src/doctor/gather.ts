@@ -44,7 +44,7 @@ function hostOf(ctx: TroubleshootContext, key: string) {
   return { rec, hostname, rack, macs };
 }
 
-function bmcTarget(
+export function bmcTarget(
   ctx: TroubleshootContext,
   rec: Host | undefined,
   hostname: string,
