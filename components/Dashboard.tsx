@@ -288,6 +288,11 @@ function DashboardScreen(props: DashboardProps) {
   const onCommand = (text: string) => {
     const cmd = parseCommand(text, readOnly);
     if (!cmd) return setMessage({ tone: 'error', text: `:${text}: no such command (tab lists them)` });
+    if (cmd.kind === 'hidden')
+      return setMessage({
+        tone: 'error',
+        text: `:${cmd.word} is hidden in read-only mode: it changes gear (start rackpilot without --read-only)`,
+      });
     if (cmd.kind === 'quit') return exit();
     if (cmd.kind === 'view') return openView(cmd.view, 'jump');
     // An action from the bar acts where it would as a key: host actions from the host list.

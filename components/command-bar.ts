@@ -13,10 +13,19 @@ export function commandTable(readOnly: boolean): Map<string, Command> {
   return table;
 }
 
-export function parseCommand(text: string, readOnly: boolean): Command | null {
+/**
+ * The command typed, or `hidden` for one that exists but read-only mode leaves out (the operator
+ * must learn why, not that it does not exist), or null.
+ */
+export function parseCommand(
+  text: string,
+  readOnly: boolean,
+): Command | { kind: 'hidden'; word: string } | null {
   const word = text.trim().replace(/^:/, '').toLowerCase();
   if (word === 'q') return { kind: 'quit' };
-  return commandTable(readOnly).get(word) ?? null;
+  const cmd = commandTable(readOnly).get(word);
+  if (cmd) return cmd;
+  return readOnly && commandTable(false).has(word) ? { kind: 'hidden', word } : null;
 }
 
 /** Tab: the unique completion, else the longest common prefix of the candidates. */

@@ -7,6 +7,7 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { DIST, INPUTS, ROOT } from './bundle.js';
+import { baseOptions, buildInfo, REQUIRE_BANNER } from './esbuild-base.js';
 
 const root = fileURLToPath(ROOT);
 const dist = fileURLToPath(DIST);
@@ -14,27 +15,13 @@ const builtAt = Date.now();
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 const result = await build({
-  absWorkingDir: root,
-  entryPoints: ['src/cli.tsx'],
+  ...baseOptions(buildInfo(builtAt)),
   outdir: dist,
-  bundle: true,
-  // Each command and each lazily loaded part (the lab, SSH, etcd) stays its own chunk, loaded
-  // only when used: the dashboard does not carry them.
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
-  tsconfig: 'tsconfig.json',
   sourcemap: true,
-  metafile: true,
-  logLevel: 'warning',
   // Loaded from node_modules at run time: native add-ons (ssh2's optional cpu-features), gRPC's
   // protobuf files (etcd3), and Ink's optional developer tools.
   external: ['ssh2', 'etcd3', 'cpu-features', 'react-devtools-core'],
-  // CommonJS packages inside an ES module bundle still call require().
-  banner: {
-    js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
-  },
+  banner: { js: REQUIRE_BANNER },
 });
 const inputs = Object.keys(result.metafile.inputs)
   .filter((f) => !f.startsWith('<'))

@@ -5,6 +5,18 @@
 // would not find it, and JSX would compile the wrong way.
 import { bundleIsFresh, ENTRY } from './bundle.js';
 
+// A system Node older than the project's (a distribution's Node 20) fails deep inside Ink with a
+// syntax or import error: say what to run instead.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  process.stderr.write(
+    `rackpilot needs Node 22.12 or later; this is ${process.version} (${process.execPath}).\n` +
+      '  → run it through npm (`npm start`, `npx rackpilot`), which uses the project\'s own Node 22,\n' +
+      '    or node_modules/.bin/node src/bin/rackpilot.js, or the single executable (`npm run release`)\n',
+  );
+  process.exit(2);
+}
+
 // React's development build checks and measures every render: four times the CPU of an idle
 // dashboard. Operators run the production build unless they ask otherwise.
 process.env.NODE_ENV ??= 'production';

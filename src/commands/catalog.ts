@@ -7,6 +7,7 @@ import { intFlag, parseCommandArgs, printJson, println, UsageError } from './io.
 import { printPlan } from './plan.ts';
 import { formatTable } from './table.ts';
 import { HOST_USAGE, TEMPLATE_USAGE, OFFERING_USAGE, NETWORK_USAGE } from './usage.ts';
+import { flagOptions } from './help.ts';
 
 const MAC = /^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/;
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
@@ -32,20 +33,7 @@ export async function hostCommand(argv: string[], ctx: CommandContext): Promise<
 async function hostAdd(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseCommandArgs(
     argv,
-    {
-      hostname: { type: 'string' },
-      mac: { type: 'string' },
-      ipmi: { type: 'string' },
-      'ipmi-user': { type: 'string' },
-      'ipmi-password-stdin': { type: 'boolean' },
-      cores: { type: 'string' },
-      mhz: { type: 'string' },
-      memory: { type: 'string' },
-      rack: { type: 'string' },
-      plan: { type: 'boolean' },
-      detach: { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
+    flagOptions('host add'),
     z.object({
       hostname: z
         .string({ error: 'is required: the host name, e.g. --hostname r01-n003' })
@@ -69,7 +57,7 @@ async function hostAdd(argv: string[], ctx: CommandContext): Promise<number> {
     HOST_USAGE,
   );
   const password = values['ipmi-password-stdin']
-    ? readFileSync(0, 'utf8').split('\n')[0]!
+    ? passwordFromStdin()
     : ctx.envValue('RACKPILOT_IPMI_PASSWORD');
   registerSecret(password);
   const [address, portText] = values.ipmi?.split(':') ?? [];
@@ -90,10 +78,20 @@ async function hostAdd(argv: string[], ctx: CommandContext): Promise<number> {
   return followOrDetach(runner, added.taskId!, ctx.io, values);
 }
 
+/** The first line of standard input; an empty one is refused, not sent to MaaS as no password. */
+function passwordFromStdin(): string {
+  const line = readFileSync(0, 'utf8').split('\n')[0]!.replace(/\r$/, '');
+  if (!line)
+    throw new UsageError('--ipmi-password-stdin: standard input is empty: no password was given', {
+      hint: 'printf %s "$PASSWORD" | rackpilot host add … --ipmi-password-stdin, or set RACKPILOT_IPMI_PASSWORD',
+    });
+  return line;
+}
+
 async function hostRm(argv: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { json: { type: 'boolean' } },
+    flagOptions('host rm'),
     z.object({ json: z.boolean().optional() }),
     HOST_USAGE,
   );
@@ -112,7 +110,7 @@ async function hostRm(argv: string[], ctx: CommandContext): Promise<number> {
 async function hostLs(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseCommandArgs(
     argv,
-    { json: { type: 'boolean' } },
+    flagOptions('host ls'),
     z.object({ json: z.boolean().optional() }),
     HOST_USAGE,
   );
@@ -146,7 +144,7 @@ export async function templateCommand(argv: string[], ctx: CommandContext): Prom
   if (sub === 'add') {
     const { values, positionals } = parseCommandArgs(
       rest,
-      { image: { type: 'string' }, description: { type: 'string' }, json: { type: 'boolean' } },
+      flagOptions('template add'),
       z.object({
         image: z
           .string({ error: 'is required: the MaaS image, e.g. --image ubuntu/jammy' })
@@ -198,12 +196,7 @@ export async function offeringCommand(argv: string[], ctx: CommandContext): Prom
   if (sub === 'add') {
     const { values, positionals } = parseCommandArgs(
       rest,
-      {
-        cores: { type: 'string' },
-        mhz: { type: 'string' },
-        memory: { type: 'string' },
-        json: { type: 'boolean' },
-      },
+      flagOptions('offering add'),
       z.object({
         cores: requiredInt('CPU cores, e.g. --cores 8', 1, 4096),
         mhz: requiredInt('CPU speed in MHz, e.g. --mhz 2400', 1, 100_000),
@@ -255,7 +248,7 @@ export async function networkCommand(argv: string[], ctx: CommandContext): Promi
   if (sub === 'add') {
     const { values, positionals } = parseCommandArgs(
       rest,
-      { vlan: { type: 'string' }, description: { type: 'string' }, json: { type: 'boolean' } },
+      flagOptions('network add'),
       z.object({
         vlan: requiredInt('the VLAN id, e.g. --vlan 101', 1, 4094),
         description: z.string().max(200).optional(),

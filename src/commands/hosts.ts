@@ -5,12 +5,13 @@ import type { CommandContext } from './context.ts';
 import { parseCommandArgs, printJson, println } from './io.ts';
 import { formatTable } from './table.ts';
 import { HOSTS_USAGE } from './usage.ts';
+import { flagOptions } from './help.ts';
 
 /** `hosts`: the dashboard's inventory (one MaaS list call merged with the rack file), for scripts. */
 export async function hostsCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseCommandArgs(
     argv,
-    { json: { type: 'boolean' } },
+    flagOptions('hosts'),
     z.object({ json: z.boolean().optional() }),
     HOSTS_USAGE,
   );

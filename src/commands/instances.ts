@@ -6,6 +6,7 @@ import { printPlan } from './plan.ts';
 import { readUserData } from './user-data.ts';
 import { formatTable } from './table.ts';
 import { DEPLOY_USAGE } from './usage.ts';
+import { flagOptions, usageOf } from './help.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
@@ -13,17 +14,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 export async function deployCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    {
-      offering: { type: 'string' },
-      template: { type: 'string' },
-      network: { type: 'string', multiple: true },
-      host: { type: 'string' },
-      'user-data': { type: 'string' },
-      mac: { type: 'string' },
-      plan: { type: 'boolean' },
-      detach: { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
+    flagOptions('deploy'),
     z.object({
       offering: z.string({ error: 'is required: the offering (`rackpilot offering ls`)' }).min(1),
       template: z.string({ error: 'is required: the template (`rackpilot template ls`)' }).min(1),
@@ -66,8 +57,9 @@ export async function deployCommand(argv: string[], ctx: CommandContext): Promis
   return followOrDetach(runner, started.taskId, ctx.io, values);
 }
 
-const LIFECYCLE_USAGE = `rackpilot start|stop|destroy NAME [--plan] [--detach] [--json]
-       rackpilot attach|detach NAME NETWORK [--plan] [--detach] [--json]`;
+const LIFECYCLE_USAGE = (['start', 'stop', 'destroy', 'attach', 'detach'] as const)
+  .map((verb) => usageOf(verb))
+  .join('\n       ');
 
 /** start, stop, destroy, attach, detach: each one task on the instance's host. */
 export async function lifecycleCommand(
@@ -77,7 +69,7 @@ export async function lifecycleCommand(
 ): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { plan: { type: 'boolean' }, detach: { type: 'boolean' }, json: { type: 'boolean' } },
+    flagOptions(verb),
     z.object({ plan: z.boolean().optional(), detach: z.boolean().optional(), json: z.boolean().optional() }),
     LIFECYCLE_USAGE,
   );
@@ -98,9 +90,9 @@ export async function lifecycleCommand(
 export async function listInstancesCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseCommandArgs(
     argv,
-    { json: { type: 'boolean' } },
+    flagOptions('ls'),
     z.object({ json: z.boolean().optional() }),
-    'rackpilot ls [--json]',
+    usageOf('ls'),
   );
   const rows = await (await ctx.runner()).call('instances.list', {});
   if (values.json) {

@@ -8,6 +8,7 @@ import { eprintln, intFlag, parseCommandArgs, println } from './io.ts';
 import { fileAbove } from '../config/config.ts';
 import { OperatorError } from '../util/errors.ts';
 import { LAB_USAGE } from './usage.ts';
+import { flagOptions } from './help.ts';
 
 /**
  * `lab`: the whole lab in the foreground until Ctrl-C or SIGTERM. With --env-out it writes
@@ -18,14 +19,7 @@ export async function labCommand(argv: string[], ctx: CommandContext): Promise<n
   const config = ctx.config();
   const { values } = parseCommandArgs(
     argv,
-    {
-      hosts: { type: 'string' },
-      racks: { type: 'string' },
-      'time-scale': { type: 'string' },
-      seed: { type: 'string' },
-      'list-cost-ms': { type: 'string' },
-      'env-out': { type: 'string' },
-    },
+    flagOptions('lab'),
     z.object({
       hosts: intFlag(1, 20_000).optional(),
       racks: intFlag(1, 64).optional(),

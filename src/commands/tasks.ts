@@ -4,12 +4,13 @@ import { followOrDetach, taskSummary } from './follow.ts';
 import { parseCommandArgs, printJson, println, UsageError } from './io.ts';
 import { formatTable } from './table.ts';
 import { TASK_USAGE } from './usage.ts';
+import { flagOptions } from './help.ts';
 
 /** `tasks`: the journal. Unfinished and failed ones first; --all includes finished ones. */
 export async function tasksCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseCommandArgs(
     argv,
-    { all: { type: 'boolean' }, json: { type: 'boolean' } },
+    flagOptions('tasks'),
     z.object({ all: z.boolean().optional(), json: z.boolean().optional() }),
     TASK_USAGE,
   );
@@ -44,7 +45,8 @@ export async function tasksCommand(argv: string[], ctx: CommandContext): Promise
 export async function taskCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { json: { type: 'boolean' }, detach: { type: 'boolean' } },
+    // Every flag of any task subcommand: the command line was checked against its own already.
+    flagOptions('task resume'),
     z.object({ json: z.boolean().optional(), detach: z.boolean().optional() }),
     TASK_USAGE,
   );

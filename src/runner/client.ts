@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { isSea } from 'node:sea';
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import { OperatorError } from '../util/errors.ts';
 import { loadConfig, type Config } from '../config/index.ts';
@@ -298,7 +299,10 @@ export function spawnRunner(paths: RunnerPaths, env: ConnectOptions['env'], cwd?
   try {
     // --expose-gc: after parsing a full machine list (66 MB of JSON at 10,000 machines) the runner
     // collects at once and hands the memory back, instead of sitting on a heap sized for it.
-    const node = [process.execPath, '--expose-gc', BIN, 'runner', 'serve'];
+    // The single executable is its own runner (it enables gc itself: it takes no node flags).
+    const node = isSea()
+      ? [process.execPath, 'runner', 'serve']
+      : [process.execPath, '--expose-gc', BIN, 'runner', 'serve'];
     const [cmd, ...args] = NICE ? [NICE, '-n', String(RUNNER_NICENESS), ...node] : node;
     const child = spawn(cmd!, args, {
       detached: true,

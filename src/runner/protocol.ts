@@ -526,6 +526,21 @@ export const METHODS = {
       }),
     ]),
   },
+  /** `rackpilot check`: MaaS, switches, BMCs and etcd read as a new site needs them; changes nothing. */
+  'site.check': {
+    params: z.object({ allBmcs: z.boolean() }),
+    result: z.object({
+      checks: z.array(
+        z.object({
+          id: z.string(),
+          title: z.string(),
+          state: z.enum(['pass', 'fail', 'skip']),
+          detail: z.string(),
+          fix: z.string().optional(),
+        }),
+      ),
+    }),
+  },
   /**
    * The details view's live read: the host's BMC (power, boot device) and each ToR port's VLANs,
    * read by the runner through its per-switch queue and switch locks, never by the dashboard.

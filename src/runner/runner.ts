@@ -22,6 +22,7 @@ import { liveReadHandlers } from './service/live-read.ts';
 import { createPowerSweep, troubleshootHandlers } from './service/troubleshoot.ts';
 import { createConsoleHub } from './console/runner-consoles.ts';
 import { consoleHandlers } from './service/console.ts';
+import { siteCheckHandlers } from './service/site-check.ts';
 import { POWER_NOTIFICATION, type RunnerNotice } from './protocol.ts';
 import { RackReloader } from './rack-reload.ts';
 import { settingsDrift, settingsFingerprint, type SettingsFingerprint } from '../config/fingerprint.ts';
@@ -257,6 +258,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       ...taskHandlers(ctx),
       ...taskReadHandlers(ctx),
       ...troubleshootHandlers(ctx, powerSweep),
+      ...siteCheckHandlers(ctx),
       ...liveReadHandlers(ctx),
       ...consoleHandlers(consoles.hub),
       ...runnerHandlers,

@@ -2,12 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CommandIo } from '../../src/commands/io.ts';
 import { main } from '../../src/commands/main.ts';
 import { readUserData, USER_DATA_LIMIT } from '../../src/commands/user-data.ts';
 import { runnerPaths } from '../../src/runner/paths.ts';
 import { stopRunnersUnder } from '../runner/helpers.ts';
 import { bounded, expectClean, KEY } from './clean.ts';
+import { capture } from '../cli/capture.ts';
 
 /**
  * CLI arguments, in this process (main() as the binary runs it): each bad line is refused before
@@ -27,17 +27,6 @@ const dir = join(d, 'user-data-dir');
 mkdirSync(dir);
 const big = join(d, 'big.yaml');
 writeFileSync(big, Buffer.alloc(USER_DATA_LIMIT + 1, 0x61));
-
-function capture(): CommandIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 type Case = [argv: string[], names: RegExp];
 const CASES: Case[] = [

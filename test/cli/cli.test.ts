@@ -4,20 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/commands/main.ts';
-import type { CommandIo } from '../../src/commands/io.ts';
 import { stopRunnersUnder } from '../runner/helpers.ts';
 import { testRunMark } from '../runner/cli-process.ts';
-
-function capture(): CommandIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { capture } from './capture.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'rackpilot-cli-'));
 const labEnv = {

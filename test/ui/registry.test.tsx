@@ -213,11 +213,22 @@ describe('read-only mode', () => {
       expect(commands).not.toContain(a.command);
       expect(completeCommand(a.command!.slice(0, 2), true).candidates).not.toContain(a.command);
     }
-    await h.press(':');
-    await h.type('destroy');
-    await h.press(KEYS.enter);
-    expect(h.frame()).toContain(':destroy: no such command');
   }, 60_000);
+
+  it('a command read-only hides is named as hidden, not as unknown', async () => {
+    const { props } = FIXTURE();
+    const h = await mount({ ...props, readOnly: true }, { columns: 160, rows: 40 });
+    for (const word of ['destroy', 'power-on']) {
+      await h.press(':');
+      await h.type(word);
+      await h.press(KEYS.enter);
+      expect(h.frame()).toContain(`:${word} is hidden in read-only mode`);
+    }
+    await h.press(':');
+    await h.type('powr-on');
+    await h.press(KEYS.enter);
+    expect(h.frame()).toContain(':powr-on: no such command');
+  });
 
   it('the same keys do act when not read-only', async () => {
     const { props } = FIXTURE();
