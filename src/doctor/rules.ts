@@ -136,7 +136,7 @@ const operatorWords: Rule = ({ f, t }) => {
   const stage = last(t);
   return {
     id: 'operator-marked',
-    stage: stage?.label ?? null,
+    stage: mark ? `marked ${statusName(f)}` : (stage?.label ?? `marked ${statusName(f)}`),
     sentence: `${f.hostname} was marked ${statusName(f)} by ${who}${when}${reason ? `: "${reason}"` : ' with no reason given'}; MaaS will not use it until it is marked fixed.`,
     evidence: mark ? [line(mark)] : [`MaaS error_description: ${reason ?? ''}`],
     fixes:
@@ -168,12 +168,8 @@ const cannotPower: Rule = ({ f, t, checks }) => {
         : f.bmc?.answer === 'ok'
           ? 'the BMC answers rackpilot now, so check the power parameters MaaS holds'
           : 'rackpilot could not read the BMC';
-  const id =
-    f.bmc?.answer === 'auth'
-      ? 'bmc-auth'
-      : f.bmc?.answer === 'unreachable'
-        ? 'bmc-unreachable'
-        : 'maas-cannot-power';
+  // The BMC refusing rackpilot too confirms it; one we cannot reach from here confirms nothing.
+  const id = f.bmc?.answer === 'auth' ? 'bmc-auth' : 'maas-cannot-power';
   return {
     id,
     stage: last(t)?.label ?? null,
@@ -197,8 +193,12 @@ const cannotPower: Rule = ({ f, t, checks }) => {
 
 // ---------- the live BMC alone (no MaaS story of it) ----------
 
-const bmcLive: Rule = ({ f }) => {
+const bmcLive: Rule = ({ f, t }) => {
   if (!f.bmc || f.bmc.answer === 'ok') return null;
+  // A BMC the jump host cannot reach is a cause only of what needs it from here: rackpilot's own
+  // task that stopped, or a host whose story MaaS does not tell.
+  const blocked = f.task !== null && (f.task.state === 'failed' || f.task.state === 'interrupted');
+  if (!blocked && t.operation !== null) return null;
   const auth = f.bmc.answer === 'auth';
   return {
     id: auth ? 'bmc-auth' : 'bmc-unreachable',
@@ -214,7 +214,9 @@ const bmcLive: Rule = ({ f }) => {
         : 'bring the BMC back (its network port, cable or a BMC reset)',
     })),
     hints: [],
-    specificity: 80,
+    // Below every timeline cause: a BMC the jump host cannot reach says nothing of a deployment
+    // whose story MaaS tells; it is the cause only when the story is silent.
+    specificity: 30,
   };
 };
 

@@ -123,6 +123,10 @@ function failureOf(events: readonly StoryEvent[]): Timeline['failure'] {
 function timerOf(input: TimelineInput, startedAt: number, events: readonly StoryEvent[]): Timeline['timer'] {
   const minutes = input.status === null ? undefined : TIMEOUT_MIN_BY_STATUS[input.status];
   if (minutes === undefined) return null;
+  // status_expires only guards the boot into the ephemeral environment: once the node's scripts
+  // report (metadataserver clears it for commissioning and testing), their own pace decides. We
+  // read an erase the same way, so a multi-hour full erase is not counted down as a failure.
+  if (events.some((e) => e.type === EV.commissioning || e.type === EV.statusEvent)) return null;
   let from = startedAt;
   for (const e of events) {
     const resets =
