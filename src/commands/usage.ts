@@ -42,7 +42,7 @@ export const DEPLOY_USAGE = `rackpilot deploy NAME --offering OFFERING --templat
                  [--host HOST] [--user-data FILE] [--mac MAC] [--plan] [--detach] [--json]`;
 
 export const DOCTOR_USAGE =
-  'rackpilot doctor HOST [--json] [--fix ports-pxe|pxe-boot|abort|reset-failed|resume|power-cycle] [--detach]';
+  'rackpilot doctor HOST [--json] [--log] [--fix ports-pxe|pxe-boot|disk-boot|mark-fixed|abort|reset-failed|resume|power-cycle] [--detach]\n       rackpilot doctor --all [--json]';
 
 export const INSPECT_USAGE = 'rackpilot inspect HOST [--json] [--reconcile] [--detach]';
 

@@ -74,6 +74,14 @@ export interface DoctorFacts {
 }
 
 export function diagnose(f: DoctorFacts, opts: { log?: boolean } = {}): Diagnosis {
+  return analyse(f, opts).diagnosis;
+}
+
+/** The diagnosis with the timeline it rests on (the runner learns stage durations from it). */
+export function analyse(
+  f: DoctorFacts,
+  opts: { log?: boolean } = {},
+): { diagnosis: Diagnosis; timeline: Timeline } {
   const maas = f.maas && 'systemId' in f.maas ? f.maas : null;
   const status = maas?.status ?? null;
   const statusName =
@@ -93,7 +101,7 @@ export function diagnose(f: DoctorFacts, opts: { log?: boolean } = {}): Diagnosi
     f.curtin && f.curtin.lines.length > 0
       ? { status: f.curtin.status, tail: f.curtin.lines.slice(-8) }
       : null;
-  return {
+  const diagnosis: Diagnosis = {
     hostname: f.hostname,
     systemId: maas?.systemId ?? null,
     statusName,
@@ -118,6 +126,7 @@ export function diagnose(f: DoctorFacts, opts: { log?: boolean } = {}): Diagnosi
     cause: found
       ? {
           id: found.id,
+          title: found.title,
           stage: found.stage,
           sentence: found.sentence,
           evidence: found.evidence,
@@ -130,6 +139,7 @@ export function diagnose(f: DoctorFacts, opts: { log?: boolean } = {}): Diagnosi
     task: f.task,
     readAt: f.now,
   };
+  return { diagnosis, timeline };
 }
 
 /** Time in the current status against MaaS's timeout (the countdown the views draw). */

@@ -14,6 +14,8 @@ import type { StoryEvent } from './stages.ts';
 
 export interface Cause {
   id: string;
+  /** A few words for one line of the triage list. */
+  title: string;
   /** The stage where it stopped (its label), when the timeline knows it. */
   stage: string | null;
   sentence: string;
@@ -100,7 +102,7 @@ const PXE_BOOT: Fix = {
 };
 const DISK_BOOT: Fix = {
   id: 'disk-boot',
-  label: 'boot from disk first (persistent), then power cycle',
+  label: 'boot from disk first (persistent)',
   kind: 'host.bootdev',
 };
 const PORTS_PXE: Fix = { id: 'ports-pxe', label: 'ToR ports back to the PXE VLAN', kind: 'host.ports-pxe' };
@@ -136,6 +138,7 @@ const operatorWords: Rule = ({ f, t }) => {
   const stage = last(t);
   return {
     id: 'operator-marked',
+    title: `marked ${statusName(f)}${reason ? `: ${reason}` : ''}`,
     stage: mark ? `marked ${statusName(f)}` : (stage?.label ?? `marked ${statusName(f)}`),
     sentence: `${f.hostname} was marked ${statusName(f)} by ${who}${when}${reason ? `: "${reason}"` : ' with no reason given'}; MaaS will not use it until it is marked fixed.`,
     evidence: mark ? [line(mark)] : [`MaaS error_description: ${reason ?? ''}`],
@@ -172,6 +175,7 @@ const cannotPower: Rule = ({ f, t, checks }) => {
   const id = f.bmc?.answer === 'auth' ? 'bmc-auth' : 'maas-cannot-power';
   return {
     id,
+    title: `MaaS cannot power it: ${quote?.description ?? failText ?? ''}`.slice(0, 120),
     stage: last(t)?.label ?? null,
     sentence: `MaaS cannot power ${f.hostname}: "${quote ? `${quote.type} - ${quote.description}` : failText}"; ${live}.`,
     evidence: [
@@ -202,6 +206,7 @@ const bmcLive: Rule = ({ f, t }) => {
   const auth = f.bmc.answer === 'auth';
   return {
     id: auth ? 'bmc-auth' : 'bmc-unreachable',
+    title: auth ? 'BMC refuses the credentials' : 'BMC does not answer',
     stage: null,
     sentence: auth
       ? `The BMC refuses the credentials MaaS and rackpilot hold: its password was changed, so nobody can power ${f.hostname}.`
@@ -256,6 +261,7 @@ const curtinFailed: Rule = ({ f, t, installLog }) => {
   const quote = c.firstError ?? c.finish ?? (failEvent ? `${failEvent.type} - ${failEvent.description}` : '');
   return {
     id: 'curtin-failed',
+    title: `curtin failed in ${stageName ?? 'its install'}`,
     stage,
     sentence: `curtin failed in ${stage}: "${quote}".`,
     evidence: [
@@ -289,6 +295,7 @@ const postInstall: Rule = ({ f, t }) => {
   const first = all[0]!;
   return {
     id: 'cloud-init-failed',
+    title: userData ? 'cloud-init failed running the user data' : 'cloud-init failed after install',
     stage: 'cloud-init in the installed OS',
     sentence: userData
       ? `cloud-init failed in the installed OS running the user data (module ${module}): "${first.type} - ${first.description}"; the user data given at deploy is the likely cause.`
@@ -319,6 +326,7 @@ const liveStop: Rule = ({ f, t, checks }) => {
   if (powerOff && (early || t.operation === null)) {
     return {
       id: 'powered-off',
+      title: 'powered off out of band',
       stage: last(t)?.label ?? null,
       sentence: `${where}${f.hostname} is off while MaaS is ${s}: it was powered off out of band${f.outOfBand ? ` at ${iso(f.outOfBand.at)}` : ''}, and MaaS waits for it until its timeout.`,
       evidence: powerOff.evidence,
@@ -331,6 +339,7 @@ const liveStop: Rule = ({ f, t, checks }) => {
   if (port) {
     return {
       id: 'tenant-vlan',
+      title: 'ToR port off the PXE VLAN',
       stage: last(t)?.label ?? null,
       sentence: `${where}${port.evidence[0]!.replace(/^switch /, '')}: the port is not on the PXE VLAN, so the host's PXE and metadata requests never reach MaaS while it is ${s}.`,
       evidence: port.evidence,
@@ -343,6 +352,7 @@ const liveStop: Rule = ({ f, t, checks }) => {
   if (boot && (early || t.operation === null)) {
     return {
       id: 'boot-disk',
+      title: 'boot device not PXE',
       stage: last(t)?.label ?? null,
       sentence: `${where}the BMC boots ${f.hostname} from ${/override (\S+)/.exec(boot.evidence[0]!)?.[1] ?? 'the BIOS order'}, not PXE: it never reaches MaaS's installer while ${s}.`,
       evidence: boot.evidence,
@@ -355,6 +365,7 @@ const liveStop: Rule = ({ f, t, checks }) => {
   if (mac) {
     return {
       id: 'miscabled',
+      title: 'NIC on another port',
       stage: last(t)?.label ?? null,
       sentence: `A NIC is cabled to another port than the rack file says: ${mac.evidence[0]}.`,
       evidence: mac.evidence,
@@ -370,6 +381,7 @@ const liveStop: Rule = ({ f, t, checks }) => {
   if (bootMac) {
     return {
       id: 'boot-mac',
+      title: 'boots on another interface',
       stage: last(t)?.label ?? null,
       sentence: `MaaS boots ${f.hostname} on another interface than the instance's: ${bootMac.evidence[0]}.`,
       evidence: bootMac.evidence,
@@ -390,6 +402,7 @@ const neverPxe: Rule = ({ f, t }) => {
   const powered = s.id === 'powered-on' ? 'after power-on' : 'after MaaS asked for it';
   return {
     id: 'no-pxe',
+    title: `never network-booted ${powered}`,
     stage: s.label,
     sentence: `${f.hostname} never network-booted ${powered}: ${stoppedAfter(t, f.now)}, and no PXE request reached MaaS since (boot order or boot device not PXE, the port off the PXE VLAN, or the host not powering on).`,
     evidence: [s.evidence, `no "PXE Request" event after it`],
@@ -420,6 +433,7 @@ const noKernel: Rule = ({ f, t }) => {
         : 'no kernel, initrd or ephemeral environment followed';
   return {
     id: 'no-kernel',
+    title: `${s.id === 'pxe' ? 'PXE answered' : 'boot loader fetched'}, then no kernel/ephemeral`,
     stage: s.label,
     sentence: `${f.hostname} ${stoppedAfter(t, f.now)}; ${what}: a UEFI/legacy mismatch${fw ? ` (it booted ${fw})` : ''}, HTTP boot blocked between host and rack, or the boot image missing on the rack controller.`,
     evidence: [
@@ -452,6 +466,7 @@ const noInstaller: Rule = ({ f, t }) => {
         : 'the scripts never reported';
   return {
     id: 'no-installer',
+    title: `ephemeral up, then ${next}`,
     stage: s.label,
     sentence: `${f.hostname}'s ephemeral environment was up, then no progress: ${stoppedAfter(t, f.now)}, and ${next} (the ephemeral cannot reach MaaS's metadata service, or its cloud-init failed).`,
     evidence: [s.evidence],
@@ -475,6 +490,7 @@ const neverCameBack: Rule = ({ f, t, checks }) => {
         : 'it did not boot from its disk or never reached MaaS: the disk boot, the EFI entry, or first-boot network or metadata';
   return {
     id: 'never-came-back',
+    title: 'installed and rebooted, never came back',
     stage: s.label,
     sentence: `curtin installed ${f.hostname} and it rebooted, then never came back: ${stoppedAfter(t, f.now)}; ${why}.`,
     evidence: [
@@ -483,7 +499,7 @@ const neverCameBack: Rule = ({ f, t, checks }) => {
         .map((x) => x.evidence),
       ...(boot ? boot.evidence.slice(0, 1) : []),
     ],
-    fixes: [DISK_BOOT, ...resumeFix(f), ...resetFix(f)],
+    fixes: [DISK_BOOT, POWER_CYCLE, ...resumeFix(f), ...resetFix(f)],
     hints: ['the console shows where the first boot stops (SOL)'],
     specificity: 55,
   };
@@ -495,6 +511,7 @@ const rescueStuck: Rule = ({ f, t }) => {
   if (s.id !== 'rescue' && s.id !== 'exiting') return null;
   return {
     id: 'rescue-stuck',
+    title: 'stuck in rescue mode',
     stage: s.label,
     sentence: `${f.hostname} is stuck in rescue mode: ${stoppedAfter(t, f.now)}; nothing runs on it until rescue mode is exited.`,
     evidence: [s.evidence],
@@ -511,6 +528,7 @@ const eraseStalled: Rule = ({ f, t }) => {
   const e = t.erase!;
   return {
     id: 'erase-stalled',
+    title: 'erase past its expected time',
     stage: 'erasing disks',
     sentence: `${f.hostname}'s disk erase has run ${minutes(last(t)!.durationS)}, past the ${minutes(last(t)!.patienceS ?? 0)} its ${gb(e.bytes)} should take at ${mbps(e.rateBps)} (${e.rateFrom}).`,
     evidence: [last(t)!.evidence],
@@ -524,6 +542,7 @@ const genericStop: Rule = ({ f, t }) => {
   if (!stopped(t) || !t.operation) return null;
   return {
     id: t.failure?.timedOut ? 'timed-out' : 'stalled',
+    title: t.failure?.timedOut ? 'timed out' : 'stalled',
     stage: last(t)?.label ?? null,
     sentence: `${t.operation} of ${f.hostname} ${stoppedAfter(t, f.now)}${t.waitingFor ? `; it never reached "${t.waitingFor}"` : ''}${t.failure ? `. MaaS: ${t.failure.text.slice(9)}` : ''}.`,
     evidence: [...(last(t) ? [last(t)!.evidence] : []), ...(t.failure ? [t.failure.text] : [])],
@@ -539,6 +558,7 @@ const maasFailed: Rule = ({ f }) => {
   const msg = f.maas && 'statusMessage' in f.maas ? f.maas.statusMessage : '';
   return {
     id: /timed out/.test(msg) ? 'timed-out' : 'maas-failed',
+    title: `MaaS marked it ${statusName(f)}`,
     stage: null,
     sentence: `MaaS marked ${f.hostname} ${statusName(f)}${msg ? `: ${msg}` : ''}; its events do not say more.`,
     evidence: msg ? [`MaaS status_message: ${msg}`] : [],
@@ -553,6 +573,7 @@ const taskFailed: Rule = ({ f }) => {
   if (!task || (task.state !== 'failed' && task.state !== 'interrupted')) return null;
   return {
     id: 'task-failed',
+    title: `task ${task.id} ${task.state}`,
     stage: null,
     sentence: `Task ${task.id} (${task.kind}) ${task.state}${task.step ? ` at "${task.step}"` : ''}: ${task.error ?? 'no error recorded'}.`,
     evidence: [],

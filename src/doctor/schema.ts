@@ -83,6 +83,7 @@ export type TimelineView = z.infer<typeof timelineSchema>;
 
 export const causeSchema = z.object({
   id: z.string(),
+  title: z.string(),
   /** The stage where it stopped. */
   stage: z.string().nullable(),
   sentence: z.string(),

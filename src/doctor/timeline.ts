@@ -239,3 +239,21 @@ export function finishedOperation(t: Timeline, diskBytes?: number | null): Finis
     ...(erasing && diskBytes ? { erase: { bytes: diskBytes, seconds: erasing.durationS } } : {}),
   };
 }
+
+const STORY_STARTS = new Set([
+  'Deploying',
+  'Commissioning',
+  'Disk erasing',
+  'Entering rescue mode',
+  'Broken',
+]);
+
+/** Do these events (any order) reach back to the start of the machine's last operation? */
+export function reachesStoryStart(events: readonly { type: string; description: string }[]): boolean {
+  return events.some((e) => {
+    if (e.type !== EV.changedStatus) return false;
+    const m = STATUS_CHANGE.exec(e.description);
+    if (!m) return false;
+    return STORY_STARTS.has(m[2]!) || (m[2] === 'Releasing' && m[1] !== 'Disk erasing');
+  });
+}

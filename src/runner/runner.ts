@@ -183,7 +183,11 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       ...catalogHandlers(ctx),
       ...taskHandlers(ctx),
       ...taskReadHandlers(ctx),
-      ...troubleshootHandlers(ctx, powerSweep),
+      ...troubleshootHandlers(ctx, powerSweep, {
+        // While a dashboard keeps the inventory following MaaS, the triage reads its rows, not a list.
+        rows: () =>
+          inventory.follower.ready && inventory.subscriberCount > 0 ? inventory.follower.state().rows : null,
+      }),
       ...runnerHandlers,
     },
     onClients: () => armIdle(),

@@ -73,6 +73,7 @@ export function fakeDiagnosis(readAt: number, hostname = 'r01-n001'): Diagnosis 
     summary: 'Deploying: deploy stopped after "powered on"',
     cause: {
       id: 'tenant-vlan',
+      title: 'ToR port off the PXE VLAN',
       stage: 'powered on',
       sentence: 'Its ToR port 1/1/1 is on VLAN 200, not the PXE VLAN 10.',
       evidence: ['tor-r01 1/1/1: untagged 200, expected 10 (PXE)'],

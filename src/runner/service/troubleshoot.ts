@@ -7,6 +7,8 @@ import type { Workbench } from '../../site/workbench.ts';
 import { OperatorError } from '../../util/errors.ts';
 import { planWorkflowLive } from '../../workflows/index.ts';
 import { cabling, doctor, inspectHost } from '../../doctor/gather.ts';
+import { StageHistoryFile } from '../../doctor/history-file.ts';
+import { readTriage } from '../../doctor/triage-read.ts';
 import { BmcPowerSweep, type BmcSweepTarget, type BmcPowerChange } from '../power-sweep.ts';
 import type { Caller, Handlers, ServiceContext } from './context.ts';
 
@@ -108,8 +110,16 @@ export function createPowerSweep(
 export function troubleshootHandlers(
   { site, wb }: ServiceContext,
   sweep: BmcPowerSweep | undefined,
+  opts: {
+    /** The inventory's rows when the runner follows MaaS already (the triage needs no list then). */
+    rows?: () =>
+      | readonly { hostname: string; systemId: string | null; status: number | null; statusMessage: string }[]
+      | null;
+  } = {},
 ): Handlers {
-  const tctx = { site, wb, ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }) };
+  // The site's stage history lives beside the store it belongs to (none for an in-memory store).
+  const history = new StageHistoryFile(wb.store.path ? `${wb.store.path}.stage-history.json` : null);
+  const tctx = { site, wb, history, ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }) };
   const hostNamed = (key: string) => {
     const host = wb.store.hosts.find((h) => h.hostname === key || h.id === key);
     if (!host)
@@ -127,7 +137,9 @@ export function troubleshootHandlers(
     return { ...i, plan };
   };
   return {
-    'host.doctor': async ({ host }) => doctor(tctx, host),
+    'host.doctor': async ({ host, log }) => doctor(tctx, host, undefined, { log: log === true }),
+    'site.triage': async () =>
+      readTriage({ maas: site.maas, history: () => history.get(), ...(opts.rows && { rows: opts.rows }) }),
     'host.fix': async ({ host, fix, taskId }, caller: Caller) => {
       if (fix === 'resume') {
         if (!taskId)
@@ -143,6 +155,11 @@ export function troubleshootHandlers(
         'reset-failed': { kind: 'host.reset-failed', params: {} },
         abort: { kind: 'host.maas', params: { op: 'abort', comment: 'rackpilot doctor: abort' } },
         'power-cycle': { kind: 'host.power', params: { action: 'cycle' } },
+        'disk-boot': { kind: 'host.bootdev', params: { device: 'disk', persistent: true } },
+        'mark-fixed': {
+          kind: 'host.maas',
+          params: { op: 'mark-fixed', comment: 'rackpilot doctor: mark fixed' },
+        },
       };
       const k = kinds[fix];
       if (!k) throw new OperatorError(`no fix ${fix}`);
