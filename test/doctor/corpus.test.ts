@@ -130,6 +130,7 @@ describe('what each cause says', () => {
     expect(c.sentence).toMatch(/rebooted, then never came back: stopped after "rebooting" at 07:39:21/);
     expect(diagnose(load('never-came-back').facts).fixes.map((f) => f.id)).toEqual([
       'disk-boot',
+      'power-cycle',
       'reset-failed',
     ]);
   });
