@@ -52,6 +52,8 @@ export interface DoctorFacts {
    * rules read curtin's and cloud-init's words in them as they read MaaS's log.
    */
   extra?: { source: string; at: number | null; text: string }[];
+  /** 1 for a real region; the lab's RACKPILOT_TIME_SCALE (its MaaS runs durations and timeouts scaled). */
+  timeScale?: number;
   bmc:
     | { answer: 'ok'; power: 'on' | 'off'; boot: { device: string; valid: boolean; persistent: boolean } }
     | { answer: 'unreachable' | 'auth'; error: string }
@@ -94,6 +96,7 @@ export function analyse(
     now: f.now,
     history: f.history ?? null,
     diskBytes: maas?.diskBytes ?? null,
+    timeScale: f.timeScale ?? 1,
   });
   const installLog = [...(f.curtin?.lines ?? []), ...(f.extra ?? []).map((x) => x.text)];
   const found = findCause({ f, t: timeline, checks, installLog });
@@ -149,7 +152,7 @@ function timerOf(f: DoctorFacts, status: number | null, t: Timeline): Diagnosis[
   return {
     enteredAt,
     inStateS: enteredAt === null ? null : Math.max(0, Math.round((f.now - enteredAt) / 1000)),
-    timeoutS: minutesFor === undefined ? null : minutesFor * 60,
+    timeoutS: minutesFor === undefined ? null : (t.timer?.timeoutS ?? minutesFor * 60),
     remainingS: t.timer?.remainingS ?? null,
   };
 }

@@ -224,6 +224,7 @@ export async function gatherDoctorFacts(
     instanceMac: inst?.mac ?? null,
     task: taskOf(ctx, rec, hostname),
     history: ctx.history?.get() ?? null,
+    timeScale: site.lab ? site.config.timeScale : 1,
   };
 }
 

@@ -123,15 +123,19 @@ const operatorWords: Rule = ({ f, t }) => {
   const s = statusCode(f);
   if (s !== 8 && s !== 11 && s !== 2 && s !== 15 && s !== 22) return null;
   const marks = [...(f.events ?? [])]
-    .filter((e) => e.type === EV.markBrokenUser || e.type === EV.markFailedUser)
+    .filter(
+      (e) => e.type === EV.markBrokenUser || e.type === EV.markFailedUser || e.type === EV.markBrokenSystem,
+    )
     .sort((a, b) => b.id - a.id);
   const mark = marks[0];
   if (s !== 8 && !mark) return null;
   // "(admin) - PSU 2 failed; waiting for a replacement": MaaS's _register_request_event.
   const m = mark ? /^\(([^)]+)\)(?: - (.*))?$/.exec(mark.description) : null;
-  const who = m?.[1] ?? 'an operator';
+  const system = mark?.type === EV.markBrokenSystem;
+  const who = m?.[1] ?? (system ? 'MaaS' : 'an operator');
   const reason =
     m?.[2] ??
+    (system && mark?.description ? mark.description : undefined) ??
     (f.maas && 'errorDescription' in f.maas && f.maas.errorDescription ? f.maas.errorDescription : null);
   if (s !== 8 && !reason) return null;
   const when = mark ? ` at ${iso(mark.at).slice(0, 19).replace('T', ' ')}` : '';

@@ -58,7 +58,16 @@ export interface TimelineInput {
   history: StageHistory | null;
   /** Sum of the machine's disk sizes (MaaS `storage`, MB → bytes), for the erase estimate. */
   diskBytes?: number | null;
+  /**
+   * The region's clock against real MaaS: 1 for a real region; the lab runs MaaS's durations and
+   * timeouts scaled (RACKPILOT_TIME_SCALE), so default patience and timeouts scale with it.
+   */
+  timeScale?: number;
 }
+
+/** No wait is shorter than this, however fast a lab runs: a power-on's own latency is not a stall. */
+const MIN_WAIT_S = 3;
+const scaled = (s: number, scale: number) => Math.max(MIN_WAIT_S, Math.round(s * scale));
 
 /** Full erase writes every byte; without this site's own figure we assume a plain disk's pace. */
 export const ASSUMED_ERASE_BPS = 100 * 1024 * 1024;
@@ -137,7 +146,7 @@ function timerOf(input: TimelineInput, startedAt: number, events: readonly Story
         ));
     if (resets && Number.isFinite(e.at)) from = Math.max(from, e.at);
   }
-  const timeoutS = minutes * 60;
+  const timeoutS = scaled(minutes * 60, input.timeScale ?? 1);
   const deadlineAt = from + timeoutS * 1000;
   return { timeoutS, deadlineAt, remainingS: Math.round((deadlineAt - input.now) / 1000) };
 }
@@ -184,13 +193,14 @@ export function buildTimeline(input: TimelineInput): Timeline {
     const next = reached[k + 1];
     const endAt = next ? next.event.at : outcome === 'running' ? null : endOfOp;
     const typicalS = typicalOf(input.history, found.op, def.id);
-    let patienceS: number | null = Number.isFinite(def.patienceS) ? def.patienceS : null;
+    const scale = input.timeScale ?? 1;
+    let patienceS: number | null = Number.isFinite(def.patienceS) ? scaled(def.patienceS, scale) : null;
     let patienceFrom: TimelineStage['patienceFrom'] = 'default';
     if (def.id === 'erasing' && erase) {
       patienceS = Math.round(erase.expectedS * 1.5 + 600);
       patienceFrom = 'disk sizes';
     } else if (typicalS !== null) {
-      patienceS = Math.max(3 * typicalS, typicalS + 120);
+      patienceS = Math.max(3 * typicalS, typicalS + scaled(120, scale));
       patienceFrom = 'site history';
     }
     return {

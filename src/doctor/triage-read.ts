@@ -3,6 +3,7 @@ import { readEventsBack } from '../maas/event-pages.ts';
 import type { MaasClient } from '../maas/client.ts';
 import { describeError } from '../util/errors.ts';
 import type { StageHistory } from './history.ts';
+import { EV } from './catalogue.ts';
 import { reachesStoryStart } from './timeline.ts';
 import { byUrgency, TRIAGE_STATUSES, triageRow, type Triage, type TriageRow } from './triage.ts';
 
@@ -18,9 +19,14 @@ export interface TriageSource {
     | null;
   history?: () => StageHistory | null;
   now?: () => number;
+  /** The lab's RACKPILOT_TIME_SCALE (1 for a real region). */
+  timeScale?: number;
 }
 
 const PARALLEL = 16;
+
+/** A Deployed machine whose last word is a failure after the install (status_message: latest INFO+ event). */
+const failedAfter = (statusMessage: string) => statusMessage.startsWith(`${EV.postInstallFailed} - `);
 
 export async function readTriage(src: TriageSource, signal?: AbortSignal): Promise<Triage> {
   const t0 = Date.now();
@@ -34,7 +40,9 @@ export async function readTriage(src: TriageSource, signal?: AbortSignal): Promi
     }));
   const wanted = known.filter(
     (m): m is typeof m & { systemId: string; status: number } =>
-      m.systemId !== null && m.status !== null && TRIAGE_STATUSES.has(m.status),
+      m.systemId !== null &&
+      m.status !== null &&
+      (TRIAGE_STATUSES.has(m.status) || failedAfter(m.statusMessage)),
   );
   const history = src.history?.() ?? null;
   const rows: TriageRow[] = [];
@@ -60,6 +68,7 @@ export async function readTriage(src: TriageSource, signal?: AbortSignal): Promi
             },
             src.now?.() ?? Date.now(),
             history,
+            src.timeScale ?? 1,
           ),
         );
       } catch (err) {

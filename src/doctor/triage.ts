@@ -10,7 +10,7 @@ import type { StageHistory } from './history.ts';
  * read for a whole site); `rackpilot doctor HOST` adds the live checks for one host.
  */
 
-/** Statuses a triage lists: MaaS is working on the machine, or it stopped in a failure. */
+/** Statuses a triage lists: MaaS is working on the machine, or it stopped in a failure (and Deployed ones whose last event is a post-install failure). */
 export const TRIAGE_STATUSES: ReadonlySet<number> = new Set([
   1, 2, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
 ]);
@@ -51,7 +51,12 @@ export interface TriageMachine {
   events: DoctorFacts['events'];
 }
 
-export function triageRow(m: TriageMachine, now: number, history: StageHistory | null): TriageRow {
+export function triageRow(
+  m: TriageMachine,
+  now: number,
+  history: StageHistory | null,
+  timeScale = 1,
+): TriageRow {
   const statusName = NODE_STATUS_NAME[m.status as keyof typeof NODE_STATUS_NAME] ?? String(m.status);
   const { diagnosis: d, timeline: t } = analyse({
     hostname: m.hostname,
@@ -73,6 +78,7 @@ export function triageRow(m: TriageMachine, now: number, history: StageHistory |
     macs: [],
     instanceMac: null,
     task: null,
+    timeScale,
   });
   const last = t.stages[t.stages.length - 1];
   const running = t.outcome === 'running';

@@ -139,7 +139,12 @@ export function troubleshootHandlers(
   return {
     'host.doctor': async ({ host, log }) => doctor(tctx, host, undefined, { log: log === true }),
     'site.triage': async () =>
-      readTriage({ maas: site.maas, history: () => history.get(), ...(opts.rows && { rows: opts.rows }) }),
+      readTriage({
+        maas: site.maas,
+        history: () => history.get(),
+        timeScale: site.lab ? site.config.timeScale : 1,
+        ...(opts.rows && { rows: opts.rows }),
+      }),
     'host.fix': async ({ host, fix, taskId }, caller: Caller) => {
       if (fix === 'resume') {
         if (!taskId)
