@@ -143,7 +143,8 @@ function DashboardScreen(props: DashboardProps) {
   const tableHeight = view === 'hosts' || view === 'pane' || view === 'detail' ? hostRows : bodyHeight - 1;
   const trouble = useTroubleshoot({
     ...{ actions, view, open: nav.open, tasks: tasks?.tasks, say: setMessage, openDialog, readOnly },
-    ...{ fixedNow: props.now, height: bodyHeight },
+    ...{ fixedNow: props.now, height: bodyHeight, width: columns },
+    top: (v) => nav.setCursor(v, 0),
   });
 
   const listLength =
