@@ -14,14 +14,19 @@ import { byUrgency, TRIAGE_STATUSES, triageRow, type Triage, type TriageRow } fr
 export interface TriageSource {
   maas: Pick<MaasClient, 'queryEvents' | 'listMachineSummaries'>;
   /** The inventory's rows when the runner already holds them (no list needed). */
-  rows?: () =>
-    | readonly { hostname: string; systemId: string | null; status: number | null; statusMessage: string }[]
-    | null;
+  rows?: () => Promise<readonly TriageRowSource[] | null> | readonly TriageRowSource[] | null;
   history?: () => StageHistory | null;
   now?: () => number;
   /** The lab's RACKPILOT_TIME_SCALE (1 for a real region). */
   timeScale?: number;
 }
+
+export type TriageRowSource = {
+  hostname: string;
+  systemId: string | null;
+  status: number | null;
+  statusMessage: string;
+};
 
 const PARALLEL = 16;
 
@@ -31,7 +36,7 @@ const failedAfter = (statusMessage: string) => statusMessage.startsWith(`${EV.po
 export async function readTriage(src: TriageSource, signal?: AbortSignal): Promise<Triage> {
   const t0 = Date.now();
   const known =
-    src.rows?.() ??
+    (await src.rows?.()) ??
     (await src.maas.listMachineSummaries({}, signal)).map((m) => ({
       hostname: m.hostname,
       systemId: m.system_id,

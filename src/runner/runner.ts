@@ -184,9 +184,13 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       ...taskHandlers(ctx),
       ...taskReadHandlers(ctx),
       ...troubleshootHandlers(ctx, powerSweep, {
-        // While a dashboard keeps the inventory following MaaS, the triage reads its rows, not a list.
-        rows: () =>
-          inventory.follower.ready && inventory.subscriberCount > 0 ? inventory.follower.state().rows : null,
+        // The inventory's rows once it has listed MaaS: one follow step (events since the last
+        // poll, the machines they name) instead of listing 10,000 machines for each triage.
+        rows: async () => {
+          if (!inventory.follower.ready) return null;
+          await inventory.follower.step();
+          return [...inventory.follower.state().rows];
+        },
       }),
       ...runnerHandlers,
     },

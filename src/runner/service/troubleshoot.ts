@@ -112,9 +112,7 @@ export function troubleshootHandlers(
   sweep: BmcPowerSweep | undefined,
   opts: {
     /** The inventory's rows when the runner follows MaaS already (the triage needs no list then). */
-    rows?: () =>
-      | readonly { hostname: string; systemId: string | null; status: number | null; statusMessage: string }[]
-      | null;
+    rows?: NonNullable<Parameters<typeof readTriage>[0]['rows']>;
   } = {},
 ): Handlers {
   // The site's stage history lives beside the store it belongs to (none for an in-memory store).
