@@ -259,7 +259,9 @@ const curtinFailed: Rule = ({ f, t, installLog }) => {
   const c = curtinFailure(installLog);
   const logFailed = c.finish !== null || installLog.some((l) => CURTIN.installFailed.test(l));
   if (!failEvent && !logFailed) return null;
-  const stageName = c.stage ?? (failEvent ? CURTIN.stageOf.exec(failEvent.description)?.[1] : null) ?? null;
+  // Without the log (the triage reads none), the stage the timeline reached says where curtin was.
+  const reachedStage = CURTIN_STAGES.find((x) => x.stage === last(t)?.id)?.stage ?? null;
+  const stageName = c.stage ?? reachedStage;
   const desc = CURTIN_STAGES.find((s) => s.stage === stageName)?.description;
   const stage = stageName ? `curtin stage ${stageName}${desc ? ` (${desc})` : ''}` : 'curtin';
   const quote = c.firstError ?? c.finish ?? (failEvent ? `${failEvent.type} - ${failEvent.description}` : '');
