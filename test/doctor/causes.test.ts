@@ -3,7 +3,8 @@ import { labTroubles, type LabTroubles } from '../../src/lab/troubles.ts';
 import type { LabHost } from '../../src/lab/spec.ts';
 import { taskHandlers } from '../../src/runner/service/tasks.ts';
 import { createPowerSweep, troubleshootHandlers } from '../../src/runner/service/troubleshoot.ts';
-import type { Caller, Handlers } from '../../src/runner/service/context.ts';
+import type { Handlers } from '../../src/runner/service/context.ts';
+import { testCaller } from './caller.ts';
 import type { BmcPowerSweep } from '../../src/runner/power-sweep.ts';
 import type { Diagnosis, InspectNode } from '../../src/doctor/schema.ts';
 import {
@@ -28,13 +29,7 @@ let trouble: LabTroubles;
 let h: Handlers;
 let tasks: Handlers;
 let sweep: BmcPowerSweep;
-const caller: Caller = {
-  id: 1,
-  kind: 'test',
-  pid: process.pid,
-  subscription: { all: true, follows: new Set() },
-  notify: () => undefined,
-};
+const caller = testCaller;
 const used = new Set<string>();
 
 beforeAll(async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labTroubles, type LabTroubles } from '../../src/lab/troubles.ts';
 import { troubleshootHandlers } from '../../src/runner/service/troubleshoot.ts';
-import type { Caller, Handlers } from '../../src/runner/service/context.ts';
+import type { Handlers } from '../../src/runner/service/context.ts';
+import { testCaller } from './caller.ts';
 import { gatherDoctorFacts } from '../../src/doctor/gather.ts';
 import { diagnose } from '../../src/doctor/diagnose.ts';
 import type { Diagnosis } from '../../src/doctor/schema.ts';
@@ -24,13 +25,7 @@ let tl: TestLab;
 let op: Operator;
 let trouble: LabTroubles;
 let h: Handlers;
-const caller: Caller = {
-  id: 1,
-  kind: 'test',
-  pid: process.pid,
-  subscription: { all: true, follows: new Set() },
-  notify: () => undefined,
-};
+const caller = testCaller;
 let next = 0;
 
 beforeAll(async () => {
