@@ -62,10 +62,12 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
               hint: `power it on instead: \`rackpilot ipmi ${h.hostname} power on\``,
             });
           }
-          ctx.log(`${h.hostname}: ${IPMI_ACTION_TEXT[action]}`, 'info', 'ipmi');
+          ctx.log(`${bmcLabel(h)}: Get Chassis Status (must be on): on`);
+          ctx.log(`${bmcLabel(h)}: ${IPMI_ACTION_TEXT[action]}`, 'info', 'ipmi');
           await deps.bmcs.power(h, action, ctx.signal);
         },
         plan: () => [`${bmcLabel(host())}: Get Chassis Status (must be on)`, ...plan()],
+        destroys: () => cutOff(host()),
       },
     ];
   }
@@ -86,7 +88,8 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
     async run(ctx) {
       const h = host();
       const before = await deps.bmcs.powerStatus(h, ctx.signal);
-      ctx.log(`${h.hostname}: ${IPMI_ACTION_TEXT[action]} (power is ${before})`, 'info', 'ipmi');
+      ctx.log(`${h.hostname}: power is ${before}`);
+      ctx.log(`${bmcLabel(h)}: ${IPMI_ACTION_TEXT[action]}`, 'info', 'ipmi');
       await deps.bmcs.power(h, action, ctx.signal);
       if (!(await waitForPower(deps, h, want, waitMs, ctx.signal))) throw notReached(h, action, waitMs);
       return { before };
@@ -103,8 +106,21 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
       await deps.bmcs.power(h, before, ctx.signal);
     },
     plan: () => [...plan(), `${bmcLabel(host())}: Get Chassis Status until power is ${want}`],
+    undoPlan: (output) => {
+      const before = (output as { before?: 'on' | 'off' } | undefined)?.before ?? (want === 'on' ? 'off' : 'on');
+      return [
+        `${bmcLabel(host())}: Get Chassis Status`,
+        `${bmcLabel(host())}: ${IPMI_ACTION_TEXT[before]} (unless already ${before})`,
+      ];
+    },
+    ...(action === 'off' && { destroys: () => cutOff(host()) }),
   };
   return [step];
+}
+
+/** A hard power change ends whatever runs on the host, without a shutdown. */
+function cutOff(h: Host): string {
+  return `the OS on ${h.hostname} stops at once, without a shutdown`;
 }
 
 function notReached(h: Host, action: PowerAction, waitMs: number): OperatorError {

@@ -32,6 +32,15 @@ export interface WorkflowStep<P = JsonValue> extends Step<P> {
    * it plan() says what the choice depends on. A failure leaves plan() in that state.
    */
   prepare?(): Promise<void>;
+  /**
+   * What undo() would send, as plan() says it for run(); `output` is what run() journaled (the
+   * state it read before its change). Absent on a step with an undo: the rollback plan says so.
+   */
+  undoPlan?(output: JsonValue | undefined): string[];
+  /** What run() destroys (e.g. "the disks of r01-n006: full erase"), for the confirmation. */
+  destroys?(): string;
+  /** What undo() destroys. */
+  undoDestroys?(): string;
 }
 
 export const IPMI_ACTION_TEXT: Record<PowerAction, string> = {
@@ -62,9 +71,11 @@ export function portsStep<P>(
     if (!deps.rack.configured) return ctx.log(NO_RACK_FILE, 'warn');
     for (const [sw, ops] of bySwitch(nics(), opsFor)) {
       if (ops.length === 0) continue;
-      ctx.log(`switch ${sw}: ${ops.map(describeOp).join(', ')}`, 'info', 'switch');
+      ctx.log(`switch ${sw}: ${ops.map(describeOp).join(', ')}`);
       const sent = await deps.switches.apply(sw, ops, ctx.signal);
-      for (const line of sent?.lines ?? []) ctx.log(`switch ${sw}> ${line}`, 'info', 'switch');
+      // Every line typed on this task's behalf, the shared session's configure, end and save too.
+      for (const line of sent?.lines ?? []) ctx.log(`switch ${sw}: ${line}`, 'info', 'switch');
+      if (sent?.note) ctx.log(`switch ${sw}: ${sent.note}`);
     }
   };
   const step: WorkflowStep<P> = {
@@ -83,23 +94,41 @@ export function portsStep<P>(
     async run(ctx) {
       await apply(o.ops, ctx);
     },
-    plan() {
-      if (!deps.rack.configured) return [NO_RACK_FILE];
-      const lines: string[] = [];
-      for (const [sw, ops] of bySwitch(nics(), o.ops)) {
-        const cli = deps.switches.plan(sw, ops);
-        if (cli.length === 0)
-          lines.push(`switch ${sw}: nothing to send if the ports are on the PXE VLAN (checked live first)`);
-        for (const l of cli) lines.push(`switch ${sw}: ${l}`);
-      }
-      return lines;
-    },
+    plan: () => planPorts(deps, nics(), o.ops),
   };
   if (o.undoOps) {
     const undoOps = o.undoOps;
     step.undo = async (ctx) => apply(undoOps, ctx);
+    // From the membership this step set: what a rollback finds on the ports if nobody touched them.
+    step.undoPlan = () => [
+      '(the ports are read first: these lines go only where a port is still as this step left it)',
+      ...planPorts(deps, nics(), undoOps, o.expect),
+    ];
   }
   return step;
+}
+
+/** The switch lines of a port change, per switch (ports assumed as `from` says, else on the PXE VLAN). */
+function planPorts(
+  deps: WorkflowDeps,
+  nics: CabledNic[],
+  ops: (nic: CabledNic) => PortOp[],
+  from?: (nic: CabledNic) => PortMembership,
+): string[] {
+  if (!deps.rack.configured) return [NO_RACK_FILE];
+  const lines: string[] = [];
+  for (const [sw, swOps] of bySwitch(nics, ops)) {
+    const current = from
+      ? Object.fromEntries(nics.filter((n) => n.switch === sw).map((n) => [n.port, from(n)]))
+      : undefined;
+    const cli = deps.switches.plan(sw, swOps, current);
+    if (cli.length === 0)
+      lines.push(
+        `switch ${sw}: nothing to send if the ports are ${from ? 'as this step left them' : 'on the PXE VLAN'} (checked live first)`,
+      );
+    for (const l of cli) lines.push(`switch ${sw}: ${l}`);
+  }
+  return lines;
 }
 
 /** The lock list is computed when the task is built; a rack file error surfaces in run() instead. */
@@ -165,6 +194,10 @@ export function powerStep<P>(
         await deps.bmcs.power(host(), undo, ctx.signal);
       }
     };
+    step.undoPlan = () => [
+      `${bmcLabel(host())}: Get Chassis Status`,
+      `${bmcLabel(host())}: ${IPMI_ACTION_TEXT[undo]} (unless already ${undo})`,
+    ];
   }
   return step;
 }
@@ -242,6 +275,10 @@ export function bootStep<P>(
     o.efi !== undefined ? { efi: o.efi, why: 'as asked' } : bootMethodOverride(deps, host());
   const method = async (signal?: AbortSignal): Promise<BootMethodChoice> =>
     (choice ??= given() ?? (await bootMethodFor(deps, host(), signal)));
+  // The line the plan shows and the log holds, word for word.
+  const setLine = (w: BootSetting, m: BootMethodChoice) =>
+    `${bmcLabel(host())}: Set System Boot Options param 5: ${describeBoot(w)} [${bootOptionsBytes(w)}] (${m.why})` +
+    (o.undoable ? ' (Get System Boot Options 05 00 00 first, for undo)' : '');
   const want = async (signal: AbortSignal): Promise<BootSetting> => ({
     device: o.device,
     persistent,
@@ -256,11 +293,7 @@ export function bootStep<P>(
     async run(ctx) {
       const w = await want(ctx.signal);
       const m = await method(ctx.signal);
-      ctx.log(
-        `${host().hostname}: ${describeBoot(w)} (${m.why}): Set System Boot Options param 5 [${bootOptionsBytes(w)}]`,
-        m.assumed ? 'warn' : 'info',
-        'ipmi',
-      );
+      ctx.log(setLine(w, m), m.assumed ? 'warn' : 'info', 'ipmi');
       const before = await deps.bmcs.getBootDevice(host(), ctx.signal);
       await deps.bmcs.setBootDevice(host(), w, ctx.signal);
       return { before: { ...before } };
@@ -273,14 +306,10 @@ export function bootStep<P>(
       }
     },
     plan() {
-      const label = bmcLabel(host());
       const m = choice ?? safeGiven(given);
       const undo = o.undoable ? ' (Get System Boot Options 05 00 00 first, for undo)' : '';
-      const set = `${label}: Set System Boot Options param 5:`;
-      if (m) {
-        const w: BootSetting = { device: o.device, persistent, efi: m.efi };
-        return [`${set} ${describeBoot(w)} [${bootOptionsBytes(w)}] (${m.why})${undo}`];
-      }
+      const set = `${bmcLabel(host())}: Set System Boot Options param 5:`;
+      if (m) return [setLine({ device: o.device, persistent, efi: m.efi }, m)];
       const efi: BootSetting = { device: o.device, persistent, efi: true };
       const legacy: BootSetting = { ...efi, efi: false };
       return [
@@ -294,6 +323,17 @@ export function bootStep<P>(
     step.undo = async (ctx) => {
       const before = (ctx.output as { before?: BootReading } | undefined)?.before;
       if (before) await restoreBoot(deps, host(), before, ctx.signal, ctx.log);
+    };
+    step.undoPlan = (output) => {
+      const before = (output as { before?: BootReading } | undefined)?.before;
+      if (!before) return ['nothing: no boot flags were read before the change'];
+      const back =
+        before.valid === false || !WRITABLE.has(before.device)
+          ? { device: 'none', persistent: false, efi: before.efi ?? false }
+          : { device: before.device, persistent: before.persistent ?? false, efi: before.efi ?? false };
+      return [
+        `${bmcLabel(host())}: Set System Boot Options param 5: back to ${describeBoot(back)} [${bootOptionsBytes(back as BootSetting)}]`,
+      ];
     };
   }
   return step;

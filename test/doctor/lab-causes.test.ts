@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labTroubles, type LabTroubles } from '../../src/lab/troubles.ts';
 import { troubleshootHandlers } from '../../src/runner/service/troubleshoot.ts';
 import type { Handlers } from '../../src/runner/service/context.ts';
-import { testCaller } from './caller.ts';
+import { testCaller } from './harness.ts';
 import { gatherDoctorFacts } from '../../src/doctor/gather.ts';
 import { diagnose } from '../../src/doctor/diagnose.ts';
 import type { Diagnosis } from '../../src/doctor/schema.ts';

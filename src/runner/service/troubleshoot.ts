@@ -11,6 +11,7 @@ import { StageHistoryFile } from '../../doctor/history-file.ts';
 import { readTriage } from '../../doctor/triage-read.ts';
 import { BmcPowerSweep, type BmcSweepTarget, type BmcPowerChange } from '../power-sweep.ts';
 import type { Caller, Handlers, ServiceContext } from './context.ts';
+import { actionPlanner, FIX_TASKS } from './plans.ts';
 
 /**
  * Troubleshooting requests: the doctor (read, then a fix as a task), the bond/VLAN inspection and
@@ -118,6 +119,7 @@ export function troubleshootHandlers(
   // The site's stage history lives beside the store it belongs to (none for an in-memory store).
   const history = new StageHistoryFile(wb.store.path ? `${wb.store.path}.stage-history.json` : null);
   const tctx = { site, wb, history, ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }) };
+  const planner = actionPlanner({ site, wb });
   const hostNamed = (key: string) => {
     const host = wb.store.hosts.find((h) => h.hostname === key || h.id === key);
     if (!host)
@@ -143,7 +145,11 @@ export function troubleshootHandlers(
         timeScale: site.lab ? site.config.timeScale : 1,
         ...(opts.rows && { rows: opts.rows }),
       }),
-    'host.fix': async ({ host, fix, taskId }, caller: Caller) => {
+    'host.fix': async ({ host, fix, taskId, plan }, caller: Caller) => {
+      const confirmed =
+        plan === undefined
+          ? undefined
+          : await planner.confirm({ action: 'fix', host, fix, ...(taskId && { taskId }) }, plan);
       if (fix === 'resume') {
         if (!taskId)
           throw new OperatorError('which task?', {
@@ -152,19 +158,7 @@ export function troubleshootHandlers(
         await wb.engine.resume(taskId);
         return { taskId };
       }
-      const kinds: Record<string, { kind: string; params: Record<string, unknown> }> = {
-        'ports-pxe': { kind: 'host.ports-pxe', params: {} },
-        'pxe-boot': { kind: 'host.pxe-boot', params: {} },
-        'reset-failed': { kind: 'host.reset-failed', params: {} },
-        abort: { kind: 'host.maas', params: { op: 'abort', comment: 'rackpilot doctor: abort' } },
-        'power-cycle': { kind: 'host.power', params: { action: 'cycle' } },
-        'disk-boot': { kind: 'host.bootdev', params: { device: 'disk', persistent: true } },
-        'mark-fixed': {
-          kind: 'host.maas',
-          params: { op: 'mark-fixed', comment: 'rackpilot doctor: mark fixed' },
-        },
-      };
-      const k = kinds[fix];
+      const k = FIX_TASKS[fix];
       if (!k) throw new OperatorError(`no fix ${fix}`);
       const h = hostNamed(host);
       const target = { hostId: h.id, hostname: h.hostname };
@@ -174,18 +168,24 @@ export function troubleshootHandlers(
         k.kind,
         target,
         { hostId: h.id, ...k.params },
-        holder
-          ? {
-              force: {
-                reason: `doctor fix ${fix} from ${caller.kind} client (pid ${caller.pid}) beside task ${holder}`,
-              },
-            }
-          : {},
+        {
+          ...(holder && {
+            force: {
+              reason: `doctor fix ${fix} from ${caller.kind} client (pid ${caller.pid}) beside task ${holder}`,
+            },
+          }),
+          ...(confirmed && { plan: confirmed.steps }),
+        },
       );
       return { taskId: taskIdStarted };
     },
     'host.inspect': async ({ host }) => withPlan(host),
-    'host.reconcile': async ({ host }) => {
+    'host.reconcile': async ({ host, plan }) => {
+      // Confirmed: the reconcile the operator saw, with its very values (ports, VLANs, bond mode).
+      if (plan !== undefined) {
+        const { start, steps } = await planner.confirm({ action: 'reconcile', host }, plan);
+        return { taskId: await wb.engine.start(start!.kind, start!.target, start!.params, { plan: steps }) };
+      }
       const i = await inspectHost(tctx, host);
       if (!i.reconcile) throw new OperatorError(`${host}: no drift to reconcile`, { target: host });
       const h = hostNamed(host);
