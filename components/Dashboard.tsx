@@ -149,7 +149,8 @@ function DashboardScreen(props: DashboardProps) {
   const consolePane = useConsole(props.console, consoleHost, columns, bodyHeight - 1);
   const trouble = useTroubleshoot({
     ...{ actions, view, open: nav.open, tasks: tasks?.tasks, say: setMessage, openDialog, readOnly },
-    ...{ fixedNow: props.now, height: bodyHeight },
+    ...{ fixedNow: props.now, height: bodyHeight, width: columns },
+    top: (v) => nav.setCursor(v, 0),
   });
 
   const listLength =

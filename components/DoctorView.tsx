@@ -1,5 +1,5 @@
 import type { Diagnosis } from '../src/doctor/schema.ts';
-import { duration } from '../src/doctor/render.ts';
+import { duration, timelineHeading, timelineRows } from '../src/doctor/render.ts';
 import { ReadingView, seg, type Line, type Segment } from './TroubleLines.tsx';
 
 const MARK = { pass: seg('✓ ', 'ok'), fail: seg('✗ ', 'fail'), unknown: seg('? ', 'unknown') } as const;
@@ -25,13 +25,53 @@ export function timerLine(d: Diagnosis, now: number): Line {
   return out;
 }
 
+/** Words of `text` in lines of at most `width` cells, the first after `first`, the rest after `indent`. */
+export function wrapText(text: string, width: number, firstUsed: number, indent: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  let room = Math.max(20, width - firstUsed);
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > room) {
+      out.push(line);
+      line = word;
+      room = Math.max(20, width - indent);
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
+}
+
+function wrapped(label: Segment, text: string, tone: Segment['tone'], width: number, indent = 2): Line[] {
+  const parts = wrapText(text, width, label.text.length, indent);
+  return parts.map((p, i) => (i === 0 ? [label, seg(p, tone)] : [seg(' '.repeat(indent)), seg(p, tone)]));
+}
+
+/** The stage rows: when each began, how long it took (so far), what is typical here, what it is. */
+export function timelineLines(d: Diagnosis): Line[] {
+  const out: Line[] = [[seg(timelineHeading(d.timeline), 'title')]];
+  for (const r of timelineRows(d.timeline))
+    out.push([
+      seg(r.current ? ' ▸ ' : '   ', r.current ? 'key' : 'dim'),
+      seg(`${r.when}  `, 'dim'),
+      seg(r.took.padStart(8), r.late ? 'fail' : 'plain'),
+      seg(`  ${r.typical.padEnd(12)} `, 'dim'),
+      seg(r.label, r.current ? (r.late || d.timeline.outcome === 'failed' ? 'fail' : 'title') : 'plain'),
+    ]);
+  if (d.timeline.waitingFor && d.timeline.outcome !== 'done')
+    out.push([seg(`   next: ${d.timeline.waitingFor}`, 'dim')]);
+  if (d.timeline.failure) out.push([seg(`   MaaS: ${d.timeline.failure.text}`, 'fail')]);
+  return out;
+}
+
 /**
- * The doctor's reading as lines: state and countdown, the task on the host, the likely cause and
- * the fixes (numbered: the key that starts each; none in read-only mode), each check with its
- * evidence, MaaS's DEBUG events and the curtin tail.
+ * The doctor's reading as lines: state and countdown, where the operation is, the likely cause
+ * (wrapped, never cut) with its evidence and the fixes (numbered: the key that starts each; none in
+ * read-only mode), what could not be checked, the timeline, each check with its evidence, MaaS's
+ * DEBUG events and the curtin tail.
  */
-export function doctorLines(d: Diagnosis, now: number, readOnly: boolean): Line[] {
+export function doctorLines(d: Diagnosis, now: number, readOnly: boolean, width = 80): Line[] {
   const out: Line[] = [timerLine(d, now)];
+  out.push(...wrapped(seg('story  ', 'dim'), d.summary, 'plain', width, 7));
   if (d.task)
     out.push([
       seg('task   ', 'dim'),
@@ -40,11 +80,17 @@ export function doctorLines(d: Diagnosis, now: number, readOnly: boolean): Line[
       seg(d.task.error ? ` — ${d.task.error}` : '', 'fail'),
     ]);
   out.push([]);
-  out.push(
-    d.cause
-      ? [seg('likely cause  ', 'title'), seg(d.cause.sentence, 'fail')]
-      : [seg('likely cause  ', 'title'), seg('none found: every check passes or could not be read', 'ok')],
-  );
+  if (d.cause) {
+    out.push(...wrapped(seg('likely cause  ', 'title'), d.cause.sentence, 'fail', width));
+    for (const e of d.cause.evidence) out.push(...wrapped(seg('  ▸ ', 'dim'), e, 'dim', width, 4));
+    for (const h of d.cause.hints) out.push(...wrapped(seg('  see ', 'dim'), h, 'plain', width, 6));
+  } else
+    out.push([
+      seg('likely cause  ', 'title'),
+      seg('none: nothing in the timeline or the live checks is wrong', 'ok'),
+    ]);
+  if (d.unchecked.length)
+    out.push(...wrapped(seg('could not check  ', 'unknown'), d.unchecked.join(', '), 'unknown', width));
   if (d.fixes.length) {
     out.push([
       seg(
@@ -63,6 +109,7 @@ export function doctorLines(d: Diagnosis, now: number, readOnly: boolean): Line[
       ]),
     );
   }
+  out.push([], ...timelineLines(d));
   out.push([], [seg('checks', 'title')]);
   for (const c of d.checks) {
     out.push([seg('  '), MARK[c.state], seg(c.title, c.state === 'fail' ? 'fail' : 'plain')]);
@@ -110,7 +157,7 @@ export function DoctorView({
       name={`doctor ${hostname}`}
       detail={diagnosis ? ` (${diagnosis.systemId ?? 'not in MaaS'})` : ''}
       readAt={diagnosis?.readAt ?? null}
-      lines={diagnosis ? doctorLines(diagnosis, now, readOnly) : null}
+      lines={diagnosis ? doctorLines(diagnosis, now, readOnly, width) : null}
       reading=" · reading…"
       placeholder="reading MaaS, the BMC and the switches…"
       cadence=", every 5 s"

@@ -42,6 +42,9 @@ export function useTroubleshoot(o: {
   /** Fixed clock for tests. */
   fixedNow: number | undefined;
   height: number;
+  width: number;
+  /** Puts a view's cursor back to its first line: each reading opens at its top. */
+  top: (v: View) => void;
 }) {
   const { actions, view } = o;
   const [target, setTarget] = useState<Target | null>(null);
@@ -118,6 +121,8 @@ export function useTroubleshoot(o: {
     if (keyOf(targetRef.current) === keyOf(t)) setNonce((n) => n + 1);
     targetRef.current = t;
     setTarget(t);
+    // The scroll position of the last host's reading would hide this one's cause line.
+    o.top(t.view);
     o.open(t.view);
   };
   const start = (what: string, name: string, call: () => Promise<TaskRef>) => {
@@ -172,7 +177,8 @@ export function useTroubleshoot(o: {
 
   const lines = (fixed: number) => {
     if (!target || !current?.data) return 1;
-    if (target.view === 'doctor') return doctorLines(current.data as Diagnosis, fixed, o.readOnly).length;
+    if (target.view === 'doctor')
+      return doctorLines(current.data as Diagnosis, fixed, o.readOnly, o.width).length;
     if (target.view === 'inspect') return inspectLines(current.data as Inspection, o.readOnly).length;
     return cablingLines(current.data as Cabling).length;
   };

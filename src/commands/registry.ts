@@ -656,8 +656,11 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'doctor',
-    summary: 'why a host is stuck: MaaS, switch ports, BMC and task checks, with fixes',
-    args: [hostArg],
+    summary:
+      "why a host is stuck: MaaS's events, curtin and cloud-init as a timeline, live checks as evidence, with fixes",
+    description:
+      'The stages of the operation in progress, when each began and how long it took against the typical time at this site; the cause the timeline shows (the most specific), its evidence and fixes; what could not be checked. --all lists every host in a transitional or failed state, most urgent first.',
+    args: [{ ...hostArg, optional: true }],
     flags: [
       {
         name: 'fix',
@@ -666,11 +669,29 @@ export const COMMANDS: CommandSpec[] = [
         choices: FIX_IDS,
         description: `start one of the fixes the diagnosis offers (${FIX_IDS.join(', ')})`,
       },
+      {
+        name: 'log',
+        type: 'boolean',
+        description: "the whole installation log (curtin's output) of the host",
+      },
+      {
+        name: 'all',
+        type: 'boolean',
+        description:
+          'every host in a transitional or failed state: stage, cause, time left before MaaS gives up',
+      },
       detach,
       json,
     ],
     examples: [
-      { command: 'rackpilot doctor r01-n003', says: 'each check with its evidence, and the fixes' },
+      {
+        command: 'rackpilot doctor r01-n003',
+        says: 'the timeline, the cause with its evidence, and the fixes',
+      },
+      {
+        command: 'rackpilot doctor --all',
+        says: 'the morning triage: every host in trouble, most urgent first',
+      },
       {
         command: 'rackpilot doctor r01-n003 --fix ports-pxe',
         says: 'puts its ports back on the PXE VLAN as a task',

@@ -5,7 +5,7 @@
  */
 
 import { z } from 'zod';
-import { renderDiagnosis } from '../doctor/render.ts';
+import { renderDiagnosis, renderTriage } from '../doctor/render.ts';
 import { inspectionExitCode, renderCabling, renderInspection } from '../doctor/inspect.ts';
 import { FIX_IDS } from '../doctor/schema.ts';
 import type { CommandContext } from './context.ts';
@@ -19,6 +19,8 @@ const flags = z.strictObject({
   detach: z.boolean().optional(),
   fix: z.enum(FIX_IDS).optional(),
   reconcile: z.boolean().optional(),
+  log: z.boolean().optional(),
+  all: z.boolean().optional(),
 });
 
 function parse(argv: readonly string[], usage: string, allowed: readonly string[]) {
@@ -30,6 +32,8 @@ function parse(argv: readonly string[], usage: string, allowed: readonly string[
       detach: { type: 'boolean' },
       fix: { type: 'string' },
       reconcile: { type: 'boolean' },
+      log: { type: 'boolean' },
+      all: { type: 'boolean' },
     },
     flags,
     usage,
@@ -37,16 +41,31 @@ function parse(argv: readonly string[], usage: string, allowed: readonly string[
   for (const k of Object.keys(values))
     if (!allowed.includes(k) && k !== 'help' && k !== 'json')
       throw new UsageError(`--${k} does not apply here`, { hint: `usage: ${usage}` });
+  if (values.all) {
+    if (positionals.length > 0)
+      throw new UsageError('--all reads every host: no HOST with it', { hint: `usage: ${usage}` });
+    return { values, name: '' };
+  }
   if (!values.help && positionals.length !== 1)
     throw new UsageError(positionals.length ? 'one name only' : 'which one?', { hint: `usage: ${usage}` });
   return { values, name: positionals[0] ?? '' };
 }
 
 export async function doctorCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values, name } = parse(argv, DOCTOR_USAGE, ['fix', 'detach']);
+  const { values, name } = parse(argv, DOCTOR_USAGE, ['fix', 'detach', 'log', 'all']);
   if (values.help) return (println(ctx.io, DOCTOR_USAGE), 0);
+  if (values.all && (values.fix || values.log))
+    throw new UsageError(`--${values.fix ? 'fix' : 'log'} is for one host, not --all`, {
+      hint: `usage: ${DOCTOR_USAGE}`,
+    });
   const runner = await ctx.runner();
-  const d = await runner.call('host.doctor', { host: name });
+  if (values.all) {
+    const t = await runner.call('site.triage', {});
+    if (values.json) printJson(ctx.io, t);
+    else for (const l of renderTriage(t)) println(ctx.io, l);
+    return t.rows.some((r) => r.cause !== null) ? 1 : 0;
+  }
+  const d = await runner.call('host.doctor', { host: name, ...(values.log && { log: true }) });
   if (values.fix) {
     const f = d.fixes.find((x) => x.id === values.fix);
     const { taskId } = await runner.call('host.fix', {
@@ -58,7 +77,7 @@ export async function doctorCommand(argv: readonly string[], ctx: CommandContext
   }
   if (values.json) printJson(ctx.io, d);
   else for (const l of renderDiagnosis(d)) println(ctx.io, l);
-  return d.checks.some((c) => c.state === 'fail') ? 1 : 0;
+  return d.cause !== null || d.checks.some((c) => c.state === 'fail') ? 1 : 0;
 }
 
 export async function inspectCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {

@@ -9,7 +9,10 @@ import { bootDeviceLabel, type IpmiTarget } from '../ipmi/index.ts';
 import { describeError, OperatorError } from '../util/errors.ts';
 import { answerOf, type BmcPower } from '../runner/power-sweep.ts';
 import type { Host, Task } from '../../state/schema.ts';
-import { diagnose, type DoctorFacts } from './diagnose.ts';
+import { readEventsBack } from '../maas/event-pages.ts';
+import { analyse, type DoctorFacts } from './diagnose.ts';
+import type { StageHistoryFile } from './history-file.ts';
+import { finishedOperation, reachesStoryStart } from './timeline.ts';
 import { checkCabling, expectedBmc, inspect, type InspectFacts } from './inspect.ts';
 import type { Cabling, Diagnosis, Inspection } from './schema.ts';
 
@@ -24,6 +27,8 @@ export interface TroubleshootContext {
   wb: Workbench;
   /** The BMC sweep's state of the host, when the runner sweeps. */
   power?: (hostname: string) => BmcPower | undefined;
+  /** This site's stage durations, which the doctor reads and adds finished operations to. */
+  history?: StageHistoryFile;
 }
 
 const line = (err: unknown) => describeError(err).split('\n')[0]!;
@@ -112,6 +117,7 @@ export async function gatherDoctorFacts(
         powerState: machine.power_state,
         bootInterfaceMac: machine.boot_interface?.mac_address.toLowerCase() ?? null,
         bondMac: machine.interface_set?.find((i) => i.type === 'bond')?.mac_address.toLowerCase() ?? null,
+        diskBytes: machine.storage !== undefined ? machine.storage * 1_000_000 : null,
       };
     } catch (err) {
       return { error: line(err) };
@@ -125,7 +131,12 @@ export async function gatherDoctorFacts(
     const id = await sid();
     if (!id) return [];
     try {
-      const page = await site.maas.queryEvents({ id, level: 'DEBUG', limit: 50 }, signal);
+      // Back to the status change that began the last operation, at every level (PXE, TFTP, HTTP).
+      const page = await readEventsBack(
+        site.maas,
+        { systemId: id, level: 'DEBUG', pageSize: 100, maxPages: 8, enough: reachesStoryStart },
+        signal,
+      );
       return page.events.map((e) => ({
         id: e.id,
         at: parseEventTime(e.created) ?? Number.NaN,
@@ -212,6 +223,8 @@ export async function gatherDoctorFacts(
     macs: await learned,
     instanceMac: inst?.mac ?? null,
     task: taskOf(ctx, rec, hostname),
+    history: ctx.history?.get() ?? null,
+    timeScale: site.lab ? site.config.timeScale : 1,
   };
 }
 
@@ -219,8 +232,16 @@ export async function doctor(
   ctx: TroubleshootContext,
   key: string,
   signal?: AbortSignal,
+  opts: { log?: boolean } = {},
 ): Promise<Diagnosis> {
-  return diagnose(await gatherDoctorFacts(ctx, key, signal));
+  const facts = await gatherDoctorFacts(ctx, key, signal);
+  const { diagnosis, timeline } = analyse(facts, opts);
+  const done = finishedOperation(
+    timeline,
+    facts.maas && 'diskBytes' in facts.maas ? facts.maas.diskBytes : null,
+  );
+  if (done) ctx.history?.learn(done);
+  return diagnosis;
 }
 
 export async function gatherInspectFacts(

@@ -17,7 +17,16 @@ export const checkSchema = z.object({
 export type Check = z.infer<typeof checkSchema>;
 
 /** A fix: a task the runner starts (`kind` on the host), or the resume of the task that holds it. */
-export const FIX_IDS = ['ports-pxe', 'pxe-boot', 'abort', 'reset-failed', 'resume', 'power-cycle'] as const;
+export const FIX_IDS = [
+  'ports-pxe',
+  'pxe-boot',
+  'disk-boot',
+  'mark-fixed',
+  'abort',
+  'reset-failed',
+  'resume',
+  'power-cycle',
+] as const;
 export type FixId = (typeof FIX_IDS)[number];
 export const fixSchema = z.object({
   id: z.enum(FIX_IDS),
@@ -39,6 +48,52 @@ export const eventLineSchema = z.object({
   description: z.string(),
 });
 
+export const timelineStageSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  at: z.number(),
+  endAt: z.number().nullable(),
+  durationS: z.number(),
+  typicalS: z.number().nullable(),
+  patienceS: z.number().nullable(),
+  patienceFrom: z.enum(['site history', 'disk sizes', 'default']),
+  evidence: z.string(),
+});
+export type TimelineStageView = z.infer<typeof timelineStageSchema>;
+
+/** The operation's story as the views show it (the timeline without its raw events). */
+export const timelineSchema = z.object({
+  operation: z.string().nullable(),
+  startedAt: z.number().nullable(),
+  outcome: z.enum(['running', 'done', 'failed', 'none']),
+  waitingFor: z.string().nullable(),
+  stalled: z.boolean(),
+  stages: z.array(timelineStageSchema),
+  failure: z.object({ at: z.number(), text: z.string(), timedOut: z.boolean() }).nullable(),
+  erase: z
+    .object({
+      bytes: z.number(),
+      rateBps: z.number(),
+      rateFrom: z.enum(['site history', 'assumed']),
+      expectedS: z.number(),
+    })
+    .nullable(),
+});
+export type TimelineView = z.infer<typeof timelineSchema>;
+
+export const causeSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  /** The stage where it stopped. */
+  stage: z.string().nullable(),
+  sentence: z.string(),
+  /** The lines quoted: events, curtin's and cloud-init's lines, live readings. */
+  evidence: z.array(z.string()),
+  /** What to look at next that is not a task. */
+  hints: z.array(z.string()),
+});
+export type Cause = z.infer<typeof causeSchema>;
+
 export const diagnosisSchema = z.object({
   hostname: z.string(),
   systemId: z.string().nullable(),
@@ -57,8 +112,15 @@ export const diagnosisSchema = z.object({
   events: z.array(eventLineSchema),
   curtin: z.object({ status: z.string(), tail: z.array(z.string()) }).nullable(),
   checks: z.array(checkSchema),
-  cause: z.object({ id: z.string(), sentence: z.string() }).nullable(),
+  timeline: timelineSchema,
+  /** One line: where the operation is and whether that is on time. */
+  summary: z.string(),
+  cause: causeSchema.nullable(),
   fixes: z.array(fixSchema),
+  /** What could not be read live: the conclusion rests on the timeline without it. */
+  unchecked: z.array(z.string()),
+  /** curtin's whole installation output, when asked for (`--log`). */
+  installLog: z.array(z.string()).nullable(),
   task: z
     .object({
       id: z.string(),

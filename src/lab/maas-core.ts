@@ -24,6 +24,7 @@ import {
 import type { MaasPowerDriver, MaasPowerTarget } from './maas-power.ts';
 import type { LabHost } from './spec.ts';
 import type { LabWorld, WorldEvent } from './world.ts';
+import * as story from './maas-story.ts';
 
 /**
  * The lab MaaS's brain, without sockets: machines, MaaS's node state machine, events, and the
@@ -49,6 +50,12 @@ export interface LabMaasHostFaults {
   failDeploy: Set<string>;
   /** The installed OS never reports back (cloud-init): Deploying until node_timeout. */
   stickDeploy: Set<string>;
+  /** The boot loader comes over TFTP, then no kernel or initrd is fetched (UEFI/legacy mismatch, image missing). */
+  noKernel: Set<string>;
+  /** The ephemeral environment loads, then curtin never starts (the metadata service out of reach). */
+  noInstaller: Set<string>;
+  /** Deployed, then cloud-init fails the user data's scripts: "Node post-installation failure". */
+  userDataFails: Set<string>;
   failErase: Set<string>;
   failCommission: Set<string>;
 }
@@ -155,6 +162,9 @@ export class LabMaasCore {
   readonly faults: LabMaasHostFaults = {
     failDeploy: new Set(),
     stickDeploy: new Set(),
+    noKernel: new Set(),
+    noInstaller: new Set(),
+    userDataFails: new Set(),
     failErase: new Set(),
     failCommission: new Set(),
   };
@@ -655,7 +665,8 @@ export class LabMaasCore {
     const notAllowed: NodeStatusCode[] = [S.BROKEN, S.RETIRED, S.RELEASING, S.DISK_ERASING, S.MISSING];
     if (notAllowed.includes(m.status)) throw this.conflict(m, 'mark broken');
     this.cancelOp(m);
-    this.addEvent(m, 'INFO', 'Marking node broken', comment ?? '', this.username);
+    // A user's request, as MaaS's _register_request_event words it: "(USER) - COMMENT".
+    this.addEvent(m, 'DEBUG', 'User marking node broken', userComment(this.username, comment), this.username);
     const was = m.status;
     this.setStatus(m, S.BROKEN);
     m.previousStatus = was;
@@ -664,7 +675,7 @@ export class LabMaasCore {
 
   markFixed(m: LabMachine, comment: string | null): LabMachine {
     if (m.status !== S.BROKEN) throw this.conflict(m, 'mark fixed');
-    this.addEvent(m, 'INFO', 'Marking node fixed', comment ?? '', this.username);
+    this.addEvent(m, 'DEBUG', 'User marking node fixed', userComment(this.username, comment), this.username);
     this.setStatus(m, m.previousStatus === S.DEPLOYED ? S.DEPLOYED : S.READY);
     return m;
   }
@@ -1130,9 +1141,8 @@ export class LabMaasCore {
   /** The boot loader MaaS serves tells it the firmware's boot method; it keeps the last one seen. */
   private pxeRequest(m: LabMachine, purpose: string): void {
     // MaaS logs PXE and TFTP requests at DEBUG: `events/?op=query&level=DEBUG` shows them.
-    this.addEvent(m, 'DEBUG', 'PXE Request', purpose);
     const efi = m.worldHost ? labBiosBootMethod(m.worldHost) === 'uefi' : false;
-    this.addEvent(m, 'DEBUG', 'TFTP Request', efi ? '/grubx64.efi' : '/lpxelinux.0');
+    story.pxeBoot(this.emit(m), purpose, efi);
     const method = m.worldHost
       ? labBiosBootMethod(m.worldHost)
       : m.powerParameters['power_boot_type'] === 'efi'
@@ -1144,10 +1154,31 @@ export class LabMaasCore {
     }
   }
 
+  /** addEvent for the story module's sequences. */
+  private emit(m: LabMachine): story.Emit {
+    return (level, type, description) => this.addEvent(m, level, type, description);
+  }
+
+  /** Boot loader, kernel and initrd, then the ephemeral: the network boot of every operation. */
+  private netbootSteps(m: LabMachine, purpose: string, stopAfterLoader: boolean): Step[] {
+    return [
+      { need: 'pxe', seconds: 5, done: () => this.pxeRequest(m, purpose) },
+      {
+        need: stopAfterLoader ? 'never' : 'pxe',
+        seconds: 10,
+        done: () => {
+          story.kernelAndInitrd(this.emit(m));
+          story.ephemeral(this.emit(m));
+        },
+      },
+    ];
+  }
+
   private startDeploy(m: LabMachine, osystem: string, series: string): void {
     const host = m.worldHost;
-    const fail = () => host !== undefined && this.faults.failDeploy.has(host);
-    const stick = host !== undefined && this.faults.stickDeploy.has(host);
+    const has = (set: Set<string>) => host !== undefined && set.has(host);
+    const fail = () => has(this.faults.failDeploy);
+    const stick = has(this.faults.stickDeploy);
     m.osystem = osystem;
     m.distroSeries = series;
     const image = `${osystem}/amd64/generic/${series}`;
@@ -1157,25 +1188,19 @@ export class LabMaasCore {
       inst.status = status;
       inst.ended = Date.now();
     };
+    const emit = this.emit(m);
     const op = this.startOp(m, S.DEPLOYING, [
+      ...this.netbootSteps(m, 'installation', has(this.faults.noKernel)),
       {
-        need: 'pxe',
-        seconds: 15,
-        done: () => {
-          this.pxeRequest(m, 'installation');
-          this.addEvent(m, 'INFO', 'Loading ephemeral', image);
-        },
-      },
-      {
-        need: 'pxe',
+        need: has(this.faults.noInstaller) ? 'never' : 'pxe',
         seconds: 60,
         done: () => {
           this.addEvent(m, 'DEBUG', 'Node installation', "'cloudinit' running modules for config");
+          story.curtinStage(emit, 'start');
+          story.curtinStage(emit, 'partitioning');
           this.installLog(m, `curtin: Installation started. (${series})`);
-          this.installLog(
-            m,
-            'start: cmd-install/stage-partitioning/builtin/cmd-block-meta: curtin command block-meta',
-          );
+          this.installLog(m, 'start: cmd-install/stage-early: preparing for installation');
+          this.installLog(m, 'finish: cmd-install/stage-early: SUCCESS: preparing for installation');
         },
       },
       {
@@ -1183,41 +1208,33 @@ export class LabMaasCore {
         seconds: 300,
         done: () => {
           if (fail()) {
-            for (const l of curtinFailure(host)) this.installLog(m, l);
+            for (const l of story.curtinPartitioningFailure(`LAB-${host ?? 'disk'}-0`)) this.installLog(m, l);
             curtinDone(3);
+            story.curtinFailureEvents(emit);
             this.failOp(
               m,
               op,
-              { type: 'Node installation failure', description: "'curtin' curtin command install" },
+              undefined,
               'Installation failed (refer to the installation log for more information).',
             );
             return;
           }
-          this.addEvent(m, 'DEBUG', 'Node installation', "'curtin' curtin command install");
-          this.installLog(
-            m,
-            'finish: cmd-install/stage-partitioning/builtin/cmd-block-meta: SUCCESS: curtin command block-meta',
-          );
-          this.installLog(m, 'start: cmd-install/stage-extract/builtin/cmd-extract: curtin command extract');
-          this.installLog(
-            m,
-            `finish: cmd-install/stage-extract/builtin/cmd-extract: SUCCESS: acquiring and extracting image from ${image}`,
-          );
+          for (const l of story.curtinStageLog('partitioning', image)) this.installLog(m, l);
+          story.curtinStage(emit, 'extract');
+          for (const l of story.curtinStageLog('extract', image)) this.installLog(m, l);
         },
       },
       {
         need: 'pxe',
         seconds: 30,
         done: () => {
-          this.addEvent(m, 'DEBUG', 'Node installation', "'curtin' curtin command curthooks");
-          this.installLog(
-            m,
-            'finish: cmd-install/stage-curthooks/builtin/cmd-curthooks: SUCCESS: curtin command curthooks',
-          );
+          story.curtinStage(emit, 'curthooks');
+          for (const l of story.curtinStageLog('curthooks', image)) this.installLog(m, l);
+          this.installLog(m, 'finish: cmd-install: SUCCESS: curtin command install');
           this.installLog(m, 'curtin: Installation finished.');
           curtinDone(2);
           m.netboot = false;
-          this.addEvent(m, 'INFO', 'Node disabled netboot', '');
+          this.addEvent(m, 'DEBUG', 'Installation complete', 'Node disabled netboot');
           if (host) this.world.setInstalledOs(host, `${osystem}/${series}`);
           this.addEvent(m, 'INFO', 'Rebooting', '');
           if (host) this.world.reboot(host, 'os');
@@ -1228,10 +1245,15 @@ export class LabMaasCore {
         need: stick ? 'never' : 'disk',
         seconds: 60,
         done: () => {
-          this.addEvent(m, 'DEBUG', 'Node installation', "'cloudinit' finish");
+          // A host still booting from PXE asks MaaS first, which sends it to its disk.
+          if (host && this.world.host(host).bootedFrom === 'pxe')
+            this.addEvent(m, 'DEBUG', 'PXE Request', 'local boot');
+          story.firstBootCloudInit(emit);
           this.endOp(m, op);
           this.assignAddresses(m);
           this.setStatus(m, S.DEPLOYED);
+          // cloud-init's final stage runs after MaaS calls it Deployed (the user data is fetched first).
+          if (has(this.faults.userDataFails)) story.userDataFailure(emit);
         },
       },
     ]);
@@ -1242,14 +1264,7 @@ export class LabMaasCore {
     const host = m.worldHost;
     const back = m.status;
     const op = this.startOp(m, S.COMMISSIONING, [
-      {
-        need: 'pxe',
-        seconds: 15,
-        done: () => {
-          this.pxeRequest(m, 'commissioning');
-          this.addEvent(m, 'INFO', 'Loading ephemeral', 'ubuntu/amd64/generic/jammy');
-        },
-      },
+      ...this.netbootSteps(m, 'commissioning', false),
       {
         need: 'pxe',
         seconds: 120,
@@ -1279,12 +1294,13 @@ export class LabMaasCore {
   private startErase(m: LabMachine, mode: 'quick' | 'secure' | 'full'): void {
     const host = m.worldHost;
     const op = this.startOp(m, S.DISK_ERASING, [
+      // Erasing boots the commissioning environment (Node.get_boot_purpose).
+      ...this.netbootSteps(m, 'commissioning', false),
       {
         need: 'pxe',
-        seconds: 15,
+        seconds: 0,
         done: () => {
-          this.pxeRequest(m, 'ephemeral');
-          this.addEvent(m, 'INFO', 'Loading ephemeral', 'ubuntu/amd64/generic/jammy');
+          this.addEvent(m, 'DEBUG', 'Node status event', "'cloudinit' running modules for config");
           this.addEvent(m, 'INFO', 'Erasing disk', `Performing ${mode} erase on all disks`);
         },
       },
@@ -1302,12 +1318,38 @@ export class LabMaasCore {
             return;
           }
           if (host) this.world.setInstalledOs(host, undefined);
-          this.addEvent(m, 'INFO', 'Disk erasing', 'Finished erasing disks');
+          this.addEvent(m, 'INFO', 'Disks erased', '');
           this.endOp(m, op);
           this.startRelease(m);
         },
       },
     ]);
+    this.powerOnForOp(m, op);
+  }
+
+  /**
+   * MaaS's rescue mode (op=rescue_mode): the machine boots the ephemeral environment and stays in
+   * it, reachable over SSH, until someone exits rescue mode.
+   */
+  enterRescueMode(m: LabMachine): void {
+    if (m.status !== S.READY && m.status !== S.DEPLOYED && m.status !== S.BROKEN)
+      throw this.conflict(m, 'rescue-mode');
+    this.addEvent(m, 'DEBUG', 'User starting rescue mode', `(${this.username})`, this.username);
+    const back = m.status;
+    const op = this.startOp(m, S.ENTERING_RESCUE_MODE, [
+      ...this.netbootSteps(m, 'rescue mode', false),
+      {
+        need: 'pxe',
+        seconds: 30,
+        done: () => {
+          this.addEvent(m, 'DEBUG', 'Node entering rescue mode', "'cloudinit' running modules for final");
+          this.endOp(m, op);
+          this.setStatus(m, S.RESCUE_MODE);
+          this.addEvent(m, 'INFO', 'Rescue mode', '');
+        },
+      },
+    ]);
+    m.previousStatus = back;
     this.powerOnForOp(m, op);
   }
 
@@ -1503,6 +1545,10 @@ function isBase64(s: string): boolean {
   return s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s);
 }
 
+function userComment(user: string, comment: string | null): string {
+  return comment ? `(${user}) - ${comment}` : `(${user})`;
+}
+
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -1522,19 +1568,4 @@ interface LabInstallation {
   /** MaaS SCRIPT_STATUS: 1 running, 2 passed, 3 failed. */
   status: 1 | 2 | 3;
   lines: string[];
-}
-
-/** The tail of curtin's install log when block-meta fails, as operators find it in MaaS. */
-function curtinFailure(host: string | undefined): string[] {
-  return [
-    `An error occured handling 'sda': RuntimeError - Failed to find device for serial 'LAB-${host ?? 'disk'}-0'`,
-    'Traceback (most recent call last):',
-    '  File "/curtin/curtin/commands/block_meta.py", line 91, in block_meta',
-    '    return meta_custom(args)',
-    "RuntimeError: Failed to find device for serial 'LAB-" + (host ?? 'disk') + "-0'",
-    'finish: cmd-install/stage-partitioning/builtin/cmd-block-meta: FAIL: configuring disk: sda',
-    'curtin: Installation failed with exception: Unexpected error while running command.',
-    "Command: ['curtin', 'block-meta', 'custom']",
-    'Exit code: 3',
-  ];
 }

@@ -24,6 +24,16 @@ export interface LabTroubles {
   kernelPanicDuringDeploy(hostname: string): void;
   /** curtin fails (block-meta cannot find the disk): Failed deployment, its log in current-installation. */
   curtinFails(hostname: string): void;
+  /** The boot loader comes over TFTP, then no kernel or initrd (UEFI/legacy mismatch, image missing on the rack). */
+  noKernel(hostname: string): void;
+  /** The ephemeral environment loads, then curtin never starts (MaaS's metadata out of reach). */
+  noInstaller(hostname: string): void;
+  /** curtin installs and the host reboots, then the installed OS never reports back. */
+  neverComesBack(hostname: string): void;
+  /** Deployed, then cloud-init fails the user data's scripts (scripts_user). */
+  userDataFails(hostname: string): void;
+  /** MaaS puts the machine in rescue mode (from Ready, Deployed or Broken) and it stays there. */
+  rescueMode(hostname: string): void;
   /** The NIC is plugged into `port` of its switch instead of where the rack file says. */
   nicOnAnotherPort(mac: string, port: string): void;
   /** Someone created the machine's bond in MaaS without bond_mode: MaaS stored balance-rr. Needs Ready/Allocated. */
@@ -99,6 +109,21 @@ export function labTroubles(lab: Lab): LabTroubles {
     curtinFails(hostname) {
       lab.maas.faults.failDeploy(hostname);
     },
+    noKernel(hostname) {
+      lab.maas.machines.core.faults.noKernel.add(hostname);
+    },
+    noInstaller(hostname) {
+      lab.maas.machines.core.faults.noInstaller.add(hostname);
+    },
+    neverComesBack(hostname) {
+      lab.maas.machines.core.faults.stickDeploy.add(hostname);
+    },
+    userDataFails(hostname) {
+      lab.maas.machines.core.faults.userDataFails.add(hostname);
+    },
+    rescueMode(hostname) {
+      lab.maas.machines.core.enterRescueMode(machine(hostname));
+    },
     nicOnAnotherPort(mac, port) {
       lab.switches.faults.miscable(mac, port);
     },
@@ -120,7 +145,10 @@ export function labTroubles(lab: Lab): LabTroubles {
         lab.bmcs.faults.changePassword(h, undefined);
       }
       lab.switches.faults.clear();
-      lab.maas.machines.core.faults.failDeploy.clear();
+      const f = lab.maas.machines.core.faults;
+      for (const set of [f.failDeploy, f.noKernel, f.noInstaller, f.stickDeploy, f.userDataFails])
+        if (hostname) set.delete(hostname);
+        else set.clear();
       lab.consoles.clear(hostname);
     },
   };

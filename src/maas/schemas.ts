@@ -119,6 +119,8 @@ export const MachineSchema = z.object({
   zone: NamedRefSchema,
   pool: NamedRefSchema.optional(),
   resource_uri: z.string(),
+  // Total size of the machine's disks in MB (the doctor's erase estimate).
+  storage: z.number().nonnegative().optional(),
 });
 export type MaasMachine = z.infer<typeof MachineSchema>;
 

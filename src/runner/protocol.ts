@@ -12,6 +12,7 @@ import {
 import { taskEventSchema } from './event-schema.ts';
 import { cablingSchema, diagnosisSchema, FIX_IDS, inspectionSchema } from '../doctor/schema.ts';
 import { CONSOLE_METHODS } from './console-protocol.ts';
+import { triageSchema } from '../doctor/triage.ts';
 
 /**
  * The runner's protocol: JSON-RPC 2.0 (vscode-jsonrpc) over the site's Unix socket. Every method
@@ -481,7 +482,13 @@ export const METHODS = {
   'inventory.unsubscribe': { params: empty, result: empty },
   /** A full MaaS list now (the dashboard's `r`). */
   'inventory.refresh': { params: empty, result: empty },
-  'host.doctor': { params: z.object({ host: z.string().min(1) }), result: diagnosisSchema },
+  /** `log`: curtin's whole installation output too (`doctor HOST --log`). */
+  'host.doctor': {
+    params: z.object({ host: z.string().min(1), log: z.boolean().optional() }),
+    result: diagnosisSchema,
+  },
+  /** Every machine in a transitional or failed state: stage, one-line cause, time left (`doctor --all`). */
+  'site.triage': { params: empty, result: triageSchema },
   'host.fix': {
     params: z.object({
       host: z.string().min(1),

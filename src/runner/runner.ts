@@ -257,7 +257,15 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       ...catalogHandlers(ctx),
       ...taskHandlers(ctx),
       ...taskReadHandlers(ctx),
-      ...troubleshootHandlers(ctx, powerSweep),
+      ...troubleshootHandlers(ctx, powerSweep, {
+        // The inventory's rows once it has listed MaaS: one follow step (events since the last
+        // poll, the machines they name) instead of listing 10,000 machines for each triage.
+        rows: async () => {
+          if (!inventory.follower.ready) return null;
+          await inventory.follower.step();
+          return [...inventory.follower.state().rows];
+        },
+      }),
       ...siteCheckHandlers(ctx),
       ...liveReadHandlers(ctx),
       ...consoleHandlers(consoles.hub),

@@ -172,7 +172,7 @@ describe('the doctor on a stuck deployment', () => {
     const d = await doctorUntil(x, 'curtin-failed');
     expect(d.statusName).toBe('Failed deployment');
     expect(d.curtin?.status).toBe('Failed');
-    expect(d.curtin!.tail.join('\n')).toMatch(/FAIL: configuring disk: sda/);
+    expect(d.curtin!.tail.join('\n')).toMatch(/FAIL: configuring storage/);
     expect(d.cause!.sentence).toMatch(/curtin/);
     expect(d.fixes.map((f) => f.id)).toEqual(['reset-failed', 'resume']);
     trouble.clear(x.hostname);

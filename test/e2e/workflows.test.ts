@@ -253,7 +253,7 @@ describe('destroy', () => {
         expect(tl.lab.world.installedOs.has(hostname)).toBe(true);
       } else {
         expect(events).toMatch(new RegExp(`Erasing disk - Performing ${mode} erase on all disks`));
-        expect(events).toMatch(/Finished erasing disks/);
+        expect(events).toMatch(/Disks erased/);
         expect(tl.lab.world.installedOs.has(hostname)).toBe(false);
       }
       await expectFree(op, host);

@@ -41,7 +41,7 @@ describe('lab MaaS state machine over HTTP', () => {
         'Node powered on',
         'PXE Request - installation',
         "Node installation - 'curtin' curtin command install",
-        'Node disabled netboot',
+        'Installation complete - Node disabled netboot',
         'Rebooting',
       ]),
     );
@@ -345,7 +345,7 @@ describe('lab MaaS is gated by the physical world', () => {
     await s.client.deploy(s.id(host), { distroSeries: 'jammy' });
     const failed = await s.waitStatus(s.id(host), 'Failed deployment');
     expect(failed.status_message).toMatch(/timed out after 30 minutes/);
-    expect(s.lab.machines.events(host)).toContain('Node disabled netboot');
+    expect(s.lab.machines.events(host)).toContain('Installation complete - Node disabled netboot');
   });
 
   it('an out-of-band power off during Deploying stops progress until the host PXE-boots again', async () => {

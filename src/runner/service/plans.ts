@@ -31,6 +31,8 @@ export const FIX_TASKS: Record<string, { kind: string; params: Record<string, un
   'reset-failed': { kind: 'host.reset-failed', params: {} },
   abort: { kind: 'host.maas', params: { op: 'abort', comment: 'rackpilot doctor: abort' } },
   'power-cycle': { kind: 'host.power', params: { action: 'cycle' } },
+  'disk-boot': { kind: 'host.bootdev', params: { device: 'disk', persistent: true } },
+  'mark-fixed': { kind: 'host.maas', params: { op: 'mark-fixed', comment: 'rackpilot doctor: mark fixed' } },
 };
 
 /** Hard power changes that end what runs on a Deployed host: typed confirmation. */

@@ -7,6 +7,8 @@ import type { Workbench } from '../../site/workbench.ts';
 import { OperatorError } from '../../util/errors.ts';
 import { planWorkflowLive } from '../../workflows/index.ts';
 import { cabling, doctor, inspectHost } from '../../doctor/gather.ts';
+import { StageHistoryFile } from '../../doctor/history-file.ts';
+import { readTriage } from '../../doctor/triage-read.ts';
 import { BmcPowerSweep, type BmcSweepTarget, type BmcPowerChange } from '../power-sweep.ts';
 import type { Caller, Handlers, ServiceContext } from './context.ts';
 import { actionPlanner, FIX_TASKS } from './plans.ts';
@@ -109,8 +111,14 @@ export function createPowerSweep(
 export function troubleshootHandlers(
   { site, wb }: ServiceContext,
   sweep: BmcPowerSweep | undefined,
+  opts: {
+    /** The inventory's rows when the runner follows MaaS already (the triage needs no list then). */
+    rows?: NonNullable<Parameters<typeof readTriage>[0]['rows']>;
+  } = {},
 ): Handlers {
-  const tctx = { site, wb, ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }) };
+  // The site's stage history lives beside the store it belongs to (none for an in-memory store).
+  const history = new StageHistoryFile(wb.store.path ? `${wb.store.path}.stage-history.json` : null);
+  const tctx = { site, wb, history, ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }) };
   const planner = actionPlanner({ site, wb });
   const hostNamed = (key: string) => {
     const host = wb.store.hosts.find((h) => h.hostname === key || h.id === key);
@@ -129,7 +137,14 @@ export function troubleshootHandlers(
     return { ...i, plan };
   };
   return {
-    'host.doctor': async ({ host }) => doctor(tctx, host),
+    'host.doctor': async ({ host, log }) => doctor(tctx, host, undefined, { log: log === true }),
+    'site.triage': async () =>
+      readTriage({
+        maas: site.maas,
+        history: () => history.get(),
+        timeScale: site.lab ? site.config.timeScale : 1,
+        ...(opts.rows && { rows: opts.rows }),
+      }),
     'host.fix': async ({ host, fix, taskId, plan }, caller: Caller) => {
       const confirmed =
         plan === undefined
