@@ -32,6 +32,11 @@ export function resetTarget(system: Record<string, unknown>, systemPath: string)
   return reset ? `${systemPath}/Actions/ComputerSystem.Reset` : undefined;
 }
 
+/** The ResetType an action sends (what a plan shows). */
+export function resetTypeFor(action: PowerAction): string {
+  return RESET_TYPES[action][0]!;
+}
+
 export type ResetChoice = { ok: true; resetType: string } | { ok: false; allowed: string[] };
 
 export function chooseResetType(action: PowerAction, allowed: string[] | undefined): ResetChoice {
@@ -77,7 +82,7 @@ const DEVICE_OF: Record<string, string> = {
   UefiHttp: 'uefi-http',
   UefiTarget: 'uefi-target',
   Diags: 'diag',
-  RemoteDrive: 'remote',
+  RemoteDrive: 'remote-disk',
   None: 'none',
 };
 

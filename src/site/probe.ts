@@ -1,6 +1,6 @@
 import { describeError } from '../util/errors.ts';
 import { bootDeviceLabel } from '../ipmi/commands.ts';
-import { resolveBmcPassword } from '../rack/passwords.ts';
+import { rackBmcTarget } from '../bmc/target.ts';
 import type { Site } from './open.ts';
 import { switchPort } from './adapters.ts';
 
@@ -62,21 +62,16 @@ export function hostProber(openSite: () => Promise<Site>): HostProber {
       }),
     );
     const bmc = (async (): Promise<HostProbe['bmc']> => {
-      const entry = rackHost?.bmc;
-      if (!entry?.username) return undefined;
       try {
-        const password = resolveBmcPassword(entry, hostname, site.env);
-        if (password === undefined) return { error: 'no BMC password in the rack file or environment' };
-        const target = {
-          host: entry.address,
-          port: entry.port,
-          username: entry.username,
-          password,
-          name: `BMC of ${hostname}`,
-        };
+        const target = rackBmcTarget(rackHost?.bmc, hostname, site.env);
+        if (!target) {
+          return rackHost?.bmc?.username
+            ? { error: 'no BMC password in the rack file or environment' }
+            : undefined;
+        }
         const [power, boot] = await Promise.all([
-          site.ipmi.powerStatus(target),
-          site.ipmi.getBootDevice(target),
+          site.bmc.powerStatus(target),
+          site.bmc.getBootDevice(target),
         ]);
         return {
           power,

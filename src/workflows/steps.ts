@@ -7,7 +7,6 @@ import type {
   CabledNic,
   PortMembership,
   PortOp,
-  PowerAction,
   WorkflowDeps,
 } from './adapters.ts';
 import {
@@ -20,6 +19,7 @@ import {
 import { bootMethodFor, bootMethodOverride, type BootMethodChoice } from './boot-method.ts';
 import { bySwitch, cabledNics, hostById, NO_RACK_FILE } from './records.ts';
 import { OperatorError } from '../util/errors.ts';
+import { bmcLabel, bootReadText, bootSetCommand, bootSetText, describeBoot, powerText } from './bmc-text.ts';
 
 /** A task step that can also say, without touching anything, exactly what it would do. */
 /** A step's log function (ctx.log), as helpers take it. */
@@ -34,17 +34,7 @@ export interface WorkflowStep<P = JsonValue> extends Step<P> {
   prepare?(): Promise<void>;
 }
 
-export const IPMI_ACTION_TEXT: Record<PowerAction, string> = {
-  on: 'Chassis Control 0x01 power up',
-  off: 'Chassis Control 0x00 power down (hard)',
-  soft: 'Chassis Control 0x05 soft shutdown (ACPI)',
-  cycle: 'Chassis Control 0x02 power cycle',
-  reset: 'Chassis Control 0x03 hard reset',
-};
-
-export function bmcLabel(host: Host): string {
-  return `IPMI ${host.ipmi.address}${host.ipmi.port ? `:${host.ipmi.port}` : ''}`;
-}
+export { bmcLabel, describeBoot, IPMI_ACTION_TEXT } from './bmc-text.ts';
 
 /** Sets the host's ToR ports; verify reads them back from the switch, undo applies `undoOps`. */
 export function portsStep<P>(
@@ -150,18 +140,18 @@ export function powerStep<P>(
       return (await deps.bmcs.powerStatus(host(), ctx.signal)) === o.want;
     },
     async run(ctx) {
-      ctx.log(`${bmcLabel(host())}: ${IPMI_ACTION_TEXT[o.want]}`, 'info', 'ipmi');
+      ctx.log(`${bmcLabel(host())}: ${powerText(host(), o.want)}`, 'info', 'ipmi');
       await deps.bmcs.power(host(), o.want, ctx.signal);
     },
     plan() {
-      return [`${bmcLabel(host())}: ${IPMI_ACTION_TEXT[o.want]}`];
+      return [`${bmcLabel(host())}: ${powerText(host(), o.want)}`];
     },
   };
   if (o.undo) {
     const undo = o.undo;
     step.undo = async (ctx) => {
       if ((await deps.bmcs.powerStatus(host(), ctx.signal)) !== undo) {
-        ctx.log(`${bmcLabel(host())}: ${IPMI_ACTION_TEXT[undo]}`, 'info', 'ipmi');
+        ctx.log(`${bmcLabel(host())}: ${powerText(host(), undo)}`, 'info', 'ipmi');
         await deps.bmcs.power(host(), undo, ctx.signal);
       }
     };
@@ -175,11 +165,6 @@ export function bootOptionsBytes(boot: BootSetting): string {
   return [...encodeSetBootOption(BootParam.BootFlags, flags)]
     .map((b) => b.toString(16).padStart(2, '0'))
     .join(' ');
-}
-
-export function describeBoot(boot: { device: string; persistent: boolean; efi: boolean }): string {
-  if (boot.device === 'none') return 'no override (BIOS boot order)';
-  return `boot ${boot.device}, ${boot.persistent ? 'persistent' : 'next boot only'}, ${boot.efi ? 'EFI' : 'legacy'}`;
 }
 
 /** Whether the BMC holds exactly this override. */
@@ -217,7 +202,9 @@ export async function restoreBoot(
     back = { device: 'none', persistent: false, efi: before.efi ?? false };
   }
   log(
-    `${bmcLabel(host)}: Set System Boot Options param 5: back to ${describeBoot(back)} [${bootOptionsBytes(back)}]`,
+    host.ipmi.protocol === 'redfish'
+      ? `${bmcLabel(host)}: back to ${describeBoot(back)}: ${bootSetCommand(host, back, bootOptionsBytes(back))}`
+      : `${bmcLabel(host)}: Set System Boot Options param 5: back to ${describeBoot(back)} [${bootOptionsBytes(back)}]`,
     'info',
     'ipmi',
   );
@@ -257,7 +244,7 @@ export function bootStep<P>(
       const w = await want(ctx.signal);
       const m = await method(ctx.signal);
       ctx.log(
-        `${host().hostname}: ${describeBoot(w)} (${m.why}): Set System Boot Options param 5 [${bootOptionsBytes(w)}]`,
+        `${host().hostname}: ${describeBoot(w)} (${m.why}): ${bootSetCommand(host(), w, bootOptionsBytes(w))}`,
         m.assumed ? 'warn' : 'info',
         'ipmi',
       );
@@ -273,19 +260,21 @@ export function bootStep<P>(
       }
     },
     plan() {
-      const label = bmcLabel(host());
+      const h = host();
+      const label = bmcLabel(h);
       const m = choice ?? safeGiven(given);
-      const undo = o.undoable ? ' (Get System Boot Options 05 00 00 first, for undo)' : '';
-      const set = `${label}: Set System Boot Options param 5:`;
+      const undo = o.undoable ? ` (${bootReadText(h)} first, for undo)` : '';
       if (m) {
         const w: BootSetting = { device: o.device, persistent, efi: m.efi };
-        return [`${set} ${describeBoot(w)} [${bootOptionsBytes(w)}] (${m.why})${undo}`];
+        return [`${label}: ${bootSetText(h, w, bootOptionsBytes(w))} (${m.why})${undo}`];
       }
       const efi: BootSetting = { device: o.device, persistent, efi: true };
       const legacy: BootSetting = { ...efi, efi: false };
       return [
-        `${set} ${describeBoot(efi)} [${bootOptionsBytes(efi)}] if MaaS reports bios_boot_method "uefi", ` +
-          `else legacy [${bootOptionsBytes(legacy)}]` +
+        `${label}: ${bootSetText(h, efi, bootOptionsBytes(efi))} if MaaS reports bios_boot_method "uefi", ` +
+          (h.ipmi.protocol === 'redfish'
+            ? `else legacy: ${bootSetText(h, legacy, bootOptionsBytes(legacy))}`
+            : `else legacy [${bootOptionsBytes(legacy)}]`) +
           `${choiceError ? ` (MaaS not read: ${choiceError})` : ''}${undo}`,
       ];
     },

@@ -1,6 +1,6 @@
 import { NODE_STATUS } from '../../maas/node-status.ts';
 import { parseEventTime } from '../../maas/schemas.ts';
-import { resolveBmcPassword } from '../../rack/passwords.ts';
+import { bmcTargetForHost, rackBmcTarget } from '../../bmc/target.ts';
 import { ipmiTargetFor } from '../../site/adapters.ts';
 import type { Site } from '../../site/open.ts';
 import type { Workbench } from '../../site/workbench.ts';
@@ -21,24 +21,12 @@ export function sweepTargets(site: Site, wb: Workbench): BmcSweepTarget[] {
   const seen = new Set<string>();
   for (const h of wb.store.hosts.list()) {
     seen.add(h.hostname);
-    out.push({ hostname: h.hostname, target: ipmiTargetFor(h) });
+    out.push({ hostname: h.hostname, target: bmcTargetForHost(h) });
   }
   for (const [hostname] of site.topology.hostsByName()) {
     if (seen.has(hostname)) continue;
-    const bmc = site.topology.host(hostname)?.bmc;
-    if (!bmc?.username) continue;
-    const password = resolveBmcPassword(bmc, hostname, site.env);
-    if (password === undefined) continue;
-    out.push({
-      hostname,
-      target: {
-        host: bmc.address,
-        ...(bmc.port !== undefined && { port: bmc.port }),
-        username: bmc.username,
-        password,
-        name: `BMC of ${hostname}`,
-      },
-    });
+    const target = rackBmcTarget(site.topology.host(hostname)?.bmc, hostname, site.env);
+    if (target) out.push({ hostname, target });
   }
   return out;
 }
@@ -63,7 +51,7 @@ export function createPowerSweep(
   wb: Workbench,
   opts: { intervalMs?: number; log: (line: string) => void },
 ): BmcPowerSweep {
-  const sweep = new BmcPowerSweep(site.ipmi, {
+  const sweep = new BmcPowerSweep(site.bmc, {
     targets: () => sweepTargets(site, wb),
     ...(opts.intervalMs !== undefined && { intervalMs: opts.intervalMs }),
     log: opts.log,
@@ -174,10 +162,16 @@ export function troubleshootHandlers(
     },
     'rack.cabling': async ({ rack }) => cabling(tctx, rack),
     'host.bmcRead': async ({ host, read }) => {
-      const target = ipmiTargetFor(hostNamed(host));
-      if (read === 'power') return { read, power: await site.ipmi.powerStatus(target) };
-      if (read === 'bootdev') return { read, ...(await site.ipmi.getBootDevice(target)) };
-      return { read, ...(await site.ipmi.deviceId(target)) };
+      const h = hostNamed(host);
+      const target = bmcTargetForHost(h);
+      if (read === 'power') return { read, power: await site.bmc.powerStatus(target) };
+      if (read === 'bootdev') return { read, ...(await site.bmc.getBootDevice(target)) };
+      if (target.protocol === 'redfish')
+        throw new OperatorError(`${h.hostname} has a Redfish BMC: Get Device ID is an IPMI command`, {
+          target: h.hostname,
+          hint: `read it with \`rackpilot power ${h.hostname} status --json\``,
+        });
+      return { read, ...(await site.ipmi.deviceId(ipmiTargetFor(h))) };
     },
     'power.snapshot': async () => {
       const hosts = [...(sweep?.snapshot().values() ?? [])].map((p) => ({ ...p }));
