@@ -13,7 +13,7 @@ export const IPMI_USAGE = `usage: rackpilot ipmi HOST power status|on|off|soft|c
 BMC passwords come from the store or the environment (rack file passwordEnv), never from the command line.`;
 
 export const LAB_USAGE =
-  'rackpilot lab [--hosts N] [--racks N] [--time-scale X] [--seed N] [--list-cost-ms X] [--env-out FILE]';
+  'rackpilot lab [--hosts N] [--racks N] [--time-scale X] [--seed N] [--list-cost-ms X] [--redfish PERCENT] [--env-out FILE]';
 
 export const TASK_USAGE = `rackpilot tasks [--all] [--json]
        rackpilot task show|follow|resume|rollback|cancel ID [--detach] [--json]`;

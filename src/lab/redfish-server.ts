@@ -109,7 +109,6 @@ export async function startLabRedfishBmcs(
   opts: StartLabRedfishOptions = {},
 ): Promise<LabRedfishBmcs> {
   const scheme = opts.scheme ?? 'https';
-  const tls = scheme === 'https' ? (opts.tls ?? (await generateLabCertificate())) : undefined;
   const hosts = opts.hostnames
     ? opts.hostnames.map((n) => {
         const h = world.spec.hosts.find((x) => x.hostname === n);
@@ -117,6 +116,7 @@ export async function startLabRedfishBmcs(
         return h;
       })
     : world.spec.hosts;
+  const tls = scheme === 'https' && hosts.length > 0 ? (opts.tls ?? (await generateLabCertificate())) : undefined;
   const running = new Map<string, Running>();
   const endpoints: LabRedfishEndpoint[] = [];
 

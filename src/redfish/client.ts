@@ -60,6 +60,11 @@ export interface RedfishClientOptions {
   getRetries?: number;
   /** Connections kept per BMC (default 2). */
   connectionsPerBmc?: number;
+  /**
+   * Accept any certificate. Never for rackpilot's own BMC access: only the lab MaaS's emulation
+   * of MaaS's redfish driver, which does not check certificates, sets it.
+   */
+  anyCertificate?: boolean;
   /** Every request line sent (method, path, status), for the command log; never a body. */
   log?: (line: string) => void;
 }
@@ -140,6 +145,7 @@ export class RedfishClient {
       knownCertsPath: opts.knownCertsPath,
       connectTimeoutMs: opts.connectTimeoutMs ?? 5_000,
       connections: opts.connectionsPerBmc ?? 2,
+      ...(opts.anyCertificate && { anyCertificate: true }),
     });
   }
 

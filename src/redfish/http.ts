@@ -45,6 +45,8 @@ export class BmcHttp {
       knownCertsPath?: string | undefined;
       connectTimeoutMs: number;
       connections?: number;
+      /** Accept any certificate: only for the lab MaaS, which emulates MaaS's driver (it checks none). */
+      anyCertificate?: boolean;
     },
   ) {}
 
@@ -66,7 +68,10 @@ export class BmcHttp {
         connect: (o, cb) =>
           base(o, (err, socket) => {
             if (err || !socket) return cb(err ?? new Error('no socket'), null);
-            const bad = origin.scheme === 'https' ? this.certProblem(origin, socket as TLSSocket) : undefined;
+            const bad =
+              origin.scheme === 'https' && !this.opts.anyCertificate
+                ? this.certProblem(origin, socket as TLSSocket)
+                : undefined;
             if (bad) {
               socket.destroy();
               return cb(bad, null);

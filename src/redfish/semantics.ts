@@ -52,13 +52,15 @@ export function powerAfter(action: PowerAction): 'on' | 'off' | undefined {
 }
 
 /**
- * Ironic's mapping (ironic/drivers/modules/redfish/power.py): PoweringOn counts as on and
- * PoweringOff as off. Anything else (Paused, absent) is not a power state rackpilot can act on.
+ * MaaS's mapping (src/provisioningserver/drivers/power/redfish.py, power_query): a transition
+ * counts as the state it leaves, so "off" is only reported once the host is off: Off and
+ * PoweringOn are off; On, Paused and PoweringOff are on. Anything else (Reset, Unknown, absent)
+ * is not a state rackpilot acts on.
  */
 export function powerOf(system: Record<string, unknown>): 'on' | 'off' | undefined {
   const s = system['PowerState'];
-  if (s === 'On' || s === 'PoweringOn') return 'on';
-  if (s === 'Off' || s === 'PoweringOff') return 'off';
+  if (s === 'On' || s === 'PoweringOff' || s === 'Paused') return 'on';
+  if (s === 'Off' || s === 'PoweringOn') return 'off';
   return undefined;
 }
 

@@ -5,6 +5,8 @@ import type { WorkflowDeps } from './adapters.ts';
 import { cabledNics, hostById, NO_RACK_FILE } from './records.ts';
 import type { WorkflowStep } from './steps.ts';
 import { waitForStatus } from './wait.ts';
+import { bmcAddressLabel } from '../bmc/target.ts';
+import type { CreateMachineInput } from '../maas/client.ts';
 
 export interface HostParams {
   hostId: string;
@@ -110,11 +112,7 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
               hostname: h.hostname,
               macAddresses: macs,
               architecture: 'amd64/generic',
-              power: {
-                address: h.ipmi.port ? `${h.ipmi.address}:${h.ipmi.port}` : h.ipmi.address,
-                user: h.ipmi.username,
-                pass: h.ipmi.password,
-              },
+              power: maasPowerOf(h),
             },
             ctx.signal,
           );
@@ -129,8 +127,12 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
         const h = host();
         return [
           `MaaS GET machines/?mac_address=${h.mac}`,
-          `if absent: MaaS POST machines/ hostname=${h.hostname} mac_addresses=${h.mac} power_type=ipmi ` +
-            `power_parameters_power_address=${h.ipmi.address} power_parameters_power_user=${h.ipmi.username} power_parameters_power_pass=***`,
+          h.ipmi.protocol === 'redfish'
+            ? `if absent: MaaS POST machines/ hostname=${h.hostname} mac_addresses=${h.mac} power_type=redfish ` +
+              `power_parameters_power_address=${maasPowerOf(h).address} power_parameters_power_user=${h.ipmi.username} power_parameters_power_pass=***` +
+              (h.ipmi.systemId ? ` power_parameters_node_id=${h.ipmi.systemId}` : '')
+            : `if absent: MaaS POST machines/ hostname=${h.hostname} mac_addresses=${h.mac} power_type=ipmi ` +
+              `power_parameters_power_address=${h.ipmi.address} power_parameters_power_user=${h.ipmi.username} power_parameters_power_pass=***`,
         ];
       },
     },
@@ -187,4 +189,19 @@ function checkDimensions(
   if (m.memory && m.memory !== h.memoryMb)
     diffs.push(`memory ${h.memoryMb} MB given, MaaS found ${m.memory}`);
   if (diffs.length) log(`${h.hostname}: ${diffs.join('; ')} — offerings match the values given`, 'warn');
+}
+
+/** The host's BMC as MaaS's power parameters: its IPMI driver's, or its redfish driver's (a URL). */
+function maasPowerOf(h: Host): CreateMachineInput['power'] {
+  const b = h.ipmi;
+  if (b.protocol === 'redfish') {
+    return {
+      type: 'redfish',
+      address: bmcAddressLabel(b).replace(/^Redfish /, ''),
+      user: b.username,
+      pass: b.password,
+      ...(b.systemId !== undefined && { nodeId: b.systemId }),
+    };
+  }
+  return { address: b.port ? `${b.address}:${b.port}` : b.address, user: b.username, pass: b.password };
 }
