@@ -11,6 +11,8 @@ import {
   HOSTS_USAGE,
   INSPECT_USAGE,
   IPMI_USAGE,
+  POWER_USAGE,
+  BOOT_USAGE,
   LAB_USAGE,
   NETWORK_USAGE,
   OFFERING_USAGE,
@@ -37,6 +39,8 @@ export const USAGE = `rackpilot — provision and troubleshoot baremetal through
   rackpilot ls [--json]
   ${TASK_USAGE}
   ${SWITCH_USAGE.replace(/^usage: /, '')}
+  ${POWER_USAGE}
+  ${BOOT_USAGE}
   ${IPMI_USAGE.replace(/^usage: /, '')}
   ${RUNNER_USAGE}
   ${DOCTOR_USAGE}
@@ -108,6 +112,10 @@ export async function main(
       }
       case 'ipmi':
         return await (await import('./ipmi-site.ts')).ipmiViaRunner(rest, ctx);
+      case 'power':
+        return await (await import('./power.ts')).powerCommand(rest, ctx);
+      case 'boot':
+        return await (await import('./power.ts')).bootCommand(rest, ctx);
       case 'runner':
         return await (await import('./runner.ts')).runnerCommand(rest, ctx);
       case 'doctor':

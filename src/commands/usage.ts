@@ -15,6 +15,10 @@ BMC passwords come from the store or the environment (rack file passwordEnv), ne
 export const LAB_USAGE =
   'rackpilot lab [--hosts N] [--racks N] [--time-scale X] [--seed N] [--list-cost-ms X] [--redfish PERCENT] [--env-out FILE]';
 
+export const POWER_USAGE = 'rackpilot power HOST status|on|off|soft|cycle [--force] [--detach] [--json]';
+export const BOOT_USAGE =
+  'rackpilot boot HOST pxe|disk [--persistent] [--efi|--legacy] [--force] [--detach] [--json]';
+
 export const TASK_USAGE = `rackpilot tasks [--all] [--json]
        rackpilot task show|follow|resume|rollback|cancel ID [--detach] [--json]`;
 

@@ -1,7 +1,6 @@
 import { NODE_STATUS } from '../../maas/node-status.ts';
 import { parseEventTime } from '../../maas/schemas.ts';
 import { bmcTargetForHost, rackBmcTarget } from '../../bmc/target.ts';
-import { ipmiTargetFor } from '../../site/adapters.ts';
 import type { Site } from '../../site/open.ts';
 import type { Workbench } from '../../site/workbench.ts';
 import { OperatorError } from '../../util/errors.ts';
@@ -162,16 +161,19 @@ export function troubleshootHandlers(
     },
     'rack.cabling': async ({ rack }) => cabling(tctx, rack),
     'host.bmcRead': async ({ host, read }) => {
-      const h = hostNamed(host);
-      const target = bmcTargetForHost(h);
+      // A store host's BMC, else the rack file's entry for that host name (IPMI or Redfish).
+      const rec = wb.store.hosts.find((x) => x.hostname === host || x.id === host);
+      const rackTarget = rec ? undefined : rackBmcTarget(site.topology.host(host)?.bmc, host, site.env);
+      const h = rec ?? (rackTarget ? undefined : hostNamed(host));
+      const target = rackTarget ?? bmcTargetForHost(h!);
       if (read === 'power') return { read, power: await site.bmc.powerStatus(target) };
       if (read === 'bootdev') return { read, ...(await site.bmc.getBootDevice(target)) };
       if (target.protocol === 'redfish')
-        throw new OperatorError(`${h.hostname} has a Redfish BMC: Get Device ID is an IPMI command`, {
-          target: h.hostname,
-          hint: `read it with \`rackpilot power ${h.hostname} status --json\``,
+        throw new OperatorError(`${host} has a Redfish BMC: Get Device ID is an IPMI command`, {
+          target: host,
+          hint: `read its power and boot override with \`rackpilot power ${host} status\``,
         });
-      return { read, ...(await site.ipmi.deviceId(ipmiTargetFor(h))) };
+      return { read, ...(await site.ipmi.deviceId(target.ipmi)) };
     },
     'power.snapshot': async () => {
       const hosts = [...(sweep?.snapshot().values() ?? [])].map((p) => ({ ...p }));
