@@ -6,7 +6,7 @@
 import dgram from 'node:dgram';
 import { LabBmc } from './bmc-core.ts';
 import { seededRandom } from './spec.ts';
-import type { LabWorld } from './world.ts';
+import { bmcAccessFor, type LabWorld } from './world.ts';
 
 export interface LabBmcFault {
   /** Percentage of datagrams lost in each direction, drawn from a seeded pattern. */
@@ -90,25 +90,14 @@ export async function startLabBmcs(world: LabWorld, opts: StartLabBmcsOptions = 
   const bind = (host: (typeof hosts)[number]): Promise<LabBmcEndpoint> =>
     new Promise((resolve, reject) => {
       const name = host.hostname;
-      const bmc = new LabBmc(
-        {
-          power: () => world.host(name).power,
-          setPower: (p, source) => world.setPower(name, p, source),
-          boot: () => {
-            const h = world.host(name);
-            return { device: h.bootDevice, persistent: h.bootPersistent, efi: h.bootEfi };
-          },
-          setBoot: (d, persistent, efi) => world.setBoot(name, d, persistent, efi),
-        },
-        {
-          name,
-          username: host.bmc.user,
-          password: host.bmc.password,
-          ...(opts.maxSessions !== undefined && { maxSessions: opts.maxSessions }),
-          ...(opts.sessionTimeoutMs !== undefined && { sessionTimeoutMs: opts.sessionTimeoutMs }),
-          ...(opts.softOffDelayMs !== undefined && { softOffDelayMs: opts.softOffDelayMs }),
-        },
-      );
+      const bmc = new LabBmc(bmcAccessFor(world, name), {
+        name,
+        username: host.bmc.user,
+        password: host.bmc.password,
+        ...(opts.maxSessions !== undefined && { maxSessions: opts.maxSessions }),
+        ...(opts.sessionTimeoutMs !== undefined && { sessionTimeoutMs: opts.sessionTimeoutMs }),
+        ...(opts.softOffDelayMs !== undefined && { softOffDelayMs: opts.softOffDelayMs }),
+      });
       const socket = dgram.createSocket({ type: 'udp4' });
       const r: Running = {
         bmc,

@@ -115,6 +115,15 @@ function error(
   };
 }
 
+const unknownProperty = (k: string): RedfishAnswer =>
+  error(
+    400,
+    'PropertyUnknown',
+    `The property ${k} is not in the list of valid properties for the resource.`,
+    'Remove the unknown property from the request body and resubmit the request if the operation failed.',
+    [k],
+  );
+
 const ok = (body: unknown, headers?: Record<string, string>): RedfishAnswer => ({
   status: 200,
   body,
@@ -603,13 +612,7 @@ export class LabRedfishBmc {
     }
     for (const k of Object.keys(body)) {
       if (k !== 'Boot' && k !== '@odata.etag') {
-        return error(
-          400,
-          'PropertyUnknown',
-          `The property ${k} is not in the list of valid properties for the resource.`,
-          'Remove the unknown property from the request body and resubmit the request if the operation failed.',
-          [k],
-        );
+        return unknownProperty(k);
       }
     }
     const boot = (body as Record<string, unknown>)['Boot'];
@@ -622,13 +625,7 @@ export class LabRedfishBmc {
     };
     for (const [k, v] of Object.entries(b)) {
       if (!(k in allowed)) {
-        return error(
-          400,
-          'PropertyUnknown',
-          `The property ${k} is not in the list of valid properties for the resource.`,
-          'Remove the unknown property from the request body and resubmit the request if the operation failed.',
-          [k],
-        );
+        return unknownProperty(k);
       }
       if (typeof v !== 'string' || !allowed[k]!.includes(v)) {
         return error(

@@ -14,7 +14,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { X509Certificate, createHash } from 'node:crypto';
 import selfsigned from 'selfsigned';
 import { LabRedfishBmc, type LabRedfishOptions, type RedfishAnswer } from './redfish-core.ts';
-import type { LabWorld } from './world.ts';
+import { bmcAccessFor, type LabWorld } from './world.ts';
 
 export interface LabRedfishEndpoint {
   hostname: string;
@@ -116,25 +116,20 @@ export async function startLabRedfishBmcs(
         return h;
       })
     : world.spec.hosts;
-  const tls = scheme === 'https' && hosts.length > 0 ? (opts.tls ?? (await generateLabCertificate())) : undefined;
+  const tls =
+    scheme === 'https' && hosts.length > 0 ? (opts.tls ?? (await generateLabCertificate())) : undefined;
   const running = new Map<string, Running>();
   const endpoints: LabRedfishEndpoint[] = [];
 
   const start = (host: (typeof hosts)[number]): Promise<LabRedfishEndpoint> => {
     const name = host.hostname;
     const quirks = typeof opts.quirks === 'function' ? opts.quirks(name) : (opts.quirks ?? {});
-    const bmc = new LabRedfishBmc(
-      {
-        power: () => world.host(name).power,
-        setPower: (p, source) => world.setPower(name, p, source),
-        boot: () => {
-          const h = world.host(name);
-          return { device: h.bootDevice, persistent: h.bootPersistent, efi: h.bootEfi };
-        },
-        setBoot: (d, persistent, efi) => world.setBoot(name, d, persistent, efi),
-      },
-      { name, username: host.bmc.user, password: host.bmc.password, ...quirks },
-    );
+    const bmc = new LabRedfishBmc(bmcAccessFor(world, name), {
+      name,
+      username: host.bmc.user,
+      password: host.bmc.password,
+      ...quirks,
+    });
     const r: Running = {
       bmc,
       server: undefined as unknown as Server,
