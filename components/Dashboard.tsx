@@ -11,7 +11,7 @@ import { RackTabs, RACK_PANE_WIDTH } from './RackBar.tsx';
 import { actionFor, keyName, TROUBLE_VIEWS, type View } from './keys.ts';
 import { parseCommand } from './command-bar.ts';
 import { useLines } from './use-lines.ts';
-import { launch, type LaunchContext } from './launch.ts';
+import { launch, untakenTaskActions, type LaunchContext } from './launch.ts';
 import { useNavigation } from './use-navigation.ts';
 import { useKeyInput } from './use-key-input.ts';
 import { nextRedraw, useNow } from './clock.ts';
@@ -171,6 +171,7 @@ function DashboardScreen(props: DashboardProps) {
   // arrive in one burst (fast typing, a paste) move the cursor between renders.
   const liveRow = () =>
     (view === 'hosts' || view === 'detail' ? visibleRows[nav.position()] : undefined) ?? selectedRow;
+  const taskRecord = (id: string | undefined) => tasks?.tasks.find((t) => t.id === id);
   const ctx: LaunchContext = {
     actions,
     catalog,
@@ -180,7 +181,9 @@ function DashboardScreen(props: DashboardProps) {
       const row = liveRow();
       return row ? [row] : [];
     },
-    taskId: view === 'pane' || view === 'task' ? panes.taskIdFor(view) : visibleTasks[taskCursor]?.id,
+    task: taskRecord(
+      view === 'pane' || view === 'task' ? panes.taskIdFor(view) : visibleTasks[taskCursor]?.id,
+    ),
     openDialog,
     say: setMessage,
     setPending: (host, what) =>
@@ -414,6 +417,7 @@ function DashboardScreen(props: DashboardProps) {
         markedCount={nav.marked.size}
         held={view === 'hosts' || view === 'detail' ? held : null}
         message={message}
+        unavailable={untakenTaskActions(ctx.task?.state)}
       />
     </Box>
   );

@@ -1,16 +1,17 @@
 import { useEffect, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { ConfirmInput, MultiSelect, Select, TextInput } from '@inkjs/ui';
-import type { CatalogSnapshot, DeployRequest, PlanStep } from './actions.ts';
-import { fit } from './format.ts';
+import type { CatalogSnapshot, DeployPlan, DeployRequest } from './actions.ts';
+import { planLines, ScrolledLines } from './PlanDialog.tsx';
 import { useColor } from './theme.tsx';
 
 export interface DeployFormProps {
   hostname: string;
   catalog: CatalogSnapshot | undefined;
   /** The exact MaaS calls, switch lines and IPMI commands the deploy would issue. */
-  plan: (req: DeployRequest) => Promise<PlanStep[]>;
-  onSubmit: (req: DeployRequest) => void;
+  plan: (req: DeployRequest) => Promise<DeployPlan>;
+  /** The deploy as confirmed: the request and the plan shown (its MAC and digest go with it). */
+  onSubmit: (req: DeployRequest, planned: DeployPlan) => void;
   onCancel: () => void;
   width: number;
   height: number;
@@ -26,7 +27,7 @@ export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width,
   const [step, setStep] = useState<Step>('offering');
   const [req, setReq] = useState<Partial<DeployRequest>>({ hostname });
   const [problem, setProblem] = useState<string | null>(null);
-  const [planned, setPlanned] = useState<PlanStep[] | 'loading' | { error: string }>('loading');
+  const [planned, setPlanned] = useState<DeployPlan | 'loading' | { error: string }>('loading');
   useInput((_input, key) => {
     if (key.escape) onCancel();
   });
@@ -150,7 +151,7 @@ export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width,
             planned={planned}
             width={width - 4}
             height={height - 10}
-            onSubmit={() => onSubmit(req as DeployRequest)}
+            onSubmit={(p) => onSubmit(req as DeployRequest, p)}
             onCancel={onCancel}
           />
         );
@@ -184,60 +185,26 @@ function PlanView({
   onSubmit,
   onCancel,
 }: {
-  planned: PlanStep[] | 'loading' | { error: string };
+  planned: DeployPlan | 'loading' | { error: string };
   width: number;
   height: number;
-  onSubmit: () => void;
+  onSubmit: (planned: DeployPlan) => void;
   onCancel: () => void;
 }) {
   const color = useColor();
-  const [offset, setOffset] = useState(0);
-  // Every step with its exact actions; ↑↓ (j/k, PgUp/PgDn) scroll when they outgrow the screen.
-  const lines: { text: string; step: boolean }[] = [];
-  if (Array.isArray(planned))
-    planned.forEach((s, i) => {
-      lines.push({ text: `${String(i + 1).padStart(2)} ${s.step}`, step: true });
-      for (const a of s.actions) lines.push({ text: `     ${a}`, step: false });
-    });
-  const room = Math.max(3, height - 1);
-  const maxOffset = Math.max(0, lines.length - room);
-  useInput((input, key) => {
-    const page = Math.max(1, room - 1);
-    const by =
-      key.downArrow || input === 'j'
-        ? 1
-        : key.upArrow || input === 'k'
-          ? -1
-          : key.pageDown
-            ? page
-            : key.pageUp
-              ? -page
-              : 0;
-    if (by !== 0) setOffset((o) => Math.min(maxOffset, Math.max(0, o + by)));
-  });
   if (planned === 'loading') return <Text color={color('gray')}>planning…</Text>;
   if ('error' in planned) return <Text color={color('red')}>cannot plan: {planned.error}</Text>;
-  const from = Math.min(offset, maxOffset);
-  const shown = lines.slice(from, from + room);
+  const actions = planned.steps.reduce((n, s) => n + s.actions.length, 0);
   return (
     <Box flexDirection="column">
       <Text bold>
-        plan: {planned.length} steps, {planned.reduce((n, s) => n + s.actions.length, 0)} actions
-        {maxOffset > 0 ? (
-          <Text color={color('gray')}>
-            {' '}
-            (lines {from + 1}–{from + shown.length} of {lines.length}, ↑↓ scroll)
-          </Text>
-        ) : null}
+        plan: {planned.steps.length} steps, {actions} actions
       </Text>
-      {shown.map((l, i) => (
-        <Text key={from + i} color={color(l.step ? undefined : 'gray')} wrap="truncate">
-          {fit(l.text, width)}
-        </Text>
-      ))}
+      {/* Every step with its exact actions, and the state read just before; ↑↓ j/k scroll. */}
+      <ScrolledLines lines={planLines([planned])} room={Math.max(3, height - 2)} width={width} keysToo />
       <Box>
         <Text>Deploy? </Text>
-        <ConfirmInput defaultChoice="cancel" onConfirm={onSubmit} onCancel={onCancel} />
+        <ConfirmInput defaultChoice="cancel" onConfirm={() => onSubmit(planned)} onCancel={onCancel} />
       </Box>
     </Box>
   );

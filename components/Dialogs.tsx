@@ -5,6 +5,8 @@ import { useColor } from './theme.tsx';
 import { DeployForm } from './DeployForm.tsx';
 import { submitDeploy, type LaunchContext } from './launch.ts';
 import type { DashboardRow } from './rows.ts';
+import type { ActionPlan } from './actions.ts';
+import { PlanDialog } from './PlanDialog.tsx';
 
 /**
  * The dashboard's dialogs, all from @inkjs/ui: esc cancels every one of them. While a dialog is open
@@ -26,7 +28,16 @@ export type Dialog =
       options: readonly { label: string; value: string }[];
       onPick: (value: string) => void;
     }
-  | { kind: 'text'; title: string; placeholder?: string; onSubmit: (value: string) => void };
+  | { kind: 'text'; title: string; placeholder?: string; onSubmit: (value: string) => void }
+  | {
+      kind: 'plan';
+      title: string;
+      plans: readonly ActionPlan[];
+      note?: string;
+      /** What must be typed to confirm (a host name, a count); null: y/N. */
+      expect: string | null;
+      onOk: () => void;
+    };
 
 export function DialogView({
   dialog,
@@ -138,6 +149,8 @@ export function DialogBody({
   width: number;
   height: number;
 }) {
+  if (dialog.kind === 'plan')
+    return <PlanDialog {...dialog} width={width} height={height} onClose={onClose} />;
   if (dialog.kind !== 'deploy') return <DialogView dialog={dialog} width={width} onClose={onClose} />;
   const row = rows.find((r) => r.hostname === dialog.hostname);
   return (
@@ -146,9 +159,9 @@ export function DialogBody({
       catalog={ctx.catalog}
       plan={(req) => ctx.actions!.plan(req)}
       onCancel={onClose}
-      onSubmit={(req) => {
+      onSubmit={(req, planned) => {
         onClose();
-        if (row) submitDeploy(ctx, row, req);
+        if (row) submitDeploy(ctx, row, req, planned);
       }}
       width={width}
       height={height}

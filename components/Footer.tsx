@@ -21,15 +21,21 @@ export interface FooterProps {
   /** Why the selected host refuses actions (held by a task), if it does. */
   held: string | null;
   message: FooterMessage | null;
+  /** Actions the selected item does not take (a done task is not offered a rollback). */
+  unavailable?: ReadonlySet<string>;
 }
 
 /** Hints for the current view, generated from the key registry (read-only drops dangerous ones). */
 const LAST = new Set(['help', 'quit']);
 
-export function footerHints(view: View, readOnly: boolean): { text: string; dangerous: boolean }[] {
+export function footerHints(
+  view: View,
+  readOnly: boolean,
+  unavailable: ReadonlySet<string> = new Set(),
+): { text: string; dangerous: boolean }[] {
   return (
     availableActions(readOnly)
-      .filter((a) => a.footer && a.views.includes(view))
+      .filter((a) => a.footer && a.views.includes(view) && !unavailable.has(a.id))
       // Help and quit close the line, whatever the view adds before them.
       .sort((a, b) => Number(LAST.has(a.id)) - Number(LAST.has(b.id)))
       .map((a) => ({ text: a.footer!, dangerous: a.dangerous === true }))
@@ -65,6 +71,7 @@ function FooterLine({
   completions,
   markedCount,
   held,
+  unavailable,
 }: FooterProps) {
   const color = useColor();
   if (filterInput !== null) {
@@ -86,7 +93,7 @@ function FooterLine({
       </Text>
     );
   }
-  const hints = footerHints(view, readOnly);
+  const hints = footerHints(view, readOnly, unavailable);
   return (
     <Text wrap="truncate">
       {markedCount ? <Text color={color('magenta')}>{markedCount} marked · </Text> : null}

@@ -23,7 +23,9 @@ export interface HeaderProps {
 
 /** The lines the header takes, so the body can size itself. */
 export function headerLines(snapshot: InventorySnapshot, peers: readonly PeerStatus[] | undefined): number {
-  return 3 + (snapshot.error ? 1 : 0) + (peers ?? []).filter((p) => p.error).length;
+  return (
+    3 + (snapshot.error ? 1 : 0) + (snapshot.notice ? 1 : 0) + (peers ?? []).filter((p) => p.error).length
+  );
 }
 
 /** Endpoint, freshness, counts, where you are; a red line per peer that does not answer, never silence. */
@@ -82,11 +84,19 @@ export function Header({
           )}
         </Text>
       ) : null}
+      {snapshot.notice ? (
+        <Text color={color(snapshot.notice.level === 'warn' ? 'yellow' : 'gray')} wrap="truncate">
+          {fit(`runner ${clockTime(snapshot.notice.at)}: ${snapshot.notice.text.split('\n')[0]}`, width)}
+        </Text>
+      ) : null}
       {(peers ?? [])
         .filter((p) => p.error)
         .map((p) => (
           <Text key={p.name} color={color('red')} wrap="truncate">
-            {fit(`${p.name} unreachable since ${since(p.since)}: ${p.error!.split('\n')[0]}`, width)}
+            {fit(
+              `${p.name} ${p.what ?? 'unreachable'} since ${since(p.since)}: ${p.error!.split('\n')[0]}`,
+              width,
+            )}
           </Text>
         ))}
     </Box>

@@ -1,10 +1,11 @@
 import type { InspectNode, Inspection } from '../src/doctor/schema.ts';
+import { inspectionVerdict } from '../src/doctor/inspect.ts';
 import { ReadingView, seg, type Line, type Segment } from './TroubleLines.tsx';
 
 /**
  * The inspection as lines: the tree machine → bond → NIC → ToR port → VLANs, each value with its
- * expected one (✓ when they match, `actual ≠ expected DRIFT` when not), then the drift listed and
- * how to reconcile it.
+ * expected one (✓ when they match, `actual ≠ expected DRIFT` when not, UNKNOWN when not read), then
+ * the drift and the unknowns listed, and how to reconcile.
  */
 export function inspectLines(i: Inspection, readOnly: boolean): Line[] {
   const out: Line[] = [];
@@ -16,6 +17,7 @@ export function inspectLines(i: Inspection, readOnly: boolean): Line[] {
     for (const [k, v] of Object.entries(n.values)) {
       line.push(seg(`  ${k} `, 'dim'));
       if (v.drift) line.push(seg(`${v.actual} ≠ ${v.expected} DRIFT`, 'fail'));
+      else if (v.unknown) line.push(seg(`${v.actual} UNKNOWN`, 'unknown'));
       else line.push(seg(v.actual), seg(' ✓', 'ok'));
     }
     out.push(line);
@@ -24,11 +26,14 @@ export function inspectLines(i: Inspection, readOnly: boolean): Line[] {
   };
   walk(i.tree, '', true, true);
   out.push([]);
-  if (i.drift.length === 0)
-    out.push([seg('no drift: MaaS and the switches match the rack file and the store', 'ok')]);
+  if (i.drift.length === 0) out.push([seg(inspectionVerdict(i), i.unknown.length ? 'unknown' : 'ok')]);
   else {
     out.push([seg(`drift (${i.drift.length})`, 'title')]);
     for (const d of i.drift) out.push([seg('  ✗ ', 'fail'), seg(d)]);
+    if (i.unknown.length) out.push([seg(`unknown (${i.unknown.length})`, 'title')]);
+  }
+  for (const u of i.unknown) out.push([seg('  ? ', 'unknown'), seg(u)]);
+  if (i.drift.length > 0) {
     if (i.reconcile && !readOnly)
       out.push([], [seg('R', 'key'), seg(' reconcile: shows the plan, then y starts it as a task', 'dim')]);
     else if (!i.reconcile) out.push([], [seg('nothing a task can reconcile: fix it by hand', 'dim')]);

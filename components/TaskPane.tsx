@@ -15,6 +15,7 @@ import {
   type PaneLayout,
 } from './task-panes.ts';
 import { useColor } from './theme.tsx';
+import { runningStep, stepTime } from './step-progress.ts';
 
 export interface TaskPaneProps {
   tasks: readonly Task[];
@@ -63,7 +64,10 @@ export function TaskPane({ tasks, layout, selected, now, progress, maasStatus, h
         {fit(`── ${title} ${'─'.repeat(width)}`, width)}
       </Text>
       {visible.map((t, i) => {
-        const p = taskProgress(t, progress?.get(t.id));
+        const live = progress?.get(t.id);
+        const p = taskProgress(t, live);
+        // The running step's facts, shared with a CLI following the task: its time, MaaS's word.
+        const run = runningStep(t, live, now);
         const picked = start + i === selected;
         const host = t.target.hostname ?? '-';
         const status = maasStatus.get(host);
@@ -75,7 +79,7 @@ export function TaskPane({ tasks, layout, selected, now, progress, maasStatus, h
         if (!layout.card) {
           const barCells = width >= 100 ? 10 : 6;
           const head = `${taskStep(t)} ${host}`;
-          const tail = [status, latest].filter(Boolean).join(' · ');
+          const tail = run?.maas ?? [status, latest].filter(Boolean).join(' · ');
           const text = `${fit(head, 22)} ${progressBar(p.fraction, barCells)} ${age.padStart(5)} ${tail}`;
           return (
             <Text key={t.id} wrap="truncate" inverse={picked}>
@@ -90,8 +94,9 @@ export function TaskPane({ tasks, layout, selected, now, progress, maasStatus, h
         const line1 = `${fit(head, Math.max(8, width - barCells - 9))} ${progressBar(p.fraction, barCells)} ${age.padStart(5)}`;
         const marks = stepMarks(t);
         const now2 = p.index >= p.count ? t.state : (step?.title ?? '');
-        const line2 = `${marks} ${now2}${p.text ? ` (${p.text})` : ''}`;
-        const line3 = [status && `MaaS ${status}`, latest].filter(Boolean).join(' · ');
+        const time = run ? stepTime(run) : '';
+        const line2 = `${marks} ${now2}${p.text ? ` (${p.text})` : ''}${time ? ` · ${time}` : ''}`;
+        const line3 = run?.maas ?? [status && `MaaS ${status}`, latest].filter(Boolean).join(' · ');
         return (
           <Box key={t.id} flexDirection="column">
             <Text wrap="truncate" inverse={picked}>

@@ -1,5 +1,8 @@
 import type { Host, Instance, Network, Offering, Template } from '../state/schema.ts';
-import type { Cabling, Diagnosis, FixId, Inspection } from '../src/doctor/schema.ts';
+import type { Cabling, Diagnosis, Inspection } from '../src/doctor/schema.ts';
+import type { ActionPlan, ActionRequest } from '../src/runner/protocol.ts';
+
+export type { ActionPlan, ActionRequest };
 
 /**
  * What the dashboard asks of the site. Every call that changes gear starts a task (run by the site's
@@ -45,37 +48,33 @@ export interface DeployRequest {
 /** One step of a plan with the exact MaaS calls, switch CLI lines and IPMI commands it would issue. */
 export type PlanStep = { step: string; actions: string[] };
 
+/** A deploy's plan: the host it picked and the instance's MAC, which the deploy sends back. */
+export interface DeployPlan extends ActionPlan {
+  host: string;
+  mac: string;
+}
+
 export type PowerOp = 'on' | 'off' | 'cycle';
 export type BootDevice = 'pxe' | 'disk';
 export type EraseMode = 'full' | 'quick' | 'secure' | 'none';
 
 export interface DashboardActions {
   addHost(req: AddHostRequest): Promise<TaskRef>;
-  /** The steps a deploy would run, touching nothing. */
-  plan(req: DeployRequest): Promise<PlanStep[]>;
-  deploy(req: DeployRequest): Promise<TaskRef>;
-  start(target: InstanceTarget): Promise<TaskRef>;
-  stop(target: InstanceTarget): Promise<TaskRef>;
-  destroy(target: InstanceTarget): Promise<TaskRef>;
-  attachNetwork(target: InstanceTarget, network: string): Promise<TaskRef>;
-  detachNetwork(target: InstanceTarget, network: string): Promise<TaskRef>;
-  power(target: HostTarget, op: PowerOp): Promise<TaskRef>;
-  /** Persistent boot device. */
-  bootDevice(target: HostTarget, device: BootDevice): Promise<TaskRef>;
-  abortDeployment(target: HostTarget): Promise<TaskRef>;
-  markBroken(target: HostTarget, reason: string): Promise<TaskRef>;
-  markFixed(target: HostTarget): Promise<TaskRef>;
-  resumeTask(taskId: string): Promise<TaskRef>;
-  rollbackTask(taskId: string): Promise<TaskRef>;
-  cancelTask(taskId: string): Promise<TaskRef>;
+  /** A deploy's plan, touching nothing: its host, MAC, state and steps. */
+  plan(req: DeployRequest): Promise<DeployPlan>;
+  /** The deploy as planned: the runner refuses when the plan is no longer the confirmed one. */
+  deploy(req: DeployRequest, confirmed: Pick<DeployPlan, 'digest' | 'mac'>): Promise<TaskRef>;
+  /**
+   * Any other change's plan (power, boot device, MaaS ops, instance verbs, doctor fixes, reconcile,
+   * resume, rollback, cancel), read live by the runner and touching nothing.
+   */
+  planAction(req: ActionRequest): Promise<ActionPlan>;
+  /** The change as confirmed (`digest` of its plan): refused by the runner if the plan changed. */
+  runAction(req: ActionRequest, digest: string): Promise<TaskRef>;
   /** The stuck-deployment doctor's reading of a host (reads only). */
   doctor(hostname: string): Promise<Diagnosis>;
-  /** One of the doctor's fixes as a task; `taskId` is the task a resume continues. */
-  fix(hostname: string, fix: FixId, taskId?: string): Promise<TaskRef>;
   /** The bond and VLAN tree with the expected values and the drift (reads only). */
   inspect(hostname: string): Promise<Inspection>;
-  /** Ports and bond back to the expected values, as a task. */
-  reconcile(hostname: string): Promise<TaskRef>;
   /** Every rack-file NIC of a rack against the switches' MAC tables (reads only). */
   cabling(rack: string): Promise<Cabling>;
 }
@@ -102,6 +101,8 @@ export interface HostExtras {
 /** A peer the dashboard depends on besides MaaS (the runner, a switch…), for the header. */
 export interface PeerStatus {
   name: string;
+  /** What is wrong with it ('unreachable' when not said). */
+  what?: string;
   /** Why it is not answering; undefined when it is fine. */
   error?: string;
   /** Epoch ms of its last good answer. */

@@ -259,7 +259,7 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
   {
     id: 'powerOn',
     keys: ['o'],
-    label: 'power on (IPMI)',
+    label: 'power on (IPMI): the plan of every target, then confirm',
     views: HOST_VIEWS,
     dangerous: true,
     bulk: true,
@@ -268,7 +268,7 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
   {
     id: 'powerOff',
     keys: ['O'],
-    label: 'power off (IPMI, confirm)',
+    label: 'power off (IPMI): the plan, then confirm (the name typed on a Deployed host)',
     views: HOST_VIEWS,
     dangerous: true,
     bulk: true,
@@ -277,7 +277,7 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
   {
     id: 'powerCycle',
     keys: ['c'],
-    label: 'power cycle (IPMI, confirm)',
+    label: 'power cycle (IPMI): the plan, then confirm (the name typed on a Deployed host)',
     views: HOST_VIEWS,
     dangerous: true,
     bulk: true,
@@ -374,7 +374,7 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
   {
     id: 'rollback',
     keys: ['u'],
-    label: 'roll the task back (undo its finished steps in reverse; confirm)',
+    label: 'roll the task back: the undo plan, then confirm (the name typed when it releases the host)',
     views: TASK_VIEWS,
     dangerous: true,
     command: 'rollback',
@@ -383,7 +383,7 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
   {
     id: 'cancel',
     keys: ['x'],
-    label: 'cancel the running task (confirm)',
+    label: 'cancel the task: its running step is stopped at once (confirm)',
     views: TASK_VIEWS,
     dangerous: true,
     command: 'cancel',

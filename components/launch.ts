@@ -1,21 +1,27 @@
 import type {
+  ActionRequest,
   CatalogSnapshot,
   DashboardActions,
+  DeployPlan,
   DeployRequest,
   EraseMode,
   HostTarget,
   InstanceTarget,
   TaskRef,
 } from './actions.ts';
+import { askPlanned, type PlanItem } from './confirm-plan.ts';
 import type { Dialog } from './Dialogs.tsx';
+import { AWAITING_DECISION, CANCELLABLE } from '../state/task-order.ts';
+import type { TaskState } from '../state/schema.ts';
 import type { FooterMessage } from './Footer.tsx';
 import { KEY_ACTIONS, type ActionId } from './keys.ts';
 import { heldReason, type DashboardRow } from './rows.ts';
 
 /**
  * What the task-starting keys do: pick the hosts (the marked ones, else the selected one), refuse
- * held hosts, ask what a dialog must ask, then call DashboardActions without waiting on it. The
- * request shows as pending in the footer; its answer (a task id or the runner's refusal) replaces it.
+ * held hosts, ask what a dialog must ask, then show the runner's plan for every target and start
+ * what the operator confirmed, without waiting on it. The request shows as pending in the footer;
+ * its answer (a task id or the runner's refusal) replaces it.
  */
 export interface LaunchContext {
   actions: DashboardActions | undefined;
@@ -23,8 +29,8 @@ export interface LaunchContext {
   eraseMode: EraseMode;
   /** The marked hosts, or the selected one. */
   targets: readonly DashboardRow[];
-  /** The selected task in the tasks view. */
-  taskId: string | undefined;
+  /** The selected task in the tasks view (and the task panes). */
+  task: { id: string; state: TaskState } | undefined;
   openDialog: (d: Dialog | { kind: 'deploy'; hostname: string }) => void;
   say: (m: FooterMessage) => void;
   /** Hosts with a request in flight are held until it is answered. */
@@ -49,46 +55,72 @@ export function instanceTarget(r: DashboardRow, catalog: CatalogSnapshot | undef
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
-/** Calls `call` for each host, never waiting: the footer says pending, then what came of it. */
+/** Starts each confirmed change, never waiting: the footer says pending, then what came of it. */
 export function fire(
-  ctx: LaunchContext,
+  ctx: Pick<LaunchContext, 'say' | 'setPending'>,
   what: string,
-  hosts: readonly DashboardRow[],
-  call: (r: DashboardRow) => Promise<TaskRef>,
+  calls: readonly { name: string; call: () => Promise<TaskRef> }[],
 ): void {
-  const names = hosts.map((h) => h.hostname);
+  const names = calls.map((c) => c.name);
   ctx.say({ tone: 'pending', text: `${what} ${names.join(', ')}: requested…` });
   for (const n of names) ctx.setPending(n, what);
-  const calls = hosts.map((h) =>
+  const started = calls.map((c) =>
     Promise.resolve()
-      .then(() => call(h))
-      .finally(() => ctx.setPending(h.hostname, null)),
+      .then(c.call)
+      .finally(() => ctx.setPending(c.name, null)),
   );
-  void Promise.allSettled(calls).then((results) => {
-    const started = results.flatMap((r, i) =>
+  void Promise.allSettled(started).then((results) => {
+    const ok = results.flatMap((r, i) =>
       r.status === 'fulfilled' ? [`${names[i]} → task ${r.value.taskId}`] : [],
     );
     const refused = results.flatMap((r, i) =>
       r.status === 'rejected' ? [`${names[i]} refused: ${message(r.reason)}`] : [],
     );
-    const text = `${what}: ${[...started, ...refused].join(' · ')}`;
+    const text = `${what}: ${[...ok, ...refused].join(' · ')}`;
     ctx.say({ tone: refused.length ? 'error' : 'info', text });
   });
 }
 
-function fireTask(ctx: LaunchContext, what: string, call: (id: string) => Promise<TaskRef>): void {
-  const id = ctx.taskId;
-  if (!id) return ctx.say({ tone: 'error', text: 'no task selected' });
-  ctx.say({ tone: 'pending', text: `${what} ${id}: requested…` });
-  Promise.resolve()
-    .then(() => call(id))
-    .then(
-      (ref) => ctx.say({ tone: 'info', text: `${what} ${id}: task ${ref.taskId} accepted` }),
-      (err: unknown) => ctx.say({ tone: 'error', text: `${what} ${id} refused: ${message(err)}` }),
-    );
+/** Plans the change on every item, asks, then starts each as confirmed. */
+function confirmAndRun(ctx: LaunchContext, what: string, items: PlanItem[]): void {
+  const a = ctx.actions!;
+  askPlanned(ctx, what, items, (confirmed) =>
+    fire(
+      ctx,
+      what,
+      confirmed.map(({ item, plan }) => ({
+        name: item.name,
+        call: () => a.runAction(item.req, plan.digest),
+      })),
+    ),
+  );
 }
 
-/** Runs a dangerous registry action; returns false when it is not one this module handles. */
+/** Resume, rollback and cancel act on the selected task: refused at once in a state they cannot act on. */
+function taskAction(ctx: LaunchContext, id: 'resume' | 'rollback' | 'cancel'): void {
+  const t = ctx.task;
+  if (!t) return ctx.say({ tone: 'error', text: 'no task selected' });
+  const allowed = id === 'cancel' ? CANCELLABLE : AWAITING_DECISION;
+  if (!allowed.has(t.state)) {
+    return ctx.say({
+      tone: 'error',
+      text: `${id}: task ${t.id} is ${t.state}; only ${[...allowed].join(', ')} tasks can be ${TASK_VERB[id]}`,
+    });
+  }
+  confirmAndRun(ctx, id, [{ name: t.id, req: { action: id, task: t.id } }]);
+}
+
+const TASK_VERB = { resume: 'resumed', rollback: 'rolled back', cancel: 'cancelled' } as const;
+
+/** The task actions the selected task does not take: not offered in the footer, refused at once. */
+export function untakenTaskActions(state: TaskState | undefined): Set<ActionId> {
+  const out = new Set<ActionId>();
+  if (state === undefined || !AWAITING_DECISION.has(state)) out.add('resume').add('rollback');
+  if (state === undefined || !CANCELLABLE.has(state)) out.add('cancel');
+  return out;
+}
+
+/** Runs a dangerous registry action. */
 export function launch(id: ActionId, ctx: LaunchContext): void {
   const a = ctx.actions;
   if (!a) {
@@ -97,18 +129,7 @@ export function launch(id: ActionId, ctx: LaunchContext): void {
       text: `${label(id)}: not connected to the site runner, so nothing can be started from here`,
     });
   }
-  if (id === 'resume') return fireTask(ctx, 'resume', (t) => a.resumeTask(t));
-  if (id === 'rollback' || id === 'cancel') {
-    if (!ctx.taskId) return ctx.say({ tone: 'error', text: 'no task selected' });
-    return ctx.openDialog({
-      kind: 'confirm',
-      title:
-        id === 'rollback'
-          ? `Roll back task ${ctx.taskId}: undo its finished steps in reverse?`
-          : `Cancel task ${ctx.taskId}? Its current step finishes first.`,
-      onYes: () => fireTask(ctx, id, (t) => (id === 'rollback' ? a.rollbackTask(t) : a.cancelTask(t))),
-    });
-  }
+  if (id === 'resume' || id === 'rollback' || id === 'cancel') return taskAction(ctx, id);
 
   const hosts = ctx.targets;
   const entry = KEY_ACTIONS.find((e) => e.id === id)!;
@@ -120,7 +141,26 @@ export function launch(id: ActionId, ctx: LaunchContext): void {
   if (held.length) return ctx.say({ tone: 'error', text: `${label(id)} refused: ${held.join('; ')}` });
   const one = hosts.length === 1 ? hosts[0]! : null;
   const who = one ? one.hostname : `${hosts.length} hosts`;
-  const inst = (r: DashboardRow) => instanceTarget(r, ctx.catalog);
+  const onHosts = (what: string, req: (h: DashboardRow) => ActionRequest) =>
+    confirmAndRun(
+      ctx,
+      what,
+      hosts.map((h) => ({ name: h.hostname, req: req(h) })),
+    );
+  const onInstances = (verb: 'start' | 'stop' | 'destroy' | 'attach' | 'detach', network?: string) => {
+    const bare = hosts.filter((h) => instanceTarget(h, ctx.catalog).instance === undefined);
+    if (bare.length)
+      return ctx.say({
+        tone: 'error',
+        text: `${verb}: no instance runs on ${bare.map((h) => h.hostname).join(', ')}`,
+      });
+    onHosts(`${verb}${network ? ` ${network}` : ''}`, (h) => ({
+      action: 'instance',
+      verb,
+      instance: instanceTarget(h, ctx.catalog).instance!,
+      ...(network && { network }),
+    }));
+  };
 
   switch (id) {
     case 'deploy':
@@ -143,42 +183,34 @@ export function launch(id: ActionId, ctx: LaunchContext): void {
             return ctx.say({ tone: 'error', text: `add host: "${value}" is not CORES MHZ MEMORY_MB` });
           }
           const [cpuCores, cpuMhz, memoryMb] = nums;
-          fire(ctx, 'add host', absent, (h) =>
-            a.addHost({
-              ...hostTarget(h),
-              rack: h.rack,
-              ...(cpuCores !== undefined && { cpuCores, cpuMhz: cpuMhz!, memoryMb: memoryMb! }),
-            }),
+          fire(
+            ctx,
+            'add host',
+            absent.map((h) => ({
+              name: h.hostname,
+              call: () =>
+                a.addHost({
+                  ...hostTarget(h),
+                  rack: h.rack,
+                  ...(cpuCores !== undefined && { cpuCores, cpuMhz: cpuMhz!, memoryMb: memoryMb! }),
+                }),
+            })),
           );
         },
       });
     }
     case 'start':
-      return fire(ctx, 'start', hosts, (h) => a.start(inst(h)));
     case 'stop':
-      return ctx.openDialog({
-        kind: 'confirm',
-        title: `Stop the instance on ${who} (ACPI soft-off, then hard off)?`,
-        onYes: () => fire(ctx, 'stop', hosts, (h) => a.stop(inst(h))),
-      });
     case 'destroy':
-      return ctx.openDialog({
-        kind: 'type',
-        title: `Destroy ${one ? `the instance on ${who}` : `the instances on ${who}`}: released from MaaS, disks erased`,
-        lines: [
-          ...hosts
-            .slice(0, 6)
-            .map((h) => `  ${h.hostname}: instance ${inst(h).instance ?? '(none in the catalog)'}`),
-          `erase mode: ${ctx.eraseMode}`,
-        ],
-        expect: one ? one.hostname : String(hosts.length),
-        onOk: () => fire(ctx, 'destroy', hosts, (h) => a.destroy(inst(h))),
-      });
+      return onInstances(id);
     case 'attach':
     case 'detach': {
       const nets = ctx.catalog?.networks ?? [];
       const onHost = new Set(
-        one ? (ctx.catalog?.instances.find((i) => i.name === inst(one).instance)?.networkIds ?? []) : [],
+        one
+          ? (ctx.catalog?.instances.find((i) => i.name === instanceTarget(one, ctx.catalog).instance)
+              ?.networkIds ?? [])
+          : [],
       );
       const options = nets
         .filter((n) => !one || (id === 'attach' ? !onHost.has(n.id) : onHost.has(n.id)))
@@ -189,22 +221,14 @@ export function launch(id: ActionId, ctx: LaunchContext): void {
         kind: 'choose',
         title: `${id === 'attach' ? 'Attach a network to' : 'Detach a network from'} ${who}`,
         options,
-        onPick: (net) =>
-          fire(ctx, `${id} ${net}`, hosts, (h) =>
-            id === 'attach' ? a.attachNetwork(inst(h), net) : a.detachNetwork(inst(h), net),
-          ),
+        onPick: (net) => onInstances(id, net),
       });
     }
     case 'powerOn':
-      return fire(ctx, 'power on', hosts, (h) => a.power(hostTarget(h), 'on'));
     case 'powerOff':
     case 'powerCycle': {
-      const op = id === 'powerOff' ? 'off' : 'cycle';
-      return ctx.openDialog({
-        kind: 'confirm',
-        title: `Power ${op} ${who} through IPMI?`,
-        onYes: () => fire(ctx, `power ${op}`, hosts, (h) => a.power(hostTarget(h), op)),
-      });
+      const op = id === 'powerOn' ? 'on' : id === 'powerOff' ? 'off' : 'cycle';
+      return onHosts(`power ${op}`, (h) => ({ action: 'power', host: h.hostname, op }));
     }
     case 'bootDevice':
       return ctx.openDialog({
@@ -215,32 +239,43 @@ export function launch(id: ActionId, ctx: LaunchContext): void {
           { label: 'disk', value: 'disk' },
         ],
         onPick: (dev) =>
-          fire(ctx, `boot ${dev}`, hosts, (h) => a.bootDevice(hostTarget(h), dev as 'pxe' | 'disk')),
+          onHosts(`boot ${dev}`, (h) => ({
+            action: 'bootdev',
+            host: h.hostname,
+            device: dev as 'pxe' | 'disk',
+            persistent: true,
+          })),
       });
     case 'abort':
-      return ctx.openDialog({
-        kind: 'confirm',
-        title: `Abort the deployment of ${who} in MaaS?`,
-        onYes: () => fire(ctx, 'abort', hosts, (h) => a.abortDeployment(hostTarget(h))),
-      });
+      return onHosts('abort', (h) => ({ action: 'maas', host: h.hostname, op: 'abort' }));
     case 'markBroken':
       return ctx.openDialog({
         kind: 'text',
         title: `Mark ${who} broken: why?`,
         placeholder: 'reason',
         onSubmit: (reason) =>
-          fire(ctx, 'mark broken', hosts, (h) => a.markBroken(hostTarget(h), reason.trim())),
+          onHosts('mark broken', (h) => ({
+            action: 'maas',
+            host: h.hostname,
+            op: 'mark-broken',
+            ...(reason.trim() && { comment: reason.trim() }),
+          })),
       });
     case 'markFixed':
-      return fire(ctx, 'mark fixed', hosts, (h) => a.markFixed(hostTarget(h)));
+      return onHosts('mark fixed', (h) => ({ action: 'maas', host: h.hostname, op: 'mark-fixed' }));
     default:
       return;
   }
 }
 
-/** The deploy form's last step. */
-export function submitDeploy(ctx: LaunchContext, row: DashboardRow, req: DeployRequest): void {
+/** The deploy form's last step: the deploy as planned, with the plan's MAC and digest. */
+export function submitDeploy(
+  ctx: LaunchContext,
+  row: DashboardRow,
+  req: DeployRequest,
+  plan: Pick<DeployPlan, 'digest' | 'mac'>,
+): void {
   if (!ctx.actions) return;
   const a = ctx.actions;
-  fire(ctx, `deploy ${req.instanceName}`, [row], () => a.deploy(req));
+  fire(ctx, `deploy ${req.instanceName}`, [{ name: row.hostname, call: () => a.deploy(req, plan) }]);
 }

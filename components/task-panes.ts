@@ -55,7 +55,10 @@ export interface TaskProgress {
   text?: string;
 }
 
-export function taskProgress(t: Task, live?: StepProgress): TaskProgress {
+export function taskProgress(
+  t: { steps: readonly Pick<Task['steps'][number], 'state'>[] },
+  live?: StepProgress,
+): TaskProgress {
   const count = t.steps.length;
   const finished = t.steps.filter((s) => s.state === 'done' || s.state === 'skipped').length;
   const at = t.steps.findIndex((s) => s.state !== 'done' && s.state !== 'skipped');

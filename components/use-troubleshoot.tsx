@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { Cabling, Diagnosis, Inspection } from '../src/doctor/schema.ts';
 import type { Task } from '../state/schema.ts';
 import type { DashboardActions, TaskRef } from './actions.ts';
+import { askPlanned } from './confirm-plan.ts';
 import type { Dialog } from './Dialogs.tsx';
 import type { FooterMessage } from './Footer.tsx';
 import type { View } from './keys.ts';
@@ -143,27 +144,29 @@ export function useTroubleshoot(o: {
           tone: 'error',
           text: d ? `no fix ${k}: the doctor proposes ${d.fixes.length}` : 'no reading yet',
         });
-      o.openDialog({
-        kind: 'confirm',
-        title: `Fix ${d.hostname}: ${f.label}?`,
-        lines: [
-          `${f.id}: starts a ${f.kind} task${f.taskId ? ` (task ${f.taskId})` : ''}`,
-          ...(f.first ? [`first, by hand: ${f.first}`] : []),
-        ],
-        onYes: () => start(`fix ${f.id}`, d.hostname, () => actions.fix(d.hostname, f.id, f.taskId)),
-      });
+      const req = {
+        action: 'fix',
+        host: d.hostname,
+        fix: f.id,
+        ...(f.taskId && { taskId: f.taskId }),
+      } as const;
+      askPlanned(
+        o,
+        `fix ${f.id}`,
+        [{ name: d.hostname, req }],
+        ([c]) => start(`fix ${f.id}`, d.hostname, () => actions.runAction(req, c!.plan.digest)),
+        f.first ? `first, by hand: ${f.first}` : undefined,
+      );
     },
     reconcile: () => {
       const i = target?.view === 'inspect' ? (current?.data as Inspection | null) : null;
       if (!actions || !i) return o.say({ tone: 'error', text: 'no reading yet' });
       if (!i.reconcile || i.drift.length === 0)
         return o.say({ tone: 'error', text: `${i.hostname}: no drift a task can reconcile` });
-      o.openDialog({
-        kind: 'confirm',
-        title: `Reconcile ${i.hostname}: run this plan as a task?`,
-        lines: i.plan.flatMap((s) => [s.step, ...s.actions.map((a) => `    ${a}`)]),
-        onYes: () => start('reconcile', i.hostname, () => actions.reconcile(i.hostname)),
-      });
+      const req = { action: 'reconcile', host: i.hostname } as const;
+      askPlanned(o, 'reconcile', [{ name: i.hostname, req }], ([c]) =>
+        start('reconcile', i.hostname, () => actions.runAction(req, c!.plan.digest)),
+      );
     },
   };
 

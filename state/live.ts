@@ -1,6 +1,7 @@
 import { redact } from '../src/util/redact.ts';
 import { describeError } from '../src/util/errors.ts';
 import { PolledSnapshot } from './observable.ts';
+import type { RunnerNotice } from '../src/runner/protocol.ts';
 
 /**
  * The live inventory: MaaS machines merged with the rack file, refreshed with ONE MaaS list call
@@ -65,6 +66,8 @@ export interface RackSummary {
 
 export interface InventorySnapshot {
   endpoint: string;
+  /** The runner's newest notice (a new lab began, the rack file reloaded or an edit refused). */
+  notice?: RunnerNotice | null;
   rows: readonly HostRow[];
   racks: readonly RackSummary[];
   counts: ReadonlyMap<string, number>;

@@ -90,6 +90,7 @@ export class RunnerInventory extends PolledSnapshot<InventorySnapshot> implement
     this.rows = s.rows;
     this.reindex();
     this.version = s.version;
+    if (s.notice) this.publish({ ...this.getSnapshot(), notice: s.notice });
     this.emit(s.endpoint, s.refreshedAt, s.error);
     const early = this.early ?? [];
     this.early = null;
@@ -97,6 +98,9 @@ export class RunnerInventory extends PolledSnapshot<InventorySnapshot> implement
   }
 
   private apply(d: InventoryDeltaMessage): void {
+    // A notice comes with an empty delta of the current version: it is news on its own.
+    if (d.notice !== undefined && d.notice?.at !== this.getSnapshot().notice?.at)
+      this.publish({ ...this.getSnapshot(), notice: d.notice });
     if (d.version <= this.version) return;
     this.version = d.version;
     let added = false;
@@ -147,6 +151,7 @@ export class RunnerInventory extends PolledSnapshot<InventorySnapshot> implement
     }
     this.publish({
       endpoint,
+      notice: prev.notice ?? null,
       rows: this.rows,
       racks: rowsChanged || prev.racks.length === 0 ? this.summarise() : prev.racks,
       counts: rowsChanged ? countByStatus(this.rows) : prev.counts,

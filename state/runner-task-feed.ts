@@ -3,13 +3,17 @@ import type { TaskEvent } from '../src/tasks/events.ts';
 import type { RunnerClient } from '../src/runner/client.ts';
 import { PolledSnapshot } from './observable.ts';
 import { orderTasks, type TaskFeedSnapshot } from './task-order.ts';
-import type { Task } from './schema.ts';
+import type { MaasProgress, Task } from './schema.ts';
 
 /** A running step's own progress (`step-progress` events): live only, never journaled. */
 export interface StepProgress {
   index: number;
   fraction: number;
   text?: string;
+  /** MaaS's status, status message and latest event while the step waits on it. */
+  maas?: MaasProgress;
+  /** The stage's typical duration at this site, when its history is known. */
+  estimateMs?: number;
 }
 
 /** The task list plus each running task's step progress, by task id. */
@@ -73,6 +77,8 @@ export class RunnerTaskFeed extends PolledSnapshot<LiveTaskSnapshot> {
         index: e.index,
         fraction: e.fraction,
         ...(e.text === undefined ? {} : { text: e.text }),
+        ...(e.maas && { maas: e.maas }),
+        ...(e.estimateMs !== undefined && { estimateMs: e.estimateMs }),
       });
     } else {
       // A step that starts, ends or fails (or a task that ends) makes the old fraction moot.

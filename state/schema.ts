@@ -127,6 +127,14 @@ export const STEP_STATES = [
 ] as const;
 export type StepState = (typeof STEP_STATES)[number];
 
+/** MaaS's own word on a long phase (deploying, erasing): its status, status message and latest event. */
+export const maasProgressSchema = z.object({
+  status: z.string().max(100),
+  message: z.string().max(500).optional(),
+  event: z.string().max(500).optional(),
+});
+export type MaasProgress = z.infer<typeof maasProgressSchema>;
+
 export const stepRecordSchema = z.object({
   title: z.string(),
   state: z.enum(STEP_STATES),
@@ -140,6 +148,8 @@ export const stepRecordSchema = z.object({
   undoStartedAt: isoTime.optional(),
   /** Why the step was skipped, or a note such as "already in place". */
   note: z.string().optional(),
+  /** The step's exact lines in the plan the operator confirmed before the task started. */
+  plan: z.array(z.string()).optional(),
 });
 export type StepRecord = z.infer<typeof stepRecordSchema>;
 

@@ -3,6 +3,17 @@ import type { Task, TaskState } from './schema.ts';
 /** A task the engine is still working on (or will: queued). */
 export const IN_FLIGHT: ReadonlySet<TaskState> = new Set(['pending', 'running', 'rolling-back']);
 
+/** Stopped short and awaiting the operator: these, and only these, can be resumed or rolled back. */
+export const AWAITING_DECISION: ReadonlySet<TaskState> = new Set([
+  'interrupted',
+  'failed',
+  'cancelled',
+  'rollback-failed',
+]);
+
+/** Tasks a cancel acts on: in flight, or interrupted (closed as cancelled). */
+export const CANCELLABLE: ReadonlySet<TaskState> = new Set([...IN_FLIGHT, 'interrupted']);
+
 export function inFlight(t: Task): boolean {
   return IN_FLIGHT.has(t.state);
 }

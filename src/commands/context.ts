@@ -3,6 +3,14 @@ import type { Site } from '../site/open.ts';
 import { connectRunner, type RunnerClient } from '../runner/client.ts';
 import { labSiteFiles, siteIdentity, siteStorePath } from '../runner/site-files.ts';
 import { eprintln, type CommandIo } from './io.ts';
+import { Deadline } from '../util/deadline.ts';
+import { WaitLine, waitLineStream } from './wait-line.ts';
+import { readWait, type Peer } from './waits.ts';
+
+/** Each peer's setting: what bounds a command's whole wait on it. */
+const PEER_BOUNDS: Record<Peer, (c: Config) => { ms: number; setting: string }> = {
+  maas: (c) => ({ ms: c.maasTimeoutMs, setting: 'RACKPILOT_MAAS_TIMEOUT' }),
+};
 
 /** Settings that point at a site; the embedded lab's env file replaces them for a client of it. */
 const SITE_VARIABLES = [
@@ -27,8 +35,16 @@ export class CommandContext {
   constructor(
     readonly io: CommandIo,
     readonly env: Readonly<Record<string, string | undefined>> = process.env,
-    private readonly client: { kind: 'cli' | 'tui'; readOnly?: boolean } = { kind: 'cli' },
-  ) {}
+    private readonly client: { kind: 'cli' | 'tui'; readOnly?: boolean; json?: boolean } = { kind: 'cli' },
+  ) {
+    // The wait line is for an operator at a terminal: never in a pipe, a log or --json output.
+    this.waitLine = new WaitLine(waitLineStream(io.stderr, { json: client.json ?? false }));
+  }
+
+  /** One line on stderr while the command waits (the runner starting, MaaS, a switch, a BMC). */
+  readonly waitLine: WaitLine;
+  /** One deadline per peer for the whole command, started by its first wait on that peer. */
+  private readonly deadlines = new Map<Peer, Deadline>();
 
   /** --read-only or RACKPILOT_READ_ONLY: the runner refuses this client's changes. */
   get readOnly(): boolean {
@@ -68,15 +84,64 @@ export class CommandContext {
   private connect(start: boolean): Promise<RunnerClient> {
     return (async () => {
       const config = this.config();
-      return connectRunner({
+      const runner = await connectRunner({
         start,
         storePath: siteStorePath(config),
         site: siteIdentity(config),
         client: { kind: this.client.kind, readOnly: this.readOnly },
-        env: { ...this.env, ...(config.envFile && { RACKPILOT_ENV_FILE: config.envFile }) },
+        env: this.runnerEnv(config),
         cwd: process.cwd(),
+        config,
+        startTimeoutMs: config.runnerStartTimeoutMs,
+        onWait: (what) => this.waitLine.begin(what),
       });
+      runner.showWait = (label) => this.waitLine.begin(label);
+      runner.watch = (method, params) => {
+        const wait = readWait(method, params);
+        return {
+          ...(wait.peer && { deadline: this.deadline(wait.peer) }),
+          done: this.waitLine.begin(wait.what),
+        };
+      };
+      // A runner this command started says what the operator must know at once (a new lab began).
+      for (const n of runner.startNotices) eprintln(this.io, `note: ${n}`);
+      if (config.etcd && this.client.kind === 'cli') await this.markIfStale(runner);
+      return runner;
     })();
+  }
+
+  /** The environment a runner started by this terminal gets: its own, with the .env it read. */
+  runnerEnv(config: Config): Record<string, string | undefined> {
+    return { ...this.env, ...(config.envFile && { RACKPILOT_ENV_FILE: config.envFile }) };
+  }
+
+  /**
+   * With several jump hosts, a runner whose etcd has no quorum (or cannot be reached) answers
+   * from its last known state: every command then says so on stderr, and its JSON carries `stale`.
+   */
+  private async markIfStale(runner: RunnerClient): Promise<void> {
+    const c = (await runner.call('runner.status', {})).coordination;
+    if (!c || c.available) return;
+    const reason =
+      c.condition === 'quorum-lost'
+        ? `etcd has no quorum${c.members ? ` (${c.members.answering} of ${c.members.total} members answer)` : ''}`
+        : 'etcd cannot be reached';
+    this.io.stale = { since: c.staleSince, reason };
+    eprintln(
+      this.io,
+      `stale: ${reason} since ${c.staleSince ?? '?'}; what follows is this runner's last known state, and changes are refused`,
+    );
+  }
+
+  /** The command's deadline on a peer: the first wait on it starts it, later ones get what is left. */
+  deadline(peer: Peer): Deadline {
+    let d = this.deadlines.get(peer);
+    if (!d) {
+      const bound = PEER_BOUNDS[peer](this.config());
+      d = new Deadline(bound.ms, bound.setting);
+      this.deadlines.set(peer, d);
+    }
+    return d;
   }
 
   /** The configuration of the site's gear: the embedded lab's (through its runner) or the real one. */
@@ -97,6 +162,8 @@ export class CommandContext {
   }
 
   async close(): Promise<void> {
+    this.waitLine.close();
+    for (const d of this.deadlines.values()) d.dispose();
     if (this.runnerValue) (await this.runnerValue.catch(() => undefined))?.close();
     if (this.siteValue) await (await this.siteValue.catch(() => undefined))?.close();
   }

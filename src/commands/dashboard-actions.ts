@@ -1,4 +1,4 @@
-import type { DashboardActions, DeployRequest, InstanceTarget } from '../../components/actions.ts';
+import type { ActionRequest, DashboardActions, DeployRequest, TaskRef } from '../../components/actions.ts';
 import type { RunnerClient } from '../runner/client.ts';
 import { OperatorError } from '../util/errors.ts';
 import { readUserData } from './user-data.ts';
@@ -16,15 +16,6 @@ export function runnerActions(runner: RunnerClient): DashboardActions {
     host: r.hostname,
     ...(r.userDataPath && { userData: readUserData(r.userDataPath) }),
   });
-  const instanceOf = (t: InstanceTarget): string => {
-    if (!t.instance) throw new OperatorError(`no instance runs on ${t.hostname}`);
-    return t.instance;
-  };
-  const action = async (
-    verb: 'start' | 'stop' | 'destroy' | 'attach' | 'detach',
-    t: InstanceTarget,
-    network?: string,
-  ) => runner.call('instance.action', { verb, instance: instanceOf(t), ...(network && { network }) });
   return {
     addHost: async (r) => {
       if (r.cpuCores === undefined || r.cpuMhz === undefined || r.memoryMb === undefined)
@@ -39,26 +30,47 @@ export function runnerActions(runner: RunnerClient): DashboardActions {
       });
       return { taskId: added.taskId! };
     },
-    plan: async (r) => (await runner.call('instance.plan', createRequest(r))).plan,
-    deploy: async (r) => ({ taskId: (await runner.call('instance.create', createRequest(r))).taskId }),
-    start: (t) => action('start', t),
-    stop: (t) => action('stop', t),
-    destroy: (t) => action('destroy', t),
-    attachNetwork: (t, n) => action('attach', t, n),
-    detachNetwork: (t, n) => action('detach', t, n),
-    power: (t, op) => runner.call('host.power', { host: t.hostname, action: op }),
-    bootDevice: (t, device) => runner.call('host.bootdev', { host: t.hostname, device, persistent: true }),
-    abortDeployment: (t) => runner.call('host.maas', { host: t.hostname, op: 'abort' }),
-    markBroken: (t, reason) =>
-      runner.call('host.maas', { host: t.hostname, op: 'mark-broken', ...(reason && { comment: reason }) }),
-    markFixed: (t) => runner.call('host.maas', { host: t.hostname, op: 'mark-fixed' }),
-    resumeTask: (id) => runner.call('task.resume', { id }),
-    rollbackTask: (id) => runner.call('task.rollback', { id }),
-    cancelTask: async (id) => ({ taskId: (await runner.call('task.cancel', { id })).id }),
+    plan: (r) => runner.call('instance.plan', createRequest(r)),
+    deploy: async (r, confirmed) => {
+      const req = { ...createRequest(r), mac: confirmed.mac, plan: confirmed.digest };
+      return { taskId: (await runner.call('instance.create', req)).taskId };
+    },
+    planAction: (req) => runner.call('action.plan', req),
+    runAction: (req, digest) => startAction(runner, req, digest),
     doctor: (host) => runner.call('host.doctor', { host }),
-    fix: (host, fix, taskId) => runner.call('host.fix', { host, fix, ...(taskId && { taskId }) }),
     inspect: (host) => runner.call('host.inspect', { host }),
-    reconcile: (host) => runner.call('host.reconcile', { host }),
     cabling: (rack) => runner.call('rack.cabling', { rack }),
   };
+}
+
+/** A confirmed change as the start request the runner takes, carrying its plan's digest. */
+async function startAction(runner: RunnerClient, req: ActionRequest, plan: string): Promise<TaskRef> {
+  switch (req.action) {
+    case 'power':
+      return runner.call('host.power', { host: req.host, action: req.op, plan });
+    case 'bootdev': {
+      const { action: _a, ...rest } = req;
+      return runner.call('host.bootdev', { ...rest, plan });
+    }
+    case 'maas': {
+      const { action: _a, ...rest } = req;
+      return runner.call('host.maas', { ...rest, plan });
+    }
+    case 'instance': {
+      const { action: _a, ...rest } = req;
+      return runner.call('instance.action', { ...rest, plan });
+    }
+    case 'fix': {
+      const { action: _a, ...rest } = req;
+      return runner.call('host.fix', { ...rest, plan });
+    }
+    case 'reconcile':
+      return runner.call('host.reconcile', { host: req.host, plan });
+    case 'resume':
+      return runner.call('task.resume', { id: req.task, plan });
+    case 'rollback':
+      return runner.call('task.rollback', { id: req.task, plan });
+    case 'cancel':
+      return { taskId: (await runner.call('task.cancel', { id: req.task, plan })).id };
+  }
 }

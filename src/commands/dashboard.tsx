@@ -2,12 +2,14 @@ import { useSyncExternalStore } from 'react';
 import { render } from 'ink';
 import { Dashboard, type DashboardProps } from '../../components/Dashboard.tsx';
 import type { PeerStatus } from '../../components/actions.ts';
+import { clockTime } from '../../components/format.ts';
 import { RunnerInventory } from '../../state/runner-inventory.ts';
 import { RunnerCatalog } from '../../state/runner-catalog.ts';
 import { PoweredInventory } from '../../state/power-merge.ts';
 import { RunnerTaskFeed } from '../../state/runner-task-feed.ts';
 import { hostProber } from '../site/probe.ts';
 import type { RunnerClient } from '../runner/client.ts';
+import type { RunnerStatus } from '../runner/protocol.ts';
 import type { CommandContext } from './context.ts';
 import { runnerActions } from './dashboard-actions.ts';
 
@@ -15,6 +17,40 @@ import { runnerActions } from './dashboard-actions.ts';
  * The runner, and etcd behind it on a site of several jump hosts, as peers for the header: since
  * when one is gone, if it is (the rows are then the last known state, and the header says so).
  */
+/** How long after a lease was renewed the header still says the runner lost one. */
+const LEASE_NOTE_MS = 10 * 60_000;
+
+/** etcd as the header shows it: no quorum, unreachable, a lost lease (and a recent renewal). */
+export function etcdPeers(c: NonNullable<RunnerStatus['coordination']>, now: number): PeerStatus[] {
+  const out: PeerStatus[] = [];
+  const members = c.members ? ` (${c.members.answering} of ${c.members.total} members answer)` : '';
+  if (!c.available) {
+    out.push({
+      name: 'etcd',
+      what: c.condition === 'quorum-lost' ? `has no quorum${members}` : `unreachable${members}`,
+      error: c.error ?? c.endpoints.join(', '),
+      ...(c.staleSince && { since: Date.parse(c.staleSince) }),
+    });
+  }
+  const l = c.lease;
+  if (l.lostAt && !l.renewedAt) {
+    out.push({
+      name: "this runner's etcd lease",
+      what: 'lost',
+      error: 'changes refused until a new one is taken (as soon as etcd answers); its tasks are interrupted',
+      since: Date.parse(l.lostAt),
+    });
+  } else if (l.lostAt && l.renewedAt && now - Date.parse(l.renewedAt) < LEASE_NOTE_MS) {
+    out.push({
+      name: "this runner's etcd lease",
+      what: 'was lost',
+      error: `renewed at ${clockTime(Date.parse(l.renewedAt))}; the tasks it held then are interrupted (task resume)`,
+      since: Date.parse(l.lostAt),
+    });
+  }
+  return out;
+}
+
 class RunnerPeer {
   private snapshot: readonly PeerStatus[] = [];
   private readonly listeners = new Set<() => void>();
@@ -35,16 +71,7 @@ class RunnerPeer {
     if (this.gone) return;
     const status = await this.runner.call('runner.status', {}).catch(() => null);
     const c = status?.coordination;
-    const next: PeerStatus[] =
-      c && !c.available
-        ? [
-            {
-              name: 'etcd',
-              error: c.error ?? `unreachable (${c.endpoints.join(', ')})`,
-              ...(c.staleSince && { since: Date.parse(c.staleSince) }),
-            },
-          ]
-        : [];
+    const next: PeerStatus[] = c ? etcdPeers(c, Date.now()) : [];
     if (JSON.stringify(next) !== JSON.stringify(this.snapshot)) this.set(next);
   }
 

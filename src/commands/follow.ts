@@ -2,7 +2,9 @@ import type { TaskEvent } from '../tasks/index.ts';
 import { isSettled } from '../tasks/events.ts';
 import { FINAL_EVENTS } from '../runner/event-schema.ts';
 import type { RunnerClient } from '../runner/client.ts';
-import type { Task } from '../../state/schema.ts';
+import type { StepRecord, Task } from '../../state/schema.ts';
+import type { StepProgress } from '../../state/runner-task-feed.ts';
+import { runningStep, runningStepLine } from '../../components/step-progress.ts';
 import { OperatorError } from '../util/errors.ts';
 import { eprintln, printJson, type CommandIo } from './io.ts';
 
@@ -55,6 +57,62 @@ function describeProgress(t: Task): string[] {
     .filter((l): l is string => l !== null);
 }
 
+/**
+ * The followed task's steps as the events move them, and the running step's live progress: what
+ * the wait line shows, rendered as the dashboard's task pane renders it.
+ */
+class FollowedSteps {
+  private steps: Pick<StepRecord, 'title' | 'state' | 'startedAt'>[] = [];
+  private progress: StepProgress | undefined;
+
+  constructor(private readonly id: string) {}
+
+  start(t: Task): void {
+    // Events that came before the task was read already moved these steps: keep what they say.
+    if (this.steps.length === 0) this.steps = t.steps.map((s) => ({ ...s }));
+  }
+
+  apply(e: TaskEvent): void {
+    if (e.type === 'task-created') {
+      this.steps = e.steps.map((title) => ({ title, state: 'pending' }));
+      return;
+    }
+    if (!('index' in e) || e.type === 'log') return;
+    const step = this.steps[e.index];
+    if (!step) return;
+    if (e.type === 'step-progress') {
+      this.progress = {
+        index: e.index,
+        fraction: e.fraction,
+        ...(e.maas && { maas: e.maas }),
+        ...(e.estimateMs !== undefined && { estimateMs: e.estimateMs }),
+      };
+      return;
+    }
+    const state = STEP_STATE_AFTER[e.type];
+    if (!state) return;
+    step.state = state;
+    if (state === 'running') step.startedAt = new Date(e.at).toISOString();
+    if (this.progress?.index === e.index && state !== 'running') this.progress = undefined;
+  }
+
+  /** The running step's line, or nothing between steps (the wait line then shows its own). */
+  line(now: number): string {
+    const r = runningStep({ steps: this.steps }, this.progress, now);
+    return r ? runningStepLine(r) : `task ${this.id}: between steps`;
+  }
+}
+
+const STEP_STATE_AFTER: Partial<Record<TaskEvent['type'], StepRecord['state']>> = {
+  'step-started': 'running',
+  'step-done': 'done',
+  'step-failed': 'failed',
+  'step-skipped': 'skipped',
+  'step-undo-started': 'running',
+  'step-undone': 'undone',
+  'step-undo-failed': 'undo-failed',
+};
+
 export type FollowOutcome = { task: Task; detached: false } | { task: null; detached: true };
 
 /**
@@ -66,8 +124,12 @@ export type FollowOutcome = { task: Task; detached: false } | { task: null; deta
 export async function followTask(client: RunnerClient, id: string, io: CommandIo): Promise<FollowOutcome> {
   let settle!: (o: FollowOutcome | Error) => void;
   const outcome = new Promise<FollowOutcome | Error>((r) => (settle = r));
+  const live = new FollowedSteps(id);
+  // On a terminal, the running step stays in view below the log: its time, MaaS's word, the bar.
+  const endLine = client.showWait?.(() => live.line(Date.now())) ?? (() => undefined);
   const offEvent = client.onEvent((e) => {
     if (e.taskId !== id) return;
+    live.apply(e);
     const line = describeEvent(e);
     if (line !== null) eprintln(io, line);
     if (FINAL_EVENTS.has(e.type)) {
@@ -90,12 +152,14 @@ export async function followTask(client: RunnerClient, id: string, io: CommandIo
   process.once('SIGINT', onSigint);
   try {
     const now = await client.call('tasks.follow', { id });
+    live.start(now);
     for (const line of describeProgress(now)) eprintln(io, line);
     if (isSettled(now.state)) settle({ task: now, detached: false });
     const result = await outcome;
     if (result instanceof Error) throw result;
     return result;
   } finally {
+    endLine();
     process.off('SIGINT', onSigint);
     offEvent();
     offClose();

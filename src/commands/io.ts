@@ -7,6 +7,17 @@ import { redact } from '../util/redact.ts';
 export interface CommandIo {
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown };
+  /**
+   * Set when what the runner answers is its last known state, not the site's (etcd has no quorum
+   * or cannot be reached): JSON output carries it as `stale`.
+   */
+  stale?: StaleMark;
+}
+
+/** Why and since when a read is the last known state. */
+export interface StaleMark {
+  since: string | null;
+  reason: string;
 }
 
 export const processIo: CommandIo = { stdout: process.stdout, stderr: process.stderr };
@@ -20,7 +31,19 @@ export function eprintln(io: CommandIo, text = ''): void {
 }
 
 export function printJson(io: CommandIo, value: unknown): void {
-  io.stdout.write(redact(JSON.stringify(value, null, 2)) + '\n');
+  io.stdout.write(redact(JSON.stringify(markStale(value, io.stale), null, 2)) + '\n');
+}
+
+/**
+ * A stale answer says so in its JSON: an object gains `stale`; a list becomes
+ * `{"stale": …, "items": [ … ]}`, so that a script reading the last known state as the site's fails
+ * loudly instead of acting on it.
+ */
+export function markStale(value: unknown, stale: StaleMark | undefined): unknown {
+  if (!stale) return value;
+  if (Array.isArray(value)) return { stale, items: value };
+  if (value !== null && typeof value === 'object') return { ...value, stale };
+  return value;
 }
 
 export class UsageError extends OperatorError {}

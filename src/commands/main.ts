@@ -59,7 +59,7 @@ export async function main(
 ): Promise<number> {
   // --read-only anywhere on the line: this client only looks (the runner refuses its changes).
   const readOnly = argv.includes('--read-only');
-  const ctx = new CommandContext(io, env, { kind: 'cli', readOnly });
+  const ctx = new CommandContext(io, env, { kind: 'cli', readOnly, json: argv.includes('--json') });
   const [cmd, ...rest] = argv.filter((a) => a !== '--read-only');
   try {
     switch (cmd) {

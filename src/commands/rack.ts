@@ -4,6 +4,7 @@ import { missingPasswordEnv } from '../rack/passwords.ts';
 import { loadRackFile } from '../rack/parse.ts';
 import { quote } from '../rack/quote.ts';
 import { Topology } from '../rack/topology.ts';
+import { multicastMacWarning } from '../rack/mac.ts';
 import { describeError } from '../util/errors.ts';
 import { eprintln, parseCommandArgs, printJson, println, UsageError, type CommandIo } from './io.ts';
 import { RACK_USAGE } from './usage.ts';
@@ -78,7 +79,13 @@ export async function rackCommand(
 
   const topo = new Topology(result.rack);
   const summary = topo.summary();
-  const warnings = missingPasswordEnv(result.rack, opts.env ?? process.env);
+  const warnings = [
+    ...missingPasswordEnv(result.rack, opts.env ?? process.env),
+    ...result.rack.nics.flatMap((n) => {
+      const w = multicastMacWarning(n.mac);
+      return w ? [{ path: `${n.path}.mac`, message: w }] : [];
+    }),
+  ];
   const inline =
     result.rack.switches.some((s) => s.password !== undefined) ||
     result.rack.nics.some((n) => n.bmc?.password);

@@ -6,7 +6,7 @@
 
 import { z } from 'zod';
 import { renderDiagnosis } from '../doctor/render.ts';
-import { renderCabling, renderInspection } from '../doctor/inspect.ts';
+import { inspectionExitCode, renderCabling, renderInspection } from '../doctor/inspect.ts';
 import { FIX_IDS } from '../doctor/schema.ts';
 import type { CommandContext } from './context.ts';
 import { followOrDetach } from './follow.ts';
@@ -72,7 +72,7 @@ export async function inspectCommand(argv: readonly string[], ctx: CommandContex
     const { taskId } = await runner.call('host.reconcile', { host: name });
     return followOrDetach(runner, taskId, ctx.io, { detach: values.detach, json: false });
   }
-  return i.drift.length ? 1 : 0;
+  return inspectionExitCode(i);
 }
 
 export async function cablingCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {

@@ -52,7 +52,7 @@ export const INSPECT_USAGE = 'rackpilot inspect HOST [--json] [--reconcile] [--d
 
 export const CABLING_USAGE = 'rackpilot cabling RACK [--json]';
 
-export const RUNNER_USAGE = `rackpilot runner status|stop [--force]|logs [-n LINES] [--follow] [--json]`;
+export const RUNNER_USAGE = `rackpilot runner status|stop [--force]|restart [--now]|logs [-n LINES] [--follow] [--json]`;
 
 export const SWITCH_USAGE = `usage: rackpilot switch show SWITCH [PORT] [--json]
        rackpilot switch mac SWITCH MAC [--json]

@@ -33,6 +33,8 @@ export interface EtcdSettings {
   prefix: string;
   /** The runner's lease TTL in seconds (its claims and locks go this long after it dies). */
   ttlSeconds: number;
+  /** RACKPILOT_ETCD_TIMEOUT: how long one etcd request (and the first connection) may take. */
+  timeoutMs?: number;
   /** TLS: CA, client certificate and key files. */
   ca?: string;
   cert?: string;
@@ -76,8 +78,14 @@ export interface Config {
   pollMs: number | undefined;
   /** The runner's BMC power sweep period; undefined = paced to the number of BMCs; 0 = off. */
   powerSweepMs: number | undefined;
-  /** RACKPILOT_MAAS_TIMEOUT: how long one MaaS call (retries included) may take before it fails. */
+  /** RACKPILOT_MAAS_TIMEOUT: how long a command (or one task call) waits on MaaS in all, retries included. */
   maasTimeoutMs: number;
+  /** RACKPILOT_SWITCH_TIMEOUT: how long a switch login (SSH handshake to the first prompt) may take. */
+  switchTimeoutMs: number;
+  /** RACKPILOT_BMC_TIMEOUT: how long a BMC may take to answer one request, retransmissions included. */
+  bmcTimeoutMs: number;
+  /** RACKPILOT_RUNNER_START_TIMEOUT: how long a client waits for the runner it started to serve. */
+  runnerStartTimeoutMs: number;
   /** RACKPILOT_READ_ONLY: this terminal only looks; the runner refuses its changes. */
   readOnly: boolean;
   /** The environment the settings were read from: `.env` values under the process's own. Rack files'
@@ -135,6 +143,10 @@ export const VARIABLES = {
   RACKPILOT_POLL_MS: '5000',
   RACKPILOT_POWER_SWEEP_MS: '10000',
   RACKPILOT_MAAS_TIMEOUT: '30',
+  RACKPILOT_SWITCH_TIMEOUT: '15',
+  RACKPILOT_BMC_TIMEOUT: '4',
+  RACKPILOT_ETCD_TIMEOUT: '5',
+  RACKPILOT_RUNNER_START_TIMEOUT: '30',
   RACKPILOT_READ_ONLY: '1',
   RACKPILOT_ENV_FILE: './.env',
   RACKPILOT_ETCD: 'http://10.0.0.11:2379,http://10.0.0.12:2379,http://10.0.0.13:2379',
@@ -285,6 +297,10 @@ const envSchema = z.object({
   RACKPILOT_POLL_MS: wholeNumber(20, 600_000).optional(),
   RACKPILOT_POWER_SWEEP_MS: wholeNumber(0, 3_600_000).optional(),
   RACKPILOT_MAAS_TIMEOUT: wholeNumber(1, 600).optional(),
+  RACKPILOT_SWITCH_TIMEOUT: wholeNumber(1, 600).optional(),
+  RACKPILOT_BMC_TIMEOUT: wholeNumber(1, 600).optional(),
+  RACKPILOT_ETCD_TIMEOUT: wholeNumber(1, 600).optional(),
+  RACKPILOT_RUNNER_START_TIMEOUT: wholeNumber(1, 600).optional(),
   RACKPILOT_ETCD: etcdEndpoints.optional(),
   RACKPILOT_ETCD_PREFIX: z
     .string()
@@ -534,6 +550,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       endpoints: good.RACKPILOT_ETCD,
       prefix: good.RACKPILOT_ETCD_PREFIX ?? `/rackpilot/${slug}/`,
       ttlSeconds: good.RACKPILOT_ETCD_TTL ?? 10,
+      timeoutMs: (good.RACKPILOT_ETCD_TIMEOUT ?? 5) * 1000,
       ...(ca && { ca }),
       ...(cert && { cert }),
       ...(key && { key }),
@@ -564,6 +581,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     pollMs: good.RACKPILOT_POLL_MS,
     powerSweepMs: good.RACKPILOT_POWER_SWEEP_MS,
     maasTimeoutMs: (good.RACKPILOT_MAAS_TIMEOUT ?? 30) * 1000,
+    switchTimeoutMs: (good.RACKPILOT_SWITCH_TIMEOUT ?? 15) * 1000,
+    bmcTimeoutMs: (good.RACKPILOT_BMC_TIMEOUT ?? 4) * 1000,
+    runnerStartTimeoutMs: (good.RACKPILOT_RUNNER_START_TIMEOUT ?? 30) * 1000,
     etcd,
     readOnly: good.RACKPILOT_READ_ONLY ?? false,
     env,

@@ -56,6 +56,11 @@ export class EtcdStoreRemote implements StoreRemote {
   private closing = false;
   /** Called when a fenced write finds the fence gone (the task was taken over). */
   onFenceLost: (taskId: string) => void = () => undefined;
+  /**
+   * Called when a task's journal write starts waiting for etcd (with what etcd's trouble is and
+   * since when), and again with null when etcd took it: the task is paused at its step boundary.
+   */
+  onWaiting: (taskId: string, waiting: { since: string; why: string } | null) => void = () => undefined;
 
   constructor(
     readonly site: EtcdSite,
@@ -272,6 +277,23 @@ export class EtcdStoreRemote implements StoreRemote {
   private async writeTaskNow(id: string): Promise<void> {
     const rel = `tasks/${id}`;
     const key = this.site.key(rel);
+    let waiting = false;
+    try {
+      return await this.writeTaskRetrying(id, rel, key, () => {
+        if (waiting) return;
+        waiting = true;
+        const h = this.site.getHealth();
+        this.onWaiting(id, {
+          since: h.since ?? new Date().toISOString(),
+          why: h.condition === 'quorum-lost' ? 'etcd has no quorum' : 'etcd is unreachable',
+        });
+      });
+    } finally {
+      if (waiting) this.onWaiting(id, null);
+    }
+  }
+
+  private async writeTaskRetrying(id: string, rel: string, key: string, paused: () => void): Promise<void> {
     for (let wait = 250; ; wait = Math.min(wait * 2, 2_000)) {
       const row = this.sink?.current('tasks', id);
       if (row === undefined) return;
@@ -304,6 +326,7 @@ export class EtcdStoreRemote implements StoreRemote {
           !this.site.lost.aborted &&
           !this.closing
         ) {
+          paused();
           await sleep(wait);
           continue;
         }

@@ -10,7 +10,7 @@ import { describeError, OperatorError } from '../util/errors.ts';
 import { answerOf, type BmcPower } from '../runner/power-sweep.ts';
 import type { Host, Task } from '../../state/schema.ts';
 import { diagnose, type DoctorFacts } from './diagnose.ts';
-import { checkCabling, inspect, type InspectFacts } from './inspect.ts';
+import { checkCabling, expectedBmc, inspect, type InspectFacts } from './inspect.ts';
 import type { Cabling, Diagnosis, Inspection } from './schema.ts';
 
 /**
@@ -248,9 +248,27 @@ export async function gatherInspectFacts(
   let instance: InspectFacts['instance'] = null;
   if (inst) {
     const [access, ...tagged] = inst.networkIds.map((id) => ctx.wb.store.networks.get(id)?.vlan ?? 0);
-    instance = { name: inst.name, access: access ?? 0, tagged };
+    instance = { name: inst.name, access: access ?? 0, tagged, state: inst.state };
   }
-  return { hostname, now: Date.now(), interfaces, nics, instance };
+  const bmc = rec && expectedBmc(inst?.state) ? await readBmc(ctx, rec, signal) : null;
+  return { hostname, now: Date.now(), interfaces, nics, instance, bmc };
+}
+
+/** The host's power and boot device, through the runner's BMC port (each read may fail alone). */
+async function readBmc(
+  ctx: TroubleshootContext,
+  host: Host,
+  signal?: AbortSignal,
+): Promise<InspectFacts['bmc']> {
+  const bmcs = ctx.wb.deps.bmcs;
+  const [power, boot] = await Promise.all([
+    bmcs.powerStatus(host, signal).catch((err) => ({ error: line(err) })),
+    bmcs.getBootDevice(host, signal).then(
+      (b) => ({ device: b.device, valid: b.valid }),
+      (err) => ({ error: line(err) }),
+    ),
+  ]);
+  return { power, boot };
 }
 
 export async function inspectHost(

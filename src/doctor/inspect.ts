@@ -28,8 +28,24 @@ export interface InspectFacts {
     actual: { untagged: number | null; tagged: number[] } | { error: string };
     learnedOn: string | null | { error: string };
   }[];
-  /** The instance on the host: its VLANs (first untagged, the others tagged). */
-  instance: { name: string; access: number; tagged: number[] } | null;
+  /** The instance on the host: its VLANs (first untagged, the others tagged) and its state. */
+  instance: { name: string; access: number; tagged: number[]; state?: string } | null;
+  /** What the host's BMC answers (read only for a host with a settled instance). */
+  bmc?: {
+    power: 'on' | 'off' | { error: string };
+    boot: { device: string; valid: boolean } | { error: string };
+  } | null;
+}
+
+/**
+ * What a host's BMC should say for its instance: a running instance's host is on, a stopped one's
+ * off, and both boot from disk (the deploy's "Boot from disk" step, persistent). An instance being
+ * created or destroyed has a task on it, whose steps decide.
+ */
+export function expectedBmc(state: string | undefined): { power: 'on' | 'off'; boot: 'disk' } | null {
+  if (state === 'running') return { power: 'on', boot: 'disk' };
+  if (state === 'stopped') return { power: 'off', boot: 'disk' };
+  return null;
 }
 
 const BOND_MODE = 'active-backup';
@@ -44,6 +60,7 @@ function vlanText(untagged: number | null, tagged: readonly number[]): string {
 
 export function inspect(f: InspectFacts): Omit<Inspection, 'plan'> {
   const drift: string[] = [];
+  const unknown: string[] = [];
   const reconcilePorts: NonNullable<Inspection['reconcile']>['ports'] = [];
   let bondFix: NonNullable<Inspection['reconcile']>['bond'];
   // The NICs by MAC: a bond carries its first member's MAC, and must not hide that member.
@@ -59,9 +76,10 @@ export function inspect(f: InspectFacts): Omit<Inspection, 'plan'> {
       : { untagged: nic.pxeVlan, tagged: [] as number[] };
     const portValues: Record<string, InspectValue> = {};
     const where = `${nic.switch} ${nic.port}`;
-    if ('error' in nic.actual)
-      portValues['read'] = { actual: nic.actual.error, expected: 'readable', drift: true };
-    else {
+    if ('error' in nic.actual) {
+      portValues['read'] = { actual: nic.actual.error, expected: 'readable', drift: false, unknown: true };
+      unknown.push(`${where}: VLANs not read (${nic.actual.error})`);
+    } else {
       const a = nic.actual;
       portValues['untagged'] = val(String(a.untagged ?? 'none'), String(expected.untagged));
       const sortedA = [...a.tagged].sort((x, y) => x - y).join(' ') || 'none';
@@ -84,7 +102,9 @@ export function inspect(f: InspectFacts): Omit<Inspection, 'plan'> {
         actual: `not read (${nic.learnedOn.error})`,
         expected: nic.port,
         drift: false,
+        unknown: true,
       };
+      unknown.push(`${nic.mac}: ${nic.switch}'s MAC table not read (${nic.learnedOn.error})`);
     } else {
       const learned = nic.learnedOn === null ? 'not seen' : nic.learnedOn;
       const ok = nic.learnedOn === null || samePort(nic.learnedOn, nic.port);
@@ -100,20 +120,27 @@ export function inspect(f: InspectFacts): Omit<Inspection, 'plan'> {
       values: {},
       children: [],
     };
+    const link = val(
+      iface ? (iface.linkConnected ? 'connected' : 'disconnected') : 'unknown to MaaS',
+      'connected',
+    );
+    // Every DRIFT the tree shows is in the summary too.
+    if (link.drift) drift.push(`${nic.mac}: link ${link.actual} in MaaS; expected connected`);
     return {
       kind: 'nic',
       label: `${iface?.name ?? '?'} ${nic.mac}`,
-      values: {
-        link: val(
-          iface ? (iface.linkConnected ? 'connected' : 'disconnected') : 'unknown to MaaS',
-          'connected',
-        ),
-      },
+      values: { link },
       children: [{ kind: 'port', label: `ToR ${where}`, values: portValues, children: [vlans] }],
     };
   };
 
   const children: InspectNode[] = [];
+  const bmc = bmcNode(f);
+  if (bmc) {
+    children.push(bmc.node);
+    drift.push(...bmc.drift);
+    unknown.push(...bmc.unknown);
+  }
   const expectBond = f.nics.length >= 2;
   for (const b of bonds) {
     const members = f.nics.filter((n) => b.parents.includes(byMac.get(n.mac)?.name ?? '\0'));
@@ -153,9 +180,62 @@ export function inspect(f: InspectFacts): Omit<Inspection, 'plan'> {
     hostname: f.hostname,
     tree,
     drift,
+    unknown,
     reconcile:
-      reconcilePorts.length || bondFix ? { ports: reconcilePorts, ...(bondFix && { bond: bondFix }) } : null,
+      reconcilePorts.length || bondFix || bmc?.fix
+        ? { ports: reconcilePorts, ...(bondFix && { bond: bondFix }), ...bmc?.fix }
+        : null,
     readAt: f.now,
+  };
+}
+
+/** The BMC's power and boot device against the instance's state: a node, its drift and the fix. */
+function bmcNode(f: InspectFacts): {
+  node: InspectNode;
+  drift: string[];
+  unknown: string[];
+  fix?: { power?: 'on' | 'off'; boot?: 'disk' };
+} | null {
+  const want = expectedBmc(f.instance?.state);
+  if (!want || !f.bmc) return null;
+  const drift: string[] = [];
+  const unknown: string[] = [];
+  const fix: { power?: 'on' | 'off'; boot?: 'disk' } = {};
+  const values: Record<string, InspectValue> = {};
+  const { power, boot } = f.bmc;
+  if (typeof power === 'object') {
+    values['power'] = {
+      actual: `not read (${power.error})`,
+      expected: want.power,
+      drift: false,
+      unknown: true,
+    };
+    unknown.push(`BMC: power not read (${power.error})`);
+  } else {
+    values['power'] = val(power, want.power);
+    if (power !== want.power) {
+      drift.push(
+        `BMC: power ${power}; instance ${f.instance!.name} is ${f.instance!.state}, so ${want.power} is expected`,
+      );
+      fix.power = want.power;
+    }
+  }
+  if ('error' in boot) {
+    values['boot'] = { actual: `not read (${boot.error})`, expected: want.boot, drift: false, unknown: true };
+    unknown.push(`BMC: boot device not read (${boot.error})`);
+  } else {
+    const actual = boot.valid ? boot.device : 'BIOS order (no override)';
+    values['boot'] = val(actual, want.boot);
+    if (actual !== want.boot) {
+      drift.push(`BMC: boot device ${actual}; a deployed host boots from ${want.boot}`);
+      fix.boot = want.boot;
+    }
+  }
+  return {
+    node: { kind: 'bmc', label: 'BMC', values, children: [] },
+    drift,
+    unknown,
+    ...((fix.power || fix.boot) && { fix }),
   };
 }
 
@@ -202,13 +282,35 @@ export function samePort(learned: string, rackPort: string): boolean {
   return num(learned) === num(rackPort);
 }
 
+/**
+ * The summary line: drift when any value differs; otherwise "no drift" only when every value was
+ * read. A port that could not be read is unknown, and says so, never "no drift".
+ */
+export function inspectionVerdict(i: Pick<Inspection, 'drift' | 'unknown'>): string {
+  if (i.drift.length > 0) return `drift (${i.drift.length}):`;
+  if (i.unknown.length > 0)
+    return `unknown (${i.unknown.length}): no drift in what was read, but not everything could be read:`;
+  return 'no drift: MaaS and the switches match the rack file and the store';
+}
+
+/** `inspect`'s exit code, as its summary: 1 drift, 3 unknown (something not read), 0 all read and matching. */
+export function inspectionExitCode(i: Pick<Inspection, 'drift' | 'unknown'>): number {
+  return i.drift.length > 0 ? 1 : i.unknown.length > 0 ? 3 : 0;
+}
+
 /** Text for the CLI and the README: the tree with expected values beside the actual ones. */
 export function renderInspection(i: Omit<Inspection, 'plan'> & { plan?: Inspection['plan'] }): string[] {
   const out: string[] = [];
   const walk = (n: InspectNode, prefix: string, last: boolean, root: boolean) => {
     const head = root ? '' : `${prefix}${last ? '└─ ' : '├─ '}`;
     const vals = Object.entries(n.values)
-      .map(([k, v]) => (v.drift ? `${k} ${v.actual} ≠ ${v.expected}  DRIFT` : `${k} ${v.actual}`))
+      .map(([k, v]) =>
+        v.drift
+          ? `${k} ${v.actual} ≠ ${v.expected}  DRIFT`
+          : v.unknown
+            ? `${k} ${v.actual}  UNKNOWN`
+            : `${k} ${v.actual}`,
+      )
       .join(' · ');
     out.push(`${head}${n.label}${vals ? `  [${vals}]` : ''}`);
     const next = root ? '' : `${prefix}${last ? '   ' : '│  '}`;
@@ -216,11 +318,10 @@ export function renderInspection(i: Omit<Inspection, 'plan'> & { plan?: Inspecti
   };
   walk(i.tree, '', true, true);
   out.push('');
-  if (i.drift.length === 0) out.push('no drift: MaaS and the switches match the rack file and the store');
-  else {
-    out.push(`drift (${i.drift.length}):`);
-    for (const d of i.drift) out.push(`  - ${d}`);
-  }
+  out.push(inspectionVerdict(i));
+  for (const d of i.drift) out.push(`  - ${d}`);
+  if (i.drift.length > 0 && i.unknown.length > 0) out.push(`unknown (${i.unknown.length}):`);
+  for (const u of i.unknown) out.push(`  ? ${u}`);
   if (i.plan?.length) {
     out.push('', 'reconcile plan (`--reconcile` runs it as a task):');
     for (const s of i.plan) {

@@ -76,19 +76,21 @@ const valueSchema = z.object({
   actual: z.string(),
   expected: z.string(),
   drift: z.boolean(),
+  /** Could not be read: neither drift nor a match (the summary says "unknown"). */
+  unknown: z.boolean().optional(),
 });
 export type InspectValue = z.infer<typeof valueSchema>;
 
 export const inspectNodeSchema: z.ZodType<InspectNode> = z.lazy(() =>
   z.object({
-    kind: z.enum(['machine', 'bond', 'nic', 'port', 'vlans']),
+    kind: z.enum(['machine', 'bmc', 'bond', 'nic', 'port', 'vlans']),
     label: z.string(),
     values: z.record(z.string(), valueSchema),
     children: z.array(inspectNodeSchema),
   }),
 );
 export interface InspectNode {
-  kind: 'machine' | 'bond' | 'nic' | 'port' | 'vlans';
+  kind: 'machine' | 'bmc' | 'bond' | 'nic' | 'port' | 'vlans';
   label: string;
   values: Record<string, InspectValue>;
   children: InspectNode[];
@@ -98,6 +100,8 @@ export const inspectionSchema = z.object({
   hostname: z.string(),
   tree: inspectNodeSchema,
   drift: z.array(z.string()),
+  /** What could not be read, so the inspection cannot say whether it drifted. */
+  unknown: z.array(z.string()).default([]),
   /** What the reconcile task would do, and its params (sent back as is to start it). */
   plan: z.array(z.object({ step: z.string(), actions: z.array(z.string()) })),
   reconcile: z
@@ -111,6 +115,9 @@ export const inspectionSchema = z.object({
         }),
       ),
       bond: z.object({ interfaceId: z.number(), name: z.string(), mode: z.string() }).optional(),
+      /** The host's power and boot device, when they drifted from its instance's state. */
+      power: z.enum(['on', 'off']).optional(),
+      boot: z.literal('disk').optional(),
     })
     .nullable(),
   readAt: z.number(),

@@ -38,6 +38,13 @@ export type { IpmiTarget, RetryPolicy };
 export interface IpmiClientOptions {
   /** Wait per attempt before retransmitting (default 1000 ms). */
   timeoutMs?: number;
+  /**
+   * Instead of timeoutMs: how long one request may wait in all, every retransmission included
+   * (RACKPILOT_BMC_TIMEOUT); each attempt gets its share.
+   */
+  answerTimeoutMs?: number;
+  /** The setting named when a BMC does not answer in time; default RACKPILOT_BMC_TIMEOUT. */
+  timeoutSetting?: string;
   /** Retransmissions after the first send (default 3). */
   retries?: number;
   /** Idle time after which a session is kept alive with Get Device ID (default 30 s; 0 disables). */
@@ -70,7 +77,14 @@ export class IpmiClient {
 
   constructor(opts: IpmiClientOptions = {}) {
     this.transport = new UdpTransport({ sockets: opts.sockets ?? 1 });
-    this.retry = { timeoutMs: opts.timeoutMs ?? 1000, retries: opts.retries ?? 3 };
+    const retries = opts.retries ?? 3;
+    this.retry = {
+      timeoutMs: opts.answerTimeoutMs
+        ? Math.max(50, Math.floor(opts.answerTimeoutMs / (retries + 1)))
+        : (opts.timeoutMs ?? 1000),
+      retries,
+      ...(opts.answerTimeoutMs && { setting: opts.timeoutSetting ?? 'RACKPILOT_BMC_TIMEOUT' }),
+    };
     this.keepAliveMs = opts.keepAliveMs ?? 30_000;
     if (this.keepAliveMs > 0) {
       this.keepAliveTimer = setInterval(

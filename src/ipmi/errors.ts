@@ -34,4 +34,8 @@ export class IpmiError extends OperatorError {
     this.completionCode = opts.completionCode;
     this.rmcpStatus = opts.rmcpStatus;
   }
+
+  override get authFailure(): boolean {
+    return this.kind === 'auth';
+  }
 }

@@ -73,6 +73,8 @@ export interface RetryPolicy {
   retries: number;
   /** Fail with a bare error (for best-effort exchanges whose failure nobody reads, e.g. Close Session). */
   quiet?: boolean;
+  /** The setting that sets the bound, named when a BMC does not answer (RACKPILOT_BMC_TIMEOUT). */
+  setting?: string;
 }
 
 export function targetName(t: IpmiTarget): string {
@@ -315,7 +317,7 @@ export class IpmiSession {
           reject(
             new IpmiError(
               'timeout',
-              `${this.label}${at} did not answer ${what} after ${attempt} attempts over ${total} s`,
+              `${this.label}${at} did not answer ${what} after ${attempt} attempts over ${total} s${policy.setting ? ` (${policy.setting})` : ''}`,
               {
                 target: this.name,
                 hint: 'check that the BMC is powered, reachable over UDP from this host, and that its LAN channel is enabled',

@@ -1,6 +1,7 @@
 import { ScriptSetSchema, type MaasScriptSet } from './results.ts';
 import ky, { HTTPError, isHTTPError, isTimeoutError, type KyRequest } from 'ky';
 import { z } from 'zod';
+import { abortedByDeadline, deadlineOf, DeadlineExceeded } from '../util/deadline.ts';
 import { redact, registerSecret } from '../util/redact.ts';
 import {
   MaasConflictError,
@@ -46,6 +47,8 @@ export interface MaasClientOptions {
    * 90 s (MaaS may block 60 s). A region that accepts the connection but never answers fails then.
    */
   timeoutMs?: number;
+  /** The setting named when a deadline passes; default RACKPILOT_MAAS_TIMEOUT. */
+  timeoutSetting?: string;
   /** Where the URL came from, named in errors ("MAAS_URL"); undefined for the lab. */
   urlSource?: string;
   /** Retries for idempotent calls only (GET, PUT); default 2. */
@@ -176,6 +179,7 @@ export class MaasClient {
   readonly baseUrl: string;
   private readonly apiKey: MaasApiKey;
   private readonly timeoutMs: number;
+  private readonly timeoutSetting: string;
   private readonly retries: number;
   private readonly retryDelayMs: number;
   private readonly log: ((line: string) => void) | undefined;
@@ -198,6 +202,7 @@ export class MaasClient {
     this.baseUrl = url.href.replace(/\/+$/, '') + '/api/2.0/';
     this.apiKey = opts.apiKey;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.timeoutSetting = opts.timeoutSetting ?? 'RACKPILOT_MAAS_TIMEOUT';
     this.retries = opts.retries ?? 2;
     this.retryDelayMs = opts.retryDelayMs ?? 300;
     this.log = opts.log;
@@ -700,7 +705,11 @@ export class MaasClient {
     this.debug(`maas → ${label}`);
     let text: string;
     let html = false;
-    const deadlineMs = spec.timeoutMs ?? this.timeoutMs;
+    // A command's deadline (the whole wait of a read, however many calls) shortens this call's own.
+    const bound = deadlineOf(spec.signal);
+    const own = spec.timeoutMs ?? this.timeoutMs;
+    const deadlineMs = bound ? Math.max(1, Math.min(own, bound.remainingMs())) : own;
+    const named = bound && bound.remainingMs() < own ? bound : { ms: own, setting: this.timeoutSetting };
     let items: unknown[] | null = null;
     try {
       const res = await ky(url, {
@@ -743,12 +752,12 @@ export class MaasClient {
         `maas ← ${label} ${res.status} ${items ? `${items.length} items` : `${text.length}B`} ${Date.now() - started}ms`,
       );
     } catch (err) {
-      if (spec.signal?.aborted) {
+      if (spec.signal?.aborted && !abortedByDeadline(spec.signal)) {
         // Cancelled or timed out by the caller (a task step): its reason, not "MaaS unreachable".
         this.debug(`maas ✗ ${label} aborted ${Date.now() - started}ms`);
         throw spec.signal.reason;
       }
-      const e = this.translate(err, spec.ctx, label, started, deadlineMs);
+      const e = this.translate(err, spec.ctx, label, started, named);
       throw e instanceof MaasConflictError && !e.currentState
         ? await this.withCurrentState(e, spec.ctx, spec.signal)
         : e;
@@ -802,7 +811,7 @@ export class MaasClient {
     ctx: MaasCallContext,
     label: string,
     started: number,
-    deadlineMs: number,
+    deadline: { ms: number; setting: string },
   ): MaasError {
     if (err instanceof MaasError) return err;
     if (err instanceof ArrayAnswerError) {
@@ -823,10 +832,14 @@ export class MaasClient {
       }
       return maasHttpError(err.response.status, err.data, ctx);
     }
-    const timedOut = isTimeoutError(err) || (err instanceof Error && err.name === 'TimeoutError');
+    const timedOut =
+      isTimeoutError(err) ||
+      err instanceof DeadlineExceeded ||
+      (err instanceof Error && err.name === 'TimeoutError');
     this.debug(`maas ✗ ${label} ${timedOut ? 'timeout' : 'unreachable'} ${Date.now() - started}ms`);
     return maasUnreachableError(this.regionUrl, ctx, causeOf(err), timedOut, {
-      deadlineMs,
+      deadlineMs: deadline.ms,
+      deadlineSetting: deadline.setting,
       urlSource: this.urlSource,
     });
   }

@@ -1,3 +1,4 @@
+import { formatSeconds } from '../util/deadline.ts';
 import { OperatorError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
 import { ALL_NODE_STATUS_CODES, NODE_STATUS_NAME } from './node-status.ts';
@@ -37,7 +38,11 @@ export class MaasError extends OperatorError {
 }
 
 /** 401: the API key is wrong, revoked or malformed. */
-export class MaasAuthError extends MaasError {}
+export class MaasAuthError extends MaasError {
+  override get authFailure(): boolean {
+    return true;
+  }
+}
 /** 403: the key's user may not do this (not an admin, or not the machine's owner). */
 export class MaasForbiddenError extends MaasError {}
 /** 404: no such machine/interface (deleted in MaaS, or a stale id). */
@@ -225,10 +230,8 @@ export interface MaasUrlOrigin {
   urlSource?: string | undefined;
   /** The call's deadline, for "did not answer within N s". */
   deadlineMs?: number;
-}
-
-function seconds(ms: number): string {
-  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 100) / 10} s`;
+  /** The setting that sets that deadline (RACKPILOT_MAAS_TIMEOUT). */
+  deadlineSetting?: string;
 }
 
 export function maasUnreachableError(
@@ -242,7 +245,7 @@ export function maasUnreachableError(
   const detail = cause instanceof Error && cause.message ? ` (${redact(cause.message)})` : '';
   const message = timedOut
     ? origin.deadlineMs !== undefined
-      ? `MaaS at ${url}${named} did not answer within ${seconds(origin.deadlineMs)} (${ctx.op}${ctx.target ? ` on ${ctx.target}` : ''})`
+      ? `MaaS at ${url}${named} did not answer within ${formatSeconds(origin.deadlineMs)}${origin.deadlineSetting ? ` (${origin.deadlineSetting})` : ''}: ${ctx.op}${ctx.target ? ` on ${ctx.target}` : ''}`
       : `${subject(ctx)} timed out waiting for an answer to ${url}`
     : `${subject(ctx)} could not connect to ${url}${named}${detail}`;
   return new MaasUnreachableError(message, ctx, {

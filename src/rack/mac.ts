@@ -29,12 +29,22 @@ export function normaliseMac(text: string): string | undefined {
 }
 
 /**
- * Why a well-formed MAC cannot be a NIC's burned-in or assigned unicast address, or undefined when it can.
- * A group address in the rack file would never match a MaaS interface, so it is a typo worth reporting.
+ * Why a well-formed MAC cannot be a NIC's address at all, or undefined when it can. Only the
+ * all-zero and broadcast addresses are refused: MaaS records interfaces whose MAC has the
+ * multicast bit set (its own API examples hold several), so the rack file must be able to name them.
  */
 export function unusableMacReason(mac: string): string | undefined {
   if (mac === '00:00:00:00:00:00') return 'the all-zero address is not a NIC address';
   if (mac === 'ff:ff:ff:ff:ff:ff') return 'the broadcast address is not a NIC address';
-  if (parseInt(mac.slice(0, 2), 16) & 1) return 'a multicast address (first octet odd) is not a NIC address';
   return undefined;
+}
+
+/**
+ * A warning for a MAC with the group (multicast) bit set: a NIC does not normally send from one,
+ * so it is often a typo, but MaaS reports such MACs (virtual NICs, badly programmed firmware).
+ */
+export function multicastMacWarning(mac: string): string | undefined {
+  return parseInt(mac.slice(0, 2), 16) & 1
+    ? `${mac} has the multicast bit set (first octet odd): unusual for a NIC; check it against what MaaS reports`
+    : undefined;
 }

@@ -37,22 +37,40 @@ export interface RackSummary {
  * the MACs MaaS reports) use, and can it bond? Indexed once; every query is a map lookup.
  */
 export class Topology {
-  readonly rack: Rack;
-  private readonly byMac = new Map<string, RackNic>();
-  private readonly bySwitch = new Map<string, RackSwitch>();
-  private readonly hosts = new Map<string, RackNic[]>();
+  private current!: Rack;
+  private byMac = new Map<string, RackNic>();
+  private bySwitch = new Map<string, RackSwitch>();
+  private hosts = new Map<string, RackNic[]>();
 
   constructor(rack: Rack) {
-    this.rack = rack;
-    for (const sw of rack.switches) this.bySwitch.set(sw.name, sw);
+    this.reload(rack);
+  }
+
+  get rack(): Rack {
+    return this.current;
+  }
+
+  /**
+   * Answers from another rack file from now on (the runner reloads an edited one). In place: the
+   * adapters built on this topology see the new file without being rebuilt.
+   */
+  reload(rack: Rack): void {
+    const byMac = new Map<string, RackNic>();
+    const bySwitch = new Map<string, RackSwitch>();
+    const hosts = new Map<string, RackNic[]>();
+    for (const sw of rack.switches) bySwitch.set(sw.name, sw);
     for (const nic of rack.nics) {
-      this.byMac.set(nic.mac, nic);
+      byMac.set(nic.mac, nic);
       if (nic.hostname) {
-        const list = this.hosts.get(nic.hostname);
+        const list = hosts.get(nic.hostname);
         if (list) list.push(nic);
-        else this.hosts.set(nic.hostname, [nic]);
+        else hosts.set(nic.hostname, [nic]);
       }
     }
+    this.current = rack;
+    this.byMac = byMac;
+    this.bySwitch = bySwitch;
+    this.hosts = hosts;
   }
 
   switches(): readonly RackSwitch[] {

@@ -3,12 +3,17 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync } f
 import { connect, type Socket } from 'node:net';
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import { OperatorError } from '../util/errors.ts';
+import { loadConfig, type Config } from '../config/index.ts';
+import { settingsFingerprint } from '../config/fingerprint.ts';
+import { MAX_RACK_FILE_BYTES } from '../rack/parse.ts';
+import { formatSeconds, type Deadline } from '../util/deadline.ts';
 import type { TaskEvent } from '../tasks/events.ts';
 import {
   CATALOG_NOTIFICATION,
   catalogNotificationSchema,
   CLOSING_NOTIFICATION,
   closingNotificationSchema,
+  DEADLINE_PARAM,
   ERROR,
   errorDataSchema,
   EVENT_NOTIFICATION,
@@ -33,6 +38,10 @@ export class RunnerClient {
   private readonly catalogListeners = new Set<(collections: string[]) => void>();
   private closedReason: string | null = null;
   private runnerReason: string | null = null;
+  /** For a control client: the settings (ids) in which this terminal differs from the runner. */
+  readonly settingsDrift: string[] = [];
+  /** When this client started the runner: what it said on starting (e.g. a new lab began). */
+  readonly startNotices: string[] = [];
 
   constructor(
     private readonly connection: MessageConnection,
@@ -71,12 +80,39 @@ export class RunnerClient {
   /** How long a request may wait for the runner's answer (every MaaS call inside has its own deadline). */
   requestTimeoutMs = RUNNER_REQUEST_TIMEOUT_MS;
 
-  async call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
+  /**
+   * Told of every request as it leaves: the command's deadline for it (if any) and the end of the
+   * wait. The CLI's wait line and its per-command deadlines hang here.
+   */
+  watch: RequestWatcher | undefined;
+
+  /** Shows a live line while the caller waits (a followed task's running step), where there is one. */
+  showWait: ((label: () => string) => () => void) | undefined;
+
+  /**
+   * One request. With a deadline (a read that waits on gear), the runner is told what is left of it
+   * and answers within it, with what it still waits for if the gear has not answered; this side
+   * gives up a moment later, should the runner itself be stuck.
+   */
+  async call<M extends Method>(
+    method: M,
+    params: Params<M>,
+    opts: { deadline?: Deadline | undefined } = {},
+  ): Promise<Result<M>> {
     if (this.closedReason !== null)
       throw new OperatorError(`${this.closedReason}`, { hint: 'run the command again: a new runner starts' });
     let raw: unknown;
     let offClose = () => {};
     let timer: NodeJS.Timeout | undefined;
+    const watched = this.watch?.(method, params);
+    const deadline = opts.deadline ?? watched?.deadline;
+    const waitMs = deadline ? deadline.remainingMs() + DEADLINE_GRACE_MS : this.requestTimeoutMs;
+    const sent = deadline
+      ? {
+          ...params,
+          [DEADLINE_PARAM]: { ms: Math.max(1, deadline.remainingMs()), setting: deadline.setting },
+        }
+      : params;
     try {
       // A runner that dies mid-request never answers: its going away is the answer.
       const gone = new Promise<never>((_, reject) => {
@@ -84,17 +120,18 @@ export class RunnerClient {
       });
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new RunnerTimeout(method, this.requestTimeoutMs, this.paths.log)),
-          this.requestTimeoutMs,
+          () => reject(new RunnerTimeout(method, waitMs, this.paths.log, deadline?.setting)),
+          waitMs,
         );
       });
-      raw = await Promise.race([this.connection.sendRequest(method, params), gone, late]);
+      raw = await Promise.race([this.connection.sendRequest(method, sent), gone, late]);
     } catch (err) {
       if (err instanceof RunnerTimeout) throw err;
       throw fromResponseError(err, method, this.closedReason);
     } finally {
       clearTimeout(timer);
       offClose();
+      watched?.done();
     }
     const parsed = METHODS[method].result.safeParse(raw);
     if (!parsed.success) {
@@ -138,14 +175,24 @@ export class RunnerClient {
   }
 }
 
+export type RequestWatcher = (
+  method: Method,
+  params: unknown,
+) => { deadline?: Deadline | undefined; done(): void } | undefined;
+
 /** Default deadline of a request to the runner. */
 export const RUNNER_REQUEST_TIMEOUT_MS = 180_000;
+/** How long past a request's deadline the client waits for the runner's own "still waiting" answer. */
+const DEADLINE_GRACE_MS = 1_500;
 
 class RunnerTimeout extends OperatorError {
-  constructor(method: string, ms: number, log: string) {
-    super(`the runner did not answer ${method} within ${Math.round(ms / 1000)} s`, {
-      hint: `its log says what it was doing: ${log}; \`rackpilot runner status\` shows it`,
-    });
+  constructor(method: string, ms: number, log: string, setting?: string) {
+    super(
+      `the runner did not answer ${method} within ${formatSeconds(ms)}${setting ? ` (${setting})` : ''}`,
+      {
+        hint: `its log says what it was doing: ${log}; \`rackpilot runner status\` shows it`,
+      },
+    );
   }
 }
 
@@ -153,7 +200,12 @@ function fromResponseError(err: unknown, method: string, closed: string | null):
   if (err instanceof ResponseError) {
     const data = errorDataSchema.safeParse(err.data ?? {});
     const extra = data.success ? data.data : {};
-    if (err.code === ERROR.operator || err.code === ERROR.wrongSite || err.code === ERROR.readOnly) {
+    if (
+      err.code === ERROR.operator ||
+      err.code === ERROR.wrongSite ||
+      err.code === ERROR.readOnly ||
+      err.code === ERROR.settingsDrift
+    ) {
       return new OperatorError(err.message, {
         ...(extra.hint && { hint: extra.hint }),
         ...(extra.target && { target: extra.target }),
@@ -176,8 +228,25 @@ export interface ConnectOptions {
   cwd?: string;
   /** Start the runner when none answers (default true). */
   start?: boolean;
-  /** How long to wait for a starting runner (the embedded lab takes a few seconds). */
+  /** How long to wait for a starting runner (the embedded lab takes a few seconds): RACKPILOT_RUNNER_START_TIMEOUT. */
   startTimeoutMs?: number;
+  /** The client's settings, compared with the runner's at hello; default: read from `env`. */
+  config?: Config;
+  /** `runner status|stop|restart`: served whatever the site and settings (runner.* requests only). */
+  control?: boolean;
+  /** Told when the client starts waiting for a runner it started; the returned function ends the wait. */
+  onWait?: (what: string) => () => void;
+}
+
+/** The rack file's text as this client would use it (undefined: none, or unreadable here). */
+function rackTextOf(config: Config): string | undefined {
+  if (config.lab || !config.rackFile) return undefined;
+  try {
+    if (statSync(config.rackFile).size > MAX_RACK_FILE_BYTES) return undefined;
+    return readFileSync(config.rackFile, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 // The runner runs the same entry point as its client: found from the sources (src/runner/) or from
@@ -252,6 +321,7 @@ export function spawnRunner(paths: RunnerPaths, env: ConnectOptions['env'], cwd?
 export async function connectRunner(opts: ConnectOptions): Promise<RunnerClient> {
   const paths = runnerPaths(opts.storePath);
   let socket = await tryConnect(paths.socket);
+  const started = !socket;
   if (!socket) {
     if (opts.start === false) {
       throw new OperatorError(`no runner is serving ${opts.storePath}`, {
@@ -261,27 +331,33 @@ export async function connectRunner(opts: ConnectOptions): Promise<RunnerClient>
     const child = spawnRunner(paths, opts.env, opts.cwd);
     let exited: number | null = null;
     child.once('exit', (code) => (exited = code ?? 1));
-    const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
-    while (!socket) {
-      await new Promise((r) => setTimeout(r, 50));
-      socket = await tryConnect(paths.socket);
-      if (socket) break;
-      if (exited !== null && exited !== 0) {
-        throw new OperatorError(
-          `the runner could not start (exit ${exited}); its log says:\n${logTail(paths.log)}`,
-          {
-            hint: `the whole log: ${paths.log}`,
-          },
-        );
+    const startMs = opts.startTimeoutMs ?? 30_000;
+    const deadline = Date.now() + startMs;
+    const done = opts.onWait?.('starting the runner');
+    try {
+      while (!socket) {
+        await new Promise((r) => setTimeout(r, 50));
+        socket = await tryConnect(paths.socket);
+        if (socket) break;
+        if (exited !== null && exited !== 0) {
+          throw new OperatorError(
+            `the runner could not start (exit ${exited}); its log says:\n${logTail(paths.log)}`,
+            {
+              hint: `the whole log: ${paths.log}`,
+            },
+          );
+        }
+        if (Date.now() > deadline) {
+          throw new OperatorError(
+            `the runner did not open ${paths.socket} within ${formatSeconds(startMs)} (RACKPILOT_RUNNER_START_TIMEOUT); its log says:\n${logTail(paths.log)}`,
+            {
+              hint: `the whole log: ${paths.log}`,
+            },
+          );
+        }
       }
-      if (Date.now() > deadline) {
-        throw new OperatorError(
-          `the runner did not open ${paths.socket} within ${Math.round((opts.startTimeoutMs ?? 30_000) / 1000)} s; its log says:\n${logTail(paths.log)}`,
-          {
-            hint: `the whole log: ${paths.log}`,
-          },
-        );
-      }
+    } finally {
+      done?.();
     }
   }
   const connection = socketConnection(socket);
@@ -296,12 +372,25 @@ export async function connectRunner(opts: ConnectOptions): Promise<RunnerClient>
     });
   }
   const client = new RunnerClient(connection, socket, paths, 0);
-  const hello = await client.call('hello', {
-    version: PROTOCOL_VERSION,
-    cookie,
-    client: { kind: opts.client.kind, pid: process.pid, readOnly: opts.client.readOnly },
-    site: opts.site,
-  });
-  (client as { runnerPid: number }).runnerPid = hello.pid;
+  const config = opts.config ?? loadConfig({ env: opts.env, ...(opts.cwd && { cwd: opts.cwd }) });
+  try {
+    const hello = await client.call('hello', {
+      version: PROTOCOL_VERSION,
+      cookie,
+      client: { kind: opts.client.kind, pid: process.pid, readOnly: opts.client.readOnly },
+      site: opts.site,
+      settings: settingsFingerprint({ config, rackText: rackTextOf(config) }, cookie),
+      ...(opts.control && { control: true }),
+    });
+    (client as { runnerPid: number }).runnerPid = hello.pid;
+    (client as { settingsDrift: string[] }).settingsDrift = hello.drift;
+    if (started) {
+      const status = await client.call('runner.status', {});
+      client.startNotices.push(...status.notices.filter((n) => n.level === 'warn').map((n) => n.text));
+    }
+  } catch (err) {
+    client.close();
+    throw err;
+  }
   return client;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOG_LEVELS, LOG_SOURCES, taskTargetSchema } from '../../state/schema.ts';
+import { LOG_LEVELS, LOG_SOURCES, maasProgressSchema, taskTargetSchema } from '../../state/schema.ts';
 import type { TaskEvent } from '../tasks/events.ts';
 
 /**
@@ -25,6 +25,8 @@ export const taskEventSchema = z.discriminatedUnion('type', [
     type: z.literal('step-progress'),
     fraction: z.number(),
     text: z.string().optional(),
+    maas: maasProgressSchema.optional(),
+    estimateMs: z.number().min(0).optional(),
   }),
   z.object({
     ...base,

@@ -9,18 +9,24 @@ import type { Store } from '../../state/store.ts';
 /**
  * Starts the lab (with the demo's activity staged) and writes its env file. A lab is new each time
  * it starts, so a store kept from an earlier lab would describe machines that no longer exist:
- * it is set aside as `store.json.previous`, never deleted.
+ * it is set aside as `store.json.previous`, never deleted, and `onNewLab` says so for the screen.
  */
 export async function openLabSite(
   config: Config,
   files: LabSiteFiles,
   log: (line: string) => void,
+  onNewLab: (text: string) => void = () => undefined,
 ): Promise<Site> {
   for (const suffix of ['', '.journal']) {
     const p = `${files.store}${suffix}`;
     if (existsSync(p)) {
       renameSync(p, `${files.store}.previous${suffix}`);
-      if (suffix === '') log(`a new lab: the previous lab's store is kept as ${files.store}.previous`);
+      if (suffix === '') {
+        log(`a new lab: the previous lab's store is kept as ${files.store}.previous`);
+        onNewLab(
+          `a new lab began: the previous lab's instances and task history are set aside in ${files.store}.previous`,
+        );
+      }
     }
   }
   const site = await openSite(config, { demo: true });

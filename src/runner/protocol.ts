@@ -19,7 +19,7 @@ import { cablingSchema, diagnosisSchema, FIX_IDS, inspectionSchema } from '../do
  * field, never a crash. Task events flow from the runner as `task.event` notifications.
  */
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, . _ - (at most 63)');
 const hostname = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'a hostname');
@@ -28,6 +28,8 @@ const taskId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a task id like t-1a2b
 const empty = z.object({}).strict();
 const planSchema = z.array(z.object({ step: z.string(), actions: z.array(z.string()) }));
 export type Plan = z.infer<typeof planSchema>;
+/** The digest of the plan the operator confirmed: a start refuses when the plan is no longer this. */
+const confirmedPlan = z.string().regex(/^[0-9a-f]{64}$/, 'the digest of a plan from action.plan');
 
 /** A task without its log: what lists and one-line summaries need. */
 export const taskSummarySchema = taskSchema.omit({ log: true });
@@ -71,6 +73,7 @@ export const createRequestSchema = z.object({
     .string()
     .max(1 << 20, 'user data is limited to 1 MiB')
     .optional(),
+  plan: confirmedPlan.optional(),
 });
 
 export const hostAddSchema = z.object({
@@ -117,6 +120,17 @@ export const inventoryRowSchema = z.object({
   sinceExact: z.boolean(),
 });
 
+/**
+ * Something the runner did on its own that the operator must know: a new lab began, the rack file
+ * was reloaded, or an edit of it was refused. The newest one shows in the dashboard's header.
+ */
+export const runnerNoticeSchema = z.object({
+  at: z.number(),
+  level: z.enum(['info', 'warn']),
+  text: z.string(),
+});
+export type RunnerNotice = z.infer<typeof runnerNoticeSchema>;
+
 const inventorySnapshotSchema = z.object({
   endpoint: z.string(),
   site: z.string(),
@@ -125,6 +139,7 @@ const inventorySnapshotSchema = z.object({
   refreshedAt: z.number().nullable(),
   error: z.string().nullable(),
   version: z.number(),
+  notice: runnerNoticeSchema.nullable().optional(),
 });
 
 export const inventoryDeltaSchema = z.object({
@@ -133,6 +148,7 @@ export const inventoryDeltaSchema = z.object({
   remove: z.array(z.string()),
   refreshedAt: z.number().nullable(),
   error: z.string().nullable(),
+  notice: runnerNoticeSchema.nullable().optional(),
 });
 export type InventoryDeltaMessage = z.infer<typeof inventoryDeltaSchema>;
 export const INVENTORY_NOTIFICATION = 'inventory.delta';
@@ -151,10 +167,16 @@ const runnerStatusSchema = z.object({
   tasksRunning: z.number(),
   tasksQueued: z.number(),
   idleExitMs: z.number(),
+  /** Refusing new work until its tasks end, then stopping (`runner restart`). */
+  draining: z.boolean(),
+  /** The rack file the runner uses and when it was (re)loaded; null without one (or the lab's own). */
+  rackFile: z.object({ path: z.string(), loadedAt: z.string() }).nullable(),
+  notices: z.array(runnerNoticeSchema),
   /**
-   * Present when the site's runners coordinate through etcd: the endpoints, whether etcd answers
-   * (when not, every read is the last known state, stale since `staleSince`, and changes are
-   * refused), and the runners registered.
+   * Present when the site's runners coordinate through etcd: the endpoints, whether a quorum
+   * answers (when not, every read is the last known state, stale since `staleSince`, and changes
+   * are refused; `condition` tells whether no member answers or members answer without a quorum),
+   * this runner's lease story, and the runners registered.
    */
   coordination: z
     .object({
@@ -163,8 +185,15 @@ const runnerStatusSchema = z.object({
       prefix: z.string(),
       owner: z.string(),
       available: z.boolean(),
+      condition: z.enum(['ok', 'unreachable', 'quorum-lost']),
       staleSince: z.string().nullable(),
       error: z.string().nullable(),
+      members: z.object({ answering: z.number(), total: z.number(), leader: z.boolean() }).nullable(),
+      lease: z.object({
+        grantedAt: z.string(),
+        lostAt: z.string().nullable(),
+        renewedAt: z.string().nullable(),
+      }),
       runners: z.array(
         z.object({ owner: z.string(), host: z.string(), pid: z.number(), startedAt: z.string() }),
       ),
@@ -180,7 +209,53 @@ const lifecycleRequestSchema = z.object({
   verb: z.enum(LIFECYCLE_VERBS),
   instance: z.string().min(1),
   network: z.string().min(1).optional(),
+  plan: confirmedPlan.optional(),
 });
+
+const hostKey = z.string().min(1);
+/** Every change the dashboard confirms, as `action.plan` takes it (deploy has `instance.plan`). */
+export const actionRequestSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('power'), host: hostKey, op: z.enum(POWER_ACTIONS) }),
+  z.object({
+    action: z.literal('bootdev'),
+    host: hostKey,
+    device: z.enum(BOOT_DEVICES),
+    persistent: z.boolean(),
+    efi: z.boolean().optional(),
+  }),
+  z.object({
+    action: z.literal('maas'),
+    host: hostKey,
+    op: z.enum(['abort', 'mark-broken', 'mark-fixed']),
+    comment: z.string().max(200).optional(),
+  }),
+  z.object({
+    action: z.literal('instance'),
+    verb: z.enum(LIFECYCLE_VERBS),
+    instance: z.string().min(1),
+    network: z.string().min(1).optional(),
+  }),
+  z.object({ action: z.literal('fix'), host: hostKey, fix: z.enum(FIX_IDS), taskId: taskId.optional() }),
+  z.object({ action: z.literal('reconcile'), host: hostKey }),
+  z.object({ action: z.enum(['resume', 'rollback', 'cancel']), task: taskId }),
+]);
+export type ActionRequest = z.infer<typeof actionRequestSchema>;
+
+/**
+ * What the operator sees before confirming a change: its target, the state read just before, the
+ * steps with their exact MaaS calls, switch lines and IPMI commands, what it destroys, and what
+ * must be typed to confirm (null: y/N). `digest` covers all of it: the start request carries it.
+ */
+export const actionPlanSchema = z.object({
+  title: z.string(),
+  target: z.string(),
+  state: z.array(z.string()),
+  steps: planSchema,
+  destroys: z.string().nullable(),
+  typed: z.string().nullable(),
+  digest: z.string(),
+});
+export type ActionPlan = z.infer<typeof actionPlanSchema>;
 
 /** One host's power as its BMC answers the runner's sweep. */
 export const bmcPowerSchema = z.object({
@@ -203,12 +278,28 @@ export const METHODS = {
       client: z.object({ kind: z.enum(['cli', 'tui', 'test']), pid: z.number(), readOnly: z.boolean() }),
       /** The site the client is configured for (MaaS URL or "lab"): a runner serving another refuses. */
       site: z.string(),
+      /** The client's effective settings, each an HMAC keyed by the cookie (config/fingerprint.ts). */
+      settings: z
+        .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/), z.string().max(64))
+        .refine((s) => Object.keys(s).length <= 256, 'at most 256 settings'),
+      /**
+       * `runner status|stop|restart`: served whatever the site and settings, so the runner of a store
+       * can be seen and stopped from a terminal configured otherwise. Only runner.* requests follow.
+       */
+      control: z.boolean().optional(),
     }),
-    result: z.object({ pid: z.number(), site: z.string(), lab: z.boolean() }),
+    result: z.object({
+      pid: z.number(),
+      site: z.string(),
+      lab: z.boolean(),
+      /** For a control client: the settings (ids) in which it differs from the runner. */
+      drift: z.array(z.string()),
+    }),
   },
   'runner.status': { params: empty, result: runnerStatusSchema },
   'runner.stop': {
-    params: z.object({ force: z.boolean().optional() }),
+    /** `whenIdle`: refuse new work and stop once the running tasks end (`runner restart`). */
+    params: z.object({ force: z.boolean().optional(), whenIdle: z.boolean().optional() }),
     result: z.object({ stopping: z.boolean(), interrupted: z.array(z.string()) }),
     mutates: true,
   },
@@ -222,10 +313,18 @@ export const METHODS = {
   /** Subscribes to every task's events (the dashboard). */
   'tasks.subscribe': { params: empty, result: z.object({ tasks: z.array(taskSchema) }) },
   'tasks.unfollow': { params: z.object({ id: taskId }), result: empty },
-  'task.resume': { params: z.object({ id: taskId }), result: taskStarted, mutates: true },
-  'task.rollback': { params: z.object({ id: taskId }), result: taskStarted, mutates: true },
+  'task.resume': {
+    params: z.object({ id: taskId, plan: confirmedPlan.optional() }),
+    result: taskStarted,
+    mutates: true,
+  },
+  'task.rollback': {
+    params: z.object({ id: taskId, plan: confirmedPlan.optional() }),
+    result: taskStarted,
+    mutates: true,
+  },
   'task.cancel': {
-    params: z.object({ id: taskId, reason: z.string().max(200).optional() }),
+    params: z.object({ id: taskId, reason: z.string().max(200).optional(), plan: confirmedPlan.optional() }),
     result: taskSummarySchema,
     mutates: true,
   },
@@ -237,8 +336,10 @@ export const METHODS = {
   },
   'instance.plan': {
     params: createRequestSchema,
-    result: z.object({ host: z.string(), mac, plan: planSchema }),
+    result: actionPlanSchema.extend({ host: z.string(), mac, plan: planSchema }),
   },
+  /** Any other change's plan, read live and touching nothing (see actionPlanSchema). */
+  'action.plan': { params: actionRequestSchema, result: actionPlanSchema },
   'instance.action': {
     params: lifecycleRequestSchema,
     result: taskStarted,
@@ -264,6 +365,7 @@ export const METHODS = {
       host: z.string().min(1),
       action: z.enum(POWER_ACTIONS),
       force: z.boolean().optional(),
+      plan: confirmedPlan.optional(),
     }),
     result: taskStarted,
     mutates: true,
@@ -276,6 +378,7 @@ export const METHODS = {
       /** Absent: the rack file's bootMethod, else what MaaS reports for the machine. */
       efi: z.boolean().optional(),
       force: z.boolean().optional(),
+      plan: confirmedPlan.optional(),
     }),
     result: taskStarted,
     mutates: true,
@@ -285,6 +388,7 @@ export const METHODS = {
       host: z.string().min(1),
       op: z.enum(['abort', 'mark-broken', 'mark-fixed']),
       comment: z.string().max(200).optional(),
+      plan: confirmedPlan.optional(),
     }),
     result: taskStarted,
     mutates: true,
@@ -353,12 +457,21 @@ export const METHODS = {
   'inventory.refresh': { params: empty, result: empty },
   'host.doctor': { params: z.object({ host: z.string().min(1) }), result: diagnosisSchema },
   'host.fix': {
-    params: z.object({ host: z.string().min(1), fix: z.enum(FIX_IDS), taskId: taskId.optional() }),
+    params: z.object({
+      host: z.string().min(1),
+      fix: z.enum(FIX_IDS),
+      taskId: taskId.optional(),
+      plan: confirmedPlan.optional(),
+    }),
     result: taskStarted,
     mutates: true,
   },
   'host.inspect': { params: z.object({ host: z.string().min(1) }), result: inspectionSchema },
-  'host.reconcile': { params: z.object({ host: z.string().min(1) }), result: taskStarted, mutates: true },
+  'host.reconcile': {
+    params: z.object({ host: z.string().min(1), plan: confirmedPlan.optional() }),
+    result: taskStarted,
+    mutates: true,
+  },
   'rack.cabling': { params: z.object({ rack: z.string().min(1) }), result: cablingSchema },
   /** A BMC read for a host known from `host add` only: the runner holds its password; the answer does not. */
   'host.bmcRead': {
@@ -424,7 +537,25 @@ export const ERROR = {
   unauthorized: -32002,
   readOnly: -32003,
   wrongSite: -32004,
+  /** The client's settings differ from the runner's (the message names them, never a value). */
+  settingsDrift: -32005,
 } as const;
+
+/**
+ * A read may carry its client's remaining deadline under this key, beside its own params: the
+ * runner then answers within it, with what it is still waiting for if the gear has not answered.
+ * The setting is named in that answer (RACKPILOT_MAAS_TIMEOUT…).
+ */
+export const DEADLINE_PARAM = '$deadline';
+export const requestDeadlineSchema = z.object({
+  ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3_600_000),
+  setting: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'a setting name like RACKPILOT_MAAS_TIMEOUT'),
+});
+export type RequestDeadline = z.infer<typeof requestDeadlineSchema>;
 
 export const errorDataSchema = z.object({ hint: z.string().optional(), target: z.string().optional() });
 

@@ -16,9 +16,12 @@ import { labSiteFiles, siteIdentity, siteStorePath } from './site-files.ts';
 import { catalogHandlers } from './service/catalog.ts';
 import { taskHandlers } from './service/tasks.ts';
 import { taskReadHandlers } from './service/task-reads.ts';
-import type { Handlers } from './service/context.ts';
+import { peerDeadline, stillWaiting, type Handlers } from './service/context.ts';
+import { WaitBoard } from './waits.ts';
 import { createPowerSweep, troubleshootHandlers } from './service/troubleshoot.ts';
-import { POWER_NOTIFICATION } from './protocol.ts';
+import { POWER_NOTIFICATION, type RunnerNotice } from './protocol.ts';
+import { RackReloader } from './rack-reload.ts';
+import { settingsDrift, settingsFingerprint, type SettingsFingerprint } from '../config/fingerprint.ts';
 
 /**
  * The site's runner: owns the store and the task engine, serves every client on the site's socket
@@ -70,9 +73,12 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
 
   let site: Site | undefined;
   let wb: Workbench | undefined;
+  const notices: RunnerNotice[] = [];
   try {
     if (config.lab) {
-      site = await openLabSite(config, labSiteFiles(config), log);
+      site = await openLabSite(config, labSiteFiles(config), log, (text) =>
+        notices.push({ at: Date.now(), level: 'warn', text }),
+      );
     } else {
       site = await openSite(config);
     }
@@ -99,7 +105,41 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
   let resolveClosed!: (why: string) => void;
   const closed = new Promise<string>((r) => (resolveClosed = r));
   let idleTimer: NodeJS.Timeout | null = null;
-  const inventory = new InventoryService(openedSite);
+  const waits = new WaitBoard();
+  const inventory = new InventoryService(openedSite, { waits, maasTimeoutMs: config.maasTimeoutMs });
+  const notify = (notice: RunnerNotice) => {
+    notices.push(notice);
+    if (notices.length > 20) notices.shift();
+    inventory.announce(notice);
+  };
+  for (const n of notices) inventory.announce(n);
+  const rack =
+    !config.lab && config.rackFile
+      ? new RackReloader(config.rackFile, openedSite.topology, {
+          log,
+          onNotice: (notice, reloaded) => {
+            notify(notice);
+            if (reloaded) inventory.reloadLayout();
+          },
+        })
+      : undefined;
+  await rack?.start();
+  const fingerprintOf = (): SettingsFingerprint =>
+    settingsFingerprint({ config, rackText: rack?.text }, cookie);
+  /** A client's settings against this runner's; an edited rack file is looked at again first. */
+  const driftOf = async (client: SettingsFingerprint) => {
+    let drift = settingsDrift(client, fingerprintOf());
+    if (!rack || !drift.includes('RACKPILOT_RACK_FILE')) return { drift };
+    await rack.check();
+    drift = settingsDrift(client, fingerprintOf());
+    const refused = drift.includes('RACKPILOT_RACK_FILE') && rack.refusedEdit;
+    return {
+      drift,
+      ...(refused && {
+        note: `the rack file's last edit is invalid: the runner keeps the previous one (\`rackpilot rack validate ${rack.path}\` names the problems)`,
+      }),
+    };
+  };
 
   const busy = () => {
     const load = openedWb.engine.load();
@@ -119,13 +159,19 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
 
   const runnerHandlers: Handlers = {
     'runner.status': async () => status(),
-    'runner.stop': async ({ force }) => {
-      const running = openedWb.store.tasks
-        .list()
-        .filter((t) => t.state === 'running' || t.state === 'pending' || t.state === 'rolling-back')
-        // With etcd the list holds the other jump hosts' tasks too: only this runner's count here.
-        .filter((t) => !openedWb.etcd || openedWb.etcd.holds(t.id))
-        .map((t) => t.id);
+    'runner.stop': async ({ force, whenIdle }) => {
+      const running = runningTasks();
+      if (whenIdle && !force) {
+        // `runner restart`: nothing new starts; the runner goes when the last running task ends.
+        server.draining = true;
+        log(
+          running.length > 0
+            ? `restart asked: refusing changes, stopping once ${running.length} running task(s) end: ${running.join(', ')}`
+            : 'restart asked: no task running',
+        );
+        stopWhenDrained();
+        return { stopping: true, interrupted: [] };
+      }
       if (running.length > 0 && !force) {
         const { OperatorError } = await import('../util/errors.ts');
         throw new OperatorError(`${running.length} task(s) running: ${running.join(', ')}`, {
@@ -135,10 +181,19 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       setImmediate(() => void stop(force ? 'stopped by the operator (--force)' : 'stopped by the operator'));
       return { stopping: true, interrupted: running };
     },
-    'inventory.snapshot': async () => {
-      // A one-off read (`rackpilot hosts`): fresh unless a dashboard keeps the rows followed.
-      if (inventory.subscriberCount === 0) await inventory.refresh();
-      return inventory.snapshot();
+    'inventory.snapshot': async (_p, _caller, request) => {
+      // A one-off read (`rackpilot hosts`): fresh unless a dashboard keeps the rows followed. One
+      // step, one deadline: a failed list is the answer, never followed by a second try.
+      const deadline = peerDeadline(request, config.maasTimeoutMs, 'RACKPILOT_MAAS_TIMEOUT');
+      try {
+        if (inventory.subscriberCount === 0 || !inventory.follower.ready)
+          await inventory.refresh(deadline.signal);
+      } catch (err) {
+        throw stillWaiting(err, waits);
+      } finally {
+        deadline.dispose();
+      }
+      return inventory.current();
     },
     'inventory.subscribe': async (_p, caller) => {
       caller.subscription.inventory?.();
@@ -149,6 +204,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
           remove: d.remove,
           refreshedAt: d.refreshedAt,
           error: d.error,
+          notice: d.notice,
         }),
       );
       return inventory.snapshot();
@@ -162,6 +218,18 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       await inventory.refresh();
       return {};
     },
+  };
+  const runningTasks = () =>
+    openedWb.store.tasks
+      .list()
+      .filter((t) => t.state === 'running' || t.state === 'pending' || t.state === 'rolling-back')
+      // With etcd the list holds the other jump hosts' tasks too: only this runner's count here.
+      .filter((t) => !openedWb.etcd || openedWb.etcd.holds(t.id))
+      .map((t) => t.id);
+  const stopWhenDrained = () => {
+    if (!server.draining || stopping) return;
+    if (runningTasks().length === 0 && busy() === 0)
+      setImmediate(() => void stop('restarted by the operator (its tasks had ended)'));
   };
   const ctx = { site: openedSite, wb: openedWb };
   // Power from the BMCs: RACKPILOT_POWER_SWEEP_MS sets the sweep's period (0 turns it off;
@@ -179,6 +247,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
     cookie,
     site: siteIdentity(config),
     lab: config.lab,
+    settingsDrift: driftOf,
     handlers: {
       ...catalogHandlers(ctx),
       ...taskHandlers(ctx),
@@ -187,6 +256,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       ...runnerHandlers,
     },
     onClients: () => armIdle(),
+    describeWaits: () => waits.describe(),
     log,
   });
 
@@ -215,7 +285,10 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
     else if (e.type.startsWith('task-')) {
       log(`task ${e.taskId}: ${e.type}${'error' in e ? ` — ${e.error}` : ''}`);
       // The engine frees the task's slot just after its final event.
-      setImmediate(armIdle);
+      setImmediate(() => {
+        armIdle();
+        stopWhenDrained();
+      });
     }
   });
 
@@ -248,6 +321,9 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       tasksRunning: load.running,
       tasksQueued: load.queued,
       idleExitMs: idleMs,
+      draining: server.draining,
+      rackFile: rack ? { path: rack.path, loadedAt: rack.loadedAt.toISOString() } : null,
+      notices: [...notices],
       ...(openedWb.etcd && { coordination: openedWb.etcd.describe() }),
     };
   };
@@ -257,6 +333,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       log(`stopping: ${reason}`);
       if (idleTimer) clearTimeout(idleTimer);
       clearInterval(watchdog);
+      rack?.close();
       powerSweep?.dispose();
       unsubscribe();
       offRemote();

@@ -7,15 +7,20 @@ import type { TaskEvent } from '../tasks/events.ts';
 import {
   CATALOG_NOTIFICATION,
   CLOSING_NOTIFICATION,
+  DEADLINE_PARAM,
   ERROR,
   EVENT_NOTIFICATION,
   METHODS,
   PROTOCOL_VERSION,
   isMutating,
+  requestDeadlineSchema,
   type Method,
+  type RequestDeadline,
 } from './protocol.ts';
-import type { Caller, Handlers, Subscription } from './service/context.ts';
+import { Deadline } from '../util/deadline.ts';
+import { stillWaitingError, type Caller, type Handlers, type Subscription } from './service/context.ts';
 import { describeZodIssue } from './zod-text.ts';
+import { describeSetting, type SettingsFingerprint } from '../config/fingerprint.ts';
 import { guardFrames, socketConnection } from './transport.ts';
 
 /**
@@ -31,6 +36,13 @@ export interface RunnerServerOptions {
   site: string;
   lab: boolean;
   handlers: Handlers;
+  /**
+   * The settings in which a client differs from this runner (ids, never values). The runner may
+   * look again first (an edited rack file is reloaded before it is called a difference).
+   */
+  settingsDrift: (client: SettingsFingerprint) => Promise<{ drift: string[]; note?: string | undefined }>;
+  /** What the runner is waiting for now, named when a client's deadline passes first. */
+  describeWaits?: () => string | null;
   /** Called with every client count change (the idle timer watches it). */
   onClients?: (count: number) => void;
   log: (line: string) => void;
@@ -42,7 +54,21 @@ interface Client {
   socket: Socket;
   caller: Caller | null;
   readOnly: boolean;
+  /** A `runner status|stop|restart` client: only runner.* requests. */
+  control: boolean;
   subscription: Subscription;
+}
+
+/** How long after a client's deadline the runner answers "still waiting" when the handler has not. */
+const ANSWER_GRACE_MS = 250;
+
+/** A request's params without the deadline key, and that deadline when it is well formed. */
+function splitDeadline(raw: unknown): { params: unknown; deadline: RequestDeadline | undefined } {
+  if (!raw || typeof raw !== 'object' || !(DEADLINE_PARAM in raw))
+    return { params: raw ?? {}, deadline: undefined };
+  const { [DEADLINE_PARAM]: asked, ...params } = raw as Record<string, unknown>;
+  const parsed = requestDeadlineSchema.safeParse(asked);
+  return { params, deadline: parsed.success ? parsed.data : undefined };
 }
 
 export class RunnerServer {
@@ -57,6 +83,9 @@ export class RunnerServer {
   get clientCount(): number {
     return this.clients.size;
   }
+
+  /** Set by `runner restart`: changes are refused while the running tasks finish. */
+  draining = false;
 
   async listen(): Promise<void> {
     // Only the runner holding the site's lock gets here, so a socket file left behind is stale.
@@ -123,6 +152,7 @@ export class RunnerServer {
       socket,
       caller: null,
       readOnly: false,
+      control: false,
       subscription: { all: false, follows: new Set() },
     };
     this.clients.add(client);
@@ -153,7 +183,8 @@ export class RunnerServer {
       throw new ResponseError(ErrorCodes.MethodNotFound, `unknown request ${JSON.stringify(method)}`);
     }
     const m = method as Method;
-    const parsed = METHODS[m].params.safeParse(raw ?? {});
+    const { params: own, deadline: asked } = splitDeadline(raw);
+    const parsed = METHODS[m].params.safeParse(own);
     if (!parsed.success) {
       throw new ResponseError(ErrorCodes.InvalidParams, `${m}: ${describeZodIssue(parsed.error)}`);
     }
@@ -163,13 +194,31 @@ export class RunnerServer {
       this.hangUp(client);
       throw new ResponseError(ERROR.unauthorized, 'say hello first');
     }
+    if (client.control && !m.startsWith('runner.')) {
+      throw new ResponseError(
+        ERROR.unauthorized,
+        `${m}: this connection is for runner status, stop and restart only`,
+      );
+    }
+    // Cancelling is how the running tasks end sooner: it stays open.
+    if (this.draining && isMutating(m) && !m.startsWith('runner.') && m !== 'task.cancel') {
+      throw new ResponseError(
+        ERROR.operator,
+        `${m} is refused: the runner is restarting once its running tasks end`,
+        {
+          hint: 'run it again after the restart (`rackpilot runner status` shows whether it is done)',
+        },
+      );
+    }
     if (client.readOnly && isMutating(m)) {
       throw new ResponseError(ERROR.readOnly, `${m} is refused: this client is read-only (--read-only)`);
     }
     const handler = this.opts.handlers[m];
     if (!handler) throw new ResponseError(ErrorCodes.MethodNotFound, `${m} is not served by this runner`);
+    const deadline = asked ? new Deadline(asked.ms, asked.setting) : undefined;
     try {
-      return await handler(params, client.caller);
+      const work: Promise<unknown> = handler(params, client.caller, { deadline });
+      return await (deadline ? this.answerBy(work, deadline) : work);
     } catch (err) {
       if (err instanceof ResponseError) throw err;
       if (err instanceof OperatorError) {
@@ -180,7 +229,26 @@ export class RunnerServer {
       }
       this.opts.log(`request ${m} failed: ${describeError(err)}`);
       throw new ResponseError(ErrorCodes.InternalError, describeError(err));
+    } finally {
+      deadline?.dispose();
     }
+  }
+
+  /**
+   * The handler's answer, or, once the client's deadline has passed (plus a moment for the
+   * handler's own deadline error to arrive first), what the runner is still waiting for. The work
+   * goes on: its result serves the next request.
+   */
+  private answerBy<T>(work: Promise<T>, deadline: Deadline): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(stillWaitingError(deadline, this.opts.describeWaits?.() ?? null)),
+        deadline.remainingMs() + ANSWER_GRACE_MS,
+      );
+    });
+    work.catch(() => undefined);
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
 
   /** Closes a connection once the refusal being sent has left (the client then reads why). */
@@ -188,13 +256,15 @@ export class RunnerServer {
     setTimeout(() => client.socket.destroy(), 100).unref();
   }
 
-  private hello(
+  private async hello(
     client: Client,
     p: {
       version: number;
       cookie: string;
       client: { kind: string; pid: number; readOnly: boolean };
       site: string;
+      settings: SettingsFingerprint;
+      control?: boolean | undefined;
     },
   ) {
     const a = Buffer.from(p.cookie);
@@ -210,12 +280,18 @@ export class RunnerServer {
         `protocol version ${p.version} is not this runner's (${PROTOCOL_VERSION}): stop it with \`rackpilot runner stop\` after its tasks end`,
       );
     }
-    if (p.site !== this.opts.site) {
+    const { drift, note } = await this.opts.settingsDrift(p.settings);
+    if (p.control) {
+      client.control = true;
+    } else if (p.site !== this.opts.site) {
       throw new ResponseError(
         ERROR.wrongSite,
         `the runner of this store serves ${this.opts.site}, but you configured ${p.site}`,
         { hint: 'use another RACKPILOT_STORE for another site, or `rackpilot runner stop` first' },
       );
+    } else if (drift.length > 0) {
+      this.opts.log(`refused a client (pid ${p.client.pid}): its settings differ in ${drift.join(', ')}`);
+      throw new ResponseError(ERROR.settingsDrift, settingsRefusal(drift, note), { hint: SETTINGS_WAY_OUT });
     }
     client.caller = {
       id: client.id,
@@ -228,8 +304,21 @@ export class RunnerServer {
     };
     client.readOnly = p.client.readOnly;
     this.opts.log(
-      `client ${client.id} (${p.client.kind} pid ${p.client.pid}${client.readOnly ? ', read-only' : ''}) connected`,
+      `client ${client.id} (${p.client.kind} pid ${p.client.pid}${client.readOnly ? ', read-only' : ''}${client.control ? ', control' : ''}) connected`,
     );
-    return { pid: process.pid, site: this.opts.site, lab: this.opts.lab };
+    return { pid: process.pid, site: this.opts.site, lab: this.opts.lab, drift };
   }
+}
+
+const SETTINGS_WAY_OUT =
+  "`rackpilot runner restart` restarts the runner with this terminal's settings once its running tasks end (`--now` interrupts them); or set this terminal's back to the runner's";
+
+/** The refusal of a client whose settings differ: which ones, in words, never their values. */
+export function settingsRefusal(drift: readonly string[], note?: string): string {
+  const lines = drift.map((id) => `  ${describeSetting(id)}`);
+  return [
+    `this terminal's settings differ from the runner's, which would act on its own:`,
+    ...lines,
+    ...(note ? [note] : []),
+  ].join('\n');
 }

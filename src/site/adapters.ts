@@ -34,8 +34,13 @@ export function switchPort(
       const result = await service.apply(target(name), changes as PortChange[], {
         ...(signal && { signal }),
       });
-      // The exact lines sent, for the task log and the command log.
-      return { lines: result.ports.flatMap((p) => p.lines) };
+      // The exact lines sent, for the task log and the command log: the shared session's too.
+      return {
+        lines: result.sent,
+        ...(result.batchSize > 1 && {
+          note: `configure, end and save were typed once for a session of ${result.batchSize} changes`,
+        }),
+      };
     },
     async showPort(name, port, signal) {
       const v = await service.showPort(target(name), port, { ...(signal && { signal }) });
@@ -45,8 +50,8 @@ export function switchPort(
       const e = await service.findMac(target(name), mac, { ...(signal && { signal }) });
       return e ? e.port : null;
     },
-    plan(name, changes) {
-      return service.plan(target(name), changes as PortChange[]);
+    plan(name, changes, current) {
+      return service.plan(target(name), changes as PortChange[], current);
     },
     pxeVlan(name) {
       return target(name).pxeVlan;

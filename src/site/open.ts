@@ -82,13 +82,14 @@ export async function openSite(
   });
   if (lab && demoToStage) await stageDemo(lab, maas, demoToStage);
   const switches = new SwitchService({
+    connectTimeoutMs: config.switchTimeoutMs,
     knownHostsPath: config.knownHosts,
     // Several jump hosts (etcd): the switch lock is held while a step runs, so the session closes
     // with the batch; an idle session kept for the next burst would overlap another runner's.
     ...(config.etcd && { idleMs: 0 }),
     ...(opts.log && { log: opts.log }),
   });
-  const ipmi = new IpmiClient(opts.ipmi);
+  const ipmi = new IpmiClient({ answerTimeoutMs: config.bmcTimeoutMs, ...opts.ipmi });
   const redfish = new RedfishClient({
     knownCertsPath: knownCertsPathFor(config.knownHosts),
     ...(opts.log && { log: opts.log }),

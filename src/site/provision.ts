@@ -3,6 +3,7 @@ import { OperatorError } from '../util/errors.ts';
 import { NODE_STATUS } from '../maas/node-status.ts';
 import type { MaasClient } from '../maas/client.ts';
 import { pickHost } from '../workflows/planner.ts';
+import type { Holder } from '../tasks/coordination.ts';
 import type { Host, Instance, Network, Offering, Template } from '../../state/schema.ts';
 import type { Store } from '../../state/store.ts';
 import { EtcdConflictError } from '../coord/conflict.ts';
@@ -119,6 +120,7 @@ export function reserveInstance(
   req: CreateRequest,
   r: ResolvedCreate,
   ready: (h: Host) => boolean,
+  holderOf?: (h: Host) => Holder | undefined,
 ): Promise<{ instance: Instance; host: Host }> {
   try {
     const instances = rowsOf<Instance>(store.instances);
@@ -133,6 +135,7 @@ export function reserveInstance(
         {
           ...(req.host && { hostName: req.host }),
           readyInMaas: ready,
+          ...(holderOf && { holderOf }),
         },
       ),
     );
@@ -162,6 +165,7 @@ export async function startCreate(
   wb: Pick<Workbench, 'store' | 'engine'>,
   maas: Pick<MaasClient, 'listMachines'>,
   req: CreateRequest,
+  opts: { plan?: readonly { step: string; actions: readonly string[] }[] } = {},
 ): Promise<{ instance: Instance; host: Host; taskId: string }> {
   const resolved = resolveCreate(wb.store, req);
   const ready = await readyInMaas(maas);
@@ -170,13 +174,16 @@ export async function startCreate(
   // A host asked for by name is left to the engine, whose refusal names the task holding it.
   const free = (h: Host) => ready(h) && wb.engine.holderOf({ hostId: h.id }) === undefined;
   const { instance, host } = await reserveWithRetry(() =>
-    reserveInstance(wb.store, req, resolved, req.host ? ready : free),
+    reserveInstance(wb.store, req, resolved, req.host ? ready : free, (h) =>
+      wb.engine.holder({ hostId: h.id }),
+    ),
   );
   try {
     const taskId = await wb.engine.start(
       'instance.create',
       { hostId: host.id, hostname: host.hostname, instanceId: instance.id },
       { instanceId: instance.id },
+      opts.plan ? { plan: opts.plan } : {},
     );
     return { instance, host, taskId };
   } catch (err) {

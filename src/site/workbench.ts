@@ -78,6 +78,15 @@ export async function openWorkbench(site: Site, opts: WorkbenchOptions = {}): Pr
       const coordinator = new EtcdCoordinator(store, etcdSite, remote);
       etcd = { site: etcdSite, coordinator };
       engine = new TaskEngine({ store, coordinator, concurrency: opts.concurrency ?? 16, clock });
+      const e = engine;
+      remote.onWaiting = (taskId, waiting) =>
+        e.note(
+          taskId,
+          waiting ? 'warn' : 'info',
+          waiting
+            ? `waiting for etcd since ${waiting.since} (${waiting.why}): the task goes on at its next step once etcd answers`
+            : 'etcd answers again: the task goes on',
+        );
     } catch (err) {
       await etcdSite.close();
       throw err;

@@ -44,6 +44,10 @@ export class SwitchError extends OperatorError {
     this.info = info;
   }
 
+  override get authFailure(): boolean {
+    return this.kind === 'auth';
+  }
+
   forPorts(ports: string[]): SwitchError {
     if (this.ports.length > 0) return this;
     return new SwitchError(this.kind, this.detail, { ...this.info, ports });

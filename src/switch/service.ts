@@ -40,6 +40,12 @@ export interface ApplyResult {
   saved: boolean;
   /** How many requests shared this change's session and save. */
   batchSize: number;
+  /**
+   * Every line typed on this change's behalf, in order: configure, its port lines, end and the
+   * save. A session shared by a batch types configure, end and the save once for all of its
+   * changes; each change's `sent` holds them, so each task's log shows the whole session.
+   */
+  sent: string[];
 }
 
 export interface PortView extends PortStatus {
@@ -334,16 +340,28 @@ export class SwitchService {
         for (const r of requeue) r.retried = true;
         lane.queue.unshift(...requeue);
         if (!session.alive) continue;
+        // Ports already as asked change nothing: no save for them (the plan said nothing is sent).
+        const nothingChanged = unsaved.filter((u) => u.result.sent.length === 0);
+        for (const u of nothingChanged) u.job.resolve({ ...u.result, saved: true, batchSize: batch });
+        unsaved = unsaved.filter((u) => u.result.sent.length > 0);
         if (unsaved.length > 0) {
+          const ended = session.inConfigMode;
           try {
-            if (session.inConfigMode) await session.run('end');
+            if (ended) await session.run('end');
             await session.run(lane.dialect.save);
           } catch (e) {
             for (const u of unsaved) u.job.reject(notSaved(lane.target, u.job, e));
             unsaved = [];
             continue;
           }
-          for (const u of unsaved) u.job.resolve({ ...u.result, saved: true, batchSize: batch });
+          const closing = [...(ended ? ['end'] : []), lane.dialect.save];
+          for (const u of unsaved)
+            u.job.resolve({
+              ...u.result,
+              saved: true,
+              batchSize: batch,
+              sent: [...u.result.sent, ...closing],
+            });
           unsaved = [];
         } else if (session.inConfigMode) {
           await session.run('end').catch(() => {});
@@ -496,6 +514,9 @@ export class SwitchService {
             })),
             saved: false,
             batchSize: batch,
+            sent: plans.some((p) => p.lines.length > 0)
+              ? [d.configure, ...plans.flatMap((p) => p.lines)]
+              : [],
           },
         });
       } catch (e) {

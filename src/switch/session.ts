@@ -1,5 +1,6 @@
 import ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig } from 'ssh2';
+import { formatSeconds } from '../util/deadline.ts';
 import { redact } from '../util/redact.ts';
 import type { Dialect } from './dialects/types.ts';
 import { SwitchError } from './errors.ts';
@@ -13,7 +14,10 @@ export type { CommandResult };
 const { Client } = ssh2;
 
 export interface SessionOptions {
+  /** The whole login: TCP, SSH handshake, authentication, banners and enable up to the first prompt. */
   connectTimeoutMs?: number;
+  /** The setting named when the login outlasts it; default RACKPILOT_SWITCH_TIMEOUT. */
+  connectTimeoutSetting?: string;
   commandTimeoutMs?: number;
   /** Known-hosts file for trust on first use when the target pins no fingerprint. */
   knownHostsPath?: string | undefined;
@@ -65,6 +69,8 @@ export class SwitchSession {
   private stream: ClientChannel | undefined;
   private closedError: SwitchError | undefined;
   private promptRe: RegExp = ANY_PROMPT;
+  /** When the login must be done by (one deadline for every step of it). */
+  private loginBy = 0;
   hostname = '';
   /** The last prompt seen, e.g. `tor-r01(conf)#`. */
   prompt = '';
@@ -77,6 +83,15 @@ export class SwitchSession {
     private readonly opts: SessionOptions,
   ) {
     this.address = `${target.host}:${target.port}`;
+  }
+
+  private get loginMs(): number {
+    return this.opts.connectTimeoutMs ?? 15_000;
+  }
+
+  /** "15 s (RACKPILOT_SWITCH_TIMEOUT)" */
+  private get loginBound(): string {
+    return `${formatSeconds(this.loginMs)} (${this.opts.connectTimeoutSetting ?? 'RACKPILOT_SWITCH_TIMEOUT'})`;
   }
 
   get alive(): boolean {
@@ -94,6 +109,7 @@ export class SwitchSession {
   ): Promise<SwitchSession> {
     const client = new Client();
     const session = new SwitchSession(target, dialect, client, opts);
+    session.loginBy = Date.now() + session.loginMs;
     await session.connect();
     try {
       await session.login();
@@ -119,7 +135,7 @@ export class SwitchSession {
       host: t.host,
       port: t.port,
       username: t.username,
-      readyTimeout: this.opts.connectTimeoutMs ?? 15_000,
+      readyTimeout: this.loginMs,
       keepaliveInterval: 10_000,
       tryKeyboard: t.password !== undefined,
       hostVerifier: (key: Buffer) => {
@@ -192,14 +208,10 @@ export class SwitchSession {
       });
     }
     if (e.level === 'client-timeout' || /timed out/i.test(e.message)) {
-      return this.err(
-        'unreachable',
-        `no SSH answer within ${Math.round((this.opts.connectTimeoutMs ?? 15_000) / 1000)} s`,
-        {
-          hint: 'Check the management address and port in the rack file, the management network, and that SSH is enabled on the switch.',
-          cause: e,
-        },
-      );
+      return this.err('unreachable', `the SSH login did not finish within ${this.loginBound}`, {
+        hint: 'Check the management address and port in the rack file, the management network, and that SSH is enabled on the switch.',
+        cause: e,
+      });
     }
     return this.err('unreachable', `cannot connect: ${e.code ?? redact(e.message)}`, {
       hint: 'Check the management address and port in the rack file, the management network, and that SSH is enabled on the switch.',
@@ -221,13 +233,17 @@ export class SwitchSession {
     this.stream.stderr.on('data', (d: Buffer) => this.onData(d.toString('utf8')));
     this.stream.on('close', () => this.onClosed(this.err('closed', 'the switch closed the session')));
 
-    const deadline = this.opts.connectTimeoutMs ?? 15_000;
-    // Banners, `[y/n]`, enable; then the privileged prompt gives the hostname.
+    // Banners, `[y/n]`, enable; then the privileged prompt gives the hostname. All of it within
+    // the one login deadline, however many steps the switch asks for.
     for (let step = 0; step < 8; step++) {
       const text = await this.waitFor(
         (s) => YES_NO.test(s) || PASSWORD.test(s) || ANY_PROMPT.test(s),
-        deadline,
+        Math.max(1, this.loginBy - Date.now()),
         'login',
+        {
+          message: `the login did not reach a prompt within ${this.loginBound}`,
+          hint: `The switch is slow or stuck at its login (banner, enable); raise ${this.opts.connectTimeoutSetting ?? 'RACKPILOT_SWITCH_TIMEOUT'} if it is only slow.`,
+        },
       );
       if (YES_NO.test(text)) {
         this.send('y');
@@ -282,16 +298,23 @@ export class SwitchSession {
   private check: ((tail: string) => boolean) | undefined;
   private moreAnsweredAt = -1;
 
-  private waitFor(pred: (tail: string) => boolean, timeoutMs: number, what: string): Promise<string> {
+  private waitFor(
+    pred: (tail: string) => boolean,
+    timeoutMs: number,
+    what: string,
+    late?: { message: string; hint: string },
+  ): Promise<string> {
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;
         const e = this.err(
           'timeout',
-          `no prompt within ${Math.round(timeoutMs / 100) / 10} s after ${what}`,
+          late?.message ?? `no prompt within ${Math.round(timeoutMs / 100) / 10} s after ${what}`,
           {
-            hint: 'The switch is slow or stuck; retry, or raise the command timeout. The session was closed.',
+            hint:
+              late?.hint ??
+              'The switch is slow or stuck; retry, or raise the command timeout. The session was closed.',
             command: what,
           },
         );

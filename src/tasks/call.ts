@@ -1,4 +1,4 @@
-import type { JsonValue } from '../../state/schema.ts';
+import type { JsonValue, MaasProgress } from '../../state/schema.ts';
 import { redact } from '../util/redact.ts';
 import { CancelSignal, FINISHED_STEP, SkipSignal, StepTimeout, formatMs, reasonOf } from './internal.ts';
 import type { TaskJournal } from './journal.ts';
@@ -115,7 +115,7 @@ function context(
     outputs: structuredClone(outputs),
     output: structuredClone(task.steps[i]!.output),
     log: (text, level = 'info', source) => journal.log(id, level, String(text), i, source),
-    progress: (fraction, text) => {
+    progress: (fraction, text, facts) => {
       const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
       journal.emit({
         type: 'step-progress',
@@ -125,10 +125,21 @@ function context(
         title,
         fraction: f,
         ...(text === undefined ? {} : { text: redact(text) }),
+        ...(facts?.maas && { maas: redactMaas(facts.maas) }),
+        ...(facts?.estimateMs !== undefined && { estimateMs: facts.estimateMs }),
       });
     },
     skip: (reason) => {
       throw new SkipSignal(reason);
     },
+  };
+}
+
+/** MaaS's texts pass the one redaction function like any other line. */
+function redactMaas(m: MaasProgress): MaasProgress {
+  return {
+    status: redact(m.status),
+    ...(m.message !== undefined && { message: redact(m.message) }),
+    ...(m.event !== undefined && { event: redact(m.event) }),
   };
 }

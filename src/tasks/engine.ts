@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
-import type { JsonValue, LogLine, Task, TaskState, TaskTarget } from '../../state/schema.ts';
+import type { JsonValue, LogLevel, LogLine, Task, TaskState, TaskTarget } from '../../state/schema.ts';
 import type { Store } from '../../state/store.ts';
 import { OperatorError, describeError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
@@ -69,6 +69,11 @@ export interface StartOptions<P> {
    * not stopped; both tasks' journals say who took the host from whom, and why.
    */
   force?: { reason: string };
+  /**
+   * The plan the operator confirmed, step by step (from the same step list): journaled with each
+   * step record. Refused when its steps are not this task's steps.
+   */
+  plan?: readonly { step: string; actions: readonly string[] }[];
 }
 
 interface Definition {
@@ -148,6 +153,7 @@ export class TaskEngine {
     const id = this.newId();
     const steps = (opts.steps ?? def!.factory(checked, { taskId: id, target })) as Step<any>[];
     checkSteps(kind, steps);
+    if (opts.plan) checkPlan(kind, steps, opts.plan);
     const { claim, displaced } = await this.claim(id, kind, target, opts.force);
     const what = describeTarget(target);
     const now = this.journal.iso();
@@ -165,7 +171,12 @@ export class TaskEngine {
         target: { ...target },
         params: checked as JsonValue,
         state: 'pending',
-        steps: steps.map((s) => ({ title: redact(s.title), state: 'pending', attempts: 0 })),
+        steps: steps.map((s, i) => ({
+          title: redact(s.title),
+          state: 'pending',
+          attempts: 0,
+          ...(opts.plan && { plan: opts.plan[i]!.actions.map(redact) }),
+        })),
         log: forced,
         createdAt: now,
         updatedAt: now,
@@ -190,6 +201,8 @@ export class TaskEngine {
 
   /** Re-runs a task from its first unfinished step (steps whose verify() says done are not re-run). */
   async resume(id: string, opts: { steps?: Step<any>[] } = {}): Promise<void> {
+    const ending = this.ending(id, RESUMABLE);
+    if (ending) await ending;
     const task = this.settledTask(id, RESUMABLE, 'resumed');
     const steps = this.rebuild(task, opts.steps);
     const first = task.steps.findIndex((s) => !FINISHED_STEP.has(s.state));
@@ -200,6 +213,8 @@ export class TaskEngine {
 
   /** Runs undo() of the steps whose effect may be in place, last first. */
   async rollback(id: string, opts: { steps?: Step<any>[] } = {}): Promise<void> {
+    const ending = this.ending(id, ROLLBACKABLE);
+    if (ending) await ending;
     const task = this.settledTask(id, ROLLBACKABLE, 'rolled back');
     const steps = this.rebuild(task, opts.steps);
     const claim = await this.reopen(task, 'rollback requested');
@@ -257,7 +272,17 @@ export class TaskEngine {
 
   /** Which task holds this target, if any (running, queued, or interrupted awaiting a decision). */
   holderOf(target: TaskTarget): string | undefined {
-    return this.coordinator.holderOf(this.coordinator.keysFor(target))?.taskId;
+    return this.holder(target)?.taskId;
+  }
+
+  /** The task holding a target (its kind, state and runner), for refusals that name it. */
+  holder(target: TaskTarget): Holder | undefined {
+    return this.coordinator.holderOf(this.coordinator.keysFor(target));
+  }
+
+  /** A line in a task's log, sent to everyone following it (e.g. that it waits for etcd). */
+  note(taskId: string, level: LogLevel, text: string): void {
+    this.journal.log(taskId, level, text, undefined, 'engine');
   }
 
   // ---------------------------------------------------------------- running
@@ -353,6 +378,16 @@ export class TaskEngine {
 
   // ---------------------------------------------------------------- helpers
 
+  /**
+   * A task journaled as ended that is still letting go of its host: a request made right after the
+   * end waits for that (awaited only then, so two requests at once still meet `starting`).
+   */
+  private ending(id: string, allowed: ReadonlySet<TaskState>): Promise<unknown> | undefined {
+    const active = this.active.get(id);
+    const t = this.coordinator.task(id);
+    return active && t && allowed.has(t.state) ? active.done.catch(() => undefined) : undefined;
+  }
+
   private settledTask(id: string, allowed: ReadonlySet<TaskState>, verb: string): Task {
     if (this.active.has(id) || this.starting.has(id)) {
       throw new OperatorError(`task ${id} is still in progress`, {
@@ -411,6 +446,16 @@ export class TaskEngine {
       const id = `t-${randomBytes(4).toString('hex')}`;
       if (!this.coordinator.task(id)) return id;
     }
+  }
+}
+
+/** A confirmed plan belongs to this step list: the same steps, in the same order. */
+function checkPlan(kind: string, steps: Step<any>[], plan: NonNullable<StartOptions<unknown>['plan']>): void {
+  const titles = steps.map((s) => s.title);
+  if (plan.length !== titles.length || plan.some((p, i) => p.step !== titles[i])) {
+    throw new OperatorError(`${kind}: the confirmed plan's steps are not this task's steps`, {
+      hint: `plan: ${plan.map((p) => p.step).join(' → ')}; task: ${titles.join(' → ')}. Ask for a fresh plan`,
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Task } from '../../state/schema.ts';
+import type { RunnerStatus } from '../runner/protocol.ts';
 import type { Store } from '../../state/store.ts';
 import type { EtcdSite, MirrorEntry } from '../coord/etcd-site.ts';
 import type { EtcdStoreRemote } from '../coord/etcd-store.ts';
@@ -66,9 +67,12 @@ export class EtcdCoordinator extends StoreJournal implements Coordinator {
     super(store);
     this.owner = site.owner;
     remote.onFenceLost = (id) => this.loseClaim(id, 'its claim in etcd is gone (taken over)');
-    site.lost.addEventListener('abort', () => {
-      for (const id of [...this.mine.keys()]) this.loseClaim(id, describeError(site.lost.reason));
-    });
+    this.offs.push(
+      site.onLease((event) => {
+        if (event !== 'lost') return;
+        for (const id of [...this.mine.keys()]) this.loseClaim(id, describeError(site.lost.reason));
+      }),
+    );
     // Tasks written by others: park/unpark, and a snapshot for listeners.
     let before = new Map<string, Task>();
     for (const t of store.tasks.peekAll()) before.set(t.id, structuredClone(t) as Task);
@@ -125,7 +129,8 @@ export class EtcdCoordinator extends StoreJournal implements Coordinator {
 
   /** Whether this runner holds the task's claim (works on it now). */
   holds(taskId: string): boolean {
-    return this.mine.has(taskId);
+    const m = this.mine.get(taskId);
+    return m !== undefined && !m.controller.signal.aborted;
   }
 
   /** Listens to tasks changed by other runners (and taken over by this one). */
@@ -427,16 +432,7 @@ export class EtcdCoordinator extends StoreJournal implements Coordinator {
   // ---------------------------------------------------------------- journal
 
   /** Who works where: the runners registered, and etcd's health, for `runner status`. */
-  describe(): {
-    backend: 'etcd';
-    endpoints: string[];
-    prefix: string;
-    owner: string;
-    available: boolean;
-    staleSince: string | null;
-    error: string | null;
-    runners: { owner: string; host: string; pid: number; startedAt: string }[];
-  } {
+  describe(): NonNullable<RunnerStatus['coordination']> {
     const h = this.site.getHealth();
     return {
       backend: 'etcd',
@@ -444,8 +440,11 @@ export class EtcdCoordinator extends StoreJournal implements Coordinator {
       prefix: this.site.prefix,
       owner: this.owner,
       available: h.available,
+      condition: h.condition,
       staleSince: h.since,
       error: h.error,
+      members: h.members,
+      lease: h.lease,
       runners: this.site.runners(),
     };
   }

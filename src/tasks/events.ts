@@ -1,4 +1,4 @@
-import type { LogLevel, LogSource, TaskState, TaskTarget } from '../../state/schema.ts';
+import type { LogLevel, LogSource, MaasProgress, TaskState, TaskTarget } from '../../state/schema.ts';
 
 /**
  * THE event stream from tasks to the UI (and to anything else that watches, e.g. `--json` output).
@@ -20,7 +20,13 @@ export type TaskEvent =
   | (Base & { type: 'task-created'; kind: string; target: TaskTarget; steps: string[] })
   | (Base & { type: 'task-started'; mode: TaskMode })
   | (StepBase & { type: 'step-started'; attempt: number })
-  | (StepBase & { type: 'step-progress'; fraction: number; text?: string })
+  | (StepBase & {
+      type: 'step-progress';
+      fraction: number;
+      text?: string;
+      maas?: MaasProgress;
+      estimateMs?: number;
+    })
   | (Base & { type: 'log'; level: LogLevel; index?: number; text: string; source?: LogSource })
   | (StepBase & { type: 'step-done'; alreadyInPlace: boolean })
   | (StepBase & { type: 'step-failed'; error: string; attempt: number; retryInMs?: number })

@@ -1,5 +1,6 @@
 import type { JsonValue, StepRecord, TaskState } from '../../state/schema.ts';
 import { redact } from '../util/redact.ts';
+import { isAuthFailure } from '../util/errors.ts';
 import type { RetryPolicy, Step } from './types.ts';
 
 /** Small pieces the engine's parts share: control-flow signals, state sets, formatting. */
@@ -27,21 +28,12 @@ export const UNDOABLE_STEP: ReadonlySet<StepRecord['state']> = new Set([
   'failed',
   'undo-failed',
 ]);
-export const RESUMABLE: ReadonlySet<TaskState> = new Set([
-  'interrupted',
-  'failed',
-  'cancelled',
-  'rollback-failed',
-]);
-export const ROLLBACKABLE: ReadonlySet<TaskState> = new Set([
-  'interrupted',
-  'failed',
-  'cancelled',
-  'rollback-failed',
-]);
+export const RESUMABLE: ReadonlySet<TaskState> = AWAITING_DECISION;
+export const ROLLBACKABLE: ReadonlySet<TaskState> = AWAITING_DECISION;
 export const PRUNABLE: ReadonlySet<TaskState> = new Set(['done', 'rolled-back', 'cancelled']);
 // One definition for the engine and the dashboard (which does not load the engine).
 export { IN_FLIGHT } from '../../state/task-order.ts';
+import { AWAITING_DECISION } from '../../state/task-order.ts';
 
 export function checkSteps(kind: string, steps: Step<any>[]): void {
   const seen = new Set<string>();
@@ -70,9 +62,12 @@ export function backoff(policy: RetryPolicy, attempt: number): number {
   return Math.round(Math.min(raw, policy.maxBackoffMs ?? Number.POSITIVE_INFINITY));
 }
 
-/** Whether a failed attempt is tried again: not when cancelled, out of attempts or told not to. */
+/**
+ * Whether a failed attempt is tried again: not when cancelled, out of attempts or told not to, and
+ * never after an authentication failure (a wrong BMC or switch password, a refused MaaS key).
+ */
 export function shouldRetry(policy: RetryPolicy, attempt: number, err: unknown, cancelled: boolean): boolean {
-  if (cancelled || attempt >= policy.attempts) return false;
+  if (cancelled || attempt >= policy.attempts || isAuthFailure(err)) return false;
   if (!policy.retryIf) return true;
   try {
     return policy.retryIf(err);

@@ -1,6 +1,18 @@
-import type { JsonValue, LogLevel, LogSource, TaskTarget } from '../../state/schema.ts';
+import type { JsonValue, LogLevel, LogSource, MaasProgress, TaskTarget } from '../../state/schema.ts';
 
 export type { JsonValue, LogLevel, LogSource, TaskTarget };
+
+/** What a long step can say of itself besides its fraction. */
+export interface StepProgressFacts {
+  /** MaaS's status, status message and latest event while the step waits on it. */
+  maas?: MaasProgress;
+  /**
+   * How long this stage typically takes at this site (from its history of stage durations), when
+   * known; the fraction then follows elapsed time against it. Optional: without a history there is
+   * no estimate, and the step shows its elapsed time and MaaS's progress only.
+   */
+  estimateMs?: number;
+}
 
 /** What a step sees while it runs, verifies or undoes. */
 export interface StepContext<P = JsonValue> {
@@ -21,8 +33,8 @@ export interface StepContext<P = JsonValue> {
    * dashboard's command log lists exactly those.
    */
   log(text: string, level?: LogLevel, source?: LogSource): void;
-  /** fraction in [0, 1]; shown live, not journaled. */
-  progress(fraction: number, text?: string): void;
+  /** fraction in [0, 1]; shown live, not journaled. `facts`: MaaS's own progress, an estimate. */
+  progress(fraction: number, text?: string, facts?: StepProgressFacts): void;
   /** Ends run() at once; the step is journaled 'skipped' with the reason. */
   skip(reason: string): never;
 }

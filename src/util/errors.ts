@@ -15,6 +15,14 @@ export class OperatorError extends Error {
     this.target = opts.target;
   }
 
+  /**
+   * A wrong password or key: the gear refused who we are. No retry can fix it, so a task step
+   * fails at once with this one error instead of trying again (gear clients' errors override it).
+   */
+  get authFailure(): boolean {
+    return false;
+  }
+
   /** One line for a status bar, two for a pane: message, then the hint. */
   describe(): string {
     return this.hint ? `${this.message}\n  → ${this.hint}` : this.message;
@@ -25,4 +33,9 @@ export function describeError(err: unknown): string {
   if (err instanceof OperatorError) return err.describe();
   if (err instanceof Error) return redact(err.message);
   return redact(String(err));
+}
+
+/** Whether an error is an authentication failure (see OperatorError.authFailure). */
+export function isAuthFailure(err: unknown): boolean {
+  return err instanceof OperatorError && err.authFailure;
 }

@@ -49,7 +49,10 @@ export interface PortMembership {
 /** ToR switches by name (the rack file's switch name); credentials stay inside the adapter. */
 /** What a switch session did for `apply`, when the adapter reports it: the CLI lines sent. */
 export interface SwitchApplied {
+  /** Every line typed for this change: the session's configure, end and save included. */
   lines: readonly string[];
+  /** e.g. that the save was shared with other changes in one session. */
+  note?: string;
 }
 
 export interface SwitchPort {
@@ -59,7 +62,7 @@ export interface SwitchPort {
   /** Port where the switch learned this MAC, or null when it has not. */
   findMac(switchName: string, mac: string, signal?: AbortSignal): Promise<string | null>;
   /** The exact CLI lines `apply` would send, without connecting. */
-  plan(switchName: string, changes: PortOp[]): string[];
+  plan(switchName: string, changes: PortOp[], current?: Record<string, PortMembership>): string[];
   pxeVlan(switchName: string): number;
 }
 

@@ -63,10 +63,12 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
               hint: `power it on instead: \`rackpilot ipmi ${h.hostname} power on\``,
             });
           }
-          ctx.log(`${h.hostname}: ${powerText(h, action)}`, 'info', 'ipmi');
+          ctx.log(`${bmcLabel(h)}: ${powerReadText(h)} (must be on): on`);
+          ctx.log(`${bmcLabel(h)}: ${powerText(h, action)}`, 'info', 'ipmi');
           await deps.bmcs.power(h, action, ctx.signal);
         },
         plan: () => [`${bmcLabel(host())}: ${powerReadText(host())} (must be on)`, ...plan()],
+        destroys: () => cutOff(host()),
       },
     ];
   }
@@ -87,7 +89,8 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
     async run(ctx) {
       const h = host();
       const before = await deps.bmcs.powerStatus(h, ctx.signal);
-      ctx.log(`${h.hostname}: ${powerText(h, action)} (power is ${before})`, 'info', 'ipmi');
+      ctx.log(`${h.hostname}: power is ${before}`);
+      ctx.log(`${bmcLabel(h)}: ${powerText(h, action)}`, 'info', 'ipmi');
       await deps.bmcs.power(h, action, ctx.signal);
       if (!(await waitForPower(deps, h, want, waitMs, ctx.signal))) throw notReached(h, action, waitMs);
       return { before };
@@ -104,8 +107,22 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
       await deps.bmcs.power(h, before, ctx.signal);
     },
     plan: () => [...plan(), `${bmcLabel(host())}: ${powerReadText(host())} until power is ${want}`],
+    undoPlan: (output) => {
+      const before =
+        (output as { before?: 'on' | 'off' } | undefined)?.before ?? (want === 'on' ? 'off' : 'on');
+      return [
+        `${bmcLabel(host())}: ${powerReadText(host())}`,
+        `${bmcLabel(host())}: ${powerText(host(), before)} (unless already ${before})`,
+      ];
+    },
+    ...(action === 'off' && { destroys: () => cutOff(host()) }),
   };
   return [step];
+}
+
+/** A hard power change ends whatever runs on the host, without a shutdown. */
+function cutOff(h: Host): string {
+  return `the OS on ${h.hostname} stops at once, without a shutdown`;
 }
 
 function notReached(h: Host, action: PowerAction, waitMs: number): OperatorError {

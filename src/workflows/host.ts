@@ -1,4 +1,5 @@
 import { OperatorError } from '../util/errors.ts';
+import { normaliseMac } from '../rack/mac.ts';
 import { NODE_STATUS } from '../maas/node-status.ts';
 import type { Host } from '../../state/schema.ts';
 import type { WorkflowDeps } from './adapters.ts';
@@ -88,7 +89,21 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
       async run(ctx) {
         const h = host();
         const macs = [...new Set([h.mac, ...h.macs])];
-        const found = await deps.maas.listMachines({ mac_address: macs }, ctx.signal);
+        const answer = await deps.maas.listMachines({ mac_address: macs }, ctx.signal);
+        // MaaS's filter is not trusted: only a machine whose interfaces hold one of the MACs is ours.
+        const found = machinesWithMacs(answer, macs);
+        if (found.length < answer.length) {
+          const others = answer.filter((m) => !found.includes(m));
+          ctx.log(
+            `MaaS answered the mac_address filter with ${others.length} machine(s) having none of ${macs.join(', ')} ` +
+              `(${others
+                .slice(0, 5)
+                .map((m) => m.hostname)
+                .join(', ')}${others.length > 5 ? ', …' : ''}): ignored`,
+            'warn',
+            'maas',
+          );
+        }
         if (found.length > 1) {
           throw new OperatorError(
             `MaaS has ${found.length} machines with MACs of ${h.hostname}: ${found.map((m) => m.hostname).join(', ')}`,
@@ -156,6 +171,7 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
           what: 'commissioning',
           signal: ctx.signal,
           log: ctx.log,
+          progress: ctx.progress,
         });
         checkDimensions(h, m, ctx.log);
       },
@@ -189,6 +205,17 @@ function checkDimensions(
   if (m.memory && m.memory !== h.memoryMb)
     diffs.push(`memory ${h.memoryMb} MB given, MaaS found ${m.memory}`);
   if (diffs.length) log(`${h.hostname}: ${diffs.join('; ')} — offerings match the values given`, 'warn');
+}
+
+/** The machines among MaaS's answer that have one of the MACs on an interface (any notation, any case). */
+export function machinesWithMacs<M extends { interface_set: readonly { mac_address: string }[] }>(
+  machines: readonly M[],
+  macs: readonly string[],
+): M[] {
+  const wanted = new Set(macs.map((m) => normaliseMac(m) ?? m.toLowerCase()));
+  return machines.filter((m) =>
+    m.interface_set.some((i) => wanted.has(normaliseMac(i.mac_address) ?? i.mac_address.toLowerCase())),
+  );
 }
 
 /** The host's BMC as MaaS's power parameters: its IPMI driver's, or its redfish driver's (a URL). */

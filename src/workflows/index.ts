@@ -85,7 +85,25 @@ function withTargetHost(params: WorkflowParams, hostId: string | undefined): Wor
 export interface PlannedStep {
   step: string;
   actions: string[];
+  /** What the step destroys, when it does (see WorkflowStep.destroys). */
+  destroys?: string;
 }
+
+/** The step list a task of this kind runs (the engine's factory, given the task's host). */
+export function workflowSteps(
+  deps: WorkflowDeps,
+  kind: string,
+  params: WorkflowParams,
+  hostId: string | undefined,
+): WorkflowStep<WorkflowParams>[] {
+  return planSteps(deps, kind, withTargetHost(params, hostId));
+}
+
+const planned = (s: WorkflowStep<WorkflowParams>): PlannedStep => ({
+  step: s.title,
+  actions: s.plan(),
+  ...(s.destroys && { destroys: s.destroys() }),
+});
 
 function planSteps(deps: WorkflowDeps, kind: string, params: WorkflowParams): WorkflowStep<WorkflowParams>[] {
   const wf = WORKFLOWS[kind];
@@ -104,7 +122,7 @@ function planSteps(deps: WorkflowDeps, kind: string, params: WorkflowParams): Wo
  * bios_boot_method) it says so; planWorkflowLive reads it and gives the one command.
  */
 export function planWorkflow(deps: WorkflowDeps, kind: string, params: WorkflowParams): PlannedStep[] {
-  return planSteps(deps, kind, params).map((s) => ({ step: s.title, actions: s.plan() }));
+  return planSteps(deps, kind, params).map(planned);
 }
 
 /** planWorkflow after reading what the plan depends on (MaaS GETs only): the exact commands. */
@@ -115,5 +133,5 @@ export async function planWorkflowLive(
 ): Promise<PlannedStep[]> {
   const steps = planSteps(deps, kind, params);
   await Promise.all(steps.map((s) => s.prepare?.()));
-  return steps.map((s) => ({ step: s.title, actions: s.plan() }));
+  return steps.map(planned);
 }

@@ -3,7 +3,9 @@ import { OperatorError } from '../util/errors.ts';
 import { NODE_STATUS } from '../maas/node-status.ts';
 import type { MaasInterface, MaasMachine } from '../maas/schemas.ts';
 import type { WorkflowDeps } from './adapters.ts';
+import type { EraseMode } from '../maas/client.ts';
 import type { StepLog } from './steps.ts';
+import type { StepContext } from '../tasks/types.ts';
 import {
   cabledNics,
   hostById,
@@ -15,6 +17,7 @@ import {
 } from './records.ts';
 import { bootStep, portsStep, powerStep, storeStep, type WorkflowStep } from './steps.ts';
 import { waitForPower, waitForStatus } from './wait.ts';
+import { bmcLabel, powerReadText } from './bmc-text.ts';
 
 export interface InstanceParams {
   instanceId: string;
@@ -64,6 +67,20 @@ export function createInstanceSteps(
 ): WorkflowStep<InstanceParams>[] {
   const { inst, hostId, host, systemId } = instanceScope(deps, params.instanceId, params.hostId);
   const pxe = (sw: string) => deps.switches.pxeVlan(sw);
+  // The MaaS calls as the plan shows them and the log records them, word for word.
+  const allocateLine = () => `MaaS POST machines/?op=allocate system_id=${systemId()}`;
+  const ownerLine = (task: string) =>
+    `MaaS POST machines/${systemId()}/?op=set_owner_data ${OWNER_DATA_TASK}=${task} ${OWNER_DATA_JUMP_HOST}=${jumpHostName()}`;
+  const macLine = () =>
+    `MaaS PUT nodes/${systemId()}/interfaces/<${BOND_NAME} or the single NIC>/ mac_address=${inst().mac}`;
+  const deployLine = () => {
+    const tpl = templateById(deps, inst().templateId);
+    const ud = inst().userData;
+    return (
+      `MaaS POST machines/${systemId()}/?op=deploy distro_series=${tpl.image}` +
+      (ud ? ` user_data=<base64 of ${Buffer.byteLength(ud)} bytes>` : '')
+    );
+  };
 
   return [
     {
@@ -116,6 +133,7 @@ export function createInstanceSteps(
       async undo() {
         await deps.store.instances.remove(params.instanceId);
       },
+      undoPlan: () => [`store: remove instance ${inst().name}`],
       plan: () => [`MaaS GET machines/${systemId()}/ (status must be Ready)`, 'MaaS GET boot-resources/'],
     },
     portsStep(deps, hostId, {
@@ -151,32 +169,27 @@ export function createInstanceSteps(
               },
             );
           }
-          ctx.log(
-            `${host().hostname}: allocated by ${me.username}, owner_data task=${ctx.taskId}`,
-            'info',
-            'maas',
-          );
+          ctx.log(`${host().hostname}: already allocated by ${me.username}`);
+          ctx.log(ownerLine(ctx.taskId), 'info', 'maas');
           await deps.maas.setOwnerData(systemId(), owner, ctx.signal);
           return;
         }
-        ctx.log(
-          `allocating ${host().hostname} (${systemId()}), owner_data task=${ctx.taskId}`,
-          'info',
-          'maas',
-        );
+        ctx.log(allocateLine(), 'info', 'maas');
+        ctx.log(ownerLine(ctx.taskId), 'info', 'maas');
         await deps.maas.allocate(systemId(), undefined, ctx.signal, owner);
       },
       async undo(ctx) {
         const m = await deps.maas.readMachine(systemId(), ctx.signal);
         // Nothing was written to disk yet when only allocated: release without erasing.
         if (m.status === NODE_STATUS.ALLOCATED) {
-          ctx.log(`releasing ${host().hostname} (${systemId()}), no erase`, 'info', 'maas');
+          ctx.log(releaseLine(systemId(), 'none'), 'info', 'maas');
           await deps.maas.release(systemId(), { erase: 'none' }, ctx.signal);
         }
       },
-      plan: () => [
-        `MaaS POST machines/?op=allocate system_id=${systemId()}`,
-        `MaaS POST machines/${systemId()}/?op=set_owner_data ${OWNER_DATA_TASK}=<task> ${OWNER_DATA_JUMP_HOST}=${jumpHostName()}`,
+      plan: () => [allocateLine(), ownerLine('<task>')],
+      undoPlan: () => [
+        `MaaS GET machines/${systemId()}/`,
+        `${releaseLine(systemId(), 'none')} (only while Allocated: nothing is on the disks yet)`,
       ],
     },
     bondOrSingleNicStep(deps, params),
@@ -188,14 +201,14 @@ export function createInstanceSteps(
       },
       async run(ctx) {
         const iface = await primaryInterface(deps, systemId(), ctx.signal);
-        ctx.log(`${iface.name}: ${iface.mac_address} → ${inst().mac}`, 'info', 'maas');
+        ctx.log(`${iface.name}: ${iface.mac_address} → ${inst().mac}`);
+        ctx.log(macLine(), 'info', 'maas');
         await deps.maas.updateInterfaceMac(systemId(), iface.id, inst().mac, ctx.signal);
         return { interfaceId: iface.id, before: iface.mac_address };
       },
       undo: (ctx) => restoreNics(deps, hostId, ctx.log, ctx.signal),
-      plan: () => [
-        `MaaS PUT nodes/${systemId()}/interfaces/<${BOND_NAME} or the single NIC>/ mac_address=${inst().mac}`,
-      ],
+      undoPlan: () => restoreNicsPlan(systemId()),
+      plan: () => [macLine()],
     },
     {
       title: 'Deploy the template image',
@@ -205,7 +218,7 @@ export function createInstanceSteps(
       },
       async run(ctx) {
         const tpl = templateById(deps, inst().templateId);
-        ctx.log(`deploying ${tpl.image}${inst().userData ? ' with user data' : ''}`, 'info', 'maas');
+        ctx.log(deployLine(), 'info', 'maas');
         await deps.maas.deploy(
           systemId(),
           {
@@ -217,16 +230,11 @@ export function createInstanceSteps(
         );
       },
       async undo(ctx) {
-        await releaseAndWait(deps, hostId, ctx.signal, ctx.log);
+        await releaseAndWait(deps, hostId, ctx.signal, ctx.log, ctx.progress);
       },
-      plan: () => {
-        const tpl = templateById(deps, inst().templateId);
-        const ud = inst().userData;
-        return [
-          `MaaS POST machines/${systemId()}/?op=deploy distro_series=${tpl.image}` +
-            (ud ? ` user_data=<base64 of ${Buffer.byteLength(ud)} bytes>` : ''),
-        ];
-      },
+      plan: () => [deployLine()],
+      undoPlan: () => releasePlan(deps, hostId),
+      ...(deps.settings.eraseMode !== 'none' && { undoDestroys: () => eraseText(deps, hostId) }),
     },
     {
       title: 'Wait for MaaS to report Deployed',
@@ -263,6 +271,7 @@ export function createInstanceSteps(
           what: 'deploying',
           signal: ctx.signal,
           log: ctx.log,
+          progress: ctx.progress,
         });
       },
       plan: () => [
@@ -297,14 +306,18 @@ export function createInstanceSteps(
           });
         }
       },
-      plan: () => ['IPMI Get Chassis Status until power is on'],
+      plan: () => [
+        host().ipmi.protocol === 'redfish'
+          ? `${bmcLabel(host())}: ${powerReadText(host())} until power is on`
+          : 'IPMI Get Chassis Status until power is on',
+      ],
     },
     storeStep(
       'Record the instance as running',
       async () => {
         await deps.store.instances.update(params.instanceId, { state: 'running', lastHostId: hostId });
       },
-      `store: instance ${params.instanceId} state=running`,
+      `store: instance ${inst().name} state=running`,
     ),
   ];
 }
@@ -377,11 +390,8 @@ function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): Workfl
           },
         );
       }
-      ctx.log(
-        `bond ${BOND_NAME} over ${parents.map((p) => p.name).join(', ')} (active-backup)`,
-        'info',
-        'maas',
-      );
+      ctx.log(`bond ${BOND_NAME} over ${parents.map((p) => p.name).join(', ')} (active-backup)`);
+      ctx.log(bondLine(macs), 'info', 'maas');
       const bond = await deps.maas.createBond(
         systemId(),
         {
@@ -397,15 +407,51 @@ function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): Workfl
     },
     // From MaaS's state, not the output: a crash between create_bond and the journal leaves none.
     undo: (ctx) => restoreNics(deps, hostId, ctx.log, ctx.signal),
+    undoPlan: () => restoreNicsPlan(systemId()),
     plan() {
       const macs = torMacs();
       if (macs.length < 2) return [`MaaS: no bond, single NIC ${macs[0] ?? "(MaaS's first physical NIC)"}`];
-      return [
-        `MaaS POST nodes/${systemId()}/interfaces/?op=create_bond name=${BOND_NAME} bond_mode=active-backup bond_miimon=100 ` +
-          `parents=<ids of ${macs.join(', ')}>`,
-      ];
+      return [bondLine(macs)];
     },
   };
+  function bondLine(macs: string[]): string {
+    return (
+      `MaaS POST nodes/${systemId()}/interfaces/?op=create_bond name=${BOND_NAME} bond_mode=active-backup bond_miimon=100 ` +
+      `parents=<ids of ${macs.join(', ')}>`
+    );
+  }
+}
+
+/** POST machines/{id}/?op=release with the erase parameters as MaaS takes them. */
+export function releaseLine(systemId: string, erase: EraseMode): string {
+  const form =
+    erase === 'none' ? 'erase=false' : erase === 'full' ? 'erase=true' : `erase=true ${erase}_erase=true`;
+  return `MaaS POST machines/${systemId}/?op=release ${form}`;
+}
+
+/** What releaseAndWait sends. */
+export function releasePlan(deps: WorkflowDeps, hostId: string): string[] {
+  const id = systemIdOf(hostById(deps, hostId));
+  return [
+    `MaaS GET machines/${id}/`,
+    `MaaS POST machines/${id}/?op=abort (only if Deploying: MaaS refuses to release mid-deploy)`,
+    releaseLine(id, deps.settings.eraseMode),
+    `MaaS GET machines/${id}/ until Ready`,
+  ];
+}
+
+/** What a release erases, for the confirmation. */
+export function eraseText(deps: WorkflowDeps, hostId: string): string {
+  return `the disks of ${hostById(deps, hostId).hostname}: ${deps.settings.eraseMode} erase`;
+}
+
+/** What restoreNics sends. */
+export function restoreNicsPlan(systemId: string): string[] {
+  return [
+    `MaaS GET nodes/${systemId}/interfaces/`,
+    `MaaS DELETE nodes/${systemId}/interfaces/<${BOND_NAME}>/ (if present)`,
+    `MaaS PUT nodes/${systemId}/interfaces/<NIC>/ mac_address=<its hardware MAC> (each NIC not on it)`,
+  ];
 }
 
 /** The seed's rollback and destroy both end here: release with the configured erase, wait for Ready. */
@@ -414,6 +460,7 @@ export async function releaseAndWait(
   hostId: string,
   signal: AbortSignal,
   log: StepLog,
+  progress?: StepContext['progress'],
 ): Promise<void> {
   const host = hostById(deps, hostId);
   const systemId = systemIdOf(host);
@@ -421,12 +468,12 @@ export async function releaseAndWait(
   if (m.status === NODE_STATUS.READY) return;
   if (m.status === NODE_STATUS.DEPLOYING) {
     // MaaS refuses to release a machine mid-deploy: abort first (it returns to Allocated).
-    log(`aborting the deployment of ${host.hostname}`, 'info', 'maas');
+    log(`MaaS POST machines/${systemId}/?op=abort`, 'info', 'maas');
     m = await deps.maas.abort(systemId, 'rackpilot rollback', signal);
   }
   const releasing: number[] = [NODE_STATUS.RELEASING, NODE_STATUS.DISK_ERASING];
   if (!releasing.includes(m.status)) {
-    log(`releasing ${host.hostname} with ${deps.settings.eraseMode} erase`, 'info', 'maas');
+    log(releaseLine(systemId, deps.settings.eraseMode), 'info', 'maas');
     await deps.maas.release(systemId, { erase: deps.settings.eraseMode, comment: 'rackpilot' }, signal);
   }
   await waitForStatus(deps, {
@@ -438,6 +485,7 @@ export async function releaseAndWait(
     what: 'releasing',
     signal,
     log,
+    ...(progress && { progress }),
   });
 }
 
@@ -472,7 +520,7 @@ export async function restoreNics(
   const ifaces = await deps.maas.listInterfaces(systemId, signal);
   const bond = ifaces.find((i) => i.type === 'bond' && i.name === BOND_NAME);
   if (bond) {
-    log(`removing ${BOND_NAME}`, 'info', 'maas');
+    log(`MaaS DELETE nodes/${systemId}/interfaces/${bond.id}/ (${BOND_NAME})`, 'info', 'maas');
     await deps.maas.deleteInterface(systemId, bond.id, signal);
   }
   const hwMacs = [h.mac, ...h.macs.filter((m) => m !== h.mac)];
@@ -483,7 +531,11 @@ export async function restoreNics(
     if (hwMacs.includes(iface.mac_address.toLowerCase())) continue;
     const mac = missing.shift();
     if (!mac) break;
-    log(`${iface.name}: ${iface.mac_address} → ${mac}`, 'info', 'maas');
+    log(
+      `MaaS PUT nodes/${systemId}/interfaces/${iface.id}/ mac_address=${mac} (${iface.name})`,
+      'info',
+      'maas',
+    );
     await deps.maas.updateInterfaceMac(systemId, iface.id, mac, signal);
   }
 }

@@ -1,10 +1,12 @@
-import { powerText } from './bmc-text.ts';
+import { powerReadText, powerText } from './bmc-text.ts';
 import { OperatorError } from '../util/errors.ts';
 import { NODE_STATUS } from '../maas/node-status.ts';
 import type { WorkflowDeps } from './adapters.ts';
 import {
-  BOND_NAME,
+  eraseText,
   nicsRestored,
+  releasePlan,
+  restoreNicsPlan,
   releaseAndWait,
   restoreNics,
   type InstanceParams,
@@ -55,7 +57,11 @@ export function startInstanceSteps(
           throw new OperatorError(`${host().hostname} did not report power on`, { target: host().hostname });
         }
       },
-      plan: () => ['IPMI Get Chassis Status until power is on'],
+      plan: () => [
+        host().ipmi.protocol === 'redfish'
+          ? `${bmcLabel(host())}: ${powerReadText(host())} until power is on`
+          : 'IPMI Get Chassis Status until power is on',
+      ],
     },
     {
       ...storeStep(
@@ -156,25 +162,16 @@ export function destroyInstanceSteps(
         return (await deps.maas.readMachine(systemId(), ctx.signal)).status === NODE_STATUS.READY;
       },
       async run(ctx) {
-        await releaseAndWait(deps, hostId, ctx.signal, ctx.log);
+        await releaseAndWait(deps, hostId, ctx.signal, ctx.log, ctx.progress);
       },
-      plan: () => {
-        const e = deps.settings.eraseMode;
-        const form =
-          e === 'none' ? 'erase=false' : e === 'full' ? 'erase=true' : `erase=true ${e}_erase=true`;
-        return [
-          `MaaS POST machines/${systemId()}/?op=release ${form}`,
-          `MaaS GET machines/${systemId()}/ until Ready`,
-        ];
-      },
+      plan: () => releasePlan(deps, hostId),
+      ...(deps.settings.eraseMode !== 'none' && { destroys: () => eraseText(deps, hostId) }),
     },
     {
       title: "Restore the host's NICs in MaaS (remove bond, hardware MACs)",
       verify: (ctx) => nicsRestored(deps, hostId, ctx.signal),
       run: (ctx) => restoreNics(deps, hostId, ctx.log, ctx.signal),
-      plan: () => [
-        `MaaS DELETE nodes/${systemId()}/interfaces/<${BOND_NAME}>/ if present; PUT physical NICs back to their hardware MACs`,
-      ],
+      plan: () => restoreNicsPlan(systemId()),
     },
     storeStep(
       'Remove the instance record',

@@ -19,7 +19,15 @@ import {
 import { bootMethodFor, bootMethodOverride, type BootMethodChoice } from './boot-method.ts';
 import { bySwitch, cabledNics, hostById, NO_RACK_FILE } from './records.ts';
 import { OperatorError } from '../util/errors.ts';
-import { bmcLabel, bootReadText, bootSetCommand, bootSetText, describeBoot, powerText } from './bmc-text.ts';
+import {
+  bmcLabel,
+  bootReadText,
+  bootSetCommand,
+  bootSetText,
+  describeBoot,
+  powerReadText,
+  powerText,
+} from './bmc-text.ts';
 
 /** A task step that can also say, without touching anything, exactly what it would do. */
 /** A step's log function (ctx.log), as helpers take it. */
@@ -32,6 +40,15 @@ export interface WorkflowStep<P = JsonValue> extends Step<P> {
    * it plan() says what the choice depends on. A failure leaves plan() in that state.
    */
   prepare?(): Promise<void>;
+  /**
+   * What undo() would send, as plan() says it for run(); `output` is what run() journaled (the
+   * state it read before its change). Absent on a step with an undo: the rollback plan says so.
+   */
+  undoPlan?(output: JsonValue | undefined): string[];
+  /** What run() destroys (e.g. "the disks of r01-n006: full erase"), for the confirmation. */
+  destroys?(): string;
+  /** What undo() destroys. */
+  undoDestroys?(): string;
 }
 
 export { bmcLabel, describeBoot, IPMI_ACTION_TEXT } from './bmc-text.ts';
@@ -52,9 +69,11 @@ export function portsStep<P>(
     if (!deps.rack.configured) return ctx.log(NO_RACK_FILE, 'warn');
     for (const [sw, ops] of bySwitch(nics(), opsFor)) {
       if (ops.length === 0) continue;
-      ctx.log(`switch ${sw}: ${ops.map(describeOp).join(', ')}`, 'info', 'switch');
+      ctx.log(`switch ${sw}: ${ops.map(describeOp).join(', ')}`);
       const sent = await deps.switches.apply(sw, ops, ctx.signal);
-      for (const line of sent?.lines ?? []) ctx.log(`switch ${sw}> ${line}`, 'info', 'switch');
+      // Every line typed on this task's behalf, the shared session's configure, end and save too.
+      for (const line of sent?.lines ?? []) ctx.log(`switch ${sw}: ${line}`, 'info', 'switch');
+      if (sent?.note) ctx.log(`switch ${sw}: ${sent.note}`);
     }
   };
   const step: WorkflowStep<P> = {
@@ -73,23 +92,41 @@ export function portsStep<P>(
     async run(ctx) {
       await apply(o.ops, ctx);
     },
-    plan() {
-      if (!deps.rack.configured) return [NO_RACK_FILE];
-      const lines: string[] = [];
-      for (const [sw, ops] of bySwitch(nics(), o.ops)) {
-        const cli = deps.switches.plan(sw, ops);
-        if (cli.length === 0)
-          lines.push(`switch ${sw}: nothing to send if the ports are on the PXE VLAN (checked live first)`);
-        for (const l of cli) lines.push(`switch ${sw}: ${l}`);
-      }
-      return lines;
-    },
+    plan: () => planPorts(deps, nics(), o.ops),
   };
   if (o.undoOps) {
     const undoOps = o.undoOps;
     step.undo = async (ctx) => apply(undoOps, ctx);
+    // From the membership this step set: what a rollback finds on the ports if nobody touched them.
+    step.undoPlan = () => [
+      '(the ports are read first: these lines go only where a port is still as this step left it)',
+      ...planPorts(deps, nics(), undoOps, o.expect),
+    ];
   }
   return step;
+}
+
+/** The switch lines of a port change, per switch (ports assumed as `from` says, else on the PXE VLAN). */
+function planPorts(
+  deps: WorkflowDeps,
+  nics: CabledNic[],
+  ops: (nic: CabledNic) => PortOp[],
+  from?: (nic: CabledNic) => PortMembership,
+): string[] {
+  if (!deps.rack.configured) return [NO_RACK_FILE];
+  const lines: string[] = [];
+  for (const [sw, swOps] of bySwitch(nics, ops)) {
+    const current = from
+      ? Object.fromEntries(nics.filter((n) => n.switch === sw).map((n) => [n.port, from(n)]))
+      : undefined;
+    const cli = deps.switches.plan(sw, swOps, current);
+    if (cli.length === 0)
+      lines.push(
+        `switch ${sw}: nothing to send if the ports are ${from ? 'as this step left them' : 'on the PXE VLAN'} (checked live first)`,
+      );
+    for (const l of cli) lines.push(`switch ${sw}: ${l}`);
+  }
+  return lines;
 }
 
 /** The lock list is computed when the task is built; a rack file error surfaces in run() instead. */
@@ -155,6 +192,10 @@ export function powerStep<P>(
         await deps.bmcs.power(host(), undo, ctx.signal);
       }
     };
+    step.undoPlan = () => [
+      `${bmcLabel(host())}: ${powerReadText(host())}`,
+      `${bmcLabel(host())}: ${powerText(host(), undo)} (unless already ${undo})`,
+    ];
   }
   return step;
 }
@@ -175,6 +216,13 @@ export function bootMatches(b: BootReading, want: BootSetting): boolean {
 
 /** What undo can write back: the devices a BMC takes (any other reading clears the override). */
 const WRITABLE = new Set<string>(['pxe', 'disk', 'bios', 'cdrom']);
+
+/** The line a boot restore logs and its undo plan shows, word for word. */
+function restoreLine(host: Host, back: BootSetting): string {
+  return host.ipmi.protocol === 'redfish'
+    ? `${bmcLabel(host)}: back to ${describeBoot(back)}: ${bootSetCommand(host, back, bootOptionsBytes(back))}`
+    : `${bmcLabel(host)}: Set System Boot Options param 5: back to ${describeBoot(back)} [${bootOptionsBytes(back)}]`;
+}
 
 /** Puts back the boot flags read before a change. */
 export async function restoreBoot(
@@ -201,13 +249,7 @@ export async function restoreBoot(
     );
     back = { device: 'none', persistent: false, efi: before.efi ?? false };
   }
-  log(
-    host.ipmi.protocol === 'redfish'
-      ? `${bmcLabel(host)}: back to ${describeBoot(back)}: ${bootSetCommand(host, back, bootOptionsBytes(back))}`
-      : `${bmcLabel(host)}: Set System Boot Options param 5: back to ${describeBoot(back)} [${bootOptionsBytes(back)}]`,
-    'info',
-    'ipmi',
-  );
+  log(restoreLine(host, back), 'info', 'ipmi');
   await deps.bmcs.setBootDevice(host, back, signal);
 }
 
@@ -229,6 +271,10 @@ export function bootStep<P>(
     o.efi !== undefined ? { efi: o.efi, why: 'as asked' } : bootMethodOverride(deps, host());
   const method = async (signal?: AbortSignal): Promise<BootMethodChoice> =>
     (choice ??= given() ?? (await bootMethodFor(deps, host(), signal)));
+  // The line the plan shows and the log holds, word for word.
+  const setLine = (w: BootSetting, m: BootMethodChoice) =>
+    `${bmcLabel(host())}: ${bootSetText(host(), w, bootOptionsBytes(w))} (${m.why})` +
+    (o.undoable ? ` (${bootReadText(host())} first, for undo)` : '');
   const want = async (signal: AbortSignal): Promise<BootSetting> => ({
     device: o.device,
     persistent,
@@ -243,11 +289,7 @@ export function bootStep<P>(
     async run(ctx) {
       const w = await want(ctx.signal);
       const m = await method(ctx.signal);
-      ctx.log(
-        `${host().hostname}: ${describeBoot(w)} (${m.why}): ${bootSetCommand(host(), w, bootOptionsBytes(w))}`,
-        m.assumed ? 'warn' : 'info',
-        'ipmi',
-      );
+      ctx.log(setLine(w, m), m.assumed ? 'warn' : 'info', 'ipmi');
       const before = await deps.bmcs.getBootDevice(host(), ctx.signal);
       await deps.bmcs.setBootDevice(host(), w, ctx.signal);
       return { before: { ...before } };
@@ -261,17 +303,13 @@ export function bootStep<P>(
     },
     plan() {
       const h = host();
-      const label = bmcLabel(h);
       const m = choice ?? safeGiven(given);
+      if (m) return [setLine({ device: o.device, persistent, efi: m.efi }, m)];
       const undo = o.undoable ? ` (${bootReadText(h)} first, for undo)` : '';
-      if (m) {
-        const w: BootSetting = { device: o.device, persistent, efi: m.efi };
-        return [`${label}: ${bootSetText(h, w, bootOptionsBytes(w))} (${m.why})${undo}`];
-      }
       const efi: BootSetting = { device: o.device, persistent, efi: true };
       const legacy: BootSetting = { ...efi, efi: false };
       return [
-        `${label}: ${bootSetText(h, efi, bootOptionsBytes(efi))} if MaaS reports bios_boot_method "uefi", ` +
+        `${bmcLabel(h)}: ${bootSetText(h, efi, bootOptionsBytes(efi))} if MaaS reports bios_boot_method "uefi", ` +
           (h.ipmi.protocol === 'redfish'
             ? `else legacy: ${bootSetText(h, legacy, bootOptionsBytes(legacy))}`
             : `else legacy [${bootOptionsBytes(legacy)}]`) +
@@ -283,6 +321,15 @@ export function bootStep<P>(
     step.undo = async (ctx) => {
       const before = (ctx.output as { before?: BootReading } | undefined)?.before;
       if (before) await restoreBoot(deps, host(), before, ctx.signal, ctx.log);
+    };
+    step.undoPlan = (output) => {
+      const before = (output as { before?: BootReading } | undefined)?.before;
+      if (!before) return ['nothing: no boot flags were read before the change'];
+      const back =
+        before.valid === false || !WRITABLE.has(before.device)
+          ? { device: 'none', persistent: false, efi: before.efi ?? false }
+          : { device: before.device, persistent: before.persistent ?? false, efi: before.efi ?? false };
+      return [restoreLine(host(), back as BootSetting)];
     };
   }
   return step;

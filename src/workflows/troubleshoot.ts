@@ -5,7 +5,15 @@ import { NODE_STATUS } from '../maas/node-status.ts';
 import { OperatorError } from '../util/errors.ts';
 import type { PortOp, WorkflowDeps } from './adapters.ts';
 import { bySwitch, cabledNics, hostById, systemIdOf } from './records.ts';
-import { bmcLabel, bootStep, describeMembership, describeOp, portsStep, type WorkflowStep } from './steps.ts';
+import {
+  bmcLabel,
+  bootStep,
+  powerStep,
+  describeMembership,
+  describeOp,
+  portsStep,
+  type WorkflowStep,
+} from './steps.ts';
 import { waitForPower } from './wait.ts';
 
 /**
@@ -126,6 +134,10 @@ export const reconcileParams = z.object({
   ),
   /** The bond to set to this mode, when its mode drifted. */
   bond: z.object({ interfaceId: z.number().int(), name: z.string(), mode: z.string() }).optional(),
+  /** The power its instance's state asks for, when the host's drifted. */
+  power: z.enum(['on', 'off']).optional(),
+  /** Boot from disk again, when a deployed host's boot device drifted. */
+  boot: z.literal('disk').optional(),
 });
 export type ReconcileParams = z.infer<typeof reconcileParams>;
 
@@ -143,7 +155,10 @@ export function reconcileOps(
   return ops;
 }
 
-/** host.reconcile: the bond's mode in MaaS, then each ToR port to its expected VLANs (read first, changed if needed). */
+/**
+ * host.reconcile: the bond's mode in MaaS, then each ToR port to its expected VLANs (read first,
+ * changed if needed), then the boot device and the power its instance's state asks for.
+ */
 export function hostReconcileSteps(
   deps: WorkflowDeps,
   params: ReconcileParams,
@@ -212,5 +227,15 @@ export function hostReconcileSteps(
         ),
     });
   }
+  if (params.boot)
+    steps.push(bootStep(deps, params.hostId, { title: 'Boot from disk', device: 'disk', undoable: true }));
+  if (params.power)
+    steps.push(
+      powerStep(deps, params.hostId, {
+        title: params.power === 'on' ? 'Power on' : 'Power off',
+        want: params.power,
+        undo: params.power === 'on' ? 'off' : 'on',
+      }),
+    );
   return steps;
 }

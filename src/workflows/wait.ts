@@ -16,6 +16,10 @@ export interface WaitForStatusOptions {
   signal: AbortSignal;
   /** The step's ctx.log: MaaS events are logged with source 'maas'. */
   log: StepContext['log'];
+  /** The step's ctx.progress: MaaS's status, status message and latest event after each poll. */
+  progress?: StepContext['progress'];
+  /** This stage's typical duration at this site, when a history knows it (the bar then moves with time). */
+  estimateMs?: number;
 }
 
 /**
@@ -26,6 +30,7 @@ export async function waitForStatus(deps: WorkflowDeps, o: WaitForStatusOptions)
   const started = deps.clock.now();
   let polls = 0;
   let lastEvent: number | undefined;
+  let latest: string | undefined;
   // Only events from now on: the journal already holds what earlier attempts saw.
   try {
     const page = await deps.maas.queryEvents({ id: o.systemId, limit: 1 }, o.signal);
@@ -43,11 +48,13 @@ export async function waitForStatus(deps: WorkflowDeps, o: WaitForStatusOptions)
       );
       for (const e of [...page.events].sort((a, b) => a.id - b.id)) {
         lastEvent = Math.max(lastEvent ?? 0, e.id);
-        o.log(`MaaS: ${e.type}${e.description ? ` - ${e.description}` : ''}`, 'info', 'maas');
+        latest = `${e.type}${e.description ? ` - ${e.description}` : ''}`;
+        o.log(`MaaS: ${latest}`, 'info', 'maas');
       }
     } catch {
       // Events are a courtesy; the status decides (an abort is seen at the top of the loop).
     }
+    reportProgress(o, m, latest, deps.clock.now() - started);
     if (o.want.includes(m.status)) return m;
     if (!o.via.includes(m.status)) {
       throw new OperatorError(
@@ -72,6 +79,24 @@ export async function waitForStatus(deps: WorkflowDeps, o: WaitForStatusOptions)
     }
     await deps.clock.sleep(pollDelay(deps.settings.pollMs, polls++), o.signal);
   }
+}
+
+/**
+ * MaaS's own word on the phase, for the running step's line: its status, status message and the
+ * latest event. The step's fraction moves only against an estimate; without one it stays put and
+ * the operator reads the elapsed time and MaaS's progress instead of an invented percentage.
+ */
+function reportProgress(o: WaitForStatusOptions, m: MaasMachine, latest: string | undefined, elapsed: number) {
+  if (!o.progress) return;
+  const fraction = o.estimateMs ? Math.min(0.95, elapsed / o.estimateMs) : 0;
+  o.progress(fraction, undefined, {
+    maas: {
+      status: m.status_name,
+      ...(m.status_message ? { message: m.status_message } : {}),
+      ...(latest !== undefined && { event: latest }),
+    },
+    ...(o.estimateMs !== undefined && { estimateMs: o.estimateMs }),
+  });
 }
 
 /**

@@ -7,6 +7,7 @@ import type { MessageConnection } from 'vscode-jsonrpc';
 import { writeLabEnvFile } from '../../src/lab/env-file.ts';
 import { labBmcPasswordEnv, labSwitchPasswordEnv } from '../../src/lab/rack-file.ts';
 import type { LabHost } from '../../src/lab/spec.ts';
+import { settingsFingerprint } from '../../src/config/fingerprint.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { runnerPaths } from '../../src/runner/paths.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
@@ -94,6 +95,10 @@ async function startRecorder(): Promise<void> {
     cookie: readFileSync(paths.cookie, 'utf8').trim(),
     client: { kind: 'test', pid: process.pid, readOnly: true },
     site: siteIdentity(loadConfig({ env })),
+    settings: settingsFingerprint(
+      { config: loadConfig({ env }), rackText: readFileSync(loadConfig({ env }).rackFile!, 'utf8') },
+      readFileSync(paths.cookie, 'utf8').trim(),
+    ),
   });
   await conn.sendRequest('tasks.subscribe', {});
   await conn.sendRequest('inventory.subscribe', {});

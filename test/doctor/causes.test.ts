@@ -1,21 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labTroubles, type LabTroubles } from '../../src/lab/troubles.ts';
 import type { LabHost } from '../../src/lab/spec.ts';
-import { taskHandlers } from '../../src/runner/service/tasks.ts';
-import { createPowerSweep, troubleshootHandlers } from '../../src/runner/service/troubleshoot.ts';
-import type { Caller, Handlers } from '../../src/runner/service/context.ts';
+import type { Handlers } from '../../src/runner/service/context.ts';
 import type { BmcPowerSweep } from '../../src/runner/power-sweep.ts';
 import type { Diagnosis, InspectNode } from '../../src/doctor/schema.ts';
-import {
-  hostRecord,
-  offeringFor,
-  openOperator,
-  seedCatalog,
-  startTestLab,
-  until,
-  type Operator,
-  type TestLab,
-} from '../e2e/helpers.ts';
+import { offeringFor, until, type Operator, type TestLab } from '../e2e/helpers.ts';
+import { openTroubleshootBench, testCaller, type TroubleshootBench } from './harness.ts';
 
 /**
  * One test per cause of a stuck deployment: the lab is put in that state, the doctor (or the
@@ -28,34 +18,22 @@ let trouble: LabTroubles;
 let h: Handlers;
 let tasks: Handlers;
 let sweep: BmcPowerSweep;
-const caller: Caller = {
-  id: 1,
-  kind: 'test',
-  pid: process.pid,
-  subscription: { all: true, follows: new Set() },
-  notify: () => undefined,
-};
+let bench: TroubleshootBench;
+const caller = testCaller;
 const used = new Set<string>();
 
 beforeAll(async () => {
   // MaaS's node_timeout far away: the doctor runs while the deploy is stuck, not failed by timeout.
-  tl = await startTestLab({ hosts: 16, racks: 2, seed: 5, maas: { minStallTimeoutMs: 600_000 } });
-  op = await openOperator(tl, { ipmi: { timeoutMs: 150, retries: 1 }, settings: { pollMs: 50 } });
-  await seedCatalog(op);
-  for (const lh of tl.lab.spec.hosts) {
-    const systemId = tl.lab.maas.machines.byHostname(lh.hostname)!.systemId;
-    await op.wb.store.hosts.insert({ ...hostRecord(tl, lh), maasSystemId: systemId });
-  }
+  bench = await openTroubleshootBench(
+    { hosts: 16, racks: 2, seed: 5, maas: { minStallTimeoutMs: 600_000 } },
+    { ipmi: { timeoutMs: 150, retries: 1 }, settings: { pollMs: 50 } },
+  );
+  ({ tl, op, h, tasks, sweep } = bench);
   trouble = labTroubles(tl.lab);
-  sweep = createPowerSweep(op.site, op.wb, { intervalMs: 60_000, log: () => undefined });
-  h = troubleshootHandlers({ site: op.site, wb: op.wb }, sweep);
-  tasks = taskHandlers({ site: op.site, wb: op.wb });
 }, 60_000);
 
 afterAll(async () => {
-  sweep?.dispose();
-  await op?.close();
-  await tl?.close();
+  await bench?.close();
 });
 
 function pick(pred: (x: LabHost) => boolean = (x) => x.nics.length >= 2): LabHost {

@@ -94,10 +94,17 @@ it('deploys a Ready host from the keyboard, then destroys it the same way', asyn
 
   // Destroy: ctrl-d, the host name typed out, enter.
   await t.keys('C-d');
-  await t.waitForScreen(
-    new RegExp(`Destroy the instance on ${host}[\\s\\S]*erase mode: quick[\\s\\S]*Type ${host} to confirm`),
+  const destroy = await t.waitForScreen(
+    new RegExp(`destroy instance ${host}-vm on ${host}[\\s\\S]*Type ${host} to confirm`),
     STEP_MS,
-    'the destroy confirmation',
+    'the destroy plan and its confirmation',
+  );
+  expect(destroy).toContain(`destroys: the disks of ${host}: quick erase`);
+  await t.keys('PageDown', 'PageDown');
+  await t.waitForScreen(
+    /MaaS POST machines\/\S+\/\?op=release erase=true quick_erase=true/,
+    STEP_MS,
+    'the release with its erase, further down the plan',
   );
   await t.type(host);
   await t.keys('Enter');

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { startLab, type Lab, type LabOptions } from '../../src/lab/index.ts';
 import { labHostRecord } from '../../src/lab/host-record.ts';
@@ -287,4 +287,26 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
 export async function maasEvents(op: Operator, host: Host): Promise<string[]> {
   const page = await op.site.maas.queryEvents({ id: host.maasSystemId!, level: 'DEBUG', limit: 1000 });
   return [...page.events].sort((a, b) => a.id - b.id).map((e) => `${e.type} - ${e.description}`);
+}
+
+/**
+ * A lab and an operator on it for the tests of one file: started before them, closed after them
+ * (even when they fail). Read them through the getters inside the tests.
+ */
+export function labOperatorForFile(
+  opts: Partial<LabOptions>,
+  setup: (tl: TestLab, op: Operator) => void | Promise<void> = () => undefined,
+): { tl: () => TestLab; op: () => Operator } {
+  let tl: TestLab | undefined;
+  let op: Operator | undefined;
+  beforeAll(async () => {
+    tl = await startTestLab(opts);
+    op = await openOperator(tl);
+    await setup(tl, op);
+  }, 60_000);
+  afterAll(async () => {
+    await op?.close();
+    await tl?.close();
+  });
+  return { tl: () => tl!, op: () => op! };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
+import { cli } from '../runner/cli-process.ts';
 import { skipWithoutEtcd, startEtcd, type TestEtcd } from './etcd-server.ts';
 import { offeringsByHost, seedSite, startJumpHost, until, type JumpHost } from './helpers.ts';
 
@@ -89,7 +90,27 @@ describe.skipIf(skip)('etcd goes away mid-run', () => {
     });
     const status = await a.client.call('runner.status', {});
     expect(status.coordination!.staleSince).not.toBeNull();
+    expect(status.coordination!.condition).toBe('unreachable');
     expect(status.coordination!.endpoints).toEqual([etcd.endpoint]);
+    // Every read command says so: a line on stderr, and `stale` in its JSON.
+    const read = await cli(['tasks', '--all', '--json'], a.env);
+    expect(read.code).toBe(0);
+    expect(read.err).toMatch(
+      /^stale: etcd cannot be reached since \S+; what follows is this runner's last known state/m,
+    );
+    const json = JSON.parse(read.out) as {
+      stale: { since: string; reason: string };
+      items: { id: string }[];
+    };
+    expect(json.stale).toEqual({ since: status.coordination!.staleSince, reason: 'etcd cannot be reached' });
+    for (const id of ids) expect(json.items.some((t) => t.id === id)).toBe(true);
+    // A task paused at its step boundary tells whoever follows it, with when the wait began.
+    await until('a deploy says it waits for etcd', async () => {
+      const logs = await Promise.all(ids.map((id) => a.client.call('tasks.get', { id })));
+      return logs.some((t) =>
+        t.log.some((l) => l.text.startsWith(`waiting for etcd since ${status.coordination!.staleSince}`)),
+      );
+    });
 
     // Steps pause at their boundary: once a step under way has ended, no switch session begins.
     await new Promise((r) => setTimeout(r, 1_500));
@@ -112,6 +133,13 @@ describe.skipIf(skip)('etcd goes away mid-run', () => {
       'a sees etcd again',
       async () => (await a.client.call('runner.status', {})).coordination?.available === true,
     );
+    const after = await a.client.call('tasks.get', {
+      id: ids.find((id) => coordA.task(id)!.log.some((l) => /^waiting for etcd/.test(l.text)))!,
+    });
+    expect(after.log.map((l) => l.text)).toContain('etcd answers again: the task goes on');
+    const fresh = await cli(['tasks', '--all', '--json'], a.env);
+    expect(fresh.err).not.toMatch(/stale/);
+    expect(Array.isArray(JSON.parse(fresh.out))).toBe(true);
     // Changes are taken again.
     await b.client.call('template.add', { name: 'noble', image: 'ubuntu/noble' });
     await until('a sees the new template', () => a.runner.wb.store.templates.list().length === 2);

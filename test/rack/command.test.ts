@@ -54,6 +54,38 @@ describe('rackpilot rack validate', () => {
     );
   });
 
+  it('accepts a MAC with the multicast bit, as MaaS reports them, with a warning naming it', async () => {
+    // A physical interface's MAC in MaaS's own API examples (machines.json): first octet 0x2f, odd.
+    const f = join(mkdtempSync(join(tmpdir(), 'rackcmd-')), 'rack.json');
+    writeFileSync(
+      f,
+      JSON.stringify({
+        racks: [
+          {
+            l2Switch: {
+              name: 'tor-r01',
+              ip: '172.31.0.109',
+              username: 'admin',
+              passwordEnv: 'SW',
+              type: 'force10',
+            },
+            hosts: [
+              { mac: '2f:00:35:fd:94:0a', port: '1/1/1', hostname: 'n1' },
+              { mac: '00:18:8b:52:79:80', port: '1/1/2', hostname: 'n2' },
+            ],
+          },
+        ],
+      }),
+      { mode: 0o600 },
+    );
+    const r = await run(['validate', f], { SW: 'x' });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain(`${f}: valid`);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      'warning: racks[0].hosts[0].mac: 2f:00:35:fd:94:0a has the multicast bit set (first octet odd): unusual for a NIC; check it against what MaaS reports',
+    ]);
+  });
+
   it('prints every error as path: message and exits 1', async () => {
     const r = await run(['validate', fixture('bad-several.json')]);
     expect(r.code).toBe(1);

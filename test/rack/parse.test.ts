@@ -361,10 +361,10 @@ const BAD: [string, Mutate, string, RegExp][] = [
     /not a MAC address/,
   ],
   [
-    'multicast mac',
-    (f) => (f.racks[0].hosts[1].mac = '01:00:5e:00:00:01'),
+    'broadcast mac',
+    (f) => (f.racks[0].hosts[1].mac = 'ff:ff:ff:ff:ff:ff'),
     'racks[0].hosts[1].mac',
-    /multicast/,
+    /broadcast/,
   ],
   ['zero mac', (f) => (f.racks[0].hosts[1].mac = '00:00:00:00:00:00'), 'racks[0].hosts[1].mac', /all-zero/],
   [

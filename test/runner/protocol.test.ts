@@ -71,6 +71,7 @@ describe('the runner socket', () => {
         cookie: 'x'.repeat(64),
         client: { kind: 'test', pid: 1, readOnly: false },
         site,
+        settings: {},
       }),
     ).rejects.toThrow(/belongs to another user/);
     await new Promise((resolve) => r.socket.once('close', resolve));

@@ -18,6 +18,11 @@ const SLOW = { keyWait: 40 };
 /** A pick in an @inkjs/ui Select reaches its onChange from an effect; the next field listens a little later. */
 const PICK = 200;
 const footer = (frame: string) => frame.split('\n').slice(-2).join('\n');
+/** Waits for a confirmation, then for its input to listen (it subscribes from an effect). */
+const asked = async (h: { until(text: string | RegExp): Promise<unknown> }, text: string) => {
+  await h.until(text);
+  await tick(PICK);
+};
 
 describe('actions from the keyboard', () => {
   it('deploy: a plan taller than the screen shows every action, scrolled with j/k', async () => {
@@ -45,10 +50,12 @@ describe('actions from the keyboard', () => {
     await h.until('user-data file');
     await h.press(KEYS.enter);
     await h.until('plan: 15 steps, 30 actions');
-    expect(h.frame()).toMatch(/lines 1–\d+ of 45, ↑↓ scroll/);
+    // The state read just before, then every step and its lines.
+    expect(h.frame()).toContain('now: r01-n001 is Ready in MaaS');
+    expect(h.frame()).toMatch(/lines 1–\d+ of 46, ↑↓ scroll/);
     expect(h.frame()).toContain('action 1a');
     expect(h.frame()).not.toContain('action 15b');
-    for (let i = 0; i < 45; i++) await h.press('j');
+    for (let i = 0; i < 46; i++) await h.press('j');
     await h.until('action 15b');
     expect(h.frame()).not.toContain('action 1a');
     expect(fake.calls.map((c) => c.method)).toEqual(['plan']);
@@ -64,9 +71,9 @@ describe('actions from the keyboard', () => {
     // One read holding a move and an action, as a fast typist or a paste over SSH delivers them.
     await h.press('jjo');
     await tick();
-    const power = fake.calls.find((c) => c.method === 'power');
-    expect(power, 'power on was called').toBeDefined();
-    expect((power!.args[0] as { hostname: string }).hostname).toBe('r01-n003');
+    const planned = fake.calls.find((c) => c.method === 'planAction');
+    expect(planned, 'power on was planned').toBeDefined();
+    expect(planned!.args[0]).toEqual({ action: 'power', host: 'r01-n003', op: 'on' });
   });
 
   it('deploy: form, then the plan, then y calls actions.deploy with what was picked', async () => {
@@ -108,6 +115,7 @@ describe('actions from the keyboard', () => {
     expect(plan).toContain('ipmi r01-n001 chassis power on');
     expect(plan).toMatch(/user data\s+curtin\.yaml/);
     expect(fake.calls.map((c) => c.method)).toEqual(['plan']);
+    await tick(PICK);
     await h.press('y');
     await tick();
     const req = {
@@ -118,9 +126,13 @@ describe('actions from the keyboard', () => {
       networks: ['tenant-a', 'tenant-b'],
       userDataPath: 'curtin.yaml',
     };
+    // The deploy carries the plan's MAC and digest: the runner runs that plan or refuses.
     expect(fake.calls).toEqual([
       { method: 'plan', args: [req] },
-      { method: 'deploy', args: [req] },
+      {
+        method: 'deploy',
+        args: [req, expect.objectContaining({ mac: '02:00:00:00:00:01', digest: 'd-deploy-r01-n001' })],
+      },
     ]);
     expect(footer(h.frame())).toContain('deploy vm1: r01-n001 → task t-1');
     expect(h.frame()).toContain('HOST');
@@ -136,22 +148,54 @@ describe('actions from the keyboard', () => {
     expect(fake.calls).toEqual([]);
   });
 
-  it('marks: a bulk power on calls the action once per marked host', async () => {
+  it('marks: a bulk power on lists every target with its plan, and starts only after y', async () => {
     const fake = fakeActions();
-    const h = await mount({ actions: fake.actions }, undefined, SLOW);
+    const h = await mount({ actions: fake.actions }, { columns: 100, rows: 40 }, SLOW);
     await h.press(' ');
     await h.press('j');
     await h.press(' ');
     await h.press(' ');
     expect(h.frame()).toContain('3 marked');
     await h.press('o');
+    await asked(h, 'Go ahead?');
+    const dialog = h.frame();
+    expect(dialog).toContain('power on 3 hosts: r01-n001, r01-n003, r01-n004');
+    for (const host of ['r01-n001', 'r01-n003', 'r01-n004']) {
+      expect(dialog).toContain(`── ${host}`);
+      expect(dialog).toContain(`now: ${host} is on (BMC)`);
+      expect(dialog).toContain(`IPMI 10.0.0.1:623: power on of ${host}`);
+    }
+    expect(fake.started()).toEqual([]);
+    await h.press('y');
     await tick();
-    expect(fake.calls.map((c) => [(c.args[0] as { hostname: string }).hostname, c.args[1]])).toEqual([
-      ['r01-n001', 'on'],
-      ['r01-n003', 'on'],
-      ['r01-n004', 'on'],
+    expect(fake.started()).toEqual([
+      [{ action: 'power', host: 'r01-n001', op: 'on' }, 'd-power on-r01-n001'],
+      [{ action: 'power', host: 'r01-n003', op: 'on' }, 'd-power on-r01-n003'],
+      [{ action: 'power', host: 'r01-n004', op: 'on' }, 'd-power on-r01-n004'],
     ]);
     expect(footer(h.frame())).toContain('power on: r01-n001 → task t-1 · r01-n003 → task t-2');
+  });
+
+  it('marks: a destructive bulk action wants the count of hosts typed', async () => {
+    const fake = fakeActions();
+    const h = await mount({ actions: fake.actions }, { columns: 100, rows: 40 }, SLOW);
+    await h.press(' ');
+    await h.press(' ');
+    await h.press('O');
+    await asked(h, 'Type 2 to confirm');
+    expect(h.frame()).toContain('power off 2 hosts: r01-n001, r01-n002');
+    await h.type('3');
+    await h.press(KEYS.enter);
+    expect(h.frame()).toContain('"3" is not 2: nothing done');
+    expect(fake.started()).toEqual([]);
+    await h.press(KEYS.backspace);
+    await h.type('2');
+    await h.press(KEYS.enter);
+    await tick();
+    expect(fake.started().map(([r]) => r)).toEqual([
+      { action: 'power', host: 'r01-n001', op: 'off' },
+      { action: 'power', host: 'r01-n002', op: 'off' },
+    ]);
   });
 
   it('destroy: shows the instance and erase mode, and wants the host name typed exactly', async () => {
@@ -163,21 +207,17 @@ describe('actions from the keyboard', () => {
     );
     await selectHost(h, 'r02-n001');
     await h.press(KEYS.ctrlD);
-    expect(h.frame()).toContain('r02-n001: instance vm-web');
-    expect(h.frame()).toContain('erase mode: secure');
-    expect(h.frame()).toContain('Type r02-n001 to confirm');
-    await h.type('r02-n00');
+    await asked(h, 'Type vm-web to confirm');
+    expect(h.frame()).toContain('destroys: the disks of vm-web: full erase');
+    await h.type('vm-we');
     await h.press(KEYS.enter);
-    expect(h.frame()).toContain('"r02-n00" is not r02-n001: nothing done');
-    expect(fake.calls).toEqual([]);
-    await h.type('1');
+    expect(h.frame()).toContain('"vm-we" is not vm-web: nothing done');
+    expect(fake.started()).toEqual([]);
+    await h.type('b');
     await h.press(KEYS.enter);
     await tick();
-    expect(fake.calls).toEqual([
-      {
-        method: 'destroy',
-        args: [{ hostname: 'r02-n001', systemId: 'sys0001', macs: expect.any(Array), instance: 'vm-web' }],
-      },
+    expect(fake.started()).toEqual([
+      [{ action: 'instance', verb: 'destroy', instance: 'vm-web' }, 'd-destroy-vm-web'],
     ]);
   });
 
@@ -210,6 +250,8 @@ describe('actions from the keyboard', () => {
     const slow = fakeActions({ hold: true });
     const h = await mount({ actions: slow.actions }, undefined, SLOW);
     await h.press('o');
+    await asked(h, 'Go ahead?');
+    await h.press('y');
     expect(footer(h.frame())).toContain('power on r01-n001: requested…');
     expect(tableLines(h.frame())[0]).toContain('power on…');
     await h.press('o');
@@ -221,12 +263,12 @@ describe('actions from the keyboard', () => {
     cleanup();
 
     const failing = fakeActions({
-      fail: { power: 'BMC 10.0.0.11 did not answer (RMCP+ session timed out)' },
+      fail: { planAction: 'BMC 10.0.0.11 did not answer (RMCP+ session timed out)' },
     });
     const g = await mount({ actions: failing.actions }, undefined, SLOW);
     await g.press('o');
     await tick();
-    expect(footer(g.frame())).toContain('power on: r01-n001 refused: BMC 10.0.0.11 did not answer');
+    expect(footer(g.frame())).toContain('power on: nothing done: r01-n001: BMC 10.0.0.11 did not answer');
   });
 
   it('without a runner the action keys say so', async () => {
@@ -235,30 +277,43 @@ describe('actions from the keyboard', () => {
     expect(footer(h.frame())).toContain('not connected to the site runner');
   });
 
-  it('power off and cycle ask first; boot device and mark broken ask what', async () => {
+  it('power off and cycle show their plan first; boot device and mark broken ask what', async () => {
     const fake = fakeActions();
     const h = await mount({ actions: fake.actions }, undefined, SLOW);
     await h.press('O');
-    expect(h.frame()).toContain('Power off r01-n001 through IPMI?');
-    await h.press('n');
-    expect(fake.calls).toEqual([]);
+    await asked(h, 'Type r01-n001 to confirm');
+    expect(h.frame()).toContain('power off r01-n001');
+    expect(h.frame()).toContain('now: r01-n001 is on (BMC)');
+    await h.press(KEYS.esc);
+    await tick(40);
+    expect(fake.started()).toEqual([]);
     await h.press('c');
-    await h.press('y');
+    await asked(h, 'Type r01-n001 to confirm');
+    await h.type('r01-n001');
+    await h.press(KEYS.enter);
+    await tick();
     await h.press('b');
     expect(h.frame()).toContain('Boot device for r01-n001 (persistent)');
     await h.press(KEYS.down);
     await h.press(KEYS.enter);
+    await asked(h, 'Go ahead?');
+    await h.press('y');
+    await tick();
     await h.press('B');
     await h.type('fan failure');
     await h.press(KEYS.enter);
-    await h.press('X');
+    await asked(h, 'Go ahead?');
     await h.press('y');
     await tick();
-    expect(fake.calls.map((c) => [c.method, c.args[1]])).toEqual([
-      ['power', 'cycle'],
-      ['bootDevice', 'disk'],
-      ['markBroken', 'fan failure'],
-      ['abortDeployment', undefined],
+    await h.press('X');
+    await asked(h, 'Go ahead?');
+    await h.press('y');
+    await tick();
+    expect(fake.started().map(([r]) => r)).toEqual([
+      { action: 'power', host: 'r01-n001', op: 'cycle' },
+      { action: 'bootdev', host: 'r01-n001', device: 'disk', persistent: true },
+      { action: 'maas', host: 'r01-n001', op: 'mark-broken', comment: 'fan failure' },
+      { action: 'maas', host: 'r01-n001', op: 'abort' },
     ]);
   });
 
@@ -270,16 +325,19 @@ describe('actions from the keyboard', () => {
     expect(h.frame()).toContain('storage  VLAN 300');
     expect(h.frame()).not.toContain('tenant-a  VLAN 200');
     await h.press(KEYS.enter);
+    await asked(h, 'Go ahead?');
+    await h.press('y');
+    await tick();
     await h.press('-');
     expect(h.frame()).toContain('tenant-b  VLAN 201');
     await h.press(KEYS.down);
     await h.press(KEYS.enter);
+    await asked(h, 'Go ahead?');
+    await h.press('y');
     await tick();
-    expect(
-      fake.calls.map((c) => [c.method, (c.args[0] as { instance: string }).instance, c.args[1]]),
-    ).toEqual([
-      ['attachNetwork', 'vm-web', 'storage'],
-      ['detachNetwork', 'vm-web', 'tenant-b'],
+    expect(fake.started().map(([r]) => r)).toEqual([
+      { action: 'instance', verb: 'attach', instance: 'vm-web', network: 'storage' },
+      { action: 'instance', verb: 'detach', instance: 'vm-web', network: 'tenant-b' },
     ]);
   });
 
@@ -323,20 +381,33 @@ describe('actions from the keyboard', () => {
     );
     await h.press('t');
     expect(h.frame()).toContain('<hosts> <tasks>');
-    await h.press('j');
-    await h.press('c');
+    // The running task is not offered a resume or a rollback: refused at once, nothing planned.
+    expect(footer(h.frame())).toContain('x cancel');
+    expect(footer(h.frame())).not.toContain('u rollback');
     await h.press('u');
-    expect(h.frame()).toContain('Roll back task t-old');
+    expect(footer(h.frame())).toContain('rollback: task t-run is running; only interrupted, failed');
+    await h.press('j');
+    expect(footer(h.frame())).toContain('u rollback');
+    expect(footer(h.frame())).not.toContain('x cancel');
+    await h.press('c');
+    await asked(h, 'Go ahead?');
     await h.press('y');
+    await tick();
+    await h.press('u');
+    await asked(h, 'Type t-old to confirm');
+    expect(h.frame()).toContain('rollback t-old');
+    await h.type('t-old');
+    await h.press(KEYS.enter);
+    await tick();
     await h.press('k');
     await h.press('x');
-    expect(h.frame()).toContain('Cancel task t-run?');
+    await asked(h, 'Go ahead?');
+    expect(h.frame()).toContain('cancel t-run');
     await h.press('n');
     await tick();
-    expect(fake.calls).toEqual([
-      { method: 'resumeTask', args: ['t-old'] },
-      { method: 'rollbackTask', args: ['t-old'] },
+    expect(fake.started()).toEqual([
+      [{ action: 'resume', task: 't-old' }, 'd-resume-t-old'],
+      [{ action: 'rollback', task: 't-old' }, 'd-rollback-t-old'],
     ]);
-    expect(footer(h.frame())).toContain('rollback t-old: task t-2 accepted');
   });
 });

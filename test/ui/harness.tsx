@@ -1,7 +1,15 @@
 import { expect } from 'vitest';
 import { render } from 'ink-testing-library';
 import { Dashboard, type DashboardProps, type TaskSource } from '../../components/Dashboard.tsx';
-import type { CatalogSnapshot, DashboardActions, PlanStep, TaskRef } from '../../components/actions.ts';
+import type {
+  ActionPlan,
+  ActionRequest,
+  CatalogSnapshot,
+  DashboardActions,
+  DeployPlan,
+  PlanStep,
+  TaskRef,
+} from '../../components/actions.ts';
 import { Inventory } from '../../state/live.ts';
 import type { Task } from '../../state/store.ts';
 import { fakeSite } from './fake-inventory.ts';
@@ -27,6 +35,29 @@ export const KEYS = {
 
 export type Call = { method: keyof DashboardActions; args: unknown[] };
 
+/**
+ * A plan as the runner answers it, made from the request: its target, a state line, one step, and
+ * for the changes that need it what it destroys and what must be typed (as the runner decides).
+ */
+export function fakePlan(req: ActionRequest): ActionPlan {
+  const target = 'task' in req ? req.task : 'host' in req ? req.host : req.instance;
+  const typed =
+    (req.action === 'power' && req.op !== 'on') ||
+    (req.action === 'instance' && req.verb === 'destroy') ||
+    req.action === 'rollback';
+  const what = req.action === 'power' ? `power ${req.op}` : req.action === 'instance' ? req.verb : req.action;
+  return {
+    title: `${what} ${target}`,
+    target,
+    state: [`${target} is on (BMC)`],
+    steps: [{ step: `${what} step`, actions: [`IPMI 10.0.0.1:623: ${what} of ${target}`] }],
+    destroys:
+      req.action === 'instance' && req.verb === 'destroy' ? `the disks of ${target}: full erase` : null,
+    typed: typed ? target : null,
+    digest: `d-${what}-${target}`,
+  };
+}
+
 /** DashboardActions that record every call; `fail` makes a method reject, `hold` leaves it pending. */
 export function fakeActions(
   opts: { fail?: Partial<Record<keyof DashboardActions, string>>; hold?: boolean; plan?: PlanStep[] } = {},
@@ -41,14 +72,28 @@ export function fakeActions(
     },
     { step: 'Power on', actions: ['ipmi r01-n001 chassis power on'] },
   ];
+  const deployPlan = (host: string): DeployPlan => ({
+    title: `Deploy on ${host}`,
+    target: host,
+    state: [`${host} is Ready in MaaS`],
+    steps: plan,
+    destroys: null,
+    typed: null,
+    digest: `d-deploy-${host}`,
+    host,
+    mac: '02:00:00:00:00:01',
+  });
   const record =
     (method: keyof DashboardActions) =>
     (...args: unknown[]): Promise<never> => {
       calls.push({ method, args });
       const failure = opts.fail?.[method];
       if (failure) return Promise.reject(new Error(failure));
-      if (opts.hold) return new Promise(() => undefined);
-      if (method === 'plan') return Promise.resolve(plan) as Promise<never>;
+      if (opts.hold && method !== 'planAction') return new Promise(() => undefined);
+      if (method === 'plan')
+        return Promise.resolve(deployPlan((args[0] as { hostname: string }).hostname)) as Promise<never>;
+      if (method === 'planAction')
+        return Promise.resolve(fakePlan(args[0] as ActionRequest)) as Promise<never>;
       const name = String(args[0]);
       if (method === 'doctor') return Promise.resolve(fakeDiagnosis(NOW, name)) as Promise<never>;
       if (method === 'inspect') return Promise.resolve(fakeInspection(NOW, name)) as Promise<never>;
@@ -59,27 +104,17 @@ export function fakeActions(
     'addHost',
     'plan',
     'deploy',
-    'start',
-    'stop',
-    'destroy',
-    'attachNetwork',
-    'detachNetwork',
-    'power',
-    'bootDevice',
-    'abortDeployment',
-    'markBroken',
-    'markFixed',
-    'resumeTask',
-    'rollbackTask',
-    'cancelTask',
+    'planAction',
+    'runAction',
     'doctor',
-    'fix',
     'inspect',
-    'reconcile',
     'cabling',
   ];
   const actions = Object.fromEntries(methods.map((m) => [m, record(m)])) as unknown as DashboardActions;
-  return { actions, calls, plan };
+  /** The requests started (runAction), as [request, digest]. */
+  const started = () =>
+    calls.filter((c) => c.method === 'runAction').map((c) => c.args as [ActionRequest, string]);
+  return { actions, calls, plan, started };
 }
 
 const at = '2026-01-01T00:00:00.000Z';

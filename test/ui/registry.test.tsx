@@ -223,7 +223,8 @@ describe('read-only mode', () => {
     const { props } = FIXTURE();
     const h = await mount(props);
     await h.press('O');
-    expect(h.frame()).toContain('Power off r01-n001 through IPMI?');
+    await h.until('Type r01-n001 to confirm');
+    expect(h.frame()).toContain('power off r01-n001');
     await tick();
   });
 });

@@ -90,6 +90,7 @@ export function fakeInspection(readAt: number, hostname = 'r01-n001'): Inspectio
         },
       ],
     },
+    unknown: [],
     drift: ['bond0 mode balance-rr, expected active-backup'],
     plan: [{ step: 'Bond mode active-backup', actions: ['PUT /MAAS/api/2.0/nodes/abc123/interfaces/7/'] }],
     reconcile: { ports: [], bond: { interfaceId: 7, name: 'bond0', mode: 'active-backup' } },

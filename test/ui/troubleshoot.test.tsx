@@ -135,18 +135,28 @@ describe('the troubleshooting views in the dashboard', () => {
     expect(fake.calls).toEqual([{ method: 'doctor', args: ['r01-n001'] }]);
     expect(h.frame()).toContain('doctor r01-n001');
     expect(footer(h.frame())).toContain('1-6 fix');
+    // The fix's plan as the runner makes it, then y starts it with that plan's digest.
     await h.press('1');
-    await h.until('Fix r01-n001: ToR ports back to the PXE VLAN?');
-    expect(h.frame()).toContain('ports-pxe: starts a host.ports-pxe task');
+    await h.until('Go ahead?');
+    expect(h.frame()).toContain('fix r01-n001');
+    expect(h.frame()).toContain('now: r01-n001 is on (BMC)');
+    await tick(200);
     await h.press('y');
     await h.until('fix ports-pxe r01-n001 → task t-1');
-    expect(fake.calls.at(-1)).toEqual({ method: 'fix', args: ['r01-n001', 'ports-pxe', undefined] });
+    expect(fake.calls.at(-1)).toEqual({
+      method: 'runAction',
+      args: [{ action: 'fix', host: 'r01-n001', fix: 'ports-pxe' }, 'd-fix-r01-n001'],
+    });
     // The resume fix names the task it continues.
     await h.press('2');
-    await h.until('Fix r01-n001: resume task t-9');
+    await h.until('Go ahead?');
+    await tick(200);
     await h.press('y');
     await h.until('fix resume r01-n001 → task t-2');
-    expect(fake.calls.at(-1)).toEqual({ method: 'fix', args: ['r01-n001', 'resume', 't-9'] });
+    expect(fake.calls.at(-1)).toEqual({
+      method: 'runAction',
+      args: [{ action: 'fix', host: 'r01-n001', fix: 'resume', taskId: 't-9' }, 'd-fix-r01-n001'],
+    });
     // No third fix: said, nothing called.
     const n = fake.calls.length;
     await h.press('3');
@@ -166,7 +176,8 @@ describe('the troubleshooting views in the dashboard', () => {
     await h.press(KEYS.enter);
     await h.until('likely cause');
     await h.press('1');
-    await h.until('Fix r01-n001');
+    await h.until('Go ahead?');
+    await tick(200);
     await h.press('y');
     await h.until('→ task t-1');
     const reads = () => fake.calls.filter((c) => c.method === 'doctor').length;
@@ -194,14 +205,18 @@ describe('the troubleshooting views in the dashboard', () => {
     await h.until('DRIFT');
     expect(fake.calls).toEqual([{ method: 'inspect', args: ['r01-n002'] }]);
     expect(footer(h.frame())).toContain('R reconcile');
+    // The runner plans the reconcile again, live: that plan is what y confirms.
     await h.press('R');
-    await h.until('Reconcile r01-n002: run this plan as a task?');
-    expect(h.frame()).toContain('Bond mode active-backup');
-    expect(h.frame()).toContain('PUT /MAAS/api/2.0/nodes/abc123/interfaces/7/');
-    expect(fake.calls.map((c) => c.method)).toEqual(['inspect']);
+    await h.until('Go ahead?');
+    expect(h.frame()).toContain('reconcile r01-n002');
+    expect(fake.calls.map((c) => c.method)).toEqual(['inspect', 'planAction']);
+    await tick(200);
     await h.press('y');
     await h.until('reconcile r01-n002 → task t-1');
-    expect(fake.calls.at(-1)).toEqual({ method: 'reconcile', args: ['r01-n002'] });
+    expect(fake.calls.at(-1)).toEqual({
+      method: 'runAction',
+      args: [{ action: 'reconcile', host: 'r01-n002' }, 'd-reconcile-r01-n002'],
+    });
   });
 
   it(':racks then C on a rack opens its cabling check; :cabling does the same', async () => {

@@ -18,7 +18,8 @@ describe('log lines are tagged with the gear they are about', () => {
     const c = ctx({});
     await s!.run(c);
     expect(c.lines).toEqual([
-      { text: 'r01-n001: Chassis Control 0x01 power up (power is off)', level: 'info', source: 'ipmi' },
+      { text: 'r01-n001: power is off' },
+      { text: 'IPMI 10.0.0.11:623: Chassis Control 0x01 power up', level: 'info', source: 'ipmi' },
     ]);
     const u = ctx({}, { before: 'off' });
     await s!.undo!(u);
@@ -34,7 +35,9 @@ describe('log lines are tagged with the gear they are about', () => {
     );
     expect(c.lines.map((l) => l.source)).toEqual(['ipmi', 'ipmi']);
     expect(c.lines[0]!.text).toBe('IPMI 10.0.0.11:623: Chassis Control 0x01 power up');
-    expect(c.lines[1]!.text).toMatch(/Set System Boot Options param 5 \[05 e0 08 00 00 00\]$/);
+    expect(c.lines[1]!.text).toBe(
+      'IPMI 10.0.0.11:623: Set System Boot Options param 5: boot disk, persistent, EFI [05 e0 08 00 00 00] (as asked) (Get System Boot Options 05 00 00 first, for undo)',
+    );
   });
 
   it('switch: the change, the CLI lines the adapter reports sent, and the ports read back', async () => {
@@ -65,9 +68,10 @@ describe('log lines are tagged with the gear they are about', () => {
     expect(applied).toHaveLength(1);
     expect(c.lines).toEqual([
       { text: 'switch tor-r01 1/1/1: untagged 200, tagged 201', level: 'info', source: 'switch' },
-      { text: 'switch tor-r01: 1/1/1 back to PXE VLAN', level: 'info', source: 'switch' },
-      { text: 'switch tor-r01> interface TenGigabitEthernet 1/1/1', level: 'info', source: 'switch' },
-      { text: 'switch tor-r01> switchport access vlan 10', level: 'info', source: 'switch' },
+      // What the step asked for is a note; the lines typed are switch lines, as the plan words them.
+      { text: 'switch tor-r01: 1/1/1 back to PXE VLAN' },
+      { text: 'switch tor-r01: interface TenGigabitEthernet 1/1/1', level: 'info', source: 'switch' },
+      { text: 'switch tor-r01: switchport access vlan 10', level: 'info', source: 'switch' },
     ]);
   });
 

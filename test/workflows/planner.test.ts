@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pickHost } from '../../src/workflows/planner.ts';
+import type { OperatorError } from '../../src/util/errors.ts';
 import type { Host, Instance, Offering } from '../../state/schema.ts';
 
 /** The seed's BareMetalPlanner: exact dimensions, known to and Ready in MaaS, no instance on it. */
@@ -79,7 +80,7 @@ describe('pickHost', () => {
     );
     expect(() =>
       pickHost({ hosts: [h], instances: [instanceOn(h)] }, offering, { ...allReady, hostName: 'r01-n001' }),
-    ).toThrow(/already runs an instance/);
+    ).toThrow(/host r01-n001 is taken by instance /);
     expect(() =>
       pickHost({ hosts: [host('r01-n001', { memoryMb: 1024 })], instances: [] }, offering, {
         ...allReady,
@@ -95,5 +96,36 @@ describe('pickHost', () => {
     expect(() => pickHost(data, offering, { readyInMaas: () => false, hostName: 'r01-n001' })).toThrow(
       /not Ready in MaaS/,
     );
+  });
+
+  it('names the instance, the task, its state and the jump host when a race is lost', () => {
+    const h = host('r01-n004');
+    const inst = { ...instanceOn(h), name: 'vm-a', state: 'creating' as const };
+    const holder = {
+      taskId: 't-1a2b3c4d',
+      kind: 'instance.create',
+      state: 'running' as const,
+      owner: 'jump-b/pid-4242-a1b2c3',
+    };
+    const err = (() => {
+      try {
+        pickHost({ hosts: [h], instances: [inst] }, offering, {
+          ...allReady,
+          hostName: 'r01-n004',
+          holderOf: () => holder,
+        });
+      } catch (e) {
+        return e as OperatorError;
+      }
+      throw new Error('not refused');
+    })();
+    expect(err.message).toBe(
+      'host r01-n004 is taken by instance vm-a (being created): task t-1a2b3c4d (instance.create) is running on it at jump host jump-b',
+    );
+    expect(err.hint).toMatch(/another deploy got there first; pick another host, or follow task t-1a2b3c4d/);
+    const done = { ...inst, state: 'running' as const };
+    expect(() =>
+      pickHost({ hosts: [h], instances: [done] }, offering, { ...allReady, hostName: 'r01-n004' }),
+    ).toThrow('host r01-n004 is taken by instance vm-a (running)');
   });
 });

@@ -68,7 +68,7 @@ export class InventoryFollower {
 
   constructor(
     private readonly port: MaasFeedPort,
-    private readonly layout: RackLayout,
+    private layout: RackLayout,
     opts: FollowerOptions = {},
   ) {
     this.opts = {
@@ -89,9 +89,20 @@ export class InventoryFollower {
     return this.listed;
   }
 
+  /** A step is under way (a new caller shares it, with the first caller's signal). */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
   onDelta(listener: (delta: RowDelta & FollowerState) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The rack file changed: rows are merged again with its cabling (no MaaS call). */
+  setLayout(layout: RackLayout): void {
+    this.layout = layout;
+    if (this.listed) this.remerge();
   }
 
   /** Asks for a full list at the next step (the operator's `r`). */

@@ -1,27 +1,45 @@
 import type { Site } from '../../site/open.ts';
 import { inventorySource, rackLayout } from '../../site/open.ts';
 import type { MaasClient } from '../../maas/client.ts';
-import type { Result } from '../protocol.ts';
+import type { Result, RunnerNotice } from '../protocol.ts';
 import { InventoryFollower, type FollowerOptions, type MaasFeedPort } from './follower.ts';
 import type { RowDelta } from './rows.ts';
 import type { FollowerState } from './follower.ts';
+import { Deadline, raceSignal } from '../../util/deadline.ts';
+import { WaitBoard } from '../waits.ts';
 
-/** MaaS as the follower needs it: summaries (the fields the inventory shows) and the events feed. */
-export function maasFeed(maas: MaasClient): MaasFeedPort {
+/**
+ * MaaS as the follower needs it: summaries (the fields the inventory shows) and the events feed,
+ * each call named on the runner's wait board while it lasts.
+ */
+export function maasFeed(maas: MaasClient, waits: WaitBoard = new WaitBoard()): MaasFeedPort {
   return {
-    listMachines: (filter, signal) => maas.listMachineSummaries(filter.id ? { id: filter.id } : {}, signal),
-    newestEventId: async (signal) => {
-      const page = await maas.queryEvents({ level: 'DEBUG', limit: 1 }, signal);
-      return page.events[0]?.id ?? null;
-    },
-    eventsAfter: async (after, limit, signal) => {
-      const page = await maas.queryEvents({ level: 'DEBUG', after, limit }, signal);
-      return [...page.events].sort((a, b) => a.id - b.id);
-    },
+    listMachines: (filter, signal) =>
+      waits.track(filter.id ? "MaaS's machines named by its events" : "MaaS's machine list", () =>
+        maas.listMachineSummaries(filter.id ? { id: filter.id } : {}, signal),
+      ),
+    newestEventId: (signal) =>
+      waits.track("MaaS's newest event", async () => {
+        const page = await maas.queryEvents({ level: 'DEBUG', limit: 1 }, signal);
+        return page.events[0]?.id ?? null;
+      }),
+    eventsAfter: (after, limit, signal) =>
+      waits.track("MaaS's events", async () => {
+        const page = await maas.queryEvents({ level: 'DEBUG', after, limit }, signal);
+        return [...page.events].sort((a, b) => a.id - b.id);
+      }),
   };
 }
 
-export type InventoryDelta = RowDelta & Omit<FollowerState, 'rows'>;
+export interface InventoryServiceOptions extends FollowerOptions {
+  pollMs?: number;
+  /** Where the runner says what it waits for. */
+  waits?: WaitBoard;
+  /** RACKPILOT_MAAS_TIMEOUT: the bound of one step (a full list is two calls: both within it). */
+  maasTimeoutMs?: number;
+}
+
+export type InventoryDelta = RowDelta & Omit<FollowerState, 'rows'> & { notice: RunnerNotice | null };
 
 /**
  * The runner's inventory: one follower for every client. It polls only while a dashboard (or a
@@ -32,12 +50,15 @@ export class InventoryService {
   private timer: NodeJS.Timeout | null = null;
   private subscribers = 0;
   readonly endpoint: string;
+  /** The runner's newest notice (a new lab, a rack file reload), shown in the dashboard's header. */
+  private notice: RunnerNotice | null = null;
+  private readonly noticeListeners = new Set<() => void>();
 
   constructor(
     private readonly site: Site,
-    private readonly opts: FollowerOptions & { pollMs?: number } = {},
+    private readonly opts: InventoryServiceOptions = {},
   ) {
-    this.follower = new InventoryFollower(maasFeed(site.maas), rackLayout(site.topology), opts);
+    this.follower = new InventoryFollower(maasFeed(site.maas, opts.waits), rackLayout(site.topology), opts);
     this.endpoint = inventorySource(site).endpoint;
   }
 
@@ -49,21 +70,44 @@ export class InventoryService {
     return rackLayout(this.site.topology).racks.map((r) => ({ name: r.name, switchName: r.switchName }));
   }
 
+  /** The rack file was reloaded: its racks and cabling from now on. */
+  reloadLayout(): void {
+    this.follower.setLayout(rackLayout(this.site.topology));
+  }
+
+  /** Tells every subscriber at once, with an empty delta carrying the notice. */
+  announce(notice: RunnerNotice): void {
+    this.notice = notice;
+    for (const l of this.noticeListeners) l();
+  }
+
   /** A client wants live rows: polling runs while at least one does. */
   subscribe(onDelta: (d: InventoryDelta) => void): () => void {
-    const off = this.follower.onDelta(({ rows: _rows, ...d }) => onDelta(d));
+    const off = this.follower.onDelta(({ rows: _rows, ...d }) => onDelta({ ...d, notice: this.notice }));
+    const onNotice = () => {
+      const { rows: _rows, ...s } = this.follower.state();
+      onDelta({ ...s, upsert: [], remove: [], notice: this.notice });
+    };
+    this.noticeListeners.add(onNotice);
     this.subscribers++;
     this.ensurePolling();
     return () => {
       off();
+      this.noticeListeners.delete(onNotice);
       this.subscribers--;
       if (this.subscribers <= 0) this.stopPolling();
     };
   }
 
   /** The rows now; lists MaaS first when nothing has been listed yet. */
-  async snapshot(): Promise<Result<'inventory.subscribe'>> {
-    if (!this.follower.ready) await this.follower.step();
+  async snapshot(signal?: AbortSignal): Promise<Result<'inventory.subscribe'>> {
+    // A step that outlives the deadline goes on; its rows reach the subscriber as deltas.
+    if (!this.follower.ready) await this.step(signal).catch(() => undefined);
+    return this.current();
+  }
+
+  /** The rows as they are, with the last step's error if it failed: never a call to MaaS. */
+  current(): Result<'inventory.subscribe'> {
     const s = this.follower.state();
     return {
       endpoint: this.endpoint,
@@ -73,20 +117,42 @@ export class InventoryService {
       refreshedAt: s.refreshedAt,
       error: s.error,
       version: s.version,
+      notice: this.notice,
     };
   }
 
-  async refresh(): Promise<void> {
+  async refresh(signal?: AbortSignal): Promise<void> {
     this.follower.requestFullList();
-    await this.follower.step();
+    await this.step(signal);
+  }
+
+  /**
+   * One follower step within `signal`'s deadline, or one of its own. A step already under way is
+   * joined, and a caller leaves it at its own deadline while it goes on for the others; a step of
+   * its own ends with MaaS's own error at that deadline (the follower records it).
+   */
+  private async step(signal?: AbortSignal): Promise<void> {
+    const own = signal
+      ? undefined
+      : new Deadline(this.opts.maasTimeoutMs ?? 30_000, 'RACKPILOT_MAAS_TIMEOUT');
+    const bound = signal ?? own!.signal;
+    try {
+      const joining = this.follower.busy;
+      const work = this.follower.step(bound);
+      await (joining ? raceSignal(work, bound) : work);
+    } finally {
+      own?.dispose();
+    }
   }
 
   private ensurePolling(): void {
     if (this.timer) return;
     const tick = () => {
-      void this.follower.step().finally(() => {
-        if (this.timer) this.timer = setTimeout(tick, this.opts.pollMs ?? 2_000);
-      });
+      void this.step()
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, this.opts.pollMs ?? 2_000);
+        });
     };
     this.timer = setTimeout(tick, 0);
   }

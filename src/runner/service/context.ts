@@ -1,6 +1,9 @@
 import type { Site } from '../../site/open.ts';
 import type { Workbench } from '../../site/workbench.ts';
 import type { Method, Result } from '../protocol.ts';
+import { Deadline, DeadlineExceeded, formatSeconds } from '../../util/deadline.ts';
+import { OperatorError } from '../../util/errors.ts';
+import type { WaitBoard } from '../waits.ts';
 
 /** What a request handler works with: the runner's site (adapters) and workbench (store + engine). */
 export interface ServiceContext {
@@ -26,4 +29,39 @@ export interface Subscription {
   inventory?: (() => void) | undefined;
 }
 
-export type Handlers = { [M in Method]?: (params: any, caller: Caller) => Promise<Result<M>> };
+/** One request's own facts: the client's deadline, when it sent one (reads do). */
+export interface RequestContext {
+  deadline?: Deadline | undefined;
+}
+
+export type Handlers = {
+  [M in Method]?: (params: any, caller: Caller, request?: RequestContext) => Promise<Result<M>>;
+};
+
+/**
+ * The deadline of a handler's wait on one kind of peer: the runner's own setting, shortened to what
+ * the client has left when it said (a read through the runner never outlasts its command).
+ */
+export function peerDeadline(request: RequestContext | undefined, ms: number, setting: string): Deadline {
+  const left = request?.deadline?.remainingMs();
+  return left !== undefined && left < ms
+    ? new Deadline(left, request!.deadline!.setting)
+    : new Deadline(ms, setting);
+}
+
+/** A deadline that passed while a shared wait went on: said as what the runner still waits for. */
+export function stillWaiting(err: unknown, waits: WaitBoard): unknown {
+  return err instanceof DeadlineExceeded ? stillWaitingError(err.deadline, waits.describe()) : err;
+}
+
+export function stillWaitingError(
+  deadline: { ms: number; setting: string },
+  what: string | null,
+): OperatorError {
+  return new OperatorError(
+    `no answer within ${formatSeconds(deadline.ms)} (${deadline.setting}): the runner is still waiting for ${what ?? 'the gear'}`,
+    {
+      hint: `raise ${deadline.setting} if the peer is only slow; \`rackpilot runner logs\` shows what the runner does`,
+    },
+  );
+}

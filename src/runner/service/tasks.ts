@@ -1,16 +1,8 @@
 import { OperatorError } from '../../util/errors.ts';
-import {
-  instanceDraft,
-  readyInMaas,
-  resolveCreate,
-  startCreate,
-  type CreateRequest,
-} from '../../site/provision.ts';
-import { pickHost } from '../../workflows/planner.ts';
+import { startCreate, type CreateRequest } from '../../site/provision.ts';
 import { planWorkflowLive } from '../../workflows/index.ts';
-import type { Instance, TaskTarget } from '../../../state/schema.ts';
-import type { Params } from '../protocol.ts';
-import { withDraft } from './draft.ts';
+import type { ActionRequest, Params } from '../protocol.ts';
+import { actionPlanner, lifecycleTask, type Planned } from './plans.ts';
 import type { Caller, Handlers, ServiceContext } from './context.ts';
 
 function describeCaller(c: Caller): string {
@@ -24,6 +16,7 @@ function describeCaller(c: Caller): string {
  */
 export function taskHandlers({ site, wb }: ServiceContext): Handlers {
   const { store, engine } = wb;
+  const planner = actionPlanner({ site, wb });
 
   const createRequest = (p: Params<'instance.create'>): CreateRequest => ({
     name: p.name,
@@ -34,37 +27,6 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
     ...(p.mac && { mac: p.mac }),
     ...(p.userData !== undefined && { userData: p.userData }),
   });
-
-  const instanceNamed = (key: string): Instance => {
-    const inst = store.instances.find((i) => i.name === key || i.id === key);
-    if (!inst) throw new OperatorError(`no instance ${key}`, { hint: '`rackpilot ls`' });
-    return inst;
-  };
-
-  /** The task kind, target and params of start/stop/destroy/attach/detach. */
-  const lifecycle = (p: Params<'instance.action'>) => {
-    const inst = instanceNamed(p.instance);
-    const host = store.hosts.get(inst.hostId);
-    const target: TaskTarget = {
-      hostId: inst.hostId,
-      ...(host && { hostname: host.hostname }),
-      instanceId: inst.id,
-    };
-    if (p.verb === 'attach' || p.verb === 'detach') {
-      if (!p.network)
-        throw new OperatorError('which network?', { hint: `rackpilot ${p.verb} INSTANCE NETWORK` });
-      const net = store.networks.find((n) => n.name === p.network || n.id === p.network);
-      if (!net) throw new OperatorError(`no network ${p.network}`, { hint: '`rackpilot network ls`' });
-      if (p.verb === 'attach' && inst.networkIds.includes(net.id))
-        throw new OperatorError(`${inst.name} is already on ${net.name}`);
-      if (p.verb === 'detach' && !inst.networkIds.includes(net.id))
-        throw new OperatorError(`${inst.name} is not on ${net.name}`);
-      const params: Record<string, string> = { instanceId: inst.id, networkId: net.id };
-      return { kind: `network.${p.verb}`, target, params };
-    }
-    const params: Record<string, string> = { instanceId: inst.id };
-    return { kind: `instance.${p.verb}`, target, params };
-  };
 
   const hostNamed = (key: string) => {
     const host = store.hosts.find((h) => h.hostname === key || h.id === key);
@@ -83,6 +45,7 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
     params: Record<string, unknown>,
     force: boolean | undefined,
     caller: Caller,
+    confirmed: Planned | undefined,
   ) => {
     const host = hostNamed(key);
     const target = { hostId: host.id, hostname: host.hostname };
@@ -92,10 +55,15 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
       { hostId: host.id, ...params },
       {
         ...(force && { force: { reason: `--force from ${describeCaller(caller)}` } }),
+        ...(confirmed && { plan: confirmed.steps }),
       },
     );
     return { taskId };
   };
+
+  /** The plan the operator confirmed, planned again and compared; undefined when none was sent. */
+  const confirmedPlan = async (req: ActionRequest, digest: string | undefined) =>
+    digest === undefined ? undefined : planner.confirm(req, digest);
 
   return {
     'instances.list': async () =>
@@ -112,66 +80,85 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
       }),
 
     'instance.create': async (p) => {
-      const { instance, host, taskId } = await startCreate(wb, site.maas, createRequest(p));
+      const req = createRequest(p);
+      // The confirmed deploy: the same host and MAC as planned (the client sends them back), the
+      // same lines, or a refusal naming what changed.
+      if (p.plan !== undefined && (!p.host || !p.mac))
+        throw new OperatorError('a confirmed deploy names the host and MAC of its plan', {
+          hint: 'send back the host and mac that instance.plan answered',
+        });
+      const confirmed = p.plan === undefined ? undefined : await planner.deploy(req);
+      if (confirmed) planner.check(confirmed, p.plan);
+      const { instance, host, taskId } = await startCreate(wb, site.maas, req, {
+        ...(confirmed && { plan: confirmed.steps }),
+      });
       return { taskId, instance: instance.name, host: host.hostname, mac: instance.mac };
     },
 
     'instance.plan': async (p) => {
-      const req = createRequest(p);
-      const resolved = resolveCreate(store, req);
-      if (store.instances.find((i) => i.name === req.name))
-        throw new OperatorError(`an instance named ${req.name} exists`, { hint: '`rackpilot ls`' });
-      const ready = await readyInMaas(site.maas);
-      const host = pickHost(store.snapshot(), resolved.offering, {
-        ...(req.host && { hostName: req.host }),
-        readyInMaas: ready,
-      });
-      const draft = instanceDraft(req, resolved, host.id, new Set(store.instances.list().map((i) => i.mac)));
-      const inst = { ...draft, id: 'inst-planned', createdAt: new Date().toISOString() };
-      const plan = await planWorkflowLive(withDraft(wb.deps, 'instances', inst), 'instance.create', {
-        instanceId: inst.id,
-      });
-      return { host: host.hostname, mac: inst.mac, plan };
+      const planned = await planner.deploy(createRequest(p));
+      const { start: _start, ...shown } = planned;
+      return { ...shown, plan: planned.steps };
+    },
+
+    'action.plan': async (p) => {
+      const { start: _start, ...shown } = await planner.plan(p);
+      return shown;
     },
 
     'instance.action': async (p) => {
-      const { kind, target, params } = lifecycle(p);
-      return { taskId: await engine.start(kind, target, params) };
+      const { kind, target, params } = lifecycleTask(wb, p);
+      const req: ActionRequest = {
+        action: 'instance',
+        verb: p.verb,
+        instance: p.instance,
+        ...(p.network && { network: p.network }),
+      };
+      const confirmed = await confirmedPlan(req, p.plan);
+      return { taskId: await engine.start(kind, target, params, confirmed && { plan: confirmed.steps }) };
     },
 
     'instance.actionPlan': async (p) => {
-      const { kind, params } = lifecycle(p);
+      const { kind, params } = lifecycleTask(wb, p);
       return { plan: await planWorkflowLive(wb.deps, kind, params) };
     },
 
     'host.power': async (p, caller) =>
-      startBmcTask(p.host, 'host.power', { action: p.action }, p.force, caller),
-    'host.bootdev': async (p, caller) =>
       startBmcTask(
         p.host,
-        'host.bootdev',
-        { device: p.device, persistent: p.persistent, ...(p.efi !== undefined && { efi: p.efi }) },
+        'host.power',
+        { action: p.action },
         p.force,
         caller,
+        await confirmedPlan({ action: 'power', host: p.host, op: p.action }, p.plan),
       ),
-    'host.maas': async (p, caller) =>
-      startBmcTask(
-        p.host,
-        'host.maas',
-        { op: p.op, ...(p.comment && { comment: p.comment }) },
-        false,
-        caller,
-      ),
+    'host.bootdev': async (p, caller) => {
+      const params = {
+        device: p.device,
+        persistent: p.persistent,
+        ...(p.efi !== undefined && { efi: p.efi }),
+      };
+      const confirmed = await confirmedPlan({ action: 'bootdev', host: p.host, ...params }, p.plan);
+      return startBmcTask(p.host, 'host.bootdev', params, p.force, caller, confirmed);
+    },
+    'host.maas': async (p, caller) => {
+      const params = { op: p.op, ...(p.comment && { comment: p.comment }) };
+      const confirmed = await confirmedPlan({ action: 'maas', host: p.host, ...params }, p.plan);
+      return startBmcTask(p.host, 'host.maas', params, false, caller, confirmed);
+    },
 
-    'task.resume': async ({ id }) => {
+    'task.resume': async ({ id, plan }) => {
+      await confirmedPlan({ action: 'resume', task: id }, plan);
       await engine.resume(id);
       return { taskId: id };
     },
-    'task.rollback': async ({ id }) => {
+    'task.rollback': async ({ id, plan }) => {
+      await confirmedPlan({ action: 'rollback', task: id }, plan);
       await engine.rollback(id);
       return { taskId: id };
     },
-    'task.cancel': async ({ id, reason }) => {
+    'task.cancel': async ({ id, reason, plan }) => {
+      await confirmedPlan({ action: 'cancel', task: id }, plan);
       const { log: _log, ...t } = await engine.cancel(id, reason ?? 'cancelled by the operator');
       return t;
     },

@@ -8,6 +8,7 @@ import { planWorkflowLive } from '../../workflows/index.ts';
 import { cabling, doctor, inspectHost } from '../../doctor/gather.ts';
 import { BmcPowerSweep, type BmcSweepTarget, type BmcPowerChange } from '../power-sweep.ts';
 import type { Caller, Handlers, ServiceContext } from './context.ts';
+import { actionPlanner, FIX_TASKS } from './plans.ts';
 
 /**
  * Troubleshooting requests: the doctor (read, then a fix as a task), the bond/VLAN inspection and
@@ -97,6 +98,7 @@ export function troubleshootHandlers(
   sweep: BmcPowerSweep | undefined,
 ): Handlers {
   const tctx = { site, wb, ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }) };
+  const planner = actionPlanner({ site, wb });
   const hostNamed = (key: string) => {
     const host = wb.store.hosts.find((h) => h.hostname === key || h.id === key);
     if (!host)
@@ -115,7 +117,11 @@ export function troubleshootHandlers(
   };
   return {
     'host.doctor': async ({ host }) => doctor(tctx, host),
-    'host.fix': async ({ host, fix, taskId }, caller: Caller) => {
+    'host.fix': async ({ host, fix, taskId, plan }, caller: Caller) => {
+      const confirmed =
+        plan === undefined
+          ? undefined
+          : await planner.confirm({ action: 'fix', host, fix, ...(taskId && { taskId }) }, plan);
       if (fix === 'resume') {
         if (!taskId)
           throw new OperatorError('which task?', {
@@ -124,14 +130,7 @@ export function troubleshootHandlers(
         await wb.engine.resume(taskId);
         return { taskId };
       }
-      const kinds: Record<string, { kind: string; params: Record<string, unknown> }> = {
-        'ports-pxe': { kind: 'host.ports-pxe', params: {} },
-        'pxe-boot': { kind: 'host.pxe-boot', params: {} },
-        'reset-failed': { kind: 'host.reset-failed', params: {} },
-        abort: { kind: 'host.maas', params: { op: 'abort', comment: 'rackpilot doctor: abort' } },
-        'power-cycle': { kind: 'host.power', params: { action: 'cycle' } },
-      };
-      const k = kinds[fix];
+      const k = FIX_TASKS[fix];
       if (!k) throw new OperatorError(`no fix ${fix}`);
       const h = hostNamed(host);
       const target = { hostId: h.id, hostname: h.hostname };
@@ -141,18 +140,24 @@ export function troubleshootHandlers(
         k.kind,
         target,
         { hostId: h.id, ...k.params },
-        holder
-          ? {
-              force: {
-                reason: `doctor fix ${fix} from ${caller.kind} client (pid ${caller.pid}) beside task ${holder}`,
-              },
-            }
-          : {},
+        {
+          ...(holder && {
+            force: {
+              reason: `doctor fix ${fix} from ${caller.kind} client (pid ${caller.pid}) beside task ${holder}`,
+            },
+          }),
+          ...(confirmed && { plan: confirmed.steps }),
+        },
       );
       return { taskId: taskIdStarted };
     },
     'host.inspect': async ({ host }) => withPlan(host),
-    'host.reconcile': async ({ host }) => {
+    'host.reconcile': async ({ host, plan }) => {
+      // Confirmed: the reconcile the operator saw, with its very values (ports, VLANs, bond mode).
+      if (plan !== undefined) {
+        const { start, steps } = await planner.confirm({ action: 'reconcile', host }, plan);
+        return { taskId: await wb.engine.start(start!.kind, start!.target, start!.params, { plan: steps }) };
+      }
       const i = await inspectHost(tctx, host);
       if (!i.reconcile) throw new OperatorError(`${host}: no drift to reconcile`, { target: host });
       const h = hostNamed(host);
