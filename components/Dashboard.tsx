@@ -15,7 +15,7 @@ import { launch, untakenTaskActions, type LaunchContext } from './launch.ts';
 import { useNavigation } from './use-navigation.ts';
 import { useKeyInput } from './use-key-input.ts';
 import { nextRedraw, useNow } from './clock.ts';
-import { useHostProbe } from './use-host-probe.ts';
+import { liveStamp, useHostProbe } from './use-host-probe.ts';
 import { useTaskPanes } from './use-task-panes.ts';
 import { useTroubleshoot } from './use-troubleshoot.tsx';
 import { crumbFor, PaneView } from './PaneViews.tsx';
@@ -121,7 +121,8 @@ function DashboardScreen(props: DashboardProps) {
   );
   const taskCursor = Math.min(nav.cursor('tasks'), Math.max(0, visibleTasks.length - 1));
 
-  const probe = useHostProbe(prober, selectedRow, view === 'detail');
+  const [rereads, setRereads] = useState(0);
+  const probe = useHostProbe(prober, selectedRow, view === 'detail', liveStamp(selectedRow, rereads));
 
   const wide = columns >= 120;
   const tabs = (view === 'hosts' || view === 'pane') && !wide ? 1 : 0;
@@ -252,6 +253,7 @@ function DashboardScreen(props: DashboardProps) {
       void inventory.refresh();
       void taskFeed?.refresh?.();
       trouble.reread();
+      setRereads((n) => n + 1);
     },
     tasks: () => (view === 'tasks' ? nav.back() : openView('tasks')),
     taskPane: () => panes.toggle(),
@@ -343,6 +345,7 @@ function DashboardScreen(props: DashboardProps) {
               marked: nav.marked,
               stale: snapshot.error !== null && snapshot.rows.length > 0,
               loading: snapshot.refreshedAt === null && snapshot.error === null,
+              wide,
             }}
             pane={{
               layout,

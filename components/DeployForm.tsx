@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
-import { ConfirmInput, MultiSelect, Select, TextInput } from '@inkjs/ui';
+import { ConfirmInput, TextInput } from '@inkjs/ui';
+import { PickList } from './PickList.tsx';
 import type { CatalogSnapshot, DeployPlan, DeployRequest } from './actions.ts';
 import { planLines, ScrolledLines } from './PlanDialog.tsx';
 import { useColor } from './theme.tsx';
@@ -38,7 +39,13 @@ export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width,
     setPlanned('loading');
     plan(req as DeployRequest).then(
       (steps) => live && setPlanned(steps),
-      (err: unknown) => live && setPlanned({ error: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) => {
+        if (!live) return;
+        // The form stays, its answers kept: back to the last field (a user-data path that does
+        // not exist is the usual cause), the reason under it; enter plans again.
+        setProblem(`cannot plan: ${err instanceof Error ? err.message : String(err)}`);
+        setStep('userData');
+      },
     );
     return () => {
       live = false;
@@ -73,12 +80,12 @@ export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width,
             </Text>
           );
         return (
-          <Select
+          <PickList
             options={offerings.map((o) => ({
               label: `${o.name}  ${o.cpuCores} cores ${o.cpuMhz} MHz ${Math.round(o.memoryMb / 1024)} GiB`,
               value: o.name,
             }))}
-            onChange={(offering) => {
+            onPick={(offering) => {
               setReq((r) => ({ ...r, offering }));
               setStep('template');
             }}
@@ -87,9 +94,9 @@ export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width,
       case 'template':
         if (templates.length === 0) return <Text color={color('red')}>no templates in the catalog</Text>;
         return (
-          <Select
+          <PickList
             options={templates.map((t) => ({ label: `${t.name}  ${t.image}`, value: t.name }))}
-            onChange={(template) => {
+            onPick={(template) => {
               setReq((r) => ({ ...r, template }));
               setStep('networks');
             }}
@@ -102,13 +109,15 @@ export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width,
             <Text color={color('gray')}>
               space picks (the first picked is the default, untagged), enter goes on
             </Text>
-            <MultiSelect
+            <PickList
               options={networks.map((n) => ({ label: `${n.name}  VLAN ${n.vlan}`, value: n.name }))}
-              onSubmit={(picked) => {
-                if (picked.length === 0) return setProblem('pick at least one network');
-                setProblem(null);
-                setReq((r) => ({ ...r, networks: picked }));
-                setStep('name');
+              multi={{
+                onSubmit: (picked) => {
+                  if (picked.length === 0) return setProblem('pick at least one network');
+                  setProblem(null);
+                  setReq((r) => ({ ...r, networks: picked }));
+                  setStep('name');
+                },
               }}
             />
           </Box>
@@ -134,8 +143,10 @@ export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width,
           <Box>
             <Text>user-data file (enter for none): </Text>
             <TextInput
+              {...(req.userDataPath !== undefined && { defaultValue: req.userDataPath })}
               onSubmit={(value) => {
                 const path = value.trim();
+                setProblem(null);
                 setReq((r) => {
                   const { userDataPath: _old, ...rest } = r;
                   return path ? { ...rest, userDataPath: path } : rest;

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Box, Text, useInput } from 'ink';
-import { ConfirmInput, Select, TextInput } from '@inkjs/ui';
+import { ConfirmInput, TextInput } from '@inkjs/ui';
+import { PickList } from './PickList.tsx';
 import { useColor } from './theme.tsx';
 import { DeployForm } from './DeployForm.tsx';
 import { submitDeploy, type LaunchContext } from './launch.ts';
@@ -28,7 +29,14 @@ export type Dialog =
       options: readonly { label: string; value: string }[];
       onPick: (value: string) => void;
     }
-  | { kind: 'text'; title: string; placeholder?: string; onSubmit: (value: string) => void }
+  | {
+      kind: 'text';
+      title: string;
+      lines?: readonly string[];
+      placeholder?: string;
+      /** A string refuses the value: the dialog stays, the input kept, the reason under it. */
+      onSubmit: (value: string) => string | void;
+    }
   | {
       kind: 'plan';
       title: string;
@@ -112,9 +120,9 @@ function DialogInput({ dialog, onClose }: { dialog: Dialog; onClose: () => void 
       );
     case 'choose':
       return (
-        <Select
-          options={dialog.options.map((o) => ({ ...o }))}
-          onChange={(value) => {
+        <PickList
+          options={dialog.options}
+          onPick={(value) => {
             onClose();
             dialog.onPick(value);
           }}
@@ -122,13 +130,17 @@ function DialogInput({ dialog, onClose }: { dialog: Dialog; onClose: () => void 
       );
     case 'text':
       return (
-        <TextInput
-          {...(dialog.placeholder !== undefined && { placeholder: dialog.placeholder })}
-          onSubmit={(value) => {
-            onClose();
-            dialog.onSubmit(value);
-          }}
-        />
+        <Box flexDirection="column">
+          <TextInput
+            {...(dialog.placeholder !== undefined && { placeholder: dialog.placeholder })}
+            onSubmit={(value) => {
+              const refused = dialog.onSubmit(value);
+              if (typeof refused === 'string') return setMismatch(refused);
+              onClose();
+            }}
+          />
+          {mismatch ? <Text color={color('red')}>{mismatch}</Text> : null}
+        </Box>
       );
   }
 }

@@ -2,8 +2,10 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import { useColor } from './theme.tsx';
 import type { HostRow } from '../state/live.ts';
-import { probeWarnings, type HostProbe } from '../src/site/probe.ts';
-import { formatAge } from './format.ts';
+import type { HostLive } from '../src/runner/protocol.ts';
+import { liveWarnings } from './live-warnings.ts';
+import type { LiveReading } from './use-host-probe.ts';
+import { clockTime, formatAge } from './format.ts';
 import { powerColor, statusTone, TONE_COLOR } from './status-style.ts';
 
 export function HostDetail({
@@ -15,8 +17,8 @@ export function HostDetail({
   row: HostRow;
   width: number;
   now: number;
-  /** Live readings from the BMC and the switches; 'loading' while they are being read. */
-  probe?: HostProbe | 'loading' | undefined;
+  /** Live readings of the BMC and the switches, read by the runner (and whether a read runs). */
+  probe?: LiveReading | undefined;
 }) {
   const color = useColor();
   const line = (label: string, value: React.ReactNode) => (
@@ -52,21 +54,40 @@ export function HostDetail({
       {line('ports', row.ports.length ? row.ports.join(', ') : '-')}
       {line('MACs', row.macs.length ? row.macs.join(', ') : '-')}
       {line('bondable', row.ports.length >= 2 ? `yes (${row.ports.length} ToR NICs, active-backup)` : 'no')}
-      {probe === undefined ? null : probe === 'loading' ? (
-        <Text color={color('gray')}>reading the BMC and the switch ports…</Text>
+      {probe === undefined ? null : probe.live === null ? (
+        <Text color={probe.error ? color('red') : color('gray')} wrap="wrap">
+          {probe.error
+            ? `cannot read the gear: ${probe.error}`
+            : 'reading the BMC and the switch ports (through the runner)…'}
+        </Text>
       ) : (
-        <LiveReadings row={row} probe={probe} />
+        <LiveReadings row={row} live={probe.live} reading={probe.reading} error={probe.error} />
       )}
     </Box>
   );
 }
 
-function LiveReadings({ row, probe }: { row: HostRow; probe: HostProbe }) {
+function LiveReadings({
+  row,
+  live,
+  reading,
+  error,
+}: {
+  row: HostRow;
+  live: HostLive;
+  reading: boolean;
+  error: string | null;
+}) {
   const color = useColor();
-  const bmc = probe.bmc;
+  const bmc = live.bmc;
   return (
     <>
-      <Text bold>live from the gear</Text>
+      <Text wrap="truncate">
+        <Text bold>live from the gear</Text>
+        <Text color={color('gray')}> read {clockTime(live.readAt)}</Text>
+        {reading ? <Text color={color('yellow')}> · reading again…</Text> : null}
+        {error ? <Text color={color('red')}> · read again failed: {error}</Text> : null}
+      </Text>
       <Text wrap="truncate">
         <Text color={color('gray')}>{'BMC'.padEnd(14)}</Text>
         {bmc === undefined ? (
@@ -80,7 +101,7 @@ function LiveReadings({ row, probe }: { row: HostRow; probe: HostProbe }) {
           </>
         )}
       </Text>
-      {probe.ports.map((p) => (
+      {live.ports.map((p) => (
         <Text key={`${p.switch}|${p.port}`} wrap="truncate">
           <Text color={color('gray')}>{`${p.switch} ${p.port}`.padEnd(14)}</Text>
           {p.error ? (
@@ -94,7 +115,7 @@ function LiveReadings({ row, probe }: { row: HostRow; probe: HostProbe }) {
           )}
         </Text>
       ))}
-      {probeWarnings(row.statusName, row.powerState, probe).map((w) => (
+      {liveWarnings(row.statusName, row.powerState, live).map((w) => (
         <Text key={w} color={color('yellow')} wrap="wrap">
           ⚠ {w}
         </Text>

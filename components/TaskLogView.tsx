@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { Task } from '../state/store.ts';
 import type { StepProgress } from '../state/runner-task-feed.ts';
-import { fit, formatAge } from './format.ts';
+import { fit, formatElapsed } from './format.ts';
 import {
   elapsedMs,
   oneLine,
@@ -11,6 +11,8 @@ import {
   stepMarks,
   taskProgress,
   TASK_COLOR,
+  undoingText,
+  UNDOING_MARK,
 } from './task-panes.ts';
 import { useColor } from './theme.tsx';
 
@@ -66,15 +68,18 @@ export function TaskLogView(props: TaskLogViewProps) {
     <Box flexDirection="column" width={width} height={height}>
       <Text wrap="truncate">
         <Text bold>{task.kind}</Text> {task.target.hostname ?? ''} {task.id}{' '}
-        <Text color={color(TASK_COLOR[task.state] ?? 'white')}>{task.state}</Text> · step{' '}
-        {Math.min(p.index + 1, p.count)}/{p.count} {progressBar(p.fraction, 12)} ·{' '}
-        {formatAge(elapsedMs(task, now))}
+        <Text color={color(TASK_COLOR[task.state] ?? 'white')}>{task.state}</Text> ·{' '}
+        {p.undo
+          ? `rollback ${Math.max(1, p.undo.at)}/${p.undo.count}`
+          : `step ${Math.min(p.index + 1, p.count)}/${p.count}`}{' '}
+        {progressBar(p.fraction, 12)} · {formatElapsed(elapsedMs(task, now))}
         {status}
       </Text>
       {head.steps === 'list' ? (
         task.steps.map((s, i) => {
-          const m = STEP_MARK[s.state] ?? { mark: '?', color: 'white' };
-          const extra = s.attempts > 1 ? ` (${s.attempts} attempts)` : '';
+          const undoing = p.undo?.step === i;
+          const m = undoing ? UNDOING_MARK : (STEP_MARK[s.state] ?? { mark: '?', color: 'white' });
+          const extra = (s.attempts > 1 ? ` (${s.attempts} attempts)` : '') + (undoing ? ' — undoing' : '');
           const err = s.error ? ` — ${s.error.split('\n')[0]}` : '';
           return (
             <Text key={`s${i}`} wrap="truncate" color={s.error ? color('red') : undefined}>
@@ -85,7 +90,8 @@ export function TaskLogView(props: TaskLogViewProps) {
         })
       ) : (
         <Text wrap="truncate">
-          {stepMarks(task)} {step ? `${p.index + 1} ${step.title}` : task.state}
+          {stepMarks(task)}{' '}
+          {p.undo ? undoingText(task, p.undo) : step ? `${p.index + 1} ${step.title}` : task.state}
           {p.text ? ` (${p.text})` : ''}
         </Text>
       )}

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { Task } from '../state/store.ts';
 import type { StepProgress } from '../state/runner-task-feed.ts';
-import { fit, formatAge, width as cells } from './format.ts';
+import { fit, formatElapsed, width as cells } from './format.ts';
 import { taskStep } from './rows.ts';
 import { inFlight } from '../state/task-order.ts';
 import {
@@ -13,6 +13,7 @@ import {
   taskProgress,
   TASK_COLOR,
   type PaneLayout,
+  undoingText,
 } from './task-panes.ts';
 import { useColor } from './theme.tsx';
 import { runningStep, stepTime } from './step-progress.ts';
@@ -41,6 +42,7 @@ const TASK_MARK: Record<string, string> = {
 };
 
 function mark(t: Task): string {
+  if (t.state === 'rolling-back') return '↶';
   return inFlight(t) ? '▶' : (TASK_MARK[t.state] ?? '·');
 }
 
@@ -72,7 +74,7 @@ export function TaskPane({ tasks, layout, selected, now, progress, maasStatus, h
         const host = t.target.hostname ?? '-';
         const status = maasStatus.get(host);
         const last = t.log.at(-1);
-        const age = formatAge(elapsedMs(t, now));
+        const age = formatElapsed(elapsedMs(t, now));
         const tone = color(TASK_COLOR[t.state] ?? 'white');
         const tag = last ? sourceTag(last.source).trim() : '';
         const latest = last ? `${tag ? `${tag} ` : ''}${oneLine(last.text)}` : '';
@@ -88,12 +90,14 @@ export function TaskPane({ tasks, layout, selected, now, progress, maasStatus, h
           );
         }
         const step = t.steps[Math.min(p.index, t.steps.length - 1)];
-        const head = `${t.kind} ${host} ${Math.min(p.index + 1, p.count)}/${p.count}`;
+        const head = p.undo
+          ? `${t.kind} rollback ${host} ${Math.max(1, p.undo.at)}/${p.undo.count}`
+          : `${t.kind} ${host} ${Math.min(p.index + 1, p.count)}/${p.count}`;
         // The bar takes what the head leaves (4 to 20 cells); the head is cut only when it must be.
         const barCells = Math.max(4, Math.min(20, width - 2 - cells(head) - 7));
         const line1 = `${fit(head, Math.max(8, width - barCells - 9))} ${progressBar(p.fraction, barCells)} ${age.padStart(5)}`;
         const marks = stepMarks(t);
-        const now2 = p.index >= p.count ? t.state : (step?.title ?? '');
+        const now2 = p.undo ? undoingText(t, p.undo) : p.index >= p.count ? t.state : (step?.title ?? '');
         const time = run ? stepTime(run) : '';
         const line2 = `${marks} ${now2}${p.text ? ` (${p.text})` : ''}${time ? ` · ${time}` : ''}`;
         const line3 = run?.maas ?? [status && `MaaS ${status}`, latest].filter(Boolean).join(' · ');

@@ -2,8 +2,16 @@ import { Box, Text } from 'ink';
 import { useColor } from './theme.tsx';
 import type { Task } from '../state/store.ts';
 import type { TaskFeedSnapshot } from '../state/task-order.ts';
-import { fit, formatAge } from './format.ts';
-import { STEP_MARK, TASK_COLOR } from './task-panes.ts';
+import { fit, formatAge, formatElapsed } from './format.ts';
+import { inFlight } from '../state/task-order.ts';
+import {
+  elapsedMs,
+  rollbackProgress,
+  STEP_MARK,
+  TASK_COLOR,
+  undoingText,
+  UNDOING_MARK,
+} from './task-panes.ts';
 
 export interface TasksViewProps {
   feed: TaskFeedSnapshot | null;
@@ -14,8 +22,15 @@ export interface TasksViewProps {
 }
 
 function currentStep(t: Task): string {
+  const undo = rollbackProgress(t);
+  if (undo) return `rollback ${Math.max(1, undo.at)}/${undo.count} ${undoingText(t, undo)}`;
   const i = t.steps.findIndex((s) => s.state !== 'done' && s.state !== 'skipped');
   return i < 0 ? `${t.steps.length}/${t.steps.length}` : `${i + 1}/${t.steps.length} ${t.steps[i]!.title}`;
+}
+
+/** A task in flight: how long it has run, to the second; a settled one: how long ago it ended. */
+function taskTime(t: Task, now: number): string {
+  return inFlight(t) ? formatElapsed(elapsedMs(t, now)) : `${formatAge(now - Date.parse(t.updatedAt))} ago`;
 }
 
 /** The task journal: a list on top, the selected task's steps and latest log lines below. */
@@ -37,13 +52,13 @@ export function TasksView({ feed, selected, width, height, now }: TasksViewProps
   const offset = Math.max(0, Math.min(selected - listHeight + 2, tasks.length - (listHeight - 1)));
   const task = tasks[selected];
   const detailHeight = height - listHeight - 1;
-  const w = { id: 11, kind: 17, target: 10, state: 15, age: 6 };
+  const w = { id: 11, kind: 17, target: 10, state: 15, age: 8 };
   const stepWidth = Math.max(10, width - (w.id + w.kind + w.target + w.state + w.age + 5));
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold>
         {fit('TASK', w.id)} {fit('KIND', w.kind)} {fit('TARGET', w.target)} {fit('STATE', w.state)}{' '}
-        {fit('STEP', stepWidth)} {fit('AGE', w.age)}
+        {fit('STEP', stepWidth)} {fit('TIME', w.age)}
       </Text>
       {feed.error ? (
         <Text color={color('red')}>{fit(`cannot read the task store: ${feed.error}`, width)}</Text>
@@ -53,7 +68,7 @@ export function TasksView({ feed, selected, width, height, now }: TasksViewProps
         <Text key={t.id} inverse={offset + i === selected} wrap="truncate">
           {fit(t.id, w.id)} {fit(t.kind, w.kind)} {fit(t.target.hostname ?? '-', w.target)}{' '}
           <Text color={color(TASK_COLOR[t.state] ?? 'white')}>{fit(t.state, w.state)}</Text>{' '}
-          {fit(currentStep(t), stepWidth)} {fit(formatAge(now - Date.parse(t.updatedAt)), w.age)}
+          {fit(currentStep(t), stepWidth)} {fit(taskTime(t, now), w.age)}
         </Text>
       ))}
       <Text color={color('gray')}>{'─'.repeat(width)}</Text>
@@ -64,12 +79,13 @@ export function TasksView({ feed, selected, width, height, now }: TasksViewProps
 
 function TaskDetail({ task, width, height }: { task: Task; width: number; height: number }) {
   const color = useColor();
+  const undoing = rollbackProgress(task)?.step;
   const stepLines = task.steps.map((s, i) => {
-    const m = STEP_MARK[s.state] ?? { mark: '?', color: 'white' };
+    const m = i === undoing ? UNDOING_MARK : (STEP_MARK[s.state] ?? { mark: '?', color: 'white' });
     return {
       key: `s${i}`,
       mark: m,
-      text: `${String(i + 1).padStart(2)} ${s.title}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`,
+      text: `${String(i + 1).padStart(2)} ${s.title}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}${i === undoing ? ' — undoing' : ''}`,
       error: s.error,
     };
   });

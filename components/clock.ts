@@ -42,12 +42,20 @@ export interface Aging {
  * pane on the minute its 15 minutes are up.
  */
 export function nextRedraw(now: number, s: Aging): Due | null {
-  let best: Due | null = null;
-  const consider = (at: number, coarse: boolean) => {
-    if (best === null || at < best.at || (at === best.at && !coarse)) best = { at, coarse };
+  // Seconds and minutes apart: a minute-resolution change due first must not hold back a seconds
+  // text (a running task's elapsed time) until the coarse pace allows a frame.
+  let fine: number | null = null;
+  let coarse: number | null = null;
+  const consider = (at: number, isCoarse: boolean) => {
+    if (isCoarse) coarse = coarse === null ? at : Math.min(coarse, at);
+    else fine = fine === null ? at : Math.min(fine, at);
   };
   const age = (since: number) => consider(nextAgeChange(since, now), now - since >= 60_000);
-  if (s.everySecond || s.tasks?.some(inFlight)) consider(now + 1_000, false);
+  if (s.everySecond) consider(now + 1_000, false);
+  for (const t of s.tasks ?? []) {
+    // A running task's elapsed time shows seconds: it changes on each second of its own.
+    if (inFlight(t)) consider(nextSecond(Date.parse(t.createdAt), now), false);
+  }
   for (const since of s.ages) age(since);
   for (const t of s.tasks ?? []) {
     const leaves = Date.parse(t.updatedAt) + RECENT_MS;
@@ -61,7 +69,20 @@ export function nextRedraw(now: number, s: Aging): Due | null {
     if (now - s.slowSince < SLOW_MS) consider(s.slowSince + SLOW_MS, false);
     else age(s.slowSince);
   }
-  return best;
+  return earliest(now, fine, coarse);
+}
+
+/** The first moment after `now` at which whole seconds since `since` tick over. */
+function nextSecond(since: number, now: number): number {
+  if (!Number.isFinite(since)) return now + 1_000;
+  return since + (Math.floor(Math.max(0, now - since) / 1_000) + 1) * 1_000;
+}
+
+/** The redraw to wait for: a coarse one happens no sooner than COARSE_MS from now. */
+function earliest(now: number, fine: number | null, coarse: number | null): Due | null {
+  if (fine === null) return coarse === null ? null : { at: coarse, coarse: true };
+  if (coarse === null || fine <= Math.max(coarse, now + COARSE_MS)) return { at: fine, coarse: false };
+  return { at: coarse, coarse: true };
 }
 
 /**

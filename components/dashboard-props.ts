@@ -1,7 +1,7 @@
 import type { InventoryView } from '../state/live.ts';
 import type { TaskFeedSnapshot } from '../state/task-order.ts';
 import type { LiveTaskSnapshot } from '../state/runner-task-feed.ts';
-import type { HostProber } from '../src/site/probe.ts';
+import type { HostProber } from './live-warnings.ts';
 import type {
   CatalogSnapshot,
   DashboardActions,
@@ -28,7 +28,7 @@ export interface DashboardProps {
   size?: { columns: number; rows: number };
   /** The task journal, when the site has one. */
   taskFeed?: TaskSource;
-  /** Reads a host's BMC and switch ports for the details view. */
+  /** Reads a host's BMC and switch ports for the details view (a runner request). */
   prober?: HostProber;
   /** Starts tasks; without it every action key says it needs the runner. */
   actions?: DashboardActions;

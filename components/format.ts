@@ -51,6 +51,16 @@ export function formatAge(ms: number): string {
   return `${d}d${String(h % 24).padStart(2, '0')}h`;
 }
 
+/** A running task's elapsed time, to the second at any length: 45s, 3m07s, 1h02m07s. */
+export function formatElapsed(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  if (m < 60) return `${m}m${ss}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m${ss}s`;
+}
+
 /** Local wall-clock time, HH:MM:SS, for "since" in the header. */
 export function clockTime(epochMs: number): string {
   const d = new Date(epochMs);

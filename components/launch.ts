@@ -170,30 +170,17 @@ export function launch(id: ActionId, ctx: LaunchContext): void {
       if (absent.length === 0) return ctx.say({ tone: 'error', text: `${who}: already in MaaS` });
       return ctx.openDialog({
         kind: 'text',
-        title: `Add ${absent.map((h) => h.hostname).join(', ')}: hardware as CORES MHZ MEMORY_MB, or enter to take it from MaaS commissioning`,
-        placeholder: '64 2100 262144',
+        title: `Add ${absent.map((h) => h.hostname).join(', ')} to MaaS: its hardware as CORES MHZ MEMORY_MB (MaaS does not know it yet)`,
+        lines: ['for example 64 2100 262144: 64 cores at 2100 MHz, 256 GiB of memory'],
         onSubmit: (value) => {
-          const nums = value.trim()
-            ? value
-                .trim()
-                .split(/[\s,]+/)
-                .map(Number)
-            : [];
-          if (nums.length !== 0 && (nums.length !== 3 || nums.some((n) => !Number.isInteger(n) || n <= 0))) {
-            return ctx.say({ tone: 'error', text: `add host: "${value}" is not CORES MHZ MEMORY_MB` });
-          }
-          const [cpuCores, cpuMhz, memoryMb] = nums;
+          const hardware = parseHardware(value);
+          if (typeof hardware === 'string') return hardware;
           fire(
             ctx,
             'add host',
             absent.map((h) => ({
               name: h.hostname,
-              call: () =>
-                a.addHost({
-                  ...hostTarget(h),
-                  rack: h.rack,
-                  ...(cpuCores !== undefined && { cpuCores, cpuMhz: cpuMhz!, memoryMb: memoryMb! }),
-                }),
+              call: () => a.addHost({ ...hostTarget(h), rack: h.rack, ...hardware }),
             })),
           );
         },
@@ -278,4 +265,17 @@ export function submitDeploy(
   if (!ctx.actions) return;
   const a = ctx.actions;
   fire(ctx, `deploy ${req.instanceName}`, [{ name: row.hostname, call: () => a.deploy(req, plan) }]);
+}
+
+/** CORES MHZ MEMORY_MB as typed in the add-host form, or why it is not that. */
+export function parseHardware(
+  value: string,
+): { cpuCores: number; cpuMhz: number; memoryMb: number } | string {
+  const text = value.trim();
+  if (!text) return 'type the cores, MHz and memory in MB, e.g. 64 2100 262144';
+  const nums = text.split(/[\s,]+/).map(Number);
+  if (nums.length !== 3 || nums.some((n) => !Number.isInteger(n) || n <= 0))
+    return `"${text}" is not CORES MHZ MEMORY_MB (three whole numbers, e.g. 64 2100 262144)`;
+  const [cpuCores, cpuMhz, memoryMb] = nums as [number, number, number];
+  return { cpuCores, cpuMhz, memoryMb };
 }

@@ -1,6 +1,7 @@
 import type { HostRow } from '../state/live.ts';
 import type { Task } from '../state/store.ts';
 import type { CatalogSnapshot, HostExtras } from './actions.ts';
+import { rollbackProgress } from './task-panes.ts';
 
 /** A host row as the dashboard shows it: MaaS and the rack file, plus what runs on the host. */
 export type DashboardRow = HostRow & HostExtras;
@@ -22,7 +23,10 @@ const KIND_WORD: Record<string, string> = {
   'host.add': 'add',
 };
 
-export function taskStep(t: Pick<Task, 'kind' | 'steps'>): string {
+/** What a task does now in a few cells: `deploy 7/13`, or while it rolls back `rollback 2/6`. */
+export function taskStep(t: Pick<Task, 'kind' | 'steps' | 'state'>): string {
+  const undo = rollbackProgress(t);
+  if (undo) return `rollback ${Math.max(1, undo.at)}/${undo.count}`;
   const word = KIND_WORD[t.kind] ?? t.kind.split('.').pop() ?? t.kind;
   const i = t.steps.findIndex((s) => s.state !== 'done' && s.state !== 'skipped');
   return `${word} ${i < 0 ? t.steps.length : i + 1}/${t.steps.length}`;

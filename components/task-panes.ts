@@ -28,11 +28,14 @@ export const STEP_MARK: Record<string, { mark: string; color: string }> = {
   'undo-failed': { mark: '✗', color: 'red' },
 };
 
+/** The step a rollback is undoing now. */
+export const UNDOING_MARK = { mark: '↶', color: 'yellow' };
+
 export const TASK_COLOR: Record<string, string> = {
   done: 'green',
   running: 'yellow',
   pending: 'yellow',
-  'rolling-back': 'yellow',
+  'rolling-back': 'cyan',
   failed: 'red',
   'rollback-failed': 'red',
   interrupted: 'magenta',
@@ -49,16 +52,65 @@ export interface TaskProgress {
   /** The step being worked on (0-based), or the count when all are finished. */
   index: number;
   count: number;
-  /** Finished steps plus the running step's own fraction, over the count. */
+  /** Finished steps plus the running step's own fraction, over the count (a rollback: undos). */
   fraction: number;
   /** The running step's own progress text, if it sent one. */
   text?: string;
+  /** Set while the task rolls back: the undo walks the steps last first. */
+  undo?: RollbackProgress;
 }
 
-export function taskProgress(
-  t: { steps: readonly Pick<Task['steps'][number], 'state'>[] },
-  live?: StepProgress,
-): TaskProgress {
+export interface RollbackProgress {
+  /** Steps whose undo has begun (the one under way included), and how many the rollback covers. */
+  at: number;
+  count: number;
+  /** The step being undone (0-based), or null between two undos. */
+  step: number | null;
+}
+
+/** Steps a rollback covers: those whose effect may be in place, and those already undone. */
+const IN_ROLLBACK = new Set(['done', 'running', 'failed', 'undo-failed', 'undone']);
+
+/**
+ * Where a rollback is: it undoes the covered steps from the last one down, so the lowest step
+ * whose undo has begun is its frontier; a step without an undo is passed over (left as it is).
+ */
+export function rollbackProgress(t: ProgressOf): RollbackProgress | null {
+  if (t.state !== 'rolling-back') return null;
+  const covered = t.steps.flatMap((s, i) => (IN_ROLLBACK.has(s.state) ? [i] : []));
+  const begun = covered.filter((i) => t.steps[i]!.state === 'undone' || t.steps[i]!.undoStartedAt);
+  if (begun.length === 0) return { at: 0, count: covered.length, step: null };
+  const frontier = Math.min(...begun);
+  return {
+    at: covered.filter((i) => i >= frontier).length,
+    count: covered.length,
+    step: t.steps[frontier]!.state === 'undone' ? null : frontier,
+  };
+}
+
+/** What a rollback is doing: the step it undoes, by its number and title. */
+export function undoingText(t: Pick<Task, 'steps'>, undo: RollbackProgress): string {
+  if (undo.step === null) return 'rolling back';
+  return `undoing ${undo.step + 1} ${t.steps[undo.step]?.title ?? ''}`;
+}
+
+/** A task as progress reads it: its steps' states (and its own, to tell a rollback). */
+type ProgressOf = {
+  state?: Task['state'];
+  steps: readonly Pick<Task['steps'][number], 'state' | 'undoStartedAt'>[];
+};
+
+export function taskProgress(t: ProgressOf, live?: StepProgress): TaskProgress {
+  const undo = rollbackProgress(t);
+  if (undo) {
+    const undone = t.steps.filter((s) => s.state === 'undone').length;
+    return {
+      index: undo.step ?? t.steps.length,
+      count: t.steps.length,
+      fraction: undo.count === 0 ? 1 : undone / undo.count,
+      undo,
+    };
+  }
   const count = t.steps.length;
   const finished = t.steps.filter((s) => s.state === 'done' || s.state === 'skipped').length;
   const at = t.steps.findIndex((s) => s.state !== 'done' && s.state !== 'skipped');

@@ -7,7 +7,6 @@ import { RunnerInventory } from '../../state/runner-inventory.ts';
 import { RunnerCatalog } from '../../state/runner-catalog.ts';
 import { PoweredInventory } from '../../state/power-merge.ts';
 import { RunnerTaskFeed } from '../../state/runner-task-feed.ts';
-import { hostProber } from '../site/probe.ts';
 import type { RunnerClient } from '../runner/client.ts';
 import type { RunnerStatus } from '../runner/protocol.ts';
 import type { CommandContext } from './context.ts';
@@ -91,6 +90,12 @@ class RunnerPeer {
   getSnapshot = () => this.snapshot;
 }
 
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+/** A row's MACs as the request takes them (MaaS may send upper case; anything else is not a MAC). */
+function liveMacs(macs: readonly string[]): string[] {
+  return macs.map((m) => m.toLowerCase()).filter((m) => MAC.test(m));
+}
+
 /** The dashboard with the runner's live catalog and state (views take props; this connects them). */
 function LiveDashboard(props: DashboardProps & { catalogSource: RunnerCatalog; peer: RunnerPeer }) {
   const { catalogSource, peer, ...rest } = props;
@@ -121,7 +126,7 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
     <LiveDashboard
       inventory={powered}
       label={ctx.config().lab ? 'lab' : ''}
-      prober={hostProber(() => ctx.site())}
+      prober={(host, macs) => runner.call('host.live', { host, macs: liveMacs(macs) })}
       taskFeed={taskFeed}
       catalogSource={catalog}
       peer={peer}

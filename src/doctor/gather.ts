@@ -44,7 +44,11 @@ function hostOf(ctx: TroubleshootContext, key: string) {
   return { rec, hostname, rack, macs };
 }
 
-function bmcTarget(ctx: TroubleshootContext, rec: Host | undefined, hostname: string): BmcTarget | undefined {
+export function bmcTarget(
+  ctx: TroubleshootContext,
+  rec: Host | undefined,
+  hostname: string,
+): BmcTarget | undefined {
   if (rec) return bmcTargetForHost(rec);
   return rackBmcTarget(ctx.site.topology.host(hostname)?.bmc, hostname, ctx.site.env);
 }

@@ -174,24 +174,35 @@ export class BmcPowerSweep {
     return this.running;
   }
 
+  /**
+   * Reads one host's BMC now (a task on it just ended): the row shows the power the task left,
+   * not the one of the last sweep. Changes are emitted before it resolves.
+   */
+  async recheck(hostname: string): Promise<void> {
+    const t = this.opts.targets().find((x) => x.hostname === hostname);
+    if (t) await this.readOne(t);
+  }
+
+  private async readOne(t: BmcSweepTarget): Promise<void> {
+    let power: 'on' | 'off' | 'unknown' = 'unknown';
+    let answer: BmcAnswer = 'ok';
+    let error: string | undefined;
+    try {
+      power = await this.bmcs.powerStatus(t.target);
+    } catch (err) {
+      answer = answerOf(err);
+      error = describeError(err).split('\n')[0]!;
+    }
+    await this.observe(t, power, answer, error);
+  }
+
   private async sweepOnce(): Promise<void> {
     const targets = this.opts.targets();
     const concurrency = this.opts.concurrency ?? sweepConcurrency(targets.length);
     const started = this.now();
     const names = new Set(targets.map((t) => t.hostname));
     for (const n of this.state.keys()) if (!names.has(n)) this.state.delete(n);
-    await mapLimit(targets, concurrency, async (t) => {
-      let power: 'on' | 'off' | 'unknown' = 'unknown';
-      let answer: BmcAnswer = 'ok';
-      let error: string | undefined;
-      try {
-        power = await this.bmcs.powerStatus(t.target);
-      } catch (err) {
-        answer = answerOf(err);
-        error = describeError(err).split('\n')[0]!;
-      }
-      await this.observe(t, power, answer, error);
-    });
+    await mapLimit(targets, concurrency, (t) => this.readOne(t));
     this.counters.sweeps++;
     this.counters.lastSweepMs = this.now() - started;
     this.counters.lastSweepAt = this.now();

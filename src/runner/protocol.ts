@@ -269,6 +269,31 @@ export const bmcPowerSchema = z.object({
   outOfBand: z.object({ at: z.number(), from: z.enum(['on', 'off']), to: z.enum(['on', 'off']) }).optional(),
 });
 
+/** One ToR port of a host as the switch answers it now (the details view). */
+export const portReadingSchema = z.object({
+  switch: z.string(),
+  port: z.string(),
+  pxeVlan: z.number().optional(),
+  untagged: z.number().nullable().optional(),
+  tagged: z.array(z.number()).optional(),
+  error: z.string().optional(),
+});
+export type PortReading = z.infer<typeof portReadingSchema>;
+
+/** What the gear itself says about one host, read by the runner for the details view. */
+export const hostLiveSchema = z.object({
+  bmc: z
+    .union([
+      z.object({ power: z.enum(['on', 'off']), bootDevice: z.string(), persistent: z.boolean() }),
+      z.object({ error: z.string() }),
+    ])
+    .optional(),
+  ports: z.array(portReadingSchema),
+  /** When the runner finished reading (epoch ms). */
+  readAt: z.number(),
+});
+export type HostLive = z.infer<typeof hostLiveSchema>;
+
 /** Method name → params and result schemas. `mutates` requests are refused to read-only clients. */
 export const METHODS = {
   hello: {
@@ -499,6 +524,14 @@ export const METHODS = {
         available: z.boolean(),
       }),
     ]),
+  },
+  /**
+   * The details view's live read: the host's BMC (power, boot device) and each ToR port's VLANs,
+   * read by the runner through its per-switch queue and switch locks, never by the dashboard.
+   */
+  'host.live': {
+    params: z.object({ host: z.string().min(1).max(253), macs: z.array(mac).max(64).optional() }),
+    result: hostLiveSchema,
   },
   'power.snapshot': {
     params: empty,

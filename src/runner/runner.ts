@@ -18,6 +18,7 @@ import { taskHandlers } from './service/tasks.ts';
 import { taskReadHandlers } from './service/task-reads.ts';
 import { peerDeadline, stillWaiting, type Handlers } from './service/context.ts';
 import { WaitBoard } from './waits.ts';
+import { liveReadHandlers } from './service/live-read.ts';
 import { createPowerSweep, troubleshootHandlers } from './service/troubleshoot.ts';
 import { POWER_NOTIFICATION, type RunnerNotice } from './protocol.ts';
 import { RackReloader } from './rack-reload.ts';
@@ -253,6 +254,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       ...taskHandlers(ctx),
       ...taskReadHandlers(ctx),
       ...troubleshootHandlers(ctx, powerSweep),
+      ...liveReadHandlers(ctx),
       ...runnerHandlers,
     },
     onClients: () => armIdle(),
@@ -289,6 +291,12 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
         armIdle();
         stopWhenDrained();
       });
+      // The screen follows the gear: the rows the task touched read again now, not at the next poll.
+      const host = openedWb.engine.get(e.taskId)?.target.hostname;
+      if (host) {
+        inventory.nudge();
+        void powerSweep?.recheck(host).catch(() => undefined);
+      }
     }
   });
 

@@ -39,13 +39,28 @@ describe('what a client loads', () => {
     const dashboard = staticGraph('src/commands/dashboard.tsx');
     for (const g of [entry, dashboard]) {
       expect(
-        relative(g.files).filter((f) => /^src\/(lab|switch|tasks|workflows|coord|site\/open)/.test(f)),
+        relative(g.files).filter((f) =>
+          /^src\/(lab|switch|ipmi|site|tasks|workflows|coord|maas\/client)/.test(f),
+        ),
       ).toEqual([]);
       for (const pkg of ['ssh2', 'etcd3', 'ky', 'oauth-1.0a', 'lowdb']) expect(g.packages).not.toContain(pkg);
     }
     // The walk does follow imports: the dashboard's own modules and Ink are there.
     expect(relative(dashboard.files)).toContain('components/HostTable.tsx');
     expect(dashboard.packages).toContain('ink');
+  });
+
+  // One path to the gear: the details view's live reads are runner requests (host.live), so the
+  // dashboard never asks the command context for the site's clients (which would load and open
+  // SSH and IPMI sessions in this process). The terminal test checks the same from outside: the
+  // dashboard process holds no TCP or UDP socket (test/e2e-tty/screen-follows.test.ts).
+  it("the dashboard never opens the site's clients: its live reads go through the runner", () => {
+    const dashboard = relative(staticGraph('src/commands/dashboard.tsx').files);
+    expect(dashboard).toContain('components/HostDetail.tsx');
+    expect(dashboard.filter((f) => /\.site\(\)/.test(readFileSync(resolve(REPO, f), 'utf8')))).toEqual([]);
+    expect(readFileSync(resolve(REPO, 'src/commands/dashboard.tsx'), 'utf8')).toContain("'host.live'");
+    // The walker sees a gear client when one is imported: the runner's live read has them.
+    expect(relative(staticGraph('src/site/open.ts').files).some((f) => f.startsWith('src/ipmi/'))).toBe(true);
   });
 
   it('the command line loads a command only to run it', () => {

@@ -63,6 +63,8 @@ export interface Terminal {
   waitForExit(timeoutMs?: number): Promise<void>;
   /** Kills the tmux server and with it the program (never the runner: it is detached). */
   close(): Promise<void>;
+  /** The process id of the pane's program (or the shell that runs it). */
+  pid(): Promise<number>;
 }
 
 let counter = 0;
@@ -195,6 +197,7 @@ export async function startTerminal(opts: StartOptions): Promise<Terminal> {
         await new Promise((r) => setTimeout(r, 100));
       }
     },
+    pid: async () => Number((await tmux('display-message', '-p', '-t', 'main', '#{pane_pid}')).stdout.trim()),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextAgeChange, nextRedraw } from '../../components/clock.ts';
-import { formatAge } from '../../components/format.ts';
+import { formatAge, formatElapsed } from '../../components/format.ts';
 import type { Task } from '../../state/schema.ts';
 
 const T = 1_800_000_000_000;
@@ -61,5 +61,31 @@ describe('the dashboard clock: it draws again only when a text on screen changes
     expect(due.at).toBeGreaterThanOrEqual(T + 30_000);
     expect(due.at).toBeLessThan(T + 90_000);
     expect(nextRedraw(T, { ages: [], tasks: [task('done', 16 * 60_000)], refreshedAt: null })).toBeNull();
+  });
+
+  it('a running task ticks every second even when a minute-old age is due sooner (it once waited 15 s)', () => {
+    const running = {
+      state: 'running',
+      createdAt: new Date(T - 1_400).toISOString(),
+      updatedAt: new Date(T - 1_400).toISOString(),
+    } as unknown as Task;
+    // A row aged 4m59.8s changes to 5m in 200 ms: coarse, held back to COARSE_MS.
+    const due = nextRedraw(T, { ages: [T - 5 * 60_000 + 200], tasks: [running], refreshedAt: null });
+    // The task's elapsed "1s" becomes "2s" 600 ms from now, on its own second.
+    expect(due).toEqual({ at: T + 600, coarse: false });
+  });
+
+  it('a running task past a minute still changes every second (3m07s, 3m08s)', () => {
+    const started = T - 3 * 60_000 - 7_250;
+    const running = {
+      state: 'rolling-back',
+      createdAt: new Date(started).toISOString(),
+      updatedAt: new Date(T).toISOString(),
+    } as unknown as Task;
+    const due = nextRedraw(T, { ages: [], tasks: [running], refreshedAt: null })!;
+    expect(due).toEqual({ at: T + 750, coarse: false });
+    expect(formatElapsed(T - started)).toBe('3m07s');
+    expect(formatElapsed(due.at - started)).toBe('3m08s');
+    expect(formatElapsed(2 * 3_600_000 + 5 * 60_000 + 9_000)).toBe('2h05m09s');
   });
 });

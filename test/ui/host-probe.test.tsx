@@ -1,95 +1,112 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import { Dashboard } from '../../components/Dashboard.tsx';
-import { Inventory } from '../../state/live.ts';
-import { loadConfig } from '../../src/config/index.ts';
-import { inventorySource, openSite, rackLayout, type Site } from '../../src/site/open.ts';
-import { hostProber, probeWarnings } from '../../src/site/probe.ts';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { HostProber } from '../../components/live-warnings.ts';
+import { Inventory, type MachineRecord } from '../../state/live.ts';
+import type { HostLive } from '../../src/runner/protocol.ts';
+import { fakeSite } from './fake-inventory.ts';
 
 const tick = (ms = 0) => new Promise((r) => setImmediate(() => setTimeout(r, ms)));
 
-describe('host details read the gear live', () => {
-  let site: Site;
-  beforeAll(async () => {
-    const home = mkdtempSync(join(tmpdir(), 'rackpilot-probe-'));
-    const config = loadConfig({
-      env: {
-        HOME: home,
-        RACKPILOT_LAB: 'on',
-        RACKPILOT_TIME_SCALE: '0',
-        RACKPILOT_LAB_HOSTS: '6',
-        RACKPILOT_LAB_RACKS: '2',
-      },
-      envFile: false,
-    });
-    site = await openSite(config);
-  });
-  afterAll(async () => {
-    cleanup();
-    await site.close();
-  });
+async function until(check: () => boolean, what: string, frame: () => string | undefined) {
+  const deadline = Date.now() + 5_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen:\n${frame()}`);
+    await tick(10);
+  }
+}
 
-  it('shows BMC power and boot device and each port from the switch, and warns of a port off the PXE VLAN', async () => {
-    const lab = site.lab!;
-    const host = lab.spec.hosts.find((h) => h.nics.length >= 2)!;
-    const nic = host.nics[0]!;
-    // Out of band: someone powered the host on, and a tenant VLAN was left on one port.
-    lab.world.setPower(host.hostname, 'on', 'test');
-    lab.world.updatePort(nic.switch, nic.port, (p) => {
-      p.untagged = 300;
-    });
-    lab.maas.machines.setStatus(host.hostname, 'Deploying');
+/** A site of one host whose MaaS power the test moves, and a prober that answers the BMC's. */
+function oneHost() {
+  const { source, layout } = fakeSite(1, 1);
+  let power = 'on';
+  const live = { source: { ...source, listMachines: async () => patched() }, layout };
+  let machines: readonly MachineRecord[] = [];
+  const patched = async () => {
+    machines = (await source.listMachines()).map((m) => ({ ...m, power_state: power }));
+    return machines;
+  };
+  let bmcPower: 'on' | 'off' = 'on';
+  const calls: string[] = [];
+  const prober: HostProber = async (hostname) => {
+    calls.push(hostname);
+    return {
+      bmc: { power: bmcPower, bootDevice: 'disk', persistent: true },
+      ports: [{ switch: 'tor-r01', port: '1/1/1', pxeVlan: 10, untagged: 10, tagged: [] }],
+      readAt: Date.UTC(2026, 0, 1, 3, 0, 0),
+    } satisfies HostLive;
+  };
+  return {
+    inventory: new Inventory(live.source, live.layout),
+    prober,
+    calls,
+    setPower(p: 'on' | 'off') {
+      power = p;
+      bmcPower = p;
+    },
+  };
+}
 
-    const prober = hostProber(async () => site);
-    const probe = await prober(
-      host.hostname,
-      host.nics.map((n) => n.mac),
+afterEach(() => cleanup());
+
+describe('the details view reads the gear again when what it shows moves', () => {
+  it('re-reads after the power changes (a power off) and shows the new reading', async () => {
+    const site = oneHost();
+    await site.inventory.refresh();
+    const ui = render(
+      <Dashboard inventory={site.inventory} prober={site.prober} size={{ columns: 100, rows: 30 }} />,
     );
-    expect(probe.bmc).toMatchObject({ power: 'on' });
-    expect(probe.ports.find((p) => p.port === nic.port)).toMatchObject({ untagged: 300, pxeVlan: 10 });
-    const warnings = probeWarnings('Deploying', 'off', probe);
-    expect(
-      warnings.some((w) =>
-        w.includes(`${nic.switch} ${nic.port} is untagged on VLAN 300, not the PXE VLAN 10`),
-      ),
-    ).toBe(true);
-    expect(warnings.some((w) => w.includes('the BMC says power on, MaaS says off'))).toBe(true);
-
-    const inventory = new Inventory(inventorySource(site), rackLayout(site.topology));
-    await inventory.refresh();
-    const index = inventory.getSnapshot().rows.findIndex((r) => r.hostname === host.hostname);
-    const ui = render(<Dashboard inventory={inventory} prober={prober} size={{ columns: 140, rows: 40 }} />);
-    await tick();
-    ui.stdin.write('j'.repeat(index));
     await tick();
     ui.stdin.write('\r');
-    const deadline = Date.now() + 10_000;
-    while (!ui.lastFrame()!.includes('live from the gear') && Date.now() < deadline) await tick(20);
-    const frame = ui.lastFrame()!;
-    expect(frame).toContain(`${host.hostname} (esc back)`);
-    expect(frame).toMatch(/BMC\s+power on, boot/);
-    expect(frame).toContain(`untagged 300, tagged none`);
-    expect(frame).toContain('not the PXE VLAN 10');
+    await until(() => /BMC\s+power on, boot disk/.test(ui.lastFrame()!), 'the first reading', ui.lastFrame);
+    expect(site.calls).toHaveLength(1);
+    expect(ui.lastFrame()).toMatch(/live from the gear read \d\d:\d\d:\d\d/);
+
+    // The power off: MaaS and the BMC now say off; the next refresh moves the row, and the view reads again.
+    site.setPower('off');
+    await site.inventory.refresh();
+    await until(() => /BMC\s+power off, boot disk/.test(ui.lastFrame()!), 'the new reading', ui.lastFrame);
+    expect(site.calls).toHaveLength(2);
+    expect(ui.lastFrame()).not.toMatch(/power on, boot/);
   });
 
-  it('opens the site at the first probe only, and says so when it cannot', async () => {
-    let opens = 0;
-    const prober = hostProber(async () => {
-      opens++;
-      throw new Error('rack file /etc/rackpilot/rack.json: no such file');
-    });
-    expect(opens).toBe(0);
-    const probe = await prober('r01-n001', []);
-    expect(opens).toBe(1);
-    expect(probe).toEqual({
-      ports: [],
-      bmc: { error: "cannot read the site's gear: rack file /etc/rackpilot/rack.json: no such file" },
-    });
-    // Tried again at the next probe: the operator may have fixed it meanwhile.
-    await prober('r01-n001', []);
-    expect(opens).toBe(2);
+  it('re-reads on r, and keeps the last reading on screen while it does', async () => {
+    const site = oneHost();
+    await site.inventory.refresh();
+    let release: () => void = () => undefined;
+    const slow: HostProber = async (h, m) => {
+      if (site.calls.length >= 1) await new Promise<void>((r) => (release = r));
+      return site.prober(h, m);
+    };
+    const ui = render(
+      <Dashboard inventory={site.inventory} prober={slow} size={{ columns: 100, rows: 30 }} />,
+    );
+    await tick();
+    ui.stdin.write('\r');
+    await until(() => /BMC\s+power on/.test(ui.lastFrame()!), 'the first reading', ui.lastFrame);
+    ui.stdin.write('r');
+    await until(() => ui.lastFrame()!.includes('reading again…'), 'the re-read mark', ui.lastFrame);
+    expect(ui.lastFrame()).toMatch(/BMC\s+power on/);
+    release();
+    await until(() => !ui.lastFrame()!.includes('reading again…'), 'the re-read done', ui.lastFrame);
+    expect(site.calls).toHaveLength(2);
+  });
+
+  it('says why when the runner cannot read the gear', async () => {
+    const site = oneHost();
+    await site.inventory.refresh();
+    const failing: HostProber = async () => {
+      throw new Error('the runner went away');
+    };
+    const ui = render(
+      <Dashboard inventory={site.inventory} prober={failing} size={{ columns: 100, rows: 30 }} />,
+    );
+    await tick();
+    ui.stdin.write('\r');
+    await until(
+      () => ui.lastFrame()!.includes('cannot read the gear: the runner went away'),
+      'the error',
+      ui.lastFrame,
+    );
   });
 });

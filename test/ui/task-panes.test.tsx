@@ -277,3 +277,41 @@ describe('read-only', () => {
     expect(h.frame()).not.toContain('── tasks:');
   });
 });
+
+describe('a rollback shows as a rollback', () => {
+  // A deploy that failed at step 7, rolled back: steps 7 and 6 undone, step 5 being undone.
+  const rollingBack = fakeTask({
+    id: 't-undo',
+    target: { hostname: 'r01-n002' },
+    state: 'rolling-back',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    steps: Array.from({ length: 13 }, (_, i) => ({
+      title: `step ${i + 1}`,
+      state: i < 4 ? 'done' : i === 4 ? 'done' : i <= 6 ? 'undone' : 'pending',
+      attempts: i <= 6 ? 1 : 0,
+      ...(i >= 4 && i <= 6 && { undoStartedAt: '2026-01-01T00:00:30.000Z' }),
+    })) as Task['steps'],
+    log: [line(31, 'step 5/13 step 5: undo started', 'engine')],
+  });
+
+  it('in the row, the task pane and the task list: rollback N/M and the step being undone, never deploy 7/13', async () => {
+    const h = await mount({ taskFeed: liveFeed([rollingBack]).source }, { columns: 200, rows: 40 });
+    let frame = h.frame();
+    const row = frame.split('\n').find((l) => /\br01-n002\b/.test(l) && !l.includes('instance.create'))!;
+    expect(row).toContain('rollback 3/7');
+    expect(frame).toMatch(/↶ instance\.create rollback r01-n002 3\/7\s+[█░]+/);
+    expect(frame).toContain('✓✓✓✓✓↶↶······ undoing 5 step 5');
+    expect(frame).not.toMatch(/deploy 7\/13|instance\.create r01-n002 7\/13|▶ instance\.create/);
+
+    await h.press('t');
+    frame = h.frame();
+    expect(frame).toMatch(
+      /t-undo\s+instance\.create\s+r01-n002\s+rolling-back\s+rollback 3\/7 undoing 5 step 5/,
+    );
+    expect(frame).toContain('↶  5 step 5 — undoing');
+    await h.press(KEYS.enter);
+    expect(h.frame()).toMatch(/rolling-back · rollback 3\/7 [█░]+ · /);
+    expect(h.frame()).toContain('↶  5 step 5 — undoing');
+    expect(h.frame()).toContain('↶  6 step 6\n');
+  });
+});
