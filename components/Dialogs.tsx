@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Box, Text, useInput } from 'ink';
-import { ConfirmInput, TextInput } from '@inkjs/ui';
+import { TextInput } from '@inkjs/ui';
 import { PickList } from './PickList.tsx';
 import { useColor } from './theme.tsx';
 import { DeployForm } from './DeployForm.tsx';
@@ -14,15 +14,6 @@ import { PlanDialog } from './PlanDialog.tsx';
  * the dashboard's own keys are off, so a dialog never races the table for a key.
  */
 export type Dialog =
-  | { kind: 'confirm'; title: string; lines?: readonly string[]; onYes: () => void }
-  | {
-      kind: 'type';
-      title: string;
-      lines?: readonly string[];
-      /** The operator must type exactly this (the host name) to go on. */
-      expect: string;
-      onOk: () => void;
-    }
   | {
       kind: 'choose';
       title: string;
@@ -47,12 +38,15 @@ export type Dialog =
       onOk: () => void;
     };
 
+/** The dialogs that ask a question (a choice, a text); a plan has its own (PlanDialog). */
+type Question = Exclude<Dialog, { kind: 'plan' }>;
+
 export function DialogView({
   dialog,
   width,
   onClose,
 }: {
-  dialog: Dialog;
+  dialog: Question;
   width: number;
   onClose: () => void;
 }) {
@@ -60,64 +54,22 @@ export function DialogView({
   useInput((_input, key) => {
     if (key.escape) onClose();
   });
-  const title = (
-    <Text bold color={color(dialog.kind === 'type' ? 'red' : 'yellow')} wrap="wrap">
-      {dialog.title}
-    </Text>
-  );
-  const lines =
-    'lines' in dialog && dialog.lines
-      ? dialog.lines.map((l, i) => (
-          <Text key={i} wrap="truncate">
-            {l}
-          </Text>
-        ))
-      : null;
   return (
     <Box flexDirection="column" width={width} borderStyle="round" paddingX={1}>
-      {title}
-      {lines}
+      <Text bold color={color('yellow')} wrap="wrap">
+        {dialog.title}
+      </Text>
       <DialogInput dialog={dialog} onClose={onClose} />
       <Text color={color('gray')}>esc cancels</Text>
     </Box>
   );
 }
 
-function DialogInput({ dialog, onClose }: { dialog: Dialog; onClose: () => void }) {
+function DialogInput({ dialog, onClose }: { dialog: Question; onClose: () => void }) {
   const color = useColor();
+  // Why the text typed was refused: the dialog stays, with the input, and says it under it.
   const [mismatch, setMismatch] = useState<string | null>(null);
   switch (dialog.kind) {
-    case 'confirm':
-      return (
-        <Box>
-          <Text>Go ahead? </Text>
-          <ConfirmInput
-            defaultChoice="cancel"
-            onConfirm={() => {
-              onClose();
-              dialog.onYes();
-            }}
-            onCancel={onClose}
-          />
-        </Box>
-      );
-    case 'type':
-      return (
-        <Box flexDirection="column">
-          <Box>
-            <Text>Type {dialog.expect} to confirm: </Text>
-            <TextInput
-              onSubmit={(value) => {
-                if (value.trim() === dialog.expect) {
-                  onClose();
-                  dialog.onOk();
-                } else setMismatch(`"${value}" is not ${dialog.expect}: nothing done`);
-              }}
-            />
-          </Box>
-          {mismatch ? <Text color={color('red')}>{mismatch}</Text> : null}
-        </Box>
-      );
     case 'choose':
       return (
         <PickList

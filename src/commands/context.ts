@@ -42,7 +42,7 @@ export class CommandContext {
   }
 
   /** One line on stderr while the command waits (the runner starting, MaaS, a switch, a BMC). */
-  readonly waitLine: WaitLine;
+  waitLine: WaitLine;
   /** One deadline per peer for the whole command, started by its first wait on that peer. */
   private readonly deadlines = new Map<Peer, Deadline>();
 
@@ -54,6 +54,10 @@ export class CommandContext {
   /** The dashboard connects as a TUI client. */
   asDashboard(): void {
     this.client.kind = 'tui';
+    // Ink owns the terminal and says itself what it waits for: a line on stderr beside its frame
+    // would push the frame past the screen's height.
+    this.waitLine.close();
+    this.waitLine = new WaitLine(null);
   }
 
   /** A setting read from the environment or .env, e.g. RACKPILOT_IPMI_PASSWORD. */
@@ -95,19 +99,28 @@ export class CommandContext {
         startTimeoutMs: config.runnerStartTimeoutMs,
         onWait: (what) => this.waitLine.begin(what),
       });
-      runner.showWait = (label) => this.waitLine.begin(label);
-      runner.watch = (method, params) => {
-        const wait = readWait(method, params);
-        return {
-          ...(wait.peer && { deadline: this.deadline(wait.peer) }),
-          done: this.waitLine.begin(wait.what),
-        };
-      };
+      this.observe(runner);
       // A runner this command started says what the operator must know at once (a new lab began).
       for (const n of runner.startNotices) eprintln(this.io, `note: ${n}`);
       if (config.etcd && this.client.kind === 'cli') await this.markIfStale(runner);
       return runner;
     })();
+  }
+
+  /**
+   * Hangs the command's deadlines and its wait line on a runner client. The dashboard draws its own
+   * screen: it gets the deadlines, never the wait line.
+   */
+  observe(runner: Pick<RunnerClient, 'showWait' | 'watch'>): void {
+    const cli = this.client.kind === 'cli';
+    if (cli) runner.showWait = (label) => this.waitLine.begin(label);
+    runner.watch = (method, params) => {
+      const wait = readWait(method, params);
+      return {
+        ...(wait.peer && { deadline: this.deadline(wait.peer) }),
+        done: cli ? this.waitLine.begin(wait.what) : () => undefined,
+      };
+    };
   }
 
   /** The environment a runner started by this terminal gets: its own, with the .env it read. */

@@ -5,6 +5,9 @@ import type { CommandContext } from './context.ts';
 import { followOrDetach } from './follow.ts';
 import { ipmiCommand } from './ipmi.ts';
 import { println } from './io.ts';
+import { onWaitLine } from './wait-line.ts';
+
+const bmc = (t: { name?: string }) => `waiting for the ${t.name ?? 'BMC'}`;
 
 /**
  * `rackpilot ipmi` on a site: reads (power status, bootdev show, info) go straight to the BMC;
@@ -15,7 +18,13 @@ export async function ipmiViaRunner(argv: string[], ctx: CommandContext): Promis
   const site = await ctx.site();
   return ipmiCommand(argv, {
     io: ctx.io,
-    client: site.ipmi,
+    client: onWaitLine(site.ipmi, ctx.waitLine, {
+      powerStatus: bmc,
+      getBootDevice: bmc,
+      deviceId: bmc,
+      power: bmc,
+      setBootDevice: bmc,
+    }),
     change: async (change, opts) => {
       const runner = await ctx.runner();
       const { taskId } =

@@ -2,6 +2,7 @@ import { ConfigError } from '../config/index.ts';
 import { describeError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
 import { CommandContext } from './context.ts';
+import { onWaitLine } from './wait-line.ts';
 import { eprintln, println, UsageError, type CommandIo } from './io.ts';
 import {
   CABLING_USAGE,
@@ -108,7 +109,14 @@ export async function main(
         ]);
         const site = await ctx.site();
         const targets = site.topology.switches().map((sw) => switchTargetInput(sw, site.env));
-        return await switchCommand(rest, { targets, io, service: site.switches });
+        const sw = (what: string) => (t: { name?: string }) =>
+          `waiting for ${t.name ?? 'the switch'} (${what})`;
+        const service = onWaitLine(site.switches, ctx.waitLine, {
+          showPort: sw('login, show port'),
+          showVlans: sw('login, show vlan'),
+          findMac: sw('login, MAC table'),
+        });
+        return await switchCommand(rest, { targets, io, service });
       }
       case 'ipmi':
         return await (await import('./ipmi-site.ts')).ipmiViaRunner(rest, ctx);

@@ -25,6 +25,8 @@ export function describeSetting(id: string): string {
     RACKPILOT_RACK_FILE: 'the rack file (RACKPILOT_RACK_FILE: its path or its content)',
     RACKPILOT_ERASE_MODE: 'the erase mode (RACKPILOT_ERASE_MODE)',
     RACKPILOT_MAAS_TIMEOUT: 'the MaaS call timeout (RACKPILOT_MAAS_TIMEOUT)',
+    RACKPILOT_SWITCH_TIMEOUT: 'the switch login timeout (RACKPILOT_SWITCH_TIMEOUT)',
+    RACKPILOT_BMC_TIMEOUT: 'the BMC answer timeout (RACKPILOT_BMC_TIMEOUT)',
     RACKPILOT_POLL_MS: 'the MaaS poll interval (RACKPILOT_POLL_MS)',
     RACKPILOT_KNOWN_HOSTS: "the switches' known-hosts file (RACKPILOT_KNOWN_HOSTS)",
     RACKPILOT_ETCD: 'the etcd coordination settings (RACKPILOT_ETCD*)',
@@ -61,6 +63,9 @@ function settingValues({ config, rackText }: SettingsSource): Record<string, str
   const values: Record<string, string> = {
     RACKPILOT_ERASE_MODE: config.eraseMode,
     RACKPILOT_MAAS_TIMEOUT: String(config.maasTimeoutMs),
+    // The runner logs in to switches and asks BMCs with its own: a client's must be the same.
+    RACKPILOT_SWITCH_TIMEOUT: String(config.switchTimeoutMs),
+    RACKPILOT_BMC_TIMEOUT: String(config.bmcTimeoutMs),
     RACKPILOT_POLL_MS: String(config.pollMs ?? 'default'),
     RACKPILOT_KNOWN_HOSTS: config.knownHosts,
     RACKPILOT_ETCD: JSON.stringify(config.etcd ?? null),

@@ -69,6 +69,21 @@ async function deafBmc(): Promise<number> {
   return sock.address().port;
 }
 
+/** A one-rack file: switch tor-r01 on loopback with `sw` over its defaults, and `hosts`. */
+function rackFile(name: string, sw: Record<string, unknown>, hosts: unknown[]): string {
+  const path = join(d, name);
+  const l2Switch = {
+    name: 'tor-r01',
+    ip: '127.0.0.1',
+    username: 'admin',
+    type: 'force10',
+    pxeVlan: 10,
+    ...sw,
+  };
+  writeFileSync(path, JSON.stringify({ racks: [{ name: 'r01', l2Switch, hosts }] }));
+  return path;
+}
+
 function site(name: string, extra: Record<string, string>): Record<string, string> {
   return {
     HOME: d,
@@ -135,27 +150,9 @@ describe('one deadline per command, named in its message', () => {
   it('a switch that never finishes its login: `switch show` ends at RACKPILOT_SWITCH_TIMEOUT', async () => {
     const maas = await slowMaas(null);
     const port = await promptlessSwitch();
-    const rack = join(d, 'rack-switch.json');
-    writeFileSync(
-      rack,
-      JSON.stringify({
-        racks: [
-          {
-            name: 'r01',
-            l2Switch: {
-              name: 'tor-r01',
-              ip: '127.0.0.1',
-              sshPort: port,
-              username: 'admin',
-              password: 'sw-pass',
-              type: 'force10',
-              pxeVlan: 10,
-            },
-            hosts: [{ mac: '02:00:00:00:01:01', port: '1/1/1', hostname: 'r01-n001' }],
-          },
-        ],
-      }),
-    );
+    const rack = rackFile('rack-switch.json', { sshPort: port, password: 'sw-pass' }, [
+      { mac: '02:00:00:00:01:01', port: '1/1/1', hostname: 'r01-n001' },
+    ]);
     const env = site('switch', {
       MAAS_URL: maas.url,
       RACKPILOT_RACK_FILE: rack,
@@ -172,33 +169,14 @@ describe('one deadline per command, named in its message', () => {
   it('a BMC that never answers: `ipmi HOST power status` ends at RACKPILOT_BMC_TIMEOUT', async () => {
     const maas = await slowMaas(null);
     const port = await deafBmc();
-    const rack = join(d, 'rack-bmc.json');
-    writeFileSync(
-      rack,
-      JSON.stringify({
-        racks: [
-          {
-            name: 'r01',
-            l2Switch: {
-              name: 'tor-r01',
-              ip: '127.0.0.1',
-              username: 'admin',
-              password: 'x',
-              type: 'force10',
-              pxeVlan: 10,
-            },
-            hosts: [
-              {
-                mac: '02:00:00:00:04:01',
-                port: '1/1/4',
-                hostname: 'r01-n004',
-                bmc: { address: '127.0.0.1', port, username: 'admin', password: 'bmc-pass' },
-              },
-            ],
-          },
-        ],
-      }),
-    );
+    const rack = rackFile('rack-bmc.json', { password: 'x' }, [
+      {
+        mac: '02:00:00:00:04:01',
+        port: '1/1/4',
+        hostname: 'r01-n004',
+        bmc: { address: '127.0.0.1', port, username: 'admin', password: 'bmc-pass' },
+      },
+    ]);
     const env = site('bmc', {
       MAAS_URL: maas.url,
       RACKPILOT_RACK_FILE: rack,

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SHOW_AFTER_MS, WaitLine, waitLineStream } from '../../src/commands/wait-line.ts';
+import { onWaitLine, SHOW_AFTER_MS, WaitLine, waitLineStream } from '../../src/commands/wait-line.ts';
 import { formatElapsed } from '../../components/step-progress.ts';
 import { CommandContext } from '../../src/commands/context.ts';
 import type { Writable } from 'node:stream';
+import type { RunnerClient } from '../../src/runner/client.ts';
 
 /** A terminal stream as the spinner library drives it, keeping everything written. */
 class TtyRecorder {
@@ -72,6 +73,39 @@ describe('the wait line', () => {
     ctx.waitLine.begin('waiting for MaaS');
     vi.advanceTimersByTime(5000);
     expect(tty.text).toBe('');
+  });
+
+  it('the dashboard keeps its screen: its requests to the runner draw no wait line', () => {
+    for (const kind of ['cli', 'tui'] as const) {
+      const tty = new TtyRecorder();
+      const ctx = new CommandContext({ stdout: tty, stderr: tty }, { MAAS_URL: '' }, { kind: 'cli' });
+      if (kind === 'tui') ctx.asDashboard();
+      const runner: Pick<RunnerClient, 'showWait' | 'watch'> = { showWait: undefined, watch: undefined };
+      ctx.observe(runner);
+      const wait = runner.watch!('tasks.list', {});
+      vi.advanceTimersByTime(1000);
+      wait?.done();
+      expect(runner.showWait === undefined, kind).toBe(kind === 'tui');
+      expect(tty.text.includes("waiting for the runner's answer (tasks.list)"), kind).toBe(kind === 'cli');
+    }
+  });
+
+  it('names a direct BMC or switch read after its target while it waits', async () => {
+    const tty = new TtyRecorder();
+    const line = new WaitLine(tty as unknown as Writable);
+    let answer!: (v: string) => void;
+    const ipmi = {
+      powerStatus: (_t: { name: string }) => new Promise<string>((r) => (answer = r)),
+      close: () => 'not watched',
+    };
+    const watched = onWaitLine(ipmi, line, { powerStatus: (t) => `waiting for the ${t.name}` });
+    const read = watched.powerStatus({ name: 'BMC of r01-n004' });
+    vi.advanceTimersByTime(SHOW_AFTER_MS + 10);
+    expect(tty.text).toMatch(/waiting for the BMC of r01-n004 \(0s\)/);
+    answer('on');
+    expect(await read).toBe('on');
+    expect(tty.text).toMatch(/<clear>/);
+    expect(watched.close()).toBe('not watched');
   });
 
   it('says elapsed time in seconds, then minutes', () => {

@@ -54,6 +54,9 @@ describe('the settings fingerprint', () => {
     expect(settingsDrift(fp({ ...base, RACKPILOT_MAAS_TIMEOUT: '90' }), fp(base))).toEqual([
       'RACKPILOT_MAAS_TIMEOUT',
     ]);
+    expect(settingsDrift(fp({ ...base, RACKPILOT_BMC_TIMEOUT: '9' }), fp(base))).toEqual([
+      'RACKPILOT_BMC_TIMEOUT',
+    ]);
     expect(settingsDrift(fp(base, rackText.replace('1/1', '1/2')), fp(base))).toEqual([
       'RACKPILOT_RACK_FILE',
     ]);

@@ -1,8 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
-import { rackpilot, startTerminal, type Size, type Terminal } from './terminal.ts';
+import { afterAll, afterEach } from 'vitest';
+import { stopRunnersUnder } from '../runner/helpers.ts';
+import { closeAllTerminals, rackpilot, startTerminal, type Size, type Terminal } from './terminal.ts';
 
 /**
  * The operator's moves on the real dashboard, shared by the terminal tests: each waits for what the
@@ -17,6 +19,23 @@ export const TASK_MS = 150_000;
 /** A fresh operator account: HOME (and with it the store, the runner and the lab) in a temp dir. */
 export function newHome(label: string): string {
   return mkdtempSync(join(tmpdir(), `rp-tty-${label}-`));
+}
+
+/**
+ * The operator account of a test file: its terminals close after each test; after the file, its
+ * runners stop and the HOME goes, whatever happened.
+ */
+export function testHome(label: string): string {
+  const home = newHome(label);
+  afterEach(async () => {
+    await closeAllTerminals();
+  });
+  afterAll(async () => {
+    await closeAllTerminals();
+    await stopRunnersUnder(home);
+    rmSync(home, { recursive: true, force: true });
+  });
+  return home;
 }
 
 /** The env of a dashboard on the built-in lab: fast lab time, a quick erase on release. */

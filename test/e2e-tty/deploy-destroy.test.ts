@@ -1,12 +1,11 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { afterAll, afterEach, expect, it } from 'vitest';
-import { stopRunnersUnder } from '../runner/helpers.ts';
+import { expect, it } from 'vitest';
 import {
   confirmDeploy,
   fillDeployForm,
-  newHome,
+  testHome,
   openDashboard,
   rowOf,
   rowStatus,
@@ -15,24 +14,13 @@ import {
   TASK_MS,
   taskLine,
 } from './dashboard.ts';
-import { closeAllTerminals } from './terminal.ts';
 
 /**
  * `rackpilot` on the built-in lab in a real 120x36 terminal: an operator selects a Ready host,
  * deploys it from the keyboard through the form and its plan, watches the task to the end, then
  * destroys the instance (typing the host name) until the host is Ready and free again.
  */
-const home = newHome('deploy');
-
-afterEach(async () => {
-  await closeAllTerminals();
-});
-
-afterAll(async () => {
-  await closeAllTerminals();
-  await stopRunnersUnder(home);
-  rmSync(home, { recursive: true, force: true });
-});
+const home = testHome('deploy');
 
 /** The lab's secrets, from the env file its runner wrote: the MaaS token secret and every password. */
 function labSecrets(dir: string): string[] {

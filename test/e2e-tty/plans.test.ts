@@ -1,11 +1,9 @@
-import { rmSync } from 'node:fs';
-import { afterAll, afterEach, expect, it } from 'vitest';
-import { stopRunnersUnder } from '../runner/helpers.ts';
+import { expect, it } from 'vitest';
 import {
   confirmDeploy,
   fillDeployForm,
   hostRows,
-  newHome,
+  testHome,
   openDashboard,
   rowOf,
   selectReadyHost,
@@ -14,24 +12,14 @@ import {
   TASK_MS,
   taskLine,
 } from './dashboard.ts';
-import { closeAllTerminals, type Terminal } from './terminal.ts';
+import type { Terminal } from './terminal.ts';
 
 /**
  * Plans are contracts, as an operator meets them in a real 120x36 terminal on the built-in lab:
  * a bulk action lists every marked host with the state read just now and its exact lines before
  * anything starts; a rollback shows its undo plan, what it erases, and wants the host name typed.
  */
-const home = newHome('plans');
-
-afterEach(async () => {
-  await closeAllTerminals();
-});
-
-afterAll(async () => {
-  await closeAllTerminals();
-  await stopRunnersUnder(home);
-  rmSync(home, { recursive: true, force: true });
-});
+const home = testHome('plans');
 
 /** Marks the selected host (space marks it and moves down) and waits for the count. */
 async function mark(t: Terminal, count: number): Promise<void> {
