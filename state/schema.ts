@@ -33,11 +33,22 @@ export const hostSchema = z.object({
   hostname,
   mac,
   macs: z.array(mac),
+  // The host's BMC (named `ipmi` from when IPMI was the only protocol); absent protocol: IPMI.
   ipmi: z.object({
     address: z.string().min(1),
     port: z.number().int().min(1).max(65535).optional(),
     username: z.string(),
     password: z.string(),
+    protocol: z.enum(['ipmi', 'redfish']).optional(),
+    scheme: z.enum(['https', 'http']).optional(),
+    certSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+    systemId: z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]{1,64}$/)
+      .optional(),
   }),
   cpuCores: z.number().int().positive(),
   cpuMhz: z.number().int().positive(),

@@ -55,6 +55,12 @@ export async function ipmiViaRunner(argv: string[], ctx: CommandContext): Promis
     resolveTarget: async (name) => {
       // The rack file's bmc entry, its password from the environment; else the runner reads.
       const rh = site.topology.host(name);
+      if (rh?.bmc?.protocol === 'redfish') {
+        throw new OperatorError(`${rh.hostname} has a Redfish BMC (rack file), not IPMI`, {
+          target: rh.hostname,
+          hint: `use \`rackpilot power ${rh.hostname} status\` and \`rackpilot boot ${rh.hostname} pxe\`, which speak both`,
+        });
+      }
       if (rh?.bmc?.username) {
         const password = resolveBmcPassword(rh.bmc, rh.hostname, site.env);
         if (password !== undefined)

@@ -37,6 +37,7 @@ export async function labCommand(argv: string[], ctx: CommandContext): Promise<n
         .refine((n) => n <= 1000, 'at most 1000')
         .optional(),
       'env-out': z.string().min(1).optional(),
+      redfish: intFlag(0, 100).optional(),
     }),
     LAB_USAGE,
   );
@@ -51,6 +52,8 @@ export async function labCommand(argv: string[], ctx: CommandContext): Promise<n
     ...(racks !== undefined && { racks }),
     seed: values.seed ?? config.labSpec.seed,
     maas: { listCostMs: values['list-cost-ms'] ?? config.labListCostMs },
+    redfishPercent: values.redfish ?? config.labSpec.redfishPercent,
+    redfishScheme: config.labSpec.redfishScheme,
   });
   println(
     ctx.io,
@@ -69,6 +72,11 @@ export async function labCommand(argv: string[], ctx: CommandContext): Promise<n
     println(
       ctx.io,
       `  bmc       ${b.hostname.padEnd(8)} ipmitool -I lanplus -C 3 -H ${b.host} -p ${b.port} -U admin -E power status`,
+    );
+  for (const b of lab.redfish.bmcs.slice(0, 5))
+    println(
+      ctx.io,
+      `  redfish   ${b.hostname.padEnd(8)} redfishtool -r ${b.host}:${b.port} -S ${b.scheme === 'https' ? 'Always' : 'Never'} -u admin -p … Systems`,
     );
   if (lab.bmcs.bmcs.length > shown.length) {
     const ports = lab.bmcs.bmcs.map((b) => b.port);

@@ -169,6 +169,7 @@ export const COMMANDS: CommandSpec[] = [
       intFlag('time-scale', 'X', 'speed of MaaS phases, e.g. 0.05 for 20 times faster (0-100)'),
       intFlag('seed', 'N', "the lab world's seed"),
       intFlag('list-cost-ms', 'X', 'milliseconds each machine adds to a MaaS machine list'),
+      intFlag('redfish', 'PERCENT', 'share of the hosts whose BMC speaks Redfish instead of IPMI (0-100)'),
       {
         name: 'env-out',
         type: 'string',
@@ -718,6 +719,44 @@ export const COMMANDS: CommandSpec[] = [
     flags: [json],
     examples: [{ command: 'rackpilot cabling r01', says: 'each NIC with the port the switch learned it on' }],
     run: async (argv, ctx) => (await import('./troubleshoot.ts')).cablingCommand(argv, ctx),
+  },
+  {
+    name: 'power',
+    summary: "a host's power through its BMC (IPMI or Redfish): read it, or change it as a task",
+    description:
+      'status reads the BMC through the runner; on, off, soft and cycle are tasks holding the host, shown and planned like every change.',
+    args: [
+      hostArg,
+      {
+        name: 'ACTION',
+        description: 'status, on, off, soft or cycle',
+        choices: ['status', 'on', 'off', 'soft', 'cycle'],
+      },
+    ],
+    flags: [force, detach, json],
+    examples: [
+      { command: 'rackpilot power r01-n003 status', says: 'on or off, and the boot device' },
+      { command: 'rackpilot power r01-n003 soft', says: 'an ACPI shutdown as a task' },
+    ],
+    run: async (argv, ctx) => (await import('./power.ts')).powerCommand(argv, ctx),
+  },
+  {
+    name: 'boot',
+    summary: "a host's next boot device through its BMC (IPMI or Redfish), as a task",
+    args: [hostArg, { name: 'DEVICE', description: 'pxe or disk', choices: ['pxe', 'disk'] }],
+    flags: [
+      { name: 'persistent', type: 'boolean', description: 'every boot, not the next one only' },
+      { name: 'efi', type: 'boolean', description: 'UEFI boot' },
+      { name: 'legacy', type: 'boolean', description: 'legacy (BIOS) boot' },
+      force,
+      detach,
+      json,
+    ],
+    examples: [
+      { command: 'rackpilot boot r01-n003 disk --persistent', says: 'boot from disk from now on' },
+      { command: 'rackpilot boot r01-n003 pxe', says: 'network boot, the next boot only' },
+    ],
+    run: async (argv, ctx) => (await import('./power.ts')).bootCommand(argv, ctx),
   },
   {
     name: 'console',

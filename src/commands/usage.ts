@@ -11,6 +11,9 @@ BMC passwords come from the store or the environment (rack file passwordEnv), ne
 
 export const LAB_USAGE = usageOf('lab');
 
+export const POWER_USAGE = usageOf('power');
+export const BOOT_USAGE = usageOf('boot');
+
 export const TASK_USAGE = `${usageLine(specPath('tasks'))}
        ${usageOf('task')}`;
 

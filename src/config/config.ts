@@ -53,7 +53,14 @@ export interface Config {
   /** Multiplier applied to the lab's durations (1 = realistic MaaS timings). */
   timeScale: number;
   /** racks undefined: as many as the hosts need (3 up to 480 hosts, then one per 160). */
-  labSpec: { racks: number | undefined; hosts: number; seed: number };
+  labSpec: {
+    racks: number | undefined;
+    hosts: number;
+    seed: number;
+    /** Share of the lab's BMCs that speak Redfish (0–100) and how they serve. */
+    redfishPercent: number;
+    redfishScheme: 'https' | 'http';
+  };
   /** What the lab's MaaS spends per machine on a machine list (ms, unscaled). */
   labListCostMs: number;
   /** Absolute path of the rack file; undefined when not given. */
@@ -132,6 +139,8 @@ export const VARIABLES = {
   RACKPILOT_LAB_HOSTS: '40',
   RACKPILOT_LAB_SEED: '1',
   RACKPILOT_LAB_LIST_COST_MS: '2',
+  RACKPILOT_LAB_REDFISH: '25',
+  RACKPILOT_LAB_REDFISH_SCHEME: 'https',
   RACKPILOT_RUNNER_IDLE: '600',
   RACKPILOT_POLL_MS: '5000',
   RACKPILOT_POWER_SWEEP_MS: '10000',
@@ -202,6 +211,13 @@ const eraseMode = z.string().transform((s, ctx): EraseMode => {
   return (ERASE_MODES as readonly string[]).includes(v)
     ? (v as EraseMode)
     : custom(ctx, `${quote(s)} is not an erase mode (${ERASE_MODES.join(', ')})`);
+});
+
+const redfishScheme = z.string().transform((s, ctx): 'https' | 'http' => {
+  const v = s.toLowerCase();
+  return v === 'https' || v === 'http'
+    ? v
+    : custom(ctx, `${quote(s)} is not a scheme for the lab's Redfish BMCs (https, or http)`);
 });
 
 const LAB_WORDS: Record<string, LabMode> = {
@@ -278,6 +294,8 @@ const envSchema = z.object({
   RACKPILOT_LAB_HOSTS: wholeNumber(1, 20_000).optional(),
   RACKPILOT_LAB_SEED: wholeNumber(0, 2 ** 32 - 1).optional(),
   RACKPILOT_LAB_LIST_COST_MS: scaleNumber(1000).optional(),
+  RACKPILOT_LAB_REDFISH: wholeNumber(0, 100).optional(),
+  RACKPILOT_LAB_REDFISH_SCHEME: redfishScheme.optional(),
   RACKPILOT_RUNNER_IDLE: wholeNumber(0, 7 * 24 * 3600).optional(),
   RACKPILOT_POLL_MS: wholeNumber(20, 600_000).optional(),
   RACKPILOT_POWER_SWEEP_MS: wholeNumber(0, 3_600_000).optional(),
@@ -555,6 +573,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       racks: good.RACKPILOT_LAB_RACKS,
       hosts: good.RACKPILOT_LAB_HOSTS ?? 40,
       seed: good.RACKPILOT_LAB_SEED ?? 1,
+      redfishPercent: good.RACKPILOT_LAB_REDFISH ?? 0,
+      redfishScheme: good.RACKPILOT_LAB_REDFISH_SCHEME ?? 'https',
     },
     labListCostMs: good.RACKPILOT_LAB_LIST_COST_MS ?? 2,
     rackFile,

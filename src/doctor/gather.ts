@@ -1,11 +1,11 @@
 import { parseEventTime } from '../maas/schemas.ts';
 import { scriptSetOutput } from '../maas/results.ts';
 import type { MaasMachine } from '../maas/schemas.ts';
-import { resolveBmcPassword } from '../rack/passwords.ts';
-import { ipmiTargetFor, switchPort } from '../site/adapters.ts';
+import { bmcTargetForHost, rackBmcTarget, type BmcTarget } from '../bmc/target.ts';
+import { switchPort } from '../site/adapters.ts';
 import type { Site } from '../site/open.ts';
 import type { Workbench } from '../site/workbench.ts';
-import { bootDeviceLabel, type IpmiTarget } from '../ipmi/index.ts';
+import { bootDeviceLabel } from '../ipmi/index.ts';
 import { describeError, OperatorError } from '../util/errors.ts';
 import { answerOf, type BmcPower } from '../runner/power-sweep.ts';
 import type { Host, Task } from '../../state/schema.ts';
@@ -53,19 +53,9 @@ export function bmcTarget(
   ctx: TroubleshootContext,
   rec: Host | undefined,
   hostname: string,
-): IpmiTarget | undefined {
-  if (rec) return ipmiTargetFor(rec);
-  const bmc = ctx.site.topology.host(hostname)?.bmc;
-  if (!bmc?.username) return undefined;
-  const password = resolveBmcPassword(bmc, hostname, ctx.site.env);
-  if (password === undefined) return undefined;
-  return {
-    host: bmc.address,
-    ...(bmc.port !== undefined && { port: bmc.port }),
-    username: bmc.username,
-    password,
-    name: `BMC of ${hostname}`,
-  };
+): BmcTarget | undefined {
+  if (rec) return bmcTargetForHost(rec);
+  return rackBmcTarget(ctx.site.topology.host(hostname)?.bmc, hostname, ctx.site.env);
 }
 
 async function machineOf(
@@ -168,8 +158,8 @@ export async function gatherDoctorFacts(
     if (!target) return null;
     try {
       const [power, boot] = await Promise.all([
-        site.ipmi.powerStatus(target, signal),
-        site.ipmi.getBootDevice(target, signal),
+        site.bmc.powerStatus(target, signal),
+        site.bmc.getBootDevice(target, signal),
       ]);
       return {
         answer: 'ok',

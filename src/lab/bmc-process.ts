@@ -4,14 +4,16 @@
  * then serves until stdin closes or SIGTERM.
  *
  *   tsx src/lab/bmc-process.ts '{"hosts":1000,"racks":20,"seed":1}'
+ *   tsx src/lab/bmc-process.ts '{"hosts":1000,"racks":20,"seed":1}' redfish   # HTTPS Redfish BMCs
  */
 import { generateLabSpec, type LabSpecOptions } from './spec.ts';
 import { LabWorld } from './world.ts';
 import { startLabBmcs } from './bmc-server.ts';
+import { startLabRedfishBmcs } from './redfish-server.ts';
 
 const specOptions = JSON.parse(process.argv[2] ?? '{}') as LabSpecOptions;
 const world = new LabWorld(generateLabSpec(specOptions));
-const lab = await startLabBmcs(world);
+const lab = process.argv[3] === 'redfish' ? await startLabRedfishBmcs(world) : await startLabBmcs(world);
 process.stdout.write(`${JSON.stringify({ bmcs: lab.bmcs })}\n`);
 
 const stop = () => void lab.close().then(() => process.exit(0));

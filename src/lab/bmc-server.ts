@@ -6,7 +6,7 @@
 import dgram from 'node:dgram';
 import { LabBmc } from './bmc-core.ts';
 import { seededRandom } from './spec.ts';
-import type { LabWorld } from './world.ts';
+import { bmcAccessFor, type LabWorld } from './world.ts';
 import type { LabConsoles } from './host-console.ts';
 
 export interface LabBmcFault {
@@ -125,32 +125,21 @@ export async function startLabBmcs(world: LabWorld, opts: StartLabBmcsOptions = 
       const name = host.hostname;
       const socket = dgram.createSocket({ type: 'udp4' });
       let r: Running | undefined;
-      const bmc = new LabBmc(
-        {
-          power: () => world.host(name).power,
-          setPower: (p, source) => world.setPower(name, p, source),
-          boot: () => {
-            const h = world.host(name);
-            return { device: h.bootDevice, persistent: h.bootPersistent, efi: h.bootEfi };
+      const bmc = new LabBmc(bmcAccessFor(world, name), {
+        name,
+        username: host.bmc.user,
+        password: host.bmc.password,
+        ...(opts.maxSessions !== undefined && { maxSessions: opts.maxSessions }),
+        ...(opts.sessionTimeoutMs !== undefined && { sessionTimeoutMs: opts.sessionTimeoutMs }),
+        ...(opts.softOffDelayMs !== undefined && { softOffDelayMs: opts.softOffDelayMs }),
+        ...(opts.consoles && {
+          serial: {
+            subscribe: (fn: (d: Buffer) => void) => opts.consoles!.subscribe(name, fn),
+            input: (d: Buffer) => opts.consoles!.input(name, d),
           },
-          setBoot: (d, persistent, efi) => world.setBoot(name, d, persistent, efi),
-        },
-        {
-          name,
-          username: host.bmc.user,
-          password: host.bmc.password,
-          ...(opts.maxSessions !== undefined && { maxSessions: opts.maxSessions }),
-          ...(opts.sessionTimeoutMs !== undefined && { sessionTimeoutMs: opts.sessionTimeoutMs }),
-          ...(opts.softOffDelayMs !== undefined && { softOffDelayMs: opts.softOffDelayMs }),
-          ...(opts.consoles && {
-            serial: {
-              subscribe: (fn: (d: Buffer) => void) => opts.consoles!.subscribe(name, fn),
-              input: (d: Buffer) => opts.consoles!.input(name, d),
-            },
-          }),
-          emit: (datagram, peer) => r && deliver(r, datagram, peer as dgram.RemoteInfo),
-        },
-      );
+        }),
+        emit: (datagram, peer) => r && deliver(r, datagram, peer as dgram.RemoteInfo),
+      });
       r = {
         bmc,
         socket,

@@ -76,6 +76,8 @@ export interface LabMaasCoreOptions {
   unregistered?: readonly string[];
   /** power_parameters per host (the integrator fills the lab BMC address). */
   powerParameters?: (host: LabHost) => Record<string, string>;
+  /** power_type per host (default ipmi): the integrator says which hosts have Redfish BMCs. */
+  powerType?: (host: LabHost) => string;
   /** Boot resource names (`ubuntu/jammy`, `centos/centos70`…). */
   images?: readonly string[];
   /** OAuth user the key belongs to; owner of allocated machines. */
@@ -269,6 +271,7 @@ export class LabMaasCore {
     m.cpuCount = host.cpuCount;
     m.cpuSpeed = host.cpuMhz;
     m.memory = host.memoryMb;
+    m.powerType = this.opts.powerType?.(host) ?? m.powerType;
     m.powerParameters = this.opts.powerParameters?.(host) ?? {
       power_address: '127.0.0.1',
       power_user: host.bmc.user,

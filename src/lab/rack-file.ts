@@ -38,13 +38,20 @@ function opensshFingerprint(fp: string): string {
   return fp.startsWith('SHA256:') ? fp.replace(/=+$/, '') : fp;
 }
 
+export interface LabRedfishBmcEndpoint extends LabBmcEndpoint {
+  scheme: 'https' | 'http';
+  certSha256?: string;
+}
+
 export function labRackFile(
   spec: LabSpec,
   switches: readonly LabSwitchEndpoint[],
   bmcs: readonly LabBmcEndpoint[],
+  redfish: readonly LabRedfishBmcEndpoint[] = [],
 ): RackFileInput {
   const endpoint = new Map(switches.map((s) => [s.name, s]));
   const bmcOf = new Map(bmcs.map((b) => [b.hostname, b]));
+  const redfishOf = new Map(redfish.map((b) => [b.hostname, b]));
   const racks = spec.switches.map((sw) => {
     const ep = endpoint.get(sw.name);
     if (!ep) throw new Error(`lab switch ${sw.name} has no SSH endpoint`);
@@ -52,6 +59,7 @@ export function labRackFile(
       .filter((h) => h.nics.some((n) => n.switch === sw.name))
       .flatMap((h) => {
         const bmc = bmcOf.get(h.hostname);
+        const rf = redfishOf.get(h.hostname);
         return h.nics
           .filter((n) => n.switch === sw.name)
           .map((nic, i) => ({
@@ -59,6 +67,19 @@ export function labRackFile(
             port: nic.port,
             hostname: h.hostname,
             // A host's BMC is written once, on its first NIC entry.
+            // A Redfish BMC: its certificate pinned, its system left for discovery.
+            ...(rf &&
+              i === 0 && {
+                bmc: {
+                  protocol: 'redfish' as const,
+                  address: rf.host,
+                  port: rf.port,
+                  scheme: rf.scheme,
+                  username: h.bmc.user,
+                  passwordEnv: labBmcPasswordEnv(h.hostname),
+                  ...(rf.certSha256 && { certSha256: rf.certSha256 }),
+                },
+              }),
             ...(bmc &&
               i === 0 && {
                 bmc: {

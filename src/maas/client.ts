@@ -97,12 +97,25 @@ export interface IpmiPowerParameters {
   bootType?: 'auto' | 'legacy' | 'efi';
 }
 
+/**
+ * MaaS's redfish power driver (provisioningserver/drivers/power/redfish.py): power_address is the
+ * BMC's URL (https:// is prepended when it has no scheme), node_id the ComputerSystem's id (MaaS
+ * takes the first member of Systems when it is empty).
+ */
+export interface RedfishPowerParameters {
+  type: 'redfish';
+  address: string;
+  user: string;
+  pass: string;
+  nodeId?: string;
+}
+
 export interface CreateMachineInput {
   architecture?: string;
   macAddresses: readonly string[];
   hostname?: string;
   description?: string;
-  power: IpmiPowerParameters;
+  power: IpmiPowerParameters | RedfishPowerParameters;
   /** MaaS commissions a machine added by hand unless told not to. */
   commission?: boolean;
 }
@@ -234,6 +247,25 @@ export class MaasClient {
 
   async createMachine(input: CreateMachineInput, signal?: AbortSignal): Promise<MaasMachine> {
     const p = input.power;
+    const power =
+      'type' in p
+        ? {
+            power_type: 'redfish',
+            power_parameters_power_address: p.address,
+            power_parameters_power_user: p.user,
+            power_parameters_power_pass: p.pass,
+            power_parameters_node_id: p.nodeId,
+          }
+        : {
+            power_type: 'ipmi',
+            power_parameters_power_address: p.address,
+            power_parameters_power_user: p.user,
+            power_parameters_power_pass: p.pass,
+            power_parameters_power_driver: p.driver ?? 'LAN_2_0',
+            power_parameters_cipher_suite_id: p.cipherSuiteId ?? 3,
+            power_parameters_privilege_level: p.privilegeLevel ?? 'ADMIN',
+            power_parameters_power_boot_type: p.bootType ?? 'auto',
+          };
     return this.call({
       signal,
       ctx: { op: 'create machine', method: 'POST', path: 'machines/', target: input.hostname },
@@ -244,14 +276,7 @@ export class MaasClient {
         mac_addresses: input.macAddresses,
         hostname: input.hostname,
         description: input.description,
-        power_type: 'ipmi',
-        power_parameters_power_address: p.address,
-        power_parameters_power_user: p.user,
-        power_parameters_power_pass: p.pass,
-        power_parameters_power_driver: p.driver ?? 'LAN_2_0',
-        power_parameters_cipher_suite_id: p.cipherSuiteId ?? 3,
-        power_parameters_privilege_level: p.privilegeLevel ?? 'ADMIN',
-        power_parameters_power_boot_type: p.bootType ?? 'auto',
+        ...power,
         commission: input.commission,
       },
       schema: MachineSchema,

@@ -15,7 +15,13 @@ import {
   switchTypeFor,
 } from './ports.ts';
 import { quote } from './quote.ts';
-import { KNOWN_FIELDS, rackFileSchema, type BootMethod, type RackFileParsed } from './schema.ts';
+import {
+  defaultBmcPort,
+  KNOWN_FIELDS,
+  rackFileSchema,
+  type BootMethod,
+  type RackFileParsed,
+} from './schema.ts';
 import type { Rack, RackBmc, RackEntry, RackError, RackNic, RackParseResult, RackSwitch } from './types.ts';
 
 /** A rack file larger than this is not a hand-written topology; refuse before reading it into memory. */
@@ -92,6 +98,39 @@ function registerPasswords(v: unknown): void {
       else registerPasswords(x);
     }
   }
+}
+
+const protocolOf = (bmc: Raw) => (bmc.protocol === 'redfish' ? 'redfish' : 'ipmi');
+const schemeOf = (bmc: Raw) => (typeof bmc.scheme === 'string' ? bmc.scheme : undefined);
+const REDFISH_ONLY = ['scheme', 'certSha256', 'systemId'] as const;
+
+/** What depends on the BMC's protocol: IPMI's byte limits, the fields only Redfish has. */
+function bmcProtocolErrors(bmc: Raw, path: string): RackError[] {
+  const out: RackError[] = [];
+  if (protocolOf(bmc) === 'ipmi') {
+    // IPMI v2.0 carries user names of at most 16 bytes and passwords of at most 20.
+    if (typeof bmc.username === 'string' && Buffer.byteLength(bmc.username) > 16)
+      out.push({
+        path: `${path}.username`,
+        message: 'must be 1–16 printable characters without spaces (IPMI limit)',
+      });
+    if (typeof bmc.password === 'string' && Buffer.byteLength(bmc.password) > 20)
+      out.push({ path: `${path}.password`, message: 'is longer than 20 bytes (IPMI limit)' });
+    for (const k of REDFISH_ONLY) {
+      if (bmc[k] !== undefined)
+        out.push({
+          path: `${path}.${k}`,
+          message: 'is a Redfish field: add "protocol": "redfish", or remove it',
+        });
+    }
+    return out;
+  }
+  if (bmc.scheme === 'http' && bmc.certSha256 !== undefined)
+    out.push({
+      path: `${path}.certSha256`,
+      message: 'pins an HTTPS certificate, but scheme is http (no certificate)',
+    });
+  return out;
 }
 
 interface CrossFacts {
@@ -230,13 +269,19 @@ function crossCheck(raw: unknown, errors: RackError[]): CrossFacts {
             message: 'give either "password" or "passwordEnv", not both',
           });
         }
+        errors.push(...bmcProtocolErrors(bmc, `${hPath}.bmc`));
         const hostname = typeof host.hostname === 'string' ? host.hostname.toLowerCase() : undefined;
+        const port = typeof bmc.port === 'number' ? bmc.port : defaultBmcPort(protocolOf(bmc), schemeOf(bmc));
         const key = JSON.stringify([
+          protocolOf(bmc),
           bmc.address,
-          bmc.port ?? 623,
+          port,
           bmc.username,
           bmc.password,
           bmc.passwordEnv,
+          bmc.scheme,
+          bmc.certSha256,
+          bmc.systemId,
         ]);
         if (hostname) {
           const first = bmcByHost.get(hostname);
@@ -248,7 +293,7 @@ function crossCheck(raw: unknown, errors: RackError[]): CrossFacts {
           } else if (!first) bmcByHost.set(hostname, { key, path: `${hPath}.bmc` });
         }
         if (typeof bmc.address === 'string') {
-          const where = `${bmc.address.toLowerCase()}:${typeof bmc.port === 'number' ? bmc.port : 623}`;
+          const where = `${bmc.address.toLowerCase()}:${port}`;
           const owner = hostname ?? hPath;
           const seen = hostByBmc.get(where);
           if (seen && seen.host !== owner) {
@@ -292,11 +337,15 @@ function build(parsed: RackFileParsed, facts: CrossFacts, source: string): Rack 
       const p = facts.ports.get(path);
       if (!p?.ok) throw new Error(`internal: port of ${path} was not checked`);
       const bmc: RackBmc | undefined = h.bmc && {
+        protocol: h.bmc.protocol,
         address: h.bmc.address,
-        port: h.bmc.port,
+        port: h.bmc.port ?? defaultBmcPort(h.bmc.protocol, h.bmc.scheme),
         ...(h.bmc.username !== undefined && { username: h.bmc.username }),
         ...(h.bmc.password !== undefined && { password: h.bmc.password }),
         ...(h.bmc.passwordEnv !== undefined && { passwordEnv: h.bmc.passwordEnv }),
+        ...(h.bmc.protocol === 'redfish' && { scheme: h.bmc.scheme ?? 'https' }),
+        ...(h.bmc.certSha256 !== undefined && { certSha256: h.bmc.certSha256 }),
+        ...(h.bmc.systemId !== undefined && { systemId: h.bmc.systemId }),
       };
       return {
         mac: h.mac,

@@ -72,23 +72,76 @@ export const macSchema = z.string().transform((s, ctx) => {
 export const BOOT_METHODS = ['uefi', 'legacy'] as const;
 export type BootMethod = (typeof BOOT_METHODS)[number];
 
+export const BMC_PROTOCOLS = ['ipmi', 'redfish'] as const;
+export type BmcProtocol = (typeof BMC_PROTOCOLS)[number];
+export const REDFISH_SCHEMES = ['https', 'http'] as const;
+
+/**
+ * A certificate's SHA-256 fingerprint: 64 hex digits, with or without the colons `openssl x509
+ * -fingerprint -sha256` prints (and its `SHA256 Fingerprint=` prefix).
+ */
+export function normaliseCertSha256(s: string): string | undefined {
+  const hex = s
+    .replace(/^sha256 fingerprint=/i, '')
+    .replace(/:/g, '')
+    .toLowerCase();
+  return /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;
+}
+
+/** Redfish resource ids go into URL paths: letters, digits and `._-~` only (no `/`, `?`, `%`). */
+export const REDFISH_ID = /^[A-Za-z0-9._~-]{1,64}$/;
+
+// IPMI's own limits (16-byte user, 20-byte password) are checked in parse.ts for IPMI BMCs only:
+// a Redfish BMC takes longer ones.
 export const bmcSchema = z.strictObject({
-  address: address('BMC'),
-  port: tcpPort.default(623),
-  // IPMI v2.0 carries user names of at most 16 bytes and passwords of at most 20.
-  username: z
-    .string()
-    .regex(/^[\x21-\x7e]{1,16}$/, {
-      error: 'must be 1–16 printable characters without spaces (IPMI limit)',
+  protocol: z
+    .enum(BMC_PROTOCOLS, {
+      error: (iss) => `${quote(iss.input)} is not a BMC protocol (${BMC_PROTOCOLS.join(' or ')})`,
     })
-    .optional(),
+    .default('ipmi'),
+  address: address('BMC'),
+  /** Default per protocol: 623 (IPMI), 443 (Redfish over HTTPS), 80 (Redfish over HTTP). */
+  port: tcpPort.optional(),
+  username: loginName.optional(),
   password: z
     .string()
     .min(1, { error: 'is empty' })
-    .max(20, { error: 'is longer than 20 bytes (IPMI limit)' })
+    .max(256, { error: 'is longer than 256 bytes' })
     .optional(),
   passwordEnv: envName.optional(),
+  scheme: z
+    .enum(REDFISH_SCHEMES, {
+      error: (iss) => `${quote(iss.input)} is not a scheme (https, or http for a lab BMC)`,
+    })
+    .optional(),
+  certSha256: z
+    .string()
+    .transform((s, ctx) => {
+      const hex = normaliseCertSha256(s);
+      if (hex === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${quote(s)} is not a SHA-256 certificate fingerprint (64 hex digits, colons allowed; openssl x509 -noout -fingerprint -sha256)`,
+        });
+        return z.NEVER;
+      }
+      return hex;
+    })
+    .optional(),
+  systemId: z
+    .string()
+    .regex(REDFISH_ID, {
+      error: (iss) =>
+        `${quote(iss.input)} is not a Redfish system id (letters, digits, ".", "_", "-", "~"; the last part of /redfish/v1/Systems/ID)`,
+    })
+    .optional(),
 });
+
+/** The port a BMC listens on when the rack file gives none. */
+export function defaultBmcPort(protocol: BmcProtocol | undefined, scheme: string | undefined): number {
+  if (protocol !== 'redfish') return 623;
+  return scheme === 'http' ? 80 : 443;
+}
 
 export const hostSchema = z.strictObject({
   mac: macSchema,

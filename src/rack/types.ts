@@ -1,5 +1,5 @@
 import type { SwitchDialect } from '../lab/spec.ts';
-import type { BootMethod } from './schema.ts';
+import type { BmcProtocol, BootMethod } from './schema.ts';
 import type { VlanRange } from './vlans.ts';
 
 /** A problem in a rack file, located by its JSON path (`racks[0].hosts[3].mac`). */
@@ -34,11 +34,19 @@ export interface RackSwitch {
 }
 
 export interface RackBmc {
+  protocol: BmcProtocol;
   address: string;
+  /** Given, or the protocol's default (623 IPMI, 443 HTTPS, 80 HTTP). */
   port: number;
   username?: string;
   password?: string;
   passwordEnv?: string;
+  /** Redfish only: https unless the file says http (a lab BMC). */
+  scheme?: 'https' | 'http';
+  /** Redfish only: pinned certificate, lower-case hex SHA-256 of its DER. */
+  certSha256?: string;
+  /** Redfish only: the member of /redfish/v1/Systems; absent: discovered from the collection. */
+  systemId?: string;
 }
 
 /** One `hosts[]` entry of the file: a NIC cabled to a port of its rack's switch. */

@@ -1,10 +1,13 @@
-import { IpmiError, mapLimit, type IpmiClient, type IpmiTarget } from '../ipmi/index.ts';
-import type { PowerCommandEvent } from '../ipmi/client.ts';
+import { IpmiError, mapLimit } from '../ipmi/index.ts';
+import { RedfishError } from '../redfish/errors.ts';
+import type { BmcPowerEvent, BmcService } from '../bmc/service.ts';
+import type { BmcTarget } from '../bmc/target.ts';
 import { describeError } from '../util/errors.ts';
 
 /**
- * Power as the BMCs say it, for every host of the site: a paced sweep over the runner's one IPMI
- * client (sessions kept between sweeps, so a sweep is one Get Chassis Status per BMC), with
+ * Power as the BMCs say it, for every host of the site: a paced sweep over the runner's BMC clients
+ * (IPMI and Redfish sessions and connections kept between sweeps, so a sweep is one Get Chassis
+ * Status or one GET of the ComputerSystem per BMC), with
  * per-host state, how the BMC answered (ok, unreachable, wrong credentials) and out-of-band change
  * detection. Self-contained: the runner gives it the targets and a way to explain a change; the
  * inventory (wherever it lives) reads `snapshot()` or listens with `onChange`.
@@ -31,7 +34,7 @@ export interface BmcPower {
 
 export interface BmcSweepTarget {
   hostname: string;
-  target: IpmiTarget;
+  target: BmcTarget;
 }
 
 export interface BmcPowerChange {
@@ -78,13 +81,11 @@ const EXPECTED_AFTER: Record<string, 'on' | 'off'> = {
   soft: 'off',
 };
 
-export function bmcKey(t: Pick<IpmiTarget, 'host' | 'port'>): string {
-  return `${t.host}:${t.port ?? 623}`;
-}
-
 /** How a failed power read is shown: wrong credentials, or not reachable (no answer, refused session). */
 export function answerOf(err: unknown): BmcAnswer {
-  return err instanceof IpmiError && err.kind === 'auth' ? 'auth' : 'unreachable';
+  return (err instanceof IpmiError || err instanceof RedfishError) && err.kind === 'auth'
+    ? 'auth'
+    : 'unreachable';
 }
 
 export function sweepConcurrency(targets: number): number {
@@ -109,13 +110,13 @@ export class BmcPowerSweep {
   };
 
   constructor(
-    private readonly ipmi: IpmiClient,
+    private readonly bmcs: Pick<BmcService, 'powerStatus' | 'onPowerCommand'>,
     private readonly opts: PowerSweepOptions,
   ) {
     this.now = opts.now ?? Date.now;
-    this.offCommands = ipmi.onPowerCommand((e: PowerCommandEvent) => {
+    this.offCommands = bmcs.onPowerCommand((e: BmcPowerEvent) => {
       const want = EXPECTED_AFTER[e.action];
-      if (want) this.expected.set(bmcKey(e.target), { power: want, at: e.at });
+      if (want) this.expected.set(e.key, { power: want, at: e.at });
     });
   }
 
@@ -147,7 +148,7 @@ export class BmcPowerSweep {
     this.timer = undefined;
   }
 
-  /** Stop and stop listening to the IPMI client's commands. */
+  /** Stop and stop listening to the BMC clients' commands. */
   dispose(): void {
     this.stop();
     this.offCommands();
@@ -187,7 +188,7 @@ export class BmcPowerSweep {
     let answer: BmcAnswer = 'ok';
     let error: string | undefined;
     try {
-      power = await this.ipmi.powerStatus(t.target);
+      power = await this.bmcs.powerStatus(t.target);
     } catch (err) {
       answer = answerOf(err);
       error = describeError(err).split('\n')[0]!;
@@ -238,7 +239,7 @@ export class BmcPowerSweep {
     };
     let reason: string | undefined;
     if (flipped) {
-      const exp = this.expected.get(bmcKey(t.target));
+      const exp = this.expected.get(t.target.key);
       const window = this.opts.expectWindowMs ?? this.intervalMs * 3;
       if (exp && exp.power === power && now - exp.at <= window) reason = 'a power command sent by rackpilot';
       else reason = (await this.opts.explain?.(t.hostname, before, power).catch(() => null)) ?? undefined;

@@ -3,7 +3,9 @@ import type { Topology } from '../rack/topology.ts';
 import { switchTargetInput } from '../rack/switch-target.ts';
 import type { SwitchService } from '../switch/service.ts';
 import type { PortChange, SwitchTargetInput } from '../switch/target.ts';
-import type { IpmiClient, IpmiTarget } from '../ipmi/index.ts';
+import type { IpmiTarget } from '../ipmi/index.ts';
+import type { BmcService } from '../bmc/service.ts';
+import { bmcTargetForHost } from '../bmc/target.ts';
 import type { Host } from '../../state/schema.ts';
 import type { BmcPort, BootReading, RackPort, SwitchPort } from '../workflows/adapters.ts';
 
@@ -67,20 +69,21 @@ export function ipmiTargetFor(host: Host): IpmiTarget {
   };
 }
 
-export function bmcPort(client: IpmiClient): BmcPort {
+/** The workflows' BMCs, IPMI or Redfish as the host record says. */
+export function bmcPort(bmc: BmcService): BmcPort {
   return {
     async powerStatus(host, signal) {
-      return client.powerStatus(ipmiTargetFor(host), signal);
+      return bmc.powerStatus(bmcTargetForHost(host), signal);
     },
     async power(host, action, signal) {
-      await client.power(ipmiTargetFor(host), action, signal);
+      await bmc.power(bmcTargetForHost(host), action, signal);
     },
     async setBootDevice(host, boot, signal) {
-      await client.setBootDevice(ipmiTargetFor(host), boot, signal);
+      await bmc.setBootDevice(bmcTargetForHost(host), boot, signal);
     },
     async getBootDevice(host, signal): Promise<BootReading> {
       // As the BMC holds it: a cdrom or an unknown selector is reported as such, never as disk.
-      return client.getBootDevice(ipmiTargetFor(host), signal);
+      return bmc.getBootDevice(bmcTargetForHost(host), signal);
     },
   };
 }

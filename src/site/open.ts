@@ -6,6 +6,9 @@ import { Topology } from '../rack/topology.ts';
 import type { Rack } from '../rack/types.ts';
 import { SwitchService } from '../switch/service.ts';
 import { IpmiClient, type IpmiClientOptions } from '../ipmi/index.ts';
+import { RedfishClient } from '../redfish/client.ts';
+import { knownCertsPathFor } from '../redfish/known-certs.ts';
+import { BmcService } from '../bmc/service.ts';
 import { startLab, type Lab } from '../lab/index.ts';
 import { generateLabSpec } from '../lab/spec.ts';
 import { demoPlan, stageDemo, type DemoPlan } from '../lab/demo.ts';
@@ -25,6 +28,9 @@ export interface Site {
   env: Readonly<Record<string, string | undefined>>;
   switches: SwitchService;
   ipmi: IpmiClient;
+  redfish: RedfishClient;
+  /** Both BMC protocols behind one interface: what everything but `rackpilot ipmi` uses. */
+  bmc: BmcService;
   lab: Lab | undefined;
   close(): Promise<void>;
 }
@@ -84,6 +90,11 @@ export async function openSite(
     ...(opts.log && { log: opts.log }),
   });
   const ipmi = new IpmiClient({ answerTimeoutMs: config.bmcTimeoutMs, ...opts.ipmi });
+  const redfish = new RedfishClient({
+    knownCertsPath: knownCertsPathFor(config.knownHosts),
+    ...(opts.log && { log: opts.log }),
+  });
+  const bmc = new BmcService(ipmi, redfish);
   return {
     label: lab ? 'lab' : new URL(maasUrl).host,
     config,
@@ -92,10 +103,12 @@ export async function openSite(
     env,
     switches,
     ipmi,
+    redfish,
+    bmc,
     lab,
     close: async () => {
       await switches.close().catch(() => undefined);
-      await ipmi.close().catch(() => undefined);
+      await bmc.close();
       await lab?.close();
     },
   };

@@ -98,7 +98,7 @@ export async function openWorkbench(site: Site, opts: WorkbenchOptions = {}): Pr
   const deps: WorkflowDeps = {
     maas: site.maas,
     switches: switchPort(site.switches, site.topology, site.env),
-    bmcs: bmcPort(site.ipmi),
+    bmcs: bmcPort(site.bmc),
     rack: rackPort(site.topology),
     store,
     settings: settingsFor(site, opts.settings),

@@ -80,10 +80,13 @@ export interface BootSetting {
   efi: boolean;
 }
 
+/** Redfish boot targets IPMI has no selector for (Usb, UefiHttp…), reported as they are. */
+export type RedfishOnlyDevice = 'usb' | 'uefi-http' | 'uefi-target' | `other (${string})`;
+
 /** The boot flags as the BMC holds them: any device it reports, and whether the override is set. */
 export interface BootReading {
   /** `pxe`, `disk`, `bios`, `cdrom`, `floppy`, `remote`, `unknown (0x0a)`… never mapped to another. */
-  device: BootDeviceName;
+  device: BootDeviceName | RedfishOnlyDevice;
   /** False: no override, the BIOS boot order applies (device and persistent are then moot). */
   valid: boolean;
   persistent: boolean;

@@ -9,7 +9,8 @@ import {
   type WorkflowDeps,
 } from './adapters.ts';
 import { hostById } from './records.ts';
-import { bmcLabel, bootStep, IPMI_ACTION_TEXT, type WorkflowStep } from './steps.ts';
+import { bmcLabel, bootStep, type WorkflowStep } from './steps.ts';
+import { powerReadText, powerText } from './bmc-text.ts';
 import { waitForPower } from './wait.ts';
 
 /**
@@ -45,7 +46,7 @@ const TITLE: Record<PowerAction, string> = {
 export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): WorkflowStep<HostPowerParams>[] {
   const host = () => hostById(deps, params.hostId);
   const action = params.action;
-  const plan = () => [`${bmcLabel(host())}: ${IPMI_ACTION_TEXT[action]}`];
+  const plan = () => [`${bmcLabel(host())}: ${powerText(host(), action)}`];
 
   if (action === 'cycle' || action === 'reset') {
     return [
@@ -62,11 +63,11 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
               hint: `power it on instead: \`rackpilot ipmi ${h.hostname} power on\``,
             });
           }
-          ctx.log(`${bmcLabel(h)}: Get Chassis Status (must be on): on`);
-          ctx.log(`${bmcLabel(h)}: ${IPMI_ACTION_TEXT[action]}`, 'info', 'ipmi');
+          ctx.log(`${bmcLabel(h)}: ${powerReadText(h)} (must be on): on`);
+          ctx.log(`${bmcLabel(h)}: ${powerText(h, action)}`, 'info', 'ipmi');
           await deps.bmcs.power(h, action, ctx.signal);
         },
-        plan: () => [`${bmcLabel(host())}: Get Chassis Status (must be on)`, ...plan()],
+        plan: () => [`${bmcLabel(host())}: ${powerReadText(host())} (must be on)`, ...plan()],
         destroys: () => cutOff(host()),
       },
     ];
@@ -89,7 +90,7 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
       const h = host();
       const before = await deps.bmcs.powerStatus(h, ctx.signal);
       ctx.log(`${h.hostname}: power is ${before}`);
-      ctx.log(`${bmcLabel(h)}: ${IPMI_ACTION_TEXT[action]}`, 'info', 'ipmi');
+      ctx.log(`${bmcLabel(h)}: ${powerText(h, action)}`, 'info', 'ipmi');
       await deps.bmcs.power(h, action, ctx.signal);
       if (!(await waitForPower(deps, h, want, waitMs, ctx.signal))) throw notReached(h, action, waitMs);
       return { before };
@@ -102,15 +103,16 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
       const before: 'on' | 'off' = recorded ?? (want === 'on' ? 'off' : 'on');
       const h = host();
       if ((await deps.bmcs.powerStatus(h, ctx.signal)) === before) return;
-      ctx.log(`${h.hostname}: power ${before} again (${IPMI_ACTION_TEXT[before]})`, 'info', 'ipmi');
+      ctx.log(`${h.hostname}: power ${before} again (${powerText(h, before)})`, 'info', 'ipmi');
       await deps.bmcs.power(h, before, ctx.signal);
     },
-    plan: () => [...plan(), `${bmcLabel(host())}: Get Chassis Status until power is ${want}`],
+    plan: () => [...plan(), `${bmcLabel(host())}: ${powerReadText(host())} until power is ${want}`],
     undoPlan: (output) => {
-      const before = (output as { before?: 'on' | 'off' } | undefined)?.before ?? (want === 'on' ? 'off' : 'on');
+      const before =
+        (output as { before?: 'on' | 'off' } | undefined)?.before ?? (want === 'on' ? 'off' : 'on');
       return [
-        `${bmcLabel(host())}: Get Chassis Status`,
-        `${bmcLabel(host())}: ${IPMI_ACTION_TEXT[before]} (unless already ${before})`,
+        `${bmcLabel(host())}: ${powerReadText(host())}`,
+        `${bmcLabel(host())}: ${powerText(host(), before)} (unless already ${before})`,
       ];
     },
     ...(action === 'off' && { destroys: () => cutOff(host()) }),

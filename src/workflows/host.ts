@@ -6,6 +6,8 @@ import type { WorkflowDeps } from './adapters.ts';
 import { cabledNics, hostById, NO_RACK_FILE } from './records.ts';
 import type { WorkflowStep } from './steps.ts';
 import { waitForStatus } from './wait.ts';
+import { bmcAddressLabel } from '../bmc/target.ts';
+import type { CreateMachineInput } from '../maas/client.ts';
 
 export interface HostParams {
   hostId: string;
@@ -125,11 +127,7 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
               hostname: h.hostname,
               macAddresses: macs,
               architecture: 'amd64/generic',
-              power: {
-                address: h.ipmi.port ? `${h.ipmi.address}:${h.ipmi.port}` : h.ipmi.address,
-                user: h.ipmi.username,
-                pass: h.ipmi.password,
-              },
+              power: maasPowerOf(h),
             },
             ctx.signal,
           );
@@ -144,8 +142,12 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
         const h = host();
         return [
           `MaaS GET machines/?mac_address=${h.mac}`,
-          `if absent: MaaS POST machines/ hostname=${h.hostname} mac_addresses=${h.mac} power_type=ipmi ` +
-            `power_parameters_power_address=${h.ipmi.address} power_parameters_power_user=${h.ipmi.username} power_parameters_power_pass=***`,
+          h.ipmi.protocol === 'redfish'
+            ? `if absent: MaaS POST machines/ hostname=${h.hostname} mac_addresses=${h.mac} power_type=redfish ` +
+              `power_parameters_power_address=${maasPowerOf(h).address} power_parameters_power_user=${h.ipmi.username} power_parameters_power_pass=***` +
+              (h.ipmi.systemId ? ` power_parameters_node_id=${h.ipmi.systemId}` : '')
+            : `if absent: MaaS POST machines/ hostname=${h.hostname} mac_addresses=${h.mac} power_type=ipmi ` +
+              `power_parameters_power_address=${h.ipmi.address} power_parameters_power_user=${h.ipmi.username} power_parameters_power_pass=***`,
         ];
       },
     },
@@ -214,4 +216,19 @@ export function machinesWithMacs<M extends { interface_set: readonly { mac_addre
   return machines.filter((m) =>
     m.interface_set.some((i) => wanted.has(normaliseMac(i.mac_address) ?? i.mac_address.toLowerCase())),
   );
+}
+
+/** The host's BMC as MaaS's power parameters: its IPMI driver's, or its redfish driver's (a URL). */
+function maasPowerOf(h: Host): CreateMachineInput['power'] {
+  const b = h.ipmi;
+  if (b.protocol === 'redfish') {
+    return {
+      type: 'redfish',
+      address: bmcAddressLabel(b).replace(/^Redfish /, ''),
+      user: b.username,
+      pass: b.password,
+      ...(b.systemId !== undefined && { nodeId: b.systemId }),
+    };
+  }
+  return { address: b.port ? `${b.address}:${b.port}` : b.address, user: b.username, pass: b.password };
 }

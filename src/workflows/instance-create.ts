@@ -17,6 +17,7 @@ import {
 } from './records.ts';
 import { bootStep, portsStep, powerStep, storeStep, type WorkflowStep } from './steps.ts';
 import { waitForPower, waitForStatus } from './wait.ts';
+import { bmcLabel, powerReadText } from './bmc-text.ts';
 
 export interface InstanceParams {
   instanceId: string;
@@ -305,7 +306,11 @@ export function createInstanceSteps(
           });
         }
       },
-      plan: () => ['IPMI Get Chassis Status until power is on'],
+      plan: () => [
+        host().ipmi.protocol === 'redfish'
+          ? `${bmcLabel(host())}: ${powerReadText(host())} until power is on`
+          : 'IPMI Get Chassis Status until power is on',
+      ],
     },
     storeStep(
       'Record the instance as running',
@@ -526,7 +531,11 @@ export async function restoreNics(
     if (hwMacs.includes(iface.mac_address.toLowerCase())) continue;
     const mac = missing.shift();
     if (!mac) break;
-    log(`MaaS PUT nodes/${systemId}/interfaces/${iface.id}/ mac_address=${mac} (${iface.name})`, 'info', 'maas');
+    log(
+      `MaaS PUT nodes/${systemId}/interfaces/${iface.id}/ mac_address=${mac} (${iface.name})`,
+      'info',
+      'maas',
+    );
     await deps.maas.updateInterfaceMac(systemId, iface.id, mac, signal);
   }
 }

@@ -1,3 +1,4 @@
+import { powerReadText, powerText } from './bmc-text.ts';
 import { OperatorError } from '../util/errors.ts';
 import { NODE_STATUS } from '../maas/node-status.ts';
 import type { WorkflowDeps } from './adapters.ts';
@@ -11,15 +12,7 @@ import {
   type InstanceParams,
 } from './instance-create.ts';
 import { instanceById, instanceScope, networkById, systemIdOf } from './records.ts';
-import {
-  bmcLabel,
-  bootStep,
-  IPMI_ACTION_TEXT,
-  portsStep,
-  powerStep,
-  storeStep,
-  type WorkflowStep,
-} from './steps.ts';
+import { bmcLabel, bootStep, portsStep, powerStep, storeStep, type WorkflowStep } from './steps.ts';
 import { waitForPower } from './wait.ts';
 
 /** The seed's start of a stopped VM: the host is deployed and on its VLANs, so power on is all. */
@@ -64,7 +57,11 @@ export function startInstanceSteps(
           throw new OperatorError(`${host().hostname} did not report power on`, { target: host().hostname });
         }
       },
-      plan: () => ['IPMI Get Chassis Status until power is on'],
+      plan: () => [
+        host().ipmi.protocol === 'redfish'
+          ? `${bmcLabel(host())}: ${powerReadText(host())} until power is on`
+          : 'IPMI Get Chassis Status until power is on',
+      ],
     },
     {
       ...storeStep(
@@ -92,7 +89,7 @@ export function stopInstanceSteps(
         return (await deps.bmcs.powerStatus(host(), ctx.signal)) === 'off';
       },
       async run(ctx) {
-        ctx.log(`${bmcLabel(host())}: ${IPMI_ACTION_TEXT.soft}`, 'info', 'ipmi');
+        ctx.log(`${bmcLabel(host())}: ${powerText(host(), 'soft')}`, 'info', 'ipmi');
         await deps.bmcs.power(host(), 'soft', ctx.signal);
         if (await waitForPower(deps, host(), 'off', deps.settings.stopTimeoutMs, ctx.signal))
           return { hard: false };
@@ -100,7 +97,7 @@ export function stopInstanceSteps(
           `no shutdown after ${Math.round(deps.settings.stopTimeoutMs / 1000)} s: hard power off`,
           'warn',
         );
-        ctx.log(`${bmcLabel(host())}: ${IPMI_ACTION_TEXT.off}`, 'info', 'ipmi');
+        ctx.log(`${bmcLabel(host())}: ${powerText(host(), 'off')}`, 'info', 'ipmi');
         await deps.bmcs.power(host(), 'off', ctx.signal);
         if (!(await waitForPower(deps, host(), 'off', deps.settings.powerOnTimeoutMs, ctx.signal))) {
           throw new OperatorError(`${host().hostname} still reports power on after a hard power off`, {
@@ -113,13 +110,13 @@ export function stopInstanceSteps(
       // Rolled back, the host runs again (the record still says running).
       async undo(ctx) {
         if ((await deps.bmcs.powerStatus(host(), ctx.signal)) === 'on') return;
-        ctx.log(`${bmcLabel(host())}: ${IPMI_ACTION_TEXT.on}`, 'info', 'ipmi');
+        ctx.log(`${bmcLabel(host())}: ${powerText(host(), 'on')}`, 'info', 'ipmi');
         await deps.bmcs.power(host(), 'on', ctx.signal);
       },
       plan: () => [
-        `IPMI ${host().ipmi.address}: Chassis Control 0x05 soft shutdown, then 0x00 power down after ${Math.round(
-          deps.settings.stopTimeoutMs / 1000,
-        )} s`,
+        host().ipmi.protocol === 'redfish'
+          ? `${bmcLabel(host())}: ${powerText(host(), 'soft')}, then ${powerText(host(), 'off')} after ${Math.round(deps.settings.stopTimeoutMs / 1000)} s`
+          : `IPMI ${host().ipmi.address}: Chassis Control 0x05 soft shutdown, then 0x00 power down after ${Math.round(deps.settings.stopTimeoutMs / 1000)} s`,
       ],
     },
     {

@@ -7,7 +7,6 @@ import type {
   CabledNic,
   PortMembership,
   PortOp,
-  PowerAction,
   WorkflowDeps,
 } from './adapters.ts';
 import {
@@ -20,6 +19,15 @@ import {
 import { bootMethodFor, bootMethodOverride, type BootMethodChoice } from './boot-method.ts';
 import { bySwitch, cabledNics, hostById, NO_RACK_FILE } from './records.ts';
 import { OperatorError } from '../util/errors.ts';
+import {
+  bmcLabel,
+  bootReadText,
+  bootSetCommand,
+  bootSetText,
+  describeBoot,
+  powerReadText,
+  powerText,
+} from './bmc-text.ts';
 
 /** A task step that can also say, without touching anything, exactly what it would do. */
 /** A step's log function (ctx.log), as helpers take it. */
@@ -43,17 +51,7 @@ export interface WorkflowStep<P = JsonValue> extends Step<P> {
   undoDestroys?(): string;
 }
 
-export const IPMI_ACTION_TEXT: Record<PowerAction, string> = {
-  on: 'Chassis Control 0x01 power up',
-  off: 'Chassis Control 0x00 power down (hard)',
-  soft: 'Chassis Control 0x05 soft shutdown (ACPI)',
-  cycle: 'Chassis Control 0x02 power cycle',
-  reset: 'Chassis Control 0x03 hard reset',
-};
-
-export function bmcLabel(host: Host): string {
-  return `IPMI ${host.ipmi.address}${host.ipmi.port ? `:${host.ipmi.port}` : ''}`;
-}
+export { bmcLabel, describeBoot, IPMI_ACTION_TEXT } from './bmc-text.ts';
 
 /** Sets the host's ToR ports; verify reads them back from the switch, undo applies `undoOps`. */
 export function portsStep<P>(
@@ -179,24 +177,24 @@ export function powerStep<P>(
       return (await deps.bmcs.powerStatus(host(), ctx.signal)) === o.want;
     },
     async run(ctx) {
-      ctx.log(`${bmcLabel(host())}: ${IPMI_ACTION_TEXT[o.want]}`, 'info', 'ipmi');
+      ctx.log(`${bmcLabel(host())}: ${powerText(host(), o.want)}`, 'info', 'ipmi');
       await deps.bmcs.power(host(), o.want, ctx.signal);
     },
     plan() {
-      return [`${bmcLabel(host())}: ${IPMI_ACTION_TEXT[o.want]}`];
+      return [`${bmcLabel(host())}: ${powerText(host(), o.want)}`];
     },
   };
   if (o.undo) {
     const undo = o.undo;
     step.undo = async (ctx) => {
       if ((await deps.bmcs.powerStatus(host(), ctx.signal)) !== undo) {
-        ctx.log(`${bmcLabel(host())}: ${IPMI_ACTION_TEXT[undo]}`, 'info', 'ipmi');
+        ctx.log(`${bmcLabel(host())}: ${powerText(host(), undo)}`, 'info', 'ipmi');
         await deps.bmcs.power(host(), undo, ctx.signal);
       }
     };
     step.undoPlan = () => [
-      `${bmcLabel(host())}: Get Chassis Status`,
-      `${bmcLabel(host())}: ${IPMI_ACTION_TEXT[undo]} (unless already ${undo})`,
+      `${bmcLabel(host())}: ${powerReadText(host())}`,
+      `${bmcLabel(host())}: ${powerText(host(), undo)} (unless already ${undo})`,
     ];
   }
   return step;
@@ -210,11 +208,6 @@ export function bootOptionsBytes(boot: BootSetting): string {
     .join(' ');
 }
 
-export function describeBoot(boot: { device: string; persistent: boolean; efi: boolean }): string {
-  if (boot.device === 'none') return 'no override (BIOS boot order)';
-  return `boot ${boot.device}, ${boot.persistent ? 'persistent' : 'next boot only'}, ${boot.efi ? 'EFI' : 'legacy'}`;
-}
-
 /** Whether the BMC holds exactly this override. */
 export function bootMatches(b: BootReading, want: BootSetting): boolean {
   if (want.device === 'none') return !b.valid;
@@ -223,6 +216,13 @@ export function bootMatches(b: BootReading, want: BootSetting): boolean {
 
 /** What undo can write back: the devices a BMC takes (any other reading clears the override). */
 const WRITABLE = new Set<string>(['pxe', 'disk', 'bios', 'cdrom']);
+
+/** The line a boot restore logs and its undo plan shows, word for word. */
+function restoreLine(host: Host, back: BootSetting): string {
+  return host.ipmi.protocol === 'redfish'
+    ? `${bmcLabel(host)}: back to ${describeBoot(back)}: ${bootSetCommand(host, back, bootOptionsBytes(back))}`
+    : `${bmcLabel(host)}: Set System Boot Options param 5: back to ${describeBoot(back)} [${bootOptionsBytes(back)}]`;
+}
 
 /** Puts back the boot flags read before a change. */
 export async function restoreBoot(
@@ -249,11 +249,7 @@ export async function restoreBoot(
     );
     back = { device: 'none', persistent: false, efi: before.efi ?? false };
   }
-  log(
-    `${bmcLabel(host)}: Set System Boot Options param 5: back to ${describeBoot(back)} [${bootOptionsBytes(back)}]`,
-    'info',
-    'ipmi',
-  );
+  log(restoreLine(host, back), 'info', 'ipmi');
   await deps.bmcs.setBootDevice(host, back, signal);
 }
 
@@ -277,8 +273,8 @@ export function bootStep<P>(
     (choice ??= given() ?? (await bootMethodFor(deps, host(), signal)));
   // The line the plan shows and the log holds, word for word.
   const setLine = (w: BootSetting, m: BootMethodChoice) =>
-    `${bmcLabel(host())}: Set System Boot Options param 5: ${describeBoot(w)} [${bootOptionsBytes(w)}] (${m.why})` +
-    (o.undoable ? ' (Get System Boot Options 05 00 00 first, for undo)' : '');
+    `${bmcLabel(host())}: ${bootSetText(host(), w, bootOptionsBytes(w))} (${m.why})` +
+    (o.undoable ? ` (${bootReadText(host())} first, for undo)` : '');
   const want = async (signal: AbortSignal): Promise<BootSetting> => ({
     device: o.device,
     persistent,
@@ -306,15 +302,17 @@ export function bootStep<P>(
       }
     },
     plan() {
+      const h = host();
       const m = choice ?? safeGiven(given);
-      const undo = o.undoable ? ' (Get System Boot Options 05 00 00 first, for undo)' : '';
-      const set = `${bmcLabel(host())}: Set System Boot Options param 5:`;
       if (m) return [setLine({ device: o.device, persistent, efi: m.efi }, m)];
+      const undo = o.undoable ? ` (${bootReadText(h)} first, for undo)` : '';
       const efi: BootSetting = { device: o.device, persistent, efi: true };
       const legacy: BootSetting = { ...efi, efi: false };
       return [
-        `${set} ${describeBoot(efi)} [${bootOptionsBytes(efi)}] if MaaS reports bios_boot_method "uefi", ` +
-          `else legacy [${bootOptionsBytes(legacy)}]` +
+        `${bmcLabel(h)}: ${bootSetText(h, efi, bootOptionsBytes(efi))} if MaaS reports bios_boot_method "uefi", ` +
+          (h.ipmi.protocol === 'redfish'
+            ? `else legacy: ${bootSetText(h, legacy, bootOptionsBytes(legacy))}`
+            : `else legacy [${bootOptionsBytes(legacy)}]`) +
           `${choiceError ? ` (MaaS not read: ${choiceError})` : ''}${undo}`,
       ];
     },
@@ -331,9 +329,7 @@ export function bootStep<P>(
         before.valid === false || !WRITABLE.has(before.device)
           ? { device: 'none', persistent: false, efi: before.efi ?? false }
           : { device: before.device, persistent: before.persistent ?? false, efi: before.efi ?? false };
-      return [
-        `${bmcLabel(host())}: Set System Boot Options param 5: back to ${describeBoot(back)} [${bootOptionsBytes(back as BootSetting)}]`,
-      ];
+      return [restoreLine(host(), back as BootSetting)];
     };
   }
   return step;

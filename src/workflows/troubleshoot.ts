@@ -1,3 +1,4 @@
+import { powerReadText, powerText } from './bmc-text.ts';
 import { z } from 'zod';
 import type { MaasClient } from '../maas/client.ts';
 import { NODE_STATUS } from '../maas/node-status.ts';
@@ -10,7 +11,6 @@ import {
   powerStep,
   describeMembership,
   describeOp,
-  IPMI_ACTION_TEXT,
   portsStep,
   type WorkflowStep,
 } from './steps.ts';
@@ -58,7 +58,7 @@ export function hostPxeBootSteps(deps: WorkflowDeps, params: HostOnlyParams): Wo
         const h = host();
         const before = await deps.bmcs.powerStatus(h, ctx.signal);
         const action = before === 'on' ? 'cycle' : 'on';
-        ctx.log(`${bmcLabel(h)}: ${IPMI_ACTION_TEXT[action]} (power is ${before})`, 'info', 'ipmi');
+        ctx.log(`${bmcLabel(h)}: ${powerText(h, action)} (power is ${before})`, 'info', 'ipmi');
         await deps.bmcs.power(h, action, ctx.signal);
         if (!(await waitForPower(deps, h, 'on', deps.settings.powerOnTimeoutMs, ctx.signal))) {
           throw new OperatorError(`${h.hostname} does not report power on`, {
@@ -68,7 +68,7 @@ export function hostPxeBootSteps(deps: WorkflowDeps, params: HostOnlyParams): Wo
         }
       },
       plan: () => [
-        `${bmcLabel(host())}: Get Chassis Status, then ${IPMI_ACTION_TEXT.on} if off, ${IPMI_ACTION_TEXT.cycle} if on`,
+        `${bmcLabel(host())}: ${powerReadText(host())}, then ${powerText(host(), 'on')} if off, ${powerText(host(), 'cycle')} if on`,
       ],
     },
   ];

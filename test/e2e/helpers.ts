@@ -9,7 +9,7 @@ import type { LabHost } from '../../src/lab/spec.ts';
 import { NODE_STATUS, NODE_STATUS_NAME } from '../../src/maas/node-status.ts';
 import { openSite, type Site } from '../../src/site/open.ts';
 import { openWorkbench, type Workbench } from '../../src/site/workbench.ts';
-import { ipmiTargetFor } from '../../src/site/adapters.ts';
+import { bmcTargetForHost } from '../../src/bmc/target.ts';
 import type { IpmiClientOptions } from '../../src/ipmi/index.ts';
 import { BOND_NAME } from '../../src/workflows/instance-create.ts';
 import type { WorkflowSettings } from '../../src/workflows/adapters.ts';
@@ -194,9 +194,10 @@ export async function peerState(op: Operator, host: Host): Promise<PeerState> {
     const p = await op.wb.deps.switches.showPort(nic.switch, nic.port);
     ports.push({ switch: nic.switch, port: nic.port, untagged: p.untagged, tagged: [...p.tagged].sort() });
   }
-  const target = ipmiTargetFor(host);
-  const power = await op.site.ipmi.powerStatus(target);
-  const flags = await op.site.ipmi.getBootDevice(target);
+  // Through the product's BMC interface: RMCP+ for an IPMI host, HTTPS for a Redfish one.
+  const target = bmcTargetForHost(host);
+  const power = await op.site.bmc.powerStatus(target);
+  const flags = await op.site.bmc.getBootDevice(target);
   return {
     status: m.status,
     statusName: m.status_name,

@@ -59,6 +59,7 @@ describe('labRackFile', () => {
     const topo = new Topology(rack);
     for (const [i, h] of spec.hosts.entries()) {
       expect(topo.host(h.hostname)!.bmc).toEqual({
+        protocol: 'ipmi',
         address: '127.0.0.1',
         port: 50000 + i,
         username: h.bmc.user,

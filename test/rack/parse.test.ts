@@ -116,6 +116,7 @@ describe('rack file: accepted', () => {
     expect(rack.nics[0]!.hostname).toBe('r01-n001');
     // The BMC written on one NIC entry belongs to every entry of that host; the default port is 623.
     expect(rack.nics[1]!.bmc).toEqual({
+      protocol: 'ipmi',
       address: '10.0.0.11',
       port: 623,
       username: 'admin',
@@ -517,7 +518,7 @@ const BAD: [string, Mutate, string, RegExp][] = [
     'bmc unknown field',
     (f) => (f.racks[0].hosts[0].bmc = { address: '10.0.0.1', user: 'admin' }),
     'racks[0].hosts[0].bmc.user',
-    /unknown field \(known: address, port, username, password, passwordEnv\)/,
+    /unknown field \(known: protocol, address, port, username, password, passwordEnv, scheme, certSha256, systemId\)/,
   ],
   [
     'two BMCs for one host',

@@ -134,7 +134,7 @@ describe('passwords', () => {
       'bmc-env-pw',
     );
     expect(resolveBmcPassword(n2, 'r01-n002', {})).toBe('calvin123');
-    expect(resolveBmcPassword({ address: '10.0.0.9', port: 623 }, 'x', {})).toBeUndefined();
+    expect(resolveBmcPassword({ protocol: 'ipmi', address: '10.0.0.9', port: 623 }, 'x', {})).toBeUndefined();
     expect(() => resolveBmcPassword(n1, 'r01-n001', {})).toThrow(/RACKPILOT_BMC_PASS_R01_N001 is not set/);
     expect(redact('bmc-env-pw calvin123')).toBe('*** ***');
   });

@@ -1,6 +1,7 @@
 import { OperatorError } from '../../util/errors.ts';
 import { registerSecret } from '../../util/redact.ts';
 import { resolveBmcPassword } from '../../rack/passwords.ts';
+import { hostBmcFields } from '../../bmc/target.ts';
 import { imageMatches } from '../../workflows/instance-create.ts';
 import { planWorkflowLive } from '../../workflows/index.ts';
 import type { Host } from '../../../state/schema.ts';
@@ -84,7 +85,14 @@ export function catalogHandlers({ site, wb }: ServiceContext): Handlers {
         hostname,
         mac,
         macs,
-        ipmi: { address, ...(port !== undefined && { port }), username, password },
+        ipmi: {
+          address,
+          ...(port !== undefined && { port }),
+          username,
+          password,
+          // The rack file's protocol and its Redfish fields, unless --ipmi named another BMC.
+          ...(!p.ipmi && bmc && hostBmcFields(bmc)),
+        },
         cpuCores: p.cores,
         cpuMhz: p.mhz,
         memoryMb: p.memory,

@@ -72,10 +72,7 @@ export async function readHostLive(
     const target = bmcTarget({ site, wb }, rec, hostname);
     if (!target) return { error: 'no BMC password in the rack file or environment' };
     try {
-      const [power, boot] = await Promise.all([
-        site.ipmi.powerStatus(target),
-        site.ipmi.getBootDevice(target),
-      ]);
+      const [power, boot] = await Promise.all([site.bmc.powerStatus(target), site.bmc.getBootDevice(target)]);
       return {
         power,
         bootDevice: boot.valid ? bootDeviceLabel(boot.device) : 'BIOS order',

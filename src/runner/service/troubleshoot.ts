@@ -1,7 +1,6 @@
 import { NODE_STATUS } from '../../maas/node-status.ts';
 import { parseEventTime } from '../../maas/schemas.ts';
-import { resolveBmcPassword } from '../../rack/passwords.ts';
-import { ipmiTargetFor } from '../../site/adapters.ts';
+import { bmcTargetForHost, rackBmcTarget } from '../../bmc/target.ts';
 import type { Site } from '../../site/open.ts';
 import type { Workbench } from '../../site/workbench.ts';
 import { OperatorError } from '../../util/errors.ts';
@@ -24,24 +23,12 @@ export function sweepTargets(site: Site, wb: Workbench): BmcSweepTarget[] {
   const seen = new Set<string>();
   for (const h of wb.store.hosts.list()) {
     seen.add(h.hostname);
-    out.push({ hostname: h.hostname, target: ipmiTargetFor(h) });
+    out.push({ hostname: h.hostname, target: bmcTargetForHost(h) });
   }
   for (const [hostname] of site.topology.hostsByName()) {
     if (seen.has(hostname)) continue;
-    const bmc = site.topology.host(hostname)?.bmc;
-    if (!bmc?.username) continue;
-    const password = resolveBmcPassword(bmc, hostname, site.env);
-    if (password === undefined) continue;
-    out.push({
-      hostname,
-      target: {
-        host: bmc.address,
-        ...(bmc.port !== undefined && { port: bmc.port }),
-        username: bmc.username,
-        password,
-        name: `BMC of ${hostname}`,
-      },
-    });
+    const target = rackBmcTarget(site.topology.host(hostname)?.bmc, hostname, site.env);
+    if (target) out.push({ hostname, target });
   }
   return out;
 }
@@ -66,7 +53,7 @@ export function createPowerSweep(
   wb: Workbench,
   opts: { intervalMs?: number; log: (line: string) => void },
 ): BmcPowerSweep {
-  const sweep = new BmcPowerSweep(site.ipmi, {
+  const sweep = new BmcPowerSweep(site.bmc, {
     targets: () => sweepTargets(site, wb),
     ...(opts.intervalMs !== undefined && { intervalMs: opts.intervalMs }),
     log: opts.log,
@@ -194,10 +181,19 @@ export function troubleshootHandlers(
     },
     'rack.cabling': async ({ rack }) => cabling(tctx, rack),
     'host.bmcRead': async ({ host, read }) => {
-      const target = ipmiTargetFor(hostNamed(host));
-      if (read === 'power') return { read, power: await site.ipmi.powerStatus(target) };
-      if (read === 'bootdev') return { read, ...(await site.ipmi.getBootDevice(target)) };
-      return { read, ...(await site.ipmi.deviceId(target)) };
+      // A store host's BMC, else the rack file's entry for that host name (IPMI or Redfish).
+      const rec = wb.store.hosts.find((x) => x.hostname === host || x.id === host);
+      const rackTarget = rec ? undefined : rackBmcTarget(site.topology.host(host)?.bmc, host, site.env);
+      const h = rec ?? (rackTarget ? undefined : hostNamed(host));
+      const target = rackTarget ?? bmcTargetForHost(h!);
+      if (read === 'power') return { read, power: await site.bmc.powerStatus(target) };
+      if (read === 'bootdev') return { read, ...(await site.bmc.getBootDevice(target)) };
+      if (target.protocol === 'redfish')
+        throw new OperatorError(`${host} has a Redfish BMC: Get Device ID is an IPMI command`, {
+          target: host,
+          hint: `read its power and boot override with \`rackpilot power ${host} status\``,
+        });
+      return { read, ...(await site.ipmi.deviceId(target.ipmi)) };
     },
     'power.snapshot': async () => {
       const hosts = [...(sweep?.snapshot().values() ?? [])].map((p) => ({ ...p }));
