@@ -86,7 +86,12 @@ export async function waitForStatus(deps: WorkflowDeps, o: WaitForStatusOptions)
  * latest event. The step's fraction moves only against an estimate; without one it stays put and
  * the operator reads the elapsed time and MaaS's progress instead of an invented percentage.
  */
-function reportProgress(o: WaitForStatusOptions, m: MaasMachine, latest: string | undefined, elapsed: number) {
+function reportProgress(
+  o: WaitForStatusOptions,
+  m: MaasMachine,
+  latest: string | undefined,
+  elapsed: number,
+) {
   if (!o.progress) return;
   const fraction = o.estimateMs ? Math.min(0.95, elapsed / o.estimateMs) : 0;
   o.progress(fraction, undefined, {
