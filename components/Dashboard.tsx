@@ -391,6 +391,7 @@ function DashboardScreen(props: DashboardProps) {
       case 'doctor':
       case 'inspect':
       case 'cabling':
+      case 'triage':
         return trouble.body(view, { offset: nav.cursor(view), width: columns });
       case 'console':
         return consoleHost ? (

@@ -1,5 +1,6 @@
 import type { Host, Instance, Network, Offering, Template } from '../state/schema.ts';
 import type { Cabling, Diagnosis, Inspection } from '../src/doctor/schema.ts';
+import type { Triage } from '../src/doctor/triage.ts';
 import type { ActionPlan, ActionRequest } from '../src/runner/protocol.ts';
 
 export type { ActionPlan, ActionRequest };
@@ -77,6 +78,8 @@ export interface DashboardActions {
   inspect(hostname: string): Promise<Inspection>;
   /** Every rack-file NIC of a rack against the switches' MAC tables (reads only). */
   cabling(rack: string): Promise<Cabling>;
+  /** Every host in a transitional or failed state, most urgent first (`doctor --all`). */
+  triage(): Promise<Triage>;
 }
 
 /** The store's hosts without their BMC credentials: a client never needs the password. */

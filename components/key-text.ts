@@ -42,6 +42,7 @@ const VIEW_LABEL: Record<View, string> = {
   doctor: 'doctor',
   inspect: 'inspection',
   cabling: 'cabling',
+  triage: 'triage',
   console: 'console',
 };
 

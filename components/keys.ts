@@ -22,6 +22,7 @@ export type View =
   | 'doctor'
   | 'inspect'
   | 'cabling'
+  | 'triage'
   | 'console';
 
 export const LIST_VIEWS: readonly View[] = [
@@ -35,8 +36,11 @@ export const LIST_VIEWS: readonly View[] = [
   'instances',
   'commandlog',
 ];
-/** The troubleshooting views: the doctor and the inspection of a host, the cabling check of a rack. */
-export const TROUBLE_VIEWS: readonly View[] = ['doctor', 'inspect', 'cabling'];
+/**
+ * The troubleshooting views: the doctor and the inspection of a host, the cabling check of a rack,
+ * the site's triage.
+ */
+export const TROUBLE_VIEWS: readonly View[] = ['doctor', 'inspect', 'cabling', 'triage'];
 export const ALL_VIEWS: readonly View[] = [
   ...LIST_VIEWS,
   'detail',
@@ -102,6 +106,7 @@ export type ActionId =
   | 'doctor'
   | 'inspect'
   | 'cabling'
+  | 'triage'
   | 'fix'
   | 'reconcile'
   | 'console'
@@ -353,6 +358,14 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
     label: 'cabling check of the rack: each rack-file NIC ok, on another port, or not seen',
     views: ['racks', 'hosts'],
     command: 'cabling',
+  },
+  {
+    id: 'triage',
+    keys: ['T'],
+    label:
+      "the morning triage: every host in a transitional or failed state, its stage, cause and time before MaaS's timeout, most urgent first",
+    views: ['hosts', 'racks'],
+    command: 'triage',
   },
   {
     id: 'fix',

@@ -9,12 +9,16 @@ import type { View } from './keys.ts';
 import { DoctorView, doctorLines } from './DoctorView.tsx';
 import { InspectView, inspectLines } from './InspectView.tsx';
 import { CablingView, cablingLines } from './CablingView.tsx';
+import { TriageView, triageLines } from './TriageView.tsx';
+import type { Triage } from '../src/doctor/triage.ts';
 
 /** How often the doctor reads the host again while its view is open. */
 export const DOCTOR_REFRESH_MS = 5_000;
+/** How often the triage reads the site again while its view is open (it reads every host in trouble). */
+export const TRIAGE_REFRESH_MS = 30_000;
 
-type Target = { view: 'doctor' | 'inspect'; name: string } | { view: 'cabling'; name: string };
-type Data = Diagnosis | Inspection | Cabling;
+type Target = { view: 'doctor' | 'inspect' | 'cabling' | 'triage'; name: string };
+type Data = Diagnosis | Inspection | Cabling | Triage;
 interface Reading {
   key: string;
   data: Data | null;
@@ -67,9 +71,13 @@ export function useTroubleshoot(o: {
         ? actions.doctor(target.name)
         : target.view === 'inspect'
           ? actions.inspect(target.name)
-          : actions.cabling(target.name);
+          : target.view === 'triage'
+            ? actions.triage()
+            : actions.cabling(target.name);
     const again = () => {
-      if (target.view === 'doctor') timer = setTimeout(() => setNonce((n) => n + 1), DOCTOR_REFRESH_MS);
+      const every =
+        target.view === 'doctor' ? DOCTOR_REFRESH_MS : target.view === 'triage' ? TRIAGE_REFRESH_MS : null;
+      if (every !== null) timer = setTimeout(() => setNonce((n) => n + 1), every);
     };
     read.then(
       (data) => {
@@ -180,6 +188,7 @@ export function useTroubleshoot(o: {
     if (target.view === 'doctor')
       return doctorLines(current.data as Diagnosis, fixed, o.readOnly, o.width).length;
     if (target.view === 'inspect') return inspectLines(current.data as Inspection, o.readOnly).length;
+    if (target.view === 'triage') return triageLines(current.data as Triage).length;
     return cablingLines(current.data as Cabling).length;
   };
   const now = () => o.fixedNow ?? Date.now();
@@ -205,6 +214,7 @@ export function useTroubleshoot(o: {
         if (name) return openTarget({ view: 'cabling', name }, 'cabling');
         o.say({ tone: 'error', text: 'cabling: pick a rack first (:racks, or ←→ on the hosts)' });
       },
+      triage: () => openTarget({ view: 'triage', name: 'site' }, 'triage'),
     }),
     /** `r` in a troubleshooting view reads it again. */
     reread: () => {
@@ -241,6 +251,8 @@ export function useTroubleshoot(o: {
             {...common}
           />
         );
+      if (target.view === 'triage')
+        return <TriageView triage={(current?.data as Triage | null) ?? null} {...common} />;
       return (
         <CablingView rack={target.name} cabling={(current?.data as Cabling | null) ?? null} {...common} />
       );

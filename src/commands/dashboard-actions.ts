@@ -40,6 +40,7 @@ export function runnerActions(runner: RunnerClient): DashboardActions {
     doctor: (host) => runner.call('host.doctor', { host }),
     inspect: (host) => runner.call('host.inspect', { host }),
     cabling: (rack) => runner.call('rack.cabling', { rack }),
+    triage: () => runner.call('site.triage', {}),
   };
 }
 

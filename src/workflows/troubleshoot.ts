@@ -217,7 +217,7 @@ export function hostReconcileSteps(
           if (ops.length === 0) continue;
           ctx.log(`switch ${sw}: ${ops.map(describeOp).join(', ')}`, 'info', 'switch');
           const sent = await deps.switches.apply(sw, ops, ctx.signal);
-          for (const line of sent?.lines ?? []) ctx.log(`switch ${sw}> ${line}`, 'info', 'switch');
+          for (const line of sent?.lines ?? []) ctx.log(`switch ${sw}: ${line}`, 'info', 'switch');
         }
       },
       plan: () =>

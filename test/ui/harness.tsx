@@ -13,7 +13,7 @@ import type {
 import { Inventory } from '../../state/live.ts';
 import type { Task } from '../../state/store.ts';
 import { fakeSite } from './fake-inventory.ts';
-import { fakeCabling, fakeDiagnosis, fakeInspection } from './trouble-fixtures.ts';
+import { fakeCabling, fakeDiagnosis, fakeInspection, fakeTriage } from './trouble-fixtures.ts';
 
 export const tick = (ms = 0) => new Promise((r) => setImmediate(() => setTimeout(r, ms)));
 /** Ink holds a lone Escape ~20 ms to tell it from an escape sequence. */
@@ -98,6 +98,7 @@ export function fakeActions(
       if (method === 'doctor') return Promise.resolve(fakeDiagnosis(NOW, name)) as Promise<never>;
       if (method === 'inspect') return Promise.resolve(fakeInspection(NOW, name)) as Promise<never>;
       if (method === 'cabling') return Promise.resolve(fakeCabling(NOW, name)) as Promise<never>;
+      if (method === 'triage') return Promise.resolve(fakeTriage(NOW)) as Promise<never>;
       return Promise.resolve({ taskId: `t-${++n}` } satisfies TaskRef) as Promise<never>;
     };
   const methods: (keyof DashboardActions)[] = [
@@ -109,6 +110,7 @@ export function fakeActions(
     'doctor',
     'inspect',
     'cabling',
+    'triage',
   ];
   const actions = Object.fromEntries(methods.map((m) => [m, record(m)])) as unknown as DashboardActions;
   /** The requests started (runAction), as [request, digest]. */

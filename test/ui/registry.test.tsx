@@ -90,6 +90,7 @@ const REACH: Partial<Record<View, string[]>> = {
   doctor: ['D'],
   inspect: ['I'],
   cabling: [':', ...'racks', KEYS.enter, 'C'],
+  triage: ['T'],
 };
 
 describe('the key registry', () => {

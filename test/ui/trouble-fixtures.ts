@@ -1,3 +1,4 @@
+import type { Triage } from '../../src/doctor/triage.ts';
 import type { Cabling, Diagnosis, Inspection } from '../../src/doctor/schema.ts';
 
 /** What the runner answers for a deploy stuck on a tenant VLAN, read at `readAt`. */
@@ -175,5 +176,38 @@ export function fakeCabling(readAt: number, rack = 'r01'): Cabling {
       },
     ],
     readAt,
+  };
+}
+
+/** Three hosts in trouble, most urgent first, as the runner's `site.triage` answers. */
+export function fakeTriage(readAt: number): Triage {
+  const row = (hostname: string, statusName: string, urgency: number, remainingS: number | null) => ({
+    hostname,
+    systemId: `sys-${hostname}`,
+    statusName,
+    operation: 'deploy',
+    stage: urgency === 1 ? 'curtin: partitioning' : 'installed, rebooting to disk',
+    stageS: 600,
+    cause:
+      urgency === 2
+        ? null
+        : {
+            id: urgency === 0 ? 'never-came-back' : 'curtin-failed',
+            title: urgency === 0 ? 'rebooted and never came back' : 'curtin failed in partitioning',
+          },
+    summary: '',
+    remainingS,
+    urgency,
+  });
+  return {
+    rows: [
+      row('r01-n004', 'Deploying', 0, 420),
+      row('r02-n007', 'Failed deployment', 1, null),
+      row('r03-n002', 'Deploying', 2, 1500),
+    ],
+    scanned: 40,
+    readAt,
+    tookMs: 12,
+    errors: [],
   };
 }

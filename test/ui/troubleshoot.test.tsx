@@ -239,6 +239,29 @@ describe('the troubleshooting views in the dashboard', () => {
     expect(fake.calls.at(-1)).toEqual({ method: 'cabling', args: ['r02'] });
   });
 
+  it('T opens the morning triage: every host in trouble with its stage, cause and time left, most urgent first; :triage does the same', async () => {
+    const fake = fakeActions();
+    const h = await mount({ actions: fake.actions }, BIG, SLOW);
+    await h.press('T');
+    await h.until('3 of 40 machines in a transitional or failed state');
+    expect(fake.calls).toEqual([{ method: 'triage', args: [] }]);
+    const rows = h
+      .frame()
+      .split('\n')
+      .filter((l) => /r0\d-n0\d\d/.test(l));
+    expect(rows.map((l) => l.match(/r0\d-n0\d\d/)![0])).toEqual(['r01-n004', 'r02-n007', 'r03-n002']);
+    expect(rows[0]).toMatch(/Deploying\s+7m00s\s+installed, rebooting to disk\s+rebooted and never came back/);
+    expect(rows[1]).toMatch(/Failed deployment\s+—\s+curtin: partitioning\s+curtin failed in partitioning/);
+    expect(rows[2]).toMatch(/on time$/);
+    await h.press(KEYS.esc);
+    await h.until(/HOST\s+PORTS/);
+    await h.press(':');
+    await h.type('triage');
+    await h.press(KEYS.enter);
+    await h.until('3 of 40 machines');
+    expect(fake.calls.at(-1)).toEqual({ method: 'triage', args: [] });
+  });
+
   it('read-only: the doctor and the inspection show, but no fix or reconcile key, hint or call', async () => {
     const fake = fakeActions();
     const h = await mount({ actions: fake.actions, readOnly: true }, BIG, SLOW);
