@@ -250,7 +250,9 @@ describe('the troubleshooting views in the dashboard', () => {
       .split('\n')
       .filter((l) => /r0\d-n0\d\d/.test(l));
     expect(rows.map((l) => l.match(/r0\d-n0\d\d/)![0])).toEqual(['r01-n004', 'r02-n007', 'r03-n002']);
-    expect(rows[0]).toMatch(/Deploying\s+7m00s\s+installed, rebooting to disk\s+rebooted and never came back/);
+    expect(rows[0]).toMatch(
+      /Deploying\s+7m00s\s+installed, rebooting to disk\s+rebooted and never came back/,
+    );
     expect(rows[1]).toMatch(/Failed deployment\s+—\s+curtin: partitioning\s+curtin failed in partitioning/);
     expect(rows[2]).toMatch(/on time$/);
     await h.press(KEYS.esc);
