@@ -392,7 +392,6 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
     label: "the host's serial console (SOL): live, shared with every viewer, its scrollback first",
     views: HOST_VIEWS,
     command: 'console',
-    footer: 'v console',
   },
   {
     id: 'consoleKeyboard',
