@@ -59,6 +59,13 @@ export function DialogView({
       <Text bold color={color('yellow')} wrap="wrap">
         {dialog.title}
       </Text>
+      {'lines' in dialog && dialog.lines
+        ? dialog.lines.map((l, i) => (
+            <Text key={i} wrap="truncate">
+              {l}
+            </Text>
+          ))
+        : null}
       <DialogInput dialog={dialog} onClose={onClose} />
       <Text color={color('gray')}>esc cancels</Text>
     </Box>

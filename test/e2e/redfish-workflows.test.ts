@@ -142,7 +142,7 @@ describe('Redfish hosts: every workflow', () => {
     expect(r.text).toMatch(/has a Redfish BMC \(rack file\), not IPMI/);
     r = await run('power', h, 'sideways');
     expect(r.code).toBe(2);
-    expect(r.text).toMatch(/"sideways" is not one of status, on, off, soft, cycle/);
+    expect(r.text).toMatch(/ACTION "sideways": one of status, on, off, soft, cycle/);
     await run('runner', 'stop');
   });
 });

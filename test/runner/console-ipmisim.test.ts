@@ -128,7 +128,12 @@ set_working_mc 0x20
     });
     // ipmi_sim may still be starting: the runner retries the console while it is watched.
     await viewer.call('console.open', { host: HOST });
-    await until(() => /ipmi_sim device line \d+/.test(seen), 'the device lines through the runner', 30_000);
+    // The three lines asked for below must have arrived.
+    await until(
+      () => (seen.match(/ipmi_sim device line \d+\r?\n/g) ?? []).length >= 3,
+      'three device lines through the runner',
+      30_000,
+    );
 
     let stdout = '';
     let stderr = '';

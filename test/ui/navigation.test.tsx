@@ -165,7 +165,7 @@ describe('navigation', () => {
     expect(h.frame()).toContain('Keys (esc closes');
     expect(h.frame()).toContain('<hosts> <help>');
     await h.press('G');
-    expect(h.frame()).toContain('cancel the running task');
+    expect(h.frame()).toContain('cancel the task: its running step is stopped at once');
     await h.press(KEYS.esc);
     expect(h.frame()).toContain('HOST');
   });
