@@ -45,7 +45,7 @@ describe('terminal manners', () => {
     expect(frame).not.toMatch(/── tasks: 1 running/);
     for (const l of frame.split('\n')) expect(stringWidth(l)).toBeLessThanOrEqual(200);
     expect(frame).toContain('all racks');
-    expect(frame).toMatch(/SWITCH PORTS\s+MAC\s+STATUS\s+FOR\s+POWER\s+TASK\s+INSTANCE\s+VLANS\s+MESSAGE/);
+    expect(frame).toMatch(/HOST\s+PORTS\s+MAC\s+STATUS\s+FOR\s+POWER\s+TASK\s+INSTANCE\s+VLANS\s+MESSAGE/);
     expect(frame).toMatch(/vm-web\s+200,201/);
     expect(frame).toContain("Node operation 'Deploying' timed out");
   });
