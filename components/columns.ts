@@ -104,7 +104,7 @@ export function layoutColumns(width: number, rows: readonly DashboardRow[], wide
     { id: 'age', title: 'FOR', min: 6, want: 6, priority: 4 },
     { id: 'power', title: 'POWER', min: 7, want: 7, priority: 1 },
     { id: 'task', title: 'TASK', min: 14, want: Math.max(14, n.task), priority: 2 },
-    { id: 'instance', title: 'INSTANCE', min: 12, want: Math.max(12, n.instance), priority: wide ? 6 : 3 },
+    { id: 'instance', title: 'INSTANCE', min: 12, want: Math.max(12, n.instance), priority: wide ? 4.5 : 3 },
     { id: 'vlans', title: 'VLANS', min: 9, want: Math.max(9, n.vlans), priority: 7 },
     {
       id: 'message',
