@@ -37,9 +37,13 @@ afterAll(async () => {
  * Answers the confirmation an action asks for, whichever it is: `y` to a y/N question, the host
  * name to a typed one. Some actions start at once and ask nothing: then the task's id shows.
  */
-async function confirm(t: Terminal, host: string): Promise<void> {
-  const s = await t.waitForScreen(
-    /y\/N|Type \S+ to confirm|→ task t-/,
+async function confirm(t: Terminal, host: string, before: string): Promise<void> {
+  // A task id the footer showed before the key (the last action's) is not this action's answer.
+  const seen = new Set(before.match(/→ task t-\w+/g) ?? []);
+  const s = await t.waitFor(
+    (screen) =>
+      /y\/N|Type \S+ to confirm/.test(screen) ||
+      (screen.match(/→ task t-\w+/g) ?? []).some((id) => !seen.has(id)),
     STEP_MS,
     'a confirmation or the task',
   );
@@ -67,11 +71,13 @@ it('the details view after a power off, timers that tick, a rollback shown as a 
   // ---- details: read through the runner, read again when the power changes
   await t.keys('Enter');
   await t.waitForScreen(/live from the gear read \d\d:\d\d:\d\d[\s\S]*BMC\s+power off/, STEP_MS, 'BMC off');
+  let before = await t.screen();
   await t.keys('o');
-  await confirm(t, host);
+  await confirm(t, host, before);
   await t.waitForScreen(/BMC\s+power on/, TASK_MS, 'the details reading power on after o');
+  before = await t.screen();
   await t.keys('O');
-  await confirm(t, host);
+  await confirm(t, host, before);
   const off = await t.waitForScreen(/BMC\s+power off/, TASK_MS, 'the details reading power off after O');
   expect(off).toContain(`${host} (esc back)`);
   // The dashboard process (and anything it runs in its session) holds no connection to gear.
@@ -107,15 +113,17 @@ it('the details view after a power off, timers that tick, a rollback shown as a 
   // ---- a rollback: cancel the deploy, roll it back; it shows as a rollback everywhere
   await t.keys('t');
   await t.waitForScreen(/TASK\s+KIND\s+TARGET\s+STATE/, STEP_MS, 'the tasks view');
+  before = await t.screen();
   await t.keys('x');
-  await confirm(t, host);
+  await confirm(t, host, before);
   await t.waitForScreen(
     new RegExp(`instance\\.create\\s+${host}\\s+cancelled`),
     TASK_MS,
     'the deploy cancelled',
   );
+  before = await t.screen();
   await t.keys('u');
-  await confirm(t, host);
+  await confirm(t, host, before);
   const list = await t.waitForScreen(
     new RegExp(
       `instance\\.create\\s+${host}\\s+rolling-back\\s+rollback \\d+/\\d+ (undoing \\d+ |rolling back)`,
