@@ -2,6 +2,7 @@ import { loadConfig, type Config } from '../config/index.ts';
 import type { Site } from '../site/open.ts';
 import { connectRunner, type RunnerClient } from '../runner/client.ts';
 import { labSiteFiles, siteIdentity, siteStorePath } from '../runner/site-files.ts';
+import { membersAnswering } from './etcd-text.ts';
 import { eprintln, type CommandIo } from './io.ts';
 import { Deadline } from '../util/deadline.ts';
 import { WaitLine, waitLineStream } from './wait-line.ts';
@@ -137,7 +138,7 @@ export class CommandContext {
     if (!c || c.available) return;
     const reason =
       c.condition === 'quorum-lost'
-        ? `etcd has no quorum${c.members ? ` (${c.members.answering} of ${c.members.total} members answer)` : ''}`
+        ? `etcd has no quorum${membersAnswering(c.members)}`
         : 'etcd cannot be reached';
     this.io.stale = { since: c.staleSince, reason };
     eprintln(

@@ -11,6 +11,7 @@ import { RunnerConsole } from '../../state/runner-console.ts';
 import type { RunnerClient } from '../runner/client.ts';
 import type { RunnerStatus } from '../runner/protocol.ts';
 import type { CommandContext } from './context.ts';
+import { membersAnswering } from './etcd-text.ts';
 import { runnerActions } from './dashboard-actions.ts';
 
 /**
@@ -23,7 +24,7 @@ const LEASE_NOTE_MS = 10 * 60_000;
 /** etcd as the header shows it: no quorum, unreachable, a lost lease (and a recent renewal). */
 export function etcdPeers(c: NonNullable<RunnerStatus['coordination']>, now: number): PeerStatus[] {
   const out: PeerStatus[] = [];
-  const members = c.members ? ` (${c.members.answering} of ${c.members.total} members answer)` : '';
+  const members = membersAnswering(c.members);
   if (!c.available) {
     out.push({
       name: 'etcd',

@@ -5,6 +5,7 @@ import { runnerPaths } from '../runner/paths.ts';
 import { OperatorError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
 import type { CommandContext } from './context.ts';
+import { membersAnswering } from './etcd-text.ts';
 import { findStoreRunner, storeRunners, type StoreRunners } from './runner-find.ts';
 import { describeSetting } from '../config/fingerprint.ts';
 import type { RunnerStatus } from '../runner/protocol.ts';
@@ -210,7 +211,7 @@ type Coordination = NonNullable<RunnerStatus['coordination']>;
 /** etcd's condition as `runner status` says it: a quorum answers, none answers, or no quorum. */
 function etcdCondition(c: Coordination): string {
   if (c.available) return 'a quorum answers';
-  const members = c.members ? ` (${c.members.answering} of ${c.members.total} members answer)` : '';
+  const members = membersAnswering(c.members);
   const what = c.condition === 'quorum-lost' ? 'QUORUM LOST' : 'UNREACHABLE';
   return (
     `${what} since ${c.staleSince ?? '?'}${members}${c.error ? ` (${c.error})` : ''}: ` +
