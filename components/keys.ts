@@ -362,8 +362,7 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
   {
     id: 'triage',
     keys: ['T'],
-    label:
-      "the morning triage: every host in a transitional or failed state, its stage, cause and time before MaaS's timeout, most urgent first",
+    label: 'triage: hosts in transition or failed, with stage, cause and time left, most urgent first',
     views: ['hosts', 'racks'],
     command: 'triage',
   },
