@@ -11,8 +11,8 @@ import { loadConfig } from '../src/config/index.ts';
 import { startLab, type Lab } from '../src/lab/index.ts';
 import { writeLabEnvFile } from '../src/lab/env-file.ts';
 import { labHostRecord } from '../src/lab/host-record.ts';
-import { openSite, type Site } from '../src/site/open.ts';
-import { openWorkbench, type Workbench } from '../src/site/workbench.ts';
+import { openSite, type Site } from '../src/runner/site/open.ts';
+import { openWorkbench, type Workbench } from '../src/runner/site/workbench.ts';
 
 export interface BenchSite {
   lab: Lab;

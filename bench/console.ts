@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { connectRunner, type RunnerClient } from '../src/runner/client.ts';
-import { CONSOLE_DATA_NOTIFICATION, type ConsoleData } from '../src/runner/console-protocol.ts';
+import { connectRunner, type RunnerClient } from '../src/client/runner-client.ts';
+import { CONSOLE_DATA_NOTIFICATION, type ConsoleData } from '../src/protocol/console.ts';
 
 const HOSTS = 100;
 const VIEWERS = 10;

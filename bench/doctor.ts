@@ -9,8 +9,8 @@
 import { startLabMaas } from '../src/lab/maas-server.ts';
 import { generateLabSpec } from '../src/lab/spec.ts';
 import { LabWorld } from '../src/lab/world.ts';
-import { MaasClient } from '../src/maas/client.ts';
-import { readTriage } from '../src/doctor/triage-read.ts';
+import { MaasClient } from '../src/gear/maas/client.ts';
+import { readTriage } from '../src/runner/doctor/triage-read.ts';
 
 const HOSTS = 10_000;
 const GOAL_MS = 3000;

@@ -4,7 +4,7 @@
  * prints one JSON line: its CPU, its RSS and when it saw the change.
  */
 import { loadConfig } from '../src/config/index.ts';
-import { connectRunner } from '../src/runner/client.ts';
+import { connectRunner } from '../src/client/runner-client.ts';
 import { siteIdentity, siteStorePath } from '../src/runner/site-files.ts';
 import { RunnerInventory } from '../state/runner-inventory.ts';
 import { watchRow } from './watch-row.ts';

@@ -4,7 +4,7 @@
  * prints one JSON line: its CPU, its RSS and when it saw the change.
  */
 import { loadConfig } from '../src/config/index.ts';
-import { inventorySource, openSite, rackLayout } from '../src/site/open.ts';
+import { inventorySource, openSite, rackLayout } from '../src/runner/site/open.ts';
 import { Inventory } from '../state/live.ts';
 import { watchRow } from './watch-row.ts';
 

@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type Lab } from '../src/lab/index.ts';
 import { writeLabEnvFile } from '../src/lab/env-file.ts';
-import { MaasClient } from '../src/maas/client.ts';
-import { connectRunner } from '../src/runner/client.ts';
+import { MaasClient } from '../src/gear/maas/client.ts';
+import { connectRunner } from '../src/client/runner-client.ts';
 import { siteIdentity } from '../src/runner/site-files.ts';
 import { loadConfig } from '../src/config/index.ts';
 

@@ -6,9 +6,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { IpmiClient } from '../src/ipmi/client.ts';
-import type { IpmiTarget } from '../src/ipmi/session.ts';
-import { mapLimit, sweepPower } from '../src/ipmi/sweep.ts';
+import { IpmiClient } from '../src/gear/ipmi/client.ts';
+import type { IpmiTarget } from '../src/gear/ipmi/session.ts';
+import { mapLimit, sweepPower } from '../src/gear/ipmi/sweep.ts';
 import { generateLabSpec } from '../src/lab/spec.ts';
 import { startBmcFarm } from './bmc-farm.ts';
 

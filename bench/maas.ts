@@ -5,9 +5,9 @@
 import { startLabMaas } from '../src/lab/maas-server.ts';
 import { generateLabSpec } from '../src/lab/spec.ts';
 import { LabWorld } from '../src/lab/world.ts';
-import { MaasClient } from '../src/maas/client.ts';
-import { maasAuthorizationHeader } from '../src/maas/oauth.ts';
-import { MachineListSchema } from '../src/maas/schemas.ts';
+import { MaasClient } from '../src/gear/maas/client.ts';
+import { maasAuthorizationHeader } from '../src/gear/maas/oauth.ts';
+import { MachineListSchema } from '../src/gear/maas/schemas.ts';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

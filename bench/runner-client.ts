@@ -4,9 +4,9 @@
  * events. Prints one JSON line: failures, CPU, and the latency of every event it received (from
  * the engine's emit, stamped in the runner, to its arrival here).
  */
-import { connectRunner, type RunnerClient } from '../src/runner/client.ts';
-import { FINAL_EVENTS } from '../src/runner/event-schema.ts';
-import type { TaskEvent } from '../src/tasks/events.ts';
+import { connectRunner, type RunnerClient } from '../src/client/runner-client.ts';
+import { FINAL_EVENTS } from '../src/protocol/events.ts';
+import type { TaskEvent } from '../src/runner/tasks/events.ts';
 
 interface Job {
   storePath: string;

@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.ts';
-import { connectRunner } from '../src/runner/client.ts';
+import { connectRunner } from '../src/client/runner-client.ts';
 import { siteIdentity } from '../src/runner/site-files.ts';
-import { startCreate } from '../src/site/provision.ts';
+import { startCreate } from '../src/runner/site/provision.ts';
 import { openBenchWorkbench, seedBenchStore, startBenchSite } from './bench-site.ts';
 
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);

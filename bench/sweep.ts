@@ -6,10 +6,10 @@
  * in < 5 s once sessions are open.
  */
 import dgram from 'node:dgram';
-import { IpmiClient } from '../src/ipmi/client.ts';
-import { RedfishClient } from '../src/redfish/client.ts';
-import { BmcService } from '../src/bmc/service.ts';
-import { bmcTarget } from '../src/bmc/target.ts';
+import { IpmiClient } from '../src/gear/ipmi/client.ts';
+import { RedfishClient } from '../src/gear/redfish/client.ts';
+import { BmcService } from '../src/gear/bmc/service.ts';
+import { bmcTarget } from '../src/runner/site/bmc-target.ts';
 import { generateLabSpec } from '../src/lab/spec.ts';
 import { startBmcFarm } from './bmc-farm.ts';
 import { BmcPowerSweep, sweepConcurrency, type BmcSweepTarget } from '../src/runner/power-sweep.ts';

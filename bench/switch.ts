@@ -6,8 +6,8 @@
 import { generateLabSpec } from '../src/lab/spec.ts';
 import { startLabSwitches } from '../src/lab/switch-server.ts';
 import { LabWorld } from '../src/lab/world.ts';
-import { SwitchService } from '../src/switch/service.ts';
-import type { PortChange, SwitchTargetInput } from '../src/switch/target.ts';
+import { SwitchService } from '../src/gear/switch/service.ts';
+import type { PortChange, SwitchTargetInput } from '../src/gear/switch/target.ts';
 
 const CHANGES = 48;
 

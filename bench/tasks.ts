@@ -14,10 +14,10 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../state/store.ts';
-import { TaskEngine } from '../src/tasks/engine.ts';
-import { scaledClock } from '../src/tasks/clock.ts';
-import type { Step } from '../src/tasks/types.ts';
+import { openStore } from '../src/runner/store/store.ts';
+import { TaskEngine } from '../src/runner/tasks/engine.ts';
+import { scaledClock } from '../src/runner/tasks/clock.ts';
+import type { Step } from '../src/runner/tasks/types.ts';
 
 const STEPS = 20;
 

@@ -6,8 +6,8 @@
  * The lab runs in this process too, so the CPU figure covers both sides.
  */
 import { join } from 'node:path';
-import { startCreate } from '../src/site/provision.ts';
-import type { TaskEvent } from '../src/tasks/index.ts';
+import { startCreate } from '../src/runner/site/provision.ts';
+import type { TaskEvent } from '../src/runner/tasks/index.ts';
 import { openBenchWorkbench, seedBenchStore, startBenchSite } from './bench-site.ts';
 
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);

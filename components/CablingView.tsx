@@ -1,4 +1,4 @@
-import type { Cabling } from '../src/doctor/schema.ts';
+import type { Cabling } from '../src/protocol/doctor.ts';
 import { ReadingView, seg, type Line } from './TroubleLines.tsx';
 
 /** The cabling check as lines: each switch's MAC table, then one row per rack-file NIC. */

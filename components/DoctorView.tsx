@@ -1,5 +1,5 @@
-import type { Diagnosis } from '../src/doctor/schema.ts';
-import { duration, timelineHeading, timelineRows } from '../src/doctor/render.ts';
+import type { Diagnosis } from '../src/protocol/doctor.ts';
+import { duration, timelineHeading, timelineRows } from './doctor-text.ts';
 import { ReadingView, seg, type Line, type Segment } from './TroubleLines.tsx';
 
 const MARK = { pass: seg('✓ ', 'ok'), fail: seg('✗ ', 'fail'), unknown: seg('? ', 'unknown') } as const;

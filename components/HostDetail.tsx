@@ -2,7 +2,7 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import { useColor } from './theme.tsx';
 import type { HostRow } from '../state/live.ts';
-import type { HostLive } from '../src/runner/protocol.ts';
+import type { HostLive } from '../src/protocol/messages.ts';
 import { liveWarnings } from './live-warnings.ts';
 import type { LiveReading } from './use-host-probe.ts';
 import { clockTime, formatAge } from './format.ts';

@@ -1,5 +1,5 @@
-import type { InspectNode, Inspection } from '../src/doctor/schema.ts';
-import { inspectionVerdict } from '../src/doctor/inspect.ts';
+import type { InspectNode, Inspection } from '../src/protocol/doctor.ts';
+import { inspectionVerdict } from '../src/runner/doctor/inspect.ts';
 import { ReadingView, seg, type Line, type Segment } from './TroubleLines.tsx';
 
 /**

@@ -1,9 +1,9 @@
 import { Box, Text } from 'ink';
-import type { Task } from '../state/store.ts';
+import type { Task } from '../src/runner/store/store.ts';
 import type { StepProgress } from '../state/runner-task-feed.ts';
 import { fit, formatElapsed, width as cells } from './format.ts';
 import { taskStep } from './rows.ts';
-import { inFlight } from '../state/task-order.ts';
+import { inFlight } from '../src/protocol/task-states.ts';
 import {
   elapsedMs,
   oneLine,

@@ -1,9 +1,9 @@
 import { Box, Text } from 'ink';
 import { useColor } from './theme.tsx';
-import type { Task } from '../state/store.ts';
-import type { TaskFeedSnapshot } from '../state/task-order.ts';
+import type { Task } from '../src/runner/store/store.ts';
+import type { TaskFeedSnapshot } from '../src/protocol/task-states.ts';
 import { fit, formatAge, formatElapsed } from './format.ts';
-import { inFlight } from '../state/task-order.ts';
+import { inFlight } from '../src/protocol/task-states.ts';
 import {
   elapsedMs,
   rollbackProgress,

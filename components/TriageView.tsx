@@ -1,5 +1,5 @@
-import type { Triage } from '../src/doctor/triage.ts';
-import { leftText, renderTriage } from '../src/doctor/render.ts';
+import type { Triage } from '../src/runner/doctor/triage.ts';
+import { leftText, renderTriage } from './doctor-text.ts';
 import { ReadingView, seg, type Line } from './TroubleLines.tsx';
 
 /**

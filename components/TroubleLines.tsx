@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { duration } from '../src/doctor/render.ts';
+import { duration } from './doctor-text.ts';
 import { fit } from './format.ts';
 import { useColor } from './theme.tsx';
 

@@ -1,7 +1,7 @@
-import type { Host, Instance, Network, Offering, Template } from '../state/schema.ts';
-import type { Cabling, Diagnosis, Inspection } from '../src/doctor/schema.ts';
-import type { Triage } from '../src/doctor/triage.ts';
-import type { ActionPlan, ActionRequest } from '../src/runner/protocol.ts';
+import type { Host, Instance, Network, Offering, Template } from '../src/protocol/records.ts';
+import type { Cabling, Diagnosis, Inspection } from '../src/protocol/doctor.ts';
+import type { Triage } from '../src/runner/doctor/triage.ts';
+import type { ActionPlan, ActionRequest } from '../src/protocol/messages.ts';
 
 export type { ActionPlan, ActionRequest };
 

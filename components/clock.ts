@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Task } from '../state/schema.ts';
-import { inFlight } from '../state/task-order.ts';
+import type { Task } from '../src/protocol/records.ts';
+import { inFlight } from '../src/protocol/task-states.ts';
 import { RECENT_MS } from './task-panes.ts';
 
 /** Data older than this is shown with its age; fresher is "live". */

@@ -1,5 +1,5 @@
 import type { InventoryView } from '../state/live.ts';
-import type { TaskFeedSnapshot } from '../state/task-order.ts';
+import type { TaskFeedSnapshot } from '../src/protocol/task-states.ts';
 import type { LiveTaskSnapshot } from '../state/runner-task-feed.ts';
 import type { HostProber } from './live-warnings.ts';
 import type { ConsoleSource } from '../state/runner-console.ts';

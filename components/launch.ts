@@ -11,8 +11,8 @@ import type {
 } from './actions.ts';
 import { askPlanned, type PlanItem } from './confirm-plan.ts';
 import type { Dialog } from './Dialogs.tsx';
-import { AWAITING_DECISION, CANCELLABLE } from '../state/task-order.ts';
-import type { TaskState } from '../state/schema.ts';
+import { AWAITING_DECISION, CANCELLABLE } from '../src/protocol/task-states.ts';
+import type { TaskState } from '../src/protocol/records.ts';
 import type { FooterMessage } from './Footer.tsx';
 import { KEY_ACTIONS, type ActionId } from './keys.ts';
 import { heldReason, type DashboardRow } from './rows.ts';

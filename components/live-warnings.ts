@@ -1,4 +1,4 @@
-import type { HostLive } from '../src/runner/protocol.ts';
+import type { HostLive } from '../src/protocol/messages.ts';
 
 /** Reads a host's BMC and ToR ports through the runner (the dashboard never reaches the gear itself). */
 export type HostProber = (hostname: string, macs: readonly string[]) => Promise<HostLive>;

@@ -1,5 +1,5 @@
 import type { HostRow } from '../state/live.ts';
-import type { Task } from '../state/store.ts';
+import type { Task } from '../src/runner/store/store.ts';
 import type { CatalogSnapshot, HostExtras } from './actions.ts';
 import { rollbackProgress } from './task-panes.ts';
 

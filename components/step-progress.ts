@@ -1,4 +1,4 @@
-import type { MaasProgress, StepRecord } from '../state/schema.ts';
+import type { MaasProgress, StepRecord } from '../src/protocol/records.ts';
 import type { StepProgress } from '../state/runner-task-feed.ts';
 import { progressBar, taskProgress } from './task-panes.ts';
 

@@ -1,7 +1,7 @@
-import { GEAR_SOURCES, type LogSource } from '../state/schema.ts';
-import type { Task } from '../state/store.ts';
+import { GEAR_SOURCES, type LogSource } from '../src/protocol/records.ts';
+import type { Task } from '../src/runner/store/store.ts';
 import type { StepProgress } from '../state/runner-task-feed.ts';
-import { inFlight } from '../state/task-order.ts';
+import { inFlight } from '../src/protocol/task-states.ts';
 import { listMatches } from './dashboard-props.ts';
 
 /** Pure pieces of the task panes, the full task pane and the `@` command log. */

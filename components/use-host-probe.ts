@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { HostLive } from '../src/runner/protocol.ts';
+import type { HostLive } from '../src/protocol/messages.ts';
 import type { HostProber } from './live-warnings.ts';
 
 /** The details view's live reading: the last answer for the host shown, and whether a read runs. */

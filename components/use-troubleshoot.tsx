@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Cabling, Diagnosis, Inspection } from '../src/doctor/schema.ts';
-import type { Task } from '../state/schema.ts';
+import type { Cabling, Diagnosis, Inspection } from '../src/protocol/doctor.ts';
+import type { Task } from '../src/protocol/records.ts';
 import type { DashboardActions, TaskRef } from './actions.ts';
 import { askPlanned } from './confirm-plan.ts';
 import type { Dialog } from './Dialogs.tsx';
@@ -10,7 +10,7 @@ import { DoctorView, doctorLines } from './DoctorView.tsx';
 import { InspectView, inspectLines } from './InspectView.tsx';
 import { CablingView, cablingLines } from './CablingView.tsx';
 import { TriageView, triageLines } from './TriageView.tsx';
-import type { Triage } from '../src/doctor/triage.ts';
+import type { Triage } from '../src/runner/doctor/triage.ts';
 
 /** How often the doctor reads the host again while its view is open. */
 export const DOCTOR_REFRESH_MS = 5_000;

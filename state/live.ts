@@ -1,7 +1,7 @@
 import { redact } from '../src/util/redact.ts';
 import { describeError } from '../src/util/errors.ts';
 import { PolledSnapshot } from './observable.ts';
-import type { RunnerNotice } from '../src/runner/protocol.ts';
+import type { RunnerNotice } from '../src/protocol/messages.ts';
 
 /**
  * The live inventory: MaaS machines merged with the rack file, refreshed with ONE MaaS list call

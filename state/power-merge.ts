@@ -1,6 +1,6 @@
 import type { HostRow, InventorySnapshot, InventoryView } from './live.ts';
-import type { RunnerClient } from '../src/runner/client.ts';
-import { POWER_NOTIFICATION, powerNotificationSchema } from '../src/runner/protocol.ts';
+import type { RunnerClient } from '../src/client/runner-client.ts';
+import { POWER_NOTIFICATION, powerNotificationSchema } from '../src/protocol/messages.ts';
 
 /**
  * POWER as the BMC answers it, merged into the inventory's rows: pure functions the dashboard (or

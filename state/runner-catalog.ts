@@ -1,6 +1,6 @@
 import { describeError } from '../src/util/errors.ts';
-import type { RunnerClient } from '../src/runner/client.ts';
-import type { Result } from '../src/runner/protocol.ts';
+import type { RunnerClient } from '../src/client/runner-client.ts';
+import type { Result } from '../src/protocol/messages.ts';
 import { PolledSnapshot } from './observable.ts';
 
 export type CatalogData = Result<'catalog.snapshot'>;

@@ -1,11 +1,11 @@
-import type { RunnerClient } from '../src/runner/client.ts';
+import type { RunnerClient } from '../src/client/runner-client.ts';
 import {
   CONSOLE_DATA_NOTIFICATION,
   CONSOLE_STATE_NOTIFICATION,
   consoleDataSchema,
   consoleStateSchema,
   type ConsoleState,
-} from '../src/runner/console-protocol.ts';
+} from '../src/protocol/console.ts';
 import { describeError } from '../src/util/errors.ts';
 
 export type { ConsoleState };

@@ -1,11 +1,11 @@
 import { describeError } from '../src/util/errors.ts';
-import type { RunnerClient } from '../src/runner/client.ts';
+import type { RunnerClient } from '../src/client/runner-client.ts';
 import {
   INVENTORY_NOTIFICATION,
   inventoryDeltaSchema,
   type InventoryDeltaMessage,
   type Result,
-} from '../src/runner/protocol.ts';
+} from '../src/protocol/messages.ts';
 import { PolledSnapshot } from './observable.ts';
 import {
   countByStatus,

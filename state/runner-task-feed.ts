@@ -1,9 +1,9 @@
 import { describeError } from '../src/util/errors.ts';
-import type { TaskEvent } from '../src/tasks/events.ts';
-import type { RunnerClient } from '../src/runner/client.ts';
+import type { TaskEvent } from '../src/runner/tasks/events.ts';
+import type { RunnerClient } from '../src/client/runner-client.ts';
 import { PolledSnapshot } from './observable.ts';
-import { orderTasks, type TaskFeedSnapshot } from './task-order.ts';
-import type { MaasProgress, Task } from './schema.ts';
+import { orderTasks, type TaskFeedSnapshot } from '../src/protocol/task-states.ts';
+import type { MaasProgress, Task } from '../src/protocol/records.ts';
 
 /** A running step's own progress (`step-progress` events): live only, never journaled. */
 export interface StepProgress {

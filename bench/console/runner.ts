@@ -8,9 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { IpmiTarget } from '../../src/ipmi/index.ts';
+import type { IpmiTarget } from '../../src/gear/ipmi/index.ts';
 import { ConsoleHub } from '../../src/runner/console/hub.ts';
-import { runnerPaths } from '../../src/runner/paths.ts';
+import { runnerPaths } from '../../src/config/runner-paths.ts';
 import { RunnerServer } from '../../src/runner/server.ts';
 import { consoleHandlers } from '../../src/runner/service/console.ts';
 

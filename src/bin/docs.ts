@@ -2,8 +2,8 @@
 // into DIR (default dist/docs). The release packs them beside the executable.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { COMPLETION_SCRIPTS } from '../commands/completion.ts';
-import { manPage } from '../commands/man.ts';
+import { COMPLETION_SCRIPTS } from '../cli/completion.ts';
+import { manPage } from '../cli/man.ts';
 
 const dir = resolve(process.argv[2] ?? 'dist/docs');
 mkdirSync(join(dir, 'completions'), { recursive: true });

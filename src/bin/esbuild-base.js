@@ -36,7 +36,7 @@ export function buildInfo(builtAt = Date.now()) {
 export function baseOptions(info) {
   return {
     absWorkingDir: root,
-    entryPoints: ['src/cli.tsx'],
+    entryPoints: ['src/cli/index.tsx'],
     bundle: true,
     // Each command and each lazily loaded part (the lab, SSH, etcd) stays its own chunk, loaded
     // only when used: the dashboard does not carry them.

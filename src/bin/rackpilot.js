@@ -28,5 +28,5 @@ if (bundleIsFresh()) {
 } else {
   const { register } = await import('tsx/esm/api');
   register({ tsconfig: new URL('../../tsconfig.json', import.meta.url).pathname });
-  await import('../cli.tsx');
+  await import('../cli/index.tsx');
 }

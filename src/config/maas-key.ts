@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { MaasApiKey } from '../maas/oauth.ts';
+import type { MaasApiKey } from '../gear/maas/oauth.ts';
 import { registerSecret } from '../util/redact.ts';
 
 /**

@@ -18,7 +18,7 @@ import {
   responseFor,
   type IpmiRequest,
   type SessionPacket,
-} from '../ipmi/codec.ts';
+} from '../gear/ipmi/codec.ts';
 import {
   BootParam,
   CHASSIS_CONTROL,
@@ -31,7 +31,7 @@ import {
   encodeGetBootOptionResponse,
   type BootDeviceName,
   type PowerAction,
-} from '../ipmi/commands.ts';
+} from '../gear/ipmi/commands.ts';
 import {
   CIPHER_SUITES,
   constantTimeEqual,
@@ -51,7 +51,7 @@ import {
   type CipherSuite,
   type RakpContext,
   type SessionKeys,
-} from '../ipmi/crypto.ts';
+} from '../gear/ipmi/crypto.ts';
 import {
   decodeOpenSessionRequest,
   decodeRakp1,
@@ -60,10 +60,10 @@ import {
   encodeRakp2,
   encodeRakp4,
   Privilege,
-} from '../ipmi/rmcpplus.ts';
+} from '../gear/ipmi/rmcpplus.ts';
 import type { BootDevice } from './world.ts';
 import { BmcSol, type SerialPort } from './bmc-sol.ts';
-import { SolCmd } from '../ipmi/sol-codec.ts';
+import { SolCmd } from '../gear/ipmi/sol-codec.ts';
 
 export interface BmcHostAccess {
   power(): 'on' | 'off';

@@ -3,8 +3,8 @@
  * region sends (MaaS's IPMI driver: next boot PXE once, then power on, cycling a host that is
  * already on). Plug it into startLabMaas({ powerDriver }) with the lab BMC endpoints.
  */
-import type { IpmiClient } from '../ipmi/client.ts';
-import type { IpmiTarget } from '../ipmi/session.ts';
+import type { IpmiClient } from '../gear/ipmi/client.ts';
+import type { IpmiTarget } from '../gear/ipmi/session.ts';
 import type { LabBmcEndpoint } from './bmc-server.ts';
 import type { MaasPowerDriver, MaasPowerTarget } from './maas-power.ts';
 import type { LabWorld } from './world.ts';

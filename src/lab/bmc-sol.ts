@@ -4,15 +4,15 @@
  * the BMC's SOL settings force, streaming the host's serial console through a SolLink and typing
  * the console's keys into it. The BMC core wraps payloads into its sessions.
  */
-import { Privilege } from '../ipmi/rmcpplus.ts';
+import { Privilege } from '../gear/ipmi/rmcpplus.ts';
 import {
   decodeActivatePayload,
   encodeActivatePayloadResponse,
   encodeGetPayloadActivationStatusResponse,
   SOL_MAX_CHARS,
   SOL_PAYLOAD_TYPE,
-} from '../ipmi/sol-codec.ts';
-import { SolLink } from '../ipmi/sol-link.ts';
+} from '../gear/ipmi/sol-codec.ts';
+import { SolLink } from '../gear/ipmi/sol-link.ts';
 
 /** The host's serial port as the BMC sees it. */
 export interface SerialPort {

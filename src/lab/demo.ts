@@ -1,4 +1,4 @@
-import type { MaasClient } from '../maas/client.ts';
+import type { MaasClient } from '../gear/maas/client.ts';
 import type { Lab } from './index.ts';
 import { labTroubles } from './troubles.ts';
 

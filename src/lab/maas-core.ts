@@ -1,12 +1,12 @@
 import { redact } from '../util/redact.ts';
-import { BOND_MODES } from '../maas/client.ts';
+import { BOND_MODES } from '../gear/maas/client.ts';
 import {
   FAILURE_OF,
   NODE_STATUS,
   NODE_STATUS_NAME,
   nodeStatusFromName,
   type NodeStatusCode,
-} from '../maas/node-status.ts';
+} from '../gear/maas/node-status.ts';
 import {
   API_PREFIX,
   eventJson,

@@ -1,5 +1,5 @@
-import { NODE_STATUS_NAME, type NodeStatusCode } from '../maas/node-status.ts';
-import { formatEventTime } from '../maas/schemas.ts';
+import { NODE_STATUS_NAME, type NodeStatusCode } from '../gear/maas/node-status.ts';
+import { formatEventTime } from '../gear/maas/schemas.ts';
 
 /**
  * The lab MaaS's records and their JSON, shaped field for field like a MaaS 2.x region's

@@ -6,8 +6,8 @@ import {
   verifyMaasAuthorization,
   formatMaasApiKey,
   type MaasApiKey,
-} from '../maas/oauth.ts';
-import { nodeStatusFromName, type NodeStatusCode } from '../maas/node-status.ts';
+} from '../gear/maas/oauth.ts';
+import { nodeStatusFromName, type NodeStatusCode } from '../gear/maas/node-status.ts';
 import { registerSecret } from '../util/redact.ts';
 import { LabMaasCore, LabMaasError, type LabMaasCoreOptions } from './maas-core.ts';
 import { API_PREFIX, type LabMachine } from './maas-json.ts';

@@ -3,7 +3,7 @@
  * types and descriptions of MaaS's catalogue (src/maascommon/events.py), the PXE purposes of
  * src/maasserver/rpc/boot.py, the rack's TFTP/HTTP request events, and curtin's and cloud-init's
  * reports as MaaS's metadata server records them ("'curtin' configuring storage"). The doctor's
- * catalogue (src/doctor/catalogue.ts) lists the sources; the lab says the same things.
+ * catalogue (src/runner/doctor/catalogue.ts) lists the sources; the lab says the same things.
  */
 
 export type Emit = (level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR', type: string, description: string) => void;

@@ -1,5 +1,5 @@
-import { switchTypeInfo } from '../rack/ports.ts';
-import type { RackFileInput } from '../rack/schema.ts';
+import { switchTypeInfo } from '../config/rack/ports.ts';
+import type { RackFileInput } from '../config/rack/schema.ts';
 import type { LabSpec } from './spec.ts';
 
 /**

@@ -4,7 +4,7 @@
  * Pxe Once (with the system's ETag), then On; power off = ForceOff. Through rackpilot's Redfish
  * client to the lab's Redfish BMCs, so MaaS's requests cross the loopback like anyone's.
  */
-import type { RedfishClient, RedfishTarget } from '../redfish/client.ts';
+import type { RedfishClient, RedfishTarget } from '../gear/redfish/client.ts';
 import type { MaasPowerDriver, MaasPowerTarget } from './maas-power.ts';
 
 /** From MaaS redfish power parameters: power_address (a URL, https:// when it has no scheme), power_user, power_pass, node_id. */

@@ -1,4 +1,4 @@
-import { NODE_STATUS } from '../maas/node-status.ts';
+import { NODE_STATUS } from '../gear/maas/node-status.ts';
 import type { Lab } from './index.ts';
 import type { WorldEvent } from './world.ts';
 

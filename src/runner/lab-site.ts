@@ -2,9 +2,9 @@ import { existsSync, renameSync } from 'node:fs';
 import type { Config } from '../config/index.ts';
 import { writeLabEnvFile } from '../lab/env-file.ts';
 import { labHostRecord } from '../lab/host-record.ts';
-import { openSite, type Site } from '../site/open.ts';
+import { openSite, type Site } from './site/open.ts';
 import type { LabSiteFiles } from './site-files.ts';
-import type { Store } from '../../state/store.ts';
+import type { Store } from './store/store.ts';
 
 /**
  * Starts the lab (with the demo's activity staged) and writes its env file. A lab is new each time

@@ -1,7 +1,7 @@
-import { IpmiError, mapLimit } from '../ipmi/index.ts';
-import { RedfishError } from '../redfish/errors.ts';
-import type { BmcPowerEvent, BmcService } from '../bmc/service.ts';
-import type { BmcTarget } from '../bmc/target.ts';
+import { IpmiError, mapLimit } from '../gear/ipmi/index.ts';
+import { RedfishError } from '../gear/redfish/errors.ts';
+import type { BmcPowerEvent, BmcService } from '../gear/bmc/service.ts';
+import type { BmcTarget } from './site/bmc-target.ts';
 import { describeError } from '../util/errors.ts';
 
 /**

@@ -1,10 +1,10 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { MAX_RACK_FILE_BYTES, parseRackFile } from '../rack/parse.ts';
-import type { Topology } from '../rack/topology.ts';
+import { MAX_RACK_FILE_BYTES, parseRackFile } from '../config/rack/parse.ts';
+import type { Topology } from '../config/rack/topology.ts';
 import { describeError } from '../util/errors.ts';
-import type { RunnerNotice } from './protocol.ts';
+import type { RunnerNotice } from '../protocol/messages.ts';
 
 /**
  * The runner's rack file, followed: an edit is validated and, when valid, answers every question

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../config/index.ts';
 import { acquirePidLock } from './pid-lock.ts';
-import { openSite, type Site } from '../site/open.ts';
+import { openSite, type Site } from './site/open.ts';
 import { InventoryService } from './inventory/service.ts';
-import { openWorkbench, type Workbench } from '../site/workbench.ts';
-import { remoteTaskEvents } from '../coord/task-events.ts';
+import { openWorkbench, type Workbench } from './site/workbench.ts';
+import { remoteTaskEvents } from './coord/task-events.ts';
 import { describeError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
-import { INVENTORY_NOTIFICATION, PROTOCOL_VERSION, type Result } from './protocol.ts';
-import { ensureRunnerDirs, runnerPaths, type RunnerPaths } from './paths.ts';
+import { INVENTORY_NOTIFICATION, PROTOCOL_VERSION, type Result } from '../protocol/messages.ts';
+import { ensureRunnerDirs, runnerPaths, type RunnerPaths } from '../config/runner-paths.ts';
 import { RunnerServer } from './server.ts';
 import { openLabSite, seedLabCatalog } from './lab-site.ts';
 import { labSiteFiles, siteIdentity, siteStorePath } from './site-files.ts';
@@ -23,7 +23,7 @@ import { createPowerSweep, troubleshootHandlers } from './service/troubleshoot.t
 import { createConsoleHub } from './console/runner-consoles.ts';
 import { consoleHandlers } from './service/console.ts';
 import { siteCheckHandlers } from './service/site-check.ts';
-import { POWER_NOTIFICATION, type RunnerNotice } from './protocol.ts';
+import { POWER_NOTIFICATION, type RunnerNotice } from '../protocol/messages.ts';
 import { RackReloader } from './rack-reload.ts';
 import { settingsDrift, settingsFingerprint, type SettingsFingerprint } from '../config/fingerprint.ts';
 

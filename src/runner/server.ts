@@ -3,7 +3,7 @@ import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import { OperatorError, describeError } from '../util/errors.ts';
-import type { TaskEvent } from '../tasks/events.ts';
+import type { TaskEvent } from './tasks/events.ts';
 import {
   CATALOG_NOTIFICATION,
   CLOSING_NOTIFICATION,
@@ -16,12 +16,12 @@ import {
   requestDeadlineSchema,
   type Method,
   type RequestDeadline,
-} from './protocol.ts';
+} from '../protocol/messages.ts';
 import { Deadline } from '../util/deadline.ts';
 import { stillWaitingError, type Caller, type Handlers, type Subscription } from './service/context.ts';
-import { describeZodIssue } from './zod-text.ts';
+import { describeZodIssue } from '../util/zod-text.ts';
 import { describeSetting, type SettingsFingerprint } from '../config/fingerprint.ts';
-import { guardFrames, socketConnection } from './transport.ts';
+import { guardFrames, socketConnection } from '../protocol/transport.ts';
 
 /**
  * The runner's socket: one JSON-RPC connection per client. A client must first say `hello` with

@@ -1,8 +1,8 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IpmiClient } from '../../src/ipmi/client.ts';
-import type { IpmiTarget } from '../../src/ipmi/session.ts';
+import { IpmiClient } from '../../src/gear/ipmi/client.ts';
+import type { IpmiTarget } from '../../src/gear/ipmi/session.ts';
 import { describeError } from '../../src/util/errors.ts';
 import { startLab, type Lab } from '../ipmi/helpers.ts';
 import { bounded, expectClean } from './clean.ts';

@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IpmiClient } from '../../src/ipmi/client.ts';
+import { IpmiClient } from '../../src/gear/ipmi/client.ts';
 import {
   CodecError,
   decodePacket,
@@ -10,8 +10,8 @@ import {
   encodeResponse,
   encodeV20,
   PayloadType,
-} from '../../src/ipmi/codec.ts';
-import { decodeOpenSessionResponse, decodeRakp2 } from '../../src/ipmi/rmcpplus.ts';
+} from '../../src/gear/ipmi/codec.ts';
+import { decodeOpenSessionResponse, decodeRakp2 } from '../../src/gear/ipmi/rmcpplus.ts';
 import { describeError } from '../../src/util/errors.ts';
 import { bounded, expectClean } from './clean.ts';
 

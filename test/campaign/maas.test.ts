@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MaasClient } from '../../src/maas/client.ts';
+import { MaasClient } from '../../src/gear/maas/client.ts';
 import { describeError } from '../../src/util/errors.ts';
 import { bounded, expectClean } from './clean.ts';
 

@@ -8,9 +8,9 @@ import {
   encodeRequest,
   encodeResponse,
   encodeV20,
-} from '../../src/ipmi/codec.ts';
-import { parseRackFile } from '../../src/rack/parse.ts';
-import { DIALECT_MODULES } from '../../src/switch/dialects/index.ts';
+} from '../../src/gear/ipmi/codec.ts';
+import { parseRackFile } from '../../src/config/rack/parse.ts';
+import { DIALECT_MODULES } from '../../src/gear/switch/dialects/index.ts';
 
 /** Property-based: the parsers never throw anything but their own typed error, whatever they read. */
 const RUNS = { numRuns: 300 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRackFile } from '../../src/rack/parse.ts';
+import { parseRackFile } from '../../src/config/rack/parse.ts';
 import { expectClean } from './clean.ts';
 
 import { base, MUTATIONS, TEXTS } from './bad-racks.ts';

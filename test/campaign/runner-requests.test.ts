@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
-import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
+import { connectRunner, type RunnerClient } from '../../src/client/runner-client.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';

@@ -9,9 +9,9 @@ import { labBmcPasswordEnv, labSwitchPasswordEnv } from '../../src/lab/rack-file
 import type { LabHost } from '../../src/lab/spec.ts';
 import { settingsFingerprint } from '../../src/config/fingerprint.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { runnerPaths } from '../../src/runner/paths.ts';
+import { runnerPaths } from '../../src/config/runner-paths.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
-import { PROTOCOL_VERSION } from '../../src/runner/protocol.ts';
+import { PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 import { cli, cliOk, shapeFlags } from '../runner/cli-process.ts';
 import { runnerPid, stopRunnersUnder } from '../runner/helpers.ts';

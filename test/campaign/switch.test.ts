@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DIALECT_MODULES } from '../../src/switch/dialects/index.ts';
+import { DIALECT_MODULES } from '../../src/gear/switch/dialects/index.ts';
 import { expectClean } from './clean.ts';
 
 /**

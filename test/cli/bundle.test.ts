@@ -11,12 +11,12 @@ const mtimes = (m: Record<string, number>) => (url: URL) => {
 
 describe('the bundle in dist/', () => {
   it('runs only while every file it was built from is older than the build', () => {
-    const files = { 'src/cli.tsx': 900, 'components/HostTable.tsx': 950 };
+    const files = { 'src/cli/index.tsx': 900, 'components/HostTable.tsx': 950 };
     expect(bundleIsFresh(record(1000, Object.keys(files)), mtimes(files))).toBe(true);
     // A source edited after the build: the sources run instead.
-    expect(bundleIsFresh(record(1000, Object.keys(files)), mtimes({ ...files, 'src/cli.tsx': 1001 }))).toBe(
-      false,
-    );
+    expect(
+      bundleIsFresh(record(1000, Object.keys(files)), mtimes({ ...files, 'src/cli/index.tsx': 1001 })),
+    ).toBe(false);
     // A source moved or deleted since.
     expect(bundleIsFresh(record(1000, [...Object.keys(files), 'src/gone.ts']), mtimes(files))).toBe(false);
   });
@@ -28,7 +28,9 @@ describe('the bundle in dist/', () => {
     expect(bundleIsFresh(missing, mtimes({}))).toBe(false);
     expect(bundleIsFresh(() => '{"builtAt":', mtimes({}))).toBe(false);
     expect(bundleIsFresh(() => '{"builtAt":1000,"inputs":[]}', mtimes({}))).toBe(false);
-    expect(bundleIsFresh(() => '{"inputs":["src/cli.tsx"]}', mtimes({ 'src/cli.tsx': 1 }))).toBe(false);
+    expect(bundleIsFresh(() => '{"inputs":["src/cli/index.tsx"]}', mtimes({ 'src/cli/index.tsx': 1 }))).toBe(
+      false,
+    );
   });
 
   // `npm ci` builds it (prepare): in CI every test that starts the command line runs the bundle,

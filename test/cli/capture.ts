@@ -1,4 +1,4 @@
-import type { CommandIo } from '../../src/commands/io.ts';
+import type { CommandIo } from '../../src/cli/io.ts';
 
 /** A command's stdout and stderr, kept for a test to read. */
 export function capture(): CommandIo & { out: () => string; err: () => string } {

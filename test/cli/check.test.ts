@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/commands/main.ts';
+import { main } from '../../src/cli/main.ts';
 import { writeLabEnvFile } from '../../src/lab/env-file.ts';
 import { startLab, type Lab } from '../../src/lab/index.ts';
 import { base, MUTATIONS, TEXTS } from '../campaign/bad-racks.ts';

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/commands/main.ts';
+import { main } from '../../src/cli/main.ts';
 import { stopRunnersUnder } from '../runner/helpers.ts';
 import { testRunMark } from '../runner/cli-process.ts';
 import { capture } from './capture.ts';
@@ -87,7 +87,18 @@ describe('rackpilot CLI', () => {
     it('writes a private env file a second process uses as a real site, and stops on SIGTERM', async () => {
       child = spawn(
         join('node_modules', '.bin', 'tsx'),
-        ['src/cli.tsx', 'lab', '--hosts', '8', '--racks', '2', '--time-scale', '0', '--env-out', envFile],
+        [
+          'src/cli/index.tsx',
+          'lab',
+          '--hosts',
+          '8',
+          '--racks',
+          '2',
+          '--time-scale',
+          '0',
+          '--env-out',
+          envFile,
+        ],
         { env: { ...process.env, HOME: dir, RACKPILOT_ENV_FILE: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let out = '';

@@ -35,12 +35,12 @@ describe('what a client loads', () => {
   // etcd client cost it tens of megabytes (ssh2 alone allocates 16 MB of WebAssembly memory) and
   // are only needed in the runner, or when a view reads the gear.
   it('the dashboard loads neither the lab, the switch or IPMI clients, the task engine nor etcd', () => {
-    const entry = staticGraph('src/cli.tsx');
-    const dashboard = staticGraph('src/commands/dashboard.tsx');
+    const entry = staticGraph('src/cli/index.tsx');
+    const dashboard = staticGraph('src/cli/dashboard.tsx');
     for (const g of [entry, dashboard]) {
       expect(
         relative(g.files).filter((f) =>
-          /^src\/(lab|switch|ipmi|site|tasks|workflows|coord|maas\/client)/.test(f),
+          /^src\/(lab|gear\/(switch|ipmi|redfish|maas\/client)|runner\/(site|tasks|workflows|coord)\/)/.test(f),
         ),
       ).toEqual([]);
       for (const pkg of ['ssh2', 'etcd3', 'ky', 'oauth-1.0a', 'lowdb']) expect(g.packages).not.toContain(pkg);
@@ -55,18 +55,20 @@ describe('what a client loads', () => {
   // SSH and IPMI sessions in this process). The terminal test checks the same from outside: the
   // dashboard process holds no TCP or UDP socket (test/e2e-tty/screen-follows.test.ts).
   it("the dashboard never opens the site's clients: its live reads go through the runner", () => {
-    const dashboard = relative(staticGraph('src/commands/dashboard.tsx').files);
+    const dashboard = relative(staticGraph('src/cli/dashboard.tsx').files);
     expect(dashboard).toContain('components/HostDetail.tsx');
     expect(dashboard.filter((f) => /\.site\(\)/.test(readFileSync(resolve(REPO, f), 'utf8')))).toEqual([]);
-    expect(readFileSync(resolve(REPO, 'src/commands/dashboard.tsx'), 'utf8')).toContain("'host.live'");
+    expect(readFileSync(resolve(REPO, 'src/cli/dashboard.tsx'), 'utf8')).toContain("'host.live'");
     // The walker sees a gear client when one is imported: the runner's live read has them.
-    expect(relative(staticGraph('src/site/open.ts').files).some((f) => f.startsWith('src/ipmi/'))).toBe(true);
+    expect(
+      relative(staticGraph('src/runner/site/open.ts').files).some((f) => f.startsWith('src/gear/ipmi/')),
+    ).toBe(true);
   });
 
   it('the command line loads a command only to run it', () => {
-    const entry = relative(staticGraph('src/cli.tsx').files);
+    const entry = relative(staticGraph('src/cli/index.tsx').files);
     // The help and the argument checks come from the registry; the commands it names load when run.
-    expect(entry).toContain('src/commands/registry.ts');
+    expect(entry).toContain('src/cli/registry.ts');
     const commands = [
       'lab',
       'switch',
@@ -78,6 +80,6 @@ describe('what a client loads', () => {
       'complete',
       'man',
     ];
-    for (const command of commands) expect(entry).not.toContain(`src/commands/${command}.ts`);
+    for (const command of commands) expect(entry).not.toContain(`src/cli/${command}.ts`);
   });
 });

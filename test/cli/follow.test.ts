@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { followOrDetach } from '../../src/commands/follow.ts';
-import type { CommandIo } from '../../src/commands/io.ts';
-import type { RunnerClient } from '../../src/runner/client.ts';
-import type { Task } from '../../state/schema.ts';
+import { followOrDetach } from '../../src/cli/follow.ts';
+import type { CommandIo } from '../../src/cli/io.ts';
+import type { RunnerClient } from '../../src/client/runner-client.ts';
+import type { Task } from '../../src/protocol/records.ts';
 
 const task = (state: string, steps: [string, string][]) =>
   ({

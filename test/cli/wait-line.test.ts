@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { onWaitLine, SHOW_AFTER_MS, WaitLine, waitLineStream } from '../../src/commands/wait-line.ts';
+import { onWaitLine, SHOW_AFTER_MS, WaitLine, waitLineStream } from '../../src/cli/wait-line.ts';
 import { formatElapsed } from '../../components/step-progress.ts';
-import { CommandContext } from '../../src/commands/context.ts';
+import { CommandContext } from '../../src/cli/context.ts';
 import type { Writable } from 'node:stream';
-import type { RunnerClient } from '../../src/runner/client.ts';
+import type { RunnerClient } from '../../src/client/runner-client.ts';
 
 /** A terminal stream as the spinner library drives it, keeping everything written. */
 class TtyRecorder {

@@ -3,7 +3,7 @@ import { labTroubles, type LabTroubles } from '../../src/lab/troubles.ts';
 import type { LabHost } from '../../src/lab/spec.ts';
 import type { Handlers } from '../../src/runner/service/context.ts';
 import type { BmcPowerSweep } from '../../src/runner/power-sweep.ts';
-import type { Diagnosis, InspectNode } from '../../src/doctor/schema.ts';
+import type { Diagnosis, InspectNode } from '../../src/protocol/doctor.ts';
 import { offeringFor, until, type Operator, type TestLab } from '../e2e/helpers.ts';
 import { openTroubleshootBench, testCaller, type TroubleshootBench } from './harness.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consoleEvidence } from '../../src/doctor/console-evidence.ts';
+import { consoleEvidence } from '../../src/runner/doctor/console-evidence.ts';
 
 const b = (s: string) => Buffer.from(s);
 

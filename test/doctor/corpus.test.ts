@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { diagnose, type DoctorFacts } from '../../src/doctor/diagnose.ts';
-import { stageHistorySchema } from '../../src/doctor/history.ts';
-import { parseEventTime } from '../../src/maas/schemas.ts';
+import { diagnose, type DoctorFacts } from '../../src/runner/doctor/diagnose.ts';
+import { stageHistorySchema } from '../../src/runner/doctor/history.ts';
+import { parseEventTime } from '../../src/gear/maas/schemas.ts';
 
 /**
  * The recorded timelines: each fixture is a machine as a real region shows it (its events in

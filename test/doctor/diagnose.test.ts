@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose, type DoctorFacts } from '../../src/doctor/diagnose.ts';
+import { diagnose, type DoctorFacts } from '../../src/runner/doctor/diagnose.ts';
 
 /** A deploying host whose gear all reads right, to vary one fact at a time. */
 function facts(over: Partial<DoctorFacts> = {}): DoctorFacts {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InspectNode } from '../../src/doctor/schema.ts';
-import { inspect, type InspectFacts } from '../../src/doctor/inspect.ts';
+import type { InspectNode } from '../../src/protocol/doctor.ts';
+import { inspect, type InspectFacts } from '../../src/runner/doctor/inspect.ts';
 import { offeringFor } from '../e2e/helpers.ts';
 import { openTroubleshootBench, testCaller, type TroubleshootBench } from './harness.ts';
 

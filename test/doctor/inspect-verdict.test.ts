@@ -4,8 +4,8 @@ import {
   inspectionExitCode,
   renderInspection,
   type InspectFacts,
-} from '../../src/doctor/inspect.ts';
-import type { InspectNode } from '../../src/doctor/schema.ts';
+} from '../../src/runner/doctor/inspect.ts';
+import type { InspectNode } from '../../src/protocol/doctor.ts';
 
 /** `inspect`'s summary and exit code say what its tree shows: a value not read is unknown, not drift. */
 const nic = (mac: string, port: string, actual: InspectFacts['nics'][number]['actual']) => ({

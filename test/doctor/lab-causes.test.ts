@@ -3,10 +3,10 @@ import { labTroubles, type LabTroubles } from '../../src/lab/troubles.ts';
 import { troubleshootHandlers } from '../../src/runner/service/troubleshoot.ts';
 import type { Handlers } from '../../src/runner/service/context.ts';
 import { testCaller } from './harness.ts';
-import { gatherDoctorFacts } from '../../src/doctor/gather.ts';
-import { diagnose } from '../../src/doctor/diagnose.ts';
-import type { Diagnosis } from '../../src/doctor/schema.ts';
-import type { Triage } from '../../src/doctor/triage.ts';
+import { gatherDoctorFacts } from '../../src/runner/doctor/gather.ts';
+import { diagnose } from '../../src/runner/doctor/diagnose.ts';
+import type { Diagnosis } from '../../src/protocol/doctor.ts';
+import type { Triage } from '../../src/runner/doctor/triage.ts';
 import {
   hostRecord,
   openOperator,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCreate } from '../../src/site/provision.ts';
+import { startCreate } from '../../src/runner/site/provision.ts';
 import {
   addHost,
   expectDone,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLabSpec, type LabHost } from '../../src/lab/spec.ts';
-import { startCreate } from '../../src/site/provision.ts';
+import { startCreate } from '../../src/runner/site/provision.ts';
 import { bounded, expectClean } from '../campaign/clean.ts';
 import { cli } from '../runner/cli-process.ts';
 import { killRunnerAndWait, stopRunnersUnder } from '../runner/helpers.ts';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLabSpec, type LabHost } from '../../src/lab/spec.ts';
-import { NODE_STATUS } from '../../src/maas/node-status.ts';
-import { reserveInstance, resolveCreate, startCreate } from '../../src/site/provision.ts';
-import { createInstanceSteps } from '../../src/workflows/instance-create.ts';
-import { destroyInstanceSteps } from '../../src/workflows/instance-lifecycle.ts';
-import type { Host, Task } from '../../state/schema.ts';
+import { NODE_STATUS } from '../../src/gear/maas/node-status.ts';
+import { reserveInstance, resolveCreate, startCreate } from '../../src/runner/site/provision.ts';
+import { createInstanceSteps } from '../../src/runner/workflows/instance-create.ts';
+import { destroyInstanceSteps } from '../../src/runner/workflows/instance-lifecycle.ts';
+import type { Host, Task } from '../../src/protocol/records.ts';
 import {
   addHost,
   expectDone,

@@ -6,15 +6,15 @@ import { loadConfig } from '../../src/config/index.ts';
 import { startLab, type Lab, type LabOptions } from '../../src/lab/index.ts';
 import { labHostRecord } from '../../src/lab/host-record.ts';
 import type { LabHost } from '../../src/lab/spec.ts';
-import { NODE_STATUS, NODE_STATUS_NAME } from '../../src/maas/node-status.ts';
-import { openSite, type Site } from '../../src/site/open.ts';
-import { openWorkbench, type Workbench } from '../../src/site/workbench.ts';
-import { bmcTargetForHost } from '../../src/bmc/target.ts';
-import type { IpmiClientOptions } from '../../src/ipmi/index.ts';
-import { BOND_NAME } from '../../src/workflows/instance-create.ts';
-import type { WorkflowSettings } from '../../src/workflows/adapters.ts';
-import type { Host, Instance, Task } from '../../state/schema.ts';
-import type { Store } from '../../state/store.ts';
+import { NODE_STATUS, NODE_STATUS_NAME } from '../../src/gear/maas/node-status.ts';
+import { openSite, type Site } from '../../src/runner/site/open.ts';
+import { openWorkbench, type Workbench } from '../../src/runner/site/workbench.ts';
+import { bmcTargetForHost } from '../../src/runner/site/bmc-target.ts';
+import type { IpmiClientOptions } from '../../src/gear/ipmi/index.ts';
+import { BOND_NAME } from '../../src/runner/workflows/instance-create.ts';
+import type { WorkflowSettings } from '../../src/runner/workflows/adapters.ts';
+import type { Host, Instance, Task } from '../../src/protocol/records.ts';
+import type { Store } from '../../src/runner/store/store.ts';
 
 /**
  * One lab per test file, run by the test process on loopback, and "operators": the product's own

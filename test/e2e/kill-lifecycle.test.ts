@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLabSpec, type LabHost } from '../../src/lab/spec.ts';
-import { startCreate } from '../../src/site/provision.ts';
-import { maasAuthorizationHeader } from '../../src/maas/oauth.ts';
-import type { Task } from '../../state/schema.ts';
+import { startCreate } from '../../src/runner/site/provision.ts';
+import { maasAuthorizationHeader } from '../../src/gear/maas/oauth.ts';
+import type { Task } from '../../src/protocol/records.ts';
 import {
   addHost,
   expectDone,

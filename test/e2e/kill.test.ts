@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLabSpec, type LabHost } from '../../src/lab/spec.ts';
-import { startCreate } from '../../src/site/provision.ts';
-import type { Task } from '../../state/schema.ts';
+import { startCreate } from '../../src/runner/site/provision.ts';
+import type { Task } from '../../src/protocol/records.ts';
 import { caseStore, runAndKill } from './runner-cases.ts';
 import {
   addHost,

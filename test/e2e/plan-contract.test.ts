@@ -1,13 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
+import { connectRunner, type RunnerClient } from '../../src/client/runner-client.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
-import { runnerActions } from '../../src/commands/dashboard-actions.ts';
+import { runnerActions } from '../../src/cli/dashboard-actions.ts';
 import type { DashboardActions, DeployPlan, DeployRequest } from '../../components/actions.ts';
-import type { Task } from '../../state/schema.ts';
+import type { Task } from '../../src/protocol/records.ts';
 import type { LabHost } from '../../src/lab/spec.ts';
 import {
   addHost,

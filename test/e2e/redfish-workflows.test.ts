@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLabSpec } from '../../src/lab/spec.ts';
-import { NODE_STATUS } from '../../src/maas/node-status.ts';
-import { main } from '../../src/commands/main.ts';
-import { startCreate } from '../../src/site/provision.ts';
-import { planWorkflowLive } from '../../src/workflows/index.ts';
-import type { Host } from '../../state/schema.ts';
+import { NODE_STATUS } from '../../src/gear/maas/node-status.ts';
+import { main } from '../../src/cli/main.ts';
+import { startCreate } from '../../src/runner/site/provision.ts';
+import { planWorkflowLive } from '../../src/runner/workflows/index.ts';
+import type { Host } from '../../src/protocol/records.ts';
 import {
   addHost,
   expectDone,

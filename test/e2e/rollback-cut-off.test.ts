@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLabSpec, type LabHost } from '../../src/lab/spec.ts';
-import { startCreate } from '../../src/site/provision.ts';
-import { WORKFLOWS } from '../../src/workflows/index.ts';
-import type { WorkflowStep } from '../../src/workflows/steps.ts';
+import { startCreate } from '../../src/runner/site/provision.ts';
+import { WORKFLOWS } from '../../src/runner/workflows/index.ts';
+import type { WorkflowStep } from '../../src/runner/workflows/steps.ts';
 import {
   addHost,
   expectDone,

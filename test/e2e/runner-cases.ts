@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
-import type { Task } from '../../state/schema.ts';
-import { NODE_STATUS, NODE_STATUS_NAME } from '../../src/maas/node-status.ts';
+import type { Task } from '../../src/protocol/records.ts';
+import { NODE_STATUS, NODE_STATUS_NAME } from '../../src/gear/maas/node-status.ts';
 import { awaitChildExit, killRunner, reportOnSignal } from '../runner/helpers.ts';
 import { testRunMark } from '../runner/cli-process.ts';
 import {
@@ -70,7 +70,7 @@ export async function runAndKill(
 ): Promise<string> {
   const reportDir = join(dirname(storePath), `report-${step}-${Date.now()}`);
   mkdirSync(reportDir, { recursive: true });
-  const child = spawn(join(REPO, 'node_modules/.bin/tsx'), ['src/cli.tsx', ...args], {
+  const child = spawn(join(REPO, 'node_modules/.bin/tsx'), ['src/cli/index.tsx', ...args], {
     cwd: REPO,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

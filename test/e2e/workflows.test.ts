@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateLabSpec } from '../../src/lab/spec.ts';
-import { NODE_STATUS } from '../../src/maas/node-status.ts';
-import { main } from '../../src/commands/main.ts';
-import { startCreate } from '../../src/site/provision.ts';
-import type { Host } from '../../state/schema.ts';
+import { NODE_STATUS } from '../../src/gear/maas/node-status.ts';
+import { main } from '../../src/cli/main.ts';
+import { startCreate } from '../../src/runner/site/provision.ts';
+import type { Host } from '../../src/protocol/records.ts';
 import {
   addHost,
   expectDone,

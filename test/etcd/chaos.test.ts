@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
-import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
+import { connectRunner, type RunnerClient } from '../../src/client/runner-client.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 import { runCli, type CliRun } from '../runner/cli-process.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdSite } from '../../src/coord/etcd-site.ts';
-import type { Health } from '../../src/coord/etcd-health.ts';
+import { EtcdSite } from '../../src/runner/coord/etcd-site.ts';
+import type { Health } from '../../src/runner/coord/etcd-health.ts';
 import { skipWithoutEtcd, startEtcd, type EtcdMember, type TestEtcd } from './etcd-server.ts';
 import { until } from './helpers.ts';
 

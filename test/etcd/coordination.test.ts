@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdSite } from '../../src/coord/etcd-site.ts';
-import { EtcdConflictError, EtcdStoreRemote } from '../../src/coord/etcd-store.ts';
-import { EtcdCoordinator } from '../../src/tasks/etcd-coordinator.ts';
-import { openStore, type Store } from '../../state/store.ts';
-import type { Task } from '../../state/schema.ts';
+import { EtcdSite } from '../../src/runner/coord/etcd-site.ts';
+import { EtcdConflictError, EtcdStoreRemote } from '../../src/runner/coord/etcd-store.ts';
+import { EtcdCoordinator } from '../../src/runner/tasks/etcd-coordinator.ts';
+import { openStore, type Store } from '../../src/runner/store/store.ts';
+import type { Task } from '../../src/protocol/records.ts';
 import { skipWithoutEtcd, startEtcd, type TestEtcd } from './etcd-server.ts';
 
 /**

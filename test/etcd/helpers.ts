@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.ts';
-import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
+import { connectRunner, type RunnerClient } from '../../src/client/runner-client.ts';
 import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
-import { isSettled } from '../../src/tasks/events.ts';
-import type { Task } from '../../state/schema.ts';
+import { isSettled } from '../../src/runner/tasks/events.ts';
+import type { Task } from '../../src/protocol/records.ts';
 import type { TestLab } from '../e2e/helpers.ts';
 import { hostRecord, offeringFor, seedTemplateAndOfferings } from '../e2e/helpers.ts';
 import type { TestEtcd } from './etcd-server.ts';

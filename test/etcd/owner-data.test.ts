@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NODE_STATUS } from '../../src/maas/node-status.ts';
-import { instanceDraft, resolveCreate, startCreate } from '../../src/site/provision.ts';
-import { OWNER_DATA_JUMP_HOST, OWNER_DATA_TASK } from '../../src/workflows/instance-create.ts';
+import { NODE_STATUS } from '../../src/gear/maas/node-status.ts';
+import { instanceDraft, resolveCreate, startCreate } from '../../src/runner/site/provision.ts';
+import { OWNER_DATA_JUMP_HOST, OWNER_DATA_TASK } from '../../src/runner/workflows/instance-create.ts';
 import {
   addHost,
   expectDone,

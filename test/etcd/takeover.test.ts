@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runnerPaths } from '../../src/runner/paths.ts';
+import { runnerPaths } from '../../src/config/runner-paths.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 import { cli } from '../runner/cli-process.ts';
 import { killRunnerAndWait, runnerPid, stopRunnersUnder } from '../runner/helpers.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NODE_STATUS } from '../../src/maas/node-status.ts';
-import { OWNER_DATA_TASK } from '../../src/workflows/instance-create.ts';
+import { NODE_STATUS } from '../../src/gear/maas/node-status.ts';
+import { OWNER_DATA_TASK } from '../../src/runner/workflows/instance-create.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 import { skipWithoutEtcd, startEtcd, type TestEtcd } from './etcd-server.ts';
 import { offeringsByHost, seedSite, settled, startJumpHost, until, type JumpHost } from './helpers.ts';

@@ -6,8 +6,8 @@ import {
   encodeV15,
   encodeV20,
   PayloadType,
-} from '../../src/ipmi/codec.ts';
-import { decodeAuthCapsResponse } from '../../src/ipmi/commands.ts';
+} from '../../src/gear/ipmi/codec.ts';
+import { decodeAuthCapsResponse } from '../../src/gear/ipmi/commands.ts';
 import {
   CIPHER_SUITES,
   decryptPayload,
@@ -19,7 +19,7 @@ import {
   sessionIntegrityKey,
   userKey,
   type RakpContext,
-} from '../../src/ipmi/crypto.ts';
+} from '../../src/gear/ipmi/crypto.ts';
 import {
   decodeOpenSessionResponse,
   decodeRakp2,
@@ -27,7 +27,7 @@ import {
   encodeOpenSessionRequest,
   encodeRakp1,
   encodeRakp3,
-} from '../../src/ipmi/rmcpplus.ts';
+} from '../../src/gear/ipmi/rmcpplus.ts';
 import { LabBmc, type BmcHostAccess } from '../../src/lab/bmc-core.ts';
 import type { BootDevice } from '../../src/lab/world.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootDeviceLabel, decodeBootFlags, encodeBootFlags } from '../../src/ipmi/commands.ts';
+import { bootDeviceLabel, decodeBootFlags, encodeBootFlags } from '../../src/gear/ipmi/commands.ts';
 
 const hex = (s: string) => Buffer.from(s, 'hex');
 

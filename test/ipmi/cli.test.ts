@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ipmiCommand, bmcTargetFromEnv } from '../../src/commands/ipmi.ts';
-import type { CommandIo } from '../../src/commands/io.ts';
+import { ipmiCommand, bmcTargetFromEnv } from '../../src/cli/ipmi.ts';
+import type { CommandIo } from '../../src/cli/io.ts';
 import { startLab, type Lab } from './helpers.ts';
 
 let lab: Lab;

@@ -12,7 +12,7 @@ import {
   encodeV20,
   PayloadType,
   responseFor,
-} from '../../src/ipmi/codec.ts';
+} from '../../src/gear/ipmi/codec.ts';
 import {
   decodeAuthCapsResponse,
   decodeBootFlags,
@@ -24,7 +24,7 @@ import {
   encodeChassisStatusResponse,
   encodeDeviceIdResponse,
   encodeGetBootOptionResponse,
-} from '../../src/ipmi/commands.ts';
+} from '../../src/gear/ipmi/commands.ts';
 import {
   decodeOpenSessionRequest,
   decodeOpenSessionResponse,
@@ -38,7 +38,7 @@ import {
   encodeRakp2,
   encodeRakp3,
   encodeRakp4,
-} from '../../src/ipmi/rmcpplus.ts';
+} from '../../src/gear/ipmi/rmcpplus.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

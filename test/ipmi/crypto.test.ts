@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodePacket, encodeV20, PayloadType } from '../../src/ipmi/codec.ts';
+import { decodePacket, encodeV20, PayloadType } from '../../src/gear/ipmi/codec.ts';
 import {
   CIPHER_SUITES,
   DecryptError,
@@ -15,7 +15,7 @@ import {
   userKey,
   verifyIntegrity,
   type RakpContext,
-} from '../../src/ipmi/crypto.ts';
+} from '../../src/gear/ipmi/crypto.ts';
 
 // Known answers computed independently (Python hmac/hashlib, OpenSSL) for these inputs.
 const ctx: RakpContext = {

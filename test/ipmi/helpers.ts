@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { generateLabSpec } from '../../src/lab/spec.ts';
 import { LabWorld } from '../../src/lab/world.ts';
 import { startLabBmcs, type LabBmcs, type StartLabBmcsOptions } from '../../src/lab/bmc-server.ts';
-import type { IpmiTarget } from '../../src/ipmi/session.ts';
+import type { IpmiTarget } from '../../src/gear/ipmi/session.ts';
 
 export interface Lab {
   world: LabWorld;

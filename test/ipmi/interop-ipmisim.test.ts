@@ -9,8 +9,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IpmiClient } from '../../src/ipmi/client.ts';
-import type { IpmiTarget } from '../../src/ipmi/session.ts';
+import { IpmiClient } from '../../src/gear/ipmi/client.ts';
+import type { IpmiTarget } from '../../src/gear/ipmi/session.ts';
 import { interopProgram, until } from './helpers.ts';
 
 const IPMI_SIM = '/usr/bin/ipmi_sim';

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IpmiClient } from '../../src/ipmi/client.ts';
-import { IpmiError } from '../../src/ipmi/errors.ts';
-import { PowerWatcher, sweepPower, type PowerChange } from '../../src/ipmi/sweep.ts';
+import { IpmiClient } from '../../src/gear/ipmi/client.ts';
+import { IpmiError } from '../../src/gear/ipmi/errors.ts';
+import { PowerWatcher, sweepPower, type PowerChange } from '../../src/gear/ipmi/sweep.ts';
 import { redact } from '../../src/util/redact.ts';
 import { startLab, until, type Lab } from './helpers.ts';
 

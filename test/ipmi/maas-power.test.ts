@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IpmiClient } from '../../src/ipmi/client.ts';
+import { IpmiClient } from '../../src/gear/ipmi/client.ts';
 import {
   ipmiMaasPowerDriver,
   labBmcResolver,

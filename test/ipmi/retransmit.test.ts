@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IpmiClient } from '../../src/ipmi/client.ts';
-import { decodePacket } from '../../src/ipmi/codec.ts';
+import { IpmiClient } from '../../src/gear/ipmi/client.ts';
+import { decodePacket } from '../../src/gear/ipmi/codec.ts';
 import { LabBmc } from '../../src/lab/bmc-core.ts';
 
 /** A lab BMC behind a socket that drops chosen inbound datagrams and records all of them. */

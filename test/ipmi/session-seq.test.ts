@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptSessionSeq } from '../../src/ipmi/session.ts';
+import { acceptSessionSeq } from '../../src/gear/ipmi/session.ts';
 
 describe("the BMC's session sequence numbers", () => {
   it('takes each number once: newer ones, and late ones within the window behind the highest', () => {

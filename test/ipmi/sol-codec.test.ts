@@ -9,8 +9,8 @@ import {
   encodeGetPayloadActivationStatusResponse,
   encodeSolPacket,
   nextSolSeq,
-} from '../../src/ipmi/sol-codec.ts';
-import { SolLink, type Schedule } from '../../src/ipmi/sol-link.ts';
+} from '../../src/gear/ipmi/sol-codec.ts';
+import { SolLink, type Schedule } from '../../src/gear/ipmi/sol-link.ts';
 
 describe('SOL packet codec (IPMI v2.0 §15.9)', () => {
   it('lays out sequence, ack, accepted count and operation bits as ipmitool does', () => {

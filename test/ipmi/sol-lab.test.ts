@@ -5,13 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IpmiClient, IpmiError } from '../../src/ipmi/index.ts';
+import { IpmiClient, IpmiError } from '../../src/gear/ipmi/index.ts';
 import { startLabBmcs, type LabBmcs } from '../../src/lab/bmc-server.ts';
 import { LabConsoles } from '../../src/lab/host-console.ts';
 import { generateLabSpec } from '../../src/lab/spec.ts';
 import { LabWorld } from '../../src/lab/world.ts';
 import type { LabProgress } from '../../src/lab/maas-core.ts';
-import type { IpmiTarget } from '../../src/ipmi/session.ts';
+import type { IpmiTarget } from '../../src/gear/ipmi/session.ts';
 import { interopProgram, until } from './helpers.ts';
 
 interface SolLab {

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { inspect } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { MaasClient } from '../../src/maas/client.ts';
+import { MaasClient } from '../../src/gear/maas/client.ts';
 import {
   MaasAuthError,
   MaasBadRequestError,
@@ -10,8 +10,8 @@ import {
   MaasResponseError,
   MaasUnavailableError,
   MaasUnreachableError,
-} from '../../src/maas/errors.ts';
-import { maasAuthorizationHeader } from '../../src/maas/oauth.ts';
+} from '../../src/gear/maas/errors.ts';
+import { maasAuthorizationHeader } from '../../src/gear/maas/oauth.ts';
 import { startSite } from './lab-helpers.ts';
 
 /** Records every request the client sends, then passes it on. */

@@ -10,7 +10,7 @@ import {
   MaasUnavailableError,
   maasHttpError,
   stateNamedIn,
-} from '../../src/maas/errors.ts';
+} from '../../src/gear/maas/errors.ts';
 import { OperatorError } from '../../src/util/errors.ts';
 import { registerSecret } from '../../src/util/redact.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeForm } from '../../src/maas/form.ts';
+import { encodeForm } from '../../src/gear/maas/form.ts';
 import {
   ALL_NODE_STATUS_CODES,
   FAILURE_OF,
@@ -9,7 +9,7 @@ import {
   isTransitional,
   nodeStatusFromName,
   nodeStatusKind,
-} from '../../src/maas/node-status.ts';
+} from '../../src/gear/maas/node-status.ts';
 
 describe('form encoding', () => {
   it('repeats list fields, drops undefined/null, writes booleans as Django reads them', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ArrayAnswerError, JsonArrayReader } from '../../src/maas/json-array.ts';
+import { ArrayAnswerError, JsonArrayReader } from '../../src/gear/maas/json-array.ts';
 
 const Item = z.object({ id: z.string(), n: z.number() });
 const read = (chunks: readonly string[]) => {

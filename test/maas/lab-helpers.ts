@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest';
-import { MaasClient } from '../../src/maas/client.ts';
-import type { MaasMachine } from '../../src/maas/schemas.ts';
+import { MaasClient } from '../../src/gear/maas/client.ts';
+import type { MaasMachine } from '../../src/gear/maas/schemas.ts';
 import { startLabMaas, type LabMaas, type LabMaasOptions } from '../../src/lab/maas-server.ts';
 import { generateLabSpec, type LabSpecOptions } from '../../src/lab/spec.ts';
 import { LabWorld } from '../../src/lab/world.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IpmiClient } from '../../src/ipmi/index.ts';
+import { IpmiClient } from '../../src/gear/ipmi/index.ts';
 import { startLabBmcs } from '../../src/lab/bmc-server.ts';
 import { ipmiMaasPowerDriver, targetFromPowerParameters } from '../../src/lab/bmc-maas-power.ts';
 import { moveToTenantVlan, startSite } from './lab-helpers.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MaasConflictError } from '../../src/maas/errors.ts';
+import { MaasConflictError } from '../../src/gear/maas/errors.ts';
 import { moveToPxeVlan, moveToTenantVlan, startSite } from './lab-helpers.ts';
 
 /** The status-change lines of a machine's event log, in order. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { maasAuthorizationHeader } from '../../src/maas/oauth.ts';
+import { maasAuthorizationHeader } from '../../src/gear/maas/oauth.ts';
 import { moveToTenantVlan, startSite } from './lab-helpers.ts';
 
 const examples = JSON.parse(readFileSync(new URL('../fixtures/maas/machines.json', import.meta.url), 'utf8'));

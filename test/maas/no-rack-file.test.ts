@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { labHostRecord } from '../../src/lab/host-record.ts';
 import { startLab, type Lab } from '../../src/lab/index.ts';
-import { NODE_STATUS } from '../../src/maas/node-status.ts';
-import { inventorySource, openSite, rackLayout } from '../../src/site/open.ts';
-import { startCreate } from '../../src/site/provision.ts';
-import { openWorkbench } from '../../src/site/workbench.ts';
+import { NODE_STATUS } from '../../src/gear/maas/node-status.ts';
+import { inventorySource, openSite, rackLayout } from '../../src/runner/site/open.ts';
+import { startCreate } from '../../src/runner/site/provision.ts';
+import { openWorkbench } from '../../src/runner/site/workbench.ts';
 import { Inventory } from '../../state/live.ts';
 
 /** A real-looking site: a MaaS URL and key, the lab off, and no RACKPILOT_RACK_FILE at all. */

@@ -4,7 +4,7 @@ import {
   parseOAuthHeader,
   splitMaasApiKey,
   verifyMaasAuthorization,
-} from '../../src/maas/oauth.ts';
+} from '../../src/gear/maas/oauth.ts';
 
 // The key from the CloudStack design document (a sample, not a live credential).
 const KEY = {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { NODE_STATUS_NAME } from '../../src/maas/node-status.ts';
+import { NODE_STATUS_NAME } from '../../src/gear/maas/node-status.ts';
 import {
   BootResourceListSchema,
   BootResourceSchema,
@@ -11,7 +11,7 @@ import {
   VersionSchema,
   formatEventTime,
   parseEventTime,
-} from '../../src/maas/schemas.ts';
+} from '../../src/gear/maas/schemas.ts';
 
 function fixture(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(`../fixtures/maas/${name}.json`, import.meta.url), 'utf8'));

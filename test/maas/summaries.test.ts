@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../../src/lab/index.ts';
-import { MaasClient } from '../../src/maas/client.ts';
+import { MaasClient } from '../../src/gear/maas/client.ts';
 
 describe('listMachineSummaries', () => {
   let lab: Lab;

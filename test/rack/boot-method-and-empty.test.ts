@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emptyRack, loadRackFile, validateRackObject } from '../../src/rack/parse.ts';
-import { Topology } from '../../src/rack/topology.ts';
-import type { Rack } from '../../src/rack/types.ts';
+import { emptyRack, loadRackFile, validateRackObject } from '../../src/config/rack/parse.ts';
+import { Topology } from '../../src/config/rack/topology.ts';
+import type { Rack } from '../../src/config/rack/types.ts';
 
 /** The seed's shape plus the optional per-host boot method. */
 function file(hosts: object[]): any {

@@ -2,7 +2,7 @@ import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { rackCommand } from '../../src/commands/rack.ts';
+import { rackCommand } from '../../src/cli/rack.ts';
 import { clearSecretsForTest } from '../../src/util/redact.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/rack/${name}`, import.meta.url).pathname;

@@ -2,12 +2,16 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { labBmcPasswordEnv, labEnv, labRackFile, labSwitchPasswordEnv } from '../../src/lab/rack-file.ts';
 import { generateLabSpec, type LabSpec } from '../../src/lab/spec.ts';
-import { parseRackFile } from '../../src/rack/parse.ts';
-import { missingPasswordEnv, resolveBmcPassword, resolveSwitchPassword } from '../../src/rack/passwords.ts';
-import { Topology } from '../../src/rack/topology.ts';
-import type { Rack } from '../../src/rack/types.ts';
-import { switchTargetInput } from '../../src/rack/switch-target.ts';
-import { parseSwitchTarget } from '../../src/switch/target.ts';
+import { parseRackFile } from '../../src/config/rack/parse.ts';
+import {
+  missingPasswordEnv,
+  resolveBmcPassword,
+  resolveSwitchPassword,
+} from '../../src/config/rack/passwords.ts';
+import { Topology } from '../../src/config/rack/topology.ts';
+import type { Rack } from '../../src/config/rack/types.ts';
+import { switchTargetInput } from '../../src/config/rack/switch-target.ts';
+import { parseSwitchTarget } from '../../src/gear/switch/target.ts';
 
 /** Endpoints as the lab peers report them: loopback, OS-chosen ports, base64 fingerprints with padding. */
 function endpoints(spec: LabSpec) {

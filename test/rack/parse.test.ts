@@ -9,9 +9,9 @@ import {
   parseRackFile,
   RackFileError,
   validateRackObject,
-} from '../../src/rack/parse.ts';
+} from '../../src/config/rack/parse.ts';
 import { describeError } from '../../src/util/errors.ts';
-import type { Rack, RackError } from '../../src/rack/types.ts';
+import type { Rack, RackError } from '../../src/config/rack/types.ts';
 import { clearSecretsForTest, redact } from '../../src/util/redact.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/rack/${name}`, import.meta.url).pathname;

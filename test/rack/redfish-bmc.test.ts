@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { validateRackObject } from '../../src/rack/parse.ts';
-import type { RackError } from '../../src/rack/types.ts';
+import { validateRackObject } from '../../src/config/rack/parse.ts';
+import type { RackError } from '../../src/config/rack/types.ts';
 import { clearSecretsForTest } from '../../src/util/redact.ts';
 
 /** One rack, one host; `bmc` is the object under test. */

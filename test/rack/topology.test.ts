@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseRackFile } from '../../src/rack/parse.ts';
-import { missingPasswordEnv, resolveBmcPassword, resolveSwitchPassword } from '../../src/rack/passwords.ts';
-import { Topology } from '../../src/rack/topology.ts';
-import type { Rack } from '../../src/rack/types.ts';
+import { parseRackFile } from '../../src/config/rack/parse.ts';
+import {
+  missingPasswordEnv,
+  resolveBmcPassword,
+  resolveSwitchPassword,
+} from '../../src/config/rack/passwords.ts';
+import { Topology } from '../../src/config/rack/topology.ts';
+import type { Rack } from '../../src/config/rack/types.ts';
 import { OperatorError } from '../../src/util/errors.ts';
 import { clearSecretsForTest, redact } from '../../src/util/redact.ts';
 

@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RedfishClient } from '../../src/redfish/client.ts';
-import { RedfishError } from '../../src/redfish/errors.ts';
+import { RedfishClient } from '../../src/gear/redfish/client.ts';
+import { RedfishError } from '../../src/gear/redfish/errors.ts';
 import { describeError } from '../../src/util/errors.ts';
 import { startRedfishLab, type RedfishLab } from './helpers.ts';
 

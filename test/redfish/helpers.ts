@@ -10,7 +10,7 @@ import {
   type LabTlsIdentity,
   type StartLabRedfishOptions,
 } from '../../src/lab/redfish-server.ts';
-import type { RedfishTarget } from '../../src/redfish/client.ts';
+import type { RedfishTarget } from '../../src/gear/redfish/client.ts';
 
 export interface RedfishLab {
   world: LabWorld;

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RedfishClient } from '../../src/redfish/client.ts';
+import { RedfishClient } from '../../src/gear/redfish/client.ts';
 import { interopProgram } from '../ipmi/helpers.ts';
 import { labCert, startRedfishLab, type RedfishLab } from './helpers.ts';
 

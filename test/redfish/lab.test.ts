@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../../src/lab/index.ts';
-import { validateRackObject } from '../../src/rack/parse.ts';
-import { RedfishClient } from '../../src/redfish/client.ts';
-import { MaasClient } from '../../src/maas/client.ts';
+import { validateRackObject } from '../../src/config/rack/parse.ts';
+import { RedfishClient } from '../../src/gear/redfish/client.ts';
+import { MaasClient } from '../../src/gear/maas/client.ts';
 
 let lab: Lab | undefined;
 afterEach(async () => {

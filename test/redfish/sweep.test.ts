@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IpmiClient } from '../../src/ipmi/client.ts';
-import { RedfishClient } from '../../src/redfish/client.ts';
-import { BmcService } from '../../src/bmc/service.ts';
-import { bmcTarget } from '../../src/bmc/target.ts';
+import { IpmiClient } from '../../src/gear/ipmi/client.ts';
+import { RedfishClient } from '../../src/gear/redfish/client.ts';
+import { BmcService } from '../../src/gear/bmc/service.ts';
+import { bmcTarget } from '../../src/runner/site/bmc-target.ts';
 import { BmcPowerSweep, type BmcPowerChange, type BmcSweepTarget } from '../../src/runner/power-sweep.ts';
 import { startRedfishLab, type RedfishLab } from './helpers.ts';
 

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommandContext } from '../../src/commands/context.ts';
-import { ipmiViaRunner } from '../../src/commands/ipmi-site.ts';
+import { CommandContext } from '../../src/cli/context.ts';
+import { ipmiViaRunner } from '../../src/cli/ipmi-site.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
+import { connectRunner, type RunnerClient } from '../../src/client/runner-client.ts';
 import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';

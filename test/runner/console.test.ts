@@ -2,13 +2,13 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
-import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
+import { connectRunner, type RunnerClient } from '../../src/client/runner-client.ts';
 import {
   CONSOLE_DATA_NOTIFICATION,
   CONSOLE_STATE_NOTIFICATION,
   type ConsoleData,
   type ConsoleState,
-} from '../../src/runner/console-protocol.ts';
+} from '../../src/protocol/console.ts';
 import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';

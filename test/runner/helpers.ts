@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runnerPaths } from '../../src/runner/paths.ts';
+import { runnerPaths } from '../../src/config/runner-paths.ts';
 import { pidAlive } from '../../src/util/pid.ts';
 
 /** The pid in a runner's lock file, if that process is alive. */

@@ -2,13 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
-import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
+import { connectRunner, type RunnerClient } from '../../src/client/runner-client.ts';
 import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
 import { readHostLive } from '../../src/runner/service/live-read.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
-import { openSite, type Site } from '../../src/site/open.ts';
-import { openWorkbench, type Workbench } from '../../src/site/workbench.ts';
-import { bmcTarget } from '../../src/doctor/gather.ts';
+import { openSite, type Site } from '../../src/runner/site/open.ts';
+import { openWorkbench, type Workbench } from '../../src/runner/site/workbench.ts';
+import { bmcTarget } from '../../src/runner/doctor/gather.ts';
 import { liveWarnings } from '../../components/live-warnings.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 

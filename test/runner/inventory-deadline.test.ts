@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InventoryService } from '../../src/runner/inventory/service.ts';
 import { stillWaiting } from '../../src/runner/service/context.ts';
 import { WaitBoard } from '../../src/runner/waits.ts';
-import type { Site } from '../../src/site/open.ts';
+import type { Site } from '../../src/runner/site/open.ts';
 import { Deadline, DeadlineExceeded } from '../../src/util/deadline.ts';
 import { describeError } from '../../src/util/errors.ts';
 

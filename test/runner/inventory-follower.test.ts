@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../../src/lab/index.ts';
-import { MaasClient } from '../../src/maas/client.ts';
-import { NODE_STATUS } from '../../src/maas/node-status.ts';
-import { validateRackObject } from '../../src/rack/index.ts';
-import { Topology } from '../../src/rack/topology.ts';
-import { rackLayout } from '../../src/site/open.ts';
+import { MaasClient } from '../../src/gear/maas/client.ts';
+import { NODE_STATUS } from '../../src/gear/maas/node-status.ts';
+import { validateRackObject } from '../../src/config/rack/index.ts';
+import { Topology } from '../../src/config/rack/topology.ts';
+import { rackLayout } from '../../src/runner/site/open.ts';
 import { InventoryFollower, type MaasFeedPort } from '../../src/runner/inventory/follower.ts';
 import { maasFeed } from '../../src/runner/inventory/service.ts';
 import { mergeInventory, type HostRow, type RackLayout } from '../../state/live.ts';

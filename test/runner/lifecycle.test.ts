@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorldEvent } from '../../src/lab/world.ts';
-import { runnerPaths } from '../../src/runner/paths.ts';
+import { runnerPaths } from '../../src/config/runner-paths.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 import { cli, cliOk, runCli, shapeFlags, taskShow } from './cli-process.ts';
 import { killRunnerAndWait, runnerPid, stopRunnersUnder } from './helpers.ts';

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { loadConfig } from '../../src/config/index.ts';
-import { connectRunner, type RunnerClient } from '../../src/runner/client.ts';
-import { runnerPaths } from '../../src/runner/paths.ts';
-import { PROTOCOL_VERSION } from '../../src/runner/protocol.ts';
+import { connectRunner, type RunnerClient } from '../../src/client/runner-client.ts';
+import { runnerPaths } from '../../src/config/runner-paths.ts';
+import { PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
 import { RunnerBusyError, startRunner, type RunningRunner } from '../../src/runner/runner.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
-import type { TaskEvent } from '../../src/tasks/events.ts';
+import type { TaskEvent } from '../../src/runner/tasks/events.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 
 /**

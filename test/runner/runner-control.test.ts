@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runnerPaths } from '../../src/runner/paths.ts';
+import { runnerPaths } from '../../src/config/runner-paths.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 import { cli, cliOk, runCli, shapeFlags } from './cli-process.ts';
 import { runnerPid, stopRunnersUnder } from './helpers.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RunnerInventory } from '../../state/runner-inventory.ts';
-import type { RunnerClient } from '../../src/runner/client.ts';
+import type { RunnerClient } from '../../src/client/runner-client.ts';
 import type { HostRow } from '../../state/live.ts';
 
 function row(hostname: string, statusName = 'Ready', rack = 'r01'): HostRow {

@@ -2,7 +2,7 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { Header, headerLines } from '../../components/Header.tsx';
 import { clockTime } from '../../components/format.ts';
-import type { RunnerClient } from '../../src/runner/client.ts';
+import type { RunnerClient } from '../../src/client/runner-client.ts';
 import { RunnerInventory } from '../../state/runner-inventory.ts';
 
 /** The runner's notices (a rack file reloaded or refused, a new lab) reach the dashboard's header. */

@@ -11,7 +11,7 @@ import {
   type NewRecord,
   type Store,
   type Task,
-} from '../../state/store.ts';
+} from '../../src/runner/store/store.ts';
 import { OperatorError } from '../../src/util/errors.ts';
 import { clearSecretsForTest, redact } from '../../src/util/redact.ts';
 
@@ -150,7 +150,7 @@ describe('openStore', () => {
     const path = join(dir, 'v0.json');
     await writeFile(path, JSON.stringify(v0), { mode: 0o600 });
     const calls: number[] = [];
-    const { migrations } = await import('../../state/schema.ts');
+    const { migrations } = await import('../../src/protocol/records.ts');
     const notes: string[] = [];
     const s = await openTracked(path, {
       migrations: { 0: (old: Record<string, unknown>) => (calls.push(0), migrations[0]!(old)) },

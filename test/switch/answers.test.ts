@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitAnswers } from '../../src/switch/answers.ts';
+import { splitAnswers } from '../../src/gear/switch/answers.ts';
 
 const PROMPT = /^([A-Za-z0-9._-]+)(\([^)]*\))?([#>])/gm;
 const ERRORS = [/^\s*% ?Error\b/i];

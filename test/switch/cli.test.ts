@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { switchCommand } from '../../src/commands/switch.ts';
+import { switchCommand } from '../../src/cli/switch.ts';
 import { startLab, type Lab } from './helpers.ts';
 
 let L: Lab;

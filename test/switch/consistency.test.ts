@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { generateLabSpec, seededRandom } from '../../src/lab/spec.ts';
 import { LabSwitchState, SwitchCli } from '../../src/lab/switch-emulator.ts';
 import { LabWorld } from '../../src/lab/world.ts';
-import { transition } from '../../src/switch/changes.ts';
-import { dialectFor } from '../../src/switch/dialects/index.ts';
-import type { PortChange } from '../../src/switch/target.ts';
+import { transition } from '../../src/gear/switch/changes.ts';
+import { dialectFor } from '../../src/gear/switch/dialects/index.ts';
+import type { PortChange } from '../../src/gear/switch/target.ts';
 import { ALL_DIALECTS } from './helpers.ts';
 
 /**

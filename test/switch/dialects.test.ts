@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkChanges, planPorts, sessionScript, transition } from '../../src/switch/changes.ts';
-import { DIALECT_MODULES, dialectFor } from '../../src/switch/dialects/index.ts';
-import { expandPortNumbers, formatVlanList, parseVlanList } from '../../src/switch/ranges.ts';
-import { parseSwitchTarget, type PortVlans } from '../../src/switch/target.ts';
-import { assertSafeCliLine, normalizeMac, parsePort } from '../../src/switch/validate.ts';
+import { checkChanges, planPorts, sessionScript, transition } from '../../src/gear/switch/changes.ts';
+import { DIALECT_MODULES, dialectFor } from '../../src/gear/switch/dialects/index.ts';
+import { expandPortNumbers, formatVlanList, parseVlanList } from '../../src/gear/switch/ranges.ts';
+import { parseSwitchTarget, type PortVlans } from '../../src/gear/switch/target.ts';
+import { assertSafeCliLine, normalizeMac, parsePort } from '../../src/gear/switch/validate.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 

@@ -4,7 +4,7 @@ import { LabSwitchState, SwitchCli } from '../../src/lab/switch-emulator.ts';
 import { SwitchFaults } from '../../src/lab/switch-faults.ts';
 import { CliTerminal } from '../../src/lab/switch-terminal.ts';
 import { LabWorld } from '../../src/lab/world.ts';
-import { cleanTerminalText } from '../../src/switch/session.ts';
+import { cleanTerminalText } from '../../src/gear/switch/session.ts';
 
 function rig(dialect: 'force10' | 'os10' | 'nxos' | 'eos', faults?: SwitchFaults) {
   const spec = generateLabSpec({ racks: 1, hosts: 8, dialects: [dialect] });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { generateLabSpec, type LabSpec, type SwitchDialect } from '../../src/lab/spec.ts';
 import { startLabSwitches, type LabSwitches, type LabSwitchesOptions } from '../../src/lab/switch-server.ts';
 import { LabWorld } from '../../src/lab/world.ts';
-import type { SwitchTargetInput } from '../../src/switch/target.ts';
+import type { SwitchTargetInput } from '../../src/gear/switch/target.ts';
 
 export const ALL_DIALECTS: SwitchDialect[] = ['force10', 'os10', 'nxos', 'eos'];
 

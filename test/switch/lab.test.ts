@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { dialectFor } from '../../src/switch/dialects/index.ts';
-import { SwitchError } from '../../src/switch/errors.ts';
-import { SwitchService } from '../../src/switch/service.ts';
-import { SwitchSession } from '../../src/switch/session.ts';
-import { parseSwitchTarget } from '../../src/switch/target.ts';
+import { dialectFor } from '../../src/gear/switch/dialects/index.ts';
+import { SwitchError } from '../../src/gear/switch/errors.ts';
+import { SwitchService } from '../../src/gear/switch/service.ts';
+import { SwitchSession } from '../../src/gear/switch/session.ts';
+import { parseSwitchTarget } from '../../src/gear/switch/target.ts';
 import { ALL_DIALECTS, startLab, vlansOf, type Lab } from './helpers.ts';
 
 let L: Lab;

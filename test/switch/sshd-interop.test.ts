@@ -26,8 +26,8 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHostKey, generateKeyPair } from '../../src/lab/switch-server.ts';
-import { SwitchError } from '../../src/switch/errors.ts';
-import { SwitchService } from '../../src/switch/service.ts';
+import { SwitchError } from '../../src/gear/switch/errors.ts';
+import { SwitchService } from '../../src/gear/switch/service.ts';
 
 const REPO = resolve(new URL('../..', import.meta.url).pathname);
 const SSHD = ['/usr/sbin/sshd', '/usr/bin/sshd', '/usr/local/sbin/sshd'].find((p) => existsSync(p));

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Claim, ClaimRequest, ClaimResult } from '../../src/tasks/coordination.ts';
-import { TaskEngine } from '../../src/tasks/engine.ts';
-import { LocalCoordinator } from '../../src/tasks/local-coordinator.ts';
-import { KeyedMutex, Semaphore } from '../../src/tasks/locks.ts';
+import type { Claim, ClaimRequest, ClaimResult } from '../../src/runner/tasks/coordination.ts';
+import { TaskEngine } from '../../src/runner/tasks/engine.ts';
+import { LocalCoordinator } from '../../src/runner/tasks/local-coordinator.ts';
+import { KeyedMutex, Semaphore } from '../../src/runner/tasks/locks.ts';
 import { OperatorError } from '../../src/util/errors.ts';
 import { gate, rig, until, untilAborted, type Rig } from './helpers.ts';
 

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { readStore } from '../../state/store.ts';
+import { readStore } from '../../src/runner/store/store.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Task } from '../../state/schema.ts';
-import type { Step } from '../../src/tasks/types.ts';
+import type { Task } from '../../src/protocol/records.ts';
+import type { Step } from '../../src/runner/tasks/types.ts';
 import { OperatorError } from '../../src/util/errors.ts';
 import { registerSecret } from '../../src/util/redact.ts';
-import { taskEventSchema } from '../../src/runner/event-schema.ts';
+import { taskEventSchema } from '../../src/protocol/events.ts';
 import { gate, recordingClock, rig, until, untilAborted, type Rig } from './helpers.ts';
 
 let r: Rig;

@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type Store } from '../../state/store.ts';
-import type { Clock } from '../../src/tasks/clock.ts';
-import type { TaskEvent } from '../../src/tasks/events.ts';
-import { TaskEngine, type TaskEngineOptions } from '../../src/tasks/engine.ts';
+import { openStore, type Store } from '../../src/runner/store/store.ts';
+import type { Clock } from '../../src/runner/tasks/clock.ts';
+import type { TaskEvent } from '../../src/runner/tasks/events.ts';
+import { TaskEngine, type TaskEngineOptions } from '../../src/runner/tasks/engine.ts';
 
 export interface Rig {
   dir: string;

@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Task } from '../../state/schema.ts';
-import { openStore, readStore, type Store } from '../../state/store.ts';
-import { TaskEngine } from '../../src/tasks/engine.ts';
+import type { Task } from '../../src/protocol/records.ts';
+import { openStore, readStore, type Store } from '../../src/runner/store/store.ts';
+import { TaskEngine } from '../../src/runner/tasks/engine.ts';
 import { until } from './helpers.ts';
 import { KILL_STEPS, defineKillDemo, effects } from './fixtures/kill-steps.ts';
 

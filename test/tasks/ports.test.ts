@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { IpmiClient } from '../../src/ipmi/client.ts';
-import { MaasClient } from '../../src/maas/client.ts';
+import { IpmiClient } from '../../src/gear/ipmi/client.ts';
+import { MaasClient } from '../../src/gear/maas/client.ts';
 import { rig, type Rig } from './helpers.ts';
 
 /** A step's signal reaches the wire: a timed-out step's MaaS request is aborted, not left running. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Step } from '../../src/tasks/types.ts';
+import type { Step } from '../../src/runner/tasks/types.ts';
 import { OperatorError } from '../../src/util/errors.ts';
 import { gate, recordingClock, rig, until, type Rig } from './helpers.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextAgeChange, nextRedraw } from '../../components/clock.ts';
 import { formatAge, formatElapsed } from '../../components/format.ts';
-import type { Task } from '../../state/schema.ts';
+import type { Task } from '../../src/protocol/records.ts';
 
 const T = 1_800_000_000_000;
 const task = (state: string, updatedAgoMs: number) =>

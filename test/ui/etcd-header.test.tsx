@@ -1,8 +1,8 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { Header } from '../../components/Header.tsx';
-import { etcdPeers } from '../../src/commands/dashboard.tsx';
-import type { RunnerStatus } from '../../src/runner/protocol.ts';
+import { etcdPeers } from '../../src/cli/dashboard.tsx';
+import type { RunnerStatus } from '../../src/protocol/messages.ts';
 
 type Coordination = NonNullable<RunnerStatus['coordination']>;
 

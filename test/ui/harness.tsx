@@ -11,7 +11,7 @@ import type {
   TaskRef,
 } from '../../components/actions.ts';
 import { Inventory } from '../../state/live.ts';
-import type { Task } from '../../state/store.ts';
+import type { Task } from '../../src/runner/store/store.ts';
 import { fakeSite } from './fake-inventory.ts';
 import { fakeCabling, fakeDiagnosis, fakeInspection, fakeTriage } from './trouble-fixtures.ts';
 

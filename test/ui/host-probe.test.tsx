@@ -3,7 +3,7 @@ import { cleanup, render } from 'ink-testing-library';
 import { Dashboard } from '../../components/Dashboard.tsx';
 import type { HostProber } from '../../components/live-warnings.ts';
 import { Inventory, type MachineRecord } from '../../state/live.ts';
-import type { HostLive } from '../../src/runner/protocol.ts';
+import type { HostLive } from '../../src/protocol/messages.ts';
 import { fakeSite } from './fake-inventory.ts';
 
 const tick = (ms = 0) => new Promise((r) => setImmediate(() => setTimeout(r, ms)));

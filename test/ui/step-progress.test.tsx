@@ -8,9 +8,9 @@ import {
   runningStepLine,
 } from '../../components/step-progress.ts';
 import type { StepProgress } from '../../state/runner-task-feed.ts';
-import { NODE_STATUS } from '../../src/maas/node-status.ts';
-import { waitForStatus } from '../../src/workflows/wait.ts';
-import type { StepProgressFacts } from '../../src/tasks/types.ts';
+import { NODE_STATUS } from '../../src/gear/maas/node-status.ts';
+import { waitForStatus } from '../../src/runner/workflows/wait.ts';
+import type { StepProgressFacts } from '../../src/runner/tasks/types.ts';
 import { ctx, fakes } from '../workflows/fakes.ts';
 import { fakeTask } from './harness.tsx';
 

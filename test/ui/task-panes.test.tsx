@@ -3,7 +3,7 @@ import { cleanup } from 'ink-testing-library';
 import stringWidth from 'string-width';
 import type { TaskSource } from '../../components/Dashboard.tsx';
 import type { LiveTaskSnapshot } from '../../state/runner-task-feed.ts';
-import type { LogLine, Task } from '../../state/schema.ts';
+import type { LogLine, Task } from '../../src/protocol/records.ts';
 import { fakeTask, KEYS, mount, NOW } from './harness.tsx';
 
 afterEach(() => cleanup());

@@ -5,9 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import { Dashboard } from '../../components/Dashboard.tsx';
 import { Inventory } from '../../state/live.ts';
-import { openStore, readStore } from '../../state/store.ts';
-import { orderTasks } from '../../state/task-order.ts';
-import { TaskEngine } from '../../src/tasks/index.ts';
+import { openStore, readStore } from '../../src/runner/store/store.ts';
+import { orderTasks } from '../../src/protocol/task-states.ts';
+import { TaskEngine } from '../../src/runner/tasks/index.ts';
 import { fakeSite } from './fake-inventory.ts';
 
 const tick = (ms = 0) => new Promise((r) => setImmediate(() => setTimeout(r, ms)));

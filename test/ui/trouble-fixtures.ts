@@ -1,5 +1,5 @@
-import type { Triage } from '../../src/doctor/triage.ts';
-import type { Cabling, Diagnosis, Inspection } from '../../src/doctor/schema.ts';
+import type { Triage } from '../../src/runner/doctor/triage.ts';
+import type { Cabling, Diagnosis, Inspection } from '../../src/protocol/doctor.ts';
 
 /** What the runner answers for a deploy stuck on a tenant VLAN, read at `readAt`. */
 export function fakeDiagnosis(readAt: number, hostname = 'r01-n001'): Diagnosis {

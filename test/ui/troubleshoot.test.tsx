@@ -4,7 +4,7 @@ import { DoctorView } from '../../components/DoctorView.tsx';
 import { InspectView } from '../../components/InspectView.tsx';
 import { CablingView } from '../../components/CablingView.tsx';
 import type { TaskSource } from '../../components/Dashboard.tsx';
-import type { Task } from '../../state/schema.ts';
+import type { Task } from '../../src/protocol/records.ts';
 import { fakeActions, fakeTask, KEYS, mount, NOW, tick } from './harness.tsx';
 import { fakeCabling, fakeDiagnosis, fakeInspection } from './trouble-fixtures.ts';
 

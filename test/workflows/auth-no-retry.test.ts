@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { IpmiError } from '../../src/ipmi/errors.ts';
-import { MaasAuthError, MaasUnavailableError } from '../../src/maas/errors.ts';
-import { SwitchError } from '../../src/switch/errors.ts';
-import { shouldRetry } from '../../src/tasks/internal.ts';
+import { IpmiError } from '../../src/gear/ipmi/errors.ts';
+import { MaasAuthError, MaasUnavailableError } from '../../src/gear/maas/errors.ts';
+import { SwitchError } from '../../src/gear/switch/errors.ts';
+import { shouldRetry } from '../../src/runner/tasks/internal.ts';
 import { hostRecord, labOperatorForFile, runTask } from '../e2e/helpers.ts';
 
 /** An authentication failure is not retried: the task fails at once with one clear line. */

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labBiosBootMethod } from '../../src/lab/maas-core.ts';
 import type { LabHost } from '../../src/lab/spec.ts';
-import { ipmiTargetFor } from '../../src/site/adapters.ts';
-import { planWorkflowLive } from '../../src/workflows/index.ts';
-import type { Host } from '../../state/schema.ts';
+import { ipmiTargetFor } from '../../src/runner/site/adapters.ts';
+import { planWorkflowLive } from '../../src/runner/workflows/index.ts';
+import type { Host } from '../../src/protocol/records.ts';
 import {
   expectDone,
   hostRecord,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonValue } from '../../state/schema.ts';
-import { NODE_STATUS } from '../../src/maas/node-status.ts';
-import { hostBootdevParams, hostPowerParams } from '../../src/workflows/host-bmc.ts';
-import { planWorkflow, planWorkflowLive, WORKFLOWS } from '../../src/workflows/index.ts';
+import type { JsonValue } from '../../src/protocol/records.ts';
+import { NODE_STATUS } from '../../src/gear/maas/node-status.ts';
+import { hostBootdevParams, hostPowerParams } from '../../src/runner/workflows/host-bmc.ts';
+import { planWorkflow, planWorkflowLive, WORKFLOWS } from '../../src/runner/workflows/index.ts';
 import { OperatorError } from '../../src/util/errors.ts';
 import { ctx, fakeBmc, fakeHost, fakes } from './fakes.ts';
 

@@ -1,7 +1,7 @@
-import type { BootDeviceName } from '../../src/ipmi/commands.ts';
-import type { MaasMachine } from '../../src/maas/schemas.ts';
-import type { BootMethod } from '../../src/rack/schema.ts';
-import type { StepContext } from '../../src/tasks/types.ts';
+import type { BootDeviceName } from '../../src/gear/ipmi/commands.ts';
+import type { MaasMachine } from '../../src/gear/maas/schemas.ts';
+import type { BootMethod } from '../../src/config/rack/schema.ts';
+import type { StepContext } from '../../src/runner/tasks/types.ts';
 import {
   DEFAULT_SETTINGS,
   type BmcPort,
@@ -9,9 +9,9 @@ import {
   type BootSetting,
   type PowerAction,
   type WorkflowDeps,
-} from '../../src/workflows/adapters.ts';
-import type { Host, Instance, Network, Template } from '../../state/schema.ts';
-import type { Store } from '../../state/store.ts';
+} from '../../src/runner/workflows/adapters.ts';
+import type { Host, Instance, Network, Template } from '../../src/protocol/records.ts';
+import type { Store } from '../../src/runner/store/store.ts';
 
 /**
  * Ports that touch nothing: a BMC with power and boot flags in memory (recording every command),

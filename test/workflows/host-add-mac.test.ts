@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateLabSpec } from '../../src/lab/spec.ts';
-import { machinesWithMacs } from '../../src/workflows/host.ts';
+import { machinesWithMacs } from '../../src/runner/workflows/host.ts';
 import { addHost, labOperatorForFile } from '../e2e/helpers.ts';
 
 /**

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { NODE_STATUS } from '../../src/maas/node-status.ts';
-import { WORKFLOWS } from '../../src/workflows/index.ts';
-import { portsStep, powerStep, bootStep } from '../../src/workflows/steps.ts';
-import { waitForStatus } from '../../src/workflows/wait.ts';
-import type { PortOp, WorkflowDeps } from '../../src/workflows/adapters.ts';
+import { NODE_STATUS } from '../../src/gear/maas/node-status.ts';
+import { WORKFLOWS } from '../../src/runner/workflows/index.ts';
+import { portsStep, powerStep, bootStep } from '../../src/runner/workflows/steps.ts';
+import { waitForStatus } from '../../src/runner/workflows/wait.ts';
+import type { PortOp, WorkflowDeps } from '../../src/runner/workflows/adapters.ts';
 import { ctx, fakes } from './fakes.ts';
 
 /**

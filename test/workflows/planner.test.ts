@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { pickHost } from '../../src/workflows/planner.ts';
+import { pickHost } from '../../src/runner/workflows/planner.ts';
 import type { OperatorError } from '../../src/util/errors.ts';
-import type { Host, Instance, Offering } from '../../state/schema.ts';
+import type { Host, Instance, Offering } from '../../src/protocol/records.ts';
 
 /** The seed's BareMetalPlanner: exact dimensions, known to and Ready in MaaS, no instance on it. */
 const offering: Offering = { id: 'o1', name: 'c32', cpuCores: 32, cpuMhz: 2600, memoryMb: 131072 };

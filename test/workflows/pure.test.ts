@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { imageMatches } from '../../src/workflows/instance-create.ts';
-import { samePort } from '../../src/workflows/host.ts';
-import { formatDuration, pollDelay } from '../../src/workflows/wait.ts';
-import { describeOp, sameMembership } from '../../src/workflows/steps.ts';
-import { allocateMac } from '../../src/site/provision.ts';
+import { imageMatches } from '../../src/runner/workflows/instance-create.ts';
+import { samePort } from '../../src/runner/workflows/host.ts';
+import { formatDuration, pollDelay } from '../../src/runner/workflows/wait.ts';
+import { describeOp, sameMembership } from '../../src/runner/workflows/steps.ts';
+import { allocateMac } from '../../src/runner/site/provision.ts';
 
 describe('imageMatches: template URL field vs MaaS boot resource names', () => {
   it.each([

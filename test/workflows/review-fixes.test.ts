@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { NODE_STATUS, NODE_STATUS_NAME, type NodeStatusCode } from '../../src/maas/node-status.ts';
-import { bootMethodFromMaas } from '../../src/workflows/boot-method.ts';
-import { createInstanceSteps, isAllocated, OWNER_DATA_TASK } from '../../src/workflows/instance-create.ts';
-import { destroyInstanceSteps } from '../../src/workflows/instance-lifecycle.ts';
-import { bootStep } from '../../src/workflows/steps.ts';
-import type { Instance } from '../../state/schema.ts';
+import { NODE_STATUS, NODE_STATUS_NAME, type NodeStatusCode } from '../../src/gear/maas/node-status.ts';
+import { bootMethodFromMaas } from '../../src/runner/workflows/boot-method.ts';
+import {
+  createInstanceSteps,
+  isAllocated,
+  OWNER_DATA_TASK,
+} from '../../src/runner/workflows/instance-create.ts';
+import { destroyInstanceSteps } from '../../src/runner/workflows/instance-lifecycle.ts';
+import { bootStep } from '../../src/runner/workflows/steps.ts';
+import type { Instance } from '../../src/protocol/records.ts';
 import { ctx, fakes } from './fakes.ts';
 
 const instance: Instance = {

@@ -4,12 +4,12 @@
  * scrollback ring; a task holding the host gets a recording of what the console printed. One
  * viewer at a time has the keyboard, after taking it; the others only watch.
  */
-import { IpmiClient, IpmiError, type IpmiTarget, type SolConsole } from '../../ipmi/index.ts';
+import { IpmiClient, IpmiError, type IpmiTarget, type SolConsole } from '../../gear/ipmi/index.ts';
 import { OperatorError, describeError } from '../../util/errors.ts';
-import type { ConsoleState } from '../console-protocol.ts';
+import type { ConsoleState } from '../../protocol/console.ts';
 import { readRecording, Recording } from './recording.ts';
 import { ConsoleRing } from './ring.ts';
-import { consoleEvidence, type ConsoleEvidence } from '../../doctor/console-evidence.ts';
+import { consoleEvidence, type ConsoleEvidence } from '../doctor/console-evidence.ts';
 
 export interface ConsoleViewer {
   id: number;

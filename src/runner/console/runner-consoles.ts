@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
-import { ipmiTargetFor } from '../../site/adapters.ts';
-import type { Workbench } from '../../site/workbench.ts';
+import { ipmiTargetFor } from '../site/adapters.ts';
+import type { Workbench } from '../site/workbench.ts';
 import { OperatorError } from '../../util/errors.ts';
 import { ConsoleHub } from './hub.ts';
 

@@ -1,7 +1,7 @@
-import type { Site } from '../../site/open.ts';
-import { inventorySource, rackLayout } from '../../site/open.ts';
-import type { MaasClient } from '../../maas/client.ts';
-import type { Result, RunnerNotice } from '../protocol.ts';
+import type { Site } from '../site/open.ts';
+import { inventorySource, rackLayout } from '../site/open.ts';
+import type { MaasClient } from '../../gear/maas/client.ts';
+import type { Result, RunnerNotice } from '../../protocol/messages.ts';
 import { InventoryFollower, type FollowerOptions, type MaasFeedPort } from './follower.ts';
 import type { RowDelta } from './rows.ts';
 import type { FollowerState } from './follower.ts';

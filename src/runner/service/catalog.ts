@@ -1,11 +1,11 @@
 import { OperatorError } from '../../util/errors.ts';
 import { registerSecret } from '../../util/redact.ts';
-import { resolveBmcPassword } from '../../rack/passwords.ts';
-import { hostBmcFields } from '../../bmc/target.ts';
-import { imageMatches } from '../../workflows/instance-create.ts';
-import { planWorkflowLive } from '../../workflows/index.ts';
-import type { Host } from '../../../state/schema.ts';
-import type { Result } from '../protocol.ts';
+import { resolveBmcPassword } from '../../config/rack/passwords.ts';
+import { hostBmcFields } from '../site/bmc-target.ts';
+import { imageMatches } from '../workflows/instance-create.ts';
+import { planWorkflowLive } from '../workflows/index.ts';
+import type { Host } from '../../protocol/records.ts';
+import type { Result } from '../../protocol/messages.ts';
 import { withDraft } from './draft.ts';
 import type { Handlers, ServiceContext } from './context.ts';
 

@@ -1,5 +1,5 @@
 import type { ConsoleHub, ConsoleViewer } from '../console/hub.ts';
-import { CONSOLE_DATA_NOTIFICATION, CONSOLE_STATE_NOTIFICATION } from '../console-protocol.ts';
+import { CONSOLE_DATA_NOTIFICATION, CONSOLE_STATE_NOTIFICATION } from '../../protocol/console.ts';
 import type { Caller, Handlers } from './context.ts';
 
 /** Console bytes wait this long for others to share one notification (a burst over many hosts). */

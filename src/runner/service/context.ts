@@ -1,6 +1,6 @@
-import type { Site } from '../../site/open.ts';
-import type { Workbench } from '../../site/workbench.ts';
-import type { Method, Result } from '../protocol.ts';
+import type { Site } from '../site/open.ts';
+import type { Workbench } from '../site/workbench.ts';
+import type { Method, Result } from '../../protocol/messages.ts';
 import { Deadline, DeadlineExceeded, formatSeconds } from '../../util/deadline.ts';
 import { OperatorError } from '../../util/errors.ts';
 import type { WaitBoard } from '../waits.ts';

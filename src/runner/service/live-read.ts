@@ -1,10 +1,10 @@
-import { bootDeviceLabel } from '../../ipmi/commands.ts';
-import { bmcTarget } from '../../doctor/gather.ts';
-import { switchPort } from '../../site/adapters.ts';
-import type { Site } from '../../site/open.ts';
-import type { Workbench } from '../../site/workbench.ts';
+import { bootDeviceLabel } from '../../gear/ipmi/commands.ts';
+import { bmcTarget } from '../doctor/gather.ts';
+import { switchPort } from '../site/adapters.ts';
+import type { Site } from '../site/open.ts';
+import type { Workbench } from '../site/workbench.ts';
 import { describeError } from '../../util/errors.ts';
-import type { HostLive, PortReading } from '../protocol.ts';
+import type { HostLive, PortReading } from '../../protocol/messages.ts';
 import type { Handlers, ServiceContext } from './context.ts';
 
 /**

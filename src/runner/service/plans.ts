@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { OperatorError, describeError } from '../../util/errors.ts';
-import { NODE_STATUS } from '../../maas/node-status.ts';
-import { planWorkflowLive, workflowSteps, type PlannedStep } from '../../workflows/index.ts';
-import { FINISHED_STEP, RESUMABLE, ROLLBACKABLE, UNDOABLE_STEP } from '../../tasks/internal.ts';
-import { inspectHost } from '../../doctor/gather.ts';
-import type { Host, Task, TaskTarget } from '../../../state/schema.ts';
-import type { ActionPlan, ActionRequest } from '../protocol.ts';
+import { NODE_STATUS } from '../../gear/maas/node-status.ts';
+import { planWorkflowLive, workflowSteps, type PlannedStep } from '../workflows/index.ts';
+import { FINISHED_STEP, RESUMABLE, ROLLBACKABLE, UNDOABLE_STEP } from '../tasks/internal.ts';
+import { inspectHost } from '../doctor/gather.ts';
+import type { Host, Task, TaskTarget } from '../../protocol/records.ts';
+import type { ActionPlan, ActionRequest } from '../../protocol/messages.ts';
 import type { ServiceContext } from './context.ts';
-import { CANCELLABLE } from '../../../state/task-order.ts';
+import { CANCELLABLE } from '../../protocol/task-states.ts';
 import { withDraft } from './draft.ts';
-import { instanceDraft, readyInMaas, resolveCreate, type CreateRequest } from '../../site/provision.ts';
-import { pickHost } from '../../workflows/planner.ts';
+import { instanceDraft, readyInMaas, resolveCreate, type CreateRequest } from '../site/provision.ts';
+import { pickHost } from '../workflows/planner.ts';
 
 /**
  * Plans are contracts. Every change the dashboard offers is planned here, by the workflows' own

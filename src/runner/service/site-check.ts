@@ -1,12 +1,17 @@
 import pLimit from 'p-limit';
-import { resolveBmcPassword } from '../../rack/passwords.ts';
-import { switchTargetInput } from '../../rack/switch-target.ts';
-import { ipmiTargetFor } from '../../site/adapters.ts';
-import type { IpmiTarget } from '../../ipmi/index.ts';
-import { SwitchError } from '../../switch/errors.ts';
+import { resolveBmcPassword } from '../../config/rack/passwords.ts';
+import { switchTargetInput } from '../../config/rack/switch-target.ts';
+import { ipmiTargetFor } from '../site/adapters.ts';
+import type { IpmiTarget } from '../../gear/ipmi/index.ts';
+import { SwitchError } from '../../gear/switch/errors.ts';
 import { describeError } from '../../util/errors.ts';
-import { imageMatches } from '../../workflows/instance-create.ts';
-import { failed as fail, passed as pass, skipped as skip, type SiteCheck } from '../check-result.ts';
+import { imageMatches } from '../workflows/instance-create.ts';
+import {
+  failed as fail,
+  passed as pass,
+  skipped as skip,
+  type SiteCheck,
+} from '../../protocol/check-result.ts';
 import type { Handlers, ServiceContext } from './context.ts';
 
 /**

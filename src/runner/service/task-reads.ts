@@ -1,5 +1,5 @@
 import { OperatorError } from '../../util/errors.ts';
-import type { Task } from '../../../state/schema.ts';
+import type { Task } from '../../protocol/records.ts';
 import type { Handlers, ServiceContext } from './context.ts';
 
 const FINISHED = new Set(['done', 'rolled-back']);

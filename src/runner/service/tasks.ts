@@ -1,7 +1,7 @@
 import { OperatorError } from '../../util/errors.ts';
-import { startCreate, type CreateRequest } from '../../site/provision.ts';
-import { planWorkflowLive } from '../../workflows/index.ts';
-import type { ActionRequest, Params } from '../protocol.ts';
+import { startCreate, type CreateRequest } from '../site/provision.ts';
+import { planWorkflowLive } from '../workflows/index.ts';
+import type { ActionRequest, Params } from '../../protocol/messages.ts';
 import { actionPlanner, lifecycleTask, type Planned } from './plans.ts';
 import type { Caller, Handlers, ServiceContext } from './context.ts';
 

@@ -1,0 +1,225 @@
+import type { TaskEvent } from '../runner/tasks/index.ts';
+import { isSettled } from '../runner/tasks/events.ts';
+import { FINAL_EVENTS } from '../protocol/events.ts';
+import type { RunnerClient } from '../client/runner-client.ts';
+import type { StepRecord, Task } from '../protocol/records.ts';
+import type { StepProgress } from '../../state/runner-task-feed.ts';
+import { runningStep, runningStepLine } from '../../components/step-progress.ts';
+import { OperatorError } from '../util/errors.ts';
+import { eprintln, printJson, type CommandIo } from './io.ts';
+
+/** Human progress of one task on stderr: step starts, log lines, results. */
+export function describeEvent(e: TaskEvent): string | null {
+  switch (e.type) {
+    case 'step-started':
+      return `[${e.index + 1}] ${e.title}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
+    case 'step-failed':
+      return `    failed: ${e.error}${e.retryInMs !== undefined ? ` — retrying in ${Math.round(e.retryInMs / 100) / 10} s` : ''}`;
+    case 'step-skipped':
+      return `    skipped: ${e.reason}`;
+    case 'step-undo-started':
+      return `[undo ${e.index + 1}] ${e.title}`;
+    case 'step-undo-failed':
+      return `    undo failed: ${e.error}`;
+    case 'log':
+      return e.level === 'debug' ? null : `    ${e.text}`;
+    case 'task-failed':
+      return `FAILED: ${e.error}`;
+    case 'task-cancelled':
+      return `cancelled: ${e.reason}`;
+    case 'task-interrupted':
+      return 'interrupted';
+    case 'task-rolled-back':
+      return 'rolled back';
+    case 'task-rollback-failed':
+      return `ROLLBACK FAILED: ${e.error}`;
+    default:
+      return null;
+  }
+}
+
+const MARK: Record<string, string> = {
+  done: '✓',
+  skipped: '–',
+  failed: '✗',
+  running: '▶',
+  undone: '↶',
+  'undo-failed': '✗',
+};
+
+/**
+ * The steps a task got through before this client looked: reattaching with `task follow`, or a
+ * task so quick (a power command on a near BMC) that it finished before its command followed it.
+ */
+function describeProgress(t: Task): string[] {
+  return t.steps
+    .map((s, i) => (s.state === 'pending' ? null : `[${i + 1}] ${s.title} ${MARK[s.state] ?? s.state}`))
+    .filter((l): l is string => l !== null);
+}
+
+/**
+ * The followed task's steps as the events move them, and the running step's live progress: what
+ * the wait line shows, rendered as the dashboard's task pane renders it.
+ */
+class FollowedSteps {
+  private steps: Pick<StepRecord, 'title' | 'state' | 'startedAt'>[] = [];
+  private progress: StepProgress | undefined;
+
+  constructor(private readonly id: string) {}
+
+  start(t: Task): void {
+    // Events that came before the task was read already moved these steps: keep what they say.
+    if (this.steps.length === 0) this.steps = t.steps.map((s) => ({ ...s }));
+  }
+
+  apply(e: TaskEvent): void {
+    if (e.type === 'task-created') {
+      this.steps = e.steps.map((title) => ({ title, state: 'pending' }));
+      return;
+    }
+    if (!('index' in e) || e.type === 'log') return;
+    const step = this.steps[e.index];
+    if (!step) return;
+    if (e.type === 'step-progress') {
+      this.progress = {
+        index: e.index,
+        fraction: e.fraction,
+        ...(e.maas && { maas: e.maas }),
+        ...(e.estimateMs !== undefined && { estimateMs: e.estimateMs }),
+      };
+      return;
+    }
+    const state = STEP_STATE_AFTER[e.type];
+    if (!state) return;
+    step.state = state;
+    if (state === 'running') step.startedAt = new Date(e.at).toISOString();
+    if (this.progress?.index === e.index && state !== 'running') this.progress = undefined;
+  }
+
+  /** The running step's line, or nothing between steps (the wait line then shows its own). */
+  line(now: number): string {
+    const r = runningStep({ steps: this.steps }, this.progress, now);
+    return r ? runningStepLine(r) : `task ${this.id}: between steps`;
+  }
+}
+
+const STEP_STATE_AFTER: Partial<Record<TaskEvent['type'], StepRecord['state']>> = {
+  'step-started': 'running',
+  'step-done': 'done',
+  'step-failed': 'failed',
+  'step-skipped': 'skipped',
+  'step-undo-started': 'running',
+  'step-undone': 'undone',
+  'step-undo-failed': 'undo-failed',
+};
+
+export type FollowOutcome = { task: Task; detached: false } | { task: null; detached: true };
+
+/**
+ * Follows a task the runner runs, printing its progress until it settles. Ctrl-C detaches: the
+ * task goes on in the runner, and the operator is told how to follow it again. If the runner
+ * itself goes away, the task is left interrupted (the next runner says so), and this says how
+ * to pick it up.
+ */
+export async function followTask(client: RunnerClient, id: string, io: CommandIo): Promise<FollowOutcome> {
+  let settle!: (o: FollowOutcome | Error) => void;
+  const outcome = new Promise<FollowOutcome | Error>((r) => (settle = r));
+  const live = new FollowedSteps(id);
+  // On a terminal, the running step stays in view below the log: its time, MaaS's word, the bar.
+  const endLine = client.showWait?.(() => live.line(Date.now())) ?? (() => undefined);
+  const offEvent = client.onEvent((e) => {
+    if (e.taskId !== id) return;
+    live.apply(e);
+    const line = describeEvent(e);
+    if (line !== null) eprintln(io, line);
+    if (FINAL_EVENTS.has(e.type)) {
+      client.call('tasks.get', { id }).then((task) => settle({ task, detached: false }), settle);
+    }
+  });
+  const offClose = client.onClose((reason) =>
+    settle(
+      new OperatorError(`lost task ${id}: ${reason}`, {
+        hint: `\`rackpilot task show ${id}\` starts a runner again; an interrupted task is resumed with \`rackpilot task resume ${id}\``,
+      }),
+    ),
+  );
+  const onSigint = () => {
+    eprintln(io, '');
+    eprintln(io, `detached: task ${id} goes on in the runner.`);
+    eprintln(io, `  follow it again: rackpilot task follow ${id}    stop it: rackpilot task cancel ${id}`);
+    settle({ task: null, detached: true });
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    const now = await client.call('tasks.follow', { id });
+    live.start(now);
+    for (const line of describeProgress(now)) eprintln(io, line);
+    if (isSettled(now.state)) settle({ task: now, detached: false });
+    const result = await outcome;
+    if (result instanceof Error) throw result;
+    return result;
+  } finally {
+    endLine();
+    process.off('SIGINT', onSigint);
+    offEvent();
+    offClose();
+  }
+}
+
+export function taskSummary(t: Task | Omit<Task, 'log'>): Record<string, unknown> {
+  return {
+    id: t.id,
+    kind: t.kind,
+    state: t.state,
+    target: t.target,
+    error: t.error,
+    steps: t.steps.map((s) => ({
+      title: s.title,
+      state: s.state,
+      attempts: s.attempts,
+      error: s.error,
+      note: s.note,
+    })),
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+  };
+}
+
+export function afterTaskHint(t: Pick<Task, 'id' | 'state'>, io: CommandIo): void {
+  if (t.state === 'failed' || t.state === 'cancelled' || t.state === 'interrupted') {
+    eprintln(
+      io,
+      `task ${t.id} ${t.state}: \`rackpilot task resume ${t.id}\` to retry from the failed step, or \`rackpilot task rollback ${t.id}\` to undo`,
+    );
+  }
+}
+
+export function exitCodeFor(t: Pick<Task, 'state'>): number {
+  return t.state === 'done' || t.state === 'rolled-back' ? 0 : 1;
+}
+
+/** Exit code of a command whose operator detached with Ctrl-C (the task goes on). */
+export const DETACHED_EXIT = 130;
+
+/**
+ * What every task-launching command does once the runner has the task: return at once with
+ * `--detach`, or follow it to the end, then print its summary (`--json`) and the way forward.
+ */
+export async function followOrDetach(
+  client: RunnerClient,
+  id: string,
+  io: CommandIo,
+  opts: { detach?: boolean | undefined; json?: boolean | undefined },
+): Promise<number> {
+  if (opts.detach) {
+    if (opts.json) printJson(io, { taskId: id, detached: true });
+    else io.stdout.write(`${id}\n`);
+    eprintln(io, `task ${id} runs in the runner: \`rackpilot task follow ${id}\` to watch it`);
+    return 0;
+  }
+  const outcome = await followTask(client, id, io);
+  if (outcome.detached) return DETACHED_EXIT;
+  if (opts.json) printJson(io, taskSummary(outcome.task));
+  afterTaskHint(outcome.task, io);
+  return exitCodeFor(outcome.task);
+}

@@ -1,0 +1,225 @@
+/**
+ * `rackpilot ipmi HOST power status|on|off|soft|cycle|reset`
+ * `rackpilot ipmi HOST bootdev pxe|disk|bios|show [--persistent] [--efi]`
+ * `rackpilot ipmi HOST info`
+ * with `--json` for scripts. BMC credentials come from the resolver (rack file / store / env),
+ * never from argv.
+ */
+import { z } from 'zod';
+import { IpmiClient, type IpmiClientOptions } from '../gear/ipmi/client.ts';
+import { bootDeviceLabel } from '../gear/ipmi/commands.ts';
+import { IpmiError } from '../gear/ipmi/errors.ts';
+import type { IpmiTarget } from '../gear/ipmi/session.ts';
+import { describeError } from '../util/errors.ts';
+import { registerSecret } from '../util/redact.ts';
+import { eprintln, printJson, println, processIo, type CommandIo } from './io.ts';
+import { IPMI_USAGE } from './usage.ts';
+
+export interface IpmiCommandContext {
+  /** The BMC of a host (address, user, password from the store or env), or undefined if unknown. */
+  resolveTarget(host: string): IpmiTarget | undefined | Promise<IpmiTarget | undefined>;
+  io?: CommandIo;
+  /** A client to reuse (not closed here); otherwise one is made for this command. */
+  client?: IpmiClient;
+  clientOptions?: IpmiClientOptions;
+  /**
+   * Runs a power or boot-device change as a task holding the host (the runner's way), instead of
+   * talking to the BMC from here. Returns the exit code.
+   */
+  change?: (change: IpmiChange, opts: { json: boolean; force: boolean; detach: boolean }) => Promise<number>;
+  /**
+   * Reads of a BMC this command has no password for (a host known from `host add` only): the
+   * runner, which holds the password, asks the BMC and answers without it.
+   */
+  remote?: BmcReader;
+}
+
+/** The three reads `rackpilot ipmi` offers, from wherever they are answered. */
+export interface BmcReader {
+  power(host: string): Promise<'on' | 'off'>;
+  bootdev(host: string): Promise<{ device: string; valid: boolean; persistent: boolean; efi: boolean }>;
+  info(
+    host: string,
+  ): Promise<{ ipmiVersion: string; firmware: string; manufacturerId: number; productId: number }>;
+}
+
+export type IpmiChange =
+  | { host: string; verb: 'power'; action: 'on' | 'off' | 'soft' | 'cycle' | 'reset' }
+  | { host: string; verb: 'bootdev'; device: 'pxe' | 'disk' | 'bios'; persistent: boolean; efi: boolean };
+
+/** Host names and rack-file ids: letters, digits, dot, dash, underscore; nothing a shell would read. */
+const hostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'not a valid host name');
+
+const Args = z.discriminatedUnion('verb', [
+  z.object({
+    host: hostName,
+    verb: z.literal('power'),
+    action: z.enum(['status', 'on', 'off', 'soft', 'cycle', 'reset']),
+  }),
+  z.object({
+    host: hostName,
+    verb: z.literal('bootdev'),
+    device: z.enum(['pxe', 'disk', 'bios', 'show']),
+    persistent: z.boolean(),
+    efi: z.boolean(),
+  }),
+  z.object({ host: hostName, verb: z.literal('info') }),
+]);
+type Args = z.infer<typeof Args>;
+
+const SECRET_FLAGS = /^(-P|-E|--pass(word)?(=.*)?|-k)$/;
+
+function parse(
+  argv: string[],
+): { args: Args; json: boolean; force: boolean; detach: boolean } | { error: string } {
+  const flags = new Set(argv.filter((a) => a.startsWith('-')));
+  const words = argv.filter((a) => !a.startsWith('-'));
+  for (const f of flags) {
+    if (SECRET_FLAGS.test(f)) {
+      return {
+        error:
+          'passwords are never taken from the command line: store them, or set the rack file passwordEnv variable',
+      };
+    }
+    if (!['--json', '--persistent', '--efi', '--force', '--detach'].includes(f))
+      return { error: `unknown option ${f}` };
+  }
+  const [host, verb, sub, ...rest] = words;
+  if (rest.length > 0) return { error: `unexpected argument ${rest[0]}` };
+  const raw =
+    verb === 'bootdev'
+      ? { host, verb, device: sub, persistent: flags.has('--persistent'), efi: flags.has('--efi') }
+      : verb === 'power'
+        ? { host, verb, action: sub }
+        : verb === 'info' && sub === undefined
+          ? { host, verb }
+          : { host, verb: verb ?? '' };
+  if (verb !== 'bootdev' && (flags.has('--persistent') || flags.has('--efi'))) {
+    return { error: '--persistent and --efi apply to bootdev only' };
+  }
+  const r = Args.safeParse(raw);
+  if (!r.success)
+    return {
+      error: r.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; '),
+    };
+  return {
+    args: r.data,
+    json: flags.has('--json'),
+    force: flags.has('--force'),
+    detach: flags.has('--detach'),
+  };
+}
+
+export async function ipmiCommand(argv: string[], ctx: IpmiCommandContext): Promise<number> {
+  const io = ctx.io ?? processIo;
+  const err = (t: string) => eprintln(io, t);
+  const parsed = parse(argv);
+  if ('error' in parsed) {
+    err(`rackpilot ipmi: ${parsed.error}\n${IPMI_USAGE}`);
+    return 2;
+  }
+  const { args, json } = parsed;
+  if (ctx.change) {
+    const flags = { json, force: parsed.force, detach: parsed.detach };
+    if (args.verb === 'power' && args.action !== 'status')
+      return ctx.change({ host: args.host, verb: 'power', action: args.action }, flags);
+    if (args.verb === 'bootdev' && args.device !== 'show')
+      return ctx.change({ ...args, device: args.device }, flags);
+  }
+  const target = await ctx.resolveTarget(args.host);
+  const changes =
+    args.verb === 'power' ? args.action !== 'status' : args.verb === 'bootdev' && args.device !== 'show';
+  if (!target && (changes || !ctx.remote)) {
+    err(
+      `rackpilot ipmi: no BMC known for host ${args.host}\n  → add its bmc entry to the rack file or the store`,
+    );
+    return 1;
+  }
+  if (target) registerSecret(target.password);
+  const named: IpmiTarget | undefined = target && { ...target, name: target.name ?? args.host };
+  const client = named ? (ctx.client ?? new IpmiClient(ctx.clientOptions)) : undefined;
+  const reader: BmcReader =
+    client && named
+      ? {
+          power: () => client.powerStatus(named),
+          bootdev: () => client.getBootDevice(named),
+          info: () => client.deviceId(named),
+        }
+      : ctx.remote!;
+  const emit = (obj: Record<string, unknown>, text: string) =>
+    json ? printJson(io, obj) : println(io, text);
+  try {
+    switch (args.verb) {
+      case 'power': {
+        if (args.action === 'status') {
+          const power = await reader.power(args.host);
+          emit({ host: args.host, power }, `${args.host}: power ${power}`);
+        } else {
+          await client!.power(named!, args.action);
+          emit(
+            { host: args.host, action: args.action, ok: true },
+            `${args.host}: power ${args.action} accepted by the BMC`,
+          );
+        }
+        break;
+      }
+      case 'bootdev': {
+        if (args.device !== 'show') {
+          await client!.setBootDevice(named!, {
+            device: args.device,
+            persistent: args.persistent,
+            efi: args.efi,
+          });
+        }
+        const f = await reader.bootdev(args.host);
+        const text =
+          `${args.host}: boot device ${bootDeviceLabel(f.device)}${f.valid ? '' : ' (override not set)'}, ` +
+          `${f.persistent ? 'persistent' : 'next boot only'}, ${f.efi ? 'EFI' : 'legacy'}`;
+        emit(
+          { host: args.host, bootDevice: f.device, valid: f.valid, persistent: f.persistent, efi: f.efi },
+          text,
+        );
+        break;
+      }
+      case 'info': {
+        const d = await reader.info(args.host);
+        emit(
+          { host: args.host, ...d },
+          `${args.host}: IPMI ${d.ipmiVersion}, firmware ${d.firmware}, manufacturer ${d.manufacturerId}, product ${d.productId}`,
+        );
+        break;
+      }
+    }
+    return 0;
+  } catch (e) {
+    if (json) {
+      const kind = e instanceof IpmiError ? e.kind : 'error';
+      printJson(io, { host: args.host, error: describeError(e), kind });
+    } else err(`rackpilot ipmi: ${describeError(e)}`);
+    return 1;
+  } finally {
+    if (client && !ctx.client) await client.close();
+  }
+}
+
+/**
+ * Build a target from a rack-file style BMC entry, reading the password from the environment.
+ * Returns undefined when the variable is unset, so callers can fall back to the store.
+ */
+export function bmcTargetFromEnv(
+  host: string,
+  bmc: { address: string; port?: number; username: string; passwordEnv?: string; cipherSuite?: 3 | 17 },
+  env: NodeJS.ProcessEnv = process.env,
+): IpmiTarget | undefined {
+  const password = bmc.passwordEnv ? env[bmc.passwordEnv] : undefined;
+  if (password === undefined) return undefined;
+  registerSecret(password);
+  return {
+    host: bmc.address,
+    port: bmc.port ?? 623,
+    username: bmc.username,
+    password,
+    name: host,
+    ...(bmc.cipherSuite !== undefined && { cipherSuite: bmc.cipherSuite }),
+  };
+}

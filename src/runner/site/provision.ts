@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { OperatorError } from '../../util/errors.ts';
+import { NODE_STATUS } from '../../gear/maas/node-status.ts';
+import type { MaasClient } from '../../gear/maas/client.ts';
+import { pickHost } from '../workflows/planner.ts';
+import type { Holder } from '../tasks/coordination.ts';
+import type { Host, Instance, Network, Offering, Template } from '../../protocol/records.ts';
+import type { Store } from '../store/store.ts';
+import { EtcdConflictError } from '../coord/conflict.ts';
+import type { Workbench } from './workbench.ts';
+
+/** A locally administered unicast MAC, as CloudStack allocates one per VM NIC. */
+export function allocateMac(taken: ReadonlySet<string>): string {
+  for (;;) {
+    const b = randomBytes(4);
+    const mac = ['02', '00', ...[...b].map((x) => x.toString(16).padStart(2, '0'))].join(':');
+    if (!taken.has(mac)) return mac;
+  }
+}
+
+export interface CreateRequest {
+  name: string;
+  /** Offering, template and network names (or ids); the first network is the default NIC's. */
+  offering: string;
+  template: string;
+  networks: string[];
+  /** A host name or id; the planner picks one otherwise. */
+  host?: string;
+  mac?: string;
+  userData?: string;
+}
+
+export interface ResolvedCreate {
+  offering: Offering;
+  template: Template;
+  networks: Network[];
+}
+
+/** Names to records, with the operator-readable error when one is missing. */
+export function resolveCreate(store: Store, req: CreateRequest): ResolvedCreate {
+  const byName = <T extends { id: string; name: string }>(rows: T[], n: string, what: string): T => {
+    const r = rows.find((x) => x.name === n || x.id === n);
+    if (!r) throw new OperatorError(`no ${what} ${n}`, { hint: `\`rackpilot ${what} ls\`` });
+    return r;
+  };
+  const networks = req.networks.map((n) => byName(store.networks.list(), n, 'network'));
+  if (networks.length === 0)
+    throw new OperatorError('an instance needs at least one network (the default NIC)');
+  if (new Set(networks.map((n) => n.id)).size !== networks.length)
+    throw new OperatorError('a network is given twice');
+  return {
+    offering: byName(store.offerings.list(), req.offering, 'offering'),
+    template: byName(store.templates.list(), req.template, 'template'),
+    networks,
+  };
+}
+
+const inFlightLists = new WeakMap<object, Promise<MaasMachineList>>();
+type MaasMachineList = Awaited<ReturnType<MaasClient['listMachines']>>;
+
+/**
+ * One MaaS list call: which hosts are Ready there now. Creates started together share the call
+ * in flight (a region answers 500 machines in one large document; 100 creates need it once, not
+ * 100 times); a create's first step reads its own machine again anyway.
+ */
+export async function readyInMaas(
+  maas: Pick<MaasClient, 'listMachines'>,
+): Promise<(h: { maasSystemId?: string | undefined }) => boolean> {
+  let pending = inFlightLists.get(maas);
+  if (!pending) {
+    pending = maas.listMachines().finally(() => inFlightLists.delete(maas));
+    inFlightLists.set(maas, pending);
+  }
+  const machines = await pending;
+  const ready = new Set(machines.filter((m) => m.status === NODE_STATUS.READY).map((m) => m.system_id));
+  return (h) => h.maasSystemId !== undefined && ready.has(h.maasSystemId);
+}
+
+/** The rows of a collection as they are (read-only, not copied): the planner only reads them. */
+function rowsOf<T>(c: { find(pred: (row: Readonly<T>) => boolean): unknown }): Readonly<T>[] {
+  const rows: Readonly<T>[] = [];
+  c.find((row) => {
+    rows.push(row);
+    return false;
+  });
+  return rows;
+}
+
+export function instanceDraft(
+  req: CreateRequest,
+  r: ResolvedCreate,
+  hostId: string,
+  takenMacs: ReadonlySet<string>,
+): Omit<Instance, 'id' | 'createdAt'> {
+  return {
+    name: req.name,
+    hostId,
+    offeringId: r.offering.id,
+    templateId: r.template.id,
+    networkIds: r.networks.map((n) => n.id),
+    mac: req.mac ?? allocateMac(takenMacs),
+    ...(req.userData !== undefined && { userData: req.userData }),
+    state: 'creating',
+  };
+}
+
+/**
+ * The planner's pick and the instance record as one atomic change: the checks, the pick and the
+ * insert's in-memory write run in one synchronous stretch (nothing is awaited before `insert` has
+ * added the row), so no other create in this process can interleave, and the store's lock file
+ * keeps other processes out. Two creates at once can never get the same host, name or MAC. (A
+ * whole-store `update` would do too, but copies and re-validates every task's journal each time.)
+ *
+ * With etcd (several jump hosts) the insert is one etcd transaction that takes the instance's
+ * name, MAC and host as unique keys: a pick another jump host made first fails it with an
+ * EtcdConflictError, and startCreate picks again on the updated view.
+ */
+export function reserveInstance(
+  store: Store,
+  req: CreateRequest,
+  r: ResolvedCreate,
+  ready: (h: Host) => boolean,
+  holderOf?: (h: Host) => Holder | undefined,
+): Promise<{ instance: Instance; host: Host }> {
+  try {
+    const instances = rowsOf<Instance>(store.instances);
+    if (instances.some((i) => i.name === req.name))
+      throw new OperatorError(`an instance named ${req.name} exists`, { hint: '`rackpilot ls`' });
+    if (req.mac && instances.some((i) => i.mac === req.mac))
+      throw new OperatorError(`MAC ${req.mac} is used by another instance`);
+    const host = structuredClone(
+      pickHost(
+        { hosts: rowsOf<Host>(store.hosts) as Host[], instances: instances as Instance[] },
+        r.offering,
+        {
+          ...(req.host && { hostName: req.host }),
+          readyInMaas: ready,
+          ...(holderOf && { holderOf }),
+        },
+      ),
+    );
+    const draft = instanceDraft(req, r, host.id, new Set(instances.map((i) => i.mac)));
+    return store.instances
+      .insert({ ...draft, id: `inst-${randomBytes(4).toString('hex')}` })
+      .then((instance) => ({ instance, host }));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** Another jump host's pick won the race: pick again (the view now has its instance). */
+async function reserveWithRetry<T>(reserve: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await reserve();
+    } catch (err) {
+      if (!(err instanceof EtcdConflictError) || attempt >= 25) throw err;
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * Math.min(attempt, 5)));
+    }
+  }
+}
+
+/** Plan a host, record the instance and start its create task: what `deploy` does, callable at once many times. */
+export async function startCreate(
+  wb: Pick<Workbench, 'store' | 'engine'>,
+  maas: Pick<MaasClient, 'listMachines'>,
+  req: CreateRequest,
+  opts: { plan?: readonly { step: string; actions: readonly string[] }[] } = {},
+): Promise<{ instance: Instance; host: Host; taskId: string }> {
+  const resolved = resolveCreate(wb.store, req);
+  const ready = await readyInMaas(maas);
+  // A host a task still holds is not free yet: a destroy removes the instance record in its last
+  // step, a moment before it lets go of the host.
+  // A host asked for by name is left to the engine, whose refusal names the task holding it.
+  const free = (h: Host) => ready(h) && wb.engine.holderOf({ hostId: h.id }) === undefined;
+  const { instance, host } = await reserveWithRetry(() =>
+    reserveInstance(wb.store, req, resolved, req.host ? ready : free, (h) =>
+      wb.engine.holder({ hostId: h.id }),
+    ),
+  );
+  try {
+    const taskId = await wb.engine.start(
+      'instance.create',
+      { hostId: host.id, hostname: host.hostname, instanceId: instance.id },
+      { instanceId: instance.id },
+      opts.plan ? { plan: opts.plan } : {},
+    );
+    return { instance, host, taskId };
+  } catch (err) {
+    // No task will ever work on this record: it must not hold the host.
+    await wb.store.instances.remove(instance.id);
+    throw err;
+  }
+}
