@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../config/index.ts';
 import { settingsFingerprint } from '../config/fingerprint.ts';
 import { MAX_RACK_FILE_BYTES } from '../config/rack/parse.ts';
 import { formatSeconds, type Deadline } from '../util/deadline.ts';
-import type { TaskEvent } from '../runner/tasks/events.ts';
+import type { TaskEvent } from '../protocol/events.ts';
 import {
   CATALOG_NOTIFICATION,
   catalogNotificationSchema,
