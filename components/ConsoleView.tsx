@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { ConsolePaneState } from './use-console.ts';
-import { displayKeys, KEY_ACTIONS } from './keys.ts';
+import { KEY_ACTIONS } from './keys.ts';
+import { displayKeys } from './key-text.ts';
 
 export interface ConsoleViewProps {
   host: string;

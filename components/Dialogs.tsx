@@ -4,43 +4,14 @@ import { TextInput } from '@inkjs/ui';
 import { PickList } from './PickList.tsx';
 import { useColor } from './theme.tsx';
 import { DeployForm } from './DeployForm.tsx';
-import { submitDeploy, type LaunchContext } from './launch.ts';
-import type { DashboardRow } from './rows.ts';
-import type { ActionPlan } from './actions.ts';
+import type { CatalogSnapshot, DeployPlan, DeployRequest } from './actions.ts';
+import type { DashboardDialog, Dialog } from './dialog.ts';
 import { PlanDialog } from './PlanDialog.tsx';
-
-/**
- * The dashboard's dialogs, all from @inkjs/ui: esc cancels every one of them. While a dialog is open
- * the dashboard's own keys are off, so a dialog never races the table for a key.
- */
-export type Dialog =
-  | {
-      kind: 'choose';
-      title: string;
-      options: readonly { label: string; value: string }[];
-      onPick: (value: string) => void;
-    }
-  | {
-      kind: 'text';
-      title: string;
-      lines?: readonly string[];
-      placeholder?: string;
-      /** A string refuses the value: the dialog stays, the input kept, the reason under it. */
-      onSubmit: (value: string) => string | void;
-    }
-  | {
-      kind: 'plan';
-      title: string;
-      plans: readonly ActionPlan[];
-      note?: string;
-      /** What must be typed to confirm (a host name, a count); null: y/N. */
-      expect: string | null;
-      onOk: () => void;
-    };
 
 /** The dialogs that ask a question (a choice, a text); a plan has its own (PlanDialog). */
 type Question = Exclude<Dialog, { kind: 'plan' }>;
 
+/** A question's view, from @inkjs/ui: esc cancels it, as it does every dialog. */
 export function DialogView({
   dialog,
   width,
@@ -107,15 +78,18 @@ function DialogInput({ dialog, onClose }: { dialog: Question; onClose: () => voi
 /** The open dialog in the body: the deploy form, or one of the dialogs above. */
 export function DialogBody({
   dialog,
-  ctx,
-  rows,
+  deploy,
   onClose,
   width,
   height,
 }: {
-  dialog: Dialog | { kind: 'deploy'; hostname: string };
-  ctx: LaunchContext;
-  rows: readonly DashboardRow[];
+  dialog: DashboardDialog;
+  /** The deploy form's catalog, its planner, and what its confirmed plan starts. */
+  deploy: {
+    catalog: CatalogSnapshot | undefined;
+    plan: (req: DeployRequest) => Promise<DeployPlan>;
+    submit: (hostname: string, req: DeployRequest, planned: Pick<DeployPlan, 'digest' | 'mac'>) => void;
+  };
   onClose: () => void;
   width: number;
   height: number;
@@ -123,16 +97,15 @@ export function DialogBody({
   if (dialog.kind === 'plan')
     return <PlanDialog {...dialog} width={width} height={height} onClose={onClose} />;
   if (dialog.kind !== 'deploy') return <DialogView dialog={dialog} width={width} onClose={onClose} />;
-  const row = rows.find((r) => r.hostname === dialog.hostname);
   return (
     <DeployForm
       hostname={dialog.hostname}
-      catalog={ctx.catalog}
-      plan={(req) => ctx.actions!.plan(req)}
+      catalog={deploy.catalog}
+      plan={deploy.plan}
       onCancel={onClose}
       onSubmit={(req, planned) => {
         onClose();
-        if (row) submitDeploy(ctx, row, req, planned);
+        deploy.submit(dialog.hostname, req, planned);
       }}
       width={width}
       height={height}

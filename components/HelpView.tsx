@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
-import { availableActions, displayKeys, viewsText, type KeyAction } from './keys.ts';
+import { availableActions, type KeyAction } from './keys.ts';
+import { displayKeys, viewsText } from './key-text.ts';
 import { fit } from './format.ts';
 import { useColor } from './theme.tsx';
 

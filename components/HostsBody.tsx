@@ -5,7 +5,8 @@ import type { StepProgress } from '../state/runner-task-feed.ts';
 import { HostTable, type HostTableProps } from './HostTable.tsx';
 import { RackPane } from './RackBar.tsx';
 import { TaskPane } from './TaskPane.tsx';
-import { displayKeys, KEY_ACTIONS, type ActionId } from './keys.ts';
+import { KEY_ACTIONS, type ActionId } from './keys.ts';
+import { displayKeys } from './key-text.ts';
 import type { PaneLayout } from './task-panes.ts';
 
 export interface HostsBodyProps {

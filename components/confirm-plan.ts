@@ -1,5 +1,5 @@
 import type { ActionPlan, ActionRequest, DashboardActions } from './actions.ts';
-import type { Dialog } from './Dialogs.tsx';
+import type { Dialog } from './dialog.ts';
 import type { FooterMessage } from './Footer.tsx';
 
 /**

@@ -58,62 +58,9 @@ const PANE_VIEWS: readonly View[] = ['hosts', 'pane'];
 const TASK_VIEWS: readonly View[] = ['tasks', 'pane', 'task'];
 const HOST_VIEWS: readonly View[] = ['hosts', 'detail'];
 
-export type ActionId =
-  | 'up'
-  | 'down'
-  | 'pageUp'
-  | 'pageDown'
-  | 'top'
-  | 'bottom'
-  | 'nextRack'
-  | 'prevRack'
-  | 'drill'
-  | 'back'
-  | 'filter'
-  | 'command'
-  | 'mark'
-  | 'sortName'
-  | 'sortStatus'
-  | 'sortPower'
-  | 'sortRack'
-  | 'nextHost'
-  | 'prevHost'
-  | 'refresh'
-  | 'tasks'
-  | 'taskPane'
-  | 'paneSize'
-  | 'paneFocus'
-  | 'commandLog'
-  | 'help'
-  | 'quit'
-  | 'addHost'
-  | 'deploy'
-  | 'start'
-  | 'stop'
-  | 'destroy'
-  | 'attach'
-  | 'detach'
-  | 'powerOn'
-  | 'powerOff'
-  | 'powerCycle'
-  | 'bootDevice'
-  | 'abort'
-  | 'markBroken'
-  | 'markFixed'
-  | 'resume'
-  | 'rollback'
-  | 'cancel'
-  | 'doctor'
-  | 'inspect'
-  | 'cabling'
-  | 'triage'
-  | 'fix'
-  | 'reconcile'
-  | 'console'
-  | 'consoleKeyboard';
-
-export interface KeyAction {
-  id: ActionId;
+/** One registry entry. Its id names its handler (see KeyHandlers). */
+export interface KeyAction<Id extends string = ActionId> {
+  id: Id;
   /** Canonical key names as `keyName` produces them: 'j', 'G', 'up', 'enter', 'ctrl-d', 'space'… */
   keys: readonly string[];
   label: string;
@@ -129,7 +76,16 @@ export interface KeyAction {
   footer?: string;
 }
 
-export const KEY_ACTIONS: readonly KeyAction[] = [
+type Entry = KeyAction<string>;
+
+/*
+ * The registry in sections, one per job; each section's ids are a type (CursorActionId…), and the
+ * module that handles a section returns a KeyHandlers of exactly those ids. A new entry without its
+ * handler, or a handler for no entry, fails the typecheck.
+ */
+
+/** The cursor: rows, pages, ends, and the racks of the host list. */
+const CURSOR_KEYS = [
   { id: 'up', keys: ['up', 'k'], label: 'previous row', views: MOVE_VIEWS, footer: '↑↓/jk move' },
   { id: 'down', keys: ['down', 'j'], label: 'next row', views: MOVE_VIEWS },
   { id: 'pageUp', keys: ['pgup', 'ctrl-b'], label: 'page up', views: MOVE_VIEWS },
@@ -143,6 +99,10 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
     views: ['hosts'],
   },
   { id: 'prevRack', keys: ['left', 'h', 'shift-tab'], label: 'previous rack', views: ['hosts'] },
+] as const satisfies readonly Entry[];
+
+/** Going places: into a row, back, and the two line editors. */
+const GO_KEYS = [
   {
     id: 'drill',
     keys: ['enter'],
@@ -170,6 +130,10 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
     views: ALL_VIEWS,
     footer: ': cmd',
   },
+] as const satisfies readonly Entry[];
+
+/** The host list: marks and sort order. */
+const HOST_LIST_KEYS = [
   {
     id: 'mark',
     keys: ['space'],
@@ -180,8 +144,16 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
   { id: 'sortStatus', keys: ['S'], label: 'sort by status (again: reverse)', views: ['hosts'] },
   { id: 'sortPower', keys: ['P'], label: 'sort by power (again: reverse)', views: ['hosts'] },
   { id: 'sortRack', keys: ['R'], label: 'sort by rack (again: reverse)', views: ['hosts'] },
+] as const satisfies readonly Entry[];
+
+/** A host's details: the next and previous host. */
+const DETAIL_KEYS = [
   { id: 'nextHost', keys: [']', 'n'], label: 'next host, without going back', views: ['detail'] },
   { id: 'prevHost', keys: ['[', 'p'], label: 'previous host', views: ['detail'] },
+] as const satisfies readonly Entry[];
+
+/** The screen: refresh, the task list and pane, the command log, help, quit. */
+const SCREEN_KEYS = [
   { id: 'refresh', keys: ['r'], label: 'refresh from MaaS now', views: ALL_VIEWS },
   { id: 'tasks', keys: ['t'], label: 'tasks: each task, its steps and its latest log', views: ALL_VIEWS },
   {
@@ -207,8 +179,10 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
   },
   { id: 'help', keys: ['?'], label: 'this help', views: ALL_VIEWS, footer: '? help' },
   { id: 'quit', keys: ['q', 'ctrl-c'], label: 'quit', views: ALL_VIEWS, footer: 'q quit' },
+] as const satisfies readonly Entry[];
 
-  // Actions on hosts: each starts a task through the site's runner.
+/** Actions on hosts: each starts a task through the site's runner. */
+const HOST_ACTION_KEYS = [
   {
     id: 'addHost',
     keys: ['a'],
@@ -335,8 +309,10 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
     bulk: true,
     command: 'fixed',
   },
+] as const satisfies readonly Entry[];
 
-  // Troubleshooting: reads through the runner; the fixes and the reconcile start tasks.
+/** Troubleshooting: reads through the runner; the fixes and the reconcile start tasks. */
+const TROUBLE_KEYS = [
   {
     id: 'doctor',
     keys: ['D'],
@@ -383,8 +359,10 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
     command: 'reconcile',
     footer: 'R reconcile',
   },
+] as const satisfies readonly Entry[];
 
-  // The host's serial console (IPMI Serial-over-LAN), through the runner's one session per BMC.
+/** The host's serial console (IPMI Serial-over-LAN), through the runner's one session per BMC. */
+const CONSOLE_KEYS = [
   {
     id: 'console',
     keys: ['v'],
@@ -400,8 +378,10 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
     dangerous: true,
     footer: 'K keyboard',
   },
+] as const satisfies readonly Entry[];
 
-  // Actions on tasks.
+/** Actions on tasks. */
+const TASK_ACTION_KEYS = [
   {
     id: 'resume',
     keys: ['c'],
@@ -429,7 +409,39 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
     command: 'cancel',
     footer: 'x cancel',
   },
-];
+] as const satisfies readonly Entry[];
+
+/** Every entry, in the order of the help, the footer hints and the README's table. */
+const REGISTRY = [
+  ...CURSOR_KEYS,
+  ...GO_KEYS,
+  ...HOST_LIST_KEYS,
+  ...DETAIL_KEYS,
+  ...SCREEN_KEYS,
+  ...HOST_ACTION_KEYS,
+  ...TROUBLE_KEYS,
+  ...CONSOLE_KEYS,
+  ...TASK_ACTION_KEYS,
+] as const;
+
+type IdOf<S extends readonly Entry[]> = S[number]['id'];
+export type ActionId = IdOf<typeof REGISTRY>;
+export type CursorActionId = IdOf<typeof CURSOR_KEYS>;
+export type GoActionId = IdOf<typeof GO_KEYS>;
+export type HostListActionId = IdOf<typeof HOST_LIST_KEYS>;
+export type DetailActionId = IdOf<typeof DETAIL_KEYS>;
+export type ScreenActionId = IdOf<typeof SCREEN_KEYS>;
+export type HostActionId = IdOf<typeof HOST_ACTION_KEYS>;
+export type TroubleActionId = IdOf<typeof TROUBLE_KEYS>;
+export type ConsoleActionId = IdOf<typeof CONSOLE_KEYS>;
+export type TaskActionId = IdOf<typeof TASK_ACTION_KEYS>;
+
+export const KEY_ACTIONS: readonly KeyAction[] = REGISTRY;
+
+/** What a key does; `key` is the key pressed (the fix keys 1-6 say which fix), none from the `:` bar. */
+export type KeyHandler = (key?: string) => void;
+/** The handlers of some actions: exactly one per id, no more, no fewer. */
+export type KeyHandlers<Id extends ActionId> = { readonly [K in Id]: KeyHandler };
 
 /** Views the command bar opens, in completion order: every list, then help. */
 export const VIEW_COMMANDS: readonly View[] = [...LIST_VIEWS, 'help'];
@@ -464,5 +476,3 @@ export function keyName(input: string, key: Key): string | null {
 export function actionFor(name: string, view: View, readOnly: boolean): KeyAction | undefined {
   return availableActions(readOnly).find((a) => a.views.includes(view) && a.keys.includes(name));
 }
-
-export { displayKeys, keyTableMarkdown, viewsText } from './key-text.ts';

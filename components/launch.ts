@@ -10,18 +10,25 @@ import type {
   TaskRef,
 } from './actions.ts';
 import { askPlanned, type PlanItem } from './confirm-plan.ts';
-import type { Dialog } from './Dialogs.tsx';
+import type { DashboardDialog } from './dialog.ts';
 import { AWAITING_DECISION, CANCELLABLE } from '../src/protocol/task-states.ts';
 import type { TaskState } from '../src/protocol/records.ts';
 import type { FooterMessage } from './Footer.tsx';
-import { KEY_ACTIONS, type ActionId } from './keys.ts';
+import {
+  KEY_ACTIONS,
+  type ActionId,
+  type HostActionId,
+  type KeyHandlers,
+  type TaskActionId,
+} from './keys.ts';
 import { heldReason, type DashboardRow } from './rows.ts';
 
 /**
- * What the task-starting keys do: pick the hosts (the marked ones, else the selected one), refuse
- * held hosts, ask what a dialog must ask, then show the runner's plan for every target and start
- * what the operator confirmed, without waiting on it. The request shows as pending in the footer;
- * its answer (a task id or the runner's refusal) replaces it.
+ * The handlers of the task-starting keys (the registry's host and task actions): pick the hosts
+ * (the marked ones, else the selected one), refuse held hosts, ask what a dialog must ask, then
+ * show the runner's plan for every target and start what the operator confirmed, without waiting
+ * on it. The request shows as pending in the footer; its answer (a task id or the runner's
+ * refusal) replaces it.
  */
 export interface LaunchContext {
   actions: DashboardActions | undefined;
@@ -31,14 +38,14 @@ export interface LaunchContext {
   targets: readonly DashboardRow[];
   /** The selected task in the tasks view (and the task panes). */
   task: { id: string; state: TaskState } | undefined;
-  openDialog: (d: Dialog | { kind: 'deploy'; hostname: string }) => void;
+  openDialog: (d: DashboardDialog) => void;
   say: (m: FooterMessage) => void;
   /** Hosts with a request in flight are held until it is answered. */
   setPending: (hostname: string, what: string | null) => void;
 }
 
 /** The action's short name for messages: its command (`power-off`), else its id. */
-const label = (id: ActionId) => KEY_ACTIONS.find((a) => a.id === id)?.command ?? id;
+const label = (id: HostActionId | TaskActionId) => KEY_ACTIONS.find((a) => a.id === id)?.command ?? id;
 
 function hostTarget(r: DashboardRow): HostTarget {
   return { hostname: r.hostname, systemId: r.systemId, macs: r.macs };
@@ -96,8 +103,19 @@ function confirmAndRun(ctx: LaunchContext, what: string, items: PlanItem[]): voi
   );
 }
 
+const notConnected = (ctx: LaunchContext, id: HostActionId | TaskActionId) =>
+  ctx.say({
+    tone: 'error',
+    text: `${label(id)}: not connected to the site runner, so nothing can be started from here`,
+  });
+
 /** Resume, rollback and cancel act on the selected task: refused at once in a state they cannot act on. */
-function taskAction(ctx: LaunchContext, id: 'resume' | 'rollback' | 'cancel'): void {
+export function taskActionHandlers(ctx: LaunchContext): KeyHandlers<TaskActionId> {
+  const on = (id: TaskActionId) => () => (ctx.actions ? taskAction(ctx, id) : notConnected(ctx, id));
+  return { resume: on('resume'), rollback: on('rollback'), cancel: on('cancel') };
+}
+
+function taskAction(ctx: LaunchContext, id: TaskActionId): void {
   const t = ctx.task;
   if (!t) return ctx.say({ tone: 'error', text: 'no task selected' });
   const allowed = id === 'cancel' ? CANCELLABLE : AWAITING_DECISION;
@@ -120,151 +138,179 @@ export function untakenTaskActions(state: TaskState | undefined): Set<ActionId> 
   return out;
 }
 
-/** Runs a dangerous registry action. */
-export function launch(id: ActionId, ctx: LaunchContext): void {
-  const a = ctx.actions;
-  if (!a) {
-    return ctx.say({
-      tone: 'error',
-      text: `${label(id)}: not connected to the site runner, so nothing can be started from here`,
-    });
-  }
-  if (id === 'resume' || id === 'rollback' || id === 'cancel') return taskAction(ctx, id);
+/** The hosts a host action applies to, once every check has passed. */
+interface Targets {
+  hosts: readonly DashboardRow[];
+  /** The host, when there is just one. */
+  one: DashboardRow | null;
+  /** How messages name them: the host, or "3 hosts". */
+  who: string;
+  actions: DashboardActions;
+}
 
+/** Each host action, given its targets. */
+const HOST_ACTIONS: { readonly [K in HostActionId]: (ctx: LaunchContext, t: Targets) => void } = {
+  addHost,
+  deploy: (ctx, t) => ctx.openDialog({ kind: 'deploy', hostname: t.one!.hostname }),
+  start: (ctx, t) => onInstances(ctx, t, 'start'),
+  stop: (ctx, t) => onInstances(ctx, t, 'stop'),
+  destroy: (ctx, t) => onInstances(ctx, t, 'destroy'),
+  attach: (ctx, t) => pickNetwork(ctx, t, 'attach'),
+  detach: (ctx, t) => pickNetwork(ctx, t, 'detach'),
+  powerOn: (ctx, t) => onHosts(ctx, t, 'power on', (h) => ({ action: 'power', host: h.hostname, op: 'on' })),
+  powerOff: (ctx, t) =>
+    onHosts(ctx, t, 'power off', (h) => ({ action: 'power', host: h.hostname, op: 'off' })),
+  powerCycle: (ctx, t) =>
+    onHosts(ctx, t, 'power cycle', (h) => ({ action: 'power', host: h.hostname, op: 'cycle' })),
+  bootDevice,
+  abort: (ctx, t) => onHosts(ctx, t, 'abort', (h) => ({ action: 'maas', host: h.hostname, op: 'abort' })),
+  markBroken,
+  markFixed: (ctx, t) =>
+    onHosts(ctx, t, 'mark fixed', (h) => ({ action: 'maas', host: h.hostname, op: 'mark-fixed' })),
+};
+
+/** The host actions' keys: the checks every one makes first, then the action. */
+export function hostActionHandlers(ctx: LaunchContext): KeyHandlers<HostActionId> {
+  const handlers = {} as Record<HostActionId, () => void>;
+  for (const id of Object.keys(HOST_ACTIONS) as HostActionId[])
+    handlers[id] = () => {
+      const t = targets(ctx, id);
+      if (t) HOST_ACTIONS[id](ctx, t);
+    };
+  return handlers;
+}
+
+/** Connected, a host at hand, one unless the action takes several, none held: else why not. */
+function targets(ctx: LaunchContext, id: HostActionId): Targets | null {
+  const a = ctx.actions;
+  if (!a) return (notConnected(ctx, id), null);
   const hosts = ctx.targets;
   const entry = KEY_ACTIONS.find((e) => e.id === id)!;
-  if (hosts.length === 0) return ctx.say({ tone: 'error', text: 'no host selected' });
-  if (hosts.length > 1 && !entry.bulk) {
-    return ctx.say({ tone: 'error', text: `${label(id)} takes one host at a time: esc clears the marks` });
-  }
+  const refuse = (text: string) => (ctx.say({ tone: 'error', text }), null);
+  if (hosts.length === 0) return refuse('no host selected');
+  if (hosts.length > 1 && !entry.bulk)
+    return refuse(`${label(id)} takes one host at a time: esc clears the marks`);
   const held = hosts.map(heldReason).filter((r) => r !== null);
-  if (held.length) return ctx.say({ tone: 'error', text: `${label(id)} refused: ${held.join('; ')}` });
+  if (held.length) return refuse(`${label(id)} refused: ${held.join('; ')}`);
   const one = hosts.length === 1 ? hosts[0]! : null;
-  const who = one ? one.hostname : `${hosts.length} hosts`;
-  const onHosts = (what: string, req: (h: DashboardRow) => ActionRequest) =>
-    confirmAndRun(
-      ctx,
-      what,
-      hosts.map((h) => ({ name: h.hostname, req: req(h) })),
-    );
-  const onInstances = (verb: 'start' | 'stop' | 'destroy' | 'attach' | 'detach', network?: string) => {
-    const bare = hosts.filter((h) => instanceTarget(h, ctx.catalog).instance === undefined);
-    if (bare.length)
-      return ctx.say({
-        tone: 'error',
-        text: `${verb}: no instance runs on ${bare.map((h) => h.hostname).join(', ')}`,
-      });
-    onHosts(`${verb}${network ? ` ${network}` : ''}`, (h) => ({
-      action: 'instance',
-      verb,
-      instance: instanceTarget(h, ctx.catalog).instance!,
-      ...(network && { network }),
-    }));
-  };
+  return { hosts, one, who: one ? one.hostname : `${hosts.length} hosts`, actions: a };
+}
 
-  switch (id) {
-    case 'deploy':
-      return ctx.openDialog({ kind: 'deploy', hostname: one!.hostname });
-    case 'addHost': {
-      const absent = hosts.filter((h) => h.status === null);
-      if (absent.length === 0) return ctx.say({ tone: 'error', text: `${who}: already in MaaS` });
-      return ctx.openDialog({
-        kind: 'text',
-        title: `Add ${absent.map((h) => h.hostname).join(', ')} to MaaS: its hardware as CORES MHZ MEMORY_MB (MaaS does not know it yet)`,
-        lines: ['for example 64 2100 262144: 64 cores at 2100 MHz, 256 GiB of memory'],
-        onSubmit: (value) => {
-          const hardware = parseHardware(value);
-          if (typeof hardware === 'string') return hardware;
-          fire(
-            ctx,
-            'add host',
-            absent.map((h) => ({
-              name: h.hostname,
-              call: () => a.addHost({ ...hostTarget(h), rack: h.rack, ...hardware }),
-            })),
-          );
-        },
-      });
-    }
-    case 'start':
-    case 'stop':
-    case 'destroy':
-      return onInstances(id);
-    case 'attach':
-    case 'detach': {
-      const nets = ctx.catalog?.networks ?? [];
-      const onHost = new Set(
-        one
-          ? (ctx.catalog?.instances.find((i) => i.name === instanceTarget(one, ctx.catalog).instance)
-              ?.networkIds ?? [])
-          : [],
+function onHosts(ctx: LaunchContext, t: Targets, what: string, req: (h: DashboardRow) => ActionRequest) {
+  confirmAndRun(
+    ctx,
+    what,
+    t.hosts.map((h) => ({ name: h.hostname, req: req(h) })),
+  );
+}
+
+function onInstances(
+  ctx: LaunchContext,
+  t: Targets,
+  verb: 'start' | 'stop' | 'destroy' | 'attach' | 'detach',
+  network?: string,
+) {
+  const bare = t.hosts.filter((h) => instanceTarget(h, ctx.catalog).instance === undefined);
+  if (bare.length)
+    return ctx.say({
+      tone: 'error',
+      text: `${verb}: no instance runs on ${bare.map((h) => h.hostname).join(', ')}`,
+    });
+  onHosts(ctx, t, `${verb}${network ? ` ${network}` : ''}`, (h) => ({
+    action: 'instance',
+    verb,
+    instance: instanceTarget(h, ctx.catalog).instance!,
+    ...(network && { network }),
+  }));
+}
+
+function addHost(ctx: LaunchContext, { hosts, who, actions: a }: Targets) {
+  const absent = hosts.filter((h) => h.status === null);
+  if (absent.length === 0) return ctx.say({ tone: 'error', text: `${who}: already in MaaS` });
+  ctx.openDialog({
+    kind: 'text',
+    title: `Add ${absent.map((h) => h.hostname).join(', ')} to MaaS: its hardware as CORES MHZ MEMORY_MB (MaaS does not know it yet)`,
+    lines: ['for example 64 2100 262144: 64 cores at 2100 MHz, 256 GiB of memory'],
+    onSubmit: (value) => {
+      const hardware = parseHardware(value);
+      if (typeof hardware === 'string') return hardware;
+      fire(
+        ctx,
+        'add host',
+        absent.map((h) => ({
+          name: h.hostname,
+          call: () => a.addHost({ ...hostTarget(h), rack: h.rack, ...hardware }),
+        })),
       );
-      const options = nets
-        .filter((n) => !one || (id === 'attach' ? !onHost.has(n.id) : onHost.has(n.id)))
-        .map((n) => ({ label: `${n.name}  VLAN ${n.vlan}`, value: n.name }));
-      if (options.length === 0)
-        return ctx.say({ tone: 'error', text: `${id}: no network to ${id} on ${who}` });
-      return ctx.openDialog({
-        kind: 'choose',
-        title: `${id === 'attach' ? 'Attach a network to' : 'Detach a network from'} ${who}`,
-        options,
-        onPick: (net) => onInstances(id, net),
-      });
-    }
-    case 'powerOn':
-    case 'powerOff':
-    case 'powerCycle': {
-      const op = id === 'powerOn' ? 'on' : id === 'powerOff' ? 'off' : 'cycle';
-      return onHosts(`power ${op}`, (h) => ({ action: 'power', host: h.hostname, op }));
-    }
-    case 'bootDevice':
-      return ctx.openDialog({
-        kind: 'choose',
-        title: `Boot device for ${who} (persistent)`,
-        options: [
-          { label: 'PXE (network)', value: 'pxe' },
-          { label: 'disk', value: 'disk' },
-        ],
-        onPick: (dev) =>
-          onHosts(`boot ${dev}`, (h) => ({
-            action: 'bootdev',
-            host: h.hostname,
-            device: dev as 'pxe' | 'disk',
-            persistent: true,
-          })),
-      });
-    case 'abort':
-      return onHosts('abort', (h) => ({ action: 'maas', host: h.hostname, op: 'abort' }));
-    case 'markBroken':
-      return ctx.openDialog({
-        kind: 'text',
-        title: `Mark ${who} broken: why?`,
-        placeholder: 'reason',
-        onSubmit: (reason) =>
-          onHosts('mark broken', (h) => ({
-            action: 'maas',
-            host: h.hostname,
-            op: 'mark-broken',
-            ...(reason.trim() && { comment: reason.trim() }),
-          })),
-      });
-    case 'markFixed':
-      return onHosts('mark fixed', (h) => ({ action: 'maas', host: h.hostname, op: 'mark-fixed' }));
-    default:
-      return;
-  }
+    },
+  });
+}
+
+/** Attach offers the networks the host's instance lacks; detach the ones it has. */
+function pickNetwork(ctx: LaunchContext, t: Targets, id: 'attach' | 'detach') {
+  const { one, who } = t;
+  const nets = ctx.catalog?.networks ?? [];
+  const onHost = new Set(
+    one
+      ? (ctx.catalog?.instances.find((i) => i.name === instanceTarget(one, ctx.catalog).instance)
+          ?.networkIds ?? [])
+      : [],
+  );
+  const options = nets
+    .filter((n) => !one || (id === 'attach' ? !onHost.has(n.id) : onHost.has(n.id)))
+    .map((n) => ({ label: `${n.name}  VLAN ${n.vlan}`, value: n.name }));
+  if (options.length === 0) return ctx.say({ tone: 'error', text: `${id}: no network to ${id} on ${who}` });
+  ctx.openDialog({
+    kind: 'choose',
+    title: `${id === 'attach' ? 'Attach a network to' : 'Detach a network from'} ${who}`,
+    options,
+    onPick: (net) => onInstances(ctx, t, id, net),
+  });
+}
+
+function bootDevice(ctx: LaunchContext, t: Targets) {
+  ctx.openDialog({
+    kind: 'choose',
+    title: `Boot device for ${t.who} (persistent)`,
+    options: [
+      { label: 'PXE (network)', value: 'pxe' },
+      { label: 'disk', value: 'disk' },
+    ],
+    onPick: (dev) =>
+      onHosts(ctx, t, `boot ${dev}`, (h) => ({
+        action: 'bootdev',
+        host: h.hostname,
+        device: dev as 'pxe' | 'disk',
+        persistent: true,
+      })),
+  });
+}
+
+function markBroken(ctx: LaunchContext, t: Targets) {
+  ctx.openDialog({
+    kind: 'text',
+    title: `Mark ${t.who} broken: why?`,
+    placeholder: 'reason',
+    onSubmit: (reason) =>
+      onHosts(ctx, t, 'mark broken', (h) => ({
+        action: 'maas',
+        host: h.hostname,
+        op: 'mark-broken',
+        ...(reason.trim() && { comment: reason.trim() }),
+      })),
+  });
 }
 
 /** The deploy form's last step: the deploy as planned, with the plan's MAC and digest. */
 export function submitDeploy(
-  ctx: LaunchContext,
-  row: DashboardRow,
+  ctx: Pick<LaunchContext, 'actions' | 'say' | 'setPending'>,
+  hostname: string,
   req: DeployRequest,
   plan: Pick<DeployPlan, 'digest' | 'mac'>,
 ): void {
   if (!ctx.actions) return;
   const a = ctx.actions;
-  fire(ctx, `deploy ${req.name}`, [{ name: row.hostname, call: () => a.deploy(req, plan) }]);
+  fire(ctx, `deploy ${req.name}`, [{ name: hostname, call: () => a.deploy(req, plan) }]);
 }
 
 /** CORES MHZ MEMORY_MB as typed in the add-host form, or why it is not that. */

@@ -2,14 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import type { Key } from 'ink';
-import {
-  actionFor,
-  ALL_VIEWS,
-  KEY_ACTIONS,
-  keyName,
-  keyTableMarkdown,
-  type View,
-} from '../../components/keys.ts';
+import { actionFor, ALL_VIEWS, KEY_ACTIONS, keyName, type View } from '../../components/keys.ts';
+import { keyTableMarkdown } from '../../components/key-text.ts';
 import { commandTable, completeCommand } from '../../components/command-bar.ts';
 import { fakeActions, fakeCatalog, fakeTask, KEYS, mount, staticFeed, tick } from './harness.tsx';
 

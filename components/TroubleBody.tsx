@@ -1,0 +1,58 @@
+import type { Cabling, Diagnosis, Inspection, Triage } from '../src/protocol/doctor.ts';
+import { DoctorView, doctorLines } from './DoctorView.tsx';
+import { InspectView, inspectLines } from './InspectView.tsx';
+import { CablingView, cablingLines } from './CablingView.tsx';
+import { TriageView, triageLines } from './TriageView.tsx';
+import type { Reading, TroubleTarget } from './use-trouble-reading.ts';
+
+/** The reading's lines as its view draws them, for the cursor's range. */
+export function troubleLines(
+  target: TroubleTarget,
+  data: Reading['data'],
+  o: { now: number; readOnly: boolean; width: number },
+): number {
+  if (!data) return 1;
+  if (target.view === 'doctor') return doctorLines(data as Diagnosis, o.now, o.readOnly, o.width).length;
+  if (target.view === 'inspect') return inspectLines(data as Inspection, o.readOnly).length;
+  if (target.view === 'triage') return triageLines(data as Triage).length;
+  return cablingLines(data as Cabling).length;
+}
+
+/** The doctor, the inspection, the cabling check or the triage, with its reading so far. */
+export function TroubleBody({
+  target,
+  current,
+  readOnly,
+  ...common
+}: {
+  target: TroubleTarget;
+  current: Reading | null;
+  readOnly: boolean;
+  now: number;
+  offset: number;
+  width: number;
+  height: number;
+}) {
+  const shown = { error: current?.error ?? null, loading: current?.loading ?? true, ...common };
+  const data = current?.data ?? null;
+  if (target.view === 'doctor')
+    return (
+      <DoctorView
+        hostname={target.name}
+        diagnosis={data as Diagnosis | null}
+        readOnly={readOnly}
+        {...shown}
+      />
+    );
+  if (target.view === 'inspect')
+    return (
+      <InspectView
+        hostname={target.name}
+        inspection={data as Inspection | null}
+        readOnly={readOnly}
+        {...shown}
+      />
+    );
+  if (target.view === 'triage') return <TriageView triage={data as Triage | null} {...shown} />;
+  return <CablingView rack={target.name} cabling={data as Cabling | null} {...shown} />;
+}

@@ -1,0 +1,134 @@
+import { useRef, useState, useSyncExternalStore } from 'react';
+import { useWindowSize } from 'ink';
+import type { InventorySnapshot } from '../state/live.ts';
+import type { LiveTaskSnapshot } from '../state/runner-task-feed.ts';
+import type { FooterMessage } from './Footer.tsx';
+import { footerLines } from './Footer.tsx';
+import { headerLines } from './Header.tsx';
+import { helpEntries } from './HelpView.tsx';
+import { TROUBLE_VIEWS, type View } from './keys.ts';
+import { nextRedraw, useNow } from './clock.ts';
+import { liveStamp, useHostProbe } from './use-host-probe.ts';
+import { useTaskPanes } from './use-task-panes.ts';
+import { useTroubleshoot } from './use-troubleshoot.tsx';
+import { useConsole } from './use-console.ts';
+import { useNavigation } from './use-navigation.ts';
+import { useLines } from './use-lines.ts';
+import { useDialog } from './use-dialog.ts';
+import { useHostRows } from './use-host-rows.ts';
+import { useListViews } from './use-list-views.ts';
+import { screenFrame, tableRoom } from './screen-layout.ts';
+import { screenCursor } from './screen-cursor.ts';
+import type { LaunchContext } from './launch.ts';
+import type { DashboardProps, TaskSource } from './dashboard-props.ts';
+
+const NO_FEED: TaskSource = { subscribe: () => () => undefined, getSnapshot: () => null };
+
+/**
+ * The dashboard's state, each part from the hook that owns it: the site's feeds, where the operator
+ * is, the rows, the lists, the panes, the troubleshooting views, the console, the dialog and the
+ * footer's message; then the room each part gets and the cursor of the view on screen.
+ */
+export function useScreen(props: DashboardProps) {
+  const { inventory, catalog, readOnly = false } = props;
+  const snapshot = useSyncExternalStore(inventory.subscribe, inventory.getSnapshot);
+  const feed = props.taskFeed ?? NO_FEED;
+  const tasks = useSyncExternalStore(feed.subscribe, feed.getSnapshot);
+  const terminal = useWindowSize();
+  const columns = props.size?.columns ?? terminal.columns;
+  const rows = props.size?.rows ?? terminal.rows;
+  const nav = useNavigation();
+  const view = nav.view;
+  const lines = useLines(readOnly);
+  const dialogs = useDialog();
+  const [message, say] = useState<FooterMessage | null>(null);
+  const hosts = useHostRows({ snapshot, tasks, catalog, given: props.hostExtras, nav });
+  const lists = useListViews({ view, nav, racks: snapshot.racks, catalog, events: props.events, tasks });
+  const frame = screenFrame({
+    ...{ view, columns, rows },
+    ...{ headerLines: headerLines(snapshot, props.peers), footerLines: footerLines(message) },
+  });
+  const clock = useScreenClock({ props, snapshot, tasks, view, near: nearRows(hosts, rows) });
+  const [rereads, setRereads] = useState(0);
+  const stamp = liveStamp(hosts.selectedRow, rereads);
+  const probe = useHostProbe(props.prober, hosts.selectedRow, view === 'detail', stamp);
+  const { bodyHeight } = frame;
+  const panes = useTaskPanes({
+    ...{ feed: tasks, nav, now: clock.now, columns, width: frame.besideRacks, bodyHeight },
+    rows: hosts.all,
+  });
+  const room = tableRoom(frame, panes.layout, view);
+  const consoleHost = view === 'console' ? (hosts.selectedRow?.hostname ?? null) : null;
+  const consolePane = useConsole(props.console, consoleHost, columns, bodyHeight - 1);
+  const trouble = useTroubleshoot({
+    ...{ actions: props.actions, view, open: nav.open, tasks: tasks?.tasks, say, readOnly },
+    ...{ openDialog: dialogs.open, fixedNow: props.now, height: bodyHeight, width: columns },
+    top: (v) => nav.setCursor(v, 0),
+  });
+  const cursor = screenCursor({
+    ...{ view, nav, panes, troubleLength: trouble.length(view), hostKeys: hosts.visible },
+    ...{ selectedHost: hosts.selected, tasks: lists.visibleTasks.length, taskCursor: lists.taskCursor },
+    ...{ help: helpEntries(readOnly).length, listRows: lists.model.rows.length },
+  });
+  nav.syncPosition(cursor.position);
+  // The row under the cursor when a key is handled, not when the screen was last drawn: keys that
+  // arrive in one burst (fast typing, a paste) move the cursor between renders.
+  const liveRow = () =>
+    (view === 'hosts' || view === 'detail' ? hosts.visible[nav.position()] : undefined) ?? hosts.selectedRow;
+  const taskId =
+    view === 'pane' || view === 'task' ? panes.taskIdFor(view) : lists.visibleTasks[lists.taskCursor]?.id;
+  const launch: LaunchContext = {
+    ...{ actions: props.actions, catalog, eraseMode: props.eraseMode ?? 'full' },
+    get targets() {
+      if (nav.marked.size) return hosts.visible.filter((r) => nav.marked.has(r.key));
+      const row = liveRow();
+      return row ? [row] : [];
+    },
+    task: tasks?.tasks.find((t) => t.id === taskId),
+    ...{ openDialog: dialogs.open, say, setPending: hosts.setPending },
+  };
+  return {
+    ...{ snapshot, tasks, columns, rows, frame, room, nav, view, lines, dialogs, message, say, readOnly },
+    ...{ hosts, lists, clock, probe, panes, trouble, consoleHost, consolePane, cursor, liveRow, launch },
+    /** `r`: the details' live reads again too. */
+    reread: () => setRereads((n) => n + 1),
+  };
+}
+
+export type Screen = ReturnType<typeof useScreen>;
+
+/** The rows around the cursor: no taller a window than the terminal, not thousands of hosts. */
+function nearRows(hosts: ReturnType<typeof useHostRows>, height: number) {
+  return hosts.visible.slice(Math.max(0, hosts.selected - height), hosts.selected + height);
+}
+
+/**
+ * The screen redraws for time alone only when a text on it changes: the ages of the rows around the
+ * cursor, the tasks', the data's freshness (read live: the runner's heartbeat moves it without a
+ * render). A refresh that hangs is a slow peer: the header says so after a while.
+ */
+function useScreenClock(o: {
+  props: DashboardProps;
+  snapshot: InventorySnapshot;
+  tasks: LiveTaskSnapshot | null;
+  view: View;
+  near: readonly { since: number }[];
+}) {
+  const { props, snapshot, tasks, view } = o;
+  const slow = useRef<number | null>(null);
+  if (snapshot.refreshing && slow.current === null) slow.current = props.now ?? Date.now();
+  if (!snapshot.refreshing) slow.current = null;
+  const now = useNow(props.now, (at) =>
+    nextRedraw(at, {
+      ages: [
+        ...o.near.map((r) => r.since),
+        ...(view === 'tasks' ? (tasks?.tasks ?? []).map((t) => Date.parse(t.updatedAt)) : []),
+      ],
+      tasks: tasks?.tasks,
+      refreshedAt: props.inventory.getSnapshot().refreshedAt,
+      slowSince: slow.current,
+      everySecond: TROUBLE_VIEWS.includes(view),
+    }),
+  );
+  return { now, slowSince: slow.current };
+}
