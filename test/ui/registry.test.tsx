@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import type { Key } from 'ink';
-import { actionFor, ALL_VIEWS, KEY_ACTIONS, keyName, type View } from '../../components/keys.ts';
+import {
+  actionFor,
+  ALL_VIEWS,
+  KEY_ACTIONS,
+  keyName,
+  type ActionId,
+  type KeyHandlers,
+  type TaskActionId,
+  type View,
+} from '../../components/keys.ts';
 import { keyTableMarkdown } from '../../components/key-text.ts';
 import { commandTable, completeCommand } from '../../components/command-bar.ts';
 import { fakeActions, fakeCatalog, fakeTask, KEYS, mount, staticFeed, tick } from './harness.tsx';
@@ -148,6 +157,22 @@ describe('the key registry', () => {
       if (view === 'inspect') expect(acted).toEqual(expect.arrayContaining(['R', 'r', 'esc']));
     }
   }, 300_000);
+
+  // The checks that matter here are the typecheck's: each @ts-expect-error fails `npm run
+  // typecheck` the day the handler tables stop refusing a missing or an unknown handler.
+  it('ties each entry to exactly one handler, by type', () => {
+    const none = () => undefined;
+    // @ts-expect-error a section's table without the handler of one of its entries
+    const missing: KeyHandlers<TaskActionId> = { resume: none, rollback: none };
+    // @ts-expect-error a handler for no entry of the section
+    const unknown: KeyHandlers<TaskActionId> = { resume: none, rollback: none, cancel: none, retry: none };
+    // @ts-expect-error an id the registry does not have
+    const stray: ActionId = 'retry';
+    void [missing, unknown, stray];
+    // One entry per id: a table keyed by id cannot hold two handlers for one.
+    const ids: ActionId[] = KEY_ACTIONS.map((a) => a.id);
+    expect(new Set(ids).size).toBe(KEY_ACTIONS.length);
+  });
 
   it("the README's key table is the one generated from the registry", () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
