@@ -19,7 +19,9 @@ export function ConsoleView({ host, console: c, width, height, readOnly }: Conso
     ? 'connecting…'
     : s.state === 'unavailable'
       ? `unavailable: ${s.error ?? ''}`
-      : `${s.state} · ${s.viewers} watching`;
+      : s.state === 'elsewhere'
+        ? `held by ${s.heldBy ?? 'another jump host'}: watch it there`
+        : `${s.state} · ${s.viewers} watching`;
   const keyboard =
     s?.keyboard === 'you'
       ? 'you type · ctrl-] gives the keyboard back'
@@ -33,7 +35,7 @@ export function ConsoleView({ host, console: c, width, height, readOnly }: Conso
     <Box flexDirection="column" width={width} height={height}>
       <Text
         inverse={s?.keyboard === 'you'}
-        color={s?.state === 'unavailable' ? 'red' : undefined}
+        color={s?.state === 'unavailable' ? 'red' : s?.state === 'elsewhere' ? 'yellow' : undefined}
         wrap="truncate"
       >
         {head.slice(0, width)}
