@@ -8,12 +8,15 @@ export interface ConsoleViewProps {
   width: number;
   height: number;
   readOnly: boolean;
+  /** In the task pane's place: the keyboard is taken in the full view only. */
+  inPane?: boolean;
 }
 
 const takeKey = displayKeys(KEY_ACTIONS.find((a) => a.id === 'consoleKeyboard')!);
+const fullKey = displayKeys(KEY_ACTIONS.find((a) => a.id === 'console')!);
 
 /** The host's serial console: one status line, then the emulated screen (plain characters only). */
-export function ConsoleView({ host, console: c, width, height, readOnly }: ConsoleViewProps) {
+export function ConsoleView({ host, console: c, width, height, readOnly, inPane }: ConsoleViewProps) {
   const s = c.state;
   const status = !s
     ? 'connecting…'
@@ -29,7 +32,9 @@ export function ConsoleView({ host, console: c, width, height, readOnly }: Conso
         ? 'another viewer types'
         : readOnly
           ? 'read-only'
-          : `${takeKey} take the keyboard`;
+          : inPane
+            ? `${fullKey} to type`
+            : `${takeKey} take the keyboard`;
   const head = `console ${host} · ${status} · ${keyboard}`;
   return (
     <Box flexDirection="column" width={width} height={height}>
