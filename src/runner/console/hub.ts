@@ -179,8 +179,14 @@ export class ConsoleHub {
       clearTimeout(c.retry);
       clearTimeout(c.linger);
     }
-    await Promise.all(all.map((c) => c.sol?.close().catch(() => undefined)));
-    await Promise.all(all.map((c) => this.unclaim(c)));
+    await Promise.all(
+      all.map(async (c) => {
+        const sol = c.sol;
+        c.sol = undefined;
+        await sol?.close().catch(() => undefined);
+        await this.unclaim(c);
+      }),
+    );
     if (this.ownIpmi) await this.ipmi.close();
   }
 
