@@ -1,6 +1,6 @@
 import type { FixId } from '../../protocol/doctor.ts';
 import { consoleCauses, type ConsoleCauseId } from './console-evidence.ts';
-import type { DoctorFacts } from './diagnose.ts';
+import type { DoctorFacts } from './facts.ts';
 
 /**
  * The cause the host's own console names, from the console lines among the doctor's further

@@ -1,6 +1,6 @@
 import { CLOUD_INIT, CURTIN, CURTIN_STAGES, ERROR_LINE, EV, ORIGIN } from './catalogue.ts';
-import { iso } from './checks.ts';
-import type { DoctorFacts } from './diagnose.ts';
+import { iso } from './facts.ts';
+import type { DoctorFacts } from './facts.ts';
 import type { Check, Fix } from '../../protocol/doctor.ts';
 import { line, type Timeline, type TimelineStage } from './timeline.ts';
 import type { StoryEvent } from './stages.ts';
