@@ -517,21 +517,8 @@ export const COMMANDS: CommandSpec[] = [
       },
     ],
     run: async (argv, ctx) => {
-      const [{ switchCommand }, { switchTargetInput }] = await Promise.all([
-        import('./switch.ts'),
-        import('../config/rack/switch-target.ts'),
-      ]);
-      const { onWaitLine } = await import('./wait-line.ts');
-      const site = await ctx.site();
-      const targets = site.topology.switches().map((sw) => switchTargetInput(sw, site.env));
-      const sw = (what: string) => (t: { name?: string }) =>
-        `waiting for ${t.name ?? 'the switch'} (${what})`;
-      const service = onWaitLine(site.switches, ctx.waitLine, {
-        showPort: sw('login, show port'),
-        showVlans: sw('login, show vlan'),
-        findMac: sw('login, MAC table'),
-      });
-      return switchCommand(argv, { targets, io: ctx.io, service });
+      const { switchCommand, runnerSwitchReader } = await import('./switch.ts');
+      return switchCommand(argv, { reader: runnerSwitchReader(() => ctx.runner()), io: ctx.io });
     },
   },
   {
