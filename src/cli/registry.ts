@@ -465,7 +465,8 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'switch',
     summary: "read a ToR switch's VLANs and MAC table; plan port changes",
-    description: 'Switch passwords come from the rack file (passwordEnv), never from the command line.',
+    description:
+      'The runner reads the switch, through the session, queue and lock its tasks use. Switch passwords come from the rack file (passwordEnv), stay in the runner, and are never taken from the command line.',
     subcommands: [
       {
         name: 'show',
@@ -525,7 +526,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'ipmi',
     summary: "a host's BMC: power, boot device, identity",
     description:
-      'Reads answer at once; changes are tasks in the runner holding the host. BMC passwords come from the store or the environment (rack file passwordEnv), never from the command line.',
+      'Reads are answered by the runner through its BMC sessions; changes are tasks in the runner holding the host. BMC passwords come from the store or the environment (rack file passwordEnv), stay in the runner, and are never taken from the command line.',
     lead: [hostArg],
     subcommands: [
       {
