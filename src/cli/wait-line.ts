@@ -113,25 +113,3 @@ export class WaitLine {
     process.off('exit', this.restoreCursor);
   }
 }
-
-/**
- * `gear` with each of `methods` shown on the wait line while it runs, named after its first
- * argument (a switch or BMC target): "waiting for tor-r01 (login and show vlan)".
- */
-export function onWaitLine<T extends object>(
-  gear: T,
-  line: WaitLine,
-  methods: Partial<Record<keyof T & string, (target: { name?: string }) => string>>,
-): T {
-  return new Proxy(gear, {
-    get(obj, key, receiver) {
-      const value: unknown = Reflect.get(obj, key, receiver);
-      const label = typeof key === 'string' ? methods[key as keyof T & string] : undefined;
-      if (typeof value !== 'function' || !label) return value;
-      return (...args: unknown[]) =>
-        line.around(label((args[0] ?? {}) as { name?: string }), () =>
-          Promise.resolve((value as (...a: unknown[]) => unknown).apply(obj, args)),
-        );
-    },
-  });
-}
