@@ -56,16 +56,6 @@ export class WaitLine {
     return () => this.end(id);
   }
 
-  /** `work`, shown as `what` while it lasts. */
-  async around<T>(what: string, work: () => Promise<T>): Promise<T> {
-    const end = this.begin(what);
-    try {
-      return await work();
-    } finally {
-      end();
-    }
-  }
-
   /** Ends every wait and clears the line (the command is over). */
   close(): void {
     this.waits.length = 0;
