@@ -251,7 +251,7 @@ function rackTextOf(config: Config): string | undefined {
   }
 }
 
-// The runner runs the same entry point as its client: found from the sources (src/runner/) or from
+// The runner runs the same entry point as its client: found from the sources (src/client/) or from
 // the bundle (dist/, beside src/).
 const BIN = ['../bin/rackpilot.js', '../src/bin/rackpilot.js']
   .map((p) => new URL(p, import.meta.url).pathname)
