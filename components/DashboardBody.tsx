@@ -107,13 +107,26 @@ function HostsView({ s }: { s: Screen }) {
         wide: frame.wide,
       }}
       pane={{
-        layout: panes.layout,
+        layout: s.layout,
         tasks: panes.list,
         focused: s.view === 'pane',
         selected: panes.paneCursor,
         progress: s.tasks?.progress,
         maasStatus: panes.maasStatus,
       }}
+      {...(s.paneConsole &&
+        s.consoleHost && {
+          console: (
+            <ConsoleView
+              host={s.consoleHost}
+              console={s.consolePane}
+              width={s.layout.width}
+              height={s.layout.height}
+              readOnly={s.readOnly}
+              inPane
+            />
+          ),
+        })}
     />
   );
 }

@@ -371,6 +371,13 @@ const CONSOLE_KEYS = [
     command: 'console',
   },
   {
+    id: 'consolePane',
+    keys: ['V'],
+    label:
+      "the selected host's console in the task pane's place, under or beside the hosts (again: the tasks)",
+    views: PANE_VIEWS,
+  },
+  {
     id: 'consoleKeyboard',
     keys: ['K'],
     label: 'take the console keyboard: keys go to the host until ctrl-] gives it back',

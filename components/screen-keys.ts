@@ -119,7 +119,7 @@ export function screenHandlers(s: Screen, reach: ScreenReach): KeyHandlers<Scree
   };
 }
 
-/** The host's serial console, and taking its keyboard (given back with ctrl-], see useKeyRouting). */
+/** The host's serial console, full screen or in the task pane's place, and taking its keyboard (given back with ctrl-], see useKeyRouting). */
 export function consoleHandlers(
   s: Screen,
   reach: ScreenReach,
@@ -127,6 +127,7 @@ export function consoleHandlers(
 ): KeyHandlers<ConsoleActionId> {
   return {
     console: () => openView(s, reach, 'console'),
+    consolePane: () => s.toggleConsolePane(),
     consoleKeyboard: () => {
       if (!s.consoleHost || !source) return;
       source

@@ -17,7 +17,8 @@ import { useLines } from './use-lines.ts';
 import { useDialog } from './use-dialog.ts';
 import { useHostRows } from './use-host-rows.ts';
 import { useListViews } from './use-list-views.ts';
-import { screenFrame, tableRoom } from './screen-layout.ts';
+import { screenFrame, tableRoom, type ScreenFrame } from './screen-layout.ts';
+import { consolePaneLayout } from './console-pane.ts';
 import { screenCursor } from './screen-cursor.ts';
 import type { LaunchContext } from './launch.ts';
 import type { DashboardProps, TaskSource } from './dashboard-props.ts';
@@ -57,9 +58,9 @@ export function useScreen(props: DashboardProps) {
     ...{ feed: tasks, nav, now: clock.now, columns, width: frame.besideRacks, bodyHeight },
     rows: hosts.all,
   });
-  const room = tableRoom(frame, panes.layout, view);
-  const consoleHost = view === 'console' ? (hosts.selectedRow?.hostname ?? null) : null;
-  const consolePane = useConsole(props.console, consoleHost, columns, bodyHeight - 1);
+  const console = useScreenConsole({ props, view, frame, columns, panes, host: hosts.selectedRow?.hostname });
+  const { layout, consoleHost, consolePane } = console;
+  const room = tableRoom(frame, layout, view);
   const trouble = useTroubleshoot({
     ...{ actions: props.actions, view, open: nav.open, tasks: tasks?.tasks, say, readOnly },
     ...{ openDialog: dialogs.open, fixedNow: props.now, height: bodyHeight, width: columns },
@@ -90,12 +91,41 @@ export function useScreen(props: DashboardProps) {
   return {
     ...{ snapshot, tasks, columns, rows, frame, room, nav, view, lines, dialogs, message, say, readOnly },
     ...{ hosts, lists, clock, probe, panes, trouble, consoleHost, consolePane, cursor, liveRow, launch },
+    /** The pane beside or under the host table: the tasks', or the console's (V). */
+    layout,
+    paneConsole: console.inPane,
+    toggleConsolePane: console.toggle,
     /** `r`: the details' live reads again too. */
     reread: () => setRereads((n) => n + 1),
   };
 }
 
 export type Screen = ReturnType<typeof useScreen>;
+
+/**
+ * The selected host's console: full screen in the console view, or (V) in the task pane's place,
+ * the host list staying in view.
+ */
+function useScreenConsole(o: {
+  props: DashboardProps;
+  view: View;
+  frame: ScreenFrame;
+  columns: number;
+  panes: ReturnType<typeof useTaskPanes>;
+  host: string | undefined;
+}) {
+  const { props, view, frame, columns } = o;
+  const [inPane, setInPane] = useState(false);
+  const shown = inPane && (view === 'hosts' || view === 'pane') && props.console !== undefined;
+  const { bodyHeight } = frame;
+  const layout = shown
+    ? consolePaneLayout({ columns, width: frame.besideRacks, bodyHeight })
+    : o.panes.layout;
+  const consoleHost = view === 'console' || (shown && layout.placement !== 'none') ? (o.host ?? null) : null;
+  const size = view === 'console' ? { w: columns, h: bodyHeight } : { w: layout.width, h: layout.height };
+  const consolePane = useConsole(props.console, consoleHost, size.w, size.h - 1);
+  return { inPane: shown, layout, consoleHost, consolePane, toggle: () => setInPane((on) => !on) };
+}
 
 /** The rows around the cursor: no taller a window than the terminal, not thousands of hosts. */
 function nearRows(hosts: ReturnType<typeof useHostRows>, height: number) {

@@ -20,6 +20,7 @@ import { taskReadHandlers } from './service/task-reads.ts';
 import { peerDeadline, stillWaiting, type Handlers } from './service/context.ts';
 import { WaitBoard } from './waits.ts';
 import { liveReadHandlers } from './service/live-read.ts';
+import { gearReadHandlers } from './service/gear-reads.ts';
 import { createPowerSweep, troubleshootHandlers } from './service/troubleshoot.ts';
 import { createConsoleHub } from './console/runner-consoles.ts';
 import { consoleHandlers } from './service/console.ts';
@@ -266,9 +267,11 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
           await inventory.follower.step();
           return [...inventory.follower.state().rows];
         },
+        console: (hostname) => consoles.hub.evidence(hostname).lines,
       }),
       ...siteCheckHandlers(ctx),
       ...liveReadHandlers(ctx),
+      ...gearReadHandlers(ctx, waits),
       ...consoleHandlers(consoles.hub),
       ...runnerHandlers,
     },
