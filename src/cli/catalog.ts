@@ -126,7 +126,7 @@ async function hostLs(argv: string[], ctx: CommandContext): Promise<number> {
       hosts.map((h) => [
         h.hostname,
         h.mac,
-        `${h.ipmi.address}${h.ipmi.port ? `:${h.ipmi.port}` : ''}`,
+        `${h.ipmi.address}${h.ipmi.port ? `:${h.ipmi.port}` : ''}${h.ipmi.source ? ` (${h.ipmi.source})` : ''}`,
         String(h.cpuCores),
         String(h.cpuMhz),
         String(h.memoryMb),

@@ -11,6 +11,8 @@ import { readWait, type Peer } from './waits.ts';
 /** Each peer's setting: what bounds a command's whole wait on it. */
 const PEER_BOUNDS: Record<Peer, (c: Config) => { ms: number; setting: string }> = {
   maas: (c) => ({ ms: c.maasTimeoutMs, setting: 'RACKPILOT_MAAS_TIMEOUT' }),
+  switch: (c) => ({ ms: c.switchTimeoutMs, setting: 'RACKPILOT_SWITCH_TIMEOUT' }),
+  bmc: (c) => ({ ms: c.bmcTimeoutMs, setting: 'RACKPILOT_BMC_TIMEOUT' }),
 };
 
 /** Settings that point at a site; the embedded lab's env file replaces them for a client of it. */

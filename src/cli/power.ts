@@ -12,6 +12,7 @@ import type { CommandContext } from './context.ts';
 import { followOrDetach } from './follow.ts';
 import { parseCommandArgs, printJson, println, UsageError } from './io.ts';
 import { BOOT_USAGE, POWER_USAGE } from './usage.ts';
+import { describeBmcOrigin } from '../protocol/messages.ts';
 
 /** Host names: letters, digits, dot, dash, underscore; nothing a shell or a BMC would read. */
 const hostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'not a host name');
@@ -66,9 +67,11 @@ export async function powerCommand(argv: string[], ctx: CommandContext): Promise
     ]);
     const power = p.read === 'power' ? p.power : undefined;
     const boot = b.read === 'bootdev' ? b : undefined;
+    const origin = p.origin ?? b.origin;
     if (values.json) {
       printJson(ctx.io, {
         host,
+        ...(origin && { bmc: { address: origin.label, source: origin.source ?? null } }),
         power,
         ...(boot && {
           boot: { device: boot.device, valid: boot.valid, persistent: boot.persistent, efi: boot.efi },
@@ -81,6 +84,7 @@ export async function powerCommand(argv: string[], ctx: CommandContext): Promise
           ? `, boot override ${bootDeviceLabel(boot.device)} (${boot.persistent ? 'persistent' : 'next boot only'}, ${boot.efi ? 'EFI' : 'legacy'})`
           : ', no boot override (BIOS order)';
       println(ctx.io, `${host}: power ${power}${bootText}`);
+      if (origin) println(ctx.io, `  BMC ${describeBmcOrigin(origin)}`);
     }
     return 0;
   }

@@ -1,7 +1,7 @@
 import type { Method } from '../protocol/messages.ts';
 
 /** The gear a read through the runner waits on, whose setting bounds the command's wait. */
-export type Peer = 'maas';
+export type Peer = 'maas' | 'switch' | 'bmc';
 
 interface ReadWait {
   /** Named on the wait line: "MaaS's machine list". */
@@ -19,10 +19,11 @@ const host = (p: Record<string, unknown>) => String(p['host'] ?? '');
 const READ_WAITS: Partial<Record<Method, ReadWait>> = {
   'inventory.snapshot': { what: () => "MaaS's machine list", peer: 'maas' },
   'host.maas': { what: (p) => `MaaS's answer about ${host(p)}` },
-  'host.bmcRead': { what: (p) => `the BMC of ${host(p)}` },
-  'host.doctor': { what: (p) => `the doctor's reads about ${host(p)} (MaaS, switch, BMC)` },
-  'host.inspect': { what: (p) => `the live state of ${host(p)} (MaaS, switch, BMC)` },
-  'rack.cabling': { what: (p) => `the switch of ${String(p['rack'] ?? '')}` },
+  'host.bmcRead': { what: (p) => `the BMC of ${host(p)}`, peer: 'bmc' },
+  // The doctor and the inspection read MaaS, the switches and the BMC at once: MaaS's is the longest bound.
+  'host.doctor': { what: (p) => `the doctor's reads about ${host(p)} (MaaS, switch, BMC)`, peer: 'maas' },
+  'host.inspect': { what: (p) => `the live state of ${host(p)} (MaaS, switch, BMC)`, peer: 'maas' },
+  'rack.cabling': { what: (p) => `the switch of ${String(p['rack'] ?? '')}`, peer: 'switch' },
   'host.add': { what: () => 'MaaS and the rack file, for the host to add' },
   'instance.plan': { what: () => 'the plan (MaaS and the switch)' },
   'instance.actionPlan': { what: () => 'the plan (MaaS and the switch)' },

@@ -6,6 +6,7 @@ import {
   taskSchema,
   taskTargetSchema,
   templateSchema,
+  BMC_SOURCES,
   LOG_LEVELS,
   TASK_STATES,
 } from './records.ts';
@@ -37,13 +38,29 @@ const confirmedPlan = z.string().regex(/^[0-9a-f]{64}$/, 'the digest of a plan f
 export const taskSummarySchema = taskSchema.omit({ log: true });
 export type TaskSummary = z.infer<typeof taskSummarySchema>;
 
+/** Which BMC was read and where its details came from (the rack file, MaaS, the command line). */
+export const bmcOriginSchema = z.object({ label: z.string(), source: z.enum(BMC_SOURCES).optional() });
+export type BmcOrigin = z.infer<typeof bmcOriginSchema>;
+
+/** `IPMI 10.0.0.5:623, from MaaS`: the BMC and the source of its details, never a credential. */
+export function describeBmcOrigin(o: BmcOrigin): string {
+  if (!o.source) return o.label;
+  return `${o.label}, from ${o.source === 'rack file' ? 'the rack file' : o.source === 'command line' ? 'the command line' : 'MaaS'}`;
+}
+
 /** A host record as it leaves the runner: never its IPMI password. */
 export const publicHostSchema = z.object({
   id: z.string(),
   hostname: z.string(),
   mac: z.string(),
   macs: z.array(z.string()),
-  ipmi: z.object({ address: z.string(), port: z.number().optional(), username: z.string() }),
+  ipmi: z.object({
+    address: z.string(),
+    port: z.number().optional(),
+    username: z.string(),
+    protocol: z.enum(['ipmi', 'redfish']).optional(),
+    source: z.enum(BMC_SOURCES).optional(),
+  }),
   cpuCores: z.number(),
   cpuMhz: z.number(),
   memoryMb: z.number(),
@@ -286,8 +303,13 @@ export type PortReading = z.infer<typeof portReadingSchema>;
 export const hostLiveSchema = z.object({
   bmc: z
     .union([
-      z.object({ power: z.enum(['on', 'off']), bootDevice: z.string(), persistent: z.boolean() }),
-      z.object({ error: z.string() }),
+      z.object({
+        power: z.enum(['on', 'off']),
+        bootDevice: z.string(),
+        persistent: z.boolean(),
+        origin: bmcOriginSchema.optional(),
+      }),
+      z.object({ error: z.string(), source: z.enum(BMC_SOURCES).optional() }),
     ])
     .optional(),
   ports: z.array(portReadingSchema),
@@ -510,9 +532,14 @@ export const METHODS = {
   'host.bmcRead': {
     params: z.object({ host: z.string().min(1), read: z.enum(['power', 'bootdev', 'info']) }),
     result: z.discriminatedUnion('read', [
-      z.object({ read: z.literal('power'), power: z.enum(['on', 'off']) }),
+      z.object({
+        read: z.literal('power'),
+        power: z.enum(['on', 'off']),
+        origin: bmcOriginSchema.optional(),
+      }),
       z.object({
         read: z.literal('bootdev'),
+        origin: bmcOriginSchema.optional(),
         device: z.string(),
         valid: z.boolean(),
         persistent: z.boolean(),
@@ -520,6 +547,7 @@ export const METHODS = {
       }),
       z.object({
         read: z.literal('info'),
+        origin: bmcOriginSchema.optional(),
         deviceId: z.number(),
         deviceRevision: z.number(),
         providesSdrs: z.boolean(),

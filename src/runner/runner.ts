@@ -265,9 +265,10 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
           await inventory.follower.step();
           return [...inventory.follower.state().rows];
         },
+        waits,
       }),
       ...siteCheckHandlers(ctx),
-      ...liveReadHandlers(ctx),
+      ...liveReadHandlers(ctx, waits),
       ...consoleHandlers(consoles.hub),
       ...runnerHandlers,
     },

@@ -1,7 +1,10 @@
 import { parseEventTime } from '../../gear/maas/schemas.ts';
 import { scriptSetOutput } from '../../gear/maas/results.ts';
 import type { MaasMachine } from '../../gear/maas/schemas.ts';
-import { bmcTargetForHost, rackBmcTarget, type BmcTarget } from '../site/bmc-target.ts';
+import type { BmcTarget } from '../site/bmc-target.ts';
+import { resolveBmc } from '../site/bmc-resolve.ts';
+import type { WaitBoard } from '../waits.ts';
+import { describeBmcOrigin } from '../../protocol/messages.ts';
 import { switchPort } from '../site/adapters.ts';
 import type { Site } from '../site/open.ts';
 import type { Workbench } from '../site/workbench.ts';
@@ -29,6 +32,8 @@ export interface TroubleshootContext {
   power?: (hostname: string) => BmcPower | undefined;
   /** This site's stage durations, which the doctor reads and adds finished operations to. */
   history?: StageHistoryFile;
+  /** Where the runner says what it waits for (a client whose deadline passes is told). */
+  waits?: WaitBoard;
 }
 
 const line = (err: unknown) => describeError(err).split('\n')[0]!;
@@ -49,13 +54,20 @@ function hostOf(ctx: TroubleshootContext, key: string) {
   return { rec, hostname, rack, macs };
 }
 
-export function bmcTarget(
+/** The host's BMC as the doctor reads it: the store's record, the rack file's, else MaaS's. */
+export async function bmcTarget(
   ctx: TroubleshootContext,
   rec: Host | undefined,
   hostname: string,
-): BmcTarget | undefined {
-  if (rec) return bmcTargetForHost(rec);
-  return rackBmcTarget(ctx.site.topology.host(hostname)?.bmc, hostname, ctx.site.env);
+  signal?: AbortSignal,
+): Promise<BmcTarget | undefined> {
+  const found = await resolveBmc(ctx.site, rec, hostname, signal);
+  return found && 'target' in found ? found.target : undefined;
+}
+
+/** Runs `work`, known to the runner's wait board (when it has one) as `what`. */
+function track<T>(ctx: TroubleshootContext, what: string, work: () => Promise<T>): Promise<T> {
+  return ctx.waits ? ctx.waits.track(what, work) : work();
 }
 
 async function machineOf(
@@ -97,7 +109,7 @@ export async function gatherDoctorFacts(
   let machine: MaasMachine | null = null;
   const maas = (async (): Promise<DoctorFacts['maas']> => {
     try {
-      machine = await machineOf(ctx, rec, hostname, signal);
+      machine = await track(ctx, `MaaS's machine ${hostname}`, () => machineOf(ctx, rec, hostname, signal));
       if (!machine) return null;
       return {
         systemId: machine.system_id,
@@ -122,10 +134,12 @@ export async function gatherDoctorFacts(
     if (!id) return [];
     try {
       // Back to the status change that began the last operation, at every level (PXE, TFTP, HTTP).
-      const page = await readEventsBack(
-        site.maas,
-        { systemId: id, level: 'DEBUG', pageSize: 100, maxPages: 8, enough: reachesStoryStart },
-        signal,
+      const page = await track(ctx, `MaaS's events of ${hostname}`, () =>
+        readEventsBack(
+          site.maas,
+          { systemId: id, level: 'DEBUG', pageSize: 100, maxPages: 8, enough: reachesStoryStart },
+          signal,
+        ),
       );
       return page.events.map((e) => ({
         id: e.id,
@@ -143,7 +157,9 @@ export async function gatherDoctorFacts(
     const id = await sid();
     if (!id) return null;
     try {
-      const set = await site.maas.readInstallationResults(id, signal);
+      const set = await track(ctx, `MaaS's installation results of ${hostname}`, () =>
+        site.maas.readInstallationResults(id, signal),
+      );
       const text = scriptSetOutput(set);
       return {
         status: set.results[0]?.status_name ?? 'none',
@@ -154,15 +170,20 @@ export async function gatherDoctorFacts(
     }
   })();
   const bmc = (async (): Promise<DoctorFacts['bmc']> => {
-    const target = bmcTarget(ctx, rec, hostname);
-    if (!target) return null;
+    const found = await track(ctx, `the BMC details of ${hostname}`, () =>
+      resolveBmc(site, rec, hostname, signal),
+    );
+    if (!found) return null;
+    if ('error' in found) return { answer: 'unknown', error: `${found.error} (BMC from ${found.source})` };
+    const { target } = found;
+    const origin = describeBmcOrigin({ label: found.label, ...(found.source && { source: found.source }) });
     try {
-      const [power, boot] = await Promise.all([
-        site.bmc.powerStatus(target, signal),
-        site.bmc.getBootDevice(target, signal),
-      ]);
+      const [power, boot] = await track(ctx, `the ${target.name}`, () =>
+        Promise.all([site.bmc.powerStatus(target, signal), site.bmc.getBootDevice(target, signal)]),
+      );
       return {
         answer: 'ok',
+        origin,
         power,
         boot: {
           device: boot.valid ? bootDeviceLabel(boot.device) : 'none',
@@ -171,14 +192,16 @@ export async function gatherDoctorFacts(
         },
       };
     } catch (err) {
-      return { answer: answerOf(err) === 'auth' ? 'auth' : 'unreachable', error: line(err) };
+      return { answer: answerOf(err) === 'auth' ? 'auth' : 'unreachable', origin, error: line(err) };
     }
   })();
   const ports = Promise.all(
     nics.map(async (n) => {
       const pxe = site.topology.switch(n.switch)?.pxeVlan ?? null;
       try {
-        const m = await switches.showPort(n.switch, n.port, signal);
+        const m = await track(ctx, `${n.switch} (show port ${n.port})`, () =>
+          switches.showPort(n.switch, n.port, signal),
+        );
         return { switch: n.switch, port: n.port, pxeVlan: pxe, untagged: m.untagged, tagged: [...m.tagged] };
       } catch (err) {
         return { switch: n.switch, port: n.port, pxeVlan: pxe, error: line(err) };
@@ -242,7 +265,7 @@ export async function gatherInspectFacts(
   const { rec, hostname, macs } = hostOf(ctx, key);
   const { site } = ctx;
   const switches = switchPort(site.switches, site.topology, site.env);
-  const machine = await machineOf(ctx, rec, hostname, signal);
+  const machine = await track(ctx, `MaaS's machine ${hostname}`, () => machineOf(ctx, rec, hostname, signal));
   const interfaces = (machine?.interface_set ?? []).map((i) => ({
     id: i.id,
     name: i.name,
@@ -260,7 +283,9 @@ export async function gatherInspectFacts(
     site.topology.nicsForMacs(macs).map(async (n) => {
       const pxeVlan = site.topology.switch(n.switch)?.pxeVlan ?? 0;
       const [actual, learnedOn] = await Promise.all([
-        switches.showPort(n.switch, n.port, signal).then(
+        track(ctx, `${n.switch} (show port ${n.port})`, () =>
+          switches.showPort(n.switch, n.port, signal),
+        ).then(
           (m) => ({ untagged: m.untagged, tagged: [...m.tagged] }),
           (err) => ({ error: line(err) }),
         ),
@@ -329,9 +354,8 @@ export async function cabling(
       const s = topology.switch(sw);
       if (!s) return void tables.set(sw, { error: 'not in the rack file' });
       try {
-        const rows = await ctx.site.switches.macTable(
-          switchTargetInput(s, ctx.site.env),
-          signal ? { signal } : {},
+        const rows = await track(ctx, `${sw} (MAC table)`, () =>
+          ctx.site.switches.macTable(switchTargetInput(s, ctx.site.env), signal ? { signal } : {}),
         );
         tables.set(
           sw,

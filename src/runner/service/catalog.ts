@@ -1,13 +1,25 @@
 import { OperatorError } from '../../util/errors.ts';
 import { registerSecret } from '../../util/redact.ts';
 import { resolveBmcPassword } from '../../config/rack/passwords.ts';
-import { hostBmcFields } from '../site/bmc-target.ts';
+import { hostBmcFields, type BmcFields } from '../site/bmc-target.ts';
+import { maasBmc } from '../site/bmc-resolve.ts';
+import type { BmcSource } from '../../protocol/records.ts';
 import { imageMatches } from '../workflows/instance-create.ts';
 import { planWorkflowLive } from '../workflows/index.ts';
 import type { Host } from '../../protocol/records.ts';
 import type { Result } from '../../protocol/messages.ts';
 import { withDraft } from './draft.ts';
 import type { Handlers, ServiceContext } from './context.ts';
+
+/** The store record's fields of a BMC MaaS gave, beside address, port, user and password. */
+function maasRecordFields(f: BmcFields) {
+  return {
+    ...(f.protocol === 'redfish' && { protocol: 'redfish' as const, scheme: f.scheme ?? 'https' }),
+    ...(f.systemId !== undefined && { systemId: f.systemId }),
+    ...(f.cipherSuite !== undefined && { cipherSuite: f.cipherSuite }),
+    ...(f.privilege !== undefined && { privilege: f.privilege }),
+  };
+}
 
 /** A host record without its IPMI password, with the instance it runs. */
 export function publicHost(h: Host, instance: string | null): Result<'hosts.list'>[number] {
@@ -65,22 +77,37 @@ export function catalogHandlers({ site, wb }: ServiceContext): Handlers {
       }
       const macs = [...new Set([mac, ...site.topology.nicsForMacs([mac]).map((n) => n.mac), ...rackMacs])];
       const bmc = rackHost?.bmc;
-      const address = p.ipmi?.address ?? bmc?.address;
-      const port = p.ipmi ? p.ipmi.port : bmc?.port;
+      // No BMC in the rack file and none given: MaaS's power parameters, when it knows the machine.
+      const maas = !p.ipmi && !bmc ? await maasBmc(site, hostname) : undefined;
+      if (maas && 'error' in maas)
+        throw new OperatorError(
+          `no bmc for ${hostname} in the rack file, and MaaS's cannot be used: ${maas.error}`,
+          {
+            target: hostname,
+            hint: 'add a bmc entry to the rack file, or pass --ipmi HOST[:PORT] and --ipmi-user USER',
+          },
+        );
+      const fromMaas = maas?.fields;
+      const address = p.ipmi?.address ?? bmc?.address ?? fromMaas?.address;
+      const port = p.ipmi ? p.ipmi.port : (bmc?.port ?? fromMaas?.port);
       if (!address)
         throw new OperatorError(`no BMC address for ${hostname}`, {
-          hint: 'pass --ipmi HOST[:PORT] or add a bmc entry to the rack file',
+          hint: 'pass --ipmi HOST[:PORT] or add a bmc entry to the rack file (MaaS has no machine of that name)',
         });
-      const username = p.ipmiUser ?? bmc?.username;
-      if (!username)
+      const username = p.ipmiUser ?? bmc?.username ?? fromMaas?.username;
+      if (username === undefined)
         throw new OperatorError(`no IPMI user for ${hostname}`, { hint: 'pass --ipmi-user USER' });
-      const password = p.ipmiPassword ?? (bmc ? resolveBmcPassword(bmc, hostname, site.env) : undefined);
+      const password =
+        p.ipmiPassword ??
+        (bmc ? resolveBmcPassword(bmc, hostname, site.env) : undefined) ??
+        fromMaas?.password;
       if (!password) {
         throw new OperatorError(`no IPMI password for ${hostname}`, {
           hint: 'set RACKPILOT_IPMI_PASSWORD, pipe it with --ipmi-password-stdin, or reference it from the rack file (bmc.passwordEnv); never on the command line',
         });
       }
       registerSecret(password);
+      const source: BmcSource = p.ipmi ? 'command line' : bmc ? 'rack file' : 'MaaS';
       const record = {
         hostname,
         mac,
@@ -92,6 +119,9 @@ export function catalogHandlers({ site, wb }: ServiceContext): Handlers {
           password,
           // The rack file's protocol and its Redfish fields, unless --ipmi named another BMC.
           ...(!p.ipmi && bmc && hostBmcFields(bmc)),
+          // MaaS's protocol, Redfish fields and IPMI session settings.
+          ...(fromMaas && maasRecordFields(fromMaas)),
+          source,
         },
         cpuCores: p.cores,
         cpuMhz: p.mhz,

@@ -1,6 +1,7 @@
 import { NODE_STATUS } from '../../gear/maas/node-status.ts';
 import { parseEventTime } from '../../gear/maas/schemas.ts';
 import { bmcTargetForHost, rackBmcTarget } from '../site/bmc-target.ts';
+import { bmcOrigin, maasBmcsKnown, resolveBmc } from '../site/bmc-resolve.ts';
 import type { Site } from '../site/open.ts';
 import type { Workbench } from '../site/workbench.ts';
 import { OperatorError } from '../../util/errors.ts';
@@ -9,7 +10,15 @@ import { cabling, doctor, inspectHost } from '../doctor/gather.ts';
 import { StageHistoryFile } from '../doctor/history-file.ts';
 import { readTriage } from '../doctor/triage-read.ts';
 import { BmcPowerSweep, type BmcSweepTarget, type BmcPowerChange } from '../power-sweep.ts';
-import type { Caller, Handlers, ServiceContext } from './context.ts';
+import {
+  peerDeadline,
+  stillWaiting,
+  type Caller,
+  type Handlers,
+  type RequestContext,
+  type ServiceContext,
+} from './context.ts';
+import { WaitBoard } from '../waits.ts';
 import { actionPlanner, FIX_TASKS } from './plans.ts';
 
 /**
@@ -29,7 +38,10 @@ export function sweepTargets(site: Site, wb: Workbench): BmcSweepTarget[] {
     if (seen.has(hostname)) continue;
     const target = rackBmcTarget(site.topology.host(hostname)?.bmc, hostname, site.env);
     if (target) out.push({ hostname, target });
+    seen.add(hostname);
   }
+  // Hosts whose BMC only MaaS knows, once a read found it there.
+  for (const m of maasBmcsKnown(site)) if (!seen.has(m.hostname)) out.push(m);
   return out;
 }
 
@@ -101,11 +113,40 @@ export function troubleshootHandlers(
   opts: {
     /** The inventory's rows when the runner follows MaaS already (the triage needs no list then). */
     rows?: NonNullable<Parameters<typeof readTriage>[0]['rows']>;
+    /** Where the runner says what it waits for, when a client's deadline passes first. */
+    waits?: WaitBoard;
   } = {},
 ): Handlers {
+  const waits = opts.waits ?? new WaitBoard();
   // The site's stage history lives beside the store it belongs to (none for an in-memory store).
   const history = new StageHistoryFile(wb.store.path ? `${wb.store.path}.stage-history.json` : null);
-  const tctx = { site, wb, history, ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }) };
+  const tctx = {
+    site,
+    wb,
+    history,
+    waits,
+    ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }),
+  };
+  /**
+   * A read bounded by what its client has left (else by the runner's own setting for that peer):
+   * what is not read by then is said so, and a wait still open is named in the answer.
+   */
+  const bounded = async <T>(
+    request: RequestContext | undefined,
+    peer: { ms: number; setting: string },
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> => {
+    const deadline = peerDeadline(request, peer.ms, peer.setting);
+    try {
+      return await work(deadline.signal);
+    } catch (err) {
+      throw stillWaiting(err, waits);
+    } finally {
+      deadline.dispose();
+    }
+  };
+  const maasPeer = { ms: site.config.maasTimeoutMs, setting: 'RACKPILOT_MAAS_TIMEOUT' };
+  const switchPeer = { ms: site.config.switchTimeoutMs, setting: 'RACKPILOT_SWITCH_TIMEOUT' };
   const planner = actionPlanner({ site, wb });
   const hostNamed = (key: string) => {
     const host = wb.store.hosts.find((h) => h.hostname === key || h.id === key);
@@ -116,15 +157,16 @@ export function troubleshootHandlers(
       });
     return host;
   };
-  const withPlan = async (key: string) => {
-    const i = await inspectHost(tctx, key);
+  const withPlan = async (key: string, signal?: AbortSignal) => {
+    const i = await inspectHost(tctx, key, signal);
     const plan = i.reconcile
       ? await planWorkflowLive(wb.deps, 'host.reconcile', { hostId: hostNamed(key).id, ...i.reconcile })
       : [];
     return { ...i, plan };
   };
   return {
-    'host.doctor': async ({ host, log }) => doctor(tctx, host, undefined, { log: log === true }),
+    'host.doctor': async ({ host, log }, _caller, request) =>
+      bounded(request, maasPeer, (signal) => doctor(tctx, host, signal, { log: log === true })),
     'site.triage': async () =>
       readTriage({
         maas: site.maas,
@@ -166,7 +208,8 @@ export function troubleshootHandlers(
       );
       return { taskId: taskIdStarted };
     },
-    'host.inspect': async ({ host }) => withPlan(host),
+    'host.inspect': async ({ host }, _caller, request) =>
+      bounded(request, maasPeer, (signal) => withPlan(host, signal)),
     'host.reconcile': async ({ host, plan }) => {
       // Confirmed: the reconcile the operator saw, with its very values (ports, VLANs, bond mode).
       if (plan !== undefined) {
@@ -179,21 +222,44 @@ export function troubleshootHandlers(
       const target = { hostId: h.id, hostname: h.hostname };
       return { taskId: await wb.engine.start('host.reconcile', target, { hostId: h.id, ...i.reconcile }) };
     },
-    'rack.cabling': async ({ rack }) => cabling(tctx, rack),
-    'host.bmcRead': async ({ host, read }) => {
-      // A store host's BMC, else the rack file's entry for that host name (IPMI or Redfish).
+    'rack.cabling': async ({ rack }, _caller, request) =>
+      bounded(request, switchPeer, (signal) => cabling(tctx, rack, signal)),
+    'host.bmcRead': async ({ host, read }, _caller, request) => {
+      // A store host's BMC, else the rack file's entry, else MaaS's power parameters (IPMI or Redfish).
       const rec = wb.store.hosts.find((x) => x.hostname === host || x.id === host);
-      const rackTarget = rec ? undefined : rackBmcTarget(site.topology.host(host)?.bmc, host, site.env);
-      const h = rec ?? (rackTarget ? undefined : hostNamed(host));
-      const target = rackTarget ?? bmcTargetForHost(h!);
-      if (read === 'power') return { read, power: await site.bmc.powerStatus(target) };
-      if (read === 'bootdev') return { read, ...(await site.bmc.getBootDevice(target)) };
-      if (target.protocol === 'redfish')
-        throw new OperatorError(`${host} has a Redfish BMC: Get Device ID is an IPMI command`, {
-          target: host,
-          hint: `read its power and boot override with \`rackpilot power ${host} status\``,
-        });
-      return { read, ...(await site.ipmi.deviceId(target.ipmi)) };
+      const deadline = peerDeadline(request, site.config.bmcTimeoutMs, 'RACKPILOT_BMC_TIMEOUT');
+      try {
+        const found = await waits.track(`the BMC details of ${host}`, () =>
+          resolveBmc(site, rec, host.toLowerCase(), deadline.signal),
+        );
+        if (!found) hostNamed(host);
+        if (!found || 'error' in found)
+          throw new OperatorError(
+            `${host}: BMC ${found ? `(from ${found.source}) ` : ''}${found?.error ?? 'unknown'}`,
+            {
+              target: host,
+              hint: 'give the host a bmc entry in the rack file, or fix its power parameters in MaaS',
+            },
+          );
+        const { target } = found;
+        const origin = bmcOrigin(found);
+        const signal = deadline.signal;
+        const what = `the ${target.name}`;
+        if (read === 'power')
+          return { read, origin, power: await waits.track(what, () => site.bmc.powerStatus(target, signal)) };
+        if (read === 'bootdev')
+          return { read, origin, ...(await waits.track(what, () => site.bmc.getBootDevice(target, signal))) };
+        if (target.protocol === 'redfish')
+          throw new OperatorError(`${host} has a Redfish BMC: Get Device ID is an IPMI command`, {
+            target: host,
+            hint: `read its power and boot override with \`rackpilot power ${host} status\``,
+          });
+        return { read, origin, ...(await waits.track(what, () => site.ipmi.deviceId(target.ipmi, signal))) };
+      } catch (err) {
+        throw stillWaiting(err, waits);
+      } finally {
+        deadline.dispose();
+      }
     },
     'power.snapshot': async () => {
       const hosts = [...(sweep?.snapshot().values() ?? [])].map((p) => ({ ...p }));

@@ -230,5 +230,11 @@ function maasPowerOf(h: Host): CreateMachineInput['power'] {
       ...(b.systemId !== undefined && { nodeId: b.systemId }),
     };
   }
-  return { address: b.port ? `${b.address}:${b.port}` : b.address, user: b.username, pass: b.password };
+  return {
+    address: b.port ? `${b.address}:${b.port}` : b.address,
+    user: b.username,
+    pass: b.password,
+    ...(b.cipherSuite !== undefined && { cipherSuiteId: b.cipherSuite }),
+    ...(b.privilege !== undefined && { privilegeLevel: b.privilege === 'operator' ? 'OPERATOR' : 'ADMIN' }),
+  };
 }
