@@ -10,6 +10,7 @@ import type { Site } from '../site/open.ts';
 import type { Workbench } from '../site/workbench.ts';
 import { bootDeviceLabel } from '../../gear/ipmi/index.ts';
 import { describeError, OperatorError } from '../../util/errors.ts';
+import { abortedByDeadline, raceSignal } from '../../util/deadline.ts';
 import { answerOf, type BmcPower } from '../power-sweep.ts';
 import type { Host, Task } from '../../protocol/records.ts';
 import { readEventsBack } from '../../gear/maas/event-pages.ts';
@@ -37,6 +38,9 @@ export interface TroubleshootContext {
 }
 
 const line = (err: unknown) => describeError(err).split('\n')[0]!;
+/** Why a read failed: the client's deadline when that is what ended it (the gear's own words else). */
+const why = (err: unknown, signal: AbortSignal | undefined) =>
+  abortedByDeadline(signal) ? `not read: ${line(signal!.reason)}` : line(err);
 
 /** The host as rackpilot knows it: the store record, else the rack file (with its BMC). */
 function hostOf(ctx: TroubleshootContext, key: string) {
@@ -178,8 +182,12 @@ export async function gatherDoctorFacts(
     const { target } = found;
     const origin = describeBmcOrigin({ label: found.label, ...(found.source && { source: found.source }) });
     try {
-      const [power, boot] = await track(ctx, `the ${target.name}`, () =>
-        Promise.all([site.bmc.powerStatus(target, signal), site.bmc.getBootDevice(target, signal)]),
+      // A BMC request already sent runs to its own bound; the doctor answers at the deadline.
+      const [power, boot] = await raceSignal(
+        track(ctx, `the ${target.name}`, () =>
+          Promise.all([site.bmc.powerStatus(target, signal), site.bmc.getBootDevice(target, signal)]),
+        ),
+        signal,
       );
       return {
         answer: 'ok',
@@ -192,7 +200,7 @@ export async function gatherDoctorFacts(
         },
       };
     } catch (err) {
-      return { answer: answerOf(err) === 'auth' ? 'auth' : 'unreachable', origin, error: line(err) };
+      return { answer: answerOf(err) === 'auth' ? 'auth' : 'unreachable', origin, error: why(err, signal) };
     }
   })();
   const ports = Promise.all(
@@ -204,7 +212,7 @@ export async function gatherDoctorFacts(
         );
         return { switch: n.switch, port: n.port, pxeVlan: pxe, untagged: m.untagged, tagged: [...m.tagged] };
       } catch (err) {
-        return { switch: n.switch, port: n.port, pxeVlan: pxe, error: line(err) };
+        return { switch: n.switch, port: n.port, pxeVlan: pxe, error: why(err, signal) };
       }
     }),
   );
@@ -218,7 +226,7 @@ export async function gatherDoctorFacts(
           learnedOn: await switches.findMac(n.switch, n.mac, signal),
         };
       } catch (err) {
-        return { mac: n.mac, switch: n.switch, port: n.port, error: line(err) };
+        return { mac: n.mac, switch: n.switch, port: n.port, error: why(err, signal) };
       }
     }),
   );
@@ -287,9 +295,9 @@ export async function gatherInspectFacts(
           switches.showPort(n.switch, n.port, signal),
         ).then(
           (m) => ({ untagged: m.untagged, tagged: [...m.tagged] }),
-          (err) => ({ error: line(err) }),
+          (err) => ({ error: why(err, signal) }),
         ),
-        switches.findMac(n.switch, n.mac, signal).catch((err) => ({ error: line(err) })),
+        switches.findMac(n.switch, n.mac, signal).catch((err) => ({ error: why(err, signal) })),
       ]);
       return { mac: n.mac, switch: n.switch, port: n.port, pxeVlan, actual, learnedOn };
     }),
@@ -312,10 +320,10 @@ async function readBmc(
 ): Promise<InspectFacts['bmc']> {
   const bmcs = ctx.wb.deps.bmcs;
   const [power, boot] = await Promise.all([
-    bmcs.powerStatus(host, signal).catch((err) => ({ error: line(err) })),
-    bmcs.getBootDevice(host, signal).then(
+    raceSignal(bmcs.powerStatus(host, signal), signal).catch((err) => ({ error: why(err, signal) })),
+    raceSignal(bmcs.getBootDevice(host, signal), signal).then(
       (b) => ({ device: b.device, valid: b.valid }),
-      (err) => ({ error: line(err) }),
+      (err) => ({ error: why(err, signal) }),
     ),
   ]);
   return { power, boot };
@@ -362,7 +370,7 @@ export async function cabling(
           rows.map((r) => ({ mac: r.mac, port: r.port, vlan: r.vlan })),
         );
       } catch (err) {
-        tables.set(sw, { error: line(err) });
+        tables.set(sw, { error: why(err, signal) });
       }
     }),
   );

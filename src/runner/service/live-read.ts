@@ -7,6 +7,7 @@ import { describeError } from '../../util/errors.ts';
 import type { HostLive, PortReading } from '../../protocol/messages.ts';
 import type { Handlers, RequestContext, ServiceContext } from './context.ts';
 import { WaitBoard } from '../waits.ts';
+import { raceSignal } from '../../util/deadline.ts';
 
 /**
  * The details view's live read, done by the runner: each ToR switch is read under the same step
@@ -79,10 +80,10 @@ export async function readHostLive(
     if ('error' in found) return { error: found.error, source: found.source };
     const { target } = found;
     try {
-      const [power, boot] = await Promise.all([
-        site.bmc.powerStatus(target, signal),
-        site.bmc.getBootDevice(target, signal),
-      ]);
+      const [power, boot] = await raceSignal(
+        Promise.all([site.bmc.powerStatus(target, signal), site.bmc.getBootDevice(target, signal)]),
+        signal,
+      );
       return {
         power,
         bootDevice: boot.valid ? bootDeviceLabel(boot.device) : 'BIOS order',

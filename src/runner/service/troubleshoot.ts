@@ -19,6 +19,7 @@ import {
   type ServiceContext,
 } from './context.ts';
 import { WaitBoard } from '../waits.ts';
+import { raceSignal } from '../../util/deadline.ts';
 import { actionPlanner, FIX_TASKS } from './plans.ts';
 
 /**
@@ -244,17 +245,19 @@ export function troubleshootHandlers(
         const { target } = found;
         const origin = bmcOrigin(found);
         const signal = deadline.signal;
-        const what = `the ${target.name}`;
+        // A BMC request already sent runs to its own bound; the answer leaves at the deadline.
+        const read1 = <T>(work: () => Promise<T>) =>
+          raceSignal(waits.track(`the ${target.name}`, work), signal);
         if (read === 'power')
-          return { read, origin, power: await waits.track(what, () => site.bmc.powerStatus(target, signal)) };
+          return { read, origin, power: await read1(() => site.bmc.powerStatus(target, signal)) };
         if (read === 'bootdev')
-          return { read, origin, ...(await waits.track(what, () => site.bmc.getBootDevice(target, signal))) };
+          return { read, origin, ...(await read1(() => site.bmc.getBootDevice(target, signal))) };
         if (target.protocol === 'redfish')
           throw new OperatorError(`${host} has a Redfish BMC: Get Device ID is an IPMI command`, {
             target: host,
             hint: `read its power and boot override with \`rackpilot power ${host} status\``,
           });
-        return { read, origin, ...(await waits.track(what, () => site.ipmi.deviceId(target.ipmi, signal))) };
+        return { read, origin, ...(await read1(() => site.ipmi.deviceId(target.ipmi, signal))) };
       } catch (err) {
         throw stillWaiting(err, waits);
       } finally {
