@@ -7,7 +7,6 @@ import type { Workbench } from '../site/workbench.ts';
 import { OperatorError } from '../../util/errors.ts';
 import { planWorkflowLive } from '../workflows/index.ts';
 import { cabling, doctor, inspectHost } from '../doctor/gather.ts';
-import { StageHistoryFile } from '../doctor/history-file.ts';
 import { readTriage } from '../doctor/triage-read.ts';
 import { BmcPowerSweep, type BmcSweepTarget, type BmcPowerChange } from '../power-sweep.ts';
 import {
@@ -119,8 +118,7 @@ export function troubleshootHandlers(
   } = {},
 ): Handlers {
   const waits = opts.waits ?? new WaitBoard();
-  // The site's stage history lives beside the store it belongs to (none for an in-memory store).
-  const history = new StageHistoryFile(wb.store.path ? `${wb.store.path}.stage-history.json` : null);
+  const history = wb.history;
   const tctx = {
     site,
     wb,

@@ -169,6 +169,7 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
           via: [NODE_STATUS.NEW, NODE_STATUS.COMMISSIONING, NODE_STATUS.TESTING],
           timeoutMs: deps.settings.commissionTimeoutMs,
           what: 'commissioning',
+          operation: 'commission',
           signal: ctx.signal,
           log: ctx.log,
           progress: ctx.progress,
