@@ -3,11 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandContext } from '../../src/cli/context.ts';
 import { powerCommand } from '../../src/cli/power.ts';
-import { loadConfig } from '../../src/config/index.ts';
-import { connectRunner, type RunnerClient } from '../../src/client/runner-client.ts';
-import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
-import { siteIdentity } from '../../src/runner/site-files.ts';
+import type { RunnerClient } from '../../src/client/runner-client.ts';
+import type { RunningRunner } from '../../src/runner/runner.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
+import { runnerWithClient } from './helpers.ts';
 
 /**
  * Hosts the rack file gives no `bmc` for: the runner takes their BMC from MaaS's power parameters
@@ -39,14 +38,7 @@ beforeAll(async () => {
   for (const r of rack.racks)
     for (const h of r.hosts) if (h.hostname === ipmiHost || h.hostname === redfishHost) delete h.bmc;
   writeFileSync(rackFile, JSON.stringify(rack), { mode: 0o600 });
-  runner = await startRunner({ env, log: (l) => runnerLog.push(l), idleMs: 0 });
-  client = await connectRunner({
-    storePath: runner.paths.store,
-    site: siteIdentity(loadConfig({ env, envFile: false })),
-    client: { kind: 'test', readOnly: false },
-    env,
-    start: false,
-  });
+  ({ runner, client } = await runnerWithClient(env, (l) => runnerLog.push(l)));
   await client.call('tasks.subscribe', {});
   tl.lab.world.setPower(ipmiHost, 'on', 'test setup');
   tl.lab.world.setPower(redfishHost, 'off', 'test setup');

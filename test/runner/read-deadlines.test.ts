@@ -2,14 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
-import { connectRunner, type RunnerClient } from '../../src/client/runner-client.ts';
-import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
-import { siteIdentity } from '../../src/runner/site-files.ts';
+import type { RunnerClient } from '../../src/client/runner-client.ts';
+import type { RunningRunner } from '../../src/runner/runner.ts';
 import { Deadline } from '../../src/util/deadline.ts';
 import { describeError } from '../../src/util/errors.ts';
 import { KEY } from '../campaign/clean.ts';
 import { slowPeers } from './slow-peers.ts';
+import { runnerWithClient } from './helpers.ts';
 
 /**
  * The doctor, the inspection, the cabling check and the BMC reads carry the client's remaining
@@ -70,14 +69,7 @@ beforeAll(async () => {
     RACKPILOT_SWITCH_TIMEOUT: '10',
     RACKPILOT_BMC_TIMEOUT: '10',
   };
-  runner = await startRunner({ env, log: () => undefined, idleMs: 0 });
-  client = await connectRunner({
-    storePath: runner.paths.store,
-    site: siteIdentity(loadConfig({ env, envFile: false })),
-    client: { kind: 'test', readOnly: false },
-    env,
-    start: false,
-  });
+  ({ runner, client } = await runnerWithClient(env, () => undefined));
 }, 60_000);
 
 afterAll(async () => {
