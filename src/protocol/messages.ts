@@ -308,7 +308,8 @@ export const METHODS = {
       /** The client's effective settings, each an HMAC keyed by the cookie (config/fingerprint.ts). */
       settings: z
         .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/), z.string().max(64))
-        .refine((s) => Object.keys(s).length <= 256, 'at most 256 settings'),
+        // A password variable per BMC: a site of 10,000 hosts, and the rest (some 4 MB at most).
+        .refine((s) => Object.keys(s).length <= 20_000, 'at most 20,000 settings'),
       /**
        * `runner status|stop|restart`: served whatever the site and settings, so the runner of a store
        * can be seen and stopped from a terminal configured otherwise. Only runner.* requests follow.
