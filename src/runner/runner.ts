@@ -143,27 +143,19 @@ async function serveSite(input: ServeInput): Promise<RunningRunner> {
   let resolveClosed!: (why: string) => void;
   const closed = new Promise<string>((r) => (resolveClosed = r));
   const waits = new WaitBoard();
-  const inventory = new InventoryService(site, { waits, maasTimeoutMs: config.maasTimeoutMs });
-  const notify = (notice: RunnerNotice) => {
-    notices.push(notice);
-    if (notices.length > 20) notices.shift();
-    inventory.announce(notice);
-  };
-  for (const n of notices) inventory.announce(n);
+  const { inventory, notify } = inventoryWithNotices(site, config, waits, notices);
   const rack = await watchRackFile(config, site, log, notify, inventory);
 
-  const busy = () => busyCount(wb);
   const idle = idleExit({
     idleMs,
-    quiet: () => server.clientCount === 0 && busy() === 0,
+    quiet: () => server.clientCount === 0 && busyCount(wb) === 0,
     stopping: () => stopping !== null,
     stop: (why) => void stop(why),
   });
   const armIdle = idle.arm;
   const runningTasks = () => runningTaskIds(wb);
   const stopWhenDrained = () => {
-    if (!server.draining || stopping) return;
-    if (runningTasks().length === 0 && busy() === 0)
+    if (server.draining && !stopping && runningTasks().length === 0 && busyCount(wb) === 0)
       setImmediate(() => void stop('restarted by the operator (its tasks had ended)'));
   };
   const consoles = createConsoleHub(wb, paths.store, config.consoleScrollbackBytes, log);
@@ -226,6 +218,18 @@ async function serveSite(input: ServeInput): Promise<RunningRunner> {
   );
   armIdle();
   return { paths, site, wb, server, closed, stop };
+}
+
+/** The inventory the dashboards follow, and how a notice reaches it (the last 20 kept for status). */
+function inventoryWithNotices(site: Site, config: Config, waits: WaitBoard, notices: RunnerNotice[]) {
+  const inventory = new InventoryService(site, { waits, maasTimeoutMs: config.maasTimeoutMs });
+  const notify = (notice: RunnerNotice) => {
+    notices.push(notice);
+    if (notices.length > 20) notices.shift();
+    inventory.announce(notice);
+  };
+  for (const n of notices) inventory.announce(n);
+  return { inventory, notify };
 }
 
 /** Tasks running or queued in this runner's engine. */
