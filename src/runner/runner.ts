@@ -8,6 +8,7 @@ import { openWorkbench, type Workbench } from './site/workbench.ts';
 import { remoteTaskEvents } from './coord/task-events.ts';
 import { describeError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
+import { inFlight } from '../protocol/task-states.ts';
 import { PROTOCOL_VERSION, type Result } from '../protocol/messages.ts';
 import { ensureRunnerDirs, runnerPaths, type RunnerPaths } from '../config/runner-paths.ts';
 import { RunnerServer } from './server.ts';
@@ -243,7 +244,7 @@ function runningTaskIds(wb: Workbench): string[] {
   return (
     wb.store.tasks
       .list()
-      .filter((t) => t.state === 'running' || t.state === 'pending' || t.state === 'rolling-back')
+      .filter(inFlight)
       // With etcd the list holds the other jump hosts' tasks too: only this runner's count here.
       .filter((t) => !wb.etcd || wb.etcd.holds(t.id))
       .map((t) => t.id)
