@@ -54,8 +54,10 @@ async function inProcess(): Promise<{ wallMs: number; cpuMs: number; failed: num
             template: 'jammy',
             networks: i % 2 ? ['tenant-a', 'tenant-b'] : ['tenant-a'],
           });
-          if ((await wb.engine.wait(taskId)).state !== 'done') {
-            failed++;
+          const created = await wb.engine.wait(taskId);
+          if (created.state !== 'done') {
+            // The first few say why (on a loaded machine: the deadlines of MaaS calls and steps).
+            if (failed++ < 3) console.log(`create vm${i}: ${created.state} ${created.error ?? ''}`);
             continue;
           }
           const id = await wb.engine.start(
@@ -63,7 +65,9 @@ async function inProcess(): Promise<{ wallMs: number; cpuMs: number; failed: num
             { hostId: host.id, hostname: host.hostname, instanceId: instance.id },
             { instanceId: instance.id },
           );
-          if ((await wb.engine.wait(id)).state !== 'done') failed++;
+          const destroyed = await wb.engine.wait(id);
+          if (destroyed.state !== 'done' && failed++ < 3)
+            console.log(`destroy vm${i}: ${destroyed.state} ${destroyed.error ?? ''}`);
         }
       }),
     );
