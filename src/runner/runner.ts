@@ -21,6 +21,7 @@ import type { Handlers } from './service/context.ts';
 import { runnerControlHandlers } from './runner-handlers.ts';
 import { WaitBoard } from './waits.ts';
 import { liveReadHandlers } from './service/live-read.ts';
+import { gearReadHandlers } from './service/gear-reads.ts';
 import { createPowerSweep, troubleshootHandlers } from './service/troubleshoot.ts';
 import { createConsoleHub } from './console/runner-consoles.ts';
 import { consoleHandlers } from './service/console.ts';
@@ -169,7 +170,7 @@ async function serveSite(input: ServeInput): Promise<RunningRunner> {
     lab: config.lab,
     settingsDrift: settingsDriftCheck(config, rack, cookie),
     handlers: {
-      ...siteHandlers({ site, wb }, inventory, powerSweep),
+      ...siteHandlers({ site, wb }, { inventory, powerSweep, waits, consoles: consoles.hub }),
       ...consoleHandlers(consoles.hub),
       ...runnerControlHandlers({
         log,
@@ -327,24 +328,30 @@ function startPowerSweep(config: Config, site: Site, wb: Workbench, log: (line: 
 /** The requests about the site: catalog, tasks, troubleshooting, checks and live reads. */
 function siteHandlers(
   ctx: { site: Site; wb: Workbench },
-  inventory: InventoryService,
-  powerSweep: ReturnType<typeof startPowerSweep>,
+  o: {
+    inventory: InventoryService;
+    powerSweep: ReturnType<typeof startPowerSweep>;
+    waits: WaitBoard;
+    consoles: ReturnType<typeof createConsoleHub>['hub'];
+  },
 ): Handlers {
   return {
     ...catalogHandlers(ctx),
     ...taskHandlers(ctx),
     ...taskReadHandlers(ctx),
-    ...troubleshootHandlers(ctx, powerSweep, {
+    ...troubleshootHandlers(ctx, o.powerSweep, {
       // The inventory's rows once it has listed MaaS: one follow step (events since the last
       // poll, the machines they name) instead of listing 10,000 machines for each triage.
       rows: async () => {
-        if (!inventory.follower.ready) return null;
-        await inventory.follower.step();
-        return [...inventory.follower.state().rows];
+        if (!o.inventory.follower.ready) return null;
+        await o.inventory.follower.step();
+        return [...o.inventory.follower.state().rows];
       },
+      console: (hostname) => o.consoles.evidence(hostname).lines,
     }),
     ...siteCheckHandlers(ctx),
     ...liveReadHandlers(ctx),
+    ...gearReadHandlers(ctx, o.waits),
   };
 }
 
