@@ -11,6 +11,8 @@ interface ReadWait {
 }
 
 const host = (p: Record<string, unknown>) => String(p['host'] ?? '');
+const sw = (what: string) => (p: Record<string, unknown>) =>
+  `${String(p['switch'] ?? 'the switch')} (${what})`;
 
 /**
  * What each runner request waits for, as the operator reads it on the wait line. A request not
@@ -20,6 +22,9 @@ const READ_WAITS: Partial<Record<Method, ReadWait>> = {
   'inventory.snapshot': { what: () => "MaaS's machine list", peer: 'maas' },
   'host.maas': { what: (p) => `MaaS's answer about ${host(p)}` },
   'host.bmcRead': { what: (p) => `the BMC of ${host(p)}`, peer: 'bmc' },
+  'switch.port': { what: sw('login, show port'), peer: 'switch' },
+  'switch.vlans': { what: sw('login, show vlan'), peer: 'switch' },
+  'switch.mac': { what: sw('login, MAC table'), peer: 'switch' },
   // The doctor and the inspection read MaaS, the switches and the BMC at once: MaaS's is the longest bound.
   'host.doctor': { what: (p) => `the doctor's reads about ${host(p)} (MaaS, switch, BMC)`, peer: 'maas' },
   'host.inspect': { what: (p) => `the live state of ${host(p)} (MaaS, switch, BMC)`, peer: 'maas' },

@@ -1,7 +1,7 @@
 import { NODE_STATUS } from '../../gear/maas/node-status.ts';
 import { parseEventTime } from '../../gear/maas/schemas.ts';
 import { bmcTargetForHost, rackBmcTarget } from '../site/bmc-target.ts';
-import { bmcOrigin, maasBmcsKnown, resolveBmc } from '../site/bmc-resolve.ts';
+import { maasBmcsKnown } from '../site/bmc-resolve.ts';
 import type { Site } from '../site/open.ts';
 import type { Workbench } from '../site/workbench.ts';
 import { OperatorError } from '../../util/errors.ts';
@@ -12,13 +12,13 @@ import { BmcPowerSweep, type BmcSweepTarget, type BmcPowerChange } from '../powe
 import {
   peerDeadline,
   stillWaiting,
+  storeHost,
   type Caller,
   type Handlers,
   type RequestContext,
   type ServiceContext,
 } from './context.ts';
 import { WaitBoard } from '../waits.ts';
-import { raceSignal } from '../../util/deadline.ts';
 import { actionPlanner, FIX_TASKS } from './plans.ts';
 
 /**
@@ -115,6 +115,8 @@ export function troubleshootHandlers(
     rows?: NonNullable<Parameters<typeof readTriage>[0]['rows']>;
     /** Where the runner says what it waits for, when a client's deadline passes first. */
     waits?: WaitBoard;
+    /** The last lines the host's console printed (the runner's console scrollback). */
+    console?: (hostname: string) => string[];
   } = {},
 ): Handlers {
   const waits = opts.waits ?? new WaitBoard();
@@ -125,6 +127,7 @@ export function troubleshootHandlers(
     history,
     waits,
     ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }),
+    ...(opts.console && { console: opts.console }),
   };
   /**
    * A read bounded by what its client has left (else by the runner's own setting for that peer):
@@ -147,15 +150,7 @@ export function troubleshootHandlers(
   const maasPeer = { ms: site.config.maasTimeoutMs, setting: 'RACKPILOT_MAAS_TIMEOUT' };
   const switchPeer = { ms: site.config.switchTimeoutMs, setting: 'RACKPILOT_SWITCH_TIMEOUT' };
   const planner = actionPlanner({ site, wb });
-  const hostNamed = (key: string) => {
-    const host = wb.store.hosts.find((h) => h.hostname === key || h.id === key);
-    if (!host)
-      throw new OperatorError(`host ${key} is not in rackpilot's store`, {
-        hint: `add it first: \`rackpilot host add --hostname ${key} …\``,
-        target: key,
-      });
-    return host;
-  };
+  const hostNamed = (key: string) => storeHost(wb, key);
   const withPlan = async (key: string, signal?: AbortSignal) => {
     const i = await inspectHost(tctx, key, signal);
     const plan = i.reconcile
@@ -223,45 +218,6 @@ export function troubleshootHandlers(
     },
     'rack.cabling': async ({ rack }, _caller, request) =>
       bounded(request, switchPeer, (signal) => cabling(tctx, rack, signal)),
-    'host.bmcRead': async ({ host, read }, _caller, request) => {
-      // A store host's BMC, else the rack file's entry, else MaaS's power parameters (IPMI or Redfish).
-      const rec = wb.store.hosts.find((x) => x.hostname === host || x.id === host);
-      const deadline = peerDeadline(request, site.config.bmcTimeoutMs, 'RACKPILOT_BMC_TIMEOUT');
-      try {
-        const found = await waits.track(`the BMC details of ${host}`, () =>
-          resolveBmc(site, rec, host.toLowerCase(), deadline.signal),
-        );
-        if (!found) hostNamed(host);
-        if (!found || 'error' in found)
-          throw new OperatorError(
-            `${host}: BMC ${found ? `(from ${found.source}) ` : ''}${found?.error ?? 'unknown'}`,
-            {
-              target: host,
-              hint: 'give the host a bmc entry in the rack file, or fix its power parameters in MaaS',
-            },
-          );
-        const { target } = found;
-        const origin = bmcOrigin(found);
-        const signal = deadline.signal;
-        // A BMC request already sent runs to its own bound; the answer leaves at the deadline.
-        const read1 = <T>(work: () => Promise<T>) =>
-          raceSignal(waits.track(`the ${target.name}`, work), signal);
-        if (read === 'power')
-          return { read, origin, power: await read1(() => site.bmc.powerStatus(target, signal)) };
-        if (read === 'bootdev')
-          return { read, origin, ...(await read1(() => site.bmc.getBootDevice(target, signal))) };
-        if (target.protocol === 'redfish')
-          throw new OperatorError(`${host} has a Redfish BMC: Get Device ID is an IPMI command`, {
-            target: host,
-            hint: `read its power and boot override with \`rackpilot power ${host} status\``,
-          });
-        return { read, origin, ...(await read1(() => site.ipmi.deviceId(target.ipmi, signal))) };
-      } catch (err) {
-        throw stillWaiting(err, waits);
-      } finally {
-        deadline.dispose();
-      }
-    },
     'power.snapshot': async () => {
       const hosts = [...(sweep?.snapshot().values() ?? [])].map((p) => ({ ...p }));
       const stats = sweep?.stats();
