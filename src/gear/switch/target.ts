@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { registerSecret } from '../../util/redact.ts';
+import { DIALECTS } from './dialect-names.ts';
 import { parseVlanList } from './ranges.ts';
 import { isSafeName, isValidPortType, MAX_VLAN, MIN_VLAN } from './validate.ts';
 
-export const DIALECTS = ['force10', 'os10', 'nxos', 'eos'] as const;
-export type DialectName = (typeof DIALECTS)[number];
+export { DIALECTS, type DialectName } from './dialect-names.ts';
 
 const vlanId = z.number().int().min(MIN_VLAN).max(MAX_VLAN);
 
