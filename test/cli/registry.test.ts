@@ -173,6 +173,56 @@ COMP_WORDS=(rackpilot deploy vm1 --host ''); COMP_CWORD=4; _rackpilot; echo "3:\
     expect(out).toMatch(/3:r01-n001 r01-n002 r02-n001 r02-n002\n/);
   }, 90_000);
 
+  // zsh's own completion system: compinit, the script sourced, and TAB typed in an interactive
+  // zsh on a pseudo-terminal (zpty). compadd is wrapped to print each match it adds.
+  it('zsh completes `rackpilot dep<TAB>`, a host name and a file through compinit', () => {
+    const script = `zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z 'PS1="> "; autoload -Uz compinit && compinit -u -D'
+zpty -w z 'source <(rackpilot completion zsh)'
+zpty -w z 'compadd() { local -a hits; builtin compadd -O hits "$@"; print -rl -- "H""IT:"\${^hits} >&2; builtin compadd "$@" }'
+zpty -w z 'echo READ""Y-MARK'
+zpty -r z out '*READY-MARK*'
+complete() {
+  zpty -w -n z "$1"$'\\t'
+  zpty -w z $'\\C-u''echo E""ND-MARK'
+  zpty -r z out '*END-MARK*'
+  print -r -- "$out" | grep -ao 'HIT:[^[:space:]]*' | sed 's/^HIT://' | sort -u | paste -sd' '
+}
+print "1:$(complete 'rackpilot dep')"
+print "2:$(complete 'rackpilot ipmi r02-n')"
+print "3:$(complete 'rackpilot deploy vm1 --host ')"
+print "4:$(complete 'rackpilot deploy vm1 --user-data ${RACK_FILE.replace(/extended\.json$/, 'ext')}')"
+zpty -d z`;
+    const out = execFileSync('zsh', ['-f', '-c', script], {
+      env: shellEnv,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(out).toContain('1:deploy\n');
+    expect(out).toContain('2:r02-n001 r02-n002\n');
+    expect(out).toContain('3:r01-n001 r01-n002 r02-n001 r02-n002\n');
+    // _files adds each directory of the path it walks, then the file itself.
+    expect(out).toMatch(/^4:(\S+ )*extended\.json( |$)/m);
+  }, 90_000);
+
+  it('fish completes `rackpilot dep`, a host name and a file (complete -C)', () => {
+    const script = `rackpilot completion fish | source
+echo "1:"(string join ' ' (complete -C 'rackpilot dep'))
+echo "2:"(string join ' ' (complete -C 'rackpilot ipmi r02-n'))
+echo "3:"(string join ' ' (complete -C 'rackpilot deploy vm1 --host '))
+echo "4:"(string join ' ' (complete -C 'rackpilot deploy vm1 --user-data ${RACK_FILE.replace(/extended\.json$/, 'ext')}'))`;
+    const out = execFileSync('fish', ['--no-config', '-c', script], {
+      env: shellEnv,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(out).toContain('1:deploy\n');
+    expect(out).toContain('2:r02-n001 r02-n002\n');
+    expect(out).toContain('3:r01-n001 r01-n002 r02-n001 r02-n002\n');
+    expect(out).toContain(`4:${RACK_FILE}\n`);
+  }, 90_000);
+
   it('refuses --ipmi-password-stdin with empty standard input, before any runner', () => {
     const r = spawnSync(
       'rackpilot',
