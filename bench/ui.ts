@@ -2,7 +2,8 @@
 import React from 'react';
 import { render } from 'ink';
 import { Dashboard } from '../components/Dashboard.tsx';
-import { Inventory, mergeInventory } from '../state/live.ts';
+import { mergeInventory } from '../state/live.ts';
+import { Inventory } from '../test/ui/polled-inventory.ts';
 import { fakeSite } from '../test/ui/fake-inventory.ts';
 import { FakeStdin, FakeTty } from '../test/ui/fake-tty.ts';
 

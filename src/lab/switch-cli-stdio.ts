@@ -31,9 +31,7 @@ function main(): void {
       banner: { type: 'string' },
     },
   });
-  const dialects: readonly DialectName[] = values.dialect
-    ? [values.dialect as DialectName]
-    : DIALECTS;
+  const dialects: readonly DialectName[] = values.dialect ? [values.dialect as DialectName] : DIALECTS;
   const spec = generateLabSpec({
     racks: Number(values.racks),
     hosts: Number(values.hosts),

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Inventory,
-  mergeInventory,
-  NOT_IN_MAAS,
-  type MachineRecord,
-  type RackLayout,
-} from '../../state/live.ts';
+import { mergeInventory, NOT_IN_MAAS, type MachineRecord, type RackLayout } from '../../state/live.ts';
+import { Inventory } from '../ui/polled-inventory.ts';
 
 const layout: RackLayout = {
   racks: [
