@@ -2,10 +2,10 @@
 import React from 'react';
 import { render } from 'ink';
 import { Dashboard } from '../components/Dashboard.tsx';
-import { mergeInventory } from '../state/live.ts';
-import { Inventory } from '../test/ui/polled-inventory.ts';
-import { fakeSite } from '../test/ui/fake-inventory.ts';
-import { FakeStdin, FakeTty } from '../test/ui/fake-tty.ts';
+import { mergeInventory } from '../src/runner/inventory/merge.ts';
+import { Inventory } from './support/polled-inventory.ts';
+import { fakeSite } from './support/fake-inventory.ts';
+import { FakeStdin, FakeTty } from './support/fake-tty.ts';
 
 const settle = () => new Promise((r) => setImmediate(r));
 

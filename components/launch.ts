@@ -264,7 +264,7 @@ export function submitDeploy(
 ): void {
   if (!ctx.actions) return;
   const a = ctx.actions;
-  fire(ctx, `deploy ${req.instanceName}`, [{ name: row.hostname, call: () => a.deploy(req, plan) }]);
+  fire(ctx, `deploy ${req.name}`, [{ name: row.hostname, call: () => a.deploy(req, plan) }]);
 }
 
 /** CORES MHZ MEMORY_MB as typed in the add-host form, or why it is not that. */

@@ -2,11 +2,12 @@ import { describe, expect, it, afterEach } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
 import { Dashboard } from '../../components/Dashboard.tsx';
 import { render as inkRender } from 'ink';
-import type { InventorySource, RackLayout } from '../../state/live.ts';
-import { Inventory } from './polled-inventory.ts';
-import { FakeStdin, FakeTty } from './fake-tty.ts';
+import type { RackLayout } from '../../src/protocol/inventory.ts';
+import type { InventorySource } from '../../src/runner/inventory/merge.ts';
+import { Inventory } from '../../bench/support/polled-inventory.ts';
+import { FakeStdin, FakeTty } from '../../bench/support/fake-tty.ts';
 import { registerSecret, clearSecretsForTest } from '../../src/util/redact.ts';
-import { fakeSite } from './fake-inventory.ts';
+import { fakeSite } from '../../bench/support/fake-inventory.ts';
 
 const tick = (ms = 0) => new Promise((r) => setImmediate(() => setTimeout(r, ms)));
 const ESC_WAIT = 40; // Ink holds a lone Escape ~20 ms to tell it from an escape sequence.

@@ -1,8 +1,8 @@
 import { describe, expect, it, afterEach } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
 import { Dashboard } from '../../components/Dashboard.tsx';
-import { Inventory } from './polled-inventory.ts';
-import { fakeSite } from './fake-inventory.ts';
+import { Inventory } from '../../bench/support/polled-inventory.ts';
+import { fakeSite } from '../../bench/support/fake-inventory.ts';
 
 const tick = (ms = 0) => new Promise((r) => setImmediate(() => setTimeout(r, ms)));
 

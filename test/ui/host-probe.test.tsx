@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import { Dashboard } from '../../components/Dashboard.tsx';
 import type { HostProber } from '../../components/live-warnings.ts';
-import type { MachineRecord } from '../../state/live.ts';
-import { Inventory } from './polled-inventory.ts';
+import type { MachineRecord } from '../../src/runner/inventory/merge.ts';
+import { Inventory } from '../../bench/support/polled-inventory.ts';
 import type { HostLive } from '../../src/protocol/messages.ts';
-import { fakeSite } from './fake-inventory.ts';
+import { fakeSite } from '../../bench/support/fake-inventory.ts';
 
 const tick = (ms = 0) => new Promise((r) => setImmediate(() => setTimeout(r, ms)));
 

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import { Dashboard } from '../../components/Dashboard.tsx';
-import { Inventory } from './polled-inventory.ts';
+import { Inventory } from '../../bench/support/polled-inventory.ts';
 import { openStore, readStore } from '../../src/runner/store/store.ts';
 import { orderTasks } from '../../src/protocol/task-states.ts';
 import { TaskEngine } from '../../src/runner/tasks/index.ts';
-import { fakeSite } from './fake-inventory.ts';
+import { fakeSite } from '../../bench/support/fake-inventory.ts';
 
 const tick = (ms = 0) => new Promise((r) => setImmediate(() => setTimeout(r, ms)));
 

@@ -1,13 +1,7 @@
 import { describeError } from '../../src/util/errors.ts';
-import {
-  countByStatus,
-  mergeInventory,
-  summariseRacks,
-  type HostRow,
-  type InventorySnapshot,
-  type InventorySource,
-  type RackLayout,
-} from '../../state/live.ts';
+import type { HostRow, RackLayout } from '../../src/protocol/inventory.ts';
+import { mergeInventory, type InventorySource } from '../../src/runner/inventory/merge.ts';
+import { countByStatus, summariseRacks, type InventorySnapshot } from '../../state/live.ts';
 import { PolledSnapshot } from '../../state/observable.ts';
 
 /**
