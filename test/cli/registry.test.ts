@@ -162,9 +162,15 @@ describe('through a shell', () => {
   chmodSync(join(bin, 'rackpilot'), 0o755);
   const shellEnv = { ...env, PATH: `${bin}:${process.env.PATH}` };
 
-  /** Runs `script` in `shell` with rackpilot on PATH. */
+  /** Runs `script` in `shell` with rackpilot on PATH; killed outright (a zpty read that never
+   *  matches ignores SIGTERM), which hangs up the interactive zsh on its pty. */
   const inShell = (shell: string, args: string[], script: string) =>
-    execFileSync(shell, [...args, '-c', script], { env: shellEnv, encoding: 'utf8', timeout: 60_000 });
+    execFileSync(shell, [...args, '-c', script], {
+      env: shellEnv,
+      encoding: 'utf8',
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
+    });
   /** What every shell must complete: a command, a host by prefix, every host after --host. */
   const expectCommandsAndHosts = (out: string) => {
     expect(out).toContain('1:deploy\n');
