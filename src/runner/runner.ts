@@ -266,6 +266,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
           await inventory.follower.step();
           return [...inventory.follower.state().rows];
         },
+        console: (hostname) => consoles.hub.evidence(hostname).lines,
       }),
       ...siteCheckHandlers(ctx),
       ...liveReadHandlers(ctx),

@@ -1,7 +1,8 @@
 import { TIMEOUT_MIN_BY_STATUS } from './catalogue.ts';
 import { liveChecks } from './checks.ts';
 import type { StageHistory } from './history.ts';
-import { findCause, minutes, stoppedAfter } from './rules.ts';
+import { findCause, minutes, stoppedAfter, type Cause } from './rules.ts';
+import { CONSOLE_SOURCE } from './rules-console.ts';
 import type { Check, Diagnosis } from '../../protocol/doctor.ts';
 import { buildTimeline, type Timeline } from './timeline.ts';
 
@@ -84,65 +85,78 @@ export function analyse(
   f: DoctorFacts,
   opts: { log?: boolean } = {},
 ): { diagnosis: Diagnosis; timeline: Timeline } {
-  const maas = f.maas && 'systemId' in f.maas ? f.maas : null;
-  const status = maas?.status ?? null;
-  const statusName =
-    maas?.statusName ?? (f.maas && 'error' in f.maas ? `unknown (${f.maas.error})` : 'Not in MaaS');
+  const maas = maasOf(f);
   const checks = liveChecks(f);
-  const timeline = buildTimeline({
-    statusName,
-    status,
+  const timeline = timelineOf(f);
+  const installLog = [...(f.curtin?.lines ?? []), ...(f.extra ?? []).map((x) => x.text)];
+  const found = findCause({ f, t: timeline, checks, installLog });
+  const diagnosis: Diagnosis = {
+    hostname: f.hostname,
+    systemId: maas?.systemId ?? null,
+    statusName: statusNameOf(f),
+    status: maas?.status ?? null,
+    timer: maas === null ? null : timerOf(f, maas.status, timeline),
+    events: f.events
+      .slice(0, 15)
+      .map(({ id, created, level, type, description }) => ({ id, created, level, type, description })),
+    curtin: curtinTail(f),
+    checks,
+    timeline: timelineView(timeline),
+    summary: summaryOf(f, statusNameOf(f), timeline, found !== null),
+    cause: found && causeView(found),
+    fixes: found?.fixes ?? [],
+    unchecked: uncheckedOf(f, checks),
+    ...consoleTail(f),
+    installLog: opts.log ? (f.curtin?.lines ?? []) : null,
+    task: f.task,
+    readAt: f.now,
+  };
+  return { diagnosis, timeline };
+}
+
+function maasOf(f: DoctorFacts) {
+  return f.maas && 'systemId' in f.maas ? f.maas : null;
+}
+
+function statusNameOf(f: DoctorFacts): string {
+  return maasOf(f)?.statusName ?? (f.maas && 'error' in f.maas ? `unknown (${f.maas.error})` : 'Not in MaaS');
+}
+
+/** The operation's story from MaaS's events, with this site's pace and the disks' size. */
+function timelineOf(f: DoctorFacts): Timeline {
+  const maas = maasOf(f);
+  return buildTimeline({
+    statusName: statusNameOf(f),
+    status: maas?.status ?? null,
     events: f.events,
     now: f.now,
     history: f.history ?? null,
     diskBytes: maas?.diskBytes ?? null,
     timeScale: f.timeScale ?? 1,
   });
-  const installLog = [...(f.curtin?.lines ?? []), ...(f.extra ?? []).map((x) => x.text)];
-  const found = findCause({ f, t: timeline, checks, installLog });
-  const curtin =
-    f.curtin && f.curtin.lines.length > 0
-      ? { status: f.curtin.status, tail: f.curtin.lines.slice(-8) }
-      : null;
-  const diagnosis: Diagnosis = {
-    hostname: f.hostname,
-    systemId: maas?.systemId ?? null,
-    statusName,
-    status,
-    timer: maas === null ? null : timerOf(f, status, timeline),
-    events: f.events
-      .slice(0, 15)
-      .map(({ id, created, level, type, description }) => ({ id, created, level, type, description })),
-    curtin,
-    checks,
-    timeline: {
-      operation: timeline.operation,
-      startedAt: timeline.startedAt,
-      outcome: timeline.outcome,
-      waitingFor: timeline.waitingFor,
-      stalled: timeline.stalled,
-      stages: timeline.stages,
-      failure: timeline.failure,
-      erase: timeline.erase,
-    },
-    summary: summaryOf(f, statusName, timeline, found !== null),
-    cause: found
-      ? {
-          id: found.id,
-          title: found.title,
-          stage: found.stage,
-          sentence: found.sentence,
-          evidence: found.evidence,
-          hints: found.hints,
-        }
-      : null,
-    fixes: found?.fixes ?? [],
-    unchecked: uncheckedOf(f, checks),
-    installLog: opts.log ? (f.curtin?.lines ?? []) : null,
-    task: f.task,
-    readAt: f.now,
-  };
-  return { diagnosis, timeline };
+}
+
+/** The timeline as the views show it (without its raw events). */
+function timelineView(t: Timeline): Diagnosis['timeline'] {
+  const { operation, startedAt, outcome, waitingFor, stalled, stages, failure, erase } = t;
+  return { operation, startedAt, outcome, waitingFor, stalled, stages, failure, erase };
+}
+
+function causeView(c: Cause): NonNullable<Diagnosis['cause']> {
+  const { id, title, stage, sentence, evidence, hints } = c;
+  return { id, title, stage, sentence, evidence, hints };
+}
+
+function curtinTail(f: DoctorFacts): Diagnosis['curtin'] {
+  return f.curtin && f.curtin.lines.length > 0
+    ? { status: f.curtin.status, tail: f.curtin.lines.slice(-8) }
+    : null;
+}
+
+/** The console's last lines, when the runner had them. */
+function consoleTail(f: DoctorFacts): Pick<Diagnosis, 'console'> {
+  const lines = (f.extra ?? []).filter((x) => x.source === CONSOLE_SOURCE).map((x) => x.text);
+  return lines.length > 0 ? { console: lines.slice(-12) } : {};
 }
 
 /** Time in the current status against MaaS's timeout (the countdown the views draw). */

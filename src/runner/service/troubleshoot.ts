@@ -101,11 +101,19 @@ export function troubleshootHandlers(
   opts: {
     /** The inventory's rows when the runner follows MaaS already (the triage needs no list then). */
     rows?: NonNullable<Parameters<typeof readTriage>[0]['rows']>;
+    /** The last lines the host's console printed (the runner's console scrollback). */
+    console?: (hostname: string) => string[];
   } = {},
 ): Handlers {
   // The site's stage history lives beside the store it belongs to (none for an in-memory store).
   const history = new StageHistoryFile(wb.store.path ? `${wb.store.path}.stage-history.json` : null);
-  const tctx = { site, wb, history, ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }) };
+  const tctx = {
+    site,
+    wb,
+    history,
+    ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }),
+    ...(opts.console && { console: opts.console }),
+  };
   const planner = actionPlanner({ site, wb });
   const hostNamed = (key: string) => {
     const host = wb.store.hosts.find((h) => h.hostname === key || h.id === key);
