@@ -4,7 +4,7 @@ import stringWidth from 'string-width';
 import { Dashboard } from '../../components/Dashboard.tsx';
 import { layoutColumns } from '../../components/columns.ts';
 import type { DashboardRow } from '../../components/rows.ts';
-import { Inventory } from '../../state/live.ts';
+import { Inventory } from '../../bench/support/polled-inventory.ts';
 import { fakeSite } from '../../bench/support/fake-inventory.ts';
 
 /**

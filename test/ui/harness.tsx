@@ -10,7 +10,7 @@ import type {
   PlanStep,
   TaskRef,
 } from '../../components/actions.ts';
-import { Inventory } from '../../state/live.ts';
+import { Inventory } from '../../bench/support/polled-inventory.ts';
 import type { Task } from '../../src/runner/store/store.ts';
 import { fakeSite } from '../../bench/support/fake-inventory.ts';
 import { fakeCabling, fakeDiagnosis, fakeInspection, fakeTriage } from './trouble-fixtures.ts';
