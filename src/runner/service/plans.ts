@@ -10,6 +10,7 @@ import type { ActionPlan, ActionRequest } from '../../protocol/messages.ts';
 import type { ServiceContext } from './context.ts';
 import { CANCELLABLE } from '../../protocol/task-states.ts';
 import { withDraft } from './draft.ts';
+import { addHostPlan } from './add-host.ts';
 import { instanceDraft, readyInMaas, resolveCreate, type CreateRequest } from '../site/provision.ts';
 import { pickHost } from '../workflows/planner.ts';
 
@@ -318,6 +319,10 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
         return rollbackPlan(taskNamed(req.task));
       case 'cancel':
         return cancelPlan(taskNamed(req.task));
+      case 'host-add': {
+        const { action: _a, ...add } = req;
+        return finish(await addHostPlan({ site, wb }, add));
+      }
     }
   };
 
