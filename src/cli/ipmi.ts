@@ -26,7 +26,10 @@ export interface IpmiCommandContext {
    * Runs a power or boot-device change as a task holding the host (the runner's way), instead of
    * talking to the BMC from here. Returns the exit code.
    */
-  change?: (change: IpmiChange, opts: { json: boolean; force: boolean; detach: boolean }) => Promise<number>;
+  change?: (
+    change: IpmiChange,
+    opts: { json: boolean; force: boolean; detach: boolean; yes: boolean; confirm?: string | undefined },
+  ) => Promise<number>;
   /**
    * Reads of a BMC this command has no password for (a host known from `host add` only): the
    * runner, which holds the password, asks the BMC and answers without it.
@@ -69,10 +72,23 @@ type Args = z.infer<typeof Args>;
 
 const SECRET_FLAGS = /^(-P|-E|--pass(word)?(=.*)?|-k)$/;
 
-function parse(
-  argv: string[],
-): { args: Args; json: boolean; force: boolean; detach: boolean } | { error: string } {
-  const flags = new Set(argv.filter((a) => a.startsWith('-')));
+type Parsed = { args: Args; json: boolean; force: boolean; detach: boolean; yes: boolean; confirm?: string };
+
+/** `--confirm NAME` or `--confirm=NAME` taken out of the words (its value is not an argument). */
+function takeConfirm(argv: string[]): { rest: string[]; confirm?: string } | { error: string } {
+  const at = argv.findIndex((a) => a === '--confirm' || a.startsWith('--confirm='));
+  if (at < 0) return { rest: argv };
+  const inline = argv[at]!.startsWith('--confirm=') ? argv[at]!.slice('--confirm='.length) : undefined;
+  const value = inline ?? argv[at + 1];
+  if (!value || value.startsWith('-')) return { error: '--confirm needs the name the plan asks for' };
+  return { rest: [...argv.slice(0, at), ...argv.slice(at + (inline === undefined ? 2 : 1))], confirm: value };
+}
+
+function parse(all: string[]): Parsed | { error: string } {
+  const taken = takeConfirm(all);
+  if ('error' in taken) return taken;
+  const argv = taken.rest;
+  const flags = new Set(argv.filter((a) => a.startsWith('-')).map((a) => (a === '-y' ? '--yes' : a)));
   const words = argv.filter((a) => !a.startsWith('-'));
   for (const f of flags) {
     if (SECRET_FLAGS.test(f)) {
@@ -81,7 +97,7 @@ function parse(
           'passwords are never taken from the command line: store them, or set the rack file passwordEnv variable',
       };
     }
-    if (!['--json', '--persistent', '--efi', '--force', '--detach'].includes(f))
+    if (!['--json', '--persistent', '--efi', '--force', '--detach', '--yes'].includes(f))
       return { error: `unknown option ${f}` };
   }
   const [host, verb, sub, ...rest] = words;
@@ -107,6 +123,8 @@ function parse(
     json: flags.has('--json'),
     force: flags.has('--force'),
     detach: flags.has('--detach'),
+    yes: flags.has('--yes'),
+    ...(taken.confirm !== undefined && { confirm: taken.confirm }),
   };
 }
 
@@ -120,7 +138,8 @@ export async function ipmiCommand(argv: string[], ctx: IpmiCommandContext): Prom
   }
   const { args, json } = parsed;
   if (ctx.change) {
-    const flags = { json, force: parsed.force, detach: parsed.detach };
+    const { force, detach, yes, confirm } = parsed;
+    const flags = { json, force, detach, yes, confirm };
     if (args.verb === 'power' && args.action !== 'status')
       return ctx.change({ host: args.host, verb: 'power', action: args.action }, flags);
     if (args.verb === 'bootdev' && args.device !== 'show')

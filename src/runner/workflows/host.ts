@@ -140,8 +140,9 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
       },
       plan: () => {
         const h = host();
+        const macs = [...new Set([h.mac, ...h.macs])];
         return [
-          `MaaS GET machines/?mac_address=${h.mac}`,
+          `MaaS GET machines/?${macs.map((m) => `mac_address=${m}`).join('&')}`,
           h.ipmi.protocol === 'redfish'
             ? `if absent: MaaS POST machines/ hostname=${h.hostname} mac_addresses=${h.mac} power_type=redfish ` +
               `power_parameters_power_address=${maasPowerOf(h).address} power_parameters_power_user=${h.ipmi.username} power_parameters_power_pass=***` +
