@@ -37,12 +37,14 @@ export async function confirmPlan(io: CommandIo, plan: ActionPlan, flags: Confir
   const typed = plan.typed;
   const refuse = (why: string, hint: string) =>
     new OperatorError(`${plan.title}: ${why}: nothing was done`, { target: plan.target, hint });
+  // Confirmed on the command line: said after the plan, so a script's log holds both.
+  const confirmedBy = (flag: string) => (eprintln(io, `confirmed by ${flag}`), plan.digest);
   if (flags.confirm !== undefined) {
     if (typed !== null && flags.confirm !== typed)
       throw refuse(`--confirm ${JSON.stringify(flags.confirm)} is not ${typed}`, `pass --confirm ${typed}`);
-    return plan.digest;
+    return confirmedBy(`--confirm ${flags.confirm}`);
   }
-  if (flags.yes && typed === null) return plan.digest;
+  if (flags.yes && typed === null) return confirmedBy('--yes');
   if (flags.yes)
     throw refuse(
       `it destroys (${plan.destroys ?? 'see the plan'}), so --yes is not enough`,
