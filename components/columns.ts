@@ -173,7 +173,10 @@ export function layoutColumns(width: number, rows: readonly DashboardRow[], wide
       continue;
     }
     if (!chosen.has(c.id)) continue;
-    const grow = Math.min(width - used, Math.min(c.want, g.upTo?.(n) ?? c.want) - chosen.get(c.id)!);
+    const wanted = Math.min(c.want, g.upTo?.(n) ?? c.want) - chosen.get(c.id)!;
+    // A longer form (every port) helps only whole: partly grown it still shows the short one.
+    if (g.upTo && wanted > width - used) continue;
+    const grow = Math.min(width - used, wanted);
     if (grow > 0) {
       chosen.set(c.id, chosen.get(c.id)! + grow);
       used += grow;
