@@ -3,8 +3,8 @@ import React from 'react';
 import { render } from 'ink';
 import { Dashboard } from '../components/Dashboard.tsx';
 import { Inventory, mergeInventory } from '../state/live.ts';
-import { fakeSite } from '../test/ui/fake-inventory.ts';
-import { FakeStdin, FakeTty } from '../test/ui/fake-tty.ts';
+import { fakeSite } from './support/fake-inventory.ts';
+import { FakeStdin, FakeTty } from './support/fake-tty.ts';
 
 const settle = () => new Promise((r) => setImmediate(r));
 

@@ -26,7 +26,7 @@ const INSTANCE_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width, height }: DeployFormProps) {
   const color = useColor();
   const [step, setStep] = useState<Step>('offering');
-  const [req, setReq] = useState<Partial<DeployRequest>>({ hostname });
+  const [req, setReq] = useState<Partial<DeployRequest>>({ host: hostname });
   const [problem, setProblem] = useState<string | null>(null);
   const [planned, setPlanned] = useState<DeployPlan | 'loading' | { error: string }>('loading');
   useInput((_input, key) => {
@@ -132,7 +132,7 @@ export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width,
                 const name = value.trim() || `${hostname}-vm`;
                 if (!INSTANCE_NAME.test(name)) return setProblem('letters, digits and "-", at most 63');
                 setProblem(null);
-                setReq((r) => ({ ...r, instanceName: name }));
+                setReq((r) => ({ ...r, name }));
                 setStep('userData');
               }}
             />
@@ -177,7 +177,7 @@ export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width,
       {chosen('offering', req.offering)}
       {chosen('template', req.template)}
       {chosen('networks', req.networks?.join(', '))}
-      {chosen('name', req.instanceName)}
+      {chosen('name', req.name)}
       {step === 'plan' ? chosen('user data', req.userDataPath ?? 'none') : null}
       {step !== 'plan' ? <Text bold>{step === 'userData' ? 'user data' : step}</Text> : null}
       <Box key={step} flexDirection="column">

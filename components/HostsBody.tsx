@@ -1,6 +1,6 @@
 import { Box } from 'ink';
 import type { RackSummary } from '../state/live.ts';
-import type { Task } from '../src/runner/store/store.ts';
+import type { Task } from '../src/protocol/records.ts';
 import type { StepProgress } from '../state/runner-task-feed.ts';
 import { HostTable, type HostTableProps } from './HostTable.tsx';
 import { RackPane } from './RackBar.tsx';

@@ -1,5 +1,5 @@
 import type { InspectNode, Inspection } from '../src/protocol/doctor.ts';
-import { inspectionVerdict } from '../src/runner/doctor/inspect.ts';
+import { inspectionVerdict } from './inspect-text.ts';
 import { ReadingView, seg, type Line, type Segment } from './TroubleLines.tsx';
 
 /**

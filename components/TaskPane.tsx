@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { Task } from '../src/runner/store/store.ts';
+import type { Task } from '../src/protocol/records.ts';
 import type { StepProgress } from '../state/runner-task-feed.ts';
 import { fit, formatElapsed, width as cells } from './format.ts';
 import { taskStep } from './rows.ts';

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useColor } from './theme.tsx';
-import type { Task } from '../src/runner/store/store.ts';
+import type { Task } from '../src/protocol/records.ts';
 import type { TaskFeedSnapshot } from '../src/protocol/task-states.ts';
 import { fit, formatAge, formatElapsed } from './format.ts';
 import { inFlight } from '../src/protocol/task-states.ts';

@@ -1,4 +1,4 @@
-import type { Triage } from '../src/runner/doctor/triage.ts';
+import type { Triage } from '../src/protocol/doctor.ts';
 import { leftText, renderTriage } from './doctor-text.ts';
 import { ReadingView, seg, type Line } from './TroubleLines.tsx';
 

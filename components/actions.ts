@@ -1,7 +1,7 @@
 import type { Host, Instance, Network, Offering, Template } from '../src/protocol/records.ts';
 import type { Cabling, Diagnosis, Inspection } from '../src/protocol/doctor.ts';
-import type { Triage } from '../src/runner/doctor/triage.ts';
-import type { ActionPlan, ActionRequest } from '../src/protocol/messages.ts';
+import type { Triage } from '../src/protocol/doctor.ts';
+import type { ActionPlan, ActionRequest, CreateRequest } from '../src/protocol/messages.ts';
 
 export type { ActionPlan, ActionRequest };
 
@@ -27,16 +27,15 @@ export interface InstanceTarget extends HostTarget {
   instance: string | undefined;
 }
 
-/** A deploy as the form collects it (catalog entries by name, as the CLI takes them). */
-export interface DeployRequest {
-  hostname: string;
-  instanceName: string;
-  offering: string;
-  template: string;
-  /** The first is the default network (untagged on the ToR ports); the rest are tagged. */
-  networks: string[];
+/**
+ * A deploy as the form collects it: the runner's create request (catalog entries by name, as the
+ * CLI takes them; the first network is the default, untagged on the ToR ports) with the host
+ * chosen, and the user-data file's path, which this process reads.
+ */
+export type DeployRequest = Omit<CreateRequest, 'userData' | 'mac' | 'host'> & {
+  host: string;
   userDataPath?: string;
-}
+};
 
 /** One step of a plan with the exact MaaS calls, switch CLI lines and IPMI commands it would issue. */
 export type PlanStep = { step: string; actions: string[] };
@@ -49,7 +48,7 @@ export interface DeployPlan extends ActionPlan {
 
 export type PowerOp = 'on' | 'off' | 'cycle';
 export type BootDevice = 'pxe' | 'disk';
-export type EraseMode = 'full' | 'quick' | 'secure' | 'none';
+export type { EraseMode } from '../src/protocol/messages.ts';
 
 export interface DashboardActions {
   /** A deploy's plan, touching nothing: its host, MAC, state and steps. */

@@ -1,5 +1,5 @@
 import type { Diagnosis, TimelineView } from '../src/protocol/doctor.ts';
-import type { Triage } from '../src/runner/doctor/triage.ts';
+import type { Triage } from '../src/protocol/doctor.ts';
 
 const MARK = { pass: 'ok  ', fail: 'FAIL', unknown: '??  ' } as const;
 

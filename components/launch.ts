@@ -262,7 +262,7 @@ export function submitDeploy(
 ): void {
   if (!ctx.actions) return;
   const a = ctx.actions;
-  fire(ctx, `deploy ${req.instanceName}`, [{ name: row.hostname, call: () => a.deploy(req, plan) }]);
+  fire(ctx, `deploy ${req.name}`, [{ name: row.hostname, call: () => a.deploy(req, plan) }]);
 }
 
 /** A row Not in MaaS as the runner's add-host request: its first MAC, its rack, the hardware typed. */

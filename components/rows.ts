@@ -1,5 +1,6 @@
 import type { HostRow } from '../state/live.ts';
-import type { Task } from '../src/runner/store/store.ts';
+import type { Task } from '../src/protocol/records.ts';
+import { IN_FLIGHT } from '../src/protocol/task-states.ts';
 import type { CatalogSnapshot, HostExtras } from './actions.ts';
 import { rollbackProgress } from './task-panes.ts';
 
@@ -12,7 +13,6 @@ export interface SortOrder {
   descending: boolean;
 }
 
-const ACTIVE_TASK = new Set(['pending', 'running', 'rolling-back']);
 const KIND_WORD: Record<string, string> = {
   'instance.create': 'deploy',
   'instance.destroy': 'destroy',
@@ -55,7 +55,7 @@ export function hostExtras(
   }
   for (const t of tasks ?? []) {
     const name = t.target.hostname;
-    if (!name || !ACTIVE_TASK.has(t.state) || out.get(name)?.task) continue;
+    if (!name || !IN_FLIGHT.has(t.state) || out.get(name)?.task) continue;
     put(name, { task: { id: t.id, kind: t.kind, step: taskStep(t) } });
   }
   for (const [name, extra] of given ?? []) put(name, extra);

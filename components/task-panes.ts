@@ -1,5 +1,5 @@
 import { GEAR_SOURCES, type LogSource } from '../src/protocol/records.ts';
-import type { Task } from '../src/runner/store/store.ts';
+import type { Task } from '../src/protocol/records.ts';
 import type { StepProgress } from '../state/runner-task-feed.ts';
 import { inFlight } from '../src/protocol/task-states.ts';
 import { listMatches } from './dashboard-props.ts';

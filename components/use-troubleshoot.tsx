@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Cabling, Diagnosis, Inspection } from '../src/protocol/doctor.ts';
 import type { Task } from '../src/protocol/records.ts';
+import { IN_FLIGHT } from '../src/protocol/task-states.ts';
 import type { DashboardActions, TaskRef } from './actions.ts';
 import { askPlanned } from './confirm-plan.ts';
 import type { Dialog } from './Dialogs.tsx';
@@ -10,7 +11,7 @@ import { DoctorView, doctorLines } from './DoctorView.tsx';
 import { InspectView, inspectLines } from './InspectView.tsx';
 import { CablingView, cablingLines } from './CablingView.tsx';
 import { TriageView, triageLines } from './TriageView.tsx';
-import type { Triage } from '../src/runner/doctor/triage.ts';
+import type { Triage } from '../src/protocol/doctor.ts';
 
 /** How often the doctor reads the host again while its view is open. */
 export const DOCTOR_REFRESH_MS = 5_000;
@@ -28,7 +29,6 @@ interface Reading {
 
 const keyOf = (t: Target | null) => (t ? `${t.view}:${t.name}` : '');
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
-const ACTIVE = new Set(['pending', 'running', 'rolling-back']);
 
 /**
  * The doctor, the inspection and the cabling check: which host or rack is open, its reading from
@@ -111,7 +111,7 @@ export function useTroubleshoot(o: {
 
   // A task started here that has ended: read again to show what it changed.
   const watched = watch ? o.tasks?.find((t) => t.id === watch) : undefined;
-  const ended = watched !== undefined && !ACTIVE.has(watched.state);
+  const ended = watched !== undefined && !IN_FLIGHT.has(watched.state);
   useEffect(() => {
     if (!ended) return;
     setWatch(null);

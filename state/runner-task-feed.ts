@@ -1,5 +1,5 @@
 import { describeError } from '../src/util/errors.ts';
-import type { TaskEvent } from '../src/runner/tasks/events.ts';
+import type { TaskEvent } from '../src/protocol/events.ts';
 import type { RunnerClient } from '../src/client/runner-client.ts';
 import { PolledSnapshot } from './observable.ts';
 import { orderTasks, type TaskFeedSnapshot } from '../src/protocol/task-states.ts';

@@ -8,13 +8,9 @@ import { readUserData } from './user-data.ts';
  * task (or refused it, naming why); progress arrives through the task feed like any task's.
  */
 export function runnerActions(runner: RunnerClient): DashboardActions {
-  const createRequest = (r: DeployRequest) => ({
-    name: r.instanceName,
-    offering: r.offering,
-    template: r.template,
-    networks: r.networks,
-    host: r.hostname,
-    ...(r.userDataPath && { userData: readUserData(r.userDataPath) }),
+  const createRequest = ({ userDataPath, ...r }: DeployRequest) => ({
+    ...r,
+    ...(userDataPath && { userData: readUserData(userDataPath) }),
   });
   return {
     plan: (r) => runner.call('instance.plan', createRequest(r)),

@@ -1,8 +1,7 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeLabEnvFile } from '../lab/env-file.ts';
 import { z } from 'zod';
-import { startLab } from '../lab/index.ts';
+import { startLab, writeLabEnvFile } from '../runner/lab-host.ts';
 import type { CommandContext } from './context.ts';
 import { eprintln, intFlag, parseCommandArgs, println } from './io.ts';
 import { fileAbove } from '../config/config.ts';

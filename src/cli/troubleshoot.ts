@@ -6,7 +6,7 @@
 
 import { z } from 'zod';
 import { renderDiagnosis, renderTriage } from '../../components/doctor-text.ts';
-import { inspectionExitCode, renderCabling, renderInspection } from '../runner/doctor/inspect.ts';
+import { inspectionExitCode, renderCabling, renderInspection } from '../../components/inspect-text.ts';
 import { FIX_IDS } from '../protocol/doctor.ts';
 import type { CommandContext } from './context.ts';
 import { followOrDetach } from './follow.ts';

@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../config/index.ts';
 import { settingsFingerprint } from '../config/fingerprint.ts';
 import { MAX_RACK_FILE_BYTES } from '../config/rack/parse.ts';
 import { formatSeconds, type Deadline } from '../util/deadline.ts';
-import type { TaskEvent } from '../runner/tasks/events.ts';
+import type { TaskEvent } from '../protocol/events.ts';
 import {
   CATALOG_NOTIFICATION,
   catalogNotificationSchema,
@@ -250,7 +250,7 @@ function rackTextOf(config: Config): string | undefined {
   }
 }
 
-// The runner runs the same entry point as its client: found from the sources (src/runner/) or from
+// The runner runs the same entry point as its client: found from the sources (src/client/) or from
 // the bundle (dist/, beside src/).
 const BIN = ['../bin/rackpilot.js', '../src/bin/rackpilot.js']
   .map((p) => new URL(p, import.meta.url).pathname)

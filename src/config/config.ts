@@ -15,8 +15,8 @@ import { parseMaasApiKey, parseMaasSystemUrl } from './maas-key.ts';
  * values of secret variables are never repeated back.
  */
 
-export const ERASE_MODES = ['full', 'quick', 'secure', 'none'] as const;
-export type EraseMode = (typeof ERASE_MODES)[number];
+import { ERASE_MODES, type EraseMode } from '../gear/maas/vocabulary.ts';
+export { ERASE_MODES, type EraseMode };
 export type LabMode = 'auto' | 'on' | 'off';
 
 export interface MaasSettings {

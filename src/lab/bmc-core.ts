@@ -61,7 +61,7 @@ import {
   encodeRakp4,
   Privilege,
 } from '../gear/ipmi/rmcpplus.ts';
-import type { BootDevice } from './world.ts';
+import type { BootDevice, LabWorld } from './world.ts';
 import { BmcSol, type SerialPort } from './bmc-sol.ts';
 import { SolCmd } from '../gear/ipmi/sol-codec.ts';
 
@@ -741,4 +741,17 @@ export class LabBmc {
         return { cc: 0x80 };
     }
   }
+}
+
+/** One host's power and boot as its BMC reaches them (the IPMI and the Redfish lab BMCs alike). */
+export function bmcAccessFor(world: LabWorld, name: string): BmcHostAccess {
+  return {
+    power: () => world.host(name).power,
+    setPower: (p, source) => world.setPower(name, p, source),
+    boot: () => {
+      const h = world.host(name);
+      return { device: h.bootDevice, persistent: h.bootPersistent, efi: h.bootEfi };
+    },
+    setBoot: (d, persistent, efi) => world.setBoot(name, d, persistent, efi),
+  };
 }

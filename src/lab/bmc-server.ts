@@ -4,9 +4,9 @@
  * Fault injection per host: seeded packet loss, slow answers, a dead BMC, a full session table.
  */
 import dgram from 'node:dgram';
-import { LabBmc } from './bmc-core.ts';
+import { bmcAccessFor, LabBmc } from './bmc-core.ts';
 import { seededRandom } from './spec.ts';
-import { bmcAccessFor, type LabWorld } from './world.ts';
+import type { LabWorld } from './world.ts';
 import type { LabConsoles } from './host-console.ts';
 
 export interface LabBmcFault {

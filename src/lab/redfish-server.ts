@@ -14,7 +14,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { X509Certificate, createHash } from 'node:crypto';
 import selfsigned from 'selfsigned';
 import { LabRedfishBmc, type LabRedfishOptions, type RedfishAnswer } from './redfish-core.ts';
-import { bmcAccessFor, type LabWorld } from './world.ts';
+import type { LabWorld } from './world.ts';
+import { bmcAccessFor } from './bmc-core.ts';
 
 export interface LabRedfishEndpoint {
   hostname: string;

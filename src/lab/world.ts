@@ -1,4 +1,3 @@
-import type { BmcHostAccess } from './bmc-core.ts';
 import { EventEmitter } from 'node:events';
 import type { LabSpec } from './spec.ts';
 
@@ -165,17 +164,4 @@ export class LabWorld {
 
 export function portKey(switchName: string, port: string): string {
   return `${switchName}|${port}`;
-}
-
-/** One host's power and boot as its BMC reaches them (the IPMI and the Redfish lab BMCs alike). */
-export function bmcAccessFor(world: LabWorld, name: string): BmcHostAccess {
-  return {
-    power: () => world.host(name).power,
-    setPower: (p, source) => world.setPower(name, p, source),
-    boot: () => {
-      const h = world.host(name);
-      return { device: h.bootDevice, persistent: h.bootPersistent, efi: h.bootEfi };
-    },
-    setBoot: (d, persistent, efi) => world.setBoot(name, d, persistent, efi),
-  };
 }

@@ -205,3 +205,32 @@ export const cablingSchema = z.object({
   readAt: z.number(),
 });
 export type Cabling = z.infer<typeof cablingSchema>;
+
+/** The morning triage, as `site.triage` answers it (see src/runner/doctor/triage.ts). */
+export const triageRowSchema = z.object({
+  hostname: z.string(),
+  systemId: z.string(),
+  statusName: z.string(),
+  operation: z.string().nullable(),
+  stage: z.string().nullable(),
+  /** Seconds in that stage (to the failure, for a failed one). */
+  stageS: z.number().nullable(),
+  cause: z.object({ id: z.string(), title: z.string() }).nullable(),
+  summary: z.string(),
+  /** Seconds before MaaS fails it; null when MaaS does not time it (or it failed already). */
+  remainingS: z.number().nullable(),
+  /** 0 stuck and still running, 1 failed or broken, 2 progressing. */
+  urgency: z.number().int(),
+});
+export type TriageRow = z.infer<typeof triageRowSchema>;
+
+export const triageSchema = z.object({
+  rows: z.array(triageRowSchema),
+  /** Machines MaaS listed, and how many of them needed a look. */
+  scanned: z.number().int(),
+  readAt: z.number(),
+  tookMs: z.number(),
+  /** Machines whose events could not be read, with why. */
+  errors: z.array(z.object({ hostname: z.string(), error: z.string() })),
+});
+export type Triage = z.infer<typeof triageSchema>;

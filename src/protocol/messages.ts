@@ -10,9 +10,9 @@ import {
   TASK_STATES,
 } from './records.ts';
 import { taskEventSchema } from './events.ts';
-import { cablingSchema, diagnosisSchema, FIX_IDS, inspectionSchema } from './doctor.ts';
+import { inventoryRowSchema } from './inventory.ts';
+import { cablingSchema, diagnosisSchema, FIX_IDS, inspectionSchema, triageSchema } from './doctor.ts';
 import { CONSOLE_METHODS } from './console.ts';
-import { triageSchema } from '../runner/doctor/triage.ts';
 
 /**
  * The runner's protocol: JSON-RPC 2.0 (vscode-jsonrpc) over the site's Unix socket. Every method
@@ -78,6 +78,9 @@ export const createRequestSchema = z.object({
   plan: confirmedPlan.optional(),
 });
 
+/** An instance to create, as the runner takes it (the confirmed plan's digest travels beside it). */
+export type CreateRequest = Omit<z.infer<typeof createRequestSchema>, 'plan'>;
+
 export const hostAddSchema = z.object({
   hostname,
   mac: mac.optional(),
@@ -106,24 +109,10 @@ export const hostAddSchema = z.object({
 export type HostAddRequest = z.infer<typeof hostAddSchema>;
 
 export const LIFECYCLE_VERBS = ['start', 'stop', 'destroy', 'attach', 'detach'] as const;
-export const POWER_ACTIONS = ['on', 'off', 'soft', 'cycle', 'reset'] as const;
-export const BOOT_DEVICES = ['pxe', 'disk', 'bios'] as const;
-
-export const inventoryRowSchema = z.object({
-  key: z.string(),
-  hostname: z.string(),
-  rack: z.string().nullable(),
-  switchName: z.string().nullable(),
-  ports: z.array(z.string()),
-  macs: z.array(z.string()),
-  systemId: z.string().nullable(),
-  status: z.number().nullable(),
-  statusName: z.string(),
-  statusMessage: z.string(),
-  powerState: z.string(),
-  since: z.number(),
-  sinceExact: z.boolean(),
-});
+export { BOOT_DEVICES, POWER_ACTIONS, type BootDevice, type PowerAction } from '../gear/bmc/vocabulary.ts';
+export { ERASE_MODES, type EraseMode } from '../gear/maas/vocabulary.ts';
+import { ERASE_MODES } from '../gear/maas/vocabulary.ts';
+import { BOOT_DEVICES, POWER_ACTIONS } from '../gear/bmc/vocabulary.ts';
 
 /**
  * Something the runner did on its own that the operator must know: a new lab began, the rack file
@@ -435,7 +424,7 @@ export const METHODS = {
       offerings: z.array(offeringSchema),
       networks: z.array(networkSchema),
       instances: z.array(instanceSchema.omit({ userData: true })),
-      eraseMode: z.enum(['full', 'quick', 'secure', 'none']),
+      eraseMode: z.enum(ERASE_MODES),
     }),
   },
   'templates.list': { params: empty, result: z.array(templateSchema) },

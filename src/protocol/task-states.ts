@@ -1,7 +1,14 @@
-import type { Task, TaskState } from './records.ts';
+import { TASK_STATES, type Task, type TaskState } from './records.ts';
 
 /** A task the engine is still working on (or will: queued). */
 export const IN_FLIGHT: ReadonlySet<TaskState> = new Set(['pending', 'running', 'rolling-back']);
+
+/** States in which no code is working on the task: every state not in flight. */
+export const SETTLED_STATES: readonly TaskState[] = TASK_STATES.filter((s) => !IN_FLIGHT.has(s));
+
+export function isSettled(state: TaskState): boolean {
+  return !IN_FLIGHT.has(state);
+}
 
 /** Stopped short and awaiting the operator: these, and only these, can be resumed or rolled back. */
 export const AWAITING_DECISION: ReadonlySet<TaskState> = new Set([

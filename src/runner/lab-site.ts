@@ -1,7 +1,6 @@
 import { existsSync, renameSync } from 'node:fs';
 import type { Config } from '../config/index.ts';
-import { writeLabEnvFile } from '../lab/env-file.ts';
-import { labHostRecord } from '../lab/host-record.ts';
+import { labHostRecord, writeLabEnvFile } from './lab-host.ts';
 import { openSite, type Site } from './site/open.ts';
 import type { LabSiteFiles } from './site-files.ts';
 import type { Store } from './store/store.ts';

@@ -8,6 +8,7 @@ import { openWorkbench, type Workbench } from './site/workbench.ts';
 import { remoteTaskEvents } from './coord/task-events.ts';
 import { describeError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
+import { inFlight } from '../protocol/task-states.ts';
 import { INVENTORY_NOTIFICATION, PROTOCOL_VERSION, type Result } from '../protocol/messages.ts';
 import { ensureRunnerDirs, runnerPaths, type RunnerPaths } from '../config/runner-paths.ts';
 import { RunnerServer } from './server.ts';
@@ -226,7 +227,7 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
   const runningTasks = () =>
     openedWb.store.tasks
       .list()
-      .filter((t) => t.state === 'running' || t.state === 'pending' || t.state === 'rolling-back')
+      .filter(inFlight)
       // With etcd the list holds the other jump hosts' tasks too: only this runner's count here.
       .filter((t) => !openedWb.etcd || openedWb.etcd.holds(t.id))
       .map((t) => t.id);

@@ -15,7 +15,7 @@ export interface BuildInfo {
 
 export function buildInfo(): BuildInfo {
   if (typeof __RACKPILOT_BUILD__ !== 'undefined') return __RACKPILOT_BUILD__;
-  const root = new URL('../', import.meta.url);
+  const root = new URL('../../', import.meta.url);
   let version = 'unknown';
   try {
     version = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string })

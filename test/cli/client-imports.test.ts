@@ -40,7 +40,9 @@ describe('what a client loads', () => {
     for (const g of [entry, dashboard]) {
       expect(
         relative(g.files).filter((f) =>
-          /^src\/(lab|gear\/(switch|ipmi|redfish|maas\/client)|runner\/(site|tasks|workflows|coord)\/)/.test(f),
+          /^src\/(lab|gear\/(switch|ipmi|redfish|maas\/client)|runner\/(site|tasks|workflows|coord)\/)/.test(
+            f,
+          ),
         ),
       ).toEqual([]);
       for (const pkg of ['ssh2', 'etcd3', 'ky', 'oauth-1.0a', 'lowdb']) expect(g.packages).not.toContain(pkg);

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  inspect,
-  inspectionExitCode,
-  renderInspection,
-  type InspectFacts,
-} from '../../src/runner/doctor/inspect.ts';
+import { inspect, type InspectFacts } from '../../src/runner/doctor/inspect.ts';
+import { inspectionExitCode, renderInspection } from '../../components/inspect-text.ts';
 import type { InspectNode } from '../../src/protocol/doctor.ts';
 
 /** `inspect`'s summary and exit code say what its tree shows: a value not read is unknown, not drift. */

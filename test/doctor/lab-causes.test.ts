@@ -6,7 +6,7 @@ import { testCaller } from './harness.ts';
 import { gatherDoctorFacts } from '../../src/runner/doctor/gather.ts';
 import { diagnose } from '../../src/runner/doctor/diagnose.ts';
 import type { Diagnosis } from '../../src/protocol/doctor.ts';
-import type { Triage } from '../../src/runner/doctor/triage.ts';
+import type { Triage } from '../../src/protocol/doctor.ts';
 import {
   hostRecord,
   openOperator,

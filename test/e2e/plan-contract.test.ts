@@ -90,8 +90,8 @@ async function settled(id: string): Promise<Task> {
 }
 
 const deployRequest = (h: LabHost): DeployRequest => ({
-  hostname: h.hostname,
-  instanceName: `${h.hostname}-vm`,
+  host: h.hostname,
+  name: `${h.hostname}-vm`,
   offering: offeringFor(h),
   template: 'jammy',
   networks: ['tenant-a', 'tenant-b'],

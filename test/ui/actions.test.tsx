@@ -119,8 +119,8 @@ describe('actions from the keyboard', () => {
     await h.press('y');
     await tick();
     const req = {
-      hostname: 'r01-n001',
-      instanceName: 'vm1',
+      host: 'r01-n001',
+      name: 'vm1',
       offering: 'big',
       template: 'jammy',
       networks: ['tenant-a', 'tenant-b'],

@@ -5,7 +5,7 @@ import { Dashboard } from '../../components/Dashboard.tsx';
 import { layoutColumns } from '../../components/columns.ts';
 import type { DashboardRow } from '../../components/rows.ts';
 import { Inventory } from '../../state/live.ts';
-import { fakeSite } from './fake-inventory.ts';
+import { fakeSite } from '../../bench/support/fake-inventory.ts';
 
 /**
  * Columns use the terminal's width: at 120 columns and more a host name is never cut while cells

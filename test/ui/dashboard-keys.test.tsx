@@ -3,9 +3,9 @@ import { render, cleanup } from 'ink-testing-library';
 import { Dashboard } from '../../components/Dashboard.tsx';
 import { render as inkRender } from 'ink';
 import { Inventory, type InventorySource, type RackLayout } from '../../state/live.ts';
-import { FakeStdin, FakeTty } from './fake-tty.ts';
+import { FakeStdin, FakeTty } from '../../bench/support/fake-tty.ts';
 import { registerSecret, clearSecretsForTest } from '../../src/util/redact.ts';
-import { fakeSite } from './fake-inventory.ts';
+import { fakeSite } from '../../bench/support/fake-inventory.ts';
 
 const tick = (ms = 0) => new Promise((r) => setImmediate(() => setTimeout(r, ms)));
 const ESC_WAIT = 40; // Ink holds a lone Escape ~20 ms to tell it from an escape sequence.

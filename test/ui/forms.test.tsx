@@ -84,7 +84,7 @@ describe('deploy form', () => {
     const plans = fake.calls.filter((c) => c.method === 'plan');
     expect(plans).toHaveLength(2);
     expect(plans[1]!.args[0]).toEqual(plans[0]!.args[0]);
-    expect(plans[1]!.args[0]).toMatchObject({ userDataPath: '/nope/cloud.yaml', instanceName: 'vm1' });
+    expect(plans[1]!.args[0]).toMatchObject({ userDataPath: '/nope/cloud.yaml', name: 'vm1' });
     expect(h.frame()).toContain('Deploy on r01-n001');
   });
 });

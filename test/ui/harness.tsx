@@ -12,7 +12,7 @@ import type {
 } from '../../components/actions.ts';
 import { Inventory } from '../../state/live.ts';
 import type { Task } from '../../src/runner/store/store.ts';
-import { fakeSite } from './fake-inventory.ts';
+import { fakeSite } from '../../bench/support/fake-inventory.ts';
 import { fakeCabling, fakeDiagnosis, fakeInspection, fakeTriage } from './trouble-fixtures.ts';
 
 export const tick = (ms = 0) => new Promise((r) => setImmediate(() => setTimeout(r, ms)));
@@ -92,7 +92,7 @@ export function fakeActions(
       if (failure) return Promise.reject(new Error(failure));
       if (opts.hold && method !== 'planAction') return new Promise(() => undefined);
       if (method === 'plan')
-        return Promise.resolve(deployPlan((args[0] as { hostname: string }).hostname)) as Promise<never>;
+        return Promise.resolve(deployPlan((args[0] as { host: string }).host)) as Promise<never>;
       if (method === 'planAction')
         return Promise.resolve(fakePlan(args[0] as ActionRequest)) as Promise<never>;
       const name = String(args[0]);

@@ -4,7 +4,7 @@ import { Dashboard } from '../../components/Dashboard.tsx';
 import type { HostProber } from '../../components/live-warnings.ts';
 import { Inventory, type MachineRecord } from '../../state/live.ts';
 import type { HostLive } from '../../src/protocol/messages.ts';
-import { fakeSite } from './fake-inventory.ts';
+import { fakeSite } from '../../bench/support/fake-inventory.ts';
 
 const tick = (ms = 0) => new Promise((r) => setImmediate(() => setTimeout(r, ms)));
 

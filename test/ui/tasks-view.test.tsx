@@ -8,7 +8,7 @@ import { Inventory } from '../../state/live.ts';
 import { openStore, readStore } from '../../src/runner/store/store.ts';
 import { orderTasks } from '../../src/protocol/task-states.ts';
 import { TaskEngine } from '../../src/runner/tasks/index.ts';
-import { fakeSite } from './fake-inventory.ts';
+import { fakeSite } from '../../bench/support/fake-inventory.ts';
 
 const tick = (ms = 0) => new Promise((r) => setImmediate(() => setTimeout(r, ms)));
 

@@ -1,4 +1,4 @@
-import type { Triage } from '../../src/runner/doctor/triage.ts';
+import type { Triage } from '../../src/protocol/doctor.ts';
 import type { Cabling, Diagnosis, Inspection } from '../../src/protocol/doctor.ts';
 
 /** What the runner answers for a deploy stuck on a tenant VLAN, read at `readAt`. */

@@ -5,8 +5,8 @@
  */
 import type { IpmiClient } from '../ipmi/client.ts';
 import type { RedfishClient } from '../redfish/client.ts';
-import type { BootReading, BootSetting, PowerAction } from '../../runner/workflows/adapters.ts';
-import type { BmcTarget } from '../../runner/site/bmc-target.ts';
+import type { BootReading, BootSetting, PowerAction } from './vocabulary.ts';
+import type { BmcTarget } from './target.ts';
 
 export interface BmcPowerEvent {
   /** BmcTarget.key of the BMC the command went to. */

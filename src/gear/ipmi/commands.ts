@@ -120,7 +120,8 @@ export function decodeDeviceIdResponse(data: Buffer): DeviceId {
 // --- Chassis ------------------------------------------------------------------------------------
 
 export type PowerState = 'on' | 'off';
-export type PowerAction = 'on' | 'off' | 'soft' | 'cycle' | 'reset';
+export type { PowerAction } from '../bmc/vocabulary.ts';
+import type { PowerAction } from '../bmc/vocabulary.ts';
 
 /** Chassis Control data byte 1 (§28.3). */
 export const CHASSIS_CONTROL: Record<PowerAction, number> = {
@@ -170,25 +171,8 @@ export function decodeChassisStatusResponse(data: Buffer): ChassisStatus {
 
 export const BootParam = { SetInProgress: 0, ServicePartitionScan: 3, InfoAck: 4, BootFlags: 5 } as const;
 
-/**
- * Boot device selector names (byte 2 bits 5:2 of the boot flags, IPMI v2.0 table 28-14). The
- * reserved selectors a BMC may still report read as `unknown (0x0a)`, and encode back to the same
- * selector, so a setting read first can always be written back.
- */
-export type BootDeviceName =
-  | 'none'
-  | 'pxe'
-  | 'disk'
-  | 'safe'
-  | 'diag'
-  | 'cdrom'
-  | 'bios'
-  | 'remote-floppy'
-  | 'remote-cdrom'
-  | 'remote'
-  | 'remote-disk'
-  | 'floppy'
-  | `unknown (0x${string})`;
+export type { BootDeviceName } from '../bmc/vocabulary.ts';
+import type { BootDeviceName } from '../bmc/vocabulary.ts';
 
 type KnownBootDevice = Exclude<BootDeviceName, `unknown (0x${string})`>;
 

@@ -61,8 +61,9 @@ export interface MaasClientOptions {
   fetch?: typeof fetch;
 }
 
-/** How to wipe disks on release; `none` releases without erasing. */
-export type EraseMode = 'full' | 'quick' | 'secure' | 'none';
+import type { EraseMode } from './vocabulary.ts';
+
+export { ERASE_MODES, type EraseMode } from './vocabulary.ts';
 
 export const BOND_MODES = [
   'balance-rr',

@@ -3,7 +3,9 @@
  * ResetType for each power action within the system's AllowableValues, the boot override PATCH
  * and its reading. Names follow DMTF's ComputerSystem schema (Boot.BootSourceOverride*).
  */
-export type PowerAction = 'on' | 'off' | 'soft' | 'cycle' | 'reset';
+import type { PowerAction } from '../bmc/vocabulary.ts';
+
+export type { PowerAction };
 
 /** Redfish ResetType for each action, in order of preference. */
 const RESET_TYPES: Record<PowerAction, readonly string[]> = {

@@ -1,7 +1,9 @@
-import { z } from 'zod';
 import { NODE_STATUS_NAME } from '../../gear/maas/node-status.ts';
 import { analyse, type DoctorFacts } from './diagnose.ts';
 import type { StageHistory } from './history.ts';
+import type { TriageRow } from '../../protocol/doctor.ts';
+
+export type { Triage, TriageRow } from '../../protocol/doctor.ts';
 
 /**
  * The morning triage: every machine in a transitional or failed state, each with the stage its
@@ -14,34 +16,6 @@ import type { StageHistory } from './history.ts';
 export const TRIAGE_STATUSES: ReadonlySet<number> = new Set([
   1, 2, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
 ]);
-
-export const triageRowSchema = z.object({
-  hostname: z.string(),
-  systemId: z.string(),
-  statusName: z.string(),
-  operation: z.string().nullable(),
-  stage: z.string().nullable(),
-  /** Seconds in that stage (to the failure, for a failed one). */
-  stageS: z.number().nullable(),
-  cause: z.object({ id: z.string(), title: z.string() }).nullable(),
-  summary: z.string(),
-  /** Seconds before MaaS fails it; null when MaaS does not time it (or it failed already). */
-  remainingS: z.number().nullable(),
-  /** 0 stuck and still running, 1 failed or broken, 2 progressing. */
-  urgency: z.number().int(),
-});
-export type TriageRow = z.infer<typeof triageRowSchema>;
-
-export const triageSchema = z.object({
-  rows: z.array(triageRowSchema),
-  /** Machines MaaS listed, and how many of them needed a look. */
-  scanned: z.number().int(),
-  readAt: z.number(),
-  tookMs: z.number(),
-  /** Machines whose events could not be read, with why. */
-  errors: z.array(z.object({ hostname: z.string(), error: z.string() })),
-});
-export type Triage = z.infer<typeof triageSchema>;
 
 export interface TriageMachine {
   hostname: string;

@@ -1,5 +1,6 @@
 import { describeError } from '../../util/errors.ts';
-import { mergeInventory, type HostRow, type MachineRecord, type RackLayout } from '../../../state/live.ts';
+import type { HostRow, RackLayout } from '../../protocol/inventory.ts';
+import { mergeInventory, type MachineRecord } from './merge.ts';
 import { diffRows, type RowDelta } from './rows.ts';
 
 /**

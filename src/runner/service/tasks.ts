@@ -18,15 +18,7 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
   const { store, engine } = wb;
   const planner = actionPlanner({ site, wb });
 
-  const createRequest = (p: Params<'instance.create'>): CreateRequest => ({
-    name: p.name,
-    offering: p.offering,
-    template: p.template,
-    networks: p.networks,
-    ...(p.host && { host: p.host }),
-    ...(p.mac && { mac: p.mac }),
-    ...(p.userData !== undefined && { userData: p.userData }),
-  });
+  const createRequest = ({ plan: _plan, ...req }: Params<'instance.create'>): CreateRequest => req;
 
   const hostNamed = (key: string) => {
     const host = store.hosts.find((h) => h.hostname === key || h.id === key);

@@ -2,15 +2,12 @@
  * Which BMC a host has and how to reach it, whatever its protocol: the one description the
  * workflows, the power sweep, the doctor, the details view and the CLI hand to the BMC service.
  */
-import type { IpmiTarget } from '../../gear/ipmi/session.ts';
-import type { RedfishTarget } from '../../gear/redfish/client.ts';
 import { resolveBmcPassword } from '../../config/rack/passwords.ts';
 import type { RackBmc } from '../../config/rack/types.ts';
 import type { Host } from '../../protocol/records.ts';
 
-export type BmcTarget =
-  | { protocol: 'ipmi'; name: string; key: string; ipmi: IpmiTarget }
-  | { protocol: 'redfish'; name: string; key: string; redfish: RedfishTarget };
+export type { BmcTarget } from '../../gear/bmc/target.ts';
+import type { BmcTarget } from '../../gear/bmc/target.ts';
 
 /** The BMC fields of a store host record or a rack-file entry, with the password resolved. */
 export interface BmcFields {

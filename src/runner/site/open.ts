@@ -9,10 +9,9 @@ import { IpmiClient, type IpmiClientOptions } from '../../gear/ipmi/index.ts';
 import { RedfishClient } from '../../gear/redfish/client.ts';
 import { knownCertsPathFor } from '../../gear/redfish/known-certs.ts';
 import { BmcService } from '../../gear/bmc/service.ts';
-import { startLab, type Lab } from '../../lab/index.ts';
-import { generateLabSpec } from '../../lab/spec.ts';
-import { demoPlan, stageDemo, type DemoPlan } from '../../lab/demo.ts';
-import type { InventorySource, RackLayout } from '../../../state/live.ts';
+import { startSiteLab, type Lab, type SiteLab } from '../lab-host.ts';
+import type { RackLayout } from '../../protocol/inventory.ts';
+import type { InventorySource } from '../inventory/merge.ts';
 
 /**
  * A site: the MaaS region, the rack file and the clients for switches and BMCs, either real or the
@@ -40,20 +39,14 @@ export async function openSite(
   opts: { log?: (line: string) => void; demo?: boolean; ipmi?: IpmiClientOptions } = {},
 ): Promise<Site> {
   let lab: Lab | undefined;
-  let demoToStage: DemoPlan | undefined;
+  let siteLab: SiteLab | undefined;
   let maasUrl: string;
   let apiKey;
   let rack: Rack;
   let env: Record<string, string | undefined> = { ...process.env, ...config.env };
   if (config.lab) {
-    const hostnames = generateLabSpec(config.labSpec).hosts.map((h) => h.hostname);
-    const demo = opts.demo ? demoPlan(hostnames) : undefined;
-    lab = await startLab({
-      timeScale: config.timeScale,
-      ...config.labSpec,
-      maas: { listCostMs: config.labListCostMs, ...(demo && { unregistered: demo.unregistered }) },
-    });
-    if (demo) demoToStage = demo;
+    siteLab = await startSiteLab(config, opts.demo === true);
+    lab = siteLab.lab;
     env = { ...env, ...lab.env };
     maasUrl = lab.maas.url;
     apiKey = lab.maas.apiKeyParts;
@@ -80,7 +73,7 @@ export async function openSite(
     ...(!lab && { urlSource: config.env['MAAS_URL']?.trim() ? 'MAAS_URL' : 'MAAS_SYSTEM_URL' }),
     ...(opts.log && { log: opts.log }),
   });
-  if (lab && demoToStage) await stageDemo(lab, maas, demoToStage);
+  await siteLab?.stageDemo(maas);
   const switches = new SwitchService({
     connectTimeoutMs: config.switchTimeoutMs,
     knownHostsPath: config.knownHosts,

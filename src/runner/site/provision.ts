@@ -18,17 +18,8 @@ export function allocateMac(taken: ReadonlySet<string>): string {
   }
 }
 
-export interface CreateRequest {
-  name: string;
-  /** Offering, template and network names (or ids); the first network is the default NIC's. */
-  offering: string;
-  template: string;
-  networks: string[];
-  /** A host name or id; the planner picks one otherwise. */
-  host?: string;
-  mac?: string;
-  userData?: string;
-}
+export type { CreateRequest } from '../../protocol/messages.ts';
+import type { CreateRequest } from '../../protocol/messages.ts';
 
 export interface ResolvedCreate {
   offering: Offering;

@@ -2,7 +2,6 @@ import type { MaasClient } from '../../gear/maas/client.ts';
 import type { Clock } from '../tasks/clock.ts';
 import type { Store } from '../store/store.ts';
 import type { Host } from '../../protocol/records.ts';
-import type { BootDeviceName } from '../../gear/ipmi/commands.ts';
 import type { BootMethod } from '../../config/rack/schema.ts';
 
 /**
@@ -66,32 +65,16 @@ export interface SwitchPort {
   pxeVlan(switchName: string): number;
 }
 
-export const POWER_ACTIONS = ['on', 'off', 'soft', 'cycle', 'reset'] as const;
-export type PowerAction = (typeof POWER_ACTIONS)[number];
-/** The devices the workflows and `rackpilot ipmi HOST bootdev` set. */
-export const BOOT_DEVICES = ['pxe', 'disk', 'bios'] as const;
-export type BootDevice = (typeof BOOT_DEVICES)[number];
-/** What setBootDevice can write: the devices above, a CD/DVD, or `none` (clear the override). */
-export type WritableBootDevice = BootDevice | 'cdrom' | 'none';
-
-export interface BootSetting {
-  device: WritableBootDevice;
-  persistent: boolean;
-  efi: boolean;
-}
-
-/** Redfish boot targets IPMI has no selector for (Usb, UefiHttp…), reported as they are. */
-export type RedfishOnlyDevice = 'usb' | 'uefi-http' | 'uefi-target' | `other (${string})`;
-
-/** The boot flags as the BMC holds them: any device it reports, and whether the override is set. */
-export interface BootReading {
-  /** `pxe`, `disk`, `bios`, `cdrom`, `floppy`, `remote`, `unknown (0x0a)`… never mapped to another. */
-  device: BootDeviceName | RedfishOnlyDevice;
-  /** False: no override, the BIOS boot order applies (device and persistent are then moot). */
-  valid: boolean;
-  persistent: boolean;
-  efi: boolean;
-}
+import type { PowerAction } from '../../gear/bmc/vocabulary.ts';
+import type { EraseMode } from '../../gear/maas/vocabulary.ts';
+export { BOOT_DEVICES, POWER_ACTIONS, type BootDevice, type PowerAction } from '../../gear/bmc/vocabulary.ts';
+export type {
+  BootReading,
+  BootSetting,
+  RedfishOnlyDevice,
+  WritableBootDevice,
+} from '../../gear/bmc/vocabulary.ts';
+import type { BootReading, BootSetting } from '../../gear/bmc/vocabulary.ts';
 
 /** BMCs of the hosts in the store (address and credentials come from the host record). */
 export interface BmcPort {
@@ -125,7 +108,7 @@ export interface RackPort {
 }
 
 export interface WorkflowSettings {
-  eraseMode: 'full' | 'quick' | 'secure' | 'none';
+  eraseMode: EraseMode;
   /** How long to wait for MaaS to finish deploying; MaaS's own node_timeout is 30 min. */
   deployTimeoutMs: number;
   /** Releasing plus disk erasing; a full erase of large disks takes hours. */
