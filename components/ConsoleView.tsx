@@ -8,18 +8,23 @@ export interface ConsoleViewProps {
   width: number;
   height: number;
   readOnly: boolean;
+  /** In the task pane's place: the keyboard is taken in the full view only. */
+  inPane?: boolean;
 }
 
 const takeKey = displayKeys(KEY_ACTIONS.find((a) => a.id === 'consoleKeyboard')!);
+const fullKey = displayKeys(KEY_ACTIONS.find((a) => a.id === 'console')!);
 
 /** The host's serial console: one status line, then the emulated screen (plain characters only). */
-export function ConsoleView({ host, console: c, width, height, readOnly }: ConsoleViewProps) {
+export function ConsoleView({ host, console: c, width, height, readOnly, inPane }: ConsoleViewProps) {
   const s = c.state;
   const status = !s
     ? 'connecting…'
     : s.state === 'unavailable'
       ? `unavailable: ${s.error ?? ''}`
-      : `${s.state} · ${s.viewers} watching`;
+      : s.state === 'elsewhere'
+        ? `held by ${s.heldBy ?? 'another jump host'}: watch it there`
+        : `${s.state} · ${s.viewers} watching`;
   const keyboard =
     s?.keyboard === 'you'
       ? 'you type · ctrl-] gives the keyboard back'
@@ -27,13 +32,15 @@ export function ConsoleView({ host, console: c, width, height, readOnly }: Conso
         ? 'another viewer types'
         : readOnly
           ? 'read-only'
-          : `${takeKey} take the keyboard`;
+          : inPane
+            ? `${fullKey} to type`
+            : `${takeKey} take the keyboard`;
   const head = `console ${host} · ${status} · ${keyboard}`;
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text
         inverse={s?.keyboard === 'you'}
-        color={s?.state === 'unavailable' ? 'red' : undefined}
+        color={s?.state === 'unavailable' ? 'red' : s?.state === 'elsewhere' ? 'yellow' : undefined}
         wrap="truncate"
       >
         {head.slice(0, width)}

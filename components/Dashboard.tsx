@@ -21,6 +21,7 @@ import { useTroubleshoot } from './use-troubleshoot.tsx';
 import { crumbFor, PaneView } from './PaneViews.tsx';
 import { HostsBody } from './HostsBody.tsx';
 import { ConsoleView } from './ConsoleView.tsx';
+import { consolePaneLayout } from './console-pane.ts';
 import { keysForHost, isConsoleRelease } from './console-keys.ts';
 import { useConsole } from './use-console.ts';
 import { ColorScope, noColorFromEnv } from './theme.tsx';
@@ -140,13 +141,21 @@ function DashboardScreen(props: DashboardProps) {
     bodyHeight,
     rows: allRows,
   });
-  const { layout } = panes;
+  // V: the selected host's console takes the task pane's place (the host list stays in view).
+  const [consoleInPane, setConsoleInPane] = useState(false);
+  const paneConsole = consoleInPane && (view === 'hosts' || view === 'pane') && props.console !== undefined;
+  const layout = paneConsole ? consolePaneLayout({ columns, width: besideRacks, bodyHeight }) : panes.layout;
   // The host table gives the task pane its lines (under) or its columns (beside).
   const hostRows = bodyHeight - 1 - (layout.placement === 'under' ? layout.height : 0);
   const tableWidth = besideRacks - (layout.placement === 'beside' ? layout.width + 1 : 0);
   const tableHeight = view === 'hosts' || view === 'pane' || view === 'detail' ? hostRows : bodyHeight - 1;
-  const consoleHost = view === 'console' ? (selectedRow?.hostname ?? null) : null;
-  const consolePane = useConsole(props.console, consoleHost, columns, bodyHeight - 1);
+  const consoleHost =
+    view === 'console' || (paneConsole && layout.placement !== 'none')
+      ? (selectedRow?.hostname ?? null)
+      : null;
+  const consoleSize =
+    view === 'console' ? { w: columns, h: bodyHeight } : { w: layout.width, h: layout.height };
+  const consolePane = useConsole(props.console, consoleHost, consoleSize.w, consoleSize.h - 1);
   const trouble = useTroubleshoot({
     ...{ actions, view, open: nav.open, tasks: tasks?.tasks, say: setMessage, openDialog, readOnly },
     ...{ fixedNow: props.now, height: bodyHeight, width: columns },
@@ -272,6 +281,7 @@ function DashboardScreen(props: DashboardProps) {
     help: () => (view === 'help' ? nav.back() : openView('help')),
     quit: () => exit(),
     console: () => openView('console'),
+    consolePane: () => setConsoleInPane((on) => !on),
     consoleKeyboard: () => {
       if (!consoleHost || !props.console) return;
       props.console
@@ -386,6 +396,19 @@ function DashboardScreen(props: DashboardProps) {
               progress: tasks?.progress,
               maasStatus: panes.maasStatus,
             }}
+            {...(paneConsole &&
+              consoleHost && {
+                console: (
+                  <ConsoleView
+                    host={consoleHost}
+                    console={consolePane}
+                    width={layout.width}
+                    height={layout.height}
+                    readOnly={readOnly}
+                    inPane
+                  />
+                ),
+              })}
           />
         );
       case 'doctor':

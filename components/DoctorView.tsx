@@ -128,6 +128,10 @@ export function doctorLines(d: Diagnosis, now: number, readOnly: boolean, width 
     out.push([seg(`curtin installation output (${d.curtin.status}), last lines`, 'title')]);
     for (const l of d.curtin.tail) out.push([seg(`  ${l}`, /error|fail/i.test(l) ? 'fail' : 'dim')]);
   } else out.push([seg('curtin installation output: none yet', 'dim')]);
+  if (d.console) {
+    out.push([], [seg("the host's console (SOL), last lines", 'title')]);
+    for (const l of d.console) out.push([seg(`  ${l}`, 'dim')]);
+  }
   return out;
 }
 

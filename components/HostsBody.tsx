@@ -1,4 +1,5 @@
 import { Box } from 'ink';
+import type { ReactNode } from 'react';
 import type { RackSummary } from '../state/live.ts';
 import type { Task } from '../src/protocol/records.ts';
 import type { StepProgress } from '../state/runner-task-feed.ts';
@@ -22,18 +23,24 @@ export interface HostsBodyProps {
     progress?: ReadonlyMap<string, StepProgress> | undefined;
     maasStatus: ReadonlyMap<string, string>;
   };
+  /** The host's console, drawn in the task pane's place (V). */
+  console?: ReactNode;
 }
 
 const key = (id: ActionId) => displayKeys(KEY_ACTIONS.find((a) => a.id === id)!);
 
 /** The host list: the rack pane (wide), the table, and the task pane beside or under it. */
-export function HostsBody({ table, racks, height, pane }: HostsBodyProps) {
+export function HostsBody({ table, racks, height, pane, console }: HostsBodyProps) {
   const { layout } = pane;
   const hint = pane.focused
     ? `j/k pick · ⏎ log · ${key('paneFocus')} back`
     : `${key('paneFocus')} pick · ${key('paneSize')} size · ${key('taskPane')} hide`;
   const taskPane =
-    layout.placement === 'none' ? null : (
+    layout.placement === 'none' ? null : console ? (
+      <Box flexDirection="column" width={layout.width} height={layout.height}>
+        {console}
+      </Box>
+    ) : (
       <TaskPane
         tasks={pane.tasks}
         layout={layout}

@@ -117,6 +117,10 @@ export function renderDiagnosis(d: Diagnosis): string[] {
     out.push('', `curtin installation log (${d.curtin.status}), last lines (all: --log)`);
     for (const l of d.curtin.tail) out.push(`  ${l}`);
   }
+  if (d.console) {
+    out.push('', `the host's console (SOL), last lines (all: rackpilot console ${d.hostname})`);
+    for (const l of d.console) out.push(`  ${l}`);
+  }
   return out;
 }
 

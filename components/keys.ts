@@ -110,6 +110,7 @@ export type ActionId =
   | 'fix'
   | 'reconcile'
   | 'console'
+  | 'consolePane'
   | 'consoleKeyboard';
 
 export interface KeyAction {
@@ -391,6 +392,13 @@ export const KEY_ACTIONS: readonly KeyAction[] = [
     label: "the host's serial console (SOL): live, shared with every viewer, its scrollback first",
     views: HOST_VIEWS,
     command: 'console',
+  },
+  {
+    id: 'consolePane',
+    keys: ['V'],
+    label:
+      "the selected host's console in the task pane's place, under or beside the hosts (again: the tasks)",
+    views: PANE_VIEWS,
   },
   {
     id: 'consoleKeyboard',

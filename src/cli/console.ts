@@ -156,8 +156,8 @@ function typeKeys(term: ConsoleTerminal, send: (keys: Buffer) => void, quit: () 
 function reportState(ctx: CommandContext, s: ConsoleState, before: ConsoleState | undefined): ConsoleState {
   if (before?.state !== s.state || before?.error !== s.error) {
     const what =
-      s.state === 'unavailable'
-        ? `unavailable: ${s.error ?? 'no reason given'}${s.hint ? ` (${s.hint})` : ''}`
+      s.state === 'unavailable' || s.state === 'elsewhere'
+        ? `${s.state === 'unavailable' ? 'unavailable: ' : ''}${s.error ?? 'no reason given'}${s.hint ? ` (${s.hint})` : ''}`
         : s.state;
     eprintln(ctx.io, `[console of ${s.host}: ${what}]`);
   }

@@ -1,36 +1,30 @@
 import { loadConfig, type Config } from '../config/index.ts';
-import type { Site } from '../runner/site/open.ts';
 import { connectRunner, type RunnerClient } from '../client/runner-client.ts';
-import { labSiteFiles, siteIdentity, siteStorePath } from '../runner/site-files.ts';
+import { siteIdentity, siteStorePath } from '../runner/site-files.ts';
 import { membersAnswering } from './etcd-text.ts';
 import { eprintln, type CommandIo } from './io.ts';
 import { Deadline } from '../util/deadline.ts';
 import { WaitLine, waitLineStream } from './wait-line.ts';
 import { readWait, type Peer } from './waits.ts';
 
-/** Each peer's setting: what bounds a command's whole wait on it. */
+/**
+ * Each peer's setting: what bounds a command's whole wait on it. A switch or BMC read is a login
+ * (session) then a command, each bounded by the setting in the runner, whose own error names it
+ * first; the command's bound covers both, so it only ends a wait the gear's timers did not.
+ */
 const PEER_BOUNDS: Record<Peer, (c: Config) => { ms: number; setting: string }> = {
   maas: (c) => ({ ms: c.maasTimeoutMs, setting: 'RACKPILOT_MAAS_TIMEOUT' }),
+  switch: (c) => ({ ms: 2 * c.switchTimeoutMs, setting: 'RACKPILOT_SWITCH_TIMEOUT' }),
+  bmc: (c) => ({ ms: 2 * c.bmcTimeoutMs, setting: 'RACKPILOT_BMC_TIMEOUT' }),
 };
 
-/** Settings that point at a site; the embedded lab's env file replaces them for a client of it. */
-const SITE_VARIABLES = [
-  'MAAS_URL',
-  'MAAS_API_KEY',
-  'MAAS_SYSTEM_URL',
-  'RACKPILOT_LAB',
-  'RACKPILOT_STORE',
-  'RACKPILOT_RACK_FILE',
-];
-
 /**
- * What a command needs, opened lazily and closed once: settings, the site's runner (which owns
- * the store and runs every task) and, for direct reads of the gear, the site's clients. With no
- * MaaS configured the runner hosts the lab, and the site is read through the lab's env file.
+ * What a command needs, opened lazily and closed once: settings and the site's runner, which owns
+ * the store, runs every task and does every read of the gear (MaaS, switches, BMCs): a command
+ * never opens a session to the gear itself. With no MaaS configured the runner hosts the lab.
  */
 export class CommandContext {
   private configValue: Config | undefined;
-  private siteValue: Promise<Site> | undefined;
   private runnerValue: Promise<RunnerClient> | undefined;
 
   constructor(
@@ -158,29 +152,9 @@ export class CommandContext {
     return d;
   }
 
-  /** The configuration of the site's gear: the embedded lab's (through its runner) or the real one. */
-  async siteConfig(): Promise<Config> {
-    const config = this.config();
-    if (!config.lab) return config;
-    await this.runner();
-    const env = Object.fromEntries(Object.entries(this.env).filter(([k]) => !SITE_VARIABLES.includes(k)));
-    return loadConfig({ env, envFile: labSiteFiles(config).env });
-  }
-
-  /** MaaS, the rack file, switches and BMCs, for reads that need no store and no task. */
-  site(): Promise<Site> {
-    // Loaded when first needed: the site's clients (SSH, IPMI, the rack file) cost a client that only
-    // talks to the runner, the dashboard above all, tens of megabytes.
-    this.siteValue ??= this.siteConfig().then(async (c) =>
-      (await import('../runner/site/open.ts')).openSite(c),
-    );
-    return this.siteValue;
-  }
-
   async close(): Promise<void> {
     this.waitLine.close();
     for (const d of this.deadlines.values()) d.dispose();
     if (this.runnerValue) (await this.runnerValue.catch(() => undefined))?.close();
-    if (this.siteValue) await (await this.siteValue.catch(() => undefined))?.close();
   }
 }

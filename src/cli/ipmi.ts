@@ -2,48 +2,36 @@
  * `rackpilot ipmi HOST power status|on|off|soft|cycle|reset`
  * `rackpilot ipmi HOST bootdev pxe|disk|bios|show [--persistent] [--efi]`
  * `rackpilot ipmi HOST info`
- * with `--json` for scripts. BMC credentials come from the resolver (rack file / store / env),
- * never from argv.
+ * with `--json` for scripts. Reads are answered by the reader (the runner's, which holds the BMC
+ * passwords and sessions); changes are handed to `change` (a task in the runner). This process
+ * never talks to a BMC, and passwords are never taken from argv.
  */
 import { z } from 'zod';
-import { IpmiClient, type IpmiClientOptions } from '../gear/ipmi/client.ts';
 import { bootDeviceLabel } from '../gear/ipmi/commands.ts';
-import { IpmiError } from '../gear/ipmi/errors.ts';
-import type { IpmiTarget } from '../gear/ipmi/session.ts';
-import { describeError } from '../util/errors.ts';
-import { registerSecret } from '../util/redact.ts';
+import type { Result } from '../protocol/messages.ts';
+import { describeError, OperatorError } from '../util/errors.ts';
 import { eprintln, printJson, println, processIo, type CommandIo } from './io.ts';
 import { IPMI_USAGE } from './usage.ts';
 
 export interface IpmiCommandContext {
-  /** The BMC of a host (address, user, password from the store or env), or undefined if unknown. */
-  resolveTarget(host: string): IpmiTarget | undefined | Promise<IpmiTarget | undefined>;
   io?: CommandIo;
-  /** A client to reuse (not closed here); otherwise one is made for this command. */
-  client?: IpmiClient;
-  clientOptions?: IpmiClientOptions;
-  /**
-   * Runs a power or boot-device change as a task holding the host (the runner's way), instead of
-   * talking to the BMC from here. Returns the exit code.
-   */
-  change?: (
+  /** Power and boot-device changes, run as a task holding the host. Returns the exit code. */
+  change: (
     change: IpmiChange,
     opts: { json: boolean; force: boolean; detach: boolean; yes: boolean; confirm?: string | undefined },
   ) => Promise<number>;
-  /**
-   * Reads of a BMC this command has no password for (a host known from `host add` only): the
-   * runner, which holds the password, asks the BMC and answers without it.
-   */
-  remote?: BmcReader;
+  /** The reads (power status, bootdev show, info), answered without the BMC's password. */
+  reader: BmcReader;
 }
 
-/** The three reads `rackpilot ipmi` offers, from wherever they are answered. */
+type BmcReadResult<R> = Omit<Extract<Result<'host.bmcRead'>, { read: R }>, 'read'>;
+
+/** The three reads `rackpilot ipmi` offers, as the runner answers them. */
 export interface BmcReader {
   power(host: string): Promise<'on' | 'off'>;
-  bootdev(host: string): Promise<{ device: string; valid: boolean; persistent: boolean; efi: boolean }>;
-  info(
-    host: string,
-  ): Promise<{ ipmiVersion: string; firmware: string; manufacturerId: number; productId: number }>;
+  bootdev(host: string): Promise<BmcReadResult<'bootdev'>>;
+  /** Get Device ID, every field of it (`--json` prints them all). */
+  info(host: string): Promise<BmcReadResult<'info'>>;
 }
 
 export type IpmiChange =
@@ -137,59 +125,23 @@ export async function ipmiCommand(argv: string[], ctx: IpmiCommandContext): Prom
     return 2;
   }
   const { args, json } = parsed;
-  if (ctx.change) {
-    const { force, detach, yes, confirm } = parsed;
-    const flags = { json, force, detach, yes, confirm };
-    if (args.verb === 'power' && args.action !== 'status')
-      return ctx.change({ host: args.host, verb: 'power', action: args.action }, flags);
-    if (args.verb === 'bootdev' && args.device !== 'show')
-      return ctx.change({ ...args, device: args.device }, flags);
-  }
-  const target = await ctx.resolveTarget(args.host);
-  const changes =
-    args.verb === 'power' ? args.action !== 'status' : args.verb === 'bootdev' && args.device !== 'show';
-  if (!target && (changes || !ctx.remote)) {
-    err(
-      `rackpilot ipmi: no BMC known for host ${args.host}\n  → add its bmc entry to the rack file or the store`,
-    );
-    return 1;
-  }
-  if (target) registerSecret(target.password);
-  const named: IpmiTarget | undefined = target && { ...target, name: target.name ?? args.host };
-  const client = named ? (ctx.client ?? new IpmiClient(ctx.clientOptions)) : undefined;
-  const reader: BmcReader =
-    client && named
-      ? {
-          power: () => client.powerStatus(named),
-          bootdev: () => client.getBootDevice(named),
-          info: () => client.deviceId(named),
-        }
-      : ctx.remote!;
+  const { force, detach, yes, confirm } = parsed;
+  const flags = { json, force, detach, yes, confirm };
+  if (args.verb === 'power' && args.action !== 'status')
+    return ctx.change({ host: args.host, verb: 'power', action: args.action }, flags);
+  if (args.verb === 'bootdev' && args.device !== 'show')
+    return ctx.change({ ...args, device: args.device }, flags);
+  const reader = ctx.reader;
   const emit = (obj: Record<string, unknown>, text: string) =>
     json ? printJson(io, obj) : println(io, text);
   try {
     switch (args.verb) {
       case 'power': {
-        if (args.action === 'status') {
-          const power = await reader.power(args.host);
-          emit({ host: args.host, power }, `${args.host}: power ${power}`);
-        } else {
-          await client!.power(named!, args.action);
-          emit(
-            { host: args.host, action: args.action, ok: true },
-            `${args.host}: power ${args.action} accepted by the BMC`,
-          );
-        }
+        const power = await reader.power(args.host);
+        emit({ host: args.host, power }, `${args.host}: power ${power}`);
         break;
       }
       case 'bootdev': {
-        if (args.device !== 'show') {
-          await client!.setBootDevice(named!, {
-            device: args.device,
-            persistent: args.persistent,
-            efi: args.efi,
-          });
-        }
         const f = await reader.bootdev(args.host);
         const text =
           `${args.host}: boot device ${bootDeviceLabel(f.device)}${f.valid ? '' : ' (override not set)'}, ` +
@@ -212,33 +164,10 @@ export async function ipmiCommand(argv: string[], ctx: IpmiCommandContext): Prom
     return 0;
   } catch (e) {
     if (json) {
-      const kind = e instanceof IpmiError ? e.kind : 'error';
+      // The BMC client's kind of failure (timeout, auth…), as the runner passed it on.
+      const kind = (e instanceof OperatorError && e.failure) || 'error';
       printJson(io, { host: args.host, error: describeError(e), kind });
     } else err(`rackpilot ipmi: ${describeError(e)}`);
     return 1;
-  } finally {
-    if (client && !ctx.client) await client.close();
   }
-}
-
-/**
- * Build a target from a rack-file style BMC entry, reading the password from the environment.
- * Returns undefined when the variable is unset, so callers can fall back to the store.
- */
-export function bmcTargetFromEnv(
-  host: string,
-  bmc: { address: string; port?: number; username: string; passwordEnv?: string; cipherSuite?: 3 | 17 },
-  env: NodeJS.ProcessEnv = process.env,
-): IpmiTarget | undefined {
-  const password = bmc.passwordEnv ? env[bmc.passwordEnv] : undefined;
-  if (password === undefined) return undefined;
-  registerSecret(password);
-  return {
-    host: bmc.address,
-    port: bmc.port ?? 623,
-    username: bmc.username,
-    password,
-    name: host,
-    ...(bmc.cipherSuite !== undefined && { cipherSuite: bmc.cipherSuite }),
-  };
 }

@@ -486,7 +486,8 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'switch',
     summary: "read a ToR switch's VLANs and MAC table; plan port changes",
-    description: 'Switch passwords come from the rack file (passwordEnv), never from the command line.',
+    description:
+      'The runner reads the switch, through the session, queue and lock its tasks use. Switch passwords come from the rack file (passwordEnv), stay in the runner, and are never taken from the command line.',
     subcommands: [
       {
         name: 'show',
@@ -538,28 +539,15 @@ export const COMMANDS: CommandSpec[] = [
       },
     ],
     run: async (argv, ctx) => {
-      const [{ switchCommand }, { switchTargetInput }] = await Promise.all([
-        import('./switch.ts'),
-        import('../config/rack/switch-target.ts'),
-      ]);
-      const { onWaitLine } = await import('./wait-line.ts');
-      const site = await ctx.site();
-      const targets = site.topology.switches().map((sw) => switchTargetInput(sw, site.env));
-      const sw = (what: string) => (t: { name?: string }) =>
-        `waiting for ${t.name ?? 'the switch'} (${what})`;
-      const service = onWaitLine(site.switches, ctx.waitLine, {
-        showPort: sw('login, show port'),
-        showVlans: sw('login, show vlan'),
-        findMac: sw('login, MAC table'),
-      });
-      return switchCommand(argv, { targets, io: ctx.io, service });
+      const { switchCommand, runnerSwitchReader } = await import('./switch.ts');
+      return switchCommand(argv, { reader: runnerSwitchReader(() => ctx.runner()), io: ctx.io });
     },
   },
   {
     name: 'ipmi',
     summary: "a host's BMC: power, boot device, identity",
     description:
-      'Reads answer at once; changes are tasks in the runner holding the host. BMC passwords come from the store or the environment (rack file passwordEnv), never from the command line.',
+      'Reads are answered by the runner through its BMC sessions; changes are tasks in the runner holding the host. BMC passwords come from the store or the environment (rack file passwordEnv), stay in the runner, and are never taken from the command line.',
     lead: [hostArg],
     subcommands: [
       {

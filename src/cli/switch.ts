@@ -4,28 +4,31 @@
  * `rackpilot switch plan SWITCH PORT OP [VLAN] [PORT OP [VLAN]]… [--live] [--json]`
  *     the exact CLI lines a change would send (OP: access, tag-add, tag-remove, reset);
  *     nothing is sent. Ports are assumed on the PXE VLAN unless --live reads them first.
- * Switches come from the caller (the rack file); credentials never from argv.
+ * The switches and every read of them come from the reader (the runner's, which logs in with the
+ * rack file's credentials: they never reach this process); a plan is made here, from the switch's
+ * description, and sends nothing. Credentials are never taken from argv.
  */
+import { planScript } from '../gear/switch/changes.ts';
 import { compressPortNumbers, formatVlanList } from '../gear/switch/ranges.ts';
-import { SwitchService, type SwitchServiceOptions } from '../gear/switch/service.ts';
-import {
-  parseSwitchTarget,
-  type PortChange,
-  type PortVlans,
-  type SwitchTarget,
-  type SwitchTargetInput,
-} from '../gear/switch/target.ts';
+import type { PortChange, PortVlans } from '../gear/switch/target.ts';
+import type { SwitchInfo } from '../protocol/switch-reads.ts';
+import type { Result } from '../protocol/messages.ts';
+import type { RunnerClient } from '../client/runner-client.ts';
 import { describeError } from '../util/errors.ts';
 import { eprintln, printJson, println, processIo, type CommandIo } from './io.ts';
 import { SWITCH_USAGE } from './usage.ts';
 
+/** The switches of the site and the reads `rackpilot switch` makes of them. */
+export interface SwitchReader {
+  list(): Promise<SwitchInfo[]>;
+  showPort(name: string, port: string): Promise<Result<'switch.port'>>;
+  showVlans(name: string): Promise<Result<'switch.vlans'>['vlans']>;
+  findMac(name: string, mac: string): Promise<Result<'switch.mac'>['entry']>;
+}
+
 export interface SwitchCommandContext {
-  /** The switches rackpilot knows (from the rack file), already carrying their credentials. */
-  targets: readonly (SwitchTarget | SwitchTargetInput)[];
+  reader: SwitchReader;
   io?: CommandIo;
-  /** A service to reuse (not closed here); otherwise one is made for this command. */
-  service?: SwitchService;
-  serviceOptions?: SwitchServiceOptions;
 }
 
 const OPS: Record<string, PortChange['op']> = {
@@ -88,27 +91,24 @@ export async function switchCommand(argv: string[], ctx: SwitchCommandContext): 
   if (name === undefined) return usage('which switch?');
   if (live && verb !== 'plan') return usage('--live applies to plan only');
 
-  let target: SwitchTarget;
   try {
-    const found = ctx.targets.find((t) => t.name === name);
-    if (!found) {
-      const known = ctx.targets.map((t) => t.name).join(', ') || 'none';
-      eprintln(io, `rackpilot switch: no switch ${name} in the rack file (known: ${known})`);
+    const known = await ctx.reader.list();
+    const target = known.find((t) => t.name === name);
+    if (!target) {
+      const names = known.map((t) => t.name).join(', ') || 'none';
+      eprintln(io, `rackpilot switch: no switch ${name} in the rack file (known: ${names})`);
       return 1;
     }
-    target = parseSwitchTarget(found);
-  } catch (e) {
-    eprintln(io, `rackpilot switch: switch ${name} in the rack file is invalid: ${describeError(e)}`);
-    return 1;
-  }
-
-  const service = ctx.service ?? new SwitchService({ idleMs: 0, ...ctx.serviceOptions });
-  try {
+    if ('invalid' in target) {
+      eprintln(io, `rackpilot switch: switch ${name} in the rack file is invalid: ${target.invalid}`);
+      return 1;
+    }
+    const reader = ctx.reader;
     if (verb === 'show') {
       if (rest.length > 1) return usage(`unexpected argument ${rest[1]}`);
       const port = rest[0];
       if (port !== undefined) {
-        const view = await service.showPort(target, port);
+        const view = await reader.showPort(target.name, port);
         if (json) printJson(io, { switch: target.name, ...view });
         else {
           const mode = view.layer2 ? describeVlans(view) : 'routed port (not Layer-2)';
@@ -116,7 +116,7 @@ export async function switchCommand(argv: string[], ctx: SwitchCommandContext): 
         }
         return 0;
       }
-      const vlans = await service.showVlans(target);
+      const vlans = await reader.showVlans(target.name);
       if (json) {
         printJson(io, { switch: target.name, vlans });
         return 0;
@@ -141,7 +141,7 @@ export async function switchCommand(argv: string[], ctx: SwitchCommandContext): 
 
     if (verb === 'mac') {
       if (rest.length !== 1) return usage('mac needs exactly one MAC address');
-      const entry = await service.findMac(target, rest[0]!);
+      const entry = await reader.findMac(target.name, rest[0]!);
       if (json) printJson(io, { switch: target.name, mac: rest[0], entry });
       else if (entry)
         println(io, `${entry.mac} is on ${target.name} port ${entry.port} (VLAN ${entry.vlan})`);
@@ -159,11 +159,11 @@ export async function switchCommand(argv: string[], ctx: SwitchCommandContext): 
     const current: Record<string, PortVlans> = {};
     if (live) {
       for (const port of new Set(changes.map((c) => c.port))) {
-        const v = await service.showPort(target, port);
+        const v = await reader.showPort(target.name, port);
         current[port] = { untagged: v.untagged, tagged: v.tagged };
       }
     }
-    const lines = service.plan(target, changes, current);
+    const lines = planScript(target, changes, current);
     if (json) {
       printJson(io, {
         switch: target.name,
@@ -187,7 +187,19 @@ export async function switchCommand(argv: string[], ctx: SwitchCommandContext): 
   } catch (e) {
     eprintln(io, `rackpilot switch: ${describeError(e)}`);
     return 1;
-  } finally {
-    if (!ctx.service) await service.close();
   }
+}
+
+/**
+ * The runner's reads: each switch through its one session, queue and step lock in the runner (a
+ * read waits for a task's switch step rather than logging in beside it). The command's wait line
+ * and its RACKPILOT_SWITCH_TIMEOUT deadline hang on the runner client (CommandContext.observe).
+ */
+export function runnerSwitchReader(runner: () => Promise<RunnerClient>): SwitchReader {
+  return {
+    list: async () => (await (await runner()).call('switch.list', {})).switches,
+    showPort: async (name, port) => (await runner()).call('switch.port', { switch: name, port }),
+    showVlans: async (name) => (await (await runner()).call('switch.vlans', { switch: name })).vlans,
+    findMac: async (name, mac) => (await (await runner()).call('switch.mac', { switch: name, mac })).entry,
+  };
 }

@@ -56,16 +56,6 @@ export class WaitLine {
     return () => this.end(id);
   }
 
-  /** `work`, shown as `what` while it lasts. */
-  async around<T>(what: string, work: () => Promise<T>): Promise<T> {
-    const end = this.begin(what);
-    try {
-      return await work();
-    } finally {
-      end();
-    }
-  }
-
   /** Ends every wait and clears the line (the command is over). */
   close(): void {
     this.waits.length = 0;
@@ -112,26 +102,4 @@ export class WaitLine {
     this.spinner = null;
     process.off('exit', this.restoreCursor);
   }
-}
-
-/**
- * `gear` with each of `methods` shown on the wait line while it runs, named after its first
- * argument (a switch or BMC target): "waiting for tor-r01 (login and show vlan)".
- */
-export function onWaitLine<T extends object>(
-  gear: T,
-  line: WaitLine,
-  methods: Partial<Record<keyof T & string, (target: { name?: string }) => string>>,
-): T {
-  return new Proxy(gear, {
-    get(obj, key, receiver) {
-      const value: unknown = Reflect.get(obj, key, receiver);
-      const label = typeof key === 'string' ? methods[key as keyof T & string] : undefined;
-      if (typeof value !== 'function' || !label) return value;
-      return (...args: unknown[]) =>
-        line.around(label((args[0] ?? {}) as { name?: string }), () =>
-          Promise.resolve((value as (...a: unknown[]) => unknown).apply(obj, args)),
-        );
-    },
-  });
 }

@@ -1,7 +1,7 @@
 import type { Method } from '../protocol/messages.ts';
 
 /** The gear a read through the runner waits on, whose setting bounds the command's wait. */
-export type Peer = 'maas';
+export type Peer = 'maas' | 'switch' | 'bmc';
 
 interface ReadWait {
   /** Named on the wait line: "MaaS's machine list". */
@@ -11,6 +11,8 @@ interface ReadWait {
 }
 
 const host = (p: Record<string, unknown>) => String(p['host'] ?? '');
+const sw = (what: string) => (p: Record<string, unknown>) =>
+  `${String(p['switch'] ?? 'the switch')} (${what})`;
 
 /**
  * What each runner request waits for, as the operator reads it on the wait line. A request not
@@ -19,7 +21,10 @@ const host = (p: Record<string, unknown>) => String(p['host'] ?? '');
 const READ_WAITS: Partial<Record<Method, ReadWait>> = {
   'inventory.snapshot': { what: () => "MaaS's machine list", peer: 'maas' },
   'host.maas': { what: (p) => `MaaS's answer about ${host(p)}` },
-  'host.bmcRead': { what: (p) => `the BMC of ${host(p)}` },
+  'host.bmcRead': { what: (p) => `the BMC of ${host(p)}`, peer: 'bmc' },
+  'switch.port': { what: sw('login, show port'), peer: 'switch' },
+  'switch.vlans': { what: sw('login, show vlan'), peer: 'switch' },
+  'switch.mac': { what: sw('login, MAC table'), peer: 'switch' },
   'host.doctor': { what: (p) => `the doctor's reads about ${host(p)} (MaaS, switch, BMC)` },
   'host.inspect': { what: (p) => `the live state of ${host(p)} (MaaS, switch, BMC)` },
   'rack.cabling': { what: (p) => `the switch of ${String(p['rack'] ?? '')}` },

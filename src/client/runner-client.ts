@@ -210,6 +210,7 @@ function fromResponseError(err: unknown, method: string, closed: string | null):
       return new OperatorError(err.message, {
         ...(extra.hint && { hint: extra.hint }),
         ...(extra.target && { target: extra.target }),
+        ...(extra.kind && { failure: extra.kind }),
       });
     }
     return new OperatorError(`runner: ${err.message}`, { ...(extra.hint && { hint: extra.hint }) });

@@ -10,7 +10,8 @@ const host = z.string().min(1).max(63);
 const taskId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a task id like t-1a2b3c4d');
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 
-export const CONSOLE_STATES = ['connecting', 'open', 'unavailable', 'closed'] as const;
+/** `elsewhere`: another jump host of the site holds the BMC's one SOL session (`heldBy` says which). */
+export const CONSOLE_STATES = ['connecting', 'open', 'unavailable', 'elsewhere', 'closed'] as const;
 
 export const consoleStateSchema = z.object({
   host: z.string(),
@@ -18,6 +19,8 @@ export const consoleStateSchema = z.object({
   /** Why the console is unavailable (the BMC's refusal, a lost session…). */
   error: z.string().optional(),
   hint: z.string().optional(),
+  /** The jump host holding the console, while the state is `elsewhere`. */
+  heldBy: z.string().optional(),
   /** Who types: this client, another one, or nobody. */
   keyboard: z.enum(['you', 'other', 'none']),
   viewers: z.number(),

@@ -119,6 +119,8 @@ export const diagnosisSchema = z.object({
   fixes: z.array(fixSchema),
   /** What could not be read live: the conclusion rests on the timeline without it. */
   unchecked: z.array(z.string()),
+  /** The last lines the host's serial console printed, when the runner has them. */
+  console: z.array(z.string()).optional(),
   /** curtin's whole installation output, when asked for (`--log`). */
   installLog: z.array(z.string()).nullable(),
   task: z

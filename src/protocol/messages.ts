@@ -13,6 +13,7 @@ import { taskEventSchema } from './events.ts';
 import { inventoryRowSchema } from './inventory.ts';
 import { cablingSchema, diagnosisSchema, FIX_IDS, inspectionSchema, triageSchema } from './doctor.ts';
 import { CONSOLE_METHODS } from './console.ts';
+import { SWITCH_READ_METHODS } from './switch-reads.ts';
 
 /**
  * The runner's protocol: JSON-RPC 2.0 (vscode-jsonrpc) over the site's Unix socket. Every method
@@ -303,7 +304,8 @@ export const METHODS = {
       /** The client's effective settings, each an HMAC keyed by the cookie (config/fingerprint.ts). */
       settings: z
         .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/), z.string().max(64))
-        .refine((s) => Object.keys(s).length <= 256, 'at most 256 settings'),
+        // A password variable per BMC: a site of 10,000 hosts, and the rest (some 4 MB at most).
+        .refine((s) => Object.keys(s).length <= 20_000, 'at most 20,000 settings'),
       /**
        * `runner status|stop|restart`: served whatever the site and settings, so the runner of a store
        * can be seen and stopped from a terminal configured otherwise. Only runner.* requests follow.
@@ -501,9 +503,17 @@ export const METHODS = {
     mutates: true,
   },
   'rack.cabling': { params: z.object({ rack: z.string().min(1) }), result: cablingSchema },
-  /** A BMC read for a host known from `host add` only: the runner holds its password; the answer does not. */
+  /**
+   * A BMC read (`rackpilot ipmi`, `rackpilot power … status`), through the runner's BMC sessions:
+   * the runner holds the password (store, rack file env); the answer does not.
+   */
   'host.bmcRead': {
-    params: z.object({ host: z.string().min(1), read: z.enum(['power', 'bootdev', 'info']) }),
+    params: z.object({
+      host: z.string().min(1),
+      read: z.enum(['power', 'bootdev', 'info']),
+      /** `rackpilot ipmi` speaks IPMI only: a host whose rack-file BMC is Redfish is refused. */
+      ipmiOnly: z.boolean().optional(),
+    }),
     result: z.discriminatedUnion('read', [
       z.object({ read: z.literal('power'), power: z.enum(['on', 'off']) }),
       z.object({
@@ -552,6 +562,7 @@ export const METHODS = {
     result: hostLiveSchema,
   },
   ...CONSOLE_METHODS,
+  ...SWITCH_READ_METHODS,
   'power.snapshot': {
     params: empty,
     result: z.object({
@@ -609,6 +620,14 @@ export const requestDeadlineSchema = z.object({
 });
 export type RequestDeadline = z.infer<typeof requestDeadlineSchema>;
 
-export const errorDataSchema = z.object({ hint: z.string().optional(), target: z.string().optional() });
+export const errorDataSchema = z.object({
+  hint: z.string().optional(),
+  target: z.string().optional(),
+  /** A gear client's kind of failure (timeout, auth…), which `--json` output reports. */
+  kind: z
+    .string()
+    .regex(/^[a-z]{1,20}$/)
+    .optional(),
+});
 
 export { taskTargetSchema, LOG_LEVELS, TASK_STATES };

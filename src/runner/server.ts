@@ -226,6 +226,7 @@ export class RunnerServer {
         throw new ResponseError(ERROR.operator, err.message, {
           ...(err.hint && { hint: err.hint }),
           ...(err.target && { target: err.target }),
+          ...(err.failure && { kind: err.failure }),
         });
       }
       this.opts.log(`request ${m} failed: ${describeError(err)}`);

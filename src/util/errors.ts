@@ -7,12 +7,21 @@ import { redact } from './redact.ts';
 export class OperatorError extends Error {
   readonly hint: string | undefined;
   readonly target: string | undefined;
+  /**
+   * The gear client's kind of failure (`timeout`, `auth`…), kept when the error crosses the
+   * runner's socket: a command's `--json` reports it.
+   */
+  readonly failure: string | undefined;
 
-  constructor(message: string, opts: { hint?: string; target?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    opts: { hint?: string; target?: string; cause?: unknown; failure?: string } = {},
+  ) {
     super(redact(message), opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.hint = opts.hint === undefined ? undefined : redact(opts.hint);
     this.target = opts.target;
+    this.failure = opts.failure;
   }
 
   /**

@@ -182,9 +182,12 @@ describe('secrets audit: a whole session through the runner', () => {
   }, 120_000);
 
   it('refuses bad passwords at each peer with the documented messages, repeating no secret', async () => {
+    // The runner reads the gear with the passwords of its own environment: each wrong password
+    // gets its own store, so its own runner, started with it.
     const wrongBmc = 'WrongBmcPass-4711x';
     const bmc = await run(['ipmi', host.hostname, 'power', 'status'], {
       [labBmcPasswordEnv(host.hostname)]: wrongBmc,
+      RACKPILOT_STORE: join(tl.dir, 'bad-bmc', 'store.json'),
     });
     expect(bmc.code).toBe(1);
     // "IPMI errors name the BMC and the completion code or RAKP status".
@@ -194,7 +197,10 @@ describe('secrets audit: a whole session through the runner', () => {
 
     const sw = tl.lab.spec.switches[0]!;
     const wrongSwitch = 'WrongSwitchPass-4711y';
-    const swr = await run(['switch', 'show', sw.name], { [labSwitchPasswordEnv(sw.name)]: wrongSwitch });
+    const swr = await run(['switch', 'show', sw.name], {
+      [labSwitchPasswordEnv(sw.name)]: wrongSwitch,
+      RACKPILOT_STORE: join(tl.dir, 'bad-switch', 'store.json'),
+    });
     expect(swr.code).toBe(1);
     expect(swr.err).toContain(sw.name);
     expect(swr.err).toMatch(/login refused for user admin/);
@@ -210,8 +216,10 @@ describe('secrets audit: a whole session through the runner', () => {
     expect(maas.err).toMatch(/MaaS/);
     expect(maas.err).toMatch(/MaaS did not accept the API key \(HTTP 401\)/);
     for (const f of forms(wrongSecret)) expect(maas.err).not.toContain(f);
-    const badLog = runnerPaths(join(tl.dir, 'bad-key', 'store.json')).log;
-    if (existsSync(badLog)) sinks.push(['runner log of the bad-key site', readFileSync(badLog, 'utf8')]);
+    for (const site of ['bad-key', 'bad-bmc', 'bad-switch']) {
+      const badLog = runnerPaths(join(tl.dir, site, 'store.json')).log;
+      if (existsSync(badLog)) sinks.push([`runner log of the ${site} site`, readFileSync(badLog, 'utf8')]);
+    }
     for (const f of [...forms(wrongSecret), ...forms(wrongBmc), ...forms(wrongSwitch)])
       for (const [where, text] of sinks)
         expect(text.includes(f), `${where} holds a wrong password`).toBe(false);

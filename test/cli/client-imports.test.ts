@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -28,6 +28,39 @@ function staticGraph(entry: string): { files: Set<string>; packages: Set<string>
   return { files, packages };
 }
 
+/**
+ * Everything the commands can load when run: their static and dynamic imports, followed through
+ * the project's files, stopping at the two other processes the binary can become (the runner's
+ * entry and the lab's host), which are meant to talk to the gear or serve it. `node:` modules are
+ * listed as packages here.
+ */
+function commandGraph(): { files: Map<string, string>; packages: Map<string, string> } {
+  const seams = ['src/runner/runner.ts', 'src/runner/lab-host.ts'].map((f) => resolve(REPO, f));
+  const files = new Map<string, string>();
+  const packages = new Map<string, string>();
+  const todo: [string, string][] = readdirSync(resolve(REPO, 'src/cli'))
+    .filter((f) => /\.tsx?$/.test(f))
+    .map((f) => [resolve(REPO, 'src/cli', f), 'src/cli']);
+  while (todo.length) {
+    const [file, from] = todo.pop()!;
+    if (files.has(file)) continue;
+    files.set(file, from);
+    if (seams.includes(file)) continue;
+    const source = readFileSync(file, 'utf8');
+    const specs = [
+      ...[...source.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?\sfrom\s+'([^']+)';/gms)].map(
+        (m) => m[1]!,
+      ),
+      ...[...source.matchAll(/import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]!),
+    ];
+    for (const spec of specs) {
+      if (spec.startsWith('.')) todo.push([resolve(dirname(file), spec), file.slice(REPO.length + 1)]);
+      else packages.set(spec, file.slice(REPO.length + 1));
+    }
+  }
+  return { files, packages };
+}
+
 const relative = (files: Set<string>) => [...files].map((f) => f.slice(REPO.length + 1));
 
 describe('what a client loads', () => {
@@ -40,7 +73,7 @@ describe('what a client loads', () => {
     for (const g of [entry, dashboard]) {
       expect(
         relative(g.files).filter((f) =>
-          /^src\/(lab|gear\/(switch|ipmi|redfish|maas\/client)|runner\/(site|tasks|workflows|coord)\/)/.test(
+          /^src\/(lab|gear\/(switch\/(?!vocabulary\.ts)|ipmi|redfish|maas\/client)|runner\/(site|tasks|workflows|coord)\/)/.test(
             f,
           ),
         ),
@@ -65,6 +98,31 @@ describe('what a client loads', () => {
     expect(
       relative(staticGraph('src/runner/site/open.ts').files).some((f) => f.startsWith('src/gear/ipmi/')),
     ).toBe(true);
+  });
+
+  // One path to the gear: `switch show|mac|plan --live`, `ipmi … power status|bootdev show|info`
+  // and every other command read the gear through runner requests. A command that could load a
+  // gear client (SSH, IPMI, Redfish, MaaS) or open the site's clients (runner/site/open.ts) in its
+  // own process fails here, naming the file and who imports it.
+  it('no command loads a gear client or opens the site itself: only the runner and the lab do', () => {
+    const { files, packages } = commandGraph();
+    const gearClients =
+      /^src\/(gear\/(switch\/(service|session)|ipmi\/(index|client|session|transport|sweep|sol)|redfish\/(client|http)|maas\/client|bmc\/service)\.ts|runner\/site\/open\.ts)$/;
+    const loaded = [...files].map(([f, from]) => [f.slice(REPO.length + 1), from] as const);
+    expect(loaded.filter(([f]) => gearClients.test(f)).map(([f, from]) => `${f} <- ${from}`)).toEqual([]);
+    for (const pkg of ['ssh2', 'node:dgram', 'etcd3', 'ky', 'oauth-1.0a'])
+      expect([pkg, packages.get(pkg)]).toEqual([pkg, undefined]);
+    // The walk reaches what it must: the switch command, its pure planner, and the seams it stops at.
+    const names = loaded.map(([f]) => f);
+    for (const f of [
+      'src/cli/switch.ts',
+      'src/cli/ipmi-site.ts',
+      'src/gear/switch/changes.ts',
+      'src/runner/runner.ts',
+    ])
+      expect(names).toContain(f);
+    // Without the seams, the runner's own clients are there: the check can see one.
+    expect(relative(staticGraph('src/runner/runner.ts').files)).toContain('src/runner/site/open.ts');
   });
 
   it('the command line loads a command only to run it', () => {

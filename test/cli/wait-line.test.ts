@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { onWaitLine, SHOW_AFTER_MS, WaitLine, waitLineStream } from '../../src/cli/wait-line.ts';
+import { SHOW_AFTER_MS, WaitLine, waitLineStream } from '../../src/cli/wait-line.ts';
 import { formatElapsed } from '../../components/step-progress.ts';
 import { CommandContext } from '../../src/cli/context.ts';
 import type { Writable } from 'node:stream';
@@ -90,22 +90,52 @@ describe('the wait line', () => {
     }
   });
 
-  it('names a direct BMC or switch read after its target while it waits', async () => {
+  it("names a switch or BMC read through the runner after its target, with that peer's deadline", () => {
     const tty = new TtyRecorder();
-    const line = new WaitLine(tty as unknown as Writable);
-    let answer!: (v: string) => void;
-    const ipmi = {
-      powerStatus: (_t: { name: string }) => new Promise<string>((r) => (answer = r)),
-      close: () => 'not watched',
-    };
-    const watched = onWaitLine(ipmi, line, { powerStatus: (t) => `waiting for the ${t.name}` });
-    const read = watched.powerStatus({ name: 'BMC of r01-n004' });
-    vi.advanceTimersByTime(SHOW_AFTER_MS + 10);
-    expect(tty.text).toMatch(/waiting for the BMC of r01-n004 \(0s\)/);
-    answer('on');
-    expect(await read).toBe('on');
-    expect(tty.text).toMatch(/<clear>/);
-    expect(watched.close()).toBe('not watched');
+    const env = { MAAS_URL: '', RACKPILOT_SWITCH_TIMEOUT: '3', RACKPILOT_BMC_TIMEOUT: '2' };
+    const ctx = new CommandContext({ stdout: tty, stderr: tty }, env, { kind: 'cli' });
+    const runner: Pick<RunnerClient, 'showWait' | 'watch'> = { showWait: undefined, watch: undefined };
+    ctx.observe(runner);
+    const cases = [
+      [
+        'switch.port',
+        { switch: 'tor-r01', port: '1/1/1' },
+        'waiting for tor-r01 (login, show port)',
+        'RACKPILOT_SWITCH_TIMEOUT',
+        6000,
+      ],
+      [
+        'switch.vlans',
+        { switch: 'tor-r02' },
+        'waiting for tor-r02 (login, show vlan)',
+        'RACKPILOT_SWITCH_TIMEOUT',
+        6000,
+      ],
+      [
+        'switch.mac',
+        { switch: 'tor-r03', mac: '02:00:00:00:00:01' },
+        'waiting for tor-r03 (login, MAC table)',
+        'RACKPILOT_SWITCH_TIMEOUT',
+        6000,
+      ],
+      [
+        'host.bmcRead',
+        { host: 'r01-n004', read: 'power' },
+        'waiting for the BMC of r01-n004',
+        'RACKPILOT_BMC_TIMEOUT',
+        4000,
+      ],
+    ] as const;
+    for (const [method, params, label, setting, ms] of cases) {
+      const wait = runner.watch!(method, params);
+      vi.advanceTimersByTime(SHOW_AFTER_MS + 10);
+      expect(tty.text).toContain(label);
+      expect(wait?.deadline).toMatchObject({ setting, ms });
+      wait?.done();
+    }
+    // The switch list is the runner's own rack file: no gear, no deadline.
+    expect(runner.watch!('switch.list', {})?.deadline).toBeUndefined();
+    void ctx.close();
   });
 
   it('says elapsed time in seconds, then minutes', () => {

@@ -1,21 +1,43 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { switchCommand } from '../../src/cli/switch.ts';
+import { switchCommand, type SwitchReader } from '../../src/cli/switch.ts';
+import { SwitchService } from '../../src/gear/switch/service.ts';
+import { parseSwitchTarget, type SwitchTargetInput } from '../../src/gear/switch/target.ts';
 import { startLab, type Lab } from './helpers.ts';
 
+/**
+ * The command's text and JSON over a reader that reads the lab switches with the switch client,
+ * as the runner's reads do (test/runner/gear-reads.test.ts runs the command through a runner).
+ */
 let L: Lab;
+const service = new SwitchService({ idleMs: 0 });
 beforeAll(async () => {
   L = await startLab();
 });
 afterAll(async () => {
+  await service.close();
   await L.close();
 });
+
+function readerOf(targets: SwitchTargetInput[]): SwitchReader {
+  const named = (name: string) => targets.find((t) => t.name === name)!;
+  return {
+    list: async () =>
+      targets.map((t) => {
+        const p = parseSwitchTarget(t);
+        return { name: p.name, dialect: p.dialect, pxeVlan: p.pxeVlan };
+      }),
+    showPort: (name, port) => service.showPort(named(name), port),
+    showVlans: (name) => service.showVlans(named(name)),
+    findMac: (name, mac) => service.findMac(named(name), mac),
+  };
+}
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } };
   const targets = [L.target('force10'), L.target('nxos')];
-  const code = await switchCommand(argv, { targets, io });
+  const code = await switchCommand(argv, { reader: readerOf(targets), io });
   return { code, out, err };
 }
 
@@ -102,7 +124,7 @@ describe('rackpilot switch', () => {
     let err = '';
     const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (err += s) } };
     const t = L.target('force10', { password: 'not-the-password-42' });
-    const code = await switchCommand(['show', t.name, '1/1/1'], { targets: [t], io });
+    const code = await switchCommand(['show', t.name, '1/1/1'], { reader: readerOf([t]), io });
     expect(code).toBe(1);
     expect(err).toContain(`switch ${t.name}`);
     expect(err).toContain('port 1/1/1');

@@ -29,7 +29,7 @@ export class IpmiError extends OperatorError {
       cause?: unknown;
     } = {},
   ) {
-    super(message, opts);
+    super(message, { ...opts, failure: kind });
     this.kind = kind;
     this.completionCode = opts.completionCode;
     this.rmcpStatus = opts.rmcpStatus;

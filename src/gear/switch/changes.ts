@@ -1,10 +1,37 @@
 import type { Dialect } from './dialects/types.ts';
 import type { PortChange, PortVlans, SwitchTarget } from './target.ts';
+import { dialectFor } from './dialects/index.ts';
 import { PortChangeSchema } from './target.ts';
 import { assertSafeCliLine, parsePort, ValidationError } from './validate.ts';
 
+/**
+ * What planning a change needs of a switch: its dialect, PXE VLAN, port prefix and allowed VLANs,
+ * never its credentials (a plan is made without connecting, by whoever holds this description).
+ */
+export type SwitchPlanTarget = Pick<
+  SwitchTarget,
+  'name' | 'dialect' | 'pxeVlan' | 'portPrefix' | 'allowedVlans'
+>;
+
+/**
+ * The exact CLI lines a change list would send, without connecting (ports assumed on the PXE VLAN
+ * unless `current` says otherwise). Pure.
+ */
+export function planScript(
+  target: SwitchPlanTarget,
+  changes: readonly PortChange[],
+  current: Record<string, PortVlans> = {},
+): string[] {
+  const dialect = dialectFor(target.dialect);
+  const checked = checkChanges(dialect, target, changes);
+  return sessionScript(
+    dialect,
+    planPorts(dialect, target, checked, (port) => current[port] ?? pxeState(target)),
+  );
+}
+
 /** What a port looks like when nothing tenant-related is on it: untagged on MaaS's PXE VLAN. */
-export function pxeState(target: SwitchTarget): PortVlans {
+export function pxeState(target: SwitchPlanTarget): PortVlans {
   return { untagged: target.pxeVlan, tagged: [] };
 }
 
@@ -45,7 +72,7 @@ export function sameVlans(a: PortVlans, b: PortVlans): boolean {
  */
 export function checkChanges(
   dialect: Dialect,
-  target: SwitchTarget,
+  target: SwitchPlanTarget,
   changes: readonly unknown[],
 ): (PortChange & { iface: string })[] {
   const allowed = target.allowedVlans ? new Set([...target.allowedVlans, target.pxeVlan]) : undefined;
@@ -79,7 +106,7 @@ export interface PortPlan {
 /** Groups changes per port (in first-seen order) and computes the exact configuration lines. */
 export function planPorts(
   dialect: Dialect,
-  target: SwitchTarget,
+  target: SwitchPlanTarget,
   changes: (PortChange & { iface: string })[],
   current: (port: string) => PortVlans,
 ): PortPlan[] {

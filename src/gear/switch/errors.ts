@@ -34,6 +34,7 @@ export class SwitchError extends OperatorError {
       ...(info.hint !== undefined ? { hint: info.hint } : {}),
       target: ports ? `${info.switchName}${ports}` : info.switchName,
       ...(info.cause !== undefined ? { cause: info.cause } : {}),
+      failure: kind,
     });
     this.kind = kind;
     this.detail = detail;

@@ -1,5 +1,5 @@
 import { redact } from '../../util/redact.ts';
-import { checkChanges, planPorts, pxeState, sessionScript, type PortPlan } from './changes.ts';
+import { checkChanges, planPorts, planScript, type PortPlan } from './changes.ts';
 import { dialectFor } from './dialects/index.ts';
 import type { Dialect, PortStatus } from './dialects/types.ts';
 import { SwitchError } from './errors.ts';
@@ -111,11 +111,7 @@ export class SwitchService {
     changes: readonly PortChange[],
     current: Record<string, PortVlans> = {},
   ): string[] {
-    const target = asTarget(input);
-    const dialect = dialectFor(target.dialect);
-    const checked = checkChanges(dialect, target, changes);
-    const plans = planPorts(dialect, target, checked, (port) => current[port] ?? pxeState(target));
-    return sessionScript(dialect, plans);
+    return planScript(asTarget(input), changes, current);
   }
 
   apply(

@@ -4,8 +4,8 @@ import { registerSecret } from '../../util/redact.ts';
 import { parseVlanList } from './ranges.ts';
 import { isSafeName, isValidPortType, MAX_VLAN, MIN_VLAN } from './validate.ts';
 
-export const DIALECTS = ['force10', 'os10', 'nxos', 'eos'] as const;
-export type DialectName = (typeof DIALECTS)[number];
+import { DIALECTS } from './vocabulary.ts';
+export { DIALECTS, type DialectName } from './vocabulary.ts';
 
 const vlanId = z.number().int().min(MIN_VLAN).max(MAX_VLAN);
 

@@ -10,6 +10,7 @@ import type { ConsoleState } from '../../protocol/console.ts';
 import { readRecording, Recording } from './recording.ts';
 import { ConsoleRing } from './ring.ts';
 import { consoleEvidence, type ConsoleEvidence } from '../doctor/console-evidence.ts';
+import type { ConsoleGuard } from './guard.ts';
 
 export interface ConsoleViewer {
   id: number;
@@ -28,6 +29,8 @@ export interface ConsoleHubOptions {
   lingerMs?: number;
   ipmi?: IpmiClient;
   log?: (line: string) => void;
+  /** With several jump hosts: one runner of the site holds a host's console at a time. */
+  guard?: ConsoleGuard;
 }
 
 interface HostConsole {
@@ -40,22 +43,43 @@ interface HostConsole {
   state: ConsoleState['state'];
   error?: { message: string; hint?: string };
   opening: boolean;
+  /** This runner holds the site's claim on the host's console (always, without a guard). */
+  claimed: boolean;
+  /** The jump host holding the console, while another one does. */
+  heldBy?: string;
   retry?: NodeJS.Timeout;
   linger?: NodeJS.Timeout;
 }
 
 export class ConsoleHub {
-  private readonly opts: Required<Omit<ConsoleHubOptions, 'ipmi' | 'log'>> & Pick<ConsoleHubOptions, 'log'>;
+  private readonly opts: Required<Omit<ConsoleHubOptions, 'ipmi' | 'log' | 'guard'>> &
+    Pick<ConsoleHubOptions, 'log' | 'guard'>;
   private readonly ipmi: IpmiClient;
   private readonly ownIpmi: boolean;
   private readonly hosts = new Map<string, HostConsole>();
   private closed = false;
+  private readonly offs: (() => void)[] = [];
 
   constructor(opts: ConsoleHubOptions) {
     this.opts = { retryMs: 5_000, lingerMs: 2_000, ...opts };
     // Its own client: the console's session lives apart from the power sweep's and the tasks'.
     this.ipmi = opts.ipmi ?? new IpmiClient({ timeoutMs: 1000, retries: 3, keepAliveMs: 20_000 });
     this.ownIpmi = opts.ipmi === undefined;
+    const guard = opts.guard;
+    if (guard) {
+      this.offs.push(
+        guard.onFreed((hostname) => {
+          const c = this.hosts.get(hostname);
+          if (!c || c.claimed || c.state !== 'elsewhere' || c.opening) return;
+          clearTimeout(c.retry);
+          c.retry = undefined;
+          if (this.wanted(c)) void this.open(c);
+        }),
+        guard.onLost(() => {
+          for (const c of this.hosts.values()) if (c.claimed) this.claimLost(c);
+        }),
+      );
+    }
   }
 
   /** Start watching: the scrollback so far, and the console's state for this viewer. */
@@ -149,12 +173,20 @@ export class ConsoleHub {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const off of this.offs) off();
     const all = [...this.hosts.values()];
     for (const c of all) {
       clearTimeout(c.retry);
       clearTimeout(c.linger);
     }
-    await Promise.all(all.map((c) => c.sol?.close().catch(() => undefined)));
+    await Promise.all(
+      all.map(async (c) => {
+        const sol = c.sol;
+        c.sol = undefined;
+        await sol?.close().catch(() => undefined);
+        await this.unclaim(c);
+      }),
+    );
     if (this.ownIpmi) await this.ipmi.close();
   }
 
@@ -171,6 +203,7 @@ export class ConsoleHub {
       sol: undefined,
       state: 'closed',
       opening: false,
+      claimed: this.opts.guard === undefined,
     };
     this.hosts.set(hostname, c);
     return c;
@@ -197,7 +230,10 @@ export class ConsoleHub {
       const sol = c.sol;
       c.sol = undefined;
       c.state = 'closed';
-      void sol?.close();
+      void (async () => {
+        await sol?.close().catch(() => undefined);
+        await this.unclaim(c);
+      })();
     }, this.opts.lingerMs);
     c.linger.unref();
   }
@@ -208,6 +244,7 @@ export class ConsoleHub {
     this.broadcastState(c);
     let target: IpmiTarget;
     try {
+      if (!(await this.claim(c))) return;
       target = this.opts.targetFor(c.hostname);
       const sol = await this.ipmi.openConsole(target, {
         onData: (d) => this.onData(c, d),
@@ -218,9 +255,10 @@ export class ConsoleHub {
         },
       });
       c.opening = false;
-      if (!this.wanted(c)) {
+      if (!this.wanted(c) || !c.claimed) {
         await sol.close();
         c.state = 'closed';
+        await this.unclaim(c);
         return;
       }
       c.sol = sol;
@@ -234,8 +272,59 @@ export class ConsoleHub {
     }
   }
 
+  /**
+   * The site's claim on the console before the BMC is asked (with a guard): false when another
+   * jump host holds it, which the viewers are told; the console opens here when that one frees it.
+   */
+  private async claim(c: HostConsole): Promise<boolean> {
+    const guard = this.opts.guard;
+    if (!guard || c.claimed) return true;
+    const holder = await guard.claim(c.hostname);
+    if (holder === null) {
+      c.claimed = true;
+      c.heldBy = undefined;
+      return true;
+    }
+    c.opening = false;
+    c.state = 'elsewhere';
+    c.heldBy = holder;
+    c.error = {
+      message: `held by ${holder}`,
+      hint: `a BMC serves one SOL session: watch it on that jump host (rackpilot console ${c.hostname}); it opens here when that one closes it`,
+    };
+    this.broadcastState(c);
+    // The holder's release reaches us through the guard; this slow retry covers a missed one.
+    c.retry = setTimeout(() => {
+      c.retry = undefined;
+      if (this.wanted(c)) void this.open(c);
+    }, this.opts.retryMs * 6);
+    c.retry.unref();
+    return false;
+  }
+
+  private async unclaim(c: HostConsole): Promise<void> {
+    const guard = this.opts.guard;
+    if (!guard || !c.claimed || c.sol || c.opening) return;
+    c.claimed = false;
+    await guard.release(c.hostname).catch((err) => {
+      // The claim goes with this runner's lease at worst: another jump host waits until then.
+      this.opts.log?.(`console of ${c.hostname}: its claim in etcd was not released (${describeError(err)})`);
+    });
+  }
+
+  /** This runner's etcd lease ended: its claims are gone, so its sessions close; it claims again. */
+  private claimLost(c: HostConsole): void {
+    c.claimed = false;
+    const sol = c.sol;
+    c.sol = undefined;
+    void sol?.close().catch(() => undefined);
+    if (c.state === 'open' || c.state === 'connecting')
+      this.failed(c, new OperatorError("this jump host's etcd lease ended: its console claims went with it"));
+  }
+
   private failed(c: HostConsole, err: unknown): void {
     c.state = 'unavailable';
+    if (!c.sol) void this.unclaim(c);
     c.error =
       err instanceof OperatorError
         ? { message: err.message, ...(err.hint && { hint: err.hint }) }
@@ -263,6 +352,7 @@ export class ConsoleHub {
       host: c.hostname,
       state: c.state,
       ...(c.error && { error: c.error.message, ...(c.error.hint && { hint: c.error.hint }) }),
+      ...(c.state === 'elsewhere' && c.heldBy && { heldBy: c.heldBy }),
       keyboard: c.keyboard === undefined ? 'none' : c.keyboard === viewerId ? 'you' : 'other',
       viewers: c.viewers.size,
     };

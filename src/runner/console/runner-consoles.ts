@@ -3,6 +3,7 @@ import { ipmiTargetFor } from '../site/adapters.ts';
 import type { Workbench } from '../site/workbench.ts';
 import { OperatorError } from '../../util/errors.ts';
 import { ConsoleHub } from './hub.ts';
+import { EtcdConsoleGuard } from '../coord/console-claims.ts';
 
 const ENDED = new Set([
   'task-done',
@@ -15,7 +16,8 @@ const ENDED = new Set([
 
 /**
  * The runner's console hub over its store's hosts; a task that holds a host (its target) gets
- * that host's console recorded beside the store, in `consoles/`, while it runs.
+ * that host's console recorded beside the store, in `consoles/`, while it runs. On an etcd site
+ * one runner at a time holds a host's console (the BMC serves one SOL session).
  */
 export function createConsoleHub(
   wb: Workbench,
@@ -37,6 +39,7 @@ export function createConsoleHub(
     scrollbackBytes,
     recordingsDir: join(dirname(storePath), 'consoles'),
     log,
+    ...(wb.etcd && { guard: new EtcdConsoleGuard(wb.etcd.site) }),
   });
   const off = wb.engine.subscribe((e) => {
     if (e.type === 'task-started') {

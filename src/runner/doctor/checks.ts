@@ -1,5 +1,6 @@
 import type { Check } from '../../protocol/doctor.ts';
-import type { DoctorFacts } from './diagnose.ts';
+import type { DoctorFacts } from './facts.ts';
+import { iso } from './facts.ts';
 
 /**
  * The live checks: what the BMC, the ToR switches and MaaS's machine record say now, each a
@@ -176,8 +177,4 @@ export function liveChecks(f: DoctorFacts): Check[] {
 function samePort(learned: string, rackPort: string): boolean {
   const num = (s: string) => /(\d+(?:\/\d+)*)\s*$/.exec(s)?.[1] ?? s;
   return num(learned) === num(rackPort);
-}
-
-export function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }

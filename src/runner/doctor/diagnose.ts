@@ -1,7 +1,7 @@
 import { TIMEOUT_MIN_BY_STATUS } from './catalogue.ts';
 import { liveChecks } from './checks.ts';
-import type { StageHistory } from './history.ts';
-import { findCause, minutes, stoppedAfter } from './rules.ts';
+import { findCause, minutes, stoppedAfter, type Cause } from './rules.ts';
+import { CONSOLE_SOURCE } from './rules-console.ts';
 import type { Check, Diagnosis } from '../../protocol/doctor.ts';
 import { buildTimeline, type Timeline } from './timeline.ts';
 
@@ -12,68 +12,8 @@ import { buildTimeline, type Timeline } from './timeline.ts';
  * (gather.ts) reads the facts; timeline.ts tells the story, rules.ts decides.
  */
 
-export interface DoctorEvent {
-  id: number;
-  /** Epoch ms (parsed from MaaS's "Fri, 07 Dec. 2018 20:11:08"), NaN when unparsable. */
-  at: number;
-  created: string;
-  level: string;
-  type: string;
-  description: string;
-}
-
-export interface DoctorFacts {
-  hostname: string;
-  now: number;
-  maas:
-    | {
-        systemId: string;
-        status: number;
-        statusName: string;
-        statusMessage: string;
-        powerState: string;
-        bootInterfaceMac: string | null;
-        /** The bond's MAC when the NICs are bonded: the instance MAC is set there, not on a member. */
-        bondMac?: string | null;
-        /** The reason an operator or MaaS gave when marking it broken or failed. */
-        errorDescription?: string;
-        /** Total disk size in bytes (MaaS `storage`), for the erase estimate. */
-        diskBytes?: number | null;
-      }
-    | { error: string }
-    | null;
-  /** Newest first, level DEBUG (PXE/TFTP requests, power changes, curtin progress included). */
-  events: DoctorEvent[];
-  curtin: { status: string; lines: string[] } | null;
-  /** This site's stage durations (the runner's history), null when none is kept. */
-  history?: StageHistory | null;
-  /**
-   * Lines from further evidence sources (the BMC's serial console, …), each with its source. The
-   * rules read curtin's and cloud-init's words in them as they read MaaS's log.
-   */
-  extra?: { source: string; at: number | null; text: string }[];
-  /** 1 for a real region; the lab's RACKPILOT_TIME_SCALE (its MaaS runs durations and timeouts scaled). */
-  timeScale?: number;
-  bmc:
-    | { answer: 'ok'; power: 'on' | 'off'; boot: { device: string; valid: boolean; persistent: boolean } }
-    | { answer: 'unreachable' | 'auth'; error: string }
-    | null;
-  /** The BMC sweep's flag: a change nobody explained, with when. */
-  outOfBand: { at: number; from: string; to: string } | null;
-  ports: {
-    switch: string;
-    port: string;
-    pxeVlan: number | null;
-    untagged?: number | null;
-    tagged?: number[];
-    error?: string;
-  }[];
-  macs: { mac: string; switch: string; port: string; learnedOn?: string | null; error?: string }[];
-  /** The instance's MAC when an instance is (being) deployed on the host. */
-  instanceMac: string | null;
-  /** The task holding the host (or the last one that ran on it). */
-  task: { id: string; kind: string; state: string; step: string | null; error: string | null } | null;
-}
+export type { DoctorEvent, DoctorFacts } from './facts.ts';
+import type { DoctorFacts } from './facts.ts';
 
 export function diagnose(f: DoctorFacts, opts: { log?: boolean } = {}): Diagnosis {
   return analyse(f, opts).diagnosis;
@@ -84,65 +24,78 @@ export function analyse(
   f: DoctorFacts,
   opts: { log?: boolean } = {},
 ): { diagnosis: Diagnosis; timeline: Timeline } {
-  const maas = f.maas && 'systemId' in f.maas ? f.maas : null;
-  const status = maas?.status ?? null;
-  const statusName =
-    maas?.statusName ?? (f.maas && 'error' in f.maas ? `unknown (${f.maas.error})` : 'Not in MaaS');
+  const maas = maasOf(f);
   const checks = liveChecks(f);
-  const timeline = buildTimeline({
-    statusName,
-    status,
+  const timeline = timelineOf(f);
+  const installLog = [...(f.curtin?.lines ?? []), ...(f.extra ?? []).map((x) => x.text)];
+  const found = findCause({ f, t: timeline, checks, installLog });
+  const diagnosis: Diagnosis = {
+    hostname: f.hostname,
+    systemId: maas?.systemId ?? null,
+    statusName: statusNameOf(f),
+    status: maas?.status ?? null,
+    timer: maas === null ? null : timerOf(f, maas.status, timeline),
+    events: f.events
+      .slice(0, 15)
+      .map(({ id, created, level, type, description }) => ({ id, created, level, type, description })),
+    curtin: curtinTail(f),
+    checks,
+    timeline: timelineView(timeline),
+    summary: summaryOf(f, statusNameOf(f), timeline, found !== null),
+    cause: found && causeView(found),
+    fixes: found?.fixes ?? [],
+    unchecked: uncheckedOf(f, checks),
+    ...consoleTail(f),
+    installLog: opts.log ? (f.curtin?.lines ?? []) : null,
+    task: f.task,
+    readAt: f.now,
+  };
+  return { diagnosis, timeline };
+}
+
+function maasOf(f: DoctorFacts) {
+  return f.maas && 'systemId' in f.maas ? f.maas : null;
+}
+
+function statusNameOf(f: DoctorFacts): string {
+  return maasOf(f)?.statusName ?? (f.maas && 'error' in f.maas ? `unknown (${f.maas.error})` : 'Not in MaaS');
+}
+
+/** The operation's story from MaaS's events, with this site's pace and the disks' size. */
+function timelineOf(f: DoctorFacts): Timeline {
+  const maas = maasOf(f);
+  return buildTimeline({
+    statusName: statusNameOf(f),
+    status: maas?.status ?? null,
     events: f.events,
     now: f.now,
     history: f.history ?? null,
     diskBytes: maas?.diskBytes ?? null,
     timeScale: f.timeScale ?? 1,
   });
-  const installLog = [...(f.curtin?.lines ?? []), ...(f.extra ?? []).map((x) => x.text)];
-  const found = findCause({ f, t: timeline, checks, installLog });
-  const curtin =
-    f.curtin && f.curtin.lines.length > 0
-      ? { status: f.curtin.status, tail: f.curtin.lines.slice(-8) }
-      : null;
-  const diagnosis: Diagnosis = {
-    hostname: f.hostname,
-    systemId: maas?.systemId ?? null,
-    statusName,
-    status,
-    timer: maas === null ? null : timerOf(f, status, timeline),
-    events: f.events
-      .slice(0, 15)
-      .map(({ id, created, level, type, description }) => ({ id, created, level, type, description })),
-    curtin,
-    checks,
-    timeline: {
-      operation: timeline.operation,
-      startedAt: timeline.startedAt,
-      outcome: timeline.outcome,
-      waitingFor: timeline.waitingFor,
-      stalled: timeline.stalled,
-      stages: timeline.stages,
-      failure: timeline.failure,
-      erase: timeline.erase,
-    },
-    summary: summaryOf(f, statusName, timeline, found !== null),
-    cause: found
-      ? {
-          id: found.id,
-          title: found.title,
-          stage: found.stage,
-          sentence: found.sentence,
-          evidence: found.evidence,
-          hints: found.hints,
-        }
-      : null,
-    fixes: found?.fixes ?? [],
-    unchecked: uncheckedOf(f, checks),
-    installLog: opts.log ? (f.curtin?.lines ?? []) : null,
-    task: f.task,
-    readAt: f.now,
-  };
-  return { diagnosis, timeline };
+}
+
+/** The timeline as the views show it (without its raw events). */
+function timelineView(t: Timeline): Diagnosis['timeline'] {
+  const { operation, startedAt, outcome, waitingFor, stalled, stages, failure, erase } = t;
+  return { operation, startedAt, outcome, waitingFor, stalled, stages, failure, erase };
+}
+
+function causeView(c: Cause): NonNullable<Diagnosis['cause']> {
+  const { id, title, stage, sentence, evidence, hints } = c;
+  return { id, title, stage, sentence, evidence, hints };
+}
+
+function curtinTail(f: DoctorFacts): Diagnosis['curtin'] {
+  return f.curtin && f.curtin.lines.length > 0
+    ? { status: f.curtin.status, tail: f.curtin.lines.slice(-8) }
+    : null;
+}
+
+/** The console's last lines, when the runner had them. */
+function consoleTail(f: DoctorFacts): Pick<Diagnosis, 'console'> {
+  const lines = (f.extra ?? []).filter((x) => x.source === CONSOLE_SOURCE).map((x) => x.text);
+  return lines.length > 0 ? { console: lines.slice(-12) } : {};
 }
 
 /** Time in the current status against MaaS's timeout (the countdown the views draw). */

@@ -11,6 +11,7 @@ import { answerOf, type BmcPower } from '../power-sweep.ts';
 import type { Host, Task } from '../../protocol/records.ts';
 import { readEventsBack } from '../../gear/maas/event-pages.ts';
 import { analyse, type DoctorFacts } from './diagnose.ts';
+import { CONSOLE_SOURCE } from './rules-console.ts';
 import type { StageHistoryFile } from './history-file.ts';
 import { finishedOperation, reachesStoryStart } from './timeline.ts';
 import { checkCabling, expectedBmc, inspect, type InspectFacts } from './inspect.ts';
@@ -29,6 +30,8 @@ export interface TroubleshootContext {
   power?: (hostname: string) => BmcPower | undefined;
   /** This site's stage durations, which the doctor reads and adds finished operations to. */
   history?: StageHistoryFile;
+  /** The last lines the host's console printed, when the runner has them (its scrollback). */
+  console?: (hostname: string) => string[];
 }
 
 const line = (err: unknown) => describeError(err).split('\n')[0]!;
@@ -214,8 +217,20 @@ export async function gatherDoctorFacts(
     instanceMac: inst?.mac ?? null,
     task: taskOf(ctx, rec, hostname),
     history: ctx.history?.get() ?? null,
+    extra: consoleLines(ctx, hostname),
     timeScale: site.lab ? site.config.timeScale : 1,
   };
+}
+
+/** The console's last lines as further evidence (the rules read its wording, the views show it). */
+function consoleLines(ctx: TroubleshootContext, hostname: string): NonNullable<DoctorFacts['extra']> {
+  let lines: string[] = [];
+  try {
+    lines = ctx.console?.(hostname) ?? [];
+  } catch {
+    // a host the console hub does not know: no console evidence
+  }
+  return lines.map((text) => ({ source: CONSOLE_SOURCE, at: null, text }));
 }
 
 export async function doctor(

@@ -1,9 +1,10 @@
 import { CLOUD_INIT, CURTIN, CURTIN_STAGES, ERROR_LINE, EV, ORIGIN } from './catalogue.ts';
-import { iso } from './checks.ts';
-import type { DoctorFacts } from './diagnose.ts';
+import { iso } from './facts.ts';
+import type { DoctorFacts } from './facts.ts';
 import type { Check, Fix } from '../../protocol/doctor.ts';
 import { line, type Timeline, type TimelineStage } from './timeline.ts';
 import type { StoryEvent } from './stages.ts';
+import { consoleFinding } from './rules-console.ts';
 
 /**
  * The causes, as rules over the timeline with the live checks as evidence. Each rule answers one
@@ -589,7 +590,30 @@ const taskFailed: Rule = ({ f }) => {
   };
 };
 
+const FIX_BY_ID: Partial<Record<Fix['id'], Fix>> = {
+  'pxe-boot': PXE_BOOT,
+  'ports-pxe': PORTS_PXE,
+  'power-cycle': POWER_CYCLE,
+};
+
+/** What the host printed on its console names the cause (above the timeline's guesses). */
+const consoleShows: Rule = ({ f, t }) => {
+  const c = consoleFinding(f);
+  if (!c) return null;
+  return {
+    id: c.id,
+    title: c.title,
+    stage: last(t)?.label ?? null,
+    sentence: c.sentence,
+    evidence: c.evidence,
+    fixes: [...c.fixes.flatMap((id) => FIX_BY_ID[id] ?? []), ...resumeFix(f), ...resetFix(f)],
+    hints: c.hints,
+    specificity: 80,
+  };
+};
+
 export const RULES: readonly Rule[] = [
+  consoleShows,
   operatorWords,
   cannotPower,
   bmcLive,

@@ -1,6 +1,7 @@
 import type { Site } from '../site/open.ts';
 import type { Workbench } from '../site/workbench.ts';
 import type { Method, Result } from '../../protocol/messages.ts';
+import type { Host } from '../../protocol/records.ts';
 import { Deadline, DeadlineExceeded, formatSeconds } from '../../util/deadline.ts';
 import { OperatorError } from '../../util/errors.ts';
 import type { WaitBoard } from '../waits.ts';
@@ -66,4 +67,15 @@ export function stillWaitingError(
       hint: `raise ${deadline.setting} if the peer is only slow; \`rackpilot runner logs\` shows what the runner does`,
     },
   );
+}
+
+/** A host of rackpilot's store by hostname or id, or the error that says how to add it. */
+export function storeHost(wb: Workbench, key: string): Host {
+  const host = wb.store.hosts.find((h) => h.hostname === key || h.id === key);
+  if (!host)
+    throw new OperatorError(`host ${key} is not in rackpilot's store`, {
+      hint: `add it first: \`rackpilot host add --hostname ${key} …\``,
+      target: key,
+    });
+  return host;
 }

@@ -6,6 +6,7 @@ import type { Workbench } from '../site/workbench.ts';
 import { describeError } from '../../util/errors.ts';
 import type { HostLive, PortReading } from '../../protocol/messages.ts';
 import type { Handlers, ServiceContext } from './context.ts';
+import { LIVE_LOCK_WAIT_MS, withSwitchLock } from './switch-lock.ts';
 
 /**
  * The details view's live read, done by the runner: each ToR switch is read under the same step
@@ -14,8 +15,7 @@ import type { Handlers, ServiceContext } from './context.ts';
  * changes and a dashboard never opens a session of its own to the gear.
  */
 
-/** How long a read waits for a switch a task is changing before it says so. */
-export const LIVE_LOCK_WAIT_MS = 20_000;
+export { LIVE_LOCK_WAIT_MS };
 
 const firstLine = (err: unknown) => describeError(err).split('\n')[0]!;
 
@@ -41,28 +41,22 @@ export async function readHostLive(
     [...bySwitch].map(async ([name, group]): Promise<PortReading[]> => {
       const pxe = site.topology.switch(name)?.pxeVlan;
       const base = (port: string) => ({ switch: name, port, ...(pxe !== undefined && { pxeVlan: pxe }) });
-      const signal = AbortSignal.timeout(lockWaitMs);
-      let unlock: (() => Promise<void>) | undefined;
       try {
-        unlock = await wb.engine.coordinator.lock([`switch:${name}`], `live read of ${hostname}`, signal);
-      } catch {
-        const waited = lockWaitMs >= 1000 ? `${Math.round(lockWaitMs / 1000)} s` : `${lockWaitMs} ms`;
-        const why = `not read: switch ${name} stayed locked by a task for ${waited}`;
-        return group.map((n) => ({ ...base(n.port), error: why }));
-      }
-      try {
-        return await Promise.all(
-          group.map(async (n): Promise<PortReading> => {
-            try {
-              const m = await switches.showPort(name, n.port);
-              return { ...base(n.port), untagged: m.untagged, tagged: m.tagged };
-            } catch (err) {
-              return { ...base(n.port), error: firstLine(err) };
-            }
-          }),
+        return await withSwitchLock(wb, name, `live read of ${hostname}`, lockWaitMs, () =>
+          Promise.all(
+            group.map(async (n): Promise<PortReading> => {
+              try {
+                const m = await switches.showPort(name, n.port);
+                return { ...base(n.port), untagged: m.untagged, tagged: m.tagged };
+              } catch (err) {
+                return { ...base(n.port), error: firstLine(err) };
+              }
+            }),
+          ),
         );
-      } finally {
-        await unlock().catch(() => undefined);
+      } catch (err) {
+        const why = `not read: ${(err as Error).message}`;
+        return group.map((n) => ({ ...base(n.port), error: why }));
       }
     }),
   );

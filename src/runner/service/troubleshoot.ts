@@ -9,7 +9,7 @@ import { cabling, doctor, inspectHost } from '../doctor/gather.ts';
 import { StageHistoryFile } from '../doctor/history-file.ts';
 import { readTriage } from '../doctor/triage-read.ts';
 import { BmcPowerSweep, type BmcSweepTarget, type BmcPowerChange } from '../power-sweep.ts';
-import type { Caller, Handlers, ServiceContext } from './context.ts';
+import { storeHost, type Caller, type Handlers, type ServiceContext } from './context.ts';
 import { actionPlanner, FIX_TASKS } from './plans.ts';
 
 /**
@@ -101,21 +101,21 @@ export function troubleshootHandlers(
   opts: {
     /** The inventory's rows when the runner follows MaaS already (the triage needs no list then). */
     rows?: NonNullable<Parameters<typeof readTriage>[0]['rows']>;
+    /** The last lines the host's console printed (the runner's console scrollback). */
+    console?: (hostname: string) => string[];
   } = {},
 ): Handlers {
   // The site's stage history lives beside the store it belongs to (none for an in-memory store).
   const history = new StageHistoryFile(wb.store.path ? `${wb.store.path}.stage-history.json` : null);
-  const tctx = { site, wb, history, ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }) };
-  const planner = actionPlanner({ site, wb });
-  const hostNamed = (key: string) => {
-    const host = wb.store.hosts.find((h) => h.hostname === key || h.id === key);
-    if (!host)
-      throw new OperatorError(`host ${key} is not in rackpilot's store`, {
-        hint: `add it first: \`rackpilot host add --hostname ${key} …\``,
-        target: key,
-      });
-    return host;
+  const tctx = {
+    site,
+    wb,
+    history,
+    ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }),
+    ...(opts.console && { console: opts.console }),
   };
+  const planner = actionPlanner({ site, wb });
+  const hostNamed = (key: string) => storeHost(wb, key);
   const withPlan = async (key: string) => {
     const i = await inspectHost(tctx, key);
     const plan = i.reconcile
@@ -180,21 +180,6 @@ export function troubleshootHandlers(
       return { taskId: await wb.engine.start('host.reconcile', target, { hostId: h.id, ...i.reconcile }) };
     },
     'rack.cabling': async ({ rack }) => cabling(tctx, rack),
-    'host.bmcRead': async ({ host, read }) => {
-      // A store host's BMC, else the rack file's entry for that host name (IPMI or Redfish).
-      const rec = wb.store.hosts.find((x) => x.hostname === host || x.id === host);
-      const rackTarget = rec ? undefined : rackBmcTarget(site.topology.host(host)?.bmc, host, site.env);
-      const h = rec ?? (rackTarget ? undefined : hostNamed(host));
-      const target = rackTarget ?? bmcTargetForHost(h!);
-      if (read === 'power') return { read, power: await site.bmc.powerStatus(target) };
-      if (read === 'bootdev') return { read, ...(await site.bmc.getBootDevice(target)) };
-      if (target.protocol === 'redfish')
-        throw new OperatorError(`${host} has a Redfish BMC: Get Device ID is an IPMI command`, {
-          target: host,
-          hint: `read its power and boot override with \`rackpilot power ${host} status\``,
-        });
-      return { read, ...(await site.ipmi.deviceId(target.ipmi)) };
-    },
     'power.snapshot': async () => {
       const hosts = [...(sweep?.snapshot().values() ?? [])].map((p) => ({ ...p }));
       const stats = sweep?.stats();

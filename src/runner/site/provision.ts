@@ -47,7 +47,7 @@ export function resolveCreate(store: Store, req: CreateRequest): ResolvedCreate 
 }
 
 const inFlightLists = new WeakMap<object, Promise<MaasMachineList>>();
-type MaasMachineList = Awaited<ReturnType<MaasClient['listMachines']>>;
+type MaasMachineList = Awaited<ReturnType<MaasClient['listMachineSummaries']>>;
 
 /**
  * One MaaS list call: which hosts are Ready there now. Creates started together share the call
@@ -55,11 +55,11 @@ type MaasMachineList = Awaited<ReturnType<MaasClient['listMachines']>>;
  * 100 times); a create's first step reads its own machine again anyway.
  */
 export async function readyInMaas(
-  maas: Pick<MaasClient, 'listMachines'>,
+  maas: Pick<MaasClient, 'listMachineSummaries'>,
 ): Promise<(h: { maasSystemId?: string | undefined }) => boolean> {
   let pending = inFlightLists.get(maas);
   if (!pending) {
-    pending = maas.listMachines().finally(() => inFlightLists.delete(maas));
+    pending = maas.listMachineSummaries().finally(() => inFlightLists.delete(maas));
     inFlightLists.set(maas, pending);
   }
   const machines = await pending;
@@ -154,7 +154,7 @@ async function reserveWithRetry<T>(reserve: () => Promise<T>): Promise<T> {
 /** Plan a host, record the instance and start its create task: what `deploy` does, callable at once many times. */
 export async function startCreate(
   wb: Pick<Workbench, 'store' | 'engine'>,
-  maas: Pick<MaasClient, 'listMachines'>,
+  maas: Pick<MaasClient, 'listMachineSummaries'>,
   req: CreateRequest,
   opts: { plan?: readonly { step: string; actions: readonly string[] }[] } = {},
 ): Promise<{ instance: Instance; host: Host; taskId: string }> {
