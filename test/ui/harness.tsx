@@ -40,7 +40,8 @@ export type Call = { method: keyof DashboardActions; args: unknown[] };
  * for the changes that need it what it destroys and what must be typed (as the runner decides).
  */
 export function fakePlan(req: ActionRequest): ActionPlan {
-  const target = 'task' in req ? req.task : 'host' in req ? req.host : req.instance;
+  const target =
+    'task' in req ? req.task : 'host' in req ? req.host : 'hostname' in req ? req.hostname : req.instance;
   const typed =
     (req.action === 'power' && req.op !== 'on') ||
     (req.action === 'instance' && req.verb === 'destroy') ||
@@ -102,7 +103,6 @@ export function fakeActions(
       return Promise.resolve({ taskId: `t-${++n}` } satisfies TaskRef) as Promise<never>;
     };
   const methods: (keyof DashboardActions)[] = [
-    'addHost',
     'plan',
     'deploy',
     'planAction',
