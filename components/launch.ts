@@ -175,13 +175,11 @@ export function launch(id: ActionId, ctx: LaunchContext): void {
         onSubmit: (value) => {
           const hardware = parseHardware(value);
           if (typeof hardware === 'string') return hardware;
-          fire(
+          // Planned and confirmed like every change: the runner's steps, MaaS's answer on its MACs.
+          confirmAndRun(
             ctx,
             'add host',
-            absent.map((h) => ({
-              name: h.hostname,
-              call: () => a.addHost({ ...hostTarget(h), rack: h.rack, ...hardware }),
-            })),
+            absent.map((h) => ({ name: h.hostname, req: addHostRequest(h, hardware) })),
           );
         },
       });
@@ -265,6 +263,22 @@ export function submitDeploy(
   if (!ctx.actions) return;
   const a = ctx.actions;
   fire(ctx, `deploy ${req.name}`, [{ name: row.hostname, call: () => a.deploy(req, plan) }]);
+}
+
+/** A row Not in MaaS as the runner's add-host request: its first MAC, its rack, the hardware typed. */
+function addHostRequest(
+  r: DashboardRow,
+  hw: { cpuCores: number; cpuMhz: number; memoryMb: number },
+): ActionRequest {
+  return {
+    action: 'host-add',
+    hostname: r.hostname,
+    ...(r.macs[0] && { mac: r.macs[0] }),
+    cores: hw.cpuCores,
+    mhz: hw.cpuMhz,
+    memory: hw.memoryMb,
+    ...(r.rack && { rack: r.rack }),
+  };
 }
 
 /** CORES MHZ MEMORY_MB as typed in the add-host form, or why it is not that. */

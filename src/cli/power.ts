@@ -13,6 +13,7 @@ import { followOrDetach } from './follow.ts';
 import { parseCommandArgs, printJson, println, UsageError } from './io.ts';
 import { BOOT_USAGE, POWER_USAGE } from './usage.ts';
 import { describeBmcOrigin } from '../protocol/messages.ts';
+import { confirmAction } from './confirm.ts';
 
 /** Host names: letters, digits, dot, dash, underscore; nothing a shell or a BMC would read. */
 const hostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'not a host name');
@@ -23,11 +24,15 @@ const common = {
   force: { type: 'boolean' },
   detach: { type: 'boolean' },
   json: { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  confirm: { type: 'string' },
 } as const;
 const commonSchema = {
   force: z.boolean().optional(),
   detach: z.boolean().optional(),
   json: z.boolean().optional(),
+  yes: z.boolean().optional(),
+  confirm: z.string().min(1).max(253).optional(),
 };
 
 function positionals<W extends readonly string[]>(
@@ -59,8 +64,10 @@ export async function powerCommand(argv: string[], ctx: CommandContext): Promise
   const { host, word } = positionals(args, POWER_WORDS, POWER_USAGE);
   const runner = await ctx.runner();
   if (word === 'status') {
-    if (values.force || values.detach)
-      throw new UsageError('--force and --detach apply to changes only', { hint: `usage: ${POWER_USAGE}` });
+    if (values.force || values.detach || values.yes || values.confirm !== undefined)
+      throw new UsageError('--force, --detach, --yes and --confirm apply to changes only', {
+        hint: `usage: ${POWER_USAGE}`,
+      });
     const [p, b] = await Promise.all([
       runner.call('host.bmcRead', { host, read: 'power' }),
       runner.call('host.bmcRead', { host, read: 'bootdev' }),
@@ -88,7 +95,13 @@ export async function powerCommand(argv: string[], ctx: CommandContext): Promise
     }
     return 0;
   }
-  const { taskId } = await runner.call('host.power', { host, action: word, force: values.force ?? false });
+  const plan = await confirmAction(ctx.io, runner, { action: 'power', host, op: word }, values);
+  const { taskId } = await runner.call('host.power', {
+    host,
+    action: word,
+    force: values.force ?? false,
+    plan,
+  });
   const code = await followOrDetach(runner, taskId, ctx.io, { json: values.json, detach: values.detach });
   if (code === 0 && !values.json && !values.detach)
     println(ctx.io, `${host}: power ${word} done (task ${taskId})`);
@@ -113,13 +126,14 @@ export async function bootCommand(argv: string[], ctx: CommandContext): Promise<
   // Neither: the rack file's bootMethod, else MaaS's bios_boot_method for the machine.
   const efi = values.efi ? true : values.legacy ? false : undefined;
   const runner = await ctx.runner();
-  const { taskId } = await runner.call('host.bootdev', {
+  const change = {
     host,
     device: word,
     persistent: values.persistent ?? false,
     ...(efi !== undefined && { efi }),
-    force: values.force ?? false,
-  });
+  };
+  const plan = await confirmAction(ctx.io, runner, { action: 'bootdev', ...change }, values);
+  const { taskId } = await runner.call('host.bootdev', { ...change, force: values.force ?? false, plan });
   const code = await followOrDetach(runner, taskId, ctx.io, { json: values.json, detach: values.detach });
   if (code === 0 && !values.json && !values.detach)
     println(

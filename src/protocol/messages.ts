@@ -119,7 +119,10 @@ export const hostAddSchema = z.object({
     .min(1)
     .max(1 << 24),
   rack: name.optional(),
+  /** Plan only (`host add --plan`): the steps, nothing added. */
   plan: z.boolean().optional(),
+  /** The digest of the plan the operator confirmed (action.plan of `host-add`): refused if it changed. */
+  confirmed: confirmedPlan.optional(),
 });
 export type HostAddRequest = z.infer<typeof hostAddSchema>;
 
@@ -247,6 +250,9 @@ export const actionRequestSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('fix'), host: hostKey, fix: z.enum(FIX_IDS), taskId: taskId.optional() }),
   z.object({ action: z.literal('reconcile'), host: hostKey }),
   z.object({ action: z.enum(['resume', 'rollback', 'cancel']), task: taskId }),
+  // Adding a host: adopted from MaaS or created there and commissioned (its BMC from the rack file
+  // unless given; the password only ever over this socket).
+  hostAddSchema.omit({ plan: true, confirmed: true }).extend({ action: z.literal('host-add') }),
 ]);
 export type ActionRequest = z.infer<typeof actionRequestSchema>;
 

@@ -157,8 +157,10 @@ export const stepRecordSchema = z.object({
   undoStartedAt: isoTime.optional(),
   /** Why the step was skipped, or a note such as "already in place". */
   note: z.string().optional(),
-  /** The step's exact lines in the plan the operator confirmed before the task started. */
+  /** The step's exact lines in the plan the operator confirmed before the task started (or resumed). */
   plan: z.array(z.string()).optional(),
+  /** The step's exact undo lines in the rollback plan the operator confirmed. */
+  undoPlan: z.array(z.string()).optional(),
 });
 export type StepRecord = z.infer<typeof stepRecordSchema>;
 

@@ -178,7 +178,7 @@ export function troubleshootHandlers(
           throw new OperatorError('which task?', {
             hint: 'the doctor names it: `--fix resume` needs its task',
           });
-        await wb.engine.resume(taskId);
+        await wb.engine.resume(taskId, { ...(confirmed?.stepPlans && { plan: confirmed.stepPlans }) });
         return { taskId };
       }
       const k = FIX_TASKS[fix];

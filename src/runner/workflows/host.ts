@@ -140,13 +140,16 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
       },
       plan: () => {
         const h = host();
+        const macs = [...new Set([h.mac, ...h.macs])];
+        // Every MAC, as the run sends them (one form field each).
+        const macFields = macs.map((m) => `mac_addresses=${m}`).join(' ');
         return [
-          `MaaS GET machines/?mac_address=${h.mac}`,
+          `MaaS GET machines/?${macs.map((m) => `mac_address=${m}`).join('&')}`,
           h.ipmi.protocol === 'redfish'
-            ? `if absent: MaaS POST machines/ hostname=${h.hostname} mac_addresses=${h.mac} power_type=redfish ` +
+            ? `if absent: MaaS POST machines/ hostname=${h.hostname} ${macFields} power_type=redfish ` +
               `power_parameters_power_address=${maasPowerOf(h).address} power_parameters_power_user=${h.ipmi.username} power_parameters_power_pass=***` +
               (h.ipmi.systemId ? ` power_parameters_node_id=${h.ipmi.systemId}` : '')
-            : `if absent: MaaS POST machines/ hostname=${h.hostname} mac_addresses=${h.mac} power_type=ipmi ` +
+            : `if absent: MaaS POST machines/ hostname=${h.hostname} ${macFields} power_type=ipmi ` +
               `power_parameters_power_address=${h.ipmi.address} power_parameters_power_user=${h.ipmi.username} power_parameters_power_pass=***`,
         ];
       },
