@@ -179,7 +179,7 @@ describe('secrets audit: a whole session through the runner', () => {
       const task = JSON.parse(shown.out) as { log: { text: string }[] };
       expect(task.log.length, t.id).toBeGreaterThan(0);
     }
-  }, 120_000);
+  }, 300_000);
 
   it('refuses bad passwords at each peer with the documented messages, repeating no secret', async () => {
     // The runner reads the gear with the passwords of its own environment: each wrong password
