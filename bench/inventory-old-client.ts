@@ -5,7 +5,7 @@
  */
 import { loadConfig } from '../src/config/index.ts';
 import { inventorySource, openSite, rackLayout } from '../src/runner/site/open.ts';
-import { Inventory } from '../state/live.ts';
+import { Inventory } from './support/polled-inventory.ts';
 import { watchRow } from './watch-row.ts';
 
 const [windowMs, watched] = [Number(process.argv[2]), process.argv[3]!];

@@ -2,7 +2,7 @@
  * The runner's cost: the same 500 create+destroy pairs as bench/workflows.ts, once in this process
  * (engine and clients together) and once submitted to a runner process by 10 client processes
  * (10 × 10 in flight), side by side: wall time, the runner's CPU, the clients' CPU, and the latency
- * of task events from the engine's emit to a client's receipt (p50, p95; goal p95 < 50 ms).
+ * of task events from the engine's emit to a client's receipt (p50, p95; goal p95 < 20 ms).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,9 @@ import { openBenchWorkbench, seedBenchStore, startBenchSite } from './bench-site
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);
 const CLIENTS = 10;
 const PER_CLIENT_IN_FLIGHT = 10;
-const LATENCY_GOAL_MS = 50;
+const LATENCY_GOAL_MS = 20;
+const RATIO_GOAL = 1.1;
+const IN_PROCESS_GOAL_MS = 25_000;
 
 /** CPU ms a process has used, from /proc (the runner is another process). */
 function processCpuMs(pid: number): number {
@@ -52,8 +54,10 @@ async function inProcess(): Promise<{ wallMs: number; cpuMs: number; failed: num
             template: 'jammy',
             networks: i % 2 ? ['tenant-a', 'tenant-b'] : ['tenant-a'],
           });
-          if ((await wb.engine.wait(taskId)).state !== 'done') {
-            failed++;
+          const created = await wb.engine.wait(taskId);
+          if (created.state !== 'done') {
+            // The first few say why (on a loaded machine: the deadlines of MaaS calls and steps).
+            if (failed++ < 3) console.log(`create vm${i}: ${created.state} ${created.error ?? ''}`);
             continue;
           }
           const id = await wb.engine.start(
@@ -61,7 +65,9 @@ async function inProcess(): Promise<{ wallMs: number; cpuMs: number; failed: num
             { hostId: host.id, hostname: host.hostname, instanceId: instance.id },
             { instanceId: instance.id },
           );
-          if ((await wb.engine.wait(id)).state !== 'done') failed++;
+          const destroyed = await wb.engine.wait(id);
+          if (destroyed.state !== 'done' && failed++ < 3)
+            console.log(`destroy vm${i}: ${destroyed.state} ${destroyed.error ?? ''}`);
         }
       }),
     );
@@ -148,7 +154,9 @@ export async function run(): Promise<void> {
     `through the runner   ${s(b.wallMs).padStart(9)}   ${s(b.runnerCpuMs).padStart(9)} runner   ${s(b.clientCpuMs).padStart(9)} (10 procs)   ${b.failed}`,
   );
   console.log(
-    `ratio runner/in-process: wall ${(b.wallMs / a.wallMs).toFixed(2)}×; the lab took ${s(b.labCpuMs)} CPU in this process during the runner run`,
+    `in one process: ${s(a.wallMs)} (goal < ${s(IN_PROCESS_GOAL_MS)}: ${a.wallMs < IN_PROCESS_GOAL_MS ? 'met' : 'MISSED'}); ` +
+      `ratio runner/in-process: wall ${(b.wallMs / a.wallMs).toFixed(2)}× (goal ≤ ${RATIO_GOAL}×: ${b.wallMs / a.wallMs <= RATIO_GOAL ? 'met' : 'MISSED'}); ` +
+      `the lab took ${s(b.labCpuMs)} CPU in this process during the runner run`,
   );
   console.log(
     `event latency, engine emit → client receipt: p50 ${b.p50} ms, p95 ${b.p95} ms, max ${b.max} ms over ${b.events} events ` +

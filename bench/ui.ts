@@ -2,7 +2,8 @@
 import React from 'react';
 import { render } from 'ink';
 import { Dashboard } from '../components/Dashboard.tsx';
-import { Inventory, mergeInventory } from '../state/live.ts';
+import { mergeInventory } from '../src/runner/inventory/merge.ts';
+import { Inventory } from './support/polled-inventory.ts';
 import { fakeSite } from './support/fake-inventory.ts';
 import { FakeStdin, FakeTty } from './support/fake-tty.ts';
 

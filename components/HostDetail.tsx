@@ -2,7 +2,7 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import { useColor } from './theme.tsx';
 import type { HostRow } from '../state/live.ts';
-import type { HostLive } from '../src/protocol/messages.ts';
+import { describeBmcOrigin, type HostLive } from '../src/protocol/messages.ts';
 import { liveWarnings } from './live-warnings.ts';
 import type { LiveReading } from './use-host-probe.ts';
 import { clockTime, formatAge } from './format.ts';
@@ -91,13 +91,17 @@ function LiveReadings({
       <Text wrap="truncate">
         <Text color={color('gray')}>{'BMC'.padEnd(14)}</Text>
         {bmc === undefined ? (
-          'no BMC in the rack file'
+          'no BMC in the rack file or MaaS'
         ) : 'error' in bmc ? (
-          <Text color={color('red')}>{bmc.error}</Text>
+          <Text color={color('red')}>
+            {bmc.source ? `(BMC from ${bmc.source === 'MaaS' ? 'MaaS' : `the ${bmc.source}`}) ` : ''}
+            {bmc.error}
+          </Text>
         ) : (
           <>
             <Text color={color(powerColor(bmc.power))}>power {bmc.power}</Text>, boot {bmc.bootDevice}
             {bmc.persistent ? ' (persistent)' : ''}
+            {bmc.origin ? <Text color={color('gray')}> · {describeBmcOrigin(bmc.origin)}</Text> : null}
           </>
         )}
       </Text>

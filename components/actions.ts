@@ -27,14 +27,6 @@ export interface InstanceTarget extends HostTarget {
   instance: string | undefined;
 }
 
-export interface AddHostRequest extends HostTarget {
-  rack: string | null;
-  /** Hardware as the operator entered it; undefined to take it from MaaS commissioning. */
-  cpuCores?: number;
-  cpuMhz?: number;
-  memoryMb?: number;
-}
-
 /**
  * A deploy as the form collects it: the runner's create request (catalog entries by name, as the
  * CLI takes them; the first network is the default, untagged on the ToR ports) with the host
@@ -59,14 +51,13 @@ export type BootDevice = 'pxe' | 'disk';
 export type { EraseMode } from '../src/protocol/messages.ts';
 
 export interface DashboardActions {
-  addHost(req: AddHostRequest): Promise<TaskRef>;
   /** A deploy's plan, touching nothing: its host, MAC, state and steps. */
   plan(req: DeployRequest): Promise<DeployPlan>;
   /** The deploy as planned: the runner refuses when the plan is no longer the confirmed one. */
   deploy(req: DeployRequest, confirmed: Pick<DeployPlan, 'digest' | 'mac'>): Promise<TaskRef>;
   /**
    * Any other change's plan (power, boot device, MaaS ops, instance verbs, doctor fixes, reconcile,
-   * resume, rollback, cancel), read live by the runner and touching nothing.
+   * resume, rollback, cancel, adding a host), read live by the runner and touching nothing.
    */
   planAction(req: ActionRequest): Promise<ActionPlan>;
   /** The change as confirmed (`digest` of its plan): refused by the runner if the plan changed. */

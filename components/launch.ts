@@ -224,7 +224,7 @@ function onInstances(
   }));
 }
 
-function addHost(ctx: LaunchContext, { hosts, who, actions: a }: Targets) {
+function addHost(ctx: LaunchContext, { hosts, who }: Targets) {
   const absent = hosts.filter((h) => h.status === null);
   if (absent.length === 0) return ctx.say({ tone: 'error', text: `${who}: already in MaaS` });
   ctx.openDialog({
@@ -234,13 +234,11 @@ function addHost(ctx: LaunchContext, { hosts, who, actions: a }: Targets) {
     onSubmit: (value) => {
       const hardware = parseHardware(value);
       if (typeof hardware === 'string') return hardware;
-      fire(
+      // Planned and confirmed like every change: the runner's steps, MaaS's answer on its MACs.
+      confirmAndRun(
         ctx,
         'add host',
-        absent.map((h) => ({
-          name: h.hostname,
-          call: () => a.addHost({ ...hostTarget(h), rack: h.rack, ...hardware }),
-        })),
+        absent.map((h) => ({ name: h.hostname, req: addHostRequest(h, hardware) })),
       );
     },
   });
@@ -311,6 +309,22 @@ export function submitDeploy(
   if (!ctx.actions) return;
   const a = ctx.actions;
   fire(ctx, `deploy ${req.name}`, [{ name: hostname, call: () => a.deploy(req, plan) }]);
+}
+
+/** A row Not in MaaS as the runner's add-host request: its first MAC, its rack, the hardware typed. */
+function addHostRequest(
+  r: DashboardRow,
+  hw: { cpuCores: number; cpuMhz: number; memoryMb: number },
+): ActionRequest {
+  return {
+    action: 'host-add',
+    hostname: r.hostname,
+    ...(r.macs[0] && { mac: r.macs[0] }),
+    cores: hw.cpuCores,
+    mhz: hw.cpuMhz,
+    memory: hw.memoryMb,
+    ...(r.rack && { rack: r.rack }),
+  };
 }
 
 /** CORES MHZ MEMORY_MB as typed in the add-host form, or why it is not that. */

@@ -1,11 +1,7 @@
-import { describeError } from '../src/util/errors.ts';
-import { PolledSnapshot } from './observable.ts';
 import type { RunnerNotice } from '../src/protocol/messages.ts';
 import type { HostRow, RackLayout } from '../src/protocol/inventory.ts';
-import { mergeInventory, type InventorySource } from '../src/runner/inventory/merge.ts';
 
 export { NOT_IN_MAAS, type HostRow, type RackLayout } from '../src/protocol/inventory.ts';
-export { mergeInventory, type InventorySource, type MachineRecord } from '../src/runner/inventory/merge.ts';
 
 /**
  * The live inventory: MaaS machines merged with the rack file, refreshed with ONE MaaS list call
@@ -59,53 +55,4 @@ export function countByStatus(rows: readonly HostRow[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.statusName, (counts.get(r.statusName) ?? 0) + 1);
   return counts;
-}
-
-export class Inventory extends PolledSnapshot<InventorySnapshot> {
-  private byKey = new Map<string, HostRow>();
-  private inFlight: Promise<void> | undefined;
-
-  constructor(
-    private readonly source: InventorySource,
-    private readonly layout: RackLayout,
-    private readonly clock: () => number = Date.now,
-  ) {
-    super({
-      endpoint: source.endpoint,
-      rows: [],
-      racks: summariseRacks(layout, []),
-      counts: new Map(),
-      refreshedAt: null,
-      error: null,
-      refreshing: false,
-    });
-  }
-
-  /** One MaaS list call; concurrent callers share it. */
-  override refresh(signal?: AbortSignal): Promise<void> {
-    this.inFlight ??= this.doRefresh(signal).finally(() => {
-      this.inFlight = undefined;
-    });
-    return this.inFlight;
-  }
-
-  private async doRefresh(signal?: AbortSignal): Promise<void> {
-    this.publish({ ...this.getSnapshot(), refreshing: true });
-    try {
-      const machines = await this.source.listMachines(signal);
-      const rows = mergeInventory(machines, this.layout, this.byKey, this.clock());
-      this.byKey = new Map(rows.map((r) => [r.key, r]));
-      this.publish({
-        endpoint: this.source.endpoint,
-        rows,
-        racks: summariseRacks(this.layout, rows),
-        counts: countByStatus(rows),
-        refreshedAt: this.clock(),
-        error: null,
-        refreshing: false,
-      });
-    } catch (err) {
-      this.publish({ ...this.getSnapshot(), error: describeError(err), refreshing: false });
-    }
-  }
 }

@@ -1,4 +1,5 @@
-import type { InventorySource, MachineRecord, RackLayout } from '../../state/live.ts';
+import type { RackLayout } from '../../src/protocol/inventory.ts';
+import type { InventorySource, MachineRecord } from '../../src/runner/inventory/merge.ts';
 
 /** A deterministic site for UI tests: racks of hosts in a spread of MaaS states. */
 export const STATUSES: readonly [number, string, string][] = [

@@ -36,7 +36,8 @@ export function buildInfo(builtAt = Date.now()) {
 export function baseOptions(info) {
   return {
     absWorkingDir: root,
-    entryPoints: ['src/cli/index.tsx'],
+    // Named cli: the entry point (bundle.js) and the single executable (sea-main.cjs) load cli.js.
+    entryPoints: { cli: 'src/cli/index.tsx' },
     bundle: true,
     // Each command and each lazily loaded part (the lab, SSH, etcd) stays its own chunk, loaded
     // only when used: the dashboard does not carry them.

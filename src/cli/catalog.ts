@@ -8,6 +8,7 @@ import { printPlan } from './plan.ts';
 import { formatTable } from './table.ts';
 import { HOST_USAGE, TEMPLATE_USAGE, OFFERING_USAGE, NETWORK_USAGE } from './usage.ts';
 import { flagOptions } from './help.ts';
+import { confirmAction } from './confirm.ts';
 
 const MAC = /^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/;
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
@@ -51,6 +52,8 @@ async function hostAdd(argv: string[], ctx: CommandContext): Promise<number> {
       memory: requiredInt('memory in MB, e.g. --memory 32768', 1, 1 << 24),
       rack: z.string().regex(NAME).optional(),
       plan: z.boolean().optional(),
+      yes: z.boolean().optional(),
+      confirm: z.string().min(1).max(253).optional(),
       detach: z.boolean().optional(),
       json: z.boolean().optional(),
     }),
@@ -62,7 +65,7 @@ async function hostAdd(argv: string[], ctx: CommandContext): Promise<number> {
   registerSecret(password);
   const [address, portText] = values.ipmi?.split(':') ?? [];
   const runner = await ctx.runner();
-  const added = await runner.call('host.add', {
+  const req = {
     hostname: values.hostname.toLowerCase(),
     ...(values.mac && { mac: values.mac.toLowerCase().replace(/-/g, ':') }),
     ...(address && { ipmi: { address, ...(portText && { port: Number(portText) }) } }),
@@ -72,9 +75,12 @@ async function hostAdd(argv: string[], ctx: CommandContext): Promise<number> {
     mhz: values.mhz,
     memory: values.memory,
     ...(values.rack && { rack: values.rack }),
-    ...(values.plan && { plan: true }),
-  });
-  if (added.plan) return printPlan(ctx.io, added.plan, values.json);
+  };
+  if (values.plan)
+    return printPlan(ctx.io, (await runner.call('host.add', { ...req, plan: true })).plan!, values.json);
+  // Planned, shown and confirmed like every change; the runner refuses the add if the plan moved.
+  const confirmed = await confirmAction(ctx.io, runner, { action: 'host-add', ...req }, values);
+  const added = await runner.call('host.add', { ...req, confirmed });
   return followOrDetach(runner, added.taskId!, ctx.io, values);
 }
 
@@ -126,7 +132,7 @@ async function hostLs(argv: string[], ctx: CommandContext): Promise<number> {
       hosts.map((h) => [
         h.hostname,
         h.mac,
-        `${h.ipmi.address}${h.ipmi.port ? `:${h.ipmi.port}` : ''}`,
+        `${h.ipmi.address}${h.ipmi.port ? `:${h.ipmi.port}` : ''}${h.ipmi.source ? ` (${h.ipmi.source})` : ''}`,
         String(h.cpuCores),
         String(h.cpuMhz),
         String(h.memoryMb),

@@ -13,19 +13,6 @@ export function runnerActions(runner: RunnerClient): DashboardActions {
     ...(userDataPath && { userData: readUserData(userDataPath) }),
   });
   return {
-    addHost: async (r) => {
-      if (r.cpuCores === undefined || r.cpuMhz === undefined || r.memoryMb === undefined)
-        throw new OperatorError(`${r.hostname}: give its cores, MHz and memory (MaaS does not know it yet)`);
-      const added = await runner.call('host.add', {
-        hostname: r.hostname,
-        ...(r.macs[0] && { mac: r.macs[0] }),
-        cores: r.cpuCores,
-        mhz: r.cpuMhz,
-        memory: r.memoryMb,
-        ...(r.rack && { rack: r.rack }),
-      });
-      return { taskId: added.taskId! };
-    },
     plan: (r) => runner.call('instance.plan', createRequest(r)),
     deploy: async (r, confirmed) => {
       const req = { ...createRequest(r), mac: confirmed.mac, plan: confirmed.digest };
@@ -69,5 +56,11 @@ async function startAction(runner: RunnerClient, req: ActionRequest, plan: strin
       return runner.call('task.rollback', { id: req.task, plan });
     case 'cancel':
       return { taskId: (await runner.call('task.cancel', { id: req.task, plan })).id };
+    case 'host-add': {
+      const { action: _a, ...rest } = req;
+      const added = await runner.call('host.add', { ...rest, confirmed: plan });
+      if (!added.taskId) throw new OperatorError(`${req.hostname}: the runner started no task`);
+      return { taskId: added.taskId };
+    }
   }
 }

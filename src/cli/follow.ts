@@ -179,6 +179,9 @@ export function taskSummary(t: Task | Omit<Task, 'log'>): Record<string, unknown
       attempts: s.attempts,
       error: s.error,
       note: s.note,
+      // The lines the operator confirmed: at the start (or a resume), and for a rollback.
+      ...(s.plan && { plan: s.plan }),
+      ...(s.undoPlan && { undoPlan: s.undoPlan }),
     })),
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,

@@ -7,6 +7,7 @@ import { readUserData } from './user-data.ts';
 import { formatTable } from './table.ts';
 import { DEPLOY_USAGE } from './usage.ts';
 import { flagOptions, usageOf } from './help.ts';
+import { confirmAction, confirmPlan } from './confirm.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
@@ -28,6 +29,8 @@ export async function deployCommand(argv: string[], ctx: CommandContext): Promis
         .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, 'a lower-case MAC like 02:00:0a:0b:0c:0d')
         .optional(),
       plan: z.boolean().optional(),
+      yes: z.boolean().optional(),
+      confirm: z.string().min(1).max(253).optional(),
       detach: z.boolean().optional(),
       json: z.boolean().optional(),
     }),
@@ -51,7 +54,15 @@ export async function deployCommand(argv: string[], ctx: CommandContext): Promis
     println(ctx.io, `host ${planned.host}, MAC ${planned.mac}`);
     return printPlan(ctx.io, planned.plan, values.json);
   }
-  const started = await runner.call('instance.create', req);
+  // The deploy as planned: the host and MAC the plan shows go back with its digest.
+  const planned = await runner.call('instance.plan', req);
+  const digest = await confirmPlan(ctx.io, planned, values);
+  const started = await runner.call('instance.create', {
+    ...req,
+    host: planned.host,
+    mac: planned.mac,
+    plan: digest,
+  });
   // Progress, not the result: with --detach, stdout carries the task id alone (for scripts).
   eprintln(ctx.io, `instance ${name} on ${started.host} (MAC ${started.mac}), task ${started.taskId}`);
   return followOrDetach(runner, started.taskId, ctx.io, values);
@@ -70,7 +81,13 @@ export async function lifecycleCommand(
   const { values, positionals } = parseCommandArgs(
     argv,
     flagOptions(verb),
-    z.object({ plan: z.boolean().optional(), detach: z.boolean().optional(), json: z.boolean().optional() }),
+    z.object({
+      plan: z.boolean().optional(),
+      yes: z.boolean().optional(),
+      confirm: z.string().min(1).max(253).optional(),
+      detach: z.boolean().optional(),
+      json: z.boolean().optional(),
+    }),
     LIFECYCLE_USAGE,
   );
   const instance = positionals[0];
@@ -82,7 +99,8 @@ export async function lifecycleCommand(
   const runner = await ctx.runner();
   if (values.plan)
     return printPlan(ctx.io, (await runner.call('instance.actionPlan', req)).plan, values.json);
-  const { taskId } = await runner.call('instance.action', req);
+  const plan = await confirmAction(ctx.io, runner, { action: 'instance', ...req }, values);
+  const { taskId } = await runner.call('instance.action', { ...req, plan });
   return followOrDetach(runner, taskId, ctx.io, values);
 }
 

@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { OperatorError, describeError } from '../util/errors.ts';
@@ -12,6 +13,26 @@ export interface CommandIo {
    * or cannot be reached): JSON output carries it as `stale`.
    */
   stale?: StaleMark;
+  /** Asks the operator one question (a plan's confirmation); absent when no terminal can answer. */
+  ask?: Ask | undefined;
+}
+
+/** One question at the terminal; null when it could not be asked (stdin closed). */
+export type Ask = (question: string) => Promise<string | null>;
+
+/** The terminal's question, when stdin and stderr are a terminal (never in a pipe or a script). */
+export function terminalAsk(): Ask | undefined {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  return async (question) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return await rl.question(question);
+    } catch {
+      return null;
+    } finally {
+      rl.close();
+    }
+  };
 }
 
 /** Why and since when a read is the last known state. */
@@ -20,7 +41,13 @@ export interface StaleMark {
   reason: string;
 }
 
-export const processIo: CommandIo = { stdout: process.stdout, stderr: process.stderr };
+export const processIo: CommandIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  get ask() {
+    return terminalAsk();
+  },
+};
 
 export function println(io: CommandIo, text = ''): void {
   io.stdout.write(redact(text) + '\n');

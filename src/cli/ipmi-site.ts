@@ -4,6 +4,9 @@ import type { CommandContext } from './context.ts';
 import { followOrDetach } from './follow.ts';
 import { ipmiCommand, type BmcReader } from './ipmi.ts';
 import { println } from './io.ts';
+import { confirmAction, type ConfirmFlags } from './confirm.ts';
+import type { RunnerClient } from '../client/runner-client.ts';
+import type { IpmiChange } from './ipmi.ts';
 
 /**
  * `rackpilot ipmi` on a site: reads (power status, bootdev show, info) are runner requests,
@@ -17,16 +20,7 @@ export async function ipmiViaRunner(argv: string[], ctx: CommandContext): Promis
     io: ctx.io,
     change: async (change, opts) => {
       const runner = await ctx.runner();
-      const { taskId } =
-        change.verb === 'power'
-          ? await runner.call('host.power', { host: change.host, action: change.action, force: opts.force })
-          : await runner.call('host.bootdev', {
-              host: change.host,
-              device: change.device,
-              persistent: change.persistent,
-              efi: change.efi,
-              force: opts.force,
-            });
+      const { taskId } = await startChange(ctx, runner, change, opts);
       const code = await followOrDetach(runner, taskId, ctx.io, { json: opts.json, detach: opts.detach });
       if (code === 0 && !opts.json && !opts.detach)
         println(
@@ -61,4 +55,21 @@ async function runnerRead<R extends 'power' | 'bootdev' | 'info'>(
   const r = await (await ctx.runner()).call('host.bmcRead', { host, read, ipmiOnly: true });
   if (r.read !== read) throw new OperatorError(`the runner answered a ${r.read} read to a ${read} read`);
   return r as Extract<Result<'host.bmcRead'>, { read: R }>;
+}
+
+/** A power or boot-device change as the runner plans it, shown, confirmed, started with its digest. */
+async function startChange(
+  ctx: CommandContext,
+  runner: RunnerClient,
+  change: IpmiChange,
+  opts: ConfirmFlags & { force: boolean },
+): Promise<{ taskId: string }> {
+  if (change.verb === 'power') {
+    const { host, action } = change;
+    const plan = await confirmAction(ctx.io, runner, { action: 'power', host, op: action }, opts);
+    return runner.call('host.power', { host, action, force: opts.force, plan });
+  }
+  const { verb: _v, ...boot } = change;
+  const plan = await confirmAction(ctx.io, runner, { action: 'bootdev', ...boot }, opts);
+  return runner.call('host.bootdev', { ...boot, force: opts.force, plan });
 }

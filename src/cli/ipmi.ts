@@ -16,7 +16,10 @@ import { IPMI_USAGE } from './usage.ts';
 export interface IpmiCommandContext {
   io?: CommandIo;
   /** Power and boot-device changes, run as a task holding the host. Returns the exit code. */
-  change: (change: IpmiChange, opts: { json: boolean; force: boolean; detach: boolean }) => Promise<number>;
+  change: (
+    change: IpmiChange,
+    opts: { json: boolean; force: boolean; detach: boolean; yes: boolean; confirm?: string | undefined },
+  ) => Promise<number>;
   /** The reads (power status, bootdev show, info), answered without the BMC's password. */
   reader: BmcReader;
 }
@@ -57,10 +60,23 @@ type Args = z.infer<typeof Args>;
 
 const SECRET_FLAGS = /^(-P|-E|--pass(word)?(=.*)?|-k)$/;
 
-function parse(
-  argv: string[],
-): { args: Args; json: boolean; force: boolean; detach: boolean } | { error: string } {
-  const flags = new Set(argv.filter((a) => a.startsWith('-')));
+type Parsed = { args: Args; json: boolean; force: boolean; detach: boolean; yes: boolean; confirm?: string };
+
+/** `--confirm NAME` or `--confirm=NAME` taken out of the words (its value is not an argument). */
+function takeConfirm(argv: string[]): { rest: string[]; confirm?: string } | { error: string } {
+  const at = argv.findIndex((a) => a === '--confirm' || a.startsWith('--confirm='));
+  if (at < 0) return { rest: argv };
+  const inline = argv[at]!.startsWith('--confirm=') ? argv[at]!.slice('--confirm='.length) : undefined;
+  const value = inline ?? argv[at + 1];
+  if (!value || value.startsWith('-')) return { error: '--confirm needs the name the plan asks for' };
+  return { rest: [...argv.slice(0, at), ...argv.slice(at + (inline === undefined ? 2 : 1))], confirm: value };
+}
+
+function parse(all: string[]): Parsed | { error: string } {
+  const taken = takeConfirm(all);
+  if ('error' in taken) return taken;
+  const argv = taken.rest;
+  const flags = new Set(argv.filter((a) => a.startsWith('-')).map((a) => (a === '-y' ? '--yes' : a)));
   const words = argv.filter((a) => !a.startsWith('-'));
   for (const f of flags) {
     if (SECRET_FLAGS.test(f)) {
@@ -69,7 +85,7 @@ function parse(
           'passwords are never taken from the command line: store them, or set the rack file passwordEnv variable',
       };
     }
-    if (!['--json', '--persistent', '--efi', '--force', '--detach'].includes(f))
+    if (!['--json', '--persistent', '--efi', '--force', '--detach', '--yes'].includes(f))
       return { error: `unknown option ${f}` };
   }
   const [host, verb, sub, ...rest] = words;
@@ -95,6 +111,8 @@ function parse(
     json: flags.has('--json'),
     force: flags.has('--force'),
     detach: flags.has('--detach'),
+    yes: flags.has('--yes'),
+    ...(taken.confirm !== undefined && { confirm: taken.confirm }),
   };
 }
 
@@ -107,7 +125,8 @@ export async function ipmiCommand(argv: string[], ctx: IpmiCommandContext): Prom
     return 2;
   }
   const { args, json } = parsed;
-  const flags = { json, force: parsed.force, detach: parsed.detach };
+  const { force, detach, yes, confirm } = parsed;
+  const flags = { json, force, detach, yes, confirm };
   if (args.verb === 'power' && args.action !== 'status')
     return ctx.change({ host: args.host, verb: 'power', action: args.action }, flags);
   if (args.verb === 'bootdev' && args.device !== 'show')

@@ -12,6 +12,8 @@ import type { CommandContext } from './context.ts';
 import { followOrDetach } from './follow.ts';
 import { parseCommandArgs, printJson, println, UsageError } from './io.ts';
 import { BOOT_USAGE, POWER_USAGE } from './usage.ts';
+import { describeBmcOrigin } from '../protocol/messages.ts';
+import { confirmAction } from './confirm.ts';
 
 /** Host names: letters, digits, dot, dash, underscore; nothing a shell or a BMC would read. */
 const hostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'not a host name');
@@ -22,11 +24,15 @@ const common = {
   force: { type: 'boolean' },
   detach: { type: 'boolean' },
   json: { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  confirm: { type: 'string' },
 } as const;
 const commonSchema = {
   force: z.boolean().optional(),
   detach: z.boolean().optional(),
   json: z.boolean().optional(),
+  yes: z.boolean().optional(),
+  confirm: z.string().min(1).max(253).optional(),
 };
 
 function positionals<W extends readonly string[]>(
@@ -58,17 +64,21 @@ export async function powerCommand(argv: string[], ctx: CommandContext): Promise
   const { host, word } = positionals(args, POWER_WORDS, POWER_USAGE);
   const runner = await ctx.runner();
   if (word === 'status') {
-    if (values.force || values.detach)
-      throw new UsageError('--force and --detach apply to changes only', { hint: `usage: ${POWER_USAGE}` });
+    if (values.force || values.detach || values.yes || values.confirm !== undefined)
+      throw new UsageError('--force, --detach, --yes and --confirm apply to changes only', {
+        hint: `usage: ${POWER_USAGE}`,
+      });
     const [p, b] = await Promise.all([
       runner.call('host.bmcRead', { host, read: 'power' }),
       runner.call('host.bmcRead', { host, read: 'bootdev' }),
     ]);
     const power = p.read === 'power' ? p.power : undefined;
     const boot = b.read === 'bootdev' ? b : undefined;
+    const origin = p.origin ?? b.origin;
     if (values.json) {
       printJson(ctx.io, {
         host,
+        ...(origin && { bmc: { address: origin.label, source: origin.source ?? null } }),
         power,
         ...(boot && {
           boot: { device: boot.device, valid: boot.valid, persistent: boot.persistent, efi: boot.efi },
@@ -81,10 +91,17 @@ export async function powerCommand(argv: string[], ctx: CommandContext): Promise
           ? `, boot override ${bootDeviceLabel(boot.device)} (${boot.persistent ? 'persistent' : 'next boot only'}, ${boot.efi ? 'EFI' : 'legacy'})`
           : ', no boot override (BIOS order)';
       println(ctx.io, `${host}: power ${power}${bootText}`);
+      if (origin) println(ctx.io, `  BMC ${describeBmcOrigin(origin)}`);
     }
     return 0;
   }
-  const { taskId } = await runner.call('host.power', { host, action: word, force: values.force ?? false });
+  const plan = await confirmAction(ctx.io, runner, { action: 'power', host, op: word }, values);
+  const { taskId } = await runner.call('host.power', {
+    host,
+    action: word,
+    force: values.force ?? false,
+    plan,
+  });
   const code = await followOrDetach(runner, taskId, ctx.io, { json: values.json, detach: values.detach });
   if (code === 0 && !values.json && !values.detach)
     println(ctx.io, `${host}: power ${word} done (task ${taskId})`);
@@ -109,13 +126,14 @@ export async function bootCommand(argv: string[], ctx: CommandContext): Promise<
   // Neither: the rack file's bootMethod, else MaaS's bios_boot_method for the machine.
   const efi = values.efi ? true : values.legacy ? false : undefined;
   const runner = await ctx.runner();
-  const { taskId } = await runner.call('host.bootdev', {
+  const change = {
     host,
     device: word,
     persistent: values.persistent ?? false,
     ...(efi !== undefined && { efi }),
-    force: values.force ?? false,
-  });
+  };
+  const plan = await confirmAction(ctx.io, runner, { action: 'bootdev', ...change }, values);
+  const { taskId } = await runner.call('host.bootdev', { ...change, force: values.force ?? false, plan });
   const code = await followOrDetach(runner, taskId, ctx.io, { json: values.json, detach: values.detach });
   if (code === 0 && !values.json && !values.detach)
     println(

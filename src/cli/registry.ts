@@ -33,6 +33,19 @@ const force: FlagSpec = {
   type: 'boolean',
   description: 'act even though a task holds the host (the journal records it)',
 };
+/** A change shows its plan and asks; these answer on the command line (scripts, no terminal). */
+const yes: FlagSpec = {
+  name: 'yes',
+  short: 'y',
+  type: 'boolean',
+  description: 'confirm the plan without asking (it is still printed); not enough for what destroys',
+};
+const confirm: FlagSpec = {
+  name: 'confirm',
+  type: 'string',
+  value: 'NAME',
+  description: 'confirm a plan that destroys: the host name the plan asks for',
+};
 const hostArg: ArgSpec = { name: 'HOST', description: 'a host name, e.g. r01-n003', complete: 'host' };
 const taskArg: ArgSpec = { name: 'ID', description: 'a task id (`rackpilot tasks`)', complete: 'task' };
 const instanceArg: ArgSpec = {
@@ -74,23 +87,27 @@ const TASK_SUBCOMMANDS: CommandSpec[] = [
     name: 'resume',
     summary: 'resume an interrupted or failed task from its first unfinished step',
     args: [taskArg],
-    flags: [detach, json],
+    flags: [yes, confirm, detach, json],
     examples: [{ command: 'rackpilot task resume t-3f9a2c', says: 'runs the task on and follows it' }],
   },
   {
     name: 'rollback',
     summary: 'undo what a task did, step by step in reverse',
     args: [taskArg],
-    flags: [detach, json],
+    flags: [yes, confirm, detach, json],
     examples: [
-      { command: 'rackpilot task rollback t-3f9a2c --detach', says: 'starts the rollback, prints its id' },
+      { command: 'rackpilot task rollback t-3f9a2c --detach', says: 'shows the undo plan, asks, starts it' },
+      {
+        command: 'rackpilot task rollback t-3f9a2c --confirm r01-n003',
+        says: 'a rollback that releases r01-n003 (disk erase), confirmed by its name',
+      },
     ],
   },
   {
     name: 'cancel',
     summary: 'cancel a queued or running task',
     args: [taskArg],
-    flags: [json],
+    flags: [yes, confirm, json],
     examples: [{ command: 'rackpilot task cancel t-3f9a2c', says: 'task t-3f9a2c cancelled' }],
   },
 ];
@@ -112,7 +129,7 @@ const lifecycle = (
       ? [{ name: 'NETWORK', description: 'a network (`rackpilot network ls`)', complete: 'network' as const }]
       : []),
   ],
-  flags: [plan, detach, json],
+  flags: [plan, yes, confirm, detach, json],
   examples: [{ command: example, says }],
   run: async (argv, ctx) => (await import('./instances.ts')).lifecycleCommand(verb, argv, ctx),
 });
@@ -245,6 +262,8 @@ export const COMMANDS: CommandSpec[] = [
             complete: 'rack',
           },
           plan,
+          yes,
+          confirm,
           detach,
           json,
         ],
@@ -405,6 +424,8 @@ export const COMMANDS: CommandSpec[] = [
         description: 'the NIC to boot from, e.g. 02:00:0a:0b:0c:0d',
       },
       plan,
+      yes,
+      confirm,
       detach,
       json,
     ],
@@ -539,7 +560,7 @@ export const COMMANDS: CommandSpec[] = [
             choices: ['status', 'on', 'off', 'soft', 'cycle', 'reset'],
           },
         ],
-        flags: [force, detach, json],
+        flags: [yes, confirm, force, detach, json],
         examples: [
           { command: 'rackpilot ipmi r01-n003 power status', says: 'on or off' },
           { command: 'rackpilot ipmi r01-n003 power cycle', says: 'a power cycle as a task' },
@@ -558,6 +579,8 @@ export const COMMANDS: CommandSpec[] = [
         flags: [
           { name: 'persistent', type: 'boolean', description: 'every boot, not only the next' },
           { name: 'efi', type: 'boolean', description: 'EFI boot' },
+          yes,
+          confirm,
           force,
           detach,
           json,
@@ -669,6 +692,8 @@ export const COMMANDS: CommandSpec[] = [
         description:
           'every host in a transitional or failed state: stage, cause, time left before MaaS gives up',
       },
+      yes,
+      confirm,
       detach,
       json,
     ],
@@ -694,6 +719,8 @@ export const COMMANDS: CommandSpec[] = [
     args: [hostArg],
     flags: [
       { name: 'reconcile', type: 'boolean', description: 'start the task that puts the drift right' },
+      yes,
+      confirm,
       detach,
       json,
     ],
@@ -721,7 +748,7 @@ export const COMMANDS: CommandSpec[] = [
         choices: ['status', 'on', 'off', 'soft', 'cycle'],
       },
     ],
-    flags: [force, detach, json],
+    flags: [yes, confirm, force, detach, json],
     examples: [
       { command: 'rackpilot power r01-n003 status', says: 'on or off, and the boot device' },
       { command: 'rackpilot power r01-n003 soft', says: 'an ACPI shutdown as a task' },
@@ -736,6 +763,8 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'persistent', type: 'boolean', description: 'every boot, not the next one only' },
       { name: 'efi', type: 'boolean', description: 'UEFI boot' },
       { name: 'legacy', type: 'boolean', description: 'legacy (BIOS) boot' },
+      yes,
+      confirm,
       force,
       detach,
       json,

@@ -5,6 +5,7 @@ import { parseCommandArgs, printJson, println, UsageError } from './io.ts';
 import { formatTable } from './table.ts';
 import { TASK_USAGE } from './usage.ts';
 import { flagOptions } from './help.ts';
+import { confirmAction } from './confirm.ts';
 
 /** `tasks`: the journal. Unfinished and failed ones first; --all includes finished ones. */
 export async function tasksCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -47,7 +48,12 @@ export async function taskCommand(argv: string[], ctx: CommandContext): Promise<
     argv,
     // Every flag of any task subcommand: the command line was checked against its own already.
     flagOptions('task resume'),
-    z.object({ json: z.boolean().optional(), detach: z.boolean().optional() }),
+    z.object({
+      json: z.boolean().optional(),
+      detach: z.boolean().optional(),
+      yes: z.boolean().optional(),
+      confirm: z.string().min(1).max(253).optional(),
+    }),
     TASK_USAGE,
   );
   const [sub, id] = positionals;
@@ -79,14 +85,21 @@ export async function taskCommand(argv: string[], ctx: CommandContext): Promise<
     }
     case 'follow':
       return followOrDetach(runner, id, ctx.io, { json: values.json });
-    case 'resume':
-      await runner.call('task.resume', { id });
+    // Each shows the runner's plan (the steps it re-runs, the undo lines, what a cancel stops), asks,
+    // and sends its digest: a task that moved on meanwhile is refused.
+    case 'resume': {
+      const plan = await confirmAction(ctx.io, runner, { action: 'resume', task: id }, values);
+      await runner.call('task.resume', { id, plan });
       return followOrDetach(runner, id, ctx.io, values);
-    case 'rollback':
-      await runner.call('task.rollback', { id });
+    }
+    case 'rollback': {
+      const plan = await confirmAction(ctx.io, runner, { action: 'rollback', task: id }, values);
+      await runner.call('task.rollback', { id, plan });
       return followOrDetach(runner, id, ctx.io, values);
+    }
     case 'cancel': {
-      const t = await runner.call('task.cancel', { id });
+      const plan = await confirmAction(ctx.io, runner, { action: 'cancel', task: id }, values);
+      const t = await runner.call('task.cancel', { id, plan });
       if (values.json) printJson(ctx.io, taskSummary(t));
       else println(ctx.io, `task ${id} ${t.state}`);
       return 0;

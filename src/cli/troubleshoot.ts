@@ -12,6 +12,7 @@ import type { CommandContext } from './context.ts';
 import { followOrDetach } from './follow.ts';
 import { parseCommandArgs, printJson, println, UsageError } from './io.ts';
 import { DOCTOR_USAGE, INSPECT_USAGE, CABLING_USAGE } from './usage.ts';
+import { confirmAction } from './confirm.ts';
 
 const flags = z.strictObject({
   json: z.boolean().optional(),
@@ -21,6 +22,8 @@ const flags = z.strictObject({
   reconcile: z.boolean().optional(),
   log: z.boolean().optional(),
   all: z.boolean().optional(),
+  yes: z.boolean().optional(),
+  confirm: z.string().min(1).max(253).optional(),
 });
 
 function parse(argv: readonly string[], usage: string, allowed: readonly string[]) {
@@ -34,6 +37,8 @@ function parse(argv: readonly string[], usage: string, allowed: readonly string[
       reconcile: { type: 'boolean' },
       log: { type: 'boolean' },
       all: { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+      confirm: { type: 'string' },
     },
     flags,
     usage,
@@ -52,7 +57,7 @@ function parse(argv: readonly string[], usage: string, allowed: readonly string[
 }
 
 export async function doctorCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values, name } = parse(argv, DOCTOR_USAGE, ['fix', 'detach', 'log', 'all']);
+  const { values, name } = parse(argv, DOCTOR_USAGE, ['fix', 'detach', 'log', 'all', 'yes', 'confirm']);
   if (values.help) return (println(ctx.io, DOCTOR_USAGE), 0);
   if (values.all && (values.fix || values.log))
     throw new UsageError(`--${values.fix ? 'fix' : 'log'} is for one host, not --all`, {
@@ -68,11 +73,9 @@ export async function doctorCommand(argv: readonly string[], ctx: CommandContext
   const d = await runner.call('host.doctor', { host: name, ...(values.log && { log: true }) });
   if (values.fix) {
     const f = d.fixes.find((x) => x.id === values.fix);
-    const { taskId } = await runner.call('host.fix', {
-      host: name,
-      fix: values.fix,
-      ...(f?.taskId && { taskId: f.taskId }),
-    });
+    const fix = { host: name, fix: values.fix, ...(f?.taskId && { taskId: f.taskId }) };
+    const plan = await confirmAction(ctx.io, runner, { action: 'fix', ...fix }, values);
+    const { taskId } = await runner.call('host.fix', { ...fix, plan });
     return followOrDetach(runner, taskId, ctx.io, { detach: values.detach, json: values.json });
   }
   if (values.json) printJson(ctx.io, d);
@@ -81,14 +84,15 @@ export async function doctorCommand(argv: readonly string[], ctx: CommandContext
 }
 
 export async function inspectCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values, name } = parse(argv, INSPECT_USAGE, ['reconcile', 'detach']);
+  const { values, name } = parse(argv, INSPECT_USAGE, ['reconcile', 'detach', 'yes', 'confirm']);
   if (values.help) return (println(ctx.io, INSPECT_USAGE), 0);
   const runner = await ctx.runner();
   const i = await runner.call('host.inspect', { host: name });
   if (values.json) printJson(ctx.io, i);
   else for (const l of renderInspection(i)) println(ctx.io, l);
   if (values.reconcile && i.reconcile) {
-    const { taskId } = await runner.call('host.reconcile', { host: name });
+    const plan = await confirmAction(ctx.io, runner, { action: 'reconcile', host: name }, values);
+    const { taskId } = await runner.call('host.reconcile', { host: name, plan });
     return followOrDetach(runner, taskId, ctx.io, { detach: values.detach, json: false });
   }
   return inspectionExitCode(i);

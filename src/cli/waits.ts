@@ -25,9 +25,10 @@ const READ_WAITS: Partial<Record<Method, ReadWait>> = {
   'switch.port': { what: sw('login, show port'), peer: 'switch' },
   'switch.vlans': { what: sw('login, show vlan'), peer: 'switch' },
   'switch.mac': { what: sw('login, MAC table'), peer: 'switch' },
-  'host.doctor': { what: (p) => `the doctor's reads about ${host(p)} (MaaS, switch, BMC)` },
-  'host.inspect': { what: (p) => `the live state of ${host(p)} (MaaS, switch, BMC)` },
-  'rack.cabling': { what: (p) => `the switch of ${String(p['rack'] ?? '')}` },
+  // The doctor and the inspection read MaaS, the switches and the BMC at once: MaaS's is the longest bound.
+  'host.doctor': { what: (p) => `the doctor's reads about ${host(p)} (MaaS, switch, BMC)`, peer: 'maas' },
+  'host.inspect': { what: (p) => `the live state of ${host(p)} (MaaS, switch, BMC)`, peer: 'maas' },
+  'rack.cabling': { what: (p) => `the switch of ${String(p['rack'] ?? '')}`, peer: 'switch' },
   'host.add': { what: () => 'MaaS and the rack file, for the host to add' },
   'instance.plan': { what: () => 'the plan (MaaS and the switch)' },
   'instance.actionPlan': { what: () => 'the plan (MaaS and the switch)' },

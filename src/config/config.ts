@@ -4,10 +4,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import type { MaasApiKey } from '../gear/maas/oauth.ts';
-import { quote } from './rack/quote.ts';
 import { OperatorError } from '../util/errors.ts';
 import { redact, registerSecret } from '../util/redact.ts';
-import { parseMaasApiKey, parseMaasSystemUrl } from './maas-key.ts';
 
 /**
  * Settings from the environment and `.env`, checked once at start. Every problem is collected
@@ -17,7 +15,8 @@ import { parseMaasApiKey, parseMaasSystemUrl } from './maas-key.ts';
 
 import { ERASE_MODES, type EraseMode } from '../gear/maas/vocabulary.ts';
 export { ERASE_MODES, type EraseMode };
-export type LabMode = 'auto' | 'on' | 'off';
+import { envSchema, type LabMode } from './env-schema.ts';
+export type { LabMode } from './env-schema.ts';
 
 export interface MaasSettings {
   /** Base URL ending in `/MAAS`, no trailing slash: the API is `${url}/api/2.0/`. */
@@ -170,165 +169,6 @@ const MAAS_DEFAULT_PORT = 5240;
 /** Variables whose values are secrets wherever they come from. */
 const SECRET_NAME = /PASS|SECRET|TOKEN|API_KEY|SYSTEM_URL/;
 
-// Per-variable zod schemas. Values arrive trimmed and non-empty (an empty value counts as unset).
-const custom = (ctx: z.RefinementCtx, message: string) => {
-  ctx.addIssue({ code: 'custom', message });
-  return z.NEVER;
-};
-
-const maasUrl = z.string().transform((s, ctx): string => {
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    return custom(ctx, `${quote(s)} is not a URL`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    return custom(ctx, `must start with http:// or https://, not ${quote(u.protocol + '//')}`);
-  }
-  // The key goes in MAAS_API_KEY; a password in the URL would end up in logs.
-  if (u.username || u.password)
-    return custom(ctx, 'must not carry a user name or password (give the key in MAAS_API_KEY)');
-  if (u.search || u.hash) return custom(ctx, 'must not have a ?query or #fragment');
-  // People paste the API endpoint or the bare host; both mean the same region.
-  let path = u.pathname.replace(/\/+$/, '').replace(/\/api\/2\.0$/i, '');
-  if (path === '') path = '/MAAS';
-  return `${u.protocol}//${u.host}${path}`;
-});
-
-const apiKey = z.string().transform((s, ctx): MaasApiKey => {
-  const r = parseMaasApiKey(s);
-  return r.ok ? r.value : custom(ctx, r.problem);
-});
-
-const systemUrl = z.string().transform((s, ctx) => {
-  const r = parseMaasSystemUrl(s);
-  return r.ok ? r.value : custom(ctx, r.problem);
-});
-
-const eraseMode = z.string().transform((s, ctx): EraseMode => {
-  const v = s.toLowerCase();
-  return (ERASE_MODES as readonly string[]).includes(v)
-    ? (v as EraseMode)
-    : custom(ctx, `${quote(s)} is not an erase mode (${ERASE_MODES.join(', ')})`);
-});
-
-const redfishScheme = z.string().transform((s, ctx): 'https' | 'http' => {
-  const v = s.toLowerCase();
-  return v === 'https' || v === 'http'
-    ? v
-    : custom(ctx, `${quote(s)} is not a scheme for the lab's Redfish BMCs (https, or http)`);
-});
-
-const LAB_WORDS: Record<string, LabMode> = {
-  auto: 'auto',
-  on: 'on',
-  off: 'off',
-  true: 'on',
-  false: 'off',
-  yes: 'on',
-  no: 'off',
-  '1': 'on',
-  '0': 'off',
-};
-const labMode = z.string().transform((s, ctx): LabMode => {
-  return LAB_WORDS[s.toLowerCase()] ?? custom(ctx, `${quote(s)} is not one of auto, on, off`);
-});
-
-/** 0 is allowed: a lab at time scale 0 goes through every state without waiting (tests, benches). */
-const scaleNumber = (max: number) =>
-  z.string().transform((s, ctx): number => {
-    const n = Number(s);
-    if (!/^\d*\.?\d+(e-?\d+)?$/i.test(s) || !Number.isFinite(n) || n < 0) {
-      return custom(ctx, `${quote(s)} is not a number ≥ 0`);
-    }
-    if (n > max) return custom(ctx, `${s} is larger than ${max}`);
-    return n;
-  });
-
-const wholeNumber = (min: number, max: number) =>
-  z.string().transform((s, ctx): number => {
-    const n = Number(s);
-    if (!/^\d+$/.test(s) || n < min || n > max)
-      return custom(ctx, `${quote(s)} is not a whole number from ${min} to ${max}`);
-    return n;
-  });
-
-const pathText = z
-  .string()
-  .refine((s) => !/[\0\n\r]/.test(s), { error: 'is not a usable path (control characters)' });
-
-/** Comma-separated etcd client URLs (http:// or https://). */
-const etcdEndpoints = z.string().transform((s, ctx): string[] => {
-  const urls = s
-    .split(',')
-    .map((x) => x.trim())
-    .filter((x) => x !== '');
-  for (const u of urls) {
-    let url: URL;
-    try {
-      url = new URL(u);
-    } catch {
-      return custom(ctx, `${quote(u)} is not a URL`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      return custom(ctx, `${quote(u)} must start with http:// or https://`);
-    if (url.username || url.password)
-      return custom(ctx, `${quote(u)}: put the user in RACKPILOT_ETCD_USER, not the URL`);
-  }
-  if (urls.length === 0) return custom(ctx, 'names no endpoint');
-  return urls.map((u) => u.replace(/\/+$/, ''));
-});
-
-const envSchema = z.object({
-  MAAS_URL: maasUrl.optional(),
-  MAAS_API_KEY: apiKey.optional(),
-  MAAS_SYSTEM_URL: systemUrl.optional(),
-  RACKPILOT_RACK_FILE: pathText.optional(),
-  RACKPILOT_STORE: pathText.optional(),
-  RACKPILOT_KNOWN_HOSTS: pathText.optional(),
-  RACKPILOT_ERASE_MODE: eraseMode.optional(),
-  RACKPILOT_LAB: labMode.optional(),
-  RACKPILOT_TIME_SCALE: scaleNumber(100).optional(),
-  RACKPILOT_LAB_RACKS: wholeNumber(1, 64).optional(),
-  RACKPILOT_LAB_HOSTS: wholeNumber(1, 20_000).optional(),
-  RACKPILOT_LAB_SEED: wholeNumber(0, 2 ** 32 - 1).optional(),
-  RACKPILOT_LAB_LIST_COST_MS: scaleNumber(1000).optional(),
-  RACKPILOT_LAB_REDFISH: wholeNumber(0, 100).optional(),
-  RACKPILOT_LAB_REDFISH_SCHEME: redfishScheme.optional(),
-  RACKPILOT_RUNNER_IDLE: wholeNumber(0, 7 * 24 * 3600).optional(),
-  RACKPILOT_POLL_MS: wholeNumber(20, 600_000).optional(),
-  RACKPILOT_POWER_SWEEP_MS: wholeNumber(0, 3_600_000).optional(),
-  RACKPILOT_MAAS_TIMEOUT: wholeNumber(1, 600).optional(),
-  RACKPILOT_CONSOLE_SCROLLBACK: wholeNumber(4, 65_536).optional(),
-  RACKPILOT_SWITCH_TIMEOUT: wholeNumber(1, 600).optional(),
-  RACKPILOT_BMC_TIMEOUT: wholeNumber(1, 600).optional(),
-  RACKPILOT_ETCD_TIMEOUT: wholeNumber(1, 600).optional(),
-  RACKPILOT_RUNNER_START_TIMEOUT: wholeNumber(1, 600).optional(),
-  RACKPILOT_ETCD: etcdEndpoints.optional(),
-  RACKPILOT_ETCD_PREFIX: z
-    .string()
-    .refine((s) => s.startsWith('/') && !/[\0\n\r\s]/.test(s), {
-      error: 'must start with / and hold no spaces or control characters',
-    })
-    .transform((s) => (s.endsWith('/') ? s : `${s}/`))
-    .optional(),
-  RACKPILOT_ETCD_TTL: wholeNumber(1, 600).optional(),
-  RACKPILOT_ETCD_CA: pathText.optional(),
-  RACKPILOT_ETCD_CERT: pathText.optional(),
-  RACKPILOT_ETCD_KEY: pathText.optional(),
-  RACKPILOT_ETCD_USER: z.string().optional(),
-  RACKPILOT_ETCD_PASSWORD: z.string().optional(),
-  RACKPILOT_READ_ONLY: z
-    .string()
-    .transform((s, ctx): boolean => {
-      if (/^(1|true|yes|on)$/i.test(s)) return true;
-      if (/^(0|false|no|off|)$/i.test(s)) return false;
-      return custom(ctx, `${quote(s)} is not 1 or 0`);
-    })
-    .optional(),
-});
-
 export interface LoadConfigOptions {
   /** The process environment (tests pass their own). */
   env?: Readonly<Record<string, string | undefined>>;
@@ -368,20 +208,83 @@ export function fileAbove(path: string): string | undefined {
   }
 }
 
+type EnvValues = z.infer<typeof envSchema>;
+
+/** Where each step reports: problems stop the start, warnings are shown. */
+interface Findings {
+  problem(variable: Variable, text: string): void;
+  warnings: string[];
+}
+
+/** Where `~` and relative paths point. */
+interface Places {
+  cwd: string;
+  home: string;
+}
+
 /** Read the settings; throws ConfigError listing every problem. */
 export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const processEnv = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
-  const home = opts.home ?? (processEnv.HOME || homedir());
+  const places: Places = { cwd, home: opts.home ?? (processEnv.HOME || homedir()) };
   const problems: ConfigProblem[] = [];
-  const warnings: string[] = [];
-  const problem = (variable: Variable, text: string) =>
-    problems.push({ variable, problem: text, example: VARIABLES[variable] });
+  const found: Findings = {
+    problem: (variable, text) => problems.push({ variable, problem: text, example: VARIABLES[variable] }),
+    warnings: [],
+  };
 
-  // 1. The .env file: its values sit under the process's own, as Node's --env-file does.
+  const { env, envFile } = readEnvironment(processEnv, opts.envFile, places, found);
+  const { input, good, bad } = parseVariables(env, found);
+  const { maas, labMode, lab } = maasAndLab(input, good, found);
+  const { rackFile, store, knownHosts } = localPaths(good, bad, env, lab, places, found);
+  const etcd = good.RACKPILOT_ETCD
+    ? etcdSettings(good, good.RACKPILOT_ETCD, lab, maas, places, found)
+    : undefined;
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    maas,
+    labMode,
+    lab,
+    timeScale: good.RACKPILOT_TIME_SCALE ?? DEFAULT_TIME_SCALE,
+    labSpec: {
+      racks: good.RACKPILOT_LAB_RACKS,
+      hosts: good.RACKPILOT_LAB_HOSTS ?? 40,
+      seed: good.RACKPILOT_LAB_SEED ?? 1,
+      redfishPercent: good.RACKPILOT_LAB_REDFISH ?? 0,
+      redfishScheme: good.RACKPILOT_LAB_REDFISH_SCHEME ?? 'https',
+    },
+    labListCostMs: good.RACKPILOT_LAB_LIST_COST_MS ?? 2,
+    rackFile,
+    store,
+    knownHosts,
+    eraseMode: good.RACKPILOT_ERASE_MODE ?? DEFAULT_ERASE_MODE,
+    runnerIdleMs: (good.RACKPILOT_RUNNER_IDLE ?? 600) * 1000,
+    pollMs: good.RACKPILOT_POLL_MS,
+    powerSweepMs: good.RACKPILOT_POWER_SWEEP_MS,
+    maasTimeoutMs: (good.RACKPILOT_MAAS_TIMEOUT ?? 30) * 1000,
+    consoleScrollbackBytes: (good.RACKPILOT_CONSOLE_SCROLLBACK ?? 256) * 1024,
+    switchTimeoutMs: (good.RACKPILOT_SWITCH_TIMEOUT ?? 15) * 1000,
+    bmcTimeoutMs: (good.RACKPILOT_BMC_TIMEOUT ?? 4) * 1000,
+    runnerStartTimeoutMs: (good.RACKPILOT_RUNNER_START_TIMEOUT ?? 30) * 1000,
+    etcd,
+    readOnly: good.RACKPILOT_READ_ONLY ?? false,
+    env,
+    envFile,
+    warnings: found.warnings,
+  };
+}
+
+/** Step 1, the .env file: its values sit under the process's own, as Node's --env-file does. */
+function readEnvironment(
+  processEnv: Readonly<Record<string, string | undefined>>,
+  envFileOption: string | false | undefined,
+  { cwd, home }: Places,
+  found: Findings,
+): { env: Record<string, string>; envFile: string | undefined } {
   let envFile: string | undefined;
   let fileEnv: Record<string, string> = {};
-  const explicit = opts.envFile ?? (processEnv.RACKPILOT_ENV_FILE?.trim() || undefined);
+  const explicit = envFileOption ?? (processEnv.RACKPILOT_ENV_FILE?.trim() || undefined);
   if (explicit !== false) {
     const path = explicit === undefined ? join(cwd, '.env') : expandPath(explicit, cwd, home);
     const kind = fileKind(path);
@@ -392,23 +295,32 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
         const mode = statSync(path).mode;
         const holdsSecrets = Object.keys(fileEnv).some((k) => SECRET_NAME.test(k));
         if (holdsSecrets && mode & 0o077) {
-          warnings.push(`${path} holds secrets but other users can read it; run: chmod 600 ${path}`);
+          found.warnings.push(`${path} holds secrets but other users can read it; run: chmod 600 ${path}`);
         }
       } catch (err) {
-        problem(
+        found.problem(
           'RACKPILOT_ENV_FILE',
           `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`,
         );
       }
     } else if (explicit !== undefined) {
-      problem('RACKPILOT_ENV_FILE', kind === 'missing' ? `no such file: ${path}` : `${path} is not a file`);
+      found.problem(
+        'RACKPILOT_ENV_FILE',
+        kind === 'missing' ? `no such file: ${path}` : `${path} is not a file`,
+      );
     }
   }
   const env: Record<string, string> = { ...fileEnv };
   for (const [k, v] of Object.entries(processEnv)) if (v !== undefined) env[k] = v;
   for (const [k, v] of Object.entries(env)) if (SECRET_NAME.test(k)) registerSecret(v);
+  return { env, envFile };
+}
 
-  // 2. Each variable on its own.
+/** Step 2, each variable on its own. */
+function parseVariables(
+  env: Record<string, string>,
+  found: Findings,
+): { input: Record<string, string>; good: EnvValues; bad: Set<string> } {
   const input: Record<string, string> = {};
   for (const name of Object.keys(envSchema.shape)) {
     const v = env[name]?.trim();
@@ -420,17 +332,24 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0]) as Variable;
       bad.add(name);
-      problem(name, issue.message);
+      found.problem(name, issue.message);
     }
   }
   // With some variables bad, the rules across variables still run on the good ones.
   const good = parsed.success
     ? parsed.data
     : envSchema.parse(Object.fromEntries(Object.entries(input).filter(([k]) => !bad.has(k))));
+  return { input, good, bad };
+}
 
-  // 3. Rules across variables.
-  const labModeValue: LabMode = good.RACKPILOT_LAB ?? 'auto';
-  let maas: MaasSettings | undefined;
+/** Step 3, rules across variables: which MaaS (URL and key, from one or two variables), or the lab. */
+function maasAndLab(
+  input: Record<string, string>,
+  good: EnvValues,
+  found: Findings,
+): { maas: MaasSettings | undefined; labMode: LabMode; lab: boolean } {
+  const { problem } = found;
+  const labMode: LabMode = good.RACKPILOT_LAB ?? 'auto';
   const urlGiven = input.MAAS_URL !== undefined;
   const keyGiven = input.MAAS_API_KEY !== undefined;
   const sysGiven = input.MAAS_SYSTEM_URL !== undefined;
@@ -471,20 +390,31 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   }
   if (keyGiven && !urlGiven && !sysGiven)
     problem('MAAS_URL', 'not set, but MAAS_API_KEY is: say where the MaaS region is');
-  if (url && key) maas = { url, apiKey: key, keyFrom };
+  const maas = url && key ? { url, apiKey: key, keyFrom } : undefined;
 
   const anyMaas = urlGiven || keyGiven || sysGiven;
-  if (labModeValue === 'off' && !anyMaas) {
+  if (labMode === 'off' && !anyMaas) {
     problem(
       'MAAS_URL',
       'not set, and RACKPILOT_LAB=off: without MaaS there is nothing to drive (or set RACKPILOT_LAB=auto)',
     );
   }
-  const lab = labModeValue === 'on' || (labModeValue === 'auto' && !anyMaas);
-  if (labModeValue === 'on' && anyMaas)
-    warnings.push('RACKPILOT_LAB=on: the MaaS settings are ignored, the lab runs instead');
+  const lab = labMode === 'on' || (labMode === 'auto' && !anyMaas);
+  if (labMode === 'on' && anyMaas)
+    found.warnings.push('RACKPILOT_LAB=on: the MaaS settings are ignored, the lab runs instead');
+  return { maas, labMode, lab };
+}
 
-  // 4. Paths.
+/** Step 4, the files on this jump host: the rack file (must exist), the store and known hosts (must be creatable). */
+function localPaths(
+  good: EnvValues,
+  bad: Set<string>,
+  env: Record<string, string>,
+  lab: boolean,
+  { cwd, home }: Places,
+  found: Findings,
+): { rackFile: string | undefined; store: string; knownHosts: string } {
+  const { problem } = found;
   let rackFile: string | undefined;
   if (good.RACKPILOT_RACK_FILE) {
     rackFile = expandPath(good.RACKPILOT_RACK_FILE, cwd, home);
@@ -492,7 +422,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     if (kind === 'missing') problem('RACKPILOT_RACK_FILE', `no such file: ${rackFile}`);
     else if (kind !== 'file') problem('RACKPILOT_RACK_FILE', `${rackFile} is not a file`);
   } else if (!lab && !bad.has('RACKPILOT_RACK_FILE')) {
-    warnings.push(
+    found.warnings.push(
       'RACKPILOT_RACK_FILE is not set: hosts can be deployed but no switch VLAN will be configured',
     );
   }
@@ -524,76 +454,51 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       'RACKPILOT_KNOWN_HOSTS',
       `${knownHosts} cannot be created: ${fileAbove(knownHosts)} is a file, not a directory`,
     );
+  return { rackFile, store, knownHosts };
+}
 
-  let etcd: EtcdSettings | undefined;
-  if (good.RACKPILOT_ETCD) {
-    const siteName = lab ? 'lab' : (maas?.url ?? 'none');
-    const slug = siteName
-      .replace(/^https?:\/\//, '')
-      .replace(/[^A-Za-z0-9._-]+/g, '_')
-      .replace(/^_|_$/g, '');
-    // The files are read when the runner connects (an error there names the file).
-    const file = (p: string | undefined) => (p === undefined ? undefined : expandPath(p, cwd, home));
-    const ca = file(good.RACKPILOT_ETCD_CA);
-    const cert = file(good.RACKPILOT_ETCD_CERT);
-    const key = file(good.RACKPILOT_ETCD_KEY);
-    if ((cert === undefined) !== (key === undefined))
-      problem(
-        cert ? 'RACKPILOT_ETCD_KEY' : 'RACKPILOT_ETCD_CERT',
-        'a client certificate needs its key, and a key its certificate',
-      );
-    if ((cert || key) && !ca)
-      problem('RACKPILOT_ETCD_CA', "TLS client certificates need the CA that signed etcd's certificate");
-    if ((good.RACKPILOT_ETCD_USER === undefined) !== (good.RACKPILOT_ETCD_PASSWORD === undefined))
-      problem(
-        good.RACKPILOT_ETCD_USER ? 'RACKPILOT_ETCD_PASSWORD' : 'RACKPILOT_ETCD_USER',
-        'etcd authentication needs both the user and the password',
-      );
-    if (good.RACKPILOT_ETCD_PASSWORD) registerSecret(good.RACKPILOT_ETCD_PASSWORD);
-    etcd = {
-      endpoints: good.RACKPILOT_ETCD,
-      prefix: good.RACKPILOT_ETCD_PREFIX ?? `/rackpilot/${slug}/`,
-      ttlSeconds: good.RACKPILOT_ETCD_TTL ?? 10,
-      timeoutMs: (good.RACKPILOT_ETCD_TIMEOUT ?? 5) * 1000,
-      ...(ca && { ca }),
-      ...(cert && { cert }),
-      ...(key && { key }),
-      ...(good.RACKPILOT_ETCD_USER && { user: good.RACKPILOT_ETCD_USER }),
-      ...(good.RACKPILOT_ETCD_PASSWORD && { password: good.RACKPILOT_ETCD_PASSWORD }),
-    };
-  }
-
-  if (problems.length > 0) throw new ConfigError(problems);
+/** Step 5, etcd when RACKPILOT_ETCD names endpoints: TLS files and credentials come in pairs. */
+function etcdSettings(
+  good: EnvValues,
+  endpoints: string[],
+  lab: boolean,
+  maas: MaasSettings | undefined,
+  { cwd, home }: Places,
+  { problem }: Findings,
+): EtcdSettings {
+  const siteName = lab ? 'lab' : (maas?.url ?? 'none');
+  const slug = siteName
+    .replace(/^https?:\/\//, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^_|_$/g, '');
+  // The files are read when the runner connects (an error there names the file).
+  const file = (p: string | undefined) => (p === undefined ? undefined : expandPath(p, cwd, home));
+  const ca = file(good.RACKPILOT_ETCD_CA);
+  const cert = file(good.RACKPILOT_ETCD_CERT);
+  const key = file(good.RACKPILOT_ETCD_KEY);
+  if ((cert === undefined) !== (key === undefined))
+    problem(
+      cert ? 'RACKPILOT_ETCD_KEY' : 'RACKPILOT_ETCD_CERT',
+      'a client certificate needs its key, and a key its certificate',
+    );
+  if ((cert || key) && !ca)
+    problem('RACKPILOT_ETCD_CA', "TLS client certificates need the CA that signed etcd's certificate");
+  if ((good.RACKPILOT_ETCD_USER === undefined) !== (good.RACKPILOT_ETCD_PASSWORD === undefined))
+    problem(
+      good.RACKPILOT_ETCD_USER ? 'RACKPILOT_ETCD_PASSWORD' : 'RACKPILOT_ETCD_USER',
+      'etcd authentication needs both the user and the password',
+    );
+  if (good.RACKPILOT_ETCD_PASSWORD) registerSecret(good.RACKPILOT_ETCD_PASSWORD);
   return {
-    maas,
-    labMode: labModeValue,
-    lab,
-    timeScale: good.RACKPILOT_TIME_SCALE ?? DEFAULT_TIME_SCALE,
-    labSpec: {
-      racks: good.RACKPILOT_LAB_RACKS,
-      hosts: good.RACKPILOT_LAB_HOSTS ?? 40,
-      seed: good.RACKPILOT_LAB_SEED ?? 1,
-      redfishPercent: good.RACKPILOT_LAB_REDFISH ?? 0,
-      redfishScheme: good.RACKPILOT_LAB_REDFISH_SCHEME ?? 'https',
-    },
-    labListCostMs: good.RACKPILOT_LAB_LIST_COST_MS ?? 2,
-    rackFile,
-    store,
-    knownHosts,
-    eraseMode: good.RACKPILOT_ERASE_MODE ?? DEFAULT_ERASE_MODE,
-    runnerIdleMs: (good.RACKPILOT_RUNNER_IDLE ?? 600) * 1000,
-    pollMs: good.RACKPILOT_POLL_MS,
-    powerSweepMs: good.RACKPILOT_POWER_SWEEP_MS,
-    maasTimeoutMs: (good.RACKPILOT_MAAS_TIMEOUT ?? 30) * 1000,
-    consoleScrollbackBytes: (good.RACKPILOT_CONSOLE_SCROLLBACK ?? 256) * 1024,
-    switchTimeoutMs: (good.RACKPILOT_SWITCH_TIMEOUT ?? 15) * 1000,
-    bmcTimeoutMs: (good.RACKPILOT_BMC_TIMEOUT ?? 4) * 1000,
-    runnerStartTimeoutMs: (good.RACKPILOT_RUNNER_START_TIMEOUT ?? 30) * 1000,
-    etcd,
-    readOnly: good.RACKPILOT_READ_ONLY ?? false,
-    env,
-    envFile,
-    warnings,
+    endpoints,
+    prefix: good.RACKPILOT_ETCD_PREFIX ?? `/rackpilot/${slug}/`,
+    ttlSeconds: good.RACKPILOT_ETCD_TTL ?? 10,
+    timeoutMs: (good.RACKPILOT_ETCD_TIMEOUT ?? 5) * 1000,
+    ...(ca && { ca }),
+    ...(cert && { cert }),
+    ...(key && { key }),
+    ...(good.RACKPILOT_ETCD_USER && { user: good.RACKPILOT_ETCD_USER }),
+    ...(good.RACKPILOT_ETCD_PASSWORD && { password: good.RACKPILOT_ETCD_PASSWORD }),
   };
 }
 

@@ -24,6 +24,8 @@ export function labHostRecord(lab: Pick<Lab, 'bmcs'> & Partial<Pick<Lab, 'redfis
         scheme: rf.scheme,
         ...(rf.certSha256 && { certSha256: rf.certSha256 }),
       }),
+      // As `host add` records a BMC the lab's rack file gives.
+      source: 'rack file' as const,
     },
     cpuCores: h.cpuCount,
     cpuMhz: h.cpuMhz,

@@ -116,8 +116,11 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
           power_user: h.bmc.user,
           power_pass: h.bmc.password,
           power_driver: 'LAN_2_0',
+          // What MaaS's BMC configuration script leaves after commissioning (drivers/power/ipmi.py's fields).
+          power_boot_type: 'auto',
           cipher_suite_id: '3',
           privilege_level: 'ADMIN',
+          k_g: '',
         };
       },
     });

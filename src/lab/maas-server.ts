@@ -75,8 +75,8 @@ export interface LabMaas {
   apiKeyParts: MaasApiKey;
   faults: LabMaasFaults;
   machines: LabMaasMachines;
-  /** Requests served (for benchmarks). */
-  stats: { requests: number; bytesSent: number };
+  /** Requests served (for benchmarks), in all and by kind ("GET machines/{id}/", "POST machines/{id}/?op=deploy"). */
+  stats: { requests: number; bytesSent: number; byKind: Map<string, number> };
   close(): Promise<void>;
 }
 
@@ -123,7 +123,7 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
       };
       sleepers.add(s);
     });
-  const stats = { requests: 0, bytesSent: 0 };
+  const stats = { requests: 0, bytesSent: 0, byKind: new Map<string, number>() };
 
   const server = createServer((req, res) => {
     stats.requests++;
@@ -143,6 +143,8 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://lab');
     const method = (req.method ?? 'GET').toUpperCase();
+    const kind = requestKind(method, url);
+    stats.byKind.set(kind, (stats.byKind.get(kind) ?? 0) + 1);
     const body = method === 'POST' || method === 'PUT' ? await readBody(req) : '';
     if (slowMs > 0) await pause(slowMs);
     if (closed) {
@@ -395,6 +397,17 @@ export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promi
       });
     },
   };
+}
+
+/** The request with its ids left out: "GET nodes/{id}/interfaces/", "GET events/?op=query after". */
+function requestKind(method: string, url: URL): string {
+  const path = url.pathname
+    .slice(url.pathname.indexOf(API_PREFIX) < 0 ? 0 : API_PREFIX.length)
+    .replace(/^(machines|nodes)\/[a-z0-9]+\//, '$1/{id}/')
+    .replace(/interfaces\/\d+\//, 'interfaces/{n}/');
+  const op = url.searchParams.get('op');
+  const after = url.searchParams.has('after') ? ' after' : url.searchParams.has('limit') ? ' limit' : '';
+  return `${method} ${path}${op ? `?op=${op}` : ''}${path === 'events/' ? after : ''}`;
 }
 
 function send(res: ServerResponse, status: number, text: string): void {

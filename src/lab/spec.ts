@@ -3,11 +3,8 @@
  * a BMC per host. Deterministic for a given seed so tests, demos and the rack file agree.
  * Ports (SSH, UDP, HTTP) are assigned when the lab starts, not here.
  */
+import { DIALECTS, type DialectName } from '../gear/switch/dialect-names.ts';
 import { OperatorError } from '../util/errors.ts';
-
-export type SwitchDialect = 'force10' | 'os10' | 'nxos' | 'eos';
-
-export const DIALECT_ROTATION: readonly SwitchDialect[] = ['force10', 'os10', 'nxos', 'eos'];
 
 export interface LabNic {
   mac: string;
@@ -30,7 +27,7 @@ export interface LabHost {
 export interface LabSwitch {
   name: string;
   rack: number;
-  dialect: SwitchDialect;
+  dialect: DialectName;
   username: string;
   password: string;
   /** MaaS's PXE network: the untagged VLAN of every host port when no tenant VLAN is set. */
@@ -48,7 +45,7 @@ export interface LabSpecOptions {
   racks?: number;
   hosts?: number;
   seed?: number;
-  dialects?: readonly SwitchDialect[];
+  dialects?: readonly DialectName[];
   pxeVlan?: number;
 }
 
@@ -70,7 +67,7 @@ const SHAPES = [
   { cpuCount: 64, cpuMhz: 2100, memoryMb: 262144 },
 ] as const;
 
-export function rackPortName(dialect: SwitchDialect, index: number): string {
+export function rackPortName(dialect: DialectName, index: number): string {
   return dialect === 'force10' || dialect === 'os10' ? `1/1/${index}` : `1/${index}`;
 }
 
@@ -100,7 +97,7 @@ export function generateLabSpec(opts: LabSpecOptions = {}): LabSpec {
   const hostCount = opts.hosts ?? 40;
   const racks = opts.racks ?? defaultLabRacks(hostCount);
   const rand = seededRandom(opts.seed ?? 1);
-  const dialects = opts.dialects ?? DIALECT_ROTATION;
+  const dialects = opts.dialects ?? DIALECTS;
   const pxeVlan = opts.pxeVlan ?? 10;
   if (racks < 1) throw new Error('a lab needs at least one rack');
 

@@ -8,7 +8,8 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DIALECT_ROTATION, generateLabSpec, type SwitchDialect } from './spec.ts';
+import { DIALECTS, type DialectName } from '../gear/switch/dialect-names.ts';
+import { generateLabSpec } from './spec.ts';
 import { LabSwitchState, SwitchCli } from './switch-emulator.ts';
 import { CliTerminal } from './switch-terminal.ts';
 import { LabWorld } from './world.ts';
@@ -30,9 +31,7 @@ function main(): void {
       banner: { type: 'string' },
     },
   });
-  const dialects: readonly SwitchDialect[] = values.dialect
-    ? [values.dialect as SwitchDialect]
-    : DIALECT_ROTATION;
+  const dialects: readonly DialectName[] = values.dialect ? [values.dialect as DialectName] : DIALECTS;
   const spec = generateLabSpec({
     racks: Number(values.racks),
     hosts: Number(values.hosts),

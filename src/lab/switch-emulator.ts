@@ -1,4 +1,5 @@
-import type { LabSwitch, SwitchDialect } from './spec.ts';
+import type { DialectName } from '../gear/switch/dialect-names.ts';
+import type { LabSwitch } from './spec.ts';
 import type { LabWorld, PortState } from './world.ts';
 
 /**
@@ -63,7 +64,7 @@ type Mode =
   | { kind: 'if'; port: string }
   | { kind: 'vlan'; vlan: number };
 
-const IFACE_TYPES: Record<SwitchDialect, { long: string; short: string; min: number }> = {
+const IFACE_TYPES: Record<DialectName, { long: string; short: string; min: number }> = {
   force10: { long: 'tengigabitethernet', short: 'Te', min: 2 },
   os10: { long: 'ethernet', short: 'Eth', min: 1 },
   nxos: { long: 'ethernet', short: 'Eth', min: 1 },
@@ -81,7 +82,7 @@ export interface SwitchCliOptions {
 export class SwitchCli {
   private mode: Mode;
   private pageLength: number;
-  private readonly d: SwitchDialect;
+  private readonly d: DialectName;
 
   constructor(
     private readonly state: LabSwitchState,
@@ -722,7 +723,7 @@ export class SwitchCli {
 }
 
 function derive(
-  d: SwitchDialect,
+  d: DialectName,
   cfg: PortCfg,
   vlans: Map<number, string>,
 ): { untagged: number; tagged: number[] } {

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { Connection, ParsedKey, PublicKeyAuthContext } from 'ssh2';
-import type { SwitchDialect } from './spec.ts';
+import type { DialectName } from '../gear/switch/dialect-names.ts';
 import { LabSwitchState, SwitchCli } from './switch-emulator.ts';
 import { SwitchFaults } from './switch-faults.ts';
 import { CliTerminal } from './switch-terminal.ts';
@@ -11,7 +11,7 @@ const { Server, utils } = ssh2;
 
 export interface LabSwitchEndpoint {
   name: string;
-  dialect: SwitchDialect;
+  dialect: DialectName;
   host: '127.0.0.1';
   port: number;
   /** `SHA256:…` of the throw-away host key, as `ssh-keygen -l` prints it. */

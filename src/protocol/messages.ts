@@ -6,6 +6,7 @@ import {
   taskSchema,
   taskTargetSchema,
   templateSchema,
+  BMC_SOURCES,
   LOG_LEVELS,
   TASK_STATES,
 } from './records.ts';
@@ -38,13 +39,29 @@ const confirmedPlan = z.string().regex(/^[0-9a-f]{64}$/, 'the digest of a plan f
 export const taskSummarySchema = taskSchema.omit({ log: true });
 export type TaskSummary = z.infer<typeof taskSummarySchema>;
 
+/** Which BMC was read and where its details came from (the rack file, MaaS, the command line). */
+export const bmcOriginSchema = z.object({ label: z.string(), source: z.enum(BMC_SOURCES).optional() });
+export type BmcOrigin = z.infer<typeof bmcOriginSchema>;
+
+/** `IPMI 10.0.0.5:623, from MaaS`: the BMC and the source of its details, never a credential. */
+export function describeBmcOrigin(o: BmcOrigin): string {
+  if (!o.source) return o.label;
+  return `${o.label}, from ${o.source === 'rack file' ? 'the rack file' : o.source === 'command line' ? 'the command line' : 'MaaS'}`;
+}
+
 /** A host record as it leaves the runner: never its IPMI password. */
 export const publicHostSchema = z.object({
   id: z.string(),
   hostname: z.string(),
   mac: z.string(),
   macs: z.array(z.string()),
-  ipmi: z.object({ address: z.string(), port: z.number().optional(), username: z.string() }),
+  ipmi: z.object({
+    address: z.string(),
+    port: z.number().optional(),
+    username: z.string(),
+    protocol: z.enum(['ipmi', 'redfish']).optional(),
+    source: z.enum(BMC_SOURCES).optional(),
+  }),
   cpuCores: z.number(),
   cpuMhz: z.number(),
   memoryMb: z.number(),
@@ -102,7 +119,10 @@ export const hostAddSchema = z.object({
     .min(1)
     .max(1 << 24),
   rack: name.optional(),
+  /** Plan only (`host add --plan`): the steps, nothing added. */
   plan: z.boolean().optional(),
+  /** The digest of the plan the operator confirmed (action.plan of `host-add`): refused if it changed. */
+  confirmed: confirmedPlan.optional(),
 });
 export type HostAddRequest = z.infer<typeof hostAddSchema>;
 
@@ -230,6 +250,9 @@ export const actionRequestSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('fix'), host: hostKey, fix: z.enum(FIX_IDS), taskId: taskId.optional() }),
   z.object({ action: z.literal('reconcile'), host: hostKey }),
   z.object({ action: z.enum(['resume', 'rollback', 'cancel']), task: taskId }),
+  // Adding a host: adopted from MaaS or created there and commissioned (its BMC from the rack file
+  // unless given; the password only ever over this socket).
+  hostAddSchema.omit({ plan: true, confirmed: true }).extend({ action: z.literal('host-add') }),
 ]);
 export type ActionRequest = z.infer<typeof actionRequestSchema>;
 
@@ -276,8 +299,13 @@ export type PortReading = z.infer<typeof portReadingSchema>;
 export const hostLiveSchema = z.object({
   bmc: z
     .union([
-      z.object({ power: z.enum(['on', 'off']), bootDevice: z.string(), persistent: z.boolean() }),
-      z.object({ error: z.string() }),
+      z.object({
+        power: z.enum(['on', 'off']),
+        bootDevice: z.string(),
+        persistent: z.boolean(),
+        origin: bmcOriginSchema.optional(),
+      }),
+      z.object({ error: z.string(), source: z.enum(BMC_SOURCES).optional() }),
     ])
     .optional(),
   ports: z.array(portReadingSchema),
@@ -298,7 +326,8 @@ export const METHODS = {
       /** The client's effective settings, each an HMAC keyed by the cookie (config/fingerprint.ts). */
       settings: z
         .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/), z.string().max(64))
-        .refine((s) => Object.keys(s).length <= 256, 'at most 256 settings'),
+        // A password variable per BMC: a site of 10,000 hosts, and the rest (some 4 MB at most).
+        .refine((s) => Object.keys(s).length <= 20_000, 'at most 20,000 settings'),
       /**
        * `runner status|stop|restart`: served whatever the site and settings, so the runner of a store
        * can be seen and stopped from a terminal configured otherwise. Only runner.* requests follow.
@@ -508,9 +537,14 @@ export const METHODS = {
       ipmiOnly: z.boolean().optional(),
     }),
     result: z.discriminatedUnion('read', [
-      z.object({ read: z.literal('power'), power: z.enum(['on', 'off']) }),
+      z.object({
+        read: z.literal('power'),
+        power: z.enum(['on', 'off']),
+        origin: bmcOriginSchema.optional(),
+      }),
       z.object({
         read: z.literal('bootdev'),
+        origin: bmcOriginSchema.optional(),
         device: z.string(),
         valid: z.boolean(),
         persistent: z.boolean(),
@@ -518,6 +552,7 @@ export const METHODS = {
       }),
       z.object({
         read: z.literal('info'),
+        origin: bmcOriginSchema.optional(),
         deviceId: z.number(),
         deviceRevision: z.number(),
         providesSdrs: z.boolean(),

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 
+/** Where a host's BMC details came from, as the screens name it. */
+export const BMC_SOURCES = ['rack file', 'MaaS', 'command line'] as const;
+export type BmcSource = (typeof BMC_SOURCES)[number];
+
 /**
  * The on-disk shape of the local store. Everything read from the file is parsed with these schemas;
  * a file that does not parse is refused, never repaired silently.
@@ -49,6 +53,11 @@ export const hostSchema = z.object({
       .string()
       .regex(/^[A-Za-z0-9._~-]{1,64}$/)
       .optional(),
+    // IPMI session settings MaaS's power parameters gave (absent: suite 3, administrator).
+    cipherSuite: z.union([z.literal(3), z.literal(17)]).optional(),
+    privilege: z.enum(['operator', 'administrator']).optional(),
+    // Where these details came from; absent on records older than the field (the rack file or flags).
+    source: z.enum(BMC_SOURCES).optional(),
   }),
   cpuCores: z.number().int().positive(),
   cpuMhz: z.number().int().positive(),
@@ -148,8 +157,10 @@ export const stepRecordSchema = z.object({
   undoStartedAt: isoTime.optional(),
   /** Why the step was skipped, or a note such as "already in place". */
   note: z.string().optional(),
-  /** The step's exact lines in the plan the operator confirmed before the task started. */
+  /** The step's exact lines in the plan the operator confirmed before the task started (or resumed). */
   plan: z.array(z.string()).optional(),
+  /** The step's exact undo lines in the rollback plan the operator confirmed. */
+  undoPlan: z.array(z.string()).optional(),
 });
 export type StepRecord = z.infer<typeof stepRecordSchema>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DIALECTS } from '../gear/switch/vocabulary.ts';
+import { DIALECTS } from '../gear/switch/dialect-names.ts';
 
 /**
  * `rackpilot switch show|mac|plan --live`: the switch reads a command makes, done by the runner

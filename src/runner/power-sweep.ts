@@ -1,4 +1,5 @@
-import { IpmiError, mapLimit } from '../gear/ipmi/index.ts';
+import pLimit from 'p-limit';
+import { IpmiError } from '../gear/ipmi/index.ts';
 import { RedfishError } from '../gear/redfish/errors.ts';
 import type { BmcPowerEvent, BmcService } from '../gear/bmc/service.ts';
 import type { BmcTarget } from './site/bmc-target.ts';
@@ -202,7 +203,7 @@ export class BmcPowerSweep {
     const started = this.now();
     const names = new Set(targets.map((t) => t.hostname));
     for (const n of this.state.keys()) if (!names.has(n)) this.state.delete(n);
-    await mapLimit(targets, concurrency, (t) => this.readOne(t));
+    await pLimit(concurrency).map(targets, (t) => this.readOne(t));
     this.counters.sweeps++;
     this.counters.lastSweepMs = this.now() - started;
     this.counters.lastSweepAt = this.now();

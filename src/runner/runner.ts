@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
-import { loadConfig } from '../config/index.ts';
+import { loadConfig, type Config } from '../config/index.ts';
 import { acquirePidLock } from './pid-lock.ts';
 import { openSite, type Site } from './site/open.ts';
 import { InventoryService } from './inventory/service.ts';
@@ -9,7 +9,7 @@ import { remoteTaskEvents } from './coord/task-events.ts';
 import { describeError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
 import { inFlight } from '../protocol/task-states.ts';
-import { INVENTORY_NOTIFICATION, PROTOCOL_VERSION, type Result } from '../protocol/messages.ts';
+import { PROTOCOL_VERSION, type Result } from '../protocol/messages.ts';
 import { ensureRunnerDirs, runnerPaths, type RunnerPaths } from '../config/runner-paths.ts';
 import { RunnerServer } from './server.ts';
 import { openLabSite, seedLabCatalog } from './lab-site.ts';
@@ -17,7 +17,8 @@ import { labSiteFiles, siteIdentity, siteStorePath } from './site-files.ts';
 import { catalogHandlers } from './service/catalog.ts';
 import { taskHandlers } from './service/tasks.ts';
 import { taskReadHandlers } from './service/task-reads.ts';
-import { peerDeadline, stillWaiting, type Handlers } from './service/context.ts';
+import type { Handlers } from './service/context.ts';
+import { runnerControlHandlers } from './runner-handlers.ts';
 import { WaitBoard } from './waits.ts';
 import { liveReadHandlers } from './service/live-read.ts';
 import { gearReadHandlers } from './service/gear-reads.ts';
@@ -76,7 +77,29 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
     log(`took over from runner ${lock.takenOverFrom}, which is no longer running`);
   const cookie = randomBytes(32).toString('hex');
   writeFileSync(paths.cookie, cookie, { mode: 0o600 });
+  let opened: OpenedSite;
+  try {
+    opened = await openRunnerSite(config, storePath, log);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  return serveSite({ opts, config, paths, cookie, log, releaseLock: () => lock.release(), ...opened });
+}
 
+interface OpenedSite {
+  site: Site;
+  wb: Workbench;
+  /** What went wrong while opening (the lab's own warnings), for the dashboards. */
+  notices: RunnerNotice[];
+}
+
+/** The site's gear and the store with its task engine; on a failure, whatever was opened is closed. */
+async function openRunnerSite(
+  config: Config,
+  storePath: string,
+  log: (line: string) => void,
+): Promise<OpenedSite> {
   let site: Site | undefined;
   let wb: Workbench | undefined;
   const notices: RunnerNotice[] = [];
@@ -96,44 +119,188 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
     });
     if (site.lab) await seedLabCatalog(wb.store, site);
     for (const id of wb.interrupted) log(`task ${id} was interrupted by the previous runner's end`);
+    return { site, wb, notices };
   } catch (err) {
     await wb?.close().catch(() => undefined);
     await site?.close().catch(() => undefined);
-    lock.release();
     throw err;
   }
-  const openedSite = site;
-  const openedWb = wb;
+}
+
+interface ServeInput extends OpenedSite {
+  opts: StartRunnerOptions;
+  config: Config;
+  paths: RunnerPaths;
+  cookie: string;
+  log: (line: string) => void;
+  releaseLock(): void;
+}
+
+/** The runner proper: its server, the idle exit, the watchdog and the stop. */
+async function serveSite(input: ServeInput): Promise<RunningRunner> {
+  const { opts, config, paths, cookie, log, site, wb, notices } = input;
   const idleMs = opts.idleMs ?? config.runnerIdleMs;
   const startedAt = new Date();
-
   let stopping: Promise<void> | null = null;
   let resolveClosed!: (why: string) => void;
   const closed = new Promise<string>((r) => (resolveClosed = r));
-  let idleTimer: NodeJS.Timeout | null = null;
   const waits = new WaitBoard();
-  const inventory = new InventoryService(openedSite, { waits, maasTimeoutMs: config.maasTimeoutMs });
+  const { inventory, notify } = inventoryWithNotices(site, config, waits, notices);
+  const rack = await watchRackFile(config, site, log, notify, inventory);
+
+  const idle = idleExit({
+    idleMs,
+    quiet: () => server.clientCount === 0 && busyCount(wb) === 0,
+    stopping: () => stopping !== null,
+    stop: (why) => void stop(why),
+  });
+  const armIdle = idle.arm;
+  const runningTasks = () => runningTaskIds(wb);
+  const stopWhenDrained = () => {
+    if (server.draining && !stopping && runningTasks().length === 0 && busyCount(wb) === 0)
+      setImmediate(() => void stop('restarted by the operator (its tasks had ended)'));
+  };
+  const consoles = createConsoleHub(wb, paths.store, config.consoleScrollbackBytes, log);
+  const powerSweep = startPowerSweep(config, site, wb, log);
+  const status = () => runnerStatus({ config, paths, site, wb, startedAt, idleMs, rack, notices, server });
+  const server: RunnerServer = new RunnerServer({
+    socketPath: paths.socket,
+    cookie,
+    site: siteIdentity(config),
+    lab: config.lab,
+    settingsDrift: settingsDriftCheck(config, rack, cookie),
+    handlers: {
+      ...siteHandlers({ site, wb }, { inventory, powerSweep, waits, consoles: consoles.hub }),
+      ...consoleHandlers(consoles.hub),
+      ...runnerControlHandlers({
+        log,
+        maasTimeoutMs: config.maasTimeoutMs,
+        inventory,
+        waits,
+        server: (): RunnerServer => server,
+        status: async () => status(),
+        runningTasks,
+        stopWhenDrained,
+        stop: (reason) => stop(reason),
+      }),
+    },
+    onClients: () => armIdle(),
+    describeWaits: () => waits.describe(),
+    log,
+  });
+  const offEvents = forwardEvents({ wb, server, inventory, powerSweep, log }, () => {
+    armIdle();
+    stopWhenDrained();
+  });
+
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      log(`stopping: ${reason}`);
+      idle.cancel();
+      clearInterval(watchdog);
+      rack?.close();
+      powerSweep?.dispose();
+      consoles.dispose();
+      await consoles.hub.close().catch(() => undefined);
+      offEvents();
+      inventory.close();
+      await server.close(reason).catch(() => undefined);
+      await wb.close().catch((err) => log(`closing the store: ${describeError(err)}`));
+      await site.close().catch(() => undefined);
+      input.releaseLock();
+      resolveClosed(reason);
+    })();
+    return stopping;
+  };
+
+  await server.listen();
+  const watchdog = watchSocket(paths.socket, opts.watchdogMs ?? 5_000, stop);
+  log(
+    `runner ${process.pid} serving ${status().site} on ${paths.socket} (store ${paths.store}, idle exit ${idleMs > 0 ? `${Math.round(idleMs / 1000)} s` : 'off'})`,
+  );
+  armIdle();
+  return { paths, site, wb, server, closed, stop };
+}
+
+/** The inventory the dashboards follow, and how a notice reaches it (the last 20 kept for status). */
+function inventoryWithNotices(site: Site, config: Config, waits: WaitBoard, notices: RunnerNotice[]) {
+  const inventory = new InventoryService(site, { waits, maasTimeoutMs: config.maasTimeoutMs });
   const notify = (notice: RunnerNotice) => {
     notices.push(notice);
     if (notices.length > 20) notices.shift();
     inventory.announce(notice);
   };
   for (const n of notices) inventory.announce(n);
-  const rack =
-    !config.lab && config.rackFile
-      ? new RackReloader(config.rackFile, openedSite.topology, {
-          log,
-          onNotice: (notice, reloaded) => {
-            notify(notice);
-            if (reloaded) inventory.reloadLayout();
-          },
-        })
-      : undefined;
-  await rack?.start();
+  return { inventory, notify };
+}
+
+/** Tasks running or queued in this runner's engine. */
+function busyCount(wb: Workbench): number {
+  const load = wb.engine.load();
+  return load.running + load.queued;
+}
+
+/** Ids of the tasks this runner is running now. */
+function runningTaskIds(wb: Workbench): string[] {
+  return (
+    wb.store.tasks
+      .list()
+      .filter(inFlight)
+      // With etcd the list holds the other jump hosts' tasks too: only this runner's count here.
+      .filter((t) => !wb.etcd || wb.etcd.holds(t.id))
+      .map((t) => t.id)
+  );
+}
+
+/** The exit after `idleMs` with no client and no task; `arm` again whenever either may have gone. */
+function idleExit(o: {
+  idleMs: number;
+  quiet: () => boolean;
+  stopping: () => boolean;
+  stop: (why: string) => void;
+}) {
+  let timer: NodeJS.Timeout | null = null;
+  const cancel = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  };
+  const arm = () => {
+    cancel();
+    if (o.idleMs <= 0 || o.stopping() || !o.quiet()) return;
+    timer = setTimeout(() => {
+      if (o.quiet()) o.stop(`idle for ${Math.round(o.idleMs / 1000)} s`);
+      else arm();
+    }, o.idleMs);
+    timer.unref();
+  };
+  return { arm, cancel };
+}
+
+/** The rack file, read again when it changes (not for the lab, whose rack the lab writes). */
+async function watchRackFile(
+  config: Config,
+  site: Site,
+  log: (line: string) => void,
+  notify: (n: RunnerNotice) => void,
+  inventory: InventoryService,
+): Promise<RackReloader | undefined> {
+  if (config.lab || !config.rackFile) return undefined;
+  const rack = new RackReloader(config.rackFile, site.topology, {
+    log,
+    onNotice: (notice, reloaded) => {
+      notify(notice);
+      if (reloaded) inventory.reloadLayout();
+    },
+  });
+  await rack.start();
+  return rack;
+}
+
+/** A client's settings against this runner's; an edited rack file is looked at again first. */
+function settingsDriftCheck(config: Config, rack: RackReloader | undefined, cookie: string) {
   const fingerprintOf = (): SettingsFingerprint =>
     settingsFingerprint({ config, rackText: rack?.text }, cookie);
-  /** A client's settings against this runner's; an edited rack file is looked at again first. */
-  const driftOf = async (client: SettingsFingerprint) => {
+  return async (client: SettingsFingerprint) => {
     let drift = settingsDrift(client, fingerprintOf());
     if (!rack || !drift.includes('RACKPILOT_RACK_FILE')) return { drift };
     await rack.check();
@@ -146,144 +313,68 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       }),
     };
   };
+}
 
-  const busy = () => {
-    const load = openedWb.engine.load();
-    return load.running + load.queued;
-  };
-  const armIdle = () => {
-    if (idleTimer) clearTimeout(idleTimer);
-    idleTimer = null;
-    if (idleMs <= 0 || stopping) return;
-    if (server.clientCount > 0 || busy() > 0) return;
-    idleTimer = setTimeout(() => {
-      if (server.clientCount === 0 && busy() === 0) void stop(`idle for ${Math.round(idleMs / 1000)} s`);
-      else armIdle();
-    }, idleMs);
-    idleTimer.unref();
-  };
-
-  const runnerHandlers: Handlers = {
-    'runner.status': async () => status(),
-    'runner.stop': async ({ force, whenIdle }) => {
-      const running = runningTasks();
-      if (whenIdle && !force) {
-        // `runner restart`: nothing new starts; the runner goes when the last running task ends.
-        server.draining = true;
-        log(
-          running.length > 0
-            ? `restart asked: refusing changes, stopping once ${running.length} running task(s) end: ${running.join(', ')}`
-            : 'restart asked: no task running',
-        );
-        stopWhenDrained();
-        return { stopping: true, interrupted: [] };
-      }
-      if (running.length > 0 && !force) {
-        const { OperatorError } = await import('../util/errors.ts');
-        throw new OperatorError(`${running.length} task(s) running: ${running.join(', ')}`, {
-          hint: 'wait for them (`rackpilot tasks`), or `rackpilot runner stop --force`: they stop where they are and show as interrupted, to resume or roll back',
-        });
-      }
-      setImmediate(() => void stop(force ? 'stopped by the operator (--force)' : 'stopped by the operator'));
-      return { stopping: true, interrupted: running };
-    },
-    'inventory.snapshot': async (_p, _caller, request) => {
-      // A one-off read (`rackpilot hosts`): fresh unless a dashboard keeps the rows followed. One
-      // step, one deadline: a failed list is the answer, never followed by a second try.
-      const deadline = peerDeadline(request, config.maasTimeoutMs, 'RACKPILOT_MAAS_TIMEOUT');
-      try {
-        if (inventory.subscriberCount === 0 || !inventory.follower.ready)
-          await inventory.refresh(deadline.signal);
-      } catch (err) {
-        throw stillWaiting(err, waits);
-      } finally {
-        deadline.dispose();
-      }
-      return inventory.current();
-    },
-    'inventory.subscribe': async (_p, caller) => {
-      caller.subscription.inventory?.();
-      caller.subscription.inventory = inventory.subscribe((d) =>
-        caller.notify(INVENTORY_NOTIFICATION, {
-          version: d.version,
-          upsert: d.upsert.map((r) => ({ ...r, ports: [...r.ports], macs: [...r.macs] })),
-          remove: d.remove,
-          refreshedAt: d.refreshedAt,
-          error: d.error,
-          notice: d.notice,
-        }),
-      );
-      return inventory.snapshot();
-    },
-    'inventory.unsubscribe': async (_p, caller) => {
-      caller.subscription.inventory?.();
-      caller.subscription.inventory = undefined;
-      return {};
-    },
-    'inventory.refresh': async () => {
-      await inventory.refresh();
-      return {};
-    },
-  };
-  const runningTasks = () =>
-    openedWb.store.tasks
-      .list()
-      .filter(inFlight)
-      // With etcd the list holds the other jump hosts' tasks too: only this runner's count here.
-      .filter((t) => !openedWb.etcd || openedWb.etcd.holds(t.id))
-      .map((t) => t.id);
-  const stopWhenDrained = () => {
-    if (!server.draining || stopping) return;
-    if (runningTasks().length === 0 && busy() === 0)
-      setImmediate(() => void stop('restarted by the operator (its tasks had ended)'));
-  };
-  const ctx = { site: openedSite, wb: openedWb };
-  const consoles = createConsoleHub(openedWb, paths.store, config.consoleScrollbackBytes, log);
-  // Power from the BMCs: RACKPILOT_POWER_SWEEP_MS sets the sweep's period (0 turns it off;
-  // unset, it is paced to the number of BMCs).
+/**
+ * Power from the BMCs: RACKPILOT_POWER_SWEEP_MS sets the sweep's period (0 turns it off; unset, it
+ * is paced to the number of BMCs).
+ */
+function startPowerSweep(config: Config, site: Site, wb: Workbench, log: (line: string) => void) {
   const sweepMs = config.powerSweepMs;
-  const powerSweep =
-    sweepMs === 0
-      ? undefined
-      : createPowerSweep(openedSite, openedWb, {
-          ...(sweepMs !== undefined && { intervalMs: sweepMs }),
-          log,
-        });
-  const server = new RunnerServer({
-    socketPath: paths.socket,
-    cookie,
-    site: siteIdentity(config),
-    lab: config.lab,
-    settingsDrift: driftOf,
-    handlers: {
-      ...catalogHandlers(ctx),
-      ...taskHandlers(ctx),
-      ...taskReadHandlers(ctx),
-      ...troubleshootHandlers(ctx, powerSweep, {
-        // The inventory's rows once it has listed MaaS: one follow step (events since the last
-        // poll, the machines they name) instead of listing 10,000 machines for each triage.
-        rows: async () => {
-          if (!inventory.follower.ready) return null;
-          await inventory.follower.step();
-          return [...inventory.follower.state().rows];
-        },
-        console: (hostname) => consoles.hub.evidence(hostname).lines,
-      }),
-      ...siteCheckHandlers(ctx),
-      ...liveReadHandlers(ctx),
-      ...gearReadHandlers(ctx, waits),
-      ...consoleHandlers(consoles.hub),
-      ...runnerHandlers,
-    },
-    onClients: () => armIdle(),
-    describeWaits: () => waits.describe(),
-    log,
-  });
+  if (sweepMs === 0) return undefined;
+  return createPowerSweep(site, wb, { ...(sweepMs !== undefined && { intervalMs: sweepMs }), log });
+}
 
+/** The requests about the site: catalog, tasks, troubleshooting, checks and live reads. */
+function siteHandlers(
+  ctx: { site: Site; wb: Workbench },
+  o: {
+    inventory: InventoryService;
+    powerSweep: ReturnType<typeof startPowerSweep>;
+    waits: WaitBoard;
+    consoles: ReturnType<typeof createConsoleHub>['hub'];
+  },
+): Handlers {
+  return {
+    ...catalogHandlers(ctx),
+    ...taskHandlers(ctx),
+    ...taskReadHandlers(ctx),
+    ...troubleshootHandlers(ctx, o.powerSweep, {
+      // The inventory's rows once it has listed MaaS: one follow step (events since the last
+      // poll, the machines they name) instead of listing 10,000 machines for each triage.
+      rows: async () => {
+        if (!o.inventory.follower.ready) return null;
+        await o.inventory.follower.step();
+        return [...o.inventory.follower.state().rows];
+      },
+      console: (hostname) => o.consoles.evidence(hostname).lines,
+      waits: o.waits,
+    }),
+    ...siteCheckHandlers(ctx),
+    ...liveReadHandlers(ctx, o.waits),
+    ...gearReadHandlers(ctx, o.waits),
+  };
+}
+
+/**
+ * The engine's events, the store's catalog changes and (with etcd) the other jump hosts' tasks to
+ * the clients; `onTaskEnd` once a task's slot is free. Returns the unsubscribe.
+ */
+function forwardEvents(
+  o: {
+    wb: Workbench;
+    server: RunnerServer;
+    inventory: InventoryService;
+    powerSweep: ReturnType<typeof startPowerSweep>;
+    log: (line: string) => void;
+  },
+  onTaskEnd: () => void,
+): () => void {
+  const { wb, server, inventory, powerSweep, log } = o;
   // Catalog changes reach the dashboards as one notice per burst, naming the collections.
   const changed = new Set<string>();
   let catalogTimer: NodeJS.Timeout | null = null;
-  const offStore = openedWb.store.subscribe((collection) => {
+  const offStore = wb.store.subscribe((collection) => {
     if (collection === 'tasks') return;
     changed.add(collection);
     catalogTimer ??= setTimeout(() => {
@@ -294,30 +385,26 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
   });
   // With etcd, tasks the other jump hosts run (and those taken over here) reach these clients too.
   const offRemote =
-    openedWb.etcd?.onRemoteTask((before, after) => {
+    wb.etcd?.onRemoteTask((before, after) => {
       for (const e of remoteTaskEvents(before, after)) server.publish(e);
       if (after?.state === 'interrupted' && before?.state !== 'interrupted')
         log(`task ${after.id}: interrupted (${after.error ?? 'its runner went away'})`);
     }) ?? (() => undefined);
-  const unsubscribe = openedWb.engine.subscribe((e) => {
+  const offEngine = wb.engine.subscribe((e) => {
     server.publish(e);
     if (e.type === 'task-created' || e.type === 'task-started') log(`task ${e.taskId}: ${e.type}`);
     else if (e.type.startsWith('task-')) {
       log(`task ${e.taskId}: ${e.type}${'error' in e ? ` — ${e.error}` : ''}`);
       // The engine frees the task's slot just after its final event.
-      setImmediate(() => {
-        armIdle();
-        stopWhenDrained();
-      });
+      setImmediate(onTaskEnd);
       // The screen follows the gear: the rows the task touched read again now, not at the next poll.
-      const host = openedWb.engine.get(e.taskId)?.target.hostname;
+      const host = wb.engine.get(e.taskId)?.target.hostname;
       if (host) {
         inventory.nudge();
         void powerSweep?.recheck(host).catch(() => undefined);
       }
     }
   });
-
   powerSweep?.onChange((c) => {
     if (
       c.outOfBand ||
@@ -327,71 +414,59 @@ export async function startRunner(opts: StartRunnerOptions): Promise<RunningRunn
       server.publishNotice(POWER_NOTIFICATION, { power: c.current, outOfBand: c.outOfBand });
   });
   powerSweep?.start();
-
-  const status = (): Result<'runner.status'> => {
-    const load = openedWb.engine.load();
-    return {
-      pid: process.pid,
-      version: PROTOCOL_VERSION,
-      startedAt: startedAt.toISOString(),
-      uptimeMs: Date.now() - startedAt.getTime(),
-      site:
-        openedSite.label === 'lab'
-          ? `lab (${openedSite.maas.baseUrl.replace(/api\/2\.0\/$/, '')})`
-          : openedSite.label,
-      store: paths.store,
-      socket: paths.socket,
-      log: paths.log,
-      lab: config.lab,
-      clients: server.clientCount,
-      tasksRunning: load.running,
-      tasksQueued: load.queued,
-      idleExitMs: idleMs,
-      draining: server.draining,
-      rackFile: rack ? { path: rack.path, loadedAt: rack.loadedAt.toISOString() } : null,
-      notices: [...notices],
-      ...(openedWb.etcd && { coordination: openedWb.etcd.describe() }),
-    };
+  return () => {
+    offEngine();
+    offRemote();
+    offStore();
+    if (catalogTimer) clearTimeout(catalogTimer);
   };
+}
 
-  const stop = (reason: string): Promise<void> => {
-    stopping ??= (async () => {
-      log(`stopping: ${reason}`);
-      if (idleTimer) clearTimeout(idleTimer);
-      clearInterval(watchdog);
-      rack?.close();
-      powerSweep?.dispose();
-      consoles.dispose();
-      await consoles.hub.close().catch(() => undefined);
-      unsubscribe();
-      offRemote();
-      offStore();
-      inventory.close();
-      if (catalogTimer) clearTimeout(catalogTimer);
-      await server.close(reason).catch(() => undefined);
-      await openedWb.close().catch((err) => log(`closing the store: ${describeError(err)}`));
-      await openedSite.close().catch(() => undefined);
-      lock.release();
-      resolveClosed(reason);
-    })();
-    return stopping;
+function runnerStatus(o: {
+  config: Config;
+  paths: RunnerPaths;
+  site: Site;
+  wb: Workbench;
+  startedAt: Date;
+  idleMs: number;
+  rack: RackReloader | undefined;
+  notices: RunnerNotice[];
+  server: RunnerServer;
+}): Result<'runner.status'> {
+  const load = o.wb.engine.load();
+  return {
+    pid: process.pid,
+    version: PROTOCOL_VERSION,
+    startedAt: o.startedAt.toISOString(),
+    uptimeMs: Date.now() - o.startedAt.getTime(),
+    site: o.site.label === 'lab' ? `lab (${o.site.maas.baseUrl.replace(/api\/2\.0\/$/, '')})` : o.site.label,
+    store: o.paths.store,
+    socket: o.paths.socket,
+    log: o.paths.log,
+    lab: o.config.lab,
+    clients: o.server.clientCount,
+    tasksRunning: load.running,
+    tasksQueued: load.queued,
+    idleExitMs: o.idleMs,
+    draining: o.server.draining,
+    rackFile: o.rack ? { path: o.rack.path, loadedAt: o.rack.loadedAt.toISOString() } : null,
+    notices: [...o.notices],
+    ...(o.wb.etcd && { coordination: o.wb.etcd.describe() }),
   };
+}
 
-  await server.listen();
-  const socketIno = statSync(paths.socket).ino;
-  const watchdog = setInterval(() => {
+/** Stops the runner when its socket file is removed or replaced: a runner nobody can reach must go. */
+function watchSocket(socket: string, everyMs: number, stop: (why: string) => unknown): NodeJS.Timeout {
+  const ino = statSync(socket).ino;
+  const timer = setInterval(() => {
     try {
-      if (statSync(paths.socket).ino !== socketIno) void stop('its socket was replaced');
+      if (statSync(socket).ino !== ino) void stop('its socket was replaced');
     } catch {
       void stop('its socket file was removed');
     }
-  }, opts.watchdogMs ?? 5_000);
-  watchdog.unref();
-  log(
-    `runner ${process.pid} serving ${status().site} on ${paths.socket} (store ${paths.store}, idle exit ${idleMs > 0 ? `${Math.round(idleMs / 1000)} s` : 'off'})`,
-  );
-  armIdle();
-  return { paths, site: openedSite, wb: openedWb, server, closed, stop };
+  }, everyMs);
+  timer.unref();
+  return timer;
 }
 
 /** `rackpilot runner serve`: the detached process itself. Returns when the runner has stopped. */

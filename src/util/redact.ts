@@ -10,6 +10,8 @@
 const secrets = new Set<string>();
 /** First MIN_SECRET_LENGTH chars → the secrets starting so, longest first (a secret that contains another is masked whole). */
 let index: Map<string, string[]> | null = null;
+/** Each secret's first two UTF-16 code units as one number: most positions of a text are passed on this alone, with no string made. */
+let pairs: Set<number> | null = null;
 
 export const REDACTED = '***';
 
@@ -23,7 +25,10 @@ export function registerSecret(value: string | undefined | null): void {
   // The OAuth header carries the token secret percent-encoded ("%26secret"); mask that form too.
   const encoded = encodeURIComponent(value);
   if (encoded !== value) secrets.add(encoded);
-  if (secrets.size !== before) index = null;
+  if (secrets.size !== before) {
+    index = null;
+    pairs = null;
+  }
 }
 
 function buildIndex(): Map<string, string[]> {
@@ -35,15 +40,25 @@ function buildIndex(): Map<string, string[]> {
     else m.set(k, [s]);
   }
   for (const list of m.values()) list.sort((a, b) => b.length - a.length);
+  pairs = new Set([...secrets].map((s) => pairAt(s, 0)));
   return m;
+}
+
+function pairAt(text: string, i: number): number {
+  return text.charCodeAt(i) * 65536 + text.charCodeAt(i + 1);
 }
 
 export function redact(text: string): string {
   if (secrets.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
   index ??= buildIndex();
+  const firstPairs = pairs!;
   let out: string[] | null = null;
   let copied = 0;
   for (let i = 0; i <= text.length - MIN_SECRET_LENGTH;) {
+    if (!firstPairs.has(pairAt(text, i))) {
+      i++;
+      continue;
+    }
     const candidates = index.get(text.slice(i, i + MIN_SECRET_LENGTH));
     const hit = candidates?.find((s) => text.startsWith(s, i));
     if (hit === undefined) {
@@ -70,4 +85,5 @@ export function redact(text: string): string {
 export function clearSecretsForTest(): void {
   secrets.clear();
   index = null;
+  pairs = null;
 }

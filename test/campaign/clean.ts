@@ -14,6 +14,15 @@ export function expectClean(text: string, names: string | RegExp, opts: { secret
   for (const s of opts.secrets ?? []) expect(text).not.toContain(s);
 }
 
+/**
+ * What a command printed after the plan it showed and its confirmation on the command line
+ * (`confirmed by --yes`): its own messages, without the plan's lines.
+ */
+export function afterPlan(text: string): string {
+  const at = text.search(/^confirmed by .*$/m);
+  return at < 0 ? text : text.slice(text.indexOf('\n', at) + 1);
+}
+
 /** Rejects when `p` takes longer than `ms`: every case is bounded. */
 export function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

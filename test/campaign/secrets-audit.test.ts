@@ -141,7 +141,7 @@ describe('secrets audit: a whole session through the runner', () => {
     await ok(['offering', 'add', offering, ...shapeFlags(host)]);
     await ok(['network', 'add', 'tenant-a', '--vlan', '200']);
     await ok(['network', 'add', 'tenant-b', '--vlan', '201']);
-    await ok(['host', 'add', '--hostname', host.hostname, ...shapeFlags(host)]);
+    await ok(['host', 'add', '--hostname', host.hostname, ...shapeFlags(host), '--yes']);
     await ok(['hosts']);
     await ok(['host', 'ls', '--json']);
     await ok([
@@ -155,20 +155,21 @@ describe('secrets audit: a whole session through the runner', () => {
       'tenant-a',
       '--host',
       host.hostname,
+      '--yes',
     ]);
     // A failing step: the switch answers `% Error` to the tagging line.
     tl.lab.switches.faults.errorOn({ match: /tagged|allowed vlan/i, times: 1, message: 'Audit fault.' });
-    const failed = await run(['attach', 'vm1', 'tenant-b']);
+    const failed = await run(['attach', 'vm1', 'tenant-b', '--yes']);
     tl.lab.switches.faults.clear();
     expect(failed.code, failed.err).toBe(1);
     expect(failed.err).toContain('Audit fault.');
-    await ok(['attach', 'vm1', 'tenant-b']);
+    await ok(['attach', 'vm1', 'tenant-b', '--yes']);
     await ok(['ipmi', host.hostname, 'power', 'status']);
-    await ok(['ipmi', host.hostname, 'power', 'cycle']);
+    await ok(['ipmi', host.hostname, 'power', 'cycle', '--confirm', host.hostname]);
     await ok(['ipmi', host.hostname, 'bootdev', 'show']);
     await ok(['switch', 'show', tl.lab.spec.switches[0]!.name, '--json']);
     await ok(['ls', '--json']);
-    await ok(['destroy', 'vm1']);
+    await ok(['destroy', 'vm1', '--confirm', host.hostname]);
     await ok(['runner', 'status', '--json']);
     await ok(['runner', 'logs', '-n', '500']);
     const tasks = JSON.parse((await ok(['tasks', '--all', '--json'])).out) as { id: string }[];
@@ -178,7 +179,7 @@ describe('secrets audit: a whole session through the runner', () => {
       const task = JSON.parse(shown.out) as { log: { text: string }[] };
       expect(task.log.length, t.id).toBeGreaterThan(0);
     }
-  }, 120_000);
+  }, 300_000);
 
   it('refuses bad passwords at each peer with the documented messages, repeating no secret', async () => {
     // The runner reads the gear with the passwords of its own environment: each wrong password

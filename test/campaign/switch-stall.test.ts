@@ -5,7 +5,7 @@ import type { LabHost } from '../../src/lab/spec.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 import { cli, cliOk, shapeFlags, taskShow } from '../runner/cli-process.ts';
 import { stopRunnersUnder } from '../runner/helpers.ts';
-import { expectClean } from './clean.ts';
+import { afterPlan, expectClean } from './clean.ts';
 
 /**
  * A switch that stops answering in the middle of a VLAN batch (issue 13): an `attach` whose batch
@@ -47,7 +47,7 @@ beforeAll(async () => {
   await ok(['offering', 'add', 'shape', ...shapeFlags(host)]);
   await ok(['network', 'add', 'tenant-a', '--vlan', '200']);
   await ok(['network', 'add', 'tenant-b', '--vlan', '201']);
-  await ok(['host', 'add', '--hostname', host.hostname, ...shapeFlags(host)]);
+  await ok(['host', 'add', '--hostname', host.hostname, ...shapeFlags(host), '--yes']);
   await ok([
     'deploy',
     'vm1',
@@ -59,6 +59,7 @@ beforeAll(async () => {
     'tenant-a',
     '--host',
     host.hostname,
+    '--yes',
   ]);
 }, 60_000);
 
@@ -85,7 +86,9 @@ describe('a switch that stops answering mid-batch', () => {
         seen.push(`${e.port} ${[...e.state.tagged].sort((a, b) => a - b).join(',') || '-'}`);
     });
     const started = Date.now();
-    const r = await cli(['attach', 'vm1', 'tenant-b'], env);
+    const ran = await cli(['attach', 'vm1', 'tenant-b', '--yes'], env);
+    // The command's own messages, after the plan it showed and its confirmation.
+    const r = { ...ran, err: afterPlan(ran.err) };
     tl.lab.switches.faults.clear();
     off();
     expect(r.code, r.err).toBe(1);
@@ -111,7 +114,7 @@ describe('a switch that stops answering mid-batch', () => {
     expect(seen.slice(0, 2).every((l) => l.endsWith(' 201'))).toBe(true);
     expect(ports()).toEqual(before);
 
-    const resumed = await cli(['task', 'resume', id], env);
+    const resumed = await cli(['task', 'resume', id, '--yes'], env);
     expect(resumed.code, resumed.err).toBe(0);
     expect((await taskJson(id)).state).toBe('done');
     expect(ports()).toEqual(before.map((p) => ({ ...p, tagged: [201] })));

@@ -1,14 +1,11 @@
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer as createHttp, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, cliOk } from '../runner/cli-process.ts';
 import { stopRunnersUnder } from '../runner/helpers.ts';
 import { expectClean, KEY } from '../campaign/clean.ts';
+import { slowPeers } from '../runner/slow-peers.ts';
 
 /**
  * Every wait of a command has one deadline, set by a setting the message names (issue 24): real
@@ -19,55 +16,7 @@ import { expectClean, KEY } from '../campaign/clean.ts';
  */
 const DEADLINE_S = 2;
 const d = mkdtempSync(join(tmpdir(), 'rp-deadlines-'));
-const servers: { close(): unknown }[] = [];
-
-/** A MaaS region that takes every request and answers after `delayMs` (or never), counting them. */
-async function slowMaas(delayMs: number | null): Promise<{ url: string; requests: () => number }> {
-  let requests = 0;
-  const server: HttpServer = createHttp((req, res) => {
-    requests++;
-    if (delayMs === null) return; // accepts, never answers
-    const timer = setTimeout(() => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ count: 0, events: [], next_uri: '', prev_uri: '' }));
-    }, delayMs);
-    req.socket.once('close', () => clearTimeout(timer));
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  servers.push({ close: () => (server.closeAllConnections(), server.close()) });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/MAAS`,
-    requests: () => requests,
-  };
-}
-
-/** An SSH server that lets the switch user in, opens the shell, and never shows a prompt. */
-async function promptlessSwitch(): Promise<number> {
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
-  const server = new ssh2.Server({ hostKeys: [hostKey] }, (client) => {
-    client.on('authentication', (ctx) => ctx.accept());
-    client.on('ready', () =>
-      client.on('session', (accept) => {
-        const session = accept();
-        session.on('pty', (ok) => ok?.());
-        session.on('shell', (ok) => ok()); // a shell that never says anything
-      }),
-    );
-    client.on('error', () => undefined);
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  servers.push(server);
-  return (server.address() as AddressInfo).port;
-}
-
-/** A BMC address that takes every datagram and answers none. */
-async function deafBmc(): Promise<number> {
-  const sock: UdpSocket = createSocket('udp4');
-  sock.on('message', () => undefined);
-  await new Promise<void>((ok) => sock.bind(0, '127.0.0.1', ok));
-  servers.push(sock);
-  return sock.address().port;
-}
+const { slowMaas, promptlessSwitch, deafBmc, close: closePeers } = slowPeers();
 
 /** A one-rack file: switch tor-r01 on loopback with `sw` over its defaults, and `hosts`. */
 function rackFile(name: string, sw: Record<string, unknown>, hosts: unknown[]): string {
@@ -116,7 +65,7 @@ async function timed(args: string[], env: Record<string, string>) {
 
 afterAll(async () => {
   await stopRunnersUnder(d);
-  for (const s of servers) s.close();
+  closePeers();
 });
 
 describe('one deadline per command, named in its message', () => {

@@ -162,15 +162,77 @@ describe('through a shell', () => {
   chmodSync(join(bin, 'rackpilot'), 0o755);
   const shellEnv = { ...env, PATH: `${bin}:${process.env.PATH}` };
 
-  it('bash completes `rackpilot dep<TAB>` and a host name from the rack file', () => {
-    const script = `source <(rackpilot completion bash)
-COMP_WORDS=(rackpilot dep); COMP_CWORD=1; _rackpilot; echo "1:\${COMPREPLY[*]}"
-COMP_WORDS=(rackpilot ipmi r02-n); COMP_CWORD=2; _rackpilot; echo "2:\${COMPREPLY[*]}"
-COMP_WORDS=(rackpilot deploy vm1 --host ''); COMP_CWORD=4; _rackpilot; echo "3:\${COMPREPLY[*]}"`;
-    const out = execFileSync('bash', ['-c', script], { env: shellEnv, encoding: 'utf8', timeout: 60_000 });
+  /** Runs `script` in `shell` with rackpilot on PATH; killed outright (a zpty read that never
+   *  matches ignores SIGTERM), which hangs up the interactive zsh on its pty. */
+  const inShell = (shell: string, args: string[], script: string) =>
+    execFileSync(shell, [...args, '-c', script], {
+      env: shellEnv,
+      encoding: 'utf8',
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
+    });
+  /** What every shell must complete: a command, a host by prefix, every host after --host. */
+  const expectCommandsAndHosts = (out: string) => {
     expect(out).toContain('1:deploy\n');
     expect(out).toContain('2:r02-n001 r02-n002\n');
-    expect(out).toMatch(/3:r01-n001 r01-n002 r02-n001 r02-n002\n/);
+    expect(out).toContain('3:r01-n001 r01-n002 r02-n001 r02-n002\n');
+  };
+  /** Lines typed in zsh and fish, the cursor at the end; the 4th completes the fixture's file name. */
+  const LINES = [
+    'rackpilot dep',
+    'rackpilot ipmi r02-n',
+    'rackpilot deploy vm1 --host ',
+    `rackpilot deploy vm1 --user-data ${RACK_FILE.replace(/extended\.json$/, 'ext')}`,
+  ];
+
+  it('bash completes `rackpilot dep<TAB>` and a host name from the rack file', () => {
+    const out = inShell(
+      'bash',
+      [],
+      `source <(rackpilot completion bash)
+COMP_WORDS=(rackpilot dep); COMP_CWORD=1; _rackpilot; echo "1:\${COMPREPLY[*]}"
+COMP_WORDS=(rackpilot ipmi r02-n); COMP_CWORD=2; _rackpilot; echo "2:\${COMPREPLY[*]}"
+COMP_WORDS=(rackpilot deploy vm1 --host ''); COMP_CWORD=4; _rackpilot; echo "3:\${COMPREPLY[*]}"`,
+    );
+    expectCommandsAndHosts(out);
+  }, 90_000);
+
+  // zsh's own completion system: compinit, the script sourced, and TAB typed in an interactive
+  // zsh on a pseudo-terminal (zpty). compadd is wrapped to print each match it adds.
+  it('zsh completes `rackpilot dep<TAB>`, a host name and a file through compinit', () => {
+    const out = inShell(
+      'zsh',
+      ['-f'],
+      `zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z 'PS1="> "; autoload -Uz compinit && compinit -u -D'
+zpty -w z 'source <(rackpilot completion zsh)'
+zpty -w z 'compadd() { local -a hits; builtin compadd -O hits "$@"; print -rl -- "H""IT:"\${^hits} >&2; builtin compadd "$@" }'
+zpty -w z 'echo READ""Y-MARK'
+zpty -r z out '*READY-MARK*'
+complete() {
+  zpty -w -n z "$1"$'\\t'
+  zpty -w z $'\\C-u''echo E""ND-MARK'
+  zpty -r z out '*END-MARK*'
+  print -r -- "$out" | grep -ao 'HIT:[^[:space:]]*' | sed 's/^HIT://' | sort -u | paste -sd' '
+}
+${LINES.map((line, i) => `print "${i + 1}:$(complete '${line}')"`).join('\n')}
+zpty -d z`,
+    );
+    expectCommandsAndHosts(out);
+    // _files adds each directory of the path it walks, then the file itself.
+    expect(out).toMatch(/^4:(\S+ )*extended\.json( |$)/m);
+  }, 90_000);
+
+  it('fish completes `rackpilot dep`, a host name and a file (complete -C)', () => {
+    const out = inShell(
+      'fish',
+      ['--no-config'],
+      `rackpilot completion fish | source
+${LINES.map((line, i) => `echo "${i + 1}:"(string join ' ' (complete -C '${line}'))`).join('\n')}`,
+    );
+    expectCommandsAndHosts(out);
+    expect(out).toContain(`4:${RACK_FILE}\n`);
   }, 90_000);
 
   it('refuses --ipmi-password-stdin with empty standard input, before any runner', () => {

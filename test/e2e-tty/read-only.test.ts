@@ -115,6 +115,7 @@ it('the runner refuses a read-only CLI deploy, and no task is started', async ()
     'jammy',
     '--network',
     'tenant-a',
+    '--yes',
   ];
   const flag = await cli(['--read-only', ...deploy], labEnv(home));
   expect(flag.code, flag.err).toBe(1);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLabSpec, type LabHost } from '../../src/lab/spec.ts';
 import { startCreate } from '../../src/runner/site/provision.ts';
-import { bounded, expectClean } from '../campaign/clean.ts';
+import { afterPlan, bounded, expectClean } from '../campaign/clean.ts';
 import { cli } from '../runner/cli-process.ts';
 import { killRunnerAndWait, stopRunnersUnder } from '../runner/helpers.ts';
 import {
@@ -83,6 +83,7 @@ const deploy = (lab: LabHost) => [
   'tenant-a',
   '--host',
   lab.hostname,
+  '--yes',
 ];
 const deployed = (op: Operator) => expectRunningWith(op, 1);
 const free = async (op: Operator, lab: LabHost) => void (await expectFree(op, hostOf(op, lab)));
@@ -134,7 +135,7 @@ const SEQUENTIAL_CASES: FaultCase[] = [
     fault: 'MaaS never answers (RACKPILOT_MAAS_TIMEOUT=2), during start',
     scope: 'maas',
     prepare: 'instance',
-    command: () => ['start', 'vm1'],
+    command: () => ['start', 'vm1', '--yes'],
     kind: 'instance.start',
     inject: () => faults().maas.faults.slow(600_000),
     peer: () => /MAAS_URL/,
@@ -148,7 +149,7 @@ const SEQUENTIAL_CASES: FaultCase[] = [
     fault: 'SSH session dropped mid-batch (once), during attach',
     scope: 'switch',
     prepare: 'instance',
-    command: () => ['attach', 'vm1', 'tenant-b'],
+    command: () => ['attach', 'vm1', 'tenant-b', '--yes'],
     kind: 'network.attach',
     inject: (lab) =>
       faults().switches.faults.dropMidCommand({ switch: switchOf(lab), match: /\b201\b/, times: 1 }),
@@ -162,7 +163,7 @@ const SEQUENTIAL_CASES: FaultCase[] = [
     fault: 'SSH session dropped mid-batch (every time), during attach',
     scope: 'switch',
     prepare: 'instance',
-    command: () => ['attach', 'vm1', 'tenant-b'],
+    command: () => ['attach', 'vm1', 'tenant-b', '--yes'],
     kind: 'network.attach',
     inject: (lab) => faults().switches.faults.dropMidCommand({ switch: switchOf(lab), match: /\b201\b/ }),
     peer: (lab) => new RegExp(switchOf(lab)),
@@ -178,7 +179,7 @@ const SEQUENTIAL_CASES: FaultCase[] = [
     fault: 'switch answers `% Error`, during detach',
     scope: 'switch',
     prepare: 'instance with tenant-b',
-    command: () => ['detach', 'vm1', 'tenant-b'],
+    command: () => ['detach', 'vm1', 'tenant-b', '--yes'],
     kind: 'network.detach',
     inject: (lab) =>
       faults().switches.faults.errorOn({
@@ -209,7 +210,7 @@ const SEQUENTIAL_CASES: FaultCase[] = [
     fault: 'disk erase fails, during destroy',
     scope: 'maas',
     prepare: 'instance',
-    command: () => ['destroy', 'vm1'],
+    command: (lab) => ['destroy', 'vm1', '--confirm', lab.hostname],
     kind: 'instance.destroy',
     inject: (lab) => faults().maas.faults.failErase(lab.hostname),
     peer: (lab) => new RegExp(`${lab.hostname}[\\s\\S]*(erasing|erase)`, 'i'),
@@ -226,7 +227,7 @@ const BMC_CASES: FaultCase[] = [
     fault: '30% UDP loss at the BMC, during stop',
     scope: 'bmc',
     prepare: 'instance',
-    command: () => ['stop', 'vm1'],
+    command: (lab) => ['stop', 'vm1', '--confirm', lab.hostname],
     kind: 'instance.stop',
     inject: (lab) => faults().bmcs.faults.set(lab.hostname, { lossPercent: 30 }),
     peer: (lab) => new RegExp(`BMC of ${lab.hostname}`),
@@ -239,7 +240,7 @@ const BMC_CASES: FaultCase[] = [
     fault: 'dead BMC, during stop',
     scope: 'bmc',
     prepare: 'instance',
-    command: () => ['stop', 'vm1'],
+    command: (lab) => ['stop', 'vm1', '--confirm', lab.hostname],
     kind: 'instance.stop',
     inject: (lab) => faults().bmcs.faults.set(lab.hostname, { dead: true }),
     // Its address once: the host's BMC is named with it already.
@@ -296,7 +297,9 @@ async function runCase(c: FaultCase, label: string) {
   c.inject(lab);
   let first: Awaited<ReturnType<typeof cli>>;
   try {
-    first = await bounded(cli(c.command(lab), env), 120_000, `rackpilot ${c.command(lab).join(' ')}`);
+    const ran = await bounded(cli(c.command(lab), env), 120_000, `rackpilot ${c.command(lab).join(' ')}`);
+    // The command's own messages, after the plan it showed and its confirmation.
+    first = { ...ran, err: afterPlan(ran.err) };
   } finally {
     clearFaults(c, lab);
   }
@@ -317,7 +320,8 @@ async function runCase(c: FaultCase, label: string) {
     message = lastLines(first.err);
     // One clean message naming the peer: no stack, no HTML, no hang.
     expectClean(first.err, c.peer(lab));
-    const after = await bounded(cli(['task', c.then, task!.id], env), 120_000, `task ${c.then}`);
+    const then = ['task', c.then, task!.id, '--confirm', lab.hostname];
+    const after = await bounded(cli(then, env), 120_000, `task ${c.then}`);
     expect(after.code, `task ${c.then}:\n${after.err}`).toBe(0);
     outcome = c.then === 'rollback' ? 'rolled-back' : 'done';
   } else {

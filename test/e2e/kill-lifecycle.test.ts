@@ -103,7 +103,7 @@ const FLOWS: Flow[] = [
       await create(op, lab, tl, ['tenant-a']);
       expectDone(await runTask(op, 'instance.stop', { instanceId: instanceOf(op).id }));
     },
-    args: () => ['start', 'vm1'],
+    args: () => ['start', 'vm1', '--yes'],
     resumed: (op) => expectRunningWith(op, 1),
     before: (op) => expectStopped(op),
   },
@@ -112,7 +112,7 @@ const FLOWS: Flow[] = [
     kind: 'instance.stop',
     steps: 2,
     prepare: (op, lab, tl) => create(op, lab, tl, ['tenant-a']),
-    args: () => ['stop', 'vm1'],
+    args: (lab) => ['stop', 'vm1', '--confirm', lab.hostname],
     resumed: (op) => expectStopped(op),
     before: (op) => expectRunningWith(op, 1),
   },
@@ -121,7 +121,7 @@ const FLOWS: Flow[] = [
     kind: 'network.attach',
     steps: 3,
     prepare: (op, lab, tl) => create(op, lab, tl, ['tenant-a']),
-    args: () => ['attach', 'vm1', 'tenant-b'],
+    args: () => ['attach', 'vm1', 'tenant-b', '--yes'],
     resumed: (op) => expectRunningWith(op, 2),
     before: (op) => expectRunningWith(op, 1),
   },
@@ -130,7 +130,7 @@ const FLOWS: Flow[] = [
     kind: 'network.detach',
     steps: 3,
     prepare: (op, lab, tl) => create(op, lab, tl, ['tenant-a', 'tenant-b']),
-    args: () => ['detach', 'vm1', 'tenant-b'],
+    args: () => ['detach', 'vm1', 'tenant-b', '--yes'],
     resumed: (op) => expectRunningWith(op, 1),
     before: (op) => expectRunningWith(op, 2),
   },
@@ -140,7 +140,7 @@ const FLOWS: Flow[] = [
     kind: 'host.add',
     steps: 4,
     prepare: (op, lab, tl) => forgetInMaas(tl, op, lab),
-    args: (lab) => ['host', 'add', '--hostname', lab.hostname, ...shapeFlags(lab)],
+    args: (lab) => ['host', 'add', '--hostname', lab.hostname, ...shapeFlags(lab), '--yes'],
     resumed: async (op, lab) => {
       const host = hostOf(op, lab);
       expect(host?.maasSystemId, `${lab.hostname} in the store with its MaaS id`).toBeDefined();
@@ -160,7 +160,7 @@ const FLOWS: Flow[] = [
     kind: 'host.power',
     steps: 1,
     prepare: async (op, lab, tl) => void (await addHost(op, tl, lab)),
-    args: (lab) => ['ipmi', lab.hostname, 'power', 'on'],
+    args: (lab) => ['ipmi', lab.hostname, 'power', 'on', '--yes'],
     resumed: (op, lab) => expectPower(op, lab, 'on'),
     before: (op, lab) => expectPower(op, lab, 'off'),
   },
@@ -172,7 +172,7 @@ const FLOWS: Flow[] = [
       const host = await addHost(op, tl, lab);
       expectDone(await runTask(op, 'host.power', { hostId: host.id, action: 'on' }, { hostId: host.id }));
     },
-    args: (lab) => ['ipmi', lab.hostname, 'power', 'off'],
+    args: (lab) => ['ipmi', lab.hostname, 'power', 'off', '--confirm', lab.hostname],
     resumed: (op, lab) => expectPower(op, lab, 'off'),
     before: (op, lab) => expectPower(op, lab, 'on'),
   },

@@ -79,6 +79,7 @@ function deployArgs(lab: LabHost): string[] {
     ...networks,
     '--host',
     r.host,
+    '--yes',
   ];
 }
 
@@ -171,7 +172,7 @@ describe.concurrent('kill `rackpilot deploy` at every step boundary', { timeout:
 describe.concurrent('kill `rackpilot destroy` at every step boundary', { timeout: 120_000 }, () => {
   it.each(steps(DESTROY_STEPS))('step %i, then resume: the host is free', async (step) => {
     const { lab, storePath } = await prepare(`destroy-${step}`, true);
-    await runAndKill(tl, ['destroy', 'vm1'], storePath, step);
+    await runAndKill(tl, ['destroy', 'vm1', '--confirm', lab.hostname], storePath, step);
     const { op, task } = await takeOver(storePath, 'instance.destroy');
     try {
       expectExactJournal(task, step, DESTROY_STEPS, `destroy-${step}`);

@@ -219,6 +219,12 @@ describe('the plan the dashboard shows is the plan that runs', () => {
     expect(same).toBe(taskId);
     const back = await settled(taskId);
     expect(back.state).toBe('rolled-back');
+    // The confirmed undo plan is kept with the task, step by step, line by line.
+    for (const step of plan.steps) {
+      const i = Number(/^(?:undo )?(\d+) /.exec(step.step)![1]) - 1;
+      expect(back.steps[i]!.undoPlan, step.step).toEqual(step.actions);
+    }
+    expect(back.steps.filter((s) => s.undoPlan).length).toBe(plan.steps.length);
     // The undos ran in the plan's order, and the release went out as planned, erase and all.
     const order = back.log
       .filter((l) => l.source === 'engine' && l.text.endsWith(': undo started'))

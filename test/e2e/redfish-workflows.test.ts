@@ -121,10 +121,10 @@ describe('Redfish hosts: every workflow', () => {
     let r = await run('power', h, 'status', '--json');
     expect(r.code, r.text).toBe(0);
     expect(JSON.parse(r.text)).toMatchObject({ host: h, power: 'off' });
-    r = await run('boot', h, 'disk', '--persistent', '--legacy');
+    r = await run('boot', h, 'disk', '--persistent', '--legacy', '--yes');
     expect(r.code, r.text).toBe(0);
     expect(r.text).toMatch(new RegExp(`${h}: boot device disk, persistent done`));
-    r = await run('power', h, 'on');
+    r = await run('power', h, 'on', '--yes');
     expect(r.code, r.text).toBe(0);
     expect(tl.lab.world.host(h)).toMatchObject({
       power: 'on',
@@ -134,7 +134,7 @@ describe('Redfish hosts: every workflow', () => {
     });
     r = await run('power', h, 'status');
     expect(r.text).toMatch(new RegExp(`${h}: power on, boot override disk \\(persistent, legacy\\)`));
-    r = await run('power', h, 'off', '--json');
+    r = await run('power', h, 'off', '--json', '--confirm', h);
     expect(r.code, r.text).toBe(0);
     expect(tl.lab.world.host(h).power).toBe('off');
     r = await run('ipmi', h, 'power', 'status');

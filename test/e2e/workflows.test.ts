@@ -274,7 +274,7 @@ describe('remove host (CLI)', () => {
     };
     expect(await main(['host', 'rm', three.hostname], io, env)).toBe(1);
     expect(out.join('')).toMatch(new RegExp(`host ${three.hostname} runs instance vm-three`));
-    expect(await main(['destroy', 'vm-three'], io, env)).toBe(0);
+    expect(await main(['destroy', 'vm-three', '--confirm', three.hostname], io, env)).toBe(0);
     out.length = 0;
     expect(await main(['host', 'rm', three.hostname, '--json'], io, env)).toBe(0);
     expect(JSON.parse(out.join(''))).toMatchObject({ removed: three.hostname });

@@ -55,6 +55,7 @@ describe.skipIf(skip)('a jump host dies mid-deploy', () => {
         '--host',
         h.hostname,
         '--detach',
+        '--yes',
       ],
       a.env,
     );

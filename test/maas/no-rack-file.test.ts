@@ -9,7 +9,7 @@ import { NODE_STATUS } from '../../src/gear/maas/node-status.ts';
 import { inventorySource, openSite, rackLayout } from '../../src/runner/site/open.ts';
 import { startCreate } from '../../src/runner/site/provision.ts';
 import { openWorkbench } from '../../src/runner/site/workbench.ts';
-import { Inventory } from '../../state/live.ts';
+import { Inventory } from '../../bench/support/polled-inventory.ts';
 
 /** A real-looking site: a MaaS URL and key, the lab off, and no RACKPILOT_RACK_FILE at all. */
 describe('no rack file configured: MaaS alone', () => {

@@ -1,3 +1,7 @@
+import { loadConfig } from '../../src/config/index.ts';
+import { connectRunner, type RunnerClient } from '../../src/client/runner-client.ts';
+import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
+import { siteIdentity } from '../../src/runner/site-files.ts';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runnerPaths } from '../../src/config/runner-paths.ts';
@@ -143,4 +147,20 @@ export async function awaitChildExit(
   throw new Error(
     `${what} did not end within ${ms / 1000} s after its runner was killed; it printed:\n${out}${report}`,
   );
+}
+
+/** A runner in this process serving `env`'s site, and a test client of it (read-write). */
+export async function runnerWithClient(
+  env: Record<string, string>,
+  log: (line: string) => void = () => undefined,
+): Promise<{ runner: RunningRunner; client: RunnerClient }> {
+  const runner = await startRunner({ env, log, idleMs: 0 });
+  const client = await connectRunner({
+    storePath: runner.paths.store,
+    site: siteIdentity(loadConfig({ env, envFile: false })),
+    client: { kind: 'test', readOnly: false },
+    env,
+    start: false,
+  });
+  return { runner, client };
 }

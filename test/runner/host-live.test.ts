@@ -103,7 +103,7 @@ describe('a live read and the switch lock', () => {
       return r;
     });
     // The BMC answers at once; the ports wait. Let the BMC's reply come and go first.
-    await site.bmc.powerStatus(bmcTarget({ site, wb }, undefined, host.hostname)!);
+    await site.bmc.powerStatus((await bmcTarget({ site, wb }, undefined, host.hostname))!);
     expect(answered).toBe(false);
     await unlock();
     const live = await read;

@@ -7,7 +7,8 @@ import { Topology } from '../../src/config/rack/topology.ts';
 import { rackLayout } from '../../src/runner/site/open.ts';
 import { InventoryFollower, type MaasFeedPort } from '../../src/runner/inventory/follower.ts';
 import { maasFeed } from '../../src/runner/inventory/service.ts';
-import { mergeInventory, type HostRow, type RackLayout } from '../../state/live.ts';
+import type { HostRow, RackLayout } from '../../src/protocol/inventory.ts';
+import { mergeInventory } from '../../src/runner/inventory/merge.ts';
 
 /**
  * List, then follow, against the lab's MaaS over HTTP: a change reaches the rows through the

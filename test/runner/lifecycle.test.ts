@@ -39,7 +39,9 @@ beforeAll(async () => {
   await ok(['template', 'add', 'jammy', '--image', 'ubuntu/jammy']);
   await ok(['offering', 'add', offering, ...shapeFlags(h0)]);
   await ok(['network', 'add', 'tenant-a', '--vlan', '200']);
-  await Promise.all(hosts.map((h) => ok(['host', 'add', '--hostname', h.hostname, ...shapeFlags(h)])));
+  await Promise.all(
+    hosts.map((h) => ok(['host', 'add', '--hostname', h.hostname, ...shapeFlags(h), '--yes'])),
+  );
   shapeHosts.push(...hosts.map((h) => h.hostname));
 }, 120_000);
 
@@ -57,8 +59,18 @@ const deploy = (name: string, extra: string[] = []) => [
   'jammy',
   '--network',
   'tenant-a',
+  '--yes',
   ...extra,
 ];
+
+/** The host an instance runs on: what a destructive plan asks to be typed. */
+async function hostOf(instance: string): Promise<string> {
+  const ls = JSON.parse((await ok(['host', 'ls', '--json'])).out) as {
+    hostname: string;
+    instance: string | null;
+  }[];
+  return ls.find((h) => h.instance === instance)!.hostname;
+}
 
 describe('one runner, many terminals', () => {
   it('runs two deploys started at the same moment while a third terminal reads every 200 ms', async () => {
@@ -112,12 +124,12 @@ describe('one runner, many terminals', () => {
     expect(await d.exit, `${d.err()}\nsignal ${d.child.signalCode}`).toBe(130);
     expect(d.err()).toContain(`rackpilot task follow ${id}`);
     // vm-d is still being created: its host is busy, and the refusal names the create task.
-    const busy = await cli(['stop', 'vm-d'], env);
+    const busy = await cli(['stop', 'vm-d', '--confirm', await hostOf('vm-d')], env);
     expect(busy.code).toBe(1);
     expect(busy.err).toContain(id);
     const f = runCli(['task', 'follow', id], env);
     expect(await f.exit, f.err()).toBe(0);
-    const s = await ok(['stop', 'vm-d', '--detach']);
+    const s = await ok(['stop', 'vm-d', '--detach', '--confirm', await hostOf('vm-d')]);
     expect(s.out.trim()).toMatch(/^t-[0-9a-f]+$/);
     const stopId = s.out.trim();
     expect((await ok(['task', 'follow', stopId])).code).toBe(0);
@@ -136,7 +148,7 @@ describe('a runner that dies', () => {
     const t = await taskJson(id);
     expect(t.state).toBe('interrupted');
     expect(runnerPid(storePath)).not.toBe(oldPid);
-    const r = await ok(['task', 'resume', id]);
+    const r = await ok(['task', 'resume', id, '--yes']);
     expect(r.err).toMatch(/\[7\] /);
     expect((await taskJson(id)).state).toBe('done');
   }, 180_000);
@@ -161,7 +173,7 @@ describe('manual BMC changes are tasks', () => {
     const off = tl.lab.world.on((e) => {
       if (e.kind === 'power' && e.hostname === free) power.push(e);
     });
-    const refused = await cli(['ipmi', free, 'power', 'off'], env);
+    const refused = await cli(['ipmi', free, 'power', 'off', '--confirm', free], env);
     expect(refused.code).toBe(1);
     expect(refused.err).toContain(`task ${id}`);
     expect(refused.err).toContain('instance.create');
@@ -170,14 +182,14 @@ describe('manual BMC changes are tasks', () => {
     expect(tl.lab.world.host(free).power).toBe('on');
 
     // --force overrides, and the power task's journal says whose host it took.
-    const forced = await cli(['ipmi', free, 'power', 'off', '--force', '--json'], env);
+    const forced = await cli(['ipmi', free, 'power', 'off', '--force', '--json', '--confirm', free], env);
     expect(forced.code, forced.err).toBe(0);
     const powerTask = JSON.parse(forced.out) as { id: string };
     const journal = await taskJson(powerTask.id);
     expect(journal.log.map((l) => l.text).join('\n')).toMatch(new RegExp(`forced.*${id}|${id}.*forced`, 'i'));
     expect(power.map((e) => e.power)).toContain('off');
     off();
-    await ok(['task', 'cancel', id]);
+    await ok(['task', 'cancel', id, '--yes']);
   }, 180_000);
 });
 

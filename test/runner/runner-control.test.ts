@@ -102,10 +102,10 @@ describe('runner restart', () => {
     await cliOk(['template', 'add', 'jammy', '--image', 'ubuntu/jammy'], env);
     await cliOk(['offering', 'add', 'small', ...shapeFlags(h)], env);
     await cliOk(['network', 'add', 'tenant-a', '--vlan', '200'], env);
-    await cliOk(['host', 'add', '--hostname', h.hostname, ...shapeFlags(h)], env);
+    await cliOk(['host', 'add', '--hostname', h.hostname, ...shapeFlags(h), '--yes'], env);
     tl.lab.maas.faults.stickDeploy(h.hostname);
     const deploy = ['deploy', 'vm-r', '--offering', 'small', '--template', 'jammy', '--network', 'tenant-a'];
-    const id = (await cliOk([...deploy, '--detach'], env)).out.trim();
+    const id = (await cliOk([...deploy, '--detach', '--yes'], env)).out.trim();
     const old = runnerPid(storePath)!;
     const restart = runCli(['runner', 'restart'], env);
     await restart.waitFor(/restarts once its 1 running task\(s\) end/);
@@ -113,7 +113,7 @@ describe('runner restart', () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/refused: the runner is restarting once its running tasks end/);
     expect(runnerPid(storePath)).toBe(old);
-    await cliOk(['task', 'cancel', id], env);
+    await cliOk(['task', 'cancel', id, '--yes'], env);
     expect(await restart.exit, restart.err()).toBe(0);
     expect(runnerPid(storePath)).not.toBe(old);
     expect(readFileSync(runnerPaths(storePath).log, 'utf8')).toMatch(

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Inventory,
-  mergeInventory,
-  NOT_IN_MAAS,
-  type MachineRecord,
-  type RackLayout,
-} from '../../state/live.ts';
+import { NOT_IN_MAAS, type RackLayout } from '../../src/protocol/inventory.ts';
+import { mergeInventory, type MachineRecord } from '../../src/runner/inventory/merge.ts';
+import { Inventory } from '../../bench/support/polled-inventory.ts';
 
 const layout: RackLayout = {
   racks: [

@@ -1,19 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateLabSpec, type LabSpec, type SwitchDialect } from '../../src/lab/spec.ts';
+import { DIALECTS, type DialectName } from '../../src/gear/switch/dialect-names.ts';
+import { generateLabSpec, type LabSpec } from '../../src/lab/spec.ts';
 import { startLabSwitches, type LabSwitches, type LabSwitchesOptions } from '../../src/lab/switch-server.ts';
 import { LabWorld } from '../../src/lab/world.ts';
 import type { SwitchTargetInput } from '../../src/gear/switch/target.ts';
 
-export const ALL_DIALECTS: SwitchDialect[] = ['force10', 'os10', 'nxos', 'eos'];
+export const ALL_DIALECTS: readonly DialectName[] = DIALECTS;
 
 export interface Lab {
   spec: LabSpec;
   world: LabWorld;
   lab: LabSwitches;
-  target(dialect: SwitchDialect, extra?: Partial<SwitchTargetInput>): SwitchTargetInput;
-  switchName(dialect: SwitchDialect): string;
+  target(dialect: DialectName, extra?: Partial<SwitchTargetInput>): SwitchTargetInput;
+  switchName(dialect: DialectName): string;
   tmp: string;
   close(): Promise<void>;
 }
@@ -24,7 +25,7 @@ export async function startLab(opts: LabSwitchesOptions = {}): Promise<Lab> {
   const world = new LabWorld(spec);
   const lab = await startLabSwitches(world, opts);
   const tmp = mkdtempSync(join(tmpdir(), 'rackpilot-switch-'));
-  const byDialect = (d: SwitchDialect) => spec.switches.find((s) => s.dialect === d)!;
+  const byDialect = (d: DialectName) => spec.switches.find((s) => s.dialect === d)!;
   return {
     spec,
     world,

@@ -543,12 +543,12 @@ describe('locks and concurrency', () => {
 
 describe('recover, resume, rollback', () => {
   /** A journal as a killed process leaves it: step 0 done with output, step 1 running, step 2 pending. */
-  async function killedTask(): Promise<string> {
+  async function killedTask(id = 't-killed01', hostname = 'r01-n001'): Promise<string> {
     const now = new Date().toISOString();
     const t = await r.store.tasks.insert({
-      id: 't-killed01',
+      id,
       kind: 'create',
-      target: { hostname: 'r01-n001' },
+      target: { hostname },
       params: { vlan: 100 },
       state: 'running',
       steps: [
@@ -569,6 +569,9 @@ describe('recover, resume, rollback', () => {
     });
     return t.id;
   }
+
+  /** Another killed task, on another host. */
+  const killedTask2 = (id = 't-killed02') => killedTask(id, `r01-n0${id.slice(-2)}`);
 
   function define(effects: string[], opts: { vlanInPlace: boolean; failUndo?: string }) {
     r.engine.define('create', (p: { vlan: number }) => [
@@ -660,6 +663,43 @@ describe('recover, resume, rollback', () => {
     expect(t.steps.map((s) => s.state)).toEqual(['undone', 'undone', 'pending']);
     expect((await onDisk(r.file, id)).state).toBe('rolled-back');
     await refusal(r.engine.resume(id));
+  });
+
+  it('a resume and a rollback journal the plan the operator confirmed with the steps they cover', async () => {
+    r = await rig();
+    const effects: string[] = [];
+    define(effects, { vlanInPlace: false });
+    const id = await killedTask();
+    await r.engine.recover();
+    const resumed = [
+      { index: 1, actions: ['switch tor-r01: configure', 'switch tor-r01: interface vlan 100'] },
+      { index: 2, actions: ['IPMI 127.0.0.1:623: Chassis Control 0x01 power up'] },
+    ];
+    await r.engine.resume(id, { plan: resumed });
+    let t = await r.engine.wait(id);
+    expect(t.state).toBe('done');
+    expect(t.steps.map((s) => s.plan)).toEqual([undefined, resumed[0]!.actions, resumed[1]!.actions]);
+    expect(t.log.map((l) => l.text)).toContain(
+      'resume requested (from step 2: set VLAN) as confirmed: its plan is journaled with the steps',
+    );
+    // A done task is not rolled back; a new interrupted one is, its undo lines on its steps.
+    const again = await killedTask2();
+    await r.engine.recover();
+    const undo = [
+      { index: 1, actions: ['switch tor-r01: no untagged 1/1/1'] },
+      { index: 0, actions: ['MaaS POST machines/abc/?op=release erase=true'] },
+    ];
+    await r.engine.rollback(again, { plan: undo });
+    t = await r.engine.wait(again);
+    expect(t.state).toBe('rolled-back');
+    expect(t.steps.map((s) => s.undoPlan)).toEqual([undo[1]!.actions, undo[0]!.actions, undefined]);
+    expect((await onDisk(r.file, again)).steps[0]!.undoPlan).toEqual(undo[1]!.actions);
+    // A plan naming a step the task lacks is not its plan: refused before anything runs.
+    const third = await killedTask2('t-killed03');
+    await r.engine.recover();
+    const err = await refusal(r.engine.rollback(third, { plan: [{ index: 7, actions: ['x'] }] }));
+    expect(err.message).toContain('has no step 8');
+    expect((await onDisk(r.file, third)).state).toBe('interrupted');
   });
 
   it('a failed undo stops the rollback; rolling back again finishes it', async () => {

@@ -341,7 +341,7 @@ describe('actions from the keyboard', () => {
     ]);
   });
 
-  it('add host works on a row Not in MaaS only', async () => {
+  it('add host works on a row Not in MaaS only, shows its plan and starts it as confirmed', async () => {
     const fake = fakeActions();
     const h = await mount({ actions: fake.actions }, undefined, SLOW);
     await h.press('a');
@@ -350,23 +350,39 @@ describe('actions from the keyboard', () => {
     await h.press('a');
     await h.type('64 2100 262144');
     await h.press(KEYS.enter);
+    // The runner's plan for it, every line, before anything starts.
+    await asked(h, 'Go ahead?');
+    expect(h.frame()).toContain('host-add r01-n099');
+    expect(h.frame()).toContain('IPMI 10.0.0.1:623: host-add of r01-n099');
+    expect(fake.started()).toEqual([]);
+    const req = {
+      action: 'host-add',
+      hostname: 'r01-n099',
+      mac: '52:54:09:00:00:01',
+      cores: 64,
+      mhz: 2100,
+      memory: 262144,
+      rack: 'r01',
+    };
+    expect(fake.calls.map((c) => c.method)).toEqual(['planAction']);
+    expect(fake.calls[0]!.args[0]).toEqual(req);
+    await h.press('y');
     await tick();
-    expect(fake.calls).toEqual([
-      {
-        method: 'addHost',
-        args: [
-          {
-            hostname: 'r01-n099',
-            systemId: null,
-            macs: ['52:54:09:00:00:01'],
-            rack: 'r01',
-            cpuCores: 64,
-            cpuMhz: 2100,
-            memoryMb: 262144,
-          },
-        ],
-      },
-    ]);
+    // The confirmed plan's digest goes with the start.
+    expect(fake.started()).toEqual([[req, 'd-host-add-r01-n099']]);
+  });
+
+  it('add host: esc on its plan adds nothing', async () => {
+    const fake = fakeActions();
+    const h = await mount({ actions: fake.actions }, undefined, SLOW);
+    await selectHost(h, 'r01-n099');
+    await h.press('a');
+    await h.type('64 2100 262144');
+    await h.press(KEYS.enter);
+    await asked(h, 'Go ahead?');
+    await h.press(KEYS.esc);
+    await tick();
+    expect(fake.started()).toEqual([]);
   });
 
   it('tasks view: resume, rollback and cancel the selected task', async () => {

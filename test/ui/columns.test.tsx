@@ -4,7 +4,7 @@ import stringWidth from 'string-width';
 import { Dashboard } from '../../components/Dashboard.tsx';
 import { layoutColumns } from '../../components/columns.ts';
 import type { DashboardRow } from '../../components/rows.ts';
-import { Inventory } from '../../state/live.ts';
+import { Inventory } from '../../bench/support/polled-inventory.ts';
 import { fakeSite } from '../../bench/support/fake-inventory.ts';
 
 /**
@@ -70,6 +70,25 @@ describe('layoutColumns', () => {
     // Nothing left unused while the message is cut.
     const used = 2 + cols.reduce((n, c) => n + c.width, 0) + cols.length - 1;
     expect(used).toBe(91);
+  });
+
+  it('at 120 columns a host with a task, an instance and a long status keeps its message; the ports give way', () => {
+    const busy = row({
+      hostname: 'r01-n002',
+      ports: ['1/1/26', '1/1/27'],
+      statusName: 'Failed commissioning',
+      task: { id: 't-1', kind: 'instance.create', step: 'rollback 2/7' },
+      instance: 'r01-n002-vm',
+      vlans: '101',
+    });
+    const cols = layoutColumns(91, [row({ hostname: 'r01-n001' }), busy], true);
+    const by = Object.fromEntries(cols.map((c) => [c.id, c]));
+    expect(by['message']!.width).toBeGreaterThanOrEqual(10);
+    expect(by['task']).toBeDefined();
+    expect(by['instance']!.width).toBeGreaterThanOrEqual('r01-n002-vm'.length);
+    // The first port and a count: the rest are in the details view.
+    expect(by['ports']!.ports).toBe('short');
+    expect(2 + cols.reduce((n, c) => n + c.width, 0) + cols.length - 1).toBeLessThanOrEqual(91);
   });
 
   it('an 80-column terminal keeps the short forms: the first port and a count, no message; the host cut only when room runs out', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it, afterEach } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
 import { Dashboard } from '../../components/Dashboard.tsx';
-import { Inventory } from '../../state/live.ts';
+import { Inventory } from '../../bench/support/polled-inventory.ts';
 import { fakeSite } from '../../bench/support/fake-inventory.ts';
 
 const tick = (ms = 0) => new Promise((r) => setImmediate(() => setTimeout(r, ms)));

@@ -107,8 +107,14 @@ describe('add-host form', () => {
     await h.type(' 262144');
     await h.press(KEYS.enter);
     await tick(40);
-    expect(fake.calls.map((c) => c.method)).toEqual(['addHost']);
-    expect(fake.calls[0]!.args[0]).toMatchObject({ cpuCores: 64, cpuMhz: 2100, memoryMb: 262144 });
+    // Accepted: the runner is asked for the add's plan with the hardware typed.
+    expect(fake.calls.map((c) => c.method)).toEqual(['planAction']);
+    expect(fake.calls[0]!.args[0]).toMatchObject({
+      action: 'host-add',
+      cores: 64,
+      mhz: 2100,
+      memory: 262144,
+    });
     expect(footer(h.frame())).not.toContain('is not CORES');
   });
 

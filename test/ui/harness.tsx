@@ -10,7 +10,7 @@ import type {
   PlanStep,
   TaskRef,
 } from '../../components/actions.ts';
-import { Inventory } from '../../state/live.ts';
+import { Inventory } from '../../bench/support/polled-inventory.ts';
 import type { Task } from '../../src/runner/store/store.ts';
 import { fakeSite } from '../../bench/support/fake-inventory.ts';
 import { fakeCabling, fakeDiagnosis, fakeInspection, fakeTriage } from './trouble-fixtures.ts';
@@ -40,7 +40,8 @@ export type Call = { method: keyof DashboardActions; args: unknown[] };
  * for the changes that need it what it destroys and what must be typed (as the runner decides).
  */
 export function fakePlan(req: ActionRequest): ActionPlan {
-  const target = 'task' in req ? req.task : 'host' in req ? req.host : req.instance;
+  const target =
+    'task' in req ? req.task : 'host' in req ? req.host : 'hostname' in req ? req.hostname : req.instance;
   const typed =
     (req.action === 'power' && req.op !== 'on') ||
     (req.action === 'instance' && req.verb === 'destroy') ||
@@ -102,7 +103,6 @@ export function fakeActions(
       return Promise.resolve({ taskId: `t-${++n}` } satisfies TaskRef) as Promise<never>;
     };
   const methods: (keyof DashboardActions)[] = [
-    'addHost',
     'plan',
     'deploy',
     'planAction',

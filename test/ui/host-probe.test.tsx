@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import { Dashboard } from '../../components/Dashboard.tsx';
 import type { HostProber } from '../../components/live-warnings.ts';
-import { Inventory, type MachineRecord } from '../../state/live.ts';
+import type { MachineRecord } from '../../src/runner/inventory/merge.ts';
+import { Inventory } from '../../bench/support/polled-inventory.ts';
 import type { HostLive } from '../../src/protocol/messages.ts';
 import { fakeSite } from '../../bench/support/fake-inventory.ts';
 

@@ -93,3 +93,21 @@ describe('terminal manners', () => {
     expect(h.frame()).toContain('[read-only]');
   });
 });
+
+describe('the status message at 120 columns and more', () => {
+  for (const columns of [120, 140, 160]) {
+    it(`${columns} columns, a running task on a host (its pane beside the table from 140): MESSAGE stays`, async () => {
+      const h = await mount(
+        { catalog: fakeCatalog(), taskFeed: staticFeed([fakeTask({ id: 't-run' })]) },
+        { columns, rows: 36 },
+      );
+      const frame = h.frame();
+      for (const l of frame.split('\n')) expect(stringWidth(l)).toBeLessThanOrEqual(columns);
+      expect(frame).toMatch(/HOST\s.*TASK\s.*MESSAGE/);
+      // The row of the host the task holds shows its task and, cut if need be, MaaS's message.
+      const row = frame.split('\n').find((l) => /r01-n002 .*deploy 7\/13/.test(l));
+      expect(row, frame).toBeDefined();
+      expect(row).toMatch(/deploy 7\/13\s+Node operat/);
+    });
+  }
+});

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import { Dashboard } from '../../components/Dashboard.tsx';
-import { Inventory } from '../../state/live.ts';
+import { Inventory } from '../../bench/support/polled-inventory.ts';
 import { openStore, readStore } from '../../src/runner/store/store.ts';
 import { orderTasks } from '../../src/protocol/task-states.ts';
 import { TaskEngine } from '../../src/runner/tasks/index.ts';

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { z } from 'zod';
-import type { SwitchDialect } from '../../lab/spec.ts';
+import type { DialectName } from '../../gear/switch/dialect-names.ts';
 import { OperatorError } from '../../util/errors.ts';
 import { registerSecret } from '../../util/redact.ts';
 import { parseJson } from './json.ts';
@@ -134,7 +134,7 @@ function bmcProtocolErrors(bmc: Raw, path: string): RackError[] {
 }
 
 interface CrossFacts {
-  dialects: (SwitchDialect | undefined)[];
+  dialects: (DialectName | undefined)[];
   ports: Map<string, ReturnType<typeof parsePort>>;
 }
 
@@ -157,7 +157,7 @@ function crossCheck(raw: unknown, errors: RackError[]): CrossFacts {
     if (!isObj(rack)) return;
     const swPath = `racks[${r}].l2Switch`;
     const sw = isObj(rack.l2Switch) ? rack.l2Switch : undefined;
-    let dialect: SwitchDialect | undefined;
+    let dialect: DialectName | undefined;
     let prefix: string | undefined;
     let switchKey = `#${r}`;
     if (sw) {

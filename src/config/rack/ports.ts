@@ -1,4 +1,4 @@
-import type { SwitchDialect } from '../../lab/spec.ts';
+import type { DialectName } from '../../gear/switch/dialect-names.ts';
 import { quote } from './quote.ts';
 
 /**
@@ -8,7 +8,7 @@ import { quote } from './quote.ts';
  */
 
 export interface SwitchTypeInfo {
-  dialect: SwitchDialect;
+  dialect: DialectName;
   /** The name the rack file is expected to use ("Force10" is the seed's). */
   name: string;
   label: string;
@@ -33,7 +33,7 @@ export function switchTypeFor(type: string): SwitchTypeInfo | undefined {
   return SWITCH_TYPES.find((t) => t.aliases.includes(key));
 }
 
-export function switchTypeInfo(dialect: SwitchDialect): SwitchTypeInfo {
+export function switchTypeInfo(dialect: DialectName): SwitchTypeInfo {
   return SWITCH_TYPES.find((t) => t.dialect === dialect)!;
 }
 
@@ -55,7 +55,7 @@ interface DialectPorts {
   cli: (type: string, id: string) => string;
 }
 
-const DIALECT_PORTS: Record<SwitchDialect, DialectPorts> = {
+const DIALECT_PORTS: Record<DialectName, DialectPorts> = {
   force10: {
     types: [
       { name: 'TenGigabitEthernet', short: ['te', 'tengig'] },
@@ -119,13 +119,13 @@ function knownTypes(d: DialectPorts): string {
 }
 
 /** The dialect's spelling of an interface type, or undefined when the dialect has no such type. */
-export function interfaceTypeFor(dialect: SwitchDialect, type: string): string | undefined {
+export function interfaceTypeFor(dialect: DialectName, type: string): string | undefined {
   const key = type.toLowerCase();
   return DIALECT_PORTS[dialect].types.find((t) => t.name.toLowerCase() === key || t.short.includes(key))
     ?.name;
 }
 
-export function checkPortPrefix(dialect: SwitchDialect, prefix: string): PortResult | undefined {
+export function checkPortPrefix(dialect: DialectName, prefix: string): PortResult | undefined {
   if (!/^[A-Za-z]{1,32}$/.test(prefix))
     return { ok: false, message: `${quote(prefix)} is not an interface type (letters only)` };
   if (interfaceTypeFor(dialect, prefix) === undefined) {
@@ -143,14 +143,14 @@ export function portHasSafeShape(text: string): boolean {
   return PORT_SHAPE.test(text);
 }
 
-function notAPort(dialect: SwitchDialect, text: string): PortResult {
+function notAPort(dialect: DialectName, text: string): PortResult {
   return {
     ok: false,
     message: `${quote(text)} is not a valid port name for ${switchTypeInfo(dialect).name} (e.g. ${DIALECT_PORTS[dialect].examples})`,
   };
 }
 
-export function parsePort(dialect: SwitchDialect, text: string, portPrefix?: string): PortResult {
+export function parsePort(dialect: DialectName, text: string, portPrefix?: string): PortResult {
   const d = DIALECT_PORTS[dialect];
   const m = PORT_SHAPE.exec(text);
   if (!m) return notAPort(dialect, text);

@@ -1,4 +1,4 @@
-import type { SwitchDialect } from '../../lab/spec.ts';
+import type { DialectName } from '../../gear/switch/dialect-names.ts';
 import type { BmcProtocol, BootMethod } from './schema.ts';
 import type { VlanRange } from './vlans.ts';
 
@@ -20,7 +20,7 @@ export interface RackSwitch {
   passwordEnv?: string;
   /** `type` as written in the file. */
   type: string;
-  dialect: SwitchDialect;
+  dialect: DialectName;
   /** Pinned host key, OpenSSH's `SHA256:…` fingerprint. */
   hostKey?: string;
   pxeVlan?: number;

@@ -6,9 +6,6 @@
  *   await ipmi.powerStatus(t);                           // 'on' | 'off'
  *   await ipmi.power(t, 'cycle');                        // on | off | soft | cycle | reset
  *   await ipmi.setBootDevice(t, { device: 'pxe', persistent: false, efi: true });
- *   const all = await sweepPower(ipmi, targets, { concurrency: 64 });
- *   const watch = new PowerWatcher(ipmi, targets, { intervalMs: 10_000 });
- *   watch.onChange((c) => c.outOfBand && alert(c));  watch.start();
  *   await ipmi.close();
  *
  * Failures are IpmiError (an OperatorError): kind timeout | auth | session | completion | closed,
@@ -22,16 +19,6 @@ export {
 } from './client.ts';
 export { IpmiError, type IpmiErrorKind } from './errors.ts';
 export { targetName, type IpmiTarget, type RetryPolicy } from './session.ts';
-export {
-  sweepPower,
-  mapLimit,
-  PowerWatcher,
-  type PowerResult,
-  type PowerChange,
-  type PowerWatcherOptions,
-  type SweepOptions,
-  type WatchedPower,
-} from './sweep.ts';
 export { bootDeviceLabel } from './commands.ts';
 export { SolConsole, type SolHandlers, type SolOptions } from './sol.ts';
 export type {

@@ -112,6 +112,7 @@ export class SwitchSession {
     session.loginBy = Date.now() + session.loginMs;
     await session.connect();
     try {
+      await session.openShell();
       await session.login();
     } catch (e) {
       session.destroy();
@@ -128,9 +129,9 @@ export class SwitchSession {
     return new SwitchError(kind, detail, { switchName: this.target.name, address: this.address, ...extra });
   }
 
-  private connect(): Promise<void> {
+  /** The SSH connection's settings; `onVerdict` hears what the host key check decided. */
+  private sshConfig(onVerdict: (v: HostKeyVerdict) => void): ConnectConfig {
     const t = this.target;
-    let verdict: HostKeyVerdict | undefined;
     const config: ConnectConfig = {
       host: t.host,
       port: t.port,
@@ -139,20 +140,30 @@ export class SwitchSession {
       keepaliveInterval: 10_000,
       tryKeyboard: t.password !== undefined,
       hostVerifier: (key: Buffer) => {
-        verdict = checkHostKey({
+        const verdict = checkHostKey({
           host: t.host,
           port: t.port,
           keyBlob: key,
           pinned: t.hostKeyFingerprint,
           knownHostsPath: this.opts.knownHostsPath,
         });
+        onVerdict(verdict);
         return verdict.ok;
       },
     };
     if (t.password !== undefined) config.password = t.password;
     if (t.privateKey !== undefined) config.privateKey = t.privateKey;
     if (t.passphrase !== undefined) config.passphrase = t.passphrase;
+    return config;
+  }
 
+  /** Step 1 of opening: the SSH connection, authenticated, its host key checked. */
+  private connect(): Promise<void> {
+    const t = this.target;
+    let verdict: HostKeyVerdict | undefined;
+    const config = this.sshConfig((v) => {
+      verdict = v;
+    });
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const fail = (e: SwitchError) => {
@@ -219,7 +230,8 @@ export class SwitchSession {
     });
   }
 
-  private async login(): Promise<void> {
+  /** Step 2: an interactive shell, 250 columns wide so that no answer wraps. */
+  private async openShell(): Promise<void> {
     this.stream = await new Promise<ClientChannel>((resolve, reject) => {
       this.client.shell({ term: 'vt100', cols: 250, rows: 24 }, (e, stream) => {
         if (e)
@@ -232,9 +244,13 @@ export class SwitchSession {
     this.stream.on('data', (d: Buffer) => this.onData(d.toString('utf8')));
     this.stream.stderr.on('data', (d: Buffer) => this.onData(d.toString('utf8')));
     this.stream.on('close', () => this.onClosed(this.err('closed', 'the switch closed the session')));
+  }
 
-    // Banners, `[y/n]`, enable; then the privileged prompt gives the hostname. All of it within
-    // the one login deadline, however many steps the switch asks for.
+  /**
+   * Step 3: banners, `[y/n]`, enable; then the privileged prompt gives the hostname, and paging is
+   * turned off. All of it within the one login deadline, however many steps the switch asks for.
+   */
+  private async login(): Promise<void> {
     for (let step = 0; step < 8; step++) {
       const text = await this.waitFor(
         (s) => YES_NO.test(s) || PASSWORD.test(s) || ANY_PROMPT.test(s),
@@ -245,31 +261,40 @@ export class SwitchSession {
           hint: `The switch is slow or stuck at its login (banner, enable); raise ${this.opts.connectTimeoutSetting ?? 'RACKPILOT_SWITCH_TIMEOUT'} if it is only slow.`,
         },
       );
-      if (YES_NO.test(text)) {
-        this.send('y');
-        continue;
-      }
-      if (PASSWORD.test(text)) {
-        if (this.target.password === undefined)
-          throw this.err('auth', 'the switch asks for an enable password and none is configured');
-        this.send(this.target.password, true);
-        continue;
-      }
-      const m = ANY_PROMPT.exec(text)!;
-      this.hostname = m[1]!;
-      this.prompt = `${m[1]}${m[2] ?? ''}${m[3]}`;
-      if (m[3] === '>') {
-        this.send('enable');
-        continue;
-      }
-      const host = this.hostname.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      this.promptRe = new RegExp(`(?:^|\\n)(${host})(\\([^()\\n]{1,48}\\))?([#>]) ?$`);
+      if (this.answerLoginPrompt(text)) continue;
       await this.run(this.dialect.pagingOff);
       return;
     }
     throw this.err('auth', 'could not reach the privileged prompt', {
       hint: 'The account may lack privilege 15 / network-admin; check the switch user role.',
     });
+  }
+
+  /**
+   * Answers what the switch asks at login (`[y/n]`, the enable password, enable itself): true when
+   * an answer was sent. At the privileged prompt it learns the hostname and the prompt's pattern.
+   */
+  private answerLoginPrompt(text: string): boolean {
+    if (YES_NO.test(text)) {
+      this.send('y');
+      return true;
+    }
+    if (PASSWORD.test(text)) {
+      if (this.target.password === undefined)
+        throw this.err('auth', 'the switch asks for an enable password and none is configured');
+      this.send(this.target.password, true);
+      return true;
+    }
+    const m = ANY_PROMPT.exec(text)!;
+    this.hostname = m[1]!;
+    this.prompt = `${m[1]}${m[2] ?? ''}${m[3]}`;
+    if (m[3] === '>') {
+      this.send('enable');
+      return true;
+    }
+    const host = this.hostname.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    this.promptRe = new RegExp(`(?:^|\\n)(${host})(\\([^()\\n]{1,48}\\))?([#>]) ?$`);
+    return false;
   }
 
   private onData(text: string): void {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { registerSecret } from '../../util/redact.ts';
+import { DIALECTS } from './dialect-names.ts';
 import { parseVlanList } from './ranges.ts';
 import { isSafeName, isValidPortType, MAX_VLAN, MIN_VLAN } from './validate.ts';
 
-import { DIALECTS } from './vocabulary.ts';
-export { DIALECTS, type DialectName } from './vocabulary.ts';
+export { DIALECTS, type DialectName } from './dialect-names.ts';
 
 const vlanId = z.number().int().min(MIN_VLAN).max(MAX_VLAN);
 

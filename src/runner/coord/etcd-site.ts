@@ -1,3 +1,4 @@
+import { formatSeconds } from '../../util/deadline.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -193,16 +194,34 @@ export class EtcdSite {
     log: (line: string) => void = () => undefined,
   ): Promise<EtcdSite> {
     const site = new EtcdSite(settings, log);
+    // RACKPILOT_ETCD_TIMEOUT bounds the whole opening, its tries at every member included.
+    const bound = settings.timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const started = site.start();
+    started.catch(() => undefined);
     try {
-      await site.start();
+      await (bound === undefined
+        ? started
+        : Promise.race([
+            started,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(
+                () => reject(new Error(`no answer within ${formatSeconds(bound)} (RACKPILOT_ETCD_TIMEOUT)`)),
+                bound,
+              );
+            }),
+          ]));
     } catch (err) {
+      site.closed = true;
       site.client.close();
       throw new OperatorError(
         `cannot use etcd at ${settings.endpoints.join(', ')}: ${cleanGrpcMessage(describeError(err))}`,
         {
-          hint: `check RACKPILOT_ETCD and that etcd runs (\`etcdctl endpoint health\`); each try at a member is bounded by RACKPILOT_ETCD_TIMEOUT (${Math.round((settings.timeoutMs ?? 5_000) / 1000)} s)`,
+          hint: `check RACKPILOT_ETCD and that etcd runs (\`etcdctl endpoint health\`); RACKPILOT_ETCD_TIMEOUT (${Math.round((settings.timeoutMs ?? 5_000) / 1000)} s) bounds the connection and each request`,
         },
       );
+    } finally {
+      clearTimeout(timer);
     }
     return site;
   }

@@ -18,19 +18,22 @@ export function liveChecks(f: DoctorFacts): Check[] {
   const checks: Check[] = [];
   // ---- BMC ----
   const bmc = f.bmc;
+  const via = bmc && 'origin' in bmc && bmc.origin ? ` (${bmc.origin})` : '';
   if (!bmc)
     checks.push({
       id: 'bmc',
       title: 'BMC reachable',
       state: 'unknown',
-      evidence: ['no BMC known for the host'],
+      evidence: ['no BMC known for the host (rack file, store or MaaS)'],
     });
+  else if (bmc.answer === 'unknown')
+    checks.push({ id: 'bmc', title: 'BMC reachable', state: 'unknown', evidence: [`BMC: ${bmc.error}`] });
   else if (bmc.answer === 'ok')
     checks.push({
       id: 'bmc',
       title: 'BMC reachable',
       state: 'pass',
-      evidence: [`BMC: Get Chassis Status answered, power ${bmc.power}`],
+      evidence: [`BMC${via}: Get Chassis Status answered, power ${bmc.power}`],
     });
   else
     checks.push({
@@ -39,8 +42,8 @@ export function liveChecks(f: DoctorFacts): Check[] {
       state: 'fail',
       evidence: [
         bmc.answer === 'auth'
-          ? `BMC: refused the credentials (RAKP): ${bmc.error}`
-          : `BMC: no answer: ${bmc.error}`,
+          ? `BMC${via}: refused the credentials (RAKP): ${bmc.error}`
+          : `BMC${via}: no answer: ${bmc.error}`,
         ...f.events
           .filter((e) => /Failed to (query node's BMC|power)/.test(e.type))
           .slice(0, 2)

@@ -44,9 +44,19 @@ export interface DoctorFacts {
   extra?: { source: string; at: number | null; text: string }[];
   /** 1 for a real region; the lab's RACKPILOT_TIME_SCALE (its MaaS runs durations and timeouts scaled). */
   timeScale?: number;
+  /**
+   * The BMC's answer; `origin` names it and where its details came from ("IPMI 10.0.0.5, from
+   * MaaS"). `unknown`: a BMC is known but its details cannot be used.
+   */
   bmc:
-    | { answer: 'ok'; power: 'on' | 'off'; boot: { device: string; valid: boolean; persistent: boolean } }
-    | { answer: 'unreachable' | 'auth'; error: string }
+    | {
+        answer: 'ok';
+        origin?: string;
+        power: 'on' | 'off';
+        boot: { device: string; valid: boolean; persistent: boolean };
+      }
+    | { answer: 'unreachable' | 'auth'; origin?: string; error: string }
+    | { answer: 'unknown'; error: string }
     | null;
   /** The BMC sweep's flag: a change nobody explained, with when. */
   outOfBand: { at: number; from: string; to: string } | null;

@@ -1,12 +1,16 @@
 import { parseEventTime } from '../../gear/maas/schemas.ts';
 import { scriptSetOutput } from '../../gear/maas/results.ts';
 import type { MaasMachine } from '../../gear/maas/schemas.ts';
-import { bmcTargetForHost, rackBmcTarget, type BmcTarget } from '../site/bmc-target.ts';
+import type { BmcTarget } from '../site/bmc-target.ts';
+import { resolveBmc } from '../site/bmc-resolve.ts';
+import type { WaitBoard } from '../waits.ts';
+import { describeBmcOrigin } from '../../protocol/messages.ts';
 import { switchPort } from '../site/adapters.ts';
 import type { Site } from '../site/open.ts';
 import type { Workbench } from '../site/workbench.ts';
 import { bootDeviceLabel } from '../../gear/ipmi/index.ts';
 import { describeError, OperatorError } from '../../util/errors.ts';
+import { abortedByDeadline, raceSignal } from '../../util/deadline.ts';
 import { answerOf, type BmcPower } from '../power-sweep.ts';
 import type { Host, Task } from '../../protocol/records.ts';
 import { readEventsBack } from '../../gear/maas/event-pages.ts';
@@ -30,11 +34,16 @@ export interface TroubleshootContext {
   power?: (hostname: string) => BmcPower | undefined;
   /** This site's stage durations, which the doctor reads and adds finished operations to. */
   history?: StageHistoryFile;
+  /** Where the runner says what it waits for (a client whose deadline passes is told). */
+  waits?: WaitBoard;
   /** The last lines the host's console printed, when the runner has them (its scrollback). */
   console?: (hostname: string) => string[];
 }
 
 const line = (err: unknown) => describeError(err).split('\n')[0]!;
+/** Why a read failed: the client's deadline when that is what ended it (the gear's own words else). */
+const why = (err: unknown, signal: AbortSignal | undefined) =>
+  abortedByDeadline(signal) ? `not read: ${line(signal!.reason)}` : line(err);
 
 /** The host as rackpilot knows it: the store record, else the rack file (with its BMC). */
 function hostOf(ctx: TroubleshootContext, key: string) {
@@ -52,13 +61,20 @@ function hostOf(ctx: TroubleshootContext, key: string) {
   return { rec, hostname, rack, macs };
 }
 
-export function bmcTarget(
+/** The host's BMC as the doctor reads it: the store's record, the rack file's, else MaaS's. */
+export async function bmcTarget(
   ctx: TroubleshootContext,
   rec: Host | undefined,
   hostname: string,
-): BmcTarget | undefined {
-  if (rec) return bmcTargetForHost(rec);
-  return rackBmcTarget(ctx.site.topology.host(hostname)?.bmc, hostname, ctx.site.env);
+  signal?: AbortSignal,
+): Promise<BmcTarget | undefined> {
+  const found = await resolveBmc(ctx.site, rec, hostname, signal);
+  return found && 'target' in found ? found.target : undefined;
+}
+
+/** Runs `work`, known to the runner's wait board (when it has one) as `what`. */
+function track<T>(ctx: TroubleshootContext, what: string, work: () => Promise<T>): Promise<T> {
+  return ctx.waits ? ctx.waits.track(what, work) : work();
 }
 
 async function machineOf(
@@ -100,7 +116,7 @@ export async function gatherDoctorFacts(
   let machine: MaasMachine | null = null;
   const maas = (async (): Promise<DoctorFacts['maas']> => {
     try {
-      machine = await machineOf(ctx, rec, hostname, signal);
+      machine = await track(ctx, `MaaS's machine ${hostname}`, () => machineOf(ctx, rec, hostname, signal));
       if (!machine) return null;
       return {
         systemId: machine.system_id,
@@ -125,10 +141,12 @@ export async function gatherDoctorFacts(
     if (!id) return [];
     try {
       // Back to the status change that began the last operation, at every level (PXE, TFTP, HTTP).
-      const page = await readEventsBack(
-        site.maas,
-        { systemId: id, level: 'DEBUG', pageSize: 100, maxPages: 8, enough: reachesStoryStart },
-        signal,
+      const page = await track(ctx, `MaaS's events of ${hostname}`, () =>
+        readEventsBack(
+          site.maas,
+          { systemId: id, level: 'DEBUG', pageSize: 100, maxPages: 8, enough: reachesStoryStart },
+          signal,
+        ),
       );
       return page.events.map((e) => ({
         id: e.id,
@@ -146,7 +164,9 @@ export async function gatherDoctorFacts(
     const id = await sid();
     if (!id) return null;
     try {
-      const set = await site.maas.readInstallationResults(id, signal);
+      const set = await track(ctx, `MaaS's installation results of ${hostname}`, () =>
+        site.maas.readInstallationResults(id, signal),
+      );
       const text = scriptSetOutput(set);
       return {
         status: set.results[0]?.status_name ?? 'none',
@@ -157,15 +177,24 @@ export async function gatherDoctorFacts(
     }
   })();
   const bmc = (async (): Promise<DoctorFacts['bmc']> => {
-    const target = bmcTarget(ctx, rec, hostname);
-    if (!target) return null;
+    const found = await track(ctx, `the BMC details of ${hostname}`, () =>
+      resolveBmc(site, rec, hostname, signal),
+    );
+    if (!found) return null;
+    if ('error' in found) return { answer: 'unknown', error: `${found.error} (BMC from ${found.source})` };
+    const { target } = found;
+    const origin = describeBmcOrigin({ label: found.label, ...(found.source && { source: found.source }) });
     try {
-      const [power, boot] = await Promise.all([
-        site.bmc.powerStatus(target, signal),
-        site.bmc.getBootDevice(target, signal),
-      ]);
+      // A BMC request already sent runs to its own bound; the doctor answers at the deadline.
+      const [power, boot] = await raceSignal(
+        track(ctx, `the ${target.name}`, () =>
+          Promise.all([site.bmc.powerStatus(target, signal), site.bmc.getBootDevice(target, signal)]),
+        ),
+        signal,
+      );
       return {
         answer: 'ok',
+        origin,
         power,
         boot: {
           device: boot.valid ? bootDeviceLabel(boot.device) : 'none',
@@ -174,17 +203,19 @@ export async function gatherDoctorFacts(
         },
       };
     } catch (err) {
-      return { answer: answerOf(err) === 'auth' ? 'auth' : 'unreachable', error: line(err) };
+      return { answer: answerOf(err) === 'auth' ? 'auth' : 'unreachable', origin, error: why(err, signal) };
     }
   })();
   const ports = Promise.all(
     nics.map(async (n) => {
       const pxe = site.topology.switch(n.switch)?.pxeVlan ?? null;
       try {
-        const m = await switches.showPort(n.switch, n.port, signal);
+        const m = await track(ctx, `${n.switch} (show port ${n.port})`, () =>
+          switches.showPort(n.switch, n.port, signal),
+        );
         return { switch: n.switch, port: n.port, pxeVlan: pxe, untagged: m.untagged, tagged: [...m.tagged] };
       } catch (err) {
-        return { switch: n.switch, port: n.port, pxeVlan: pxe, error: line(err) };
+        return { switch: n.switch, port: n.port, pxeVlan: pxe, error: why(err, signal) };
       }
     }),
   );
@@ -198,7 +229,7 @@ export async function gatherDoctorFacts(
           learnedOn: await switches.findMac(n.switch, n.mac, signal),
         };
       } catch (err) {
-        return { mac: n.mac, switch: n.switch, port: n.port, error: line(err) };
+        return { mac: n.mac, switch: n.switch, port: n.port, error: why(err, signal) };
       }
     }),
   );
@@ -257,7 +288,7 @@ export async function gatherInspectFacts(
   const { rec, hostname, macs } = hostOf(ctx, key);
   const { site } = ctx;
   const switches = switchPort(site.switches, site.topology, site.env);
-  const machine = await machineOf(ctx, rec, hostname, signal);
+  const machine = await track(ctx, `MaaS's machine ${hostname}`, () => machineOf(ctx, rec, hostname, signal));
   const interfaces = (machine?.interface_set ?? []).map((i) => ({
     id: i.id,
     name: i.name,
@@ -275,11 +306,13 @@ export async function gatherInspectFacts(
     site.topology.nicsForMacs(macs).map(async (n) => {
       const pxeVlan = site.topology.switch(n.switch)?.pxeVlan ?? 0;
       const [actual, learnedOn] = await Promise.all([
-        switches.showPort(n.switch, n.port, signal).then(
+        track(ctx, `${n.switch} (show port ${n.port})`, () =>
+          switches.showPort(n.switch, n.port, signal),
+        ).then(
           (m) => ({ untagged: m.untagged, tagged: [...m.tagged] }),
-          (err) => ({ error: line(err) }),
+          (err) => ({ error: why(err, signal) }),
         ),
-        switches.findMac(n.switch, n.mac, signal).catch((err) => ({ error: line(err) })),
+        switches.findMac(n.switch, n.mac, signal).catch((err) => ({ error: why(err, signal) })),
       ]);
       return { mac: n.mac, switch: n.switch, port: n.port, pxeVlan, actual, learnedOn };
     }),
@@ -302,10 +335,10 @@ async function readBmc(
 ): Promise<InspectFacts['bmc']> {
   const bmcs = ctx.wb.deps.bmcs;
   const [power, boot] = await Promise.all([
-    bmcs.powerStatus(host, signal).catch((err) => ({ error: line(err) })),
-    bmcs.getBootDevice(host, signal).then(
+    raceSignal(bmcs.powerStatus(host, signal), signal).catch((err) => ({ error: why(err, signal) })),
+    raceSignal(bmcs.getBootDevice(host, signal), signal).then(
       (b) => ({ device: b.device, valid: b.valid }),
-      (err) => ({ error: line(err) }),
+      (err) => ({ error: why(err, signal) }),
     ),
   ]);
   return { power, boot };
@@ -344,16 +377,15 @@ export async function cabling(
       const s = topology.switch(sw);
       if (!s) return void tables.set(sw, { error: 'not in the rack file' });
       try {
-        const rows = await ctx.site.switches.macTable(
-          switchTargetInput(s, ctx.site.env),
-          signal ? { signal } : {},
+        const rows = await track(ctx, `${sw} (MAC table)`, () =>
+          ctx.site.switches.macTable(switchTargetInput(s, ctx.site.env), signal ? { signal } : {}),
         );
         tables.set(
           sw,
           rows.map((r) => ({ mac: r.mac, port: r.port, vlan: r.vlan })),
         );
       } catch (err) {
-        tables.set(sw, { error: line(err) });
+        tables.set(sw, { error: why(err, signal) });
       }
     }),
   );

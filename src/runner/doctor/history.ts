@@ -13,6 +13,8 @@ export const stageHistorySchema = z.object({
   eraseRates: z.array(z.number().positive()),
   /** Ids of the events that started operations already learned from. */
   learned: z.array(z.number().int()),
+  /** "deploy" → whole durations in seconds, oldest first (files older than the field have none). */
+  operations: z.record(z.string(), z.array(z.number().nonnegative())).optional(),
 });
 export type StageHistory = z.infer<typeof stageHistorySchema>;
 
@@ -62,10 +64,42 @@ export function learn(h: StageHistory, op: FinishedOperation): StageHistory {
     op.erase && op.erase.seconds > 0 && op.erase.bytes > 0
       ? [...h.eraseRates, op.erase.bytes / op.erase.seconds].slice(-KEEP_SAMPLES)
       : h.eraseRates;
+  const total = op.stages.reduce((sum, s) => sum + s.durationS, 0);
+  const operations = { ...h.operations };
+  operations[op.operation] = [...(operations[op.operation] ?? []), total].slice(-KEEP_SAMPLES);
   return {
     version: 1,
     stages,
     eraseRates,
     learned: [...h.learned, op.startEventId].slice(-KEEP_LEARNED),
+    operations,
+  };
+}
+
+/** How long a whole operation takes at this site, and where that figure comes from. */
+export interface OperationEstimate {
+  seconds: number;
+  from: string;
+}
+
+/**
+ * The typical duration of a whole operation here: the median of the finished ones, else the sum of
+ * its stages' typical times when every stage seen has enough samples; null without enough history.
+ */
+export function estimateOf(h: StageHistory | null, operation: string): OperationEstimate | null {
+  if (!h) return null;
+  const totals = h.operations?.[operation] ?? [];
+  if (totals.length >= MIN_SAMPLES)
+    return {
+      seconds: Math.round(median(totals)),
+      from: `the median of this site's last ${totals.length} ${operation} operations (stage history)`,
+    };
+  const prefix = `${operation}/`;
+  const stages = Object.entries(h.stages).filter(([k]) => k.startsWith(prefix));
+  if (stages.length === 0 || stages.some(([, xs]) => xs.length < MIN_SAMPLES)) return null;
+  const fewest = Math.min(...stages.map(([, xs]) => xs.length));
+  return {
+    seconds: Math.round(stages.reduce((sum, [, xs]) => sum + median(xs), 0)),
+    from: `the sum of this site's typical ${operation} stage times (stage history, ${fewest}+ samples each)`,
   };
 }

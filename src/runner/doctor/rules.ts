@@ -203,7 +203,7 @@ const cannotPower: Rule = ({ f, t, checks }) => {
 // ---------- the live BMC alone (no MaaS story of it) ----------
 
 const bmcLive: Rule = ({ f, t }) => {
-  if (!f.bmc || f.bmc.answer === 'ok') return null;
+  if (!f.bmc || f.bmc.answer === 'ok' || f.bmc.answer === 'unknown') return null;
   // A BMC the jump host cannot reach is a cause only of what needs it from here: rackpilot's own
   // task that stopped, or a host whose story MaaS does not tell.
   const blocked = f.task !== null && (f.task.state === 'failed' || f.task.state === 'interrupted');

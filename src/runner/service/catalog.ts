@@ -1,12 +1,9 @@
 import { OperatorError } from '../../util/errors.ts';
-import { registerSecret } from '../../util/redact.ts';
-import { resolveBmcPassword } from '../../config/rack/passwords.ts';
-import { hostBmcFields } from '../site/bmc-target.ts';
 import { imageMatches } from '../workflows/instance-create.ts';
-import { planWorkflowLive } from '../workflows/index.ts';
+import { addHostRecord, addHostSteps, refuseKnown } from './add-host.ts';
+import { actionPlanner } from './plans.ts';
 import type { Host } from '../../protocol/records.ts';
 import type { Result } from '../../protocol/messages.ts';
-import { withDraft } from './draft.ts';
 import type { Handlers, ServiceContext } from './context.ts';
 
 /** A host record without its IPMI password, with the instance it runs. */
@@ -41,79 +38,21 @@ export function catalogHandlers({ site, wb }: ServiceContext): Handlers {
       eraseMode: site.config.eraseMode,
     }),
 
-    'host.add': async (p) => {
-      const hostname = p.hostname.toLowerCase();
-      const rackHost = site.topology.host(hostname);
-      const rackMacs = rackHost?.nics.map((n) => n.mac) ?? [];
-      const mac = p.mac ?? rackMacs[0];
-      if (!mac) {
-        throw new OperatorError(
-          `no MAC given for ${hostname}, and the rack file has no entry with that hostname`,
-          {
-            hint: 'pass --mac MAC (the host MAC, as the seed asks)',
-          },
-        );
-      }
-      if (rackHost && !rackMacs.includes(mac)) {
-        throw new OperatorError(
-          `MAC ${mac} is not a NIC of ${hostname} in the rack file (it lists ${rackMacs.join(', ')})`,
-          {
-            hint: "give one of the rack file's MACs for this host, or correct the rack file",
-            target: hostname,
-          },
-        );
-      }
-      const macs = [...new Set([mac, ...site.topology.nicsForMacs([mac]).map((n) => n.mac), ...rackMacs])];
-      const bmc = rackHost?.bmc;
-      const address = p.ipmi?.address ?? bmc?.address;
-      const port = p.ipmi ? p.ipmi.port : bmc?.port;
-      if (!address)
-        throw new OperatorError(`no BMC address for ${hostname}`, {
-          hint: 'pass --ipmi HOST[:PORT] or add a bmc entry to the rack file',
-        });
-      const username = p.ipmiUser ?? bmc?.username;
-      if (!username)
-        throw new OperatorError(`no IPMI user for ${hostname}`, { hint: 'pass --ipmi-user USER' });
-      const password = p.ipmiPassword ?? (bmc ? resolveBmcPassword(bmc, hostname, site.env) : undefined);
-      if (!password) {
-        throw new OperatorError(`no IPMI password for ${hostname}`, {
-          hint: 'set RACKPILOT_IPMI_PASSWORD, pipe it with --ipmi-password-stdin, or reference it from the rack file (bmc.passwordEnv); never on the command line',
-        });
-      }
-      registerSecret(password);
-      const record = {
-        hostname,
-        mac,
-        macs,
-        ipmi: {
-          address,
-          ...(port !== undefined && { port }),
-          username,
-          password,
-          // The rack file's protocol and its Redfish fields, unless --ipmi named another BMC.
-          ...(!p.ipmi && bmc && hostBmcFields(bmc)),
-        },
-        cpuCores: p.cores,
-        cpuMhz: p.mhz,
-        memoryMb: p.memory,
-        ...(p.rack && { rack: p.rack }),
-      };
-      if (p.plan) {
-        const draft = { ...record, id: 'host-planned', addedAt: new Date().toISOString() };
-        const plan = await planWorkflowLive(withDraft(wb.deps, 'hosts', draft), 'host.add', {
-          hostId: draft.id,
-        });
-        return { hostId: draft.id, plan };
-      }
-      if (store.hosts.find((h) => h.hostname === hostname || h.mac === mac)) {
-        throw new OperatorError(`host ${hostname} (or MAC ${mac}) is already in the local store`, {
-          hint: '`rackpilot host ls`',
-        });
-      }
+    'host.add': async ({ plan, confirmed, ...req }) => {
+      const record = await addHostRecord({ site }, req);
+      if (plan) return { hostId: 'host-planned', plan: await addHostSteps({ wb }, record) };
+      refuseKnown({ wb }, record);
+      // The confirmed add: planned again and compared; its lines are journaled with the steps.
+      const shown =
+        confirmed && (await actionPlanner({ site, wb }).confirm({ action: 'host-add', ...req }, confirmed));
       const host = await store.hosts.insert(record);
       try {
-        const taskId = await wb.engine.start('host.add', { hostId: host.id, hostname }, { hostId: host.id });
-        return { hostId: host.id, taskId };
+        const target = { hostId: host.id, hostname: host.hostname };
+        const opts = shown ? { plan: shown.steps } : {};
+        return {
+          hostId: host.id,
+          taskId: await wb.engine.start('host.add', target, { hostId: host.id }, opts),
+        };
       } catch (err) {
         await store.hosts.remove(host.id);
         throw err;

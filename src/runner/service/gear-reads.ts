@@ -3,7 +3,8 @@ import { parseSwitchTarget, type SwitchTargetInput } from '../../gear/switch/tar
 import type { SwitchInfo } from '../../protocol/switch-reads.ts';
 import { describeError, OperatorError } from '../../util/errors.ts';
 import type { WaitBoard } from '../waits.ts';
-import { bmcTargetForHost, rackBmcTarget } from '../site/bmc-target.ts';
+import { bmcOrigin, resolveBmc } from '../site/bmc-resolve.ts';
+import { raceSignal } from '../../util/deadline.ts';
 import {
   stillWaitingError,
   storeHost,
@@ -94,29 +95,47 @@ export function gearReadHandlers({ site, wb }: ServiceContext, waits: WaitBoard)
           target: host,
           hint: `use \`rackpilot power ${host} status\` and \`rackpilot boot ${host} pxe\`, which speak both`,
         });
-      // A store host's BMC, else the rack file's entry for that host name (IPMI or Redfish).
+      // A store host's BMC, else the rack file's entry, else MaaS's power parameters (IPMI or Redfish).
       const rec = wb.store.hosts.find((x) => x.hostname === host || x.id === host);
-      const rackTarget = rec ? undefined : rackBmcTarget(rackBmc, host, site.env);
-      const target = rackTarget ?? bmcTargetForHost(rec ?? storeHost(wb, host));
       const deadline = request?.deadline;
+      const found = await waits.track(`the BMC details of ${host}`, () =>
+        resolveBmc(site, rec, host.toLowerCase(), deadline?.signal),
+      );
+      if (!found) storeHost(wb, host);
+      if (!found || 'error' in found)
+        throw new OperatorError(
+          `${host}: BMC ${found ? `(from ${found.source}) ` : ''}${found?.error ?? 'unknown'}`,
+          {
+            target: host,
+            hint: 'give the host a bmc entry in the rack file, or fix its power parameters in MaaS',
+          },
+        );
+      const { target } = found;
+      const origin = bmcOrigin(found);
       const label = `the BMC of ${host}`;
       const bounded = async <T>(work: Promise<T>): Promise<T> => {
         try {
-          return await waits.track(label, () => work);
+          // A BMC request already sent runs to its own bound; the answer leaves at the deadline.
+          return await raceSignal(
+            waits.track(label, () => work),
+            deadline?.signal,
+          );
         } catch (err) {
           if (deadline?.expired) throw stillWaitingError(deadline, label);
           throw err;
         }
       };
       const signal = deadline?.signal;
-      if (read === 'power') return { read, power: await bounded(site.bmc.powerStatus(target, signal)) };
-      if (read === 'bootdev') return { read, ...(await bounded(site.bmc.getBootDevice(target, signal))) };
+      if (read === 'power')
+        return { read, origin, power: await bounded(site.bmc.powerStatus(target, signal)) };
+      if (read === 'bootdev')
+        return { read, origin, ...(await bounded(site.bmc.getBootDevice(target, signal))) };
       if (target.protocol === 'redfish')
         throw new OperatorError(`${host} has a Redfish BMC: Get Device ID is an IPMI command`, {
           target: host,
           hint: `read its power and boot override with \`rackpilot power ${host} status\``,
         });
-      return { read, ...(await bounded(site.ipmi.deviceId(target.ipmi, signal))) };
+      return { read, origin, ...(await bounded(site.ipmi.deviceId(target.ipmi, signal))) };
     },
   };
 }

@@ -1,11 +1,13 @@
 import { bootDeviceLabel } from '../../gear/ipmi/commands.ts';
-import { bmcTarget } from '../doctor/gather.ts';
+import { bmcOrigin, resolveBmc } from '../site/bmc-resolve.ts';
+import { raceSignal } from '../../util/deadline.ts';
+import { WaitBoard } from '../waits.ts';
 import { switchPort } from '../site/adapters.ts';
 import type { Site } from '../site/open.ts';
 import type { Workbench } from '../site/workbench.ts';
 import { describeError } from '../../util/errors.ts';
 import type { HostLive, PortReading } from '../../protocol/messages.ts';
-import type { Handlers, ServiceContext } from './context.ts';
+import type { Handlers, RequestContext, ServiceContext } from './context.ts';
 import { LIVE_LOCK_WAIT_MS, withSwitchLock } from './switch-lock.ts';
 
 /**
@@ -25,6 +27,7 @@ export async function readHostLive(
   hostname: string,
   macs: readonly string[],
   lockWaitMs = LIVE_LOCK_WAIT_MS,
+  signal?: AbortSignal,
 ): Promise<HostLive> {
   const rec = wb.store.hosts.find((h) => h.hostname === hostname);
   const rackHost = site.topology.host(hostname);
@@ -46,7 +49,7 @@ export async function readHostLive(
           Promise.all(
             group.map(async (n): Promise<PortReading> => {
               try {
-                const m = await switches.showPort(name, n.port);
+                const m = await switches.showPort(name, n.port, signal);
                 return { ...base(n.port), untagged: m.untagged, tagged: m.tagged };
               } catch (err) {
                 return { ...base(n.port), error: firstLine(err) };
@@ -62,18 +65,23 @@ export async function readHostLive(
   );
 
   const bmc = (async (): Promise<HostLive['bmc']> => {
-    if (!rec && !rackHost?.bmc?.username) return undefined;
-    const target = bmcTarget({ site, wb }, rec, hostname);
-    if (!target) return { error: 'no BMC password in the rack file or environment' };
+    const found = await resolveBmc(site, rec, hostname, signal);
+    if (!found) return undefined;
+    if ('error' in found) return { error: found.error, source: found.source };
+    const { target } = found;
     try {
-      const [power, boot] = await Promise.all([site.bmc.powerStatus(target), site.bmc.getBootDevice(target)]);
+      const [power, boot] = await raceSignal(
+        Promise.all([site.bmc.powerStatus(target, signal), site.bmc.getBootDevice(target, signal)]),
+        signal,
+      );
       return {
         power,
         bootDevice: boot.valid ? bootDeviceLabel(boot.device) : 'BIOS order',
         persistent: boot.valid && boot.persistent,
+        origin: bmcOrigin(found),
       };
     } catch (err) {
-      return { error: firstLine(err) };
+      return { error: firstLine(err), ...(found.source && { source: found.source }) };
     }
   })();
 
@@ -81,9 +89,16 @@ export async function readHostLive(
   return { ports: p.flat(), ...(b && { bmc: b }), readAt: Date.now() };
 }
 
-export function liveReadHandlers({ site, wb }: ServiceContext): Handlers {
+export function liveReadHandlers({ site, wb }: ServiceContext, waits: WaitBoard = new WaitBoard()): Handlers {
   return {
-    'host.live': async ({ host, macs }: { host: string; macs?: string[] }) =>
-      readHostLive(site, wb, host, macs ?? []),
+    // Bounded by the client's deadline when it sent one: what is not read by then says so.
+    'host.live': async (
+      { host, macs }: { host: string; macs?: string[] },
+      _caller,
+      request?: RequestContext,
+    ) =>
+      waits.track(`the live read of ${host} (switch ports, BMC)`, () =>
+        readHostLive(site, wb, host, macs ?? [], LIVE_LOCK_WAIT_MS, request?.deadline?.signal),
+      ),
   };
 }

@@ -3,12 +3,14 @@ import { OperatorError, describeError } from '../../util/errors.ts';
 import { NODE_STATUS } from '../../gear/maas/node-status.ts';
 import { planWorkflowLive, workflowSteps, type PlannedStep } from '../workflows/index.ts';
 import { FINISHED_STEP, RESUMABLE, ROLLBACKABLE, UNDOABLE_STEP } from '../tasks/internal.ts';
+import type { StepPlans } from '../tasks/engine.ts';
 import { inspectHost } from '../doctor/gather.ts';
 import type { Host, Task, TaskTarget } from '../../protocol/records.ts';
 import type { ActionPlan, ActionRequest } from '../../protocol/messages.ts';
 import type { ServiceContext } from './context.ts';
 import { CANCELLABLE } from '../../protocol/task-states.ts';
 import { withDraft } from './draft.ts';
+import { addHostPlan } from './add-host.ts';
 import { instanceDraft, readyInMaas, resolveCreate, type CreateRequest } from '../site/provision.ts';
 import { pickHost } from '../workflows/planner.ts';
 
@@ -22,6 +24,8 @@ import { pickHost } from '../workflows/planner.ts';
 /** A plan and the task it starts (none for a cancel, which steers a running task). */
 export interface Planned extends ActionPlan {
   start?: { kind: string; target: TaskTarget; params: Record<string, unknown> };
+  /** A resume's or rollback's lines by the index of the task's step they cover (journaled with it). */
+  stepPlans?: StepPlans;
 }
 
 /** The doctor's fixes as the task each starts. */
@@ -170,14 +174,17 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
     const left = steps.flatMap((s, i) => (FINISHED_STEP.has(t.steps[i]!.state) ? [] : [{ s, i }]));
     await Promise.all(left.map(({ s }) => s.prepare?.()));
     const destroys = left.flatMap(({ s }) => (s.destroys ? [s.destroys()] : []));
+    const rerun = left.map(({ s, i }) => ({
+      index: i,
+      step: `${i + 1} ${s.title}`,
+      actions: [...s.plan(), ...(s.verify ? ['(skipped if the gear already shows it done)'] : [])],
+    }));
     return finish({
       title: `Resume task ${t.id} from step ${(left[0]?.i ?? steps.length) + 1}`,
       target: t.target.hostname ?? t.id,
       state: taskState(t),
-      steps: left.map(({ s, i }) => ({
-        step: `${i + 1} ${s.title}`,
-        actions: [...s.plan(), ...(s.verify ? ['(skipped if the gear already shows it done)'] : [])],
-      })),
+      steps: rerun.map(({ step, actions }) => ({ step, actions })),
+      stepPlans: rerun.map(({ index, actions }) => ({ index, actions })),
       destroys: destroys.length ? destroys.join('; ') : null,
       typed: destroys.length ? (t.target.hostname ?? t.id) : null,
     });
@@ -186,29 +193,33 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
   const rollbackPlan = (t: Task): Planned => {
     refuseUnless(t, ROLLBACKABLE, 'rolled back');
     const steps = taskSteps(t);
-    const out: PlannedStep[] = [];
+    const out: (PlannedStep & { index: number })[] = [];
     const destroys: string[] = [];
     for (let i = steps.length - 1; i >= 0; i--) {
       const rec = t.steps[i]!;
       if (!UNDOABLE_STEP.has(rec.state)) continue;
       const s = steps[i]!;
       if (!s.undo) {
-        out.push({ step: `${i + 1} ${s.title}`, actions: ['no undo: left as it is'] });
+        out.push({ index: i, step: `${i + 1} ${s.title}`, actions: ['no undo: left as it is'] });
         continue;
       }
       out.push({
+        index: i,
         step: `undo ${i + 1} ${s.title}`,
         actions: s.undoPlan?.(rec.output) ?? ['undo reads the gear and puts back what this step changed'],
       });
       if (s.undoDestroys) destroys.push(s.undoDestroys());
     }
-    if (out.length === 0)
-      out.push({ step: 'nothing to undo', actions: ['no step of this task took effect'] });
+    const stepPlans = out.map(({ index, actions }) => ({ index, actions }));
+    const shown = out.map(({ step, actions }) => ({ step, actions }));
+    if (shown.length === 0)
+      shown.push({ step: 'nothing to undo', actions: ['no step of this task took effect'] });
     return finish({
       title: `Roll back task ${t.id}: undo its steps, last first`,
       target: t.target.hostname ?? t.id,
       state: taskState(t),
-      steps: out,
+      steps: shown,
+      stepPlans,
       destroys: destroys.length ? destroys.join('; ') : null,
       typed: destroys.length ? (t.target.hostname ?? t.id) : null,
     });
@@ -308,6 +319,10 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
         return rollbackPlan(taskNamed(req.task));
       case 'cancel':
         return cancelPlan(taskNamed(req.task));
+      case 'host-add': {
+        const { action: _a, ...add } = req;
+        return finish(await addHostPlan({ site, wb }, add));
+      }
     }
   };
 

@@ -139,14 +139,15 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
       return startBmcTask(p.host, 'host.maas', params, false, caller, confirmed);
     },
 
+    // The confirmed plan is journaled with the steps it covers, as a new task's is.
     'task.resume': async ({ id, plan }) => {
-      await confirmedPlan({ action: 'resume', task: id }, plan);
-      await engine.resume(id);
+      const confirmed = await confirmedPlan({ action: 'resume', task: id }, plan);
+      await engine.resume(id, { ...(confirmed?.stepPlans && { plan: confirmed.stepPlans }) });
       return { taskId: id };
     },
     'task.rollback': async ({ id, plan }) => {
-      await confirmedPlan({ action: 'rollback', task: id }, plan);
-      await engine.rollback(id);
+      const confirmed = await confirmedPlan({ action: 'rollback', task: id }, plan);
+      await engine.rollback(id, { ...(confirmed?.stepPlans && { plan: confirmed.stepPlans }) });
       return { taskId: id };
     },
     'task.cancel': async ({ id, reason, plan }) => {

@@ -1,15 +1,24 @@
 import { NODE_STATUS } from '../../gear/maas/node-status.ts';
 import { parseEventTime } from '../../gear/maas/schemas.ts';
 import { bmcTargetForHost, rackBmcTarget } from '../site/bmc-target.ts';
+import { maasBmcsKnown } from '../site/bmc-resolve.ts';
 import type { Site } from '../site/open.ts';
 import type { Workbench } from '../site/workbench.ts';
 import { OperatorError } from '../../util/errors.ts';
 import { planWorkflowLive } from '../workflows/index.ts';
 import { cabling, doctor, inspectHost } from '../doctor/gather.ts';
-import { StageHistoryFile } from '../doctor/history-file.ts';
 import { readTriage } from '../doctor/triage-read.ts';
 import { BmcPowerSweep, type BmcSweepTarget, type BmcPowerChange } from '../power-sweep.ts';
-import { storeHost, type Caller, type Handlers, type ServiceContext } from './context.ts';
+import {
+  peerDeadline,
+  stillWaiting,
+  storeHost,
+  type Caller,
+  type Handlers,
+  type RequestContext,
+  type ServiceContext,
+} from './context.ts';
+import { WaitBoard } from '../waits.ts';
 import { actionPlanner, FIX_TASKS } from './plans.ts';
 
 /**
@@ -29,7 +38,10 @@ export function sweepTargets(site: Site, wb: Workbench): BmcSweepTarget[] {
     if (seen.has(hostname)) continue;
     const target = rackBmcTarget(site.topology.host(hostname)?.bmc, hostname, site.env);
     if (target) out.push({ hostname, target });
+    seen.add(hostname);
   }
+  // Hosts whose BMC only MaaS knows, once a read found it there.
+  for (const m of maasBmcsKnown(site)) if (!seen.has(m.hostname)) out.push(m);
   return out;
 }
 
@@ -101,30 +113,54 @@ export function troubleshootHandlers(
   opts: {
     /** The inventory's rows when the runner follows MaaS already (the triage needs no list then). */
     rows?: NonNullable<Parameters<typeof readTriage>[0]['rows']>;
+    /** Where the runner says what it waits for, when a client's deadline passes first. */
+    waits?: WaitBoard;
     /** The last lines the host's console printed (the runner's console scrollback). */
     console?: (hostname: string) => string[];
   } = {},
 ): Handlers {
-  // The site's stage history lives beside the store it belongs to (none for an in-memory store).
-  const history = new StageHistoryFile(wb.store.path ? `${wb.store.path}.stage-history.json` : null);
+  const waits = opts.waits ?? new WaitBoard();
+  const history = wb.history;
   const tctx = {
     site,
     wb,
     history,
+    waits,
     ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }),
     ...(opts.console && { console: opts.console }),
   };
+  /**
+   * A read bounded by what its client has left (else by the runner's own setting for that peer):
+   * what is not read by then is said so, and a wait still open is named in the answer.
+   */
+  const bounded = async <T>(
+    request: RequestContext | undefined,
+    peer: { ms: number; setting: string },
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> => {
+    const deadline = peerDeadline(request, peer.ms, peer.setting);
+    try {
+      return await work(deadline.signal);
+    } catch (err) {
+      throw stillWaiting(err, waits);
+    } finally {
+      deadline.dispose();
+    }
+  };
+  const maasPeer = { ms: site.config.maasTimeoutMs, setting: 'RACKPILOT_MAAS_TIMEOUT' };
+  const switchPeer = { ms: site.config.switchTimeoutMs, setting: 'RACKPILOT_SWITCH_TIMEOUT' };
   const planner = actionPlanner({ site, wb });
   const hostNamed = (key: string) => storeHost(wb, key);
-  const withPlan = async (key: string) => {
-    const i = await inspectHost(tctx, key);
+  const withPlan = async (key: string, signal?: AbortSignal) => {
+    const i = await inspectHost(tctx, key, signal);
     const plan = i.reconcile
       ? await planWorkflowLive(wb.deps, 'host.reconcile', { hostId: hostNamed(key).id, ...i.reconcile })
       : [];
     return { ...i, plan };
   };
   return {
-    'host.doctor': async ({ host, log }) => doctor(tctx, host, undefined, { log: log === true }),
+    'host.doctor': async ({ host, log }, _caller, request) =>
+      bounded(request, maasPeer, (signal) => doctor(tctx, host, signal, { log: log === true })),
     'site.triage': async () =>
       readTriage({
         maas: site.maas,
@@ -142,7 +178,7 @@ export function troubleshootHandlers(
           throw new OperatorError('which task?', {
             hint: 'the doctor names it: `--fix resume` needs its task',
           });
-        await wb.engine.resume(taskId);
+        await wb.engine.resume(taskId, { ...(confirmed?.stepPlans && { plan: confirmed.stepPlans }) });
         return { taskId };
       }
       const k = FIX_TASKS[fix];
@@ -166,7 +202,8 @@ export function troubleshootHandlers(
       );
       return { taskId: taskIdStarted };
     },
-    'host.inspect': async ({ host }) => withPlan(host),
+    'host.inspect': async ({ host }, _caller, request) =>
+      bounded(request, maasPeer, (signal) => withPlan(host, signal)),
     'host.reconcile': async ({ host, plan }) => {
       // Confirmed: the reconcile the operator saw, with its very values (ports, VLANs, bond mode).
       if (plan !== undefined) {
@@ -179,7 +216,8 @@ export function troubleshootHandlers(
       const target = { hostId: h.id, hostname: h.hostname };
       return { taskId: await wb.engine.start('host.reconcile', target, { hostId: h.id, ...i.reconcile }) };
     },
-    'rack.cabling': async ({ rack }) => cabling(tctx, rack),
+    'rack.cabling': async ({ rack }, _caller, request) =>
+      bounded(request, switchPeer, (signal) => cabling(tctx, rack, signal)),
     'power.snapshot': async () => {
       const hosts = [...(sweep?.snapshot().values() ?? [])].map((p) => ({ ...p }));
       const stats = sweep?.stats();

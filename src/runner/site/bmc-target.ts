@@ -19,6 +19,9 @@ export interface BmcFields {
   scheme?: 'https' | 'http' | undefined;
   certSha256?: string | undefined;
   systemId?: string | undefined;
+  /** IPMI only: the cipher suite and session privilege MaaS uses (defaults: 3, administrator). */
+  cipherSuite?: 3 | 17 | undefined;
+  privilege?: 'operator' | 'administrator' | undefined;
 }
 
 function defaultPort(f: Pick<BmcFields, 'protocol' | 'scheme'>): number {
@@ -67,6 +70,8 @@ export function bmcTarget(f: BmcFields, hostname: string): BmcTarget {
       ...(f.port !== undefined && { port: f.port }),
       username: f.username,
       password: f.password,
+      ...(f.cipherSuite !== undefined && { cipherSuite: f.cipherSuite }),
+      ...(f.privilege !== undefined && { privilege: f.privilege }),
       name: `${name} (${f.address}${f.port ? `:${f.port}` : ''})`,
     },
   };

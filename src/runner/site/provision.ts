@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pRetry from 'p-retry';
 import { OperatorError } from '../../util/errors.ts';
 import { NODE_STATUS } from '../../gear/maas/node-status.ts';
 import type { MaasClient } from '../../gear/maas/client.ts';
@@ -47,7 +48,7 @@ export function resolveCreate(store: Store, req: CreateRequest): ResolvedCreate 
 }
 
 const inFlightLists = new WeakMap<object, Promise<MaasMachineList>>();
-type MaasMachineList = Awaited<ReturnType<MaasClient['listMachines']>>;
+type MaasMachineList = Awaited<ReturnType<MaasClient['listMachineSummaries']>>;
 
 /**
  * One MaaS list call: which hosts are Ready there now. Creates started together share the call
@@ -55,11 +56,11 @@ type MaasMachineList = Awaited<ReturnType<MaasClient['listMachines']>>;
  * 100 times); a create's first step reads its own machine again anyway.
  */
 export async function readyInMaas(
-  maas: Pick<MaasClient, 'listMachines'>,
+  maas: Pick<MaasClient, 'listMachineSummaries'>,
 ): Promise<(h: { maasSystemId?: string | undefined }) => boolean> {
   let pending = inFlightLists.get(maas);
   if (!pending) {
-    pending = maas.listMachines().finally(() => inFlightLists.delete(maas));
+    pending = maas.listMachineSummaries().finally(() => inFlightLists.delete(maas));
     inFlightLists.set(maas, pending);
   }
   const machines = await pending;
@@ -139,22 +140,24 @@ export function reserveInstance(
   }
 }
 
-/** Another jump host's pick won the race: pick again (the view now has its instance). */
-async function reserveWithRetry<T>(reserve: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await reserve();
-    } catch (err) {
-      if (!(err instanceof EtcdConflictError) || attempt >= 25) throw err;
-      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * Math.min(attempt, 5)));
-    }
-  }
+/**
+ * Another jump host's pick won the race: pick again (the view now has its instance). Up to 25
+ * tries; waits of 10 ms doubling to 100 ms, each times a random 1–2 so racing jump hosts part.
+ */
+export function reserveWithRetry<T>(reserve: () => Promise<T>): Promise<T> {
+  return pRetry(reserve, {
+    retries: 24,
+    minTimeout: 10,
+    maxTimeout: 100,
+    randomize: true,
+    shouldRetry: ({ error }) => error instanceof EtcdConflictError,
+  });
 }
 
 /** Plan a host, record the instance and start its create task: what `deploy` does, callable at once many times. */
 export async function startCreate(
   wb: Pick<Workbench, 'store' | 'engine'>,
-  maas: Pick<MaasClient, 'listMachines'>,
+  maas: Pick<MaasClient, 'listMachineSummaries'>,
   req: CreateRequest,
   opts: { plan?: readonly { step: string; actions: readonly string[] }[] } = {},
 ): Promise<{ instance: Instance; host: Host; taskId: string }> {

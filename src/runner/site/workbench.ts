@@ -1,3 +1,5 @@
+import { StageHistoryFile } from '../doctor/history-file.ts';
+import { estimateOf } from '../doctor/history.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +22,8 @@ export interface Workbench {
   store: Store;
   engine: TaskEngine;
   deps: WorkflowDeps;
+  /** This site's stage durations: the doctor adds to it, the waits' estimates come from it. */
+  history: StageHistoryFile;
   /** Task ids found running at start (a previous process died): now `interrupted`. */
   interrupted: string[];
   /** Set when the site's runners coordinate through etcd (RACKPILOT_ETCD). */
@@ -95,6 +99,9 @@ export async function openWorkbench(site: Site, opts: WorkbenchOptions = {}): Pr
     store = await openStore(path, { ...(opts.onNotice && { onNotice: opts.onNotice }) });
     engine = new TaskEngine({ store, concurrency: opts.concurrency ?? 16, clock });
   }
+  // The site's stage history lives beside the store it belongs to (none for an in-memory store):
+  // the doctor learns it, the long waits take their estimates from it.
+  const history = new StageHistoryFile(store.path ? `${store.path}.stage-history.json` : null);
   const deps: WorkflowDeps = {
     maas: site.maas,
     switches: switchPort(site.switches, site.topology, site.env),
@@ -103,6 +110,7 @@ export async function openWorkbench(site: Site, opts: WorkbenchOptions = {}): Pr
     store,
     settings: settingsFor(site, opts.settings),
     clock,
+    estimate: (operation) => estimateOf(history.get(), operation),
   };
   registerWorkflows(engine, deps);
   // With etcd, only tasks no runner holds any more are interrupted (the others run elsewhere).
@@ -116,6 +124,7 @@ export async function openWorkbench(site: Site, opts: WorkbenchOptions = {}): Pr
     store,
     engine,
     deps,
+    history,
     interrupted,
     ...(etcd && { etcd: etcd.coordinator }),
     close: async () => {

@@ -76,6 +76,16 @@ export interface StartOptions<P> {
   plan?: readonly { step: string; actions: readonly string[] }[];
 }
 
+/** A resume's or rollback's confirmed plan: the exact lines of each step it covers (by index). */
+export type StepPlans = readonly { index: number; actions: readonly string[] }[];
+
+/** What a resume or rollback takes: the steps again, and the plan the operator confirmed. */
+export interface ReopenOptions {
+  steps?: Step<any>[];
+  /** Journaled with the step records (`plan` for a resume, `undoPlan` for a rollback). */
+  plan?: StepPlans;
+}
+
 interface Definition {
   factory: StepFactory<any>;
   params?: z.ZodType;
@@ -200,24 +210,26 @@ export class TaskEngine {
   }
 
   /** Re-runs a task from its first unfinished step (steps whose verify() says done are not re-run). */
-  async resume(id: string, opts: { steps?: Step<any>[] } = {}): Promise<void> {
+  async resume(id: string, opts: ReopenOptions = {}): Promise<void> {
     const ending = this.ending(id, RESUMABLE);
     if (ending) await ending;
     const task = this.settledTask(id, RESUMABLE, 'resumed');
     const steps = this.rebuild(task, opts.steps);
+    checkStepPlans(task, opts.plan);
     const first = task.steps.findIndex((s) => !FINISHED_STEP.has(s.state));
     const from = `from step ${first + 1}: ${task.steps[first]?.title ?? 'none left'}`;
-    const claim = await this.reopen(task, `resume requested (${from})`);
+    const claim = await this.reopen(task, `resume requested (${from})`, opts.plan && ['plan', opts.plan]);
     this.launch(id, steps, claim, 'resume');
   }
 
   /** Runs undo() of the steps whose effect may be in place, last first. */
-  async rollback(id: string, opts: { steps?: Step<any>[] } = {}): Promise<void> {
+  async rollback(id: string, opts: ReopenOptions = {}): Promise<void> {
     const ending = this.ending(id, ROLLBACKABLE);
     if (ending) await ending;
     const task = this.settledTask(id, ROLLBACKABLE, 'rolled back');
     const steps = this.rebuild(task, opts.steps);
-    const claim = await this.reopen(task, 'rollback requested');
+    checkStepPlans(task, opts.plan);
+    const claim = await this.reopen(task, 'rollback requested', opts.plan && ['undoPlan', opts.plan]);
     this.launch(id, steps, claim, 'rollback');
   }
 
@@ -354,8 +366,11 @@ export class TaskEngine {
     });
   }
 
-  /** Claims a settled task's host again and journals it as pending (resume, rollback). */
-  private async reopen(task: Task, note: string): Promise<Claim> {
+  /**
+   * Claims a settled task's host again and journals it as pending (resume, rollback), with the plan
+   * the operator confirmed on the steps it covers.
+   */
+  private async reopen(task: Task, note: string, plan?: ['plan' | 'undoPlan', StepPlans]): Promise<Claim> {
     const id = task.id;
     this.starting.add(id);
     try {
@@ -364,7 +379,9 @@ export class TaskEngine {
         await this.coordinator.mutateTask(id, (t) => {
           t.state = 'pending';
           delete t.error;
-          this.journal.pushLog(t, 'info', note, undefined, true, 'engine');
+          if (plan) journalPlan(t, ...plan);
+          const confirmed = plan ? ' as confirmed: its plan is journaled with the steps' : '';
+          this.journal.pushLog(t, 'info', `${note}${confirmed}`, undefined, true, 'engine');
         });
       } catch (err) {
         await this.coordinator.release(claim);
@@ -456,6 +473,28 @@ function checkPlan(kind: string, steps: Step<any>[], plan: NonNullable<StartOpti
     throw new OperatorError(`${kind}: the confirmed plan's steps are not this task's steps`, {
       hint: `plan: ${plan.map((p) => p.step).join(' → ')}; task: ${titles.join(' → ')}. Ask for a fresh plan`,
     });
+  }
+}
+
+/** A confirmed plan naming a step the task lacks is not this task's plan. */
+function checkStepPlans(t: Task, plan: StepPlans | undefined): void {
+  for (const { index } of plan ?? []) {
+    if (!t.steps[index])
+      throw new OperatorError(
+        `task ${t.id} has no step ${index + 1}: the confirmed plan is not this task's`,
+        {
+          target: t.id,
+          hint: 'ask for a fresh plan',
+        },
+      );
+  }
+}
+
+/** The confirmed lines on each step they cover. */
+function journalPlan(t: Task, field: 'plan' | 'undoPlan', plan: StepPlans): void {
+  for (const { index, actions } of plan) {
+    const step = t.steps[index];
+    if (step) step[field] = actions.map(redact);
   }
 }
 

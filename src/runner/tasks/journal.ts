@@ -42,7 +42,7 @@ export class TaskJournal {
     const clean = redact(text);
     // Log lines need no write-ahead; they ride on the next journal write.
     void this.coord
-      .mutateTask(id, (t) => this.pushLog(t, level, clean, index, false, source), { durable: false })
+      .mutateTask(id, (t) => this.appendLog(t, level, clean, index, false, source), { durable: false })
       .catch(() => undefined);
     this.emit({
       type: 'log',
@@ -57,7 +57,18 @@ export class TaskJournal {
 
   /** Appends inside a mutation; `announce` also sends it to subscribers. */
   pushLog(t: Task, level: LogLevel, text: string, index?: number, announce = true, source?: LogSource): void {
-    const clean = redact(text);
+    this.appendLog(t, level, redact(text), index, announce, source);
+  }
+
+  /** pushLog for a text already redacted: one scan per line, whichever way it came. */
+  private appendLog(
+    t: Task,
+    level: LogLevel,
+    clean: string,
+    index?: number,
+    announce = true,
+    source?: LogSource,
+  ): void {
     t.log.push({
       at: this.iso(),
       level,

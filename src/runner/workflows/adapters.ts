@@ -1,3 +1,4 @@
+import type { OperationEstimate } from '../doctor/history.ts';
 import type { MaasClient } from '../../gear/maas/client.ts';
 import type { Clock } from '../tasks/clock.ts';
 import type { Store } from '../store/store.ts';
@@ -139,4 +140,6 @@ export interface WorkflowDeps {
   settings: WorkflowSettings;
   /** Waits between polls go through it, so the lab at time scale 0 does not wait. */
   clock: Clock;
+  /** This site's typical duration of a MaaS operation (the doctor's stage history), when known. */
+  estimate?: (operation: 'deploy' | 'commission' | 'erase' | 'release') => OperationEstimate | null;
 }

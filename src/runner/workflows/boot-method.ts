@@ -1,5 +1,9 @@
 import type { Host } from '../../protocol/records.ts';
+import type { MaasMachine } from '../../gear/maas/schemas.ts';
 import type { WorkflowDeps } from './adapters.ts';
+
+/** How a step reads the machine: MaaS at once, or what its task has just been told. */
+export type MachineRead = (systemId: string, signal?: AbortSignal) => Promise<MaasMachine>;
 
 /**
  * EFI or legacy for the IPMI boot flags (byte 1 bit 5). A UEFI-only server told to boot legacy
@@ -48,10 +52,11 @@ export async function bootMethodFor(
   deps: WorkflowDeps,
   host: Host,
   signal?: AbortSignal,
+  machine: MachineRead = (id, s) => deps.maas.readMachine(id, s),
 ): Promise<BootMethodChoice> {
   const override = bootMethodOverride(deps, host);
   if (override) return override;
   if (!host.maasSystemId) return bootMethodFromMaas(undefined);
-  const m = await deps.maas.readMachine(host.maasSystemId, signal);
+  const m = await machine(host.maasSystemId, signal);
   return bootMethodFromMaas(m.bios_boot_method);
 }

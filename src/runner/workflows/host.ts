@@ -140,13 +140,16 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
       },
       plan: () => {
         const h = host();
+        const macs = [...new Set([h.mac, ...h.macs])];
+        // Every MAC, as the run sends them (one form field each).
+        const macFields = macs.map((m) => `mac_addresses=${m}`).join(' ');
         return [
-          `MaaS GET machines/?mac_address=${h.mac}`,
+          `MaaS GET machines/?${macs.map((m) => `mac_address=${m}`).join('&')}`,
           h.ipmi.protocol === 'redfish'
-            ? `if absent: MaaS POST machines/ hostname=${h.hostname} mac_addresses=${h.mac} power_type=redfish ` +
+            ? `if absent: MaaS POST machines/ hostname=${h.hostname} ${macFields} power_type=redfish ` +
               `power_parameters_power_address=${maasPowerOf(h).address} power_parameters_power_user=${h.ipmi.username} power_parameters_power_pass=***` +
               (h.ipmi.systemId ? ` power_parameters_node_id=${h.ipmi.systemId}` : '')
-            : `if absent: MaaS POST machines/ hostname=${h.hostname} mac_addresses=${h.mac} power_type=ipmi ` +
+            : `if absent: MaaS POST machines/ hostname=${h.hostname} ${macFields} power_type=ipmi ` +
               `power_parameters_power_address=${h.ipmi.address} power_parameters_power_user=${h.ipmi.username} power_parameters_power_pass=***`,
         ];
       },
@@ -169,6 +172,7 @@ export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowSt
           via: [NODE_STATUS.NEW, NODE_STATUS.COMMISSIONING, NODE_STATUS.TESTING],
           timeoutMs: deps.settings.commissionTimeoutMs,
           what: 'commissioning',
+          operation: 'commission',
           signal: ctx.signal,
           log: ctx.log,
           progress: ctx.progress,
@@ -230,5 +234,11 @@ function maasPowerOf(h: Host): CreateMachineInput['power'] {
       ...(b.systemId !== undefined && { nodeId: b.systemId }),
     };
   }
-  return { address: b.port ? `${b.address}:${b.port}` : b.address, user: b.username, pass: b.password };
+  return {
+    address: b.port ? `${b.address}:${b.port}` : b.address,
+    user: b.username,
+    pass: b.password,
+    ...(b.cipherSuite !== undefined && { cipherSuiteId: b.cipherSuite }),
+    ...(b.privilege !== undefined && { privilegeLevel: b.privilege === 'operator' ? 'OPERATOR' : 'ADMIN' }),
+  };
 }

@@ -2,29 +2,30 @@ import { hostname as jumpHostName } from 'node:os';
 import { OperatorError } from '../../util/errors.ts';
 import { NODE_STATUS } from '../../gear/maas/node-status.ts';
 import type { MaasInterface, MaasMachine } from '../../gear/maas/schemas.ts';
-import type { WorkflowDeps } from './adapters.ts';
-import type { EraseMode } from '../../gear/maas/client.ts';
-import type { StepLog } from './steps.ts';
-import type { StepContext } from '../tasks/types.ts';
-import {
-  cabledNics,
-  hostById,
-  instanceVlans,
-  NO_RACK_FILE,
-  systemIdOf,
-  templateById,
-  instanceScope,
-} from './records.ts';
+import type { DeployInput } from '../../gear/maas/client.ts';
+import type { Instance } from '../../protocol/records.ts';
+import type { CabledNic, WorkflowDeps } from './adapters.ts';
+import { cabledNics, instanceVlans, NO_RACK_FILE, templateById, instanceScope } from './records.ts';
 import { bootStep, portsStep, powerStep, storeStep, type WorkflowStep } from './steps.ts';
 import { waitForPower, waitForStatus } from './wait.ts';
 import { bmcLabel, powerReadText } from './bmc-text.ts';
+import { MachineMemo } from './machine-memo.ts';
+import {
+  BOND_NAME,
+  eraseText,
+  releaseAndWait,
+  releaseLine,
+  releasePlan,
+  restoreNics,
+  restoreNicsPlan,
+} from './machine-release.ts';
+
+export { BOND_NAME };
 
 export interface InstanceParams {
   instanceId: string;
   [key: string]: string;
 }
-
-export const BOND_NAME = 'bond0';
 
 /** The keys of a machine's MaaS owner_data that say which task (and jump host) allocated it. */
 export const OWNER_DATA_TASK = 'rackpilot_task';
@@ -55,6 +56,13 @@ export function refuseForeignAllocation(
   );
 }
 
+/** What every step of one create shares: the records it works on, its MaaS memo and its plan lines. */
+interface CreateScope extends ReturnType<typeof instanceScope> {
+  deps: WorkflowDeps;
+  params: InstanceParams;
+  memo: MachineMemo;
+}
+
 /**
  * The seed's Create VM workflow, step by step: constraints → ToR ports on the PXE VLAN → allocate
  * → bond (≥ 2 ToR NICs, active-backup) or the single NIC → its MAC set to the instance's MAC →
@@ -65,77 +73,16 @@ export function createInstanceSteps(
   deps: WorkflowDeps,
   params: InstanceParams,
 ): WorkflowStep<InstanceParams>[] {
-  const { inst, hostId, host, systemId } = instanceScope(deps, params.instanceId, params.hostId);
-  const pxe = (sw: string) => deps.switches.pxeVlan(sw);
-  // The MaaS calls as the plan shows them and the log records them, word for word.
-  const allocateLine = () => `MaaS POST machines/?op=allocate system_id=${systemId()}`;
-  const ownerLine = (task: string) =>
-    `MaaS POST machines/${systemId()}/?op=set_owner_data ${OWNER_DATA_TASK}=${task} ${OWNER_DATA_JUMP_HOST}=${jumpHostName()}`;
-  const macLine = () =>
-    `MaaS PUT nodes/${systemId()}/interfaces/<${BOND_NAME} or the single NIC>/ mac_address=${inst().mac}`;
-  const deployLine = () => {
-    const tpl = templateById(deps, inst().templateId);
-    const ud = inst().userData;
-    return (
-      `MaaS POST machines/${systemId()}/?op=deploy distro_series=${tpl.image}` +
-      (ud ? ` user_data=<base64 of ${Buffer.byteLength(ud)} bytes>` : '')
-    );
+  const scope: CreateScope = {
+    ...instanceScope(deps, params.instanceId, params.hostId),
+    deps,
+    params,
+    memo: new MachineMemo(deps.maas),
   };
-
-  return [
-    {
-      title: 'Check constraints',
-      async run(ctx) {
-        const h = host();
-        const i = inst();
-        const tpl = templateById(deps, i.templateId);
-        const { access, tagged } = instanceVlans(deps, i);
-        const nics = cabledNics(deps, h);
-        for (const nic of nics) {
-          for (const vlan of [access, ...tagged]) {
-            if (!deps.rack.vlanAllowed(nic.switch, vlan)) {
-              throw new OperatorError(`VLAN ${vlan} is not allowed on switch ${nic.switch}`, {
-                target: `${nic.switch} ${nic.port}`,
-                hint: "use a network whose VLAN is in the switch's allowedVlans in the rack file",
-              });
-            }
-          }
-        }
-        const m = await deps.maas.readMachine(systemId(), ctx.signal);
-        refuseForeignAllocation(deps, m, ctx.taskId);
-        const okStates: number[] = [
-          NODE_STATUS.READY,
-          NODE_STATUS.ALLOCATED,
-          NODE_STATUS.DEPLOYING,
-          NODE_STATUS.DEPLOYED,
-        ];
-        if (!okStates.includes(m.status)) {
-          throw new OperatorError(`${h.hostname} is ${m.status_name} in MaaS; it must be Ready to deploy`, {
-            target: h.hostname,
-            hint: 'release or commission the machine in MaaS first, or pick another host',
-          });
-        }
-        const images = await deps.maas.listBootResources(ctx.signal);
-        if (!images.some((r) => imageMatches(r.name, tpl.image))) {
-          throw new OperatorError(`MaaS has no boot image for template ${tpl.name} (${tpl.image})`, {
-            hint: `import the image in MaaS (Images page), or register the template with one of: ${images
-              .map((r) => r.name)
-              .join(', ')}`,
-          });
-        }
-        if (!deps.rack.configured) ctx.log(`${NO_RACK_FILE}: no VLAN is set, no bond is made`, 'warn');
-        else
-          ctx.log(
-            `${h.hostname}: ${nics.length} ToR NIC(s) ${nics.map((n) => `${n.switch} ${n.port}`).join(', ')}`,
-          );
-      },
-      // Undone last in a rollback, when the gear is back as it was: the record made for this create goes.
-      async undo() {
-        await deps.store.instances.remove(params.instanceId);
-      },
-      undoPlan: () => [`store: remove instance ${inst().name}`],
-      plan: () => [`MaaS GET machines/${systemId()}/ (status must be Ready)`, 'MaaS GET boot-resources/'],
-    },
+  const { hostId, memo } = scope;
+  const pxe = (sw: string) => deps.switches.pxeVlan(sw);
+  return memo.guard([
+    checkConstraintsStep(scope),
     portsStep(deps, hostId, {
       title: 'ToR ports to the PXE VLAN',
       ops: (nic) => [{ port: nic.port, op: 'resetPxe' }],
@@ -144,182 +91,288 @@ export function createInstanceSteps(
       // a free host belongs (MaaS's PXE network), never split between two VLANs.
       undoOps: (nic) => [{ port: nic.port, op: 'resetPxe' }],
     }),
-    {
-      title: 'Allocate the machine in MaaS',
-      // Ours only once MaaS says so: Commissioning, Broken or a failure is not an allocation.
-      async verify(ctx) {
-        const m = await deps.maas.readMachine(systemId(), ctx.signal);
-        refuseForeignAllocation(deps, m, ctx.taskId);
-        return isAllocated(m.status) && m.owner_data?.[OWNER_DATA_TASK] === ctx.taskId;
-      },
-      async run(ctx) {
-        const m = await deps.maas.readMachine(systemId(), ctx.signal);
-        refuseForeignAllocation(deps, m, ctx.taskId);
-        const owner = { [OWNER_DATA_TASK]: ctx.taskId, [OWNER_DATA_JUMP_HOST]: jumpHostName() };
-        if (isAllocated(m.status)) {
-          // Allocated with no task named: this task's allocate landed and the crash came before its
-          // owner_data was written, if MaaS says our user owns it. Anyone else's is refused.
-          const me = await deps.maas.whoami(ctx.signal);
-          if (m.owner !== me.username) {
-            throw new OperatorError(
-              `${host().hostname} is ${m.status_name} in MaaS by user ${m.owner ?? '(none)'}, not by this rackpilot (${me.username})`,
-              {
-                target: host().hostname,
-                hint: 'someone else took this machine in MaaS: pick another host, or release it there once it is certain to be free',
-              },
-            );
-          }
-          ctx.log(`${host().hostname}: already allocated by ${me.username}`);
-          ctx.log(ownerLine(ctx.taskId), 'info', 'maas');
-          await deps.maas.setOwnerData(systemId(), owner, ctx.signal);
-          return;
-        }
-        ctx.log(allocateLine(), 'info', 'maas');
-        ctx.log(ownerLine(ctx.taskId), 'info', 'maas');
-        await deps.maas.allocate(systemId(), undefined, ctx.signal, owner);
-      },
-      async undo(ctx) {
-        const m = await deps.maas.readMachine(systemId(), ctx.signal);
-        // Nothing was written to disk yet when only allocated: release without erasing.
-        if (m.status === NODE_STATUS.ALLOCATED) {
-          ctx.log(releaseLine(systemId(), 'none'), 'info', 'maas');
-          await deps.maas.release(systemId(), { erase: 'none' }, ctx.signal);
-        }
-      },
-      plan: () => [allocateLine(), ownerLine('<task>')],
-      undoPlan: () => [
-        `MaaS GET machines/${systemId()}/`,
-        `${releaseLine(systemId(), 'none')} (only while Allocated: nothing is on the disks yet)`,
-      ],
-    },
-    bondOrSingleNicStep(deps, params),
-    {
-      title: "Set the NIC's MAC to the instance MAC",
-      async verify(ctx) {
-        const iface = await primaryInterface(deps, systemId(), ctx.signal);
-        return iface.mac_address.toLowerCase() === inst().mac;
-      },
-      async run(ctx) {
-        const iface = await primaryInterface(deps, systemId(), ctx.signal);
-        ctx.log(`${iface.name}: ${iface.mac_address} → ${inst().mac}`);
-        ctx.log(macLine(), 'info', 'maas');
-        await deps.maas.updateInterfaceMac(systemId(), iface.id, inst().mac, ctx.signal);
-        return { interfaceId: iface.id, before: iface.mac_address };
-      },
-      undo: (ctx) => restoreNics(deps, hostId, ctx.log, ctx.signal),
-      undoPlan: () => restoreNicsPlan(systemId()),
-      plan: () => [macLine()],
-    },
-    {
-      title: 'Deploy the template image',
-      async verify(ctx) {
-        const m = await deps.maas.readMachine(systemId(), ctx.signal);
-        return m.status === NODE_STATUS.DEPLOYING || m.status === NODE_STATUS.DEPLOYED;
-      },
-      async run(ctx) {
-        const tpl = templateById(deps, inst().templateId);
-        ctx.log(deployLine(), 'info', 'maas');
-        await deps.maas.deploy(
-          systemId(),
-          {
-            distroSeries: tpl.image,
-            ...(inst().userData === undefined ? {} : { userData: inst().userData! }),
-            comment: `rackpilot instance ${inst().name}`,
-          },
-          ctx.signal,
-        );
-      },
-      async undo(ctx) {
-        await releaseAndWait(deps, hostId, ctx.signal, ctx.log, ctx.progress);
-      },
-      plan: () => [deployLine()],
-      undoPlan: () => releasePlan(deps, hostId),
-      ...(deps.settings.eraseMode !== 'none' && { undoDestroys: () => eraseText(deps, hostId) }),
-    },
-    {
-      title: 'Wait for MaaS to report Deployed',
-      timeoutMs: deps.settings.deployTimeoutMs + 60_000,
-      async verify(ctx) {
-        return (await deps.maas.readMachine(systemId(), ctx.signal)).status === NODE_STATUS.DEPLOYED;
-      },
-      async run(ctx) {
-        // A failed deployment reset to Ready (the doctor's fix) and resumed: deploy it again first.
-        const now = await deps.maas.readMachine(systemId(), ctx.signal);
-        if (now.status === NODE_STATUS.READY || now.status === NODE_STATUS.ALLOCATED) {
-          const tpl = templateById(deps, inst().templateId);
-          ctx.log(
-            `MaaS reports ${now.status_name}, not Deploying: deploying ${tpl.image} again`,
-            'warn',
-            'maas',
-          );
-          await deps.maas.deploy(
-            systemId(),
-            {
-              distroSeries: tpl.image,
-              ...(inst().userData === undefined ? {} : { userData: inst().userData! }),
-              comment: `rackpilot instance ${inst().name} (again)`,
-            },
-            ctx.signal,
-          );
-        }
-        await waitForStatus(deps, {
-          systemId: systemId(),
-          hostname: host().hostname,
-          want: [NODE_STATUS.DEPLOYED],
-          via: [NODE_STATUS.DEPLOYING, NODE_STATUS.ALLOCATED],
-          timeoutMs: deps.settings.deployTimeoutMs,
-          what: 'deploying',
-          signal: ctx.signal,
-          log: ctx.log,
-          progress: ctx.progress,
-        });
-      },
-      plan: () => [
-        `MaaS GET machines/${systemId()}/ and events/?op=query&id=${systemId()}&after=… until Deployed`,
-      ],
-    },
+    allocateStep(scope),
+    bondOrSingleNicStep(scope),
+    instanceMacStep(scope),
+    deployStep(scope),
+    waitDeployedStep(scope),
     powerStep(deps, hostId, { title: 'Power off before the VLAN change', want: 'off' }),
-    portsStep(deps, hostId, {
-      title: 'Tenant VLANs on the ToR ports',
-      ops: (nic) => {
-        const { access, tagged } = instanceVlans(deps, inst());
-        return [
-          { port: nic.port, op: 'access', vlan: access },
-          ...tagged.map((vlan) => ({ port: nic.port, op: 'tagAdd' as const, vlan })),
-        ];
-      },
-      expect: () => {
-        const { access, tagged } = instanceVlans(deps, inst());
-        return { untagged: access, tagged };
-      },
-      undoOps: (nic) => [{ port: nic.port, op: 'resetPxe' }],
+    tenantVlansStep(scope),
+    bootStep(deps, hostId, {
+      title: 'Boot from disk',
+      device: 'disk',
+      undoable: true,
+      machine: (id, signal) => memo.machine(id, signal),
     }),
-    bootStep(deps, hostId, { title: 'Boot from disk', device: 'disk', undoable: true }),
     powerStep(deps, hostId, { title: 'Power on', want: 'on', undo: 'off' }),
-    {
-      title: 'Confirm the host is powered on',
-      async run(ctx) {
-        if (!(await waitForPower(deps, host(), 'on', deps.settings.powerOnTimeoutMs, ctx.signal))) {
-          throw new OperatorError(`${host().hostname} did not report power on`, {
-            target: host().hostname,
-            hint: 'check the BMC event log; resume to retry',
-          });
-        }
-      },
-      plan: () => [
-        host().ipmi.protocol === 'redfish'
-          ? `${bmcLabel(host())}: ${powerReadText(host())} until power is on`
-          : 'IPMI Get Chassis Status until power is on',
-      ],
-    },
+    confirmPowerOnStep(scope),
     storeStep(
       'Record the instance as running',
       async () => {
         await deps.store.instances.update(params.instanceId, { state: 'running', lastHostId: hostId });
       },
-      `store: instance ${inst().name} state=running`,
+      `store: instance ${scope.inst().name} state=running`,
     ),
-  ];
+  ]);
+}
+
+/** The VLANs are allowed, MaaS holds the machine Ready (or this task's), and has the image. */
+function checkConstraintsStep({
+  deps,
+  params,
+  inst,
+  host,
+  systemId,
+  memo,
+}: CreateScope): WorkflowStep<InstanceParams> {
+  return {
+    title: 'Check constraints',
+    async run(ctx) {
+      const h = host();
+      const tpl = templateById(deps, inst().templateId);
+      const nics = cabledNics(deps, h);
+      checkVlansAllowed(deps, inst(), nics);
+      const m = await memo.readMachine(systemId(), ctx.signal);
+      refuseForeignAllocation(deps, m, ctx.taskId);
+      const okStates: number[] = [
+        NODE_STATUS.READY,
+        NODE_STATUS.ALLOCATED,
+        NODE_STATUS.DEPLOYING,
+        NODE_STATUS.DEPLOYED,
+      ];
+      if (!okStates.includes(m.status)) {
+        throw new OperatorError(`${h.hostname} is ${m.status_name} in MaaS; it must be Ready to deploy`, {
+          target: h.hostname,
+          hint: 'release or commission the machine in MaaS first, or pick another host',
+        });
+      }
+      const images = await deps.maas.listBootResources(ctx.signal);
+      if (!images.some((r) => imageMatches(r.name, tpl.image))) {
+        throw new OperatorError(`MaaS has no boot image for template ${tpl.name} (${tpl.image})`, {
+          hint: `import the image in MaaS (Images page), or register the template with one of: ${images
+            .map((r) => r.name)
+            .join(', ')}`,
+        });
+      }
+      if (!deps.rack.configured) ctx.log(`${NO_RACK_FILE}: no VLAN is set, no bond is made`, 'warn');
+      else
+        ctx.log(
+          `${h.hostname}: ${nics.length} ToR NIC(s) ${nics.map((n) => `${n.switch} ${n.port}`).join(', ')}`,
+        );
+    },
+    // Undone last in a rollback, when the gear is back as it was: the record made for this create goes.
+    async undo() {
+      await deps.store.instances.remove(params.instanceId);
+    },
+    undoPlan: () => [`store: remove instance ${inst().name}`],
+    plan: () => [`MaaS GET machines/${systemId()}/ (status must be Ready)`, 'MaaS GET boot-resources/'],
+  };
+}
+
+function checkVlansAllowed(deps: WorkflowDeps, inst: Instance, nics: readonly CabledNic[]): void {
+  const { access, tagged } = instanceVlans(deps, inst);
+  for (const nic of nics) {
+    for (const vlan of [access, ...tagged]) {
+      if (!deps.rack.vlanAllowed(nic.switch, vlan)) {
+        throw new OperatorError(`VLAN ${vlan} is not allowed on switch ${nic.switch}`, {
+          target: `${nic.switch} ${nic.port}`,
+          hint: "use a network whose VLAN is in the switch's allowedVlans in the rack file",
+        });
+      }
+    }
+  }
+}
+
+function allocateStep({ deps, host, systemId, memo }: CreateScope): WorkflowStep<InstanceParams> {
+  // The MaaS calls as the plan shows them and the log records them, word for word.
+  const allocateLine = () => `MaaS POST machines/?op=allocate system_id=${systemId()}`;
+  const ownerLine = (task: string) =>
+    `MaaS POST machines/${systemId()}/?op=set_owner_data ${OWNER_DATA_TASK}=${task} ${OWNER_DATA_JUMP_HOST}=${jumpHostName()}`;
+  return {
+    title: 'Allocate the machine in MaaS',
+    // Ours only once MaaS says so: Commissioning, Broken or a failure is not an allocation.
+    async verify(ctx) {
+      const m = await memo.machine(systemId(), ctx.signal);
+      refuseForeignAllocation(deps, m, ctx.taskId);
+      return isAllocated(m.status) && m.owner_data?.[OWNER_DATA_TASK] === ctx.taskId;
+    },
+    async run(ctx) {
+      const m = await memo.machine(systemId(), ctx.signal);
+      refuseForeignAllocation(deps, m, ctx.taskId);
+      const owner = { [OWNER_DATA_TASK]: ctx.taskId, [OWNER_DATA_JUMP_HOST]: jumpHostName() };
+      if (isAllocated(m.status)) {
+        // Allocated with no task named: this task's allocate landed and the crash came before its
+        // owner_data was written, if MaaS says our user owns it. Anyone else's is refused.
+        const me = await deps.maas.whoami(ctx.signal);
+        if (m.owner !== me.username) {
+          throw new OperatorError(
+            `${host().hostname} is ${m.status_name} in MaaS by user ${m.owner ?? '(none)'}, not by this rackpilot (${me.username})`,
+            {
+              target: host().hostname,
+              hint: 'someone else took this machine in MaaS: pick another host, or release it there once it is certain to be free',
+            },
+          );
+        }
+        ctx.log(`${host().hostname}: already allocated by ${me.username}`);
+        ctx.log(ownerLine(ctx.taskId), 'info', 'maas');
+        memo.remember(await deps.maas.setOwnerData(systemId(), owner, ctx.signal));
+        return;
+      }
+      ctx.log(allocateLine(), 'info', 'maas');
+      ctx.log(ownerLine(ctx.taskId), 'info', 'maas');
+      memo.remember(await deps.maas.allocate(systemId(), undefined, ctx.signal, owner));
+    },
+    async undo(ctx) {
+      const m = await memo.readMachine(systemId(), ctx.signal);
+      // Nothing was written to disk yet when only allocated: release without erasing.
+      if (m.status === NODE_STATUS.ALLOCATED) {
+        ctx.log(releaseLine(systemId(), 'none'), 'info', 'maas');
+        await deps.maas.release(systemId(), { erase: 'none' }, ctx.signal);
+      }
+    },
+    plan: () => [allocateLine(), ownerLine('<task>')],
+    undoPlan: () => [
+      `MaaS GET machines/${systemId()}/`,
+      `${releaseLine(systemId(), 'none')} (only while Allocated: nothing is on the disks yet)`,
+    ],
+  };
+}
+
+function instanceMacStep({ deps, hostId, inst, systemId, memo }: CreateScope): WorkflowStep<InstanceParams> {
+  const macLine = () =>
+    `MaaS PUT nodes/${systemId()}/interfaces/<${BOND_NAME} or the single NIC>/ mac_address=${inst().mac}`;
+  return {
+    title: "Set the NIC's MAC to the instance MAC",
+    async verify(ctx) {
+      const iface = await primaryInterface(memo, systemId(), ctx.signal);
+      return iface.mac_address.toLowerCase() === inst().mac;
+    },
+    async run(ctx) {
+      const iface = await primaryInterface(memo, systemId(), ctx.signal);
+      ctx.log(`${iface.name}: ${iface.mac_address} → ${inst().mac}`);
+      ctx.log(macLine(), 'info', 'maas');
+      memo.interfacesChanged(systemId());
+      await deps.maas.updateInterfaceMac(systemId(), iface.id, inst().mac, ctx.signal);
+      return { interfaceId: iface.id, before: iface.mac_address };
+    },
+    undo: (ctx) => restoreNics(deps, hostId, ctx.log, ctx.signal, memo),
+    undoPlan: () => restoreNicsPlan(systemId()),
+    plan: () => [macLine()],
+  };
+}
+
+/** What the deploy call sends, from the template and the instance's user data. */
+function deployInput(deps: WorkflowDeps, inst: Instance, again = false): DeployInput {
+  const tpl = templateById(deps, inst.templateId);
+  return {
+    distroSeries: tpl.image,
+    ...(inst.userData === undefined ? {} : { userData: inst.userData }),
+    comment: `rackpilot instance ${inst.name}${again ? ' (again)' : ''}`,
+  };
+}
+
+function deployStep({ deps, hostId, inst, systemId, memo }: CreateScope): WorkflowStep<InstanceParams> {
+  const deployLine = () => {
+    const tpl = templateById(deps, inst().templateId);
+    const ud = inst().userData;
+    return (
+      `MaaS POST machines/${systemId()}/?op=deploy distro_series=${tpl.image}` +
+      (ud ? ` user_data=<base64 of ${Buffer.byteLength(ud)} bytes>` : '')
+    );
+  };
+  return {
+    title: 'Deploy the template image',
+    async verify(ctx) {
+      const m = await memo.machine(systemId(), ctx.signal);
+      return m.status === NODE_STATUS.DEPLOYING || m.status === NODE_STATUS.DEPLOYED;
+    },
+    async run(ctx) {
+      ctx.log(deployLine(), 'info', 'maas');
+      memo.remember(await deps.maas.deploy(systemId(), deployInput(deps, inst()), ctx.signal));
+    },
+    async undo(ctx) {
+      await releaseAndWait(deps, hostId, ctx.signal, ctx.log, ctx.progress, memo);
+    },
+    plan: () => [deployLine()],
+    undoPlan: () => releasePlan(deps, hostId),
+    ...(deps.settings.eraseMode !== 'none' && { undoDestroys: () => eraseText(deps, hostId) }),
+  };
+}
+
+function waitDeployedStep({ deps, inst, host, systemId, memo }: CreateScope): WorkflowStep<InstanceParams> {
+  return {
+    title: 'Wait for MaaS to report Deployed',
+    timeoutMs: deps.settings.deployTimeoutMs + 60_000,
+    async verify(ctx) {
+      return (await memo.machine(systemId(), ctx.signal)).status === NODE_STATUS.DEPLOYED;
+    },
+    async run(ctx) {
+      // A failed deployment reset to Ready (the doctor's fix) and resumed: deploy it again first.
+      const now = await memo.machine(systemId(), ctx.signal);
+      if (now.status === NODE_STATUS.READY || now.status === NODE_STATUS.ALLOCATED) {
+        const tpl = templateById(deps, inst().templateId);
+        ctx.log(
+          `MaaS reports ${now.status_name}, not Deploying: deploying ${tpl.image} again`,
+          'warn',
+          'maas',
+        );
+        await deps.maas.deploy(systemId(), deployInput(deps, inst(), true), ctx.signal);
+      }
+      const deployed = await waitForStatus(deps, {
+        systemId: systemId(),
+        hostname: host().hostname,
+        want: [NODE_STATUS.DEPLOYED],
+        via: [NODE_STATUS.DEPLOYING, NODE_STATUS.ALLOCATED],
+        timeoutMs: deps.settings.deployTimeoutMs,
+        what: 'deploying',
+        operation: 'deploy',
+        signal: ctx.signal,
+        log: ctx.log,
+        progress: ctx.progress,
+      });
+      memo.remember(deployed);
+    },
+    plan: () => [
+      `MaaS GET machines/${systemId()}/ and events/?op=query&id=${systemId()}&after=… until Deployed`,
+    ],
+  };
+}
+
+function tenantVlansStep({ deps, hostId, inst }: CreateScope): WorkflowStep<InstanceParams> {
+  return portsStep(deps, hostId, {
+    title: 'Tenant VLANs on the ToR ports',
+    ops: (nic) => {
+      const { access, tagged } = instanceVlans(deps, inst());
+      return [
+        { port: nic.port, op: 'access', vlan: access },
+        ...tagged.map((vlan) => ({ port: nic.port, op: 'tagAdd' as const, vlan })),
+      ];
+    },
+    expect: () => {
+      const { access, tagged } = instanceVlans(deps, inst());
+      return { untagged: access, tagged };
+    },
+    undoOps: (nic) => [{ port: nic.port, op: 'resetPxe' }],
+  });
+}
+
+function confirmPowerOnStep({ deps, host }: CreateScope): WorkflowStep<InstanceParams> {
+  return {
+    title: 'Confirm the host is powered on',
+    async run(ctx) {
+      if (!(await waitForPower(deps, host(), 'on', deps.settings.powerOnTimeoutMs, ctx.signal))) {
+        throw new OperatorError(`${host().hostname} did not report power on`, {
+          target: host().hostname,
+          hint: 'check the BMC event log; resume to retry',
+        });
+      }
+    },
+    plan: () => [
+      host().ipmi.protocol === 'redfish'
+        ? `${bmcLabel(host())}: ${powerReadText(host())} until power is on`
+        : 'IPMI Get Chassis Status until power is on',
+    ],
+  };
 }
 
 const ALLOCATED: readonly number[] = [NODE_STATUS.ALLOCATED, NODE_STATUS.DEPLOYING, NODE_STATUS.DEPLOYED];
@@ -346,11 +399,11 @@ export function imageMatches(resource: string, image: string): boolean {
 
 /** The interface that carries the instance: the bond when there is one, else the first ToR NIC. */
 export async function primaryInterface(
-  deps: WorkflowDeps,
+  maas: Pick<WorkflowDeps['maas'], 'listInterfaces'>,
   systemId: string,
   signal?: AbortSignal,
 ): Promise<MaasInterface> {
-  const ifaces = await deps.maas.listInterfaces(systemId, signal);
+  const ifaces = await maas.listInterfaces(systemId, signal);
   const bond = ifaces.find((i) => i.type === 'bond' && i.name === BOND_NAME);
   if (bond) return bond;
   const physical = ifaces.filter((i) => i.type === 'physical');
@@ -359,14 +412,19 @@ export async function primaryInterface(
   return first;
 }
 
-function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): WorkflowStep<InstanceParams> {
-  const { hostId, host, systemId } = instanceScope(deps, params.instanceId, params.hostId);
+function bondOrSingleNicStep({
+  deps,
+  hostId,
+  host,
+  systemId,
+  memo,
+}: CreateScope): WorkflowStep<InstanceParams> {
   const torMacs = () => cabledNics(deps, host()).map((n) => n.mac.toLowerCase());
   return {
     title: 'Bond the ToR NICs (active-backup) or use the single NIC',
     async verify(ctx) {
       if (torMacs().length < 2) return true;
-      const ifaces = await deps.maas.listInterfaces(systemId(), ctx.signal);
+      const ifaces = await memo.listInterfaces(systemId(), ctx.signal);
       return ifaces.some((i) => i.type === 'bond' && i.name === BOND_NAME);
     },
     async run(ctx) {
@@ -377,7 +435,7 @@ function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): Workfl
         );
         return { bonded: false, interfaceId: null };
       }
-      const ifaces = await deps.maas.listInterfaces(systemId(), ctx.signal);
+      const ifaces = await memo.listInterfaces(systemId(), ctx.signal);
       const parents = ifaces.filter(
         (i) => i.type === 'physical' && macs.includes(i.mac_address.toLowerCase()),
       );
@@ -392,6 +450,7 @@ function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): Workfl
       }
       ctx.log(`bond ${BOND_NAME} over ${parents.map((p) => p.name).join(', ')} (active-backup)`);
       ctx.log(bondLine(macs), 'info', 'maas');
+      memo.interfacesChanged(systemId());
       const bond = await deps.maas.createBond(
         systemId(),
         {
@@ -406,7 +465,7 @@ function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): Workfl
       return { bonded: true, interfaceId: bond.id };
     },
     // From MaaS's state, not the output: a crash between create_bond and the journal leaves none.
-    undo: (ctx) => restoreNics(deps, hostId, ctx.log, ctx.signal),
+    undo: (ctx) => restoreNics(deps, hostId, ctx.log, ctx.signal, memo),
     undoPlan: () => restoreNicsPlan(systemId()),
     plan() {
       const macs = torMacs();
@@ -419,123 +478,5 @@ function bondOrSingleNicStep(deps: WorkflowDeps, params: InstanceParams): Workfl
       `MaaS POST nodes/${systemId()}/interfaces/?op=create_bond name=${BOND_NAME} bond_mode=active-backup bond_miimon=100 ` +
       `parents=<ids of ${macs.join(', ')}>`
     );
-  }
-}
-
-/** POST machines/{id}/?op=release with the erase parameters as MaaS takes them. */
-export function releaseLine(systemId: string, erase: EraseMode): string {
-  const form =
-    erase === 'none' ? 'erase=false' : erase === 'full' ? 'erase=true' : `erase=true ${erase}_erase=true`;
-  return `MaaS POST machines/${systemId}/?op=release ${form}`;
-}
-
-/** What releaseAndWait sends. */
-export function releasePlan(deps: WorkflowDeps, hostId: string): string[] {
-  const id = systemIdOf(hostById(deps, hostId));
-  return [
-    `MaaS GET machines/${id}/`,
-    `MaaS POST machines/${id}/?op=abort (only if Deploying: MaaS refuses to release mid-deploy)`,
-    releaseLine(id, deps.settings.eraseMode),
-    `MaaS GET machines/${id}/ until Ready`,
-  ];
-}
-
-/** What a release erases, for the confirmation. */
-export function eraseText(deps: WorkflowDeps, hostId: string): string {
-  return `the disks of ${hostById(deps, hostId).hostname}: ${deps.settings.eraseMode} erase`;
-}
-
-/** What restoreNics sends. */
-export function restoreNicsPlan(systemId: string): string[] {
-  return [
-    `MaaS GET nodes/${systemId}/interfaces/`,
-    `MaaS DELETE nodes/${systemId}/interfaces/<${BOND_NAME}>/ (if present)`,
-    `MaaS PUT nodes/${systemId}/interfaces/<NIC>/ mac_address=<its hardware MAC> (each NIC not on it)`,
-  ];
-}
-
-/** The seed's rollback and destroy both end here: release with the configured erase, wait for Ready. */
-export async function releaseAndWait(
-  deps: WorkflowDeps,
-  hostId: string,
-  signal: AbortSignal,
-  log: StepLog,
-  progress?: StepContext['progress'],
-): Promise<void> {
-  const host = hostById(deps, hostId);
-  const systemId = systemIdOf(host);
-  let m = await deps.maas.readMachine(systemId, signal);
-  if (m.status === NODE_STATUS.READY) return;
-  if (m.status === NODE_STATUS.DEPLOYING) {
-    // MaaS refuses to release a machine mid-deploy: abort first (it returns to Allocated).
-    log(`MaaS POST machines/${systemId}/?op=abort`, 'info', 'maas');
-    m = await deps.maas.abort(systemId, 'rackpilot rollback', signal);
-  }
-  const releasing: number[] = [NODE_STATUS.RELEASING, NODE_STATUS.DISK_ERASING];
-  if (!releasing.includes(m.status)) {
-    log(releaseLine(systemId, deps.settings.eraseMode), 'info', 'maas');
-    await deps.maas.release(systemId, { erase: deps.settings.eraseMode, comment: 'rackpilot' }, signal);
-  }
-  await waitForStatus(deps, {
-    systemId,
-    hostname: host.hostname,
-    want: [NODE_STATUS.READY],
-    via: [NODE_STATUS.RELEASING, NODE_STATUS.DISK_ERASING],
-    timeoutMs: deps.settings.releaseTimeoutMs,
-    what: 'releasing',
-    signal,
-    log,
-    ...(progress && { progress }),
-  });
-}
-
-/** Whether the machine's NICs are as MaaS discovered them: no bond, every physical NIC on a hardware MAC. */
-export async function nicsRestored(
-  deps: WorkflowDeps,
-  hostId: string,
-  signal?: AbortSignal,
-): Promise<boolean> {
-  const h = hostById(deps, hostId);
-  const ifaces = await deps.maas.listInterfaces(systemIdOf(h), signal);
-  const hwMacs = new Set([h.mac, ...h.macs]);
-  return (
-    !ifaces.some((i) => i.type === 'bond' && i.name === BOND_NAME) &&
-    ifaces.filter((i) => i.type === 'physical').every((i) => hwMacs.has(i.mac_address.toLowerCase()))
-  );
-}
-
-/**
- * Puts the machine's NICs back as MaaS discovered them: the bond removed, a physical NIC that was
- * given the instance MAC back on its hardware MAC. Reads MaaS rather than a step's output, so it
- * is right after a crash between the MaaS call and the journal write, and idempotent.
- */
-export async function restoreNics(
-  deps: WorkflowDeps,
-  hostId: string,
-  log: StepLog,
-  signal?: AbortSignal,
-): Promise<void> {
-  const h = hostById(deps, hostId);
-  const systemId = systemIdOf(h);
-  const ifaces = await deps.maas.listInterfaces(systemId, signal);
-  const bond = ifaces.find((i) => i.type === 'bond' && i.name === BOND_NAME);
-  if (bond) {
-    log(`MaaS DELETE nodes/${systemId}/interfaces/${bond.id}/ (${BOND_NAME})`, 'info', 'maas');
-    await deps.maas.deleteInterface(systemId, bond.id, signal);
-  }
-  const hwMacs = [h.mac, ...h.macs.filter((m) => m !== h.mac)];
-  const physical = ifaces.filter((i) => i.type === 'physical');
-  const known = new Set(physical.map((i) => i.mac_address.toLowerCase()));
-  const missing = hwMacs.filter((m) => !known.has(m));
-  for (const iface of physical) {
-    if (hwMacs.includes(iface.mac_address.toLowerCase())) continue;
-    const mac = missing.shift();
-    if (!mac) break;
-    log(
-      `MaaS PUT nodes/${systemId}/interfaces/${iface.id}/ mac_address=${mac} (${iface.name})`,
-      'info',
-      'maas',
-    );
-    await deps.maas.updateInterfaceMac(systemId, iface.id, mac, signal);
   }
 }

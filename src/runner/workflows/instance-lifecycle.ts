@@ -2,6 +2,8 @@ import { powerReadText, powerText } from './bmc-text.ts';
 import { OperatorError } from '../../util/errors.ts';
 import { NODE_STATUS } from '../../gear/maas/node-status.ts';
 import type { WorkflowDeps } from './adapters.ts';
+import type { InstanceParams } from './instance-create.ts';
+import { MachineMemo } from './machine-memo.ts';
 import {
   eraseText,
   nicsRestored,
@@ -9,8 +11,7 @@ import {
   restoreNicsPlan,
   releaseAndWait,
   restoreNics,
-  type InstanceParams,
-} from './instance-create.ts';
+} from './machine-release.ts';
 import { instanceById, instanceScope, networkById, systemIdOf } from './records.ts';
 import { bmcLabel, bootStep, portsStep, powerStep, storeStep, type WorkflowStep } from './steps.ts';
 import { waitForPower } from './wait.ts';
@@ -142,7 +143,8 @@ export function destroyInstanceSteps(
   params: InstanceParams,
 ): WorkflowStep<InstanceParams>[] {
   const { hostId, systemId } = instanceScope(deps, params.instanceId, params.hostId);
-  return [
+  const memo = new MachineMemo(deps.maas);
+  return memo.guard([
     storeStep(
       'Mark the instance as destroying',
       async () => void (await deps.store.instances.update(params.instanceId, { state: 'destroying' })),
@@ -154,23 +156,28 @@ export function destroyInstanceSteps(
       ops: (nic) => [{ port: nic.port, op: 'resetPxe' }],
       expect: (nic) => ({ untagged: deps.switches.pxeVlan(nic.switch), tagged: [] }),
     }),
-    bootStep(deps, hostId, { title: 'Boot from PXE', device: 'pxe', undoable: false }),
+    bootStep(deps, hostId, {
+      title: 'Boot from PXE',
+      device: 'pxe',
+      undoable: false,
+      machine: (id, signal) => memo.machine(id, signal),
+    }),
     {
       title: `Release with ${deps.settings.eraseMode} disk erase and wait for Ready`,
       timeoutMs: deps.settings.releaseTimeoutMs + 60_000,
       async verify(ctx) {
-        return (await deps.maas.readMachine(systemId(), ctx.signal)).status === NODE_STATUS.READY;
+        return (await memo.machine(systemId(), ctx.signal)).status === NODE_STATUS.READY;
       },
       async run(ctx) {
-        await releaseAndWait(deps, hostId, ctx.signal, ctx.log, ctx.progress);
+        await releaseAndWait(deps, hostId, ctx.signal, ctx.log, ctx.progress, memo);
       },
       plan: () => releasePlan(deps, hostId),
       ...(deps.settings.eraseMode !== 'none' && { destroys: () => eraseText(deps, hostId) }),
     },
     {
       title: "Restore the host's NICs in MaaS (remove bond, hardware MACs)",
-      verify: (ctx) => nicsRestored(deps, hostId, ctx.signal),
-      run: (ctx) => restoreNics(deps, hostId, ctx.log, ctx.signal),
+      verify: (ctx) => nicsRestored(deps, hostId, ctx.signal, memo),
+      run: (ctx) => restoreNics(deps, hostId, ctx.log, ctx.signal, memo),
       plan: () => restoreNicsPlan(systemId()),
     },
     storeStep(
@@ -178,7 +185,7 @@ export function destroyInstanceSteps(
       async () => void (await deps.store.instances.remove(params.instanceId)),
       `store: remove instance ${params.instanceId}`,
     ),
-  ];
+  ]);
 }
 
 export interface NetworkParams {

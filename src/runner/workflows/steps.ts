@@ -16,7 +16,7 @@ import {
   encodeSetBootOption,
   type BootDeviceName,
 } from '../../gear/ipmi/commands.ts';
-import { bootMethodFor, bootMethodOverride, type BootMethodChoice } from './boot-method.ts';
+import { bootMethodFor, bootMethodOverride, type BootMethodChoice, type MachineRead } from './boot-method.ts';
 import { bySwitch, cabledNics, hostById, NO_RACK_FILE } from './records.ts';
 import { OperatorError } from '../../util/errors.ts';
 import {
@@ -260,7 +260,15 @@ export async function restoreBoot(
 export function bootStep<P>(
   deps: WorkflowDeps,
   hostId: string,
-  o: { title: string; device: BootDevice; persistent?: boolean; efi?: boolean; undoable: boolean },
+  o: {
+    title: string;
+    device: BootDevice;
+    persistent?: boolean;
+    efi?: boolean;
+    undoable: boolean;
+    /** Where MaaS's bios_boot_method is read: its task's memo when it has one. */
+    machine?: MachineRead;
+  },
 ): WorkflowStep<P> {
   const host = () => hostById(deps, hostId);
   const persistent = o.persistent ?? true;
@@ -270,7 +278,7 @@ export function bootStep<P>(
   const given = (): BootMethodChoice | undefined =>
     o.efi !== undefined ? { efi: o.efi, why: 'as asked' } : bootMethodOverride(deps, host());
   const method = async (signal?: AbortSignal): Promise<BootMethodChoice> =>
-    (choice ??= given() ?? (await bootMethodFor(deps, host(), signal)));
+    (choice ??= given() ?? (await bootMethodFor(deps, host(), signal, o.machine)));
   // The line the plan shows and the log holds, word for word.
   const setLine = (w: BootSetting, m: BootMethodChoice) =>
     `${bmcLabel(host())}: ${bootSetText(host(), w, bootOptionsBytes(w))} (${m.why})` +

@@ -20,14 +20,17 @@ export interface WaitForStatusOptions {
   progress?: StepContext['progress'];
   /** This stage's typical duration at this site, when a history knows it (the bar then moves with time). */
   estimateMs?: number;
+  /** The MaaS operation waited on, whose typical duration the site's stage history may know. */
+  operation?: 'deploy' | 'commission' | 'erase' | 'release';
 }
 
 /**
  * Polls MaaS until the machine reaches a wanted status, streaming its events (`after=` the last
  * id seen) into the task log so the operator watches curtin, reboots and status changes live.
  */
-export async function waitForStatus(deps: WorkflowDeps, o: WaitForStatusOptions): Promise<MaasMachine> {
+export async function waitForStatus(deps: WorkflowDeps, given: WaitForStatusOptions): Promise<MaasMachine> {
   const started = deps.clock.now();
+  const o = withEstimate(deps, given);
   let polls = 0;
   let lastEvent: number | undefined;
   let latest: string | undefined;
@@ -79,6 +82,18 @@ export async function waitForStatus(deps: WorkflowDeps, o: WaitForStatusOptions)
     }
     await deps.clock.sleep(pollDelay(deps.settings.pollMs, polls++), o.signal);
   }
+}
+
+/**
+ * The wait with the site's typical duration of its operation as its estimate, when the stage
+ * history knows it; the task log says where the figure comes from (the bar follows it).
+ */
+function withEstimate(deps: WorkflowDeps, o: WaitForStatusOptions): WaitForStatusOptions {
+  if (o.estimateMs !== undefined || !o.operation) return o;
+  const e = deps.estimate?.(o.operation);
+  if (!e || e.seconds <= 0) return o;
+  o.log(`estimate: ~${minutes(e.seconds)} for the ${o.operation}, ${e.from}`);
+  return { ...o, estimateMs: e.seconds * 1000 };
 }
 
 /**
@@ -141,6 +156,12 @@ export async function waitForPower(
     if (deps.clock.now() - started > timeoutMs) return false;
     await deps.clock.sleep(pollDelay(Math.min(deps.settings.pollMs, 2_000), polls), signal);
   }
+}
+
+/** "6m05s", "45s": an estimate as the running step's line shows times. */
+function minutes(seconds: number): string {
+  const s = Math.round(seconds);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
 /** "40 min", "90 s", "300 ms": a timeout as the operator set it, never rounded to "0 min". */
