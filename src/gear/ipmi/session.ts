@@ -451,15 +451,29 @@ export class IpmiSession {
     }
   }
 
+  /** The RMCP+ session handshake (IPMI v2.0 §13.14–13.20): capabilities, Open Session, RAKP 1–4. */
   private async open(): Promise<void> {
-    const t = this.target;
-    const suite = this.suite;
-    const privilege = PRIVILEGE_BY_NAME[t.privilege ?? 'administrator'];
-
-    // 1. Get Channel Authentication Capabilities, in an IPMI v1.5 wrapper as every console does.
+    const privilege = PRIVILEGE_BY_NAME[this.target.privilege ?? 'administrator'];
+    // Get Channel Authentication Capabilities, in an IPMI v1.5 wrapper as every console does.
     await this.checkV2(privilege);
+    const { open, consoleSid } = await this.openSession(privilege);
+    const rakp = await this.rakp12(open.bmcSessionId, consoleSid, privilege);
+    const sik = await this.rakp34(rakp);
+    this.established = {
+      bmcSid: open.bmcSessionId,
+      consoleSid,
+      keys: deriveSessionKeys(this.suite, sik),
+      outSeq: 1,
+      inHighest: 0,
+      inSeen: 0,
+      elevated: false,
+    };
+    this.opens++;
+  }
 
-    // 2. Open Session.
+  /** Open Session: the console's session id, and the algorithms of the cipher suite. */
+  private async openSession(privilege: number) {
+    const suite = this.suite;
     const consoleSid = randomBytesPooled(4).readUInt32LE(0) || 1;
     const openTag = this.nextTag();
     const open = await this.exchange(
@@ -510,10 +524,16 @@ export class IpmiSession {
       });
     }
 
-    // 3. RAKP 1 / 2: the BMC proves it knows the password.
+    return { open, consoleSid };
+  }
+
+  /** RAKP 1 / 2: the BMC proves it knows the password. */
+  private async rakp12(bmcSessionId: number, consoleSid: number, privilege: number) {
+    const t = this.target;
+    const suite = this.suite;
     const ctx: RakpContext = {
       consoleSessionId: consoleSid,
-      bmcSessionId: open.bmcSessionId,
+      bmcSessionId,
       consoleRandom: randomBytesPooled(16),
       bmcRandom: Buffer.alloc(16),
       bmcGuid: Buffer.alloc(16),
@@ -530,7 +550,7 @@ export class IpmiSession {
         encrypted: false,
         payload: encodeRakp1({
           tag: rakpTag,
-          bmcSessionId: open.bmcSessionId,
+          bmcSessionId,
           consoleRandom: ctx.consoleRandom,
           role: ctx.role,
           username: t.username,
@@ -557,7 +577,7 @@ export class IpmiSession {
         sessionId: 0,
         seq: 0,
         encrypted: false,
-        payload: encodeRakp3({ tag: rakpTag, status, bmcSessionId: open.bmcSessionId, authCode }),
+        payload: encodeRakp3({ tag: rakpTag, status, bmcSessionId, authCode }),
       });
     if (!constantTimeEqual(rakp2AuthCode(suite, kuid, ctx), rakp2.authCode)) {
       // Tell the BMC to drop the half-open session rather than leave it to its idle timeout.
@@ -568,7 +588,13 @@ export class IpmiSession {
       );
     }
 
-    // 4. RAKP 3 / 4: we prove it, both derive the session keys.
+    return { ctx, kuid, rakpTag, rakp3 };
+  }
+
+  /** RAKP 3 / 4: we prove it; both derive the session integrity key. */
+  private async rakp34({ ctx, kuid, rakpTag, rakp3 }: Awaited<ReturnType<IpmiSession['rakp12']>>) {
+    const t = this.target;
+    const suite = this.suite;
     const rakp4 = await this.exchange(
       rakp3(0, rakp3AuthCode(suite, kuid, ctx)),
       (pkt) => {
@@ -591,16 +617,7 @@ export class IpmiSession {
         hint: 'the BMC may use a BMC key (Kg); rackpilot supports only BMCs without one',
       });
     }
-    this.established = {
-      bmcSid: open.bmcSessionId,
-      consoleSid,
-      keys: deriveSessionKeys(suite, sik),
-      outSeq: 1,
-      inHighest: 0,
-      inSeen: 0,
-      elevated: false,
-    };
-    this.opens++;
+    return sik;
   }
 
   /** Set Session Privilege Level to the target's privilege, once per session. */
