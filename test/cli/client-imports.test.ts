@@ -73,7 +73,7 @@ describe('what a client loads', () => {
     for (const g of [entry, dashboard]) {
       expect(
         relative(g.files).filter((f) =>
-          /^src\/(lab|gear\/(switch\/(?!vocabulary\.ts)|ipmi|redfish|maas\/client)|runner\/(site|tasks|workflows|coord)\/)/.test(
+          /^src\/(lab|gear\/(switch\/(?!dialect-names\.ts)|ipmi|redfish|maas\/client)|runner\/(site|tasks|workflows|coord)\/)/.test(
             f,
           ),
         ),
