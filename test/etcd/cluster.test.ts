@@ -117,6 +117,16 @@ describe.skipIf(skip)('a three-member etcd cluster', () => {
     const taken = ok;
     await until('writes taken again', () => ok > taken + 3, 30_000);
     await b!.start();
-    expect(site.getHealth().lease.lostAt).toBeNull();
+    // Two of three members gone is beyond what a lease survives by right: a keepalive cannot reach
+    // a quorum for as long as the outage lasts. Either it held, or it was lost and is held again.
+    await until(
+      'the lease held or renewed',
+      () => {
+        const lease = site.getHealth().lease;
+        return lease.lostAt === null || lease.renewedAt !== null;
+      },
+      30_000,
+    );
+    expect(await leaseTtl()).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -23,9 +23,11 @@ offering=$("$exe" offering ls | awk 'NR == 2 { print $1 }')
 template=$("$exe" template ls | awk 'NR == 2 { print $1 }')
 network=$("$exe" network ls | awk 'NR == 2 { print $1 }')
 echo "step: catalogue $offering $template $network"
-"$exe" deploy offline-vm1 --offering "$offering" --template "$template" --network "$network"
+"$exe" deploy offline-vm1 --offering "$offering" --template "$template" --network "$network" --yes
 "$exe" ls | grep -E '^offline-vm1 ' | sed 's/^/step: listed /'
-"$exe" destroy offline-vm1
+# Destroying erases the host's disks: the plan wants the host's name, as an operator types it.
+host=$("$exe" ls | awk '$1 == "offline-vm1" { print $3 }')
+"$exe" destroy offline-vm1 --confirm "$host"
 if "$exe" ls | grep -q '^offline-vm1 '; then echo 'offline-vm1 still listed'; exit 1; fi
 echo 'step: destroyed'
 tmux new-session -d -s "$session" -x 120 -y 36 "$exe"

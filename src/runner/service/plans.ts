@@ -83,8 +83,12 @@ export function actionPlanner(ctx: ServiceContext): ActionPlanner {
   return p;
 }
 
+/** How long a host picked by a deploy's plan is passed over by other plans' picks. */
+const PICK_KEPT_MS = 120_000;
+
 function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
   const { store, engine, deps } = wb;
+  const pickedUntil = new Map<string, number>();
   const shown = new Map<string, ActionPlan>();
   const remember = (p: ActionPlan) => {
     shown.set(p.digest, p);
@@ -335,7 +339,11 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
       ...(req.host && { hostName: req.host }),
       readyInMaas: ready,
       holderOf: (h) => engine.holder({ hostId: h.id }),
+      skip: (h) => (pickedUntil.get(h.id) ?? 0) > Date.now() || engine.holder({ hostId: h.id }) !== undefined,
     });
+    // A host this plan picked by itself is kept from the next automatic pick for a while: two
+    // terminals deploying at once are shown, and then run on, two different hosts.
+    if (!req.host) pickedUntil.set(host.id, Date.now() + PICK_KEPT_MS);
     const taken = new Set(store.instances.list().map((i) => i.mac));
     const draft = instanceDraft(req, resolved, host.id, taken);
     const inst = { ...draft, id: 'inst-planned', createdAt: new Date().toISOString() };
