@@ -12,7 +12,7 @@ import { until } from './helpers.ts';
  * member returns writes are taken again.
  */
 const skip = skipWithoutEtcd();
-const TTL_S = 3;
+const TTL_S = 6;
 
 let etcd: TestEtcd;
 let site: EtcdSite;
@@ -47,7 +47,7 @@ afterAll(async () => {
   await etcd?.close();
 });
 
-/** Enough writes that the lease (TTL 3 s) would have lapsed had no keepalive reached a member. */
+/** Enough writes that the lease (TTL 6 s) would have lapsed had no keepalive reached a member. */
 async function writesSpanningTwoTtls(): Promise<void> {
   const from = ok + refusals.length;
   const t0 = Date.now();
