@@ -339,7 +339,7 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
       ...(req.host && { hostName: req.host }),
       readyInMaas: ready,
       holderOf: (h) => engine.holder({ hostId: h.id }),
-      skip: (h) => (pickedUntil.get(h.id) ?? 0) > Date.now() || engine.holder({ hostId: h.id }) !== undefined,
+      skip: (h) => (pickedUntil.get(h.id) ?? 0) > Date.now(),
     });
     // A host this plan picked by itself is kept from the next automatic pick for a while: two
     // terminals deploying at once are shown, and then run on, two different hosts.

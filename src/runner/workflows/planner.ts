@@ -43,7 +43,7 @@ export function pickHost(
     readyInMaas: (host: Host) => boolean;
     /** The task holding a host, to name it when the host asked for is taken. */
     holderOf?: (host: Host) => Holder | undefined;
-    /** Hosts the automatic pick passes over: held by a task, or shown in another terminal's plan. */
+    /** Hosts the automatic pick passes over besides those a task holds: shown in another terminal's plan. */
     skip?: (host: Host) => boolean;
   },
 ): Host {
@@ -75,7 +75,7 @@ export function pickHost(
   let chosen: Host | undefined;
   for (const h of data.hosts) {
     if (busy.has(h.id) || !fits(h) || h.maasSystemId === undefined || !opts.readyInMaas(h)) continue;
-    if (opts.skip?.(h)) continue;
+    if (opts.holderOf?.(h) || opts.skip?.(h)) continue;
     if (chosen === undefined || h.hostname < chosen.hostname) chosen = h;
   }
   if (!chosen) {
