@@ -1,6 +1,7 @@
 import { TIMEOUT_MIN_BY_STATUS } from './catalogue.ts';
 import { liveChecks } from './checks.ts';
-import { findCause, minutes, stoppedAfter, type Cause } from './rules.ts';
+import { minutes, stoppedAfter } from './cause.ts';
+import { findCause, type Cause } from './rules.ts';
 import { CONSOLE_SOURCE } from './rules-console.ts';
 import type { Check, Diagnosis } from '../../protocol/doctor.ts';
 import { buildTimeline, type Timeline } from './timeline.ts';

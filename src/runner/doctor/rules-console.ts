@@ -1,6 +1,8 @@
 import type { FixId } from '../../protocol/doctor.ts';
 import { consoleCauses, type ConsoleCauseId } from './console-evidence.ts';
 import type { DoctorFacts } from './facts.ts';
+import { last, type Rule } from './cause.ts';
+import { FIX_BY_ID, resetFix, resumeFix } from './fixes.ts';
 
 /**
  * The cause the host's own console names, from the console lines among the doctor's further
@@ -68,3 +70,19 @@ export function consoleFinding(f: DoctorFacts): ConsoleFinding | null {
     hints: [...(t.hint ? [t.hint] : []), `the whole console: rackpilot console ${f.hostname}`],
   };
 }
+
+/** What the host printed on its console names the cause (above the timeline's guesses). */
+export const consoleShows: Rule = ({ f, t }) => {
+  const c = consoleFinding(f);
+  if (!c) return null;
+  return {
+    id: c.id,
+    title: c.title,
+    stage: last(t)?.label ?? null,
+    sentence: c.sentence,
+    evidence: c.evidence,
+    fixes: [...c.fixes.flatMap((id) => FIX_BY_ID[id] ?? []), ...resumeFix(f), ...resetFix(f)],
+    hints: c.hints,
+    specificity: 80,
+  };
+};
