@@ -1,5 +1,5 @@
 import type { Cabling } from '../src/protocol/doctor.ts';
-import { ReadingView, seg, type Line } from './TroubleLines.tsx';
+import { ReadingView, seg, type Line, type ReadingFrame } from './TroubleLines.tsx';
 
 /** The cabling check as lines: each switch's MAC table, then one row per rack-file NIC. */
 export function cablingLines(c: Cabling): Line[] {
@@ -41,22 +41,8 @@ export function cablingLines(c: Cabling): Line[] {
 export function CablingView({
   rack,
   cabling,
-  error,
-  loading,
-  now,
-  offset,
-  width,
-  height,
-}: {
-  rack: string;
-  cabling: Cabling | null;
-  error: string | null;
-  loading: boolean;
-  now: number;
-  offset: number;
-  width: number;
-  height: number;
-}) {
+  ...frame
+}: { rack: string; cabling: Cabling | null } & ReadingFrame) {
   return (
     <ReadingView
       name={`cabling ${rack}`}
@@ -65,7 +51,7 @@ export function CablingView({
       reading=" · reading the MAC tables…"
       placeholder="reading each switch MAC table…"
       cadence=" (r reads again)"
-      {...{ error, loading, now, offset, width, height }}
+      {...frame}
     />
   );
 }

@@ -1,6 +1,6 @@
 import type { Diagnosis } from '../src/protocol/doctor.ts';
 import { duration, timelineHeading, timelineRows } from './doctor-text.ts';
-import { ReadingView, seg, type Line, type Segment } from './TroubleLines.tsx';
+import { ReadingView, seg, type Line, type ReadingFrame, type Segment } from './TroubleLines.tsx';
 
 const MARK = { pass: seg('✓ ', 'ok'), fail: seg('✗ ', 'fail'), unknown: seg('? ', 'unknown') } as const;
 
@@ -138,34 +138,19 @@ export function doctorLines(d: Diagnosis, now: number, readOnly: boolean, width 
 export function DoctorView({
   hostname,
   diagnosis,
-  error,
-  loading,
-  now,
   readOnly,
-  offset,
-  width,
-  height,
-}: {
-  hostname: string;
-  diagnosis: Diagnosis | null;
-  error: string | null;
-  loading: boolean;
-  now: number;
-  readOnly: boolean;
-  offset: number;
-  width: number;
-  height: number;
-}) {
+  ...frame
+}: { hostname: string; diagnosis: Diagnosis | null; readOnly: boolean } & ReadingFrame) {
   return (
     <ReadingView
       name={`doctor ${hostname}`}
       detail={diagnosis ? ` (${diagnosis.systemId ?? 'not in MaaS'})` : ''}
       readAt={diagnosis?.readAt ?? null}
-      lines={diagnosis ? doctorLines(diagnosis, now, readOnly, width) : null}
+      lines={diagnosis ? doctorLines(diagnosis, frame.now, readOnly, frame.width) : null}
       reading=" · reading…"
       placeholder="reading MaaS, the BMC and the switches…"
       cadence=", every 5 s"
-      {...{ error, loading, now, offset, width, height }}
+      {...frame}
     />
   );
 }

@@ -3,6 +3,7 @@ import { availableActions, type KeyAction } from './keys.ts';
 import { displayKeys, viewsText } from './key-text.ts';
 import { fit } from './format.ts';
 import { useColor } from './theme.tsx';
+import { clampOffset } from './scroll.ts';
 
 export interface HelpViewProps {
   width: number;
@@ -23,7 +24,7 @@ export function HelpView({ width, height, offset, readOnly, held }: HelpViewProp
   const color = useColor();
   const entries = helpEntries(readOnly);
   const room = Math.max(1, height - 2);
-  const start = Math.max(0, Math.min(offset, entries.length - room));
+  const start = clampOffset(offset, entries.length, room);
   const keyWidth = 16;
   const whereWidth = width >= 100 ? 22 : 0;
   return (

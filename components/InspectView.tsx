@@ -1,6 +1,6 @@
 import type { InspectNode, Inspection } from '../src/protocol/doctor.ts';
 import { inspectionVerdict } from './inspect-text.ts';
-import { ReadingView, seg, type Line, type Segment } from './TroubleLines.tsx';
+import { ReadingView, seg, type Line, type ReadingFrame, type Segment } from './TroubleLines.tsx';
 
 /**
  * The inspection as lines: the tree machine → bond → NIC → ToR port → VLANs, each value with its
@@ -44,24 +44,9 @@ export function inspectLines(i: Inspection, readOnly: boolean): Line[] {
 export function InspectView({
   hostname,
   inspection,
-  error,
-  loading,
-  now,
   readOnly,
-  offset,
-  width,
-  height,
-}: {
-  hostname: string;
-  inspection: Inspection | null;
-  error: string | null;
-  loading: boolean;
-  now: number;
-  readOnly: boolean;
-  offset: number;
-  width: number;
-  height: number;
-}) {
+  ...frame
+}: { hostname: string; inspection: Inspection | null; readOnly: boolean } & ReadingFrame) {
   return (
     <ReadingView
       name={`inspect ${hostname}`}
@@ -70,7 +55,7 @@ export function InspectView({
       reading=" · reading…"
       placeholder="reading MaaS and the switches…"
       cadence=" (r reads again)"
-      {...{ error, loading, now, offset, width, height }}
+      {...frame}
     />
   );
 }

@@ -4,6 +4,7 @@ import { ConfirmInput, TextInput } from '@inkjs/ui';
 import type { ActionPlan, PlanStep } from './actions.ts';
 import { fit } from './format.ts';
 import { useColor } from './theme.tsx';
+import { clampOffset, linesWhere } from './scroll.ts';
 
 /**
  * A change's plan as the operator confirms it: every target, the state read just before, each
@@ -63,7 +64,7 @@ export function ScrolledLines({
     const by = down ? 1 : up ? -1 : key.pageDown ? page : key.pageUp ? -page : 0;
     if (by !== 0) setOffset((o) => Math.min(maxOffset, Math.max(0, o + by)));
   });
-  const from = Math.min(offset, maxOffset);
+  const from = clampOffset(offset, lines.length, room);
   const shown = lines.slice(from, from + room);
   const tone = (l: PlanLine) =>
     l.tone === 'destroys'
@@ -76,9 +77,7 @@ export function ScrolledLines({
   return (
     <Box flexDirection="column">
       {maxOffset > 0 ? (
-        <Text color={color('gray')}>
-          lines {from + 1}–{from + shown.length} of {lines.length}, ↑↓ scroll
-        </Text>
+        <Text color={color('gray')}>{linesWhere(from, shown.length, lines.length)}, ↑↓ scroll</Text>
       ) : null}
       {shown.map((l, i) => (
         <Text key={from + i} color={tone(l)} bold={l.tone === 'target'} wrap="truncate">

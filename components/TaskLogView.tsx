@@ -15,6 +15,7 @@ import {
   UNDOING_MARK,
 } from './task-panes.ts';
 import { useColor } from './theme.tsx';
+import { linesWhere } from './scroll.ts';
 
 export interface TaskLogViewProps {
   task: Task | undefined;
@@ -63,7 +64,7 @@ export function TaskLogView(props: TaskLogViewProps) {
   const step = task.steps[p.index];
   const where = following
     ? 'following (↑ scrolls back)'
-    : `lines ${offset + 1}–${offset + lines.length} of ${task.log.length} · G follows`;
+    : `${linesWhere(offset, lines.length, task.log.length)} · G follows`;
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text wrap="truncate">

@@ -1,6 +1,6 @@
 import type { Triage } from '../src/protocol/doctor.ts';
 import { leftText, renderTriage } from './doctor-text.ts';
-import { ReadingView, seg, type Line } from './TroubleLines.tsx';
+import { ReadingView, seg, type Line, type ReadingFrame } from './TroubleLines.tsx';
 
 /**
  * The morning triage as lines: the CLI's `doctor --all` table, each row coloured by its urgency
@@ -22,23 +22,7 @@ export function triageLines(t: Triage): Line[] {
   return out;
 }
 
-export function TriageView({
-  triage,
-  error,
-  loading,
-  now,
-  offset,
-  width,
-  height,
-}: {
-  triage: Triage | null;
-  error: string | null;
-  loading: boolean;
-  now: number;
-  offset: number;
-  width: number;
-  height: number;
-}) {
+export function TriageView({ triage, ...frame }: { triage: Triage | null } & ReadingFrame) {
   return (
     <ReadingView
       name="triage"
@@ -47,7 +31,7 @@ export function TriageView({
       reading=" · reading every host in trouble…"
       placeholder="reading MaaS's machines in a transitional or failed state and their events…"
       cadence=" (every 30 s; r reads again)"
-      {...{ error, loading, now, offset, width, height }}
+      {...frame}
     />
   );
 }

@@ -3,6 +3,7 @@ import { DoctorView, doctorLines } from './DoctorView.tsx';
 import { InspectView, inspectLines } from './InspectView.tsx';
 import { CablingView, cablingLines } from './CablingView.tsx';
 import { TriageView, triageLines } from './TriageView.tsx';
+import type { ReadingFrame } from './TroubleLines.tsx';
 import type { Reading, TroubleTarget } from './use-trouble-reading.ts';
 
 /** The reading's lines as its view draws them, for the cursor's range. */
@@ -28,12 +29,8 @@ export function TroubleBody({
   target: TroubleTarget;
   current: Reading | null;
   readOnly: boolean;
-  now: number;
-  offset: number;
-  width: number;
-  height: number;
-}) {
-  const shown = { error: current?.error ?? null, loading: current?.loading ?? true, ...common };
+} & Omit<ReadingFrame, 'error' | 'loading'>) {
+  const shown: ReadingFrame = { error: current?.error ?? null, loading: current?.loading ?? true, ...common };
   const data = current?.data ?? null;
   if (target.view === 'doctor')
     return (

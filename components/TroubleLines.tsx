@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import { duration } from './doctor-text.ts';
 import { fit } from './format.ts';
 import { useColor } from './theme.tsx';
+import { clampOffset, linesWhere } from './scroll.ts';
 
 /** One line of a troubleshooting view: text in segments, each with its own colour. */
 export type Tone = 'ok' | 'fail' | 'unknown' | 'dim' | 'title' | 'key' | 'plain';
@@ -40,7 +41,7 @@ export function TroubleLines({
 }) {
   const color = useColor();
   const room = Math.max(1, height - 2);
-  const start = Math.max(0, Math.min(offset, lines.length - room));
+  const start = clampOffset(offset, lines.length, room);
   const shown = lines.slice(start, start + room);
   const more = lines.length > room;
   return (
@@ -67,11 +68,22 @@ export function TroubleLines({
       ))}
       {more ? (
         <Text color={color('gray')}>
-          {fit(`lines ${start + 1}–${start + shown.length} of ${lines.length}, ↑↓ scroll · esc back`, width)}
+          {fit(`${linesWhere(start, shown.length, lines.length)}, ↑↓ scroll · esc back`, width)}
         </Text>
       ) : null}
     </Box>
   );
+}
+
+/** What each reading view gets from the dashboard: the state of its read and the window it draws in. */
+export interface ReadingFrame {
+  error: string | null;
+  loading: boolean;
+  now: number;
+  /** First line shown. */
+  offset: number;
+  width: number;
+  height: number;
 }
 
 /**
@@ -101,19 +113,13 @@ export function ReadingView({
   /** When the shown reading was taken; null: none yet. */
   readAt: number | null;
   lines: readonly Line[] | null;
-  error: string | null;
-  loading: boolean;
   /** The title's suffix while a read runs, e.g. ` · reading…`. */
   reading: string;
   /** The body while there is no reading and no error. */
   placeholder: string;
   /** How it is read again, after its age: `, every 5 s`, ` (r reads again)`. */
   cadence: string;
-  now: number;
-  offset: number;
-  width: number;
-  height: number;
-}) {
+} & ReadingFrame) {
   const title: Line = [
     seg(name),
     seg(detail, 'dim'),

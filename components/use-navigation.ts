@@ -1,6 +1,7 @@
 import { useRef, useState } from 'react';
 import type { View } from './keys.ts';
 import type { SortColumn, SortOrder } from './rows.ts';
+import { clampOffset } from './scroll.ts';
 
 /**
  * Where the operator is: the view stack (breadcrumbs; esc pops), the cursor in each view, a filter per
@@ -92,5 +93,5 @@ export function scrollWindow(start: number, selected: number, height: number, to
   let s = start;
   if (selected < s) s = selected;
   if (selected >= s + height) s = selected - height + 1;
-  return Math.max(0, Math.min(s, Math.max(0, total - height)));
+  return clampOffset(s, total, height);
 }
