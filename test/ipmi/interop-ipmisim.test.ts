@@ -3,17 +3,15 @@
  * and a chassis-control program into a temporary directory; the program records every call, which
  * is how we see the simulator's chassis state change.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IpmiClient } from '../../src/gear/ipmi/client.ts';
 import type { IpmiTarget } from '../../src/gear/ipmi/session.ts';
 import { interopProgram, until } from './helpers.ts';
+import { IPMI_SIM, startIpmiSim, type IpmiSim } from './peers.ts';
 
-const IPMI_SIM = '/usr/bin/ipmi_sim';
 const { run } = interopProgram(IPMI_SIM);
 
 const CHASSIS_CONTROL = `#!/bin/sh
@@ -40,40 +38,9 @@ else
 fi
 `;
 
-const EMU = `mc_setbmc 0x20
-mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
-sel_enable 0x20 1000 0x0a
-mc_enable 0x20
-`;
-
-function lanConf(dir: string, port: number, password: string): string {
-  return `name "bmc1"
-set_working_mc 0x20
-  startlan 1
-    addr 127.0.0.1 ${port}
-    priv_limit admin
-    allowed_auths_callback none md2 md5 straight
-    allowed_auths_user none md2 md5 straight
-    allowed_auths_operator none md2 md5 straight
-    allowed_auths_admin none md2 md5 straight
-    guid a123456789abcdefa123456789abcdef
-  endlan
-  chassis_control "${join(dir, 'chassis.sh')} 0x20"
-  user 2 true  "admin" "${password}" admin 10 none md2 md5 straight
-`;
-}
-
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 describe.runIf(run)('IpmiClient against ipmi_sim', () => {
   let dir: string;
-  let sim: ChildProcess;
+  let sim: IpmiSim;
   let client: IpmiClient;
   let target: IpmiTarget;
   const calls = () =>
@@ -83,22 +50,19 @@ describe.runIf(run)('IpmiClient against ipmi_sim', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rackpilot-ipmisim-'));
-    mkdirSync(join(dir, 'state'));
     writeFileSync(join(dir, 'chassis.sh'), CHASSIS_CONTROL);
     chmodSync(join(dir, 'chassis.sh'), 0o755);
-    writeFileSync(join(dir, 'bmc1.emu'), EMU);
-    const port = await freeUdpPort();
     const password = 'sim-pass-4tests';
-    writeFileSync(join(dir, 'lan.conf'), lanConf(dir, port, password));
-    sim = spawn(
-      IPMI_SIM,
-      ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'bmc1.emu'), '-s', join(dir, 'state'), '-n'],
-      {
-        stdio: 'ignore',
-      },
-    );
+    sim = await startIpmiSim({
+      dir,
+      name: 'bmc1',
+      password,
+      emu: ['sel_enable 0x20 1000 0x0a'],
+      lan: ['callback', 'user', 'operator'].map((l) => `allowed_auths_${l} none md2 md5 straight`),
+      mc: [`chassis_control "${join(dir, 'chassis.sh')} 0x20"`],
+    });
     client = new IpmiClient({ timeoutMs: 300, retries: 3 });
-    target = { host: '127.0.0.1', port, username: 'admin', password, name: 'ipmi_sim' };
+    target = { host: '127.0.0.1', port: sim.port, username: 'admin', password, name: 'ipmi_sim' };
     await until(
       () =>
         client.powerStatus(target).then(
@@ -112,7 +76,7 @@ describe.runIf(run)('IpmiClient against ipmi_sim', () => {
 
   afterAll(async () => {
     await client?.close();
-    sim?.kill('SIGTERM');
+    sim?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -6,8 +6,8 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interopProgram, startLab, type Lab } from './helpers.ts';
+import { IPMITOOL, ipmitoolArgs, ipmitoolEnv } from './peers.ts';
 
-const IPMITOOL = '/usr/bin/ipmitool';
 const { run } = interopProgram(IPMITOOL);
 
 function ipmitool(
@@ -21,25 +21,8 @@ function ipmitool(
   return new Promise((resolve) => {
     execFile(
       IPMITOOL,
-      [
-        '-I',
-        'lanplus',
-        '-C',
-        String(suite),
-        '-H',
-        t.host,
-        '-p',
-        String(t.port),
-        '-U',
-        t.username,
-        '-E',
-        '-N',
-        '1',
-        '-R',
-        '3',
-        ...args,
-      ],
-      { env: { ...process.env, IPMI_PASSWORD: password ?? t.password }, timeout: 20_000 },
+      [...ipmitoolArgs(t, suite), '-N', '1', '-R', '3', ...args],
+      { env: ipmitoolEnv(password ?? t.password), timeout: 20_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, out: `${stdout}${stderr}` });

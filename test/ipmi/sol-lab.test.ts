@@ -13,6 +13,7 @@ import { LabWorld } from '../../src/lab/world.ts';
 import type { LabProgress } from '../../src/lab/maas-core.ts';
 import type { IpmiTarget } from '../../src/gear/ipmi/session.ts';
 import { interopProgram, until } from './helpers.ts';
+import { IPMITOOL, ipmitoolArgs, ipmitoolEnv } from './peers.ts';
 
 interface SolLab {
   world: LabWorld;
@@ -130,7 +131,7 @@ describe.each([3, 17] as const)('rackpilot SOL client against the lab BMC, ciphe
   });
 });
 
-const { run } = interopProgram('/usr/bin/ipmitool');
+const { run } = interopProgram(IPMITOOL);
 
 describe.runIf(run).each([3, 17] as const)(
   'ipmitool -I lanplus -C %i sol activate against the lab BMC',
@@ -145,25 +146,10 @@ describe.runIf(run).each([3, 17] as const)(
 
     it("shows that host's console and takes keys, then ~. deactivates the payload", async () => {
       const t = lab.target(0, suite);
-      const p = spawn(
-        '/usr/bin/ipmitool',
-        [
-          '-I',
-          'lanplus',
-          '-C',
-          String(suite),
-          '-H',
-          t.host,
-          '-p',
-          String(t.port),
-          '-U',
-          t.username,
-          '-E',
-          'sol',
-          'activate',
-        ],
-        { env: { ...process.env, IPMI_PASSWORD: t.password }, stdio: ['pipe', 'pipe', 'pipe'] },
-      );
+      const p = spawn(IPMITOOL, [...ipmitoolArgs(t, suite), 'sol', 'activate'], {
+        env: ipmitoolEnv(t.password),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let out = '';
       p.stdout.on('data', (d: Buffer) => (out += d.toString()));
       p.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -4,9 +4,7 @@
  * the payload is activated). The device is this test's TCP server printing numbered lines; the
  * host is in the runner's store with ipmi_sim as its BMC.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,25 +17,17 @@ import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 import { interopProgram, until } from '../ipmi/helpers.ts';
+import { IPMI_SIM, startIpmiSim, type IpmiSim } from '../ipmi/peers.ts';
 
-const IPMI_SIM = '/usr/bin/ipmi_sim';
 const { run } = interopProgram(IPMI_SIM);
 const HOST = 'r01-n002';
 const PASSWORD = 'sim-sol-4tests';
-
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe.runIf(run)('rackpilot console against ipmi_sim with SOL on a TCP console device', () => {
   let tl: TestLab;
   let runner: RunningRunner;
   let env: Record<string, string>;
-  let sim: ChildProcess | undefined;
+  let sim: IpmiSim | undefined;
   let device: net.Server;
   const sockets = new Set<net.Socket>();
   let viewer: RunnerClient;
@@ -55,33 +45,12 @@ describe.runIf(run)('rackpilot console against ipmi_sim with SOL on a TCP consol
     const devicePort = (device.address() as net.AddressInfo).port;
 
     tl = await startTestLab({ hosts: 3, racks: 1, seed: 9 });
-    const dir = mkdtempSync(join(tl.dir, 'sim-'));
-    mkdirSync(join(dir, 'state'));
-    const simPort = await freeUdpPort();
-    writeFileSync(
-      join(dir, 'bmc1.emu'),
-      'mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nmc_enable 0x20\n',
-    );
-    writeFileSync(
-      join(dir, 'lan.conf'),
-      `name "solsim"
-set_working_mc 0x20
-  startlan 1
-    addr 127.0.0.1 ${simPort}
-    priv_limit admin
-    allowed_auths_admin none md2 md5 straight
-    guid a123456789abcdefa123456789abcdef
-  endlan
-  sol "tcp:127.0.0.1:${devicePort}" 115200
-  user 2 true  "admin" "${PASSWORD}" admin 10 none md2 md5 straight
-`,
-      { mode: 0o600 },
-    );
-    sim = spawn(
-      IPMI_SIM,
-      ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'bmc1.emu'), '-s', join(dir, 'state'), '-n'],
-      { stdio: 'ignore' },
-    );
+    sim = await startIpmiSim({
+      dir: mkdtempSync(join(tl.dir, 'sim-')),
+      name: 'solsim',
+      password: PASSWORD,
+      mc: [`sol "tcp:127.0.0.1:${devicePort}" 115200`],
+    });
 
     const storePath = join(mkdtempSync(join(tl.dir, 'rp-')), 'store.json');
     env = { ...tl.env(storePath), RACKPILOT_ENV_FILE: '', RACKPILOT_POWER_SWEEP_MS: '0' };
@@ -105,7 +74,7 @@ set_working_mc 0x20
       cores: 8,
       mhz: 2000,
       memory: 16384,
-      ipmi: { address: '127.0.0.1', port: simPort },
+      ipmi: { address: '127.0.0.1', port: sim.port },
       ipmiUser: 'admin',
       ipmiPassword: PASSWORD,
     });
@@ -115,7 +84,7 @@ set_working_mc 0x20
   afterAll(async () => {
     viewer?.close();
     await runner?.stop('test over');
-    sim?.kill('SIGTERM');
+    sim?.stop();
     for (const s of sockets) s.destroy();
     device?.close();
     await tl?.close();
