@@ -138,6 +138,25 @@ interface CrossFacts {
   ports: Map<string, ReturnType<typeof parsePort>>;
 }
 
+/** What the cross-check has seen so far, to find what two entries both claim. */
+interface Seen {
+  switchByAddress: Map<string, string>;
+  switchByName: Map<string, string>;
+  macs: Map<string, string>;
+  ports: Map<string, string>;
+  bmcByHost: Map<string, { key: string; path: string }>;
+  bootByHost: Map<string, { method: string; path: string }>;
+  hostByBmc: Map<string, { host: string; path: string }>;
+}
+
+/** A rack's switch as its hosts' ports are read against: its dialect, port prefix and identity. */
+interface SwitchFacts {
+  dialect: DialectName | undefined;
+  prefix: string | undefined;
+  /** Its name (lower case) once known to be its own, else the rack's index. */
+  key: string;
+}
+
 /**
  * Rules that span fields or entries. Runs on the raw JSON, defensively, so that it reports its
  * problems alongside the field-level ones instead of only after those are fixed.
@@ -145,168 +164,212 @@ interface CrossFacts {
 function crossCheck(raw: unknown, errors: RackError[]): CrossFacts {
   const facts: CrossFacts = { dialects: [], ports: new Map() };
   if (!isObj(raw)) return facts;
-  const switchByAddress = new Map<string, string>();
-  const switchByName = new Map<string, string>();
-  const macs = new Map<string, string>();
-  const ports = new Map<string, string>();
-  const bmcByHost = new Map<string, { key: string; path: string }>();
-  const bootByHost = new Map<string, { method: string; path: string }>();
-  const hostByBmc = new Map<string, { host: string; path: string }>();
-
+  const seen: Seen = {
+    switchByAddress: new Map(),
+    switchByName: new Map(),
+    macs: new Map(),
+    ports: new Map(),
+    bmcByHost: new Map(),
+    bootByHost: new Map(),
+    hostByBmc: new Map(),
+  };
   list(raw.racks).forEach((rack, r) => {
     if (!isObj(rack)) return;
-    const swPath = `racks[${r}].l2Switch`;
-    const sw = isObj(rack.l2Switch) ? rack.l2Switch : undefined;
-    let dialect: DialectName | undefined;
-    let prefix: string | undefined;
-    let switchKey = `#${r}`;
-    if (sw) {
-      if (typeof sw.type === 'string') {
-        dialect = switchTypeFor(sw.type)?.dialect;
-        if (!dialect) {
-          errors.push({
-            path: `${swPath}.type`,
-            message: `unknown switch type ${quote(sw.type)} (known: ${KNOWN_SWITCH_TYPES})`,
-          });
-        }
-      }
-      if (sw.password === undefined && sw.passwordEnv === undefined) {
-        errors.push({
-          path: swPath,
-          message: 'needs "password" or "passwordEnv" (the name of an environment variable holding it)',
-        });
-      } else if (sw.password !== undefined && sw.passwordEnv !== undefined) {
-        errors.push({
-          path: `${swPath}.passwordEnv`,
-          message: 'give either "password" or "passwordEnv", not both',
-        });
-      }
-      if (typeof sw.portPrefix === 'string') {
-        const bad = dialect
-          ? checkPortPrefix(dialect, sw.portPrefix)
-          : /^[A-Za-z]{1,32}$/.test(sw.portPrefix)
-            ? undefined
-            : {
-                ok: false as const,
-                message: `${quote(sw.portPrefix)} is not an interface type (letters only)`,
-              };
-        if (bad && !bad.ok) errors.push({ path: `${swPath}.portPrefix`, message: bad.message });
-        else if (dialect) prefix = sw.portPrefix;
-      }
-      if (typeof sw.ip === 'string') {
-        const sshPort = typeof sw.sshPort === 'number' ? sw.sshPort : 22;
-        const address = `${sw.ip.toLowerCase()}:${sshPort}`;
-        const name = typeof sw.name === 'string' ? sw.name : sw.ip;
-        const seenAt = switchByAddress.get(address);
-        const nameAt = switchByName.get(name.toLowerCase());
-        if (seenAt) {
-          errors.push({
-            path: `${swPath}.ip`,
-            message: `switch ${quote(sw.ip)} port ${sshPort} is already ${seenAt}; list all of a switch's hosts under one rack`,
-          });
-        } else if (nameAt) {
-          errors.push({
-            path: typeof sw.name === 'string' ? `${swPath}.name` : `${swPath}.ip`,
-            message: `switch name ${quote(name)} is already used by ${nameAt}`,
-          });
-        } else {
-          switchByAddress.set(address, swPath);
-          switchByName.set(name.toLowerCase(), swPath);
-          switchKey = name.toLowerCase();
-        }
-      }
-    }
-    facts.dialects[r] = dialect;
-
+    const sw = checkSwitch(rack, r, seen, errors);
+    facts.dialects[r] = sw.dialect;
     list(rack.hosts).forEach((host, h) => {
       if (!isObj(host)) return;
       const hPath = `racks[${r}].hosts[${h}]`;
-      if (typeof host.mac === 'string') {
-        const mac = normaliseMac(host.mac);
-        if (mac) {
-          const seen = macs.get(mac);
-          if (seen) errors.push({ path: `${hPath}.mac`, message: `MAC ${mac} is already used by ${seen}` });
-          else macs.set(mac, hPath);
-        }
-      }
-      if (typeof host.port === 'string') {
-        if (dialect) {
-          const p = parsePort(dialect, host.port, prefix);
-          facts.ports.set(hPath, p);
-          if (!p.ok) errors.push({ path: `${hPath}.port`, message: p.message });
-          else {
-            const key = `${switchKey}|${p.port.type.toLowerCase()}|${p.port.id}`;
-            const seen = ports.get(key);
-            if (seen) {
-              errors.push({
-                path: `${hPath}.port`,
-                message: `port ${p.port.interfaceName} of this switch is already used by ${seen}`,
-              });
-            } else ports.set(key, hPath);
-          }
-        } else if (!portHasSafeShape(host.port)) {
-          errors.push({
-            path: `${hPath}.port`,
-            message: `${quote(host.port)} is not a port name (e.g. 1/1/1, Te 1/1/1, Ethernet1/1)`,
-          });
-        }
-      }
-      if (typeof host.bootMethod === 'string' && typeof host.hostname === 'string') {
-        const hostname = host.hostname.toLowerCase();
-        const first = bootByHost.get(hostname);
-        if (first && first.method !== host.bootMethod) {
-          errors.push({
-            path: `${hPath}.bootMethod`,
-            message: `differs from the boot method given for ${hostname} at ${first.path}; a host boots one way`,
-          });
-        } else if (!first) bootByHost.set(hostname, { method: host.bootMethod, path: `${hPath}.bootMethod` });
-      }
-      if (isObj(host.bmc)) {
-        const bmc = host.bmc;
-        if (bmc.password !== undefined && bmc.passwordEnv !== undefined) {
-          errors.push({
-            path: `${hPath}.bmc.passwordEnv`,
-            message: 'give either "password" or "passwordEnv", not both',
-          });
-        }
-        errors.push(...bmcProtocolErrors(bmc, `${hPath}.bmc`));
-        const hostname = typeof host.hostname === 'string' ? host.hostname.toLowerCase() : undefined;
-        const port = typeof bmc.port === 'number' ? bmc.port : defaultBmcPort(protocolOf(bmc), schemeOf(bmc));
-        const key = JSON.stringify([
-          protocolOf(bmc),
-          bmc.address,
-          port,
-          bmc.username,
-          bmc.password,
-          bmc.passwordEnv,
-          bmc.scheme,
-          bmc.certSha256,
-          bmc.systemId,
-        ]);
-        if (hostname) {
-          const first = bmcByHost.get(hostname);
-          if (first && first.key !== key) {
-            errors.push({
-              path: `${hPath}.bmc`,
-              message: `differs from the BMC given for ${hostname} at ${first.path}; a host has one BMC`,
-            });
-          } else if (!first) bmcByHost.set(hostname, { key, path: `${hPath}.bmc` });
-        }
-        if (typeof bmc.address === 'string') {
-          const where = `${bmc.address.toLowerCase()}:${port}`;
-          const owner = hostname ?? hPath;
-          const seen = hostByBmc.get(where);
-          if (seen && seen.host !== owner) {
-            errors.push({
-              path: `${hPath}.bmc.address`,
-              message: `BMC ${where} is already the BMC of ${seen.host.startsWith('racks[') ? 'the host at' : 'host'} ${seen.host} (${seen.path})`,
-            });
-          } else if (!seen) hostByBmc.set(where, { host: owner, path: `${hPath}.bmc` });
-        }
-      }
+      checkMac(host, hPath, seen, errors);
+      checkPort(host, hPath, sw, seen, facts, errors);
+      checkBootMethod(host, hPath, seen, errors);
+      if (isObj(host.bmc)) checkHostBmc(host, host.bmc, hPath, seen, errors);
     });
   });
   return facts;
+}
+
+function checkSwitch(rack: Raw, r: number, seen: Seen, errors: RackError[]): SwitchFacts {
+  const swPath = `racks[${r}].l2Switch`;
+  const sw = isObj(rack.l2Switch) ? rack.l2Switch : undefined;
+  const facts: SwitchFacts = { dialect: undefined, prefix: undefined, key: `#${r}` };
+  if (!sw) return facts;
+  if (typeof sw.type === 'string') {
+    facts.dialect = switchTypeFor(sw.type)?.dialect;
+    if (!facts.dialect) {
+      errors.push({
+        path: `${swPath}.type`,
+        message: `unknown switch type ${quote(sw.type)} (known: ${KNOWN_SWITCH_TYPES})`,
+      });
+    }
+  }
+  if (sw.password === undefined && sw.passwordEnv === undefined) {
+    errors.push({
+      path: swPath,
+      message: 'needs "password" or "passwordEnv" (the name of an environment variable holding it)',
+    });
+  } else if (sw.password !== undefined && sw.passwordEnv !== undefined) {
+    errors.push({
+      path: `${swPath}.passwordEnv`,
+      message: 'give either "password" or "passwordEnv", not both',
+    });
+  }
+  if (typeof sw.portPrefix === 'string')
+    facts.prefix = checkPortPrefixField(sw.portPrefix, swPath, facts.dialect, errors);
+  if (typeof sw.ip === 'string')
+    facts.key = checkSwitchIdentity(sw, sw.ip, swPath, seen, errors) ?? facts.key;
+  return facts;
+}
+
+/** The switch's port prefix, when it is one its dialect knows. */
+function checkPortPrefixField(
+  portPrefix: string,
+  swPath: string,
+  dialect: DialectName | undefined,
+  errors: RackError[],
+): string | undefined {
+  const bad = dialect
+    ? checkPortPrefix(dialect, portPrefix)
+    : /^[A-Za-z]{1,32}$/.test(portPrefix)
+      ? undefined
+      : {
+          ok: false as const,
+          message: `${quote(portPrefix)} is not an interface type (letters only)`,
+        };
+  if (bad && !bad.ok) errors.push({ path: `${swPath}.portPrefix`, message: bad.message });
+  else if (dialect) return portPrefix;
+  return undefined;
+}
+
+/** One switch per address and per name: its key (its name) when it is the first. */
+function checkSwitchIdentity(
+  sw: Raw,
+  ip: string,
+  swPath: string,
+  seen: Seen,
+  errors: RackError[],
+): string | undefined {
+  const sshPort = typeof sw.sshPort === 'number' ? sw.sshPort : 22;
+  const address = `${ip.toLowerCase()}:${sshPort}`;
+  const name = typeof sw.name === 'string' ? sw.name : ip;
+  const seenAt = seen.switchByAddress.get(address);
+  const nameAt = seen.switchByName.get(name.toLowerCase());
+  if (seenAt) {
+    errors.push({
+      path: `${swPath}.ip`,
+      message: `switch ${quote(ip)} port ${sshPort} is already ${seenAt}; list all of a switch's hosts under one rack`,
+    });
+  } else if (nameAt) {
+    errors.push({
+      path: typeof sw.name === 'string' ? `${swPath}.name` : `${swPath}.ip`,
+      message: `switch name ${quote(name)} is already used by ${nameAt}`,
+    });
+  } else {
+    seen.switchByAddress.set(address, swPath);
+    seen.switchByName.set(name.toLowerCase(), swPath);
+    return name.toLowerCase();
+  }
+  return undefined;
+}
+
+function checkMac(host: Raw, hPath: string, seen: Seen, errors: RackError[]): void {
+  if (typeof host.mac !== 'string') return;
+  const mac = normaliseMac(host.mac);
+  if (!mac) return;
+  const first = seen.macs.get(mac);
+  if (first) errors.push({ path: `${hPath}.mac`, message: `MAC ${mac} is already used by ${first}` });
+  else seen.macs.set(mac, hPath);
+}
+
+/** The port in the switch's dialect, once per switch. */
+function checkPort(
+  host: Raw,
+  hPath: string,
+  sw: SwitchFacts,
+  seen: Seen,
+  facts: CrossFacts,
+  errors: RackError[],
+): void {
+  if (typeof host.port !== 'string') return;
+  if (!sw.dialect) {
+    if (!portHasSafeShape(host.port))
+      errors.push({
+        path: `${hPath}.port`,
+        message: `${quote(host.port)} is not a port name (e.g. 1/1/1, Te 1/1/1, Ethernet1/1)`,
+      });
+    return;
+  }
+  const p = parsePort(sw.dialect, host.port, sw.prefix);
+  facts.ports.set(hPath, p);
+  if (!p.ok) {
+    errors.push({ path: `${hPath}.port`, message: p.message });
+    return;
+  }
+  const key = `${sw.key}|${p.port.type.toLowerCase()}|${p.port.id}`;
+  const first = seen.ports.get(key);
+  if (first) {
+    errors.push({
+      path: `${hPath}.port`,
+      message: `port ${p.port.interfaceName} of this switch is already used by ${first}`,
+    });
+  } else seen.ports.set(key, hPath);
+}
+
+/** A host boots one way, whichever of its NIC entries says it. */
+function checkBootMethod(host: Raw, hPath: string, seen: Seen, errors: RackError[]): void {
+  if (typeof host.bootMethod !== 'string' || typeof host.hostname !== 'string') return;
+  const hostname = host.hostname.toLowerCase();
+  const first = seen.bootByHost.get(hostname);
+  if (first && first.method !== host.bootMethod) {
+    errors.push({
+      path: `${hPath}.bootMethod`,
+      message: `differs from the boot method given for ${hostname} at ${first.path}; a host boots one way`,
+    });
+  } else if (!first) seen.bootByHost.set(hostname, { method: host.bootMethod, path: `${hPath}.bootMethod` });
+}
+
+/** A host has one BMC, and a BMC one host. */
+function checkHostBmc(host: Raw, bmc: Raw, hPath: string, seen: Seen, errors: RackError[]): void {
+  if (bmc.password !== undefined && bmc.passwordEnv !== undefined) {
+    errors.push({
+      path: `${hPath}.bmc.passwordEnv`,
+      message: 'give either "password" or "passwordEnv", not both',
+    });
+  }
+  errors.push(...bmcProtocolErrors(bmc, `${hPath}.bmc`));
+  const hostname = typeof host.hostname === 'string' ? host.hostname.toLowerCase() : undefined;
+  const port = typeof bmc.port === 'number' ? bmc.port : defaultBmcPort(protocolOf(bmc), schemeOf(bmc));
+  const key = JSON.stringify([
+    protocolOf(bmc),
+    bmc.address,
+    port,
+    bmc.username,
+    bmc.password,
+    bmc.passwordEnv,
+    bmc.scheme,
+    bmc.certSha256,
+    bmc.systemId,
+  ]);
+  if (hostname) {
+    const first = seen.bmcByHost.get(hostname);
+    if (first && first.key !== key) {
+      errors.push({
+        path: `${hPath}.bmc`,
+        message: `differs from the BMC given for ${hostname} at ${first.path}; a host has one BMC`,
+      });
+    } else if (!first) seen.bmcByHost.set(hostname, { key, path: `${hPath}.bmc` });
+  }
+  if (typeof bmc.address === 'string') {
+    const where = `${bmc.address.toLowerCase()}:${port}`;
+    const owner = hostname ?? hPath;
+    const first = seen.hostByBmc.get(where);
+    if (first && first.host !== owner) {
+      errors.push({
+        path: `${hPath}.bmc.address`,
+        message: `BMC ${where} is already the BMC of ${first.host.startsWith('racks[') ? 'the host at' : 'host'} ${first.host} (${first.path})`,
+      });
+    } else if (!first) seen.hostByBmc.set(where, { host: owner, path: `${hPath}.bmc` });
+  }
 }
 
 function build(parsed: RackFileParsed, facts: CrossFacts, source: string): Rack {

@@ -86,282 +86,22 @@ export function actionPlanner(ctx: ServiceContext): ActionPlanner {
 /** How long a host picked by a deploy's plan is passed over by other plans' picks. */
 const PICK_KEPT_MS = 120_000;
 
-function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
-  const { store, engine, deps } = wb;
+function makePlanner(ctx: ServiceContext): ActionPlanner {
   const pickedUntil = new Map<string, number>();
   const shown = new Map<string, ActionPlan>();
   const remember = (p: ActionPlan) => {
     shown.set(p.digest, p);
     if (shown.size > 500) shown.delete(shown.keys().next().value!);
   };
-
-  const hostNamed = (key: string): Host => {
-    const host = store.hosts.find((h) => h.hostname === key || h.id === key);
-    if (!host)
-      throw new OperatorError(`host ${key} is not in rackpilot's store`, {
-        hint: `add it first: \`rackpilot host add --hostname ${key} …\``,
-        target: key,
-      });
-    return host;
+  const planning: Planning = {
+    ctx,
+    finish: (p, holds = p) => {
+      const planned = { ...p, digest: planDigest(holds) };
+      remember(planned);
+      return planned;
+    },
   };
-
-  /** The plan with its digest: of the plan itself, or of what must hold for it (`holds`). */
-  const finish = (p: Omit<Planned, 'digest'>, holds: Omit<ActionPlan, 'digest'> = p): Planned => {
-    const planned = { ...p, digest: planDigest(holds) };
-    remember(planned);
-    return planned;
-  };
-
-  /** What MaaS and the BMC say of the host now: the state the confirmation states. */
-  const hostState = async (h: Host): Promise<{ lines: string[]; deployed: boolean }> => {
-    const lines: string[] = [];
-    let deployed = false;
-    if (h.maasSystemId) {
-      try {
-        const m = await deps.maas.readMachine(h.maasSystemId);
-        lines.push(`${h.hostname} is ${m.status_name} in MaaS`);
-        deployed = m.status === NODE_STATUS.DEPLOYED;
-      } catch (err) {
-        lines.push(`${h.hostname}: MaaS not read (${describeError(err)})`);
-      }
-    } else lines.push(`${h.hostname} is not in MaaS`);
-    try {
-      lines.push(`${h.hostname} is ${await deps.bmcs.powerStatus(h)} (BMC)`);
-    } catch (err) {
-      lines.push(`${h.hostname}: power unknown (BMC: ${describeError(err)})`);
-    }
-    const holder = engine.holderOf({ hostId: h.id });
-    if (holder) lines.push(`task ${holder} holds ${h.hostname}`);
-    return { lines, deployed };
-  };
-
-  /** A task on a host: its steps planned live, what they destroy, typed when that or `typedIf`. */
-  const hostTask = async (
-    title: string,
-    h: Host,
-    kind: string,
-    params: Record<string, unknown>,
-    typedIf: (deployed: boolean) => boolean = () => false,
-  ): Promise<Planned> => {
-    const state = await hostState(h);
-    const full = { hostId: h.id, ...params };
-    const planned = await planWorkflowLive(deps, kind, full);
-    const destroys = planned.flatMap((s) => (s.destroys ? [s.destroys] : []));
-    return finish({
-      title,
-      target: h.hostname,
-      state: state.lines,
-      steps: planned.map(bare),
-      destroys: destroys.length ? destroys.join('; ') : null,
-      typed: destroys.length || typedIf(state.deployed) ? h.hostname : null,
-      start: { kind, target: { hostId: h.id, hostname: h.hostname }, params: full },
-    });
-  };
-
-  const taskNamed = (id: string): Task => {
-    const t = engine.get(id);
-    if (!t) throw new OperatorError(`no task ${id}`, { hint: '`rackpilot tasks`', target: id });
-    return t;
-  };
-
-  const taskSteps = (t: Task) =>
-    workflowSteps(deps, t.kind, t.params as Record<string, unknown>, t.target.hostId);
-
-  const taskState = (t: Task) => [
-    `task ${t.id} (${t.kind}${t.target.hostname ? ` of ${t.target.hostname}` : ''}) is ${t.state}`,
-    `its steps: ${stepRuns(t.steps.map((s) => s.state))}`,
-  ];
-
-  const resumePlan = async (t: Task): Promise<Planned> => {
-    refuseUnless(t, RESUMABLE, 'resumed');
-    const steps = taskSteps(t);
-    const left = steps.flatMap((s, i) => (FINISHED_STEP.has(t.steps[i]!.state) ? [] : [{ s, i }]));
-    await Promise.all(left.map(({ s }) => s.prepare?.()));
-    const destroys = left.flatMap(({ s }) => (s.destroys ? [s.destroys()] : []));
-    const rerun = left.map(({ s, i }) => ({
-      index: i,
-      step: `${i + 1} ${s.title}`,
-      actions: [...s.plan(), ...(s.verify ? ['(skipped if the gear already shows it done)'] : [])],
-    }));
-    return finish({
-      title: `Resume task ${t.id} from step ${(left[0]?.i ?? steps.length) + 1}`,
-      target: t.target.hostname ?? t.id,
-      state: taskState(t),
-      steps: rerun.map(({ step, actions }) => ({ step, actions })),
-      stepPlans: rerun.map(({ index, actions }) => ({ index, actions })),
-      destroys: destroys.length ? destroys.join('; ') : null,
-      typed: destroys.length ? (t.target.hostname ?? t.id) : null,
-    });
-  };
-
-  const rollbackPlan = (t: Task): Planned => {
-    refuseUnless(t, ROLLBACKABLE, 'rolled back');
-    const steps = taskSteps(t);
-    const out: (PlannedStep & { index: number })[] = [];
-    const destroys: string[] = [];
-    for (let i = steps.length - 1; i >= 0; i--) {
-      const rec = t.steps[i]!;
-      if (!UNDOABLE_STEP.has(rec.state)) continue;
-      const s = steps[i]!;
-      if (!s.undo) {
-        out.push({ index: i, step: `${i + 1} ${s.title}`, actions: ['no undo: left as it is'] });
-        continue;
-      }
-      out.push({
-        index: i,
-        step: `undo ${i + 1} ${s.title}`,
-        actions: s.undoPlan?.(rec.output) ?? ['undo reads the gear and puts back what this step changed'],
-      });
-      if (s.undoDestroys) destroys.push(s.undoDestroys());
-    }
-    const stepPlans = out.map(({ index, actions }) => ({ index, actions }));
-    const shown = out.map(({ step, actions }) => ({ step, actions }));
-    if (shown.length === 0)
-      shown.push({ step: 'nothing to undo', actions: ['no step of this task took effect'] });
-    return finish({
-      title: `Roll back task ${t.id}: undo its steps, last first`,
-      target: t.target.hostname ?? t.id,
-      state: taskState(t),
-      steps: shown,
-      stepPlans,
-      destroys: destroys.length ? destroys.join('; ') : null,
-      typed: destroys.length ? (t.target.hostname ?? t.id) : null,
-    });
-  };
-
-  const cancelPlan = (t: Task): Planned => {
-    refuseUnless(t, CANCELLABLE, 'cancelled');
-    const i = t.steps.findIndex((s) => s.state === 'running');
-    const what =
-      t.state === 'interrupted'
-        ? ['closes it as cancelled without touching the gear: its host is free again']
-        : i >= 0
-          ? [
-              `step ${i + 1} (${t.steps[i]!.title}) is stopped now: its call to the gear is aborted`,
-              'the task ends as cancelled once that call has settled, and frees its host',
-            ]
-          : ['it has not started a step: it ends as cancelled at once'];
-    // A running task moves on while the operator reads: its cancel holds while it is still in
-    // flight (or still interrupted), whichever step it has reached.
-    const stable = t.state === 'interrupted' ? 'interrupted' : 'in flight';
-    return finish(
-      {
-        title: `Cancel task ${t.id}`,
-        target: t.target.hostname ?? t.id,
-        state: taskState(t),
-        steps: [
-          {
-            step: 'cancel',
-            actions: [...what, 'finished steps stay as they are: roll back (u) to undo them'],
-          },
-        ],
-        destroys: null,
-        typed: null,
-      },
-      { title: `Cancel task ${t.id}`, target: t.id, state: [stable], steps: [], destroys: null, typed: null },
-    );
-  };
-
-  const plan = async (req: ActionRequest): Promise<Planned> => {
-    switch (req.action) {
-      case 'power': {
-        const h = hostNamed(req.host);
-        return hostTask(
-          `Power ${req.op} ${h.hostname}`,
-          h,
-          'host.power',
-          { action: req.op },
-          (deployed) => deployed && CUTS_POWER.has(req.op),
-        );
-      }
-      case 'bootdev': {
-        const h = hostNamed(req.host);
-        const params = {
-          device: req.device,
-          persistent: req.persistent,
-          ...(req.efi !== undefined && { efi: req.efi }),
-        };
-        return hostTask(`Boot device of ${h.hostname}: ${req.device}`, h, 'host.bootdev', params);
-      }
-      case 'maas': {
-        const h = hostNamed(req.host);
-        const params = { op: req.op, ...(req.comment && { comment: req.comment }) };
-        return hostTask(`MaaS ${req.op} ${h.hostname}`, h, 'host.maas', params);
-      }
-      case 'instance': {
-        const l = lifecycleTask(wb, req);
-        const h = hostNamed(l.target.hostId!);
-        const title = `${req.verb} instance ${req.instance}${req.network ? ` ${req.network}` : ''} on ${h.hostname}`;
-        // A stop powers a Deployed host off: typed, as a power off is.
-        const planned = await hostTask(title, h, l.kind, l.params, (d) => d && req.verb === 'stop');
-        return { ...planned, start: { ...planned.start!, target: l.target } };
-      }
-      case 'fix': {
-        if (req.fix === 'resume') {
-          if (!req.taskId) throw new OperatorError('which task?', { hint: 'the doctor names it' });
-          return resumePlan(taskNamed(req.taskId));
-        }
-        const k = FIX_TASKS[req.fix]!;
-        const h = hostNamed(req.host);
-        return hostTask(
-          `Fix ${h.hostname}: ${req.fix}`,
-          h,
-          k.kind,
-          k.params,
-          (d) => d && req.fix === 'power-cycle',
-        );
-      }
-      case 'reconcile': {
-        const h = hostNamed(req.host);
-        const i = await inspectHost({ site, wb }, req.host);
-        if (!i.reconcile) throw new OperatorError(`${req.host}: no drift to reconcile`, { target: req.host });
-        return hostTask(`Reconcile ${h.hostname}`, h, 'host.reconcile', { ...i.reconcile });
-      }
-      case 'resume':
-        return resumePlan(taskNamed(req.task));
-      case 'rollback':
-        return rollbackPlan(taskNamed(req.task));
-      case 'cancel':
-        return cancelPlan(taskNamed(req.task));
-      case 'host-add': {
-        const { action: _a, ...add } = req;
-        return finish(await addHostPlan({ site, wb }, add));
-      }
-    }
-  };
-
-  const deploy = async (req: CreateRequest) => {
-    const resolved = resolveCreate(store, req);
-    if (store.instances.find((i) => i.name === req.name))
-      throw new OperatorError(`an instance named ${req.name} exists`, { hint: '`rackpilot ls`' });
-    const ready = await readyInMaas(site.maas);
-    const host = pickHost(store.snapshot(), resolved.offering, {
-      ...(req.host && { hostName: req.host }),
-      readyInMaas: ready,
-      holderOf: (h) => engine.holder({ hostId: h.id }),
-      skip: (h) => (pickedUntil.get(h.id) ?? 0) > Date.now(),
-    });
-    // A host this plan picked by itself is kept from the next automatic pick for a while: two
-    // terminals deploying at once are shown, and then run on, two different hosts.
-    if (!req.host) pickedUntil.set(host.id, Date.now() + PICK_KEPT_MS);
-    const taken = new Set(store.instances.list().map((i) => i.mac));
-    const draft = instanceDraft(req, resolved, host.id, taken);
-    const inst = { ...draft, id: 'inst-planned', createdAt: new Date().toISOString() };
-    const steps = await planWorkflowLive(withDraft(deps, 'instances', inst), 'instance.create', {
-      instanceId: inst.id,
-    });
-    const state = await hostState(host);
-    const planned = finish({
-      title: `Deploy ${req.name} on ${host.hostname}`,
-      target: host.hostname,
-      state: [...state.lines, `instance ${req.name}: MAC ${inst.mac}`],
-      steps: steps.map(bare),
-      destroys: null,
-      typed: null,
-    });
-    return { ...planned, host: host.hostname, mac: inst.mac };
-  };
-
+  const plan = (req: ActionRequest) => planAction(planning, req);
   const check = (now: ActionPlan, digest: string | undefined) => {
     if (digest === undefined || digest === now.digest) return;
     const was = shown.get(digest);
@@ -370,10 +110,9 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
       { target: now.target, hint: 'nothing was done: look at the fresh plan and confirm again' },
     );
   };
-
   return {
     plan,
-    deploy,
+    deploy: (req) => planDeploy(planning, pickedUntil, req),
     remember,
     check,
     confirm: async (req, digest) => {
@@ -382,6 +121,288 @@ function makePlanner({ site, wb }: ServiceContext): ActionPlanner {
       return now;
     },
   };
+}
+
+/** What every plan is made with: the site, and the finish that digests and remembers a plan. */
+interface Planning {
+  ctx: ServiceContext;
+  /** The plan with its digest: of the plan itself, or of what must hold for it (`holds`). */
+  finish(p: Omit<Planned, 'digest'>, holds?: Omit<ActionPlan, 'digest'>): Planned;
+}
+
+async function planAction(planning: Planning, req: ActionRequest): Promise<Planned> {
+  const { site, wb } = planning.ctx;
+  switch (req.action) {
+    case 'power': {
+      const h = hostNamed(wb, req.host);
+      return hostTask(
+        planning,
+        `Power ${req.op} ${h.hostname}`,
+        h,
+        'host.power',
+        { action: req.op },
+        (deployed) => deployed && CUTS_POWER.has(req.op),
+      );
+    }
+    case 'bootdev': {
+      const h = hostNamed(wb, req.host);
+      const params = {
+        device: req.device,
+        persistent: req.persistent,
+        ...(req.efi !== undefined && { efi: req.efi }),
+      };
+      return hostTask(planning, `Boot device of ${h.hostname}: ${req.device}`, h, 'host.bootdev', params);
+    }
+    case 'maas': {
+      const h = hostNamed(wb, req.host);
+      const params = { op: req.op, ...(req.comment && { comment: req.comment }) };
+      return hostTask(planning, `MaaS ${req.op} ${h.hostname}`, h, 'host.maas', params);
+    }
+    case 'instance': {
+      const l = lifecycleTask(wb, req);
+      const h = hostNamed(wb, l.target.hostId!);
+      const title = `${req.verb} instance ${req.instance}${req.network ? ` ${req.network}` : ''} on ${h.hostname}`;
+      // A stop powers a Deployed host off: typed, as a power off is.
+      const planned = await hostTask(planning, title, h, l.kind, l.params, (d) => d && req.verb === 'stop');
+      return { ...planned, start: { ...planned.start!, target: l.target } };
+    }
+    case 'fix': {
+      if (req.fix === 'resume') {
+        if (!req.taskId) throw new OperatorError('which task?', { hint: 'the doctor names it' });
+        return resumePlan(planning, taskNamed(wb, req.taskId));
+      }
+      const fix = FIX_TASKS[req.fix]!;
+      const h = hostNamed(wb, req.host);
+      return hostTask(
+        planning,
+        `Fix ${h.hostname}: ${req.fix}`,
+        h,
+        fix.kind,
+        fix.params,
+        (d) => d && req.fix === 'power-cycle',
+      );
+    }
+    case 'reconcile': {
+      const h = hostNamed(wb, req.host);
+      const i = await inspectHost({ site, wb }, req.host);
+      if (!i.reconcile) throw new OperatorError(`${req.host}: no drift to reconcile`, { target: req.host });
+      return hostTask(planning, `Reconcile ${h.hostname}`, h, 'host.reconcile', { ...i.reconcile });
+    }
+    case 'resume':
+      return resumePlan(planning, taskNamed(wb, req.task));
+    case 'rollback':
+      return rollbackPlan(planning, taskNamed(wb, req.task));
+    case 'cancel':
+      return cancelPlan(planning, taskNamed(wb, req.task));
+    case 'host-add': {
+      const { action: _a, ...add } = req;
+      return planning.finish(await addHostPlan({ site, wb }, add));
+    }
+  }
+}
+
+/** A deploy's plan: the host it picks (passing over those just picked) and the instance's MAC. */
+async function planDeploy(
+  planning: Planning,
+  pickedUntil: Map<string, number>,
+  req: CreateRequest,
+): Promise<Planned & { host: string; mac: string }> {
+  const { site, wb } = planning.ctx;
+  const { store, engine, deps } = wb;
+  const resolved = resolveCreate(store, req);
+  if (store.instances.find((i) => i.name === req.name))
+    throw new OperatorError(`an instance named ${req.name} exists`, { hint: '`rackpilot ls`' });
+  const ready = await readyInMaas(site.maas);
+  const host = pickHost(store.snapshot(), resolved.offering, {
+    ...(req.host && { hostName: req.host }),
+    readyInMaas: ready,
+    holderOf: (h) => engine.holder({ hostId: h.id }),
+    skip: (h) => (pickedUntil.get(h.id) ?? 0) > Date.now(),
+  });
+  // A host this plan picked by itself is kept from the next automatic pick for a while: two
+  // terminals deploying at once are shown, and then run on, two different hosts.
+  if (!req.host) pickedUntil.set(host.id, Date.now() + PICK_KEPT_MS);
+  const taken = new Set(store.instances.list().map((i) => i.mac));
+  const draft = instanceDraft(req, resolved, host.id, taken);
+  const inst = { ...draft, id: 'inst-planned', createdAt: new Date().toISOString() };
+  const steps = await planWorkflowLive(withDraft(deps, 'instances', inst), 'instance.create', {
+    instanceId: inst.id,
+  });
+  const state = await hostState(wb, host);
+  const planned = planning.finish({
+    title: `Deploy ${req.name} on ${host.hostname}`,
+    target: host.hostname,
+    state: [...state.lines, `instance ${req.name}: MAC ${inst.mac}`],
+    steps: steps.map(bare),
+    destroys: null,
+    typed: null,
+  });
+  return { ...planned, host: host.hostname, mac: inst.mac };
+}
+
+function hostNamed(wb: ServiceContext['wb'], key: string): Host {
+  const host = wb.store.hosts.find((h) => h.hostname === key || h.id === key);
+  if (!host)
+    throw new OperatorError(`host ${key} is not in rackpilot's store`, {
+      hint: `add it first: \`rackpilot host add --hostname ${key} …\``,
+      target: key,
+    });
+  return host;
+}
+
+/** What MaaS and the BMC say of the host now: the state the confirmation states. */
+async function hostState(
+  { deps, engine }: ServiceContext['wb'],
+  h: Host,
+): Promise<{ lines: string[]; deployed: boolean }> {
+  const lines: string[] = [];
+  let deployed = false;
+  if (h.maasSystemId) {
+    try {
+      const m = await deps.maas.readMachine(h.maasSystemId);
+      lines.push(`${h.hostname} is ${m.status_name} in MaaS`);
+      deployed = m.status === NODE_STATUS.DEPLOYED;
+    } catch (err) {
+      lines.push(`${h.hostname}: MaaS not read (${describeError(err)})`);
+    }
+  } else lines.push(`${h.hostname} is not in MaaS`);
+  try {
+    lines.push(`${h.hostname} is ${await deps.bmcs.powerStatus(h)} (BMC)`);
+  } catch (err) {
+    lines.push(`${h.hostname}: power unknown (BMC: ${describeError(err)})`);
+  }
+  const holder = engine.holderOf({ hostId: h.id });
+  if (holder) lines.push(`task ${holder} holds ${h.hostname}`);
+  return { lines, deployed };
+}
+
+/** A task on a host: its steps planned live, what they destroy, typed when that or `typedIf`. */
+async function hostTask(
+  planning: Planning,
+  title: string,
+  h: Host,
+  kind: string,
+  params: Record<string, unknown>,
+  typedIf: (deployed: boolean) => boolean = () => false,
+): Promise<Planned> {
+  const { deps } = planning.ctx.wb;
+  const state = await hostState(planning.ctx.wb, h);
+  const full = { hostId: h.id, ...params };
+  const planned = await planWorkflowLive(deps, kind, full);
+  const destroys = planned.flatMap((s) => (s.destroys ? [s.destroys] : []));
+  return planning.finish({
+    title,
+    target: h.hostname,
+    state: state.lines,
+    steps: planned.map(bare),
+    destroys: destroys.length ? destroys.join('; ') : null,
+    typed: destroys.length || typedIf(state.deployed) ? h.hostname : null,
+    start: { kind, target: { hostId: h.id, hostname: h.hostname }, params: full },
+  });
+}
+
+function taskNamed(wb: ServiceContext['wb'], id: string): Task {
+  const t = wb.engine.get(id);
+  if (!t) throw new OperatorError(`no task ${id}`, { hint: '`rackpilot tasks`', target: id });
+  return t;
+}
+
+const taskSteps = (wb: ServiceContext['wb'], t: Task) =>
+  workflowSteps(wb.deps, t.kind, t.params as Record<string, unknown>, t.target.hostId);
+
+const taskState = (t: Task) => [
+  `task ${t.id} (${t.kind}${t.target.hostname ? ` of ${t.target.hostname}` : ''}) is ${t.state}`,
+  `its steps: ${stepRuns(t.steps.map((s) => s.state))}`,
+];
+
+async function resumePlan(planning: Planning, t: Task): Promise<Planned> {
+  refuseUnless(t, RESUMABLE, 'resumed');
+  const steps = taskSteps(planning.ctx.wb, t);
+  const left = steps.flatMap((s, i) => (FINISHED_STEP.has(t.steps[i]!.state) ? [] : [{ s, i }]));
+  await Promise.all(left.map(({ s }) => s.prepare?.()));
+  const destroys = left.flatMap(({ s }) => (s.destroys ? [s.destroys()] : []));
+  const rerun = left.map(({ s, i }) => ({
+    index: i,
+    step: `${i + 1} ${s.title}`,
+    actions: [...s.plan(), ...(s.verify ? ['(skipped if the gear already shows it done)'] : [])],
+  }));
+  return planning.finish({
+    title: `Resume task ${t.id} from step ${(left[0]?.i ?? steps.length) + 1}`,
+    target: t.target.hostname ?? t.id,
+    state: taskState(t),
+    steps: rerun.map(({ step, actions }) => ({ step, actions })),
+    stepPlans: rerun.map(({ index, actions }) => ({ index, actions })),
+    destroys: destroys.length ? destroys.join('; ') : null,
+    typed: destroys.length ? (t.target.hostname ?? t.id) : null,
+  });
+}
+
+function rollbackPlan(planning: Planning, t: Task): Planned {
+  refuseUnless(t, ROLLBACKABLE, 'rolled back');
+  const steps = taskSteps(planning.ctx.wb, t);
+  const out: (PlannedStep & { index: number })[] = [];
+  const destroys: string[] = [];
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const rec = t.steps[i]!;
+    if (!UNDOABLE_STEP.has(rec.state)) continue;
+    const s = steps[i]!;
+    if (!s.undo) {
+      out.push({ index: i, step: `${i + 1} ${s.title}`, actions: ['no undo: left as it is'] });
+      continue;
+    }
+    out.push({
+      index: i,
+      step: `undo ${i + 1} ${s.title}`,
+      actions: s.undoPlan?.(rec.output) ?? ['undo reads the gear and puts back what this step changed'],
+    });
+    if (s.undoDestroys) destroys.push(s.undoDestroys());
+  }
+  const stepPlans = out.map(({ index, actions }) => ({ index, actions }));
+  const shown = out.map(({ step, actions }) => ({ step, actions }));
+  if (shown.length === 0)
+    shown.push({ step: 'nothing to undo', actions: ['no step of this task took effect'] });
+  return planning.finish({
+    title: `Roll back task ${t.id}: undo its steps, last first`,
+    target: t.target.hostname ?? t.id,
+    state: taskState(t),
+    steps: shown,
+    stepPlans,
+    destroys: destroys.length ? destroys.join('; ') : null,
+    typed: destroys.length ? (t.target.hostname ?? t.id) : null,
+  });
+}
+
+function cancelPlan(planning: Planning, t: Task): Planned {
+  refuseUnless(t, CANCELLABLE, 'cancelled');
+  const i = t.steps.findIndex((s) => s.state === 'running');
+  const what =
+    t.state === 'interrupted'
+      ? ['closes it as cancelled without touching the gear: its host is free again']
+      : i >= 0
+        ? [
+            `step ${i + 1} (${t.steps[i]!.title}) is stopped now: its call to the gear is aborted`,
+            'the task ends as cancelled once that call has settled, and frees its host',
+          ]
+        : ['it has not started a step: it ends as cancelled at once'];
+  // A running task moves on while the operator reads: its cancel holds while it is still in
+  // flight (or still interrupted), whichever step it has reached.
+  const stable = t.state === 'interrupted' ? 'interrupted' : 'in flight';
+  return planning.finish(
+    {
+      title: `Cancel task ${t.id}`,
+      target: t.target.hostname ?? t.id,
+      state: taskState(t),
+      steps: [
+        {
+          step: 'cancel',
+          actions: [...what, 'finished steps stay as they are: roll back (u) to undo them'],
+        },
+      ],
+      destroys: null,
+      typed: null,
+    },
+    { title: `Cancel task ${t.id}`, target: t.id, state: [stable], steps: [], destroys: null, typed: null },
+  );
 }
 
 /** Step states as runs: "1–6 done · 7 running · 8–13 pending". */

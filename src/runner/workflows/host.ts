@@ -22,166 +22,186 @@ export interface HostParams {
 export function addHostSteps(deps: WorkflowDeps, params: HostParams): WorkflowStep<HostParams>[] {
   const host = () => hostById(deps, params.hostId);
   return [
-    {
-      title: 'Check the MAC against the rack file',
-      async run(ctx) {
-        if (!deps.rack.configured) {
-          ctx.log(`${NO_RACK_FILE}; ${host().mac} not checked`, 'warn');
-          return { nics: [] };
-        }
-        const nics = cabledNics(deps, host());
-        ctx.log(nics.map((n) => `${n.mac} on ${n.switch} ${n.port}`).join('; '));
-        return { nics: nics.map((n) => ({ ...n })) };
-      },
-      // Rolled back to the start: the local record goes; MaaS keeps whatever it has (never deleted).
-      async undo() {
-        if (!deps.store.instances.find((i) => i.hostId === params.hostId))
-          await deps.store.hosts.remove(params.hostId);
-      },
-      plan: () => [deps.rack.configured ? `rack file: find ${host().mac}` : NO_RACK_FILE],
-    },
-    {
-      title: 'Check the cabling on the ToR switch',
-      async run(ctx) {
-        const nics = cabledNics(deps, host());
-        for (const nic of nics) {
-          let learned: string | null;
-          try {
-            learned = await deps.switches.findMac(nic.switch, nic.mac, ctx.signal);
-          } catch (err) {
-            ctx.log(
-              `switch ${nic.switch} did not answer (${(err as Error).message}); cabling not checked`,
-              'warn',
-              'switch',
-            );
-            continue;
-          }
-          if (learned === null) {
-            ctx.log(
-              `${nic.mac} not in the MAC table of ${nic.switch} (host off?); cabling not checked`,
-              'warn',
-              'switch',
-            );
-          } else {
-            ctx.log(`switch ${nic.switch}: ${nic.mac} learned on ${learned}`, 'info', 'switch');
-          }
-          if (learned !== null && !samePort(learned, nic.port)) {
-            throw new OperatorError(
-              `${host().hostname}: MAC ${nic.mac} is on ${nic.switch} ${learned}, but the rack file says ${nic.port}`,
-              {
-                target: `${nic.switch} ${nic.port}`,
-                hint: 'fix the cabling or the rack file; VLAN changes would otherwise hit the wrong server',
-              },
-            );
-          }
-        }
-      },
-      plan: () =>
-        cabledNicsOrEmpty(deps, host()).map(
-          (n) => `switch ${n.switch}: show mac-address-table address ${n.mac}`,
-        ),
-    },
-    {
-      title: 'Adopt the machine from MaaS, or create it',
-      async verify() {
-        return host().maasSystemId !== undefined;
-      },
-      async run(ctx) {
-        const h = host();
-        const macs = [...new Set([h.mac, ...h.macs])];
-        const answer = await deps.maas.listMachines({ mac_address: macs }, ctx.signal);
-        // MaaS's filter is not trusted: only a machine whose interfaces hold one of the MACs is ours.
-        const found = machinesWithMacs(answer, macs);
-        if (found.length < answer.length) {
-          const others = answer.filter((m) => !found.includes(m));
-          ctx.log(
-            `MaaS answered the mac_address filter with ${others.length} machine(s) having none of ${macs.join(', ')} ` +
-              `(${others
-                .slice(0, 5)
-                .map((m) => m.hostname)
-                .join(', ')}${others.length > 5 ? ', …' : ''}): ignored`,
-            'warn',
-            'maas',
-          );
-        }
-        if (found.length > 1) {
-          throw new OperatorError(
-            `MaaS has ${found.length} machines with MACs of ${h.hostname}: ${found.map((m) => m.hostname).join(', ')}`,
-            { target: h.hostname, hint: 'delete the duplicate in MaaS, then add the host again' },
-          );
-        }
-        let systemId: string;
-        let adopted: boolean;
-        if (found[0]) {
-          systemId = found[0].system_id;
-          adopted = true;
-          ctx.log(
-            `adopted ${found[0].hostname} (${systemId}), ${found[0].status_name} in MaaS`,
-            'info',
-            'maas',
-          );
-          checkDimensions(h, found[0], ctx.log);
-        } else {
-          const m = await deps.maas.createMachine(
-            {
-              hostname: h.hostname,
-              macAddresses: macs,
-              architecture: 'amd64/generic',
-              power: maasPowerOf(h),
-            },
-            ctx.signal,
-          );
-          systemId = m.system_id;
-          adopted = false;
-          ctx.log(`created ${m.hostname} (${systemId}) in MaaS; commissioning`, 'info', 'maas');
-        }
-        await deps.store.hosts.update(h.id, { maasSystemId: systemId });
-        return { systemId, adopted };
-      },
-      plan: () => {
-        const h = host();
-        const macs = [...new Set([h.mac, ...h.macs])];
-        // Every MAC, as the run sends them (one form field each).
-        const macFields = macs.map((m) => `mac_addresses=${m}`).join(' ');
-        return [
-          `MaaS GET machines/?${macs.map((m) => `mac_address=${m}`).join('&')}`,
-          h.ipmi.protocol === 'redfish'
-            ? `if absent: MaaS POST machines/ hostname=${h.hostname} ${macFields} power_type=redfish ` +
-              `power_parameters_power_address=${maasPowerOf(h).address} power_parameters_power_user=${h.ipmi.username} power_parameters_power_pass=***` +
-              (h.ipmi.systemId ? ` power_parameters_node_id=${h.ipmi.systemId}` : '')
-            : `if absent: MaaS POST machines/ hostname=${h.hostname} ${macFields} power_type=ipmi ` +
-              `power_parameters_power_address=${h.ipmi.address} power_parameters_power_user=${h.ipmi.username} power_parameters_power_pass=***`,
-        ];
-      },
-    },
-    {
-      title: 'Wait for commissioning to finish (Ready)',
-      timeoutMs: deps.settings.commissionTimeoutMs + 60_000,
-      async verify(ctx) {
-        const id = host().maasSystemId;
-        if (!id) return false;
-        const m = await deps.maas.readMachine(id, ctx.signal);
-        return m.status !== NODE_STATUS.NEW && m.status !== NODE_STATUS.COMMISSIONING;
-      },
-      async run(ctx) {
-        const h = host();
-        const m = await waitForStatus(deps, {
-          systemId: h.maasSystemId!,
-          hostname: h.hostname,
-          want: [NODE_STATUS.READY],
-          via: [NODE_STATUS.NEW, NODE_STATUS.COMMISSIONING, NODE_STATUS.TESTING],
-          timeoutMs: deps.settings.commissionTimeoutMs,
-          what: 'commissioning',
-          operation: 'commission',
-          signal: ctx.signal,
-          log: ctx.log,
-          progress: ctx.progress,
-        });
-        checkDimensions(h, m, ctx.log);
-      },
-      plan: () => ['MaaS GET machines/<id>/ until Ready'],
-    },
+    rackFileStep(deps, params, host),
+    cablingStep(deps, host),
+    adoptOrCreateStep(deps, host),
+    commissionStep(deps, host),
   ];
+}
+
+/** The NICs the rack file cables the host to (rolled back: the local record goes). */
+function rackFileStep(deps: WorkflowDeps, params: HostParams, host: () => Host): WorkflowStep<HostParams> {
+  return {
+    title: 'Check the MAC against the rack file',
+    async run(ctx) {
+      if (!deps.rack.configured) {
+        ctx.log(`${NO_RACK_FILE}; ${host().mac} not checked`, 'warn');
+        return { nics: [] };
+      }
+      const nics = cabledNics(deps, host());
+      ctx.log(nics.map((n) => `${n.mac} on ${n.switch} ${n.port}`).join('; '));
+      return { nics: nics.map((n) => ({ ...n })) };
+    },
+    // Rolled back to the start: the local record goes; MaaS keeps whatever it has (never deleted).
+    async undo() {
+      if (!deps.store.instances.find((i) => i.hostId === params.hostId))
+        await deps.store.hosts.remove(params.hostId);
+    },
+    plan: () => [deps.rack.configured ? `rack file: find ${host().mac}` : NO_RACK_FILE],
+  };
+}
+
+/** Where the switches learned those MACs: a MAC on another port than the rack file says stops the add. */
+function cablingStep(deps: WorkflowDeps, host: () => Host): WorkflowStep<HostParams> {
+  return {
+    title: 'Check the cabling on the ToR switch',
+    async run(ctx) {
+      const nics = cabledNics(deps, host());
+      for (const nic of nics) {
+        let learned: string | null;
+        try {
+          learned = await deps.switches.findMac(nic.switch, nic.mac, ctx.signal);
+        } catch (err) {
+          ctx.log(
+            `switch ${nic.switch} did not answer (${(err as Error).message}); cabling not checked`,
+            'warn',
+            'switch',
+          );
+          continue;
+        }
+        if (learned === null) {
+          ctx.log(
+            `${nic.mac} not in the MAC table of ${nic.switch} (host off?); cabling not checked`,
+            'warn',
+            'switch',
+          );
+        } else {
+          ctx.log(`switch ${nic.switch}: ${nic.mac} learned on ${learned}`, 'info', 'switch');
+        }
+        if (learned !== null && !samePort(learned, nic.port)) {
+          throw new OperatorError(
+            `${host().hostname}: MAC ${nic.mac} is on ${nic.switch} ${learned}, but the rack file says ${nic.port}`,
+            {
+              target: `${nic.switch} ${nic.port}`,
+              hint: 'fix the cabling or the rack file; VLAN changes would otherwise hit the wrong server',
+            },
+          );
+        }
+      }
+    },
+    plan: () =>
+      cabledNicsOrEmpty(deps, host()).map(
+        (n) => `switch ${n.switch}: show mac-address-table address ${n.mac}`,
+      ),
+  };
+}
+
+/** The machine MaaS already has with one of the MACs, or a new one with the BMC as its power. */
+function adoptOrCreateStep(deps: WorkflowDeps, host: () => Host): WorkflowStep<HostParams> {
+  return {
+    title: 'Adopt the machine from MaaS, or create it',
+    async verify() {
+      return host().maasSystemId !== undefined;
+    },
+    async run(ctx) {
+      const h = host();
+      const macs = [...new Set([h.mac, ...h.macs])];
+      const answer = await deps.maas.listMachines({ mac_address: macs }, ctx.signal);
+      // MaaS's filter is not trusted: only a machine whose interfaces hold one of the MACs is ours.
+      const found = machinesWithMacs(answer, macs);
+      if (found.length < answer.length) {
+        const others = answer.filter((m) => !found.includes(m));
+        ctx.log(
+          `MaaS answered the mac_address filter with ${others.length} machine(s) having none of ${macs.join(', ')} ` +
+            `(${others
+              .slice(0, 5)
+              .map((m) => m.hostname)
+              .join(', ')}${others.length > 5 ? ', …' : ''}): ignored`,
+          'warn',
+          'maas',
+        );
+      }
+      if (found.length > 1) {
+        throw new OperatorError(
+          `MaaS has ${found.length} machines with MACs of ${h.hostname}: ${found.map((m) => m.hostname).join(', ')}`,
+          { target: h.hostname, hint: 'delete the duplicate in MaaS, then add the host again' },
+        );
+      }
+      let systemId: string;
+      let adopted: boolean;
+      if (found[0]) {
+        systemId = found[0].system_id;
+        adopted = true;
+        ctx.log(
+          `adopted ${found[0].hostname} (${systemId}), ${found[0].status_name} in MaaS`,
+          'info',
+          'maas',
+        );
+        checkDimensions(h, found[0], ctx.log);
+      } else {
+        const m = await deps.maas.createMachine(
+          {
+            hostname: h.hostname,
+            macAddresses: macs,
+            architecture: 'amd64/generic',
+            power: maasPowerOf(h),
+          },
+          ctx.signal,
+        );
+        systemId = m.system_id;
+        adopted = false;
+        ctx.log(`created ${m.hostname} (${systemId}) in MaaS; commissioning`, 'info', 'maas');
+      }
+      await deps.store.hosts.update(h.id, { maasSystemId: systemId });
+      return { systemId, adopted };
+    },
+    plan: () => {
+      const h = host();
+      const macs = [...new Set([h.mac, ...h.macs])];
+      // Every MAC, as the run sends them (one form field each).
+      const macFields = macs.map((m) => `mac_addresses=${m}`).join(' ');
+      return [
+        `MaaS GET machines/?${macs.map((m) => `mac_address=${m}`).join('&')}`,
+        h.ipmi.protocol === 'redfish'
+          ? `if absent: MaaS POST machines/ hostname=${h.hostname} ${macFields} power_type=redfish ` +
+            `power_parameters_power_address=${maasPowerOf(h).address} power_parameters_power_user=${h.ipmi.username} power_parameters_power_pass=***` +
+            (h.ipmi.systemId ? ` power_parameters_node_id=${h.ipmi.systemId}` : '')
+          : `if absent: MaaS POST machines/ hostname=${h.hostname} ${macFields} power_type=ipmi ` +
+            `power_parameters_power_address=${h.ipmi.address} power_parameters_power_user=${h.ipmi.username} power_parameters_power_pass=***`,
+      ];
+    },
+  };
+}
+
+/** Commissioning through to Ready, with the dimensions MaaS found checked against the host's. */
+function commissionStep(deps: WorkflowDeps, host: () => Host): WorkflowStep<HostParams> {
+  return {
+    title: 'Wait for commissioning to finish (Ready)',
+    timeoutMs: deps.settings.commissionTimeoutMs + 60_000,
+    async verify(ctx) {
+      const id = host().maasSystemId;
+      if (!id) return false;
+      const m = await deps.maas.readMachine(id, ctx.signal);
+      return m.status !== NODE_STATUS.NEW && m.status !== NODE_STATUS.COMMISSIONING;
+    },
+    async run(ctx) {
+      const h = host();
+      const m = await waitForStatus(deps, {
+        systemId: h.maasSystemId!,
+        hostname: h.hostname,
+        want: [NODE_STATUS.READY],
+        via: [NODE_STATUS.NEW, NODE_STATUS.COMMISSIONING, NODE_STATUS.TESTING],
+        timeoutMs: deps.settings.commissionTimeoutMs,
+        what: 'commissioning',
+        operation: 'commission',
+        signal: ctx.signal,
+        log: ctx.log,
+        progress: ctx.progress,
+      });
+      checkDimensions(h, m, ctx.log);
+    },
+    plan: () => ['MaaS GET machines/<id>/ until Ready'],
+  };
 }
 
 function cabledNicsOrEmpty(deps: WorkflowDeps, host: Host) {
