@@ -22,45 +22,28 @@ type Step = 'offering' | 'template' | 'networks' | 'name' | 'userData' | 'plan';
 
 const INSTANCE_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
+type Planned = DeployPlan | 'loading' | { error: string };
+
 /** Deploy: offering, template, networks, instance name, user data; then the plan, then y to deploy. */
 export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width, height }: DeployFormProps) {
   const color = useColor();
   const [step, setStep] = useState<Step>('offering');
   const [req, setReq] = useState<Partial<DeployRequest>>({ host: hostname });
   const [problem, setProblem] = useState<string | null>(null);
-  const [planned, setPlanned] = useState<DeployPlan | 'loading' | { error: string }>('loading');
   useInput((_input, key) => {
     if (key.escape) onCancel();
   });
-
-  useEffect(() => {
-    if (step !== 'plan') return;
-    let live = true;
-    setPlanned('loading');
-    plan(req as DeployRequest).then(
-      (steps) => live && setPlanned(steps),
-      (err: unknown) => {
-        if (!live) return;
-        // The form stays, its answers kept: back to the last field (a user-data path that does
-        // not exist is the usual cause), the reason under it; enter plans again.
-        setProblem(`cannot plan: ${err instanceof Error ? err.message : String(err)}`);
-        setStep('userData');
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [step]);
-
-  // The planner matches an offering exactly against the host: offer only those this host fits
-  // (all of them when the host's dimensions are not known to the catalog).
-  const host = catalog?.hosts.find((h) => h.hostname === hostname);
-  const offerings = (catalog?.offerings ?? []).filter(
-    (o) =>
-      !host || (o.cpuCores === host.cpuCores && o.cpuMhz === host.cpuMhz && o.memoryMb === host.memoryMb),
-  );
-  const templates = catalog?.templates ?? [];
-  const networks = catalog?.networks ?? [];
+  const planned = usePlanned(step === 'plan', req, plan, (reason) => {
+    // The form stays, its answers kept: back to the last field (a user-data path that does
+    // not exist is the usual cause), the reason under it; enter plans again.
+    setProblem(`cannot plan: ${reason}`);
+    setStep('userData');
+  });
+  const answer = (next: Step, change: (r: Partial<DeployRequest>) => Partial<DeployRequest>) => {
+    setProblem(null);
+    setReq(change);
+    setStep(next);
+  };
   const chosen = (label: string, value: string | undefined) =>
     value === undefined ? null : (
       <Text wrap="truncate">
@@ -68,106 +51,18 @@ export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width,
         {value}
       </Text>
     );
-  const field = (() => {
-    switch (step) {
-      case 'offering':
-        if (offerings.length === 0)
-          return (
-            <Text color={color('red')}>
-              {host
-                ? `no offering fits ${hostname} (${host.cpuCores} cores, ${host.cpuMhz} MHz, ${host.memoryMb} MB): add one with \`rackpilot offering add\``
-                : 'no offerings in the catalog'}
-            </Text>
-          );
-        return (
-          <PickList
-            options={offerings.map((o) => ({
-              label: `${o.name}  ${o.cpuCores} cores ${o.cpuMhz} MHz ${Math.round(o.memoryMb / 1024)} GiB`,
-              value: o.name,
-            }))}
-            onPick={(offering) => {
-              setReq((r) => ({ ...r, offering }));
-              setStep('template');
-            }}
-          />
-        );
-      case 'template':
-        if (templates.length === 0) return <Text color={color('red')}>no templates in the catalog</Text>;
-        return (
-          <PickList
-            options={templates.map((t) => ({ label: `${t.name}  ${t.image}`, value: t.name }))}
-            onPick={(template) => {
-              setReq((r) => ({ ...r, template }));
-              setStep('networks');
-            }}
-          />
-        );
-      case 'networks':
-        if (networks.length === 0) return <Text color={color('red')}>no networks in the catalog</Text>;
-        return (
-          <Box flexDirection="column">
-            <Text color={color('gray')}>
-              space picks (the first picked is the default, untagged), enter goes on
-            </Text>
-            <PickList
-              options={networks.map((n) => ({ label: `${n.name}  VLAN ${n.vlan}`, value: n.name }))}
-              multi={{
-                onSubmit: (picked) => {
-                  if (picked.length === 0) return setProblem('pick at least one network');
-                  setProblem(null);
-                  setReq((r) => ({ ...r, networks: picked }));
-                  setStep('name');
-                },
-              }}
-            />
-          </Box>
-        );
-      case 'name':
-        return (
-          <Box>
-            <Text>instance name: </Text>
-            <TextInput
-              placeholder={`${hostname}-vm`}
-              onSubmit={(value) => {
-                const name = value.trim() || `${hostname}-vm`;
-                if (!INSTANCE_NAME.test(name)) return setProblem('letters, digits and "-", at most 63');
-                setProblem(null);
-                setReq((r) => ({ ...r, name }));
-                setStep('userData');
-              }}
-            />
-          </Box>
-        );
-      case 'userData':
-        return (
-          <Box>
-            <Text>user-data file (enter for none): </Text>
-            <TextInput
-              {...(req.userDataPath !== undefined && { defaultValue: req.userDataPath })}
-              onSubmit={(value) => {
-                const path = value.trim();
-                setProblem(null);
-                setReq((r) => {
-                  const { userDataPath: _old, ...rest } = r;
-                  return path ? { ...rest, userDataPath: path } : rest;
-                });
-                setStep('plan');
-              }}
-            />
-          </Box>
-        );
-      case 'plan':
-        return (
-          <PlanView
-            planned={planned}
-            width={width - 4}
-            height={height - 10}
-            onSubmit={(p) => onSubmit(req as DeployRequest, p)}
-            onCancel={onCancel}
-          />
-        );
-    }
-  })();
+  const field =
+    step === 'plan' ? (
+      <PlanView
+        planned={planned}
+        width={width - 4}
+        height={height - 10}
+        onSubmit={(p) => onSubmit(req as DeployRequest, p)}
+        onCancel={onCancel}
+      />
+    ) : (
+      formField(step, { hostname, catalog, req, answer, setProblem, color })
+    );
 
   return (
     <Box flexDirection="column" width={width} borderStyle="round" paddingX={1}>
@@ -189,6 +84,140 @@ export function DeployForm({ hostname, catalog, plan, onSubmit, onCancel, width,
   );
 }
 
+/** The plan of the request while `active` (made again each time it becomes active); a failure goes to `onFail`. */
+function usePlanned(
+  active: boolean,
+  req: Partial<DeployRequest>,
+  plan: DeployFormProps['plan'],
+  onFail: (reason: string) => void,
+): Planned {
+  const [planned, setPlanned] = useState<Planned>('loading');
+  useEffect(() => {
+    if (!active) return;
+    let live = true;
+    setPlanned('loading');
+    plan(req as DeployRequest).then(
+      (steps) => live && setPlanned(steps),
+      (err: unknown) => {
+        if (!live) return;
+        onFail(err instanceof Error ? err.message : String(err));
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [active]);
+  return planned;
+}
+
+interface FieldContext {
+  hostname: string;
+  catalog: CatalogSnapshot | undefined;
+  req: Partial<DeployRequest>;
+  /** Takes an answer: the request changed, the problem cleared, on to `next`. */
+  answer(next: Step, change: (r: Partial<DeployRequest>) => Partial<DeployRequest>): void;
+  setProblem(problem: string | null): void;
+  color: ReturnType<typeof useColor>;
+}
+
+/** The question the form asks at `step`. */
+function formField(step: Exclude<Step, 'plan'>, c: FieldContext) {
+  switch (step) {
+    case 'offering':
+      return offeringField(c);
+    case 'template': {
+      const templates = c.catalog?.templates ?? [];
+      if (templates.length === 0) return <Text color={c.color('red')}>no templates in the catalog</Text>;
+      return (
+        <PickList
+          options={templates.map((t) => ({ label: `${t.name}  ${t.image}`, value: t.name }))}
+          onPick={(template) => c.answer('networks', (r) => ({ ...r, template }))}
+        />
+      );
+    }
+    case 'networks':
+      return networksField(c);
+    case 'name':
+      return (
+        <Box>
+          <Text>instance name: </Text>
+          <TextInput
+            placeholder={`${c.hostname}-vm`}
+            onSubmit={(value) => {
+              const name = value.trim() || `${c.hostname}-vm`;
+              if (!INSTANCE_NAME.test(name)) return c.setProblem('letters, digits and "-", at most 63');
+              c.answer('userData', (r) => ({ ...r, name }));
+            }}
+          />
+        </Box>
+      );
+    case 'userData':
+      return (
+        <Box>
+          <Text>user-data file (enter for none): </Text>
+          <TextInput
+            {...(c.req.userDataPath !== undefined && { defaultValue: c.req.userDataPath })}
+            onSubmit={(value) => {
+              const path = value.trim();
+              c.answer('plan', (r) => {
+                const { userDataPath: _old, ...rest } = r;
+                return path ? { ...rest, userDataPath: path } : rest;
+              });
+            }}
+          />
+        </Box>
+      );
+  }
+}
+
+function offeringField({ hostname, catalog, answer, color }: FieldContext) {
+  // The planner matches an offering exactly against the host: offer only those this host fits
+  // (all of them when the host's dimensions are not known to the catalog).
+  const host = catalog?.hosts.find((h) => h.hostname === hostname);
+  const offerings = (catalog?.offerings ?? []).filter(
+    (o) =>
+      !host || (o.cpuCores === host.cpuCores && o.cpuMhz === host.cpuMhz && o.memoryMb === host.memoryMb),
+  );
+  if (offerings.length === 0)
+    return (
+      <Text color={color('red')}>
+        {host
+          ? `no offering fits ${hostname} (${host.cpuCores} cores, ${host.cpuMhz} MHz, ${host.memoryMb} MB): add one with \`rackpilot offering add\``
+          : 'no offerings in the catalog'}
+      </Text>
+    );
+  return (
+    <PickList
+      options={offerings.map((o) => ({
+        label: `${o.name}  ${o.cpuCores} cores ${o.cpuMhz} MHz ${Math.round(o.memoryMb / 1024)} GiB`,
+        value: o.name,
+      }))}
+      onPick={(offering) => answer('template', (r) => ({ ...r, offering }))}
+    />
+  );
+}
+
+function networksField({ catalog, answer, setProblem, color }: FieldContext) {
+  const networks = catalog?.networks ?? [];
+  if (networks.length === 0) return <Text color={color('red')}>no networks in the catalog</Text>;
+  return (
+    <Box flexDirection="column">
+      <Text color={color('gray')}>
+        space picks (the first picked is the default, untagged), enter goes on
+      </Text>
+      <PickList
+        options={networks.map((n) => ({ label: `${n.name}  VLAN ${n.vlan}`, value: n.name }))}
+        multi={{
+          onSubmit: (picked) => {
+            if (picked.length === 0) return setProblem('pick at least one network');
+            answer('name', (r) => ({ ...r, networks: picked }));
+          },
+        }}
+      />
+    </Box>
+  );
+}
+
 function PlanView({
   planned,
   width,
@@ -196,7 +225,7 @@ function PlanView({
   onSubmit,
   onCancel,
 }: {
-  planned: DeployPlan | 'loading' | { error: string };
+  planned: Planned;
   width: number;
   height: number;
   onSubmit: (planned: DeployPlan) => void;

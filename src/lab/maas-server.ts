@@ -10,6 +10,7 @@ import {
 import { nodeStatusFromName, type NodeStatusCode } from '../gear/maas/node-status.ts';
 import { registerSecret } from '../util/redact.ts';
 import { LabMaasCore, LabMaasError, type LabMaasCoreOptions } from './maas-core.ts';
+import { route } from './maas-routes.ts';
 import { API_PREFIX, type LabMachine } from './maas-json.ts';
 import { worldPowerDriver, type MaasPowerDriver } from './maas-power.ts';
 import type { LabWorld } from './world.ts';
@@ -91,311 +92,228 @@ function token(len: number): string {
 }
 
 export async function startLabMaas(world: LabWorld, opts: LabMaasOptions): Promise<LabMaas> {
-  const listCostMs = opts.listCostMs ?? 0;
-  const key: MaasApiKey =
-    typeof opts.apiKey === 'string'
-      ? (splitMaasApiKey(opts.apiKey) ??
-        (() => {
-          throw new Error('lab MaaS apiKey must be consumer:token:secret');
-        })())
-      : (opts.apiKey ?? { consumerKey: token(18), tokenKey: token(18), tokenSecret: token(32) });
-  registerSecret(key.tokenSecret);
-  registerSecret(key.tokenKey);
-  registerSecret(key.consumerKey);
-
+  const key = labApiKey(opts.apiKey);
   const core = new LabMaasCore(world, {
     ...opts,
     timeScale: opts.timeScale,
     powerDriver: opts.powerDriver ?? worldPowerDriver(world),
   });
-  let unavailable = 0;
-  let slowMs = 0;
-  // Delayed answers are tracked so close() leaves no timer behind.
-  const sleepers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const s = {
-        timer: setTimeout(() => {
-          sleepers.delete(s);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      sleepers.add(s);
-    });
-  const stats = { requests: 0, bytesSent: 0, byKind: new Map<string, number>() };
-
+  const region: Region = {
+    core,
+    key,
+    listCostMs: opts.listCostMs ?? 0,
+    stats: { requests: 0, bytesSent: 0, byKind: new Map<string, number>() },
+    unavailable: 0,
+    slowMs: 0,
+    closed: false,
+    sleepers: new Set(),
+  };
   const server = createServer((req, res) => {
-    stats.requests++;
+    region.stats.requests++;
     // Bytes of every answer, headers included, as a region would send them (for the benches).
     const socket = req.socket;
     const before = socket.bytesWritten;
     res.on('finish', () => {
-      stats.bytesSent += socket.bytesWritten - before;
+      region.stats.bytesSent += socket.bytesWritten - before;
     });
-    handle(req, res).catch((err) => {
+    handle(region, req, res).catch((err) => {
       if (res.headersSent) res.destroy();
       else if (err instanceof LabMaasError && typeof err.body === 'string') send(res, err.status, err.body);
       else send(res, 500, `Internal server error: ${err instanceof Error ? err.message : String(err)}`);
     });
   });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://lab');
-    const method = (req.method ?? 'GET').toUpperCase();
-    const kind = requestKind(method, url);
-    stats.byKind.set(kind, (stats.byKind.get(kind) ?? 0) + 1);
-    const body = method === 'POST' || method === 'PUT' ? await readBody(req) : '';
-    if (slowMs > 0) await pause(slowMs);
-    if (closed) {
-      res.destroy();
-      return;
-    }
-    if (unavailable > 0) {
-      unavailable--;
-      send(res, 503, 'Service Unavailable: the region is busy, try again.');
-      return;
-    }
-    if (!url.pathname.startsWith(API_PREFIX)) {
-      send(res, 404, `Unknown API endpoint: ${url.pathname}`);
-      return;
-    }
-    const path = url.pathname.slice(API_PREFIX.length);
-    const isVersion = path === 'version/' && method === 'GET';
-    if (!isVersion) {
-      const auth = verifyMaasAuthorization(req.headers.authorization, key);
-      if (!auth.ok) {
-        send(res, 401, `Authorization Error: ${auth.reason}`);
-        return;
-      }
-    }
-    const ct = (req.headers['content-type'] ?? '').toLowerCase();
-    if (body && ct && !ct.startsWith('application/x-www-form-urlencoded')) {
-      send(res, 400, `Unsupported content type ${ct.split(';')[0]}; send form-encoded parameters.`);
-      return;
-    }
-    const form = new URLSearchParams(body);
-    const q = url.searchParams;
-    const op = q.get('op');
-    try {
-      const result = await route(method, path, op, q, form);
-      if (result === undefined) {
-        res.writeHead(204).end();
-      } else if (Buffer.isBuffer(result)) {
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': result.length });
-        res.end(result);
-      } else if (typeof result === 'string') {
-        sendJson(res, result);
-      } else {
-        sendJson(res, JSON.stringify(result));
-      }
-    } catch (err) {
-      if (err instanceof LabMaasError) {
-        if (typeof err.body === 'string') send(res, err.status, err.body);
-        else {
-          res.writeHead(err.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(err.body));
-        }
-        return;
-      }
-      throw err;
-    }
-  }
-
-  function badOp(method: string, op: string | null): LabMaasError {
-    return new LabMaasError(400, `Unrecognised signature: method=${method} op=${op ?? 'None'}`);
-  }
-
-  async function route(
-    method: string,
-    path: string,
-    op: string | null,
-    q: URLSearchParams,
-    form: URLSearchParams,
-  ): Promise<unknown> {
-    let m: RegExpExecArray | null;
-    if (path === 'version/' && method === 'GET') {
-      return {
-        capabilities: ['networks-management', 'static-ipaddresses', 'authenticate-api', 'devices-management'],
-        version: '3.4.0 (rackpilot lab)',
-        subversion: 'lab',
-      };
-    }
-    if (path === 'users/' && method === 'GET' && op === 'whoami') {
-      return {
-        username: core.username,
-        email: `${core.username}@example.com`,
-        is_local: true,
-        is_superuser: true,
-      };
-    }
-    if (path === 'machines/') {
-      if (method === 'GET' && !op) {
-        const body = core.listJson(q);
-        // What a region spends building the list, per machine in it (a setting: 0 in tests).
-        if (listCostMs > 0) await new Promise((r) => setTimeout(r, core.list(q).length * listCostMs));
-        return body;
-      }
-      if (method === 'POST' && !op) return core.machineJson(core.create(form));
-      if (method === 'POST' && op === 'allocate') return core.machineJson(core.allocate(form));
-      throw badOp(method, op);
-    }
-    if ((m = /^machines\/([a-z0-9]+)\/$/.exec(path))) {
-      const machine = core.get(m[1]!);
-      if (method === 'GET') {
-        if (!op) return core.machineJson(machine);
-        if (op === 'query_power_state') return { state: await core.queryPowerState(machine) };
-        if (op === 'power_parameters') return machine.powerParameters;
-        throw badOp(method, op);
-      }
-      if (method === 'PUT' && !op) return core.machineJson(core.update(machine, form));
-      if (method === 'DELETE' && !op) {
-        core.delete(machine);
-        return undefined;
-      }
-      if (method !== 'POST') throw new LabMaasError(405, 'Method not allowed');
-      const comment = form.get('comment');
-      switch (op) {
-        case 'deploy':
-          return core.machineJson(core.deploy(machine, form));
-        case 'set_owner_data':
-          return core.machineJson(core.setOwnerData(machine, form));
-        case 'release':
-          return core.machineJson(core.release(machine, form));
-        case 'abort':
-          return core.machineJson(core.abort(machine, comment));
-        case 'commission':
-          return core.machineJson(core.commission(machine));
-        case 'mark_broken':
-          return core.machineJson(core.markBroken(machine, comment));
-        case 'mark_fixed':
-          return core.machineJson(core.markFixed(machine, comment));
-        case 'power_on':
-          return core.machineJson(core.powerOn(machine));
-        case 'power_off':
-          return core.machineJson(core.powerOff(machine));
-        default:
-          throw badOp(method, op);
-      }
-    }
-    if ((m = /^nodes\/([a-z0-9]+)\/interfaces\/$/.exec(path))) {
-      const machine = core.get(m[1]!);
-      if (method === 'GET' && !op) return machine.interfaces.map((i) => core.interfaceObject(machine, i));
-      if (method === 'POST' && op === 'create_bond') {
-        return core.interfaceObject(machine, core.createBond(machine, form));
-      }
-      throw badOp(method, op);
-    }
-    if ((m = /^nodes\/([a-z0-9]+)\/interfaces\/(\d+)\/$/.exec(path))) {
-      const machine = core.get(m[1]!);
-      const iface = core.iface(machine, Number(m[2]));
-      if (method === 'GET' && !op) return core.interfaceObject(machine, iface);
-      if (method === 'PUT' && !op)
-        return core.interfaceObject(machine, core.updateInterface(machine, iface, form));
-      if (method === 'DELETE' && !op) {
-        core.deleteInterface(machine, iface);
-        return undefined;
-      }
-      if (method === 'POST' && op === 'link_subnet')
-        return core.interfaceObject(machine, core.linkSubnet(machine, iface, form));
-      if (method === 'POST' && op === 'unlink_subnet') {
-        return core.interfaceObject(machine, core.unlinkSubnet(machine, iface, form));
-      }
-      if (method === 'POST' && op === 'disconnect')
-        return core.interfaceObject(machine, core.disconnect(machine, iface));
-      throw badOp(method, op);
-    }
-    if ((m = /^nodes\/([a-z0-9]+)\/results\/current-installation\/$/.exec(path))) {
-      if (method !== 'GET' || op) throw badOp(method, op);
-      const include = /^(1|true|yes|on)$/i.test(q.get('include_output') ?? '');
-      return core.installationResults(core.get(m[1]!), include);
-    }
-    if (path === 'boot-resources/' && method === 'GET' && !op) return core.bootResources();
-    if (path === 'subnets/' && method === 'GET' && !op) return core.subnetList();
-    if (path === 'events/' && method === 'GET') {
-      if (op !== 'query') throw badOp(method, op);
-      return core.queryEvents(q);
-    }
-    throw new LabMaasError(404, `Unknown API endpoint: ${API_PREFIX}${path}`);
-  }
-
   // A client parsing a 60 MB machine list is idle on its socket for seconds; a short keep-alive
   // would close it just as the next request goes out (ECONNRESET). Regions sit behind proxies with long ones.
   server.keepAliveTimeout = 65_000;
-  let closed = false;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
 
-  const byHost = (hostname: string) => {
-    const mm = core.byHostname(hostname);
-    if (!mm) throw new Error(`no lab MaaS machine ${hostname}`);
-    return mm;
-  };
-
   return {
     url: `http://127.0.0.1:${port}/MAAS`,
     apiKey: formatMaasApiKey(key),
     apiKeyParts: key,
-    stats,
-    faults: {
-      failDeploy: (h) => void core.faults.failDeploy.add(h),
-      stickDeploy: (h) => void core.faults.stickDeploy.add(h),
-      failErase: (h) => void core.faults.failErase.add(h),
-      failCommission: (h) => void core.faults.failCommission.add(h),
-      unavailable: (n) => {
-        unavailable = Math.max(0, n);
-      },
-      slow: (ms) => {
-        slowMs = Math.max(0, ms);
-      },
-      loseEvents: (n) => {
-        core.eventsToLose = Math.max(0, n);
-      },
-      clear: () => {
-        for (const s of Object.values(core.faults)) s.clear();
-        unavailable = 0;
-        slowMs = 0;
-        core.eventsToLose = 0;
-      },
-    },
-    machines: {
-      all: () => [...core.machines.values()],
-      byHostname: (h) => core.byHostname(h),
-      setStatus: (h, status) => {
-        const code = typeof status === 'number' ? status : nodeStatusFromName(status);
-        if (code === undefined) throw new Error(`unknown MaaS status "${status}"`);
-        core.setInitialStatus(byHost(h), code);
-      },
-      setPowerParameters: (h, params) => {
-        const mm = byHost(h);
-        mm.powerParameters = { ...params };
-        core.touch(mm);
-      },
-      setBiosBootMethod: (h, method) => {
-        const mm = byHost(h);
-        mm.biosBootMethod = method;
-        core.touch(mm);
-      },
-      events: (h, minLevel) => core.eventLines(byHost(h).systemId, minLevel),
-      busy: (h) => core.busy(byHost(h).systemId),
-      core,
-    },
+    stats: region.stats,
+    faults: labMaasFaults(region),
+    machines: labMaasMachines(core),
     async close() {
-      if (closed) return;
-      closed = true;
+      if (region.closed) return;
+      region.closed = true;
       core.close();
-      for (const s of sleepers) {
+      for (const s of region.sleepers) {
         clearTimeout(s.timer);
         s.resolve();
       }
-      sleepers.clear();
+      region.sleepers.clear();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
     },
+  };
+}
+
+/** The lab region's state as its handler reads it and its faults change it. */
+interface Region {
+  core: LabMaasCore;
+  key: MaasApiKey;
+  listCostMs: number;
+  stats: LabMaas['stats'];
+  /** Requests still to answer 503. */
+  unavailable: number;
+  slowMs: number;
+  closed: boolean;
+  /** Delayed answers are tracked so close() leaves no timer behind. */
+  sleepers: Set<{ timer: NodeJS.Timeout; resolve: () => void }>;
+}
+
+/** The key given (text or parts), else a new one; its parts are secrets either way. */
+function labApiKey(given: LabMaasOptions['apiKey']): MaasApiKey {
+  const key: MaasApiKey =
+    typeof given === 'string'
+      ? (splitMaasApiKey(given) ??
+        (() => {
+          throw new Error('lab MaaS apiKey must be consumer:token:secret');
+        })())
+      : (given ?? { consumerKey: token(18), tokenKey: token(18), tokenSecret: token(32) });
+  registerSecret(key.tokenSecret);
+  registerSecret(key.tokenKey);
+  registerSecret(key.consumerKey);
+  return key;
+}
+
+function pause(region: Region, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const s = {
+      timer: setTimeout(() => {
+        region.sleepers.delete(s);
+        resolve();
+      }, ms),
+      resolve,
+    };
+    region.sleepers.add(s);
+  });
+}
+
+/** One API request: the faults first, then OAuth, then the route's answer or MaaS's refusal. */
+async function handle(region: Region, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://lab');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const kind = requestKind(method, url);
+  region.stats.byKind.set(kind, (region.stats.byKind.get(kind) ?? 0) + 1);
+  const body = method === 'POST' || method === 'PUT' ? await readBody(req) : '';
+  if (region.slowMs > 0) await pause(region, region.slowMs);
+  if (region.closed) {
+    res.destroy();
+    return;
+  }
+  if (region.unavailable > 0) {
+    region.unavailable--;
+    send(res, 503, 'Service Unavailable: the region is busy, try again.');
+    return;
+  }
+  if (!url.pathname.startsWith(API_PREFIX)) {
+    send(res, 404, `Unknown API endpoint: ${url.pathname}`);
+    return;
+  }
+  const path = url.pathname.slice(API_PREFIX.length);
+  const isVersion = path === 'version/' && method === 'GET';
+  if (!isVersion) {
+    const auth = verifyMaasAuthorization(req.headers.authorization, region.key);
+    if (!auth.ok) {
+      send(res, 401, `Authorization Error: ${auth.reason}`);
+      return;
+    }
+  }
+  const ct = (req.headers['content-type'] ?? '').toLowerCase();
+  if (body && ct && !ct.startsWith('application/x-www-form-urlencoded')) {
+    send(res, 400, `Unsupported content type ${ct.split(';')[0]}; send form-encoded parameters.`);
+    return;
+  }
+  const form = new URLSearchParams(body);
+  const q = url.searchParams;
+  const op = q.get('op');
+  try {
+    answer(res, await route(region.core, region.listCostMs, { method, path, op, q, form }));
+  } catch (err) {
+    if (err instanceof LabMaasError) {
+      if (typeof err.body === 'string') send(res, err.status, err.body);
+      else {
+        res.writeHead(err.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(err.body));
+      }
+      return;
+    }
+    throw err;
+  }
+}
+
+function answer(res: ServerResponse, result: unknown): void {
+  if (result === undefined) {
+    res.writeHead(204).end();
+  } else if (Buffer.isBuffer(result)) {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': result.length });
+    res.end(result);
+  } else if (typeof result === 'string') {
+    sendJson(res, result);
+  } else {
+    sendJson(res, JSON.stringify(result));
+  }
+}
+
+function labMaasFaults(region: Region): LabMaasFaults {
+  const { core } = region;
+  return {
+    failDeploy: (h) => void core.faults.failDeploy.add(h),
+    stickDeploy: (h) => void core.faults.stickDeploy.add(h),
+    failErase: (h) => void core.faults.failErase.add(h),
+    failCommission: (h) => void core.faults.failCommission.add(h),
+    unavailable: (n) => {
+      region.unavailable = Math.max(0, n);
+    },
+    slow: (ms) => {
+      region.slowMs = Math.max(0, ms);
+    },
+    loseEvents: (n) => {
+      core.eventsToLose = Math.max(0, n);
+    },
+    clear: () => {
+      for (const s of Object.values(core.faults)) s.clear();
+      region.unavailable = 0;
+      region.slowMs = 0;
+      core.eventsToLose = 0;
+    },
+  };
+}
+
+function labMaasMachines(core: LabMaasCore): LabMaasMachines {
+  const byHost = (hostname: string) => {
+    const mm = core.byHostname(hostname);
+    if (!mm) throw new Error(`no lab MaaS machine ${hostname}`);
+    return mm;
+  };
+  return {
+    all: () => [...core.machines.values()],
+    byHostname: (h) => core.byHostname(h),
+    setStatus: (h, status) => {
+      const code = typeof status === 'number' ? status : nodeStatusFromName(status);
+      if (code === undefined) throw new Error(`unknown MaaS status "${status}"`);
+      core.setInitialStatus(byHost(h), code);
+    },
+    setPowerParameters: (h, params) => {
+      const mm = byHost(h);
+      mm.powerParameters = { ...params };
+      core.touch(mm);
+    },
+    setBiosBootMethod: (h, method) => {
+      const mm = byHost(h);
+      mm.biosBootMethod = method;
+      core.touch(mm);
+    },
+    events: (h, minLevel) => core.eventLines(byHost(h).systemId, minLevel),
+    busy: (h) => core.busy(byHost(h).systemId),
+    core,
   };
 }
 
