@@ -5,7 +5,7 @@
  */
 import dgram from 'node:dgram';
 import { bmcAccessFor, LabBmc } from './bmc-core.ts';
-import { seededRandom } from './spec.ts';
+import { labHostsNamed, seededRandom } from './spec.ts';
 import type { LabWorld } from './world.ts';
 import type { LabConsoles } from './host-console.ts';
 
@@ -90,13 +90,7 @@ interface Running {
 }
 
 export async function startLabBmcs(world: LabWorld, opts: StartLabBmcsOptions = {}): Promise<LabBmcs> {
-  const hosts = opts.hostnames
-    ? opts.hostnames.map((n) => {
-        const h = world.spec.hosts.find((x) => x.hostname === n);
-        if (!h) throw new Error(`no lab host ${n}`);
-        return h;
-      })
-    : world.spec.hosts;
+  const hosts = labHostsNamed(world.spec, opts.hostnames);
   const seed = opts.seed ?? 1;
   const running = new Map<string, Running>();
 

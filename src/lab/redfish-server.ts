@@ -16,6 +16,7 @@ import selfsigned from 'selfsigned';
 import { LabRedfishBmc, type LabRedfishOptions, type RedfishAnswer } from './redfish-core.ts';
 import type { LabWorld } from './world.ts';
 import { bmcAccessFor } from './bmc-core.ts';
+import { labHostsNamed } from './spec.ts';
 
 export interface LabRedfishEndpoint {
   hostname: string;
@@ -110,13 +111,7 @@ export async function startLabRedfishBmcs(
   opts: StartLabRedfishOptions = {},
 ): Promise<LabRedfishBmcs> {
   const scheme = opts.scheme ?? 'https';
-  const hosts = opts.hostnames
-    ? opts.hostnames.map((n) => {
-        const h = world.spec.hosts.find((x) => x.hostname === n);
-        if (!h) throw new Error(`no lab host ${n}`);
-        return h;
-      })
-    : world.spec.hosts;
+  const hosts = labHostsNamed(world.spec, opts.hostnames);
   const tls =
     scheme === 'https' && hosts.length > 0 ? (opts.tls ?? (await generateLabCertificate())) : undefined;
   const running = new Map<string, Running>();

@@ -89,6 +89,16 @@ const HOSTS_PER_RACK = 160;
 const MAX_RACKS = 64;
 
 /** The lab's rack count when none is given: 3, or more for a big lab, so no switch runs out of ports. */
+/** The spec's hosts of these names (all of them when no names are given). */
+export function labHostsNamed(spec: LabSpec, hostnames?: readonly string[]): LabHost[] {
+  if (!hostnames) return spec.hosts;
+  return hostnames.map((n) => {
+    const h = spec.hosts.find((x) => x.hostname === n);
+    if (!h) throw new Error(`no lab host ${n}`);
+    return h;
+  });
+}
+
 export function defaultLabRacks(hosts: number): number {
   return Math.min(MAX_RACKS, Math.max(3, Math.ceil(hosts / HOSTS_PER_RACK)));
 }

@@ -99,6 +99,17 @@ export const createRequestSchema = z.object({
 /** An instance to create, as the runner takes it (the confirmed plan's digest travels beside it). */
 export type CreateRequest = Omit<z.infer<typeof createRequestSchema>, 'plan'>;
 
+/** A host's or an offering's size: CPU cores, CPU speed in MHz, memory in MB. */
+const dimensions = {
+  cores: z.number().int().min(1).max(4096),
+  mhz: z.number().int().min(1).max(100_000),
+  memory: z
+    .number()
+    .int()
+    .min(1)
+    .max(1 << 24),
+};
+
 export const hostAddSchema = z.object({
   hostname,
   mac: mac.optional(),
@@ -111,13 +122,7 @@ export const hostAddSchema = z.object({
   ipmiUser: z.string().min(1).max(32).optional(),
   /** Sent over the owner-only socket, never in argv; the runner registers it for redaction. */
   ipmiPassword: z.string().min(1).max(64).optional(),
-  cores: z.number().int().min(1).max(4096),
-  mhz: z.number().int().min(1).max(100_000),
-  memory: z
-    .number()
-    .int()
-    .min(1)
-    .max(1 << 24),
+  ...dimensions,
   rack: name.optional(),
   /** Plan only (`host add --plan`): the steps, nothing added. */
   plan: z.boolean().optional(),
@@ -466,13 +471,7 @@ export const METHODS = {
   'offering.add': {
     params: z.object({
       name,
-      cores: z.number().int().min(1).max(4096),
-      mhz: z.number().int().min(1).max(100_000),
-      memory: z
-        .number()
-        .int()
-        .min(1)
-        .max(1 << 24),
+      ...dimensions,
     }),
     result: offeringSchema,
     mutates: true,

@@ -7,7 +7,7 @@ import type { StepPlans } from '../tasks/engine.ts';
 import { inspectHost } from '../doctor/gather.ts';
 import type { Host, Task, TaskTarget } from '../../protocol/records.ts';
 import type { ActionPlan, ActionRequest } from '../../protocol/messages.ts';
-import type { ServiceContext } from './context.ts';
+import { storeHost, type ServiceContext } from './context.ts';
 import { CANCELLABLE } from '../../protocol/task-states.ts';
 import { withDraft } from './draft.ts';
 import { addHostPlan } from './add-host.ts';
@@ -134,7 +134,7 @@ async function planAction(planning: Planning, req: ActionRequest): Promise<Plann
   const { site, wb } = planning.ctx;
   switch (req.action) {
     case 'power': {
-      const h = hostNamed(wb, req.host);
+      const h = storeHost(wb, req.host);
       return hostTask(
         planning,
         `Power ${req.op} ${h.hostname}`,
@@ -145,7 +145,7 @@ async function planAction(planning: Planning, req: ActionRequest): Promise<Plann
       );
     }
     case 'bootdev': {
-      const h = hostNamed(wb, req.host);
+      const h = storeHost(wb, req.host);
       const params = {
         device: req.device,
         persistent: req.persistent,
@@ -154,13 +154,13 @@ async function planAction(planning: Planning, req: ActionRequest): Promise<Plann
       return hostTask(planning, `Boot device of ${h.hostname}: ${req.device}`, h, 'host.bootdev', params);
     }
     case 'maas': {
-      const h = hostNamed(wb, req.host);
+      const h = storeHost(wb, req.host);
       const params = { op: req.op, ...(req.comment && { comment: req.comment }) };
       return hostTask(planning, `MaaS ${req.op} ${h.hostname}`, h, 'host.maas', params);
     }
     case 'instance': {
       const l = lifecycleTask(wb, req);
-      const h = hostNamed(wb, l.target.hostId!);
+      const h = storeHost(wb, l.target.hostId!);
       const title = `${req.verb} instance ${req.instance}${req.network ? ` ${req.network}` : ''} on ${h.hostname}`;
       // A stop powers a Deployed host off: typed, as a power off is.
       const planned = await hostTask(planning, title, h, l.kind, l.params, (d) => d && req.verb === 'stop');
@@ -172,7 +172,7 @@ async function planAction(planning: Planning, req: ActionRequest): Promise<Plann
         return resumePlan(planning, taskNamed(wb, req.taskId));
       }
       const fix = FIX_TASKS[req.fix]!;
-      const h = hostNamed(wb, req.host);
+      const h = storeHost(wb, req.host);
       return hostTask(
         planning,
         `Fix ${h.hostname}: ${req.fix}`,
@@ -183,7 +183,7 @@ async function planAction(planning: Planning, req: ActionRequest): Promise<Plann
       );
     }
     case 'reconcile': {
-      const h = hostNamed(wb, req.host);
+      const h = storeHost(wb, req.host);
       const i = await inspectHost({ site, wb }, req.host);
       if (!i.reconcile) throw new OperatorError(`${req.host}: no drift to reconcile`, { target: req.host });
       return hostTask(planning, `Reconcile ${h.hostname}`, h, 'host.reconcile', { ...i.reconcile });
@@ -238,16 +238,6 @@ async function planDeploy(
     typed: null,
   });
   return { ...planned, host: host.hostname, mac: inst.mac };
-}
-
-function hostNamed(wb: ServiceContext['wb'], key: string): Host {
-  const host = wb.store.hosts.find((h) => h.hostname === key || h.id === key);
-  if (!host)
-    throw new OperatorError(`host ${key} is not in rackpilot's store`, {
-      hint: `add it first: \`rackpilot host add --hostname ${key} …\``,
-      target: key,
-    });
-  return host;
 }
 
 /** What MaaS and the BMC say of the host now: the state the confirmation states. */
