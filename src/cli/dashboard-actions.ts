@@ -13,7 +13,8 @@ export function runnerActions(runner: RunnerClient): DashboardActions {
     ...(userDataPath && { userData: readUserData(userDataPath) }),
   });
   return {
-    plan: (r) => runner.call('instance.plan', createRequest(r)),
+    // async: a user-data file that cannot be read is a refused plan (the form stays), not a throw.
+    plan: async (r) => runner.call('instance.plan', createRequest(r)),
     deploy: async (r, confirmed) => {
       const req = { ...createRequest(r), mac: confirmed.mac, plan: confirmed.digest };
       return { taskId: (await runner.call('instance.create', req)).taskId };
