@@ -1,6 +1,5 @@
 import { parseEventTime } from '../../gear/maas/schemas.ts';
 import { scriptSetOutput } from '../../gear/maas/results.ts';
-import type { MaasMachine } from '../../gear/maas/schemas.ts';
 import type { BmcTarget } from '../site/bmc-target.ts';
 import { resolveBmc } from '../site/bmc-resolve.ts';
 import type { WaitBoard } from '../waits.ts';
@@ -111,128 +110,16 @@ export async function gatherDoctorFacts(
 ): Promise<DoctorFacts> {
   const { rec, hostname, macs } = hostOf(ctx, key);
   const { site } = ctx;
-  const switches = switchPort(site.switches, site.topology, site.env);
   const nics = site.topology.nicsForMacs(macs);
-  let machine: MaasMachine | null = null;
-  const maas = (async (): Promise<DoctorFacts['maas']> => {
-    try {
-      machine = await track(ctx, `MaaS's machine ${hostname}`, () => machineOf(ctx, rec, hostname, signal));
-      if (!machine) return null;
-      return {
-        systemId: machine.system_id,
-        status: machine.status,
-        statusName: machine.status_name,
-        statusMessage: machine.status_message ?? '',
-        powerState: machine.power_state,
-        bootInterfaceMac: machine.boot_interface?.mac_address.toLowerCase() ?? null,
-        bondMac: machine.interface_set?.find((i) => i.type === 'bond')?.mac_address.toLowerCase() ?? null,
-        diskBytes: machine.storage !== undefined ? machine.storage * 1_000_000 : null,
-      };
-    } catch (err) {
-      return { error: line(err) };
-    }
-  })();
-  const sid = async () => {
-    const m = await maas;
-    return m && 'systemId' in m ? m.systemId : undefined;
-  };
-  const events = (async () => {
-    const id = await sid();
-    if (!id) return [];
-    try {
-      // Back to the status change that began the last operation, at every level (PXE, TFTP, HTTP).
-      const page = await track(ctx, `MaaS's events of ${hostname}`, () =>
-        readEventsBack(
-          site.maas,
-          { systemId: id, level: 'DEBUG', pageSize: 100, maxPages: 8, enough: reachesStoryStart },
-          signal,
-        ),
-      );
-      return page.events.map((e) => ({
-        id: e.id,
-        at: parseEventTime(e.created) ?? Number.NaN,
-        created: e.created,
-        level: e.level,
-        type: e.type,
-        description: e.description,
-      }));
-    } catch {
-      return [];
-    }
-  })();
-  const curtin = (async () => {
-    const id = await sid();
-    if (!id) return null;
-    try {
-      const set = await track(ctx, `MaaS's installation results of ${hostname}`, () =>
-        site.maas.readInstallationResults(id, signal),
-      );
-      const text = scriptSetOutput(set);
-      return {
-        status: set.results[0]?.status_name ?? 'none',
-        lines: text.split('\n').filter((l) => l.length > 0),
-      };
-    } catch {
-      return null;
-    }
-  })();
-  const bmc = (async (): Promise<DoctorFacts['bmc']> => {
-    const found = await track(ctx, `the BMC details of ${hostname}`, () =>
-      resolveBmc(site, rec, hostname, signal),
-    );
-    if (!found) return null;
-    if ('error' in found) return { answer: 'unknown', error: `${found.error} (BMC from ${found.source})` };
-    const { target } = found;
-    const origin = describeBmcOrigin({ label: found.label, ...(found.source && { source: found.source }) });
-    try {
-      // A BMC request already sent runs to its own bound; the doctor answers at the deadline.
-      const [power, boot] = await raceSignal(
-        track(ctx, `the ${target.name}`, () =>
-          Promise.all([site.bmc.powerStatus(target, signal), site.bmc.getBootDevice(target, signal)]),
-        ),
-        signal,
-      );
-      return {
-        answer: 'ok',
-        origin,
-        power,
-        boot: {
-          device: boot.valid ? bootDeviceLabel(boot.device) : 'none',
-          valid: boot.valid,
-          persistent: boot.persistent,
-        },
-      };
-    } catch (err) {
-      return { answer: answerOf(err) === 'auth' ? 'auth' : 'unreachable', origin, error: why(err, signal) };
-    }
-  })();
-  const ports = Promise.all(
-    nics.map(async (n) => {
-      const pxe = site.topology.switch(n.switch)?.pxeVlan ?? null;
-      try {
-        const m = await track(ctx, `${n.switch} (show port ${n.port})`, () =>
-          switches.showPort(n.switch, n.port, signal),
-        );
-        return { switch: n.switch, port: n.port, pxeVlan: pxe, untagged: m.untagged, tagged: [...m.tagged] };
-      } catch (err) {
-        return { switch: n.switch, port: n.port, pxeVlan: pxe, error: why(err, signal) };
-      }
-    }),
-  );
-  const learned = Promise.all(
-    nics.map(async (n) => {
-      try {
-        return {
-          mac: n.mac,
-          switch: n.switch,
-          port: n.port,
-          learnedOn: await switches.findMac(n.switch, n.mac, signal),
-        };
-      } catch (err) {
-        return { mac: n.mac, switch: n.switch, port: n.port, error: why(err, signal) };
-      }
-    }),
-  );
+  const switches = switchPort(site.switches, site.topology, site.env);
+  // Every read at once; the events and curtin's output wait only for the machine's system id.
+  const maas = readMaas(ctx, rec, hostname, signal);
+  const sid = maas.then((m) => (m && 'systemId' in m ? m.systemId : undefined));
+  const events = sid.then((id) => (id ? readEvents(ctx, hostname, id, signal) : []));
+  const curtin = sid.then((id) => (id ? readCurtin(ctx, hostname, id, signal) : null));
+  const bmc = readDoctorBmc(ctx, rec, hostname, signal);
+  const ports = Promise.all(nics.map((n) => readPort(ctx, switches, n, signal)));
+  const learned = Promise.all(nics.map((n) => readLearned(switches, n, signal)));
   const inst = rec ? ctx.wb.store.instances.find((i) => i.hostId === rec.id) : undefined;
   const sweep = ctx.power?.(hostname);
   return {
@@ -251,6 +138,154 @@ export async function gatherDoctorFacts(
     extra: consoleLines(ctx, hostname),
     timeScale: site.lab ? site.config.timeScale : 1,
   };
+}
+
+type Nic = ReturnType<Site['topology']['nicsForMacs']>[number];
+type Switches = ReturnType<typeof switchPort>;
+
+async function readMaas(
+  ctx: TroubleshootContext,
+  rec: Host | undefined,
+  hostname: string,
+  signal?: AbortSignal,
+): Promise<DoctorFacts['maas']> {
+  try {
+    const machine = await track(ctx, `MaaS's machine ${hostname}`, () =>
+      machineOf(ctx, rec, hostname, signal),
+    );
+    if (!machine) return null;
+    return {
+      systemId: machine.system_id,
+      status: machine.status,
+      statusName: machine.status_name,
+      statusMessage: machine.status_message ?? '',
+      powerState: machine.power_state,
+      bootInterfaceMac: machine.boot_interface?.mac_address.toLowerCase() ?? null,
+      bondMac: machine.interface_set?.find((i) => i.type === 'bond')?.mac_address.toLowerCase() ?? null,
+      diskBytes: machine.storage !== undefined ? machine.storage * 1_000_000 : null,
+    };
+  } catch (err) {
+    return { error: line(err) };
+  }
+}
+
+/** Back to the status change that began the last operation, at every level (PXE, TFTP, HTTP). */
+async function readEvents(
+  ctx: TroubleshootContext,
+  hostname: string,
+  id: string,
+  signal?: AbortSignal,
+): Promise<DoctorFacts['events']> {
+  try {
+    const page = await track(ctx, `MaaS's events of ${hostname}`, () =>
+      readEventsBack(
+        ctx.site.maas,
+        { systemId: id, level: 'DEBUG', pageSize: 100, maxPages: 8, enough: reachesStoryStart },
+        signal,
+      ),
+    );
+    return page.events.map((e) => ({
+      id: e.id,
+      at: parseEventTime(e.created) ?? Number.NaN,
+      created: e.created,
+      level: e.level,
+      type: e.type,
+      description: e.description,
+    }));
+  } catch {
+    return [];
+  }
+}
+
+async function readCurtin(
+  ctx: TroubleshootContext,
+  hostname: string,
+  id: string,
+  signal?: AbortSignal,
+): Promise<DoctorFacts['curtin']> {
+  try {
+    const set = await track(ctx, `MaaS's installation results of ${hostname}`, () =>
+      ctx.site.maas.readInstallationResults(id, signal),
+    );
+    const text = scriptSetOutput(set);
+    return {
+      status: set.results[0]?.status_name ?? 'none',
+      lines: text.split('\n').filter((l) => l.length > 0),
+    };
+  } catch {
+    return null;
+  }
+}
+
+async function readDoctorBmc(
+  ctx: TroubleshootContext,
+  rec: Host | undefined,
+  hostname: string,
+  signal?: AbortSignal,
+): Promise<DoctorFacts['bmc']> {
+  const { site } = ctx;
+  const found = await track(ctx, `the BMC details of ${hostname}`, () =>
+    resolveBmc(site, rec, hostname, signal),
+  );
+  if (!found) return null;
+  if ('error' in found) return { answer: 'unknown', error: `${found.error} (BMC from ${found.source})` };
+  const { target } = found;
+  const origin = describeBmcOrigin({ label: found.label, ...(found.source && { source: found.source }) });
+  try {
+    // A BMC request already sent runs to its own bound; the doctor answers at the deadline.
+    const [power, boot] = await raceSignal(
+      track(ctx, `the ${target.name}`, () =>
+        Promise.all([site.bmc.powerStatus(target, signal), site.bmc.getBootDevice(target, signal)]),
+      ),
+      signal,
+    );
+    return {
+      answer: 'ok',
+      origin,
+      power,
+      boot: {
+        device: boot.valid ? bootDeviceLabel(boot.device) : 'none',
+        valid: boot.valid,
+        persistent: boot.persistent,
+      },
+    };
+  } catch (err) {
+    return { answer: answerOf(err) === 'auth' ? 'auth' : 'unreachable', origin, error: why(err, signal) };
+  }
+}
+
+async function readPort(
+  ctx: TroubleshootContext,
+  switches: Switches,
+  n: Nic,
+  signal?: AbortSignal,
+): Promise<DoctorFacts['ports'][number]> {
+  const pxe = ctx.site.topology.switch(n.switch)?.pxeVlan ?? null;
+  try {
+    const m = await track(ctx, `${n.switch} (show port ${n.port})`, () =>
+      switches.showPort(n.switch, n.port, signal),
+    );
+    return { switch: n.switch, port: n.port, pxeVlan: pxe, untagged: m.untagged, tagged: [...m.tagged] };
+  } catch (err) {
+    return { switch: n.switch, port: n.port, pxeVlan: pxe, error: why(err, signal) };
+  }
+}
+
+async function readLearned(
+  switches: Switches,
+  n: Nic,
+  signal?: AbortSignal,
+): Promise<DoctorFacts['macs'][number]> {
+  try {
+    return {
+      mac: n.mac,
+      switch: n.switch,
+      port: n.port,
+      learnedOn: await switches.findMac(n.switch, n.mac, signal),
+    };
+  } catch (err) {
+    return { mac: n.mac, switch: n.switch, port: n.port, error: why(err, signal) };
+  }
 }
 
 /** The console's last lines as further evidence (the rules read its wording, the views show it). */
