@@ -59,116 +59,35 @@ function vlanText(untagged: number | null, tagged: readonly number[]): string {
 }
 
 export function inspect(f: InspectFacts): Omit<Inspection, 'plan'> {
-  const drift: string[] = [];
-  const unknown: string[] = [];
-  const reconcilePorts: NonNullable<Inspection['reconcile']>['ports'] = [];
+  const found: Findings = { drift: [], unknown: [], ports: [] };
   let bondFix: NonNullable<Inspection['reconcile']>['bond'];
   // The NICs by MAC: a bond carries its first member's MAC, and must not hide that member.
-  const byMac = new Map(
+  const byMac: ByMac = new Map(
     f.interfaces.filter((i) => i.type === 'physical').map((i) => [i.mac.toLowerCase(), i]),
   );
   const bonds = f.interfaces.filter((i) => i.type === 'bond');
-
-  const nicNode = (nic: InspectFacts['nics'][number]): InspectNode => {
-    const iface = byMac.get(nic.mac) ?? f.interfaces.find((i) => i.type === 'physical' && i.mac === nic.mac);
-    const expected = f.instance
-      ? { untagged: f.instance.access, tagged: f.instance.tagged }
-      : { untagged: nic.pxeVlan, tagged: [] as number[] };
-    const portValues: Record<string, InspectValue> = {};
-    const where = `${nic.switch} ${nic.port}`;
-    if ('error' in nic.actual) {
-      portValues['read'] = { actual: nic.actual.error, expected: 'readable', drift: false, unknown: true };
-      unknown.push(`${where}: VLANs not read (${nic.actual.error})`);
-    } else {
-      const a = nic.actual;
-      portValues['untagged'] = val(String(a.untagged ?? 'none'), String(expected.untagged));
-      const sortedA = [...a.tagged].sort((x, y) => x - y).join(' ') || 'none';
-      const sortedE = [...expected.tagged].sort((x, y) => x - y).join(' ') || 'none';
-      portValues['tagged'] = val(sortedA, sortedE);
-      if (portValues['untagged']!.drift || portValues['tagged']!.drift) {
-        drift.push(
-          `${where}: ${vlanText(a.untagged, a.tagged)}; expected ${vlanText(expected.untagged, expected.tagged)}`,
-        );
-        reconcilePorts.push({
-          switch: nic.switch,
-          port: nic.port,
-          untagged: expected.untagged,
-          tagged: [...expected.tagged],
-        });
-      }
-    }
-    if (nic.learnedOn !== null && typeof nic.learnedOn === 'object') {
-      portValues['learned'] = {
-        actual: `not read (${nic.learnedOn.error})`,
-        expected: nic.port,
-        drift: false,
-        unknown: true,
-      };
-      unknown.push(`${nic.mac}: ${nic.switch}'s MAC table not read (${nic.learnedOn.error})`);
-    } else {
-      const learned = nic.learnedOn === null ? 'not seen' : nic.learnedOn;
-      const ok = nic.learnedOn === null || samePort(nic.learnedOn, nic.port);
-      portValues['learned'] = { actual: learned, expected: nic.port, drift: !ok };
-      if (!ok) drift.push(`${nic.mac}: learned on ${nic.switch} ${learned}, the rack file says ${nic.port}`);
-    }
-    const vlans: InspectNode = {
-      kind: 'vlans',
-      label:
-        'error' in nic.actual
-          ? 'VLANs: not read'
-          : `VLANs: ${vlanText(nic.actual.untagged, nic.actual.tagged)}`,
-      values: {},
-      children: [],
-    };
-    const link = val(
-      iface ? (iface.linkConnected ? 'connected' : 'disconnected') : 'unknown to MaaS',
-      'connected',
-    );
-    // Every DRIFT the tree shows is in the summary too.
-    if (link.drift) drift.push(`${nic.mac}: link ${link.actual} in MaaS; expected connected`);
-    return {
-      kind: 'nic',
-      label: `${iface?.name ?? '?'} ${nic.mac}`,
-      values: { link },
-      children: [{ kind: 'port', label: `ToR ${where}`, values: portValues, children: [vlans] }],
-    };
-  };
 
   const children: InspectNode[] = [];
   const bmc = bmcNode(f);
   if (bmc) {
     children.push(bmc.node);
-    drift.push(...bmc.drift);
-    unknown.push(...bmc.unknown);
+    found.drift.push(...bmc.drift);
+    found.unknown.push(...bmc.unknown);
   }
   const expectBond = f.nics.length >= 2;
   for (const b of bonds) {
-    const members = f.nics.filter((n) => b.parents.includes(byMac.get(n.mac)?.name ?? '\0'));
-    const modeValue = val(b.bondMode ?? 'none', BOND_MODE);
-    if (modeValue.drift) {
-      drift.push(`${b.name}: bond_mode ${b.bondMode ?? 'none'} in MaaS; expected ${BOND_MODE}`);
-      bondFix = { interfaceId: b.id, name: b.name, mode: BOND_MODE };
-    }
-    children.push({
-      kind: 'bond',
-      label: `${b.name} ${b.mac} (members ${b.parents.join(', ') || 'none'})`,
-      values: {
-        mode: modeValue,
-        members: val(String(b.parents.length), String(f.nics.length)),
-      },
-      children: members.map(nicNode),
-    });
-    if (b.parents.length !== f.nics.length)
-      drift.push(`${b.name}: ${b.parents.length} member(s); the rack file cables ${f.nics.length} NIC(s)`);
+    const bond = bondNode(f, b, byMac, found);
+    if (bond.fix) bondFix = bond.fix;
+    children.push(bond.node);
   }
   const inBond = new Set(
     bonds.flatMap((b) =>
       f.nics.filter((n) => b.parents.includes(byMac.get(n.mac)?.name ?? '\0')).map((n) => n.mac),
     ),
   );
-  for (const nic of f.nics) if (!inBond.has(nic.mac)) children.push(nicNode(nic));
+  for (const nic of f.nics) if (!inBond.has(nic.mac)) children.push(nicNode(f, byMac, nic, found));
   if (f.instance && expectBond && bonds.length === 0)
-    drift.push(`no bond in MaaS; ${f.nics.length} ToR NICs expect bond0 (${BOND_MODE})`);
+    found.drift.push(`no bond in MaaS; ${f.nics.length} ToR NICs expect bond0 (${BOND_MODE})`);
 
   const tree: InspectNode = {
     kind: 'machine',
@@ -179,14 +98,125 @@ export function inspect(f: InspectFacts): Omit<Inspection, 'plan'> {
   return {
     hostname: f.hostname,
     tree,
-    drift,
-    unknown,
+    drift: found.drift,
+    unknown: found.unknown,
     reconcile:
-      reconcilePorts.length || bondFix || bmc?.fix
-        ? { ports: reconcilePorts, ...(bondFix && { bond: bondFix }), ...bmc?.fix }
+      found.ports.length || bondFix || bmc?.fix
+        ? { ports: found.ports, ...(bondFix && { bond: bondFix }), ...bmc?.fix }
         : null,
     readAt: f.now,
   };
+}
+
+/** What the tree finds as it is built, in the order it is built: drift, reads that failed, ports to set. */
+interface Findings {
+  drift: string[];
+  unknown: string[];
+  ports: NonNullable<Inspection['reconcile']>['ports'];
+}
+
+type Iface = InspectFacts['interfaces'][number];
+type ByMac = Map<string, Iface>;
+type Nic = InspectFacts['nics'][number];
+
+function bondNode(
+  f: InspectFacts,
+  b: Iface,
+  byMac: ByMac,
+  found: Findings,
+): { node: InspectNode; fix?: NonNullable<Inspection['reconcile']>['bond'] } {
+  const members = f.nics.filter((n) => b.parents.includes(byMac.get(n.mac)?.name ?? '\0'));
+  const modeValue = val(b.bondMode ?? 'none', BOND_MODE);
+  let fix: NonNullable<Inspection['reconcile']>['bond'];
+  if (modeValue.drift) {
+    found.drift.push(`${b.name}: bond_mode ${b.bondMode ?? 'none'} in MaaS; expected ${BOND_MODE}`);
+    fix = { interfaceId: b.id, name: b.name, mode: BOND_MODE };
+  }
+  const node: InspectNode = {
+    kind: 'bond',
+    label: `${b.name} ${b.mac} (members ${b.parents.join(', ') || 'none'})`,
+    values: {
+      mode: modeValue,
+      members: val(String(b.parents.length), String(f.nics.length)),
+    },
+    children: members.map((n) => nicNode(f, byMac, n, found)),
+  };
+  if (b.parents.length !== f.nics.length)
+    found.drift.push(
+      `${b.name}: ${b.parents.length} member(s); the rack file cables ${f.nics.length} NIC(s)`,
+    );
+  return { node, ...(fix && { fix }) };
+}
+
+function nicNode(f: InspectFacts, byMac: ByMac, nic: Nic, found: Findings): InspectNode {
+  const iface = byMac.get(nic.mac) ?? f.interfaces.find((i) => i.type === 'physical' && i.mac === nic.mac);
+  const where = `${nic.switch} ${nic.port}`;
+  const portValues: Record<string, InspectValue> = {
+    ...vlanValues(f, nic, where, found),
+    learned: learnedValue(nic, found),
+  };
+  const vlans: InspectNode = {
+    kind: 'vlans',
+    label:
+      'error' in nic.actual
+        ? 'VLANs: not read'
+        : `VLANs: ${vlanText(nic.actual.untagged, nic.actual.tagged)}`,
+    values: {},
+    children: [],
+  };
+  const link = val(
+    iface ? (iface.linkConnected ? 'connected' : 'disconnected') : 'unknown to MaaS',
+    'connected',
+  );
+  // Every DRIFT the tree shows is in the summary too.
+  if (link.drift) found.drift.push(`${nic.mac}: link ${link.actual} in MaaS; expected connected`);
+  return {
+    kind: 'nic',
+    label: `${iface?.name ?? '?'} ${nic.mac}`,
+    values: { link },
+    children: [{ kind: 'port', label: `ToR ${where}`, values: portValues, children: [vlans] }],
+  };
+}
+
+/** The port's VLANs against the instance's networks (the PXE VLAN without one). */
+function vlanValues(f: InspectFacts, nic: Nic, where: string, found: Findings): Record<string, InspectValue> {
+  const expected = f.instance
+    ? { untagged: f.instance.access, tagged: f.instance.tagged }
+    : { untagged: nic.pxeVlan, tagged: [] as number[] };
+  if ('error' in nic.actual) {
+    found.unknown.push(`${where}: VLANs not read (${nic.actual.error})`);
+    return { read: { actual: nic.actual.error, expected: 'readable', drift: false, unknown: true } };
+  }
+  const a = nic.actual;
+  const untagged = val(String(a.untagged ?? 'none'), String(expected.untagged));
+  const sortedA = [...a.tagged].sort((x, y) => x - y).join(' ') || 'none';
+  const sortedE = [...expected.tagged].sort((x, y) => x - y).join(' ') || 'none';
+  const tagged = val(sortedA, sortedE);
+  if (untagged.drift || tagged.drift) {
+    found.drift.push(
+      `${where}: ${vlanText(a.untagged, a.tagged)}; expected ${vlanText(expected.untagged, expected.tagged)}`,
+    );
+    found.ports.push({
+      switch: nic.switch,
+      port: nic.port,
+      untagged: expected.untagged,
+      tagged: [...expected.tagged],
+    });
+  }
+  return { untagged, tagged };
+}
+
+/** Where the switch learned the NIC's MAC against the port the rack file says. */
+function learnedValue(nic: Nic, found: Findings): InspectValue {
+  if (nic.learnedOn !== null && typeof nic.learnedOn === 'object') {
+    found.unknown.push(`${nic.mac}: ${nic.switch}'s MAC table not read (${nic.learnedOn.error})`);
+    return { actual: `not read (${nic.learnedOn.error})`, expected: nic.port, drift: false, unknown: true };
+  }
+  const learned = nic.learnedOn === null ? 'not seen' : nic.learnedOn;
+  const ok = nic.learnedOn === null || samePort(nic.learnedOn, nic.port);
+  if (!ok)
+    found.drift.push(`${nic.mac}: learned on ${nic.switch} ${learned}, the rack file says ${nic.port}`);
+  return { actual: learned, expected: nic.port, drift: !ok };
 }
 
 /** The BMC's power and boot device against the instance's state: a node, its drift and the fix. */
