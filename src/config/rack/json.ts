@@ -35,148 +35,158 @@ export function lineColumn(text: string, pos: number): { line: number; column: n
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
-export function parseJson(text: string): JsonResult {
-  let pos = 0;
-  const path: (string | number)[] = [];
-  const duplicates: { path: (string | number)[]; pos: number }[] = [];
+/** The reader's place in the text, the path to the value being read, the keys written twice. */
+class JsonReader {
+  pos = 0;
+  readonly path: (string | number)[] = [];
+  readonly duplicates: { path: (string | number)[]; pos: number }[] = [];
 
-  const describe = (p: number): string => {
-    if (p >= text.length) return 'the end of the file';
-    const ch = text[p]!;
+  constructor(readonly text: string) {}
+
+  describe(p: number): string {
+    if (p >= this.text.length) return 'the end of the file';
+    const ch = this.text[p]!;
     const code = ch.charCodeAt(0);
     if (code < 0x20 || code === 0x7f) return `a control character (U+${code.toString(16).padStart(4, '0')})`;
     if (code > 0x7e) return `the character U+${code.toString(16).padStart(4, '0')}`;
     return `'${ch}'`;
-  };
-  const fail = (what: string, p = pos): never => {
-    throw new JsonSyntaxError(`${what}, found ${describe(p)}`, p);
-  };
-  const ws = () => {
-    while (pos < text.length) {
-      const c = text.charCodeAt(pos);
-      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) pos++;
+  }
+  fail(what: string, p = this.pos): never {
+    throw new JsonSyntaxError(`${what}, found ${this.describe(p)}`, p);
+  }
+  ws(): void {
+    while (this.pos < this.text.length) {
+      const c = this.text.charCodeAt(this.pos);
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) this.pos++;
       else break;
     }
-  };
+  }
 
-  const str = (): string => {
-    const start = pos;
+  str(): string {
+    const start = this.pos;
     let escaped = false;
-    pos++; // opening quote
+    this.pos++; // opening quote
     while (true) {
-      if (pos >= text.length) throw new JsonSyntaxError('unterminated string (missing closing ")', start);
-      const c = text.charCodeAt(pos);
+      if (this.pos >= this.text.length)
+        throw new JsonSyntaxError('unterminated string (missing closing ")', start);
+      const c = this.text.charCodeAt(this.pos);
       if (c === 0x22) break;
       if (c === 0x0a || c === 0x0d)
-        throw new JsonSyntaxError('line break inside a string (missing closing "?)', pos);
-      if (c < 0x20) fail('control character inside a string (write it as a \\u escape)');
+        throw new JsonSyntaxError('line break inside a string (missing closing "?)', this.pos);
+      if (c < 0x20) this.fail('control character inside a string (write it as a \\u escape)');
       if (c === 0x5c) {
         escaped = true;
-        const e = text[pos + 1];
+        const e = this.text[this.pos + 1];
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(pos + 2, pos + 6))) fail('bad \\u escape in string', pos);
-          pos += 6;
+          if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.pos + 2, this.pos + 6)))
+            this.fail('bad \\u escape in string', this.pos);
+          this.pos += 6;
           continue;
         }
         if (e === undefined || !'"\\/bfnrt'.includes(e))
-          fail('bad escape in string (valid: \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)', pos + 1);
-        pos += 2;
+          this.fail('bad escape in string (valid: \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)', this.pos + 1);
+        this.pos += 2;
         continue;
       }
-      pos++;
+      this.pos++;
     }
-    pos++; // closing quote
-    return escaped ? (JSON.parse(text.slice(start, pos)) as string) : text.slice(start + 1, pos - 1);
-  };
+    this.pos++; // closing quote
+    return escaped
+      ? (JSON.parse(this.text.slice(start, this.pos)) as string)
+      : this.text.slice(start + 1, this.pos - 1);
+  }
 
-  const value = (depth: number): unknown => {
-    if (depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH} levels`);
-    ws();
-    const c = text[pos];
-    if (c === '{') return object(depth);
-    if (c === '[') return array(depth);
-    if (c === '"') return str();
-    if (c === 't' && text.startsWith('true', pos)) return ((pos += 4), true);
-    if (c === 'f' && text.startsWith('false', pos)) return ((pos += 5), false);
-    if (c === 'n' && text.startsWith('null', pos)) return ((pos += 4), null);
-    NUMBER.lastIndex = pos;
-    const m = NUMBER.exec(text);
+  value(depth: number): unknown {
+    if (depth > MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH} levels`);
+    this.ws();
+    const c = this.text[this.pos];
+    if (c === '{') return this.object(depth);
+    if (c === '[') return this.array(depth);
+    if (c === '"') return this.str();
+    if (c === 't' && this.text.startsWith('true', this.pos)) return ((this.pos += 4), true);
+    if (c === 'f' && this.text.startsWith('false', this.pos)) return ((this.pos += 5), false);
+    if (c === 'n' && this.text.startsWith('null', this.pos)) return ((this.pos += 4), null);
+    NUMBER.lastIndex = this.pos;
+    const m = NUMBER.exec(this.text);
     if (m) {
-      pos += m[0].length;
+      this.pos += m[0].length;
       return Number(m[0]);
     }
-    if (c === "'") fail('expected a value (JSON strings use double quotes)');
-    return fail('expected a value');
-  };
+    if (c === "'") this.fail('expected a value (JSON strings use double quotes)');
+    return this.fail('expected a value');
+  }
 
-  const object = (depth: number): Record<string, unknown> => {
+  object(depth: number): Record<string, unknown> {
     const obj: Record<string, unknown> = {};
     const seen = new Set<string>();
-    pos++;
-    ws();
-    if (text[pos] === '}') return (pos++, obj);
+    this.pos++;
+    this.ws();
+    if (this.text[this.pos] === '}') return (this.pos++, obj);
     while (true) {
-      ws();
-      if (text[pos] !== '"') {
-        if (text[pos] === '}') throw new JsonSyntaxError('trailing comma before }', pos);
-        fail('expected a field name in double quotes');
+      this.ws();
+      if (this.text[this.pos] !== '"') {
+        if (this.text[this.pos] === '}') throw new JsonSyntaxError('trailing comma before }', this.pos);
+        this.fail('expected a field name in double quotes');
       }
-      const keyPos = pos;
-      const key = str();
-      ws();
-      if (text[pos] !== ':') fail(`expected ':' after field name`);
-      pos++;
-      path.push(key);
-      const v = value(depth + 1);
-      if (seen.has(key)) duplicates.push({ path: [...path], pos: keyPos });
-      path.pop();
+      const keyPos = this.pos;
+      const key = this.str();
+      this.ws();
+      if (this.text[this.pos] !== ':') this.fail(`expected ':' after field name`);
+      this.pos++;
+      this.path.push(key);
+      const v = this.value(depth + 1);
+      if (seen.has(key)) this.duplicates.push({ path: [...this.path], pos: keyPos });
+      this.path.pop();
       seen.add(key);
       // defineProperty only for "__proto__", so it stays an ordinary (and then unknown) field
       // instead of replacing the prototype; plain assignment keeps objects fast for the rest.
       if (key === '__proto__') {
         Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
       } else obj[key] = v;
-      ws();
-      if (text[pos] === ',') {
-        pos++;
+      this.ws();
+      if (this.text[this.pos] === ',') {
+        this.pos++;
         continue;
       }
-      if (text[pos] === '}') return (pos++, obj);
-      fail(`expected ',' or '}' after the value of ${quote(key, 32)}`);
+      if (this.text[this.pos] === '}') return (this.pos++, obj);
+      this.fail(`expected ',' or '}' after the value of ${quote(key, 32)}`);
     }
-  };
+  }
 
-  const array = (depth: number): unknown[] => {
+  array(depth: number): unknown[] {
     const arr: unknown[] = [];
-    pos++;
-    ws();
-    if (text[pos] === ']') return (pos++, arr);
+    this.pos++;
+    this.ws();
+    if (this.text[this.pos] === ']') return (this.pos++, arr);
     while (true) {
-      ws();
-      if (text[pos] === ']') throw new JsonSyntaxError('trailing comma before ]', pos);
-      path.push(arr.length);
-      arr.push(value(depth + 1));
-      path.pop();
-      ws();
-      if (text[pos] === ',') {
-        pos++;
+      this.ws();
+      if (this.text[this.pos] === ']') throw new JsonSyntaxError('trailing comma before ]', this.pos);
+      this.path.push(arr.length);
+      arr.push(this.value(depth + 1));
+      this.path.pop();
+      this.ws();
+      if (this.text[this.pos] === ',') {
+        this.pos++;
         continue;
       }
-      if (text[pos] === ']') return (pos++, arr);
-      fail(`expected ',' or ']' in list`);
+      if (this.text[this.pos] === ']') return (this.pos++, arr);
+      this.fail(`expected ',' or ']' in list`);
     }
-  };
+  }
+}
 
+export function parseJson(text: string): JsonResult {
+  const r = new JsonReader(text);
   try {
-    ws();
-    if (pos >= text.length) throw new JsonSyntaxError('the file is empty', pos);
-    const v = value(0);
-    ws();
-    if (pos < text.length) fail('text after the end of the JSON value');
+    r.ws();
+    if (r.pos >= text.length) throw new JsonSyntaxError('the file is empty', r.pos);
+    const v = r.value(0);
+    r.ws();
+    if (r.pos < text.length) r.fail('text after the end of the JSON value');
     return {
       ok: true,
       value: v,
-      duplicates: duplicates.map((d) => ({ path: d.path, ...lineColumn(text, d.pos) })),
+      duplicates: r.duplicates.map((d) => ({ path: d.path, ...lineColumn(text, d.pos) })),
     };
   } catch (err) {
     if (!(err instanceof JsonSyntaxError)) throw err;
