@@ -63,27 +63,32 @@ function ciscoParsePort(output: string): PortStatus {
   };
 }
 
+/** What NX-OS and EOS say alike: their configure and save lines, interface names, MAC lookup. */
+const CISCO_FAMILY = {
+  configure: 'configure terminal',
+  save: 'copy running-config startup-config',
+  pagingOff: 'terminal length 0',
+  iface(this: Dialect, port, prefix) {
+    return `${port.type ?? prefix ?? this.defaultPortPrefix}${port.number}`;
+  },
+  changeLines: ciscoChangeLines,
+  parsePort: ciscoParsePort,
+  showMac(mac) {
+    return `show mac address-table address ${macDotted(mac)}`;
+  },
+} satisfies Partial<Dialect>;
+
 export const nxos: Dialect = {
   name: 'nxos',
   label: 'Cisco NX-OS',
   defaultPortPrefix: 'Ethernet',
-  configure: 'configure terminal',
-  save: 'copy running-config startup-config',
-  pagingOff: 'terminal length 0',
+  ...CISCO_FAMILY,
   errorPatterns: [/^\s*% ?(Invalid|Incomplete|Ambiguous|Error)\b/i, /^\s*ERROR:/],
-  iface(port, prefix) {
-    return `${port.type ?? prefix ?? this.defaultPortPrefix}${port.number}`;
-  },
-  changeLines: ciscoChangeLines,
   showPort(iface) {
     return `show interface ${iface} switchport`;
   },
-  parsePort: ciscoParsePort,
   showVlans: 'show vlan brief',
   parseVlans: parseCiscoVlanTable,
-  showMac(mac) {
-    return `show mac address-table address ${macDotted(mac)}`;
-  },
   parseMac(output) {
     // `*   10     5254.0000.0000   dynamic  0   F   F    Eth1/1`
     return parseMacRows(
@@ -97,23 +102,13 @@ export const eos: Dialect = {
   name: 'eos',
   label: 'Arista EOS',
   defaultPortPrefix: 'Ethernet',
-  configure: 'configure terminal',
-  save: 'copy running-config startup-config',
-  pagingOff: 'terminal length 0',
+  ...CISCO_FAMILY,
   errorPatterns: [/^\s*% /],
-  iface(port, prefix) {
-    return `${port.type ?? prefix ?? this.defaultPortPrefix}${port.number}`;
-  },
-  changeLines: ciscoChangeLines,
   showPort(iface) {
     return `show interfaces ${iface} switchport`;
   },
-  parsePort: ciscoParsePort,
   showVlans: 'show vlan',
   parseVlans: parseCiscoVlanTable,
-  showMac(mac) {
-    return `show mac address-table address ${macDotted(mac)}`;
-  },
   parseMac(output) {
     // `  10    5254.0000.0000    DYNAMIC     Et1/1        1       0:00:12 ago`
     return parseMacRows(
