@@ -20,7 +20,8 @@ function byNameOrId<T extends { id: string; name: string }>(rows: readonly T[], 
  * Catalog reads and edits: hosts, templates, offerings, networks. Edits that another record still
  * uses are refused naming the user, as the CLI always did; the store is the runner's alone.
  */
-export function catalogHandlers({ site, wb }: ServiceContext): Handlers {
+export function catalogHandlers(ctx: ServiceContext): Handlers {
+  const { site, wb } = ctx;
   const { store } = wb;
   // One pass over the instances per read, not one search per host.
   const publicHosts = () => {
@@ -37,7 +38,17 @@ export function catalogHandlers({ site, wb }: ServiceContext): Handlers {
       instances: store.instances.list().map(({ userData: _u, ...i }) => i),
       eraseMode: site.config.eraseMode,
     }),
+    ...hostHandlers(ctx),
+    ...templateHandlers(ctx),
+    ...offeringHandlers(ctx),
+    ...networkHandlers(ctx),
+  };
+}
 
+/** Adding a host (planned, confirmed, then its task) and removing one no task or instance holds. */
+function hostHandlers({ site, wb }: ServiceContext): Handlers {
+  const { store } = wb;
+  return {
     'host.add': async ({ plan, confirmed, ...req }) => {
       const record = await addHostRecord({ site }, req);
       if (plan) return { hostId: 'host-planned', plan: await addHostSteps({ wb }, record) };
@@ -76,7 +87,12 @@ export function catalogHandlers({ site, wb }: ServiceContext): Handlers {
       await store.hosts.remove(host.id);
       return { removed: host.hostname, maasSystemId: host.maasSystemId ?? null };
     },
+  };
+}
 
+function templateHandlers({ site, wb }: ServiceContext): Handlers {
+  const { store } = wb;
+  return {
     'templates.list': async () => store.templates.list(),
     'template.add': async (p) => {
       if (byNameOrId(store.templates.list(), p.name))
@@ -104,7 +120,12 @@ export function catalogHandlers({ site, wb }: ServiceContext): Handlers {
       await store.templates.remove(t.id);
       return {};
     },
+  };
+}
 
+function offeringHandlers({ wb }: ServiceContext): Handlers {
+  const { store } = wb;
+  return {
     'offerings.list': async () => store.offerings.list(),
     'offering.add': async (p) => {
       if (byNameOrId(store.offerings.list(), p.name))
@@ -122,7 +143,12 @@ export function catalogHandlers({ site, wb }: ServiceContext): Handlers {
       await store.offerings.remove(o.id);
       return {};
     },
+  };
+}
 
+function networkHandlers({ site, wb }: ServiceContext): Handlers {
+  const { store } = wb;
+  return {
     'networks.list': async () => ({
       networks: store.networks.list(),
       pxeVlans: site.topology.switches().map((s) => ({ switch: s.name, pxeVlan: s.pxeVlan ?? null })),

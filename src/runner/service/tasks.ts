@@ -14,48 +14,25 @@ function describeCaller(c: Caller): string {
  * boot-device changes (short tasks holding the host like any other), resume, rollback, cancel.
  * Each returns as soon as the task is journaled and running; progress flows as events.
  */
-export function taskHandlers({ site, wb }: ServiceContext): Handlers {
+export function taskHandlers(ctx: ServiceContext): Handlers {
+  const planner = actionPlanner(ctx);
+  /** The plan the operator confirmed, planned again and compared; undefined when none was sent. */
+  const confirmedPlan: ConfirmedPlan = async (req, digest) =>
+    digest === undefined ? undefined : planner.confirm(req, digest);
+  return {
+    ...instanceHandlers(ctx, confirmedPlan),
+    ...bmcHandlers(ctx, confirmedPlan),
+    ...steeringHandlers(ctx, confirmedPlan),
+  };
+}
+
+type ConfirmedPlan = (req: ActionRequest, digest: string | undefined) => Promise<Planned | undefined>;
+
+/** Instances: their list, their deploy (planned, then confirmed) and their lifecycle actions. */
+function instanceHandlers({ site, wb }: ServiceContext, confirmedPlan: ConfirmedPlan): Handlers {
   const { store, engine } = wb;
   const planner = actionPlanner({ site, wb });
-
   const createRequest = ({ plan: _plan, ...req }: Params<'instance.create'>): CreateRequest => req;
-
-  const hostNamed = (key: string) => {
-    const host = store.hosts.find((h) => h.hostname === key || h.id === key);
-    if (!host)
-      throw new OperatorError(`host ${key} is not in rackpilot's store`, {
-        hint: `add it first: \`rackpilot host add --hostname ${key} …\` (\`rackpilot host ls\` lists them)`,
-        target: key,
-      });
-    return host;
-  };
-
-  /** A manual BMC change is a task on the host; --force takes the host from the task holding it. */
-  const startBmcTask = async (
-    key: string,
-    kind: string,
-    params: Record<string, unknown>,
-    force: boolean | undefined,
-    caller: Caller,
-    confirmed: Planned | undefined,
-  ) => {
-    const host = hostNamed(key);
-    const target = { hostId: host.id, hostname: host.hostname };
-    const taskId = await engine.start(
-      kind,
-      target,
-      { hostId: host.id, ...params },
-      {
-        ...(force && { force: { reason: `--force from ${describeCaller(caller)}` } }),
-        ...(confirmed && { plan: confirmed.steps }),
-      },
-    );
-    return { taskId };
-  };
-
-  /** The plan the operator confirmed, planned again and compared; undefined when none was sent. */
-  const confirmedPlan = async (req: ActionRequest, digest: string | undefined) =>
-    digest === undefined ? undefined : planner.confirm(req, digest);
 
   return {
     'instances.list': async () =>
@@ -114,7 +91,46 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
       const { kind, params } = lifecycleTask(wb, p);
       return { plan: await planWorkflowLive(wb.deps, kind, params) };
     },
+  };
+}
 
+/** Manual BMC and MaaS changes on a host, each a task (planned and confirmed like any). */
+function bmcHandlers({ wb }: ServiceContext, confirmedPlan: ConfirmedPlan): Handlers {
+  const { store, engine } = wb;
+  const hostNamed = (key: string) => {
+    const host = store.hosts.find((h) => h.hostname === key || h.id === key);
+    if (!host)
+      throw new OperatorError(`host ${key} is not in rackpilot's store`, {
+        hint: `add it first: \`rackpilot host add --hostname ${key} …\` (\`rackpilot host ls\` lists them)`,
+        target: key,
+      });
+    return host;
+  };
+
+  /** A manual BMC change is a task on the host; --force takes the host from the task holding it. */
+  const startBmcTask = async (
+    key: string,
+    kind: string,
+    params: Record<string, unknown>,
+    force: boolean | undefined,
+    caller: Caller,
+    confirmed: Planned | undefined,
+  ) => {
+    const host = hostNamed(key);
+    const target = { hostId: host.id, hostname: host.hostname };
+    const taskId = await engine.start(
+      kind,
+      target,
+      { hostId: host.id, ...params },
+      {
+        ...(force && { force: { reason: `--force from ${describeCaller(caller)}` } }),
+        ...(confirmed && { plan: confirmed.steps }),
+      },
+    );
+    return { taskId };
+  };
+
+  return {
     'host.power': async (p, caller) =>
       startBmcTask(
         p.host,
@@ -138,7 +154,13 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
       const confirmed = await confirmedPlan({ action: 'maas', host: p.host, ...params }, p.plan);
       return startBmcTask(p.host, 'host.maas', params, false, caller, confirmed);
     },
+  };
+}
 
+/** Resume, rollback and cancel of a task, each against the plan the operator confirmed. */
+function steeringHandlers({ wb }: ServiceContext, confirmedPlan: ConfirmedPlan): Handlers {
+  const { engine } = wb;
+  return {
     // The confirmed plan is journaled with the steps it covers, as a new task's is.
     'task.resume': async ({ id, plan }) => {
       const confirmed = await confirmedPlan({ action: 'resume', task: id }, plan);
