@@ -6,7 +6,7 @@ import type { Site } from '../site/open.ts';
 import type { Workbench } from '../site/workbench.ts';
 import { OperatorError } from '../../util/errors.ts';
 import { planWorkflowLive } from '../workflows/index.ts';
-import { cabling, doctor, inspectHost } from '../doctor/gather.ts';
+import { cabling, doctor, inspectHost, type TroubleshootContext } from '../doctor/gather.ts';
 import { readTriage } from '../doctor/triage-read.ts';
 import { BmcPowerSweep, type BmcSweepTarget, type BmcPowerChange } from '../power-sweep.ts';
 import {
@@ -19,7 +19,8 @@ import {
   type ServiceContext,
 } from './context.ts';
 import { WaitBoard } from '../waits.ts';
-import { actionPlanner, FIX_TASKS } from './plans.ts';
+import { actionPlanner, FIX_TASKS, type ActionPlanner } from './plans.ts';
+import type { Params, Result } from '../../protocol/messages.ts';
 
 /**
  * Troubleshooting requests: the doctor (read, then a fix as a task), the bond/VLAN inspection and
@@ -129,24 +130,11 @@ export function troubleshootHandlers(
     ...(sweep && { power: (h: string) => sweep.snapshot().get(h) }),
     ...(opts.console && { console: opts.console }),
   };
-  /**
-   * A read bounded by what its client has left (else by the runner's own setting for that peer):
-   * what is not read by then is said so, and a wait still open is named in the answer.
-   */
-  const bounded = async <T>(
+  const bounded = <T>(
     request: RequestContext | undefined,
     peer: { ms: number; setting: string },
     work: (signal: AbortSignal) => Promise<T>,
-  ): Promise<T> => {
-    const deadline = peerDeadline(request, peer.ms, peer.setting);
-    try {
-      return await work(deadline.signal);
-    } catch (err) {
-      throw stillWaiting(err, waits);
-    } finally {
-      deadline.dispose();
-    }
-  };
+  ) => boundedRead(waits, request, peer, work);
   const maasPeer = { ms: site.config.maasTimeoutMs, setting: 'RACKPILOT_MAAS_TIMEOUT' };
   const switchPeer = { ms: site.config.switchTimeoutMs, setting: 'RACKPILOT_SWITCH_TIMEOUT' };
   const planner = actionPlanner({ site, wb });
@@ -168,54 +156,10 @@ export function troubleshootHandlers(
         timeScale: site.lab ? site.config.timeScale : 1,
         ...(opts.rows && { rows: opts.rows }),
       }),
-    'host.fix': async ({ host, fix, taskId, plan }, caller: Caller) => {
-      const confirmed =
-        plan === undefined
-          ? undefined
-          : await planner.confirm({ action: 'fix', host, fix, ...(taskId && { taskId }) }, plan);
-      if (fix === 'resume') {
-        if (!taskId)
-          throw new OperatorError('which task?', {
-            hint: 'the doctor names it: `--fix resume` needs its task',
-          });
-        await wb.engine.resume(taskId, { ...(confirmed?.stepPlans && { plan: confirmed.stepPlans }) });
-        return { taskId };
-      }
-      const k = FIX_TASKS[fix];
-      if (!k) throw new OperatorError(`no fix ${fix}`);
-      const h = hostNamed(host);
-      const target = { hostId: h.id, hostname: h.hostname };
-      // A stuck deploy holds the host: the fix runs beside it (both journals say so) and the deploy goes on.
-      const holder = wb.engine.holderOf(target);
-      const taskIdStarted = await wb.engine.start(
-        k.kind,
-        target,
-        { hostId: h.id, ...k.params },
-        {
-          ...(holder && {
-            force: {
-              reason: `doctor fix ${fix} from ${caller.kind} client (pid ${caller.pid}) beside task ${holder}`,
-            },
-          }),
-          ...(confirmed && { plan: confirmed.steps }),
-        },
-      );
-      return { taskId: taskIdStarted };
-    },
+    'host.fix': async (p, caller: Caller) => applyFix(wb, planner, p, caller),
     'host.inspect': async ({ host }, _caller, request) =>
       bounded(request, maasPeer, (signal) => withPlan(host, signal)),
-    'host.reconcile': async ({ host, plan }) => {
-      // Confirmed: the reconcile the operator saw, with its very values (ports, VLANs, bond mode).
-      if (plan !== undefined) {
-        const { start, steps } = await planner.confirm({ action: 'reconcile', host }, plan);
-        return { taskId: await wb.engine.start(start!.kind, start!.target, start!.params, { plan: steps }) };
-      }
-      const i = await inspectHost(tctx, host);
-      if (!i.reconcile) throw new OperatorError(`${host}: no drift to reconcile`, { target: host });
-      const h = hostNamed(host);
-      const target = { hostId: h.id, hostname: h.hostname };
-      return { taskId: await wb.engine.start('host.reconcile', target, { hostId: h.id, ...i.reconcile }) };
-    },
+    'host.reconcile': async (p) => startReconcile(tctx, planner, p),
     'rack.cabling': async ({ rack }, _caller, request) =>
       bounded(request, switchPeer, (signal) => cabling(tctx, rack, signal)),
     'power.snapshot': async () => {
@@ -230,4 +174,86 @@ export function troubleshootHandlers(
       };
     },
   };
+}
+
+/**
+ * A read bounded by what its client has left (else by the runner's own setting for that peer):
+ * what is not read by then is said so, and a wait still open is named in the answer.
+ */
+async function boundedRead<T>(
+  waits: WaitBoard,
+  request: RequestContext | undefined,
+  peer: { ms: number; setting: string },
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const deadline = peerDeadline(request, peer.ms, peer.setting);
+  try {
+    return await work(deadline.signal);
+  } catch (err) {
+    throw stillWaiting(err, waits);
+  } finally {
+    deadline.dispose();
+  }
+}
+
+/** A doctor's fix: a resume of its task, or the fix's task on the host, beside a task holding it. */
+async function applyFix(
+  wb: Workbench,
+  planner: ActionPlanner,
+  { host, fix, taskId, plan }: Params<'host.fix'>,
+  caller: Caller,
+): Promise<Result<'host.fix'>> {
+  const hostNamed = (key: string) => storeHost(wb, key);
+  const confirmed =
+    plan === undefined
+      ? undefined
+      : await planner.confirm({ action: 'fix', host, fix, ...(taskId && { taskId }) }, plan);
+  if (fix === 'resume') {
+    if (!taskId)
+      throw new OperatorError('which task?', {
+        hint: 'the doctor names it: `--fix resume` needs its task',
+      });
+    await wb.engine.resume(taskId, { ...(confirmed?.stepPlans && { plan: confirmed.stepPlans }) });
+    return { taskId };
+  }
+  const k = FIX_TASKS[fix];
+  if (!k) throw new OperatorError(`no fix ${fix}`);
+  const h = hostNamed(host);
+  const target = { hostId: h.id, hostname: h.hostname };
+  // A stuck deploy holds the host: the fix runs beside it (both journals say so) and the deploy goes on.
+  const holder = wb.engine.holderOf(target);
+  const taskIdStarted = await wb.engine.start(
+    k.kind,
+    target,
+    { hostId: h.id, ...k.params },
+    {
+      ...(holder && {
+        force: {
+          reason: `doctor fix ${fix} from ${caller.kind} client (pid ${caller.pid}) beside task ${holder}`,
+        },
+      }),
+      ...(confirmed && { plan: confirmed.steps }),
+    },
+  );
+  return { taskId: taskIdStarted };
+}
+
+/** A reconcile of the drift the inspection finds (confirmed: the very one the operator saw). */
+async function startReconcile(
+  tctx: TroubleshootContext,
+  planner: ActionPlanner,
+  { host, plan }: Params<'host.reconcile'>,
+): Promise<Result<'host.reconcile'>> {
+  const { wb } = tctx;
+  const hostNamed = (key: string) => storeHost(wb, key);
+  // Confirmed: the reconcile the operator saw, with its very values (ports, VLANs, bond mode).
+  if (plan !== undefined) {
+    const { start, steps } = await planner.confirm({ action: 'reconcile', host }, plan);
+    return { taskId: await wb.engine.start(start!.kind, start!.target, start!.params, { plan: steps }) };
+  }
+  const i = await inspectHost(tctx, host);
+  if (!i.reconcile) throw new OperatorError(`${host}: no drift to reconcile`, { target: host });
+  const h = hostNamed(host);
+  const target = { hostId: h.id, hostname: h.hostname };
+  return { taskId: await wb.engine.start('host.reconcile', target, { hostId: h.id, ...i.reconcile }) };
 }
