@@ -1,6 +1,7 @@
 import { switchTargetInput } from '../../config/rack/switch-target.ts';
 import { parseSwitchTarget, type SwitchTargetInput } from '../../gear/switch/target.ts';
 import type { SwitchInfo } from '../../protocol/switch-reads.ts';
+import type { Params, Result } from '../../protocol/messages.ts';
 import { describeError, OperatorError } from '../../util/errors.ts';
 import type { WaitBoard } from '../waits.ts';
 import { bmcOrigin, resolveBmc } from '../site/bmc-resolve.ts';
@@ -88,54 +89,60 @@ export function gearReadHandlers({ site, wb }: ServiceContext, waits: WaitBoard)
         site.switches.findMac(t, mac, { ...(signal && { signal }) }),
       ),
     }),
-    'host.bmcRead': async ({ host, read, ipmiOnly }, _caller, request) => {
-      const rackBmc = site.topology.host(host)?.bmc;
-      if (ipmiOnly && rackBmc?.protocol === 'redfish')
-        throw new OperatorError(`${host} has a Redfish BMC (rack file), not IPMI`, {
-          target: host,
-          hint: `use \`rackpilot power ${host} status\` and \`rackpilot boot ${host} pxe\`, which speak both`,
-        });
-      // A store host's BMC, else the rack file's entry, else MaaS's power parameters (IPMI or Redfish).
-      const rec = wb.store.hosts.find((x) => x.hostname === host || x.id === host);
-      const deadline = request?.deadline;
-      const found = await waits.track(`the BMC details of ${host}`, () =>
-        resolveBmc(site, rec, host.toLowerCase(), deadline?.signal),
-      );
-      if (!found) storeHost(wb, host);
-      if (!found || 'error' in found)
-        throw new OperatorError(
-          `${host}: BMC ${found ? `(from ${found.source}) ` : ''}${found?.error ?? 'unknown'}`,
-          {
-            target: host,
-            hint: 'give the host a bmc entry in the rack file, or fix its power parameters in MaaS',
-          },
-        );
-      const { target } = found;
-      const origin = bmcOrigin(found);
-      const label = `the BMC of ${host}`;
-      const bounded = async <T>(work: Promise<T>): Promise<T> => {
-        try {
-          // A BMC request already sent runs to its own bound; the answer leaves at the deadline.
-          return await raceSignal(
-            waits.track(label, () => work),
-            deadline?.signal,
-          );
-        } catch (err) {
-          if (deadline?.expired) throw stillWaitingError(deadline, label);
-          throw err;
-        }
-      };
-      const signal = deadline?.signal;
-      if (read === 'power')
-        return { read, origin, power: await bounded(site.bmc.powerStatus(target, signal)) };
-      if (read === 'bootdev')
-        return { read, origin, ...(await bounded(site.bmc.getBootDevice(target, signal))) };
-      if (target.protocol === 'redfish')
-        throw new OperatorError(`${host} has a Redfish BMC: Get Device ID is an IPMI command`, {
-          target: host,
-          hint: `read its power and boot override with \`rackpilot power ${host} status\``,
-        });
-      return { read, origin, ...(await bounded(site.ipmi.deviceId(target.ipmi, signal))) };
-    },
+    'host.bmcRead': async (p, _caller, request) => readHostBmc({ site, wb }, waits, p, request),
   };
+}
+
+/** A BMC read for a command (power, boot device, device id), from whichever source knows the BMC. */
+async function readHostBmc(
+  { site, wb }: ServiceContext,
+  waits: WaitBoard,
+  { host, read, ipmiOnly }: Params<'host.bmcRead'>,
+  request: RequestContext | undefined,
+): Promise<Result<'host.bmcRead'>> {
+  const rackBmc = site.topology.host(host)?.bmc;
+  if (ipmiOnly && rackBmc?.protocol === 'redfish')
+    throw new OperatorError(`${host} has a Redfish BMC (rack file), not IPMI`, {
+      target: host,
+      hint: `use \`rackpilot power ${host} status\` and \`rackpilot boot ${host} pxe\`, which speak both`,
+    });
+  // A store host's BMC, else the rack file's entry, else MaaS's power parameters (IPMI or Redfish).
+  const rec = wb.store.hosts.find((x) => x.hostname === host || x.id === host);
+  const deadline = request?.deadline;
+  const found = await waits.track(`the BMC details of ${host}`, () =>
+    resolveBmc(site, rec, host.toLowerCase(), deadline?.signal),
+  );
+  if (!found) storeHost(wb, host);
+  if (!found || 'error' in found)
+    throw new OperatorError(
+      `${host}: BMC ${found ? `(from ${found.source}) ` : ''}${found?.error ?? 'unknown'}`,
+      {
+        target: host,
+        hint: 'give the host a bmc entry in the rack file, or fix its power parameters in MaaS',
+      },
+    );
+  const { target } = found;
+  const origin = bmcOrigin(found);
+  const label = `the BMC of ${host}`;
+  const bounded = async <T>(work: Promise<T>): Promise<T> => {
+    try {
+      // A BMC request already sent runs to its own bound; the answer leaves at the deadline.
+      return await raceSignal(
+        waits.track(label, () => work),
+        deadline?.signal,
+      );
+    } catch (err) {
+      if (deadline?.expired) throw stillWaitingError(deadline, label);
+      throw err;
+    }
+  };
+  const signal = deadline?.signal;
+  if (read === 'power') return { read, origin, power: await bounded(site.bmc.powerStatus(target, signal)) };
+  if (read === 'bootdev') return { read, origin, ...(await bounded(site.bmc.getBootDevice(target, signal))) };
+  if (target.protocol === 'redfish')
+    throw new OperatorError(`${host} has a Redfish BMC: Get Device ID is an IPMI command`, {
+      target: host,
+      hint: `read its power and boot override with \`rackpilot power ${host} status\``,
+    });
+  return { read, origin, ...(await bounded(site.ipmi.deviceId(target.ipmi, signal))) };
 }
