@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
-import type { Connection, ParsedKey, PublicKeyAuthContext } from 'ssh2';
+import type { AuthContext, Connection, ParsedKey, PublicKeyAuthContext, ServerChannel } from 'ssh2';
 import type { DialectName } from '../gear/switch/dialect-names.ts';
 import { LabSwitchState, SwitchCli } from './switch-emulator.ts';
 import { SwitchFaults } from './switch-faults.ts';
@@ -114,15 +114,7 @@ export async function startLabSwitches(world: LabWorld, opts: LabSwitchesOptions
       (client as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
       client.on('error', () => {});
       client.on('close', () => conns.delete(client));
-      client.on('authentication', (ctx) => {
-        if (faults.loginRefused(sw.name) || ctx.username !== sw.username)
-          return ctx.reject(['password', 'publickey']);
-        if (ctx.method === 'password') {
-          return safeEqual(ctx.password, sw.password) ? ctx.accept() : ctx.reject(['password', 'publickey']);
-        }
-        if (ctx.method === 'publickey') return publicKeyAuth(ctx, authorized);
-        ctx.reject(['password', 'publickey']);
-      });
+      client.on('authentication', (ctx) => authenticate(ctx, sw, faults, authorized));
       client.on('ready', () => {
         loginCounts.set(sw.name, (loginCounts.get(sw.name) ?? 0) + 1);
         client.on('session', (acceptSession) => {
@@ -131,34 +123,9 @@ export async function startLabSwitches(world: LabWorld, opts: LabSwitchesOptions
           session.on('window-change', (accept) => accept?.());
           session.on('env', (accept) => accept?.());
           session.on('exec', (_accept, reject) => reject?.());
-          session.on('shell', (accept) => {
-            const stream = accept();
-            shellCount.peak = Math.max(shellCount.peak, ++shellCount.open);
-            stream.once('close', () => shellCount.open--);
-            const cli = new SwitchCli(state, {
-              faults,
-              ...(opts.banner !== undefined ? { banner: opts.banner } : {}),
-            });
-            const term = new CliTerminal(cli, {
-              write: (t) => {
-                if (stream.writable) stream.write(t);
-              },
-              close: () => {
-                stream.exit(0);
-                stream.end();
-              },
-              drop: () => {
-                // Tear the TCP link down with no SSH goodbye, as a dying switch or link does.
-                const sock = (client as unknown as { _sock?: { destroy(): void } })._sock;
-                if (sock) sock.destroy();
-                else client.end();
-              },
-            });
-            stream.on('data', (d: Buffer) => term.input(d.toString('latin1')));
-            stream.on('close', () => term.stop());
-            stream.on('error', () => term.stop());
-            term.start();
-          });
+          session.on('shell', (accept) =>
+            serveShell(client, accept(), state, faults, opts.banner, shellCount),
+          );
         });
       });
     });
@@ -193,6 +160,55 @@ export async function startLabSwitches(world: LabWorld, opts: LabSwitchesOptions
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     },
   };
+}
+
+type SwitchSpec = LabWorld['spec']['switches'][number];
+
+/** The switch's user by password or an authorized key; refused outright while the fault is on. */
+function authenticate(ctx: AuthContext, sw: SwitchSpec, faults: SwitchFaults, authorized: ParsedKey[]): void {
+  if (faults.loginRefused(sw.name) || ctx.username !== sw.username)
+    return ctx.reject(['password', 'publickey']);
+  if (ctx.method === 'password') {
+    return safeEqual(ctx.password, sw.password) ? ctx.accept() : ctx.reject(['password', 'publickey']);
+  }
+  if (ctx.method === 'publickey') return publicKeyAuth(ctx, authorized);
+  ctx.reject(['password', 'publickey']);
+}
+
+/** An interactive shell: the switch's CLI on the SSH channel, counted while open. */
+function serveShell(
+  client: Connection,
+  stream: ServerChannel,
+  state: LabSwitchState,
+  faults: SwitchFaults,
+  banner: boolean | undefined,
+  shellCount: { open: number; peak: number },
+): void {
+  shellCount.peak = Math.max(shellCount.peak, ++shellCount.open);
+  stream.once('close', () => shellCount.open--);
+  const cli = new SwitchCli(state, {
+    faults,
+    ...(banner !== undefined ? { banner } : {}),
+  });
+  const term = new CliTerminal(cli, {
+    write: (t) => {
+      if (stream.writable) stream.write(t);
+    },
+    close: () => {
+      stream.exit(0);
+      stream.end();
+    },
+    drop: () => {
+      // Tear the TCP link down with no SSH goodbye, as a dying switch or link does.
+      const sock = (client as unknown as { _sock?: { destroy(): void } })._sock;
+      if (sock) sock.destroy();
+      else client.end();
+    },
+  });
+  stream.on('data', (d: Buffer) => term.input(d.toString('latin1')));
+  stream.on('close', () => term.stop());
+  stream.on('error', () => term.stop());
+  term.start();
 }
 
 function publicKeyAuth(ctx: PublicKeyAuthContext, authorized: ParsedKey[]): void {
