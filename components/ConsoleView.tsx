@@ -24,18 +24,20 @@ export function ConsoleView({ host, console: c, width, height, readOnly, inPane 
     : s.state === 'unavailable'
       ? `unavailable: ${s.error ?? ''}`
       : s.state === 'elsewhere'
-        ? `held by ${s.heldBy ?? 'another jump host'}: watch it there`
+        ? `held by ${s.heldBy ?? 'another jump host'}: relayed here`
         : `${s.state} · ${s.viewers} watching`;
   const keyboard =
-    s?.keyboard === 'you'
-      ? 'you type · ctrl-] gives the keyboard back'
-      : s?.keyboard === 'other'
-        ? 'another viewer types'
-        : readOnly
-          ? 'read-only'
-          : inPane
-            ? `${fullKey} to type`
-            : `${takeKey} take the keyboard`;
+    s?.state === 'elsewhere'
+      ? 'read-only (type there)'
+      : s?.keyboard === 'you'
+        ? 'you type · ctrl-] gives the keyboard back'
+        : s?.keyboard === 'other'
+          ? 'another viewer types'
+          : readOnly
+            ? 'read-only'
+            : inPane
+              ? `${fullKey} to type`
+              : `${takeKey} take the keyboard`;
   const head = `console ${host} · ${status} · ${keyboard}`;
   return (
     <Box flexDirection="column" width={width} height={height}>
