@@ -60,11 +60,12 @@ export async function sampleConsole(
     },
   };
   const started = Date.now();
+  let ready = false;
   state = hub.watch(hostname, viewer).state;
   const onAbort = () => wake();
   signal?.addEventListener('abort', onAbort);
   try {
-    const ready =
+    ready =
       state.state === 'open' || (state.state === 'elsewhere' && hub.evidence(hostname).lines.length > 0);
     while (!ready && !signal?.aborted && state.state !== 'unavailable') {
       const now = Date.now();
@@ -85,23 +86,31 @@ export async function sampleConsole(
     hub.keepOpen(hostname, keepMs);
   }
   const lines = hub.evidence(hostname).lines;
-  const unread = unreadReason(state, lines.length > 0, signal?.aborted === true, windowMs);
+  const read = {
+    hasLines: lines.length > 0,
+    fresh: ready || lastData > 0,
+    aborted: signal?.aborted === true,
+  };
+  const unread = unreadReason(state, read, windowMs);
   return { lines, ...(unread && { unread }) };
 }
 
+/**
+ * Why the read is short: nothing read, or only lines from before (the scrollback of an earlier
+ * session) while the console printed nothing now. Null when the lines are the console's own now.
+ */
 function unreadReason(
   s: ConsoleState,
-  hasLines: boolean,
-  aborted: boolean,
+  r: { hasLines: boolean; fresh: boolean; aborted: boolean },
   windowMs: number,
 ): string | undefined {
   const window = formatSeconds(windowMs);
-  if (s.state === 'unavailable')
-    return `not read now: ${s.error ?? 'the SOL session failed'}${hasLines ? ' (the lines shown are older scrollback)' : ''}`;
-  if (hasLines) return undefined;
-  if (aborted) return "not read: the request's deadline came first";
-  if (s.state === 'connecting') return `its SOL session did not open within ${window}`;
+  const older = r.hasLines ? ' (the lines shown are older scrollback)' : '';
+  if (s.state === 'unavailable') return `not read now: ${s.error ?? 'the SOL session failed'}${older}`;
+  if (r.fresh) return undefined;
+  if (r.aborted) return `not read: the request's deadline came first${older}`;
+  if (s.state === 'connecting') return `its SOL session did not open within ${window}${older}`;
   if (s.state === 'elsewhere')
-    return `${s.error ?? 'held by another jump host'}: it relayed nothing within ${window}`;
-  return `opened for ${window}: it printed nothing (a waiting host prints nothing until something happens, and the doctor sends it no key)`;
+    return `${s.error ?? 'held by another jump host'}: it relayed nothing within ${window}${older}`;
+  return `opened for ${window}: it printed nothing${r.hasLines ? ' new' : ''} (a waiting host prints nothing until something happens, and the doctor sends it no key)${older}`;
 }
