@@ -138,7 +138,7 @@ describe('the runner shares one SOL session among viewers', () => {
     await a.c.call('console.close', { host: HOST });
   });
 
-  it("the doctor opens a console nobody watches, sends it nothing, and says when it printed nothing", async () => {
+  it('the doctor opens a console nobody watches, sends it nothing, and says when it printed nothing', async () => {
     const a = await viewer(false);
     await until(() => !tl.lab.bmcs.sol(HOST).active, 'no SOL session left from before', 15_000);
     const before = tl.lab.bmcs.sol(HOST).activations;
