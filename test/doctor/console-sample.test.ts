@@ -160,7 +160,9 @@ describe("the doctor's read of a console nobody has open", () => {
         return () => undefined;
       },
       relayedSince: (_h, pos) =>
-        published && !pos ? { data: relayed, pos: { session: 's', seq: 0 } } : { data: Buffer.alloc(0), pos },
+        published && !pos
+          ? { data: relayed, pos: { session: 's', offset: relayed.length } }
+          : { data: Buffer.alloc(0), pos },
     };
     const r = await sampleConsole(hub({ guard }), host, { windowMs: 5_000, keepMs: 0 });
     expect(r.unread).toBeUndefined();

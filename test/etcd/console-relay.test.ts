@@ -103,6 +103,17 @@ describe.skipIf(skip)("a console relayed to the site's other jump hosts", () => 
     expect(ring(a).length).toBeGreaterThan(0);
     expect(ring(a).length).toBeLessThanOrEqual(RELAY_SLOTS);
 
+    // b's viewer leaves and comes back: a publishes its tail again, b's scrollback takes each byte once.
+    const follows = () => [...a.runner.wb.etcd!.site.entries(`console-watch/${HOST}/`)].length;
+    await b.client.call('console.close', { host: HOST });
+    await until('b stops following', () => follows() === 0, 10_000);
+    await b.client.call('console.open', { host: HOST });
+    await until('b follows again', () => follows() === 1, 10_000);
+    await a.client.call('console.input', { host: HOST, data: base64('\r') });
+    await until('the next prompt reaches b', () => wb.text().split('Login incorrect').length > 1, 10_000);
+    const again = Buffer.from((await b.client.call('console.read', { host: HOST })).data, 'base64');
+    expect(again.toString('latin1').split('Password: ').length).toBe(2);
+
     // b's doctor quotes the relayed console (it does not ask the BMC, which a holds).
     const d = await b.client.call('host.doctor', { host: HOST });
     expect(d.console?.join('\n')).toContain(`${HOST} login:`);

@@ -7,17 +7,22 @@
 export const RELAY_SLOTS = 32;
 export const RELAY_CHUNK_BYTES = 4096;
 
-/** One published chunk: the holder's session (one per claim), its number in that session, the bytes. */
+/**
+ * One published chunk: the holder's session (one per claim), its number in that session, where
+ * its bytes start in the session's stream, the bytes. Chunks may overlap (the holder publishes its
+ * scrollback's tail again for a new follower): the offset lets a follower take each byte once.
+ */
 export interface RelayChunk {
   session: string;
   seq: number;
+  at: number;
   data: Buffer;
 }
 
-/** Where a follower is in the relayed stream. */
+/** Where a follower is in the relayed stream: the session and the offset of the next byte it needs. */
 export interface RelayPos {
   session: string;
-  seq: number;
+  offset: number;
 }
 
 export function slotOf(seq: number): string {
@@ -25,14 +30,20 @@ export function slotOf(seq: number): string {
 }
 
 export function encodeChunk(c: RelayChunk): string {
-  return JSON.stringify({ s: c.session, n: c.seq, d: c.data.toString('base64') });
+  return JSON.stringify({ s: c.session, n: c.seq, a: c.at, d: c.data.toString('base64') });
 }
 
 export function decodeChunk(raw: string): RelayChunk | null {
   try {
-    const v = JSON.parse(raw) as { s?: unknown; n?: unknown; d?: unknown };
-    if (typeof v.s !== 'string' || typeof v.n !== 'number' || typeof v.d !== 'string') return null;
-    return { session: v.s, seq: v.n, data: Buffer.from(v.d, 'base64') };
+    const v = JSON.parse(raw) as { s?: unknown; n?: unknown; a?: unknown; d?: unknown };
+    if (
+      typeof v.s !== 'string' ||
+      typeof v.n !== 'number' ||
+      typeof v.a !== 'number' ||
+      typeof v.d !== 'string'
+    )
+      return null;
+    return { session: v.s, seq: v.n, at: v.a, data: Buffer.from(v.d, 'base64') };
   } catch {
     return null;
   }
@@ -40,7 +51,8 @@ export function decodeChunk(raw: string): RelayChunk | null {
 
 /**
  * The bytes a follower has not had yet, from the chunks in the ring now: those of the current
- * session after its position (all of them when it followed another session or none), in order.
+ * session past its offset (all of them when it followed another session or none), in order,
+ * each byte once.
  */
 export function relayedSince(
   chunks: readonly RelayChunk[],
@@ -48,21 +60,27 @@ export function relayedSince(
   pos: RelayPos | undefined,
 ): { data: Buffer; pos: RelayPos | undefined } {
   if (session === undefined) return { data: Buffer.alloc(0), pos };
-  const after = pos?.session === session ? pos.seq : -1;
-  const fresh = chunks.filter((c) => c.session === session && c.seq > after).sort((a, b) => a.seq - b.seq);
-  if (fresh.length === 0)
-    return { data: Buffer.alloc(0), pos: pos?.session === session ? pos : { session, seq: after } };
-  return { data: Buffer.concat(fresh.map((c) => c.data)), pos: { session, seq: fresh.at(-1)!.seq } };
+  let offset = pos?.session === session ? pos.offset : -1;
+  const out: Buffer[] = [];
+  for (const c of chunks.filter((x) => x.session === session).sort((a, b) => a.seq - b.seq)) {
+    const end = c.at + c.data.length;
+    if (end <= offset) continue;
+    out.push(offset > c.at ? c.data.subarray(offset - c.at) : c.data);
+    offset = end;
+  }
+  return { data: Buffer.concat(out), pos: offset < 0 ? pos : { session, offset } };
 }
 
 /**
- * What is waiting to be published, cut in chunks of at most RELAY_CHUNK_BYTES: only the newest
- * RELAY_SLOTS chunks' worth (older ones would be overwritten in the ring before anyone read them).
+ * What is waiting to be published (its first byte at stream offset `at`), cut in chunks of at most
+ * RELAY_CHUNK_BYTES: only the newest RELAY_SLOTS chunks' worth (older ones would be overwritten in
+ * the ring before anyone read them).
  */
-export function cutChunks(pending: Buffer): Buffer[] {
+export function cutChunks(pending: Buffer, at: number): { at: number; data: Buffer }[] {
   const max = RELAY_SLOTS * RELAY_CHUNK_BYTES;
-  const data = pending.length > max ? pending.subarray(pending.length - max) : pending;
-  const out: Buffer[] = [];
-  for (let i = 0; i < data.length; i += RELAY_CHUNK_BYTES) out.push(data.subarray(i, i + RELAY_CHUNK_BYTES));
+  const skip = Math.max(0, pending.length - max);
+  const out: { at: number; data: Buffer }[] = [];
+  for (let i = skip; i < pending.length; i += RELAY_CHUNK_BYTES)
+    out.push({ at: at + i, data: pending.subarray(i, i + RELAY_CHUNK_BYTES) });
   return out;
 }

@@ -39,6 +39,8 @@ interface Held {
   seq: number;
   tail: ConsoleRing;
   pending: Buffer[];
+  /** The stream offset of the first pending byte. */
+  pendingAt: number;
   timer?: NodeJS.Timeout;
   followed: boolean;
   failing: boolean;
@@ -74,6 +76,7 @@ export class EtcdConsoleRelay {
       seq: 0,
       tail: new ConsoleRing(TAIL_BYTES),
       pending: [],
+      pendingAt: 0,
       followed: false,
       failing: false,
     });
@@ -93,6 +96,7 @@ export class EtcdConsoleRelay {
   publish(hostname: string, data: Buffer): void {
     const h = this.held.get(hostname);
     if (!h || data.length === 0) return;
+    if (h.followed && h.pending.length === 0) h.pendingAt = h.tail.total;
     h.tail.append(data);
     if (!h.followed) return;
     h.pending.push(data);
@@ -151,7 +155,9 @@ export class EtcdConsoleRelay {
     if (followed === h.followed) return;
     h.followed = followed;
     if (followed) {
+      // The tail again, even if an earlier follower had it: the offsets let each take a byte once.
       h.pending = [h.tail.contents()];
+      h.pendingAt = h.tail.total - h.tail.length;
       this.flushSoon(hostname, h, 0);
     } else {
       h.pending = [];
@@ -170,12 +176,12 @@ export class EtcdConsoleRelay {
 
   /** One transaction per batch, only while this runner's claim stands (else the batch is dropped). */
   private async flush(hostname: string, h: Held): Promise<void> {
-    const chunks = cutChunks(Buffer.concat(h.pending));
+    const chunks = cutChunks(Buffer.concat(h.pending), h.pendingAt);
     h.pending = [];
     if (chunks.length === 0 || this.held.get(hostname) !== h) return;
     const s = this.site;
-    const puts = chunks.map((data) => {
-      const chunk = { session: h.session, seq: h.seq++, data };
+    const puts = chunks.map(({ at, data }) => {
+      const chunk = { session: h.session, seq: h.seq++, at, data };
       return s.putOp(s.key(`${OUT}${hostname}/${slotOf(chunk.seq)}`), encodeChunk(chunk), true);
     });
     try {
