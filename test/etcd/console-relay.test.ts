@@ -120,6 +120,14 @@ describe.skipIf(skip)("a console relayed to the site's other jump hosts", () => 
     expect(d.unchecked.join(' ')).not.toContain('console');
     expect(tl.lab.bmcs.sol(HOST).activations).toBe(1);
 
+    // With no viewer at b, b's doctor follows the console for its read: what a relays says b is up to date.
+    await b.client.call('console.close', { host: HOST });
+    await until('b stops following', () => follows() === 0, 10_000);
+    const d2 = await b.client.call('host.doctor', { host: HOST });
+    expect(d2.console?.join('\n')).toContain('Login incorrect');
+    expect(d2.unchecked.join(' ')).not.toContain('console');
+    await b.client.call('console.open', { host: HOST });
+
     // a lets go: the ring goes with the claim, and b's viewer may take the console itself.
     await a.client.call('console.close', { host: HOST });
     await until('b opens the console once a freed it', () => wb.state()?.state === 'open', 20_000);

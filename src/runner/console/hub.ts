@@ -19,6 +19,8 @@ export interface ConsoleViewer {
   onState(state: ConsoleState): void;
   /** Not counted among the watchers, never types: the doctor reading the console. */
   silent?: boolean;
+  /** The holder (another jump host) relayed a chunk: this runner is up to date with its console. */
+  onRelayed?(): void;
 }
 
 export interface ConsoleHubOptions {
@@ -90,7 +92,9 @@ export class ConsoleHub {
         }),
         guard.onRelayed((hostname) => {
           const c = this.hosts.get(hostname);
-          if (c?.following && c.state === 'elsewhere') this.pullRelayed(c);
+          if (!c?.following || c.state !== 'elsewhere') return;
+          this.pullRelayed(c);
+          for (const v of c.viewers.values()) v.onRelayed?.();
         }),
       );
     }

@@ -54,6 +54,11 @@ export async function sampleConsole(
       lastData = Date.now();
       wake();
     },
+    // Caught up with the holder's relay, even when it held nothing this runner had not had.
+    onRelayed: () => {
+      lastData = Date.now();
+      wake();
+    },
     onState: (s: ConsoleState) => {
       state = s;
       wake();
