@@ -39,7 +39,7 @@ export async function sampleConsole(
   try {
     noSol = hub.whyNoSol(hostname);
   } catch (err) {
-    return { lines: [], unread: describeError(err) };
+    return { lines: [], unread: describeError(err).split('\n')[0]! };
   }
   if (noSol) return { lines: [], unread: noSol };
   if (signal?.aborted) return { lines: [], unread: "not read: the request's deadline came first" };
