@@ -112,10 +112,15 @@ function unreadReason(
   const window = formatSeconds(windowMs);
   const older = r.hasLines ? ' (the lines shown are older scrollback)' : '';
   if (s.state === 'unavailable') return `not read now: ${s.error ?? 'the SOL session failed'}${older}`;
-  if (r.fresh) return undefined;
+  const waiting = '(a waiting host prints nothing until something happens, and the doctor sends it no key)';
+  if (r.fresh && r.hasLines) return undefined;
+  if (r.fresh)
+    return s.state === 'elsewhere'
+      ? `${s.error ?? 'held by another jump host'}: it has relayed nothing yet`
+      : `open, and it has printed nothing yet ${waiting}`;
   if (r.aborted) return `not read: the request's deadline came first${older}`;
   if (s.state === 'connecting') return `its SOL session did not open within ${window}${older}`;
   if (s.state === 'elsewhere')
     return `${s.error ?? 'held by another jump host'}: it relayed nothing within ${window}${older}`;
-  return `opened for ${window}: it printed nothing${r.hasLines ? ' new' : ''} (a waiting host prints nothing until something happens, and the doctor sends it no key)${older}`;
+  return `opened for ${window}: it printed nothing${r.hasLines ? ' new' : ''} ${waiting}${older}`;
 }
