@@ -348,7 +348,7 @@ export class ConsoleHub {
       message: `held by ${holder}`,
       hint: `a BMC serves one SOL session: its output is relayed here read-only; type on that jump host (rackpilot console ${c.hostname} --follow --keyboard); it opens here when that one closes it`,
     };
-    if (c.keyboard !== undefined) c.keyboard = undefined;
+    c.keyboard = undefined; // nobody types here while another jump host holds it
     this.follow(c, true);
     this.broadcastState(c);
     this.pullRelayed(c);
