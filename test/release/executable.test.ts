@@ -22,6 +22,19 @@ const built = existsSync(exe);
 /** ELF's e_machine of each target: the executable really is for that CPU. */
 const ELF_MACHINE: Record<string, number> = { x64: 62, arm64: 183 };
 
+/** Each `SUM  FILE` line of a SHA256SUMS file matches FILE under dir. */
+function expectSums(dir: string, lines: string[]): void {
+  for (const l of lines) {
+    const [sum, file] = l.split('  ');
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(dir, file!)))
+        .digest('hex'),
+      file,
+    ).toBe(sum);
+  }
+}
+
 function elfMachine(file: string): number {
   const head = Buffer.alloc(20);
   const fd = openSync(file, 'r');
@@ -62,15 +75,7 @@ describe.runIf(runs)('the release', () => {
           'rackpilot.1',
         ].sort(),
       );
-      for (const l of sums) {
-        const [sum, file] = l.split('  ');
-        expect(
-          createHash('sha256')
-            .update(readFileSync(join(dir, file!)))
-            .digest('hex'),
-          file,
-        ).toBe(sum);
-      }
+      expectSums(dir, sums);
       const listed = execFileSync('tar', ['-tzf', join(RELEASE, `${stage}.tar.gz`)], { encoding: 'utf8' });
       for (const f of named) expect(listed).toContain(`${stage}/${f}`);
       expect(readFileSync(join(dir, 'rackpilot.1'), 'utf8')).toMatch(/^\.TH RACKPILOT 1 "\d{4}-\d\d-\d\d"/);
@@ -82,15 +87,7 @@ describe.runIf(runs)('the release', () => {
     expect(sums.map((l) => l.split('  ')[1]).sort()).toEqual(
       TARGETS.map((a) => `${stageOf(a)}.tar.gz`).sort(),
     );
-    for (const l of sums) {
-      const [sum, file] = l.split('  ');
-      expect(
-        createHash('sha256')
-          .update(readFileSync(join(RELEASE, file!)))
-          .digest('hex'),
-        file,
-      ).toBe(sum);
-    }
+    expectSums(RELEASE, sums);
   });
 
   it.runIf(root || !!process.env.CI)(
