@@ -35,9 +35,18 @@ if (process.platform !== 'linux' || !TARGETS.includes(process.arch)) {
   );
   process.exit(1);
 }
+/** A target's Node, or the reason there is none (an unpinned version, a wrong integrity) and exit. */
+function nodeOrExit(arch, dir) {
+  try {
+    return nodeFor(root, arch, dir);
+  } catch (err) {
+    console.error(err.message);
+    process.exit(1);
+  }
+}
 const stageName = (arch) => `rackpilot-${info.version}-linux-${arch}`;
 // The node binary that makes the blob: the `node` devDependency's (Node 22), never the system's.
-const NODE = nodeFor(root, process.arch, work);
+const NODE = nodeOrExit(process.arch, work);
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(work, 'app'), { recursive: true });
@@ -97,7 +106,7 @@ for (const arch of [process.arch, ...TARGETS.filter((a) => a !== process.arch)])
   const stage = join(out, stageName(arch));
   mkdirSync(join(stage, 'completions'), { recursive: true });
   const exe = join(stage, 'rackpilot');
-  copyFileSync(nodeFor(root, arch, join(work, `node-${arch}`)), exe);
+  copyFileSync(nodeOrExit(arch, join(work, `node-${arch}`)), exe);
   chmodSync(exe, 0o755);
   await inject(exe, 'NODE_SEA_BLOB', blob, {
     sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
