@@ -6,17 +6,19 @@
 # Every arm64 process runs under qemu-aarch64 by name: without a binfmt_misc handler (a setting of
 # the whole machine, left alone here) an arm64 program cannot start another one, so the runner a
 # command would start as itself is started here first, under qemu, and the commands find it.
-# Usage: arm64-run.sh EXECUTABLE SYSROOT WORKDIR TEMPLATE NETWORK
+# Usage: arm64-run.sh EXECUTABLE SYSROOT WORKDIR TEMPLATE NETWORK TMUX_SESSION
 set -euo pipefail
-exe=$1 sysroot=$2 work=$3 template=$4 network=$5
+exe=$1 sysroot=$2 work=$3 template=$4 network=$5 session=$6
 ip link set lo up
 mkdir -p "$work/bin" "$work/home"
-for tool in qemu-aarch64 awk grep sed seq sleep ip kill; do ln -sf "$(command -v "$tool")" "$work/bin/$tool"; done
-export HOME="$work/home" PATH="$work/bin" RACKPILOT_TIME_SCALE=0 RACKPILOT_ENV_FILE=
+for tool in qemu-aarch64 tmux awk grep sed seq sleep ip kill; do ln -sf "$(command -v "$tool")" "$work/bin/$tool"; done
+export HOME="$work/home" PATH="$work/bin" TERM=xterm-256color RACKPILOT_TIME_SCALE=0 RACKPILOT_ENV_FILE=
 cd "$work"
 if command -v node >/dev/null; then echo "node is on PATH: $(command -v node)"; exit 1; fi
 if ip route get 1.1.1.1 >/dev/null 2>&1; then echo 'a route out exists'; exit 1; fi
 rp() { qemu-aarch64 -L "$sysroot" "$exe" "$@"; }
+# A tmux server of this script's own, so the dashboard runs in this environment and namespace.
+tm() { tmux -S "$work/tmux.sock" -f /dev/null "$@"; }
 
 echo "step: version $(rp --version)"
 rp help >"$work/help.txt"
@@ -28,6 +30,7 @@ qemu-aarch64 -L "$sysroot" "$exe" runner serve >"$work/runner.log" 2>&1 &
 runner=$!
 # The runner stops on SIGTERM as on `runner stop` (qemu passes the signal on), and is killed if not.
 cleanup() {
+  tm kill-server 2>/dev/null || true
   kill "$runner" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$runner" 2>/dev/null || break; sleep 0.1; done
   kill -9 "$runner" 2>/dev/null || true
@@ -51,3 +54,16 @@ host=$(awk '$1 == "arm-vm1" { print $3 }' <<<"$listing")
 rp destroy arm-vm1 --confirm "$host" >"$work/destroy.txt" 2>&1 || { sed 's/^/destroy: /' "$work/destroy.txt"; exit 1; }
 if rp ls | grep -q '^arm-vm1 '; then echo 'arm-vm1 still listed'; exit 1; fi
 echo 'step: destroyed'
+
+tm new-session -d -s "$session" -x 120 -y 36 "qemu-aarch64 -L $sysroot $exe"
+for _ in $(seq 1 1200); do
+  if tm capture-pane -p -t "$session" | grep -q 'r01-n001'; then
+    tm capture-pane -p -t "$session" | sed 's/^/frame: /'
+    echo 'step: dashboard'
+    exit 0
+  fi
+  sleep 0.1
+done
+tm capture-pane -p -t "$session" | sed 's/^/frame: /'
+echo 'the dashboard showed no host'
+exit 1

@@ -32,7 +32,7 @@ const work = mkdtempSync(join(tmpdir(), 'rackpilot-arm64-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe.runIf(missing.length === 0 || CI)('the linux-arm64 executable under qemu-aarch64', () => {
-  it('with no node, an empty HOME and no network: --version, help, the lab runner, check, deploy and destroy', () => {
+  it('with no node, an empty HOME and no network: --version, help, the lab runner, check, deploy, destroy, the dashboard', () => {
     expect(missing, 'what the arm64 run needs').toEqual([]);
     const x64 = spawnSync(
       join(ROOT, 'release', `rackpilot-${VERSION}-linux-x64`, 'rackpilot'),
@@ -52,6 +52,7 @@ describe.runIf(missing.length === 0 || CI)('the linux-arm64 executable under qem
         work,
         LAB_TEMPLATES[0].name,
         LAB_NETWORKS[0].name,
+        `jumphost-arm64-${process.pid}`,
       ],
       { encoding: 'utf8', timeout: 280_000, env: { PATH: process.env.PATH } },
     );
@@ -66,6 +67,12 @@ describe.runIf(missing.length === 0 || CI)('the linux-arm64 executable under qem
     expect(out).toMatch(/^check: all \d+ passed$/m);
     expect(out).toMatch(/^step: listed arm-vm1 +running +r\d\d-n\d+ /m);
     expect(out).toContain('step: destroyed');
+    // The dashboard (Ink, yoga's WebAssembly) shows this run's lab, from the runner started above.
+    const lab = /^step: runner .* serving lab \((http:\/\/127\.0\.0\.1:\d+\/MAAS)\/\)/m.exec(out)?.[1];
+    expect(lab).toBeDefined();
+    expect(out).toContain(`${lab} [lab]`);
+    expect(out).toMatch(/^frame: .*r01-n001 .* Ready /m);
+    expect(out).toContain('step: dashboard');
     expect(r.status, out).toBe(0);
   }, 300_000);
 });
