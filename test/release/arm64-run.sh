@@ -8,17 +8,16 @@
 # command would start as itself is started here first, under qemu, and the commands find it.
 # Usage: arm64-run.sh EXECUTABLE SYSROOT WORKDIR TEMPLATE NETWORK TMUX_SESSION
 set -euo pipefail
+. "${BASH_SOURCE[0]%/*}/dashboard.sh"
 exe=$1 sysroot=$2 work=$3 template=$4 network=$5 session=$6
 ip link set lo up
 mkdir -p "$work/bin" "$work/home"
-for tool in qemu-aarch64 tmux awk grep sed seq sleep ip kill; do ln -sf "$(command -v "$tool")" "$work/bin/$tool"; done
+for tool in qemu-aarch64 tmux awk grep sed seq sleep ip; do ln -sf "$(command -v "$tool")" "$work/bin/$tool"; done
 export HOME="$work/home" PATH="$work/bin" TERM=xterm-256color RACKPILOT_TIME_SCALE=0 RACKPILOT_ENV_FILE=
 cd "$work"
 if command -v node >/dev/null; then echo "node is on PATH: $(command -v node)"; exit 1; fi
 if ip route get 1.1.1.1 >/dev/null 2>&1; then echo 'a route out exists'; exit 1; fi
 rp() { qemu-aarch64 -L "$sysroot" "$exe" "$@"; }
-# A tmux server of this script's own, so the dashboard runs in this environment and namespace.
-tm() { tmux -S "$work/tmux.sock" -f /dev/null "$@"; }
 
 echo "step: version $(rp --version)"
 rp help >"$work/help.txt"
@@ -55,15 +54,4 @@ rp destroy arm-vm1 --confirm "$host" >"$work/destroy.txt" 2>&1 || { sed 's/^/des
 if rp ls | grep -q '^arm-vm1 '; then echo 'arm-vm1 still listed'; exit 1; fi
 echo 'step: destroyed'
 
-tm new-session -d -s "$session" -x 120 -y 36 "qemu-aarch64 -L $sysroot $exe"
-for _ in $(seq 1 1200); do
-  if tm capture-pane -p -t "$session" | grep -q 'r01-n001'; then
-    tm capture-pane -p -t "$session" | sed 's/^/frame: /'
-    echo 'step: dashboard'
-    exit 0
-  fi
-  sleep 0.1
-done
-tm capture-pane -p -t "$session" | sed 's/^/frame: /'
-echo 'the dashboard showed no host'
-exit 1
+open_dashboard "$session" "qemu-aarch64 -L $sysroot $exe"
