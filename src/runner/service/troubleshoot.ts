@@ -116,8 +116,8 @@ export function troubleshootHandlers(
     rows?: NonNullable<Parameters<typeof readTriage>[0]['rows']>;
     /** Where the runner says what it waits for, when a client's deadline passes first. */
     waits?: WaitBoard;
-    /** The last lines the host's console printed (the runner's console scrollback). */
-    console?: (hostname: string) => string[];
+    /** The host's console for the doctor (read as TroubleshootContext['console'] says). */
+    console?: TroubleshootContext['console'];
   } = {},
 ): Handlers {
   const waits = opts.waits ?? new WaitBoard();
