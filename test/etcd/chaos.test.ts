@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientCall, deployConfirmed, planDigest } from '../confirmed.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { connectRunner, type RunnerClient } from '../../src/client/runner-client.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
@@ -79,7 +80,7 @@ describe.skipIf(skip)('chaos on a three-member etcd', () => {
     const offerings = offeringsByHost(tl);
     let n = 0;
     const deploy = (c: RunnerClient) =>
-      c.call('instance.create', {
+      deployConfirmed(clientCall(c), {
         name: `chaos-${n++}`,
         offering: offerings[n % offerings.length]!,
         template: 'jammy',
@@ -206,7 +207,8 @@ describe.skipIf(skip)('chaos on a three-member etcd', () => {
         changes: changes - changesBefore,
         servingAgainMs,
       });
-      await b.client.call('task.resume', { id: frozenTask });
+      const plan = await planDigest(clientCall(b.client), { action: 'resume', task: frozenTask });
+      await b.client.call('task.resume', { id: frozenTask, plan });
       await until(
         'b resumes it to done',
         async () => (await tasksOf()).some((x) => x.id === frozenTask && x.state === 'done'),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientCall, deployConfirmed } from '../confirmed.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 import { cli } from '../runner/cli-process.ts';
 import { skipWithoutEtcd, startEtcd, type TestEtcd } from './etcd-server.ts';
@@ -52,10 +53,10 @@ describe.skipIf(skip)('etcd goes away mid-run', () => {
       networks: ['tenant-a'],
     });
     const started = await Promise.all([
-      a.client.call('instance.create', req('out-a0', 0)),
-      a.client.call('instance.create', req('out-a1', 1)),
-      b.client.call('instance.create', req('out-b0', 2)),
-      b.client.call('instance.create', req('out-b1', 3)),
+      deployConfirmed(clientCall(a.client), req('out-a0', 0)),
+      deployConfirmed(clientCall(a.client), req('out-a1', 1)),
+      deployConfirmed(clientCall(b.client), req('out-b0', 2)),
+      deployConfirmed(clientCall(b.client), req('out-b1', 3)),
     ]);
     const ids = started.map((s) => s.taskId);
     const coordA = a.runner.wb.engine.coordinator;
@@ -74,7 +75,7 @@ describe.skipIf(skip)('etcd goes away mid-run', () => {
       (err: Error) => err.message,
     );
     expect(refused).toMatch(new RegExp(`etcd at ${etcd.endpoint.replace(/[/.]/g, '\\$&')} is unreachable`));
-    const deploy = await a.client.call('instance.create', req('out-late', 4)).then(
+    const deploy = await deployConfirmed(clientCall(a.client), req('out-late', 4)).then(
       () => null,
       (err: Error) => err.message,
     );

@@ -5,6 +5,7 @@
  * host is in the runner's store with ipmi_sim as its BMC.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { addHostConfirmed, clientCall } from '../confirmed.ts';
 import dgram from 'node:dgram';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -100,7 +101,7 @@ set_working_mc 0x20
       env,
       start: false,
     });
-    await admin.call('host.add', {
+    await addHostConfirmed(clientCall(admin), {
       hostname: HOST,
       cores: 8,
       mhz: 2000,

@@ -20,6 +20,9 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
 
   const createRequest = ({ plan: _plan, ...req }: Params<'instance.create'>): CreateRequest => req;
 
+  /** A change starts only from the plan the operator confirmed: its digest, planned again and compared. */
+  const confirmedPlan = (req: ActionRequest, digest: string) => planner.confirm(req, digest);
+
   const hostNamed = (key: string) => {
     const host = store.hosts.find((h) => h.hostname === key || h.id === key);
     if (!host)
@@ -37,7 +40,7 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
     params: Record<string, unknown>,
     force: boolean | undefined,
     caller: Caller,
-    confirmed: Planned | undefined,
+    confirmed: Planned,
   ) => {
     const host = hostNamed(key);
     const target = { hostId: host.id, hostname: host.hostname };
@@ -47,15 +50,11 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
       { hostId: host.id, ...params },
       {
         ...(force && { force: { reason: `--force from ${describeCaller(caller)}` } }),
-        ...(confirmed && { plan: confirmed.steps }),
+        plan: confirmed.steps,
       },
     );
     return { taskId };
   };
-
-  /** The plan the operator confirmed, planned again and compared; undefined when none was sent. */
-  const confirmedPlan = async (req: ActionRequest, digest: string | undefined) =>
-    digest === undefined ? undefined : planner.confirm(req, digest);
 
   return {
     'instances.list': async () =>
@@ -75,15 +74,13 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
       const req = createRequest(p);
       // The confirmed deploy: the same host and MAC as planned (the client sends them back), the
       // same lines, or a refusal naming what changed.
-      if (p.plan !== undefined && (!p.host || !p.mac))
+      if (!p.host || !p.mac)
         throw new OperatorError('a confirmed deploy names the host and MAC of its plan', {
           hint: 'send back the host and mac that instance.plan answered',
         });
-      const confirmed = p.plan === undefined ? undefined : await planner.deploy(req);
-      if (confirmed) planner.check(confirmed, p.plan);
-      const { instance, host, taskId } = await startCreate(wb, site.maas, req, {
-        ...(confirmed && { plan: confirmed.steps }),
-      });
+      const confirmed = await planner.deploy(req);
+      planner.check(confirmed, p.plan);
+      const { instance, host, taskId } = await startCreate(wb, site.maas, req, { plan: confirmed.steps });
       return { taskId, instance: instance.name, host: host.hostname, mac: instance.mac };
     },
 
@@ -107,7 +104,7 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
         ...(p.network && { network: p.network }),
       };
       const confirmed = await confirmedPlan(req, p.plan);
-      return { taskId: await engine.start(kind, target, params, confirmed && { plan: confirmed.steps }) };
+      return { taskId: await engine.start(kind, target, params, { plan: confirmed.steps }) };
     },
 
     'instance.actionPlan': async (p) => {
@@ -142,12 +139,12 @@ export function taskHandlers({ site, wb }: ServiceContext): Handlers {
     // The confirmed plan is journaled with the steps it covers, as a new task's is.
     'task.resume': async ({ id, plan }) => {
       const confirmed = await confirmedPlan({ action: 'resume', task: id }, plan);
-      await engine.resume(id, { ...(confirmed?.stepPlans && { plan: confirmed.stepPlans }) });
+      await engine.resume(id, { ...(confirmed.stepPlans && { plan: confirmed.stepPlans }) });
       return { taskId: id };
     },
     'task.rollback': async ({ id, plan }) => {
       const confirmed = await confirmedPlan({ action: 'rollback', task: id }, plan);
-      await engine.rollback(id, { ...(confirmed?.stepPlans && { plan: confirmed.stepPlans }) });
+      await engine.rollback(id, { ...(confirmed.stepPlans && { plan: confirmed.stepPlans }) });
       return { taskId: id };
     },
     'task.cancel': async ({ id, reason, plan }) => {

@@ -169,16 +169,13 @@ export function troubleshootHandlers(
         ...(opts.rows && { rows: opts.rows }),
       }),
     'host.fix': async ({ host, fix, taskId, plan }, caller: Caller) => {
-      const confirmed =
-        plan === undefined
-          ? undefined
-          : await planner.confirm({ action: 'fix', host, fix, ...(taskId && { taskId }) }, plan);
+      const confirmed = await planner.confirm({ action: 'fix', host, fix, ...(taskId && { taskId }) }, plan);
       if (fix === 'resume') {
         if (!taskId)
           throw new OperatorError('which task?', {
             hint: 'the doctor names it: `--fix resume` needs its task',
           });
-        await wb.engine.resume(taskId, { ...(confirmed?.stepPlans && { plan: confirmed.stepPlans }) });
+        await wb.engine.resume(taskId, { ...(confirmed.stepPlans && { plan: confirmed.stepPlans }) });
         return { taskId };
       }
       const k = FIX_TASKS[fix];
@@ -197,7 +194,7 @@ export function troubleshootHandlers(
               reason: `doctor fix ${fix} from ${caller.kind} client (pid ${caller.pid}) beside task ${holder}`,
             },
           }),
-          ...(confirmed && { plan: confirmed.steps }),
+          plan: confirmed.steps,
         },
       );
       return { taskId: taskIdStarted };
@@ -205,16 +202,9 @@ export function troubleshootHandlers(
     'host.inspect': async ({ host }, _caller, request) =>
       bounded(request, maasPeer, (signal) => withPlan(host, signal)),
     'host.reconcile': async ({ host, plan }) => {
-      // Confirmed: the reconcile the operator saw, with its very values (ports, VLANs, bond mode).
-      if (plan !== undefined) {
-        const { start, steps } = await planner.confirm({ action: 'reconcile', host }, plan);
-        return { taskId: await wb.engine.start(start!.kind, start!.target, start!.params, { plan: steps }) };
-      }
-      const i = await inspectHost(tctx, host);
-      if (!i.reconcile) throw new OperatorError(`${host}: no drift to reconcile`, { target: host });
-      const h = hostNamed(host);
-      const target = { hostId: h.id, hostname: h.hostname };
-      return { taskId: await wb.engine.start('host.reconcile', target, { hostId: h.id, ...i.reconcile }) };
+      // The reconcile the operator saw, with its very values (ports, VLANs, bond mode).
+      const { start, steps } = await planner.confirm({ action: 'reconcile', host }, plan);
+      return { taskId: await wb.engine.start(start!.kind, start!.target, start!.params, { plan: steps }) };
     },
     'rack.cabling': async ({ rack }, _caller, request) =>
       bounded(request, switchPeer, (signal) => cabling(tctx, rack, signal)),
