@@ -230,6 +230,7 @@ describe.skipIf(skip)('chaos on a three-member etcd', () => {
         ),
       ].join('\n'),
     );
+    for (const r of refusals) console.log(`chaos: refused: ${r}`);
     for (const r of rows.slice(0, 3)) expect(r).toMatchObject({ leasesLost: 0, interrupted: 0, refused: 0 });
   }, 480_000);
 });
