@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { etcdCondition, leaseStory } from '../../src/cli/etcd-text.ts';
-import type { RunnerStatus } from '../../src/protocol/messages.ts';
+import { healthyCoordination, type Coordination } from '../fixtures/coordination.ts';
 
 /** `runner status` tells etcd unreachable, quorum lost and a lost lease (renewed or not) apart. */
-type Coordination = NonNullable<RunnerStatus['coordination']>;
-const base: Coordination = {
-  backend: 'etcd',
-  endpoints: ['http://127.0.0.1:24371', 'http://127.0.0.1:24372', 'http://127.0.0.1:24373'],
-  prefix: '/rackpilot/',
-  owner: 'jump-a/pid-1-abcdef',
-  available: true,
-  condition: 'ok',
-  staleSince: null,
-  error: null,
-  members: null,
-  lease: { grantedAt: '2026-12-06T09:00:00.000Z', lostAt: null, renewedAt: null },
-  runners: [],
-};
+const base: Coordination = healthyCoordination;
 
 describe('runner status on etcd', () => {
   it('a quorum answers', () => {

@@ -2,14 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatherDoctorFacts } from '../../src/runner/doctor/gather.ts';
 import { diagnose } from '../../src/runner/doctor/diagnose.ts';
 import { NODE_STATUS } from '../../src/gear/maas/node-status.ts';
-import {
-  hostRecord,
-  openOperator,
-  startTestLab,
-  until,
-  type Operator,
-  type TestLab,
-} from '../e2e/helpers.ts';
+import { until } from '../e2e/helpers.ts';
+import { openTroubleshootBench, type TroubleshootBench } from './harness.ts';
 
 /**
  * A full disk erase on the lab, slow and still progressing: the lab's MaaS takes as long as its
@@ -18,25 +12,22 @@ import {
  * the generic wait of an erase — and calls it stalled only once it is far past what its disks take.
  */
 const SCALE = 0.002;
-let tl: TestLab;
-let op: Operator;
+let bench: TroubleshootBench;
 
 beforeAll(async () => {
-  tl = await startTestLab({ hosts: 2, racks: 1, seed: 3, timeScale: SCALE });
-  op = await openOperator(tl, { ipmi: { timeoutMs: 150, retries: 1 }, settings: { pollMs: 50 } });
-  for (const lh of tl.lab.spec.hosts) {
-    const systemId = tl.lab.maas.machines.byHostname(lh.hostname)!.systemId;
-    await op.wb.store.hosts.insert({ ...hostRecord(tl, lh), maasSystemId: systemId });
-  }
+  bench = await openTroubleshootBench(
+    { hosts: 2, racks: 1, seed: 3, timeScale: SCALE },
+    { ipmi: { timeoutMs: 150, retries: 1 }, settings: { pollMs: 50 } },
+  );
 }, 60_000);
 
 afterAll(async () => {
-  await op?.close();
-  await tl?.close();
+  await bench?.close();
 });
 
 describe('a full erase of big disks on the lab', () => {
   it('is slow but progressing: no cause, its expected duration from the disk sizes; stalled only far past it', async () => {
+    const { tl, op } = bench;
     const x = tl.lab.spec.hosts[0]!.hostname;
     const m = tl.lab.maas.machines.byHostname(x)!;
     await op.site.maas.allocate(m.systemId);
