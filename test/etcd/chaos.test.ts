@@ -112,6 +112,7 @@ describe.skipIf(skip)('chaos on a three-member etcd', () => {
       return [sa, sb].filter((s) => s.coordination!.lease.lostAt !== null).length;
     };
     const rows: Row[] = [];
+    let lastStates = '';
     const ids: string[] = [];
     try {
       const rounds: [string, () => Promise<EtcdMember>][] = [
@@ -155,7 +156,11 @@ describe.skipIf(skip)('chaos on a three-member etcd', () => {
       }
       await until(
         'every deploy done',
-        async () => (await tasksOf()).filter((t) => ids.includes(t.id)).every((t) => t.state === 'done'),
+        async () => {
+          const mine = (await tasksOf()).filter((t) => ids.includes(t.id));
+          lastStates = mine.map((t) => `${t.id} ${t.state}`).join(', ');
+          return mine.every((t) => t.state === 'done');
+        },
         180_000,
       );
 
@@ -220,6 +225,9 @@ describe.skipIf(skip)('chaos on a three-member etcd', () => {
     } finally {
       churning = false;
       await churn;
+      // What was seen, also when the test failed.
+      for (const r of refusals) console.log(`chaos: refused: ${r}`);
+      if (lastStates) console.log(`chaos: deploys: ${lastStates}`);
     }
     console.log(
       [
@@ -230,7 +238,6 @@ describe.skipIf(skip)('chaos on a three-member etcd', () => {
         ),
       ].join('\n'),
     );
-    for (const r of refusals) console.log(`chaos: refused: ${r}`);
     for (const r of rows.slice(0, 3)) expect(r).toMatchObject({ leasesLost: 0, interrupted: 0, refused: 0 });
   }, 480_000);
 });
