@@ -29,6 +29,7 @@ import {
   type Health,
   type MemberCount,
 } from './etcd-health.ts';
+import { writesInEffect, writtenKeys } from './lost-answer.ts';
 
 /**
  * A runner's connection to the site's etcd: its lease (kept alive every TTL/3), its entry in the
@@ -692,6 +693,8 @@ export class EtcdSite {
       throw this.unavailableError(this.describe(err));
     }
     this.answered();
+    // The failure branch's answers are not this success's: a forced claim's displaced keys are not known.
+    if (!res.succeeded && (await this.inEffect(success))) return { ...res, succeeded: true, responses: [] };
     if (res.succeeded) {
       const rev = Number(res.header.revision);
       for (const op of success) {
@@ -712,6 +715,47 @@ export class EtcdSite {
       }
     }
     return res;
+  }
+
+  /**
+   * Whether every put and delete of a transaction whose compare failed is in effect already, as
+   * this runner wrote them (same value, same lease): its own earlier try committed and only the
+   * answer was lost (a leader killed mid-call, the library trying again at another member).
+   * Then the mirror takes the keys as etcd has them and the write counts as done.
+   */
+  private async inEffect(success: RPC.IRequestOp[]): Promise<boolean> {
+    const keys = writtenKeys(success);
+    if (!keys) return false;
+    let read: RPC.ITxnResponse;
+    try {
+      read = await this.client.kv.txn({
+        compare: [],
+        success: keys.map((k) => this.rangeOp(k)),
+        failure: [],
+      });
+    } catch {
+      return false;
+    }
+    const kvs = keys.map((_, i) => read.responses[i]?.response_range?.kvs?.[0]);
+    const held = kvs.map((kv) => kv && { value: kv.value.toString('utf8'), lease: String(kv.lease) });
+    if (!writesInEffect(success, held)) return false;
+    const rev = Number(read.header.revision);
+    keys.forEach((key, i) => {
+      const kv = kvs[i];
+      if (kv)
+        this.applyEntry(key, {
+          rev: Number(kv.mod_revision),
+          value: kv.value.toString('utf8'),
+          create: Number(kv.create_revision),
+          lease: String(kv.lease),
+        });
+      else if (this.mirror.get(key)?.value != null)
+        this.applyEntry(key, { rev, value: null, create: 0, lease: '0' });
+    });
+    this.log(
+      `etcd: a write whose answer was lost had committed (${keys.map((k) => this.rel(k)).join(', ')})`,
+    );
+    return true;
   }
 
   /** Whether a key bound to a lease is bound to ours. */
