@@ -162,7 +162,11 @@ describe('each cause on the lab, from its MaaS story', () => {
     );
     expect(d.cause!.evidence.join('\n')).toMatch(/Node powered on[\s\S]*no "PXE Request" event after it/);
     expect(d.timeline.stages.map((st) => st.id)).not.toContain('pxe');
-    expect(d.fixes.map((f) => f.id).slice(0, 2)).toEqual(['pxe-boot', 'ports-pxe']);
+    // The ports were read on the PXE VLAN: no port fix, a pointer at the firmware instead.
+    expect(d.fixes.map((f) => f.id)).toEqual(['pxe-boot', 'reset-failed']);
+    expect(d.cause!.hints.join('\n')).toMatch(
+      /ToR ports are on the PXE VLAN: look at the firmware's network boot/,
+    );
     named[x] = 'no-pxe';
   }, 60_000);
 
