@@ -54,17 +54,28 @@ await Promise.all(
   Array.from({ length: job.inFlight }, async () => {
     for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
       try {
-        const c = await client.call('instance.create', {
+        // As `rackpilot deploy --yes` and `destroy --confirm` do: planned, then started with the
+        // plan's digest (the runner refuses a change without one).
+        const req = {
           name: `vm${i}`,
           offering: job.offerings[i]!,
           template: 'jammy',
           networks: i % 2 ? ['tenant-a', 'tenant-b'] : ['tenant-a'],
+        };
+        const planned = await client.call('instance.plan', req);
+        const c = await client.call('instance.create', {
+          ...req,
+          host: planned.host,
+          mac: planned.mac,
+          plan: planned.digest,
         });
         if ((await finished(client, c.taskId)).type !== 'task-done') {
           failed++;
           continue;
         }
-        const d = await client.call('instance.action', { verb: 'destroy', instance: `vm${i}` });
+        const destroy = { verb: 'destroy', instance: `vm${i}` } as const;
+        const shown = await client.call('action.plan', { action: 'instance', ...destroy });
+        const d = await client.call('instance.action', { ...destroy, plan: shown.digest });
         if ((await finished(client, d.taskId)).type !== 'task-done') failed++;
       } catch (err) {
         failed++;

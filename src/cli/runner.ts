@@ -5,7 +5,7 @@ import { runnerPaths } from '../config/runner-paths.ts';
 import { OperatorError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
 import type { CommandContext } from './context.ts';
-import { membersAnswering } from './etcd-text.ts';
+import { etcdCondition, leaseStory } from './etcd-text.ts';
 import { findStoreRunner, storeRunners, type StoreRunners } from './runner-find.ts';
 import { describeSetting } from '../config/fingerprint.ts';
 import type { RunnerStatus } from '../protocol/messages.ts';
@@ -204,25 +204,4 @@ async function restartRunner(ctx: CommandContext, stores: StoreRunners, now: boo
   const runner = await ctx.runner();
   println(ctx.io, `runner ${runner.runnerPid} started with this terminal's settings`);
   return 0;
-}
-
-type Coordination = NonNullable<RunnerStatus['coordination']>;
-
-/** etcd's condition as `runner status` says it: a quorum answers, none answers, or no quorum. */
-function etcdCondition(c: Coordination): string {
-  if (c.available) return 'a quorum answers';
-  const members = membersAnswering(c.members);
-  const what = c.condition === 'quorum-lost' ? 'QUORUM LOST' : 'UNREACHABLE';
-  return (
-    `${what} since ${c.staleSince ?? '?'}${members}${c.error ? ` (${c.error})` : ''}: ` +
-    'changes refused, reads from the last known state'
-  );
-}
-
-/** The lease's story, or null while it was never lost. */
-function leaseStory(l: Coordination['lease']): string | null {
-  if (l.lostAt === null) return null;
-  return l.renewedAt
-    ? `lost at ${l.lostAt}, renewed at ${l.renewedAt}: the tasks this runner held then were interrupted`
-    : `LOST at ${l.lostAt}: a new one is taken as soon as etcd answers; changes refused until then`;
 }

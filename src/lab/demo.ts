@@ -8,7 +8,8 @@ import { labTroubles } from './troubles.ts';
  * case), one Broken host and cabled hosts MaaS has never seen; on a site of 24 hosts or more, one
  * deployment per doctor's cause (curtin failing, no kernel after the boot loader, no installer
  * after the ephemeral, cloud-init failing the user data, a BMC that refuses MaaS) and a host left
- * in rescue mode. All of it through the lab's real API and physics, so what the dashboard shows is
+ * in rescue mode; on 30 hosts or more also a host whose firmware never network-boots and a full
+ * disk erase, slow (as long as its disks need) but on time. All of it through the lab's real API and physics, so what the dashboard shows is
  * what MaaS reports.
  */
 export interface DemoPlan {
@@ -23,7 +24,14 @@ export interface DemoPlan {
 }
 
 export type DemoTrouble =
-  'curtin-fails' | 'no-kernel' | 'no-installer' | 'user-data-fails' | 'bmc-refuses' | 'rescue';
+  | 'curtin-fails'
+  | 'no-kernel'
+  | 'no-installer'
+  | 'user-data-fails'
+  | 'bmc-refuses'
+  | 'rescue'
+  | 'no-netboot'
+  | 'full-erase';
 const TROUBLES: readonly DemoTrouble[] = [
   'curtin-fails',
   'no-kernel',
@@ -32,6 +40,8 @@ const TROUBLES: readonly DemoTrouble[] = [
   'bmc-refuses',
   'rescue',
 ];
+/** Beyond the first six, on a site big enough that their hosts are free of the other roles. */
+const MORE_TROUBLES: readonly DemoTrouble[] = ['no-netboot', 'full-erase'];
 
 export function demoPlan(hostnames: readonly string[]): DemoPlan {
   const pick = (i: number) => hostnames[i % hostnames.length]!;
@@ -43,7 +53,13 @@ export function demoPlan(hostnames: readonly string[]): DemoPlan {
     stuck: [pick(5)],
     broken: [pick(n - 2)],
     unregistered: [pick(n - 1)],
-    troubles: n < 24 ? [] : TROUBLES.map((kind, i) => ({ hostname: pick(9 + 2 * i), kind })),
+    troubles:
+      n < 24
+        ? []
+        : [...TROUBLES, ...(n < 30 ? [] : MORE_TROUBLES)].map((kind, i) => ({
+            hostname: pick(9 + 2 * i),
+            kind,
+          })),
   };
 }
 
@@ -60,11 +76,17 @@ export async function stageDemo(lab: Lab, maas: MaasClient, plan: DemoPlan): Pro
   for (const h of plan.stuck) lab.maas.faults.stickDeploy(h);
   const trouble = labTroubles(lab);
   const deployed: string[] = [];
+  const erasing: string[] = [];
   for (const { hostname, kind } of plan.troubles) {
     if (kind === 'rescue') {
       trouble.rescueMode(hostname);
       continue;
     }
+    if (kind === 'full-erase') {
+      erasing.push(hostname);
+      continue;
+    }
+    if (kind === 'no-netboot') trouble.netbootDisabled(hostname);
     if (kind === 'curtin-fails') trouble.curtinFails(hostname);
     if (kind === 'no-kernel') trouble.noKernel(hostname);
     if (kind === 'no-installer') trouble.noInstaller(hostname);
@@ -77,5 +99,12 @@ export async function stageDemo(lab: Lab, maas: MaasClient, plan: DemoPlan): Pro
     if (!sid) continue;
     await maas.allocate(sid);
     await maas.deploy(sid, { distroSeries: 'ubuntu/jammy', comment: 'demo' });
+  }
+  // A tenant gone: the machine released with a full erase of its disks.
+  for (const h of erasing) {
+    const sid = id(h);
+    if (!sid) continue;
+    await maas.allocate(sid);
+    await maas.release(sid, { erase: 'full', comment: 'tenant left' });
   }
 }

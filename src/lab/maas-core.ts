@@ -107,7 +107,15 @@ const UBUNTU_VERSIONS: Record<string, string> = {
   '24.04': 'noble',
 };
 
-const ERASE_SECONDS = { quick: 60, secure: 600, full: 7200 } as const;
+/**
+ * How long an erase takes: quick wipes the start and end of each disk, secure asks the drive to
+ * erase itself; a full erase writes every byte, so its time follows the disks' size at a plain
+ * disk's sequential write rate.
+ */
+const ERASE_SECONDS = { quick: 60, secure: 600 } as const;
+const FULL_ERASE_BYTES_PER_S = 150e6;
+const eraseSeconds = (mode: 'quick' | 'secure' | 'full', diskBytes: number) =>
+  mode === 'full' ? Math.round(diskBytes / FULL_ERASE_BYTES_PER_S) : ERASE_SECONDS[mode];
 
 type Need = 'none' | 'pxe' | 'disk' | 'off' | 'never';
 
@@ -1309,7 +1317,7 @@ export class LabMaasCore {
       },
       {
         need: 'pxe',
-        seconds: ERASE_SECONDS[mode],
+        seconds: eraseSeconds(mode, m.storageBytes),
         done: () => {
           if (host && this.faults.failErase.has(host)) {
             this.failOp(

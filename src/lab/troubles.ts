@@ -18,6 +18,11 @@ export interface LabTroubles {
   bmcUnreachable(hostname: string, opts?: { duringDeploy?: boolean }): void;
   /** The BMC's password is changed behind MaaS's and rackpilot's back. */
   bmcPasswordChanged(hostname: string, opts?: { duringDeploy?: boolean; password?: string }): void;
+  /**
+   * Network boot is off in the host's firmware (PXE option ROM disabled, or a UEFI ignoring the boot
+   * override): MaaS powers it on with PXE asked for, and it starts from its disk; no PXE request.
+   */
+  netbootDisabled(hostname: string): void;
   /** The host is powered off out of band (power button, someone's ipmitool) just after MaaS powered it on. */
   powerOffDuringDeploy(hostname: string): void;
   /** The deploy's netboot initrd arrives corrupt: the ephemeral kernel panics and MaaS hears nothing more. */
@@ -38,7 +43,7 @@ export interface LabTroubles {
   nicOnAnotherPort(mac: string, port: string): void;
   /** Someone created the machine's bond in MaaS without bond_mode: MaaS stored balance-rr. Needs Ready/Allocated. */
   bondBalanceRr(hostname: string): void;
-  /** Undo the faults that can be undone (BMC answering with its password, cables, curtin). */
+  /** Undo the faults that can be undone (BMC answering with its password, cables, firmware netboot, curtin). */
   clear(hostname?: string): void;
 }
 
@@ -100,6 +105,9 @@ export function labTroubles(lab: Lab): LabTroubles {
       if (opts.duringDeploy) duringDeploy(hostname, act);
       else act();
     },
+    netbootDisabled(hostname) {
+      lab.world.host(hostname).netbootDisabled = true;
+    },
     powerOffDuringDeploy(hostname) {
       duringDeploy(hostname, () => lab.world.setPower(hostname, 'off', 'power button'));
     },
@@ -139,6 +147,7 @@ export function labTroubles(lab: Lab): LabTroubles {
       if (hostname) armed.delete(hostname);
       else armed.clear();
       const hosts = hostname ? [hostname] : lab.spec.hosts.map((h) => h.hostname);
+      for (const h of hosts) lab.world.host(h).netbootDisabled = false;
       for (const h of hosts) {
         if (!lab.bmcs.bmcs.some((b) => b.hostname === h)) continue;
         lab.bmcs.faults.clear(h);

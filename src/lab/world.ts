@@ -22,6 +22,11 @@ export interface HostPhysical {
   bootedFrom?: BootDevice;
   /** The running software stopped (a kernel panic): powered, but answering nobody until power changes. */
   halted?: boolean;
+  /**
+   * Network boot is off in the firmware (the NIC's PXE option ROM disabled, or a UEFI that skips a
+   * boot override): a PXE override is consumed and ignored, and the host starts from its disk.
+   */
+  netbootDisabled?: boolean;
 }
 
 export interface PortState {
@@ -85,7 +90,7 @@ export class LabWorld {
     h.halted = false;
     if (power === 'on') {
       const dev = this.consumeBootOnce(hostname);
-      h.bootedFrom = dev === 'none' || dev === 'bios' ? 'disk' : dev;
+      h.bootedFrom = dev === 'none' || dev === 'bios' || (dev === 'pxe' && h.netbootDisabled) ? 'disk' : dev;
     } else {
       h.bootedFrom = undefined;
     }

@@ -32,8 +32,15 @@ const taskId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a task id like t-1a2b
 const empty = z.object({}).strict();
 const planSchema = z.array(z.object({ step: z.string(), actions: z.array(z.string()) }));
 export type Plan = z.infer<typeof planSchema>;
-/** The digest of the plan the operator confirmed: a start refuses when the plan is no longer this. */
-const confirmedPlan = z.string().regex(/^[0-9a-f]{64}$/, 'the digest of a plan from action.plan');
+/**
+ * The digest of the plan the operator confirmed: a start refuses when the plan is no longer this,
+ * and a change request without one is refused (nothing starts that was not planned and confirmed).
+ */
+export const MISSING_PLAN =
+  'missing: the digest of the plan the operator confirmed (from action.plan, or instance.plan for a deploy); a change starts only from a confirmed plan';
+const confirmedPlan = z
+  .string({ error: (iss) => (iss.input === undefined ? MISSING_PLAN : undefined) })
+  .regex(/^[0-9a-f]{64}$/, 'the digest of a plan from action.plan');
 
 /** A task without its log: what lists and one-line summaries need. */
 export const taskSummarySchema = taskSchema.omit({ log: true });
@@ -93,11 +100,10 @@ export const createRequestSchema = z.object({
     .string()
     .max(1 << 20, 'user data is limited to 1 MiB')
     .optional(),
-  plan: confirmedPlan.optional(),
 });
 
 /** An instance to create, as the runner takes it (the confirmed plan's digest travels beside it). */
-export type CreateRequest = Omit<z.infer<typeof createRequestSchema>, 'plan'>;
+export type CreateRequest = z.infer<typeof createRequestSchema>;
 
 /** A host's or an offering's size: CPU cores, CPU speed in MHz, memory in MB. */
 const dimensions = {
@@ -226,7 +232,6 @@ const lifecycleRequestSchema = z.object({
   verb: z.enum(LIFECYCLE_VERBS),
   instance: z.string().min(1),
   network: z.string().min(1).optional(),
-  plan: confirmedPlan.optional(),
 });
 
 const hostKey = z.string().min(1);
@@ -365,23 +370,23 @@ export const METHODS = {
   'tasks.subscribe': { params: empty, result: z.object({ tasks: z.array(taskSchema) }) },
   'tasks.unfollow': { params: z.object({ id: taskId }), result: empty },
   'task.resume': {
-    params: z.object({ id: taskId, plan: confirmedPlan.optional() }),
+    params: z.object({ id: taskId, plan: confirmedPlan }),
     result: taskStarted,
     mutates: true,
   },
   'task.rollback': {
-    params: z.object({ id: taskId, plan: confirmedPlan.optional() }),
+    params: z.object({ id: taskId, plan: confirmedPlan }),
     result: taskStarted,
     mutates: true,
   },
   'task.cancel': {
-    params: z.object({ id: taskId, reason: z.string().max(200).optional(), plan: confirmedPlan.optional() }),
+    params: z.object({ id: taskId, reason: z.string().max(200).optional(), plan: confirmedPlan }),
     result: taskSummarySchema,
     mutates: true,
   },
   'instances.list': { params: empty, result: z.array(instanceRowSchema) },
   'instance.create': {
-    params: createRequestSchema,
+    params: createRequestSchema.extend({ plan: confirmedPlan }),
     result: z.object({ taskId, instance: z.string(), host: z.string(), mac }),
     mutates: true,
   },
@@ -392,7 +397,7 @@ export const METHODS = {
   /** Any other change's plan, read live and touching nothing (see actionPlanSchema). */
   'action.plan': { params: actionRequestSchema, result: actionPlanSchema },
   'instance.action': {
-    params: lifecycleRequestSchema,
+    params: lifecycleRequestSchema.extend({ plan: confirmedPlan }),
     result: taskStarted,
     mutates: true,
   },
@@ -402,7 +407,11 @@ export const METHODS = {
   },
   'hosts.list': { params: empty, result: z.array(publicHostSchema) },
   'host.add': {
-    params: hostAddSchema,
+    // A plan-only request (`plan: true`) changes nothing; an add carries the confirmed plan's digest.
+    params: hostAddSchema.refine((r) => r.plan === true || r.confirmed !== undefined, {
+      path: ['confirmed'],
+      message: MISSING_PLAN,
+    }),
     result: z.object({ hostId: z.string(), taskId: taskId.optional(), plan: planSchema.optional() }),
     mutates: true,
   },
@@ -416,7 +425,7 @@ export const METHODS = {
       host: z.string().min(1),
       action: z.enum(POWER_ACTIONS),
       force: z.boolean().optional(),
-      plan: confirmedPlan.optional(),
+      plan: confirmedPlan,
     }),
     result: taskStarted,
     mutates: true,
@@ -429,7 +438,7 @@ export const METHODS = {
       /** Absent: the rack file's bootMethod, else what MaaS reports for the machine. */
       efi: z.boolean().optional(),
       force: z.boolean().optional(),
-      plan: confirmedPlan.optional(),
+      plan: confirmedPlan,
     }),
     result: taskStarted,
     mutates: true,
@@ -439,7 +448,7 @@ export const METHODS = {
       host: z.string().min(1),
       op: z.enum(['abort', 'mark-broken', 'mark-fixed']),
       comment: z.string().max(200).optional(),
-      plan: confirmedPlan.optional(),
+      plan: confirmedPlan,
     }),
     result: taskStarted,
     mutates: true,
@@ -512,14 +521,14 @@ export const METHODS = {
       host: z.string().min(1),
       fix: z.enum(FIX_IDS),
       taskId: taskId.optional(),
-      plan: confirmedPlan.optional(),
+      plan: confirmedPlan,
     }),
     result: taskStarted,
     mutates: true,
   },
   'host.inspect': { params: z.object({ host: z.string().min(1) }), result: inspectionSchema },
   'host.reconcile': {
-    params: z.object({ host: z.string().min(1), plan: confirmedPlan.optional() }),
+    params: z.object({ host: z.string().min(1), plan: confirmedPlan }),
     result: taskStarted,
     mutates: true,
   },

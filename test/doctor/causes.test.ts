@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployConfirmed, planDigest } from '../confirmed.ts';
 import { labTroubles, type LabTroubles } from '../../src/lab/troubles.ts';
 import type { LabHost } from '../../src/lab/spec.ts';
 import type { Handlers } from '../../src/runner/service/context.ts';
 import type { BmcPowerSweep } from '../../src/runner/power-sweep.ts';
-import type { Diagnosis, InspectNode } from '../../src/protocol/doctor.ts';
+import type { Diagnosis, FixId, InspectNode } from '../../src/protocol/doctor.ts';
 import { offeringFor, until, type Operator, type TestLab } from '../e2e/helpers.ts';
-import { openTroubleshootBench, testCaller, type TroubleshootBench } from './harness.ts';
+import { handlersCall, openTroubleshootBench, testCaller, type TroubleshootBench } from './harness.ts';
 
 /**
  * One test per cause of a stuck deployment: the lab is put in that state, the doctor (or the
@@ -44,17 +45,14 @@ function pick(pred: (x: LabHost) => boolean = (x) => x.nics.length >= 2): LabHos
 }
 
 async function deploy(x: LabHost): Promise<string> {
-  const r = await tasks['instance.create']!(
-    {
-      name: `vm-${x.hostname}`,
-      offering: offeringFor(x),
-      template: 'jammy',
-      networks: ['tenant-a'],
-      host: x.hostname,
-    },
-    caller,
-  );
-  return (r as { taskId: string }).taskId;
+  const r = await deployConfirmed(handlersCall(tasks), {
+    name: `vm-${x.hostname}`,
+    offering: offeringFor(x),
+    template: 'jammy',
+    networks: ['tenant-a'],
+    host: x.hostname,
+  });
+  return r.taskId;
 }
 
 const doctor = async (x: LabHost) => (await h['host.doctor']!({ host: x.hostname }, caller)) as Diagnosis;
@@ -79,12 +77,9 @@ async function doctorUntil(
 async function fix(x: LabHost, d: Diagnosis, id: string) {
   const f = d.fixes.find((y) => y.id === id);
   expect(f, `fix ${id} among ${d.fixes.map((y) => y.id).join(', ')}`).toBeDefined();
-  const r = (await h['host.fix']!(
-    { host: x.hostname, fix: id, ...(f!.taskId && { taskId: f!.taskId }) },
-    caller,
-  )) as {
-    taskId: string;
-  };
+  const req = { host: x.hostname, fix: id as FixId, ...(f!.taskId && { taskId: f!.taskId }) };
+  const plan = await planDigest(handlersCall(tasks), { action: 'fix', ...req });
+  const r = (await h['host.fix']!({ ...req, plan }, caller)) as { taskId: string };
   return op.wb.engine.wait(r.taskId);
 }
 
@@ -218,7 +213,8 @@ describe('cabling and inspection', () => {
     expect(bond.children.map((c) => c.label)).toEqual(x.nics.map((n, k) => `eth${k} ${n.mac}`));
     expect(i.tree.children.filter((c) => c.kind === 'nic')).toEqual([]);
     expect(i.plan.flatMap((s) => s.actions).join('\n')).toMatch(/bond_mode=active-backup/);
-    const r = (await h['host.reconcile']!({ host: x.hostname }, caller)) as { taskId: string };
+    const plan = await planDigest(handlersCall(tasks), { action: 'reconcile', host: x.hostname });
+    const r = (await h['host.reconcile']!({ host: x.hostname, plan }, caller)) as { taskId: string };
     expect((await op.wb.engine.wait(r.taskId)).state).toBe('done');
     const after = (await h['host.inspect']!({ host: x.hostname }, caller)) as { drift: string[] };
     expect(after.drift).toEqual([]);

@@ -1,9 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { diagnose, type DoctorFacts } from '../../src/runner/doctor/diagnose.ts';
-import { stageHistorySchema } from '../../src/runner/doctor/history.ts';
-import { parseEventTime } from '../../src/gear/maas/schemas.ts';
+import { diagnose } from '../../src/runner/doctor/diagnose.ts';
+import { load, names } from './corpus-load.ts';
 
 /**
  * The recorded timelines: each fixture is a machine as a real region shows it (its events in
@@ -11,44 +8,6 @@ import { parseEventTime } from '../../src/gear/maas/schemas.ts';
  * BMC nor the switches. The rules must name the fixture's cause from the story alone, and name
  * none for the healthy and the slow-but-progressing ones.
  */
-const DIR = join(import.meta.dirname, '..', 'fixtures', 'doctor');
-
-interface Fixture {
-  about: string;
-  expect: string | null;
-  now: string;
-  maas: NonNullable<Extract<DoctorFacts['maas'], { systemId: string }>>;
-  events: { id: number; level: string; created: string; type: string; description: string }[];
-  curtin: DoctorFacts['curtin'];
-  history: unknown;
-}
-
-function load(name: string): { fx: Fixture; facts: DoctorFacts } {
-  const fx = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as Fixture;
-  const facts: DoctorFacts = {
-    hostname: 'r01-n007',
-    now: parseEventTime(fx.now)!,
-    maas: fx.maas,
-    events: fx.events.map((e) => ({ ...e, at: parseEventTime(e.created) ?? Number.NaN })),
-    curtin: fx.curtin,
-    history: fx.history ? stageHistorySchema.parse(fx.history) : null,
-    bmc: { answer: 'unreachable', error: 'no answer from 10.0.7.7:623 after 3 tries' },
-    outOfBand: null,
-    ports: [{ switch: 'tor-r01', port: 'ethernet1/1/7', pxeVlan: 10, error: 'ssh: connect timed out' }],
-    macs: [
-      { mac: '52:54:00:12:34:07', switch: 'tor-r01', port: 'ethernet1/1/7', error: 'ssh: connect timed out' },
-    ],
-    instanceMac: null,
-    task: null,
-  };
-  return { fx, facts };
-}
-
-const names = readdirSync(DIR)
-  .filter((f) => f.endsWith('.json'))
-  .map((f) => f.slice(0, -5))
-  .sort();
-
 describe('the fixture corpus', () => {
   it('holds one timeline per cause, and healthy and slow-but-fine ones', () => {
     const expects = names.map((n) => load(n).fx.expect);

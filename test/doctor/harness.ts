@@ -3,6 +3,7 @@ import { taskHandlers } from '../../src/runner/service/tasks.ts';
 import type { Caller, Handlers } from '../../src/runner/service/context.ts';
 import type { BmcPowerSweep } from '../../src/runner/power-sweep.ts';
 import type { LabOptions } from '../../src/lab/index.ts';
+import type { Call } from '../confirmed.ts';
 import {
   hostRecord,
   openOperator,
@@ -59,5 +60,14 @@ export async function openTroubleshootBench(
       await op.close();
       await tl.close();
     },
+  };
+}
+
+/** The runner's handlers as a `Call` (test/confirmed.ts), called by the test caller. */
+export function handlersCall(handlers: Handlers): Call {
+  return async (m, p) => {
+    const handler = handlers[m as keyof Handlers];
+    if (!handler) throw new Error(`no handler ${m}`);
+    return handler(p, testCaller);
   };
 }

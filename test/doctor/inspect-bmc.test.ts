@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployConfirmed, planDigest } from '../confirmed.ts';
 import type { InspectNode } from '../../src/protocol/doctor.ts';
 import { inspect, type InspectFacts } from '../../src/runner/doctor/inspect.ts';
 import { offeringFor } from '../e2e/helpers.ts';
-import { openTroubleshootBench, testCaller, type TroubleshootBench } from './harness.ts';
+import { handlersCall, openTroubleshootBench, testCaller, type TroubleshootBench } from './harness.ts';
 
 /**
  * The inspection checks a deployed host's BMC beside its VLANs and bond: a running instance's host
@@ -66,16 +67,13 @@ describe('the inspection of a deployed lab host', () => {
     const { tl, op, h, tasks } = bench;
     const caller = testCaller;
     const x = tl.lab.spec.hosts[0]!;
-    const r = (await tasks['instance.create']!(
-      {
-        name: 'vm-bmc',
-        offering: offeringFor(x),
-        template: 'jammy',
-        networks: ['tenant-a'],
-        host: x.hostname,
-      },
-      caller,
-    )) as { taskId: string };
+    const r = await deployConfirmed(handlersCall(tasks), {
+      name: 'vm-bmc',
+      offering: offeringFor(x),
+      template: 'jammy',
+      networks: ['tenant-a'],
+      host: x.hostname,
+    });
     expect((await op.wb.engine.wait(r.taskId)).state).toBe('done');
     const clean = (await h['host.inspect']!({ host: x.hostname }, caller)) as {
       drift: string[];
@@ -95,7 +93,8 @@ describe('the inspection of a deployed lab host', () => {
     };
     expect(i.drift).toEqual(['BMC: power off; instance vm-bmc is running, so on is expected']);
     expect(i.plan.map((s) => s.step)).toEqual(['Power on']);
-    const fix = (await h['host.reconcile']!({ host: x.hostname }, caller)) as { taskId: string };
+    const plan = await planDigest(handlersCall(tasks), { action: 'reconcile', host: x.hostname });
+    const fix = (await h['host.reconcile']!({ host: x.hostname, plan }, caller)) as { taskId: string };
     expect((await op.wb.engine.wait(fix.taskId)).state).toBe('done');
     expect(tl.lab.world.host(x.hostname).power).toBe('on');
     expect(((await h['host.inspect']!({ host: x.hostname }, caller)) as { drift: string[] }).drift).toEqual(

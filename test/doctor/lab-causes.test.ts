@@ -151,6 +151,46 @@ describe('each cause on the lab, from its MaaS story', () => {
     expect(d.cause?.id).toBe('rescue-stuck');
   }, 60_000);
 
+  it('powered on, never network-booted (network boot off in the firmware): no-pxe from the timeline', async () => {
+    const x = host();
+    trouble.netbootDisabled(x);
+    await deploy(x);
+    const d = await doctorUntil(x, 'no-pxe');
+    expect(d.cause!.stage).toBe('powered on');
+    expect(d.cause!.sentence).toMatch(
+      new RegExp(`^${x} never network-booted after power-on: stopped after "powered on"`),
+    );
+    expect(d.cause!.evidence.join('\n')).toMatch(/Node powered on[\s\S]*no "PXE Request" event after it/);
+    expect(d.timeline.stages.map((st) => st.id)).not.toContain('pxe');
+    // The ports were read on the PXE VLAN: no port fix, a pointer at the firmware instead.
+    expect(d.fixes.map((f) => f.id)).toEqual(['pxe-boot', 'reset-failed']);
+    expect(d.cause!.hints.join('\n')).toMatch(
+      /ToR ports are on the PXE VLAN: look at the firmware's network boot/,
+    );
+    named[x] = 'no-pxe';
+  }, 60_000);
+
+  it('no switch or BMC answers the jump host: the timeline alone concludes, and says what it could not check', async () => {
+    const x = host();
+    // The port goes to a tenant VLAN and the BMC stops answering as MaaS powers the host on; the
+    // switches refuse rackpilot's logins: no live check can explain it, MaaS's story still does.
+    trouble.tenantVlanDuringDeploy(x, 201);
+    trouble.bmcUnreachable(x, { duringDeploy: true });
+    tl.lab.switches.faults.refuseLogin();
+    try {
+      await deploy(x);
+      const d = await doctorUntil(x, 'no-pxe');
+      expect(d.unchecked).toEqual(
+        expect.arrayContaining(['BMC power and boot device', 'ToR ports and VLANs']),
+      );
+      expect(d.cause!.sentence).toMatch(/never network-booted after power-on/);
+      expect(d.timeline.failure?.timedOut).toBe(true);
+    } finally {
+      tl.lab.switches.faults.refuseLogin('*', false);
+      tl.lab.bmcs.faults.clear(x);
+    }
+  }, 60_000);
+
   it('a healthy deployment gets no cause', async () => {
     const x = host();
     await deploy(x);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientCall, deployConfirmed, planDigest } from '../confirmed.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { connectRunner, type RunnerClient } from '../../src/client/runner-client.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
@@ -79,7 +80,7 @@ describe.skipIf(skip)('chaos on a three-member etcd', () => {
     const offerings = offeringsByHost(tl);
     let n = 0;
     const deploy = (c: RunnerClient) =>
-      c.call('instance.create', {
+      deployConfirmed(clientCall(c), {
         name: `chaos-${n++}`,
         offering: offerings[n % offerings.length]!,
         template: 'jammy',
@@ -111,6 +112,7 @@ describe.skipIf(skip)('chaos on a three-member etcd', () => {
       return [sa, sb].filter((s) => s.coordination!.lease.lostAt !== null).length;
     };
     const rows: Row[] = [];
+    let lastStates = '';
     const ids: string[] = [];
     try {
       const rounds: [string, () => Promise<EtcdMember>][] = [
@@ -154,7 +156,11 @@ describe.skipIf(skip)('chaos on a three-member etcd', () => {
       }
       await until(
         'every deploy done',
-        async () => (await tasksOf()).filter((t) => ids.includes(t.id)).every((t) => t.state === 'done'),
+        async () => {
+          const mine = (await tasksOf()).filter((t) => ids.includes(t.id));
+          lastStates = mine.map((t) => `${t.id} ${t.state}`).join(', ');
+          return mine.every((t) => t.state === 'done');
+        },
         180_000,
       );
 
@@ -206,7 +212,8 @@ describe.skipIf(skip)('chaos on a three-member etcd', () => {
         changes: changes - changesBefore,
         servingAgainMs,
       });
-      await b.client.call('task.resume', { id: frozenTask });
+      const plan = await planDigest(clientCall(b.client), { action: 'resume', task: frozenTask });
+      await b.client.call('task.resume', { id: frozenTask, plan });
       await until(
         'b resumes it to done',
         async () => (await tasksOf()).some((x) => x.id === frozenTask && x.state === 'done'),
@@ -218,6 +225,9 @@ describe.skipIf(skip)('chaos on a three-member etcd', () => {
     } finally {
       churning = false;
       await churn;
+      // What was seen, also when the test failed.
+      for (const r of refusals) console.log(`chaos: refused: ${r}`);
+      if (lastStates) console.log(`chaos: deploys: ${lastStates}`);
     }
     console.log(
       [

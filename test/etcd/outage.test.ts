@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientCall, deployConfirmed } from '../confirmed.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
 import { cli } from '../runner/cli-process.ts';
 import { skipWithoutEtcd, startEtcd, type TestEtcd } from './etcd-server.ts';
@@ -51,12 +52,17 @@ describe.skipIf(skip)('etcd goes away mid-run', () => {
       template: 'jammy',
       networks: ['tenant-a'],
     });
-    const started = await Promise.all([
-      a.client.call('instance.create', req('out-a0', 0)),
-      a.client.call('instance.create', req('out-a1', 1)),
-      b.client.call('instance.create', req('out-b0', 2)),
-      b.client.call('instance.create', req('out-b1', 3)),
-    ]);
+    // Planned and started one after the other, as operators do: each plan sees the hosts the
+    // deploys before it took (two jump hosts planning at the same instant may pick the same host,
+    // and the later start is refused naming it: test/etcd/two-runners.test.ts).
+    const started = [];
+    for (const [jh, name, i] of [
+      [a, 'out-a0', 0],
+      [a, 'out-a1', 1],
+      [b, 'out-b0', 2],
+      [b, 'out-b1', 3],
+    ] as const)
+      started.push(await deployConfirmed(clientCall(jh.client), req(name, i)));
     const ids = started.map((s) => s.taskId);
     const coordA = a.runner.wb.engine.coordinator;
     await until(
@@ -68,13 +74,18 @@ describe.skipIf(skip)('etcd goes away mid-run', () => {
     await etcd.stop();
     const stoppedAt = Date.now();
 
-    // A change is refused, naming the endpoints; nothing is recorded.
+    // A change is refused, naming the endpoints; nothing is recorded. (One request that fails at
+    // every member is refused alone; etcd counts as unreachable after a second failed round.)
+    await until('both runners know etcd is away', async () => {
+      const s = await Promise.all([a, b].map((jh) => jh.client.call('runner.status', {})));
+      return s.every((x) => x.coordination?.available === false);
+    });
     const refused = await b.client.call('template.add', { name: 'noble', image: 'ubuntu/noble' }).then(
       () => null,
       (err: Error) => err.message,
     );
     expect(refused).toMatch(new RegExp(`etcd at ${etcd.endpoint.replace(/[/.]/g, '\\$&')} is unreachable`));
-    const deploy = await a.client.call('instance.create', req('out-late', 4)).then(
+    const deploy = await deployConfirmed(clientCall(a.client), req('out-late', 4)).then(
       () => null,
       (err: Error) => err.message,
     );

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { clientCall, planDigest } from '../confirmed.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runnerPaths } from '../../src/config/runner-paths.ts';
 import { startTestLab, type TestLab } from '../e2e/helpers.ts';
@@ -101,7 +102,10 @@ describe.skipIf(skip)('a jump host dies mid-deploy', () => {
     expect(listed.steps.at(-1)!.state).toBe('pending');
 
     // Any jump host may resume it: B does, to done.
-    await b.client.call('task.resume', { id });
+    await b.client.call('task.resume', {
+      id,
+      plan: await planDigest(clientCall(b.client), { action: 'resume', task: id }),
+    });
     await until('the resumed task is done', () => coordB.task(id)?.state === 'done', 120_000);
     const done = b.runner.wb.engine.get(id)!;
     expect(done.log.some((l) => /resume requested/.test(l.text))).toBe(true);

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { addHostConfirmed, clientCall } from '../confirmed.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandContext } from '../../src/cli/context.ts';
@@ -100,7 +101,12 @@ describe("a host's BMC from MaaS's power parameters", () => {
   });
 
   it('`host add` keeps the BMC MaaS gave, says so in `host ls`, and its task log holds no password', async () => {
-    const added = await client.call('host.add', { hostname: ipmiHost, cores: 8, mhz: 2000, memory: 16384 });
+    const added = await addHostConfirmed(clientCall(client), {
+      hostname: ipmiHost,
+      cores: 8,
+      mhz: 2000,
+      memory: 16384,
+    });
     const done = new Promise<void>((resolve) =>
       client.onEvent((e) => e.taskId === added.taskId && e.type === 'task-done' && resolve()),
     );

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { addHostConfirmed, clientCall } from '../confirmed.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandContext } from '../../src/cli/context.ts';
@@ -33,7 +34,12 @@ beforeAll(async () => {
     start: false,
   });
   await client.call('tasks.subscribe', {});
-  const added = await client.call('host.add', { hostname: HOST, cores: 8, mhz: 2000, memory: 16384 });
+  const added = await addHostConfirmed(clientCall(client), {
+    hostname: HOST,
+    cores: 8,
+    mhz: 2000,
+    memory: 16384,
+  });
   const done = new Promise<void>((resolve) =>
     client.onEvent((e) => e.taskId === added.taskId && e.type === 'task-done' && resolve()),
   );

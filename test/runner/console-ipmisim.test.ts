@@ -5,6 +5,7 @@
  * host is in the runner's store with ipmi_sim as its BMC.
  */
 import { mkdtempSync } from 'node:fs';
+import { addHostConfirmed, clientCall } from '../confirmed.ts';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,7 +70,7 @@ describe.runIf(run)('rackpilot console against ipmi_sim with SOL on a TCP consol
       env,
       start: false,
     });
-    await admin.call('host.add', {
+    await addHostConfirmed(clientCall(admin), {
       hostname: HOST,
       cores: 8,
       mhz: 2000,

@@ -1,4 +1,5 @@
 import { mkdtempSync, statSync } from 'node:fs';
+import { addHostConfirmed, clientCall, planDigest } from '../confirmed.ts';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
@@ -53,7 +54,12 @@ beforeAll(async () => {
   runner = await startRunner({ env, log: () => undefined, idleMs: 0 });
   const admin = await viewer(false);
   await admin.c.call('tasks.subscribe', {});
-  const added = await admin.c.call('host.add', { hostname: HOST, cores: 8, mhz: 2000, memory: 16384 });
+  const added = await addHostConfirmed(clientCall(admin.c), {
+    hostname: HOST,
+    cores: 8,
+    mhz: 2000,
+    memory: 16384,
+  });
   const done = new Promise<void>((resolve) =>
     admin.c.onEvent((e) => e.taskId === added.taskId && e.type === 'task-done' && resolve()),
   );
@@ -114,7 +120,8 @@ describe('the runner shares one SOL session among viewers', () => {
     await a.c.call('tasks.subscribe', {});
     await a.c.call('console.open', { host: HOST });
     await until(() => a.state()?.state === 'open', 'the console');
-    const { taskId } = await a.c.call('host.power', { host: HOST, action: 'cycle', force: true });
+    const plan = await planDigest(clientCall(a.c), { action: 'power', host: HOST, op: 'cycle' });
+    const { taskId } = await a.c.call('host.power', { host: HOST, action: 'cycle', force: true, plan });
     const ended = new Promise<void>((resolve) =>
       a.c.onEvent(
         (e) =>

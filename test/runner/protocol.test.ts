@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { addHostConfirmed, clientCall } from '../confirmed.ts';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +116,48 @@ describe('the runner socket', () => {
     ).rejects.toThrow(/unknown request "tasks.delete"/);
   });
 
+  it('refuses a change request without the digest of the plan the operator confirmed, naming the field', async () => {
+    const c = await client();
+    const anyCall = c as unknown as { call: (m: string, p: unknown) => Promise<unknown> };
+    const missing = /a change starts only from a confirmed plan/;
+    const h = tl.lab.spec.hosts[0]!.hostname;
+    for (const [method, params, field] of [
+      ['host.power', { host: h, action: 'on' }, 'plan'],
+      ['host.bootdev', { host: h, device: 'pxe', persistent: false }, 'plan'],
+      ['host.maas', { host: h, op: 'mark-fixed' }, 'plan'],
+      ['host.fix', { host: h, fix: 'pxe-boot' }, 'plan'],
+      ['host.reconcile', { host: h }, 'plan'],
+      ['instance.create', { name: 'vm', offering: 'o', template: 't', networks: ['n'] }, 'plan'],
+      ['instance.action', { verb: 'destroy', instance: 'vm' }, 'plan'],
+      ['task.resume', { id: 't-1a2b3c4d' }, 'plan'],
+      ['task.rollback', { id: 't-1a2b3c4d' }, 'plan'],
+      ['task.cancel', { id: 't-1a2b3c4d' }, 'plan'],
+      ['host.add', { hostname: h, cores: 8, mhz: 2000, memory: 16384 }, 'confirmed'],
+    ] as const) {
+      const err = await anyCall.call(method, params).then(
+        () => null,
+        (e: Error) => e.message,
+      );
+      expect(err, method).toMatch(
+        new RegExp(`^runner: ${method.replace('.', '\\.')}: ${field}: missing: the digest of the plan`),
+      );
+      expect(err, method).toMatch(missing);
+    }
+    // A digest that is not one is named too.
+    await expect(anyCall.call('host.power', { host: h, action: 'on', plan: 'yes' })).rejects.toThrow(
+      /host\.power: plan: the digest of a plan from action\.plan/,
+    );
+    // Planning a host add (`plan: true`) changes nothing and needs no digest.
+    const planned = (await anyCall.call('host.add', {
+      hostname: h,
+      cores: 8,
+      mhz: 2000,
+      memory: 16384,
+      plan: true,
+    })) as { plan: unknown[] };
+    expect(planned.plan.length).toBeGreaterThan(0);
+  });
+
   it('refuses a client configured for another site, naming both', async () => {
     await expect(client({ site: 'http://10.1.1.1:5240/MAAS' })).rejects.toThrow(
       /serves .* but you configured http:\/\/10\.1\.1\.1:5240\/MAAS/,
@@ -168,7 +211,7 @@ describe('catalog and tasks through the runner', () => {
         if (e.type === 'task-done' || e.type === 'task-failed') resolve();
       }),
     );
-    const added = await c.call('host.add', {
+    const added = await addHostConfirmed(clientCall(c), {
       hostname: h.hostname,
       cores: h.cpuCount,
       mhz: h.cpuMhz,

@@ -2,23 +2,9 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { Header } from '../../components/Header.tsx';
 import { etcdPeers } from '../../src/cli/dashboard.tsx';
-import type { RunnerStatus } from '../../src/protocol/messages.ts';
+import { healthyCoordination, type Coordination } from '../fixtures/coordination.ts';
 
-type Coordination = NonNullable<RunnerStatus['coordination']>;
-
-const base: Coordination = {
-  backend: 'etcd',
-  endpoints: ['http://10.0.0.11:2379', 'http://10.0.0.12:2379', 'http://10.0.0.13:2379'],
-  prefix: '/rackpilot/dc1/',
-  owner: 'jump-a/pid-1-abcdef',
-  available: true,
-  condition: 'ok',
-  staleSince: null,
-  error: null,
-  members: null,
-  lease: { grantedAt: '2026-12-06T09:00:00.000Z', lostAt: null, renewedAt: null },
-  runners: [],
-};
+const base: Coordination = healthyCoordination;
 
 const snapshot = {
   endpoint: 'http://maas:5240/MAAS',

@@ -56,3 +56,30 @@ export function conditionFrom(members: MemberCount | null, error: string): EtcdC
 export function cleanGrpcMessage(message: string): string {
   return message.replace(/\.?\s*Resolution note:.*$/s, '').trim();
 }
+
+/**
+ * When failures make etcd unavailable. One request or keepalive round that failed at every member
+ * is not enough: a leader election on a loaded machine can outlast every try of one round. Only a
+ * second round that began after the first had failed, and failed too with no answer between,
+ * does; the trouble is dated from the first. Pure: the site reports its rounds and answers.
+ */
+export class OutageJudge {
+  private firstFailedAt: number | null = null;
+
+  /** A request answered: a quorum is there, the count starts again. */
+  answered(): void {
+    this.firstFailedAt = null;
+  }
+
+  /**
+   * A round that began at `startedAt` failed at every member at `endedAt`. Returns when the outage
+   * began once it is one (a second failed round), else null: wait for the next round.
+   */
+  failed(startedAt: number, endedAt: number): number | null {
+    if (this.firstFailedAt === null) {
+      this.firstFailedAt = endedAt;
+      return null;
+    }
+    return startedAt >= this.firstFailedAt ? this.firstFailedAt : null;
+  }
+}

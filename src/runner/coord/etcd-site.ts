@@ -22,7 +22,14 @@ import type * as RPC from 'etcd3/lib/rpc.js';
 import type { EtcdSettings } from '../../config/config.ts';
 import { OperatorError, describeError } from '../../util/errors.ts';
 import { redact } from '../../util/redact.ts';
-import { cleanGrpcMessage, conditionFrom, type Health, type MemberCount } from './etcd-health.ts';
+import {
+  OutageJudge,
+  cleanGrpcMessage,
+  conditionFrom,
+  type Health,
+  type MemberCount,
+} from './etcd-health.ts';
+import { writesInEffect, writtenKeys } from './lost-answer.ts';
 
 /**
  * A runner's connection to the site's etcd: its lease (kept alive every TTL/3), its entry in the
@@ -313,6 +320,7 @@ export class EtcdSite {
     try {
       await failed.cancel().catch(() => undefined);
       for (let wait = 250; !this.closed; wait = Math.min(wait * 2, 5_000)) {
+        const started = Date.now();
         try {
           const all = await this.client.getAll().prefix(this.prefix).exec();
           const rev = Number(all.header.revision);
@@ -334,7 +342,7 @@ export class EtcdSite {
           await this.watchFrom(rev + 1);
           return;
         } catch (err) {
-          await this.failed(err);
+          await this.failed(err, started);
           await sleep(wait);
         }
       }
@@ -357,6 +365,7 @@ export class EtcdSite {
   private async keepAliveRound(): Promise<void> {
     if (this.closed || this.lost.aborted) return;
     const lease = this.lease;
+    const started = Date.now();
     let last: unknown = null;
     for (let attempt = 0; attempt < this.endpoints.length + 2 && !this.closed; attempt++) {
       if (attempt > 0) await sleep(Math.min(100 * attempt, 500));
@@ -372,7 +381,7 @@ export class EtcdSite {
         last = err;
       }
     }
-    if (!this.closed) await this.failed(last);
+    if (!this.closed) await this.failed(last, started);
   }
 
   private declareLost(why: string): void {
@@ -394,6 +403,7 @@ export class EtcdSite {
    */
   private async renewLease(): Promise<void> {
     for (let wait = 250; !this.closed && this.lost.aborted; wait = Math.min(wait * 2, 2_000)) {
+      const started = Date.now();
       try {
         await this.grantLease();
         this.lostController = new AbortController();
@@ -409,7 +419,7 @@ export class EtcdSite {
         return;
       } catch (err) {
         if (!this.lost.aborted) return;
-        await this.failed(err);
+        await this.failed(err, started);
         await sleep(wait);
       }
     }
@@ -423,10 +433,13 @@ export class EtcdSite {
 
   /** Counts the answers, so that a failure's verdict does not overrule an answer that came after it. */
   private answers = 0;
+  /** Turns failed rounds into an outage: the second in a row, not the first (an election). */
+  private readonly judge = new OutageJudge();
 
   /** A request answered: a quorum is there. */
   private answered(): void {
     this.answers++;
+    this.judge.answered();
     if (this.health.available) return;
     this.health = {
       ...this.health,
@@ -443,11 +456,14 @@ export class EtcdSite {
   private probing: Promise<MemberCount> | null = null;
 
   /**
-   * A request failed at every member it tried: etcd is unavailable. A probe of each member's own
-   * status (answered without the quorum) tells "unreachable" from "quorum lost".
+   * A request (or keepalive round) begun at `startedAt` failed at every member it tried. The second
+   * such round in a row makes etcd unavailable (the judge); a probe of each member's own status
+   * (answered without the quorum) then tells "unreachable" from "quorum lost".
    */
-  private async failed(err: unknown): Promise<void> {
+  private async failed(err: unknown, startedAt: number): Promise<void> {
     const error = this.describe(err);
+    const began = this.judge.failed(startedAt, Date.now());
+    if (began === null && this.health.available) return;
     const answers = this.answers;
     const members = await (this.probing ??= this.probeMembers().finally(() => (this.probing = null)));
     // A request answered meanwhile: a quorum is there after all.
@@ -459,7 +475,7 @@ export class EtcdSite {
       ...was,
       available: false,
       condition,
-      since: changed ? nowIso() : was.since,
+      since: was.available && began !== null ? new Date(began).toISOString() : changed ? nowIso() : was.since,
       error,
       members,
     };
@@ -505,9 +521,17 @@ export class EtcdSite {
     return () => this.healthListeners.delete(fn);
   }
 
-  /** The refusal of a change while etcd is unavailable, naming it. */
-  unavailableError(): EtcdUnavailableError {
+  /**
+   * The refusal of a change while etcd is unavailable, naming it; or, for one request that failed
+   * at every member while etcd still counts as available (a single round), that request's failure.
+   */
+  unavailableError(requestError?: string): EtcdUnavailableError {
     const h = this.health;
+    if (h.available && requestError !== undefined)
+      return new EtcdUnavailableError(
+        `etcd at ${this.endpoints.join(', ')} did not answer this change at any member (${requestError}): it was not made`,
+        { target: this.endpoints.join(','), hint: 'try again: a leader election takes about a second' },
+      );
     const what = h.condition === 'quorum-lost' ? 'has no quorum' : 'is unreachable';
     const members = h.members ? `, ${h.members.answering} of ${h.members.total} members answer` : '';
     return new EtcdUnavailableError(
@@ -657,6 +681,7 @@ export class EtcdSite {
   ): Promise<RPC.ITxnResponse> {
     if (this.closed) throw new OperatorError('the runner is stopping');
     let res: RPC.ITxnResponse;
+    const started = Date.now();
     try {
       res = await this.client.kv.txn({ compare, success, failure });
     } catch (err) {
@@ -664,10 +689,12 @@ export class EtcdSite {
         this.declareLost('etcd refused a write for an unknown lease');
         throw new OperatorError(`this runner's etcd lease is gone`, { cause: err });
       }
-      await this.failed(err);
-      throw this.unavailableError();
+      await this.failed(err, started);
+      throw this.unavailableError(this.describe(err));
     }
     this.answered();
+    // The failure branch's answers are not this success's: a forced claim's displaced keys are not known.
+    if (!res.succeeded && (await this.inEffect(success))) return { ...res, succeeded: true, responses: [] };
     if (res.succeeded) {
       const rev = Number(res.header.revision);
       for (const op of success) {
@@ -688,6 +715,47 @@ export class EtcdSite {
       }
     }
     return res;
+  }
+
+  /**
+   * Whether every put and delete of a transaction whose compare failed is in effect already, as
+   * this runner wrote them (same value, same lease): its own earlier try committed and only the
+   * answer was lost (a leader killed mid-call, the library trying again at another member).
+   * Then the mirror takes the keys as etcd has them and the write counts as done.
+   */
+  private async inEffect(success: RPC.IRequestOp[]): Promise<boolean> {
+    const keys = writtenKeys(success);
+    if (!keys) return false;
+    let read: RPC.ITxnResponse;
+    try {
+      read = await this.client.kv.txn({
+        compare: [],
+        success: keys.map((k) => this.rangeOp(k)),
+        failure: [],
+      });
+    } catch {
+      return false;
+    }
+    const kvs = keys.map((_, i) => read.responses[i]?.response_range?.kvs?.[0]);
+    const held = kvs.map((kv) => kv && { value: kv.value.toString('utf8'), lease: String(kv.lease) });
+    if (!writesInEffect(success, held)) return false;
+    const rev = Number(read.header.revision);
+    keys.forEach((key, i) => {
+      const kv = kvs[i];
+      if (kv)
+        this.applyEntry(key, {
+          rev: Number(kv.mod_revision),
+          value: kv.value.toString('utf8'),
+          create: Number(kv.create_revision),
+          lease: String(kv.lease),
+        });
+      else if (this.mirror.get(key)?.value != null)
+        this.applyEntry(key, { rev, value: null, create: 0, lease: '0' });
+    });
+    this.log(
+      `etcd: a write whose answer was lost had committed (${keys.map((k) => this.rel(k)).join(', ')})`,
+    );
+    return true;
   }
 
   /** Whether a key bound to a lease is bound to ours. */

@@ -326,7 +326,8 @@ export class EtcdStoreRemote implements StoreRemote {
           !this.site.lost.aborted &&
           !this.closing
         ) {
-          paused();
+          // One failed round is not an outage (an election): the wait is told once etcd is unavailable.
+          if (!this.site.getHealth().available) paused();
           await sleep(wait);
           continue;
         }

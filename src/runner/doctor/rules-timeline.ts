@@ -8,19 +8,26 @@ import { line, type Timeline } from './timeline.ts';
  * sat there say where it stopped (no PXE, no kernel, no installer, never back from its disk).
  */
 
-export const neverPxe: Rule = ({ f, t }) => {
+export const neverPxe: Rule = ({ f, t, checks }) => {
   if (!stopped(t) || !t.operation || t.operation === 'release') return null;
   const s = last(t);
   if (!s || (s.id !== 'requested' && s.id !== 'powered-on')) return null;
   const powered = s.id === 'powered-on' ? 'after power-on' : 'after MaaS asked for it';
+  // Ports read and on the PXE VLAN: moving them there is no fix.
+  const ports = checks.filter((c) => c.id.startsWith('port:'));
+  const portsOk = ports.length > 0 && ports.every((c) => c.state === 'pass');
   return {
     id: 'no-pxe',
     title: `never network-booted ${powered}`,
     stage: s.label,
     sentence: `${f.hostname} never network-booted ${powered}: ${stoppedAfter(t, f.now)}, and no PXE request reached MaaS since (boot order or boot device not PXE, the port off the PXE VLAN, or the host not powering on).`,
     evidence: [s.evidence, `no "PXE Request" event after it`],
-    fixes: [PXE_BOOT, PORTS_PXE, ...resumeFix(f), ...resetFix(f)],
-    hints: [],
+    fixes: [PXE_BOOT, ...(portsOk ? [] : [PORTS_PXE]), ...resumeFix(f), ...resetFix(f)],
+    hints: portsOk
+      ? [
+          "its ToR ports are on the PXE VLAN: look at the firmware's network boot (the NIC's PXE option ROM, UEFI boot override) on the console",
+        ]
+      : [],
     specificity: 50,
   };
 };

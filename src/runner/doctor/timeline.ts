@@ -155,11 +155,14 @@ function eraseOf(input: TimelineInput): Timeline['erase'] {
   if (!input.diskBytes || input.diskBytes <= 0) return null;
   const site = typicalEraseRate(input.history);
   const rateBps = site ?? ASSUMED_ERASE_BPS;
+  // The site's own rate was measured on its own clock; the assumed one is a real disk's, which
+  // the lab's MaaS runs scaled.
+  const scale = site ? 1 : (input.timeScale ?? 1);
   return {
     bytes: input.diskBytes,
     rateBps,
     rateFrom: site ? 'site history' : 'assumed',
-    expectedS: Math.round(input.diskBytes / rateBps),
+    expectedS: Math.max(1, Math.round((input.diskBytes / rateBps) * scale)),
   };
 }
 
@@ -197,7 +200,7 @@ export function buildTimeline(input: TimelineInput): Timeline {
     let patienceS: number | null = Number.isFinite(def.patienceS) ? scaled(def.patienceS, scale) : null;
     let patienceFrom: TimelineStage['patienceFrom'] = 'default';
     if (def.id === 'erasing' && erase) {
-      patienceS = Math.round(erase.expectedS * 1.5 + 600);
+      patienceS = Math.round(erase.expectedS * 1.5) + scaled(600, scale);
       patienceFrom = 'disk sizes';
     } else if (typicalS !== null) {
       patienceS = Math.max(3 * typicalS, typicalS + scaled(120, scale));

@@ -3,7 +3,7 @@ import { imageMatches } from '../workflows/instance-create.ts';
 import { addHostRecord, addHostSteps, refuseKnown } from './add-host.ts';
 import { actionPlanner } from './plans.ts';
 import type { Host } from '../../protocol/records.ts';
-import type { Result } from '../../protocol/messages.ts';
+import { MISSING_PLAN, type Result } from '../../protocol/messages.ts';
 import type { Handlers, ServiceContext } from './context.ts';
 
 /** A host record without its IPMI password, with the instance it runs. */
@@ -53,16 +53,16 @@ function hostHandlers({ site, wb }: ServiceContext): Handlers {
       const record = await addHostRecord({ site }, req);
       if (plan) return { hostId: 'host-planned', plan: await addHostSteps({ wb }, record) };
       refuseKnown({ wb }, record);
+      if (confirmed === undefined)
+        throw new OperatorError(`host.add: confirmed: ${MISSING_PLAN}`, { target: req.hostname });
       // The confirmed add: planned again and compared; its lines are journaled with the steps.
-      const shown =
-        confirmed && (await actionPlanner({ site, wb }).confirm({ action: 'host-add', ...req }, confirmed));
+      const shown = await actionPlanner({ site, wb }).confirm({ action: 'host-add', ...req }, confirmed);
       const host = await store.hosts.insert(record);
       try {
         const target = { hostId: host.id, hostname: host.hostname };
-        const opts = shown ? { plan: shown.steps } : {};
         return {
           hostId: host.id,
-          taskId: await wb.engine.start('host.add', target, { hostId: host.id }, opts),
+          taskId: await wb.engine.start('host.add', target, { hostId: host.id }, { plan: shown.steps }),
         };
       } catch (err) {
         await store.hosts.remove(host.id);

@@ -67,11 +67,11 @@ export interface ActionPlanner {
   plan(req: ActionRequest): Promise<Planned>;
   /** A deploy's plan: the host the planner picks and the instance's MAC, which the start must send back. */
   deploy(req: CreateRequest): Promise<Planned & { host: string; mac: string }>;
-  /** Plans again; refuses unless the plan is the one confirmed (`digest`); no digest: no check. */
-  confirm(req: ActionRequest, digest: string | undefined): Promise<Planned>;
+  /** Plans again; refuses unless the plan is the one confirmed (`digest`). */
+  confirm(req: ActionRequest, digest: string): Promise<Planned>;
   /** Remembers a plan shown (deploy plans are made elsewhere), so a refusal can name the change. */
   remember(p: ActionPlan): void;
-  check(now: ActionPlan, digest: string | undefined): void;
+  check(now: ActionPlan, digest: string): void;
 }
 
 const planners = new WeakMap<object, ActionPlanner>();
@@ -102,8 +102,8 @@ function makePlanner(ctx: ServiceContext): ActionPlanner {
     },
   };
   const plan = (req: ActionRequest) => planAction(planning, req);
-  const check = (now: ActionPlan, digest: string | undefined) => {
-    if (digest === undefined || digest === now.digest) return;
+  const check = (now: ActionPlan, digest: string) => {
+    if (digest === now.digest) return;
     const was = shown.get(digest);
     throw new OperatorError(
       `${now.title}: the plan changed since it was confirmed (${was ? firstDifference(was, now) : 'a plan this runner did not make'})`,

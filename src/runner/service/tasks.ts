@@ -16,9 +16,8 @@ function describeCaller(c: Caller): string {
  */
 export function taskHandlers(ctx: ServiceContext): Handlers {
   const planner = actionPlanner(ctx);
-  /** The plan the operator confirmed, planned again and compared; undefined when none was sent. */
-  const confirmedPlan: ConfirmedPlan = async (req, digest) =>
-    digest === undefined ? undefined : planner.confirm(req, digest);
+  /** A change starts only from the plan the operator confirmed: its digest, planned again and compared. */
+  const confirmedPlan: ConfirmedPlan = (req, digest) => planner.confirm(req, digest);
   return {
     ...instanceHandlers(ctx, confirmedPlan),
     ...bmcHandlers(ctx, confirmedPlan),
@@ -26,7 +25,7 @@ export function taskHandlers(ctx: ServiceContext): Handlers {
   };
 }
 
-type ConfirmedPlan = (req: ActionRequest, digest: string | undefined) => Promise<Planned | undefined>;
+type ConfirmedPlan = (req: ActionRequest, digest: string) => Promise<Planned>;
 
 /** Instances: their list, their deploy (planned, then confirmed) and their lifecycle actions. */
 function instanceHandlers({ site, wb }: ServiceContext, confirmedPlan: ConfirmedPlan): Handlers {
@@ -52,15 +51,13 @@ function instanceHandlers({ site, wb }: ServiceContext, confirmedPlan: Confirmed
       const req = createRequest(p);
       // The confirmed deploy: the same host and MAC as planned (the client sends them back), the
       // same lines, or a refusal naming what changed.
-      if (p.plan !== undefined && (!p.host || !p.mac))
+      if (!p.host || !p.mac)
         throw new OperatorError('a confirmed deploy names the host and MAC of its plan', {
           hint: 'send back the host and mac that instance.plan answered',
         });
-      const confirmed = p.plan === undefined ? undefined : await planner.deploy(req);
-      if (confirmed) planner.check(confirmed, p.plan);
-      const { instance, host, taskId } = await startCreate(wb, site.maas, req, {
-        ...(confirmed && { plan: confirmed.steps }),
-      });
+      const confirmed = await planner.deploy(req);
+      planner.check(confirmed, p.plan);
+      const { instance, host, taskId } = await startCreate(wb, site.maas, req, { plan: confirmed.steps });
       return { taskId, instance: instance.name, host: host.hostname, mac: instance.mac };
     },
 
@@ -84,7 +81,7 @@ function instanceHandlers({ site, wb }: ServiceContext, confirmedPlan: Confirmed
         ...(p.network && { network: p.network }),
       };
       const confirmed = await confirmedPlan(req, p.plan);
-      return { taskId: await engine.start(kind, target, params, confirmed && { plan: confirmed.steps }) };
+      return { taskId: await engine.start(kind, target, params, { plan: confirmed.steps }) };
     },
 
     'instance.actionPlan': async (p) => {
@@ -114,7 +111,7 @@ function bmcHandlers({ wb }: ServiceContext, confirmedPlan: ConfirmedPlan): Hand
     params: Record<string, unknown>,
     force: boolean | undefined,
     caller: Caller,
-    confirmed: Planned | undefined,
+    confirmed: Planned,
   ) => {
     const host = hostNamed(key);
     const target = { hostId: host.id, hostname: host.hostname };
@@ -124,7 +121,7 @@ function bmcHandlers({ wb }: ServiceContext, confirmedPlan: ConfirmedPlan): Hand
       { hostId: host.id, ...params },
       {
         ...(force && { force: { reason: `--force from ${describeCaller(caller)}` } }),
-        ...(confirmed && { plan: confirmed.steps }),
+        plan: confirmed.steps,
       },
     );
     return { taskId };
@@ -164,12 +161,12 @@ function steeringHandlers({ wb }: ServiceContext, confirmedPlan: ConfirmedPlan):
     // The confirmed plan is journaled with the steps it covers, as a new task's is.
     'task.resume': async ({ id, plan }) => {
       const confirmed = await confirmedPlan({ action: 'resume', task: id }, plan);
-      await engine.resume(id, { ...(confirmed?.stepPlans && { plan: confirmed.stepPlans }) });
+      await engine.resume(id, { ...(confirmed.stepPlans && { plan: confirmed.stepPlans }) });
       return { taskId: id };
     },
     'task.rollback': async ({ id, plan }) => {
       const confirmed = await confirmedPlan({ action: 'rollback', task: id }, plan);
-      await engine.rollback(id, { ...(confirmed?.stepPlans && { plan: confirmed.stepPlans }) });
+      await engine.rollback(id, { ...(confirmed.stepPlans && { plan: confirmed.stepPlans }) });
       return { taskId: id };
     },
     'task.cancel': async ({ id, reason, plan }) => {

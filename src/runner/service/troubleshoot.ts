@@ -159,7 +159,11 @@ export function troubleshootHandlers(
     'host.fix': async (p, caller: Caller) => applyFix(wb, planner, p, caller),
     'host.inspect': async ({ host }, _caller, request) =>
       bounded(request, maasPeer, (signal) => withPlan(host, signal)),
-    'host.reconcile': async (p) => startReconcile(tctx, planner, p),
+    'host.reconcile': async ({ host, plan }) => {
+      // The reconcile the operator saw, with its very values (ports, VLANs, bond mode).
+      const { start, steps } = await planner.confirm({ action: 'reconcile', host }, plan);
+      return { taskId: await wb.engine.start(start!.kind, start!.target, start!.params, { plan: steps }) };
+    },
     'rack.cabling': async ({ rack }, _caller, request) =>
       bounded(request, switchPeer, (signal) => cabling(tctx, rack, signal)),
     'power.snapshot': async () => {
@@ -204,16 +208,13 @@ async function applyFix(
   caller: Caller,
 ): Promise<Result<'host.fix'>> {
   const hostNamed = (key: string) => storeHost(wb, key);
-  const confirmed =
-    plan === undefined
-      ? undefined
-      : await planner.confirm({ action: 'fix', host, fix, ...(taskId && { taskId }) }, plan);
+  const confirmed = await planner.confirm({ action: 'fix', host, fix, ...(taskId && { taskId }) }, plan);
   if (fix === 'resume') {
     if (!taskId)
       throw new OperatorError('which task?', {
         hint: 'the doctor names it: `--fix resume` needs its task',
       });
-    await wb.engine.resume(taskId, { ...(confirmed?.stepPlans && { plan: confirmed.stepPlans }) });
+    await wb.engine.resume(taskId, { ...(confirmed.stepPlans && { plan: confirmed.stepPlans }) });
     return { taskId };
   }
   const k = FIX_TASKS[fix];
@@ -232,28 +233,8 @@ async function applyFix(
           reason: `doctor fix ${fix} from ${caller.kind} client (pid ${caller.pid}) beside task ${holder}`,
         },
       }),
-      ...(confirmed && { plan: confirmed.steps }),
+      plan: confirmed.steps,
     },
   );
   return { taskId: taskIdStarted };
-}
-
-/** A reconcile of the drift the inspection finds (confirmed: the very one the operator saw). */
-async function startReconcile(
-  tctx: TroubleshootContext,
-  planner: ActionPlanner,
-  { host, plan }: Params<'host.reconcile'>,
-): Promise<Result<'host.reconcile'>> {
-  const { wb } = tctx;
-  const hostNamed = (key: string) => storeHost(wb, key);
-  // Confirmed: the reconcile the operator saw, with its very values (ports, VLANs, bond mode).
-  if (plan !== undefined) {
-    const { start, steps } = await planner.confirm({ action: 'reconcile', host }, plan);
-    return { taskId: await wb.engine.start(start!.kind, start!.target, start!.params, { plan: steps }) };
-  }
-  const i = await inspectHost(tctx, host);
-  if (!i.reconcile) throw new OperatorError(`${host}: no drift to reconcile`, { target: host });
-  const h = hostNamed(host);
-  const target = { hostId: h.id, hostname: h.hostname };
-  return { taskId: await wb.engine.start('host.reconcile', target, { hostId: h.id, ...i.reconcile }) };
 }
