@@ -100,7 +100,12 @@ export class StoreWriter {
   request(): Promise<void> {
     this.next ??= deferred();
     const promise = this.next.promise;
-    if (!this.writing) void this.drain();
+    if (!this.writing) {
+      this.writing = true;
+      // The drain starts once this tick's work is done: every change made in the tick goes in
+      // one append and one fdatasync, which all their callers await.
+      setImmediate(() => void this.drain());
+    }
     return promise;
   }
 
