@@ -75,8 +75,10 @@ export function pickHost(
   let chosen: Host | undefined;
   for (const h of data.hosts) {
     if (busy.has(h.id) || !fits(h) || h.maasSystemId === undefined || !opts.readyInMaas(h)) continue;
+    // The holder is asked only of a host that would be chosen: not of every free host per pick.
+    if (chosen !== undefined && h.hostname >= chosen.hostname) continue;
     if (opts.holderOf?.(h) || opts.skip?.(h)) continue;
-    if (chosen === undefined || h.hostname < chosen.hostname) chosen = h;
+    chosen = h;
   }
   if (!chosen) {
     throw new OperatorError(`no free host matches offering ${offering.name}`, {
