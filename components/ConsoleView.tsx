@@ -16,6 +16,11 @@ export interface ConsoleViewProps {
 const takeKey = displayKeys(KEY_ACTIONS.find((a) => a.id === 'consoleKeyboard')!);
 const fullKey = displayKeys(KEY_ACTIONS.find((a) => a.id === 'console')!);
 
+/** "jump host jh2 (runner …, since …)" as the status line has room for: the jump host alone. */
+function holderName(heldBy: string | undefined): string {
+  return heldBy?.replace(/ \(.*$/, '') ?? 'another jump host';
+}
+
 /** The host's serial console: one status line, then the emulated screen (plain characters only). */
 export function ConsoleView({ host, console: c, width, height, readOnly, inPane }: ConsoleViewProps) {
   const s = c.state;
@@ -24,18 +29,20 @@ export function ConsoleView({ host, console: c, width, height, readOnly, inPane 
     : s.state === 'unavailable'
       ? `unavailable: ${s.error ?? ''}`
       : s.state === 'elsewhere'
-        ? `held by ${s.heldBy ?? 'another jump host'}: watch it there`
+        ? `relayed from ${holderName(s.heldBy)}`
         : `${s.state} · ${s.viewers} watching`;
   const keyboard =
-    s?.keyboard === 'you'
-      ? 'you type · ctrl-] gives the keyboard back'
-      : s?.keyboard === 'other'
-        ? 'another viewer types'
-        : readOnly
-          ? 'read-only'
-          : inPane
-            ? `${fullKey} to type`
-            : `${takeKey} take the keyboard`;
+    s?.state === 'elsewhere'
+      ? 'read-only (type there)'
+      : s?.keyboard === 'you'
+        ? 'you type · ctrl-] gives the keyboard back'
+        : s?.keyboard === 'other'
+          ? 'another viewer types'
+          : readOnly
+            ? 'read-only'
+            : inPane
+              ? `${fullKey} to type`
+              : `${takeKey} take the keyboard`;
   const head = `console ${host} · ${status} · ${keyboard}`;
   return (
     <Box flexDirection="column" width={width} height={height}>

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `npm run release`: rackpilot as one executable for linux-x64 (Node's single executable
-// application: the node binary of the `node` devDependency with the program injected by postject),
-// and a tarball beside it: the executable, the man page, the completions, .env.example, a sample
-// rack file and SHA256SUMS. Everything lands in release/.
-import { execFileSync } from 'node:child_process';
+// `npm run release`: rackpilot as one executable for linux-x64 and one for linux-arm64 (Node's single
+// executable application: a Node 22 binary with the program injected by postject), and a tarball
+// beside each: the executable, the man page, the completions, .env.example, a sample rack file and
+// SHA256SUMS; release/SHA256SUMS covers both tarballs. Everything lands in release/.
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -18,24 +18,38 @@ import {
 } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { inject } from 'postject';
 import { ROOT } from './bundle.js';
 import { baseOptions, buildInfo, REQUIRE_BANNER } from './esbuild-base.js';
+import { nodeFor, TARGETS } from './release-node.js';
 
 const root = fileURLToPath(ROOT);
 const out = join(root, 'release');
 const work = join(out, 'work');
 const info = buildInfo();
-const arch = process.arch === 'x64' ? 'x64' : process.arch;
-const name = `rackpilot-${info.version}-linux-${arch}`;
-const stage = join(out, name);
-// The node binary the executable is made of: the `node` devDependency's (Node 22), never the system's.
-const NODE = join(root, 'node_modules/node/bin/node');
+if (process.platform !== 'linux' || !TARGETS.includes(process.arch)) {
+  console.error(
+    `rackpilot release: builds on linux-${TARGETS.join(' or linux-')}, not ${process.platform}-${process.arch}`,
+  );
+  process.exit(1);
+}
+/** A target's Node, or the reason there is none (an unpinned version, a wrong integrity) and exit. */
+function nodeOrExit(arch, dir) {
+  try {
+    return nodeFor(root, arch, dir);
+  } catch (err) {
+    console.error(err.message);
+    process.exit(1);
+  }
+}
+const stageName = (arch) => `rackpilot-${info.version}-linux-${arch}`;
+// The node binary that makes the blob: the `node` devDependency's (Node 22), never the system's.
+const NODE = nodeOrExit(process.arch, work);
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(work, 'app'), { recursive: true });
-mkdirSync(stage, { recursive: true });
 
 // 1. The program, every dependency inside (ssh2 and etcd3 too). Native add-ons stay out: ssh2
 // uses its JavaScript crypto when its optional binding is absent.
@@ -84,41 +98,67 @@ const seaConfig = {
 writeFileSync(join(out, 'sea-config.json'), JSON.stringify(seaConfig, null, 2));
 execFileSync(NODE, ['--experimental-sea-config', join(out, 'sea-config.json')], { stdio: 'inherit' });
 
-// 3. The executable: node with the blob injected.
-const exe = join(stage, 'rackpilot');
-copyFileSync(NODE, exe);
-chmodSync(exe, 0o755);
-await inject(exe, 'NODE_SEA_BLOB', readFileSync(join(out, 'sea-prep.blob')), {
-  sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
-});
+// 3. The executables: each target's node with the same blob injected. The blob holds neither code
+// cache nor snapshot (both bound to the CPU that made them), so one blob serves both.
+const blob = readFileSync(join(out, 'sea-prep.blob'));
+const stages = [];
+for (const arch of [process.arch, ...TARGETS.filter((a) => a !== process.arch)]) {
+  const stage = join(out, stageName(arch));
+  mkdirSync(join(stage, 'completions'), { recursive: true });
+  const exe = join(stage, 'rackpilot');
+  copyFileSync(nodeOrExit(arch, join(work, `node-${arch}`)), exe);
+  chmodSync(exe, 0o755);
+  await inject(exe, 'NODE_SEA_BLOB', blob, {
+    sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+  });
+  stages.push({ arch, stage, exe });
+}
 
-// 4. What goes beside it: man page and completions (from the executable itself), settings example,
-// a sample rack file, checksums.
-const docs = (args, file) =>
-  writeFileSync(
-    join(stage, file),
-    execFileSync(exe, args, { env: { ...process.env, RACKPILOT_ENV_FILE: '' } }),
-  );
-mkdirSync(join(stage, 'completions'));
-docs(['__man'], 'rackpilot.1');
-docs(['completion', 'bash'], 'completions/rackpilot.bash');
-docs(['completion', 'zsh'], 'completions/_rackpilot');
-docs(['completion', 'fish'], 'completions/rackpilot.fish');
-copyFileSync(join(root, '.env.example'), join(stage, '.env.example'));
-copyFileSync(join(root, 'test/fixtures/rack/extended.json'), join(stage, 'rack.sample.json'));
-const sums = [];
-const sumWalk = (dir) => {
-  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) sumWalk(p);
-    else sums.push(`${createHash('sha256').update(readFileSync(p)).digest('hex')}  ${relative(stage, p)}`);
-  }
+// 4. What goes beside each: man page and completions (written by this machine's executable, the
+// same for every target), settings example, a sample rack file, checksums.
+const docFiles = {
+  'rackpilot.1': ['__man'],
+  'completions/rackpilot.bash': ['completion', 'bash'],
+  'completions/_rackpilot': ['completion', 'zsh'],
+  'completions/rackpilot.fish': ['completion', 'fish'],
 };
-sumWalk(stage);
-writeFileSync(join(stage, 'SHA256SUMS'), sums.join('\n') + '\n');
-execFileSync('tar', ['-czf', `${name}.tar.gz`, name], { cwd: out });
+const docs = Object.entries(docFiles).map(([file, args]) => [
+  file,
+  execFileSync(stages[0].exe, args, { env: { ...process.env, RACKPILOT_ENV_FILE: '' } }),
+]);
+const sha256 = (p) => createHash('sha256').update(readFileSync(p)).digest('hex');
+for (const { stage } of stages) {
+  for (const [file, text] of docs) writeFileSync(join(stage, file), text);
+  copyFileSync(join(root, '.env.example'), join(stage, '.env.example'));
+  copyFileSync(join(root, 'test/fixtures/rack/extended.json'), join(stage, 'rack.sample.json'));
+  const sums = [];
+  const sumWalk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) sumWalk(p);
+      else sums.push(`${sha256(p)}  ${relative(stage, p)}`);
+    }
+  };
+  sumWalk(stage);
+  writeFileSync(join(stage, 'SHA256SUMS'), sums.join('\n') + '\n');
+}
+
+// 5. The tarballs (compressed side by side: gzip takes one core each) and their checksums.
+const tarballs = stages.map(({ arch }) => `${stageName(arch)}.tar.gz`);
+await Promise.all(
+  stages.map(({ arch }, i) =>
+    promisify(execFile)('tar', ['-czf', tarballs[i], stageName(arch)], { cwd: out }),
+  ),
+);
+writeFileSync(
+  join(out, 'SHA256SUMS'),
+  tarballs.map((t) => `${sha256(join(out, t))}  ${t}`).join('\n') + '\n',
+);
 rmSync(work, { recursive: true, force: true });
 const mb = (p) => (statSync(p).size / 1024 / 1024).toFixed(1);
-console.log(
-  `rackpilot: ${relative(process.cwd(), exe)} (${mb(exe)} MB), ${relative(process.cwd(), join(out, `${name}.tar.gz`))} (${mb(join(out, `${name}.tar.gz`))} MB)`,
-);
+for (const [i, { exe }] of stages.entries()) {
+  const tgz = join(out, tarballs[i]);
+  console.log(
+    `rackpilot: ${relative(process.cwd(), exe)} (${mb(exe)} MB), ${relative(process.cwd(), tgz)} (${mb(tgz)} MB)`,
+  );
+}

@@ -24,6 +24,7 @@ import { liveReadHandlers } from './service/live-read.ts';
 import { gearReadHandlers } from './service/gear-reads.ts';
 import { createPowerSweep, troubleshootHandlers } from './service/troubleshoot.ts';
 import { createConsoleHub } from './console/runner-consoles.ts';
+import { sampleConsole } from './console/sample.ts';
 import { consoleHandlers } from './service/console.ts';
 import { siteCheckHandlers } from './service/site-check.ts';
 import { POWER_NOTIFICATION, type RunnerNotice } from '../protocol/messages.ts';
@@ -347,7 +348,7 @@ function siteHandlers(
         await o.inventory.follower.step();
         return [...o.inventory.follower.state().rows];
       },
-      console: (hostname) => o.consoles.evidence(hostname).lines,
+      console: (hostname, signal) => sampleConsole(o.consoles, hostname, signal ? { signal } : {}),
       waits: o.waits,
     }),
     ...siteCheckHandlers(ctx),

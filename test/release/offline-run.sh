@@ -4,6 +4,7 @@
 # deploys and destroys one instance through the runner, and opens the dashboard under tmux.
 # Usage: offline-run.sh EXECUTABLE WORKDIR TMUX_SESSION
 set -euo pipefail
+. "${BASH_SOURCE[0]%/*}/dashboard.sh"
 exe=$1 work=$2 session=$3
 ip link set lo up
 # A PATH of the few tools this script uses, and no node (the system may well have one).
@@ -15,7 +16,7 @@ if command -v node >/dev/null; then echo "node is on PATH: $(command -v node)"; 
 if ip route get 1.1.1.1 >/dev/null 2>&1; then echo 'a route out exists'; exit 1; fi
 echo "step: version $("$exe" --version)"
 cleanup() {
-  tmux kill-session -t "$session" 2>/dev/null || true
+  tm kill-server 2>/dev/null || true
   "$exe" runner stop --force >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -30,15 +31,4 @@ host=$("$exe" ls | awk '$1 == "offline-vm1" { print $3 }')
 "$exe" destroy offline-vm1 --confirm "$host"
 if "$exe" ls | grep -q '^offline-vm1 '; then echo 'offline-vm1 still listed'; exit 1; fi
 echo 'step: destroyed'
-tmux new-session -d -s "$session" -x 120 -y 36 "$exe"
-for _ in $(seq 1 300); do
-  if tmux capture-pane -p -t "$session" | grep -q 'r01-n001'; then
-    tmux capture-pane -p -t "$session" | sed 's/^/frame: /'
-    echo 'step: dashboard'
-    exit 0
-  fi
-  sleep 0.1
-done
-tmux capture-pane -p -t "$session" | sed 's/^/frame: /'
-echo 'the dashboard showed no host'
-exit 1
+open_dashboard "$session" "$exe"

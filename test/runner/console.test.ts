@@ -137,4 +137,18 @@ describe('the runner shares one SOL session among viewers', () => {
     );
     await a.c.call('console.close', { host: HOST });
   });
+
+  it('the doctor opens a console nobody watches, sends it nothing, and says when it printed nothing', async () => {
+    const a = await viewer(false);
+    await until(() => !tl.lab.bmcs.sol(HOST).active, 'no SOL session left from before', 15_000);
+    const before = tl.lab.bmcs.sol(HOST).activations;
+    const d = await a.c.call('host.doctor', { host: HOST });
+    // It opened the BMC's SOL session itself; the waiting host printed nothing in the window.
+    expect(tl.lab.bmcs.sol(HOST).activations).toBe(before + 1);
+    expect(d.unchecked.join('\n')).toMatch(/the host's console \(opened for 2 s: it printed nothing/);
+    // Its scrollback from the earlier tests is still the evidence shown.
+    expect(d.console?.join('\n')).toContain(`${HOST} login:`);
+    // Nobody watches it: it closes after the doctor's keep.
+    await until(() => !tl.lab.bmcs.sol(HOST).active, 'the session to close', 20_000);
+  });
 });

@@ -52,6 +52,33 @@ describe("the console in the task pane's place (V)", () => {
     expect(consoles.watching.size).toBe(0);
   });
 
+  it('a console another jump host holds: its relayed lines, read-only, naming that jump host', async () => {
+    const source: ConsoleSource = {
+      watch(host, listener) {
+        setImmediate(() => {
+          listener.state({
+            host,
+            state: 'elsewhere',
+            heldBy: 'jump host jh-2 (runner jh-2/pid-42-a1b2c3, since 2026-12-06T16:05:04.587Z)',
+            error: 'held by jump host jh-2 (runner jh-2/pid-42-a1b2c3, since 2026-12-06T16:05:04.587Z)',
+            keyboard: 'none',
+            viewers: 1,
+          });
+          listener.data(Buffer.from('Boot failed: not a bootable disk\r\n\r\nNo bootable device.\r\n'));
+        });
+        return () => undefined;
+      },
+      keyboard: async () => {
+        throw new Error('not reached');
+      },
+      input: async () => undefined,
+    };
+    const h = await mount({ actions: fakeActions().actions, catalog: fakeCatalog(), console: source });
+    await h.press('V');
+    await h.until('console r01-n001 · relayed from jump host jh-2 · read-only (type there)');
+    await h.until('No bootable device.');
+  });
+
   it('goes beside the table on wide terminals, and nowhere when the table has no room to spare', () => {
     expect(consolePaneLayout({ columns: 160, width: 130, bodyHeight: 30 })).toMatchObject({
       placement: 'beside',

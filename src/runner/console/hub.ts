@@ -11,11 +11,16 @@ import { readRecording, Recording } from './recording.ts';
 import { ConsoleRing } from './ring.ts';
 import { consoleEvidence, type ConsoleEvidence } from '../doctor/console-evidence.ts';
 import type { ConsoleGuard } from './guard.ts';
+import type { RelayPos } from './relay-chunks.ts';
 
 export interface ConsoleViewer {
   id: number;
   onData(host: string, data: Buffer): void;
   onState(state: ConsoleState): void;
+  /** Not counted among the watchers, never types: the doctor reading the console. */
+  silent?: boolean;
+  /** The holder (another jump host) relayed a chunk: this runner is up to date with its console. */
+  onRelayed?(): void;
 }
 
 export interface ConsoleHubOptions {
@@ -31,6 +36,8 @@ export interface ConsoleHubOptions {
   log?: (line: string) => void;
   /** With several jump hosts: one runner of the site holds a host's console at a time. */
   guard?: ConsoleGuard;
+  /** Why a host's BMC serves no SOL (a Redfish BMC), null when it does. */
+  noSol?: (hostname: string) => string | null;
 }
 
 interface HostConsole {
@@ -47,13 +54,18 @@ interface HostConsole {
   claimed: boolean;
   /** The jump host holding the console, while another one does. */
   heldBy?: string;
+  /** Following the holder's relayed output (while another jump host holds it), and where in it. */
+  following: boolean;
+  relayPos?: RelayPos;
+  /** Kept open until then without a viewer (the doctor's reads come again within it). */
+  keepUntil: number;
   retry?: NodeJS.Timeout;
   linger?: NodeJS.Timeout;
 }
 
 export class ConsoleHub {
-  private readonly opts: Required<Omit<ConsoleHubOptions, 'ipmi' | 'log' | 'guard'>> &
-    Pick<ConsoleHubOptions, 'log' | 'guard'>;
+  private readonly opts: Required<Omit<ConsoleHubOptions, 'ipmi' | 'log' | 'guard' | 'noSol'>> &
+    Pick<ConsoleHubOptions, 'log' | 'guard' | 'noSol'>;
   private readonly ipmi: IpmiClient;
   private readonly ownIpmi: boolean;
   private readonly hosts = new Map<string, HostConsole>();
@@ -77,6 +89,12 @@ export class ConsoleHub {
         }),
         guard.onLost(() => {
           for (const c of this.hosts.values()) if (c.claimed) this.claimLost(c);
+        }),
+        guard.onRelayed((hostname) => {
+          const c = this.hosts.get(hostname);
+          if (!c?.following || c.state !== 'elsewhere') return;
+          this.pullRelayed(c);
+          for (const v of c.viewers.values()) v.onRelayed?.();
         }),
       );
     }
@@ -112,6 +130,16 @@ export class ConsoleHub {
         target: hostname,
       });
     }
+    if (take && c.state === 'elsewhere') {
+      throw new OperatorError(
+        `the console of ${hostname} is held by ${c.heldBy ?? 'another jump host'}: it is read-only here`,
+        {
+          hint: `type on that jump host (rackpilot console ${hostname} --follow --keyboard); the keyboard can be taken here once it closes the console`,
+          target: hostname,
+        },
+      );
+    }
+    if (take && c.viewers.get(viewerId)?.silent) return this.stateFor(c, viewerId);
     if (take) c.keyboard = viewerId;
     else if (c.keyboard === viewerId) c.keyboard = undefined;
     this.broadcastState(c);
@@ -130,6 +158,22 @@ export class ConsoleHub {
       throw new OperatorError(`the console of ${hostname} is not open (${c.state})`, { target: hostname });
     if (brk) c.sol.sendBreak();
     if (data.length > 0) c.sol.write(data);
+  }
+
+  /** Why the host's BMC serves no SOL, null when it does (an unknown host throws the store's error). */
+  whyNoSol(hostname: string): string | null {
+    this.opts.targetFor(hostname);
+    return this.opts.noSol?.(hostname) ?? null;
+  }
+
+  /** Keep the host's console open for `ms` more even without a viewer or a task. */
+  keepOpen(hostname: string, ms: number): void {
+    const c = this.hosts.get(hostname);
+    if (!c) return;
+    c.keepUntil = Math.max(c.keepUntil, Date.now() + ms);
+    clearTimeout(c.linger);
+    c.linger = undefined;
+    this.maybeRelease(c);
   }
 
   /** The last lines of the console with the causes they show (the doctor's evidence). */
@@ -174,6 +218,7 @@ export class ConsoleHub {
   async close(): Promise<void> {
     this.closed = true;
     for (const off of this.offs) off();
+    this.opts.guard?.close?.();
     const all = [...this.hosts.values()];
     for (const c of all) {
       clearTimeout(c.retry);
@@ -204,13 +249,15 @@ export class ConsoleHub {
       state: 'closed',
       opening: false,
       claimed: this.opts.guard === undefined,
+      following: false,
+      keepUntil: 0,
     };
     this.hosts.set(hostname, c);
     return c;
   }
 
   private wanted(c: HostConsole): boolean {
-    return !this.closed && (c.viewers.size > 0 || c.recordings.size > 0);
+    return !this.closed && (c.viewers.size > 0 || c.recordings.size > 0 || Date.now() < c.keepUntil);
   }
 
   private want(c: HostConsole): void {
@@ -221,20 +268,28 @@ export class ConsoleHub {
   }
 
   private maybeRelease(c: HostConsole): void {
-    if (this.wanted(c) || c.linger) return;
-    c.linger = setTimeout(() => {
-      c.linger = undefined;
-      if (this.wanted(c)) return;
-      clearTimeout(c.retry);
-      c.retry = undefined;
-      const sol = c.sol;
-      c.sol = undefined;
-      c.state = 'closed';
-      void (async () => {
-        await sol?.close().catch(() => undefined);
-        await this.unclaim(c);
-      })();
-    }, this.opts.lingerMs);
+    if (c.linger || (!this.closed && (c.viewers.size > 0 || c.recordings.size > 0))) return;
+    const kept = Math.max(0, c.keepUntil - Date.now());
+    c.linger = setTimeout(
+      () => {
+        c.linger = undefined;
+        if (this.wanted(c)) {
+          this.maybeRelease(c); // kept open a while longer: wait for that
+          return;
+        }
+        clearTimeout(c.retry);
+        c.retry = undefined;
+        this.follow(c, false);
+        const sol = c.sol;
+        c.sol = undefined;
+        c.state = 'closed';
+        void (async () => {
+          await sol?.close().catch(() => undefined);
+          await this.unclaim(c);
+        })();
+      },
+      Math.max(this.opts.lingerMs, kept + 10),
+    );
     c.linger.unref();
   }
 
@@ -283,6 +338,7 @@ export class ConsoleHub {
     if (holder === null) {
       c.claimed = true;
       c.heldBy = undefined;
+      this.follow(c, false);
       return true;
     }
     c.opening = false;
@@ -290,9 +346,12 @@ export class ConsoleHub {
     c.heldBy = holder;
     c.error = {
       message: `held by ${holder}`,
-      hint: `a BMC serves one SOL session: watch it on that jump host (rackpilot console ${c.hostname}); it opens here when that one closes it`,
+      hint: `a BMC serves one SOL session: its output is relayed here read-only; type on that jump host (rackpilot console ${c.hostname} --follow --keyboard); it opens here when that one closes it`,
     };
+    c.keyboard = undefined; // nobody types here while another jump host holds it
+    this.follow(c, true);
     this.broadcastState(c);
+    this.pullRelayed(c);
     // The holder's release reaches us through the guard; this slow retry covers a missed one.
     c.retry = setTimeout(() => {
       c.retry = undefined;
@@ -341,7 +400,22 @@ export class ConsoleHub {
     c.retry.unref();
   }
 
+  /** Follow the holder's relayed output while another jump host holds the console, or stop. */
+  private follow(c: HostConsole, on: boolean): void {
+    if (!this.opts.guard || c.following === on) return;
+    c.following = on;
+    this.opts.guard.follow(c.hostname, on);
+  }
+
+  /** What the holder relayed since this runner's last read, as if this runner's console printed it. */
+  private pullRelayed(c: HostConsole): void {
+    const r = this.opts.guard!.relayedSince(c.hostname, c.relayPos);
+    c.relayPos = r.pos;
+    if (r.data.length > 0) this.onData(c, r.data);
+  }
+
   private onData(c: HostConsole, d: Buffer): void {
+    if (c.claimed) this.opts.guard?.publish(c.hostname, d);
     c.ring.append(d);
     for (const r of c.recordings.values()) r.append(d);
     for (const v of c.viewers.values()) v.onData(c.hostname, d);
@@ -354,7 +428,7 @@ export class ConsoleHub {
       ...(c.error && { error: c.error.message, ...(c.error.hint && { hint: c.error.hint }) }),
       ...(c.state === 'elsewhere' && c.heldBy && { heldBy: c.heldBy }),
       keyboard: c.keyboard === undefined ? 'none' : c.keyboard === viewerId ? 'you' : 'other',
-      viewers: c.viewers.size,
+      viewers: [...c.viewers.values()].filter((v) => !v.silent).length,
     };
   }
 

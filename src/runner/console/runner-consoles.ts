@@ -39,7 +39,13 @@ export function createConsoleHub(
     scrollbackBytes,
     recordingsDir: join(dirname(storePath), 'consoles'),
     log,
-    ...(wb.etcd && { guard: new EtcdConsoleGuard(wb.etcd.site) }),
+    noSol: (hostname) => {
+      const host = wb.store.hosts.find((h) => h.hostname === hostname || h.id === hostname);
+      return host?.ipmi.protocol === 'redfish'
+        ? 'its BMC speaks Redfish: rackpilot reads consoles over IPMI Serial-over-LAN only'
+        : null;
+    },
+    ...(wb.etcd && { guard: new EtcdConsoleGuard(wb.etcd.site, log) }),
   });
   const off = wb.engine.subscribe((e) => {
     if (e.type === 'task-started') {

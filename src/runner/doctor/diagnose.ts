@@ -134,5 +134,6 @@ function uncheckedOf(f: DoctorFacts, checks: Check[]): string[] {
   if (f.ports.length === 0) out.push('ToR ports (no cabling in the rack file)');
   if (f.macs.length > 0 && checks.filter((c) => c.id.startsWith('mac:')).every((c) => c.state === 'unknown'))
     out.push('learned MACs');
+  if (f.consoleUnread) out.push(`the host's console (${f.consoleUnread})`);
   return out;
 }

@@ -42,6 +42,8 @@ export interface DoctorFacts {
    * rules read curtin's and cloud-init's words in them as they read MaaS's log.
    */
   extra?: { source: string; at: number | null; text: string }[];
+  /** Why the host's console was not read (no SOL, held elsewhere with nothing relayed, …). */
+  consoleUnread?: string;
   /** 1 for a real region; the lab's RACKPILOT_TIME_SCALE (its MaaS runs durations and timeouts scaled). */
   timeScale?: number;
   /**

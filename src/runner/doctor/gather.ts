@@ -36,8 +36,17 @@ export interface TroubleshootContext {
   history?: StageHistoryFile;
   /** Where the runner says what it waits for (a client whose deadline passes is told). */
   waits?: WaitBoard;
-  /** The last lines the host's console printed, when the runner has them (its scrollback). */
-  console?: (hostname: string) => string[];
+  /**
+   * The host's console: its last lines (the runner's scrollback, opened for the read when the
+   * BMC serves SOL and no jump host holds it, or relayed from the one that does), and why not.
+   */
+  console?: (hostname: string, signal?: AbortSignal) => Promise<ConsoleRead>;
+}
+
+export interface ConsoleRead {
+  lines: string[];
+  /** Why the console was not read (or only in part), for the doctor's "unchecked" list. */
+  unread?: string;
 }
 
 const line = (err: unknown) => describeError(err).split('\n')[0]!;
@@ -233,8 +242,10 @@ export async function gatherDoctorFacts(
       }
     }),
   );
+  const consoleP = consoleOf(ctx, hostname, signal);
   const inst = rec ? ctx.wb.store.instances.find((i) => i.hostId === rec.id) : undefined;
   const sweep = ctx.power?.(hostname);
+  const consoleRead = await consoleP;
   return {
     hostname,
     now: Date.now(),
@@ -248,20 +259,24 @@ export async function gatherDoctorFacts(
     instanceMac: inst?.mac ?? null,
     task: taskOf(ctx, rec, hostname),
     history: ctx.history?.get() ?? null,
-    extra: consoleLines(ctx, hostname),
+    extra: consoleRead.lines.map((text) => ({ source: CONSOLE_SOURCE, at: null, text })),
+    ...(consoleRead.unread && { consoleUnread: consoleRead.unread }),
     timeScale: site.lab ? site.config.timeScale : 1,
   };
 }
 
 /** The console's last lines as further evidence (the rules read its wording, the views show it). */
-function consoleLines(ctx: TroubleshootContext, hostname: string): NonNullable<DoctorFacts['extra']> {
-  let lines: string[] = [];
+async function consoleOf(
+  ctx: TroubleshootContext,
+  hostname: string,
+  signal?: AbortSignal,
+): Promise<ConsoleRead> {
+  if (!ctx.console) return { lines: [] };
   try {
-    lines = ctx.console?.(hostname) ?? [];
-  } catch {
-    // a host the console hub does not know: no console evidence
+    return await ctx.console(hostname, signal);
+  } catch (err) {
+    return { lines: [], unread: line(err) };
   }
-  return lines.map((text) => ({ source: CONSOLE_SOURCE, at: null, text }));
 }
 
 export async function doctor(

@@ -6,7 +6,7 @@ import type { Site } from '../site/open.ts';
 import type { Workbench } from '../site/workbench.ts';
 import { OperatorError } from '../../util/errors.ts';
 import { planWorkflowLive } from '../workflows/index.ts';
-import { cabling, doctor, inspectHost } from '../doctor/gather.ts';
+import { cabling, doctor, inspectHost, type TroubleshootContext } from '../doctor/gather.ts';
 import { readTriage } from '../doctor/triage-read.ts';
 import { BmcPowerSweep, type BmcSweepTarget, type BmcPowerChange } from '../power-sweep.ts';
 import {
@@ -129,8 +129,8 @@ export function troubleshootHandlers(
     rows?: NonNullable<Parameters<typeof readTriage>[0]['rows']>;
     /** Where the runner says what it waits for, when a client's deadline passes first. */
     waits?: WaitBoard;
-    /** The last lines the host's console printed (the runner's console scrollback). */
-    console?: (hostname: string) => string[];
+    /** The host's console for the doctor (read as TroubleshootContext['console'] says). */
+    console?: TroubleshootContext['console'];
   } = {},
 ): Handlers {
   const waits = opts.waits ?? new WaitBoard();
