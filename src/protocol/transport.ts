@@ -20,22 +20,18 @@ export function socketConnection(socket: Socket): MessageConnection {
   return createMessageConnection(reader, new TickWriter(socket));
 }
 
-/** The least time between two writes of one connection (a bound on what batching adds to latency). */
-export const FLUSH_GAP_MS = 2;
-
 /**
  * Writes the messages of one event-loop turn to the socket in one write, framed exactly as
  * vscode-jsonrpc frames them (`Content-Length: N` and a blank line, then the JSON). Its own socket
  * writer makes two writes of each message, the next one waiting for the last: with 100 tasks
  * running, the runner spent more time in those system calls than in the tasks' steps. Each
- * message's promise settles when its batch has been handed to the socket, as before. Writes are
- * at least FLUSH_GAP_MS apart: a message that follows a write more closely waits for that gap.
+ * message's promise settles when its batch has been handed to the socket, as before. Every
+ * connection flushes in the same turn, so messages sent to two clients at once leave together.
  */
 export class TickWriter extends AbstractMessageWriter implements MessageWriter {
   private frames: Buffer[] = [];
   private settle: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private scheduled = false;
-  private lastFlush = -Infinity;
   private errors = 0;
 
   constructor(private readonly socket: Socket) {
@@ -55,11 +51,7 @@ export class TickWriter extends AbstractMessageWriter implements MessageWriter {
     this.frames.push(Buffer.from(`Content-Length: ${body.byteLength}\r\n\r\n`, 'ascii'), body);
     if (!this.scheduled) {
       this.scheduled = true;
-      // At most one write per FLUSH_GAP_MS: while events stream, each write carries a few
-      // milliseconds of them, and wakes the reader once for all of them.
-      const wait = this.lastFlush + FLUSH_GAP_MS - performance.now();
-      if (wait > 0) setTimeout(() => this.flush(), wait);
-      else setImmediate(() => this.flush());
+      setImmediate(() => this.flush());
     }
     return new Promise((resolve, reject) => this.settle.push({ resolve, reject }));
   }
@@ -67,7 +59,6 @@ export class TickWriter extends AbstractMessageWriter implements MessageWriter {
   private flush(): void {
     this.scheduled = false;
     if (this.frames.length === 0) return;
-    this.lastFlush = performance.now();
     const data = Buffer.concat(this.frames);
     const settle = this.settle;
     this.frames = [];
