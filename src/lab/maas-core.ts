@@ -11,6 +11,7 @@ import {
   API_PREFIX,
   eventJson,
   interfaceJson,
+  machineBytes,
   machineJson,
   machineObject,
   subnetJson,
@@ -142,7 +143,55 @@ export type LabProgress =
 
 // MaaS's levels, lowest first (AUDIT sits below DEBUG: logging level 0).
 const LEVELS = ['AUDIT', 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
+const OPEN_BRACKET = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE_BRACKET = Buffer.from(']');
+
 const levelRank = (l: string) => LEVELS.indexOf(l.toUpperCase() as (typeof LEVELS)[number]);
+
+/** The index of the first event with an id above `id` in a list kept in id order. */
+function firstAbove(events: readonly LabEvent[], id: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (events[mid]!.id > id) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** The oldest `limit` wanted events after `after` (and below `before`), oldest first. */
+function oldestAfter(
+  events: readonly LabEvent[],
+  after: number,
+  before: number | undefined,
+  limit: number,
+  wanted: (e: LabEvent) => boolean,
+): LabEvent[] {
+  const out: LabEvent[] = [];
+  if (Number.isNaN(after) || Number.isNaN(before)) return out;
+  for (let i = firstAbove(events, after); i < events.length && out.length < limit; i++) {
+    const e = events[i]!;
+    if (before !== undefined && e.id >= before) break;
+    if (wanted(e)) out.push(e);
+  }
+  return out;
+}
+
+/** The newest `limit` wanted events below `before`, oldest first. */
+function newestBefore(
+  events: readonly LabEvent[],
+  before: number | undefined,
+  limit: number,
+  wanted: (e: LabEvent) => boolean,
+): LabEvent[] {
+  const out: LabEvent[] = [];
+  if (Number.isNaN(before)) return out;
+  const end = before === undefined ? events.length : firstAbove(events, before - 1);
+  for (let i = end - 1; i >= 0 && out.length < limit; i--) if (wanted(events[i]!)) out.push(events[i]!);
+  return out.reverse();
+}
 
 // setTimeout clamps longer delays to 1 ms: a slow time scale must not make a 2-hour erase instant.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -386,11 +435,12 @@ export class LabMaasCore {
     const pool = q.get('pool');
     const all = [...this.machines.values()];
     if (!hostnames.length && !macs.length && !ids.length && !zone && !pool) return all;
+    const idSet = new Set(ids);
     return all.filter(
       (m) =>
         (!hostnames.length || hostnames.includes(m.hostname)) &&
         (!macs.length || m.interfaces.some((i) => macs.includes(i.mac))) &&
-        (!ids.length || ids.includes(m.systemId)) &&
+        (!ids.length || idSet.has(m.systemId)) &&
         (!zone || m.zone === zone) &&
         (!pool || m.pool === pool),
     );
@@ -401,8 +451,13 @@ export class LabMaasCore {
    * database each time (no cache: the cost of a list is what the benches must show).
    */
   listJson(q: URLSearchParams): Buffer {
-    const parts = this.list(q).map((m) => machineJson(m, this.subnets));
-    return Buffer.from(`[${parts.join(',')}]`);
+    const parts: Buffer[] = [OPEN_BRACKET];
+    for (const m of this.list(q)) {
+      if (parts.length > 1) parts.push(COMMA);
+      parts.push(machineBytes(m, this.subnets));
+    }
+    parts.push(CLOSE_BRACKET);
+    return Buffer.concat(parts);
   }
 
   machineJson(m: LabMachine): string {
@@ -1019,21 +1074,28 @@ export class LabMaasCore {
     const limit = Math.min(1000, Math.max(1, limitRaw === null ? 100 : Number(limitRaw) || 100));
     const after = q.get('after') === null ? undefined : Number(q.get('after'));
     const before = q.get('before') === null ? undefined : Number(q.get('before'));
-    const sources: LabEvent[][] = ids.length
-      ? ids.map((id) => this.eventsBySystem.get(id) ?? [])
-      : [this.events];
     const minRank = levelRank(level);
-    let pool = sources
-      .flat()
-      .filter(
-        (e) =>
-          levelRank(e.level) >= minRank &&
-          (after === undefined || e.id > after) &&
-          (before === undefined || e.id < before) &&
-          (!hostnames.length || hostnames.includes(e.hostname)),
-      );
-    if (ids.length > 1) pool.sort((a, b) => a.id - b.id);
-    pool = after !== undefined ? pool.slice(0, limit) : pool.slice(-limit);
+    const wanted = (e: LabEvent) =>
+      levelRank(e.level) >= minRank && (!hostnames.length || hostnames.includes(e.hostname));
+    let pool: LabEvent[];
+    if (ids.length > 1) {
+      pool = ids
+        .flatMap((id) => this.eventsBySystem.get(id) ?? [])
+        .filter(
+          (e) =>
+            wanted(e) && (after === undefined || e.id > after) && (before === undefined || e.id < before),
+        )
+        .sort((a, b) => a.id - b.id);
+      pool = after !== undefined ? pool.slice(0, limit) : pool.slice(-limit);
+    } else {
+      // Events are kept in id order: a query starts where its bound falls (as a region's index
+      // on the id does) and reads only as far as its limit, not the whole history.
+      const source = ids.length ? (this.eventsBySystem.get(ids[0]!) ?? []) : this.events;
+      pool =
+        after !== undefined
+          ? oldestAfter(source, after, before, limit, wanted)
+          : newestBefore(source, before, limit, wanted);
+    }
     const events = pool.reverse().map(eventJson);
     const base = new URLSearchParams({ op: 'query' });
     for (const id of ids) base.append('id', id);

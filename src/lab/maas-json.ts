@@ -95,7 +95,7 @@ export interface LabMachine {
   tags: string[];
   /** Bumped on every change; the JSON cache is keyed on it. */
   version: number;
-  cache?: { version: number; json: string };
+  cache?: { version: number; json: string; bytes?: Buffer };
 }
 
 const DOMAIN = {
@@ -300,6 +300,14 @@ export function machineJson(m: LabMachine, subnets: ReadonlyMap<number, LabSubne
   const json = JSON.stringify(machineObject(m, subnets));
   m.cache = { version: m.version, json };
   return json;
+}
+
+/** The machine's JSON as bytes, kept with it: a list is then a copy of each, not an encoding. */
+export function machineBytes(m: LabMachine, subnets: ReadonlyMap<number, LabSubnet>): Buffer {
+  const json = machineJson(m, subnets);
+  const cache = m.cache!;
+  cache.bytes ??= Buffer.from(json);
+  return cache.bytes;
 }
 
 export function eventJson(e: LabEvent) {

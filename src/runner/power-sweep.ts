@@ -51,6 +51,8 @@ export interface BmcPowerChange {
 export interface PowerSweepOptions {
   /** Every BMC to sweep, read at the start of each sweep (store hosts and rack-file BMCs). */
   targets: () => readonly BmcSweepTarget[];
+  /** One host's BMC as `targets` lists it (a recheck after each task reads one, not the site's list). */
+  target?: (hostname: string) => BmcSweepTarget | undefined;
   /** A sweep starts at most this often (default 10 s); a site of 10,000 BMCs still sweeps in < 30 s. */
   intervalMs?: number;
   /** BMCs in flight at once; default grows with the site (hosts / 40, between 16 and 256). */
@@ -180,7 +182,9 @@ export class BmcPowerSweep {
    * not the one of the last sweep. Changes are emitted before it resolves.
    */
   async recheck(hostname: string): Promise<void> {
-    const t = this.opts.targets().find((x) => x.hostname === hostname);
+    const t = this.opts.target
+      ? this.opts.target(hostname)
+      : this.opts.targets().find((x) => x.hostname === hostname);
     if (t) await this.readOne(t);
   }
 

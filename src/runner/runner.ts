@@ -245,7 +245,7 @@ function busyCount(wb: Workbench): number {
 function runningTaskIds(wb: Workbench): string[] {
   return (
     wb.store.tasks
-      .list()
+      .peekAll()
       .filter(inFlight)
       // With etcd the list holds the other jump hosts' tasks too: only this runner's count here.
       .filter((t) => !wb.etcd || wb.etcd.holds(t.id))

@@ -49,7 +49,7 @@ export function createConsoleHub(
   });
   const off = wb.engine.subscribe((e) => {
     if (e.type === 'task-started') {
-      const target = wb.store.tasks.get(e.taskId)?.target;
+      const target = wb.store.tasks.peek(e.taskId)?.target;
       const hostname =
         target?.hostname ?? (target?.hostId ? wb.store.hosts.get(target.hostId)?.hostname : undefined);
       if (hostname) hub.taskStarted(e.taskId, hostname);

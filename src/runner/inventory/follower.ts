@@ -63,6 +63,11 @@ export class InventoryFollower {
   private error: string | null = null;
   private version = 0;
   private running: Promise<void> | null = null;
+  /** The machines changed since the rows were merged (at `rowsAsOf`), and nobody followed them. */
+  private rowsStale = false;
+  private rowsAsOf = 0;
+  /** What the last step failed with; null once a step succeeds. */
+  private failure: unknown = null;
   private readonly listeners = new Set<(delta: RowDelta & FollowerState) => void>();
   readonly stats: FollowerStats = { fullLists: 0, polls: 0, filteredReads: 0, lastFullListMs: 0 };
   private readonly opts: Required<FollowerOptions>;
@@ -83,11 +88,26 @@ export class InventoryFollower {
   }
 
   state(): FollowerState {
+    if (this.rowsStale) this.mergeRows(this.rowsAsOf);
     return { rows: this.rows, refreshedAt: this.refreshedAt, error: this.error, version: this.version };
   }
 
   get ready(): boolean {
     return this.listed;
+  }
+
+  /** MaaS's status of a machine as the view last saw it; undefined when MaaS did not list it. */
+  statusOf(systemId: string): number | undefined {
+    return this.machines.get(systemId)?.status;
+  }
+
+  /**
+   * One step, as `step`, that rejects with MaaS's error when it fails: for a caller that must not
+   * act on a view older than now (the planner's Ready check).
+   */
+  async sync(signal?: AbortSignal): Promise<void> {
+    await this.step(signal);
+    if (this.failure !== null) throw this.failure;
   }
 
   /** A step is under way (a new caller shares it, with the first caller's signal). */
@@ -96,6 +116,8 @@ export class InventoryFollower {
   }
 
   onDelta(listener: (delta: RowDelta & FollowerState) => void): () => void {
+    // A new listener's deltas start from rows as of now.
+    if (this.rowsStale) this.mergeRows(this.rowsAsOf);
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -121,6 +143,7 @@ export class InventoryFollower {
     try {
       if (this.needFullList || this.opts.clock() >= this.nextFullListAt) await this.fullList(signal);
       else await this.follow(signal);
+      this.failure = null;
       if (this.error !== null) {
         this.error = null;
         this.publish({ upsert: [], remove: [] });
@@ -128,6 +151,7 @@ export class InventoryFollower {
     } catch (err) {
       // After a failure the feed cannot be trusted (MaaS may have restarted): list again.
       this.needFullList = true;
+      this.failure = err;
       const text = describeError(err);
       if (text !== this.error) {
         this.error = text;
@@ -194,12 +218,26 @@ export class InventoryFollower {
 
   private remerge(): void {
     const now = this.opts.clock();
+    if (this.listeners.size === 0) {
+      // Nobody follows the rows (the planner alone reads the view): they are merged when asked
+      // for, not at every step (a merge reads every machine of the site).
+      this.rowsStale = true;
+      this.rowsAsOf = now;
+      this.refreshedAt = now;
+      this.version++;
+      return;
+    }
+    this.publish(this.mergeRows(now));
+  }
+
+  private mergeRows(now: number): RowDelta {
     const next = mergeInventory([...this.machines.values()], this.layout, this.rowsByKey, now);
     const delta = diffRows(this.rowsByKey, next);
     this.rows = next;
     this.rowsByKey = new Map(next.map((r) => [r.key, r]));
+    this.rowsStale = false;
     this.refreshedAt = now;
-    this.publish(delta);
+    return delta;
   }
 
   private publish(delta: RowDelta): void {

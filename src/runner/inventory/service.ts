@@ -1,35 +1,14 @@
 import type { Site } from '../site/open.ts';
 import { inventorySource, rackLayout } from '../site/open.ts';
-import type { MaasClient } from '../../gear/maas/client.ts';
 import type { Result, RunnerNotice } from '../../protocol/messages.ts';
-import { InventoryFollower, type FollowerOptions, type MaasFeedPort } from './follower.ts';
+import type { FollowerOptions, InventoryFollower } from './follower.ts';
+import { maasView } from './maas-view.ts';
+
+export { maasFeed } from './maas-view.ts';
 import type { RowDelta } from './rows.ts';
 import type { FollowerState } from './follower.ts';
 import { Deadline, raceSignal } from '../../util/deadline.ts';
-import { WaitBoard } from '../waits.ts';
-
-/**
- * MaaS as the follower needs it: summaries (the fields the inventory shows) and the events feed,
- * each call named on the runner's wait board while it lasts.
- */
-export function maasFeed(maas: MaasClient, waits: WaitBoard = new WaitBoard()): MaasFeedPort {
-  return {
-    listMachines: (filter, signal) =>
-      waits.track(filter.id ? "MaaS's machines named by its events" : "MaaS's machine list", () =>
-        maas.listMachineSummaries(filter.id ? { id: filter.id } : {}, signal),
-      ),
-    newestEventId: (signal) =>
-      waits.track("MaaS's newest event", async () => {
-        const page = await maas.queryEvents({ level: 'DEBUG', limit: 1 }, signal);
-        return page.events[0]?.id ?? null;
-      }),
-    eventsAfter: (after, limit, signal) =>
-      waits.track("MaaS's events", async () => {
-        const page = await maas.queryEvents({ level: 'DEBUG', after, limit }, signal);
-        return [...page.events].sort((a, b) => a.id - b.id);
-      }),
-  };
-}
+import type { WaitBoard } from '../waits.ts';
 
 export interface InventoryServiceOptions extends FollowerOptions {
   pollMs?: number;
@@ -58,7 +37,9 @@ export class InventoryService {
     private readonly site: Site,
     private readonly opts: InventoryServiceOptions = {},
   ) {
-    this.follower = new InventoryFollower(maasFeed(site.maas, opts.waits), rackLayout(site.topology), opts);
+    // The planner's Ready check reads the same view (src/runner/site/provision.ts).
+    this.follower = maasView(site.maas, { ...(opts.waits && { waits: opts.waits }), follower: opts });
+    this.follower.setLayout(rackLayout(site.topology));
     this.endpoint = inventorySource(site).endpoint;
   }
 

@@ -31,10 +31,12 @@ import type { Params, Result } from '../../protocol/messages.ts';
 export function sweepTargets(site: Site, wb: Workbench): BmcSweepTarget[] {
   const out: BmcSweepTarget[] = [];
   const seen = new Set<string>();
-  for (const h of wb.store.hosts.list()) {
+  // The live rows, read without a copy: a target is made of a few of their fields.
+  wb.store.hosts.find((h) => {
     seen.add(h.hostname);
     out.push({ hostname: h.hostname, target: bmcTargetForHost(h) });
-  }
+    return false;
+  });
   for (const [hostname] of site.topology.hostsByName()) {
     if (seen.has(hostname)) continue;
     const target = rackBmcTarget(site.topology.host(hostname)?.bmc, hostname, site.env);
@@ -44,6 +46,17 @@ export function sweepTargets(site: Site, wb: Workbench): BmcSweepTarget[] {
   // Hosts whose BMC only MaaS knows, once a read found it there.
   for (const m of maasBmcsKnown(site)) if (!seen.has(m.hostname)) out.push(m);
   return out;
+}
+
+/** The BMC of one host, as sweepTargets() would list it, without listing every one. */
+export function sweepTarget(site: Site, wb: Workbench, hostname: string): BmcSweepTarget | undefined {
+  const h = wb.store.hosts.peekBy('hostname', hostname);
+  if (h) return { hostname: h.hostname, target: bmcTargetForHost(h) };
+  if (site.topology.hostsByName().has(hostname)) {
+    const target = rackBmcTarget(site.topology.host(hostname)?.bmc, hostname, site.env);
+    return target ? { hostname, target } : undefined;
+  }
+  return maasBmcsKnown(site).find((m) => m.hostname === hostname);
 }
 
 /** MaaS statuses in which MaaS itself powers the host on (o) or off (f). */
@@ -68,6 +81,7 @@ export function createPowerSweep(
 ): BmcPowerSweep {
   const sweep = new BmcPowerSweep(site.bmc, {
     targets: () => sweepTargets(site, wb),
+    target: (hostname) => sweepTarget(site, wb, hostname),
     ...(opts.intervalMs !== undefined && { intervalMs: opts.intervalMs }),
     log: opts.log,
     explain: async (hostname, _from, to) => {

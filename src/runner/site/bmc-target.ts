@@ -77,7 +77,7 @@ export function bmcTarget(f: BmcFields, hostname: string): BmcTarget {
   };
 }
 
-export function bmcTargetForHost(host: Host): BmcTarget {
+export function bmcTargetForHost(host: Readonly<Host>): BmcTarget {
   return bmcTarget(host.ipmi, host.hostname);
 }
 

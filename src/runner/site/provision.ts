@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pRetry from 'p-retry';
 import { OperatorError } from '../../util/errors.ts';
 import { NODE_STATUS } from '../../gear/maas/node-status.ts';
-import type { MaasClient } from '../../gear/maas/client.ts';
+import { maasView, type MaasFeedClient } from '../inventory/maas-view.ts';
 import { pickHost } from '../workflows/planner.ts';
 import type { Holder } from '../tasks/coordination.ts';
 import type { Host, Instance, Network, Offering, Template } from '../../protocol/records.ts';
@@ -47,25 +47,18 @@ export function resolveCreate(store: Store, req: CreateRequest): ResolvedCreate 
   };
 }
 
-const inFlightLists = new WeakMap<object, Promise<MaasMachineList>>();
-type MaasMachineList = Awaited<ReturnType<MaasClient['listMachineSummaries']>>;
-
 /**
- * One MaaS list call: which hosts are Ready there now. Creates started together share the call
- * in flight (a region answers 500 machines in one large document; 100 creates need it once, not
- * 100 times); a create's first step reads its own machine again anyway.
+ * Which hosts are Ready in MaaS now, from the site's view of MaaS (src/runner/inventory/maas-view.ts):
+ * one full list the first time, then each call follows MaaS's events since the last one and reads
+ * again only the machines they name. Creates started together share the step under way. A step
+ * that fails rejects with MaaS's error: no pick is made on an old view.
  */
 export async function readyInMaas(
-  maas: Pick<MaasClient, 'listMachineSummaries'>,
+  maas: MaasFeedClient,
 ): Promise<(h: { maasSystemId?: string | undefined }) => boolean> {
-  let pending = inFlightLists.get(maas);
-  if (!pending) {
-    pending = maas.listMachineSummaries().finally(() => inFlightLists.delete(maas));
-    inFlightLists.set(maas, pending);
-  }
-  const machines = await pending;
-  const ready = new Set(machines.filter((m) => m.status === NODE_STATUS.READY).map((m) => m.system_id));
-  return (h) => h.maasSystemId !== undefined && ready.has(h.maasSystemId);
+  const view = maasView(maas);
+  await view.sync();
+  return (h) => h.maasSystemId !== undefined && view.statusOf(h.maasSystemId) === NODE_STATUS.READY;
 }
 
 /** The rows of a collection as they are (read-only, not copied): the planner only reads them. */
@@ -157,7 +150,7 @@ export function reserveWithRetry<T>(reserve: () => Promise<T>): Promise<T> {
 /** Plan a host, record the instance and start its create task: what `deploy` does, callable at once many times. */
 export async function startCreate(
   wb: Pick<Workbench, 'store' | 'engine'>,
-  maas: Pick<MaasClient, 'listMachineSummaries'>,
+  maas: MaasFeedClient,
   req: CreateRequest,
   opts: { plan?: readonly { step: string; actions: readonly string[] }[] } = {},
 ): Promise<{ instance: Instance; host: Host; taskId: string }> {

@@ -46,6 +46,8 @@ export class AtomicFileWriter {
   private dirFd: fsp.FileHandle | null = null;
   writes = 0;
   bytes = 0;
+  /** Bytes of the file as last written. */
+  size = 0;
 
   constructor(path: string) {
     this.path = path;
@@ -72,7 +74,8 @@ export class AtomicFileWriter {
     this.dirFd ??= await fsp.open(dirname(this.path), 'r');
     await this.dirFd.sync().catch(() => undefined);
     this.writes += 1;
-    this.bytes += Buffer.byteLength(text);
+    this.size = Buffer.byteLength(text);
+    this.bytes += this.size;
   }
 
   async close(): Promise<void> {

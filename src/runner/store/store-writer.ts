@@ -11,8 +11,8 @@ import type { RowOp } from './store-format.ts';
  * Writes are serialised and coalesced: a request returns a promise that settles when a write that
  * began after it is on disk. Task changes and record changes of the small collections are appended
  * to the journal (one fdatasync for everything changed meanwhile); a change the journal cannot
- * carry, and a journal grown past its limit, compact: the store file is rewritten atomically with
- * everything and a new journal generation starts.
+ * carry, and a journal grown past its limit and the file's size, compact: the store file is
+ * rewritten atomically with everything and a new journal generation starts.
  */
 export interface StoreWriterOptions {
   path: string;
@@ -67,6 +67,8 @@ export class StoreWriter {
   constructor(
     private readonly opts: StoreWriterOptions,
     private readonly fileBytes: () => number,
+    /** The store file's size as last written. */
+    private readonly fileSize: () => number = () => 0,
   ) {
     this.path = opts.path;
     this.journalPath = journalPathFor(opts.path);
@@ -100,7 +102,12 @@ export class StoreWriter {
   request(): Promise<void> {
     this.next ??= deferred();
     const promise = this.next.promise;
-    if (!this.writing) void this.drain();
+    if (!this.writing) {
+      this.writing = true;
+      // The drain starts once this tick's work is done: every change made in the tick goes in
+      // one append and one fdatasync, which all their callers await.
+      setImmediate(() => void this.drain());
+    }
     return promise;
   }
 
@@ -191,6 +198,15 @@ export class StoreWriter {
     }
   }
 
+  /**
+   * Past its limit, and past the store file's own size: a compaction rewrites the whole file, so it
+   * waits for as many journal bytes as it writes, and the cost per change stays flat as the store
+   * grows (with a fixed limit, a store twice as large compacts as often at twice the cost).
+   */
+  private journalFull(): boolean {
+    return this.journal!.size > Math.max(this.opts.journalLimitBytes, this.fileSize());
+  }
+
   private async retireJournal(): Promise<void> {
     const j = this.journal;
     this.journal = null;
@@ -209,8 +225,7 @@ export class StoreWriter {
         // A lazy write still pending is covered by this one.
         const seq = this.changeSeq;
         try {
-          if (this.fullDirty || this.journal === null || this.journal.size > this.opts.journalLimitBytes)
-            await this.compact();
+          if (this.fullDirty || this.journal === null || this.journalFull()) await this.compact();
           else if (this.dirtyTasks.size > 0 || this.pendingOps.length > 0) await this.appendDirty();
           this.writtenSeq = Math.max(this.writtenSeq, seq);
           d.resolve();

@@ -104,6 +104,7 @@ export class Store implements CollectionHost {
             journalLimitBytes: opts.journalLimitBytes ?? 8 * 1024 * 1024,
           },
           () => file.bytes,
+          () => file.size,
         )
       : null;
     this.hosts = new Collection(this, 'hosts');

@@ -74,9 +74,12 @@ export function pickHost(
   // One pass, the first hostname in code-unit order: no sort of a 10,000-host list per pick.
   let chosen: Host | undefined;
   for (const h of data.hosts) {
-    if (busy.has(h.id) || !fits(h) || h.maasSystemId === undefined || !opts.readyInMaas(h)) continue;
-    if (opts.holderOf?.(h) || opts.skip?.(h)) continue;
-    if (chosen === undefined || h.hostname < chosen.hostname) chosen = h;
+    if (busy.has(h.id) || !fits(h) || h.maasSystemId === undefined) continue;
+    // Readiness and the holder are asked only of a host that would be chosen, not of every host
+    // per pick (the deploy's readiness check asks the engine for the holder too).
+    if (chosen !== undefined && h.hostname >= chosen.hostname) continue;
+    if (!opts.readyInMaas(h) || opts.holderOf?.(h) || opts.skip?.(h)) continue;
+    chosen = h;
   }
   if (!chosen) {
     throw new OperatorError(`no free host matches offering ${offering.name}`, {
