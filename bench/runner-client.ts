@@ -47,6 +47,9 @@ client.onEvent((e) => {
   } else early.set(e.taskId, e);
 });
 
+// Connected: the bench starts its clock once every client is, and says go on stdin.
+process.stdout.write('ready\n');
+await new Promise((resolve) => process.stdin.once('data', resolve));
 let failed = 0;
 const cpu0 = process.cpuUsage();
 const queue = [...job.indices];

@@ -1,6 +1,7 @@
 /**
- * The runner's cost: the same 500 create+destroy pairs as bench/workflows.ts, once in this process
- * (engine and clients together) and once submitted to a runner process by 10 client processes
+ * The runner's cost: the same 500 create+destroy pairs as bench/workflows.ts, each planned and
+ * started with its plan's digest as the CLI does: once in this process, through the runner's own
+ * request handlers with no socket, and once submitted to a runner process by 10 client processes
  * (10 × 10 in flight), side by side: wall time, the runner's CPU, the clients' CPU, and the latency
  * of task events from the engine's emit to a client's receipt (p50, p95; goal p95 < 20 ms).
  */
@@ -10,7 +11,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.ts';
 import { connectRunner } from '../src/client/runner-client.ts';
 import { siteIdentity } from '../src/runner/site-files.ts';
-import { startCreate } from '../src/runner/site/provision.ts';
+import { taskHandlers } from '../src/runner/service/tasks.ts';
+import type { Caller } from '../src/runner/service/context.ts';
 import { openBenchWorkbench, seedBenchStore, startBenchSite } from './bench-site.ts';
 
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);
@@ -32,6 +34,15 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 }
 
+/** The bench's own caller of the runner's handlers, in this process (no socket, no subscription). */
+const caller: Caller = {
+  id: 0,
+  kind: 'cli',
+  pid: process.pid,
+  subscription: { all: false, follows: new Set() },
+  notify: () => undefined,
+};
+
 async function inProcess(): Promise<{ wallMs: number; cpuMs: number; failed: number }> {
   const bs = await startBenchSite(INSTANCES, 'rp-bench-inproc-');
   const { site, wb, close } = await openBenchWorkbench(
@@ -41,6 +52,7 @@ async function inProcess(): Promise<{ wallMs: number; cpuMs: number; failed: num
   );
   try {
     const offerings = await seedBenchStore(bs, wb);
+    const handlers = taskHandlers({ site, wb });
     let failed = 0;
     let next = 0;
     const cpu0 = process.cpuUsage();
@@ -48,22 +60,30 @@ async function inProcess(): Promise<{ wallMs: number; cpuMs: number; failed: num
     await Promise.all(
       Array.from({ length: CLIENTS * PER_CLIENT_IN_FLIGHT }, async () => {
         for (let i = next++; i < INSTANCES; i = next++) {
-          const { instance, host, taskId } = await startCreate(wb, site.maas, {
+          // As each client process below does (and `rackpilot deploy --yes` / `destroy --confirm`):
+          // planned, then started with the plan's digest, through the runner's own handlers.
+          const req = {
             name: `vm${i}`,
             offering: offerings[i]!,
             template: 'jammy',
             networks: i % 2 ? ['tenant-a', 'tenant-b'] : ['tenant-a'],
-          });
-          const created = await wb.engine.wait(taskId);
+          };
+          const planned = await handlers['instance.plan']!(req, caller);
+          const c = await handlers['instance.create']!(
+            { ...req, host: planned.host, mac: planned.mac, plan: planned.digest },
+            caller,
+          );
+          const created = await wb.engine.wait(c.taskId);
           if (created.state !== 'done') {
             // The first few say why (on a loaded machine: the deadlines of MaaS calls and steps).
             if (failed++ < 3) console.log(`create vm${i}: ${created.state} ${created.error ?? ''}`);
             continue;
           }
-          const id = await wb.engine.start(
-            'instance.destroy',
-            { hostId: host.id, hostname: host.hostname, instanceId: instance.id },
-            { instanceId: instance.id },
+          const destroy = { verb: 'destroy', instance: `vm${i}` } as const;
+          const shown = await handlers['action.plan']!({ action: 'instance', ...destroy }, caller);
+          const { taskId: id } = await handlers['instance.action']!(
+            { ...destroy, plan: shown.digest },
+            caller,
           );
           const destroyed = await wb.engine.wait(id);
           if (destroyed.state !== 'done' && failed++ < 3)
@@ -96,27 +116,39 @@ async function throughRunner() {
       env: { ...process.env, ...env },
     });
     const pid = runner.runnerPid;
+    // The client processes start (Node, tsx, their modules) and connect before the clock does: the
+    // bench measures the runner, not the load of ten programs.
+    const clients = Array.from({ length: CLIENTS }, (_, c) => {
+      const indices = Array.from({ length: INSTANCES }, (_, i) => i).filter((i) => i % CLIENTS === c);
+      const job = { storePath, site, indices, offerings, inFlight: PER_CLIENT_IN_FLIGHT };
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', new URL('runner-client.ts', import.meta.url).pathname, JSON.stringify(job)],
+        { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      const ready = new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.startsWith('ready\n')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`client ${c} exited ${code} before it was ready`)));
+      });
+      const result = new Promise<{ failed: number; cpuMs: number; latencies: number[] }>((resolve, reject) =>
+        child.on('exit', (code) =>
+          code === 0
+            ? resolve(JSON.parse(out.slice('ready\n'.length)))
+            : reject(new Error(`client ${c} exited ${code}`)),
+        ),
+      );
+      return { child, ready, result };
+    });
+    await Promise.all(clients.map((c) => c.ready));
     const runnerCpu0 = processCpuMs(pid);
     const labCpu0 = process.cpuUsage();
     const w0 = performance.now();
-    const results = await Promise.all(
-      Array.from({ length: CLIENTS }, (_, c) => {
-        const indices = Array.from({ length: INSTANCES }, (_, i) => i).filter((i) => i % CLIENTS === c);
-        const job = { storePath, site, indices, offerings, inFlight: PER_CLIENT_IN_FLIGHT };
-        return new Promise<{ failed: number; cpuMs: number; latencies: number[] }>((resolve, reject) => {
-          const child = spawn(
-            process.execPath,
-            ['--import', 'tsx', new URL('runner-client.ts', import.meta.url).pathname, JSON.stringify(job)],
-            { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
-          );
-          let out = '';
-          child.stdout.on('data', (d) => (out += d));
-          child.on('exit', (code) =>
-            code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`client ${c} exited ${code}`)),
-          );
-        });
-      }),
-    );
+    for (const c of clients) c.child.stdin.end('go\n');
+    const results = await Promise.all(clients.map((c) => c.result));
     const wallMs = performance.now() - w0;
     const runnerCpuMs = processCpuMs(pid) - runnerCpu0;
     const labCpu = process.cpuUsage(labCpu0);

@@ -61,16 +61,6 @@ export async function readyInMaas(
   return (h) => h.maasSystemId !== undefined && view.statusOf(h.maasSystemId) === NODE_STATUS.READY;
 }
 
-/** The rows of a collection as they are (read-only, not copied): the planner only reads them. */
-function rowsOf<T>(c: { find(pred: (row: Readonly<T>) => boolean): unknown }): Readonly<T>[] {
-  const rows: Readonly<T>[] = [];
-  c.find((row) => {
-    rows.push(row);
-    return false;
-  });
-  return rows;
-}
-
 export function instanceDraft(
   req: CreateRequest,
   r: ResolvedCreate,
@@ -108,21 +98,17 @@ export function reserveInstance(
   holderOf?: (h: Host) => Holder | undefined,
 ): Promise<{ instance: Instance; host: Host }> {
   try {
-    const instances = rowsOf<Instance>(store.instances);
+    const instances = store.instances.peekAll();
     if (instances.some((i) => i.name === req.name))
       throw new OperatorError(`an instance named ${req.name} exists`, { hint: '`rackpilot ls`' });
     if (req.mac && instances.some((i) => i.mac === req.mac))
       throw new OperatorError(`MAC ${req.mac} is used by another instance`);
     const host = structuredClone(
-      pickHost(
-        { hosts: rowsOf<Host>(store.hosts) as Host[], instances: instances as Instance[] },
-        r.offering,
-        {
-          ...(req.host && { hostName: req.host }),
-          readyInMaas: ready,
-          ...(holderOf && { holderOf }),
-        },
-      ),
+      pickHost({ hosts: store.hosts.peekAll(), instances }, r.offering, {
+        ...(req.host && { hostName: req.host }),
+        readyInMaas: ready,
+        ...(holderOf && { holderOf }),
+      }),
     );
     const draft = instanceDraft(req, r, host.id, new Set(instances.map((i) => i.mac)));
     return store.instances

@@ -151,6 +151,11 @@ export class Collection<C extends CollectionName> {
     return structuredClone(this.rows);
   }
 
+  /** Live records in store order, for reads that copy nothing (a plan's pick); read-only by contract. */
+  peekAll(): readonly Readonly<Row<C>>[] {
+    return this.rows;
+  }
+
   get(id: string): Row<C> | undefined {
     const row = this.live(id);
     return row === undefined ? undefined : structuredClone(row);
@@ -301,10 +306,5 @@ export class TaskCollection extends Collection<'tasks'> {
   /** The live record, for the engine's reads. Never modify it except through mutate(). */
   peek(id: string): Readonly<Task> | undefined {
     return this.live(id);
-  }
-
-  /** Live records, newest last; read-only by contract. */
-  peekAll(): readonly Readonly<Task>[] {
-    return this.rows;
   }
 }

@@ -1,5 +1,5 @@
 import { OperatorError } from '../../util/errors.ts';
-import type { Host, Instance, Offering, StoreData } from '../../protocol/records.ts';
+import type { Host, Instance, Offering } from '../../protocol/records.ts';
 import type { Holder } from '../tasks/coordination.ts';
 
 /** The jump host of a runner's owner id (`host/pid-N-xxxxxx`). */
@@ -36,7 +36,7 @@ export function hostTaken(host: Host, instance: Instance, holder: Holder | undef
  * store transaction so two concurrent creates can never pick the same host.
  */
 export function pickHost(
-  data: Pick<StoreData, 'hosts' | 'instances'>,
+  data: { hosts: readonly Readonly<Host>[]; instances: readonly Readonly<Instance>[] },
   offering: Offering,
   opts: {
     hostName?: string;
@@ -46,8 +46,8 @@ export function pickHost(
     /** Hosts the automatic pick passes over besides those a task holds: shown in another terminal's plan. */
     skip?: (host: Host) => boolean;
   },
-): Host {
-  const busy = new Map(data.instances.map((i: Instance) => [i.hostId, i]));
+): Readonly<Host> {
+  const busy = new Map(data.instances.map((i) => [i.hostId, i]));
   const fits = (h: Host) =>
     h.cpuCores === offering.cpuCores && h.cpuMhz === offering.cpuMhz && h.memoryMb === offering.memoryMb;
   if (opts.hostName) {
@@ -72,7 +72,7 @@ export function pickHost(
     return h;
   }
   // One pass, the first hostname in code-unit order: no sort of a 10,000-host list per pick.
-  let chosen: Host | undefined;
+  let chosen: Readonly<Host> | undefined;
   for (const h of data.hosts) {
     if (busy.has(h.id) || !fits(h) || h.maasSystemId === undefined) continue;
     // Readiness and the holder are asked only of a host that would be chosen, not of every host
