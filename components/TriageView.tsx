@@ -6,8 +6,8 @@ import { ReadingView, seg, type Line, type ReadingFrame } from './TroubleLines.t
  * The morning triage as lines: the CLI's `doctor --all` table, each row coloured by its urgency
  * (stuck and still running, failed or broken, progressing) and its time left before MaaS's timeout.
  */
-export function triageLines(t: Triage): Line[] {
-  const text = renderTriage(t);
+export function triageLines(t: Triage, width?: number): Line[] {
+  const text = renderTriage(t, width);
   const out: Line[] = [[seg(text[0]!, 'dim')]];
   if (t.rows.length === 0)
     return [...out, [], [seg('nothing in trouble: no host is stuck, failing or failed', 'ok')]];
@@ -27,7 +27,7 @@ export function TriageView({ triage, ...frame }: { triage: Triage | null } & Rea
     <ReadingView
       name="triage"
       readAt={triage?.readAt ?? null}
-      lines={triage ? triageLines(triage) : null}
+      lines={triage ? triageLines(triage, frame.width) : null}
       reading=" · reading every host in trouble…"
       placeholder="reading MaaS's machines in a transitional or failed state and their events…"
       cadence=" (every 30 s; r reads again)"

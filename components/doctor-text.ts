@@ -130,17 +130,45 @@ export function leftText(s: number | null): string {
   return s > 0 ? duration(s) : 'overdue';
 }
 
-/** `doctor --all`: one line per host in trouble, most urgent first. */
-export function renderTriage(t: Triage): string[] {
+/** The stage column's width when the width is not known (a pipe, `--json` aside). */
+const STAGE_W = 30;
+/** The least room a cause keeps: at 3 a.m. the cause is what the row is read for. */
+const CAUSE_MIN_W = 40;
+/** A narrower stage column is dropped rather than shown cut past reading. */
+const STAGE_MIN_W = 12;
+
+/** A row's cause column: the cause's title, "on time" or a dash. */
+function causeText(r: Triage['rows'][number]): string {
+  return r.cause ? r.cause.title : r.urgency === 2 ? 'on time' : '—';
+}
+
+function fit(s: string, w: number): string {
+  return s.length > w ? `${s.slice(0, Math.max(0, w - 1))}…` : s;
+}
+
+/**
+ * `doctor --all`: one line per host in trouble, most urgent first. Given the width of the screen,
+ * the host and status columns take what their values need and the cause keeps its room: the stage
+ * narrows first, and is left out below 12 columns (the doctor of the host shows it).
+ */
+export function renderTriage(t: Triage, width?: number): string[] {
   const out = [
     `${t.rows.length} of ${t.scanned} machines in a transitional or failed state (read in ${Math.round(t.tookMs)} ms)`,
   ];
   if (t.rows.length === 0) return out;
-  out.push(`${'HOST'.padEnd(14)} ${'STATUS'.padEnd(18)} ${'LEFT'.padStart(7)}  ${'STAGE'.padEnd(30)} CAUSE`);
+  const hostW = width ? Math.max(4, ...t.rows.map((r) => r.hostname.length)) : 14;
+  const statusW = width ? Math.max(6, ...t.rows.map((r) => r.statusName.length)) : 18;
+  const fixed = hostW + 1 + statusW + 1 + 7 + 2;
+  const stageW = width ? Math.min(STAGE_W, width - fixed - 1 - CAUSE_MIN_W) : STAGE_W;
+  const stage = stageW >= STAGE_MIN_W;
+  const causeW = width ? width - fixed - (stage ? stageW + 1 : 0) : Infinity;
+  const line = (host: string, status: string, left: string, stageText: string, cause: string) =>
+    `${host.padEnd(hostW)} ${status.padEnd(statusW)} ${left.padStart(7)}  ` +
+    (stage ? `${stageText.slice(0, stageW).padEnd(stageW)} ` : '') +
+    fit(cause, causeW);
+  out.push(line('HOST', 'STATUS', 'LEFT', 'STAGE', 'CAUSE'));
   for (const r of t.rows)
-    out.push(
-      `${r.hostname.padEnd(14)} ${r.statusName.padEnd(18)} ${leftText(r.remainingS).padStart(7)}  ${(r.stage ?? '—').slice(0, 30).padEnd(30)} ${r.cause ? r.cause.title : r.urgency === 2 ? 'on time' : '—'}`,
-    );
+    out.push(line(r.hostname, r.statusName, leftText(r.remainingS), r.stage ?? '—', causeText(r)));
   for (const e of t.errors) out.push(`${e.hostname}: events not read: ${e.error}`);
   return out;
 }

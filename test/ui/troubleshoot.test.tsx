@@ -264,6 +264,19 @@ describe('the troubleshooting views in the dashboard', () => {
     expect(fake.calls.at(-1)).toEqual({ method: 'triage', args: [] });
   });
 
+  it('the triage at 80 columns keeps each cause whole: the stage column gives way, not the cause', async () => {
+    const fake = fakeActions();
+    const h = await mount({ actions: fake.actions }, { columns: 80, rows: 24 }, SLOW);
+    await h.press('T');
+    await h.until('3 of 40 machines in a transitional or failed state');
+    const lines = h.frame().split('\n');
+    expect(lines.find((l) => /HOST\s+STATUS/.test(l))).toMatch(/LEFT\s+CAUSE$/);
+    const rows = lines.filter((l) => /r0\d-n0\d\d/.test(l));
+    expect(rows[0]).toMatch(/r01-n004\s+Deploying\s+7m00s\s+rebooted and never came back$/);
+    expect(rows[1]).toMatch(/r02-n007\s+Failed deployment\s+—\s+curtin failed in partitioning$/);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+  });
+
   it('read-only: the doctor and the inspection show, but no fix or reconcile key, hint or call', async () => {
     const fake = fakeActions();
     const h = await mount({ actions: fake.actions, readOnly: true }, BIG, SLOW);
