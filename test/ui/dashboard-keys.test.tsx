@@ -19,6 +19,7 @@ async function mount(source: InventorySource, layout: RackLayout) {
     <Dashboard inventory={inventory} now={1_000_000 + 5_000} size={{ columns: 80, rows: 24 }} />,
   );
   Object.defineProperty(ui.stdout, 'columns', { value: 80, configurable: true });
+  Object.defineProperty(ui.stdout, 'rows', { value: 24, configurable: true });
   ui.stdout.emit('resize');
   await tick();
   return { ui, inventory };

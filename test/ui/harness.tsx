@@ -17,6 +17,11 @@ import { fakeCabling, fakeDiagnosis, fakeInspection, fakeTriage } from './troubl
 
 export const tick = (ms = 0) => new Promise((r) => setImmediate(() => setTimeout(r, ms)));
 /** Ink holds a lone Escape ~20 ms to tell it from an escape sequence. */
+// Ink sizes a frame from stdout, and for a stdout that is no TTY asks terminal-size, which spawns
+// `tput` unless these are set: in this process (UI tests spawn nothing), the size of the first frame.
+process.env['COLUMNS'] ??= '80';
+process.env['LINES'] ??= '24';
+
 export const ESC_WAIT = 40;
 export const NOW = 1_000_000;
 
@@ -218,7 +223,9 @@ export async function mount(
   const ui = render(
     <Dashboard inventory={inventory} now={NOW + 5_000} size={size} noColor={false} {...props} />,
   );
+  // Both, or Ink asks terminal-size, which spawns `tput` on every frame when stdout is no TTY.
   Object.defineProperty(ui.stdout, 'columns', { value: size.columns, configurable: true });
+  Object.defineProperty(ui.stdout, 'rows', { value: size.rows, configurable: true });
   ui.stdout.emit('resize');
   await tick();
   const press = async (keys: string, wait = opts.keyWait ?? 0) => {
