@@ -1,5 +1,6 @@
 import type { Diagnosis, TimelineView } from '../src/protocol/doctor.ts';
 import type { Triage } from '../src/protocol/doctor.ts';
+import { fit } from './format.ts';
 
 const MARK = { pass: 'ok  ', fail: 'FAIL', unknown: '??  ' } as const;
 
@@ -142,10 +143,6 @@ function causeText(r: Triage['rows'][number]): string {
   return r.cause ? r.cause.title : r.urgency === 2 ? 'on time' : '—';
 }
 
-function fit(s: string, w: number): string {
-  return s.length > w ? `${s.slice(0, Math.max(0, w - 1))}…` : s;
-}
-
 /**
  * `doctor --all`: one line per host in trouble, most urgent first. Given the width of the screen,
  * the host and status columns take what their values need and the cause keeps its room: the stage
@@ -165,7 +162,7 @@ export function renderTriage(t: Triage, width?: number): string[] {
   const line = (host: string, status: string, left: string, stageText: string, cause: string) =>
     `${host.padEnd(hostW)} ${status.padEnd(statusW)} ${left.padStart(7)}  ` +
     (stage ? `${stageText.slice(0, stageW).padEnd(stageW)} ` : '') +
-    fit(cause, causeW);
+    (causeW === Infinity ? cause : fit(cause, causeW).trimEnd());
   out.push(line('HOST', 'STATUS', 'LEFT', 'STAGE', 'CAUSE'));
   for (const r of t.rows)
     out.push(line(r.hostname, r.statusName, leftText(r.remainingS), r.stage ?? '—', causeText(r)));
