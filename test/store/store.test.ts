@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { appendFile, chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -334,6 +335,33 @@ describe('writes', () => {
     expect(writes).toBeLessThan(n / 10);
     const disk = await readStore(file);
     expect(disk.tasks.map((t) => t.steps[0]!.attempts)).toEqual([40, 40, 40, 40, 40]);
+  });
+
+  it('reads once memory and disk agree, a change made while a write was under way included', async () => {
+    const s = await openTracked(file, { lazyWriteMs: 3_600_000 });
+    await s.tasks.insert(taskRecord('t-read'));
+    // The engine marks a step running and waits for its write; a client asks meanwhile.
+    const running = s.tasks.mutate('t-read', (t) => {
+      t.steps[0]!.state = 'running';
+    });
+    // The write drains on the next check phase; this lands after it began, before it is on disk.
+    setImmediate(
+      () =>
+        void s.tasks.mutate(
+          't-read',
+          (t) => {
+            t.steps[0]!.attempts = 7;
+          },
+          { durable: false },
+        ),
+    );
+    const seen = await s.readWritten(() => ({
+      step: s.tasks.get('t-read')!.steps[0]!,
+      disk: readFileSync(file, 'utf8') + readFileSync(`${file}.journal`, 'utf8'),
+    }));
+    await running;
+    expect(seen.step).toMatchObject({ state: 'running', attempts: 7 });
+    expect(seen.disk).toContain('"attempts":7');
   });
 
   it('writes lazy changes later without being asked', async () => {

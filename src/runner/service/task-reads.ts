@@ -7,7 +7,9 @@ const FINISHED = new Set(['done', 'rolled-back']);
 /**
  * Task reads and subscriptions. `tasks.follow` subscribes before it reads, in one synchronous
  * stretch, so the record it answers plus the events after it are the whole story: no event can
- * fall between them.
+ * fall between them. Every answer is the journal as it is on disk: a step the engine has marked
+ * running in memory, whose write-ahead record is still being written, is not reported started
+ * (a client would print it, and a crash would leave it pending).
  */
 export function taskReadHandlers({ wb }: ServiceContext): Handlers {
   const { store } = wb;
@@ -17,25 +19,29 @@ export function taskReadHandlers({ wb }: ServiceContext): Handlers {
     return t;
   };
   return {
-    'tasks.list': async ({ all }) =>
-      store.tasks
-        .list()
-        .filter((t) => all || !FINISHED.has(t.state))
-        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-        .map(({ log: _log, ...t }) => t),
-    'tasks.get': async ({ id }) => task(id),
-    'tasks.follow': async ({ id }, caller) => {
-      const t = task(id);
-      caller.subscription.follows.add(id);
-      return t;
-    },
+    'tasks.list': ({ all }) =>
+      store.readWritten(() =>
+        store.tasks
+          .list()
+          .filter((t) => all || !FINISHED.has(t.state))
+          .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+          .map(({ log: _log, ...t }) => t),
+      ),
+    'tasks.get': ({ id }) => store.readWritten(() => task(id)),
+    'tasks.follow': ({ id }, caller) =>
+      store.readWritten(() => {
+        const t = task(id);
+        caller.subscription.follows.add(id);
+        return t;
+      }),
     'tasks.unfollow': async ({ id }, caller) => {
       caller.subscription.follows.delete(id);
       return {};
     },
-    'tasks.subscribe': async (_p, caller) => {
-      caller.subscription.all = true;
-      return { tasks: store.tasks.list() };
-    },
+    'tasks.subscribe': (_p, caller) =>
+      store.readWritten(() => {
+        caller.subscription.all = true;
+        return { tasks: store.tasks.list() };
+      }),
   };
 }

@@ -111,6 +111,11 @@ export class StoreWriter {
     return promise;
   }
 
+  /** Every change made so far is on disk (none waits for a write, none is being written). */
+  allWritten(): boolean {
+    return this.writtenSeq === this.changeSeq;
+  }
+
   /** Resolves with the next write, or after lazyWriteMs at the latest. */
   requestLazily(): Promise<void> {
     if (this.lazy) return this.lazy.promise;
