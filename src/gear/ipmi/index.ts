@@ -20,7 +20,7 @@ export {
 export { IpmiError, type IpmiErrorKind } from './errors.ts';
 export { targetName, type IpmiTarget, type RetryPolicy } from './session.ts';
 export { bootDeviceLabel } from './commands.ts';
-export { SolConsole, type SolHandlers, type SolOptions } from './sol.ts';
+export { SolConsole, isSolActiveElsewhere, type SolHandlers, type SolOptions } from './sol.ts';
 export type {
   PowerAction,
   PowerState,

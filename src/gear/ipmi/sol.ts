@@ -203,10 +203,18 @@ function deactivate(session: IpmiSession): Promise<unknown> {
   );
 }
 
+/** Activate Payload's "already active on another session" (§24.1): another session holds the SOL. */
+const SOL_ALREADY_ACTIVE = 0x80;
+
+/** An openConsole failure saying the BMC still serves another session's SOL (which may soon close). */
+export function isSolActiveElsewhere(err: unknown): boolean {
+  return err instanceof IpmiError && err.kind === 'completion' && err.completionCode === SOL_ALREADY_ACTIVE;
+}
+
 function activationError(session: IpmiSession, cc: number): IpmiError {
   const what = ACTIVATE_PAYLOAD_CODES[cc] ?? completionCodeText(cc);
   const hint =
-    cc === 0x80
+    cc === SOL_ALREADY_ACTIVE
       ? 'another console (ipmitool, the BMC web UI, another rackpilot runner) holds it: close that one, or deactivate it with `ipmitool sol deactivate`'
       : cc === 0x81
         ? 'enable SOL on the BMC (`ipmitool sol set enabled true`) and give the user SOL payload access'

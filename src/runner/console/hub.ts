@@ -4,7 +4,13 @@
  * scrollback ring; a task holding the host gets a recording of what the console printed. One
  * viewer at a time has the keyboard, after taking it; the others only watch.
  */
-import { IpmiClient, IpmiError, type IpmiTarget, type SolConsole } from '../../gear/ipmi/index.ts';
+import {
+  IpmiClient,
+  IpmiError,
+  isSolActiveElsewhere,
+  type IpmiTarget,
+  type SolConsole,
+} from '../../gear/ipmi/index.ts';
 import { OperatorError, describeError } from '../../util/errors.ts';
 import type { ConsoleState } from '../../protocol/console.ts';
 import { readRecording, Recording } from './recording.ts';
@@ -383,7 +389,11 @@ export class ConsoleHub {
 
   private failed(c: HostConsole, err: unknown): void {
     c.state = 'unavailable';
-    if (!c.sol) void this.unclaim(c);
+    // Won the site's claim, but the BMC still serves the previous holder's session (that runner is
+    // closing it, or froze with it open): the claim is kept for the retry. Given back, the jump
+    // host that lost it could claim it again first, and the one that waited would never get it.
+    const keepClaim = c.claimed && this.wanted(c) && isSolActiveElsewhere(err);
+    if (!c.sol && !keepClaim) void this.unclaim(c);
     c.error =
       err instanceof OperatorError
         ? { message: err.message, ...(err.hint && { hint: err.hint }) }
