@@ -65,6 +65,12 @@ const CASES: Case[] = [
     /does not look like a MaaS API/,
   ],
   [
+    // Named from its content type: the body is not read (were it, this would be a timeout).
+    'an HTML page whose body never ends',
+    (_q, r) => (r.writeHead(200, { 'content-type': 'text/html' }), r.write('<html>')),
+    /MAAS_URL .* does not look like a MaaS API/,
+  ],
+  [
     '401 with a JSON body',
     send(401, '"Authorization Error: invalid token"'),
     /MaaS did not accept the API key \(HTTP 401\)/,

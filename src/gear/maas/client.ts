@@ -745,10 +745,12 @@ export class MaasClient {
       });
       html = /html/i.test(res.headers.get('content-type') ?? '');
       const left = Math.max(1, deadlineMs - (Date.now() - started));
-      // A page served as HTML is read whole, like any other answer, to be named as not MaaS's; so is
-      // a list small enough that one JSON.parse costs less than parsing it piece by piece.
+      // A list small enough that one JSON.parse costs less than parsing it piece by piece is read whole.
       const array = spec.elements && !html && !smallBody(res) ? new JsonArrayReader(spec.elements) : null;
-      text = await readBody(res, left, array ? (chunk) => array.write(chunk) : undefined);
+      // A page served as HTML is not MaaS's answer whatever it holds: its body is left unread (a
+      // proxy's page can run to megabytes, and reading it would spend the call's deadline).
+      if (html) await res.body?.cancel().catch(() => undefined);
+      text = html ? '' : await readBody(res, left, array ? (chunk) => array.write(chunk) : undefined);
       items = array?.end() ?? null;
       this.debug(
         `maas ← ${label} ${res.status} ${items ? `${items.length} items` : `${text.length}B`} ${Date.now() - started}ms`,
@@ -765,7 +767,7 @@ export class MaasClient {
         : e;
     }
     if (items) return items as z.output<S>;
-    if (spec.emptyOk && text === '') return undefined as z.output<S>;
+    if (spec.emptyOk && !html && text === '') return undefined as z.output<S>;
     let json: unknown;
     try {
       if (html || looksLikeHtml(text)) throw new Error('html');
