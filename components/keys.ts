@@ -50,7 +50,10 @@ export const ALL_VIEWS: readonly View[] = [
   ...TROUBLE_VIEWS,
   'console',
 ];
-/** Where the cursor keys move something (help, the task log and the troubleshooting views scroll). */
+/**
+ * Where the cursor keys move something (help, the task log, the doctor, the inspection and the
+ * cabling check scroll; the triage's cursor is on its rows).
+ */
 export const MOVE_VIEWS: readonly View[] = [...LIST_VIEWS, 'pane', 'task', 'help', ...TROUBLE_VIEWS];
 /** The host list with its task pane, focused or not. */
 const PANE_VIEWS: readonly View[] = ['hosts', 'pane'];
@@ -106,8 +109,9 @@ const GO_KEYS = [
   {
     id: 'drill',
     keys: ['enter'],
-    label: "drill down: a host's details, a rack's hosts, an instance's host, a task's live log",
-    views: ['hosts', 'racks', 'instances', 'tasks', 'pane'],
+    label:
+      "drill down: a host's details, a rack's hosts, an instance's host, a task's live log, a triage row's doctor",
+    views: ['hosts', 'racks', 'instances', 'tasks', 'pane', 'triage'],
     footer: '⏎ open',
   },
   {
@@ -318,7 +322,7 @@ const TROUBLE_KEYS = [
     keys: ['D'],
     label:
       "the stuck-deployment doctor: time against MaaS's timeout, checks with evidence, likely cause, fixes",
-    views: HOST_VIEWS,
+    views: [...HOST_VIEWS, 'triage'],
     command: 'doctor',
   },
   {

@@ -32,8 +32,8 @@ export function cursorHandlers(s: Screen): KeyHandlers<CursorActionId | DetailAc
   return {
     up: () => cursor.moveTo(nav.position() - 1),
     down: () => cursor.moveTo(nav.position() + 1),
-    pageUp: () => cursor.moveTo(nav.position() - s.room.tableHeight),
-    pageDown: () => cursor.moveTo(nav.position() + s.room.tableHeight),
+    pageUp: () => cursor.moveTo(nav.position() - cursor.page),
+    pageDown: () => cursor.moveTo(nav.position() + cursor.page),
     top: () => cursor.moveTo(0),
     bottom: () => cursor.moveTo(cursor.length - 1),
     nextRack: () => nav.setRack((i) => (i + 1) % racks),
@@ -59,9 +59,10 @@ export function goHandlers(s: Screen): KeyHandlers<GoActionId> {
   };
 }
 
-/** Enter: a host's details, a rack's hosts, an instance's host, a task's live log. */
+/** Enter: a host's details, a rack's hosts, an instance's host, a task's live log, a triage row's doctor. */
 function drill(s: Screen): void {
   const { nav, view, panes, lists } = s;
+  if (view === 'triage') return s.trouble.doctorOf(s.triageHost());
   if (view === 'tasks') return panes.openLog(lists.visibleTasks[lists.taskCursor]?.id);
   if (view === 'pane') return panes.openLog(panes.taskIdFor('pane'));
   if (view === 'hosts') return s.liveRow() ? nav.open('detail') : undefined;

@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import type { Diagnosis, Inspection } from '../src/protocol/doctor.ts';
+import type { Diagnosis, Inspection, Triage } from '../src/protocol/doctor.ts';
 import type { Task } from '../src/protocol/records.ts';
 import type { DashboardActions, TaskRef } from './actions.ts';
 import { askPlanned } from './confirm-plan.ts';
@@ -7,6 +7,7 @@ import type { Dialog } from './dialog.ts';
 import type { FooterMessage } from './Footer.tsx';
 import type { KeyHandlers, TroubleActionId, View } from './keys.ts';
 import { TroubleBody, troubleLines } from './TroubleBody.tsx';
+import { triageParts, type WindowStart } from './TriageView.tsx';
 import { firstLine, targetKey, useTroubleReading, type TroubleTarget } from './use-trouble-reading.ts';
 
 export { DOCTOR_REFRESH_MS, TRIAGE_REFRESH_MS } from './use-trouble-reading.ts';
@@ -33,15 +34,25 @@ interface TroubleOptions {
  * confirmed in a dialog, then started as a task without waiting.
  */
 export function useTroubleshoot(o: TroubleOptions) {
+  // The triage keeps its own reading: the doctor opened from one of its rows reads beside it, and
+  // esc comes back to the list as it was (read again at once).
   const [target, setTarget] = useState<TroubleTarget | null>(null);
-  const active = target !== null && o.view === target.view;
-  const reading = useTroubleReading({
-    target,
-    active,
-    actions: o.actions,
-    tasks: o.tasks,
-    fixedNow: o.fixedNow,
+  const [triageOpen, setTriageOpen] = useState(false);
+  const triage = triageOpen ? TRIAGE : null;
+  const common = { actions: o.actions, tasks: o.tasks, fixedNow: o.fixedNow };
+  const reading = useTroubleReading({ target, active: target !== null && o.view === target.view, ...common });
+  const triageReading = useTroubleReading({
+    target: triage,
+    active: triageOpen && o.view === 'triage',
+    ...common,
   });
+  /** The target shown in a view, and its reading. */
+  const shownIn = (v: View) =>
+    v === 'triage'
+      ? triage && { target: triage, reading: triageReading }
+      : target && v === target.view
+        ? { target, reading }
+        : null;
   const targetRef = useRef(target);
   targetRef.current = target;
   const openTarget = (t: TroubleTarget, what: string) => {
@@ -50,17 +61,25 @@ export function useTroubleshoot(o: TroubleOptions) {
         tone: 'error',
         text: `${what}: not connected to the site runner, so nothing can be read`,
       });
-    if (targetKey(targetRef.current) === targetKey(t)) reading.again();
-    targetRef.current = t;
-    setTarget(t);
+    if (t.view === 'triage') {
+      if (triageOpen) triageReading.again();
+      setTriageOpen(true);
+    } else {
+      if (targetKey(targetRef.current) === targetKey(t)) reading.again();
+      targetRef.current = t;
+      setTarget(t);
+    }
     // The scroll position of the last host's reading would hide this one's cause line.
     o.top(t.view);
     o.open(t.view);
   };
   const now = () => o.fixedNow ?? Date.now();
-  const lines = () =>
-    target ? troubleLines(target, reading.current?.data ?? null, { ...o, now: now() }) : 1;
+  const triageData = o.view === 'triage' ? ((triageReading.current?.data ?? null) as Triage | null) : null;
   const keys = readingKeys(o, target, reading);
+  const doctorOf = (hostname: string | undefined) => {
+    if (hostname) return openTarget({ view: 'doctor', name: hostname }, 'doctor');
+    o.say({ tone: 'error', text: o.view === 'triage' ? 'no host in the triage' : 'no host selected' });
+  };
 
   return {
     /** The keys' handlers, for the selected host and the rack at hand (the racks view's, or the tab's). */
@@ -68,41 +87,65 @@ export function useTroubleshoot(o: TroubleOptions) {
       /** Read when the key is handled: a burst of keys may have moved the cursor since the render. */
       rowNow: () => { hostname: string; rack: string | null } | undefined,
       rack: string | undefined,
-    ): KeyHandlers<TroubleActionId> => {
-      const onHost = (view: 'doctor' | 'inspect') => () => {
+    ): KeyHandlers<TroubleActionId> => ({
+      doctor: () => doctorOf(rowNow()?.hostname),
+      inspect: () => {
         const row = rowNow();
-        if (row) return openTarget({ view, name: row.hostname }, view);
+        if (row) return openTarget({ view: 'inspect', name: row.hostname }, 'inspect');
         o.say({ tone: 'error', text: 'no host selected' });
-      };
-      return {
-        doctor: onHost('doctor'),
-        inspect: onHost('inspect'),
-        cabling: () => {
-          const name = rack ?? rowNow()?.rack;
-          if (name) return openTarget({ view: 'cabling', name }, 'cabling');
-          o.say({ tone: 'error', text: 'cabling: pick a rack first (:racks, or ←→ on the hosts)' });
-        },
-        triage: () => openTarget({ view: 'triage', name: 'site' }, 'triage'),
-        fix: keys.fix,
-        reconcile: keys.reconcile,
-      };
-    },
+      },
+      cabling: () => {
+        const name = rack ?? rowNow()?.rack;
+        if (name) return openTarget({ view: 'cabling', name }, 'cabling');
+        o.say({ tone: 'error', text: 'cabling: pick a rack first (:racks, or ←→ on the hosts)' });
+      },
+      triage: () => openTarget(TRIAGE, 'triage'),
+      fix: keys.fix,
+      reconcile: keys.reconcile,
+    }),
+    /** Enter on a triage row: that host's doctor. */
+    doctorOf,
     /** `r` in a troubleshooting view reads it again. */
-    reread: () => {
-      if (active) reading.again();
-    },
+    reread: () => shownIn(o.view)?.reading.again(),
+    /**
+     * The triage's rows, by hostname, and a page of them: its cursor is on a host, not a line.
+     * Null in another view, and until the triage is read.
+     */
+    rows: (v: View): { keys: readonly string[]; page: number } | null =>
+      v === 'triage' && triageData
+        ? {
+            keys: triageData.rows.map((r) => r.hostname),
+            page: triageParts(triageData, {
+              width: o.width,
+              height: o.height,
+              error: (triageReading.current?.error ?? null) !== null,
+            }).room,
+          }
+        : null,
     /** Cursor positions in the view: one per first line shown, so the last screenful stays full. */
-    length: (v: View): number | null =>
-      active && v === target.view ? Math.max(1, lines() - Math.max(1, o.height - 2) + 1) : null,
-    body: (v: View, p: { offset: number; width: number }) =>
-      target && v === target.view ? (
+    length: (v: View): number | null => {
+      const shown = shownIn(v);
+      if (!shown || o.view !== v) return null;
+      const lines = troubleLines(shown.target, shown.reading.current?.data ?? null, { ...o, now: now() });
+      return Math.max(1, lines - Math.max(1, o.height - 2) + 1);
+    },
+    body: (
+      v: View,
+      p: { offset: number; width: number; rows: { selected: number; windowStart: WindowStart } },
+    ) => {
+      const shown = shownIn(v);
+      return shown ? (
         <TroubleBody
-          {...{ target, current: reading.current, readOnly: o.readOnly, now: now(), height: o.height }}
+          {...{ target: shown.target, current: shown.reading.current, readOnly: o.readOnly }}
+          {...{ now: now(), height: o.height }}
           {...p}
         />
-      ) : null,
+      ) : null;
+    },
   };
 }
+
+const TRIAGE: TroubleTarget = { view: 'triage', name: 'site' };
 
 /** The keys that act on the reading on screen: the doctor's fixes, the inspection's reconcile. */
 function readingKeys(
