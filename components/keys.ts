@@ -109,9 +109,8 @@ const GO_KEYS = [
   {
     id: 'drill',
     keys: ['enter'],
-    label:
-      "drill down: a host's details, a rack's hosts, an instance's host, a task's live log, a triage row's doctor",
-    views: ['hosts', 'racks', 'instances', 'tasks', 'pane', 'triage'],
+    label: "drill down: a host's details, a rack's hosts, an instance's host, a task's live log",
+    views: ['hosts', 'racks', 'instances', 'tasks', 'pane'],
     footer: '⏎ open',
   },
   {
@@ -345,6 +344,13 @@ const TROUBLE_KEYS = [
     label: 'triage: hosts in transition or failed, with stage, cause and time left, most urgent first',
     views: ['hosts', 'racks'],
     command: 'triage',
+  },
+  // Enter as D in the triage; no footer hint, as the view's own last line says it.
+  {
+    id: 'triageDoctor',
+    keys: ['enter'],
+    label: "the highlighted host's doctor (as D)",
+    views: ['triage'],
   },
   {
     id: 'fix',

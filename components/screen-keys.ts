@@ -59,10 +59,9 @@ export function goHandlers(s: Screen): KeyHandlers<GoActionId> {
   };
 }
 
-/** Enter: a host's details, a rack's hosts, an instance's host, a task's live log, a triage row's doctor. */
+/** Enter: a host's details, a rack's hosts, an instance's host, a task's live log. */
 function drill(s: Screen): void {
   const { nav, view, panes, lists } = s;
-  if (view === 'triage') return s.trouble.doctorOf(s.triageHost());
   if (view === 'tasks') return panes.openLog(lists.visibleTasks[lists.taskCursor]?.id);
   if (view === 'pane') return panes.openLog(panes.taskIdFor('pane'));
   if (view === 'hosts') return s.liveRow() ? nav.open('detail') : undefined;

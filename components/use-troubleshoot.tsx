@@ -89,6 +89,7 @@ export function useTroubleshoot(o: TroubleOptions) {
       rack: string | undefined,
     ): KeyHandlers<TroubleActionId> => ({
       doctor: () => doctorOf(rowNow()?.hostname),
+      triageDoctor: () => doctorOf(rowNow()?.hostname),
       inspect: () => {
         const row = rowNow();
         if (row) return openTarget({ view: 'inspect', name: row.hostname }, 'inspect');
@@ -103,8 +104,6 @@ export function useTroubleshoot(o: TroubleOptions) {
       fix: keys.fix,
       reconcile: keys.reconcile,
     }),
-    /** Enter on a triage row: that host's doctor. */
-    doctorOf,
     /** `r` in a troubleshooting view reads it again. */
     reread: () => shownIn(o.view)?.reading.again(),
     /**
