@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import type { Diagnosis, Inspection, Triage } from '../src/protocol/doctor.ts';
+import type { Diagnosis, Inspection } from '../src/protocol/doctor.ts';
 import type { Task } from '../src/protocol/records.ts';
 import type { DashboardActions, TaskRef } from './actions.ts';
 import { askPlanned } from './confirm-plan.ts';
@@ -7,7 +7,8 @@ import type { Dialog } from './dialog.ts';
 import type { FooterMessage } from './Footer.tsx';
 import type { KeyHandlers, TroubleActionId, View } from './keys.ts';
 import { TroubleBody, troubleLines } from './TroubleBody.tsx';
-import { triageParts, type WindowStart } from './TriageView.tsx';
+import type { WindowStart } from './TriageView.tsx';
+import { TRIAGE, useTriage } from './use-triage.ts';
 import { firstLine, targetKey, useTroubleReading, type TroubleTarget } from './use-trouble-reading.ts';
 
 export { DOCTOR_REFRESH_MS, TRIAGE_REFRESH_MS } from './use-trouble-reading.ts';
@@ -34,22 +35,14 @@ interface TroubleOptions {
  * confirmed in a dialog, then started as a task without waiting.
  */
 export function useTroubleshoot(o: TroubleOptions) {
-  // The triage keeps its own reading: the doctor opened from one of its rows reads beside it, and
-  // esc comes back to the list as it was (read again at once).
   const [target, setTarget] = useState<TroubleTarget | null>(null);
-  const [triageOpen, setTriageOpen] = useState(false);
-  const triage = triageOpen ? TRIAGE : null;
   const common = { actions: o.actions, tasks: o.tasks, fixedNow: o.fixedNow };
   const reading = useTroubleReading({ target, active: target !== null && o.view === target.view, ...common });
-  const triageReading = useTroubleReading({
-    target: triage,
-    active: triageOpen && o.view === 'triage',
-    ...common,
-  });
+  const triage = useTriage({ ...common, view: o.view, width: o.width, height: o.height });
   /** The target shown in a view, and its reading. */
   const shownIn = (v: View) =>
     v === 'triage'
-      ? triage && { target: triage, reading: triageReading }
+      ? triage.target && { target: triage.target, reading: triage.reading }
       : target && v === target.view
         ? { target, reading }
         : null;
@@ -61,10 +54,8 @@ export function useTroubleshoot(o: TroubleOptions) {
         tone: 'error',
         text: `${what}: not connected to the site runner, so nothing can be read`,
       });
-    if (t.view === 'triage') {
-      if (triageOpen) triageReading.again();
-      setTriageOpen(true);
-    } else {
+    if (t.view === 'triage') triage.open();
+    else {
       if (targetKey(targetRef.current) === targetKey(t)) reading.again();
       targetRef.current = t;
       setTarget(t);
@@ -74,7 +65,6 @@ export function useTroubleshoot(o: TroubleOptions) {
     o.open(t.view);
   };
   const now = () => o.fixedNow ?? Date.now();
-  const triageData = o.view === 'triage' ? ((triageReading.current?.data ?? null) as Triage | null) : null;
   const keys = readingKeys(o, target, reading);
   const doctorOf = (hostname: string | undefined) => {
     if (hostname) return openTarget({ view: 'doctor', name: hostname }, 'doctor');
@@ -106,21 +96,8 @@ export function useTroubleshoot(o: TroubleOptions) {
     }),
     /** `r` in a troubleshooting view reads it again. */
     reread: () => shownIn(o.view)?.reading.again(),
-    /**
-     * The triage's rows, by hostname, and a page of them: its cursor is on a host, not a line.
-     * Null in another view, and until the triage is read.
-     */
-    rows: (v: View): { keys: readonly string[]; page: number } | null =>
-      v === 'triage' && triageData
-        ? {
-            keys: triageData.rows.map((r) => r.hostname),
-            page: triageParts(triageData, {
-              width: o.width,
-              height: o.height,
-              error: (triageReading.current?.error ?? null) !== null,
-            }).room,
-          }
-        : null,
+    /** The triage's rows, by hostname: its cursor is on a host, not a line. */
+    rows: triage.rows,
     /** Cursor positions in the view: one per first line shown, so the last screenful stays full. */
     length: (v: View): number | null => {
       const shown = shownIn(v);
@@ -143,8 +120,6 @@ export function useTroubleshoot(o: TroubleOptions) {
     },
   };
 }
-
-const TRIAGE: TroubleTarget = { view: 'triage', name: 'site' };
 
 /** The keys that act on the reading on screen: the doctor's fixes, the inspection's reconcile. */
 function readingKeys(
