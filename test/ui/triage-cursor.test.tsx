@@ -59,6 +59,12 @@ describe('the triage row cursor', () => {
     const h = await mount({ actions: fake.actions }, BIG, SLOW);
     await openTriage(h, 3);
     expect(highlighted(h.frame())).toBe('r01-n004');
+    // Enter is said on the view's own last line, not in the footer (full at 80 columns).
+    const lines = stripAnsi(h.frame()).split('\n');
+    expect(lines.filter((l) => l.includes('⏎')).map((l) => l.trimEnd())).toEqual([
+      "⏎ or D: the highlighted host's doctor · esc back",
+    ]);
+    expect(lines.at(-1)).toMatch(/↑↓\/jk move/);
     await h.press('j');
     expect(highlighted(h.frame())).toBe('r02-n007');
     await h.press(KEYS.down);
@@ -143,6 +149,17 @@ describe('the triage row cursor', () => {
     await h.press('D');
     await h.until('doctor r01-n002');
     expect(t.fake.calls.at(-1)).toEqual({ method: 'doctor', args: ['r01-n002'] });
+  });
+
+  it('nothing in trouble: enter and D say so and read nothing', async () => {
+    const t = mutableTriage([]);
+    const h = await mount({ actions: t.fake.actions }, BIG, SLOW);
+    await openTriage(h, 0);
+    expect(h.frame()).toContain('nothing in trouble');
+    await h.press(KEYS.enter);
+    await h.until('no host in the triage');
+    await h.press('D');
+    expect(t.fake.calls.map((c) => c.method)).toEqual(['triage']);
   });
 
   for (const size of [
