@@ -74,9 +74,14 @@ export function useScreen(props: DashboardProps) {
   });
   nav.syncPosition(cursor.position);
   // The row under the cursor when a key is handled, not when the screen was last drawn: keys that
-  // arrive in one burst (fast typing, a paste) move the cursor between renders.
-  const liveRow = () =>
-    (view === 'hosts' || view === 'detail' ? hosts.visible[nav.position()] : undefined) ?? hosts.selectedRow;
+  // arrive in one burst (fast typing, a paste) move the cursor between renders. In a doctor or an
+  // inspection, its own host: opened from the triage, it is not the host list's selection.
+  const troubleHost = trouble.hostIn(view);
+  const liveRow = () => {
+    if (view === 'hosts' || view === 'detail') return hosts.visible[nav.position()] ?? hosts.selectedRow;
+    if (troubleHost !== undefined) return hosts.all.find((r) => r.hostname === troubleHost);
+    return hosts.selectedRow;
+  };
   /** The triage's host under the cursor when a key is handled (see liveRow). */
   const triageHost = () => (view === 'triage' ? keyedRows?.keys[nav.position()] : undefined);
   const taskId =

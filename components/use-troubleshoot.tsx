@@ -94,6 +94,9 @@ export function useTroubleshoot(o: TroubleOptions) {
       fix: keys.fix,
       reconcile: keys.reconcile,
     }),
+    /** The host the doctor or the inspection on screen reads (not always the host list's selection). */
+    hostIn: (v: View): string | undefined =>
+      target && v === target.view && target.view !== 'cabling' ? target.name : undefined,
     /** `r` in a troubleshooting view reads it again. */
     reread: () => shownIn(o.view)?.reading.again(),
     /** The triage's rows, by hostname: its cursor is on a host, not a line. */

@@ -151,6 +151,24 @@ describe('the triage row cursor', () => {
     expect(t.fake.calls.at(-1)).toEqual({ method: 'doctor', args: ['r01-n002'] });
   });
 
+  it("an action typed in the doctor opened from the triage acts on the doctor's host, not the host list's", async () => {
+    const fake = fakeActions();
+    const h = await mount({ actions: fake.actions }, BIG, SLOW);
+    await openTriage(h, 3);
+    await h.press('j');
+    await h.press(KEYS.enter);
+    await h.until('doctor r02-n007');
+    await h.press(':');
+    await h.type('power-on');
+    await h.press(KEYS.enter);
+    await h.until('Go ahead?');
+    expect(h.frame()).toContain('power on r02-n007');
+    expect(fake.calls.at(-1)).toEqual({
+      method: 'planAction',
+      args: [{ action: 'power', host: 'r02-n007', op: 'on' }],
+    });
+  });
+
   it('nothing in trouble: enter and D say so and read nothing', async () => {
     const t = mutableTriage([]);
     const h = await mount({ actions: t.fake.actions }, BIG, SLOW);
