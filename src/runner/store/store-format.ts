@@ -114,7 +114,11 @@ export class StoreFileAdapter implements Adapter<StoreData> {
         applyRowOps(doc, rowOps as RowOp[]);
         return;
       }
-      const r = rec as { task?: { id?: unknown }; log?: unknown } | null;
+      const r = rec as {
+        task?: { id?: unknown; steps?: unknown };
+        log?: unknown;
+        plansKept?: unknown;
+      } | null;
       if (
         !r ||
         typeof r.task !== 'object' ||
@@ -136,7 +140,8 @@ export class StoreFileAdapter implements Adapter<StoreData> {
         tasks.push({ ...r.task, log: r.log.slice(-TASK_LOG_LIMIT) });
       } else {
         const old = Array.isArray(tasks[at]!.log) ? (tasks[at]!.log as unknown[]) : [];
-        tasks[at] = { ...r.task, log: [...old, ...r.log].slice(-TASK_LOG_LIMIT) };
+        const task = r.plansKept === true ? withPlansOf(tasks[at]!, r.task) : r.task;
+        tasks[at] = { ...task, log: [...old, ...r.log].slice(-TASK_LOG_LIMIT) };
       }
     });
     this.replayed = j.records.length;
@@ -180,6 +185,21 @@ export class StoreFileAdapter implements Adapter<StoreData> {
     const text = this.serialize(data);
     await this.writer.write(text);
   }
+}
+
+/** A journaled task whose record left its steps' plan lines out, with those of its last record. */
+function withPlansOf(last: Record<string, unknown>, task: { steps?: unknown }): Record<string, unknown> {
+  const before = Array.isArray(last.steps) ? (last.steps as Record<string, unknown>[]) : [];
+  if (!Array.isArray(task.steps)) return task;
+  const steps = (task.steps as Record<string, unknown>[]).map((s, i) => {
+    const b = before[i];
+    return {
+      ...s,
+      ...(b?.plan !== undefined && { plan: b.plan }),
+      ...(b?.undoPlan !== undefined && { undoPlan: b.undoPlan }),
+    };
+  });
+  return { ...task, steps };
 }
 
 /** One change of a record in a small collection, as the journal carries it. */
