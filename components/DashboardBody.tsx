@@ -61,7 +61,13 @@ function ViewBody({ s }: { s: Screen }) {
     case 'inspect':
     case 'cabling':
     case 'triage':
-      return s.trouble.body(view, { offset: nav.cursor(view), width });
+      return s.trouble.body(view, {
+        ...{ offset: nav.cursor(view), width },
+        rows: {
+          selected: s.cursor.position,
+          windowStart: (room, total) => nav.windowStart(view, s.cursor.position, room, total),
+        },
+      });
     case 'console':
       return s.consoleHost ? (
         <ConsoleView

@@ -2,11 +2,11 @@ import type { Cabling, Diagnosis, Inspection, Triage } from '../src/protocol/doc
 import { DoctorView, doctorLines } from './DoctorView.tsx';
 import { InspectView, inspectLines } from './InspectView.tsx';
 import { CablingView, cablingLines } from './CablingView.tsx';
-import { TriageView, triageLines } from './TriageView.tsx';
+import { TriageView, type WindowStart } from './TriageView.tsx';
 import type { ReadingFrame } from './TroubleLines.tsx';
 import type { Reading, TroubleTarget } from './use-trouble-reading.ts';
 
-/** The reading's lines as its view draws them, for the cursor's range. */
+/** The reading's lines as its view draws them, for the cursor's range (the triage's cursor is on its rows). */
 export function troubleLines(
   target: TroubleTarget,
   data: Reading['data'],
@@ -15,7 +15,7 @@ export function troubleLines(
   if (!data) return 1;
   if (target.view === 'doctor') return doctorLines(data as Diagnosis, o.now, o.readOnly, o.width).length;
   if (target.view === 'inspect') return inspectLines(data as Inspection, o.readOnly).length;
-  if (target.view === 'triage') return triageLines(data as Triage).length;
+  if (target.view === 'triage') return 1;
   return cablingLines(data as Cabling).length;
 }
 
@@ -24,11 +24,14 @@ export function TroubleBody({
   target,
   current,
   readOnly,
+  rows,
   ...common
 }: {
   target: TroubleTarget;
   current: Reading | null;
   readOnly: boolean;
+  /** The triage's highlighted row and its window. */
+  rows: { selected: number; windowStart: WindowStart };
 } & Omit<ReadingFrame, 'error' | 'loading'>) {
   const shown: ReadingFrame = { error: current?.error ?? null, loading: current?.loading ?? true, ...common };
   const data = current?.data ?? null;
@@ -50,6 +53,6 @@ export function TroubleBody({
         {...shown}
       />
     );
-  if (target.view === 'triage') return <TriageView triage={data as Triage | null} {...shown} />;
+  if (target.view === 'triage') return <TriageView triage={data as Triage | null} {...rows} {...shown} />;
   return <CablingView rack={target.name} cabling={data as Cabling | null} {...shown} />;
 }

@@ -23,6 +23,27 @@ export const seg = (text: string, tone: Tone = 'plain'): Segment => ({ text, ton
 export const lineText = (l: Line) => l.map((s) => s.text).join('');
 
 /**
+ * One line in its segments' colours, cut at the edge. A heading is bold throughout; elsewhere the
+ * failures and titles are. The highlighted row of a list is inverse.
+ */
+export function LineText({ line, heading, inverse }: { line: Line; heading?: boolean; inverse?: boolean }) {
+  const color = useColor();
+  return (
+    <Text bold={heading} inverse={inverse} wrap="truncate">
+      {line.map((s, j) => (
+        <Text
+          key={j}
+          color={color(COLOR[s.tone ?? 'plain'])}
+          bold={heading || s.tone === 'fail' || s.tone === 'title'}
+        >
+          {s.text}
+        </Text>
+      ))}
+    </Text>
+  );
+}
+
+/**
  * A scrolled window of lines (the doctor, the inspection tree, the cabling check): `offset` is the
  * first line shown, kept so that the last screenful stays full; the last line says where you are.
  */
@@ -46,25 +67,9 @@ export function TroubleLines({
   const more = lines.length > room;
   return (
     <Box flexDirection="column" width={width}>
-      <Text bold wrap="truncate">
-        {title.map((s, i) => (
-          <Text key={i} color={color(COLOR[s.tone ?? 'plain'])}>
-            {s.text}
-          </Text>
-        ))}
-      </Text>
+      <LineText line={title} heading />
       {shown.map((l, i) => (
-        <Text key={start + i} wrap="truncate">
-          {l.map((s, j) => (
-            <Text
-              key={j}
-              color={color(COLOR[s.tone ?? 'plain'])}
-              bold={s.tone === 'fail' || s.tone === 'title'}
-            >
-              {s.text}
-            </Text>
-          ))}
-        </Text>
+        <LineText key={start + i} line={l} />
       ))}
       {more ? (
         <Text color={color('gray')}>
@@ -84,6 +89,21 @@ export interface ReadingFrame {
   offset: number;
   width: number;
   height: number;
+}
+
+/** A reading's title: what it is and how old, or that it is being read. */
+export function readingTitle(o: {
+  name: string;
+  detail?: string;
+  readAt: number | null;
+  loading: boolean;
+  reading: string;
+  cadence: string;
+  now: number;
+}): Line {
+  const age =
+    o.readAt !== null ? ` · read ${duration(Math.max(0, (o.now - o.readAt) / 1000))} ago${o.cadence}` : '';
+  return [seg(o.name), seg(o.detail ?? '', 'dim'), seg(o.loading ? o.reading : age, 'dim')];
 }
 
 /**
@@ -120,18 +140,7 @@ export function ReadingView({
   /** How it is read again, after its age: `, every 5 s`, ` (r reads again)`. */
   cadence: string;
 } & ReadingFrame) {
-  const title: Line = [
-    seg(name),
-    seg(detail, 'dim'),
-    seg(
-      loading
-        ? reading
-        : readAt !== null
-          ? ` · read ${duration(Math.max(0, (now - readAt) / 1000))} ago${cadence}`
-          : '',
-      'dim',
-    ),
-  ];
+  const title = readingTitle({ name, detail, readAt, loading, reading, cadence, now });
   const body: Line[] = [];
   if (error) body.push([seg(`${name}: ${error}`, 'fail')]);
   if (lines) body.push(...lines);

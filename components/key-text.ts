@@ -49,7 +49,7 @@ const VIEW_LABEL: Record<View, string> = {
 export function viewsText(views: readonly View[]): string {
   if (views.length === ALL_VIEWS.length) return 'everywhere';
   if (views === LIST_VIEWS) return 'lists';
-  if (views === MOVE_VIEWS) return 'lists, task panes, help, doctor, inspection, cabling';
+  if (views === MOVE_VIEWS) return 'lists, task panes, help, doctor, inspection, cabling, triage';
   return views.map((v) => VIEW_LABEL[v]).join(', ');
 }
 

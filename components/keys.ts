@@ -50,7 +50,10 @@ export const ALL_VIEWS: readonly View[] = [
   ...TROUBLE_VIEWS,
   'console',
 ];
-/** Where the cursor keys move something (help, the task log and the troubleshooting views scroll). */
+/**
+ * Where the cursor keys move something (help, the task log, the doctor, the inspection and the
+ * cabling check scroll; the triage's cursor is on its rows).
+ */
 export const MOVE_VIEWS: readonly View[] = [...LIST_VIEWS, 'pane', 'task', 'help', ...TROUBLE_VIEWS];
 /** The host list with its task pane, focused or not. */
 const PANE_VIEWS: readonly View[] = ['hosts', 'pane'];
@@ -318,7 +321,7 @@ const TROUBLE_KEYS = [
     keys: ['D'],
     label:
       "the stuck-deployment doctor: time against MaaS's timeout, checks with evidence, likely cause, fixes",
-    views: HOST_VIEWS,
+    views: [...HOST_VIEWS, 'triage'],
     command: 'doctor',
   },
   {
@@ -341,6 +344,13 @@ const TROUBLE_KEYS = [
     label: 'triage: hosts in transition or failed, with stage, cause and time left, most urgent first',
     views: ['hosts', 'racks'],
     command: 'triage',
+  },
+  // Enter as D in the triage; no footer hint, as the view's own last line says it.
+  {
+    id: 'triageDoctor',
+    keys: ['enter'],
+    label: "the highlighted host's doctor (as D)",
+    views: ['triage'],
   },
   {
     id: 'fix',

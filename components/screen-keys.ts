@@ -32,8 +32,8 @@ export function cursorHandlers(s: Screen): KeyHandlers<CursorActionId | DetailAc
   return {
     up: () => cursor.moveTo(nav.position() - 1),
     down: () => cursor.moveTo(nav.position() + 1),
-    pageUp: () => cursor.moveTo(nav.position() - s.room.tableHeight),
-    pageDown: () => cursor.moveTo(nav.position() + s.room.tableHeight),
+    pageUp: () => cursor.moveTo(nav.position() - cursor.page),
+    pageDown: () => cursor.moveTo(nav.position() + cursor.page),
     top: () => cursor.moveTo(0),
     bottom: () => cursor.moveTo(cursor.length - 1),
     nextRack: () => nav.setRack((i) => (i + 1) % racks),

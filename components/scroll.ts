@@ -5,7 +5,7 @@ export function clampOffset(offset: number, total: number, room: number): number
   return Math.max(0, Math.min(offset, total - room));
 }
 
-/** Where the window is: "lines 4–20 of 33". */
-export function linesWhere(start: number, shown: number, total: number): string {
-  return `lines ${start + 1}–${start + shown} of ${total}`;
+/** Where the window is: "lines 4–20 of 33" (or of what else it shows: "hosts 4–20 of 33"). */
+export function linesWhere(start: number, shown: number, total: number, what = 'lines'): string {
+  return `${what} ${start + 1}–${start + shown} of ${total}`;
 }

@@ -1,5 +1,5 @@
 import type { Key } from 'ink';
-import { actionFor, keyName, type ActionId, type KeyHandlers } from './keys.ts';
+import { actionFor, KEY_ACTIONS, keyName, type ActionId, type KeyHandlers } from './keys.ts';
 import { parseCommand } from './command-bar.ts';
 import { keysForHost, isConsoleRelease } from './console-keys.ts';
 import { useKeyInput } from './use-key-input.ts';
@@ -32,11 +32,17 @@ export function keyHandlers(
     ...hostListHandlers(s),
     ...screenHandlers(s, reach),
     ...hostActionHandlers(s.launch),
-    ...s.trouble.handlers(s.liveRow, rack),
+    ...s.trouble.handlers(s.view === 'triage' ? triageRow(s) : s.liveRow, rack),
     ...consoleHandlers(s, reach, console),
     ...taskActionHandlers(s.launch),
   };
 }
+
+/** The triage's highlighted host, for the keys that act on a host's row (D). */
+const triageRow = (s: Screen) => () => {
+  const hostname = s.triageHost();
+  return hostname ? { hostname, rack: null } : undefined;
+};
 
 /**
  * Where a key goes: nowhere while a dialog is open (it has its own), to the host while the
@@ -57,8 +63,10 @@ export function useKeyRouting(s: Screen, reach: ScreenReach, console: ConsoleSou
       });
     if (cmd.kind === 'quit') return reach.exit();
     if (cmd.kind === 'view') return openView(s, reach, cmd.view, 'jump');
-    // An action from the bar acts where it would as a key: host actions from the host list.
-    if (!ACTION_VIEWS.includes(s.view)) nav.open('hosts');
+    // An action from the bar acts where it would as a key: here if its key is, else (host actions)
+    // from the host list.
+    const here = KEY_ACTIONS.some((a) => a.id === cmd.id && a.views.includes(s.view));
+    if (!here && !ACTION_VIEWS.includes(s.view)) nav.open('hosts');
     handlers[cmd.id]();
   };
 

@@ -13,6 +13,8 @@ export function useNavigation() {
   const bump = () => render((n) => n + 1);
   const stack = useRef<View[]>(['hosts']);
   const cursors = useRef<Partial<Record<View, number>>>({});
+  /** The key of the row under each keyed cursor (the triage's hostname), which it follows. */
+  const cursorKeys = useRef<Partial<Record<View, string>>>({});
   const windows = useRef<Partial<Record<View, number>>>({});
   const pos = useRef(0);
   const [hostKey, setHostKey] = useState<string | null>(null);
@@ -52,10 +54,24 @@ export function useNavigation() {
       setHostKey(key);
     },
     cursor: (v: View) => cursors.current[v] ?? 0,
-    setCursor(v: View, i: number) {
+    /** Moves a view's cursor; `key` names the row there, for a list whose rows move under it. */
+    setCursor(v: View, i: number, key?: string) {
       pos.current = i;
       cursors.current = { ...cursors.current, [v]: i };
+      cursorKeys.current = { ...cursorKeys.current, [v]: key };
       bump();
+    },
+    /**
+     * A keyed cursor over rows read again (and reordered) under it: on the same row while it is
+     * there, else at the same place, clamped; from then on it follows the row found there.
+     */
+    follow(v: View, keys: readonly string[]): number {
+      const i = followRow(keys, cursorKeys.current[v], cursors.current[v] ?? 0);
+      if (keys.length) {
+        cursors.current[v] = i;
+        cursorKeys.current[v] = keys[i];
+      }
+      return i;
     },
     /** The cursor as of the last key, so a burst of keys moves from where the previous one left it. */
     position: () => pos.current,
@@ -94,4 +110,10 @@ export function scrollWindow(start: number, selected: number, height: number, to
   if (selected < s) s = selected;
   if (selected >= s + height) s = selected - height + 1;
   return clampOffset(s, total, height);
+}
+
+/** Where a keyed cursor is on rows read again: its row's new place, else its old place within them. */
+export function followRow(keys: readonly string[], key: string | undefined, index: number): number {
+  const found = key === undefined ? -1 : keys.indexOf(key);
+  return found >= 0 ? found : Math.max(0, Math.min(index, keys.length - 1));
 }

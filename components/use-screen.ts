@@ -66,16 +66,24 @@ export function useScreen(props: DashboardProps) {
     ...{ openDialog: dialogs.open, fixedNow: props.now, height: bodyHeight, width: columns },
     top: (v) => nav.setCursor(v, 0),
   });
+  const keyedRows = trouble.rows(view);
   const cursor = screenCursor({
-    ...{ view, nav, panes, troubleLength: trouble.length(view), hostKeys: hosts.visible },
+    ...{ view, nav, panes, troubleLength: trouble.length(view), keyedRows, hostKeys: hosts.visible },
     ...{ selectedHost: hosts.selected, tasks: lists.visibleTasks.length, taskCursor: lists.taskCursor },
-    ...{ help: helpEntries(readOnly).length, listRows: lists.model.rows.length },
+    ...{ help: helpEntries(readOnly).length, listRows: lists.model.rows.length, page: room.tableHeight },
   });
   nav.syncPosition(cursor.position);
   // The row under the cursor when a key is handled, not when the screen was last drawn: keys that
-  // arrive in one burst (fast typing, a paste) move the cursor between renders.
-  const liveRow = () =>
-    (view === 'hosts' || view === 'detail' ? hosts.visible[nav.position()] : undefined) ?? hosts.selectedRow;
+  // arrive in one burst (fast typing, a paste) move the cursor between renders. In a doctor or an
+  // inspection, its own host: opened from the triage, it is not the host list's selection.
+  const troubleHost = trouble.hostIn(view);
+  const liveRow = () => {
+    if (view === 'hosts' || view === 'detail') return hosts.visible[nav.position()] ?? hosts.selectedRow;
+    if (troubleHost !== undefined) return hosts.all.find((r) => r.hostname === troubleHost);
+    return hosts.selectedRow;
+  };
+  /** The triage's host under the cursor when a key is handled (see liveRow). */
+  const triageHost = () => (view === 'triage' ? keyedRows?.keys[nav.position()] : undefined);
   const taskId =
     view === 'pane' || view === 'task' ? panes.taskIdFor(view) : lists.visibleTasks[lists.taskCursor]?.id;
   const launch: LaunchContext = {
@@ -91,6 +99,7 @@ export function useScreen(props: DashboardProps) {
   return {
     ...{ snapshot, tasks, columns, rows, frame, room, nav, view, lines, dialogs, message, say, readOnly },
     ...{ hosts, lists, clock, probe, panes, trouble, consoleHost, consolePane, cursor, liveRow, launch },
+    triageHost,
     /** The pane beside or under the host table: the tasks', or the console's (V). */
     layout,
     paneConsole: console.inPane,

@@ -7,6 +7,8 @@ import type { Dialog } from './dialog.ts';
 import type { FooterMessage } from './Footer.tsx';
 import type { KeyHandlers, TroubleActionId, View } from './keys.ts';
 import { TroubleBody, troubleLines } from './TroubleBody.tsx';
+import type { WindowStart } from './TriageView.tsx';
+import { TRIAGE, useTriage } from './use-triage.ts';
 import { firstLine, targetKey, useTroubleReading, type TroubleTarget } from './use-trouble-reading.ts';
 
 export { DOCTOR_REFRESH_MS, TRIAGE_REFRESH_MS } from './use-trouble-reading.ts';
@@ -34,14 +36,16 @@ interface TroubleOptions {
  */
 export function useTroubleshoot(o: TroubleOptions) {
   const [target, setTarget] = useState<TroubleTarget | null>(null);
-  const active = target !== null && o.view === target.view;
-  const reading = useTroubleReading({
-    target,
-    active,
-    actions: o.actions,
-    tasks: o.tasks,
-    fixedNow: o.fixedNow,
-  });
+  const common = { actions: o.actions, tasks: o.tasks, fixedNow: o.fixedNow };
+  const reading = useTroubleReading({ target, active: target !== null && o.view === target.view, ...common });
+  const triage = useTriage({ ...common, view: o.view, width: o.width, height: o.height });
+  /** The target shown in a view, and its reading. */
+  const shownIn = (v: View) =>
+    v === 'triage'
+      ? triage.target && { target: triage.target, reading: triage.reading }
+      : target && v === target.view
+        ? { target, reading }
+        : null;
   const targetRef = useRef(target);
   targetRef.current = target;
   const openTarget = (t: TroubleTarget, what: string) => {
@@ -50,17 +54,22 @@ export function useTroubleshoot(o: TroubleOptions) {
         tone: 'error',
         text: `${what}: not connected to the site runner, so nothing can be read`,
       });
-    if (targetKey(targetRef.current) === targetKey(t)) reading.again();
-    targetRef.current = t;
-    setTarget(t);
+    if (t.view === 'triage') triage.open();
+    else {
+      if (targetKey(targetRef.current) === targetKey(t)) reading.again();
+      targetRef.current = t;
+      setTarget(t);
+    }
     // The scroll position of the last host's reading would hide this one's cause line.
     o.top(t.view);
     o.open(t.view);
   };
   const now = () => o.fixedNow ?? Date.now();
-  const lines = () =>
-    target ? troubleLines(target, reading.current?.data ?? null, { ...o, now: now() }) : 1;
   const keys = readingKeys(o, target, reading);
+  const doctorOf = (hostname: string | undefined) => {
+    if (hostname) return openTarget({ view: 'doctor', name: hostname }, 'doctor');
+    o.say({ tone: 'error', text: o.view === 'triage' ? 'no host in the triage' : 'no host selected' });
+  };
 
   return {
     /** The keys' handlers, for the selected host and the rack at hand (the racks view's, or the tab's). */
@@ -68,39 +77,50 @@ export function useTroubleshoot(o: TroubleOptions) {
       /** Read when the key is handled: a burst of keys may have moved the cursor since the render. */
       rowNow: () => { hostname: string; rack: string | null } | undefined,
       rack: string | undefined,
-    ): KeyHandlers<TroubleActionId> => {
-      const onHost = (view: 'doctor' | 'inspect') => () => {
+    ): KeyHandlers<TroubleActionId> => ({
+      doctor: () => doctorOf(rowNow()?.hostname),
+      triageDoctor: () => doctorOf(rowNow()?.hostname),
+      inspect: () => {
         const row = rowNow();
-        if (row) return openTarget({ view, name: row.hostname }, view);
+        if (row) return openTarget({ view: 'inspect', name: row.hostname }, 'inspect');
         o.say({ tone: 'error', text: 'no host selected' });
-      };
-      return {
-        doctor: onHost('doctor'),
-        inspect: onHost('inspect'),
-        cabling: () => {
-          const name = rack ?? rowNow()?.rack;
-          if (name) return openTarget({ view: 'cabling', name }, 'cabling');
-          o.say({ tone: 'error', text: 'cabling: pick a rack first (:racks, or ←→ on the hosts)' });
-        },
-        triage: () => openTarget({ view: 'triage', name: 'site' }, 'triage'),
-        fix: keys.fix,
-        reconcile: keys.reconcile,
-      };
-    },
+      },
+      cabling: () => {
+        const name = rack ?? rowNow()?.rack;
+        if (name) return openTarget({ view: 'cabling', name }, 'cabling');
+        o.say({ tone: 'error', text: 'cabling: pick a rack first (:racks, or ←→ on the hosts)' });
+      },
+      triage: () => openTarget(TRIAGE, 'triage'),
+      fix: keys.fix,
+      reconcile: keys.reconcile,
+    }),
+    /** The host the doctor or the inspection on screen reads (not always the host list's selection). */
+    hostIn: (v: View): string | undefined =>
+      target && v === target.view && target.view !== 'cabling' ? target.name : undefined,
     /** `r` in a troubleshooting view reads it again. */
-    reread: () => {
-      if (active) reading.again();
-    },
+    reread: () => shownIn(o.view)?.reading.again(),
+    /** The triage's rows, by hostname: its cursor is on a host, not a line. */
+    rows: triage.rows,
     /** Cursor positions in the view: one per first line shown, so the last screenful stays full. */
-    length: (v: View): number | null =>
-      active && v === target.view ? Math.max(1, lines() - Math.max(1, o.height - 2) + 1) : null,
-    body: (v: View, p: { offset: number; width: number }) =>
-      target && v === target.view ? (
+    length: (v: View): number | null => {
+      const shown = shownIn(v);
+      if (!shown || o.view !== v) return null;
+      const lines = troubleLines(shown.target, shown.reading.current?.data ?? null, { ...o, now: now() });
+      return Math.max(1, lines - Math.max(1, o.height - 2) + 1);
+    },
+    body: (
+      v: View,
+      p: { offset: number; width: number; rows: { selected: number; windowStart: WindowStart } },
+    ) => {
+      const shown = shownIn(v);
+      return shown ? (
         <TroubleBody
-          {...{ target, current: reading.current, readOnly: o.readOnly, now: now(), height: o.height }}
+          {...{ target: shown.target, current: shown.reading.current, readOnly: o.readOnly }}
+          {...{ now: now(), height: o.height }}
           {...p}
         />
-      ) : null,
+      ) : null;
+    },
   };
 }
 

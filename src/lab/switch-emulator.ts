@@ -34,6 +34,7 @@ export class LabSwitchState {
   /** Port-centric dialects keep mode and lists apart from the derived untagged/tagged view. */
   readonly portCfg = new Map<string, PortCfg>();
   saves = 0;
+  private cabled: Map<string, { mac: string; port: string }[]> | null = null;
   constructor(
     readonly world: LabWorld,
     readonly sw: LabSwitch,
@@ -46,6 +47,30 @@ export class LabSwitchState {
       for (const v of p.tagged) if (!this.vlans.has(v)) this.vlans.set(v, '');
     }
   }
+
+  /**
+   * The NICs the lab's spec cables to this switch, by their MAC's hex digits (the spec is fixed
+   * for a lab's life): a MAC table look-up by address reads one entry, not every host of the site.
+   */
+  cabledNics(): ReadonlyMap<string, readonly CabledNicRow[]> {
+    if (!this.cabled) {
+      this.cabled = new Map();
+      for (const h of this.world.spec.hosts)
+        for (const nic of h.nics) {
+          if (nic.switch !== this.sw.name) continue;
+          const key = hexOf(nic.mac);
+          const list = this.cabled.get(key) ?? [];
+          list.push({ mac: nic.mac, port: nic.port });
+          this.cabled.set(key, list);
+        }
+    }
+    return this.cabled;
+  }
+}
+
+export interface CabledNicRow {
+  mac: string;
+  port: string;
 }
 
 interface PortCfg {
@@ -598,16 +623,13 @@ export class SwitchCli {
   }
 
   private macTable(filter?: string): string {
-    const want = filter === undefined ? undefined : hexOf(filter);
+    const cabled = this.state.cabledNics();
+    const nics = filter === undefined ? [...cabled.values()].flat() : (cabled.get(hexOf(filter)) ?? []);
     const rows: { vlan: number; mac: string; port: string }[] = [];
-    for (const h of this.world.spec.hosts) {
-      for (const nic of h.nics) {
-        if (nic.switch !== this.name) continue;
-        const port = this.opts.faults?.cabledPort?.(this.name, nic.mac, nic.port) ?? nic.port;
-        if (want !== undefined && hexOf(nic.mac) !== want) continue;
-        const p = this.world.port(this.name, port);
-        rows.push({ vlan: p.untagged, mac: nic.mac.toLowerCase(), port });
-      }
+    for (const nic of nics) {
+      const port = this.opts.faults?.cabledPort?.(this.name, nic.mac, nic.port) ?? nic.port;
+      const p = this.world.port(this.name, port);
+      rows.push({ vlan: p.untagged, mac: nic.mac.toLowerCase(), port });
     }
     const dotted = (mac: string) => {
       const x = hexOf(mac);

@@ -399,7 +399,7 @@ function forwardEvents(
       // The engine frees the task's slot just after its final event.
       setImmediate(onTaskEnd);
       // The screen follows the gear: the rows the task touched read again now, not at the next poll.
-      const host = wb.engine.get(e.taskId)?.target.hostname;
+      const host = wb.engine.peek(e.taskId)?.target.hostname;
       if (host) {
         inventory.nudge();
         void powerSweep?.recheck(host).catch(() => undefined);

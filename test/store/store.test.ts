@@ -473,6 +473,35 @@ describe('task journal', () => {
     expect((await rawTasks())[0]?.log.map((l) => l.text)).toEqual(['first', 'second']);
   });
 
+  it('writes a confirmed plan once, not with each step change, and replays it; a new plan is written', async () => {
+    const s = await openTracked();
+    await s.tasks.insert({ ...taskRecord('t-plan') });
+    await s.tasks.mutate('t-plan', (t) => {
+      t.steps[0]!.plan = ['MaaS POST machines/abc/?op=deploy distro_series=ubuntu/jammy'];
+    });
+    for (const state of ['running', 'done'] as const)
+      await s.tasks.mutate('t-plan', (t) => {
+        t.steps[0]!.state = state;
+      });
+    const journal = (await readFile(`${file}.journal`, 'utf8')).trim().split('\n');
+    expect(journal.filter((l) => l.includes('op=deploy'))).toHaveLength(1);
+    expect(journal.filter((l) => l.includes('"plansKept":true'))).toHaveLength(2);
+    // A rollback's plan is new lines: written with the change that sets them.
+    await s.tasks.mutate('t-plan', (t) => {
+      t.steps[0]!.undoPlan = ['MaaS POST machines/abc/?op=release'];
+    });
+    await s.tasks.mutate('t-plan', (t) => {
+      t.steps[0]!.state = 'undone';
+    });
+    await s.close();
+    const again = await openTracked();
+    expect(again.tasks.get('t-plan')!.steps[0]).toMatchObject({
+      state: 'undone',
+      plan: ['MaaS POST machines/abc/?op=deploy distro_series=ubuntu/jammy'],
+      undoPlan: ['MaaS POST machines/abc/?op=release'],
+    });
+  });
+
   it('carries log lines as deltas and keeps exactly the last 500 across replays', async () => {
     const s = await openTracked(file, { journalLimitBytes: 1e9 });
     await s.tasks.insert(taskRecord('t-log'));

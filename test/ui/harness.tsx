@@ -11,6 +11,7 @@ import type {
   TaskRef,
 } from '../../components/actions.ts';
 import { Inventory } from '../../bench/support/polled-inventory.ts';
+import type { Triage } from '../../src/protocol/doctor.ts';
 import type { Task } from '../../src/runner/store/store.ts';
 import { fakeSite } from '../../bench/support/fake-inventory.ts';
 import { fakeCabling, fakeDiagnosis, fakeInspection, fakeTriage } from './trouble-fixtures.ts';
@@ -66,7 +67,13 @@ export function fakePlan(req: ActionRequest): ActionPlan {
 
 /** DashboardActions that record every call; `fail` makes a method reject, `hold` leaves it pending. */
 export function fakeActions(
-  opts: { fail?: Partial<Record<keyof DashboardActions, string>>; hold?: boolean; plan?: PlanStep[] } = {},
+  opts: {
+    fail?: Partial<Record<keyof DashboardActions, string>>;
+    hold?: boolean;
+    plan?: PlanStep[];
+    /** The triage's answer, read at each call (default: three hosts, fakeTriage). */
+    triage?: () => Triage;
+  } = {},
 ) {
   const calls: Call[] = [];
   let n = 0;
@@ -104,7 +111,7 @@ export function fakeActions(
       if (method === 'doctor') return Promise.resolve(fakeDiagnosis(NOW, name)) as Promise<never>;
       if (method === 'inspect') return Promise.resolve(fakeInspection(NOW, name)) as Promise<never>;
       if (method === 'cabling') return Promise.resolve(fakeCabling(NOW, name)) as Promise<never>;
-      if (method === 'triage') return Promise.resolve(fakeTriage(NOW)) as Promise<never>;
+      if (method === 'triage') return Promise.resolve(opts.triage?.() ?? fakeTriage(NOW)) as Promise<never>;
       return Promise.resolve({ taskId: `t-${++n}` } satisfies TaskRef) as Promise<never>;
     };
   const methods: (keyof DashboardActions)[] = [

@@ -179,9 +179,14 @@ export function fakeCabling(readAt: number, rack = 'r01'): Cabling {
   };
 }
 
-/** Three hosts in trouble, most urgent first, as the runner's `site.triage` answers. */
-export function fakeTriage(readAt: number): Triage {
-  const row = (hostname: string, statusName: string, urgency: number, remainingS: number | null) => ({
+/** One host's triage row: urgency 0 stuck and running, 1 failed, 2 on time. */
+export function triageRow(
+  hostname: string,
+  statusName: string,
+  urgency: number,
+  remainingS: number | null,
+): Triage['rows'][number] {
+  return {
     hostname,
     systemId: `sys-${hostname}`,
     statusName,
@@ -198,16 +203,22 @@ export function fakeTriage(readAt: number): Triage {
     summary: '',
     remainingS,
     urgency,
-  });
-  return {
-    rows: [
-      row('r01-n004', 'Deploying', 0, 420),
-      row('r02-n007', 'Failed deployment', 1, null),
-      row('r03-n002', 'Deploying', 2, 1500),
-    ],
-    scanned: 40,
-    readAt,
-    tookMs: 12,
-    errors: [],
   };
+}
+
+/** A triage of these rows, as the runner's `site.triage` answers. */
+export function triageOf(rows: Triage['rows'], readAt: number): Triage {
+  return { rows, scanned: 40, readAt, tookMs: 12, errors: [] };
+}
+
+/** Three hosts in trouble, most urgent first, as the runner's `site.triage` answers. */
+export function fakeTriage(readAt: number): Triage {
+  return triageOf(
+    [
+      triageRow('r01-n004', 'Deploying', 0, 420),
+      triageRow('r02-n007', 'Failed deployment', 1, null),
+      triageRow('r03-n002', 'Deploying', 2, 1500),
+    ],
+    readAt,
+  );
 }

@@ -94,6 +94,7 @@ export function fakes(
   const hosts = o.hosts ?? [fakeHost()];
   const table = <T extends { id: string }>(rows: T[]) => ({
     get: (id: string) => rows.find((r) => r.id === id),
+    peek: (id: string) => rows.find((r) => r.id === id),
     find: (p: (r: T) => boolean) => rows.find(p),
     list: () => rows,
   });

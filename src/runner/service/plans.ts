@@ -11,8 +11,16 @@ import { storeHost, type ServiceContext } from './context.ts';
 import { CANCELLABLE } from '../../protocol/task-states.ts';
 import { withDraft } from './draft.ts';
 import { addHostPlan } from './add-host.ts';
-import { instanceDraft, readyInMaas, resolveCreate, type CreateRequest } from '../site/provision.ts';
+import {
+  instanceDraft,
+  readyInMaas,
+  resolveCreate,
+  type CreateRequest,
+  type ReadyCheck,
+} from '../site/provision.ts';
 import { pickHost } from '../workflows/planner.ts';
+import type { WorkflowDeps } from '../workflows/adapters.ts';
+import { planReads } from './plan-reads.ts';
 
 /**
  * Plans are contracts. Every change the dashboard offers is planned here, by the workflows' own
@@ -63,10 +71,16 @@ export function firstDifference(was: ActionPlan, now: ActionPlan): string {
   return 'its digest differs';
 }
 
+/**
+ * A deploy's plan: the host it picks and the instance's MAC (the start sends both back), and the
+ * Ready check it was made with, for the start it confirms (never sent to a client).
+ */
+export type DeployPlan = Planned & { host: string; mac: string; ready: ReadyCheck };
+
 export interface ActionPlanner {
   plan(req: ActionRequest): Promise<Planned>;
   /** A deploy's plan: the host the planner picks and the instance's MAC, which the start must send back. */
-  deploy(req: CreateRequest): Promise<Planned & { host: string; mac: string }>;
+  deploy(req: CreateRequest): Promise<DeployPlan>;
   /** Plans again; refuses unless the plan is the one confirmed (`digest`). */
   confirm(req: ActionRequest, digest: string): Promise<Planned>;
   /** Remembers a plan shown (deploy plans are made elsewhere), so a refusal can name the change. */
@@ -206,7 +220,7 @@ async function planDeploy(
   planning: Planning,
   pickedUntil: Map<string, number>,
   req: CreateRequest,
-): Promise<Planned & { host: string; mac: string }> {
+): Promise<DeployPlan> {
   const { site, wb } = planning.ctx;
   const { store, engine, deps } = wb;
   const resolved = resolveCreate(store, req);
@@ -231,10 +245,11 @@ async function planDeploy(
   const taken = new Set(store.instances.peekAll().map((i) => i.mac));
   const draft = instanceDraft(req, resolved, host.id, taken);
   const inst = { ...draft, id: 'inst-planned', createdAt: new Date().toISOString() };
-  const steps = await planWorkflowLive(withDraft(deps, 'instances', inst), 'instance.create', {
-    instanceId: inst.id,
-  });
-  const state = await hostState(wb, host);
+  const reads = planReads(deps);
+  const [steps, state] = await Promise.all([
+    planWorkflowLive(withDraft(reads, 'instances', inst), 'instance.create', { instanceId: inst.id }),
+    hostState(reads, engine, host),
+  ]);
   const planned = planning.finish({
     title: `Deploy ${req.name} on ${host.hostname}`,
     target: host.hostname,
@@ -243,12 +258,13 @@ async function planDeploy(
     destroys: null,
     typed: null,
   });
-  return { ...planned, host: host.hostname, mac: inst.mac };
+  return { ...planned, host: host.hostname, mac: inst.mac, ready };
 }
 
 /** What MaaS and the BMC say of the host now: the state the confirmation states. */
 async function hostState(
-  { deps, engine }: ServiceContext['wb'],
+  deps: WorkflowDeps,
+  engine: ServiceContext['wb']['engine'],
   h: Host,
 ): Promise<{ lines: string[]; deployed: boolean }> {
   const lines: string[] = [];
@@ -281,10 +297,13 @@ async function hostTask(
   params: Record<string, unknown>,
   typedIf: (deployed: boolean) => boolean = () => false,
 ): Promise<Planned> {
-  const { deps } = planning.ctx.wb;
-  const state = await hostState(planning.ctx.wb, h);
+  const { deps, engine } = planning.ctx.wb;
+  const reads = planReads(deps);
   const full = { hostId: h.id, ...params };
-  const planned = await planWorkflowLive(deps, kind, full);
+  const [state, planned] = await Promise.all([
+    hostState(reads, engine, h),
+    planWorkflowLive(reads, kind, full),
+  ]);
   const destroys = planned.flatMap((s) => (s.destroys ? [s.destroys] : []));
   return planning.finish({
     title,

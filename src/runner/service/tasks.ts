@@ -57,13 +57,16 @@ function instanceHandlers({ site, wb }: ServiceContext, confirmedPlan: Confirmed
         });
       const confirmed = await planner.deploy(req);
       planner.check(confirmed, p.plan);
-      const { instance, host, taskId } = await startCreate(wb, site.maas, req, { plan: confirmed.steps });
+      const { instance, host, taskId } = await startCreate(wb, site.maas, req, {
+        plan: confirmed.steps,
+        ready: confirmed.ready,
+      });
       return { taskId, instance: instance.name, host: host.hostname, mac: instance.mac };
     },
 
     'instance.plan': async (p) => {
       const planned = await planner.deploy(createRequest(p));
-      const { start: _start, ...shown } = planned;
+      const { start: _start, ready: _ready, ...shown } = planned;
       return { ...shown, plan: planned.steps };
     },
 

@@ -53,9 +53,10 @@ export function resolveCreate(store: Store, req: CreateRequest): ResolvedCreate 
  * again only the machines they name. Creates started together share the step under way. A step
  * that fails rejects with MaaS's error: no pick is made on an old view.
  */
-export async function readyInMaas(
-  maas: MaasFeedClient,
-): Promise<(h: { maasSystemId?: string | undefined }) => boolean> {
+/** Whether MaaS has a host's machine Ready, as the site's view of MaaS last synced says. */
+export type ReadyCheck = (h: { maasSystemId?: string | undefined }) => boolean;
+
+export async function readyInMaas(maas: MaasFeedClient): Promise<ReadyCheck> {
   const view = maasView(maas);
   await view.sync();
   return (h) => h.maasSystemId !== undefined && view.statusOf(h.maasSystemId) === NODE_STATUS.READY;
@@ -138,10 +139,14 @@ export async function startCreate(
   wb: Pick<Workbench, 'store' | 'engine'>,
   maas: MaasFeedClient,
   req: CreateRequest,
-  opts: { plan?: readonly { step: string; actions: readonly string[] }[] } = {},
+  opts: {
+    plan?: readonly { step: string; actions: readonly string[] }[];
+    /** The Ready check of the plan just confirmed (its view of MaaS synced for it), else one made now. */
+    ready?: ReadyCheck;
+  } = {},
 ): Promise<{ instance: Instance; host: Host; taskId: string }> {
   const resolved = resolveCreate(wb.store, req);
-  const ready = await readyInMaas(maas);
+  const ready = opts.ready ?? (await readyInMaas(maas));
   // A host a task still holds is not free yet: a destroy removes the instance record in its last
   // step, a moment before it lets go of the host.
   // A host asked for by name is left to the engine, whose refusal names the task holding it.

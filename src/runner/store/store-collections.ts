@@ -147,6 +147,14 @@ export class Collection<C extends CollectionName> {
     return this.indexOf(field).get(value);
   }
 
+  /**
+   * The live record with this id, copying nothing (the workflows' look-ups, many per step):
+   * read-only by contract. Change records through update() (a task through mutate()).
+   */
+  peek(id: string): Readonly<Row<C>> | undefined {
+    return this.live(id);
+  }
+
   list(): Row<C>[] {
     return structuredClone(this.rows);
   }
@@ -301,10 +309,5 @@ export class TaskCollection extends Collection<'tasks'> {
     this.reindex();
     await this.store.commit('tasks');
     return removed;
-  }
-
-  /** The live record, for the engine's reads. Never modify it except through mutate(). */
-  peek(id: string): Readonly<Task> | undefined {
-    return this.live(id);
   }
 }

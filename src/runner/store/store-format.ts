@@ -31,6 +31,8 @@ export function describeIssues(err: z.ZodError, max = 5): string {
 export class StoreFileAdapter implements Adapter<StoreData> {
   /** Serialised tasks; an entry is dropped whenever its task changes. Finished tasks never change again. */
   readonly taskJson = new WeakMap<Task, string>();
+  /** The records of the small collections as last encoded, by record (replaced, never changed in place). */
+  private readonly rowJson = new WeakMap<object, string>();
   constructor(
     private readonly path: string,
     private readonly writer: AtomicFileWriter | null,
@@ -112,7 +114,11 @@ export class StoreFileAdapter implements Adapter<StoreData> {
         applyRowOps(doc, rowOps as RowOp[]);
         return;
       }
-      const r = rec as { task?: { id?: unknown }; log?: unknown } | null;
+      const r = rec as {
+        task?: { id?: unknown; steps?: unknown };
+        log?: unknown;
+        plansKept?: unknown;
+      } | null;
       if (
         !r ||
         typeof r.task !== 'object' ||
@@ -134,7 +140,8 @@ export class StoreFileAdapter implements Adapter<StoreData> {
         tasks.push({ ...r.task, log: r.log.slice(-TASK_LOG_LIMIT) });
       } else {
         const old = Array.isArray(tasks[at]!.log) ? (tasks[at]!.log as unknown[]) : [];
-        tasks[at] = { ...r.task, log: [...old, ...r.log].slice(-TASK_LOG_LIMIT) };
+        const task = r.plansKept === true ? withPlansOf(tasks[at]!, r.task) : r.task;
+        tasks[at] = { ...task, log: [...old, ...r.log].slice(-TASK_LOG_LIMIT) };
       }
     });
     this.replayed = j.records.length;
@@ -145,7 +152,10 @@ export class StoreFileAdapter implements Adapter<StoreData> {
     if (data.journalGen !== undefined) parts.push(`,"journalGen":${JSON.stringify(data.journalGen)}`);
     for (const c of COLLECTIONS) {
       if (c === 'tasks') continue;
-      parts.push(`,\n${JSON.stringify(c)}:${JSON.stringify(data[c], null, 1)}`);
+      // One record per line too. A record changed is a new object, so its text is cached by it:
+      // at 2,000 hosts, every compaction encoded each host again.
+      const rows = (data[c] as object[]).map((r) => this.rowText(r));
+      parts.push(`,\n${JSON.stringify(c)}:[${rows.length ? '\n' : ''}${rows.join(',\n')}]`);
     }
     // One task per line: cheap to rewrite (cached), and readable with grep when a task needs inspecting.
     const tasks = data.tasks.map((t) => {
@@ -160,12 +170,36 @@ export class StoreFileAdapter implements Adapter<StoreData> {
     return parts.join('');
   }
 
+  private rowText(row: object): string {
+    let s = this.rowJson.get(row);
+    if (s === undefined) {
+      s = JSON.stringify(row);
+      this.rowJson.set(row, s);
+    }
+    return s;
+  }
+
   async write(data: StoreData): Promise<void> {
     if (!this.writer) throw new OperatorError(`store ${this.path} is open read-only`, { target: this.path });
     // Serialise synchronously: the write covers exactly the mutations made before it began.
     const text = this.serialize(data);
     await this.writer.write(text);
   }
+}
+
+/** A journaled task whose record left its steps' plan lines out, with those of its last record. */
+function withPlansOf(last: Record<string, unknown>, task: { steps?: unknown }): Record<string, unknown> {
+  const before = Array.isArray(last.steps) ? (last.steps as Record<string, unknown>[]) : [];
+  if (!Array.isArray(task.steps)) return task;
+  const steps = (task.steps as Record<string, unknown>[]).map((s, i) => {
+    const b = before[i];
+    return {
+      ...s,
+      ...(b?.plan !== undefined && { plan: b.plan }),
+      ...(b?.undoPlan !== undefined && { undoPlan: b.undoPlan }),
+    };
+  });
+  return { ...task, steps };
 }
 
 /** One change of a record in a small collection, as the journal carries it. */

@@ -60,6 +60,12 @@ export class StoreWriter {
   private fullDirty = false;
   /** Per task, the last log line already journaled (log lines are appended as deltas). */
   private readonly logMark = new WeakMap<Task, LogLine | null>();
+  /**
+   * Per task, its steps' confirmed plan and undo lines as last written, by identity (the engine
+   * assigns new lists, never edits them). A confirmed plan is some kilobytes, written once with
+   * the task, not again with each of its steps' changes (it doubled what a task journals).
+   */
+  private readonly planMark = new WeakMap<Task, readonly (readonly string[] | undefined)[]>();
   private fullWrites = 0;
   private closedAppends = 0;
   private closedJournalBytes = 0;
@@ -188,7 +194,9 @@ export class StoreWriter {
       // A mark trimmed away means more than the log limit was added: all current lines are new.
       const from = mark ? log.lastIndexOf(mark) + 1 : 0;
       this.logMark.set(t, log.at(-1) ?? null);
-      lines.push(JSON.stringify({ task: rest, log: log.slice(from) }));
+      const kept = this.plansUnchanged(t);
+      const task = kept ? { ...rest, steps: rest.steps.map(({ plan: _p, undoPlan: _u, ...s }) => s) } : rest;
+      lines.push(JSON.stringify({ task, log: log.slice(from), ...(kept && { plansKept: true }) }));
     }
     this.dirtyTasks.clear();
     for (const ops of this.pendingOps) lines.push(JSON.stringify({ rows: ops }));
@@ -201,6 +209,17 @@ export class StoreWriter {
       await this.retireJournal().catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Whether the task's plan lines are those its last record (journaled or in the store file)
+   * holds; remembers them as written either way. The replay takes them from that record.
+   */
+  private plansUnchanged(t: Task): boolean {
+    const now = t.steps.flatMap((s) => [s.plan, s.undoPlan]);
+    const was = this.planMark.get(t);
+    this.planMark.set(t, now);
+    return was !== undefined && was.length === now.length && was.every((p, i) => p === now[i]);
   }
 
   /**

@@ -140,6 +140,11 @@ export class TaskEngine {
     return { running: this.slots.running, queued: this.slots.waiting };
   }
 
+  /** The task's live record, copying nothing (its log included): read-only by contract. */
+  peek(id: string): Readonly<Task> | undefined {
+    return this.coordinator.task(id);
+  }
+
   /** A copy of the task's record. */
   get(id: string): Task | undefined {
     const t = this.coordinator.task(id);

@@ -2,9 +2,11 @@ import { OperatorError } from '../../util/errors.ts';
 import type { Host, Instance, Network, Template } from '../../protocol/records.ts';
 import type { CabledNic, PortOp, WorkflowDeps } from './adapters.ts';
 
-/** Store look-ups that fail with an operator-readable error instead of undefined. */
-export function hostById(deps: WorkflowDeps, id: string): Host {
-  const h = deps.store.hosts.get(id);
+// Store look-ups that fail with an operator-readable error instead of undefined.
+
+/** The live host record, copying nothing (a step asks for its host many times): read-only by contract. */
+export function hostById(deps: WorkflowDeps, id: string): Readonly<Host> {
+  const h = deps.store.hosts.peek(id);
   if (!h)
     throw new OperatorError(`host ${id} is not in the local store`, {
       hint: 'list hosts with `rackpilot host ls`',
