@@ -6,6 +6,7 @@
  */
 import { connectRunner, type RunnerClient } from '../src/client/runner-client.ts';
 import { FINAL_EVENTS } from '../src/protocol/events.ts';
+import { isSettled } from '../src/protocol/task-states.ts';
 import type { TaskEvent } from '../src/runner/tasks/events.ts';
 
 interface Job {
@@ -21,12 +22,20 @@ const latencies: number[] = [];
 const finals = new Map<string, (e: TaskEvent) => void>();
 const early = new Map<string, TaskEvent>();
 
-function finished(client: RunnerClient, id: string): Promise<TaskEvent> {
+/**
+ * The task's final event, as `rackpilot task follow` reads it: the record tasks.follow answers,
+ * then the events after it (a task settled before the follow answered is done by its record).
+ */
+function finished(client: RunnerClient, id: string): Promise<TaskEvent['type']> {
   const seen = early.get(id);
-  if (seen) return Promise.resolve(seen);
+  if (seen) return Promise.resolve(seen.type);
   return new Promise((resolve) => {
-    finals.set(id, resolve);
-    void client.call('tasks.follow', { id });
+    finals.set(id, (e) => resolve(e.type));
+    void client.call('tasks.follow', { id }).then((t) => {
+      if (!isSettled(t.state) || !finals.has(id)) return;
+      finals.delete(id);
+      resolve(t.state === 'done' ? 'task-done' : 'task-failed');
+    });
   });
 }
 
@@ -72,14 +81,14 @@ await Promise.all(
           mac: planned.mac,
           plan: planned.digest,
         });
-        if ((await finished(client, c.taskId)).type !== 'task-done') {
+        if ((await finished(client, c.taskId)) !== 'task-done') {
           failed++;
           continue;
         }
         const destroy = { verb: 'destroy', instance: `vm${i}` } as const;
         const shown = await client.call('action.plan', { action: 'instance', ...destroy });
         const d = await client.call('instance.action', { ...destroy, plan: shown.digest });
-        if ((await finished(client, d.taskId)).type !== 'task-done') failed++;
+        if ((await finished(client, d.taskId)) !== 'task-done') failed++;
       } catch (err) {
         failed++;
         process.stderr.write(`vm${i}: ${(err as Error).message}\n`);
