@@ -47,15 +47,15 @@ export function resolveCreate(store: Store, req: CreateRequest): ResolvedCreate 
   };
 }
 
+/** Whether MaaS has a host's machine Ready, as the site's view of MaaS last synced says. */
+export type ReadyCheck = (h: { maasSystemId?: string | undefined }) => boolean;
+
 /**
  * Which hosts are Ready in MaaS now, from the site's view of MaaS (src/runner/inventory/maas-view.ts):
  * one full list the first time, then each call follows MaaS's events since the last one and reads
  * again only the machines they name. Creates started together share the step under way. A step
  * that fails rejects with MaaS's error: no pick is made on an old view.
  */
-/** Whether MaaS has a host's machine Ready, as the site's view of MaaS last synced says. */
-export type ReadyCheck = (h: { maasSystemId?: string | undefined }) => boolean;
-
 export async function readyInMaas(maas: MaasFeedClient): Promise<ReadyCheck> {
   const view = maasView(maas);
   await view.sync();
