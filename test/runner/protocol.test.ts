@@ -11,7 +11,7 @@ import { PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
 import { RunnerBusyError, startRunner, type RunningRunner } from '../../src/runner/runner.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
 import type { TaskEvent } from '../../src/runner/tasks/events.ts';
-import { startTestLab, type TestLab } from '../e2e/helpers.ts';
+import { startTestLab, until, type TestLab } from '../e2e/helpers.ts';
 
 /**
  * The runner in this process against a lab, and clients on its socket: who may talk to it, what it
@@ -204,13 +204,13 @@ describe('catalog and tasks through the runner', () => {
     const h = tl.lab.spec.hosts[0]!;
     const seen: TaskEvent[] = [];
     const seenByWatcher: TaskEvent[] = [];
-    watcher.onEvent((e) => seenByWatcher.push(e));
-    const done = new Promise<void>((resolve) =>
-      c.onEvent((e) => {
-        seen.push(e);
+    const watched = new Promise<void>((resolve) =>
+      watcher.onEvent((e) => {
+        seenByWatcher.push(e);
         if (e.type === 'task-done' || e.type === 'task-failed') resolve();
       }),
     );
+    c.onEvent((e) => seen.push(e));
     const added = await addHostConfirmed(clientCall(c), {
       hostname: h.hostname,
       cores: h.cpuCount,
@@ -218,19 +218,22 @@ describe('catalog and tasks through the runner', () => {
       memory: h.memoryMb,
     });
     const taskId = added.taskId!;
-    await c.call('tasks.follow', { id: taskId });
-    await done;
-    const types = seen.map((e) => e.type);
+    // A follower that joins a running task gets its record, then every event after it: together
+    // the whole story, whatever the task had reached when the follow answered.
+    const record = await c.call('tasks.follow', { id: taskId });
+    await watched;
+    await until(() => record.state === 'done' || seen.some((e) => e.type === 'task-done'), 'the final event');
+    // It hears of the task it follows only.
+    expect(seen.every((e) => e.taskId === taskId)).toBe(true);
+    // A client subscribed before the task started sees it all, in order.
+    const types = seenByWatcher.filter((e) => e.taskId === taskId).map((e) => e.type);
+    expect(types[0]).toBe('task-created');
     expect(types.at(-1)).toBe('task-done');
     expect(types).toContain('step-started');
     expect(types.indexOf('step-started')).toBeLessThan(types.indexOf('step-done'));
     // The IPMI password the host record holds never crosses the socket.
-    expect(JSON.stringify(seen)).not.toContain(h.bmc.password);
+    expect(JSON.stringify([seen, seenByWatcher])).not.toContain(h.bmc.password);
     expect(JSON.stringify(await c.call('hosts.list', {}))).not.toContain(h.bmc.password);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(seenByWatcher.filter((e) => e.taskId === taskId).map((e) => e.type)).toEqual(
-      expect.arrayContaining(['task-created', 'task-done']),
-    );
     const task = await c.call('tasks.get', { id: taskId });
     expect(task.state).toBe('done');
   });
