@@ -1,4 +1,3 @@
-import type { MaasMachine } from '../../gear/maas/schemas.ts';
 import type { WorkflowDeps } from '../workflows/adapters.ts';
 
 /**
@@ -9,28 +8,33 @@ import type { WorkflowDeps } from '../workflows/adapters.ts';
  * the deps given to a plan are never used to change anything, and a plan's reads die with it.
  */
 export function planReads(deps: WorkflowDeps): WorkflowDeps {
-  const machines = new Map<string, Promise<MaasMachine>>();
-  const power = new Map<string, Promise<'on' | 'off'>>();
   const maas = Object.create(deps.maas) as WorkflowDeps['maas'];
-  maas.readMachine = (systemId, signal) => {
-    let read = machines.get(systemId);
-    if (!read) {
-      read = deps.maas.readMachine(systemId, signal);
-      machines.set(systemId, read);
-      // A failed read is not an answer to keep: the next ask tries again (and says why).
-      read.catch(() => machines.delete(systemId));
-    }
-    return read;
-  };
+  maas.readMachine = readOnce(
+    (systemId) => systemId,
+    (systemId, signal) => deps.maas.readMachine(systemId, signal),
+  );
   const bmcs = Object.create(deps.bmcs) as WorkflowDeps['bmcs'];
-  bmcs.powerStatus = (host, signal) => {
-    let read = power.get(host.id);
-    if (!read) {
-      read = deps.bmcs.powerStatus(host, signal);
-      power.set(host.id, read);
-      read.catch(() => power.delete(host.id));
-    }
-    return read;
-  };
+  bmcs.powerStatus = readOnce(
+    (host) => host.id,
+    (host, signal) => deps.bmcs.powerStatus(host, signal),
+  );
   return { ...deps, maas, bmcs };
+}
+
+/** `read` once per key: asks at once share its answer; a failed read is not kept (the next ask tries again, and says why). */
+function readOnce<T, V>(
+  keyOf: (subject: T) => string,
+  read: (subject: T, signal?: AbortSignal) => Promise<V>,
+): (subject: T, signal?: AbortSignal) => Promise<V> {
+  const kept = new Map<string, Promise<V>>();
+  return (subject, signal) => {
+    const key = keyOf(subject);
+    let answer = kept.get(key);
+    if (!answer) {
+      answer = read(subject, signal);
+      kept.set(key, answer);
+      answer.catch(() => kept.delete(key));
+    }
+    return answer;
+  };
 }

@@ -224,7 +224,7 @@ async function planDeploy(
   const { site, wb } = planning.ctx;
   const { store, engine, deps } = wb;
   const resolved = resolveCreate(store, req);
-  if (store.instances.find((i) => i.name === req.name))
+  if (store.instances.peekAll().some((i) => i.name === req.name))
     throw new OperatorError(`an instance named ${req.name} exists`, { hint: '`rackpilot ls`' });
   const ready = await readyInMaas(site.maas);
   // The live rows, not a copy of the whole store: a copy of every task's log per plan grew with the
