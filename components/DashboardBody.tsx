@@ -62,7 +62,8 @@ function ViewBody({ s }: { s: Screen }) {
     case 'cabling':
     case 'triage':
       return s.trouble.body(view, {
-        ...{ offset: nav.cursor(view), width },
+        offset: nav.cursor(view),
+        width,
         rows: {
           selected: s.cursor.position,
           windowStart: (room, total) => nav.windowStart(view, s.cursor.position, room, total),

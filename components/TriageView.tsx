@@ -24,7 +24,7 @@ function rowTone(r: TriageRow) {
  * the lines under them (hosts not read) and how many rows fit between. The CLI's `doctor --all`
  * table, the cause column fitted to the width.
  */
-export function triageParts(t: Triage, o: { width: number; height: number; error: boolean }) {
+function triageParts(t: Triage, o: { width: number; height: number; error: boolean }) {
   const text = renderTriage(t, o.width);
   const rows: Line[] = t.rows.map((r, i) => [seg(text[i + 2]!, rowTone(r))]);
   const unread = text.slice(t.rows.length + 2);
@@ -36,15 +36,23 @@ export function triageParts(t: Triage, o: { width: number; height: number; error
         ]
       : unread;
   const above: Line[] = [[seg(text[0]!, 'dim')], [seg(text[1] ?? '', 'dim')]];
-  // The title, the error, the lines above and under the rows, and the line that says where you are.
-  const fixed = 1 + (o.error ? 1 : 0) + above.length + under.length + 1;
   return {
     hostnames: t.rows.map((r) => r.hostname),
     above,
     rows,
     under: under.map((l): Line => [seg(l, 'fail')]),
-    room: Math.max(1, o.height - fixed),
+    room: triageRoom(t, o),
   };
+}
+
+/**
+ * How many rows fit, from the counts alone (the cursor's page asks at every frame): the title, the
+ * error, the count and the column heads, the hosts not read (at most MAX_ERROR_LINES lines) and the
+ * line that says where you are take the rest.
+ */
+export function triageRoom(t: Triage, o: { height: number; error: boolean }): number {
+  const fixed = 1 + (o.error ? 1 : 0) + 2 + Math.min(t.errors.length, MAX_ERROR_LINES) + 1;
+  return Math.max(1, o.height - fixed);
 }
 
 /** Where the rows' window starts, given how many rows fit and how many there are (the dashboard keeps it). */

@@ -3,7 +3,7 @@ import type { Triage } from '../src/protocol/doctor.ts';
 import type { Task } from '../src/protocol/records.ts';
 import type { DashboardActions } from './actions.ts';
 import type { View } from './keys.ts';
-import { triageParts } from './TriageView.tsx';
+import { triageRoom } from './TriageView.tsx';
 import { useTroubleReading, type TroubleTarget } from './use-trouble-reading.ts';
 
 export const TRIAGE: TroubleTarget = { view: 'triage', name: 'site' };
@@ -44,7 +44,7 @@ export function useTriage(o: {
       v === 'triage' && data
         ? {
             keys: data.rows.map((r) => r.hostname),
-            page: triageParts(data, { ...o, error: (reading.current?.error ?? null) !== null }).room,
+            page: triageRoom(data, { height: o.height, error: (reading.current?.error ?? null) !== null }),
           }
         : null,
   };

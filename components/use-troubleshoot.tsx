@@ -77,23 +77,27 @@ export function useTroubleshoot(o: TroubleOptions) {
       /** Read when the key is handled: a burst of keys may have moved the cursor since the render. */
       rowNow: () => { hostname: string; rack: string | null } | undefined,
       rack: string | undefined,
-    ): KeyHandlers<TroubleActionId> => ({
-      doctor: () => doctorOf(rowNow()?.hostname),
-      triageDoctor: () => doctorOf(rowNow()?.hostname),
-      inspect: () => {
-        const row = rowNow();
-        if (row) return openTarget({ view: 'inspect', name: row.hostname }, 'inspect');
-        o.say({ tone: 'error', text: 'no host selected' });
-      },
-      cabling: () => {
-        const name = rack ?? rowNow()?.rack;
-        if (name) return openTarget({ view: 'cabling', name }, 'cabling');
-        o.say({ tone: 'error', text: 'cabling: pick a rack first (:racks, or ←→ on the hosts)' });
-      },
-      triage: () => openTarget(TRIAGE, 'triage'),
-      fix: keys.fix,
-      reconcile: keys.reconcile,
-    }),
+    ): KeyHandlers<TroubleActionId> => {
+      const doctor = () => doctorOf(rowNow()?.hostname);
+      return {
+        doctor,
+        // Enter in the triage is D.
+        triageDoctor: doctor,
+        inspect: () => {
+          const row = rowNow();
+          if (row) return openTarget({ view: 'inspect', name: row.hostname }, 'inspect');
+          o.say({ tone: 'error', text: 'no host selected' });
+        },
+        cabling: () => {
+          const name = rack ?? rowNow()?.rack;
+          if (name) return openTarget({ view: 'cabling', name }, 'cabling');
+          o.say({ tone: 'error', text: 'cabling: pick a rack first (:racks, or ←→ on the hosts)' });
+        },
+        triage: () => openTarget(TRIAGE, 'triage'),
+        fix: keys.fix,
+        reconcile: keys.reconcile,
+      };
+    },
     /** The host the doctor or the inspection on screen reads (not always the host list's selection). */
     hostIn: (v: View): string | undefined =>
       target && v === target.view && target.view !== 'cabling' ? target.name : undefined,
