@@ -13,6 +13,7 @@ import {
   type MaasCallContext,
 } from './errors.ts';
 import { encodeForm, type FormFields } from './form.ts';
+import { undiciFetch } from './http.ts';
 import { ArrayAnswerError, JsonArrayReader } from './json-array.ts';
 import { maasAuthorizationHeader, type MaasApiKey } from './oauth.ts';
 import {
@@ -184,7 +185,7 @@ export class MaasClient {
   private readonly retries: number;
   private readonly retryDelayMs: number;
   private readonly log: ((line: string) => void) | undefined;
-  private readonly fetchImpl: typeof fetch | undefined;
+  private readonly fetchImpl: typeof fetch;
   private readonly urlSource: string | undefined;
 
   constructor(opts: MaasClientOptions) {
@@ -207,7 +208,7 @@ export class MaasClient {
     this.retries = opts.retries ?? 2;
     this.retryDelayMs = opts.retryDelayMs ?? 300;
     this.log = opts.log;
-    this.fetchImpl = opts.fetch;
+    this.fetchImpl = opts.fetch ?? undiciFetch();
     this.urlSource = opts.urlSource;
   }
 
