@@ -35,7 +35,7 @@ export async function run(): Promise<void> {
       }
       t = performance.now();
       const res = await fetch(url, {
-        headers: { Authorization: maasAuthorizationHeader(lab.apiKeyParts, { method: 'GET', url }) },
+        headers: { Authorization: maasAuthorizationHeader(lab.apiKeyParts) },
       });
       const text = await res.text();
       serve.push(performance.now() - t);

@@ -55,7 +55,7 @@ async function forgetInMaas(tl: TestLab, op: Operator, lab: LabHost) {
   if (!m) return;
   const url = `${tl.lab.maas.url}/api/2.0/machines/${m.system_id}/`;
   const headers = {
-    Authorization: maasAuthorizationHeader(tl.lab.maas.apiKeyParts, { method: 'DELETE', url }),
+    Authorization: maasAuthorizationHeader(tl.lab.maas.apiKeyParts),
   };
   const res = await fetch(url, { method: 'DELETE', headers });
   expect(res.status, await res.text()).toBeLessThan(300);

@@ -12,7 +12,7 @@ const keys = (o: object) => Object.keys(o).sort();
 async function raw(s: Awaited<ReturnType<typeof startSite>>, path: string): Promise<any> {
   const url = `${s.lab.url}/api/2.0/${path}`;
   const res = await fetch(url, {
-    headers: { Authorization: maasAuthorizationHeader(s.lab.apiKeyParts, { method: 'GET', url }) },
+    headers: { Authorization: maasAuthorizationHeader(s.lab.apiKeyParts) },
   });
   expect(res.headers.get('content-type')).toBe('application/json');
   return res.json();

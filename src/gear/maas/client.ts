@@ -685,10 +685,7 @@ export class MaasClient {
   }
 
   private authorize(request: KyRequest): void {
-    request.headers.set(
-      'Authorization',
-      maasAuthorizationHeader(this.apiKey, { method: request.method, url: request.url }),
-    );
+    request.headers.set('Authorization', maasAuthorizationHeader(this.apiKey));
   }
 
   private debug(line: string): void {

@@ -30,29 +30,37 @@ export function formatMaasApiKey(key: MaasApiKey): string {
   return `${key.consumerKey}:${key.tokenKey}:${key.tokenSecret}`;
 }
 
+/** One signer per key: the library's object holds nothing of a request. */
+const signers = new WeakMap<MaasApiKey, OAuth>();
+
 /**
  * The Authorization header for one request. A fresh nonce and timestamp every call: MaaS may
  * reject a replayed nonce, so retries must build a new header too.
+ *
+ * The fields are those `OAuth.authorize` returns. PLAINTEXT signs nothing of the request (its
+ * signature is the signing key, RFC 5849 §3.4.4), so the signature base string that `authorize`
+ * builds from the URL and its parameters, only to drop it, is not built.
  */
 export function maasAuthorizationHeader(
   key: MaasApiKey,
-  request: { method: string; url: string },
   fixed: { nonce?: string; timestamp?: number } = {},
 ): string {
-  const oauth = new OAuth({ consumer: { key: key.consumerKey, secret: '' }, signature_method: 'PLAINTEXT' });
-  const data = oauth.authorize(
-    { method: request.method, url: request.url },
-    { key: key.tokenKey, secret: key.tokenSecret },
-  );
-  if (fixed.nonce !== undefined) data.oauth_nonce = fixed.nonce;
-  if (fixed.timestamp !== undefined) data.oauth_timestamp = fixed.timestamp;
-  return oauth.toHeader(data).Authorization;
+  let oauth = signers.get(key);
+  if (!oauth) {
+    oauth = new OAuth({ consumer: { key: key.consumerKey, secret: '' }, signature_method: 'PLAINTEXT' });
+    signers.set(key, oauth);
+  }
+  return oauth.toHeader({
+    oauth_consumer_key: key.consumerKey,
+    oauth_nonce: fixed.nonce ?? oauth.getNonce(),
+    oauth_signature_method: 'PLAINTEXT',
+    oauth_timestamp: fixed.timestamp ?? oauth.getTimeStamp(),
+    oauth_version: '1.0',
+    oauth_token: key.tokenKey,
+    oauth_signature: oauth.getSigningKey(key.tokenSecret),
+  }).Authorization;
 }
 
-/**
- * Parses `OAuth k="v", k2="v2"` as MaaS (oauthlib) does: values percent-decoded once,
- * an optional `realm` ignored. Returns undefined for anything that is not an OAuth header.
- */
 export function parseOAuthHeader(header: string | undefined): Map<string, string> | undefined {
   if (!header) return undefined;
   const m = /^\s*OAuth\s+(.*)$/is.exec(header);
