@@ -103,6 +103,61 @@ describe('running steps', () => {
     ]);
   });
 
+  it("a step cannot change the task's params or an earlier step's output behind the journal", async () => {
+    r = await rig();
+    const tried: string[] = [];
+    const attempt = (what: string, change: () => void) => {
+      try {
+        change();
+        tried.push(`${what}: changed`);
+      } catch (e) {
+        tried.push(`${what}: ${e instanceof TypeError ? 'refused' : String(e)}`);
+      }
+    };
+    const id = await r.engine.start(
+      'demo',
+      host,
+      { vlan: 100, ports: ['Ethernet1/1'] },
+      {
+        steps: [
+          { title: 'allocate', key: 'allocate', run: async () => ({ systemId: 'abc', nics: [{ id: 1 }] }) },
+          {
+            title: 'tamper',
+            run: async (ctx) => {
+              const p = ctx.params as { vlan: number; ports: string[] };
+              const out = ctx.outputs['allocate'] as { systemId: string; nics: { id: number }[] };
+              attempt('params', () => (p.vlan = 200));
+              attempt('nested params', () => p.ports.push('Ethernet1/2'));
+              attempt('output', () => (out.systemId = 'zzz'));
+              attempt('nested output', () => (out.nics[0]!.id = 9));
+              attempt('outputs', () => ((ctx.outputs as Record<string, unknown>)['allocate'] = null));
+            },
+          },
+          {
+            title: 'read',
+            run: async (ctx) => ({ saw: ctx.outputs['allocate'] ?? null, params: ctx.params }),
+          },
+        ],
+      },
+    );
+    const t = await r.engine.wait(id);
+    expect(t.state).toBe('done');
+    expect(tried).toEqual([
+      'params: refused',
+      'nested params: refused',
+      'output: refused',
+      'nested output: refused',
+      'outputs: refused',
+    ]);
+    const disk = await onDisk(r.file, id);
+    expect(disk.params).toEqual({ vlan: 100, ports: ['Ethernet1/1'] });
+    expect(disk.steps[0]!.output).toEqual({ systemId: 'abc', nics: [{ id: 1 }] });
+    expect(disk.steps[2]!.output).toEqual({
+      saw: { systemId: 'abc', nics: [{ id: 1 }] },
+      params: { vlan: 100, ports: ['Ethernet1/1'] },
+    });
+  });
+
   it('writes the journal ahead: running is on disk before run(), done + output before the next step', async () => {
     r = await rig();
     const views: Array<{ during: number; states: string[]; prevOutput: unknown }> = [];

@@ -90,6 +90,27 @@ export async function callStep<R>(
   }
 }
 
+/** Each record's frozen copy, made once: a task's params and outputs are read by every later step. */
+const frozenCopies = new WeakMap<object, unknown>();
+
+function readOnlyCopy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  let copy = frozenCopies.get(value);
+  if (copy === undefined) {
+    copy = deepFreeze(structuredClone(value));
+    frozenCopies.set(value, copy);
+  }
+  return copy as T;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 function context(
   env: RunEnv,
   id: string,
@@ -102,18 +123,19 @@ function context(
   const task = journal.coord.task(id)!;
   const outputs: Record<string, JsonValue | undefined> = {};
   task.steps.forEach((r, n) => {
-    if (r.output !== undefined && FINISHED_STEP.has(r.state)) outputs[steps[n]?.key ?? r.title] = r.output;
+    if (r.output !== undefined && FINISHED_STEP.has(r.state))
+      outputs[steps[n]?.key ?? r.title] = readOnlyCopy(r.output);
   });
   const title = redact(steps[i]!.title);
   return {
     taskId: id,
     target: task.target,
-    // Copies: a step must not be able to change the journal behind the engine's back.
-    params: structuredClone(task.params),
+    // Frozen copies: a step must not be able to change the journal behind the engine's back.
+    params: readOnlyCopy(task.params),
     signal,
     attempt,
-    outputs: structuredClone(outputs),
-    output: structuredClone(task.steps[i]!.output),
+    outputs: Object.freeze(outputs),
+    output: readOnlyCopy(task.steps[i]!.output),
     log: (text, level = 'info', source) => journal.log(id, level, String(text), i, source),
     progress: (fraction, text, facts) => {
       const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
