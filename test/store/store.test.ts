@@ -502,6 +502,60 @@ describe('task journal', () => {
     });
   });
 
+  it("writes only a task's changed steps, and replays the others from its last record, across a compaction", async () => {
+    let s = await openTracked(file, { journalLimitBytes: 1e9 });
+    await s.tasks.insert({
+      ...taskRecord('t-steps'),
+      steps: ['allocate', 'deploy', 'power on'].map((title) => ({ title, state: 'pending', attempts: 0 })),
+    });
+    const run = async (i: number, output?: { systemId: string }) => {
+      await s.tasks.mutate('t-steps', (t) => {
+        t.steps[i]!.state = 'running';
+        t.steps[i]!.attempts += 1;
+      });
+      await s.tasks.mutate('t-steps', (t) => {
+        t.steps[i]!.state = 'done';
+        if (output !== undefined) t.steps[i]!.output = output;
+      });
+    };
+    const records = async () =>
+      (await readFile(`${file}.journal`, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { task?: { id: string; steps: unknown[] }; stepsKept?: boolean })
+        .filter((r) => r.task?.id === 't-steps');
+    const shape = (rs: { task?: { steps: unknown[] } }[]) =>
+      rs.map((r) => r.task!.steps.map((x) => (x === null ? '-' : 'W')).join(''));
+    await run(0, { systemId: 'abc' });
+    await run(1);
+    // Inserted whole, then each change carries only the step it changed.
+    expect(shape(await records())).toEqual(['WWW', 'W--', 'W--', '-W-', '-W-']);
+    expect((await records()).slice(1).every((r) => r.stepsKept === true)).toBe(true);
+    await s.close();
+    // Opening folds the journal into the store file; the next changes build on that file's record.
+    s = await openTracked(file, { journalLimitBytes: 1e9 });
+    await run(2);
+    expect(shape(await records())).toEqual(['--W', '--W']);
+    const expected = s.tasks.get('t-steps')!;
+    await s.close();
+    const again = await openTracked();
+    expect(again.tasks.get('t-steps')).toEqual(expected);
+    expect(expected.steps.map((x) => [x.state, x.attempts, x.output ?? null])).toEqual([
+      ['done', 1, { systemId: 'abc' }],
+      ['done', 1, null],
+      ['done', 1, null],
+    ]);
+  });
+
+  it('refuses a journal record that leaves steps out for a task no earlier record holds', async () => {
+    const s = await openTracked();
+    await s.tasks.insert(taskRecord('t-known'));
+    await s.close();
+    const orphan = { task: { ...taskRecord('t-orphan'), steps: [null] }, log: [], stepsKept: true };
+    await appendFile(`${file}.journal`, `${JSON.stringify(orphan)}\n`);
+    await expect(openTracked()).rejects.toThrow(/invalid record at line \d+; it was left untouched/);
+  });
+
   it('carries log lines as deltas and keeps exactly the last 500 across replays', async () => {
     const s = await openTracked(file, { journalLimitBytes: 1e9 });
     await s.tasks.insert(taskRecord('t-log'));

@@ -118,7 +118,13 @@ export class StoreFileAdapter implements Adapter<StoreData> {
         task?: { id?: unknown; steps?: unknown };
         log?: unknown;
         plansKept?: unknown;
+        stepsKept?: unknown;
       } | null;
+      const invalid = () =>
+        new OperatorError(
+          `store journal ${journalPath} has an invalid record at line ${n + 2}; it was left untouched`,
+          { target: journalPath, hint: 'restore the store and its journal from a backup' },
+        );
       if (
         !r ||
         typeof r.task !== 'object' ||
@@ -126,21 +132,18 @@ export class StoreFileAdapter implements Adapter<StoreData> {
         typeof r.task.id !== 'string' ||
         !Array.isArray(r.log)
       ) {
-        throw new OperatorError(
-          `store journal ${journalPath} has an invalid record at line ${n + 2}; it was left untouched`,
-          {
-            target: journalPath,
-            hint: 'restore the store and its journal from a backup',
-          },
-        );
+        throw invalid();
       }
       const at = index.get(r.task.id);
+      // Steps left out are those of the task's last record: without one, the record cannot be read.
+      if (r.stepsKept === true && (at === undefined || !stepsCover(tasks[at]!, r.task))) throw invalid();
       if (at === undefined) {
         index.set(r.task.id, tasks.length);
         tasks.push({ ...r.task, log: r.log.slice(-TASK_LOG_LIMIT) });
       } else {
         const old = Array.isArray(tasks[at]!.log) ? (tasks[at]!.log as unknown[]) : [];
-        const task = r.plansKept === true ? withPlansOf(tasks[at]!, r.task) : r.task;
+        const own = r.stepsKept === true ? withStepsOf(tasks[at]!, r.task) : r.task;
+        const task = r.plansKept === true ? withPlansOf(tasks[at]!, own) : own;
         tasks[at] = { ...task, log: [...old, ...r.log].slice(-TASK_LOG_LIMIT) };
       }
     });
@@ -185,6 +188,18 @@ export class StoreFileAdapter implements Adapter<StoreData> {
     const text = this.serialize(data);
     await this.writer.write(text);
   }
+}
+
+/** Whether the last record has every step a record left out (null) for it to fill in. */
+function stepsCover(last: Record<string, unknown>, task: { steps?: unknown }): boolean {
+  const before = Array.isArray(last.steps) ? (last.steps as unknown[]) : [];
+  return Array.isArray(task.steps) && task.steps.every((s, i) => s !== null || before[i] !== undefined);
+}
+
+/** A journaled task whose record left out the steps unchanged since its last record, with those. */
+function withStepsOf(last: Record<string, unknown>, task: { steps?: unknown }): Record<string, unknown> {
+  const before = last.steps as unknown[];
+  return { ...task, steps: (task.steps as unknown[]).map((s, i) => (s === null ? before[i] : s)) };
 }
 
 /** A journaled task whose record left its steps' plan lines out, with those of its last record. */
