@@ -210,7 +210,11 @@ export class ConsoleHub {
 
   taskEnded(taskId: string): void {
     for (const c of this.hosts.values()) {
-      if (c.recordings.delete(taskId)) this.maybeRelease(c);
+      const r = c.recordings.get(taskId);
+      if (!r) continue;
+      r.close();
+      c.recordings.delete(taskId);
+      this.maybeRelease(c);
     }
   }
 
@@ -229,6 +233,7 @@ export class ConsoleHub {
     for (const c of all) {
       clearTimeout(c.retry);
       clearTimeout(c.linger);
+      for (const r of c.recordings.values()) r.close();
     }
     await Promise.all(
       all.map(async (c) => {

@@ -3,7 +3,7 @@
  * a file of its own under the state directory (owner-only), readable after the task with
  * `rackpilot console HOST --task ID`.
  */
-import { appendFileSync, mkdirSync, openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { OperatorError } from '../../util/errors.ts';
 
@@ -18,19 +18,33 @@ export function recordingPath(dir: string, taskId: string, hostname: string): st
 
 export class Recording {
   readonly path: string;
+  /** Open while the task holds the host: a console sends many small chunks (one SOL packet each). */
+  private fd: number | undefined;
 
   constructor(dir: string, taskId: string, hostname: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.path = recordingPath(dir, taskId, hostname);
-    // Created 0600 before the first byte; appends keep the mode.
-    closeSync(openSync(this.path, 'a', 0o600));
+    // Created 0600 before the first byte.
+    this.fd = openSync(this.path, 'a', 0o600);
   }
 
   append(data: Buffer): void {
+    if (this.fd === undefined) return;
     try {
-      appendFileSync(this.path, data, { mode: 0o600 });
+      for (let at = 0; at < data.length;) at += writeSync(this.fd, data, at);
     } catch {
       // A full disk loses the recording, never the console.
+    }
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    try {
+      closeSync(fd);
+    } catch {
+      // Already gone with the disk: nothing more to keep.
     }
   }
 }
