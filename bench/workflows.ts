@@ -134,9 +134,10 @@ function printDetails(f: Figures): void {
   const cpuPerStep = f.cpuMs / f.stepRuns;
   const perInstance = f.requests / f.instances;
   console.log(
-    `${f.instances} create+destroy, ${IN_FLIGHT} in flight, ${f.failed} failed: ${(f.wallMs / 1000).toFixed(1)} s wall ` +
-      `(goal < ${GOAL_MS / 1000} s: ${met(f.wallMs < GOAL_MS)}), ` +
-      `${(f.cpuMs / 1000).toFixed(1)} s CPU (${((f.cpuMs / f.wallMs) * 100).toFixed(0)}% of one core), ` +
+    `${f.instances} create+destroy, ${IN_FLIGHT} in flight, ${f.failed} failed: ${(f.wallMs / 1000).toFixed(1)} s wall` +
+      // The wall goal is the issue's, for 500; a larger row is compared per instance instead.
+      (f.instances === 500 ? ` (goal < ${GOAL_MS / 1000} s: ${met(f.wallMs < GOAL_MS)})` : '') +
+      `, ${(f.cpuMs / 1000).toFixed(1)} s CPU (${((f.cpuMs / f.wallMs) * 100).toFixed(0)}% of one core), ` +
       `${(f.instances / (f.wallMs / 1000)).toFixed(1)} instances/s`,
   );
   console.log(

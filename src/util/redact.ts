@@ -11,7 +11,7 @@ const secrets = new Set<string>();
 /** First MIN_SECRET_LENGTH chars → the secrets starting so, longest first (a secret that contains another is masked whole). */
 let index: Map<string, string[]> | null = null;
 /** Each secret's first two UTF-16 code units as one number: most positions of a text are passed on this alone, with no string made. */
-let pairs: Set<number> | null = null;
+let heads: Set<number> | null = null;
 
 export const REDACTED = '***';
 
@@ -27,7 +27,7 @@ export function registerSecret(value: string | undefined | null): void {
   if (encoded !== value) secrets.add(encoded);
   if (secrets.size !== before) {
     index = null;
-    pairs = null;
+    heads = null;
   }
 }
 
@@ -40,34 +40,44 @@ function buildIndex(): Map<string, string[]> {
     else m.set(k, [s]);
   }
   for (const list of m.values()) list.sort((a, b) => b.length - a.length);
-  pairs = new Set([...secrets].map((s) => pairAt(s, 0)));
+  heads = new Set([...secrets].map((s) => headAt(s, 0)));
   return m;
 }
 
-function pairAt(text: string, i: number): number {
-  return text.charCodeAt(i) * 65536 + text.charCodeAt(i + 1);
+/**
+ * A number for the 4 characters at i (the low byte of each), so most positions are passed over
+ * without a string made; the scan rolls it one character at a time. Two characters were too few:
+ * a site's BMC passwords alone start with most pairs there are.
+ */
+function headAt(text: string, i: number): number {
+  return (
+    ((text.charCodeAt(i) & 255) << 24) |
+    ((text.charCodeAt(i + 1) & 255) << 16) |
+    ((text.charCodeAt(i + 2) & 255) << 8) |
+    (text.charCodeAt(i + 3) & 255)
+  );
 }
 
 export function redact(text: string): string {
   if (secrets.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
   index ??= buildIndex();
-  const firstPairs = pairs!;
+  const firstHeads = heads!;
+  const last = text.length - MIN_SECRET_LENGTH;
   let out: string[] | null = null;
   let copied = 0;
-  for (let i = 0; i <= text.length - MIN_SECRET_LENGTH;) {
-    if (!firstPairs.has(pairAt(text, i))) {
-      i++;
-      continue;
-    }
-    const candidates = index.get(text.slice(i, i + MIN_SECRET_LENGTH));
-    const hit = candidates?.find((s) => text.startsWith(s, i));
+  let head = headAt(text, 0);
+  for (let i = 0; i <= last;) {
+    const hit = firstHeads.has(head)
+      ? index.get(text.slice(i, i + MIN_SECRET_LENGTH))?.find((s) => text.startsWith(s, i))
+      : undefined;
     if (hit === undefined) {
       i++;
+      if (i <= last) head = (head << 8) | (text.charCodeAt(i + 3) & 255);
       continue;
     }
     // A secret starting inside this one and running past it is masked in the same stretch.
     let end = i + hit.length;
-    for (let j = i + 1; j < end && j <= text.length - MIN_SECRET_LENGTH; j++) {
+    for (let j = i + 1; j < end && j <= last; j++) {
       const inner = index.get(text.slice(j, j + MIN_SECRET_LENGTH))?.find((s) => text.startsWith(s, j));
       if (inner !== undefined && j + inner.length > end) end = j + inner.length;
     }
@@ -75,6 +85,7 @@ export function redact(text: string): string {
     out.push(text.slice(copied, i), REDACTED);
     i = end;
     copied = end;
+    if (i <= last) head = headAt(text, i);
   }
   if (out === null) return text;
   out.push(text.slice(copied));
@@ -85,5 +96,5 @@ export function redact(text: string): string {
 export function clearSecretsForTest(): void {
   secrets.clear();
   index = null;
-  pairs = null;
+  heads = null;
 }
