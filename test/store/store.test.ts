@@ -269,6 +269,15 @@ describe('collections', () => {
     await s.hosts.update(a.id, { hostname: 'r01-n009' });
     expect(s.hosts.peekBy('hostname', 'r01-n001')).toBeUndefined();
     expect(s.hosts.peekBy('hostname', 'r01-n009')?.id).toBe(a.id);
+    // A unique field's index refuses a value another record holds, and keeps its own.
+    await expect(s.hosts.update(b.id, { hostname: 'r01-n009' })).rejects.toThrow(/already used by/);
+    await s.hosts.update(a.id, { hostname: 'r01-n009', cpuCores: 32 });
+    expect(s.hosts.peekBy('hostname', 'r01-n009')?.id).toBe(a.id);
+    // A field whose values repeat: the first record with the value, as the change leaves them.
+    expect(s.hosts.peekBy('memoryMb', 65536)?.id).toBe(a.id);
+    await s.hosts.update(a.id, { memoryMb: 131072 });
+    expect(s.hosts.peekBy('memoryMb', 65536)?.id).toBe(b.id);
+    expect(s.hosts.peekBy('memoryMb', 131072)?.id).toBe(a.id);
     // Renamed and removed through a transaction (which replaces the arrays).
     await s.update((d) => {
       d.hosts = d.hosts.filter((h) => h.id !== b.id);

@@ -125,6 +125,25 @@ export class Collection<C extends CollectionName> {
     this.index = null;
   }
 
+  /**
+   * A record was replaced in place (same id): each index built so far follows it. An index whose
+   * values may repeat maps a value to the first record with it, which the change can move: that
+   * one is built again on its next lookup.
+   */
+  private replaced(old: Row<C>, row: Row<C>): void {
+    if (this.index?.rows !== this.rows) return;
+    for (const [field, byValue] of this.index.fields) {
+      const before = (old as Record<string, unknown>)[field];
+      const after = (row as Record<string, unknown>)[field];
+      if (field !== 'id' && !this.spec.unique.includes(field)) {
+        if (byValue.get(before) === old || before !== after) this.index.fields.delete(field);
+        continue;
+      }
+      if (byValue.get(before) === old) byValue.delete(before);
+      byValue.set(after, row);
+    }
+  }
+
   /** A record was appended: added to the indexes built so far (kept as they are otherwise). */
   private indexed(row: Row<C>): void {
     if (this.index?.rows !== this.rows) return;
@@ -198,11 +217,11 @@ export class Collection<C extends CollectionName> {
   /** Replaces fields (or the whole record via a function); the id never changes. */
   async update(id: string, change: Partial<Row<C>> | ((current: Row<C>) => Row<C>)): Promise<Row<C>> {
     this.store.assertWritable(this.name);
-    const index = this.rows.findIndex((r) => r.id === id);
-    const current = this.rows[index];
+    const current = this.live(id);
     if (current === undefined) {
       throw new OperatorError(`no ${this.spec.label} with id ${id}`, { target: id });
     }
+    const index = this.rows.indexOf(current);
     const next =
       typeof change === 'function'
         ? change(structuredClone(current))
@@ -212,7 +231,7 @@ export class Collection<C extends CollectionName> {
     const row = this.validate(draft);
     this.checkUnique(row, id);
     this.rows[index] = row;
-    this.reindex();
+    this.replaced(current, row);
     this.afterChange(row);
     await (this.name === 'tasks'
       ? this.store.commit(this.name, row as Task)
@@ -266,7 +285,9 @@ export class Collection<C extends CollectionName> {
   protected checkUnique(row: Row<C>, selfId: string | null): void {
     for (const field of this.spec.unique) {
       const value = (row as Record<string, unknown>)[field];
-      const clash = this.rows.find((r) => r.id !== selfId && (r as Record<string, unknown>)[field] === value);
+      // The field is unique, so its index holds the one record with the value, if any.
+      const holder = this.indexOf(field).get(value);
+      const clash = holder !== undefined && holder.id !== selfId ? holder : undefined;
       if (clash) {
         throw new OperatorError(
           `${this.spec.label} ${field} ${String(value)} is already used by ${clash.id}`,
