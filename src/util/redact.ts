@@ -10,7 +10,7 @@
 const secrets = new Set<string>();
 /** First MIN_SECRET_LENGTH chars → the secrets starting so, longest first (a secret that contains another is masked whole). */
 let index: Map<string, string[]> | null = null;
-/** Each secret's first two UTF-16 code units as one number: most positions of a text are passed on this alone, with no string made. */
+/** Each secret's first four characters as `headAt` numbers them. */
 let heads: Set<number> | null = null;
 
 export const REDACTED = '***';

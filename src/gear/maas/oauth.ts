@@ -61,6 +61,10 @@ export function maasAuthorizationHeader(
   }).Authorization;
 }
 
+/**
+ * Parses `OAuth k="v", k2="v2"` as MaaS (oauthlib) does: values percent-decoded once,
+ * an optional `realm` ignored. Returns undefined for anything that is not an OAuth header.
+ */
 export function parseOAuthHeader(header: string | undefined): Map<string, string> | undefined {
   if (!header) return undefined;
   const m = /^\s*OAuth\s+(.*)$/is.exec(header);
