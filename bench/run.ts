@@ -4,6 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { basename } from 'node:path';
+import { machineSpeedMs } from './support/machine-speed.ts';
 
 const dir = new URL('.', import.meta.url);
 const only = process.argv.slice(2);
@@ -16,9 +17,14 @@ const areas = readdirSync(dir)
 let failed = 0;
 for (const area of areas) {
   console.log(`\n== ${area} ==`);
+  const before = machineSpeedMs();
   try {
     const mod = (await import(new URL(`${area}.ts`, dir).href)) as { run: () => Promise<void> };
     await mod.run();
+    console.log(
+      `machine speed (a fixed JSON loop, lower is faster; see bench/support/machine-speed.ts): ` +
+        `${before.toFixed(0)} ms before, ${machineSpeedMs().toFixed(0)} ms after`,
+    );
   } catch (err) {
     failed++;
     console.log(`bench ${area} failed: ${err instanceof Error ? err.message : String(err)}`);
