@@ -71,15 +71,11 @@ export class StoreWriter {
   /** Per task, the last log line already journaled (log lines are appended as deltas). */
   private readonly logMark = new WeakMap<Task, LogLine | null>();
   /**
-   * Per task, its steps' confirmed plan and undo lines as last written, by identity (the engine
-   * assigns new lists, never edits them). A confirmed plan is some kilobytes, written once with
-   * the task, not again with each of its steps' changes (it doubled what a task journals).
-   */
-  private readonly planMark = new WeakMap<Task, readonly (readonly string[] | undefined)[]>();
-  /**
    * Per task, its step records as last written (shallow copies; the engine changes a step's
    * fields, and replaces its output and plan lists, never edits them). A step's change used to
-   * write every step of its task again: 72 of the 82 MB that 500 create+destroy journaled.
+   * write every step of its task again (72 of the 82 MB that 500 create+destroy journaled), and
+   * a confirmed plan, some kilobytes, with each of its steps' changes (it doubled what a task
+   * journals): each is written once, with the change that sets it.
    */
   private readonly stepMark = new WeakMap<Task, readonly StepRecord[]>();
   private fullWrites = 0;
@@ -213,8 +209,7 @@ export class StoreWriter {
       // A mark trimmed away means more than the log limit was added: all current lines are new.
       const from = mark ? log.lastIndexOf(mark) + 1 : 0;
       this.logMark.set(t, log.at(-1) ?? null);
-      const kept = this.plansUnchanged(t);
-      const same = this.stepsUnchanged(t);
+      const { kept, same } = this.sinceWritten(t);
       // A step as it was last written is left out (null): the replay takes it from that record.
       const steps = rest.steps.map((step, i) => {
         if (same?.[i]) return null;
@@ -246,22 +241,19 @@ export class StoreWriter {
   }
 
   /**
-   * Whether the task's plan lines are those its last record (journaled or in the store file)
-   * holds; remembers them as written either way. The replay takes them from that record.
+   * Against the task's last record (journaled or in the store file): whether its steps' plan lines
+   * are the same lists (`kept`), and which steps are as it holds them (`same`; none when the steps
+   * were replaced). Remembers the steps as written either way; the replay takes what is left out
+   * from that record.
    */
-  private plansUnchanged(t: Task): boolean {
-    const now = t.steps.flatMap((s) => [s.plan, s.undoPlan]);
-    const was = this.planMark.get(t);
-    this.planMark.set(t, now);
-    return was !== undefined && was.length === now.length && was.every((p, i) => p === now[i]);
-  }
-
-  /** Which of the task's steps are as its last record holds them; remembers them as written. */
-  private stepsUnchanged(t: Task): boolean[] | undefined {
+  private sinceWritten(t: Task): { kept: boolean; same: boolean[] | undefined } {
     const was = this.stepMark.get(t);
     this.stepMark.set(t, snapshot(t.steps));
-    if (!was || was.length !== t.steps.length) return undefined;
-    return t.steps.map((s, i) => sameFields(was[i]!, s));
+    if (!was || was.length !== t.steps.length) return { kept: false, same: undefined };
+    return {
+      kept: t.steps.every((s, i) => s.plan === was[i]!.plan && s.undoPlan === was[i]!.undoPlan),
+      same: t.steps.map((s, i) => sameFields(was[i]!, s)),
+    };
   }
 
   /**
