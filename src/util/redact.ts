@@ -58,6 +58,11 @@ function headAt(text: string, i: number): number {
   );
 }
 
+/** The longest registered secret that starts at i, if any (the index is built). */
+function secretAt(text: string, i: number): string | undefined {
+  return index!.get(text.slice(i, i + MIN_SECRET_LENGTH))?.find((s) => text.startsWith(s, i));
+}
+
 export function redact(text: string): string {
   if (secrets.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
   index ??= buildIndex();
@@ -67,9 +72,7 @@ export function redact(text: string): string {
   let copied = 0;
   let head = headAt(text, 0);
   for (let i = 0; i <= last;) {
-    const hit = firstHeads.has(head)
-      ? index.get(text.slice(i, i + MIN_SECRET_LENGTH))?.find((s) => text.startsWith(s, i))
-      : undefined;
+    const hit = firstHeads.has(head) ? secretAt(text, i) : undefined;
     if (hit === undefined) {
       i++;
       if (i <= last) head = (head << 8) | (text.charCodeAt(i + 3) & 255);
@@ -78,7 +81,7 @@ export function redact(text: string): string {
     // A secret starting inside this one and running past it is masked in the same stretch.
     let end = i + hit.length;
     for (let j = i + 1; j < end && j <= last; j++) {
-      const inner = index.get(text.slice(j, j + MIN_SECRET_LENGTH))?.find((s) => text.startsWith(s, j));
+      const inner = secretAt(text, j);
       if (inner !== undefined && j + inner.length > end) end = j + inner.length;
     }
     out ??= [];

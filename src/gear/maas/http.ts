@@ -13,7 +13,7 @@
  * - the body is a stream read as it arrives, so a huge answer is never held whole and one left
  *   unread (an HTML page) is cancelled without being read.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { Agent, interceptors, type Dispatcher } from 'undici';
 
 /** As many redirects as fetch follows. */
