@@ -10,7 +10,7 @@
  * reported to take); BENCH_WINDOW_S sets the measuring window (default 30 s).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type Lab } from '../src/lab/index.ts';
@@ -19,6 +19,7 @@ import { MaasClient } from '../src/gear/maas/client.ts';
 import { connectRunner } from '../src/client/runner-client.ts';
 import { siteIdentity } from '../src/runner/site-files.ts';
 import { loadConfig } from '../src/config/index.ts';
+import { processCpuMs, processRssMb } from './support/proc-stat.ts';
 
 const SIZES = (process.env['BENCH_SIZES'] ?? '1000,5000,10000').split(',').map(Number);
 const WINDOW_MS = Number(process.env['BENCH_WINDOW_S'] ?? 30) * 1000;
@@ -29,17 +30,6 @@ interface ClientReport {
   cpuMs: number;
   rssMb: number;
   seenAt: number | null;
-}
-
-function procCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
-
-function procRssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 function runTs(script: string, args: string[], env: Record<string, string>): Promise<ClientReport> {
@@ -129,7 +119,7 @@ async function measure(n: number): Promise<{ before: ModeFigures; after: ModeFig
     await runner.call('inventory.snapshot', {});
     r0 = lab.maas.stats.requests;
     b0 = lab.maas.stats.bytesSent;
-    const c0 = procCpuMs(pid);
+    const c0 = processCpuMs(pid);
     const [newReport, newChange] = await Promise.all([
       runTs('inventory-client.ts', [String(WINDOW_MS), watchB], env),
       changeLater(maas, lab, watchB, WINDOW_MS / 2),
@@ -137,8 +127,8 @@ async function measure(n: number): Promise<{ before: ModeFigures; after: ModeFig
     const after: ModeFigures = {
       requestsPerMin: perMin(lab.maas.stats.requests - r0 - 1),
       mbPerMin: perMin((lab.maas.stats.bytesSent - b0) / 1e6),
-      pollerCpuPct: ((procCpuMs(pid) - c0) / WINDOW_MS) * 100,
-      pollerRssMb: procRssMb(pid),
+      pollerCpuPct: ((processCpuMs(pid) - c0) / WINDOW_MS) * 100,
+      pollerRssMb: processRssMb(pid),
       clientRssMb: newReport.rssMb,
       changeMs: newReport.seenAt === null ? null : newReport.seenAt - newChange,
     };

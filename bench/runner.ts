@@ -6,7 +6,7 @@
  * of task events from the engine's emit to a client's receipt (p50, p95; goal p95 < 20 ms).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.ts';
 import { connectRunner } from '../src/client/runner-client.ts';
@@ -14,6 +14,13 @@ import { siteIdentity } from '../src/runner/site-files.ts';
 import { taskHandlers } from '../src/runner/service/tasks.ts';
 import type { Caller } from '../src/runner/service/context.ts';
 import { openBenchWorkbench, seedBenchStore, startBenchSite } from './bench-site.ts';
+import {
+  mainThreadSched,
+  processCpuMs,
+  threadCpuDelta,
+  threadCpuMs,
+  type ThreadCpu,
+} from './support/proc-stat.ts';
 
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);
 const CLIENTS = 10;
@@ -21,14 +28,6 @@ const PER_CLIENT_IN_FLIGHT = 10;
 const LATENCY_GOAL_MS = 20;
 const RATIO_GOAL = 1.1;
 const IN_PROCESS_GOAL_MS = 25_000;
-
-/** CPU ms a process has used, from /proc (the runner is another process). */
-function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
@@ -43,7 +42,23 @@ const caller: Caller = {
   notify: () => undefined,
 };
 
-async function inProcess(): Promise<{ wallMs: number; cpuMs: number; failed: number }> {
+/** Ms the process's main thread waited for a core since `before` (undefined without schedstat). */
+function waitedSince(pid: number, before: ReturnType<typeof mainThreadSched>): number | undefined {
+  const after = mainThreadSched(pid);
+  return before && after ? after.waitedMs - before.waitedMs : undefined;
+}
+
+/** Where a process's CPU went: its main thread's run and wait, its other threads. */
+function threadsLine(who: string, t: ThreadCpu, waitedMs: number | undefined): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const waited = waitedMs === undefined ? '' : ` and waited ${s(waitedMs)} for a core`;
+  return (
+    `${who}: main thread ran ${s(t.main)}${waited}; V8's background threads (compiler, GC) and ` +
+    `Node's ${s(t.other)}; libuv's pool ${s(t.libuv)}`
+  );
+}
+
+async function inProcess() {
   const bs = await startBenchSite(INSTANCES, 'rp-bench-inproc-');
   const { site, wb, close } = await openBenchWorkbench(
     bs,
@@ -56,6 +71,8 @@ async function inProcess(): Promise<{ wallMs: number; cpuMs: number; failed: num
     let failed = 0;
     let next = 0;
     const cpu0 = process.cpuUsage();
+    const threads0 = threadCpuMs(process.pid);
+    const sched0 = mainThreadSched(process.pid);
     const w0 = performance.now();
     await Promise.all(
       Array.from({ length: CLIENTS * PER_CLIENT_IN_FLIGHT }, async () => {
@@ -92,7 +109,10 @@ async function inProcess(): Promise<{ wallMs: number; cpuMs: number; failed: num
       }),
     );
     const cpu = process.cpuUsage(cpu0);
-    return { wallMs: performance.now() - w0, cpuMs: (cpu.user + cpu.system) / 1000, failed };
+    const wallMs = performance.now() - w0;
+    const threads = threadCpuDelta(threadCpuMs(process.pid), threads0);
+    const mainWaitedMs = waitedSince(process.pid, sched0);
+    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, threads, mainWaitedMs, failed };
   } finally {
     await close();
     await bs.close();
@@ -145,12 +165,16 @@ async function throughRunner() {
     });
     await Promise.all(clients.map((c) => c.ready));
     const runnerCpu0 = processCpuMs(pid);
+    const threads0 = threadCpuMs(pid);
+    const sched0 = mainThreadSched(pid);
     const labCpu0 = process.cpuUsage();
     const w0 = performance.now();
     for (const c of clients) c.child.stdin.end('go\n');
     const results = await Promise.all(clients.map((c) => c.result));
     const wallMs = performance.now() - w0;
     const runnerCpuMs = processCpuMs(pid) - runnerCpu0;
+    const threads = threadCpuDelta(threadCpuMs(pid), threads0);
+    const mainWaitedMs = waitedSince(pid, sched0);
     const labCpu = process.cpuUsage(labCpu0);
     await runner.call('runner.stop', { force: true }).catch(() => undefined);
     runner.close();
@@ -158,6 +182,8 @@ async function throughRunner() {
     return {
       wallMs,
       runnerCpuMs,
+      threads,
+      mainWaitedMs,
       labCpuMs: (labCpu.user + labCpu.system) / 1000,
       clientCpuMs: results.reduce((a, r) => a + r.cpuMs, 0),
       failed: results.reduce((a, r) => a + r.failed, 0),
@@ -189,6 +215,13 @@ export async function run(): Promise<void> {
     `in one process: ${s(a.wallMs)} (goal < ${s(IN_PROCESS_GOAL_MS)}: ${a.wallMs < IN_PROCESS_GOAL_MS ? 'met' : 'MISSED'}); ` +
       `ratio runner/in-process: wall ${(b.wallMs / a.wallMs).toFixed(2)}× (goal ≤ ${RATIO_GOAL}×: ${b.wallMs / a.wallMs <= RATIO_GOAL ? 'met' : 'MISSED'}); ` +
       `the lab took ${s(b.labCpuMs)} CPU in this process during the runner run`,
+  );
+  const busy = (b.runnerCpuMs + b.clientCpuMs + b.labCpuMs) / (availableParallelism() * b.wallMs);
+  console.log(threadsLine('in one process', a.threads, a.mainWaitedMs));
+  console.log(threadsLine('the runner', b.threads, b.mainWaitedMs));
+  console.log(
+    `during the runner run this machine's ${availableParallelism()} cores were ${(busy * 100).toFixed(0)}% busy ` +
+      `(runner, clients and lab: ${s(b.runnerCpuMs + b.clientCpuMs + b.labCpuMs)} of CPU in ${s(b.wallMs)})`,
   );
   console.log(
     `event latency, engine emit → client receipt: p50 ${b.p50} ms, p95 ${b.p95} ms, max ${b.max} ms over ${b.events} events ` +

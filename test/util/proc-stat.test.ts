@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import {
+  mainThreadSched,
+  processCpuMs,
+  processRssMb,
+  threadCpuDelta,
+  threadCpuMs,
+} from '../../bench/support/proc-stat.ts';
+
+/** Keeps this thread on a core until it has used `ms` of CPU. */
+function burn(ms: number): void {
+  const start = process.cpuUsage();
+  for (;;) {
+    const used = process.cpuUsage(start);
+    if ((used.user + used.system) / 1000 >= ms) return;
+  }
+}
+
+describe('the benches read another process from /proc', () => {
+  it('counts CPU on the main thread, where JavaScript ran', () => {
+    const before = threadCpuMs(process.pid);
+    const total0 = processCpuMs(process.pid);
+    const sched0 = mainThreadSched(process.pid);
+    burn(200);
+    const d = threadCpuDelta(threadCpuMs(process.pid), before);
+    // /proc counts in 10 ms ticks: 200 ms of CPU shows as 190 ms or more, on the main thread.
+    expect(d.main).toBeGreaterThanOrEqual(190);
+    expect(processCpuMs(process.pid) - total0).toBeGreaterThanOrEqual(190);
+    expect(d.libuv).toBeGreaterThanOrEqual(0);
+    expect(d.other).toBeGreaterThanOrEqual(0);
+    const sched1 = mainThreadSched(process.pid);
+    if (sched0 && sched1) {
+      expect(sched1.ranMs - sched0.ranMs).toBeGreaterThanOrEqual(190);
+      expect(sched1.waitedMs).toBeGreaterThanOrEqual(sched0.waitedMs);
+    }
+  });
+
+  it('reads the resident set in megabytes', () => {
+    const rss = processRssMb(process.pid);
+    const own = process.memoryUsage().rss / 1048576;
+    expect(rss).toBeGreaterThan(own * 0.8);
+    expect(rss).toBeLessThan(own * 1.25);
+  });
+});
