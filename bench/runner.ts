@@ -14,13 +14,7 @@ import { siteIdentity } from '../src/runner/site-files.ts';
 import { taskHandlers } from '../src/runner/service/tasks.ts';
 import type { Caller } from '../src/runner/service/context.ts';
 import { openBenchWorkbench, seedBenchStore, startBenchSite } from './bench-site.ts';
-import {
-  mainThreadSched,
-  processCpuMs,
-  threadCpuDelta,
-  threadCpuMs,
-  type ThreadCpu,
-} from './support/proc-stat.ts';
+import { processCpuMs, threadClock, type ThreadTime } from './support/proc-stat.ts';
 
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);
 const CLIENTS = 10;
@@ -42,19 +36,15 @@ const caller: Caller = {
   notify: () => undefined,
 };
 
-/** Ms the process's main thread waited for a core since `before` (undefined without schedstat). */
-function waitedSince(pid: number, before: ReturnType<typeof mainThreadSched>): number | undefined {
-  const after = mainThreadSched(pid);
-  return before && after ? after.waitedMs - before.waitedMs : undefined;
-}
+/** Milliseconds as seconds for the tables. */
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Where a process's CPU went: its main thread's run and wait, its other threads. */
-function threadsLine(who: string, t: ThreadCpu, waitedMs: number | undefined): string {
-  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const waited = waitedMs === undefined ? '' : ` and waited ${s(waitedMs)} for a core`;
+function threadsLine(who: string, { threads: t, mainWaitedMs }: ThreadTime): string {
+  const waited = mainWaitedMs === undefined ? '' : ` and waited ${secs(mainWaitedMs)} for a core`;
   return (
-    `${who}: main thread ran ${s(t.main)}${waited}; V8's background threads (compiler, GC) and ` +
-    `Node's ${s(t.other)}; libuv's pool ${s(t.libuv)}`
+    `${who}: main thread ran ${secs(t.main)}${waited}; V8's background threads (compiler, GC) and ` +
+    `Node's ${secs(t.other)}; libuv's pool ${secs(t.libuv)}`
   );
 }
 
@@ -71,8 +61,7 @@ async function inProcess() {
     let failed = 0;
     let next = 0;
     const cpu0 = process.cpuUsage();
-    const threads0 = threadCpuMs(process.pid);
-    const sched0 = mainThreadSched(process.pid);
+    const threadTime = threadClock(process.pid);
     const w0 = performance.now();
     await Promise.all(
       Array.from({ length: CLIENTS * PER_CLIENT_IN_FLIGHT }, async () => {
@@ -110,9 +99,7 @@ async function inProcess() {
     );
     const cpu = process.cpuUsage(cpu0);
     const wallMs = performance.now() - w0;
-    const threads = threadCpuDelta(threadCpuMs(process.pid), threads0);
-    const mainWaitedMs = waitedSince(process.pid, sched0);
-    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, threads, mainWaitedMs, failed };
+    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, time: threadTime(), failed };
   } finally {
     await close();
     await bs.close();
@@ -165,16 +152,14 @@ async function throughRunner() {
     });
     await Promise.all(clients.map((c) => c.ready));
     const runnerCpu0 = processCpuMs(pid);
-    const threads0 = threadCpuMs(pid);
-    const sched0 = mainThreadSched(pid);
+    const threadTime = threadClock(pid);
     const labCpu0 = process.cpuUsage();
     const w0 = performance.now();
     for (const c of clients) c.child.stdin.end('go\n');
     const results = await Promise.all(clients.map((c) => c.result));
     const wallMs = performance.now() - w0;
     const runnerCpuMs = processCpuMs(pid) - runnerCpu0;
-    const threads = threadCpuDelta(threadCpuMs(pid), threads0);
-    const mainWaitedMs = waitedSince(pid, sched0);
+    const time = threadTime();
     const labCpu = process.cpuUsage(labCpu0);
     await runner.call('runner.stop', { force: true }).catch(() => undefined);
     runner.close();
@@ -182,8 +167,7 @@ async function throughRunner() {
     return {
       wallMs,
       runnerCpuMs,
-      threads,
-      mainWaitedMs,
+      time,
       labCpuMs: (labCpu.user + labCpu.system) / 1000,
       clientCpuMs: results.reduce((a, r) => a + r.cpuMs, 0),
       failed: results.reduce((a, r) => a + r.failed, 0),
@@ -200,28 +184,27 @@ async function throughRunner() {
 export async function run(): Promise<void> {
   const a = await inProcess();
   const b = await throughRunner();
-  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   console.log(
     `${INSTANCES} create+destroy, ${CLIENTS * PER_CLIENT_IN_FLIGHT} in flight, lab at time scale 0 in this process`,
   );
   console.log('                          wall      CPU (engine side)   CPU (clients)   failed');
   console.log(
-    `in one process       ${s(a.wallMs).padStart(9)}   ${s(a.cpuMs).padStart(9)} (with lab)         -         ${a.failed}`,
+    `in one process       ${secs(a.wallMs).padStart(9)}   ${secs(a.cpuMs).padStart(9)} (with lab)         -         ${a.failed}`,
   );
   console.log(
-    `through the runner   ${s(b.wallMs).padStart(9)}   ${s(b.runnerCpuMs).padStart(9)} runner   ${s(b.clientCpuMs).padStart(9)} (10 procs)   ${b.failed}`,
+    `through the runner   ${secs(b.wallMs).padStart(9)}   ${secs(b.runnerCpuMs).padStart(9)} runner   ${secs(b.clientCpuMs).padStart(9)} (10 procs)   ${b.failed}`,
   );
   console.log(
-    `in one process: ${s(a.wallMs)} (goal < ${s(IN_PROCESS_GOAL_MS)}: ${a.wallMs < IN_PROCESS_GOAL_MS ? 'met' : 'MISSED'}); ` +
+    `in one process: ${secs(a.wallMs)} (goal < ${secs(IN_PROCESS_GOAL_MS)}: ${a.wallMs < IN_PROCESS_GOAL_MS ? 'met' : 'MISSED'}); ` +
       `ratio runner/in-process: wall ${(b.wallMs / a.wallMs).toFixed(2)}× (goal ≤ ${RATIO_GOAL}×: ${b.wallMs / a.wallMs <= RATIO_GOAL ? 'met' : 'MISSED'}); ` +
-      `the lab took ${s(b.labCpuMs)} CPU in this process during the runner run`,
+      `the lab took ${secs(b.labCpuMs)} CPU in this process during the runner run`,
   );
   const busy = (b.runnerCpuMs + b.clientCpuMs + b.labCpuMs) / (availableParallelism() * b.wallMs);
-  console.log(threadsLine('in one process', a.threads, a.mainWaitedMs));
-  console.log(threadsLine('the runner', b.threads, b.mainWaitedMs));
+  console.log(threadsLine('in one process', a.time));
+  console.log(threadsLine('the runner', b.time));
   console.log(
     `during the runner run this machine's ${availableParallelism()} cores were ${(busy * 100).toFixed(0)}% busy ` +
-      `(runner, clients and lab: ${s(b.runnerCpuMs + b.clientCpuMs + b.labCpuMs)} of CPU in ${s(b.wallMs)})`,
+      `(runner, clients and lab: ${secs(b.runnerCpuMs + b.clientCpuMs + b.labCpuMs)} of CPU in ${secs(b.wallMs)})`,
   );
   console.log(
     `event latency, engine emit → client receipt: p50 ${b.p50} ms, p95 ${b.p95} ms, max ${b.max} ms over ${b.events} events ` +

@@ -53,7 +53,7 @@ export function threadCpuMs(pid: number): ThreadCpu {
   return out;
 }
 
-export function threadCpuDelta(after: ThreadCpu, before: ThreadCpu): ThreadCpu {
+function threadCpuDelta(after: ThreadCpu, before: ThreadCpu): ThreadCpu {
   return {
     main: after.main - before.main,
     libuv: after.libuv - before.libuv,
@@ -74,4 +74,21 @@ export function mainThreadSched(pid: number): { ranMs: number; waitedMs: number 
   } catch {
     return undefined;
   }
+}
+
+export interface ThreadTime {
+  threads: ThreadCpu;
+  /** Ms the main thread waited for a core; undefined without scheduler statistics. */
+  mainWaitedMs: number | undefined;
+}
+
+/** Starts counting a process's thread CPU and its main thread's wait; the returned call reads both. */
+export function threadClock(pid: number): () => ThreadTime {
+  const threads0 = threadCpuMs(pid);
+  const sched0 = mainThreadSched(pid);
+  return () => {
+    const threads = threadCpuDelta(threadCpuMs(pid), threads0);
+    const sched1 = mainThreadSched(pid);
+    return { threads, mainWaitedMs: sched0 && sched1 ? sched1.waitedMs - sched0.waitedMs : undefined };
+  };
 }

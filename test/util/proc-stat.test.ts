@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  mainThreadSched,
-  processCpuMs,
-  processRssMb,
-  threadCpuDelta,
-  threadCpuMs,
-} from '../../bench/support/proc-stat.ts';
+import { mainThreadSched, processCpuMs, processRssMb, threadClock } from '../../bench/support/proc-stat.ts';
 
 /** Keeps this thread on a core until it has used `ms` of CPU. */
 function burn(ms: number): void {
@@ -18,11 +12,11 @@ function burn(ms: number): void {
 
 describe('the benches read another process from /proc', () => {
   it('counts CPU on the main thread, where JavaScript ran', () => {
-    const before = threadCpuMs(process.pid);
+    const clock = threadClock(process.pid);
     const total0 = processCpuMs(process.pid);
     const sched0 = mainThreadSched(process.pid);
     burn(200);
-    const d = threadCpuDelta(threadCpuMs(process.pid), before);
+    const { threads: d, mainWaitedMs } = clock();
     // /proc counts in 10 ms ticks: 200 ms of CPU shows as 190 ms or more, on the main thread.
     expect(d.main).toBeGreaterThanOrEqual(190);
     expect(processCpuMs(process.pid) - total0).toBeGreaterThanOrEqual(190);
@@ -32,7 +26,8 @@ describe('the benches read another process from /proc', () => {
     if (sched0 && sched1) {
       expect(sched1.ranMs - sched0.ranMs).toBeGreaterThanOrEqual(190);
       expect(sched1.waitedMs).toBeGreaterThanOrEqual(sched0.waitedMs);
-    }
+      expect(mainWaitedMs).toBeGreaterThanOrEqual(0);
+    } else expect(mainWaitedMs).toBeUndefined();
   });
 
   it('reads the resident set in megabytes', () => {
