@@ -21,6 +21,8 @@ const job = JSON.parse(process.argv[2]!) as Job;
 const latencies: number[] = [];
 const finals = new Map<string, (e: TaskEvent) => void>();
 const early = new Map<string, TaskEvent>();
+/** tasks.follow calls not yet answered: the client closes once they are. */
+const following = new Set<Promise<void>>();
 
 /**
  * The task's final event, as `rackpilot task follow` reads it: the record tasks.follow answers,
@@ -29,13 +31,23 @@ const early = new Map<string, TaskEvent>();
 function finished(client: RunnerClient, id: string): Promise<TaskEvent['type']> {
   const seen = early.get(id);
   if (seen) return Promise.resolve(seen.type);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     finals.set(id, (e) => resolve(e.type));
-    void client.call('tasks.follow', { id }).then((t) => {
-      if (!isSettled(t.state) || !finals.has(id)) return;
-      finals.delete(id);
-      resolve(t.state === 'done' ? 'task-done' : 'task-failed');
-    });
+    // The final event can come before this answer, and the pair goes on without waiting for it;
+    // the client closes only once every answer is in (closing first rejected the call in flight,
+    // and the client died of that rejection: 1 of 8 short runs).
+    const answer = client.call('tasks.follow', { id }).then(
+      (t) => {
+        if (!isSettled(t.state) || !finals.has(id)) return;
+        finals.delete(id);
+        resolve(t.state === 'done' ? 'task-done' : 'task-failed');
+      },
+      (err: unknown) => {
+        if (finals.delete(id)) reject(err as Error);
+      },
+    );
+    following.add(answer);
+    void answer.finally(() => following.delete(answer));
   });
 }
 
@@ -97,5 +109,6 @@ await Promise.all(
   }),
 );
 const cpu = process.cpuUsage(cpu0);
+await Promise.all(following);
 client.close();
 process.stdout.write(JSON.stringify({ failed, cpuMs: (cpu.user + cpu.system) / 1000, latencies }) + '\n');
