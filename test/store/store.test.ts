@@ -373,6 +373,88 @@ describe('writes', () => {
     expect(seen.disk).toContain('"attempts":7');
   });
 
+  it("reads one task once its own record is on disk, while other tasks' changes keep the writer busy", async () => {
+    const s = await openTracked(file, { lazyWriteMs: 3_600_000 });
+    await s.tasks.insert(taskRecord('t-mine'));
+    await s.tasks.insert(taskRecord('t-busy'));
+    // Another task changes on every turn of the event loop, so one changes during every write.
+    let churning = true;
+    let n = 0;
+    const churn = () => {
+      if (!churning) return;
+      void s.tasks.mutate('t-busy', (t) => t.log.push({ at: 'now', level: 'info', text: `${n++}` }), {
+        durable: false,
+      });
+      setImmediate(churn);
+    };
+    churn();
+    let wholeAgreed = false;
+    const whole = s.readWritten(() => (wholeAgreed = true));
+    const running = s.tasks.mutate('t-mine', (t) => {
+      t.steps[0]!.state = 'running';
+    });
+    const seen = await s.readWrittenTask('t-mine', () => ({
+      step: s.tasks.get('t-mine')!.steps[0]!,
+      disk: readFileSync(file, 'utf8') + readFileSync(`${file}.journal`, 'utf8'),
+    }));
+    await running;
+    expect(seen.step.state).toBe('running');
+    expect(seen.disk).toContain('"state":"running"');
+    // Three more writes while the churn goes on: the store as a whole never agrees with its disk.
+    for (let i = 0; i < 3; i++) await s.flush();
+    expect(wholeAgreed).toBe(false);
+    churning = false;
+    await whole;
+    expect(wholeAgreed).toBe(true);
+    // An unknown task is the read's to report, without waiting.
+    await expect(s.readWrittenTask('t-none', () => s.tasks.get('t-none') ?? 'none')).resolves.toBe('none');
+  });
+
+  it('reads one task whose change is being written once that write is on disk, and one changed during it after the next', async () => {
+    const s = await openTracked(file, { lazyWriteMs: 3_600_000 });
+    await s.tasks.insert(taskRecord('t-read'));
+    const read = () => ({
+      step: s.tasks.get('t-read')!.steps[0]!,
+      disk: readFileSync(file, 'utf8') + readFileSync(`${file}.journal`, 'utf8'),
+    });
+    const order: string[] = [];
+    const running = s.tasks.mutate('t-read', (t) => {
+      t.steps[0]!.state = 'running';
+    });
+    void running.then(() => order.push('on disk'));
+    // Asked on the next check phase: the write carrying the change began, and is not on disk yet.
+    const inFlight = await new Promise<ReturnType<typeof read>>((resolve) =>
+      setImmediate(
+        () =>
+          void s.readWrittenTask('t-read', read).then((r) => {
+            order.push('answered');
+            resolve(r);
+          }),
+      ),
+    );
+    expect(order).toEqual(['on disk', 'answered']);
+    expect(inFlight.step.state).toBe('running');
+    expect(inFlight.disk).toContain('"state":"running"');
+
+    const retried = s.tasks.mutate('t-read', (t) => {
+      t.steps[0]!.attempts = 2;
+    });
+    setImmediate(
+      () =>
+        void s.tasks.mutate(
+          't-read',
+          (t) => {
+            t.steps[0]!.attempts = 7;
+          },
+          { durable: false },
+        ),
+    );
+    const seen = await s.readWrittenTask('t-read', read);
+    await retried;
+    expect(seen.step).toMatchObject({ state: 'running', attempts: 7 });
+    expect(seen.disk).toContain('"attempts":7');
+  });
+
   it('writes lazy changes later without being asked', async () => {
     const s = await openTracked(file, { lazyWriteMs: 5 });
     await s.tasks.insert(taskRecord('t-lazy'));

@@ -9,7 +9,8 @@ const FINISHED = new Set(['done', 'rolled-back']);
  * stretch, so the record it answers plus the events after it are the whole story: no event can
  * fall between them. Every answer is the journal as it is on disk: a step the engine has marked
  * running in memory, whose write-ahead record is still being written, is not reported started
- * (a client would print it, and a crash would leave it pending).
+ * (a client would print it, and a crash would leave it pending). A read of one task (get,
+ * follow) waits for that task's record only; the lists wait until the whole store is on disk.
  */
 export function taskReadHandlers({ wb }: ServiceContext): Handlers {
   const { store } = wb;
@@ -27,9 +28,9 @@ export function taskReadHandlers({ wb }: ServiceContext): Handlers {
           .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
           .map(({ log: _log, ...t }) => t),
       ),
-    'tasks.get': ({ id }) => store.readWritten(() => task(id)),
+    'tasks.get': ({ id }) => store.readWrittenTask(id, () => task(id)),
     'tasks.follow': ({ id }, caller) =>
-      store.readWritten(() => {
+      store.readWrittenTask(id, () => {
         const t = task(id);
         caller.subscription.follows.add(id);
         return t;

@@ -64,6 +64,10 @@ export class StoreWriter {
   private journal: JournalFile | null = null;
   /** Tasks changed since the last journal append. */
   private readonly dirtyTasks = new Set<Task>();
+  /** Tasks the append under way carries; on disk once it completes. */
+  private appending = new Set<Task>();
+  /** A compaction under way: every record is on its way to disk, none is there yet. */
+  private compacting = false;
   /** Record changes of the small collections since the last journal append. */
   private pendingOps: RowOp[][] = [];
   /** A change the journal cannot carry: the next write rewrites the store file. */
@@ -134,6 +138,15 @@ export class StoreWriter {
     return this.writtenSeq === this.changeSeq;
   }
 
+  /**
+   * This task's record in memory is the one on disk: no change of it waits for a write or is
+   * being written. Changes to other records do not count, so a read of one task is not held up
+   * while the other running tasks keep the writer busy.
+   */
+  taskWritten(task: Task): boolean {
+    return !this.fullDirty && !this.compacting && !this.dirtyTasks.has(task) && !this.appending.has(task);
+  }
+
   /** Resolves with the next write, or after lazyWriteMs at the latest. */
   requestLazily(): Promise<void> {
     if (this.lazy) return this.lazy.promise;
@@ -190,6 +203,7 @@ export class StoreWriter {
       this.logMark.set(t, t.log.at(-1) ?? null);
       this.stepMark.set(t, snapshot(t.steps));
     }
+    this.compacting = true;
     try {
       await this.opts.db.write();
       this.fullWrites += 1;
@@ -198,6 +212,8 @@ export class StoreWriter {
     } catch (err) {
       this.fullDirty = true;
       throw err;
+    } finally {
+      this.compacting = false;
     }
   }
 
@@ -227,6 +243,7 @@ export class StoreWriter {
         }),
       );
     }
+    this.appending = new Set(this.dirtyTasks);
     this.dirtyTasks.clear();
     for (const ops of this.pendingOps) lines.push(JSON.stringify({ rows: ops }));
     this.pendingOps = [];
@@ -237,6 +254,8 @@ export class StoreWriter {
       this.fullDirty = true;
       await this.retireJournal().catch(() => undefined);
       throw err;
+    } finally {
+      this.appending.clear();
     }
   }
 

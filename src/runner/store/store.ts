@@ -302,6 +302,23 @@ export class Store implements CollectionHost {
     return read();
   }
 
+  /**
+   * Like readWritten, for a read of one task: waits only until that task's record in memory is
+   * the one on disk. With a hundred tasks running, memory and disk hardly ever agree as a whole
+   * (one of them changes during almost every write), and a client following its task waited
+   * seconds for a moment when they did.
+   */
+  async readWrittenTask<T>(id: string, read: () => T): Promise<T> {
+    this.assertOpen();
+    if (this.remote) return read();
+    for (;;) {
+      const task = this.tasks.peek(id) as Task | undefined;
+      // An unknown task: the read says so.
+      if (!this.writer || !task || this.writer.taskWritten(task)) return read();
+      await this.writer.request();
+    }
+  }
+
   subscribe(listener: (collection: CollectionName) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
