@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../config/index.ts';
 import { settingsFingerprint } from '../config/fingerprint.ts';
 import { MAX_RACK_FILE_BYTES } from '../config/rack/parse.ts';
 import { formatSeconds, type Deadline } from '../util/deadline.ts';
-import type { TaskEvent } from '../protocol/events.ts';
+import { taskEventSchema, type TaskEvent } from '../protocol/events.ts';
 import {
   CATALOG_NOTIFICATION,
   catalogNotificationSchema,
@@ -52,8 +52,12 @@ export class RunnerClient {
   ) {
     connection.onNotification(EVENT_NOTIFICATION, (raw: unknown) => {
       const parsed = eventNotificationSchema.safeParse(raw);
-      if (!parsed.success) return; // a malformed event is dropped, never acted on
-      for (const l of this.eventListeners) l(parsed.data.event as TaskEvent);
+      if (!parsed.success) return;
+      for (const e of parsed.data.events) {
+        const event = taskEventSchema.safeParse(e);
+        if (!event.success) continue; // a malformed event is dropped, never acted on
+        for (const l of this.eventListeners) l(event.data);
+      }
     });
     connection.onNotification(CATALOG_NOTIFICATION, (raw: unknown) => {
       const parsed = catalogNotificationSchema.safeParse(raw);

@@ -10,7 +10,7 @@ import {
   LOG_LEVELS,
   TASK_STATES,
 } from './records.ts';
-import { taskEventSchema } from './events.ts';
+import type { NotificationRun } from './transport.ts';
 import { inventoryRowSchema } from './inventory.ts';
 import { cablingSchema, diagnosisSchema, FIX_IDS, inspectionSchema, triageSchema } from './doctor.ts';
 import { CONSOLE_METHODS } from './console.ts';
@@ -20,10 +20,10 @@ import { SWITCH_READ_METHODS } from './switch-reads.ts';
  * The runner's protocol: JSON-RPC 2.0 (vscode-jsonrpc) over the site's Unix socket. Every method
  * is a pair of zod schemas, checked by the runner on the way in and by the client on the way out
  * of a response, so a version skew or a corrupt message is an error naming the method and the
- * field, never a crash. Task events flow from the runner as `task.event` notifications.
+ * field, never a crash. Task events flow from the runner as `task.events` notifications.
  */
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, . _ - (at most 63)');
 const hostname = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'a hostname');
@@ -619,9 +619,17 @@ export function isMutating(method: Method): boolean {
   return 'mutates' in METHODS[method] && METHODS[method].mutates === true;
 }
 
-/** Notifications the runner sends. */
-export const EVENT_NOTIFICATION = 'task.event';
-export const eventNotificationSchema = z.object({ event: taskEventSchema });
+/**
+ * Notifications the runner sends. Task events go in the order the engine emitted them, and the
+ * events of one turn that follow each other go as one message; a client checks each alone
+ * (`taskEventSchema`), so a malformed one is dropped without its neighbours.
+ */
+export const EVENT_NOTIFICATION = 'task.events';
+export const eventNotificationSchema = z.object({ events: z.array(z.unknown()) });
+export const EVENT_RUN: NotificationRun = {
+  method: EVENT_NOTIFICATION,
+  combine: (params) => ({ events: params.flatMap((p) => (p as { events: unknown[] }).events) }),
+};
 export const CATALOG_NOTIFICATION = 'catalog.changed';
 export const catalogNotificationSchema = z.object({ collections: z.array(z.string()) });
 export const POWER_NOTIFICATION = 'power.changed';

@@ -2,8 +2,8 @@ import type { Socket } from 'node:net';
 import {
   AbstractMessageWriter,
   createMessageConnection,
+  Message,
   SocketMessageReader,
-  type Message,
   type MessageConnection,
   type MessageWriter,
 } from 'vscode-jsonrpc/node';
@@ -14,10 +14,24 @@ import {
  * re-arms itself every 10 s for as long as the frame stays incomplete (forever, once the peer is
  * gone), so a CLI whose runner died would never exit. Nothing here listens for partial messages.
  */
-export function socketConnection(socket: Socket): MessageConnection {
+export function socketConnection(socket: Socket, run?: NotificationRun): MessageConnection {
   const reader = new SocketMessageReader(socket);
   reader.partialMessageTimeout = 0;
-  return createMessageConnection(reader, new TickWriter(socket));
+  return createMessageConnection(reader, new TickWriter(socket, run));
+}
+
+/**
+ * A notification whose messages, when several follow each other in one event-loop turn with
+ * nothing between them, go as one message whose params `combine` makes of theirs, in order.
+ */
+export interface NotificationRun {
+  method: string;
+  combine(params: unknown[]): unknown;
+}
+
+/** Params of consecutive `run.method` notifications not yet framed (the last part of a turn's). */
+interface PendingRun {
+  params: unknown[];
 }
 
 /**
@@ -29,26 +43,40 @@ export function socketConnection(socket: Socket): MessageConnection {
  * connection flushes in the same turn, so messages sent to two clients at once leave together.
  */
 export class TickWriter extends AbstractMessageWriter implements MessageWriter {
-  private frames: Buffer[] = [];
+  private parts: (Buffer | PendingRun)[] = [];
   private settle: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private scheduled = false;
   private errors = 0;
 
-  constructor(private readonly socket: Socket) {
+  /**
+   * With `run`, consecutive notifications of its method in one turn become one message (the
+   * runner's task events: a client following a busy task gets a few each turn, and each message
+   * costs both ends its own framing, parse and dispatch). The order of all messages is kept.
+   */
+  constructor(
+    private readonly socket: Socket,
+    private readonly run?: NotificationRun,
+  ) {
     super();
     socket.on('error', (err) => this.fireError(err));
     socket.on('close', () => this.fireClose());
   }
 
   write(msg: Message): Promise<void> {
-    let body: Buffer;
-    try {
-      body = Buffer.from(JSON.stringify(msg), 'utf8');
-    } catch (err) {
-      this.fireError(err as Error);
-      return Promise.reject(err as Error);
+    if (this.run && Message.isNotification(msg) && msg.method === this.run.method) {
+      const last = this.parts.at(-1);
+      if (last && !Buffer.isBuffer(last)) last.params.push(msg.params);
+      else this.parts.push({ params: [msg.params] });
+    } else {
+      let body: Buffer;
+      try {
+        body = frame(msg);
+      } catch (err) {
+        this.fireError(err as Error);
+        return Promise.reject(err as Error);
+      }
+      this.parts.push(body);
     }
-    this.frames.push(Buffer.from(`Content-Length: ${body.byteLength}\r\n\r\n`, 'ascii'), body);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -58,10 +86,30 @@ export class TickWriter extends AbstractMessageWriter implements MessageWriter {
 
   private flush(): void {
     this.scheduled = false;
-    if (this.frames.length === 0) return;
-    const data = Buffer.concat(this.frames);
+    if (this.parts.length === 0) return;
     const settle = this.settle;
-    this.frames = [];
+    let data: Buffer;
+    try {
+      data = Buffer.concat(
+        this.parts.map((p) =>
+          Buffer.isBuffer(p)
+            ? p
+            : frame({
+                jsonrpc: '2.0',
+                method: this.run!.method,
+                params: this.run!.combine(p.params),
+              } as Message),
+        ),
+      );
+    } catch (err) {
+      // Params are the runner's own JSON data; should one not encode, its turn's messages fail.
+      this.parts = [];
+      this.settle = [];
+      this.fireError(err as Error);
+      for (const s of settle) s.reject(err as Error);
+      return;
+    }
+    this.parts = [];
     this.settle = [];
     this.socket.write(data, (err) => {
       if (!err) for (const s of settle) s.resolve();
@@ -82,6 +130,12 @@ export class TickWriter extends AbstractMessageWriter implements MessageWriter {
     super.dispose();
     this.socket.destroy();
   }
+}
+
+/** One message as vscode-jsonrpc frames it: `Content-Length: N` and a blank line, then the JSON. */
+function frame(msg: Message): Buffer {
+  const body = JSON.stringify(msg);
+  return Buffer.from(`Content-Length: ${Buffer.byteLength(body, 'utf8')}\r\n\r\n${body}`, 'utf8');
 }
 
 /** Largest JSON-RPC message a client may send (user data is at most 1 MiB, escaped). */

@@ -10,6 +10,7 @@ import {
   DEADLINE_PARAM,
   ERROR,
   EVENT_NOTIFICATION,
+  EVENT_RUN,
   METHODS,
   PROTOCOL_VERSION,
   isMutating,
@@ -109,7 +110,7 @@ export class RunnerServer {
   publish(event: TaskEvent): void {
     for (const c of this.clients) {
       if (c.caller && (c.subscription.all || c.subscription.follows.has(event.taskId))) {
-        c.connection.sendNotification(EVENT_NOTIFICATION, { event }).catch(() => undefined);
+        c.connection.sendNotification(EVENT_NOTIFICATION, { events: [event] }).catch(() => undefined);
       }
     }
   }
@@ -145,7 +146,7 @@ export class RunnerServer {
     // Before the reader: a client announcing a huge message is dropped before it is buffered.
     const id = this.nextId;
     guardFrames(socket, (why) => this.opts.log(`client ${id} dropped: it sent ${why}`));
-    const connection = socketConnection(socket);
+    const connection = socketConnection(socket, EVENT_RUN);
     const client: Client = {
       id: this.nextId++,
       connection,

@@ -1,10 +1,15 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO } from '../e2e/helpers.ts';
+import { socketConnection } from '../../src/protocol/transport.ts';
+import { EVENT_NOTIFICATION, EVENT_RUN } from '../../src/protocol/messages.ts';
+import { RunnerClient } from '../../src/client/runner-client.ts';
+import { runnerPaths } from '../../src/config/runner-paths.ts';
+import type { TaskEvent } from '../../src/protocol/events.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -49,3 +54,91 @@ describe('the runner connection', () => {
     }
   }, 30_000);
 });
+
+/** Both ends of a unix socket: the runner's (events merged per turn) and a client's raw socket. */
+async function socketPair(): Promise<{ runner: Socket; client: Socket; close(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'rp-pair-'));
+  dirs.push(dir);
+  const path = join(dir, 'sock');
+  let accepted!: (s: Socket) => void;
+  const runnerSide = new Promise<Socket>((r) => (accepted = r));
+  const server = createServer((s) => accepted(s));
+  await new Promise<void>((r) => server.listen(path, r));
+  const client = connect(path);
+  const runner = await runnerSide;
+  return {
+    runner,
+    client,
+    close: () => {
+      client.destroy();
+      runner.destroy();
+      server.close();
+    },
+  };
+}
+
+const done = (taskId: string): TaskEvent => ({ taskId, at: 1, type: 'task-done' });
+
+describe('task events on the wire', () => {
+  it("sends a turn's consecutive events as one message, in order, with the other messages between them kept in place", async () => {
+    const { runner, client, close } = await socketPair();
+    try {
+      const frames: string[] = [];
+      client.on('data', (d: Buffer) => frames.push(d.toString()));
+      const got: unknown[] = [];
+      const clientSide = socketConnection(client);
+      clientSide.onNotification(EVENT_NOTIFICATION, (p: { events: TaskEvent[] }) => {
+        got.push(p.events.map((e) => e.taskId));
+      });
+      clientSide.onNotification('other', (p: unknown) => {
+        got.push(p);
+      });
+      clientSide.listen();
+      const runnerSide = socketConnection(runner, EVENT_RUN);
+      runnerSide.listen();
+      const sent = [
+        runnerSide.sendNotification(EVENT_NOTIFICATION, { events: [done('t-1')] }),
+        runnerSide.sendNotification(EVENT_NOTIFICATION, { events: [done('t-2'), done('t-3')] }),
+        runnerSide.sendNotification('other', { between: true }),
+        runnerSide.sendNotification(EVENT_NOTIFICATION, { events: [done('t-4')] }),
+      ];
+      await Promise.all(sent);
+      await until(() => got.length === 3);
+      expect(got).toEqual([['t-1', 't-2', 't-3'], { between: true }, ['t-4']]);
+      // Three messages, not four: the first two events went as one.
+      expect(frames.join('').match(/Content-Length: /g)).toHaveLength(3);
+      runnerSide.dispose();
+      clientSide.dispose();
+    } finally {
+      close();
+    }
+  });
+
+  it('drops a malformed event and still delivers its neighbours, in order', async () => {
+    const { runner, client, close } = await socketPair();
+    try {
+      const paths = runnerPaths(join(mkdtempSync(join(tmpdir(), 'rp-store-')), 'store.json'));
+      const clientSide = socketConnection(client);
+      const rc = new RunnerClient(clientSide, client, paths, process.pid);
+      clientSide.listen();
+      const got: string[] = [];
+      rc.onEvent((e) => got.push(e.taskId));
+      const runnerSide = socketConnection(runner, EVENT_RUN);
+      runnerSide.listen();
+      await runnerSide.sendNotification(EVENT_NOTIFICATION, {
+        events: [done('t-1'), { taskId: 't-bad', type: 'task-exploded' }, done('t-2')],
+      });
+      await until(() => got.length === 2);
+      expect(got).toEqual(['t-1', 't-2']);
+      rc.close();
+      runnerSide.dispose();
+    } finally {
+      close();
+    }
+  });
+});
+
+/** Waits for a condition the sockets make true (no fixed sleep). */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setImmediate(r));
+}
