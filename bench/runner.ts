@@ -62,6 +62,7 @@ async function inProcess() {
     let next = 0;
     const cpu0 = process.cpuUsage();
     const threadTime = threadClock(process.pid);
+    const requests0 = bs.lab.maas.stats.requests;
     const w0 = performance.now();
     await Promise.all(
       Array.from({ length: CLIENTS * PER_CLIENT_IN_FLIGHT }, async () => {
@@ -99,7 +100,8 @@ async function inProcess() {
     );
     const cpu = process.cpuUsage(cpu0);
     const wallMs = performance.now() - w0;
-    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, time: threadTime(), failed };
+    const requests = bs.lab.maas.stats.requests - requests0;
+    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, time: threadTime(), requests, failed };
   } finally {
     await close();
     await bs.close();
@@ -141,12 +143,13 @@ async function throughRunner() {
         });
         child.once('exit', (code) => reject(new Error(`client ${c} exited ${code} before it was ready`)));
       });
-      const result = new Promise<{ failed: number; cpuMs: number; latencies: number[] }>((resolve, reject) =>
-        child.on('exit', (code) =>
-          code === 0
-            ? resolve(JSON.parse(out.slice('ready\n'.length)))
-            : reject(new Error(`client ${c} exited ${code}`)),
-        ),
+      const result = new Promise<{ failed: number; cpuMs: number; latencies: number[]; followMs: number[] }>(
+        (resolve, reject) =>
+          child.on('exit', (code) =>
+            code === 0
+              ? resolve(JSON.parse(out.slice('ready\n'.length)))
+              : reject(new Error(`client ${c} exited ${code}`)),
+          ),
       );
       return { child, ready, result };
     });
@@ -154,6 +157,7 @@ async function throughRunner() {
     const runnerCpu0 = processCpuMs(pid);
     const threadTime = threadClock(pid);
     const labCpu0 = process.cpuUsage();
+    const requests0 = bs.lab.maas.stats.requests;
     const w0 = performance.now();
     for (const c of clients) c.child.stdin.end('go\n');
     const results = await Promise.all(clients.map((c) => c.result));
@@ -161,20 +165,24 @@ async function throughRunner() {
     const runnerCpuMs = processCpuMs(pid) - runnerCpu0;
     const time = threadTime();
     const labCpu = process.cpuUsage(labCpu0);
+    const requests = bs.lab.maas.stats.requests - requests0;
     await runner.call('runner.stop', { force: true }).catch(() => undefined);
     runner.close();
     const lat = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+    const follow = results.flatMap((r) => r.followMs).sort((a, b) => a - b);
     return {
       wallMs,
       runnerCpuMs,
       time,
       labCpuMs: (labCpu.user + labCpu.system) / 1000,
+      requests,
       clientCpuMs: results.reduce((a, r) => a + r.cpuMs, 0),
       failed: results.reduce((a, r) => a + r.failed, 0),
       events: lat.length,
       p50: pct(lat, 0.5),
       p95: pct(lat, 0.95),
       max: lat.at(-1) ?? NaN,
+      follow,
     };
   } finally {
     await bs.close();
@@ -199,12 +207,22 @@ export async function run(): Promise<void> {
       `ratio runner/in-process: wall ${(b.wallMs / a.wallMs).toFixed(2)}× (goal ≤ ${RATIO_GOAL}×: ${b.wallMs / a.wallMs <= RATIO_GOAL ? 'met' : 'MISSED'}); ` +
       `the lab took ${secs(b.labCpuMs)} CPU in this process during the runner run`,
   );
+  // The waits poll MaaS until the lab's machine gets there: a slower row polls more, and does more.
+  console.log(
+    `MaaS requests per create+destroy: ${(a.requests / INSTANCES).toFixed(1)} in one process, ` +
+      `${(b.requests / INSTANCES).toFixed(1)} through the runner; task events to the clients: ${b.events}`,
+  );
   const busy = (b.runnerCpuMs + b.clientCpuMs + b.labCpuMs) / (availableParallelism() * b.wallMs);
   console.log(threadsLine('in one process', a.time));
   console.log(threadsLine('the runner', b.time));
   console.log(
     `during the runner run this machine's ${availableParallelism()} cores were ${(busy * 100).toFixed(0)}% busy ` +
       `(runner, clients and lab: ${secs(b.runnerCpuMs + b.clientCpuMs + b.labCpuMs)} of CPU in ${secs(b.wallMs)})`,
+  );
+  const ms = (v: number | undefined) => `${(v ?? NaN).toFixed(0)} ms`;
+  console.log(
+    `tasks.follow, asked → answered (the record once it is on disk): p50 ${ms(pct(b.follow, 0.5))}, ` +
+      `p95 ${ms(pct(b.follow, 0.95))}, max ${ms(b.follow.at(-1))} over ${b.follow.length} follows`,
   );
   console.log(
     `event latency, engine emit → client receipt: p50 ${b.p50} ms, p95 ${b.p95} ms, max ${b.max} ms over ${b.events} events ` +
