@@ -327,6 +327,31 @@ describe('writes', () => {
     };
   }
 
+  /** The task's first step in memory, and the store file and journal as they are on disk. */
+  function stepAndDisk(s: Store, id: string) {
+    return () => ({
+      step: s.tasks.get(id)!.steps[0]!,
+      disk: readFileSync(file, 'utf8') + readFileSync(`${file}.journal`, 'utf8'),
+    });
+  }
+
+  /**
+   * A lazy change of the task's first step on the next check phase, where a write asked for now
+   * drains: it lands after that write began, before it is on disk.
+   */
+  function changeDuringWrite(s: Store, id: string, attempts: number): void {
+    setImmediate(
+      () =>
+        void s.tasks.mutate(
+          id,
+          (t) => {
+            t.steps[0]!.attempts = attempts;
+          },
+          { durable: false },
+        ),
+    );
+  }
+
   it('coalesces concurrent journal changes into fewer writes, every change on disk when awaited', async () => {
     const s = await openTracked();
     for (let i = 0; i < 5; i++) await s.tasks.insert(taskRecord(`t-${i}`));
@@ -353,21 +378,8 @@ describe('writes', () => {
     const running = s.tasks.mutate('t-read', (t) => {
       t.steps[0]!.state = 'running';
     });
-    // The write drains on the next check phase; this lands after it began, before it is on disk.
-    setImmediate(
-      () =>
-        void s.tasks.mutate(
-          't-read',
-          (t) => {
-            t.steps[0]!.attempts = 7;
-          },
-          { durable: false },
-        ),
-    );
-    const seen = await s.readWritten(() => ({
-      step: s.tasks.get('t-read')!.steps[0]!,
-      disk: readFileSync(file, 'utf8') + readFileSync(`${file}.journal`, 'utf8'),
-    }));
+    changeDuringWrite(s, 't-read', 7);
+    const seen = await s.readWritten(stepAndDisk(s, 't-read'));
     await running;
     expect(seen.step).toMatchObject({ state: 'running', attempts: 7 });
     expect(seen.disk).toContain('"attempts":7');
@@ -393,10 +405,7 @@ describe('writes', () => {
     const running = s.tasks.mutate('t-mine', (t) => {
       t.steps[0]!.state = 'running';
     });
-    const seen = await s.readWrittenTask('t-mine', () => ({
-      step: s.tasks.get('t-mine')!.steps[0]!,
-      disk: readFileSync(file, 'utf8') + readFileSync(`${file}.journal`, 'utf8'),
-    }));
+    const seen = await s.readWrittenTask('t-mine', stepAndDisk(s, 't-mine'));
     await running;
     expect(seen.step.state).toBe('running');
     expect(seen.disk).toContain('"state":"running"');
@@ -413,10 +422,7 @@ describe('writes', () => {
   it('reads one task whose change is being written once that write is on disk, and one changed during it after the next', async () => {
     const s = await openTracked(file, { lazyWriteMs: 3_600_000 });
     await s.tasks.insert(taskRecord('t-read'));
-    const read = () => ({
-      step: s.tasks.get('t-read')!.steps[0]!,
-      disk: readFileSync(file, 'utf8') + readFileSync(`${file}.journal`, 'utf8'),
-    });
+    const read = stepAndDisk(s, 't-read');
     const order: string[] = [];
     const running = s.tasks.mutate('t-read', (t) => {
       t.steps[0]!.state = 'running';
@@ -439,16 +445,7 @@ describe('writes', () => {
     const retried = s.tasks.mutate('t-read', (t) => {
       t.steps[0]!.attempts = 2;
     });
-    setImmediate(
-      () =>
-        void s.tasks.mutate(
-          't-read',
-          (t) => {
-            t.steps[0]!.attempts = 7;
-          },
-          { durable: false },
-        ),
-    );
+    changeDuringWrite(s, 't-read', 7);
     const seen = await s.readWrittenTask('t-read', read);
     await retried;
     expect(seen.step).toMatchObject({ state: 'running', attempts: 7 });
