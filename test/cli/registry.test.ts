@@ -208,13 +208,18 @@ zpty z zsh -f -i
 zpty -w z 'PS1="> "; autoload -Uz compinit && compinit -u -D'
 zpty -w z 'source <(rackpilot completion zsh)'
 zpty -w z 'compadd() { local -a hits; builtin compadd -O hits "$@"; print -rl -- "H""IT:"\${^hits} >&2; builtin compadd "$@" }'
+zpty -w z 'functions[_rackpilot_given]=$functions[_rackpilot]; _rackpilot() { _rackpilot_given "$@"; print -r -- "DO""NE-MARK" >&2 }'
 zpty -w z 'echo READ""Y-MARK'
 zpty -r z out '*READY-MARK*'
 complete() {
+  local done
+  # Nothing more is typed until the completion has run: typed ahead, the next keys could reach
+  # zsh before the TAB's widget starts (the first TAB of a session loads the completion system).
   zpty -w -n z "$1"$'\\t'
+  zpty -r z done '*DONE-MARK*'
   zpty -w z $'\\C-u''echo E""ND-MARK'
   zpty -r z out '*END-MARK*'
-  print -r -- "$out" | grep -ao 'HIT:[^[:space:]]*' | sed 's/^HIT://' | sort -u | paste -sd' '
+  print -r -- "$done$out" | grep -ao 'HIT:[^[:space:]]*' | sed 's/^HIT://' | sort -u | paste -sd' '
 }
 ${LINES.map((line, i) => `print "${i + 1}:$(complete '${line}')"`).join('\n')}
 zpty -d z`,
