@@ -294,29 +294,32 @@ export class Store implements CollectionHost {
    * changes between the two. A remote store answers from memory at once: its task writes wait
    * out an etcd outage, and a read must not wait with them (the task says it waits for etcd).
    */
-  async readWritten<T>(read: () => T): Promise<T> {
-    this.assertOpen();
-    if (this.remote) return read();
-    // Each pass writes everything pending; only a change made during that write asks for another.
-    while (this.writer && !this.writer.allWritten()) await this.writer.request();
-    return read();
+  readWritten<T>(read: () => T): Promise<T> {
+    return this.readOnceWritten(() => this.writer!.allWritten(), read);
   }
 
   /**
    * Like readWritten, for a read of one task: waits only until that task's record in memory is
    * the one on disk. With a hundred tasks running, memory and disk hardly ever agree as a whole
    * (one of them changes during almost every write), and a client following its task waited
-   * seconds for a moment when they did.
+   * seconds for a moment when they did. An unknown task is read at once: the read says so.
    */
-  async readWrittenTask<T>(id: string, read: () => T): Promise<T> {
+  readWrittenTask<T>(id: string, read: () => T): Promise<T> {
+    return this.readOnceWritten(() => {
+      const task = this.tasks.peek(id);
+      return !task || this.writer!.taskWritten(task);
+    }, read);
+  }
+
+  /**
+   * `read` once `written` holds. Each pass writes everything pending; only a change made during
+   * that write asks for another.
+   */
+  private async readOnceWritten<T>(written: () => boolean, read: () => T): Promise<T> {
     this.assertOpen();
     if (this.remote) return read();
-    for (;;) {
-      const task = this.tasks.peek(id) as Task | undefined;
-      // An unknown task: the read says so.
-      if (!this.writer || !task || this.writer.taskWritten(task)) return read();
-      await this.writer.request();
-    }
+    while (this.writer && !written()) await this.writer.request();
+    return read();
   }
 
   subscribe(listener: (collection: CollectionName) => void): () => void {
