@@ -4,7 +4,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO } from '../e2e/helpers.ts';
+import { REPO, until } from '../e2e/helpers.ts';
 import { socketConnection } from '../../src/protocol/transport.ts';
 import { EVENT_NOTIFICATION, EVENT_RUN } from '../../src/protocol/messages.ts';
 import { RunnerClient } from '../../src/client/runner-client.ts';
@@ -103,7 +103,7 @@ describe('task events on the wire', () => {
         runnerSide.sendNotification(EVENT_NOTIFICATION, { events: [done('t-4')] }),
       ];
       await Promise.all(sent);
-      await until(() => got.length === 3);
+      await until(() => got.length === 3, 'the three messages');
       expect(got).toEqual([['t-1', 't-2', 't-3'], { between: true }, ['t-4']]);
       // Three messages, not four: the first two events went as one.
       expect(frames.join('').match(/Content-Length: /g)).toHaveLength(3);
@@ -128,7 +128,7 @@ describe('task events on the wire', () => {
       await runnerSide.sendNotification(EVENT_NOTIFICATION, {
         events: [done('t-1'), { taskId: 't-bad', type: 'task-exploded' }, done('t-2')],
       });
-      await until(() => got.length === 2);
+      await until(() => got.length === 2, 'the two well-formed events');
       expect(got).toEqual(['t-1', 't-2']);
       rc.close();
       runnerSide.dispose();
@@ -137,8 +137,3 @@ describe('task events on the wire', () => {
     }
   });
 });
-
-/** Waits for a condition the sockets make true (no fixed sleep). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setImmediate(r));
-}
