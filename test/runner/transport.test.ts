@@ -117,7 +117,9 @@ describe('task events on the wire', () => {
   it('drops a malformed event and still delivers its neighbours, in order', async () => {
     const { runner, client, close } = await socketPair();
     try {
-      const paths = runnerPaths(join(mkdtempSync(join(tmpdir(), 'rp-store-')), 'store.json'));
+      const storeDir = mkdtempSync(join(tmpdir(), 'rp-store-'));
+      dirs.push(storeDir);
+      const paths = runnerPaths(join(storeDir, 'store.json'));
       const clientSide = socketConnection(client);
       const rc = new RunnerClient(clientSide, client, paths, process.pid);
       clientSide.listen();
