@@ -187,8 +187,10 @@ async function throughRunner() {
   }
 }
 
-type InProcessRow = Awaited<ReturnType<typeof inProcess>>;
-type RunnerRow = Awaited<ReturnType<typeof throughRunner>>;
+const inProcessLine = (n: string, a: Awaited<ReturnType<typeof inProcess>>) =>
+  `in one process (${n})       ${secs(a.wallMs).padStart(9)}   ${secs(a.cpuMs).padStart(9)} (with lab)         -         ${a.failed}`;
+const runnerLine = (n: string, b: Awaited<ReturnType<typeof throughRunner>>) =>
+  `through the runner (${n})   ${secs(b.wallMs).padStart(9)}   ${secs(b.runnerCpuMs).padStart(9)} runner   ${secs(b.clientCpuMs).padStart(9)} (10 procs)   ${b.failed}`;
 
 const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
@@ -218,30 +220,15 @@ export async function run(): Promise<void> {
   const b1 = await throughRunner();
   const b2 = await throughRunner();
   const a2 = await inProcess();
-  const inProc: [string, InProcessRow][] = [
-    ['1st', a1],
-    ['4th', a2],
-  ];
-  const runner: [string, RunnerRow][] = [
-    ['2nd', b1],
-    ['3rd', b2],
-  ];
   console.log(
     `${INSTANCES} create+destroy, ${CLIENTS * PER_CLIENT_IN_FLIGHT} in flight, lab at time scale 0 in this process; ` +
       'four runs in the order in one process, through the runner, through the runner, in one process',
   );
   console.log('                               wall      CPU (engine side)   CPU (clients)   failed');
-  const rows = [
-    ...inProc.map(([n, a]) => ({
-      n,
-      line: `in one process (${n})       ${secs(a.wallMs).padStart(9)}   ${secs(a.cpuMs).padStart(9)} (with lab)         -         ${a.failed}`,
-    })),
-    ...runner.map(([n, b]) => ({
-      n,
-      line: `through the runner (${n})   ${secs(b.wallMs).padStart(9)}   ${secs(b.runnerCpuMs).padStart(9)} runner   ${secs(b.clientCpuMs).padStart(9)} (10 procs)   ${b.failed}`,
-    })),
-  ].sort((x, y) => x.n.localeCompare(y.n));
-  for (const r of rows) console.log(r.line);
+  console.log(inProcessLine('1st', a1));
+  console.log(runnerLine('2nd', b1));
+  console.log(runnerLine('3rd', b2));
+  console.log(inProcessLine('4th', a2));
   const inWall = (a1.wallMs + a2.wallMs) / 2;
   const runWall = (b1.wallMs + b2.wallMs) / 2;
   const ratio = runWall / inWall;
