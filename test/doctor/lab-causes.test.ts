@@ -200,6 +200,34 @@ describe('each cause on the lab, from its MaaS story', () => {
     }
   }, 60_000);
 
+  it("reads MaaS's machine only once its events are in: the status is never older than the story", async () => {
+    // Read the other way round, a deploy that ended between the two reads showed as Deploying
+    // beside the cloud-init failure MaaS logged after Deployed.
+    const x = host();
+    await deploy(x);
+    const maas = op.site.maas;
+    const { readMachine, queryEvents } = maas;
+    const seen: string[] = [];
+    maas.readMachine = (...a: Parameters<typeof readMachine>) => {
+      seen.push('machine asked');
+      return readMachine.apply(maas, a);
+    };
+    maas.queryEvents = async (...a: Parameters<typeof queryEvents>) => {
+      const page = await queryEvents.apply(maas, a);
+      seen.push('events answered');
+      return page;
+    };
+    try {
+      await gatherDoctorFacts({ site: op.site, wb: op.wb }, x);
+    } finally {
+      maas.readMachine = readMachine;
+      maas.queryEvents = queryEvents;
+    }
+    expect(seen).toContain('events answered');
+    expect(seen.filter((s) => s === 'machine asked')).toHaveLength(1);
+    expect(seen.at(-1)).toBe('machine asked');
+  }, 60_000);
+
   it('a healthy deployment gets no cause', async () => {
     const x = host();
     await deploy(x);

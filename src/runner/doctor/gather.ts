@@ -87,11 +87,11 @@ function track<T>(ctx: TroubleshootContext, what: string, work: () => Promise<T>
 
 async function machineOf(
   ctx: TroubleshootContext,
-  rec: Host | undefined,
+  systemId: string | undefined,
   hostname: string,
   signal?: AbortSignal,
 ) {
-  if (rec?.maasSystemId) return ctx.site.maas.readMachine(rec.maasSystemId, signal);
+  if (systemId) return ctx.site.maas.readMachine(systemId, signal);
   const list = await ctx.site.maas.listMachines({ hostname: [hostname] } as never, signal);
   return list.find((m) => m.hostname === hostname) ?? null;
 }
@@ -121,11 +121,22 @@ export async function gatherDoctorFacts(
   const { site } = ctx;
   const nics = site.topology.nicsForMacs(macs);
   const switches = switchPort(site.switches, site.topology, site.env);
-  // Every read at once; the events and curtin's output wait only for the machine's system id.
-  const maas = readMaas(ctx, rec, hostname, signal);
-  const sid = maas.then((m) => (m && 'systemId' in m ? m.systemId : undefined));
+  // Every read at once, but MaaS's machine after its events: the status it gives is then never
+  // older than the story the events tell (read the other way round, a deploy that ended between
+  // the two reads showed as Deploying beside the cloud-init failure that came after Deployed). A
+  // host the store knows no system id for is looked up by name first, and read again after.
+  const known = rec?.maasSystemId;
+  const lookedUp = known ? undefined : readMaas(ctx, undefined, hostname, signal);
+  const sid = lookedUp
+    ? lookedUp.then((m) => (m && 'systemId' in m ? m.systemId : undefined))
+    : Promise.resolve(known);
   const events = sid.then((id) => (id ? readEvents(ctx, hostname, id, signal) : []));
   const curtin = sid.then((id) => (id ? readCurtin(ctx, hostname, id, signal) : null));
+  const maas = sid.then(async (id) => {
+    if (!id) return lookedUp!; // not in MaaS, or the look-up failed: as it answered
+    await events;
+    return readMaas(ctx, id, hostname, signal);
+  });
   const bmc = readDoctorBmc(ctx, rec, hostname, signal);
   const ports = Promise.all(nics.map((n) => readPort(ctx, switches, n, signal)));
   const learned = Promise.all(nics.map((n) => readLearned(switches, n, signal)));
@@ -157,13 +168,13 @@ type Switches = ReturnType<typeof switchPort>;
 
 async function readMaas(
   ctx: TroubleshootContext,
-  rec: Host | undefined,
+  systemId: string | undefined,
   hostname: string,
   signal?: AbortSignal,
 ): Promise<DoctorFacts['maas']> {
   try {
     const machine = await track(ctx, `MaaS's machine ${hostname}`, () =>
-      machineOf(ctx, rec, hostname, signal),
+      machineOf(ctx, systemId, hostname, signal),
     );
     if (!machine) return null;
     return {
@@ -338,7 +349,9 @@ export async function gatherInspectFacts(
   const { rec, hostname, macs } = hostOf(ctx, key);
   const { site } = ctx;
   const switches = switchPort(site.switches, site.topology, site.env);
-  const machine = await track(ctx, `MaaS's machine ${hostname}`, () => machineOf(ctx, rec, hostname, signal));
+  const machine = await track(ctx, `MaaS's machine ${hostname}`, () =>
+    machineOf(ctx, rec?.maasSystemId, hostname, signal),
+  );
   const interfaces = (machine?.interface_set ?? []).map((i) => ({
     id: i.id,
     name: i.name,
