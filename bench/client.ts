@@ -89,7 +89,7 @@ export async function run(): Promise<void> {
         throw new Error(`the ${mode} client counted ${r.events} events of ${MESSAGES * EVENTS_PER_MESSAGE}`);
       cpu.get(mode)!.push(r.cpuMs);
     }
-    const mean = (m: Mode) => cpu.get(m)!.reduce((a, x) => a + x, 0) / 2;
+    const mean = (m: Mode) => cpu.get(m)!.reduce((a, x) => a + x, 0) / cpu.get(m)!.length;
     console.log(
       `a client process taking ${MESSAGES} messages of ${EVENTS_PER_MESSAGE} task events, one every ${INTERVAL_MS} ms, ` +
         "through the runner's writer; its CPU, the mean of two runs each:",

@@ -238,9 +238,9 @@ export async function run(): Promise<void> {
       `each adjacent pair: ${(b1.wallMs / a1.wallMs).toFixed(2)}× and ${(b2.wallMs / a2.wallMs).toFixed(2)}×); ` +
       `the lab took ${secs((b1.labCpuMs + b2.labCpuMs) / 2)} CPU in this process per runner run`,
   );
-  // The waits poll MaaS until the lab's machine gets there: a slower row polls more, and does more.
   const latencies = sorted([...b1.latencies, ...b2.latencies]);
   const follow = sorted([...b1.follow, ...b2.follow]);
+  // The waits poll MaaS until the lab's machine gets there: a slower row polls more, and does more.
   console.log(
     `MaaS requests per create+destroy: ${((a1.requests + a2.requests) / (2 * INSTANCES)).toFixed(1)} in one process, ` +
       `${((b1.requests + b2.requests) / (2 * INSTANCES)).toFixed(1)} through the runner; ` +
