@@ -1168,6 +1168,8 @@ export class LabMaasCore {
         m.powerState = action;
         this.touch(m);
       }
+      // power_change_success: MaaS logs its own power action once the BMC has done it.
+      this.addEvent(m, 'DEBUG', action === 'on' ? 'Node powered on' : 'Node powered off', '');
     } catch (err) {
       if (this.closed) return;
       this.addEvent(
@@ -1588,8 +1590,9 @@ export class LabMaasCore {
     if (e.kind === 'power') {
       const m = this.byWorldHost.get(e.hostname);
       if (!m) return;
+      // MaaS's power poll records what the BMC says (update_power_state) and logs no event: a
+      // power button or the host's own reboot leaves power_state changed and the story silent.
       m.powerState = e.power;
-      this.addEvent(m, 'DEBUG', e.power === 'on' ? 'Node powered on' : 'Node powered off', '');
       this.schedule(m);
     } else if (e.kind === 'boot') {
       const m = this.byWorldHost.get(e.hostname);

@@ -1,5 +1,3 @@
-import { NODE_STATUS } from '../../gear/maas/node-status.ts';
-import { parseEventTime } from '../../gear/maas/schemas.ts';
 import { bmcTargetForHost, rackBmcTarget } from '../site/bmc-target.ts';
 import { maasBmcsKnown } from '../site/bmc-resolve.ts';
 import type { Site } from '../site/open.ts';
@@ -9,6 +7,7 @@ import { planWorkflowLive } from '../workflows/index.ts';
 import { cabling, doctor, inspectHost, type TroubleshootContext } from '../doctor/gather.ts';
 import { readTriage } from '../doctor/triage-read.ts';
 import { BmcPowerSweep, type BmcSweepTarget, type BmcPowerChange } from '../power-sweep.ts';
+import { EXPLAIN_EVENTS_LIMIT, maasExplainsPower } from '../power-explain.ts';
 import {
   peerDeadline,
   stillWaiting,
@@ -59,16 +58,6 @@ export function sweepTarget(site: Site, wb: Workbench, hostname: string): BmcSwe
   return maasBmcsKnown(site).find((m) => m.hostname === hostname);
 }
 
-/** MaaS statuses in which MaaS itself powers the host on (o) or off (f). */
-const MAAS_POWERS_ON = new Set<number>([
-  NODE_STATUS.COMMISSIONING,
-  NODE_STATUS.DEPLOYING,
-  NODE_STATUS.DISK_ERASING,
-  NODE_STATUS.TESTING,
-  NODE_STATUS.ENTERING_RESCUE_MODE,
-]);
-const MAAS_POWERS_OFF = new Set<number>([NODE_STATUS.RELEASING, NODE_STATUS.EXITING_RESCUE_MODE]);
-
 /**
  * The runner's sweep: MaaS explains a change when it is in a status where it powers the host that
  * way (deploying powers on, releasing powers off) or logged a power action of its own moments ago.
@@ -90,19 +79,16 @@ export function createPowerSweep(
         ? await site.maas.readMachine(rec.maasSystemId)
         : (await site.maas.listMachines({ hostname: [hostname] })).find((x) => x.hostname === hostname);
       if (!m) return null;
-      if (to === 'on' && MAAS_POWERS_ON.has(m.status)) return `MaaS powers it on while ${m.status_name}`;
-      if (to === 'off' && MAAS_POWERS_OFF.has(m.status)) return `MaaS powers it off while ${m.status_name}`;
-      const page = await site.maas.queryEvents({ id: m.system_id, level: 'DEBUG', limit: 10 });
       // A power action MaaS logged moments ago (commissioning done powers off, `power_on` from its UI…).
       const windowMs = Math.max(60_000, 3 * (opts.intervalMs ?? 10_000));
-      const recent = page.events.find(
-        (e) =>
-          (parseEventTime(e.created) ?? 0) >= Date.now() - windowMs &&
-          (to === 'on'
-            ? /^(Powering on|User powering up node)/.test(e.type)
-            : /^(Powering off|User powering down node)/.test(e.type)),
-      );
-      return recent ? `MaaS: ${recent.type}` : null;
+      const byStatus = maasExplainsPower(m, [], to, Date.now(), windowMs);
+      if (byStatus) return byStatus;
+      const page = await site.maas.queryEvents({
+        id: m.system_id,
+        level: 'DEBUG',
+        limit: EXPLAIN_EVENTS_LIMIT,
+      });
+      return maasExplainsPower(m, page.events, to, Date.now(), windowMs);
     },
   });
   sweep.onChange((c: BmcPowerChange) => {
