@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config/index.ts';
+import { loadConfig, type Config } from '../src/config/index.ts';
 import { startLab, type Lab } from '../src/lab/index.ts';
 import { writeLabEnvFile } from '../src/lab/env-file.ts';
 import { labHostRecord } from '../src/lab/host-record.ts';
@@ -52,11 +52,12 @@ export async function openBenchWorkbench(
   bs: BenchSite,
   storePath: string,
   concurrency: number,
-): Promise<{ site: Site; wb: Workbench; close(): Promise<void> }> {
+): Promise<{ config: Config; site: Site; wb: Workbench; close(): Promise<void> }> {
   const config = loadConfig({ env: bs.env(storePath) });
   const site = await openSite(config);
   const wb = await openWorkbench(site, { storePath, concurrency });
   return {
+    config,
     site,
     wb,
     close: async () => {

@@ -14,7 +14,8 @@ import { connectRunner } from '../src/client/runner-client.ts';
 import { siteIdentity } from '../src/runner/site-files.ts';
 import { taskHandlers } from '../src/runner/service/tasks.ts';
 import type { Caller } from '../src/runner/service/context.ts';
-import { openBenchWorkbench, seedBenchStore, startBenchSite } from './bench-site.ts';
+import { startTaskSideWork } from '../src/runner/task-side-work.ts';
+import { openBenchWorkbench, seedBenchStore, startBenchSite, type BenchSite } from './bench-site.ts';
 import { processCpuMs, threadClock, type ThreadTime } from './support/proc-stat.ts';
 
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);
@@ -23,6 +24,8 @@ const PER_CLIENT_IN_FLIGHT = 10;
 const LATENCY_GOAL_MS = 20;
 const RATIO_GOAL = 1.1;
 const IN_PROCESS_GOAL_MS = 25_000;
+/** Also the in-process rows with the runner's side work (`inProcess(true)`), around the runner's. */
+const LIKE_FOR_LIKE = process.env['BENCH_LIKE_FOR_LIKE'] === '1';
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
@@ -37,6 +40,12 @@ const caller: Caller = {
   notify: () => undefined,
 };
 
+const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
+
+/** SOL payloads the lab's BMCs granted: the consoles a row recorded. */
+const solActivations = (bs: BenchSite) =>
+  sum(bs.lab.spec.hosts.map((h) => bs.lab.bmcs.sol(h.hostname).activations));
+
 /** Milliseconds as seconds for the tables. */
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -49,13 +58,17 @@ function threadsLine(who: string, { threads: t, mainWaitedMs }: ThreadTime): str
   );
 }
 
-async function inProcess() {
+/**
+ * The pairs in this process. With `sideWork`, it also carries what the runner does beside the
+ * steps (each task's console recorded, the BMCs' power swept and rechecked): like for like with
+ * the runner but for the process boundary and its clients.
+ */
+async function inProcess(sideWork = false) {
   const bs = await startBenchSite(INSTANCES, 'rp-bench-inproc-');
-  const { site, wb, close } = await openBenchWorkbench(
-    bs,
-    join(bs.dir, 'store.json'),
-    CLIENTS * PER_CLIENT_IN_FLIGHT,
-  );
+  const storePath = join(bs.dir, 'store.json');
+  const { config, site, wb, close } = await openBenchWorkbench(bs, storePath, CLIENTS * PER_CLIENT_IN_FLIGHT);
+  const side = sideWork ? startTaskSideWork(config, site, wb, storePath, () => undefined) : undefined;
+  side?.powerSweep?.start();
   try {
     const offerings = await seedBenchStore(bs, wb);
     const handlers = taskHandlers({ site, wb });
@@ -102,8 +115,10 @@ async function inProcess() {
     const cpu = process.cpuUsage(cpu0);
     const wallMs = performance.now() - w0;
     const requests = bs.lab.maas.stats.requests - requests0;
-    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, time: threadTime(), requests, failed };
+    const consoles = solActivations(bs);
+    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, time: threadTime(), requests, consoles, failed };
   } finally {
+    await side?.close();
     await close();
     await bs.close();
   }
@@ -167,6 +182,7 @@ async function throughRunner() {
     const time = threadTime();
     const labCpu = process.cpuUsage(labCpu0);
     const requests = bs.lab.maas.stats.requests - requests0;
+    const consoles = solActivations(bs);
     await runner.call('runner.stop', { force: true }).catch(() => undefined);
     runner.close();
     const lat = results.flatMap((r) => r.latencies);
@@ -177,6 +193,7 @@ async function throughRunner() {
       time,
       labCpuMs: (labCpu.user + labCpu.system) / 1000,
       requests,
+      consoles,
       clientCpuMs: results.reduce((a, r) => a + r.cpuMs, 0),
       failed: results.reduce((a, r) => a + r.failed, 0),
       latencies: lat,
@@ -187,12 +204,11 @@ async function throughRunner() {
   }
 }
 
-const inProcessLine = (n: string, a: Awaited<ReturnType<typeof inProcess>>) =>
-  `in one process (${n})       ${secs(a.wallMs).padStart(9)}   ${secs(a.cpuMs).padStart(9)} (with lab)         -         ${a.failed}`;
+const inProcessLine = (n: string, a: Awaited<ReturnType<typeof inProcess>>, side = false) =>
+  `in one process (${n})${side ? ' +side' : '      '} ${secs(a.wallMs).padStart(9)}   ${secs(a.cpuMs).padStart(9)} (with lab)         -         ${a.failed}`;
 const runnerLine = (n: string, b: Awaited<ReturnType<typeof throughRunner>>) =>
   `through the runner (${n})   ${secs(b.wallMs).padStart(9)}   ${secs(b.runnerCpuMs).padStart(9)} runner   ${secs(b.clientCpuMs).padStart(9)} (10 procs)   ${b.failed}`;
 
-const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 /** Two runs' thread times, as one run's mean. */
@@ -217,17 +233,24 @@ function meanTime(runs: ThreadTime[]): ThreadTime {
  */
 export async function run(): Promise<void> {
   const a1 = await inProcess();
+  const c1 = LIKE_FOR_LIKE ? await inProcess(true) : undefined;
   const b1 = await throughRunner();
   const b2 = await throughRunner();
+  const c2 = LIKE_FOR_LIKE ? await inProcess(true) : undefined;
   const a2 = await inProcess();
   console.log(
     `${INSTANCES} create+destroy, ${CLIENTS * PER_CLIENT_IN_FLIGHT} in flight, lab at time scale 0 in this process; ` +
-      'four runs in the order in one process, through the runner, through the runner, in one process',
+      'runs in the order in one process, through the runner, through the runner, in one process' +
+      (LIKE_FOR_LIKE
+        ? ", with one process carrying the runner's side work (+side) just inside each end"
+        : ''),
   );
   console.log('                               wall      CPU (engine side)   CPU (clients)   failed');
   console.log(inProcessLine('1st', a1));
+  if (c1) console.log(inProcessLine('1st', c1, true));
   console.log(runnerLine('2nd', b1));
   console.log(runnerLine('3rd', b2));
+  if (c2) console.log(inProcessLine('4th', c2, true));
   console.log(inProcessLine('4th', a2));
   const inWall = (a1.wallMs + a2.wallMs) / 2;
   const runWall = (b1.wallMs + b2.wallMs) / 2;
@@ -238,12 +261,26 @@ export async function run(): Promise<void> {
       `each adjacent pair: ${(b1.wallMs / a1.wallMs).toFixed(2)}× and ${(b2.wallMs / a2.wallMs).toFixed(2)}×); ` +
       `the lab took ${secs((b1.labCpuMs + b2.labCpuMs) / 2)} CPU in this process per runner run`,
   );
+  if (c1 && c2) {
+    const sideWall = (c1.wallMs + c2.wallMs) / 2;
+    console.log(
+      `like for like, in one process with the runner's side work (consoles recorded, power swept): ${secs(sideWall)} ` +
+        `the mean of two, ${(sideWall / inWall).toFixed(2)}× the plain row; runner/that: ${(runWall / sideWall).toFixed(2)}× ` +
+        `(each adjacent pair: ${(b1.wallMs / c1.wallMs).toFixed(2)}× and ${(b2.wallMs / c2.wallMs).toFixed(2)}×; ` +
+        `CPU ${secs((c1.cpuMs + c2.cpuMs) / 2)} with the lab, MaaS requests per create+destroy ${((c1.requests + c2.requests) / (2 * INSTANCES)).toFixed(1)}, ` +
+        `consoles recorded ${c1.consoles})`,
+    );
+    console.log(
+      threadsLine('in one process with side work (mean of two runs)', meanTime([c1.time, c2.time])),
+    );
+  }
   const latencies = sorted([...b1.latencies, ...b2.latencies]);
   const follow = sorted([...b1.follow, ...b2.follow]);
   // The waits poll MaaS until the lab's machine gets there: a slower row polls more, and does more.
   console.log(
     `MaaS requests per create+destroy: ${((a1.requests + a2.requests) / (2 * INSTANCES)).toFixed(1)} in one process, ` +
       `${((b1.requests + b2.requests) / (2 * INSTANCES)).toFixed(1)} through the runner; ` +
+      `consoles recorded (SOL activations at the lab's BMCs): ${a1.consoles} and ${b1.consoles}; ` +
       `task events to the clients: ${b1.latencies.length} and ${b2.latencies.length}`,
   );
   console.log(threadsLine('in one process (mean of two runs)', meanTime([a1.time, a2.time])));

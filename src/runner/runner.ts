@@ -22,8 +22,8 @@ import { runnerControlHandlers } from './runner-handlers.ts';
 import { WaitBoard } from './waits.ts';
 import { liveReadHandlers } from './service/live-read.ts';
 import { gearReadHandlers } from './service/gear-reads.ts';
-import { createPowerSweep, troubleshootHandlers } from './service/troubleshoot.ts';
-import { createConsoleHub } from './console/runner-consoles.ts';
+import { troubleshootHandlers } from './service/troubleshoot.ts';
+import { startTaskSideWork } from './task-side-work.ts';
 import { sampleConsole } from './console/sample.ts';
 import { consoleHandlers } from './service/console.ts';
 import { siteCheckHandlers } from './service/site-check.ts';
@@ -161,8 +161,8 @@ async function serveSite(input: ServeInput): Promise<RunningRunner> {
     if (server.draining && !stopping && runningTasks().length === 0 && busyCount(wb) === 0)
       setImmediate(() => void stop('restarted by the operator (its tasks had ended)'));
   };
-  const consoles = createConsoleHub(wb, paths.store, config.consoleScrollbackBytes, log);
-  const powerSweep = startPowerSweep(config, site, wb, log);
+  const sideWork = startTaskSideWork(config, site, wb, paths.store, log);
+  const { consoles, powerSweep } = sideWork;
   const status = () => runnerStatus({ config, paths, site, wb, startedAt, idleMs, rack, notices, server });
   const server: RunnerServer = new RunnerServer({
     socketPath: paths.socket,
@@ -171,8 +171,8 @@ async function serveSite(input: ServeInput): Promise<RunningRunner> {
     lab: config.lab,
     settingsDrift: settingsDriftCheck(config, rack, cookie),
     handlers: {
-      ...siteHandlers({ site, wb }, { inventory, powerSweep, waits, consoles: consoles.hub }),
-      ...consoleHandlers(consoles.hub),
+      ...siteHandlers({ site, wb }, { inventory, powerSweep, waits, consoles }),
+      ...consoleHandlers(consoles),
       ...runnerControlHandlers({
         log,
         maasTimeoutMs: config.maasTimeoutMs,
@@ -200,9 +200,7 @@ async function serveSite(input: ServeInput): Promise<RunningRunner> {
       idle.cancel();
       clearInterval(watchdog);
       rack?.close();
-      powerSweep?.dispose();
-      consoles.dispose();
-      await consoles.hub.close().catch(() => undefined);
+      await sideWork.close();
       offEvents();
       inventory.close();
       await server.close(reason).catch(() => undefined);
@@ -316,24 +314,16 @@ function settingsDriftCheck(config: Config, rack: RackReloader | undefined, cook
   };
 }
 
-/**
- * Power from the BMCs: RACKPILOT_POWER_SWEEP_MS sets the sweep's period (0 turns it off; unset, it
- * is paced to the number of BMCs).
- */
-function startPowerSweep(config: Config, site: Site, wb: Workbench, log: (line: string) => void) {
-  const sweepMs = config.powerSweepMs;
-  if (sweepMs === 0) return undefined;
-  return createPowerSweep(site, wb, { ...(sweepMs !== undefined && { intervalMs: sweepMs }), log });
-}
+type SideWork = ReturnType<typeof startTaskSideWork>;
 
 /** The requests about the site: catalog, tasks, troubleshooting, checks and live reads. */
 function siteHandlers(
   ctx: { site: Site; wb: Workbench },
   o: {
     inventory: InventoryService;
-    powerSweep: ReturnType<typeof startPowerSweep>;
+    powerSweep: SideWork['powerSweep'];
     waits: WaitBoard;
-    consoles: ReturnType<typeof createConsoleHub>['hub'];
+    consoles: SideWork['consoles'];
   },
 ): Handlers {
   return {
@@ -366,7 +356,7 @@ function forwardEvents(
     wb: Workbench;
     server: RunnerServer;
     inventory: InventoryService;
-    powerSweep: ReturnType<typeof startPowerSweep>;
+    powerSweep: SideWork['powerSweep'];
     log: (line: string) => void;
   },
   onTaskEnd: () => void,
@@ -398,12 +388,9 @@ function forwardEvents(
       log(`task ${e.taskId}: ${e.type}${'error' in e ? ` — ${e.error}` : ''}`);
       // The engine frees the task's slot just after its final event.
       setImmediate(onTaskEnd);
-      // The screen follows the gear: the rows the task touched read again now, not at the next poll.
-      const host = wb.engine.peek(e.taskId)?.target.hostname;
-      if (host) {
-        inventory.nudge();
-        void powerSweep?.recheck(host).catch(() => undefined);
-      }
+      // The screen follows the gear: the rows the task touched read again now, not at the next
+      // poll (its host's power too: see startTaskSideWork).
+      if (wb.engine.peek(e.taskId)?.target.hostname) inventory.nudge();
     }
   });
   powerSweep?.onChange((c) => {
