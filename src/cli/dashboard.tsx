@@ -13,6 +13,7 @@ import type { RunnerStatus } from '../protocol/messages.ts';
 import type { CommandContext } from './context.ts';
 import { membersAnswering } from './etcd-text.ts';
 import { runnerActions } from './dashboard-actions.ts';
+import { keyByKeyStdin } from './key-stdin.ts';
 
 /**
  * The runner, and etcd behind it on a site of several jump hosts, as peers for the header: since
@@ -143,6 +144,8 @@ export async function dashboardCommand(ctx: CommandContext): Promise<number> {
       // A key's frame within ~16 ms, not Ink's default 33: the keyboard must feel instant.
       maxFps: 60,
       exitOnCtrlC: true,
+      // Enter and Tab as keys of their own, even when they come in one read with what was typed.
+      stdin: keyByKeyStdin(process.stdin),
     },
   );
   void Promise.all([inventory.connect(), powered.connect(), taskFeed.connect(), catalog.connect()]);
