@@ -37,12 +37,12 @@ export function keyByKeyStdin<S extends NodeJS.ReadableStream>(stdin: S): S {
   let held = false;
   const read = (): unknown => {
     if (held) return null;
-    if (queue.length === 0) {
+    while (queue.length === 0) {
       const chunk: unknown = stdin.read();
       if (typeof chunk !== 'string') return chunk; // null: nothing more now; a Buffer as it is
       queue.push(...keyChunks(chunk));
     }
-    const piece = queue.shift() ?? null;
+    const piece = queue.shift()!;
     if (queue.length > 0) {
       held = true;
       setImmediate(() => {
