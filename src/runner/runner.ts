@@ -9,6 +9,7 @@ import { remoteTaskEvents } from './coord/task-events.ts';
 import { describeError } from '../util/errors.ts';
 import { redact } from '../util/redact.ts';
 import { inFlight } from '../protocol/task-states.ts';
+import { FINAL_EVENTS } from '../protocol/events.ts';
 import { PROTOCOL_VERSION, type Result } from '../protocol/messages.ts';
 import { ensureRunnerDirs, runnerPaths, type RunnerPaths } from '../config/runner-paths.ts';
 import { RunnerServer } from './server.ts';
@@ -384,7 +385,7 @@ function forwardEvents(
   const offEngine = wb.engine.subscribe((e) => {
     server.publish(e);
     if (e.type === 'task-created' || e.type === 'task-started') log(`task ${e.taskId}: ${e.type}`);
-    else if (e.type.startsWith('task-')) {
+    else if (FINAL_EVENTS.has(e.type)) {
       log(`task ${e.taskId}: ${e.type}${'error' in e ? ` — ${e.error}` : ''}`);
       // The engine frees the task's slot just after its final event.
       setImmediate(onTaskEnd);

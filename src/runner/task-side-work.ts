@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.ts';
+import { FINAL_EVENTS } from '../protocol/events.ts';
 import type { Site } from './site/open.ts';
 import type { Workbench } from './site/workbench.ts';
 import { createConsoleHub } from './console/runner-consoles.ts';
@@ -21,7 +22,7 @@ export function startTaskSideWork(
   const powerSweep = startPowerSweep(config, site, wb, log);
   const offRecheck = powerSweep
     ? wb.engine.subscribe((e) => {
-        if (!e.type.startsWith('task-') || e.type === 'task-created' || e.type === 'task-started') return;
+        if (!FINAL_EVENTS.has(e.type)) return;
         const host = wb.engine.peek(e.taskId)?.target.hostname;
         if (host) void powerSweep.recheck(host).catch(() => undefined);
       })

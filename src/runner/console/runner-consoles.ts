@@ -4,15 +4,7 @@ import type { Workbench } from '../site/workbench.ts';
 import { OperatorError } from '../../util/errors.ts';
 import { ConsoleHub } from './hub.ts';
 import { EtcdConsoleGuard } from '../coord/console-claims.ts';
-
-const ENDED = new Set([
-  'task-done',
-  'task-failed',
-  'task-cancelled',
-  'task-interrupted',
-  'task-rolled-back',
-  'task-rollback-failed',
-]);
+import { FINAL_EVENTS } from '../../protocol/events.ts';
 
 /**
  * The runner's console hub over its store's hosts; a task that holds a host (its target) gets
@@ -53,7 +45,7 @@ export function createConsoleHub(
       const hostname =
         target?.hostname ?? (target?.hostId ? wb.store.hosts.get(target.hostId)?.hostname : undefined);
       if (hostname) hub.taskStarted(e.taskId, hostname);
-    } else if (ENDED.has(e.type)) hub.taskEnded(e.taskId);
+    } else if (FINAL_EVENTS.has(e.type)) hub.taskEnded(e.taskId);
   });
   return { hub, dispose: off };
 }
