@@ -26,15 +26,23 @@ const madeDirs = new Set<string>();
  */
 const unsettled = new Map<string, Recording>();
 
+/**
+ * A console's chunks go to disk together, at most this long after they came: one write per SOL
+ * packet (a dozen a task, each with its completion back on the runner's thread) cost more than
+ * the recording is worth. A runner killed outright loses at most this much of a recording.
+ */
+const FLUSH_MS = 100;
+
 export class Recording {
   readonly path: string;
   /**
    * Open while the task holds the host. The file is opened and written on libuv's pool, not on the
-   * runner's thread: with a hundred tasks running, a console's many small chunks (one SOL packet
-   * each) and a file opened per task took that thread 0.4 s in 500 create+destroy pairs.
+   * runner's thread: with a hundred tasks running, a file opened per task and a write per chunk
+   * took that thread 0.4 s in 500 create+destroy pairs.
    */
   private out: WriteStream | undefined;
   private closing: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(dir: string, taskId: string, hostname: string) {
     this.path = recordingPath(dir, taskId, hostname);
@@ -49,12 +57,20 @@ export class Recording {
   }
 
   append(data: Buffer): void {
-    this.out?.write(data);
+    const out = this.out;
+    if (!out) return;
+    if (!this.flushTimer) {
+      out.cork();
+      this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
+      this.flushTimer.unref();
+    }
+    out.write(data);
   }
 
   /** Ends the file; resolves once it is closed, with every byte appended on disk. */
   close(): Promise<void> {
     if (this.closing) return this.closing;
+    this.flush();
     const out = this.out!;
     this.out = undefined;
     this.closing = new Promise<void>((resolve) => {
@@ -71,7 +87,15 @@ export class Recording {
   settled(): Promise<void> {
     const out = this.out;
     if (!out) return this.closing!;
+    this.flush();
     return new Promise((resolve) => out.write(Buffer.alloc(0), () => resolve()));
+  }
+
+  private flush(): void {
+    if (!this.flushTimer) return;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.out?.uncork();
   }
 }
 
