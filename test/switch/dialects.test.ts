@@ -17,6 +17,15 @@ describe('ranges', () => {
     expect(() => parseVlanList('1;reload')).toThrow();
   });
 
+  it('merges overlapping, repeated and unordered ranges into one sorted list', () => {
+    expect(parseVlanList('200,100-103, 101-105 ,5,5')).toEqual([5, 100, 101, 102, 103, 104, 105, 200]);
+    expect(parseVlanList('10-20,12-14')).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(parseVlanList('none')).toEqual([]);
+    const all = parseVlanList('1-4094');
+    expect(all).toHaveLength(4094);
+    expect(all.every((v, i) => v === i + 1)).toBe(true);
+  });
+
   it('expands OS9 and OS10 port ranges', () => {
     expect(expandPortNumbers('1/1/2-4,8')).toEqual(['1/1/2', '1/1/3', '1/1/4', '1/1/8']);
     expect(expandPortNumbers('1/1/3-1/1/5,1/1/9')).toEqual(['1/1/3', '1/1/4', '1/1/5', '1/1/9']);
