@@ -61,4 +61,16 @@ describe('a task console recording', () => {
     await expect(bad.close()).resolves.toBeUndefined();
     bad.append(Buffer.from('ok'));
   });
+
+  it('makes its directory again once it was removed under the runner', async () => {
+    const dir = tempDir();
+    await new Recording(dir, 't-00000007', 'r01-n007').close();
+    rmSync(dir, { recursive: true });
+    // The first after the removal finds no directory: lost, and the directory is made for the next.
+    await new Recording(dir, 't-00000008', 'r01-n008').close();
+    const next = new Recording(dir, 't-00000009', 'r01-n009');
+    next.append(Buffer.from('login: '));
+    await next.close();
+    expect((await readRecording(dir, 't-00000009', 'r01-n009')).toString()).toBe('login: ');
+  });
 });

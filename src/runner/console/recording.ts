@@ -27,9 +27,10 @@ const madeDirs = new Set<string>();
 const unsettled = new Map<string, Recording>();
 
 /**
- * A console's chunks go to disk together, at most this long after they came: one write per SOL
- * packet (a dozen a task, each with its completion back on the runner's thread) cost more than
- * the recording is worth. A runner killed outright loses at most this much of a recording.
+ * A console's chunks go to disk together, at most this long after they came: every write's
+ * completion comes back to the runner's thread, and a console sends a chunk per SOL packet (500
+ * create+destroy pairs: 2,500 writes batched, 9,800 not). A runner killed outright loses at most
+ * this much of a recording.
  */
 const FLUSH_MS = 100;
 
@@ -52,7 +53,10 @@ export class Recording {
     }
     // Created 0600 before the first byte. A full disk loses the recording, never the console.
     this.out = createWriteStream(this.path, { flags: 'a', mode: 0o600 });
-    this.out.on('error', () => void this.close());
+    this.out.on('error', () => {
+      madeDirs.delete(dir); // gone from under the runner, perhaps: the next recording makes it again
+      void this.close();
+    });
     unsettled.set(this.path, this);
   }
 
