@@ -188,9 +188,8 @@ export class ConsoleHub {
   }
 
   /** The scrollback now, or a task's recording. */
-  async read(hostname: string, task?: string): Promise<{ data: Buffer; source: 'scrollback' | 'recording' }> {
-    if (task)
-      return { data: await readRecording(this.opts.recordingsDir, task, hostname), source: 'recording' };
+  read(hostname: string, task?: string): { data: Buffer; source: 'scrollback' | 'recording' } {
+    if (task) return { data: readRecording(this.opts.recordingsDir, task, hostname), source: 'recording' };
     const c = this.hosts.get(hostname);
     if (!c) this.opts.targetFor(hostname); // unknown hosts get the store's error
     return { data: c?.ring.contents() ?? Buffer.alloc(0), source: 'scrollback' };
@@ -213,7 +212,7 @@ export class ConsoleHub {
     for (const c of this.hosts.values()) {
       const r = c.recordings.get(taskId);
       if (!r) continue;
-      void r.close();
+      r.close();
       c.recordings.delete(taskId);
       this.maybeRelease(c);
     }
@@ -231,21 +230,19 @@ export class ConsoleHub {
     for (const off of this.offs) off();
     this.opts.guard?.close?.();
     const all = [...this.hosts.values()];
-    const recordings: Promise<void>[] = [];
     for (const c of all) {
       clearTimeout(c.retry);
       clearTimeout(c.linger);
-      for (const r of c.recordings.values()) recordings.push(r.close());
+      for (const r of c.recordings.values()) r.close();
     }
-    await Promise.all([
-      ...recordings,
-      ...all.map(async (c) => {
+    await Promise.all(
+      all.map(async (c) => {
         const sol = c.sol;
         c.sol = undefined;
         await sol?.close().catch(() => undefined);
         await this.unclaim(c);
       }),
-    ]);
+    );
     if (this.ownIpmi) await this.ipmi.close();
   }
 

@@ -3,8 +3,7 @@
  * a file of its own under the state directory (owner-only), readable after the task with
  * `rackpilot console HOST --task ID`.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { OperatorError } from '../../util/errors.ts';
 
@@ -17,102 +16,46 @@ export function recordingPath(dir: string, taskId: string, hostname: string): st
   return join(dir, `${taskId}.${hostname}.console`);
 }
 
-/** Directories made owner-only once per process: a recording per task must not cost a mkdir each. */
-const madeDirs = new Set<string>();
-
-/**
- * Recordings not yet on disk whole, by path: a read waits for what was appended before it to land,
- * so it never sees less than the console had printed when it was asked.
- */
-const unsettled = new Map<string, Recording>();
-
-/**
- * A console's chunks go to disk together, at most this long after they came: every write's
- * completion comes back to the runner's thread, and a console sends a chunk per SOL packet (500
- * create+destroy pairs: 2,500 writes batched, 9,800 not). A runner killed outright loses at most
- * this much of a recording.
- */
-const FLUSH_MS = 100;
-
 export class Recording {
   readonly path: string;
-  /**
-   * Open while the task holds the host. The file is opened and written on libuv's pool, not on the
-   * runner's thread: with a hundred tasks running, a file opened per task and a write per chunk
-   * took that thread 0.4 s in 500 create+destroy pairs.
-   */
-  private out: WriteStream | undefined;
-  private closing: Promise<void> | undefined;
-  private flushTimer: NodeJS.Timeout | undefined;
+  /** Open while the task holds the host: a console sends many small chunks (one SOL packet each). */
+  private fd: number | undefined;
 
   constructor(dir: string, taskId: string, hostname: string) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.path = recordingPath(dir, taskId, hostname);
-    if (!madeDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      madeDirs.add(dir);
-    }
-    // Created 0600 before the first byte. A full disk loses the recording, never the console.
-    this.out = createWriteStream(this.path, { flags: 'a', mode: 0o600 });
-    this.out.on('error', () => {
-      madeDirs.delete(dir); // gone from under the runner, perhaps: the next recording makes it again
-      void this.close();
-    });
-    unsettled.set(this.path, this);
+    // Created 0600 before the first byte.
+    this.fd = openSync(this.path, 'a', 0o600);
   }
 
   append(data: Buffer): void {
-    const out = this.out;
-    if (!out) return;
-    if (!this.flushTimer) {
-      out.cork();
-      this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
-      this.flushTimer.unref();
+    if (this.fd === undefined) return;
+    try {
+      for (let at = 0; at < data.length;) at += writeSync(this.fd, data, at);
+    } catch {
+      // A full disk loses the recording, never the console.
     }
-    out.write(data);
   }
 
-  /** Ends the file; resolves once it is closed, with every byte appended on disk. */
-  close(): Promise<void> {
-    if (this.closing) return this.closing;
-    this.flush();
-    const out = this.out!;
-    this.out = undefined;
-    this.closing = new Promise<void>((resolve) => {
-      if (out.closed) resolve();
-      else out.once('close', () => resolve());
-      if (!out.destroyed) out.end();
-    }).finally(() => {
-      if (unsettled.get(this.path) === this) unsettled.delete(this.path);
-    });
-    return this.closing;
-  }
-
-  /** Resolves once what was appended so far is on disk (written after the file's open and in order). */
-  settled(): Promise<void> {
-    const out = this.out;
-    if (!out) return this.closing!;
-    this.flush();
-    return new Promise((resolve) => out.write(Buffer.alloc(0), () => resolve()));
-  }
-
-  private flush(): void {
-    if (!this.flushTimer) return;
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    this.out?.uncork();
+  close(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    try {
+      closeSync(fd);
+    } catch {
+      // Already gone with the disk: nothing more to keep.
+    }
   }
 }
 
-export async function readRecording(dir: string, taskId: string, hostname: string): Promise<Buffer> {
+export function readRecording(dir: string, taskId: string, hostname: string): Buffer {
   const path = recordingPath(dir, taskId, hostname);
-  await unsettled.get(path)?.settled();
-  try {
-    return await readFile(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  if (!existsSync(path)) {
     throw new OperatorError(`no console recording of ${hostname} for task ${taskId}`, {
       hint: 'recordings exist for tasks that held the host while its BMC offered Serial-over-LAN',
       target: hostname,
     });
   }
+  return readFileSync(path);
 }
