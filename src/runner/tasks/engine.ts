@@ -93,7 +93,8 @@ interface Definition {
 
 interface Active {
   controller: AbortController;
-  done: Promise<Task>;
+  /** Settles once no code in this process works on the task; its record is read only by who waits. */
+  done: Promise<void>;
 }
 
 export class TaskEngine {
@@ -247,7 +248,8 @@ export class TaskEngine {
     const active = this.active.get(id);
     if (active) {
       active.controller.abort(new CancelSignal(reason));
-      return active.done;
+      await active.done;
+      return this.journal.requireTask(id);
     }
     const task = this.journal.requireTask(id);
     if (task.state !== 'interrupted' || this.starting.has(id)) {
@@ -271,8 +273,7 @@ export class TaskEngine {
 
   /** Resolves with the task record once no code in this process is working on it. */
   async wait(id: string): Promise<Task> {
-    const active = this.active.get(id);
-    if (active) return active.done;
+    await this.active.get(id)?.done;
     return this.journal.requireTask(id);
   }
 
@@ -310,7 +311,7 @@ export class TaskEngine {
       controller.abort(new CancelSignal(`lost the claim on its host: ${reasonOf(claim.lost)}`));
     if (claim.lost.aborted) onLost();
     else claim.lost.addEventListener('abort', onLost, { once: true });
-    const active: Active = { controller, done: Promise.resolve(undefined as unknown as Task) };
+    const active: Active = { controller, done: Promise.resolve() };
     this.active.set(id, active);
     active.done = this.drive(id, steps, mode, controller.signal).finally(async () => {
       claim.lost.removeEventListener('abort', onLost);
@@ -322,7 +323,7 @@ export class TaskEngine {
     active.done.catch(() => undefined);
   }
 
-  private async drive(id: string, steps: Step<any>[], mode: TaskMode, signal: AbortSignal): Promise<Task> {
+  private async drive(id: string, steps: Step<any>[], mode: TaskMode, signal: AbortSignal): Promise<void> {
     let release: Release | null = null;
     try {
       release = await this.slots.acquire(signal);
@@ -339,7 +340,6 @@ export class TaskEngine {
     } finally {
       release?.();
     }
-    return this.journal.requireTask(id);
   }
 
   // ---------------------------------------------------------------- claims
