@@ -27,10 +27,33 @@ const MAAS_POWER_ACTION = {
 /** Events asked of MaaS to explain one change: a deploy at full speed logs dozens within a minute. */
 export const EXPLAIN_EVENTS_LIMIT = 100;
 
+/** MaaS's status explains the change: one in which it powers hosts that way (deploying powers on). */
+export function statusExplainsPower(
+  machine: { status: number; status_name: string },
+  to: 'on' | 'off',
+): string | null {
+  return (to === 'on' ? MAAS_POWERS_ON : MAAS_POWERS_OFF).has(machine.status)
+    ? `MaaS powers it ${to} while ${machine.status_name}`
+    : null;
+}
+
+/** MaaS logged a power action of its own that way within `windowMs` (events newest first, as MaaS answers). */
+export function eventsExplainPower(
+  events: readonly Pick<MaasEvent, 'type' | 'created'>[],
+  to: 'on' | 'off',
+  nowMs: number,
+  windowMs: number,
+): string | null {
+  const recent = events.find(
+    (e) => (parseEventTime(e.created) ?? 0) >= nowMs - windowMs && MAAS_POWER_ACTION[to].test(e.type),
+  );
+  return recent ? `MaaS: ${recent.type}` : null;
+}
+
 /**
  * Why MaaS would have changed the host's power to `to`, or null when nothing MaaS did explains it:
- * its status is one in which it powers hosts that way (deploying powers on, releasing powers off),
- * or it logged a power action that way within `windowMs` (events newest first, as MaaS answers).
+ * its status, else its recent power events. The sweep asks the two apart, so that a status that
+ * explains the change spares it the events query.
  */
 export function maasExplainsPower(
   machine: { status: number; status_name: string },
@@ -39,10 +62,5 @@ export function maasExplainsPower(
   nowMs: number,
   windowMs: number,
 ): string | null {
-  if ((to === 'on' ? MAAS_POWERS_ON : MAAS_POWERS_OFF).has(machine.status))
-    return `MaaS powers it ${to} while ${machine.status_name}`;
-  const recent = events.find(
-    (e) => (parseEventTime(e.created) ?? 0) >= nowMs - windowMs && MAAS_POWER_ACTION[to].test(e.type),
-  );
-  return recent ? `MaaS: ${recent.type}` : null;
+  return statusExplainsPower(machine, to) ?? eventsExplainPower(events, to, nowMs, windowMs);
 }

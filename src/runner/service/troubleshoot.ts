@@ -7,7 +7,7 @@ import { planWorkflowLive } from '../workflows/index.ts';
 import { cabling, doctor, inspectHost, type TroubleshootContext } from '../doctor/gather.ts';
 import { readTriage } from '../doctor/triage-read.ts';
 import { BmcPowerSweep, type BmcSweepTarget, type BmcPowerChange } from '../power-sweep.ts';
-import { EXPLAIN_EVENTS_LIMIT, maasExplainsPower } from '../power-explain.ts';
+import { EXPLAIN_EVENTS_LIMIT, eventsExplainPower, statusExplainsPower } from '../power-explain.ts';
 import {
   peerDeadline,
   stillWaiting,
@@ -81,14 +81,14 @@ export function createPowerSweep(
       if (!m) return null;
       // A power action MaaS logged moments ago (commissioning done powers off, `power_on` from its UI…).
       const windowMs = Math.max(60_000, 3 * (opts.intervalMs ?? 10_000));
-      const byStatus = maasExplainsPower(m, [], to, Date.now(), windowMs);
+      const byStatus = statusExplainsPower(m, to);
       if (byStatus) return byStatus;
       const page = await site.maas.queryEvents({
         id: m.system_id,
         level: 'DEBUG',
         limit: EXPLAIN_EVENTS_LIMIT,
       });
-      return maasExplainsPower(m, page.events, to, Date.now(), windowMs);
+      return eventsExplainPower(page.events, to, Date.now(), windowMs);
     },
   });
   sweep.onChange((c: BmcPowerChange) => {
