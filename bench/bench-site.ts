@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../src/config/index.ts';
+import { NODE_STATUS } from '../src/gear/maas/node-status.ts';
 import { startLab, type Lab } from '../src/lab/index.ts';
 import { writeLabEnvFile } from '../src/lab/env-file.ts';
 import { labHostRecord } from '../src/lab/host-record.ts';
@@ -88,4 +89,17 @@ export async function seedBenchStore(bs: BenchSite, wb: Workbench): Promise<stri
   const notAdded = added.filter((t) => t.state !== 'done').length;
   if (notAdded) throw new Error(`${notAdded} hosts not added`);
   return lab.spec.hosts.map((h) => `c${h.cpuCount}`);
+}
+
+/**
+ * Resolves once the lab's MaaS has every machine Ready and is working on none: the machines a
+ * warm-up released (erased, powered off) are free again before the clock starts.
+ */
+export async function labAtRest(lab: Lab): Promise<void> {
+  const all = new URLSearchParams();
+  const atRest = () =>
+    lab.maas.machines.core
+      .list(all)
+      .every((m) => m.status === NODE_STATUS.READY && !lab.maas.machines.core.busy(m.systemId));
+  while (!atRest()) await new Promise((r) => setTimeout(r, 20));
 }

@@ -8,11 +8,16 @@ import { connectRunner, type RunnerClient } from '../src/client/runner-client.ts
 import { FINAL_EVENTS } from '../src/protocol/events.ts';
 import { isSettled } from '../src/protocol/task-states.ts';
 import type { TaskEvent } from '../src/runner/tasks/events.ts';
+import { warmUpName } from './support/warm-up.ts';
 
 interface Job {
   storePath: string;
   site: string;
   indices: number[];
+  /** Warm-up pairs, run before the client says it is ready, each on its own host (by index). */
+  warmUp: number[];
+  /** The lab's hosts, in the order of `offerings`. */
+  hosts: string[];
   offerings: string[];
   inFlight: number;
 }
@@ -72,46 +77,66 @@ client.onEvent((e) => {
   } else early.set(e.taskId, e);
 });
 
-// Connected: the bench starts its clock once every client is, and says go on stdin.
+/** One create+destroy pair (on the given host, else the plan's pick); resolves to whether both tasks were done. */
+async function pair(i: number, name: string, host?: string): Promise<boolean> {
+  try {
+    // As `rackpilot deploy --yes` and `destroy --confirm` do: planned, then started with the
+    // plan's digest (the runner refuses a change without one).
+    const req = {
+      name,
+      offering: job.offerings[i]!,
+      template: 'jammy',
+      networks: i % 2 ? ['tenant-a', 'tenant-b'] : ['tenant-a'],
+      ...(host && { host }),
+    };
+    const planned = await client.call('instance.plan', req);
+    const c = await client.call('instance.create', {
+      ...req,
+      host: planned.host,
+      mac: planned.mac,
+      plan: planned.digest,
+    });
+    if ((await finished(client, c.taskId)) !== 'task-done') return false;
+    const destroy = { verb: 'destroy', instance: name } as const;
+    const shown = await client.call('action.plan', { action: 'instance', ...destroy });
+    const d = await client.call('instance.action', { ...destroy, plan: shown.digest });
+    return (await finished(client, d.taskId)) === 'task-done';
+  } catch (err) {
+    process.stderr.write(`${name}: ${(err as Error).message}\n`);
+    return false;
+  }
+}
+
+/** Runs pairs from the queue, `job.inFlight` at a time; resolves to how many failed. */
+async function pairs(
+  queue: number[],
+  name: (i: number) => string,
+  host?: (i: number) => string,
+): Promise<number> {
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: job.inFlight }, async () => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift())
+        if (!(await pair(i, name(i), host?.(i)))) failed++;
+    }),
+  );
+  return failed;
+}
+
+// Pinned: a plan's own pick is passed over by the next picks for a while, and the clock's pairs pick.
+if ((await pairs([...job.warmUp], warmUpName, (i) => job.hosts[i]!)) > 0) {
+  process.stderr.write('the warm-up failed\n');
+  process.exit(1);
+}
+await Promise.all(following);
+// Connected and warm: the bench starts its clock once every client is, and says go on stdin.
 process.stdout.write('ready\n');
 await new Promise((resolve) => process.stdin.once('data', resolve));
-let failed = 0;
+// What is measured starts here: the warm-up's events and follows are not.
+latencies.length = 0;
+followMs.length = 0;
 const cpu0 = process.cpuUsage();
-const queue = [...job.indices];
-await Promise.all(
-  Array.from({ length: job.inFlight }, async () => {
-    for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
-      try {
-        // As `rackpilot deploy --yes` and `destroy --confirm` do: planned, then started with the
-        // plan's digest (the runner refuses a change without one).
-        const req = {
-          name: `vm${i}`,
-          offering: job.offerings[i]!,
-          template: 'jammy',
-          networks: i % 2 ? ['tenant-a', 'tenant-b'] : ['tenant-a'],
-        };
-        const planned = await client.call('instance.plan', req);
-        const c = await client.call('instance.create', {
-          ...req,
-          host: planned.host,
-          mac: planned.mac,
-          plan: planned.digest,
-        });
-        if ((await finished(client, c.taskId)) !== 'task-done') {
-          failed++;
-          continue;
-        }
-        const destroy = { verb: 'destroy', instance: `vm${i}` } as const;
-        const shown = await client.call('action.plan', { action: 'instance', ...destroy });
-        const d = await client.call('instance.action', { ...destroy, plan: shown.digest });
-        if ((await finished(client, d.taskId)) !== 'task-done') failed++;
-      } catch (err) {
-        failed++;
-        process.stderr.write(`vm${i}: ${(err as Error).message}\n`);
-      }
-    }
-  }),
-);
+const failed = await pairs([...job.indices], (i) => `vm${i}`);
 const cpu = process.cpuUsage(cpu0);
 await Promise.all(following);
 client.close();
