@@ -40,7 +40,7 @@ export function parsePerfScript(text: string): PerfSample[] {
 /** A JS frame's code: the file, line and column `--perf-basic-prof` names (1-based). */
 export function jsLocation(frame: string): { file: string; line: number; column: number } | undefined {
   if (!frame.includes('JS:')) return undefined;
-  const m = /((?:file:\/\/)?\/[^\s:]+\.[cm]?js):(\d+):(\d+)/.exec(frame);
+  const m = /((?:file:\/\/)?\/[^\s:]+\.(?:[cm]?js|[cm]?ts|tsx)):(\d+):(\d+)/.exec(frame);
   if (!m) return undefined;
   return { file: m[1]!.replace(/^file:\/\//, ''), line: Number(m[2]), column: Number(m[3]) };
 }

@@ -73,6 +73,14 @@ describe('perf script samples', () => {
       line: 53911,
       column: 13,
     });
+    // A source run through tsx, as the bench's client processes are.
+    expect(
+      jsLocation('JS:^call file:///work/main/src/client/runner-client.ts:1:1251 (/tmp/perf-1.map)'),
+    ).toEqual({
+      file: '/work/main/src/client/runner-client.ts',
+      line: 1,
+      column: 1251,
+    });
     expect(jsLocation('v8::internal::Heap::Collect (/usr/bin/node)')).toBeUndefined();
     expect(nodeInternal('JS:*Socket._write node:net:978:35 (/tmp/perf-1.map)')).toBe('node:net');
     expect(nodeInternal('JS:*call /work/main/dist/chunk-A.js:1:1')).toBeUndefined();
