@@ -96,10 +96,8 @@ export async function seedBenchStore(bs: BenchSite, wb: Workbench): Promise<stri
  * warm-up released (erased, powered off) are free again before the clock starts.
  */
 export async function labAtRest(lab: Lab): Promise<void> {
+  const { core } = lab.maas.machines;
   const all = new URLSearchParams();
-  const atRest = () =>
-    lab.maas.machines.core
-      .list(all)
-      .every((m) => m.status === NODE_STATUS.READY && !lab.maas.machines.core.busy(m.systemId));
+  const atRest = () => core.list(all).every((m) => m.status === NODE_STATUS.READY && !core.busy(m.systemId));
   while (!atRest()) await new Promise((r) => setTimeout(r, 20));
 }

@@ -8,7 +8,7 @@ import { connectRunner, type RunnerClient } from '../src/client/runner-client.ts
 import { FINAL_EVENTS } from '../src/protocol/events.ts';
 import { isSettled } from '../src/protocol/task-states.ts';
 import type { TaskEvent } from '../src/runner/tasks/events.ts';
-import { warmUpName } from './support/warm-up.ts';
+import { pairRequest, warmUpName } from './support/pairs.ts';
 
 interface Job {
   storePath: string;
@@ -82,13 +82,7 @@ async function pair(i: number, name: string, host?: string): Promise<boolean> {
   try {
     // As `rackpilot deploy --yes` and `destroy --confirm` do: planned, then started with the
     // plan's digest (the runner refuses a change without one).
-    const req = {
-      name,
-      offering: job.offerings[i]!,
-      template: 'jammy',
-      networks: i % 2 ? ['tenant-a', 'tenant-b'] : ['tenant-a'],
-      ...(host && { host }),
-    };
+    const req = pairRequest(i, name, job.offerings, host);
     const planned = await client.call('instance.plan', req);
     const c = await client.call('instance.create', {
       ...req,

@@ -28,7 +28,7 @@ import {
   type BenchSite,
 } from './bench-site.ts';
 import type { Workbench } from '../src/runner/site/workbench.ts';
-import { WARM_UP_PAIRS, warmUpName } from './support/warm-up.ts';
+import { pairRequest, WARM_UP_PAIRS, warmUpName } from './support/pairs.ts';
 import { processCpuMs, threadClock, type ThreadTime } from './support/proc-stat.ts';
 
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);
@@ -83,13 +83,7 @@ function threadsLine(who: string, { threads: t, mainWaitedMs }: ThreadTime): str
  */
 function inProcessPair(handlers: ReturnType<typeof taskHandlers>, wb: Workbench, offerings: string[]) {
   return async (i: number, name: string, host?: string): Promise<string | undefined> => {
-    const req = {
-      name,
-      offering: offerings[i]!,
-      template: 'jammy',
-      networks: i % 2 ? ['tenant-a', 'tenant-b'] : ['tenant-a'],
-      ...(host && { host }),
-    };
+    const req = pairRequest(i, name, offerings, host);
     const planned = await handlers['instance.plan']!(req, caller);
     const c = await handlers['instance.create']!(
       { ...req, host: planned.host, mac: planned.mac, plan: planned.digest },
