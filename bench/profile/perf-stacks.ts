@@ -23,16 +23,18 @@ export function parsePerfScript(text: string): PerfSample[] {
       cur = undefined;
       continue;
     }
+    // A header first: perf right-aligns the pid, so a short one starts with spaces like a frame.
+    const m = /^\s*(\d+)\/(\d+)\s+([\d.]+):/.exec(line);
+    if (m) {
+      cur = { pid: Number(m[1]), tid: Number(m[2]), time: Number(m[3]), frames: [] };
+      out.push(cur);
+      continue;
+    }
     if (line.startsWith('\t') || line.startsWith(' ')) {
       const frame = line.trim();
       const space = frame.indexOf(' ');
       cur?.frames.push(space < 0 ? frame : frame.slice(space + 1));
-      continue;
     }
-    const m = /^\s*(\d+)\/(\d+)\s+([\d.]+):/.exec(line);
-    if (!m) continue;
-    cur = { pid: Number(m[1]), tid: Number(m[2]), time: Number(m[3]), frames: [] };
-    out.push(cur);
   }
   return out;
 }

@@ -67,6 +67,15 @@ describe('perf script samples', () => {
     expect(samples[4]).toMatchObject({ pid: 100, tid: 101 });
   });
 
+  it('reads a short pid, which perf right-aligns behind spaces, as a sample and not a frame', () => {
+    const samples = parsePerfScript(
+      [' 5161/5161  14629.172852: ', '\t            9066 do_lookup_x (/usr/lib/ld.so)', ''].join('\n'),
+    );
+    expect(samples).toEqual([
+      { pid: 5161, tid: 5161, time: 14629.172852, frames: ['do_lookup_x (/usr/lib/ld.so)'] },
+    ]);
+  });
+
   it("names a JS frame's bundle position and Node's own code, and nothing for native frames", () => {
     expect(jsLocation('JS:*call file:///work/main/dist/chunk-A.js:53911:13 (/tmp/perf-1.map)')).toEqual({
       file: '/work/main/dist/chunk-A.js',
