@@ -133,8 +133,10 @@ describe('the runner shares one SOL session among viewers', () => {
       ),
     );
     await ended;
+    // The power cycle's boot output is in it: an empty recording would pass the checks below.
     const rec = await a.c.call('console.read', { host: HOST, task: taskId });
     expect(rec.source).toBe('recording');
+    expect(Buffer.from(rec.data, 'base64').length).toBeGreaterThan(0);
     const path = join(dirname(runner.paths.store), 'consoles', `${taskId}.${HOST}.console`);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const scrollback = await a.c.call('console.read', { host: HOST });

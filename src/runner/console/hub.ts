@@ -75,6 +75,8 @@ export class ConsoleHub {
   private readonly ipmi: IpmiClient;
   private readonly ownIpmi: boolean;
   private readonly hosts = new Map<string, HostConsole>();
+  /** The host of each task being recorded: a task's end finds its recording without a scan. */
+  private readonly recordedHost = new Map<string, HostConsole>();
   private closed = false;
   private readonly offs: (() => void)[] = [];
 
@@ -205,17 +207,18 @@ export class ConsoleHub {
     }
     if (c.recordings.has(taskId)) return;
     c.recordings.set(taskId, new Recording(this.opts.recordingsDir, taskId, hostname));
+    this.recordedHost.set(taskId, c);
     this.want(c);
   }
 
   taskEnded(taskId: string): void {
-    for (const c of this.hosts.values()) {
-      const r = c.recordings.get(taskId);
-      if (!r) continue;
-      r.close();
-      c.recordings.delete(taskId);
-      this.maybeRelease(c);
-    }
+    const c = this.recordedHost.get(taskId);
+    const r = c?.recordings.get(taskId);
+    if (!c || !r) return;
+    this.recordedHost.delete(taskId);
+    r.close();
+    c.recordings.delete(taskId);
+    this.maybeRelease(c);
   }
 
   /** Hosts with an open SOL session (the BMC sees one per host). */
@@ -235,6 +238,7 @@ export class ConsoleHub {
       clearTimeout(c.linger);
       for (const r of c.recordings.values()) r.close();
     }
+    this.recordedHost.clear();
     await Promise.all(
       all.map(async (c) => {
         const sol = c.sol;
