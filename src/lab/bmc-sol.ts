@@ -31,6 +31,13 @@ type Answer = { cc: number; data?: Buffer };
 
 /** Payload sizes the lab answers in Activate Payload: a full SOL packet each way. */
 const PAYLOAD_SIZE = SOL_MAX_CHARS + 4;
+/**
+ * SOL configuration parameter 3 as a BMC holds it: the host's output is gathered for 100 ms (the
+ * Character Accumulate Interval OpenBMC's phosphor-net-ipmid ships) before a partial packet goes,
+ * and a full packet goes at once (Character Send Threshold 255), so a console that prints a burst
+ * of lines sends them in one packet, not one each.
+ */
+export const LAB_SOL_ACCUMULATE = { intervalMs: 100, sendThreshold: SOL_MAX_CHARS };
 
 export class BmcSol {
   /** SOL Enable (SOL configuration parameter 1): off answers "payload disabled". */
@@ -74,6 +81,7 @@ export class BmcSol {
       onGiveUp: () => undefined,
       retryMs: 1000,
       retries: 3,
+      accumulate: LAB_SOL_ACCUMULATE,
     });
     const unsubscribe = this.serial.subscribe((d) => link.write(d));
     this.active = { bmcSid, link, encrypt: true, unsubscribe };

@@ -213,6 +213,46 @@ describe('SOL link: sequence numbers, acknowledgements, retransmission', () => {
     expect(decodeSolPacket(p.toBmc[0]!, 'to-bmc')).toMatchObject({ seq: 1, generateBreak: true });
   });
 
+  it("gathers a BMC end's output for the accumulate interval, and sends a full packet at once", () => {
+    const clock = manualClock();
+    const sent: Buffer[] = [];
+    const bmc = new SolLink({
+      dir: 'to-console',
+      send: (p) => sent.push(p),
+      onData: () => undefined,
+      schedule: clock.schedule,
+      maxChars: 8,
+      accumulate: { intervalMs: 100, sendThreshold: 8 },
+    });
+    const data = (i: number) => decodeSolPacket(sent[i]!, 'to-console').data.toString();
+    const ack = (seq: number, n: number) =>
+      bmc.receive(encodeSolPacket({ seq: 0, ackSeq: seq, acceptedChars: n }, 'to-bmc'));
+    bmc.write(Buffer.from('a\r\n'));
+    bmc.write(Buffer.from('bc\r\n'));
+    // Partial: held for the interval, which started with the first character (one timer, not two).
+    expect(sent).toHaveLength(0);
+    expect(clock.count).toBe(1);
+    clock.fire();
+    expect(sent).toHaveLength(1);
+    expect(data(0)).toBe('a\r\nbc\r\n');
+    ack(1, 7);
+    // The threshold reached: a packet goes without waiting; the rest is partial again and waits.
+    bmc.write(Buffer.from('0123456789'));
+    expect(sent).toHaveLength(2);
+    expect(data(1)).toBe('01234567');
+    ack(2, 8);
+    expect(sent).toHaveLength(2);
+    clock.fire();
+    expect(data(2)).toBe('89');
+    ack(3, 2);
+    // A break does not wait.
+    bmc.write(Buffer.from('x'));
+    bmc.sendBreak();
+    expect(sent).toHaveLength(4);
+    expect(data(3)).toBe('x');
+    expect(bmc.pending).toBe(1);
+  });
+
   it('delivers only the new tail of a retransmission that grew (characters accumulated)', () => {
     const got: string[] = [];
     const link = new SolLink({ dir: 'to-bmc', send: () => {}, onData: (d) => got.push(d.toString()) });

@@ -31,6 +31,13 @@ export interface SolLinkOptions {
   onGiveUp?(): void;
   /** Characters per packet, from Activate Payload's sizes (header excluded). */
   maxChars?: number;
+  /**
+   * A BMC's SOL configuration parameter 3 (IPMI v2.0 §26.3): how long characters wait for more
+   * before a partial packet goes (Character Accumulate Interval), and how many waiting make a
+   * packet go at once (Character Send Threshold). Unset, each packet goes as soon as it can, as a
+   * remote console sends keys.
+   */
+  accumulate?: { intervalMs: number; sendThreshold: number };
   retryMs?: number;
   retries?: number;
   schedule?: Schedule;
@@ -51,13 +58,16 @@ const defaultSchedule: Schedule = (fn, ms) => {
 };
 
 export class SolLink {
-  private readonly opts: Required<Omit<SolLinkOptions, 'onPacket' | 'onGiveUp'>> &
-    Pick<SolLinkOptions, 'onPacket' | 'onGiveUp'>;
+  private readonly opts: Required<Omit<SolLinkOptions, 'onPacket' | 'onGiveUp' | 'accumulate'>> &
+    Pick<SolLinkOptions, 'onPacket' | 'onGiveUp' | 'accumulate'>;
   private queue: Buffer[] = [];
   private queued = 0;
   private breakPending = false;
   private inFlight: InFlight | undefined;
   private cancelRetry: (() => void) | undefined;
+  /** The accumulate interval running for the characters waiting, and whether it has run out. */
+  private cancelAccumulate: (() => void) | undefined;
+  private accumulated = false;
   private seq = 0;
   private lastInSeq = 0;
   private lastInLength = 0;
@@ -110,6 +120,8 @@ export class SolLink {
     this.closed = true;
     this.cancelRetry?.();
     this.cancelRetry = undefined;
+    this.cancelAccumulate?.();
+    this.cancelAccumulate = undefined;
     this.inFlight = undefined;
     this.queue = [];
     this.queued = 0;
@@ -154,6 +166,10 @@ export class SolLink {
 
   private pump(): void {
     if (this.closed || this.inFlight || (this.queued === 0 && !this.breakPending)) return;
+    if (this.waitForMore()) return;
+    this.cancelAccumulate?.();
+    this.cancelAccumulate = undefined;
+    this.accumulated = false;
     const data = this.take(this.opts.maxChars);
     this.seq = nextSolSeq(this.seq);
     const generateBreak = this.breakPending;
@@ -161,6 +177,18 @@ export class SolLink {
     const payload = encodeSolPacket({ seq: this.seq, data, generateBreak }, this.opts.dir);
     this.inFlight = { seq: this.seq, data, generateBreak, payload, attempts: 0 };
     this.transmit();
+  }
+
+  /** A partial packet within its accumulate interval waits (the interval starts with its first character). */
+  private waitForMore(): boolean {
+    const acc = this.opts.accumulate;
+    if (!acc || this.accumulated || this.breakPending || this.queued >= acc.sendThreshold) return false;
+    this.cancelAccumulate ??= this.opts.schedule(() => {
+      this.cancelAccumulate = undefined;
+      this.accumulated = true;
+      this.pump();
+    }, acc.intervalMs);
+    return true;
   }
 
   private transmit(): void {
