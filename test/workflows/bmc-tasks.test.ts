@@ -5,9 +5,42 @@ import { hostBootdevParams, hostPowerParams } from '../../src/runner/workflows/h
 import { planWorkflow, planWorkflowLive, WORKFLOWS } from '../../src/runner/workflows/index.ts';
 import { OperatorError } from '../../src/util/errors.ts';
 import { ctx, fakeBmc, fakeHost, fakes } from './fakes.ts';
+import type { Instance } from '../../src/protocol/records.ts';
 
 const steps = (f: ReturnType<typeof fakes>, kind: string, params: Record<string, unknown>) =>
   WORKFLOWS[kind]!.steps(f.deps, WORKFLOWS[kind]!.params.parse(params) as Record<string, unknown>);
+
+/** The host goes off by itself at the BMC's `n`th power read (an ACPI shutdown finishing). */
+function shutsDownAtRead(bmc: ReturnType<typeof fakeBmc>, n: number) {
+  let reads = 0;
+  const read = bmc.powerStatus.bind(bmc);
+  bmc.powerStatus = async (h, signal) => {
+    if (++reads === n) bmc.power_ = 'off';
+    return read(h, signal);
+  };
+}
+
+describe('instance.stop rolled back after a cut-off soft power off', () => {
+  const running = { id: 'i1', name: 'vm1', hostId: 'h1', state: 'running' } as unknown as Instance;
+
+  it('waits for the shutdown under way and powers the host on again; done, it powers on at once', async () => {
+    const bmc = fakeBmc({ power: 'on' });
+    const f = fakes({ bmc, instances: [running] });
+    const [soft] = steps(f, 'instance.stop', { instanceId: 'i1' });
+    shutsDownAtRead(bmc, 4);
+    await soft!.undo!(ctx({}, undefined));
+    expect(bmc.sent).toEqual(['power on']);
+    expect(bmc.power_).toBe('on');
+    expect(soft!.undoPlan!(undefined)[0]).toMatch(/Get Chassis Status until power is off, at most 120 s/);
+
+    const done = fakeBmc({ power: 'off' });
+    const [again] = steps(fakes({ bmc: done, instances: [running] }), 'instance.stop', { instanceId: 'i1' });
+    const c = ctx({}, { hard: false });
+    await again!.undo!(c);
+    expect(done.sent).toEqual(['power on']);
+    expect(c.logs.join('\n')).not.toMatch(/waiting up to/);
+  });
+});
 
 describe('host.power: one Chassis Control as a task step', () => {
   it('params: hostId and one of the five actions', () => {
@@ -90,6 +123,32 @@ describe('host.power: one Chassis Control as a task step', () => {
     expect((err as Error).message).toMatch(/did not shut down within 120 s/);
     expect((err as OperatorError).hint).toMatch(/power off/);
     expect(bmc.sent).toEqual(['power soft']);
+  });
+
+  it('a soft off cut off after its command waits for the shutdown under way, then powers the host on again', async () => {
+    const bmc = fakeBmc({ power: 'on' });
+    const f = fakes({ bmc });
+    const [s] = steps(f, 'host.power', { hostId: 'h1', action: 'soft' });
+    // The OS got the ACPI request before the runner died: it goes off on the BMC's third read.
+    shutsDownAtRead(bmc, 3);
+    const c = ctx({}, undefined);
+    await s!.undo!(c);
+    expect(bmc.sent).toEqual(['power on']);
+    expect(bmc.power_).toBe('on');
+    expect(c.logs[0]).toMatch(
+      /r01-n001 is on; a soft power off sent before the interruption .* waiting up to 120 s/,
+    );
+    expect(s!.undoPlan!(undefined)[0]).toMatch(/until power is off, at most 120 s/);
+    expect(s!.undoPlan!({ before: 'on' })[0]).not.toMatch(/until/);
+  });
+
+  it('a soft off cut off before the OS got it: the host stays on through the stop timeout, undo sends nothing', async () => {
+    const bmc = fakeBmc({ power: 'on' });
+    const f = fakes({ bmc });
+    const [s] = steps(f, 'host.power', { hostId: 'h1', action: 'soft' });
+    await s!.undo!(ctx({}, undefined));
+    expect(bmc.sent).toEqual([]);
+    expect(bmc.power_).toBe('on');
   });
 
   it('power cycle of a host that is off is refused before anything is sent', async () => {

@@ -11,7 +11,7 @@ import {
 import { hostById } from './records.ts';
 import { bmcLabel, bootStep, type WorkflowStep } from './steps.ts';
 import { powerReadText, powerText } from './bmc-text.ts';
-import { waitForPower } from './wait.ts';
+import { powerAfterSoftOff, waitForPower } from './wait.ts';
 
 /**
  * `rackpilot ipmi HOST power …` and `bootdev …` as short tasks: the engine takes the host (a task
@@ -98,11 +98,16 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
     // Back to the state it was in before run(). A step cut off after its command but before its
     // output was journaled has none: run() only runs when verify found the power not yet as
     // wanted, so it was the other way (nothing when verify found it already done: see verify).
+    // A soft off cut off that way may still be shutting the host down: undo waits for it to settle.
     async undo(ctx) {
       const recorded = (ctx.output as { before?: 'on' | 'off' } | undefined)?.before;
       const before: 'on' | 'off' = recorded ?? (want === 'on' ? 'off' : 'on');
       const h = host();
-      if ((await deps.bmcs.powerStatus(h, ctx.signal)) === before) return;
+      const now =
+        action === 'soft' && recorded === undefined
+          ? await powerAfterSoftOff(deps, h, ctx)
+          : await deps.bmcs.powerStatus(h, ctx.signal);
+      if (now === before) return;
       ctx.log(`${h.hostname}: power ${before} again (${powerText(h, before)})`, 'info', 'ipmi');
       await deps.bmcs.power(h, before, ctx.signal);
     },
@@ -110,8 +115,12 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
     undoPlan: (output) => {
       const before =
         (output as { before?: 'on' | 'off' } | undefined)?.before ?? (want === 'on' ? 'off' : 'on');
+      const settle =
+        action === 'soft' && output === undefined
+          ? ` until power is off, at most ${Math.round(deps.settings.stopTimeoutMs / 1000)} s (a soft power off sent before the interruption may still be shutting the host down)`
+          : '';
       return [
-        `${bmcLabel(host())}: ${powerReadText(host())}`,
+        `${bmcLabel(host())}: ${powerReadText(host())}${settle}`,
         `${bmcLabel(host())}: ${powerText(host(), before)} (unless already ${before})`,
       ];
     },

@@ -14,7 +14,7 @@ import {
 } from './machine-release.ts';
 import { instanceById, instanceScope, networkById, systemIdOf } from './records.ts';
 import { bmcLabel, bootStep, portsStep, powerStep, storeStep, type WorkflowStep } from './steps.ts';
-import { waitForPower } from './wait.ts';
+import { powerAfterSoftOff, waitForPower } from './wait.ts';
 
 /** The seed's start of a stopped VM: the host is deployed and on its VLANs, so power on is all. */
 export function startInstanceSteps(
@@ -108,12 +108,23 @@ export function stopInstanceSteps(
         }
         return { hard: true };
       },
-      // Rolled back, the host runs again (the record still says running).
+      // Rolled back, the host runs again (the record still says running). Done, the step left it
+      // off; cut off, its soft off may still be shutting the host down.
       async undo(ctx) {
-        if ((await deps.bmcs.powerStatus(host(), ctx.signal)) === 'on') return;
+        const power =
+          ctx.output === undefined
+            ? await powerAfterSoftOff(deps, host(), ctx)
+            : await deps.bmcs.powerStatus(host(), ctx.signal);
+        if (power === 'on') return;
         ctx.log(`${bmcLabel(host())}: ${powerText(host(), 'on')}`, 'info', 'ipmi');
         await deps.bmcs.power(host(), 'on', ctx.signal);
       },
+      undoPlan: (output) => [
+        output === undefined
+          ? `${bmcLabel(host())}: ${powerReadText(host())} until power is off, at most ${Math.round(deps.settings.stopTimeoutMs / 1000)} s (a soft power off sent before the interruption may still be shutting the host down)`
+          : `${bmcLabel(host())}: ${powerReadText(host())}`,
+        `${bmcLabel(host())}: ${powerText(host(), 'on')} (unless it stays on)`,
+      ],
       plan: () => [
         host().ipmi.protocol === 'redfish'
           ? `${bmcLabel(host())}: ${powerText(host(), 'soft')}, then ${powerText(host(), 'off')} after ${Math.round(deps.settings.stopTimeoutMs / 1000)} s`

@@ -158,6 +158,27 @@ export async function waitForPower(
   }
 }
 
+/**
+ * The power a host settles at after a soft power off that may have been sent: its step was cut off
+ * (a killed runner, a cancel) before it journaled an outcome. An OS that got the ACPI request goes
+ * on shutting down after the runner is gone, so a host read as on is only sure to stay on once the
+ * stop timeout the step itself allows has passed; an undo that read it once would leave it to go
+ * off after a rollback said it ran again.
+ */
+export async function powerAfterSoftOff(
+  deps: WorkflowDeps,
+  host: Parameters<WorkflowDeps['bmcs']['powerStatus']>[0],
+  ctx: Pick<StepContext, 'log' | 'signal'>,
+): Promise<'on' | 'off'> {
+  if ((await deps.bmcs.powerStatus(host, ctx.signal)) === 'off') return 'off';
+  ctx.log(
+    `${host.hostname} is on; a soft power off sent before the interruption may still be shutting it ` +
+      `down: waiting up to ${Math.round(deps.settings.stopTimeoutMs / 1000)} s for it to go off`,
+  );
+  const off = await waitForPower(deps, host, 'off', deps.settings.stopTimeoutMs, ctx.signal);
+  return off ? 'off' : 'on';
+}
+
 /** "6m05s", "45s": an estimate as the running step's line shows times. */
 function minutes(seconds: number): string {
   const s = Math.round(seconds);
