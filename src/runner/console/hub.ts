@@ -38,6 +38,8 @@ export interface ConsoleHubOptions {
   retryMs?: number;
   /** How long a console nobody wants stays open (a viewer switching hosts back and forth). */
   lingerMs?: number;
+  /** How long a task's recording goes on after the task ends (default RECORDING_TAIL_MS). */
+  recordingTailMs?: number;
   ipmi?: IpmiClient;
   log?: (line: string) => void;
   /** With several jump hosts: one runner of the site holds a host's console at a time. */
@@ -69,6 +71,21 @@ interface HostConsole {
   linger?: NodeJS.Timeout;
 }
 
+/** A task's recording after the task ended: `over` resolves when the tail ends (or the task resumes). */
+interface RecordingTail {
+  timer: NodeJS.Timeout;
+  over: Promise<void>;
+  settle(): void;
+}
+
+/**
+ * A BMC holds a console's output for up to its Character Accumulate Interval (SOL configuration
+ * parameter 3, IPMI v2.0 §26.3: at most 255 × 5 ms) before it sends a partial packet, so what the
+ * host printed just before a task ended arrives up to that much later: a task's recording goes on
+ * that long after the task.
+ */
+export const RECORDING_TAIL_MS = 1_300;
+
 export class ConsoleHub {
   private readonly opts: Required<Omit<ConsoleHubOptions, 'ipmi' | 'log' | 'guard' | 'noSol'>> &
     Pick<ConsoleHubOptions, 'log' | 'guard' | 'noSol'>;
@@ -77,11 +94,13 @@ export class ConsoleHub {
   private readonly hosts = new Map<string, HostConsole>();
   /** The host of each task being recorded: a task's end finds its recording without a scan. */
   private readonly recordedHost = new Map<string, HostConsole>();
+  /** Recordings of ended tasks in their tail, by task: settle once the file is closed. */
+  private readonly tails = new Map<string, RecordingTail>();
   private closed = false;
   private readonly offs: (() => void)[] = [];
 
   constructor(opts: ConsoleHubOptions) {
-    this.opts = { retryMs: 5_000, lingerMs: 2_000, ...opts };
+    this.opts = { retryMs: 5_000, lingerMs: 2_000, recordingTailMs: RECORDING_TAIL_MS, ...opts };
     // Its own client: the console's session lives apart from the power sweep's and the tasks'.
     this.ipmi = opts.ipmi ?? new IpmiClient({ timeoutMs: 1000, retries: 3, keepAliveMs: 20_000 });
     this.ownIpmi = opts.ipmi === undefined;
@@ -189,9 +208,12 @@ export class ConsoleHub {
     return consoleEvidence(this.hosts.get(hostname)?.ring.contents() ?? Buffer.alloc(0), lines);
   }
 
-  /** The scrollback now, or a task's recording. */
-  read(hostname: string, task?: string): { data: Buffer; source: 'scrollback' | 'recording' } {
-    if (task) return { data: readRecording(this.opts.recordingsDir, task, hostname), source: 'recording' };
+  /** The scrollback now, or a task's recording (once its tail is in, for a task that just ended). */
+  async read(hostname: string, task?: string): Promise<{ data: Buffer; source: 'scrollback' | 'recording' }> {
+    if (task) {
+      await this.tails.get(task)?.over;
+      return { data: readRecording(this.opts.recordingsDir, task, hostname), source: 'recording' };
+    }
     const c = this.hosts.get(hostname);
     if (!c) this.opts.targetFor(hostname); // unknown hosts get the store's error
     return { data: c?.ring.contents() ?? Buffer.alloc(0), source: 'scrollback' };
@@ -205,6 +227,13 @@ export class ConsoleHub {
     } catch {
       return; // a host the store no longer knows: nothing to record
     }
+    const tail = this.tails.get(taskId);
+    if (tail) {
+      // Resumed within its tail: the same recording goes on (a read waiting for it reads it now).
+      clearTimeout(tail.timer);
+      this.tails.delete(taskId);
+      tail.settle();
+    }
     if (c.recordings.has(taskId)) return;
     c.recordings.set(taskId, new Recording(this.opts.recordingsDir, taskId, hostname));
     this.recordedHost.set(taskId, c);
@@ -213,12 +242,25 @@ export class ConsoleHub {
 
   taskEnded(taskId: string): void {
     const c = this.recordedHost.get(taskId);
-    const r = c?.recordings.get(taskId);
-    if (!c || !r) return;
+    if (!c?.recordings.has(taskId) || this.tails.has(taskId)) return;
+    let settle!: () => void;
+    const over = new Promise<void>((resolve) => (settle = resolve));
+    const timer = setTimeout(() => this.endRecording(taskId), this.opts.recordingTailMs);
+    this.tails.set(taskId, { timer, over, settle });
+  }
+
+  /** A task's recording tail is over: the file is closed and the console may be released. */
+  private endRecording(taskId: string): void {
+    const tail = this.tails.get(taskId);
+    const c = this.recordedHost.get(taskId);
+    if (!tail || !c) return;
+    clearTimeout(tail.timer);
+    this.tails.delete(taskId);
     this.recordedHost.delete(taskId);
-    r.close();
+    c.recordings.get(taskId)?.close();
     c.recordings.delete(taskId);
     this.maybeRelease(c);
+    tail.settle();
   }
 
   /** Hosts with an open SOL session (the BMC sees one per host). */
@@ -233,6 +275,7 @@ export class ConsoleHub {
     for (const off of this.offs) off();
     this.opts.guard?.close?.();
     const all = [...this.hosts.values()];
+    for (const taskId of [...this.tails.keys()]) this.endRecording(taskId);
     for (const c of all) {
       clearTimeout(c.retry);
       clearTimeout(c.linger);

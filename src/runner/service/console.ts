@@ -50,7 +50,7 @@ export function consoleHandlers(hub: ConsoleHub): Handlers {
       return {};
     },
     'console.read': async ({ host, task }) => {
-      const r = hub.read(host, task);
+      const r = await hub.read(host, task);
       return { data: r.data.toString('base64'), source: r.source };
     },
     'console.keyboard': async ({ host, take }, caller) => hub.keyboard(host, caller.id, take),
