@@ -39,6 +39,9 @@ describe('instance.stop rolled back after a cut-off soft power off', () => {
     await again!.undo!(c);
     expect(done.sent).toEqual(['power on']);
     expect(c.logs.join('\n')).not.toMatch(/waiting up to/);
+    expect(again!.undoPlan!({ hard: false })[0]).toMatch(/Get Chassis Status$/);
+    expect(again!.undoPlan!({ hard: false })[1]).toMatch(/power up \(unless already on\)$/);
+    expect(soft!.undoPlan!(undefined)[1]).toMatch(/power up \(unless it stays on\)$/);
   });
 });
 

@@ -11,7 +11,7 @@ import {
 import { hostById } from './records.ts';
 import { bmcLabel, bootStep, type WorkflowStep } from './steps.ts';
 import { powerReadText, powerText } from './bmc-text.ts';
-import { powerAfterSoftOff, waitForPower } from './wait.ts';
+import { powerAfterSoftOff, softOffSettleText, waitForPower } from './wait.ts';
 
 /**
  * `rackpilot ipmi HOST power …` and `bootdev …` as short tasks: the engine takes the host (a task
@@ -115,10 +115,7 @@ export function hostPowerSteps(deps: WorkflowDeps, params: HostPowerParams): Wor
     undoPlan: (output) => {
       const before =
         (output as { before?: 'on' | 'off' } | undefined)?.before ?? (want === 'on' ? 'off' : 'on');
-      const settle =
-        action === 'soft' && output === undefined
-          ? ` until power is off, at most ${Math.round(deps.settings.stopTimeoutMs / 1000)} s (a soft power off sent before the interruption may still be shutting the host down)`
-          : '';
+      const settle = action === 'soft' && output === undefined ? softOffSettleText(deps) : '';
       return [
         `${bmcLabel(host())}: ${powerReadText(host())}${settle}`,
         `${bmcLabel(host())}: ${powerText(host(), before)} (unless already ${before})`,

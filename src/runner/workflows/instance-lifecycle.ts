@@ -14,7 +14,7 @@ import {
 } from './machine-release.ts';
 import { instanceById, instanceScope, networkById, systemIdOf } from './records.ts';
 import { bmcLabel, bootStep, portsStep, powerStep, storeStep, type WorkflowStep } from './steps.ts';
-import { powerAfterSoftOff, waitForPower } from './wait.ts';
+import { powerAfterSoftOff, softOffSettleText, waitForPower } from './wait.ts';
 
 /** The seed's start of a stopped VM: the host is deployed and on its VLANs, so power on is all. */
 export function startInstanceSteps(
@@ -120,10 +120,8 @@ export function stopInstanceSteps(
         await deps.bmcs.power(host(), 'on', ctx.signal);
       },
       undoPlan: (output) => [
-        output === undefined
-          ? `${bmcLabel(host())}: ${powerReadText(host())} until power is off, at most ${Math.round(deps.settings.stopTimeoutMs / 1000)} s (a soft power off sent before the interruption may still be shutting the host down)`
-          : `${bmcLabel(host())}: ${powerReadText(host())}`,
-        `${bmcLabel(host())}: ${powerText(host(), 'on')} (unless it stays on)`,
+        `${bmcLabel(host())}: ${powerReadText(host())}${output === undefined ? softOffSettleText(deps) : ''}`,
+        `${bmcLabel(host())}: ${powerText(host(), 'on')} (unless ${output === undefined ? 'it stays' : 'already'} on)`,
       ],
       plan: () => [
         host().ipmi.protocol === 'redfish'

@@ -179,6 +179,14 @@ export async function powerAfterSoftOff(
   return off ? 'off' : 'on';
 }
 
+/** How an undo plan says the wait of `powerAfterSoftOff`, after its power read. */
+export function softOffSettleText(deps: WorkflowDeps): string {
+  return (
+    ` until power is off, at most ${Math.round(deps.settings.stopTimeoutMs / 1000)} s ` +
+    '(a soft power off sent before the interruption may still be shutting the host down)'
+  );
+}
+
 /** "6m05s", "45s": an estimate as the running step's line shows times. */
 function minutes(seconds: number): string {
   const s = Math.round(seconds);
