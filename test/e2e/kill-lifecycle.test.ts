@@ -213,8 +213,10 @@ const cases = FLOWS.flatMap((flow) =>
 
 describe.concurrent(
   'kill the runner at every step boundary of start, stop, attach, detach, host add, power',
-  // Concurrent cases on a loaded CI machine: each may wait for the others' runners.
-  { timeout: 120_000 },
+  // Concurrent cases on a loaded CI machine: each may wait for the others' runners. A stop killed
+  // before its soft off left the host on: its rollback reads the power for the whole stop timeout
+  // (120 s) before it trusts the host to stay on, as a soft off that reached the OS would still end.
+  { timeout: 300_000 },
   () => {
     it.for(cases)('$label', async ({ flow, step, mode, label }) => {
       const { tl, lab, storePath, earlier } = await prepare(flow, label);
