@@ -37,7 +37,7 @@ const PAYLOAD_SIZE = SOL_MAX_CHARS + 4;
  * and a full packet goes at once (Character Send Threshold 255), so a console that prints a burst
  * of lines sends them in one packet, not one each.
  */
-export const LAB_SOL_ACCUMULATE = { intervalMs: 100, sendThreshold: SOL_MAX_CHARS };
+const LAB_SOL_ACCUMULATE = { intervalMs: 100, sendThreshold: SOL_MAX_CHARS };
 
 export class BmcSol {
   /** SOL Enable (SOL configuration parameter 1): off answers "payload disabled". */

@@ -38,8 +38,6 @@ export interface ConsoleHubOptions {
   retryMs?: number;
   /** How long a console nobody wants stays open (a viewer switching hosts back and forth). */
   lingerMs?: number;
-  /** How long a task's recording goes on after the task ends (default RECORDING_TAIL_MS). */
-  recordingTailMs?: number;
   ipmi?: IpmiClient;
   log?: (line: string) => void;
   /** With several jump hosts: one runner of the site holds a host's console at a time. */
@@ -84,7 +82,7 @@ interface RecordingTail {
  * host printed just before a task ended arrives up to that much later: a task's recording goes on
  * that long after the task.
  */
-export const RECORDING_TAIL_MS = 1_300;
+const RECORDING_TAIL_MS = 1_300;
 
 export class ConsoleHub {
   private readonly opts: Required<Omit<ConsoleHubOptions, 'ipmi' | 'log' | 'guard' | 'noSol'>> &
@@ -100,7 +98,7 @@ export class ConsoleHub {
   private readonly offs: (() => void)[] = [];
 
   constructor(opts: ConsoleHubOptions) {
-    this.opts = { retryMs: 5_000, lingerMs: 2_000, recordingTailMs: RECORDING_TAIL_MS, ...opts };
+    this.opts = { retryMs: 5_000, lingerMs: 2_000, ...opts };
     // Its own client: the console's session lives apart from the power sweep's and the tasks'.
     this.ipmi = opts.ipmi ?? new IpmiClient({ timeoutMs: 1000, retries: 3, keepAliveMs: 20_000 });
     this.ownIpmi = opts.ipmi === undefined;
@@ -245,7 +243,7 @@ export class ConsoleHub {
     if (!c?.recordings.has(taskId) || this.tails.has(taskId)) return;
     let settle!: () => void;
     const over = new Promise<void>((resolve) => (settle = resolve));
-    const timer = setTimeout(() => this.endRecording(taskId), this.opts.recordingTailMs);
+    const timer = setTimeout(() => this.endRecording(taskId), RECORDING_TAIL_MS);
     this.tails.set(taskId, { timer, over, settle });
   }
 
