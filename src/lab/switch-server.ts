@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type Server as TcpServer } from 'node:net';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey, PublicKeyAuthContext, ServerChannel } from 'ssh2';
 import type { DialectName } from '../gear/switch/dialect-names.ts';
+import { corkEachTurn } from '../util/cork-each-turn.ts';
 import { LabSwitchState, SwitchCli } from './switch-emulator.ts';
 import { SwitchFaults } from './switch-faults.ts';
 import { CliTerminal } from './switch-terminal.ts';
@@ -91,7 +93,7 @@ export async function startLabSwitches(world: LabWorld, opts: LabSwitchesOptions
     return parsed;
   });
   const specs = world.spec.switches.filter((s) => !opts.only || opts.only.includes(s.name));
-  const servers: InstanceType<typeof Server>[] = [];
+  const servers: TcpServer[] = [];
   const conns = new Set<Connection>();
   const states = new Map<string, LabSwitchState>();
   const loginCounts = new Map<string, number>();
@@ -129,12 +131,14 @@ export async function startLabSwitches(world: LabWorld, opts: LabSwitchesOptions
         });
       });
     });
+    // A switch's sshd writes each packet whole; ssh2 writes it in three parts unless corked.
+    const tcp = createServer((socket) => server.injectSocket(corkEachTurn(socket)));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.ports?.[sw.name] ?? 0, '127.0.0.1', () => resolve());
+      tcp.once('error', reject);
+      tcp.listen(opts.ports?.[sw.name] ?? 0, '127.0.0.1', () => resolve());
     });
-    servers.push(server);
-    const addr = server.address();
+    servers.push(tcp);
+    const addr = tcp.address();
     if (addr === null || typeof addr === 'string') throw new Error('lab switch did not bind a TCP port');
     endpoints.push({
       name: sw.name,

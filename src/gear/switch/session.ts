@@ -1,5 +1,6 @@
 import ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig } from 'ssh2';
+import { connectCorkedEachTurn } from '../../util/cork-each-turn.ts';
 import { formatSeconds } from '../../util/deadline.ts';
 import { redact } from '../../util/redact.ts';
 import type { Dialect } from './dialects/types.ts';
@@ -191,7 +192,8 @@ export class SwitchSession {
         if (!settled) fail(this.err('unreachable', 'connection closed before login completed'));
         else this.onClosed(this.err('closed', 'connection closed by the switch'));
       });
-      this.client.connect(config);
+      // ssh2 takes the socket still connecting and bounds it with readyTimeout, as its own.
+      this.client.connect({ ...config, sock: connectCorkedEachTurn({ host: t.host, port: t.port }) });
     });
   }
 
