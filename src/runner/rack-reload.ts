@@ -1,15 +1,21 @@
-import { watch, type FSWatcher } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
 import { MAX_RACK_FILE_BYTES, parseRackFile } from '../config/rack/parse.ts';
 import type { Topology } from '../config/rack/topology.ts';
 import { describeError } from '../util/errors.ts';
 import type { RunnerNotice } from '../protocol/messages.ts';
 
 /**
+ * How often the runner looks at its rack file. The file is polled (a stat), not watched: editors
+ * save by writing a new file and renaming it, which a watch on the file misses, and a watch on its
+ * directory woke the runner for every write beside it (the store's journal, the runner log, when
+ * the rack file is kept with them: thousands a minute with tasks running).
+ */
+export const RACK_POLL_MS = 1000;
+
+/**
  * The runner's rack file, followed: an edit is validated and, when valid, answers every question
  * of the topology from then on; an invalid edit is reported and the file the runner had stays.
- * The directory is watched, not the file: editors save by writing a new file and renaming it.
  */
 export class RackReloader {
   /** The text of the rack file in use (what a client's fingerprint is compared with). */
@@ -17,7 +23,9 @@ export class RackReloader {
   loadedAt = new Date();
   /** The text of an edit already refused, so one bad save is reported once. */
   private refused: string | undefined;
-  private watcher: FSWatcher | undefined;
+  /** The file's stat as it was just before its last read: any change since means an edit. */
+  private seen: string | undefined;
+  private poller: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | null = null;
 
@@ -29,27 +37,30 @@ export class RackReloader {
       /** A reload or a refused edit, for the dashboards' header. */
       onNotice: (notice: RunnerNotice, reloaded: boolean) => void;
       debounceMs?: number;
+      pollMs?: number;
     },
   ) {}
 
   /** Reads the file the site was opened with (its text is the fingerprint's), then follows it. */
   async start(): Promise<void> {
     await this.check({ quiet: true });
-    try {
-      this.watcher = watch(dirname(this.path), (_event, name) => {
-        if (name !== null && name !== basename(this.path)) return;
-        clearTimeout(this.timer);
-        this.timer = setTimeout(() => void this.check(), this.opts.debounceMs ?? 200);
-        this.timer.unref();
-      });
-      this.watcher.on('error', (err) =>
-        this.opts.log(`rack file: cannot follow ${this.path}: ${describeError(err)}`),
-      );
-      this.watcher.unref();
-    } catch (err) {
-      // The fingerprint still catches an edit: a client's hello makes the runner look again.
-      this.opts.log(`rack file: cannot follow ${this.path}: ${describeError(err)}`);
-    }
+    // Unref'd: following the file never keeps the runner alive.
+    this.poller = setInterval(() => void this.poll(), this.opts.pollMs ?? RACK_POLL_MS).unref();
+  }
+
+  /**
+   * An edit, a save by rename, the file gone or back: any change of its stat since the last read
+   * is read once the writes settle. The stat is taken before each read, so an edit made while the
+   * runner reads is seen at the next look.
+   */
+  private async poll(): Promise<void> {
+    if (this.checking || this.timer) return;
+    const now = await stat(this.path, { bigint: true }).then(statKey, () => undefined);
+    if (now === this.seen) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.check();
+    }, this.opts.debounceMs ?? 200).unref();
   }
 
   /** Reads the file again now; concurrent callers share one read. */
@@ -65,21 +76,12 @@ export class RackReloader {
 
   close(): void {
     clearTimeout(this.timer);
-    this.watcher?.close();
+    clearInterval(this.poller);
   }
 
   private async load(quiet: boolean): Promise<void> {
-    let text: string;
-    try {
-      if ((await stat(this.path)).size > MAX_RACK_FILE_BYTES)
-        return this.refuse(`${this.path} is larger than ${MAX_RACK_FILE_BYTES} bytes`, undefined);
-      text = await readFile(this.path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // A save by rename leaves no file for an instant: the watcher fires again when it is back.
-      if (code === 'ENOENT') return;
-      return this.refuse(`cannot read ${this.path}: ${code ?? describeError(err)}`, undefined);
-    }
+    const text = await this.read();
+    if (text === undefined) return;
     if (text === this.text) {
       this.refused = undefined;
       return;
@@ -107,6 +109,28 @@ export class RackReloader {
     );
   }
 
+  /** The file's text, or undefined when there is none to use (too large or unreadable: said so). */
+  private async read(): Promise<string | undefined> {
+    try {
+      const st = await stat(this.path, { bigint: true }).catch((err: unknown) => {
+        this.seen = undefined;
+        throw err;
+      });
+      this.seen = statKey(st);
+      if (st.size > MAX_RACK_FILE_BYTES) {
+        this.refuse(`${this.path} is larger than ${MAX_RACK_FILE_BYTES} bytes`, undefined);
+        return undefined;
+      }
+      return await readFile(this.path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // A save that deletes first leaves no file for an instant: the next look sees it back.
+      if (code !== 'ENOENT')
+        this.refuse(`cannot read ${this.path}: ${code ?? describeError(err)}`, undefined);
+      return undefined;
+    }
+  }
+
   private refuse(why: string, text: string | undefined): void {
     this.refused = text;
     this.opts.log(`rack file ${this.path} changed but is refused, the previous one stays in use: ${why}`);
@@ -115,4 +139,9 @@ export class RackReloader {
       false,
     );
   }
+}
+
+/** What tells one version of the file from another without reading it. */
+function statKey(s: BigIntStats): string {
+  return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
 }
