@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorldEvent } from '../../src/lab/world.ts';
@@ -208,14 +208,18 @@ describe('starting the runner', () => {
     expect(b0.code, b0.err).toBe(0);
     const a = await cli(['runner', 'status', '--json'], raceEnv);
     expect(a.code, a.err).toBe(0);
-    // Every thread of the runner works at a lower priority than the terminals (nice 10), so its
-    // sweeps never take a core from a dashboard: field 19 of each thread's stat is its niceness.
+    // Every thread of the runner works at nice 10 (field 19 of each thread's stat), in a session
+    // of its own (field 6), whose scheduling group, where the kernel has autogroups, is left at 0.
     const pid = JSON.parse(a.out).pid as number;
-    const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    const field = (stat: string, n: number) =>
+      Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3]);
     const threads = readdirSync(`/proc/${pid}/task`);
     expect(threads.length).toBeGreaterThan(1);
-    for (const t of threads) expect(niceOf(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'))).toBe(10);
-    expect(niceOf(readFileSync('/proc/self/stat', 'utf8'))).toBe(0);
+    for (const t of threads) expect(field(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'), 19)).toBe(10);
+    expect(field(readFileSync('/proc/self/stat', 'utf8'), 19)).toBe(0);
+    expect(field(readFileSync(`/proc/${pid}/stat`, 'utf8'), 6)).toBe(pid);
+    if (existsSync(`/proc/${pid}/autogroup`))
+      expect(readFileSync(`/proc/${pid}/autogroup`, 'utf8')).toMatch(/ nice 0\n$/);
     const log = readFileSync(runnerPaths(store).log, 'utf8');
     expect(log.match(/serving/g)).toHaveLength(1);
     const st = await cli(['runner', 'stop'], raceEnv);
