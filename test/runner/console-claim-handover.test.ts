@@ -128,4 +128,23 @@ describe("a console whose holder's lease ended", () => {
     expect(claims.holder.get(HOST)).toBe('b');
     expect(bmcs.sol(HOST)).toEqual({ active: true, activations: activations + 1 });
   });
+
+  it('opens at once when the holder lets go while the claim is being asked, not at the slow retry', async () => {
+    for (const h of hubs.splice(0)) await h.close();
+    await until(() => !bmcs.sol(HOST).active, 'the BMC free');
+    const claims = new Claims();
+    claims.holder.set(HOST, 'z');
+    const guard = claims.guard('c');
+    const claim = guard.claim;
+    // z's release reaches c after etcd answered c's claim with z, before c reads the answer.
+    guard.claim = async (h) => {
+      const answer = await claim(h);
+      claims.revoke('z');
+      return answer;
+    };
+    // The slow retry would come after 6 minutes.
+    const c = jumpHost(guard, 60_000);
+    await until(() => c.state()?.state === 'open', 'c opens the console z let go');
+    expect(claims.holder.get(HOST)).toBe('c');
+  });
 });

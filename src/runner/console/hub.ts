@@ -56,6 +56,8 @@ interface HostConsole {
   state: ConsoleState['state'];
   error?: { message: string; hint?: string };
   opening: boolean;
+  /** Another jump host freed the console while this one's claim was being asked: its answer may be stale. */
+  freedWhileClaiming?: boolean;
   /** This runner holds the site's claim on the host's console (always, without a guard). */
   claimed: boolean;
   /** The jump host holding the console, while another one does. */
@@ -107,7 +109,9 @@ export class ConsoleHub {
       this.offs.push(
         guard.onFreed((hostname) => {
           const c = this.hosts.get(hostname);
-          if (!c || c.claimed || c.state !== 'elsewhere' || c.opening) return;
+          if (!c || c.claimed) return;
+          if (c.opening) c.freedWhileClaiming = true;
+          if (c.state !== 'elsewhere' || c.opening) return;
           clearTimeout(c.retry);
           c.retry = undefined;
           if (this.wanted(c)) void this.open(c);
@@ -390,6 +394,7 @@ export class ConsoleHub {
   private async claim(c: HostConsole): Promise<boolean> {
     const guard = this.opts.guard;
     if (!guard || c.claimed) return true;
+    c.freedWhileClaiming = false;
     const holder = await guard.claim(c.hostname);
     if (holder === null) {
       c.claimed = true;
@@ -408,11 +413,17 @@ export class ConsoleHub {
     this.follow(c, true);
     this.broadcastState(c);
     this.pullRelayed(c);
-    // The holder's release reaches us through the guard; this slow retry covers a missed one.
-    c.retry = setTimeout(() => {
-      c.retry = undefined;
-      if (this.wanted(c)) void this.open(c);
-    }, this.opts.retryMs * 6);
+    // The holder's release reaches us through the guard, at once if it came while the claim was
+    // asked (the answer named a holder that has let go since); this slow retry covers a missed one.
+    const freed = c.freedWhileClaiming;
+    c.freedWhileClaiming = false;
+    c.retry = setTimeout(
+      () => {
+        c.retry = undefined;
+        if (this.wanted(c)) void this.open(c);
+      },
+      freed ? 0 : this.opts.retryMs * 6,
+    );
     c.retry.unref();
     return false;
   }
