@@ -110,8 +110,11 @@ export class ConsoleHub {
         guard.onFreed((hostname) => {
           const c = this.hosts.get(hostname);
           if (!c || c.claimed) return;
-          if (c.opening) c.freedWhileClaiming = true;
-          if (c.state !== 'elsewhere' || c.opening) return;
+          if (c.opening) {
+            c.freedWhileClaiming = true; // claim() opens at once when its answer comes
+            return;
+          }
+          if (c.state !== 'elsewhere') return;
           clearTimeout(c.retry);
           c.retry = undefined;
           if (this.wanted(c)) void this.open(c);
@@ -415,14 +418,12 @@ export class ConsoleHub {
     this.pullRelayed(c);
     // The holder's release reaches us through the guard, at once if it came while the claim was
     // asked (the answer named a holder that has let go since); this slow retry covers a missed one.
-    const freed = c.freedWhileClaiming;
-    c.freedWhileClaiming = false;
     c.retry = setTimeout(
       () => {
         c.retry = undefined;
         if (this.wanted(c)) void this.open(c);
       },
-      freed ? 0 : this.opts.retryMs * 6,
+      c.freedWhileClaiming ? 0 : this.opts.retryMs * 6,
     );
     c.retry.unref();
     return false;

@@ -1,5 +1,6 @@
 import { powerReadText, powerText } from './bmc-text.ts';
 import { OperatorError } from '../../util/errors.ts';
+import { formatSeconds } from '../../util/deadline.ts';
 import { NODE_STATUS } from '../../gear/maas/node-status.ts';
 import type { WorkflowDeps } from './adapters.ts';
 import type { InstanceParams } from './instance-create.ts';
@@ -94,10 +95,7 @@ export function stopInstanceSteps(
         await deps.bmcs.power(host(), 'soft', ctx.signal);
         if (await waitForPower(deps, host(), 'off', deps.settings.stopTimeoutMs, ctx.signal))
           return { hard: false };
-        ctx.log(
-          `no shutdown after ${Math.round(deps.settings.stopTimeoutMs / 1000)} s: hard power off`,
-          'warn',
-        );
+        ctx.log(`no shutdown after ${formatSeconds(deps.settings.stopTimeoutMs)}: hard power off`, 'warn');
         ctx.log(`${bmcLabel(host())}: ${powerText(host(), 'off')}`, 'info', 'ipmi');
         await deps.bmcs.power(host(), 'off', ctx.signal);
         if (!(await waitForPower(deps, host(), 'off', deps.settings.powerOnTimeoutMs, ctx.signal))) {
@@ -125,8 +123,8 @@ export function stopInstanceSteps(
       ],
       plan: () => [
         host().ipmi.protocol === 'redfish'
-          ? `${bmcLabel(host())}: ${powerText(host(), 'soft')}, then ${powerText(host(), 'off')} after ${Math.round(deps.settings.stopTimeoutMs / 1000)} s`
-          : `IPMI ${host().ipmi.address}: Chassis Control 0x05 soft shutdown, then 0x00 power down after ${Math.round(deps.settings.stopTimeoutMs / 1000)} s`,
+          ? `${bmcLabel(host())}: ${powerText(host(), 'soft')}, then ${powerText(host(), 'off')} after ${formatSeconds(deps.settings.stopTimeoutMs)}`
+          : `IPMI ${host().ipmi.address}: Chassis Control 0x05 soft shutdown, then 0x00 power down after ${formatSeconds(deps.settings.stopTimeoutMs)}`,
       ],
     },
     {

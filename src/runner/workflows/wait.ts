@@ -1,4 +1,5 @@
 import { OperatorError } from '../../util/errors.ts';
+import { formatSeconds } from '../../util/deadline.ts';
 import { NODE_STATUS_NAME, type NodeStatusCode } from '../../gear/maas/node-status.ts';
 import type { MaasMachine } from '../../gear/maas/schemas.ts';
 import type { WorkflowDeps } from './adapters.ts';
@@ -173,7 +174,7 @@ export async function powerAfterSoftOff(
   if ((await deps.bmcs.powerStatus(host, ctx.signal)) === 'off') return 'off';
   ctx.log(
     `${host.hostname} is on; a soft power off sent before the interruption may still be shutting it ` +
-      `down: waiting up to ${Math.round(deps.settings.stopTimeoutMs / 1000)} s for it to go off`,
+      `down: waiting up to ${formatSeconds(deps.settings.stopTimeoutMs)} for it to go off`,
   );
   const off = await waitForPower(deps, host, 'off', deps.settings.stopTimeoutMs, ctx.signal);
   return off ? 'off' : 'on';
@@ -182,7 +183,7 @@ export async function powerAfterSoftOff(
 /** How an undo plan says the wait of `powerAfterSoftOff`, after its power read. */
 export function softOffSettleText(deps: WorkflowDeps): string {
   return (
-    ` until power is off, at most ${Math.round(deps.settings.stopTimeoutMs / 1000)} s ` +
+    ` until power is off, at most ${formatSeconds(deps.settings.stopTimeoutMs)} ` +
     '(a soft power off sent before the interruption may still be shutting the host down)'
   );
 }
