@@ -220,6 +220,11 @@ describe('starting the runner', () => {
     expect(field(readFileSync(`/proc/${pid}/stat`, 'utf8'), 6)).toBe(pid);
     if (existsSync(`/proc/${pid}/autogroup`))
       expect(readFileSync(`/proc/${pid}/autogroup`, 'utf8')).toMatch(/ nice 0\n$/);
+    // glibc's thresholds: big blocks to mmap, and the heap's top kept up to 16 MB, not handed back
+    // and faulted in again after every free.
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=131072');
+    expect(environ).toContain(`MALLOC_TRIM_THRESHOLD_=${16 * 1024 * 1024}`);
     const log = readFileSync(runnerPaths(store).log, 'utf8');
     expect(log.match(/serving/g)).toHaveLength(1);
     const st = await cli(['runner', 'stop'], raceEnv);
