@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { freshId } from '../../util/fresh-id.ts';
 import pRetry from 'p-retry';
 import { OperatorError } from '../../util/errors.ts';
 import { NODE_STATUS } from '../../gear/maas/node-status.ts';
@@ -113,7 +114,7 @@ export function reserveInstance(
     );
     const draft = instanceDraft(req, r, host.id, new Set(instances.map((i) => i.mac)));
     return store.instances
-      .insert({ ...draft, id: `inst-${randomBytes(4).toString('hex')}` })
+      .insert({ ...draft, id: freshId('inst', (id) => store.instances.peek(id) !== undefined) })
       .then((instance) => ({ instance, host }));
   } catch (err) {
     return Promise.reject(err);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { freshId } from '../../util/fresh-id.ts';
 import type { z } from 'zod';
 import { OperatorError } from '../../util/errors.ts';
 import { registerSecret } from '../../util/redact.ts';
@@ -266,10 +266,7 @@ export class Collection<C extends CollectionName> {
   }
 
   protected newId(): string {
-    for (;;) {
-      const id = `${this.spec.idPrefix}-${randomBytes(4).toString('hex')}`;
-      if (this.live(id) === undefined) return id;
-    }
+    return freshId(this.spec.idPrefix, (id) => this.live(id) !== undefined);
   }
 
   protected validate(draft: unknown): Row<C> {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { freshId } from '../../util/fresh-id.ts';
 import type { z } from 'zod';
 import type { JsonValue, LogLevel, LogLine, Task, TaskState, TaskTarget } from '../../protocol/records.ts';
 import type { Store } from '../store/store.ts';
@@ -464,10 +464,7 @@ export class TaskEngine {
   }
 
   private newId(): string {
-    for (;;) {
-      const id = `t-${randomBytes(4).toString('hex')}`;
-      if (!this.coordinator.task(id)) return id;
-    }
+    return freshId('t', (id) => this.coordinator.task(id) !== undefined);
   }
 }
 
