@@ -279,8 +279,8 @@ const NICE = ['/usr/bin/nice', '/bin/nice'].find((p) => existsSync(p));
  * back to the system when freed. The trim threshold is fixed too (setting either fixes both), at
  * 16 MB: at 128 KB glibc handed the top of the heap back after nearly every free and faulted it in
  * again at the next allocation, 5,000-8,000 page faults a second in a busy runner (14 µs each on a
- * paravirtualised guest), against about 2,000 at 16 MB, for no more RSS at 10,000 machines.
- * An operator's own settings win.
+ * paravirtualised guest), against about 2,000 at 16 MB; at 10,000 machines its RSS stayed within
+ * the same spread. An operator's own settings win.
  */
 const RUNNER_MALLOC = { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: String(16 * 1024 * 1024) };
 

@@ -26,8 +26,6 @@ describe('freshId', () => {
   });
 
   it('is the prefix and 32 random bits in hex by default', () => {
-    const ids = new Set(Array.from({ length: 50 }, () => freshId('i', () => false)));
-    for (const id of ids) expect(id).toMatch(/^i-[0-9a-f]{8}$/);
-    expect(ids.size).toBe(50);
+    for (let n = 0; n < 50; n++) expect(freshId('i', () => false)).toMatch(/^i-[0-9a-f]{8}$/);
   });
 });
