@@ -5,7 +5,7 @@ import { isSea } from 'node:sea';
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import { OperatorError } from '../util/errors.ts';
 import { loadConfig, type Config } from '../config/index.ts';
-import { settingsFingerprint } from '../config/fingerprint.ts';
+import { PASSWORDS_DIFFER, PASSWORDS_ID, settingsFingerprint } from '../config/fingerprint.ts';
 import { MAX_RACK_FILE_BYTES } from '../config/rack/parse.ts';
 import { formatSeconds, type Deadline } from '../util/deadline.ts';
 import { taskEventSchema, type TaskEvent } from '../protocol/events.ts';
@@ -391,14 +391,24 @@ export async function connectRunner(opts: ConnectOptions): Promise<RunnerClient>
   const client = new RunnerClient(connection, socket, paths, 0);
   const config = opts.config ?? loadConfig({ env: opts.env, ...(opts.cwd && { cwd: opts.cwd }) });
   try {
-    const hello = await client.call('hello', {
-      version: PROTOCOL_VERSION,
-      cookie,
-      client: { kind: opts.client.kind, pid: process.pid, readOnly: opts.client.readOnly },
-      site: opts.site,
-      settings: settingsFingerprint({ config, rackText: rackTextOf(config) }, cookie),
-      ...(opts.control && { control: true }),
+    const source = { config, rackText: rackTextOf(config) };
+    const greet = (perPassword: boolean) =>
+      client.call('hello', {
+        version: PROTOCOL_VERSION,
+        cookie,
+        client: { kind: opts.client.kind, pid: process.pid, readOnly: opts.client.readOnly },
+        site: opts.site,
+        settings: settingsFingerprint(source, cookie, perPassword),
+        ...(perPassword && { perPassword }),
+        ...(opts.control && { control: true }),
+      });
+    // The password variables go as one hash; when it differs, again one hash each, so what the
+    // operator reads names the variables (a control connection is answered, not refused).
+    let hello = await greet(false).catch((err: unknown) => {
+      if (err instanceof OperatorError && err.failure === PASSWORDS_DIFFER) return greet(true);
+      throw err;
     });
+    if (hello.drift.includes(PASSWORDS_ID)) hello = await greet(true);
     (client as { runnerPid: number }).runnerPid = hello.pid;
     (client as { settingsDrift: string[] }).settingsDrift = hello.drift;
     if (started) {

@@ -6,10 +6,20 @@ import type { Config } from './config.ts';
  * Each setting travels as an HMAC of its value keyed by the runner's cookie (a per-runner secret only
  * its owner can read), so the socket and the logs see which setting differs, never a value, and a
  * hash cannot be looked up in a table of common passwords without the cookie.
+ *
+ * The password variables a rack file names (one per BMC: 10,000 on a big site) travel as one hash
+ * (`PASSWORDS_ID`) until that hash differs; then the client asks again with one hash per variable,
+ * so the refusal still names each variable. One per variable on every connection made each
+ * command's hello 766 KB and cost both sides 10,000 HMACs at 10,000 hosts.
  */
 
 /** A setting's id (the variable an operator changes) → what the refusal calls it. */
 export type SettingsFingerprint = Record<string, string>;
+
+/** The id of the one hash of every password variable the rack file names (see above). */
+export const PASSWORDS_ID = 'RACKPILOT_PASSWORDS';
+/** The `kind` of a refusal in which that one hash differs: the client then sends one per variable. */
+export const PASSWORDS_DIFFER = 'passwords';
 
 export interface SettingsSource {
   config: Config;
@@ -31,6 +41,7 @@ export function describeSetting(id: string): string {
     RACKPILOT_KNOWN_HOSTS: "the switches' known-hosts file (RACKPILOT_KNOWN_HOSTS)",
     RACKPILOT_ETCD: 'the etcd coordination settings (RACKPILOT_ETCD*)',
     RACKPILOT_LAB: 'the lab (RACKPILOT_LAB_SEED, _HOSTS, _RACKS, RACKPILOT_TIME_SCALE)',
+    [PASSWORDS_ID]: 'one or more of the password variables the rack file names',
   };
   return known[id] ?? `${id} (a password variable the rack file names)`;
 }
@@ -58,9 +69,12 @@ export function passwordVariables(rackText: string | undefined): string[] {
   return [...names].sort();
 }
 
-/** Each setting's value in clear; only ever hashed, never sent or logged. */
-function settingValues({ config, rackText }: SettingsSource): Record<string, string> {
-  const values: Record<string, string> = {
+/** Each setting's value in clear, and each password variable's; only ever hashed, never sent or logged. */
+function settingValues({ config, rackText }: SettingsSource): {
+  settings: Record<string, string>;
+  passwords: [name: string, value: string][];
+} {
+  const settings: Record<string, string> = {
     RACKPILOT_ERASE_MODE: config.eraseMode,
     RACKPILOT_MAAS_TIMEOUT: String(config.maasTimeoutMs),
     // The runner logs in to switches and asks BMCs with its own: a client's must be the same.
@@ -72,15 +86,18 @@ function settingValues({ config, rackText }: SettingsSource): Record<string, str
   };
   if (config.lab) {
     // The lab brings its own MaaS, rack file and passwords: what makes it is its spec.
-    values.RACKPILOT_LAB = JSON.stringify([config.labSpec, config.timeScale, config.labListCostMs]);
-    return values;
+    settings.RACKPILOT_LAB = JSON.stringify([config.labSpec, config.timeScale, config.labListCostMs]);
+    return { settings, passwords: [] };
   }
   const key = config.maas?.apiKey;
-  values.MAAS_URL = config.maas?.url ?? '';
-  values.MAAS_API_KEY = key ? `${key.consumerKey}:${key.tokenKey}:${key.tokenSecret}` : '';
-  values.RACKPILOT_RACK_FILE = `${config.rackFile ?? ''}\0${rackText ?? ''}`;
-  for (const name of passwordVariables(rackText)) values[name] = config.env[name] ?? '';
-  return values;
+  settings.MAAS_URL = config.maas?.url ?? '';
+  settings.MAAS_API_KEY = key ? `${key.consumerKey}:${key.tokenKey}:${key.tokenSecret}` : '';
+  settings.RACKPILOT_RACK_FILE = `${config.rackFile ?? ''}\0${rackText ?? ''}`;
+  const passwords = passwordVariables(rackText).map((name): [string, string] => [
+    name,
+    config.env[name] ?? '',
+  ]);
+  return { settings, passwords };
 }
 
 /** The key the hashes are made with, derived from the runner's cookie. */
@@ -88,12 +105,24 @@ function fingerprintKey(cookie: string): Buffer {
   return createHmac('sha256', cookie).update('rackpilot settings fingerprint v1').digest();
 }
 
-export function settingsFingerprint(source: SettingsSource, cookie: string): SettingsFingerprint {
+/**
+ * The hashes a client sends in its hello, and a runner compares: the password variables as one
+ * hash (`PASSWORDS_ID`), or with `perPassword` one hash each, to name those that differ.
+ */
+export function settingsFingerprint(
+  source: SettingsSource,
+  cookie: string,
+  perPassword = false,
+): SettingsFingerprint {
   const key = fingerprintKey(cookie);
+  const hash = (id: string, value: string) =>
+    createHmac('sha256', key).update(`${id}\0${value}`).digest('base64url');
+  const { settings, passwords } = settingValues(source);
   const out: SettingsFingerprint = {};
-  for (const [id, value] of Object.entries(settingValues(source))) {
-    out[id] = createHmac('sha256', key).update(`${id}\0${value}`).digest('base64url');
-  }
+  for (const [id, value] of Object.entries(settings)) out[id] = hash(id, value);
+  if (perPassword) for (const [name, value] of passwords) out[name] = hash(name, value);
+  // Neither a name nor a value holds a NUL (the environment cannot), so the joined text is unambiguous.
+  else if (passwords.length > 0) out[PASSWORDS_ID] = hash(PASSWORDS_ID, passwords.flat().join('\0'));
   return out;
 }
 

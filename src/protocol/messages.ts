@@ -338,6 +338,8 @@ export const METHODS = {
         .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/), z.string().max(64))
         // A password variable per BMC: a site of 10,000 hosts, and the rest (some 4 MB at most).
         .refine((s) => Object.keys(s).length <= 20_000, 'at most 20,000 settings'),
+      /** `settings` holds one hash per password variable, not their one hash (a second hello, after a refusal). */
+      perPassword: z.boolean().optional(),
       /**
        * `runner status|stop|restart`: served whatever the site and settings, so the runner of a store
        * can be seen and stopped from a terminal configured otherwise. Only runner.* requests follow.

@@ -296,15 +296,27 @@ async function watchRackFile(
   return rack;
 }
 
-/** A client's settings against this runner's; an edited rack file is looked at again first. */
+/**
+ * A client's settings against this runner's; an edited rack file is looked at again first. The
+ * runner's own hashes are made once per rack file text (ten thousand password variables are ten
+ * thousand HMACs), not at every client's hello.
+ */
 function settingsDriftCheck(config: Config, rack: RackReloader | undefined, cookie: string) {
-  const fingerprintOf = (): SettingsFingerprint =>
-    settingsFingerprint({ config, rackText: rack?.text }, cookie);
-  return async (client: SettingsFingerprint) => {
-    let drift = settingsDrift(client, fingerprintOf());
+  const made = new Map<boolean, { rackText: string | undefined; fingerprint: SettingsFingerprint }>();
+  const fingerprintOf = (perPassword: boolean): SettingsFingerprint => {
+    const rackText = rack?.text;
+    let m = made.get(perPassword);
+    if (!m || m.rackText !== rackText) {
+      m = { rackText, fingerprint: settingsFingerprint({ config, rackText }, cookie, perPassword) };
+      made.set(perPassword, m);
+    }
+    return m.fingerprint;
+  };
+  return async (client: SettingsFingerprint, perPassword: boolean) => {
+    let drift = settingsDrift(client, fingerprintOf(perPassword));
     if (!rack || !drift.includes('RACKPILOT_RACK_FILE')) return { drift };
     await rack.check();
-    drift = settingsDrift(client, fingerprintOf());
+    drift = settingsDrift(client, fingerprintOf(perPassword));
     const refused = drift.includes('RACKPILOT_RACK_FILE') && rack.refusedEdit;
     return {
       drift,

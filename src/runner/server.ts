@@ -21,7 +21,12 @@ import {
 import { Deadline } from '../util/deadline.ts';
 import { stillWaitingError, type Caller, type Handlers, type Subscription } from './service/context.ts';
 import { describeZodIssue } from '../util/zod-text.ts';
-import { describeSetting, type SettingsFingerprint } from '../config/fingerprint.ts';
+import {
+  describeSetting,
+  PASSWORDS_DIFFER,
+  PASSWORDS_ID,
+  type SettingsFingerprint,
+} from '../config/fingerprint.ts';
 import { guardFrames, socketConnection } from '../protocol/transport.ts';
 
 /**
@@ -41,7 +46,10 @@ export interface RunnerServerOptions {
    * The settings in which a client differs from this runner (ids, never values). The runner may
    * look again first (an edited rack file is reloaded before it is called a difference).
    */
-  settingsDrift: (client: SettingsFingerprint) => Promise<{ drift: string[]; note?: string | undefined }>;
+  settingsDrift: (
+    client: SettingsFingerprint,
+    perPassword: boolean,
+  ) => Promise<{ drift: string[]; note?: string | undefined }>;
   /** What the runner is waiting for now, named when a client's deadline passes first. */
   describeWaits?: () => string | null;
   /** Called with every client count change (the idle timer watches it). */
@@ -267,6 +275,7 @@ export class RunnerServer {
       client: { kind: string; pid: number; readOnly: boolean };
       site: string;
       settings: SettingsFingerprint;
+      perPassword?: boolean | undefined;
       control?: boolean | undefined;
     },
   ) {
@@ -283,7 +292,7 @@ export class RunnerServer {
         `protocol version ${p.version} is not this runner's (${PROTOCOL_VERSION}): stop it with \`rackpilot runner stop\` after its tasks end`,
       );
     }
-    const { drift, note } = await this.opts.settingsDrift(p.settings);
+    const { drift, note } = await this.opts.settingsDrift(p.settings, p.perPassword ?? false);
     if (p.control) {
       client.control = true;
     } else if (p.site !== this.opts.site) {
@@ -294,7 +303,11 @@ export class RunnerServer {
       );
     } else if (drift.length > 0) {
       this.opts.log(`refused a client (pid ${p.client.pid}): its settings differ in ${drift.join(', ')}`);
-      throw new ResponseError(ERROR.settingsDrift, settingsRefusal(drift, note), { hint: SETTINGS_WAY_OUT });
+      throw new ResponseError(ERROR.settingsDrift, settingsRefusal(drift, note), {
+        hint: SETTINGS_WAY_OUT,
+        // The client asks again with one hash per password variable, to name those that differ.
+        ...(drift.includes(PASSWORDS_ID) && { kind: PASSWORDS_DIFFER }),
+      });
     }
     client.caller = {
       id: client.id,

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import {
   describeSetting,
+  PASSWORDS_ID,
   passwordVariables,
   settingsDrift,
   settingsFingerprint,
@@ -38,16 +39,17 @@ const base = {
   SW_PASS: 'switch-secret-1',
   BMC_PASS: 'bmc-secret-1',
 };
-const fp = (env: Record<string, string>, text = rackText, cookie = 'c'.repeat(64)) =>
-  settingsFingerprint({ config: loadConfig({ env, envFile: false }), rackText: text }, cookie);
+const fp = (env: Record<string, string>, text = rackText, cookie = 'c'.repeat(64), perPassword = false) =>
+  settingsFingerprint({ config: loadConfig({ env, envFile: false }), rackText: text }, cookie, perPassword);
+const perPassword = (env: Record<string, string>) => fp(env, rackText, 'c'.repeat(64), true);
 
 describe('the settings fingerprint', () => {
   it('is the same for the same settings, and names each setting that differs', () => {
     expect(settingsDrift(fp(base), fp(base))).toEqual([]);
     const otherKey = KEY.slice(0, -1) + 'X';
     expect(settingsDrift(fp({ ...base, MAAS_API_KEY: otherKey }), fp(base))).toEqual(['MAAS_API_KEY']);
-    expect(settingsDrift(fp({ ...base, BMC_PASS: 'bmc-secret-2' }), fp(base))).toEqual(['BMC_PASS']);
-    expect(settingsDrift(fp({ ...base, SW_PASS: 'x' }), fp(base))).toEqual(['SW_PASS']);
+    expect(settingsDrift(fp({ ...base, BMC_PASS: 'bmc-secret-2' }), fp(base))).toEqual([PASSWORDS_ID]);
+    expect(settingsDrift(fp({ ...base, SW_PASS: 'x' }), fp(base))).toEqual([PASSWORDS_ID]);
     expect(settingsDrift(fp({ ...base, RACKPILOT_ERASE_MODE: 'quick' }), fp(base))).toEqual([
       'RACKPILOT_ERASE_MODE',
     ]);
@@ -62,9 +64,23 @@ describe('the settings fingerprint', () => {
     ]);
   });
 
+  it('hashes the password variables together, or one by one to name those that differ', () => {
+    expect(Object.keys(fp(base))).toContain(PASSWORDS_ID);
+    expect(Object.keys(fp(base))).not.toContain('BMC_PASS');
+    expect(settingsDrift(perPassword({ ...base, BMC_PASS: 'bmc-secret-2' }), perPassword(base))).toEqual([
+      'BMC_PASS',
+    ]);
+    expect(settingsDrift(perPassword({ ...base, SW_PASS: 'x' }), perPassword(base))).toEqual(['SW_PASS']);
+    expect(settingsDrift(perPassword(base), perPassword(base))).toEqual([]);
+    // A value moved from one variable to the other is a difference, not the same joined text.
+    const swapped = { ...base, SW_PASS: 'bmc-secret-1', BMC_PASS: 'switch-secret-1' };
+    expect(settingsDrift(fp(swapped), fp(base))).toEqual([PASSWORDS_ID]);
+    expect(describeSetting(PASSWORDS_ID)).toMatch(/password variables the rack file names/);
+  });
+
   it('carries no value: every entry is a keyed hash, different under another runner cookie', () => {
     const a = fp(base);
-    const wire = JSON.stringify(a);
+    const wire = JSON.stringify([a, perPassword(base)]);
     for (const secret of ['switch-secret-1', 'bmc-secret-1', KEY, ...KEY.split(':'), '10.0.0.1'])
       expect(wire).not.toContain(secret);
     for (const v of Object.values(a)) expect(v).toMatch(/^[A-Za-z0-9_-]{43}$/);

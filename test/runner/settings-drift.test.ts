@@ -8,6 +8,7 @@ import { startRunner, type RunningRunner } from '../../src/runner/runner.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
 import { OperatorError } from '../../src/util/errors.ts';
 import { labBmcPasswordEnv } from '../../src/lab/rack-file.ts';
+import { describeSetting, PASSWORDS_ID } from '../../src/config/fingerprint.ts';
 import { startTestLab, until, type TestLab } from '../e2e/helpers.ts';
 
 /**
@@ -81,6 +82,10 @@ describe("a client's settings against its runner's", () => {
     const name = labBmcPasswordEnv(tl.lab.spec.hosts[0]!.hostname);
     const err = await refusal({ ...env, [name]: 'NotTheLabPassword9' });
     expect(err.message).toContain(`${name} (a password variable the rack file names)`);
+    // The one hash of all password variables differed first; the second hello named the variable.
+    expect(err.message).not.toContain(describeSetting(PASSWORDS_ID));
+    expect(log.join('\n')).toContain(`its settings differ in ${PASSWORDS_ID}`);
+    expect(log.join('\n')).toContain(`its settings differ in ${name}`);
     expect(err.message).not.toContain('NotTheLabPassword9');
     expect(err.message).not.toContain(env[name]!);
   });
@@ -89,6 +94,12 @@ describe("a client's settings against its runner's", () => {
     const c = await connect({ ...env, RACKPILOT_ERASE_MODE: 'quick' }, { control: true });
     expect(c.settingsDrift).toEqual(['RACKPILOT_ERASE_MODE']);
     await expect(c.call('tasks.list', {})).rejects.toThrow(/runner status, stop and restart only/);
+  });
+
+  it('names a password variable that differs to `runner status` too', async () => {
+    const name = labBmcPasswordEnv(tl.lab.spec.hosts[1]!.hostname);
+    const c = await connect({ ...env, [name]: 'NotTheLabPassword9' }, { control: true });
+    expect(c.settingsDrift).toEqual([name]);
   });
 });
 
