@@ -292,7 +292,7 @@ async function watchRackFile(
       if (reloaded) inventory.reloadLayout();
     },
   });
-  await rack.start();
+  await rack.start(site.rackText);
   return rack;
 }
 

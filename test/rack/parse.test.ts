@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -681,9 +683,10 @@ describe('rack file: secrets', () => {
 });
 
 describe('loadRackFile', () => {
-  it('reads a file', async () => {
+  it('reads a file, and gives the text it validated', async () => {
     const r = await loadRackFile(fixture('extended.json'));
     expect(r.ok && r.rack.source).toBe(fixture('extended.json'));
+    expect(r.ok && r.text).toBe(read('extended.json'));
   });
 
   it('reports a missing file and a directory as errors, not exceptions', async () => {
@@ -735,5 +738,22 @@ describe('loadRackFileOrThrow', () => {
       `→ fix the file, then check it with: rackpilot rack validate ${fixture('bad-several.json')}`,
     );
     expect((err as RackFileError).errors).toHaveLength(4);
+  });
+});
+
+describe('rack file: memory', () => {
+  it("keeps none of the file's text alive through the values it read", () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // 32 MB of blank space in the text: a value that were a slice of it (a MAC address, 17
+    // characters, is one in V8) would keep all of it for as long as the rack lives.
+    const parsePadded = () => ok(read('extended.json').replace('{', `{${' '.repeat(32 << 20)}`));
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const rack = parsePadded();
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(rack.nics.some((n) => n.mac.length >= 13)).toBe(true);
+    expect(grown).toBeLessThan(4 << 20);
   });
 });

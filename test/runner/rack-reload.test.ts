@@ -89,3 +89,38 @@ describe('the rack file, followed', () => {
     expect(reloader.refusedEdit).toBe(false);
   });
 });
+
+describe('the rack file the site was opened with', () => {
+  /** A reloader started from the text the topology was made of, counting the reloads it makes. */
+  async function startFrom(opened: string): Promise<{ reloads: () => number; r: RackReloader }> {
+    let reloads = 0;
+    const counted = Object.create(topology) as Topology;
+    counted.reload = (rack) => {
+      reloads++;
+      topology.reload(rack);
+    };
+    const r = new RackReloader(path, counted, { log: () => undefined, onNotice: (n) => notices.push(n) });
+    await r.start(opened);
+    r.close();
+    return { reloads: () => reloads, r };
+  }
+
+  it('is not validated again when the file still holds that text', async () => {
+    notices.length = 0;
+    const { reloads, r } = await startFrom(fixture);
+    expect(reloads()).toBe(0);
+    expect(r.text).toBe(fixture);
+    expect(notices).toEqual([]);
+  });
+
+  it('is reloaded, and said so, when the file was edited since', async () => {
+    notices.length = 0;
+    const before = nics();
+    writeFileSync(path, edited());
+    const { reloads, r } = await startFrom(fixture);
+    expect(reloads()).toBe(1);
+    expect(nics()).toBe(before - 1);
+    expect(r.text).toBe(edited());
+    expect(notices.at(-1)?.text).toMatch(/^rack file reloaded/);
+  });
+});

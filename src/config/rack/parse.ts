@@ -22,7 +22,16 @@ import {
   type BootMethod,
   type RackFileParsed,
 } from './schema.ts';
-import type { Rack, RackBmc, RackEntry, RackError, RackNic, RackParseResult, RackSwitch } from './types.ts';
+import type {
+  Rack,
+  RackBmc,
+  RackEntry,
+  RackError,
+  RackNic,
+  RackFileResult,
+  RackParseResult,
+  RackSwitch,
+} from './types.ts';
 
 /** A rack file larger than this is not a hand-written topology; refuse before reading it into memory. */
 export const MAX_RACK_FILE_BYTES = 16 * 1024 * 1024;
@@ -500,7 +509,7 @@ export function emptyRack(): Rack {
 }
 
 /** Read and validate a rack file; a file that cannot be read is reported the same way as a bad one. */
-export async function loadRackFile(path: string): Promise<RackParseResult> {
+export async function loadRackFile(path: string): Promise<RackFileResult> {
   try {
     const st = await stat(path);
     if (!st.isFile()) return { ok: false, errors: [{ path: '$', message: `${path} is not a file` }] };
@@ -511,7 +520,8 @@ export async function loadRackFile(path: string): Promise<RackParseResult> {
       };
     }
     const text = await readFile(path, 'utf8');
-    return parseRackFile(text, { source: path });
+    const parsed = parseRackFile(text, { source: path });
+    return parsed.ok ? { ...parsed, text } : parsed;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =

@@ -91,3 +91,5 @@ export interface Rack {
 }
 
 export type RackParseResult = { ok: true; rack: Rack } | { ok: false; errors: RackError[] };
+/** A rack file read and validated, with the text it was read as. */
+export type RackFileResult = { ok: true; rack: Rack; text: string } | { ok: false; errors: RackError[] };

@@ -23,6 +23,8 @@ export interface Site {
   config: Config;
   maas: MaasClient;
   topology: Topology;
+  /** The rack file's text as it was read and validated here: the runner follows the file from it. */
+  rackText?: string;
   /** Environment for the rack file's passwordEnv references (the lab adds its own). */
   env: Readonly<Record<string, string | undefined>>;
   switches: SwitchService;
@@ -43,6 +45,7 @@ export async function openSite(
   let maasUrl: string;
   let apiKey;
   let rack: Rack;
+  let rackText: string | undefined;
   let env: Record<string, string | undefined> = { ...process.env, ...config.env };
   if (config.lab) {
     siteLab = await startSiteLab(config, opts.demo === true);
@@ -64,7 +67,8 @@ export async function openSite(
     }
     maasUrl = config.maas.url;
     apiKey = config.maas.apiKey;
-    rack = config.rackFile ? await readRack(config.rackFile) : emptyRack();
+    if (config.rackFile) ({ rack, text: rackText } = await readRack(config.rackFile));
+    else rack = emptyRack();
   }
   const maas = new MaasClient({
     url: maasUrl,
@@ -93,6 +97,7 @@ export async function openSite(
     config,
     maas,
     topology: new Topology(rack),
+    ...(rackText !== undefined && { rackText }),
     env,
     switches,
     ipmi,
@@ -107,7 +112,7 @@ export async function openSite(
   };
 }
 
-async function readRack(path: string): Promise<Rack> {
+async function readRack(path: string): Promise<{ rack: Rack; text: string }> {
   const result = await loadRackFile(path);
   if (!result.ok) {
     const lines = result.errors.slice(0, 20).map((e) => `  ${e.path}: ${e.message}`);
@@ -115,7 +120,7 @@ async function readRack(path: string): Promise<Rack> {
       hint: `check it with \`rackpilot rack validate ${path}\``,
     });
   }
-  return result.rack;
+  return result;
 }
 
 /** The inventory's view of a site: one MaaS list call per refresh, the rack file's cabling. */
