@@ -292,7 +292,10 @@ async function watchRackFile(
       if (reloaded) inventory.reloadLayout();
     },
   });
-  await rack.start(site.rackText);
+  const opened = site.rackText;
+  // From here the reloader holds the text in use: the site's would outlive the next edit.
+  delete site.rackText;
+  await rack.start(opened);
   return rack;
 }
 

@@ -23,7 +23,7 @@ export interface Site {
   config: Config;
   maas: MaasClient;
   topology: Topology;
-  /** The rack file's text as it was read and validated here: the runner follows the file from it. */
+  /** The rack file's text as it was read and validated here, until the runner's reloader takes it. */
   rackText?: string;
   /** Environment for the rack file's passwordEnv references (the lab adds its own). */
   env: Readonly<Record<string, string | undefined>>;
