@@ -91,6 +91,17 @@ describe('the settings fingerprint', () => {
   it('finds the password variables a rack file names, and describes settings by name only', () => {
     expect(passwordVariables(rackText)).toEqual(['BMC_PASS', 'SW_PASS']);
     expect(passwordVariables('{ not json')).toEqual([]);
+    // At any depth, in lists, under "__proto__", once each; a passwordEnv that is not a string is
+    // walked into like any other field.
+    expect(
+      passwordVariables(
+        JSON.stringify({
+          a: [[{ passwordEnv: 'Z_PASS' }], { b: { passwordEnv: 'A_PASS' } }],
+          c: { passwordEnv: { passwordEnv: 'NESTED' } },
+          d: [{ passwordEnv: 'A_PASS' }, { passwordEnv: 7 }, null, 'passwordEnv'],
+        }).replace('"c":', '"__proto__": {"passwordEnv": "PROTO"}, "c":'),
+      ),
+    ).toEqual(['A_PASS', 'NESTED', 'PROTO', 'Z_PASS']);
     expect(describeSetting('BMC_PASS')).toBe('BMC_PASS (a password variable the rack file names)');
     expect(describeSetting('MAAS_API_KEY')).toMatch(/MaaS API key/);
   });
