@@ -1,12 +1,13 @@
 /**
  * One client process of the runner bench: connects to the site's runner like any `rackpilot`
  * command and runs its share of create+destroy pairs, `inFlight` at a time, each task followed by
- * events. Prints one JSON line: failures, CPU, the latency of every event it received (from the
- * engine's emit, stamped in the runner, to its arrival here), and how long each tasks.follow took.
+ * events from its creation (the start request says `follow`, as the CLI's do). Prints one JSON
+ * line: failures, CPU, the latency of every event it received (from the engine's emit, stamped in
+ * the runner, to its arrival here), and how long each start took to show its task (request sent →
+ * the task's `task-created` here).
  */
-import { connectRunner, type RunnerClient } from '../src/client/runner-client.ts';
+import { connectRunner } from '../src/client/runner-client.ts';
 import { FINAL_EVENTS } from '../src/protocol/events.ts';
-import { isSettled } from '../src/protocol/task-states.ts';
 import type { TaskEvent } from '../src/runner/tasks/events.ts';
 import { pairRequest, warmUpName } from './support/pairs.ts';
 
@@ -26,38 +27,25 @@ const job = JSON.parse(process.argv[2]!) as Job;
 const latencies: number[] = [];
 const finals = new Map<string, (e: TaskEvent) => void>();
 const early = new Map<string, TaskEvent>();
-/** tasks.follow calls not yet answered: the client closes once they are. */
-const following = new Set<Promise<void>>();
-/** How long each tasks.follow took to answer (ms). */
-const followMs: number[] = [];
+/** When each task's `task-created` arrived here (performance.now()). */
+const createdAt = new Map<string, number>();
+/** How long each start took to show its task: request sent → its `task-created` here (ms). */
+const startMs: number[] = [];
 
-/**
- * The task's final event, as `rackpilot task follow` reads it: the record tasks.follow answers,
- * then the events after it (a task settled before the follow answered is done by its record).
- */
-function finished(client: RunnerClient, id: string): Promise<TaskEvent['type']> {
+/** The task's final event: the stream since its creation (the start asked to follow it) holds it. */
+function finished(
+  started: { taskId: string; followed?: true | undefined },
+  asked: number,
+): Promise<TaskEvent['type']> {
+  const id = started.taskId;
+  if (!started.followed)
+    return Promise.reject(new Error(`task ${id}: the runner did not subscribe this client`));
+  const shown = createdAt.get(id);
+  if (shown !== undefined) startMs.push(shown - asked);
+  createdAt.delete(id);
   const seen = early.get(id);
   if (seen) return Promise.resolve(seen.type);
-  return new Promise((resolve, reject) => {
-    finals.set(id, (e) => resolve(e.type));
-    // The final event can come before this answer, and the pair goes on without waiting for it;
-    // the client closes only once every answer is in (closing first rejected the call in flight,
-    // and the client died of that rejection in 2 of 20 short runs).
-    const asked = performance.now();
-    const answer = client.call('tasks.follow', { id }).then(
-      (t) => {
-        followMs.push(performance.now() - asked);
-        if (!isSettled(t.state) || !finals.has(id)) return;
-        finals.delete(id);
-        resolve(t.state === 'done' ? 'task-done' : 'task-failed');
-      },
-      (err: unknown) => {
-        if (finals.delete(id)) reject(err as Error);
-      },
-    );
-    following.add(answer);
-    void answer.finally(() => following.delete(answer));
-  });
+  return new Promise((resolve) => finals.set(id, (e) => resolve(e.type)));
 }
 
 const client = await connectRunner({
@@ -69,6 +57,7 @@ const client = await connectRunner({
 });
 client.onEvent((e) => {
   latencies.push(Date.now() - e.at);
+  if (e.type === 'task-created') createdAt.set(e.taskId, performance.now());
   if (!FINAL_EVENTS.has(e.type)) return;
   const f = finals.get(e.taskId);
   if (f) {
@@ -84,17 +73,20 @@ async function pair(i: number, name: string, host?: string): Promise<boolean> {
     // plan's digest (the runner refuses a change without one).
     const req = pairRequest(i, name, job.offerings, host);
     const planned = await client.call('instance.plan', req);
+    const created = performance.now();
     const c = await client.call('instance.create', {
       ...req,
       host: planned.host,
       mac: planned.mac,
       plan: planned.digest,
+      follow: true,
     });
-    if ((await finished(client, c.taskId)) !== 'task-done') return false;
+    if ((await finished(c, created)) !== 'task-done') return false;
     const destroy = { verb: 'destroy', instance: name } as const;
     const shown = await client.call('action.plan', { action: 'instance', ...destroy });
-    const d = await client.call('instance.action', { ...destroy, plan: shown.digest });
-    return (await finished(client, d.taskId)) === 'task-done';
+    const destroyed = performance.now();
+    const d = await client.call('instance.action', { ...destroy, plan: shown.digest, follow: true });
+    return (await finished(d, destroyed)) === 'task-done';
   } catch (err) {
     process.stderr.write(`${name}: ${(err as Error).message}\n`);
     return false;
@@ -122,18 +114,16 @@ if ((await pairs([...job.warmUp], warmUpName, (i) => job.hosts[i]!)) > 0) {
   process.stderr.write('the warm-up failed\n');
   process.exit(1);
 }
-await Promise.all(following);
 // Connected and warm: the bench starts its clock once every client is, and says go on stdin.
 process.stdout.write('ready\n');
 await new Promise((resolve) => process.stdin.once('data', resolve));
 // What is measured starts here: the warm-up's events and follows are not.
 latencies.length = 0;
-followMs.length = 0;
+startMs.length = 0;
 const cpu0 = process.cpuUsage();
 const failed = await pairs([...job.indices], (i) => `vm${i}`);
 const cpu = process.cpuUsage(cpu0);
-await Promise.all(following);
 client.close();
 process.stdout.write(
-  JSON.stringify({ failed, cpuMs: (cpu.user + cpu.system) / 1000, latencies, followMs }) + '\n',
+  JSON.stringify({ failed, cpuMs: (cpu.user + cpu.system) / 1000, latencies, startMs }) + '\n',
 );

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { registerSecret } from '../util/redact.ts';
 import type { CommandContext } from './context.ts';
-import { followOrDetach } from './follow.ts';
+import { followOrDetach, startTask } from './follow.ts';
 import { intFlag, parseCommandArgs, printJson, println, UsageError } from './io.ts';
 import { printPlan } from './plan.ts';
 import { formatTable } from './table.ts';
@@ -80,8 +80,10 @@ async function hostAdd(argv: string[], ctx: CommandContext): Promise<number> {
     return printPlan(ctx.io, (await runner.call('host.add', { ...req, plan: true })).plan!, values.json);
   // Planned, shown and confirmed like every change; the runner refuses the add if the plan moved.
   const confirmed = await confirmAction(ctx.io, runner, { action: 'host-add', ...req }, values);
-  const added = await runner.call('host.add', { ...req, confirmed });
-  return followOrDetach(runner, added.taskId!, ctx.io, values);
+  const { task } = await startTask(runner, values.detach, (follow) =>
+    runner.call('host.add', { ...req, confirmed, ...follow }),
+  );
+  return followOrDetach(runner, task, ctx.io, values);
 }
 
 /** The first line of standard input; an empty one is refused, not sent to MaaS as no password. */

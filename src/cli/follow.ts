@@ -116,18 +116,56 @@ const STEP_STATE_AFTER: Partial<Record<TaskEvent['type'], StepRecord['state']>> 
 export type FollowOutcome = { task: Task; detached: false } | { task: null; detached: true };
 
 /**
+ * A task this command started. `events` is there when the runner subscribed this client as the task
+ * was created (the request said `follow`): every event since `task-created`, so there is no record
+ * to read; without it (a resumed task, `--detach`) the follow reads the record first.
+ */
+export interface StartedTask {
+  id: string;
+  events?: TaskEvent[];
+}
+
+/**
+ * Sends a request that starts a task, asking to follow it from its creation unless the command
+ * detaches, and keeps the events that come before the answer (they can: the runner sends them as
+ * the task is created).
+ */
+export async function startTask<R extends { taskId?: string | undefined; followed?: true | undefined }>(
+  client: RunnerClient,
+  detach: boolean | undefined,
+  send: (follow: { follow?: true }) => Promise<R>,
+): Promise<{ answer: R; task: StartedTask }> {
+  const early: TaskEvent[] = [];
+  const off = detach ? () => undefined : client.onEvent((e) => early.push(e));
+  try {
+    const answer = await send(detach ? {} : { follow: true });
+    const id = answer.taskId;
+    if (!id) throw new OperatorError('the runner answered without the task it started');
+    return { answer, task: answer.followed ? { id, events: early.filter((e) => e.taskId === id) } : { id } };
+  } finally {
+    // Later events go to the follow's own listener, added before the next I/O turn.
+    off();
+  }
+}
+
+/**
  * Follows a task the runner runs, printing its progress until it settles. Ctrl-C detaches: the
  * task goes on in the runner, and the operator is told how to follow it again. If the runner
  * itself goes away, the task is left interrupted (the next runner says so), and this says how
  * to pick it up.
  */
-export async function followTask(client: RunnerClient, id: string, io: CommandIo): Promise<FollowOutcome> {
+export async function followTask(
+  client: RunnerClient,
+  started: StartedTask,
+  io: CommandIo,
+): Promise<FollowOutcome> {
+  const { id } = started;
   let settle!: (o: FollowOutcome | Error) => void;
   const outcome = new Promise<FollowOutcome | Error>((r) => (settle = r));
   const live = new FollowedSteps(id);
   // On a terminal, the running step stays in view below the log: its time, MaaS's word, the bar.
   const endLine = client.showWait?.(() => live.line(Date.now())) ?? (() => undefined);
-  const offEvent = client.onEvent((e) => {
+  const onEvent = (e: TaskEvent) => {
     if (e.taskId !== id) return;
     live.apply(e);
     const line = describeEvent(e);
@@ -135,7 +173,8 @@ export async function followTask(client: RunnerClient, id: string, io: CommandIo
     if (FINAL_EVENTS.has(e.type)) {
       client.call('tasks.get', { id }).then((task) => settle({ task, detached: false }), settle);
     }
-  });
+  };
+  const offEvent = client.onEvent(onEvent);
   const offClose = client.onClose((reason) =>
     settle(
       new OperatorError(`lost task ${id}: ${reason}`, {
@@ -151,10 +190,15 @@ export async function followTask(client: RunnerClient, id: string, io: CommandIo
   };
   process.once('SIGINT', onSigint);
   try {
-    const now = await client.call('tasks.follow', { id });
-    live.start(now);
-    for (const line of describeProgress(now)) eprintln(io, line);
-    if (isSettled(now.state)) settle({ task: now, detached: false });
+    if (started.events) {
+      // Followed from its creation: the whole story is in the events.
+      for (const e of started.events) onEvent(e);
+    } else {
+      const now = await client.call('tasks.follow', { id });
+      live.start(now);
+      for (const line of describeProgress(now)) eprintln(io, line);
+      if (isSettled(now.state)) settle({ task: now, detached: false });
+    }
     const result = await outcome;
     if (result instanceof Error) throw result;
     return result;
@@ -210,17 +254,19 @@ export const DETACHED_EXIT = 130;
  */
 export async function followOrDetach(
   client: RunnerClient,
-  id: string,
+  task: string | StartedTask,
   io: CommandIo,
   opts: { detach?: boolean | undefined; json?: boolean | undefined },
 ): Promise<number> {
+  const started = typeof task === 'string' ? { id: task } : task;
+  const id = started.id;
   if (opts.detach) {
     if (opts.json) printJson(io, { taskId: id, detached: true });
     else io.stdout.write(`${id}\n`);
     eprintln(io, `task ${id} runs in the runner: \`rackpilot task follow ${id}\` to watch it`);
     return 0;
   }
-  const outcome = await followTask(client, id, io);
+  const outcome = await followTask(client, started, io);
   if (outcome.detached) return DETACHED_EXIT;
   if (opts.json) printJson(io, taskSummary(outcome.task));
   afterTaskHint(outcome.task, io);

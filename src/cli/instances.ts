@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CommandContext } from './context.ts';
-import { followOrDetach } from './follow.ts';
+import { followOrDetach, startTask } from './follow.ts';
 import { eprintln, parseCommandArgs, printJson, println, UsageError } from './io.ts';
 import { printPlan } from './plan.ts';
 import { readUserData } from './user-data.ts';
@@ -57,15 +57,12 @@ export async function deployCommand(argv: string[], ctx: CommandContext): Promis
   // The deploy as planned: the host and MAC the plan shows go back with its digest.
   const planned = await runner.call('instance.plan', req);
   const digest = await confirmPlan(ctx.io, planned, values);
-  const started = await runner.call('instance.create', {
-    ...req,
-    host: planned.host,
-    mac: planned.mac,
-    plan: digest,
-  });
+  const { answer: started, task } = await startTask(runner, values.detach, (follow) =>
+    runner.call('instance.create', { ...req, host: planned.host, mac: planned.mac, plan: digest, ...follow }),
+  );
   // Progress, not the result: with --detach, stdout carries the task id alone (for scripts).
   eprintln(ctx.io, `instance ${name} on ${started.host} (MAC ${started.mac}), task ${started.taskId}`);
-  return followOrDetach(runner, started.taskId, ctx.io, values);
+  return followOrDetach(runner, task, ctx.io, values);
 }
 
 const LIFECYCLE_USAGE = (['start', 'stop', 'destroy', 'attach', 'detach'] as const)
@@ -100,8 +97,10 @@ export async function lifecycleCommand(
   if (values.plan)
     return printPlan(ctx.io, (await runner.call('instance.actionPlan', req)).plan, values.json);
   const plan = await confirmAction(ctx.io, runner, { action: 'instance', ...req }, values);
-  const { taskId } = await runner.call('instance.action', { ...req, plan });
-  return followOrDetach(runner, taskId, ctx.io, values);
+  const { task } = await startTask(runner, values.detach, (follow) =>
+    runner.call('instance.action', { ...req, plan, ...follow }),
+  );
+  return followOrDetach(runner, task, ctx.io, values);
 }
 
 /** `ls`: instances with their host, networks and state. */

@@ -1,7 +1,7 @@
 import type { Result } from '../protocol/messages.ts';
 import { OperatorError } from '../util/errors.ts';
 import type { CommandContext } from './context.ts';
-import { followOrDetach } from './follow.ts';
+import { followOrDetach, startTask, type StartedTask } from './follow.ts';
 import { ipmiCommand, type BmcReader } from './ipmi.ts';
 import { println } from './io.ts';
 import { confirmAction, type ConfirmFlags } from './confirm.ts';
@@ -20,8 +20,9 @@ export async function ipmiViaRunner(argv: string[], ctx: CommandContext): Promis
     io: ctx.io,
     change: async (change, opts) => {
       const runner = await ctx.runner();
-      const { taskId } = await startChange(ctx, runner, change, opts);
-      const code = await followOrDetach(runner, taskId, ctx.io, { json: opts.json, detach: opts.detach });
+      const task = await startChange(ctx, runner, change, opts);
+      const taskId = task.id;
+      const code = await followOrDetach(runner, task, ctx.io, { json: opts.json, detach: opts.detach });
       if (code === 0 && !opts.json && !opts.detach)
         println(
           ctx.io,
@@ -62,14 +63,20 @@ async function startChange(
   ctx: CommandContext,
   runner: RunnerClient,
   change: IpmiChange,
-  opts: ConfirmFlags & { force: boolean },
-): Promise<{ taskId: string }> {
+  opts: ConfirmFlags & { force: boolean; detach?: boolean | undefined },
+): Promise<StartedTask> {
   if (change.verb === 'power') {
     const { host, action } = change;
     const plan = await confirmAction(ctx.io, runner, { action: 'power', host, op: action }, opts);
-    return runner.call('host.power', { host, action, force: opts.force, plan });
+    const { task } = await startTask(runner, opts.detach, (follow) =>
+      runner.call('host.power', { host, action, force: opts.force, plan, ...follow }),
+    );
+    return task;
   }
   const { verb: _v, ...boot } = change;
   const plan = await confirmAction(ctx.io, runner, { action: 'bootdev', ...boot }, opts);
-  return runner.call('host.bootdev', { ...boot, force: opts.force, plan });
+  const { task } = await startTask(runner, opts.detach, (follow) =>
+    runner.call('host.bootdev', { ...boot, force: opts.force, plan, ...follow }),
+  );
+  return task;
 }

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { bootDeviceLabel } from '../gear/ipmi/commands.ts';
 import type { CommandContext } from './context.ts';
-import { followOrDetach } from './follow.ts';
+import { followOrDetach, startTask } from './follow.ts';
 import { parseCommandArgs, printJson, println, UsageError } from './io.ts';
 import { BOOT_USAGE, POWER_USAGE } from './usage.ts';
 import { describeBmcOrigin } from '../protocol/messages.ts';
@@ -96,13 +96,11 @@ export async function powerCommand(argv: string[], ctx: CommandContext): Promise
     return 0;
   }
   const plan = await confirmAction(ctx.io, runner, { action: 'power', host, op: word }, values);
-  const { taskId } = await runner.call('host.power', {
-    host,
-    action: word,
-    force: values.force ?? false,
-    plan,
-  });
-  const code = await followOrDetach(runner, taskId, ctx.io, { json: values.json, detach: values.detach });
+  const { task } = await startTask(runner, values.detach, (follow) =>
+    runner.call('host.power', { host, action: word, force: values.force ?? false, plan, ...follow }),
+  );
+  const taskId = task.id;
+  const code = await followOrDetach(runner, task, ctx.io, { json: values.json, detach: values.detach });
   if (code === 0 && !values.json && !values.detach)
     println(ctx.io, `${host}: power ${word} done (task ${taskId})`);
   return code;
@@ -133,8 +131,11 @@ export async function bootCommand(argv: string[], ctx: CommandContext): Promise<
     ...(efi !== undefined && { efi }),
   };
   const plan = await confirmAction(ctx.io, runner, { action: 'bootdev', ...change }, values);
-  const { taskId } = await runner.call('host.bootdev', { ...change, force: values.force ?? false, plan });
-  const code = await followOrDetach(runner, taskId, ctx.io, { json: values.json, detach: values.detach });
+  const { task } = await startTask(runner, values.detach, (follow) =>
+    runner.call('host.bootdev', { ...change, force: values.force ?? false, plan, ...follow }),
+  );
+  const taskId = task.id;
+  const code = await followOrDetach(runner, task, ctx.io, { json: values.json, detach: values.detach });
   if (code === 0 && !values.json && !values.detach)
     println(
       ctx.io,

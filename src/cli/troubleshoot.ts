@@ -9,7 +9,7 @@ import { renderDiagnosis, renderTriage } from '../../components/doctor-text.ts';
 import { inspectionExitCode, renderCabling, renderInspection } from '../../components/inspect-text.ts';
 import { FIX_IDS } from '../protocol/doctor.ts';
 import type { CommandContext } from './context.ts';
-import { followOrDetach } from './follow.ts';
+import { followOrDetach, startTask } from './follow.ts';
 import { parseCommandArgs, printJson, println, UsageError } from './io.ts';
 import { DOCTOR_USAGE, INSPECT_USAGE, CABLING_USAGE } from './usage.ts';
 import { confirmAction } from './confirm.ts';
@@ -75,8 +75,10 @@ export async function doctorCommand(argv: readonly string[], ctx: CommandContext
     const f = d.fixes.find((x) => x.id === values.fix);
     const fix = { host: name, fix: values.fix, ...(f?.taskId && { taskId: f.taskId }) };
     const plan = await confirmAction(ctx.io, runner, { action: 'fix', ...fix }, values);
-    const { taskId } = await runner.call('host.fix', { ...fix, plan });
-    return followOrDetach(runner, taskId, ctx.io, { detach: values.detach, json: values.json });
+    const { task } = await startTask(runner, values.detach, (follow) =>
+      runner.call('host.fix', { ...fix, plan, ...follow }),
+    );
+    return followOrDetach(runner, task, ctx.io, { detach: values.detach, json: values.json });
   }
   if (values.json) printJson(ctx.io, d);
   else for (const l of renderDiagnosis(d)) println(ctx.io, l);
@@ -92,8 +94,10 @@ export async function inspectCommand(argv: readonly string[], ctx: CommandContex
   else for (const l of renderInspection(i)) println(ctx.io, l);
   if (values.reconcile && i.reconcile) {
     const plan = await confirmAction(ctx.io, runner, { action: 'reconcile', host: name }, values);
-    const { taskId } = await runner.call('host.reconcile', { host: name, plan });
-    return followOrDetach(runner, taskId, ctx.io, { detach: values.detach, json: false });
+    const { task } = await startTask(runner, values.detach, (follow) =>
+      runner.call('host.reconcile', { host: name, plan, ...follow }),
+    );
+    return followOrDetach(runner, task, ctx.io, { detach: values.detach, json: false });
   }
   return inspectionExitCode(i);
 }

@@ -23,7 +23,7 @@ import { SWITCH_READ_METHODS } from './switch-reads.ts';
  * field, never a crash. Task events flow from the runner as `task.events` notifications.
  */
 
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, . _ - (at most 63)');
 const hostname = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'a hostname');
@@ -225,7 +225,14 @@ const runnerStatusSchema = z.object({
 });
 export type RunnerStatus = z.infer<typeof runnerStatusSchema>;
 
-const taskStarted = z.object({ taskId });
+/** `followed`: this client gets the task's events from its creation (it asked with `follow`). */
+const taskStarted = z.object({ taskId, followed: z.literal(true).optional() });
+/**
+ * On a request that starts a task: this client gets the task's events from its creation on (from
+ * `task-created`, before the answer), as `tasks.follow` would give them, with no record to read and
+ * no second request. The CLI sends it unless it detaches.
+ */
+const followFromStart = { follow: z.boolean().optional() };
 
 /** start, stop, destroy, attach, detach: the instance, and the network for attach/detach. */
 const lifecycleRequestSchema = z.object({
@@ -388,8 +395,8 @@ export const METHODS = {
   },
   'instances.list': { params: empty, result: z.array(instanceRowSchema) },
   'instance.create': {
-    params: createRequestSchema.extend({ plan: confirmedPlan }),
-    result: z.object({ taskId, instance: z.string(), host: z.string(), mac }),
+    params: createRequestSchema.extend({ plan: confirmedPlan, ...followFromStart }),
+    result: taskStarted.extend({ instance: z.string(), host: z.string(), mac }),
     mutates: true,
   },
   'instance.plan': {
@@ -399,7 +406,7 @@ export const METHODS = {
   /** Any other change's plan, read live and touching nothing (see actionPlanSchema). */
   'action.plan': { params: actionRequestSchema, result: actionPlanSchema },
   'instance.action': {
-    params: lifecycleRequestSchema.extend({ plan: confirmedPlan }),
+    params: lifecycleRequestSchema.extend({ plan: confirmedPlan, ...followFromStart }),
     result: taskStarted,
     mutates: true,
   },
@@ -410,11 +417,18 @@ export const METHODS = {
   'hosts.list': { params: empty, result: z.array(publicHostSchema) },
   'host.add': {
     // A plan-only request (`plan: true`) changes nothing; an add carries the confirmed plan's digest.
-    params: hostAddSchema.refine((r) => r.plan === true || r.confirmed !== undefined, {
-      path: ['confirmed'],
-      message: MISSING_PLAN,
+    params: hostAddSchema
+      .extend(followFromStart)
+      .refine((r) => r.plan === true || r.confirmed !== undefined, {
+        path: ['confirmed'],
+        message: MISSING_PLAN,
+      }),
+    result: z.object({
+      hostId: z.string(),
+      taskId: taskId.optional(),
+      followed: z.literal(true).optional(),
+      plan: planSchema.optional(),
     }),
-    result: z.object({ hostId: z.string(), taskId: taskId.optional(), plan: planSchema.optional() }),
     mutates: true,
   },
   'host.remove': {
@@ -428,6 +442,7 @@ export const METHODS = {
       action: z.enum(POWER_ACTIONS),
       force: z.boolean().optional(),
       plan: confirmedPlan,
+      ...followFromStart,
     }),
     result: taskStarted,
     mutates: true,
@@ -441,6 +456,7 @@ export const METHODS = {
       efi: z.boolean().optional(),
       force: z.boolean().optional(),
       plan: confirmedPlan,
+      ...followFromStart,
     }),
     result: taskStarted,
     mutates: true,
@@ -451,6 +467,7 @@ export const METHODS = {
       op: z.enum(['abort', 'mark-broken', 'mark-fixed']),
       comment: z.string().max(200).optional(),
       plan: confirmedPlan,
+      ...followFromStart,
     }),
     result: taskStarted,
     mutates: true,
@@ -524,13 +541,14 @@ export const METHODS = {
       fix: z.enum(FIX_IDS),
       taskId: taskId.optional(),
       plan: confirmedPlan,
+      ...followFromStart,
     }),
     result: taskStarted,
     mutates: true,
   },
   'host.inspect': { params: z.object({ host: z.string().min(1) }), result: inspectionSchema },
   'host.reconcile': {
-    params: z.object({ host: z.string().min(1), plan: confirmedPlan }),
+    params: z.object({ host: z.string().min(1), plan: confirmedPlan, ...followFromStart }),
     result: taskStarted,
     mutates: true,
   },

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { followOrDetach } from '../../src/cli/follow.ts';
+import { followOrDetach, startTask } from '../../src/cli/follow.ts';
 import type { CommandIo } from '../../src/cli/io.ts';
 import type { RunnerClient } from '../../src/client/runner-client.ts';
 import type { Task } from '../../src/protocol/records.ts';
+import type { TaskEvent } from '../../src/protocol/events.ts';
 
 const task = (state: string, steps: [string, string][]) =>
   ({
@@ -53,5 +54,74 @@ describe('a command following the task it started', () => {
     expect(out.stderr).toContain('[1] Allocate ✓\n[2] Deploy ✗');
     expect(out.stderr).not.toContain('Power on');
     expect(out.stderr).toContain('rackpilot task resume t-1');
+  });
+});
+
+/** The events of a power task from its creation to its end, as a runner streams them. */
+const stream = (id: string): TaskEvent[] =>
+  [
+    {
+      type: 'task-created',
+      taskId: id,
+      at: 1,
+      kind: 'host.power',
+      target: { hostname: 'r01-n001' },
+      steps: ['Power on'],
+    },
+    { type: 'task-started', taskId: id, at: 2, mode: 'run' },
+    { type: 'step-started', taskId: id, at: 3, index: 0, title: 'Power on', attempt: 1 },
+    { type: 'log', taskId: id, at: 4, level: 'info', index: 0, text: 'ipmi → Chassis Control: power up' },
+    { type: 'step-done', taskId: id, at: 5, index: 0, title: 'Power on', alreadyInPlace: false },
+    { type: 'task-done', taskId: id, at: 6 },
+  ] as TaskEvent[];
+
+/**
+ * A runner whose start request sends the task's events before it answers, as a runner does for a
+ * client that asked to follow the task it starts; it refuses `tasks.follow` (there is no need).
+ */
+function startingRunner(answer: { taskId: string; followed?: true }, events: TaskEvent[]) {
+  const listeners = new Set<(e: TaskEvent) => void>();
+  const calls: { method: string; params: Record<string, unknown> }[] = [];
+  const client = {
+    onEvent: (l: (e: TaskEvent) => void) => (listeners.add(l), () => listeners.delete(l)),
+    onClose: () => () => undefined,
+    call: async (method: string, params: Record<string, unknown>) => {
+      calls.push({ method, params });
+      if (method === 'tasks.get') return task('done', [['Power on', 'done']]);
+      if (method !== 'host.power') throw new Error(`${method} was not expected`);
+      if (params['follow']) for (const e of events) for (const l of [...listeners]) l(e);
+      return answer;
+    },
+  } as unknown as RunnerClient;
+  return { client, calls };
+}
+
+describe('a command following the task it starts from its creation', () => {
+  it('prints the whole story from the events that came with the answer, without reading the record', async () => {
+    const { sink, out } = io();
+    const other = stream('t-2').slice(0, 2);
+    const { client, calls } = startingRunner({ taskId: 't-1', followed: true }, [...other, ...stream('t-1')]);
+    const { task: started } = await startTask(client, false, (follow) =>
+      client.call('host.power', { host: 'r01-n001', ...follow } as never),
+    );
+    expect(started.events?.map((e) => e.taskId)).toEqual(Array(6).fill('t-1'));
+    const code = await followOrDetach(client, started, sink, {});
+    expect(code).toBe(0);
+    expect(out.stderr).toContain('[1] Power on\n    ipmi → Chassis Control: power up');
+    expect(calls.map((c) => c.method)).toEqual(['host.power', 'tasks.get']);
+    expect(calls[0]!.params['follow']).toBe(true);
+  });
+
+  it('reads the record when the runner did not subscribe it, and does not ask to follow when detaching', async () => {
+    const { client, calls } = startingRunner({ taskId: 't-1' }, stream('t-1'));
+    const { task: started } = await startTask(client, false, (follow) =>
+      client.call('host.power', { ...follow } as never),
+    );
+    expect(started).toEqual({ id: 't-1' });
+    const detached = await startTask(client, true, (follow) =>
+      client.call('host.power', { ...follow } as never),
+    );
+    expect(detached.task).toEqual({ id: 't-1' });
+    expect(calls.map((c) => c.params['follow'])).toEqual([true, undefined]);
   });
 });

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { addHostConfirmed, clientCall } from '../confirmed.ts';
+import { addHostConfirmed, clientCall, planDigest } from '../confirmed.ts';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { createMessageConnection, SocketMessageReader, SocketMessageWriter } fro
 import { loadConfig } from '../../src/config/index.ts';
 import { connectRunner, type RunnerClient } from '../../src/client/runner-client.ts';
 import { runnerPaths } from '../../src/config/runner-paths.ts';
+import { FINAL_EVENTS } from '../../src/protocol/events.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
 import { RunnerBusyError, startRunner, type RunningRunner } from '../../src/runner/runner.ts';
 import { siteIdentity } from '../../src/runner/site-files.ts';
@@ -236,6 +237,48 @@ describe('catalog and tasks through the runner', () => {
     expect(JSON.stringify(await c.call('hosts.list', {}))).not.toContain(h.bmc.password);
     const task = await c.call('tasks.get', { id: taskId });
     expect(task.state).toBe('done');
+  });
+
+  it('streams a task from its creation to the client that started it asking to follow, and to no other', async () => {
+    const c = await client();
+    const other = await client();
+    const watcher = await client();
+    await watcher.call('tasks.subscribe', {});
+    const host = tl.lab.spec.hosts[0]!.hostname;
+    const seen: TaskEvent[] = [];
+    const otherSeen: TaskEvent[] = [];
+    const watched: TaskEvent[] = [];
+    const beforeAnswer: string[] = [];
+    let answered = false;
+    c.onEvent((e) => {
+      seen.push(e);
+      if (!answered) beforeAnswer.push(e.type);
+    });
+    other.onEvent((e) => otherSeen.push(e));
+    watcher.onEvent((e) => watched.push(e));
+    const ended = (id: string) => () => watched.some((e) => e.taskId === id && FINAL_EVENTS.has(e.type));
+
+    const plan = await planDigest(clientCall(c), { action: 'power', host, op: 'on' });
+    const started = await c.call('host.power', { host, action: 'on', plan, follow: true });
+    answered = true;
+    expect(started.followed).toBe(true);
+    // Subscribed as the task was created: its first event came with the answer, not after a follow.
+    expect(beforeAnswer[0]).toBe('task-created');
+    await until(ended(started.taskId), 'the power task to end');
+    await until(() => seen.some((e) => FINAL_EVENTS.has(e.type)), 'the final event at the client');
+    // The whole story, as a client subscribed to everything saw it.
+    expect(seen.map((e) => e.type)).toEqual(
+      watched.filter((e) => e.taskId === started.taskId).map((e) => e.type),
+    );
+
+    // Without follow the answer says nothing of it, and no event comes.
+    const plan2 = await planDigest(clientCall(other), { action: 'power', host, op: 'on' });
+    const quiet = await other.call('host.power', { host, action: 'on', plan: plan2 });
+    expect(quiet.followed).toBeUndefined();
+    await until(ended(quiet.taskId), 'the second power task to end');
+    expect((await other.call('tasks.get', { id: quiet.taskId })).state).toBe('done');
+    expect(otherSeen).toEqual([]);
+    expect(seen.every((e) => e.taskId === started.taskId)).toBe(true);
   });
 
   it('answers status with its clients and tasks', async () => {

@@ -4,7 +4,7 @@ import { addHostRecord, addHostSteps, refuseKnown } from './add-host.ts';
 import { actionPlanner } from './plans.ts';
 import type { Host } from '../../protocol/records.ts';
 import { MISSING_PLAN, type Result } from '../../protocol/messages.ts';
-import type { Handlers, ServiceContext } from './context.ts';
+import { startFor, type Handlers, type ServiceContext } from './context.ts';
 
 /** A host record without its IPMI password, with the instance it runs. */
 export function publicHost(h: Host, instance: string | null): Result<'hosts.list'>[number] {
@@ -49,7 +49,7 @@ export function catalogHandlers(ctx: ServiceContext): Handlers {
 function hostHandlers({ site, wb }: ServiceContext): Handlers {
   const { store } = wb;
   return {
-    'host.add': async ({ plan, confirmed, ...req }) => {
+    'host.add': async ({ plan, confirmed, follow, ...req }, caller) => {
       const record = await addHostRecord({ site }, req);
       if (plan) return { hostId: 'host-planned', plan: await addHostSteps({ wb }, record) };
       refuseKnown({ wb }, record);
@@ -60,10 +60,10 @@ function hostHandlers({ site, wb }: ServiceContext): Handlers {
       const host = await store.hosts.insert(record);
       try {
         const target = { hostId: host.id, hostname: host.hostname };
-        return {
-          hostId: host.id,
-          taskId: await wb.engine.start('host.add', target, { hostId: host.id }, { plan: shown.steps }),
-        };
+        const started = await startFor(caller, { follow }, (opts) =>
+          wb.engine.start('host.add', target, { hostId: host.id }, { plan: shown.steps, ...opts }),
+        );
+        return { hostId: host.id, ...started };
       } catch (err) {
         await store.hosts.remove(host.id);
         throw err;

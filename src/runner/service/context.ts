@@ -32,6 +32,31 @@ export interface Subscription {
   console?: (() => void) | undefined;
 }
 
+/**
+ * Starts a task for a request; when the request asked to follow it (`follow`), the caller is
+ * subscribed as the task is created, so its events reach the client from `task-created` on, and
+ * the answer says so (`followed`). A request that resumes a task instead answers without it: the
+ * client then reads the record with `tasks.follow`, as for any task it did not start.
+ */
+export async function startFor(
+  caller: Caller,
+  params: { follow?: boolean | undefined },
+  start: (opts: { onCreated?: (id: string) => void }) => Promise<string>,
+): Promise<{ taskId: string; followed?: true }> {
+  let followed = false;
+  const taskId = await start(
+    params.follow
+      ? {
+          onCreated: (id) => {
+            caller.subscription.follows.add(id);
+            followed = true;
+          },
+        }
+      : {},
+  );
+  return followed ? { taskId, followed } : { taskId };
+}
+
 /** One request's own facts: the client's deadline, when it sent one (reads do). */
 export interface RequestContext {
   deadline?: Deadline | undefined;

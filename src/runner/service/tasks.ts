@@ -3,7 +3,7 @@ import { startCreate, type CreateRequest } from '../site/provision.ts';
 import { planWorkflowLive } from '../workflows/index.ts';
 import type { ActionRequest, Params } from '../../protocol/messages.ts';
 import { actionPlanner, lifecycleTask, type Planned } from './plans.ts';
-import type { Caller, Handlers, ServiceContext } from './context.ts';
+import { startFor, type Caller, type Handlers, type ServiceContext } from './context.ts';
 
 function describeCaller(c: Caller): string {
   return `${c.kind} client (pid ${c.pid})`;
@@ -31,7 +31,11 @@ type ConfirmedPlan = (req: ActionRequest, digest: string) => Promise<Planned>;
 function instanceHandlers({ site, wb }: ServiceContext, confirmedPlan: ConfirmedPlan): Handlers {
   const { store, engine } = wb;
   const planner = actionPlanner({ site, wb });
-  const createRequest = ({ plan: _plan, ...req }: Params<'instance.create'>): CreateRequest => req;
+  const createRequest = ({
+    plan: _plan,
+    follow: _follow,
+    ...req
+  }: Params<'instance.create'>): CreateRequest => req;
 
   return {
     'instances.list': async () =>
@@ -47,7 +51,7 @@ function instanceHandlers({ site, wb }: ServiceContext, confirmedPlan: Confirmed
         };
       }),
 
-    'instance.create': async (p) => {
+    'instance.create': async (p, caller) => {
       const req = createRequest(p);
       // The confirmed deploy: the same host and MAC as planned (the client sends them back), the
       // same lines, or a refusal naming what changed.
@@ -57,11 +61,16 @@ function instanceHandlers({ site, wb }: ServiceContext, confirmedPlan: Confirmed
         });
       const confirmed = await planner.deploy(req);
       planner.check(confirmed, p.plan);
-      const { instance, host, taskId } = await startCreate(wb, site.maas, req, {
-        plan: confirmed.steps,
-        ready: confirmed.ready,
+      let made!: Awaited<ReturnType<typeof startCreate>>;
+      const started = await startFor(caller, p, async (opts) => {
+        made = await startCreate(wb, site.maas, req, {
+          plan: confirmed.steps,
+          ready: confirmed.ready,
+          ...opts,
+        });
+        return made.taskId;
       });
-      return { taskId, instance: instance.name, host: host.hostname, mac: instance.mac };
+      return { ...started, instance: made.instance.name, host: made.host.hostname, mac: made.instance.mac };
     },
 
     'instance.plan': async (p) => {
@@ -75,7 +84,7 @@ function instanceHandlers({ site, wb }: ServiceContext, confirmedPlan: Confirmed
       return shown;
     },
 
-    'instance.action': async (p) => {
+    'instance.action': async (p, caller) => {
       const { kind, target, params } = lifecycleTask(wb, p);
       const req: ActionRequest = {
         action: 'instance',
@@ -84,7 +93,9 @@ function instanceHandlers({ site, wb }: ServiceContext, confirmedPlan: Confirmed
         ...(p.network && { network: p.network }),
       };
       const confirmed = await confirmedPlan(req, p.plan);
-      return { taskId: await engine.start(kind, target, params, { plan: confirmed.steps }) };
+      return startFor(caller, p, (opts) =>
+        engine.start(kind, target, params, { plan: confirmed.steps, ...opts }),
+      );
     },
 
     'instance.actionPlan': async (p) => {
@@ -115,19 +126,22 @@ function bmcHandlers({ wb }: ServiceContext, confirmedPlan: ConfirmedPlan): Hand
     force: boolean | undefined,
     caller: Caller,
     confirmed: Planned,
+    follow: boolean | undefined,
   ) => {
     const host = hostNamed(key);
     const target = { hostId: host.id, hostname: host.hostname };
-    const taskId = await engine.start(
-      kind,
-      target,
-      { hostId: host.id, ...params },
-      {
-        ...(force && { force: { reason: `--force from ${describeCaller(caller)}` } }),
-        plan: confirmed.steps,
-      },
+    return startFor(caller, { follow }, (opts) =>
+      engine.start(
+        kind,
+        target,
+        { hostId: host.id, ...params },
+        {
+          ...(force && { force: { reason: `--force from ${describeCaller(caller)}` } }),
+          plan: confirmed.steps,
+          ...opts,
+        },
+      ),
     );
-    return { taskId };
   };
 
   return {
@@ -139,6 +153,7 @@ function bmcHandlers({ wb }: ServiceContext, confirmedPlan: ConfirmedPlan): Hand
         p.force,
         caller,
         await confirmedPlan({ action: 'power', host: p.host, op: p.action }, p.plan),
+        p.follow,
       ),
     'host.bootdev': async (p, caller) => {
       const params = {
@@ -147,12 +162,12 @@ function bmcHandlers({ wb }: ServiceContext, confirmedPlan: ConfirmedPlan): Hand
         ...(p.efi !== undefined && { efi: p.efi }),
       };
       const confirmed = await confirmedPlan({ action: 'bootdev', host: p.host, ...params }, p.plan);
-      return startBmcTask(p.host, 'host.bootdev', params, p.force, caller, confirmed);
+      return startBmcTask(p.host, 'host.bootdev', params, p.force, caller, confirmed, p.follow);
     },
     'host.maas': async (p, caller) => {
       const params = { op: p.op, ...(p.comment && { comment: p.comment }) };
       const confirmed = await confirmedPlan({ action: 'maas', host: p.host, ...params }, p.plan);
-      return startBmcTask(p.host, 'host.maas', params, false, caller, confirmed);
+      return startBmcTask(p.host, 'host.maas', params, false, caller, confirmed, p.follow);
     },
   };
 }

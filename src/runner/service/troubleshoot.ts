@@ -10,6 +10,7 @@ import { BmcPowerSweep, type BmcSweepTarget, type BmcPowerChange } from '../powe
 import { EXPLAIN_EVENTS_LIMIT, eventsExplainPower, statusExplainsPower } from '../power-explain.ts';
 import {
   peerDeadline,
+  startFor,
   stillWaiting,
   storeHost,
   type Caller,
@@ -159,10 +160,12 @@ export function troubleshootHandlers(
     'host.fix': async (p, caller: Caller) => applyFix(wb, planner, p, caller),
     'host.inspect': async ({ host }, _caller, request) =>
       bounded(request, maasPeer, (signal) => withPlan(host, signal)),
-    'host.reconcile': async ({ host, plan }) => {
+    'host.reconcile': async ({ host, plan, follow }, caller) => {
       // The reconcile the operator saw, with its very values (ports, VLANs, bond mode).
       const { start, steps } = await planner.confirm({ action: 'reconcile', host }, plan);
-      return { taskId: await wb.engine.start(start!.kind, start!.target, start!.params, { plan: steps }) };
+      return startFor(caller, { follow }, (opts) =>
+        wb.engine.start(start!.kind, start!.target, start!.params, { plan: steps, ...opts }),
+      );
     },
     'rack.cabling': async ({ rack }, _caller, request) =>
       bounded(request, switchPeer, (signal) => cabling(tctx, rack, signal)),
@@ -204,7 +207,7 @@ async function boundedRead<T>(
 async function applyFix(
   wb: Workbench,
   planner: ActionPlanner,
-  { host, fix, taskId, plan }: Params<'host.fix'>,
+  { host, fix, taskId, plan, follow }: Params<'host.fix'>,
   caller: Caller,
 ): Promise<Result<'host.fix'>> {
   const hostNamed = (key: string) => storeHost(wb, key);
@@ -223,18 +226,20 @@ async function applyFix(
   const target = { hostId: h.id, hostname: h.hostname };
   // A stuck deploy holds the host: the fix runs beside it (both journals say so) and the deploy goes on.
   const holder = wb.engine.holderOf(target);
-  const taskIdStarted = await wb.engine.start(
-    k.kind,
-    target,
-    { hostId: h.id, ...k.params },
-    {
-      ...(holder && {
-        force: {
-          reason: `doctor fix ${fix} from ${caller.kind} client (pid ${caller.pid}) beside task ${holder}`,
-        },
-      }),
-      plan: confirmed.steps,
-    },
+  return startFor(caller, { follow }, (opts) =>
+    wb.engine.start(
+      k.kind,
+      target,
+      { hostId: h.id, ...k.params },
+      {
+        ...(holder && {
+          force: {
+            reason: `doctor fix ${fix} from ${caller.kind} client (pid ${caller.pid}) beside task ${holder}`,
+          },
+        }),
+        plan: confirmed.steps,
+        ...opts,
+      },
+    ),
   );
-  return { taskId: taskIdStarted };
 }

@@ -144,6 +144,7 @@ export async function startCreate(
     plan?: readonly { step: string; actions: readonly string[] }[];
     /** The Ready check of the plan just confirmed (its view of MaaS synced for it), else one made now. */
     ready?: ReadyCheck;
+    onCreated?: (id: string) => void;
   } = {},
 ): Promise<{ instance: Instance; host: Host; taskId: string }> {
   const resolved = resolveCreate(wb.store, req);
@@ -162,7 +163,7 @@ export async function startCreate(
       'instance.create',
       { hostId: host.id, hostname: host.hostname, instanceId: instance.id },
       { instanceId: instance.id },
-      opts.plan ? { plan: opts.plan } : {},
+      { ...(opts.plan && { plan: opts.plan }), ...(opts.onCreated && { onCreated: opts.onCreated }) },
     );
     return { instance, host, taskId };
   } catch (err) {

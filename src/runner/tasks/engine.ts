@@ -74,6 +74,11 @@ export interface StartOptions<P> {
    * step record. Refused when its steps are not this task's steps.
    */
   plan?: readonly { step: string; actions: readonly string[] }[];
+  /**
+   * Called with the task's id once it is journaled, before its first event: a client that asked to
+   * follow the task it starts is subscribed there, so its stream begins at `task-created`.
+   */
+  onCreated?: (id: string) => void;
 }
 
 /** A resume's or rollback's confirmed plan: the exact lines of each step it covers (by index). */
@@ -201,6 +206,7 @@ export class TaskEngine {
       await this.coordinator.release(claim);
       throw err;
     }
+    opts.onCreated?.(id);
     const at = this.clock.now();
     const titles = steps.map((s) => redact(s.title));
     this.journal.emit({ type: 'task-created', taskId: id, at, kind, target: { ...target }, steps: titles });
