@@ -1,7 +1,15 @@
 /** Pure part of bench/profile/top.ts: a CPU profile's self time, summed by package or file. */
 
+export interface CallFrame {
+  functionName: string;
+  url: string;
+  /** 0-based, as V8 writes them. */
+  lineNumber?: number;
+  columnNumber?: number;
+}
+
 export interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  nodes: { id: number; callFrame: CallFrame }[];
   samples: number[];
   timeDeltas: number[];
 }
@@ -45,11 +53,16 @@ export function profileShares(
   profiles: CpuProfile[],
   by: By,
   root: string,
+  /** The frame as its source names it: a bundle's code under the file it was bundled from. */
+  original: (frame: CallFrame) => CallFrame = (frame) => frame,
 ): { rows: Share[]; busyMs: number } {
   const totals = new Map<string, number>();
   for (const p of profiles) {
     const place = new Map<number, string>();
-    for (const n of p.nodes) place.set(n.id, placeOf(n.callFrame.url, n.callFrame.functionName, by, root));
+    for (const n of p.nodes) {
+      const f = original(n.callFrame);
+      place.set(n.id, placeOf(f.url, f.functionName, by, root));
+    }
     p.samples.forEach((id, i) => {
       const where = place.get(id) ?? '(unknown)';
       totals.set(where, (totals.get(where) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);

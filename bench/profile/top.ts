@@ -7,11 +7,13 @@
  *   node_modules/.bin/node --import tsx bench/profile/top.ts /tmp/prof/*.cpuprofile [--top 25] [--by file|function]
  *
  * `--by package` (the default) folds a project's files into their directory (`src/runner/tasks`);
- * `--by file` keeps each file apart; `--by function` names each function of each file.
+ * `--by file` keeps each file apart; `--by function` names each function of each file. A bundle's
+ * frames (the runner runs `dist/`) are named by their source files, through the `.map` beside it.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { profileShares, type By, type CpuProfile } from './shares.ts';
+import { sourceMapResolver } from './source-maps.ts';
 
 function main(argv: string[]): void {
   let top = 25;
@@ -31,7 +33,7 @@ function main(argv: string[]): void {
     process.exit(2);
   }
   const profiles = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as CpuProfile);
-  const { rows, busyMs } = profileShares(profiles, by, process.cwd());
+  const { rows, busyMs } = profileShares(profiles, by, process.cwd(), sourceMapResolver());
   console.log(`${(busyMs / 1000).toFixed(2)} s of CPU sampled (idle left out), self time by ${by}:`);
   for (const r of rows.slice(0, top)) {
     console.log(
