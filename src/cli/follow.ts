@@ -64,12 +64,17 @@ function describeProgress(t: Task): string[] {
 class FollowedSteps {
   private steps: Pick<StepRecord, 'title' | 'state' | 'startedAt'>[] = [];
   private progress: StepProgress | undefined;
+  /** The step whose lines were headed last. */
+  private headed: number | undefined;
 
   constructor(private readonly id: string) {}
 
   start(t: Task): void {
     // Events that came before the task was read already moved these steps: keep what they say.
     if (this.steps.length === 0) this.steps = t.steps.map((s) => ({ ...s }));
+    // The record's lines end with the last step under way: its log lines need no heading again.
+    const last = t.steps.findLastIndex((s) => s.state !== 'pending');
+    if (last >= 0 && this.headed === undefined) this.headed = last;
   }
 
   apply(e: TaskEvent): void {
@@ -94,6 +99,21 @@ class FollowedSteps {
     step.state = state;
     if (state === 'running') step.startedAt = new Date(e.at).toISOString();
     if (this.progress?.index === e.index && state !== 'running') this.progress = undefined;
+  }
+
+  /**
+   * The line a step's log needs above it when it comes before the step starts: a step with a
+   * verify() is checked first (is it already in place?), and those reads are logged under its
+   * index, so they are headed by the step they belong to, not left under the one before. Indented,
+   * it is not a step's `[N]` heading: that one still means the step began (or the record says so).
+   */
+  checkHeading(e: TaskEvent): string | null {
+    if (e.type === 'step-started' || e.type === 'step-undo-started') this.headed = e.index;
+    if (e.type !== 'log' || e.index === undefined || e.index === this.headed) return null;
+    const title = this.steps[e.index]?.title;
+    if (title === undefined) return null;
+    this.headed = e.index;
+    return `  [${e.index + 1}] ${title}: checked before it runs`;
   }
 
   /** The running step's line, or nothing between steps (the wait line then shows its own). */
@@ -168,6 +188,8 @@ export async function followTask(
   const onEvent = (e: TaskEvent) => {
     if (e.taskId !== id) return;
     live.apply(e);
+    const heading = live.checkHeading(e);
+    if (heading !== null) eprintln(io, heading);
     const line = describeEvent(e);
     if (line !== null) eprintln(io, line);
     if (FINAL_EVENTS.has(e.type)) {

@@ -125,3 +125,83 @@ describe('a command following the task it starts from its creation', () => {
     expect(calls.map((c) => c.params['follow'])).toEqual([true, undefined]);
   });
 });
+
+describe('the steps a command prints', () => {
+  const created = (id: string, steps: string[]) =>
+    ({ type: 'task-created', taskId: id, at: 1, kind: 'instance.create', target: {}, steps }) as TaskEvent;
+  const log = (index: number, text: string) =>
+    ({ type: 'log', taskId: 't-1', at: 2, level: 'info', index, text, source: 'engine' }) as TaskEvent;
+  const started = (index: number, title: string) =>
+    ({ type: 'step-started', taskId: 't-1', at: 3, index, title, attempt: 1 }) as TaskEvent;
+
+  it("heads a step's checks with that step, not the one before, and keeps [N] for a step that began", async () => {
+    const { sink, out } = io();
+    const events = [
+      created('t-1', ['Check constraints', 'ToR ports to the PXE VLAN', 'Allocate', 'Tenant VLANs']),
+      started(0, 'Check constraints'),
+      log(0, 'r01-n009: 2 ToR NIC(s)'),
+      log(1, 'switch tor-r01 1/1/17: untagged 10, no tagged VLAN'),
+      log(1, 'ToR ports to the PXE VLAN: already in place; not run'),
+      {
+        type: 'step-done',
+        taskId: 't-1',
+        at: 4,
+        index: 1,
+        title: 'ToR ports to the PXE VLAN',
+        alreadyInPlace: true,
+      },
+      started(2, 'Allocate'),
+      log(2, 'MaaS POST machines/?op=allocate'),
+      log(3, 'switch tor-r01 1/1/17: untagged 10'),
+      started(3, 'Tenant VLANs'),
+      log(3, 'switch tor-r01: configure'),
+      { type: 'task-done', taskId: 't-1', at: 5 },
+    ] as TaskEvent[];
+    const code = await followOrDetach(runner(task('done', [])), { id: 't-1', events }, sink, {});
+    expect(code).toBe(0);
+    expect(out.stderr).toBe(
+      [
+        '[1] Check constraints',
+        '    r01-n009: 2 ToR NIC(s)',
+        '  [2] ToR ports to the PXE VLAN: checked before it runs',
+        '    switch tor-r01 1/1/17: untagged 10, no tagged VLAN',
+        '    ToR ports to the PXE VLAN: already in place; not run',
+        '[3] Allocate',
+        '    MaaS POST machines/?op=allocate',
+        '  [4] Tenant VLANs: checked before it runs',
+        '    switch tor-r01 1/1/17: untagged 10',
+        '[4] Tenant VLANs',
+        '    switch tor-r01: configure',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('adds no heading to the log of the step a followed record shows under way', async () => {
+    const { sink, out } = io();
+    const now = task('running', [
+      ['Check constraints', 'done'],
+      ['Allocate', 'running'],
+    ]);
+    let emit!: (e: TaskEvent) => void;
+    const client = {
+      onEvent: (l: (e: TaskEvent) => void) => ((emit = l), () => undefined),
+      onClose: () => () => undefined,
+      call: async (method: string) => {
+        if (method === 'tasks.follow') {
+          setImmediate(() => {
+            emit(log(1, 'MaaS POST machines/?op=allocate'));
+            emit({ type: 'task-done', taskId: 't-1', at: 5 } as TaskEvent);
+          });
+          return now;
+        }
+        return task('done', [
+          ['Check constraints', 'done'],
+          ['Allocate', 'done'],
+        ]);
+      },
+    } as unknown as RunnerClient;
+    expect(await followOrDetach(client, 't-1', sink, {})).toBe(0);
+    expect(out.stderr).toContain('[2] Allocate ▶\n    MaaS POST machines/?op=allocate\n');
+  });
+});
