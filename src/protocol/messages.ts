@@ -423,12 +423,8 @@ export const METHODS = {
         path: ['confirmed'],
         message: MISSING_PLAN,
       }),
-    result: z.object({
-      hostId: z.string(),
-      taskId: taskId.optional(),
-      followed: z.literal(true).optional(),
-      plan: planSchema.optional(),
-    }),
+    // The task and `followed` of a confirmed add; a plan-only request answers the plan instead.
+    result: taskStarted.partial().extend({ hostId: z.string(), plan: planSchema.optional() }),
     mutates: true,
   },
   'host.remove': {

@@ -6,6 +6,7 @@ import { NODE_STATUS } from '../../gear/maas/node-status.ts';
 import { maasView, type MaasFeedClient } from '../inventory/maas-view.ts';
 import { pickHost } from '../workflows/planner.ts';
 import type { Holder } from '../tasks/coordination.ts';
+import type { StartOptions } from '../tasks/engine.ts';
 import type { Host, Instance, Network, Offering, Template } from '../../protocol/records.ts';
 import type { Store } from '../store/store.ts';
 import { EtcdConflictError } from '../coord/conflict.ts';
@@ -140,15 +141,14 @@ export async function startCreate(
   wb: Pick<Workbench, 'store' | 'engine'>,
   maas: MaasFeedClient,
   req: CreateRequest,
-  opts: {
-    plan?: readonly { step: string; actions: readonly string[] }[];
+  opts: Pick<StartOptions<unknown>, 'plan' | 'onCreated'> & {
     /** The Ready check of the plan just confirmed (its view of MaaS synced for it), else one made now. */
     ready?: ReadyCheck;
-    onCreated?: (id: string) => void;
   } = {},
 ): Promise<{ instance: Instance; host: Host; taskId: string }> {
+  const { ready: confirmedReady, ...start } = opts;
   const resolved = resolveCreate(wb.store, req);
-  const ready = opts.ready ?? (await readyInMaas(maas));
+  const ready = confirmedReady ?? (await readyInMaas(maas));
   // A host a task still holds is not free yet: a destroy removes the instance record in its last
   // step, a moment before it lets go of the host.
   // A host asked for by name is left to the engine, whose refusal names the task holding it.
@@ -163,7 +163,7 @@ export async function startCreate(
       'instance.create',
       { hostId: host.id, hostname: host.hostname, instanceId: instance.id },
       { instanceId: instance.id },
-      { ...(opts.plan && { plan: opts.plan }), ...(opts.onCreated && { onCreated: opts.onCreated }) },
+      start,
     );
     return { instance, host, taskId };
   } catch (err) {
