@@ -2,9 +2,9 @@
  * The runner's cost: the same 500 create+destroy pairs as bench/workflows.ts, each planned and
  * started with its plan's digest as the CLI does: in this process, through the runner's own
  * request handlers with no socket, and submitted to a runner process by 10 client processes
- * (10 × 10 in flight), each twice (see `run`), side by side: wall time, the runner's CPU, the
- * clients' CPU, and the latency of task events from the engine's emit to a client's receipt
- * (p50, p95; goal p95 < 20 ms).
+ * (10 × 10 in flight), each twice in each of BENCH_ROUNDS rounds (see `run`), side by side: wall
+ * time, the runner's CPU, the clients' CPU, and the latency of task events from the engine's emit
+ * to a client's receipt (p50, p95; goal p95 < 20 ms).
  *
  * Each row first runs 100 warm-up pairs, in the process it then times, and its clock starts once
  * the lab has their hosts Ready again: the in-process rows run in a process that the seeding (500
@@ -241,9 +241,12 @@ async function throughRunner() {
   }
 }
 
-const inProcessLine = (n: string, a: Awaited<ReturnType<typeof inProcess>>, side = false) =>
+type InRow = Awaited<ReturnType<typeof inProcess>>;
+type RunnerRow = Awaited<ReturnType<typeof throughRunner>>;
+
+const inProcessLine = (n: string, a: InRow, side = false) =>
   `in one process (${n})${side ? ' +side' : '      '} ${secs(a.wallMs).padStart(9)}   ${secs(a.cpuMs).padStart(9)} (with lab)         -         ${a.failed}`;
-const runnerLine = (n: string, b: Awaited<ReturnType<typeof throughRunner>>) =>
+const runnerLine = (n: string, b: RunnerRow) =>
   `through the runner (${n})   ${secs(b.wallMs).padStart(9)}   ${secs(b.runnerCpuMs).padStart(9)} runner   ${secs(b.clientCpuMs).padStart(9)} (10 procs)   ${b.failed}`;
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
@@ -262,71 +265,115 @@ function meanTime(runs: ThreadTime[]): ThreadTime {
   };
 }
 
+/** `1st`, `2nd`, `3rd`, `4th` … for the rows' places in the run. */
+const ordinal = (n: number) =>
+  `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
+
+/** What one round ran, in its order: in one process, through the runner twice, in one process. */
+interface Round {
+  inProcess: [InRow, InRow];
+  runner: [RunnerRow, RunnerRow];
+  side?: [InRow, InRow];
+}
+
 /**
- * The rows run in the order in one process, through the runner, through the runner, in one
- * process, and the ratio is of their sums: this virtual machine's speed drifts by a fifth within
+ * Each round runs in one process, through the runner, through the runner, in one process, and the
+ * ratio is of the sums over all rounds: this virtual machine's speed drifts by a fifth within
  * minutes (the same in-process row took 22.7 s and 29.2 s a few minutes apart), and a drift that
- * is steady over the four runs then moves both sums alike instead of one row only.
+ * is steady over a round then moves both sums alike instead of one row only. One round's ratio
+ * still ranged from 0.80× to 1.17× over a night's runs of the same code, more than the goal's
+ * margin: BENCH_ROUNDS rounds (2 unless set) are summed, and each round's ratio is printed beside.
  */
-export async function run(): Promise<void> {
+const ROUNDS = Math.max(1, Math.floor(Number(process.env['BENCH_ROUNDS'] ?? 2)) || 1);
+
+async function runRound(): Promise<Round> {
   const a1 = await inProcess();
   const c1 = LIKE_FOR_LIKE ? await inProcess(true) : undefined;
   const b1 = await throughRunner();
   const b2 = await throughRunner();
   const c2 = LIKE_FOR_LIKE ? await inProcess(true) : undefined;
   const a2 = await inProcess();
+  return { inProcess: [a1, a2], runner: [b1, b2], ...(c1 && c2 && { side: [c1, c2] }) };
+}
+
+/** The round's rows in the order they ran, each with its place in the whole run. */
+function roundLines({ inProcess: [a1, a2], runner: [b1, b2], side }: Round, first: number): string[] {
+  const rows: ((n: string) => string)[] = [
+    (n) => inProcessLine(n, a1),
+    ...(side ? [(n: string) => inProcessLine(n, side[0], true)] : []),
+    (n) => runnerLine(n, b1),
+    (n) => runnerLine(n, b2),
+    ...(side ? [(n: string) => inProcessLine(n, side[1], true)] : []),
+    (n) => inProcessLine(n, a2),
+  ];
+  return rows.map((line, i) => line(ordinal(first + i)));
+}
+
+const meanWall = (rows: { wallMs: number }[]) => sum(rows.map((r) => r.wallMs)) / rows.length;
+
+export async function run(): Promise<void> {
+  const rounds: Round[] = [];
+  for (let r = 0; r < ROUNDS; r++) rounds.push(await runRound());
+  const ins = rounds.flatMap((r) => r.inProcess);
+  const runs = rounds.flatMap((r) => r.runner);
+  const sides = rounds.flatMap((r) => r.side ?? []);
   console.log(
     `${INSTANCES} create+destroy, ${CLIENTS * PER_CLIENT_IN_FLIGHT} in flight, lab at time scale 0 in this process; ` +
-      'runs in the order in one process, through the runner, through the runner, in one process' +
+      `${ROUNDS} round(s), each in the order in one process, through the runner, through the runner, in one process` +
       (LIKE_FOR_LIKE
         ? ", with one process carrying the runner's side work (+side) just inside each end"
         : ''),
   );
   console.log('                               wall      CPU (engine side)   CPU (clients)   failed');
-  console.log(inProcessLine('1st', a1));
-  if (c1) console.log(inProcessLine('1st', c1, true));
-  console.log(runnerLine('2nd', b1));
-  console.log(runnerLine('3rd', b2));
-  if (c2) console.log(inProcessLine('4th', c2, true));
-  console.log(inProcessLine('4th', a2));
-  const inWall = (a1.wallMs + a2.wallMs) / 2;
-  const runWall = (b1.wallMs + b2.wallMs) / 2;
+  const perRound = 4 + (LIKE_FOR_LIKE ? 2 : 0);
+  rounds.forEach((round, i) => roundLines(round, 1 + i * perRound).forEach((l) => console.log(l)));
+  const inWall = meanWall(ins);
+  const runWall = meanWall(runs);
   const ratio = runWall / inWall;
+  const x = (v: number) => `${v.toFixed(2)}×`;
+  const roundRatios = rounds.map((r) => x(meanWall(r.runner) / meanWall(r.inProcess))).join(', ');
+  const pairs = rounds
+    .flatMap(({ inProcess: [a1, a2], runner: [b1, b2] }) => [b1.wallMs / a1.wallMs, b2.wallMs / a2.wallMs])
+    .map(x)
+    .join(', ');
   console.log(
-    `in one process: ${secs(inWall)} the mean of two (goal < ${secs(IN_PROCESS_GOAL_MS)}: ${inWall < IN_PROCESS_GOAL_MS ? 'met' : 'MISSED'}); ` +
-      `ratio runner/in-process: wall ${ratio.toFixed(2)}× (goal ≤ ${RATIO_GOAL}×: ${ratio <= RATIO_GOAL ? 'met' : 'MISSED'}; ` +
-      `each adjacent pair: ${(b1.wallMs / a1.wallMs).toFixed(2)}× and ${(b2.wallMs / a2.wallMs).toFixed(2)}×); ` +
-      `the lab took ${secs((b1.labCpuMs + b2.labCpuMs) / 2)} CPU in this process per runner run`,
+    `in one process: ${secs(inWall)} the mean of ${ins.length} (goal < ${secs(IN_PROCESS_GOAL_MS)}: ${inWall < IN_PROCESS_GOAL_MS ? 'met' : 'MISSED'}); ` +
+      `ratio runner/in-process: wall ${x(ratio)} (goal ≤ ${RATIO_GOAL}×: ${ratio <= RATIO_GOAL ? 'met' : 'MISSED'}; ` +
+      `each round: ${roundRatios}; each adjacent pair: ${pairs}); ` +
+      `the lab took ${secs(sum(runs.map((b) => b.labCpuMs)) / runs.length)} CPU in this process per runner run`,
   );
-  if (c1 && c2) {
-    const sideWall = (c1.wallMs + c2.wallMs) / 2;
+  if (sides.length > 0) {
+    const sideWall = meanWall(sides);
+    const [c1] = sides;
     console.log(
       `like for like, in one process with the runner's side work (consoles recorded, power swept): ${secs(sideWall)} ` +
-        `the mean of two, ${(sideWall / inWall).toFixed(2)}× the plain row; runner/that: ${(runWall / sideWall).toFixed(2)}× ` +
-        `(each adjacent pair: ${(b1.wallMs / c1.wallMs).toFixed(2)}× and ${(b2.wallMs / c2.wallMs).toFixed(2)}×; ` +
-        `CPU ${secs((c1.cpuMs + c2.cpuMs) / 2)} with the lab, MaaS requests per create+destroy ${((c1.requests + c2.requests) / (2 * INSTANCES)).toFixed(1)}, ` +
-        `consoles opened ${c1.consoles})`,
+        `the mean of ${sides.length}, ${(sideWall / inWall).toFixed(2)}× the plain row; runner/that: ${x(runWall / sideWall)} ` +
+        `(CPU ${secs(sum(sides.map((c) => c.cpuMs)) / sides.length)} with the lab, MaaS requests per create+destroy ${(sum(sides.map((c) => c.requests)) / (sides.length * INSTANCES)).toFixed(1)}, ` +
+        `consoles opened ${c1!.consoles})`,
     );
     console.log(
-      threadsLine('in one process with side work (mean of two runs)', meanTime([c1.time, c2.time])),
+      threadsLine(
+        `in one process with side work (mean of ${sides.length} runs)`,
+        meanTime(sides.map((c) => c.time)),
+      ),
     );
   }
-  const latencies = sorted([...b1.latencies, ...b2.latencies]);
-  const starts = sorted([...b1.starts, ...b2.starts]);
+  const latencies = sorted(runs.flatMap((b) => b.latencies));
+  const starts = sorted(runs.flatMap((b) => b.starts));
   // The waits poll MaaS until the lab's machine gets there: a slower row polls more, and does more.
   console.log(
-    `MaaS requests per create+destroy: ${((a1.requests + a2.requests) / (2 * INSTANCES)).toFixed(1)} in one process, ` +
-      `${((b1.requests + b2.requests) / (2 * INSTANCES)).toFixed(1)} through the runner; ` +
-      `consoles opened while the clock ran (SOL activations at the lab's BMCs; a console is kept 2 s after its task, so some the warm-up opened were still open): ${a1.consoles} and ${b1.consoles}; ` +
-      `task events to the clients: ${b1.latencies.length} and ${b2.latencies.length}`,
+    `MaaS requests per create+destroy: ${(sum(ins.map((a) => a.requests)) / (ins.length * INSTANCES)).toFixed(1)} in one process, ` +
+      `${(sum(runs.map((b) => b.requests)) / (runs.length * INSTANCES)).toFixed(1)} through the runner; ` +
+      `consoles opened while the clock ran (SOL activations at the lab's BMCs; a console is kept 2 s after its task, so some the warm-up opened were still open): ${ins[0]!.consoles} and ${runs[0]!.consoles}; ` +
+      `task events to the clients: ${runs.map((b) => b.latencies.length).join(', ')}`,
   );
-  console.log(threadsLine('in one process (mean of two runs)', meanTime([a1.time, a2.time])));
-  console.log(threadsLine('the runner (mean of two runs)', meanTime([b1.time, b2.time])));
-  const cpu = sum([b1, b2].map((b) => b.runnerCpuMs + b.clientCpuMs + b.labCpuMs));
-  const busy = cpu / (availableParallelism() * (b1.wallMs + b2.wallMs));
+  console.log(threadsLine(`in one process (mean of ${ins.length} runs)`, meanTime(ins.map((a) => a.time))));
+  console.log(threadsLine(`the runner (mean of ${runs.length} runs)`, meanTime(runs.map((b) => b.time))));
+  const cpu = sum(runs.map((b) => b.runnerCpuMs + b.clientCpuMs + b.labCpuMs));
+  const busy = cpu / (availableParallelism() * sum(runs.map((b) => b.wallMs)));
   console.log(
     `during the runner runs this machine's ${availableParallelism()} cores were ${(busy * 100).toFixed(0)}% busy ` +
-      `(runner, clients and lab: ${secs(cpu / 2)} of CPU in ${secs(runWall)}, the mean of two)`,
+      `(runner, clients and lab: ${secs(cpu / runs.length)} of CPU in ${secs(runWall)}, the mean of ${runs.length})`,
   );
   const ms = (v: number | undefined) => `${(v ?? NaN).toFixed(0)} ms`;
   console.log(
