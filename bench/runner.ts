@@ -59,6 +59,8 @@ const caller: Caller = {
 };
 
 const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
+/** The mean of one figure over rows. */
+const mean = <T>(rows: T[], f: (r: T) => number) => sum(rows.map(f)) / rows.length;
 
 /** SOL payloads the lab's BMCs granted: the consoles a row recorded. */
 const solActivations = (bs: BenchSite) =>
@@ -253,13 +255,12 @@ const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 /** Two runs' thread times, as one run's mean. */
 function meanTime(runs: ThreadTime[]): ThreadTime {
-  const mean = (f: (t: ThreadTime) => number) => sum(runs.map(f)) / runs.length;
   const waited = runs.map((t) => t.mainWaitedMs);
   return {
     threads: {
-      main: mean((t) => t.threads.main),
-      other: mean((t) => t.threads.other),
-      libuv: mean((t) => t.threads.libuv),
+      main: mean(runs, (t) => t.threads.main),
+      other: mean(runs, (t) => t.threads.other),
+      libuv: mean(runs, (t) => t.threads.libuv),
     },
     mainWaitedMs: waited.every((w) => w !== undefined) ? sum(waited) / waited.length : undefined,
   };
@@ -309,7 +310,10 @@ function roundLines({ inProcess: [a1, a2], runner: [b1, b2], side }: Round, firs
   return rows.map((line, i) => line(ordinal(first + i)));
 }
 
-const meanWall = (rows: { wallMs: number }[]) => sum(rows.map((r) => r.wallMs)) / rows.length;
+const meanWall = (rows: { wallMs: number }[]) => mean(rows, (r) => r.wallMs);
+/** MaaS requests per create+destroy, over rows. */
+const requestsPerPair = (rows: { requests: number }[]) =>
+  (mean(rows, (r) => r.requests) / INSTANCES).toFixed(1);
 
 export async function run(): Promise<void> {
   const rounds: Round[] = [];
@@ -325,8 +329,12 @@ export async function run(): Promise<void> {
         : ''),
   );
   console.log('                               wall      CPU (engine side)   CPU (clients)   failed');
-  const perRound = 4 + (LIKE_FOR_LIKE ? 2 : 0);
-  rounds.forEach((round, i) => roundLines(round, 1 + i * perRound).forEach((l) => console.log(l)));
+  let place = 1;
+  for (const round of rounds) {
+    const lines = roundLines(round, place);
+    place += lines.length;
+    for (const l of lines) console.log(l);
+  }
   const inWall = meanWall(ins);
   const runWall = meanWall(runs);
   const ratio = runWall / inWall;
@@ -340,16 +348,22 @@ export async function run(): Promise<void> {
     `in one process: ${secs(inWall)} the mean of ${ins.length} (goal < ${secs(IN_PROCESS_GOAL_MS)}: ${inWall < IN_PROCESS_GOAL_MS ? 'met' : 'MISSED'}); ` +
       `ratio runner/in-process: wall ${x(ratio)} (goal ≤ ${RATIO_GOAL}×: ${ratio <= RATIO_GOAL ? 'met' : 'MISSED'}; ` +
       `each round: ${roundRatios}; each adjacent pair: ${pairs}); ` +
-      `the lab took ${secs(sum(runs.map((b) => b.labCpuMs)) / runs.length)} CPU in this process per runner run`,
+      `the lab took ${secs(mean(runs, (b) => b.labCpuMs))} CPU in this process per runner run`,
   );
   if (sides.length > 0) {
     const sideWall = meanWall(sides);
-    const [c1] = sides;
+    const sidePairs = rounds
+      .flatMap(({ runner: [b1, b2], side }) =>
+        side ? [b1.wallMs / side[0].wallMs, b2.wallMs / side[1].wallMs] : [],
+      )
+      .map(x)
+      .join(', ');
     console.log(
       `like for like, in one process with the runner's side work (consoles recorded, power swept): ${secs(sideWall)} ` +
         `the mean of ${sides.length}, ${(sideWall / inWall).toFixed(2)}× the plain row; runner/that: ${x(runWall / sideWall)} ` +
-        `(CPU ${secs(sum(sides.map((c) => c.cpuMs)) / sides.length)} with the lab, MaaS requests per create+destroy ${(sum(sides.map((c) => c.requests)) / (sides.length * INSTANCES)).toFixed(1)}, ` +
-        `consoles opened ${c1!.consoles})`,
+        `(each adjacent pair: ${sidePairs}; ` +
+        `CPU ${secs(mean(sides, (c) => c.cpuMs))} with the lab, MaaS requests per create+destroy ${requestsPerPair(sides)}, ` +
+        `consoles opened ${sides[0]!.consoles})`,
     );
     console.log(
       threadsLine(
@@ -362,8 +376,8 @@ export async function run(): Promise<void> {
   const starts = sorted(runs.flatMap((b) => b.starts));
   // The waits poll MaaS until the lab's machine gets there: a slower row polls more, and does more.
   console.log(
-    `MaaS requests per create+destroy: ${(sum(ins.map((a) => a.requests)) / (ins.length * INSTANCES)).toFixed(1)} in one process, ` +
-      `${(sum(runs.map((b) => b.requests)) / (runs.length * INSTANCES)).toFixed(1)} through the runner; ` +
+    `MaaS requests per create+destroy: ${requestsPerPair(ins)} in one process, ` +
+      `${requestsPerPair(runs)} through the runner; ` +
       `consoles opened while the clock ran (SOL activations at the lab's BMCs; a console is kept 2 s after its task, so some the warm-up opened were still open): ${ins[0]!.consoles} and ${runs[0]!.consoles}; ` +
       `task events to the clients: ${runs.map((b) => b.latencies.length).join(', ')}`,
   );
